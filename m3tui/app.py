@@ -1,0 +1,240 @@
+"""The Textual app shell: header line, five panes, help, command palette, keymap.
+
+The shell owns no feature logic: it wires keys to panes and hands service
+results to the widgets that show them. Nothing slow runs before the first
+paint: the go probe starts after it, in a worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import termios
+from collections.abc import Awaitable, Callable, Iterable
+from functools import partial
+from pathlib import Path
+from typing import ClassVar
+
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.dom import DOMNode
+from textual.screen import Screen
+from textual.widgets import Footer, TabbedContent, TabPane
+
+from . import __version__
+from .panes import PANES, EnvironmentPane
+from .panes.base import Pane, PaneBody
+from .services import runner, toolchain
+from .services.config import DEFAULT_THEME, LoadedConfig, load_config
+from .services.toolchain import ToolchainReport
+from .widgets.help_screen import HelpScreen, KeyHelp
+from .widgets.key_scroll import KeyScroll
+from .widgets.status_line import StatusLine
+
+STYLES = Path(__file__).parent / "styles"
+
+ToolchainProbe = Callable[[], Awaitable[ToolchainReport]]
+
+
+class MainScreen(Screen, inherit_bindings=False):
+    """The one screen of panes. Textual's own screen bindings are restated here with ids."""
+
+    BINDINGS: ClassVar = [
+        Binding("tab", "app.focus_next", "Focus next", show=False, id="focus.next"),
+        Binding("shift+tab", "app.focus_previous", "Focus previous", show=False, id="focus.previous"),
+        Binding("ctrl+c,super+c", "screen.copy_text", "Copy selected text", show=False, id="screen.copy"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine(id="status")
+        with TabbedContent(initial=PANES[0].PANE_ID, id="panes"):
+            for number, pane_cls in enumerate(PANES, start=1):
+                with TabPane(f"{number} {pane_cls.TITLE}", id=pane_cls.PANE_ID):
+                    yield pane_cls(id=f"pane-{pane_cls.PANE_ID}")
+        yield Footer()
+
+
+class M3tuiApp(App[int], inherit_bindings=False):
+    TITLE = "m3tui"
+    SUB_TITLE = __version__
+    CSS_PATH: ClassVar = [STYLES / "app.tcss", *(STYLES / f"{pane.PANE_ID}.tcss" for pane in PANES)]
+
+    BINDINGS: ClassVar = [
+        *(
+            Binding(str(n), f"show_pane('{pane.PANE_ID}')", f"{pane.TITLE} pane", show=False, id=f"pane.{pane.PANE_ID}")
+            for n, pane in enumerate(PANES, start=1)
+        ),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("ctrl+p", "command_palette", "Commands", show=False, priority=True, id="app.command_palette"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit_anywhere"),
+        Binding("ctrl+c", "help_quit", show=False, system=True, id="app.help_quit"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        config: LoadedConfig | None = None,
+        theme: str | None = None,
+        toolchain_probe: ToolchainProbe | None = None,
+        watch_terminal: bool = True,
+    ) -> None:
+        super().__init__()
+        self.loaded_config = config if config is not None else load_config()
+        self._theme_request = theme
+        self._toolchain_probe = toolchain_probe or toolchain.probe
+        self._watch_terminal = watch_terminal
+        self._startup_warnings: list[str] = list(self.loaded_config.warnings)
+        self.toolchain_report: ToolchainReport | None = None
+
+    # --- start-up -------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen:
+        return MainScreen()
+
+    def on_mount(self) -> None:
+        self._apply_theme()
+        self._apply_keymap()
+        for warning in self._startup_warnings:
+            self.notify(warning, title="config", severity="warning", timeout=12)
+        if self._watch_terminal and not self.is_headless:
+            self._watch_for_hangup()
+        self.call_after_refresh(self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        self.active_pane.focus_body()
+        self.action_refresh_toolchain()
+
+    def _apply_theme(self) -> None:
+        """--theme beats the config key; an unknown config theme warns and keeps the default."""
+        wanted = self._theme_request or self.loaded_config.config.theme
+        if wanted in self.available_themes:
+            self.theme = wanted
+        else:
+            self._startup_warnings.append(f"unknown theme {wanted!r}; using {DEFAULT_THEME!r}")
+            self.theme = DEFAULT_THEME
+
+    def _apply_keymap(self) -> None:
+        keymap = self.loaded_config.config.keymap
+        unknown = sorted(set(keymap) - set(binding_ids()))
+        for binding_id in unknown:
+            self._startup_warnings.append(f"keymap: no binding has the id {binding_id!r}; ignored")
+        self.set_keymap({k: v for k, v in keymap.items() if k not in unknown})
+
+    # --- the terminal going away (dropped SSH) ---------------------------------------------
+
+    def _watch_for_hangup(self) -> None:
+        """Exit when the terminal goes away, so a dropped SSH session leaves nothing running."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGHUP, signal.SIGTERM):
+            loop.add_signal_handler(sig, self._terminal_gone)
+        self.set_interval(1.0, self._check_terminal, name="terminal-watch")
+
+    def _check_terminal(self) -> None:
+        try:
+            termios.tcgetattr(sys.__stdin__.fileno())
+        except (termios.error, OSError, ValueError, AttributeError):
+            self._terminal_gone()
+
+    def _terminal_gone(self) -> None:
+        runner.kill_all_sync()
+        self.exit(129)
+
+    # --- panes ------------------------------------------------------------------------------
+
+    @property
+    def main_screen(self) -> MainScreen:
+        return next(s for s in self.screen_stack if isinstance(s, MainScreen))
+
+    @property
+    def active_pane(self) -> Pane:
+        tabs = self.main_screen.query_one(TabbedContent)
+        return self.main_screen.query_one(f"#pane-{tabs.active}", Pane)
+
+    def action_show_pane(self, pane_id: str) -> None:
+        if self.screen is not self.main_screen:
+            return
+        self.main_screen.query_one(TabbedContent).active = pane_id
+        self.active_pane.focus_body()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if self.screen is self.main_screen and not isinstance(self.focused, PaneBody):
+            self.call_after_refresh(self.active_pane.focus_body)
+
+    # --- help and command palette -----------------------------------------------------------
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        pane = self.active_pane
+        pane_keys = self.keys_of(pane) + self.keys_of(pane.query_one(PaneBody))
+        global_keys = self.keys_of(self) + self.keys_of(self.main_screen)
+        self.push_screen(HelpScreen(pane.TITLE, pane_keys, global_keys))
+
+    def keys_of(self, node: DOMNode) -> list[KeyHelp]:
+        """The node's own bindings as the user has them (config keymap applied)."""
+        bindings = node._bindings.copy()
+        bindings.apply_keymap(self._keymap)
+        grouped: dict[str, tuple[list[str], str]] = {}
+        for _key, binding in bindings:
+            if binding.system or not binding.description:
+                continue
+            group_id = binding.id or binding.action
+            keys, _ = grouped.setdefault(group_id, ([], binding.description))
+            display = self.get_key_display(binding)
+            if display not in keys:
+                keys.append(display)
+        return [KeyHelp(", ".join(keys), description, group_id) for group_id, (keys, description) in grouped.items()]
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every pane switch and every pane action, so the palette reaches all of them."""
+        yield from super().get_system_commands(screen)
+        for number, pane_cls in enumerate(PANES, start=1):
+            yield SystemCommand(
+                f"Go to {pane_cls.TITLE}",
+                f"Show the {pane_cls.TITLE} pane (key {number})",
+                partial(self.action_show_pane, pane_cls.PANE_ID),
+            )
+        yield SystemCommand("Help: keys of this pane", "List every key of the current pane (?)", self.action_help)
+        for pane in self.main_screen.query(Pane):
+            for help_row, action in self._pane_actions(pane):
+                yield SystemCommand(
+                    f"{pane.TITLE}: {help_row.description}",
+                    f"{help_row.keys} in the {pane.TITLE} pane",
+                    partial(self._run_pane_action, pane, action),
+                )
+
+    def _pane_actions(self, pane: Pane) -> list[tuple[KeyHelp, str]]:
+        actions = {binding.id or binding.action: binding.action for _, binding in pane._bindings}
+        return [(row, actions[row.binding_id]) for row in self.keys_of(pane)]
+
+    async def _run_pane_action(self, pane: Pane, action: str) -> None:
+        self.action_show_pane(pane.PANE_ID)
+        await self.run_action(action, default_namespace=pane)
+
+    # --- the go toolchain -------------------------------------------------------------------
+
+    def action_refresh_toolchain(self) -> None:
+        self.main_screen.query_one(StatusLine).show(None)
+        self.main_screen.query_one(EnvironmentPane).show_toolchain(None)
+        self._probe_toolchain()
+
+    @work(exclusive=True, group="toolchain")
+    async def _probe_toolchain(self) -> None:
+        report = await self._toolchain_probe()
+        self.toolchain_report = report
+        self.main_screen.query_one(StatusLine).show(report)
+        self.main_screen.query_one(EnvironmentPane).show_toolchain(report)
+
+
+def binding_ids() -> list[str]:
+    """Every binding id a keymap can name."""
+    nodes: list[type[DOMNode]] = [M3tuiApp, MainScreen, HelpScreen, KeyScroll, *PANES]
+    ids: list[str] = []
+    for node in nodes:
+        for binding in node.BINDINGS:
+            if isinstance(binding, Binding) and binding.id and binding.id not in ids:
+                ids.append(binding.id)
+    return ids

@@ -1,0 +1,59 @@
+"""What every pane shares: identity (id, title, jump key) and the 'not built yet' card.
+
+A pane is a thin front over one service. Until a pane's own issue lands it says
+plainly what it will do and shows no made-up data.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from ..widgets.key_scroll import KeyScroll
+
+
+class PaneBody(KeyScroll, can_focus=True):
+    """The pane's scrollable, focusable body: arrows, j/k, g/G and page keys scroll it."""
+
+
+class Pane(Vertical):
+    """Base class of the five panes."""
+
+    PANE_ID: ClassVar[str] = ""
+    TITLE: ClassVar[str] = ""
+    # One line: what the pane is for.
+    SUMMARY: ClassVar[str] = ""
+    # What the pane will do once it is built (shown until then, instead of fake data).
+    PLANNED: ClassVar[tuple[str, ...]] = ()
+    PLANNED_HEADLESS: ClassVar[str] = ""
+
+    def compose(self) -> ComposeResult:
+        with PaneBody(id=f"{self.PANE_ID}-body", classes="pane-body"):
+            yield from self.compose_body()
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(self.TITLE, classes="pane-title")
+        yield Static(self.SUMMARY, classes="pane-summary")
+        if self.PLANNED:
+            yield Static(planned_card(self.PLANNED, self.PLANNED_HEADLESS), classes="planned")
+
+    def focus_body(self) -> None:
+        self.query_one(PaneBody).focus()
+
+
+def planned_card(items: tuple[str, ...], headless: str) -> Text:
+    text = Text()
+    text.append("Not built yet. ", style="bold")
+    text.append("This pane will:\n")
+    for item in items:
+        text.append("  • ")
+        text.append(item)
+        text.append("\n")
+    if headless:
+        text.append("\nHeadless: ", style="bold")
+        text.append(headless)
+    return text

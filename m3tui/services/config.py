@@ -1,0 +1,98 @@
+"""Paths and config: one state root, one TOML file, never overwritten.
+
+Every file m3tui keeps lives under one root: ``$M3TUI_HOME`` when set (tests and
+scripts set it so they never touch the real home), else platformdirs' user data
+directory. The config is read with the stdlib's tomllib. A broken file is not
+fatal: it yields defaults plus warnings for the UI and the CLI to show, and m3tui
+never writes over it, so the user's text is never lost.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "m3tui"
+HOME_ENV = "M3TUI_HOME"
+CONFIG_FILE = "config.toml"
+DEFAULT_THEME = "textual-dark"
+
+
+def state_root() -> Path:
+    """The one directory every m3tui file lives under (not created here)."""
+    override = os.environ.get(HOME_ENV)
+    if override:
+        return Path(override).expanduser()
+    return platformdirs.user_data_path(APP_NAME, appauthor=False)
+
+
+def config_path() -> Path:
+    return state_root() / CONFIG_FILE
+
+
+@dataclass(frozen=True)
+class Config:
+    """What the config file can set. Later issues add mirrors and defaults."""
+
+    theme: str = DEFAULT_THEME
+    # Binding id -> comma-separated keys, as Textual's App.set_keymap takes it.
+    keymap: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    config: Config
+    path: Path
+    warnings: tuple[str, ...] = ()
+
+
+def parse_config(text: str, source: str = CONFIG_FILE) -> tuple[Config, list[str]]:
+    """Parse config TOML text; bad parts fall back to defaults with a warning each."""
+    warnings: list[str] = []
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return Config(), [f"{source}: not valid TOML ({exc}); using defaults"]
+
+    theme = DEFAULT_THEME
+    raw_theme = data.pop("theme", DEFAULT_THEME)
+    if isinstance(raw_theme, str) and raw_theme.strip():
+        theme = raw_theme.strip()
+    else:
+        warnings.append(f"{source}: 'theme' must be a non-empty string; using {DEFAULT_THEME!r}")
+
+    keymap: dict[str, str] = {}
+    raw_keymap = data.pop("keymap", {})
+    if isinstance(raw_keymap, dict):
+        for binding_id, keys in raw_keymap.items():
+            if isinstance(keys, str) and keys.strip():
+                keymap[str(binding_id)] = keys.strip()
+            else:
+                warnings.append(f"{source}: keymap.{binding_id} must be a string of keys; ignored")
+    else:
+        warnings.append(f"{source}: 'keymap' must be a table; ignored")
+
+    for unknown in sorted(data):
+        warnings.append(f"{source}: unknown key {unknown!r}; ignored")
+    return Config(theme=theme, keymap=keymap), warnings
+
+
+def load_config(path: Path | None = None) -> LoadedConfig:
+    """Read the config file if there is one. Never raises, never writes."""
+    path = path or config_path()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return LoadedConfig(Config(), path)
+    except OSError as exc:
+        return LoadedConfig(Config(), path, (f"{path}: cannot read ({exc.strerror}); using defaults",))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return LoadedConfig(Config(), path, (f"{path}: not UTF-8 text; using defaults",))
+    config, warnings = parse_config(text, str(path))
+    return LoadedConfig(config, path, tuple(warnings))

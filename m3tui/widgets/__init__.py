@@ -1,0 +1,1 @@
+"""Widgets that more than one pane, or the app shell, uses."""

@@ -1,0 +1,46 @@
+"""The one-line header: the active Go, what it builds for, the host, and the doctor's count."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from ..services.toolchain import ToolchainReport
+
+
+class StatusLine(Static):
+    """Filled in after the first paint: probing go must never delay the app's start."""
+
+    def on_mount(self) -> None:
+        self.show(None)
+
+    def show(self, report: ToolchainReport | None, findings: int | None = None) -> None:
+        self.update(status_text(report, findings))
+
+
+def status_text(report: ToolchainReport | None, findings: int | None = None) -> Text:
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(" m3tui ", style="bold reverse")
+    text.append("  ")
+    if report is None:
+        text.append("go: probing…", style="dim")
+        return text
+    if report.version is not None:
+        text.append(report.version.version, style="bold red" if report.binary_mismatch else "bold")
+        target = report.target or f"{report.version.goos}/{report.version.goarch}"
+        text.append(f" {target}", style="bold red" if report.target_mismatch else "")
+    elif report.go is None:
+        text.append("go: not on PATH", style="bold red")
+    else:
+        text.append("go: broken", style="bold red")
+    text.append(f"  host {report.host.goos}/{report.host.goarch}")
+    if report.host.translated:
+        text.append(" (Rosetta)", style="bold red")
+    text.append("  ")
+    if findings is None:
+        text.append("doctor: not run", style="dim")
+    elif findings == 0:
+        text.append("doctor: ok", style="green")
+    else:
+        text.append(f"doctor: {findings} finding{'s' if findings != 1 else ''}", style="bold yellow")
+    return text

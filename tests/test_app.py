@@ -1,0 +1,179 @@
+"""Pilot tests of the app shell: panes, focus, help, palette, keymap, theme, quitting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.binding import Binding
+from textual.command import CommandPalette
+from textual.widgets import Input, TabbedContent
+
+from m3tui.app import M3tuiApp, MainScreen, binding_ids
+from m3tui.panes import PANES
+from m3tui.panes.base import PaneBody
+from m3tui.services.config import load_config
+from m3tui.widgets.help_screen import HelpScreen
+from m3tui.widgets.key_scroll import KeyScroll
+from m3tui.widgets.status_line import StatusLine
+
+from .appkit import settle, snapshot_app
+
+
+def active(app: M3tuiApp) -> str:
+    return app.main_screen.query_one(TabbedContent).active
+
+
+async def test_number_keys_jump_to_panes_and_focus_their_body() -> None:
+    app = snapshot_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert active(app) == "environment"
+        for number, pane in reversed(list(enumerate(PANES, start=1))):
+            await pilot.press(str(number))
+            assert active(app) == pane.PANE_ID
+            assert isinstance(app.focused, PaneBody) and app.focused.id == f"{pane.PANE_ID}-body"
+
+
+async def test_tab_and_shift_tab_move_focus() -> None:
+    app = snapshot_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        start = app.focused
+        await pilot.press("tab")
+        assert app.focused is not start
+        await pilot.press("shift+tab")
+        assert app.focused is start
+
+
+async def test_help_lists_the_current_panes_keys_and_closes() -> None:
+    app = snapshot_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        pane_ids = [k.binding_id for k in app.screen.pane_keys]
+        assert "environment.refresh" in pane_ids and "scroll.down" in pane_ids
+        assert {"pane.logs", "app.quit", "app.help", "focus.next"} <= {k.binding_id for k in app.screen.global_keys}
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+        await pilot.press("2", "question_mark")
+        assert app.screen.pane_title == "Versions"
+        assert "environment.refresh" not in [k.binding_id for k in app.screen.pane_keys]
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_q_quits() -> None:
+    app = snapshot_app()
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("q")
+    assert app.return_code == 0
+    assert not app.is_running
+
+
+async def test_palette_reaches_every_pane_and_pane_action_and_q_types_there() -> None:
+    app = snapshot_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for pane in PANES:
+            assert f"Go to {pane.TITLE}" in titles
+        assert "Environment: Re-probe go" in titles
+        await pilot.press("ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+        # Typing into the palette's input: neither q nor a digit acts as an app key.
+        await pilot.press("q", "3")
+        assert app.is_running and isinstance(app.screen, CommandPalette)
+        assert app.screen.query_one(Input).value == "q3"
+        await pilot.press(*["backspace"] * 2, *"go to logs")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert active(app) == "logs"
+
+
+async def test_palette_runs_a_pane_action() -> None:
+    calls = []
+
+    async def probe():
+        calls.append(1)
+        from .appkit import M3_REPORT
+
+        return M3_REPORT
+
+    app = M3tuiApp(config=load_config(), toolchain_probe=probe)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert calls == [1]
+        await pilot.press("2", "ctrl+p", *"re-probe")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert calls == [1, 1]
+        assert active(app) == "environment"
+
+
+def test_every_binding_has_an_id() -> None:
+    nodes = [M3tuiApp, MainScreen, HelpScreen, KeyScroll, *PANES]
+    for node in nodes:
+        for _key, binding in node._merge_bindings():
+            assert isinstance(binding, Binding)
+            assert binding.id, f"{node.__name__}: binding {binding.key} -> {binding.action} has no id"
+    ids = binding_ids()
+    assert len(ids) == len(set(ids))
+
+
+async def test_keymap_from_config_remaps_a_binding(m3tui_home: Path) -> None:
+    (m3tui_home / "config.toml").write_text('[keymap]\n"pane.logs" = "l"\n"no.such.binding" = "x"\n')
+    app = snapshot_app(config=load_config())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        assert active(app) == "environment", "5 was remapped away"
+        await pilot.press("l")
+        assert active(app) == "logs"
+        messages = [n.message for n in app._notifications]
+        assert any("no.such.binding" in m for m in messages)
+
+
+async def test_broken_config_warns_uses_defaults_and_is_left_alone(m3tui_home: Path) -> None:
+    path = m3tui_home / "config.toml"
+    path.write_text('theme = "ansi-dark\n')
+    app = snapshot_app(config=load_config())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.theme == "textual-dark"
+        assert any("not valid TOML" in n.message for n in app._notifications)
+    assert path.read_text() == 'theme = "ansi-dark\n'
+
+
+async def test_theme_from_config_and_command_line(m3tui_home: Path) -> None:
+    (m3tui_home / "config.toml").write_text('theme = "ansi-dark"\n')
+    app = snapshot_app(config=load_config())
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert app.theme == "ansi-dark"
+    app = snapshot_app(config=load_config(), theme="textual-light")
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert app.theme == "textual-light"
+    (m3tui_home / "config.toml").write_text('theme = "no-such-theme"\n')
+    app = snapshot_app(config=load_config())
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert app.theme == "textual-dark"
+        assert any("no-such-theme" in n.message for n in app._notifications)
+
+
+async def test_header_shows_the_real_go_after_first_paint(real_go: Path) -> None:
+    app = M3tuiApp(config=load_config())
+    real_version = (real_go.parent.parent / "VERSION").read_text().splitlines()[0]
+    async with app.run_test(size=(120, 30)) as pilot:
+        status = app.main_screen.query_one(StatusLine)
+        await settle(pilot)
+        assert app.toolchain_report is not None and app.toolchain_report.error is None
+        rendered = str(status.render())
+        assert real_version in rendered
+        assert f"host {app.toolchain_report.host.goos}/{app.toolchain_report.host.goarch}" in rendered
+        assert "doctor: not run" in rendered
