@@ -70,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_tui(args.theme)
         if args.command == "doctor":
             return doctor(as_json=args.json)
-        return planned(args.command, as_json=args.json)
+        return planned(args.command, as_json=args.json or "--json" in args.args)
     except UsageError as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
@@ -95,7 +95,11 @@ def run_tui(theme: str | None) -> int:
 def doctor(*, as_json: bool) -> int:
     """For now: the toolchain facts the header shows. The full doctor fills this in."""
     report = asyncio.run(toolchain.probe())
-    problems = [f"{fact.label}: {fact.value}" for fact in toolchain.report_facts(report) if fact.problem]
+    problems = [
+        fact.value if fact.label == "problem" else f"{fact.label}: {fact.value}"
+        for fact in toolchain.report_facts(report)
+        if fact.problem
+    ]
     if as_json:
         payload = {
             "host": asdict(report.host),

@@ -1,0 +1,27 @@
+"""A non-editable install must carry the styles: build the real wheel and look inside."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from m3tui.panes import PANES
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_wheel_contains_every_stylesheet(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    (wheel,) = tmp_path.glob("m3tui-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    expected = {"m3tui/styles/app.tcss", *(f"m3tui/styles/{pane.PANE_ID}.tcss" for pane in PANES)}
+    assert expected <= names, expected - names
+    assert "m3tui/cli.py" in names and "m3tui/services/runner.py" in names
+    assert not any(name.startswith("tests/") for name in names)
