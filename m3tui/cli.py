@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"m3tui {__version__}")
     parser.add_argument("--theme", help="Textual theme, e.g. textual-dark, textual-light, ansi-dark")
+    parser.add_argument("--no-mouse", action="store_true", help="leave the mouse to the terminal (every action has a key)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     doctor = sub.add_parser("doctor", help="check this machine and its Go toolchain")
@@ -67,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
-            return run_tui(args.theme)
+            return run_tui(args.theme, mouse=not args.no_mouse)
         if args.command == "doctor":
             return doctor(as_json=args.json)
         return planned(args.command, as_json=args.json or "--json" in args.args)
@@ -81,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         runner.kill_all_sync()
 
 
-def run_tui(theme: str | None) -> int:
+def run_tui(theme: str | None, *, mouse: bool = True) -> int:
     from .app import M3tuiApp  # Textual loads only here.
 
     loaded = load_config()
@@ -89,7 +90,7 @@ def run_tui(theme: str | None) -> int:
     if theme is not None and theme not in app.available_themes:
         names = ", ".join(sorted(app.available_themes))
         raise UsageError(f"m3tui: unknown theme {theme!r} (one of: {names})")
-    return app.run() or 0
+    return app.run(mouse=mouse and loaded.config.mouse) or 0
 
 
 def doctor(*, as_json: bool) -> int:

@@ -45,3 +45,10 @@ async def settle(pilot: Pilot) -> None:
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+def write_executable(path: Path, text: str) -> Path:
+    """A small script standing in for a program (e.g. a `go` that hangs)."""
+    path.write_text(text)
+    path.chmod(0o755)
+    return path

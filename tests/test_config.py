@@ -27,9 +27,10 @@ def test_missing_config_gives_defaults_without_warnings(m3tui_home: Path) -> Non
 
 
 def test_valid_config(m3tui_home: Path) -> None:
-    (m3tui_home / "config.toml").write_text('theme = "ansi-dark"\n[keymap]\n"app.quit" = "x"\n')
+    (m3tui_home / "config.toml").write_text('theme = "ansi-dark"\nmouse = false\n[keymap]\n"app.quit" = "x"\n')
     loaded = load_config()
     assert loaded.config.theme == "ansi-dark"
+    assert loaded.config.mouse is False
     assert loaded.config.keymap == {"app.quit": "x"}
     assert loaded.warnings == ()
 
@@ -52,8 +53,10 @@ def test_non_utf8_config_warns(m3tui_home: Path) -> None:
 
 
 def test_bad_values_fall_back_per_key() -> None:
-    config, warnings = parse_config('theme = 3\nkeymap = "x"\nfrobnicate = true\n')
+    config, warnings = parse_config('theme = 3\nkeymap = "x"\nmouse = "no"\nfrobnicate = true\n')
     assert config.theme == DEFAULT_THEME
+    assert config.mouse is True
+    assert any("'mouse'" in w for w in warnings)
     assert config.keymap == {}
     assert any("'theme'" in w for w in warnings)
     assert any("'keymap'" in w for w in warnings)

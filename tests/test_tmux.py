@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import stat
 import subprocess
 import sys
 import time
@@ -18,6 +17,8 @@ from pathlib import Path
 
 import psutil
 import pytest
+
+from .appkit import write_executable
 
 pytestmark = [
     pytest.mark.tmux,
@@ -70,16 +71,19 @@ def tmux(tmp_path: Path) -> Iterator[Tmux]:
     t.kill()
 
 
-def m3tui_env(m3tui_home: Path, path: str) -> dict[str, str]:
-    # No COLORTERM: as over SSH, where it is usually not forwarded; 256 colours only.
-    return {"M3TUI_HOME": str(m3tui_home), "PATH": path, "TERM": "screen-256color", "COLORTERM": ""}
+def m3tui_env(m3tui_home: Path, path: str, colorterm: str = "") -> dict[str, str]:
+    # No COLORTERM by default: as over SSH, where it is usually not forwarded; 256 colours only.
+    return {"M3TUI_HOME": str(m3tui_home), "PATH": path, "TERM": "screen-256color", "COLORTERM": colorterm}
 
 
 M3TUI = [sys.executable, "-m", "m3tui"]
 
 
-def test_real_terminal_panes_help_and_quit(tmux: Tmux, m3tui_home: Path, real_go: Path) -> None:
-    pid = tmux.start(M3TUI, m3tui_env(m3tui_home, os.environ["PATH"]))
+@pytest.mark.parametrize("colorterm", ["", "truecolor"], ids=["256-colours", "truecolour"])
+def test_real_terminal_panes_help_and_quit(tmux: Tmux, m3tui_home: Path, real_go: Path, colorterm: str) -> None:
+    # The truecolour run also turns the mouse off: every step below is keys only anyway.
+    command = [*M3TUI, "--no-mouse"] if colorterm else M3TUI
+    pid = tmux.start(command, m3tui_env(m3tui_home, os.environ["PATH"], colorterm))
     version = (real_go.parent.parent / "VERSION").read_text().splitlines()[0]
     screen = tmux.wait_for(lambda s: "1 Environment" in s and version in s, "first paint with the go version")
     assert "5 Logs" in screen and "doctor: not run" in screen
@@ -92,17 +96,16 @@ def test_real_terminal_panes_help_and_quit(tmux: Tmux, m3tui_home: Path, real_go
     tmux.wait_for(lambda s: "Keys: Bench" not in s, "the help panel to close")
 
     colours = tmux.screen(escapes=True)
-    assert "38;5;" in colours or "48;5;" in colours, "expected 256-colour output"
-    assert "38;2;" not in colours and "48;2;" not in colours, "truecolour used without COLORTERM"
+    truecolour = "38;2;" in colours or "48;2;" in colours
+    if colorterm:
+        assert truecolour, "COLORTERM=truecolor but no 24-bit colour was used"
+    else:
+        assert "38;5;" in colours or "48;5;" in colours, "expected 256-colour output"
+        assert not truecolour, "24-bit colour used without COLORTERM"
 
     tmux("send-keys", "-t", "m3tui", "q")
     psutil.Process(pid).wait(timeout=10)
 
-
-def _executable(path: Path, text: str) -> Path:
-    path.write_text(text)
-    path.chmod(path.stat().st_mode | stat.S_IXUSR)
-    return path
 
 
 def test_hangup_exits_and_leaves_no_child(tmux: Tmux, m3tui_home: Path, tmp_path: Path) -> None:
@@ -110,7 +113,7 @@ def test_hangup_exits_and_leaves_no_child(tmux: Tmux, m3tui_home: Path, tmp_path
     # when the terminal goes away.
     bindir = tmp_path / "bin"
     bindir.mkdir()
-    _executable(bindir / "go", "#!/bin/sh\nsleep 120 &\nsleep 121\n")
+    write_executable(bindir / "go", "#!/bin/sh\nsleep 120 &\nsleep 121\n")
     pid = tmux.start(M3TUI, m3tui_env(m3tui_home, f"{bindir}{os.pathsep}{os.environ['PATH']}"))
     app = psutil.Process(pid)
     deadline = time.monotonic() + 20

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,8 @@ from m3tui.services.toolchain import (
     probe,
     report_facts,
 )
+
+from .appkit import write_executable
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "macos"
 
@@ -66,18 +67,13 @@ def test_goarch_names() -> None:
     assert goarch_for_machine("arm64") == "arm64"
 
 
-def _executable(path: Path, text: str) -> Path:
-    path.write_text(text)
-    path.chmod(path.stat().st_mode | stat.S_IXUSR)
-    return path
-
 
 def test_go_on_path_in_order_through_symlinks(tmp_path: Path, real_go: Path) -> None:
     first, second, empty = tmp_path / "a", tmp_path / "b", tmp_path / "c"
     for d in (first, second, empty):
         d.mkdir()
     (first / "go").symlink_to(real_go)
-    _executable(second / "go", "#!/bin/sh\nexit 0\n")
+    write_executable(second / "go", "#!/bin/sh\nexit 0\n")
     (empty / "go").write_text("not executable")
     found = go_on_path(os.pathsep.join([str(empty), str(first), str(second)]))
     assert [g.path for g in found] == [first / "go", second / "go"]
@@ -111,14 +107,14 @@ async def test_probe_without_go(tmp_path: Path) -> None:
 
 
 async def test_probe_broken_go_reports_one_line(tmp_path: Path) -> None:
-    _executable(tmp_path / "go", "#!/bin/sh\necho 'go: cannot find GOROOT directory' >&2\nexit 2\n")
+    write_executable(tmp_path / "go", "#!/bin/sh\necho 'go: cannot find GOROOT directory' >&2\nexit 2\n")
     report = await probe(path_env=str(tmp_path))
     assert report.version is None
     assert report.error == "`go version` failed (exit 2): go: cannot find GOROOT directory"
 
 
 async def test_probe_go_printing_garbage(tmp_path: Path) -> None:
-    _executable(tmp_path / "go", "#!/bin/sh\nprintf '\\377\\376 nonsense\\n'\n")
+    write_executable(tmp_path / "go", "#!/bin/sh\nprintf '\\377\\376 nonsense\\n'\n")
     report = await probe(path_env=str(tmp_path))
     assert report.error is not None and report.error.startswith("unrecognised `go version` output")
 
@@ -143,7 +139,7 @@ case "$1" in
   env) echo '{{}}';;
 esac
 """
-    _executable(tmp_path / "go", script)
+    write_executable(tmp_path / "go", script)
     report = await probe(path_env=str(tmp_path))
     assert report.binary_mismatch
     assert [f.label for f in report_facts(report) if f.problem] == ["go version"]

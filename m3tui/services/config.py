@@ -39,6 +39,8 @@ class Config:
     """What the config file can set. Later issues add mirrors and defaults."""
 
     theme: str = DEFAULT_THEME
+    # Off leaves the terminal's own selection working (handy over SSH); every action has a key.
+    mouse: bool = True
     # Binding id -> comma-separated keys, as Textual's App.set_keymap takes it.
     keymap: dict[str, str] = field(default_factory=dict)
 
@@ -65,6 +67,11 @@ def parse_config(text: str, source: str = CONFIG_FILE) -> tuple[Config, list[str
     else:
         warnings.append(f"{source}: 'theme' must be a non-empty string; using {DEFAULT_THEME!r}")
 
+    mouse = data.pop("mouse", True)
+    if not isinstance(mouse, bool):
+        warnings.append(f"{source}: 'mouse' must be true or false; using true")
+        mouse = True
+
     keymap: dict[str, str] = {}
     raw_keymap = data.pop("keymap", {})
     if isinstance(raw_keymap, dict):
@@ -78,7 +85,7 @@ def parse_config(text: str, source: str = CONFIG_FILE) -> tuple[Config, list[str
 
     for unknown in sorted(data):
         warnings.append(f"{source}: unknown key {unknown!r}; ignored")
-    return Config(theme=theme, keymap=keymap), warnings
+    return Config(theme=theme, mouse=mouse, keymap=keymap), warnings
 
 
 def load_config(path: Path | None = None) -> LoadedConfig:
