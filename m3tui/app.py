@@ -21,7 +21,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.screen import Screen
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import ContentSwitcher, Footer
 
 from . import __version__
 from .panes import PANES, EnvironmentPane
@@ -31,6 +31,7 @@ from .services.config import DEFAULT_THEME, LoadedConfig, load_config
 from .services.toolchain import ToolchainReport
 from .widgets.help_screen import HelpScreen, KeyHelp
 from .widgets.key_scroll import KeyScroll
+from .widgets.pane_tabs import PaneTabs
 from .widgets.status_line import StatusLine
 
 STYLES = Path(__file__).parent / "styles"
@@ -48,11 +49,12 @@ class MainScreen(Screen, inherit_bindings=False):
     ]
 
     def compose(self) -> ComposeResult:
+        first = PANES[0].PANE_ID
         yield StatusLine(id="status")
-        with TabbedContent(initial=PANES[0].PANE_ID, id="panes"):
-            for number, pane_cls in enumerate(PANES, start=1):
-                with TabPane(f"{number} {pane_cls.TITLE}", id=pane_cls.PANE_ID):
-                    yield pane_cls(id=f"pane-{pane_cls.PANE_ID}")
+        yield PaneTabs([(pane.PANE_ID, pane.TITLE) for pane in PANES], first, id="pane-tabs")
+        with ContentSwitcher(initial=f"pane-{first}", id="panes"):
+            for pane_cls in PANES:
+                yield pane_cls(build_now=pane_cls.PANE_ID == first, id=f"pane-{pane_cls.PANE_ID}")
         yield Footer()
 
 
@@ -150,18 +152,18 @@ class M3tuiApp(App[int], inherit_bindings=False):
 
     @property
     def active_pane(self) -> Pane:
-        tabs = self.main_screen.query_one(TabbedContent)
-        return self.main_screen.query_one(f"#pane-{tabs.active}", Pane)
+        switcher = self.main_screen.query_one(ContentSwitcher)
+        return self.main_screen.query_one(f"#{switcher.current}", Pane)
 
-    def action_show_pane(self, pane_id: str) -> None:
+    def action_show_pane(self, pane_id: str, focus_body: bool = True) -> None:
         if self.screen is not self.main_screen:
             return
-        self.main_screen.query_one(TabbedContent).active = pane_id
-        self.active_pane.focus_body()
-
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        if self.screen is self.main_screen and not isinstance(self.focused, PaneBody):
-            self.call_after_refresh(self.active_pane.focus_body)
+        self.main_screen.query_one(ContentSwitcher).current = f"pane-{pane_id}"
+        self.main_screen.query_one(PaneTabs).active = pane_id
+        if focus_body:
+            self.active_pane.focus_body()
+        else:
+            self.active_pane.build()
 
     # --- help and command palette -----------------------------------------------------------
 
@@ -170,7 +172,9 @@ class M3tuiApp(App[int], inherit_bindings=False):
             return
         pane = self.active_pane
         pane_keys = self.keys_of(pane) + self.keys_of(pane.query_one(PaneBody))
-        global_keys = self.keys_of(self) + self.keys_of(self.main_screen)
+        global_keys = (
+            self.keys_of(self) + self.keys_of(self.main_screen) + self.keys_of(self.main_screen.query_one(PaneTabs))
+        )
         self.push_screen(HelpScreen(pane.TITLE, pane_keys, global_keys))
 
     def keys_of(self, node: DOMNode) -> list[KeyHelp]:
@@ -231,7 +235,7 @@ class M3tuiApp(App[int], inherit_bindings=False):
 
 def binding_ids() -> list[str]:
     """Every binding id a keymap can name."""
-    nodes: list[type[DOMNode]] = [M3tuiApp, MainScreen, HelpScreen, KeyScroll, *PANES]
+    nodes: list[type[DOMNode]] = [M3tuiApp, MainScreen, HelpScreen, KeyScroll, PaneTabs, *PANES]
     ids: list[str] = []
     for node in nodes:
         for binding in node.BINDINGS:

@@ -6,21 +6,22 @@ from pathlib import Path
 
 from textual.binding import Binding
 from textual.command import CommandPalette
-from textual.widgets import Input, TabbedContent
+from textual.widgets import Input, Static
 
 from m3tui.app import M3tuiApp, MainScreen, binding_ids
 from m3tui.panes import PANES
-from m3tui.panes.base import PaneBody
+from m3tui.panes.base import Pane, PaneBody
 from m3tui.services.config import load_config
 from m3tui.widgets.help_screen import HelpScreen
 from m3tui.widgets.key_scroll import KeyScroll
+from m3tui.widgets.pane_tabs import PaneTabs
 from m3tui.widgets.status_line import StatusLine
 
 from .appkit import settle, snapshot_app
 
 
 def active(app: M3tuiApp) -> str:
-    return app.main_screen.query_one(TabbedContent).active
+    return app.active_pane.PANE_ID
 
 
 async def test_number_keys_jump_to_panes_and_focus_their_body() -> None:
@@ -34,15 +35,20 @@ async def test_number_keys_jump_to_panes_and_focus_their_body() -> None:
             assert isinstance(app.focused, PaneBody) and app.focused.id == f"{pane.PANE_ID}-body"
 
 
-async def test_tab_and_shift_tab_move_focus() -> None:
+async def test_tab_and_shift_tab_move_focus_and_the_pane_bar_moves_with_arrows() -> None:
     app = snapshot_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         start = app.focused
+        assert isinstance(start, PaneBody)
         await pilot.press("tab")
-        assert app.focused is not start
+        assert isinstance(app.focused, PaneTabs)
+        await pilot.press("right", "right")
+        assert active(app) == "bench" and isinstance(app.focused, PaneTabs)
+        await pilot.press("left", "left", "left")
+        assert active(app) == "logs", "left from the first pane wraps to the last"
         await pilot.press("shift+tab")
-        assert app.focused is start
+        assert isinstance(app.focused, PaneBody) and app.focused.id == "logs-body"
 
 
 async def test_help_lists_the_current_panes_keys_and_closes() -> None:
@@ -115,7 +121,7 @@ async def test_palette_runs_a_pane_action() -> None:
 
 
 def test_every_binding_has_an_id() -> None:
-    nodes = [M3tuiApp, MainScreen, HelpScreen, KeyScroll, *PANES]
+    nodes = [M3tuiApp, MainScreen, HelpScreen, KeyScroll, PaneTabs, *PANES]
     for node in nodes:
         for _key, binding in node._merge_bindings():
             assert isinstance(binding, Binding)
@@ -177,3 +183,28 @@ async def test_header_shows_the_real_go_after_first_paint(real_go: Path) -> None
         assert real_version in rendered
         assert f"host {app.toolchain_report.host.goos}/{app.toolchain_report.host.goarch}" in rendered
         assert "doctor: not run" in rendered
+
+
+async def test_hidden_panes_are_built_on_first_showing() -> None:
+    app = snapshot_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        built = {pane.PANE_ID: pane.built for pane in app.main_screen.query(Pane)}
+        assert built == {"environment": True, "versions": False, "bench": False, "profiles": False, "logs": False}
+        await pilot.press("4")
+        assert app.main_screen.query_one("#pane-profiles", Pane).built
+        assert "pane will" in str(app.main_screen.query_one("#pane-profiles .planned", Static).render())
+
+
+async def test_clicking_a_pane_label_switches() -> None:
+    app = snapshot_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        tabs = app.main_screen.query_one(PaneTabs)
+        labels = dict(tabs.labels())
+        x = sum(len(label) + 1 for pane_id, label in tabs.labels()[:2]) + 2  # inside " 3 Bench "
+        assert tabs.pane_at(x) == "bench" and labels["bench"] == " 3 Bench "
+        await pilot.click(PaneTabs, offset=(x, 0))
+        await pilot.pause()
+        assert active(app) == "bench" and tabs.active == "bench"
+        assert isinstance(app.focused, PaneBody) and app.focused.id == "bench-body"

@@ -21,7 +21,11 @@ class PaneBody(KeyScroll, can_focus=True):
 
 
 class Pane(Vertical):
-    """Base class of the five panes."""
+    """Base class of the five panes.
+
+    A pane builds its body the first time it is shown, not at start-up: hidden panes
+    would otherwise cost styling and layout before the first paint.
+    """
 
     PANE_ID: ClassVar[str] = ""
     TITLE: ClassVar[str] = ""
@@ -31,9 +35,23 @@ class Pane(Vertical):
     PLANNED: ClassVar[tuple[str, ...]] = ()
     PLANNED_HEADLESS: ClassVar[str] = ""
 
+    def __init__(self, *, build_now: bool = False, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._build_now = build_now
+        self.built = False
+
     def compose(self) -> ComposeResult:
-        with PaneBody(id=f"{self.PANE_ID}-body", classes="pane-body"):
-            yield from self.compose_body()
+        if self._build_now:
+            yield self._make_body()
+
+    def _make_body(self) -> PaneBody:
+        self.built = True
+        return PaneBody(*self.compose_body(), id=f"{self.PANE_ID}-body", classes="pane-body")
+
+    def build(self) -> None:
+        """Mount the body if this is the pane's first showing."""
+        if not self.built:
+            self.mount(self._make_body())
 
     def compose_body(self) -> ComposeResult:
         yield Static(self.TITLE, classes="pane-title")
@@ -42,6 +60,7 @@ class Pane(Vertical):
             yield Static(planned_card(self.PLANNED, self.PLANNED_HEADLESS), classes="planned")
 
     def focus_body(self) -> None:
+        self.build()
         self.query_one(PaneBody).focus()
 
 

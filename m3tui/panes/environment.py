@@ -29,14 +29,18 @@ class EnvironmentPane(Pane):
         Binding("r", "app.refresh_toolchain", "Re-probe go", id="environment.refresh"),
     ]
 
+    report: ToolchainReport | None = None
+
     def compose_body(self) -> ComposeResult:
         yield Static(self.TITLE, classes="pane-title")
         yield Static(self.SUMMARY, classes="pane-summary")
-        yield Static("Looking for go on PATH…", id="toolchain-facts")
+        yield Static(toolchain_table(self.report), id="toolchain-facts")
         yield Static(planned_card(self.PLANNED, self.PLANNED_HEADLESS), classes="planned")
 
     def show_toolchain(self, report: ToolchainReport | None) -> None:
-        self.query_one("#toolchain-facts", Static).update(toolchain_table(report))
+        self.report = report
+        if self.built:
+            self.query_one("#toolchain-facts", Static).update(toolchain_table(report))
 
 
 def toolchain_table(report: ToolchainReport | None) -> Table | Text:
