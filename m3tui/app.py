@@ -8,9 +8,11 @@ paint: the go probe starts after it, in a worker.
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
 import termios
+import threading
 from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
 from pathlib import Path
@@ -28,6 +30,7 @@ from .panes import PANES, EnvironmentPane
 from .panes.base import Pane, PaneBody
 from .services import runner, toolchain
 from .services.config import DEFAULT_THEME, LoadedConfig, load_config
+from .services.doctor.model import Finding
 from .services.toolchain import ToolchainReport
 from .widgets.help_screen import HelpScreen, KeyHelp
 from .widgets.key_scroll import KeyScroll
@@ -35,8 +38,19 @@ from .widgets.pane_tabs import PaneTabs
 from .widgets.status_line import StatusLine
 
 STYLES = Path(__file__).parent / "styles"
+# Seconds a graceful exit may take once the terminal is gone, before the process just ends.
+EXIT_BACKSTOP = 1.5
 
 ToolchainProbe = Callable[[], Awaitable[ToolchainReport]]
+# Runs the doctor, calling back with each finding as it arrives (tests pass fixed findings).
+DoctorRunner = Callable[[Callable[[Finding], None]], Awaitable[list[Finding]]]
+
+
+async def run_real_doctor(on_finding: Callable[[Finding], None]) -> list[Finding]:
+    from .services.doctor.model import DoctorContext
+    from .services.doctor.run import run_doctor
+
+    return await run_doctor(DoctorContext(), on_finding)
 
 
 class MainScreen(Screen, inherit_bindings=False):
@@ -81,15 +95,18 @@ class M3tuiApp(App[int], inherit_bindings=False):
         config: LoadedConfig | None = None,
         theme: str | None = None,
         toolchain_probe: ToolchainProbe | None = None,
+        doctor: DoctorRunner | None = None,
         watch_terminal: bool = True,
     ) -> None:
         super().__init__()
         self.loaded_config = config if config is not None else load_config()
         self._theme_request = theme
         self._toolchain_probe = toolchain_probe or toolchain.probe
+        self._doctor = doctor or run_real_doctor
         self._watch_terminal = watch_terminal
         self._startup_warnings: list[str] = list(self.loaded_config.warnings)
         self.toolchain_report: ToolchainReport | None = None
+        self.findings: list[Finding] = []
 
     # --- start-up -------------------------------------------------------------------------
 
@@ -107,7 +124,7 @@ class M3tuiApp(App[int], inherit_bindings=False):
 
     def _after_first_paint(self) -> None:
         self.active_pane.focus_body()
-        self.action_refresh_toolchain()
+        self.action_run_doctor()
 
     def _apply_theme(self) -> None:
         """--theme beats the config key; an unknown config theme warns and keeps the default."""
@@ -131,7 +148,7 @@ class M3tuiApp(App[int], inherit_bindings=False):
         """Exit when the terminal goes away, so a dropped SSH session leaves nothing running."""
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGHUP, signal.SIGTERM):
-            loop.add_signal_handler(sig, self._terminal_gone)
+            loop.add_signal_handler(sig, self._terminal_gone, 128 + sig)
         self.set_interval(1.0, self._check_terminal, name="terminal-watch")
 
     def _check_terminal(self) -> None:
@@ -140,9 +157,17 @@ class M3tuiApp(App[int], inherit_bindings=False):
         except (termios.error, OSError, ValueError, AttributeError):
             self._terminal_gone()
 
-    def _terminal_gone(self) -> None:
+    def _terminal_gone(self, status: int = 128 + signal.SIGHUP) -> None:
+        """Kill what we started, then exit; if the shutdown hangs, end the process anyway.
+
+        With the terminal gone, Textual's writer thread can die on EIO and its shutdown then
+        waits forever on the writer's queue: the backstop timer makes sure m3tui still ends.
+        """
         runner.kill_all_sync()
-        self.exit(129)
+        backstop = threading.Timer(EXIT_BACKSTOP, os._exit, args=(status,))
+        backstop.daemon = True
+        backstop.start()
+        self.exit(status)
 
     # --- panes ------------------------------------------------------------------------------
 
@@ -172,10 +197,9 @@ class M3tuiApp(App[int], inherit_bindings=False):
             return
         pane = self.active_pane
         pane_keys = self.keys_of(pane) + self.keys_of(pane.query_one(PaneBody))
-        global_keys = (
-            self.keys_of(self) + self.keys_of(self.main_screen) + self.keys_of(self.main_screen.query_one(PaneTabs))
-        )
-        self.push_screen(HelpScreen(pane.TITLE, pane_keys, global_keys))
+        global_keys = self.keys_of(self) + self.keys_of(self.main_screen)
+        bar_keys = self.keys_of(self.main_screen.query_one(PaneTabs))
+        self.push_screen(HelpScreen(pane.TITLE, pane_keys, global_keys, bar_keys))
 
     def keys_of(self, node: DOMNode) -> list[KeyHelp]:
         """The node's own bindings as the user has them (config keymap applied)."""
@@ -220,17 +244,38 @@ class M3tuiApp(App[int], inherit_bindings=False):
 
     # --- the go toolchain -------------------------------------------------------------------
 
-    def action_refresh_toolchain(self) -> None:
+    def action_run_doctor(self) -> None:
+        """The header's go facts (fast) and the doctor's findings (streamed), both in workers."""
         self.main_screen.query_one(StatusLine).show(None)
-        self.main_screen.query_one(EnvironmentPane).show_toolchain(None)
         self._probe_toolchain()
+        self._run_doctor()
 
     @work(exclusive=True, group="toolchain")
     async def _probe_toolchain(self) -> None:
         report = await self._toolchain_probe()
         self.toolchain_report = report
         self.main_screen.query_one(StatusLine).show(report)
-        self.main_screen.query_one(EnvironmentPane).show_toolchain(report)
+
+    @work(exclusive=True, group="doctor")
+    async def _run_doctor(self) -> None:
+        pane = self.main_screen.query_one(EnvironmentPane)
+        status = self.main_screen.query_one(StatusLine)
+        problems = 0
+        pane.start_run()
+        status.show_problems(None, checking=True)
+
+        def arrived(finding: Finding) -> None:
+            nonlocal problems
+            problems += finding.is_problem
+            pane.add_finding(finding)
+            status.show_problems(problems, checking=True)
+
+        try:
+            findings = await self._doctor(arrived)
+        finally:
+            pane.finish_run()
+        self.findings = findings
+        status.show_problems(sum(1 for f in findings if f.is_problem))
 
 
 def binding_ids() -> list[str]:

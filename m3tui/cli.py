@@ -10,13 +10,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import signal
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict
 from typing import NoReturn
 
 from . import __version__
-from .services import runner, toolchain
+from .services import runner
 from .services.config import load_config
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
@@ -56,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = sub.add_parser("doctor", help="check this machine and its Go toolchain")
     doctor.add_argument("--json", action="store_true", help="print JSON")
     doctor.add_argument("--offline", action="store_true", help="skip network checks")
+    doctor.add_argument("--save-baseline", action="store_true", help="record this environment; later runs list what changed")
+    doctor.add_argument("-v", "--verbose", action="store_true", help="show the detail of every check")
 
     for name, what in PLANNED_SUBCOMMANDS.items():
         planned = sub.add_parser(name, help=f"{what} (not built yet)")
@@ -64,25 +66,39 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    """SIGTERM/SIGHUP end a headless run like ctrl+c: the running task is cancelled, its tree killed."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
             return run_tui(args.theme, mouse=not args.no_mouse)
+        if args.theme is not None or args.no_mouse:
+            raise UsageError("m3tui: --theme and --no-mouse apply to the TUI, not to a subcommand")
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, _exit_on_signal)
         if args.command == "doctor":
-            return doctor(as_json=args.json)
+            return doctor(as_json=args.json, offline=args.offline, save=args.save_baseline, verbose=args.verbose)
         return planned(args.command, as_json=args.json or "--json" in args.args)
     except UsageError as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:  # e.g. stdout on a full disk or a closed pipe
+        print(f"m3tui: cannot write output: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_PROBLEM
     finally:
         # Safety net: whatever ran, no child outlives m3tui.
         runner.kill_all_sync()
 
 
 def run_tui(theme: str | None, *, mouse: bool = True) -> int:
+    if not sys.stdin.isatty() or not sys.stdout.isatty():
+        raise UsageError("m3tui: the TUI needs a terminal (for scripts: m3tui doctor --json, …)")
     from .app import M3tuiApp  # Textual loads only here.
 
     loaded = load_config()
@@ -93,31 +109,51 @@ def run_tui(theme: str | None, *, mouse: bool = True) -> int:
     return app.run(mouse=mouse and loaded.config.mouse) or 0
 
 
-def doctor(*, as_json: bool) -> int:
-    """For now: the toolchain facts the header shows. The full doctor fills this in."""
-    report = asyncio.run(toolchain.probe())
-    problems = [
-        fact.value if fact.label == "problem" else f"{fact.label}: {fact.value}"
-        for fact in toolchain.report_facts(report)
-        if fact.problem
-    ]
+SYMBOLS = {"ok": "✓", "warn": "!", "error": "✗", "skipped": "-", "crashed": "‼"}
+
+
+def doctor(*, as_json: bool, offline: bool, save: bool, verbose: bool) -> int:
+    """Run every check; print like `flutter doctor`, or JSON. Exit 1 when a check is an error."""
+    from .services.doctor import run as doc
+
+    async def run() -> list:
+        ctx = doc.DoctorContext(offline=offline)
+        findings = await doc.run_doctor(ctx)
+        if save:
+            path = doc.save_baseline(await doc.snapshot(ctx))
+            print(f"baseline saved to {path}", file=sys.stderr)
+        return findings
+
+    findings = asyncio.run(run())
     if as_json:
-        payload = {
-            "host": asdict(report.host),
-            "go": None
-            if report.go is None
-            else {"path": str(report.go.path), "resolved": str(report.go.resolved), "is_script": report.go.is_script},
-            "version": None if report.version is None else asdict(report.version),
-            "env": dict(report.env),
-            "problems": problems,
-            "checks": "toolchain only: the full doctor is not built yet",
-        }
-        print(json.dumps(payload, indent=2))
-    else:
-        for fact in toolchain.report_facts(report):
-            print(f"{fact.label:<11} {fact.value}")
-        print("(toolchain only: the full doctor is not built yet)")
-    return EXIT_PROBLEM if problems else EXIT_OK
+        print(json.dumps(doc.to_json(findings, offline=offline), indent=2))
+        return doc.exit_status(findings)
+    for line in doctor_text(findings, verbose=verbose):
+        print(line)
+    return doc.exit_status(findings)
+
+
+def doctor_text(findings: Sequence, *, verbose: bool) -> list[str]:
+    """Grouped, worst first; detail for problems (for everything with -v), the fix under each problem."""
+    from .services.doctor import run as doc
+
+    lines: list[str] = []
+    group = None
+    for finding in doc.sort_findings(findings):
+        if finding.group != group:
+            group = finding.group
+            lines.append(f"{'' if not lines else chr(10)}{group.value}")
+        lines.append(f"  {SYMBOLS[finding.status.value]} {finding.summary}")
+        if finding.detail and (verbose or finding.is_problem):
+            lines.extend(f"      {line}" for line in finding.detail.splitlines())
+        if finding.fix and finding.is_problem:
+            lines.append(f"      fix: {finding.fix}")
+    counts = {s: sum(1 for f in findings if f.status.value == s) for s in SYMBOLS}
+    problems = counts["error"] + counts["crashed"] + counts["warn"]
+    summary = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
+    lines.append("")
+    lines.append(f"{problems} problem{'s' if problems != 1 else ''} ({summary})" if problems else f"no problems ({summary})")
+    return lines
 
 
 def planned(command: str, *, as_json: bool) -> int:

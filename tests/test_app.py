@@ -17,7 +17,7 @@ from m3tui.widgets.key_scroll import KeyScroll
 from m3tui.widgets.pane_tabs import PaneTabs
 from m3tui.widgets.status_line import StatusLine
 
-from .appkit import settle, snapshot_app
+from .appkit import fixed_doctor, settle, snapshot_app
 
 
 def active(app: M3tuiApp) -> str:
@@ -39,11 +39,12 @@ async def test_tab_and_shift_tab_move_focus_and_the_pane_bar_moves_with_arrows()
     app = snapshot_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
+        await pilot.press("2")
         start = app.focused
         assert isinstance(start, PaneBody)
         await pilot.press("tab")
         assert isinstance(app.focused, PaneTabs)
-        await pilot.press("right", "right")
+        await pilot.press("right")
         assert active(app) == "bench" and isinstance(app.focused, PaneTabs)
         await pilot.press("left", "left", "left")
         assert active(app) == "logs", "left from the first pane wraps to the last"
@@ -58,13 +59,14 @@ async def test_help_lists_the_current_panes_keys_and_closes() -> None:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         pane_ids = [k.binding_id for k in app.screen.pane_keys]
-        assert "environment.refresh" in pane_ids and "scroll.down" in pane_ids
+        assert "environment.rerun" in pane_ids and "scroll.down" in pane_ids
         assert {"pane.logs", "app.quit", "app.help", "focus.next"} <= {k.binding_id for k in app.screen.global_keys}
+        assert {k.binding_id for k in app.screen.bar_keys} == {"tabs.previous", "tabs.next"}
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
         await pilot.press("2", "question_mark")
         assert app.screen.pane_title == "Versions"
-        assert "environment.refresh" not in [k.binding_id for k in app.screen.pane_keys]
+        assert "environment.rerun" not in [k.binding_id for k in app.screen.pane_keys]
         await pilot.press("question_mark")
         assert isinstance(app.screen, MainScreen)
 
@@ -85,7 +87,7 @@ async def test_palette_reaches_every_pane_and_pane_action_and_q_types_there() ->
         titles = [c.title for c in app.get_system_commands(app.screen)]
         for pane in PANES:
             assert f"Go to {pane.TITLE}" in titles
-        assert "Environment: Re-probe go" in titles
+        assert "Environment: Re-run checks" in titles
         await pilot.press("ctrl+p")
         assert isinstance(app.screen, CommandPalette)
         # Typing into the palette's input: neither q nor a digit acts as an app key.
@@ -108,11 +110,11 @@ async def test_palette_runs_a_pane_action() -> None:
 
         return M3_REPORT
 
-    app = M3tuiApp(config=load_config(), toolchain_probe=probe)
+    app = M3tuiApp(config=load_config(), toolchain_probe=probe, doctor=fixed_doctor)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         assert calls == [1]
-        await pilot.press("2", "ctrl+p", *"re-probe")
+        await pilot.press("2", "ctrl+p", *"re-run checks")
         await pilot.pause(0.3)
         await pilot.press("enter")
         await settle(pilot)
@@ -182,7 +184,9 @@ async def test_header_shows_the_real_go_after_first_paint(real_go: Path) -> None
         rendered = str(status.render())
         assert real_version in rendered
         assert f"host {app.toolchain_report.host.goos}/{app.toolchain_report.host.goarch}" in rendered
-        assert "doctor: not run" in rendered
+        problems = sum(1 for f in app.findings if f.is_problem)
+        assert app.findings, "the real doctor ran after the first paint"
+        assert (f"doctor: {problems} problem" if problems else "doctor: ok") in rendered
 
 
 async def test_hidden_panes_are_built_on_first_showing() -> None:

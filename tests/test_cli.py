@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from m3tui import __version__
+
+from .appkit import write_executable
 
 M3TUI = [sys.executable, "-m", "m3tui"]
 
@@ -35,27 +40,63 @@ def test_help_lists_every_subcommand() -> None:
         assert command in done.stdout
 
 
-def test_doctor_with_the_real_go(real_go: Path) -> None:
-    done = m3tui("doctor")
+def doctor_env(real_go: Path, tmp_path: Path) -> str:
+    """PATH for a healthy setup: the real go, and GOPATH/bin (a fresh GOPATH) on PATH."""
+    os.environ["GOPATH"] = str(tmp_path / "gopath")
+    return os.pathsep.join([str(real_go.parent), str(tmp_path / "gopath" / "bin"), "/usr/bin", "/bin"])
+
+
+def test_doctor_text_with_the_real_go(real_go: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("GOPATH", str(tmp_path / "gopath"))
+    done = m3tui("doctor", "--offline", path=doctor_env(real_go, tmp_path))
     assert done.returncode == 0, done.stdout + done.stderr
     version = (real_go.parent.parent / "VERSION").read_text().splitlines()[0]
-    assert f"go version  {version}" in done.stdout
+    lines = done.stdout.splitlines()
+    assert lines[0] == "System" and "Go" in lines and "Network" in lines and "Drift" in lines
+    assert f"  ✓ {version} ({real_go_platform()}) at {real_go}" in lines
+    assert "  - network.proxy: skipped (--offline)" in lines or any("offline" in l for l in lines)
+    assert lines[-1].startswith(("no problems", "1 problem", "2 problems"))
 
 
-def test_doctor_json_with_the_real_go(real_go: Path) -> None:
-    done = m3tui("doctor", "--json")
-    assert done.returncode == 0
+def real_go_platform() -> str:
+    from m3tui.services.host import host_info
+
+    host = host_info()
+    return f"{host.goos}/{host.goarch}"
+
+
+def test_doctor_json_with_the_real_go(real_go: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("GOPATH", str(tmp_path / "gopath"))
+    done = m3tui("doctor", "--json", "--offline", path=doctor_env(real_go, tmp_path))
+    assert done.returncode == 0, done.stdout
     report = json.loads(done.stdout)
-    assert Path(report["go"]["resolved"]) == real_go.resolve()
-    assert report["env"]["GOROOT"] == str(real_go.parent.parent)
-    assert report["problems"] == []
+    assert report["schema"] == 1 and report["offline"] is True
+    checks = {c["id"]: c for c in report["checks"]}
+    assert set(checks["go.path"]) == {"id", "group", "status", "summary", "detail", "fix", "data"}
+    assert checks["go.path"]["status"] == "ok"
+    assert Path(checks["go.path"]["data"]["gos"][0]["resolved"]) == real_go.resolve()
+    assert checks["system.os"]["group"] == "System"
+    assert all(c["status"] == "skipped" for c in report["checks"] if c["group"] == "Network")
+    assert report["counts"]["error"] == 0
 
 
-def test_doctor_without_go_is_a_found_problem(tmp_path: Path) -> None:
-    done = m3tui("doctor", "--json", path=str(tmp_path))
+def test_doctor_without_go_is_an_error(tmp_path: Path) -> None:
+    done = m3tui("doctor", "--json", "--offline", path=str(tmp_path))
     assert done.returncode == 1
-    assert json.loads(done.stdout)["problems"] == ["no `go` on PATH"]
+    checks = {c["id"]: c for c in json.loads(done.stdout)["checks"]}
+    assert checks["go.path"]["status"] == "error" and checks["go.path"]["summary"] == "no go on PATH"
     assert done.stderr == ""
+
+
+def test_doctor_save_baseline_then_drift(real_go: Path, tmp_path: Path, monkeypatch, m3tui_home: Path) -> None:
+    monkeypatch.setenv("GOPATH", str(tmp_path / "gopath"))
+    path = doctor_env(real_go, tmp_path)
+    done = m3tui("doctor", "--offline", "--save-baseline", path=path)
+    assert (m3tui_home / "doctor-baseline.json").is_file(), done.stderr
+    monkeypatch.setenv("GOFLAGS", "-v")
+    checks = {c["id"]: c for c in json.loads(m3tui("doctor", "--json", "--offline", path=path).stdout)["checks"]}
+    assert checks["drift.baseline"]["status"] == "warn"
+    assert "go_env.GOFLAGS: '' -> '-v'" in checks["drift.baseline"]["data"]["changes"]
 
 
 @pytest.mark.parametrize("command", ["versions", "bench", "profile", "logs"])
@@ -68,7 +109,7 @@ def test_subcommands_not_built_yet_say_so(command: str) -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [["--bogus"], ["frobnicate"], ["doctor", "--nope"], ["--theme", "no-such-theme"]],
+    [["--bogus"], ["frobnicate"], ["doctor", "--nope"], ["--theme", "ansi-dark", "doctor"], ["--no-mouse", "doctor"]],
 )
 def test_bad_usage_is_one_line_and_exit_2(args: list[str]) -> None:
     done = m3tui(*args)
@@ -76,3 +117,40 @@ def test_bad_usage_is_one_line_and_exit_2(args: list[str]) -> None:
     assert done.stderr.count("\n") == 1, done.stderr
     assert "Traceback" not in done.stderr
     assert done.stderr.startswith("m3tui")
+
+
+def test_tui_without_a_terminal_says_so() -> None:
+    done = m3tui()  # stdin is /dev/null, stdout a pipe
+    assert done.returncode == 2
+    assert done.stderr.strip() == "m3tui: the TUI needs a terminal (for scripts: m3tui doctor --json, …)"
+
+
+def test_output_error_is_one_line(real_go: Path) -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([*M3TUI, "doctor", "--json", "--offline"], stdout=full, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.startswith("m3tui: cannot write output:") and done.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_signalled_doctor_leaves_no_child(tmp_path: Path, sig: signal.Signals) -> None:
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    write_executable(bindir / "go", "#!/bin/sh\nsleep 120 &\nsleep 121\n")
+    env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    proc = subprocess.Popen([*M3TUI, "doctor", "--offline"], env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 20
+        tree: list[psutil.Process] = []
+        while time.monotonic() < deadline and len([p for p in tree if p.name() == "sleep"]) < 2:
+            time.sleep(0.05)
+            tree = psutil.Process(proc.pid).children(recursive=True)
+        assert len([p for p in tree if p.name() == "sleep"]) >= 2, "the hanging go never started"
+        proc.send_signal(sig)
+        assert proc.wait(timeout=5) == 128 + sig
+        _, alive = psutil.wait_procs(tree, timeout=3)
+        assert not [p for p in alive if p.status() != psutil.STATUS_ZOMBIE], alive
+    finally:
+        if proc.poll() is None:
+            proc.kill()

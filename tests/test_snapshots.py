@@ -32,3 +32,7 @@ def test_ansi_theme(snap_compare) -> None:
 
 def test_light_theme_bench(snap_compare) -> None:
     assert snap_compare(snapshot_app(theme="textual-light"), press=["3"], terminal_size=(80, 24), run_before=settle)
+
+
+def test_environment_problems_expanded(snap_compare) -> None:
+    assert snap_compare(snapshot_app(), press=["e"], terminal_size=(200, 60), run_before=settle)

@@ -125,8 +125,13 @@ def go_on_path(path_env: str | None = None) -> list[GoOnPath]:
     return found
 
 
-async def go_version(go: str | os.PathLike[str], *, cwd: str | None = None) -> GoVersion:
-    result = await runner.run([os.fspath(go), "version"], env=LOCAL_TOOLCHAIN_ENV, cwd=cwd, timeout=PROBE_TIMEOUT)
+async def go_version(
+    go: str | os.PathLike[str], *, cwd: str | os.PathLike[str] | None = None, env: Mapping[str, str | None] | None = None
+) -> GoVersion:
+    """`go version` of the toolchain on disk (env may add overrides, e.g. to ask for the effective one)."""
+    result = await runner.run(
+        [os.fspath(go), "version"], env={**LOCAL_TOOLCHAIN_ENV, **(env or {})}, cwd=cwd, timeout=PROBE_TIMEOUT
+    )
     _check(result, "go version")
     try:
         return parse_go_version(result.stdout_text)
@@ -134,11 +139,20 @@ async def go_version(go: str | os.PathLike[str], *, cwd: str | None = None) -> G
         raise ToolchainError(str(exc)) from None
 
 
-async def go_env(go: str | os.PathLike[str], keys: Sequence[str], *, cwd: str | None = None) -> dict[str, str]:
-    """`go env -json` for the named keys only (GOTOOLCHAIN reads as "local": it is forced here)."""
-    result = await runner.run(
-        [os.fspath(go), "env", "-json", *keys], env=LOCAL_TOOLCHAIN_ENV, cwd=cwd, timeout=PROBE_TIMEOUT
-    )
+async def go_env(
+    go: str | os.PathLike[str],
+    keys: Sequence[str],
+    *,
+    cwd: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str | None] | None = None,
+    changed: bool = False,
+) -> dict[str, str]:
+    """`go env -json` for the named keys only (GOTOOLCHAIN reads as "local": it is forced here).
+
+    changed=True adds -changed (Go 1.23+): only the settings that differ from the defaults.
+    """
+    argv = [os.fspath(go), "env", "-json", *(["-changed"] if changed else []), *keys]
+    result = await runner.run(argv, env={**LOCAL_TOOLCHAIN_ENV, **(env or {})}, cwd=cwd, timeout=PROBE_TIMEOUT)
     _check(result, "go env")
     try:
         return parse_go_env_json(result.stdout_text)

@@ -11,14 +11,29 @@ from ..services.toolchain import ToolchainReport
 class StatusLine(Static):
     """Filled in after the first paint: probing go must never delay the app's start."""
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.report: ToolchainReport | None = None
+        self.problems: int | None = None
+        self.checking = False
+
     def on_mount(self) -> None:
-        self.show(None)
+        self._refresh_text()
 
-    def show(self, report: ToolchainReport | None, findings: int | None = None) -> None:
-        self.update(status_text(report, findings))
+    def show(self, report: ToolchainReport | None) -> None:
+        self.report = report
+        self._refresh_text()
+
+    def show_problems(self, problems: int | None, *, checking: bool = False) -> None:
+        """The doctor's count of problems (warn, error, crashed) so far; None before any run."""
+        self.problems, self.checking = problems, checking
+        self._refresh_text()
+
+    def _refresh_text(self) -> None:
+        self.update(status_text(self.report, self.problems, checking=self.checking))
 
 
-def status_text(report: ToolchainReport | None, findings: int | None = None) -> Text:
+def status_text(report: ToolchainReport | None, findings: int | None = None, *, checking: bool = False) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(" m3tui ", style="bold reverse")
     text.append("  ")
@@ -37,10 +52,11 @@ def status_text(report: ToolchainReport | None, findings: int | None = None) -> 
     if report.host.translated:
         text.append(" (Rosetta)", style="bold red")
     text.append("  ")
+    suffix = "…" if checking else ""
     if findings is None:
-        text.append("doctor: not run", style="dim")
+        text.append("doctor: checking…" if checking else "doctor: not run", style="dim")
     elif findings == 0:
-        text.append("doctor: ok", style="green")
+        text.append(f"doctor: ok{suffix}", style="green")
     else:
-        text.append(f"doctor: {findings} finding{'s' if findings != 1 else ''}", style="bold yellow")
+        text.append(f"doctor: {findings} problem{'s' if findings != 1 else ''}{suffix}", style="bold yellow")
     return text
