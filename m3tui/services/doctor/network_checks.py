@@ -30,8 +30,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import netprobe, runner, toolchain
-from ..netprobe import ProbeResult, ProxyEntry, SumdbProbe
+from typing import TYPE_CHECKING
+
+from .. import runner, toolchain
+
+if TYPE_CHECKING:
+    from ..netprobe import ProbeResult, ProxyEntry, SumdbProbe
 from .model import Check, DoctorContext, Finding, Group, Status
 
 __all__ = [
@@ -53,7 +57,14 @@ MIN_GAIN_MS = 50.0
 SPEEDUP = 2.0
 
 _OFFLINE = "skipped (--offline)"
-_DEFAULT_FIX_PROXY = netprobe.DEFAULT_GOPROXY
+_DEFAULT_FIX_PROXY = "https://proxy.golang.org,direct"  # netprobe.DEFAULT_GOPROXY (test-checked)
+
+
+def _np():  # noqa: ANN202
+    """netprobe, imported on first use: httpx costs ~40 ms that an --offline run never needs."""
+    from .. import netprobe
+
+    return netprobe
 
 
 # --------------------------------------------------------------------------------------------
@@ -75,8 +86,8 @@ class NetworkSettings:
 def _with_defaults(values: Mapping[str, str]) -> dict[str, str]:
     """Go's defaults for what is empty (cmd/go/internal/cfg: GONOPROXY/GONOSUMDB default to GOPRIVATE)."""
     out = {key: str(values.get(key) or "") for key in GOENV_KEYS}
-    out["GOPROXY"] = out["GOPROXY"] or netprobe.DEFAULT_GOPROXY
-    out["GOSUMDB"] = out["GOSUMDB"] or netprobe.DEFAULT_GOSUMDB
+    out["GOPROXY"] = out["GOPROXY"] or _np().DEFAULT_GOPROXY
+    out["GOSUMDB"] = out["GOSUMDB"] or _np().DEFAULT_GOSUMDB
     out["GONOPROXY"] = out["GONOPROXY"] or out["GOPRIVATE"]
     out["GONOSUMDB"] = out["GONOSUMDB"] or out["GOPRIVATE"]
     return out
@@ -145,11 +156,11 @@ class NetworkProbes:
 
 
 def _timeout(ctx: DoctorContext) -> float:
-    return float(ctx._memo.get("network.timeout", netprobe.PROBE_TIMEOUT))
+    return float(ctx._memo.get("network.timeout", _np().PROBE_TIMEOUT))
 
 
 def _mirror_list(ctx: DoctorContext) -> list[str]:
-    return list(ctx._memo.get("network.mirrors", netprobe.WELL_KNOWN_MIRRORS))
+    return list(ctx._memo.get("network.mirrors", _np().WELL_KNOWN_MIRRORS))
 
 
 async def _probes(ctx: DoctorContext) -> NetworkProbes:
@@ -161,17 +172,17 @@ async def _run_probes(ctx: DoctorContext) -> NetworkProbes:
 
     settings = await _goproxy_settings(ctx)
     timeout = _timeout(ctx)
-    entries = netprobe.split_goproxy(settings["GOPROXY"])
+    entries = _np().split_goproxy(settings["GOPROXY"])
     probes = NetworkProbes(settings, entries, _mirror_list(ctx), timeout)
     start = time.perf_counter()
 
     urls: list[str] = []
     try:
         # netprobe.probe_proxies also refuses on ctx.env's GOPRIVATE/GONOPROXY: ask the same here.
-        netprobe.check_not_private(
+        _np().check_not_private(
             settings["GOPRIVATE"], settings["GONOPROXY"], ctx.env.get("GOPRIVATE"), ctx.env.get("GONOPROXY")
         )
-    except netprobe.PrivateModuleError as exc:
+    except _np().PrivateModuleError as exc:
         probes.private = str(exc)
     else:
         for url in [e.url for e in probes.configured] + probes.mirrors:
@@ -180,26 +191,26 @@ async def _run_probes(ctx: DoctorContext) -> NetworkProbes:
 
     first = probes.configured[0].url if probes.configured else None
     try:
-        sumdb = netprobe.parse_gosumdb(settings["GOSUMDB"])
+        sumdb = _np().parse_gosumdb(settings["GOSUMDB"])
     except ValueError as exc:
         sumdb, probes.sumdb_error = None, str(exc)
     else:
         probes.sumdb_off = sumdb is None
 
-    client = netprobe.make_client(ctx.env, timeout=timeout)
+    client = _np().make_client(ctx.env, timeout=timeout)
     try:
         jobs: list[Any] = []
         if urls:
             jobs.append(
-                netprobe.probe_proxies(
+                _np().probe_proxies(
                     urls, timeout=timeout, env=ctx.env, private=(settings["GOPRIVATE"], settings["GONOPROXY"]), client=client
                 )
             )
         if sumdb is not None:
-            jobs.append(netprobe.probe_sumdb(sumdb, timeout=timeout, env=ctx.env, proxy=first, client=client))
+            jobs.append(_np().probe_sumdb(sumdb, timeout=timeout, env=ctx.env, proxy=first, client=client))
         done = await asyncio.gather(*jobs)
     finally:
-        await netprobe._aclose_quickly(client)
+        await _np()._aclose_quickly(client)
     if urls:
         probes.results = {_norm(u): r for u, r in zip(urls, done[0], strict=True)}
     if sumdb is not None:
