@@ -483,3 +483,32 @@ async def test_kill_all_sync_kills_live_tree() -> None:
     assert await wait_all_gone(pids, t0 + 1.0) == []
     assert pids[0] not in live_pids()
     assert runner.kill_all_sync() == 0  # nothing left registered
+
+
+async def test_cancel_kills_a_grandchild_that_double_forked_into_its_own_session() -> None:
+    """A daemonizing grandchild leaves both the tree and the process group; the run's
+    environment mark still finds it."""
+    pids: list[int] = []
+    ready = asyncio.Event()
+
+    def on_batch(lines: list[runner.OutputLine]) -> None:
+        for line in lines:
+            if line.stream == "stdout" and line.text.strip().isdigit():
+                pids.append(int(line.text))
+                ready.set()
+
+    script = "(setsid sleep 99 & echo $!) ; sleep 98"
+    task = asyncio.create_task(runner.run(["sh", "-c", script], on_batch=on_batch))
+    await asyncio.wait_for(ready.wait(), 5)
+    daemon = psutil.Process(pids[0])
+    assert daemon.ppid() != os.getpid() and os.getsid(daemon.pid) != os.getsid(0)
+    assert daemon.environ().get(runner.RUN_MARK)
+    started = time.monotonic()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert time.monotonic() - started < 1.0
+    try:  # gone, or a zombie waiting for init to reap it: either way no longer running
+        assert daemon.status() == psutil.STATUS_ZOMBIE, "the daemonized grandchild survived"
+    except psutil.NoSuchProcess:
+        pass

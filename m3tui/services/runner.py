@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import itertools
 import math
 import os
 import shutil
@@ -113,6 +114,11 @@ class RunResult:
 
 #: pid (== pgid, thanks to start_new_session) -> the running child.
 _LIVE: dict[int, asyncio.subprocess.Process] = {}
+#: pid -> the environment mark its run's processes carry (see _descendants).
+_TOKENS: dict[int, str] = {}
+#: The environment variable that marks every process a run starts.
+RUN_MARK = "M3TUI_RUN"
+_RUN_COUNTER = itertools.count(1)
 
 
 def live_pids() -> list[int]:
@@ -129,7 +135,7 @@ def kill_all_sync() -> int:
     """
     count = 0
     for pid, proc in list(_LIVE.items()):
-        _signal_tree(pid, proc, _descendants(proc), signal.SIGKILL)
+        _signal_tree(pid, proc, _descendants(proc, marked=True), signal.SIGKILL)
         count += 1
     return count
 
@@ -142,19 +148,41 @@ atexit.register(kill_all_sync)
 # --------------------------------------------------------------------------
 
 
-def _descendants(proc: asyncio.subprocess.Process) -> list[psutil.Process]:
+def _descendants(proc: asyncio.subprocess.Process, *, marked: bool = False) -> list[psutil.Process]:
     """Snapshot the child's descendants while they are still findable.
 
     Must be taken before signalling: once the child dies its children are
     re-parented and no longer show up under it. Skipped once the child was
-    reaped, because its pid may then belong to someone else.
+    reaped, because its pid may then belong to someone else. With ``marked``,
+    also every process carrying this run's environment mark: that finds a
+    grandchild that double-forked and called setsid, which is in neither the
+    tree nor the process group (the same trick as Jenkins' process-tree killer).
     """
-    if proc.returncode is not None:
-        return []
-    try:
-        return psutil.Process(proc.pid).children(recursive=True)
-    except psutil.Error:
-        return []
+    found: list[psutil.Process] = []
+    if proc.returncode is None:
+        try:
+            found = psutil.Process(proc.pid).children(recursive=True)
+        except psutil.Error:
+            found = []
+    token = _TOKENS.get(proc.pid)
+    if marked and token:
+        found = _merge(found, _marked(token))
+    return found
+
+
+def _marked(token: str) -> list[psutil.Process]:
+    """Our user's processes whose environment carries ``RUN_MARK=token`` (not ourselves)."""
+    me, uid = os.getpid(), os.getuid()
+    found = []
+    for p in psutil.process_iter(["uids"]):
+        try:
+            if p.pid == me or (p.info["uids"] is not None and p.info["uids"].real != uid):
+                continue
+            if p.environ().get(RUN_MARK) == token:
+                found.append(p)
+        except (psutil.Error, OSError):
+            continue
+    return found
 
 
 def _merge(known: list[psutil.Process], new: list[psutil.Process]) -> list[psutil.Process]:
@@ -200,7 +228,7 @@ async def _kill_tree(proc: asyncio.subprocess.Process, grace: float = _KILL_GRAC
     """
     loop = asyncio.get_running_loop()
     pgid = proc.pid
-    procs = _descendants(proc)
+    procs = _descendants(proc, marked=True)
     _signal_tree(pgid, proc, procs, signal.SIGTERM)
     try:
         deadline = loop.time() + grace
@@ -211,7 +239,7 @@ async def _kill_tree(proc: asyncio.subprocess.Process, grace: float = _KILL_GRAC
                 break
             await asyncio.sleep(_POLL)
     finally:
-        procs = _merge(procs, _descendants(proc))
+        procs = _merge(procs, _descendants(proc, marked=True))
         _signal_tree(pgid, proc, [p for p in procs if _alive(p)], signal.SIGKILL)
     with contextlib.suppress(asyncio.TimeoutError):
         await asyncio.wait_for(proc.wait(), 2.0)
@@ -423,11 +451,9 @@ def _check_argv(argv: Sequence[str]) -> tuple[str, ...]:
     return args
 
 
-def _merge_env(env: Mapping[str, str | None] | None) -> dict[str, str] | None:
-    if env is None:
-        return None
+def _merge_env(env: Mapping[str, str | None] | None) -> dict[str, str]:
     merged = dict(os.environ)
-    for key, value in env.items():
+    for key, value in (env or {}).items():
         if value is None:
             merged.pop(key, None)
         else:
@@ -560,6 +586,8 @@ async def run(
     if batch_interval < 0:
         raise ValueError("batch_interval must be >= 0")
     merged_env = _merge_env(env)
+    token = f"{os.getpid()}.{next(_RUN_COUNTER)}"
+    merged_env[RUN_MARK] = token
     cwd_s = _check_cwd(cwd)
     exe = _resolve(args[0], merged_env, cwd_s)
 
@@ -568,6 +596,7 @@ async def run(
     started = time.monotonic()
     proc, out_fd, err_fd = await _spawn(args, exe, merged_env, cwd_s, stdin_devnull)
     _LIVE[proc.pid] = proc
+    _TOKENS[proc.pid] = token
     readers = [
         _PipeReader(loop, out_fd, "stdout", batcher.add),
         _PipeReader(loop, err_fd, "stderr", batcher.add),
@@ -612,6 +641,7 @@ async def run(
         if pump is not None:
             pump.cancel()
         _LIVE.pop(proc.pid, None)
+        _TOKENS.pop(proc.pid, None)
     batcher.flush()
     return RunResult(
         argv=args,

@@ -429,7 +429,7 @@ async def _changed_settings(ctx: DoctorContext) -> Finding:
     changed.pop("GOTOOLCHAIN", None)  # forced to local by the probe itself
     if ctx.env.get("GOTOOLCHAIN"):
         changed["GOTOOLCHAIN"] = ctx.env["GOTOOLCHAIN"]
-    summary = f"{len(changed)} setting{'s' if len(changed) != 1 else ''} differ from the defaults"
+    summary = f"{len(changed) or 'no'} setting{'s' if len(changed) != 1 else ''} differ{'s' if len(changed) == 1 else ''} from the defaults"
     detail = "\n".join(f"{k}={v}" for k, v in sorted(changed.items()))
     return Finding("go.env.changed", Group.GO, Status.OK, summary + (f": {', '.join(sorted(changed))}" if changed else ""), detail, "", {"changed": changed})
 
