@@ -67,3 +67,10 @@ def test_keymap_entry_that_is_not_a_string_is_dropped() -> None:
     config, warnings = parse_config('[keymap]\n"app.quit" = 1\n"app.help" = "f1"\n')
     assert config.keymap == {"app.help": "f1"}
     assert warnings == ["config.toml: keymap.app.quit must be a string of keys; ignored"]
+
+
+def test_versions_mirror() -> None:
+    config, warnings = parse_config('[versions]\nmirror = "https://golang.google.cn/"\n')
+    assert config.go_mirror == "https://golang.google.cn" and warnings == []
+    config, warnings = parse_config('[versions]\nmirror = "ftp://x"\n')
+    assert config.go_mirror == "https://go.dev" and "versions.mirror" in warnings[0]

@@ -20,6 +20,7 @@ APP_NAME = "m3tui"
 HOME_ENV = "M3TUI_HOME"
 CONFIG_FILE = "config.toml"
 DEFAULT_THEME = "textual-dark"
+DEFAULT_GO_MIRROR = "https://go.dev"
 
 
 def state_root() -> Path:
@@ -43,6 +44,8 @@ class Config:
     mouse: bool = True
     # Binding id -> comma-separated keys, as Textual's App.set_keymap takes it.
     keymap: dict[str, str] = field(default_factory=dict)
+    # Where Go's download index and archives come from (golang.google.cn has the same layout).
+    go_mirror: str = DEFAULT_GO_MIRROR
 
 
 @dataclass(frozen=True)
@@ -83,9 +86,22 @@ def parse_config(text: str, source: str = CONFIG_FILE) -> tuple[Config, list[str
     else:
         warnings.append(f"{source}: 'keymap' must be a table; ignored")
 
+    go_mirror = DEFAULT_GO_MIRROR
+    raw_versions = data.pop("versions", {})
+    if isinstance(raw_versions, dict):
+        mirror = raw_versions.pop("mirror", DEFAULT_GO_MIRROR)
+        if isinstance(mirror, str) and mirror.startswith(("https://", "http://")):
+            go_mirror = mirror.rstrip("/")
+        else:
+            warnings.append(f"{source}: versions.mirror must be an http(s) URL; using {DEFAULT_GO_MIRROR}")
+        for unknown in sorted(raw_versions):
+            warnings.append(f"{source}: unknown key 'versions.{unknown}'; ignored")
+    else:
+        warnings.append(f"{source}: 'versions' must be a table; ignored")
+
     for unknown in sorted(data):
         warnings.append(f"{source}: unknown key {unknown!r}; ignored")
-    return Config(theme=theme, mouse=mouse, keymap=keymap), warnings
+    return Config(theme=theme, mouse=mouse, keymap=keymap, go_mirror=go_mirror), warnings
 
 
 def load_config(path: Path | None = None) -> LoadedConfig:

