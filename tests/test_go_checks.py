@@ -268,3 +268,14 @@ async def test_tool_for_another_arch_is_an_error(go_env_home: Path, hello_binari
     finding = by_id(await check_tools(ctx_for(go_env_home)))["go.tools.dlv"]
     assert finding.status is Status.ERROR and f"not for this linux/{host_info().goarch}" in finding.summary
     assert finding.fix == "go install github.com/go-delve/delve/cmd/dlv@latest"
+
+
+async def test_probes_stay_local_when_the_user_sets_gotoolchain_auto(go_env_home: Path, monkeypatch) -> None:
+    """A user's GOTOOLCHAIN=auto must not make the doctor's own probes switch toolchains."""
+    monkeypatch.setenv("GOTOOLCHAIN", "auto")
+    (go_env_home / "go.mod").write_text("module example.com/m\n\ngo 1.21\n\ntoolchain go1.99.1\n")
+    ctx = ctx_for(go_env_home)
+    (path,) = await check_go_path(ctx)
+    assert path.status is Status.OK, path.summary
+    (tc,) = await check_gotoolchain(ctx)
+    assert tc.status is Status.WARN and "go1.99.1" in tc.summary and tc.data["source"] == "environment"

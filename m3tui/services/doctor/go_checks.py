@@ -33,10 +33,16 @@ _GO_VERSION_RE = re.compile(r"go(\d+)\.(\d+)(?:\.(\d+))?")
 _DOWNLOAD_RE = re.compile(r"go: download(?:ing)? (go\d+\.\d+(?:\.\d+)?(?:rc\d+|beta\d+)?)")
 
 
-def run_env(ctx: DoctorContext) -> dict[str, str | None]:
-    """The runner's env overrides that make a child see exactly ctx.env."""
+def run_env(ctx: DoctorContext, *, local: bool = True) -> dict[str, str | None]:
+    """The runner's env overrides that make a child see exactly ctx.env.
+
+    local=True (the default) then forces GOTOOLCHAIN=local over the user's value, so a probe
+    never switches (or downloads) toolchains; only the "what runs here" probe passes False.
+    """
     overrides: dict[str, str | None] = dict(ctx.env)
     overrides.update({key: None for key in os.environ if key not in ctx.env})
+    if local:
+        overrides.update(toolchain.LOCAL_TOOLCHAIN_ENV)
     return overrides
 
 
@@ -277,7 +283,7 @@ async def check_gotoolchain(ctx: DoctorContext) -> list[Finding]:
         data["effective"] = local.version
         return [Finding("go.toolchain", Group.GO, Status.OK, f"{where_of(value, source)}; {local.version} runs here", "", "", data)]
     # What go would really run here: its own settings, but never a download.
-    overrides = {**run_env(ctx), "GOTOOLCHAIN": ctx.env.get("GOTOOLCHAIN"), "GOPROXY": "off"}
+    overrides = {**run_env(ctx, local=False), "GOPROXY": "off"}
     result = await runner.run([os.fspath(go.path), "version"], env=overrides, cwd=ctx.cwd, timeout=toolchain.PROBE_TIMEOUT)
     where = where_of(value, source)
     asked = "; ".join(f"{Path(m['path']).name}: " + ", ".join(f"{k} {v}" for k, v in m.items() if k != "path") for m in modules.values())
