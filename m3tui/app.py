@@ -27,7 +27,8 @@ from textual.widgets import ContentSwitcher, Footer
 
 from . import __version__
 from .panes import PANES, EnvironmentPane
-from .panes.base import Pane, PaneBody
+from .panes.versions import VersionsBackend
+from .panes.base import Pane
 from .services import runner, toolchain
 from .services.config import DEFAULT_THEME, LoadedConfig, load_config
 from .services.doctor.model import Finding
@@ -96,6 +97,7 @@ class M3tuiApp(App[int], inherit_bindings=False):
         theme: str | None = None,
         toolchain_probe: ToolchainProbe | None = None,
         doctor: DoctorRunner | None = None,
+        versions_backend: VersionsBackend | None = None,
         watch_terminal: bool = True,
     ) -> None:
         super().__init__()
@@ -103,6 +105,7 @@ class M3tuiApp(App[int], inherit_bindings=False):
         self._theme_request = theme
         self._toolchain_probe = toolchain_probe or toolchain.probe
         self._doctor = doctor or run_real_doctor
+        self.versions_backend = versions_backend
         self._watch_terminal = watch_terminal
         self._startup_warnings: list[str] = list(self.loaded_config.warnings)
         self.toolchain_report: ToolchainReport | None = None
@@ -196,7 +199,7 @@ class M3tuiApp(App[int], inherit_bindings=False):
         if isinstance(self.screen, HelpScreen):
             return
         pane = self.active_pane
-        pane_keys = self.keys_of(pane) + self.keys_of(pane.query_one(PaneBody))
+        pane_keys = self.keys_of(pane) + self.keys_of(pane.focus_target())
         global_keys = self.keys_of(self) + self.keys_of(self.main_screen)
         bar_keys = self.keys_of(self.main_screen.query_one(PaneTabs))
         self.push_screen(HelpScreen(pane.TITLE, pane_keys, global_keys, bar_keys))

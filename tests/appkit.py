@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,7 +10,13 @@ from textual.pilot import Pilot
 
 from m3tui.app import M3tuiApp
 from m3tui.services.config import LoadedConfig, load_config
+from m3tui.panes.versions import IndexView, VersionsBackend
 from m3tui.services.doctor.model import Finding, Group, Status
+from m3tui.services.goinstall import InstallError
+from m3tui.services.goinstall import Progress as InstallProgress
+from m3tui.services.goproject import ProjectPin, ProjectView
+from m3tui.services.goswitch import SwitchError
+from m3tui.services.goversions import GoFile, GoRelease, InstalledGo
 from m3tui.services.host import HostInfo
 from m3tui.services.toolchain import GoOnPath, GoVersion, ToolchainReport
 
@@ -65,8 +72,11 @@ async def fixed_doctor(on_finding: Callable[[Finding], None]) -> list[Finding]:
     return list(M3_FINDINGS)
 
 
-def snapshot_app(config: LoadedConfig | None = None, theme: str | None = None) -> M3tuiApp:
-    return M3tuiApp(config=config or load_config(), theme=theme, toolchain_probe=fixed_probe, doctor=fixed_doctor)
+def snapshot_app(config: LoadedConfig | None = None, theme: str | None = None, versions=None) -> M3tuiApp:
+    return M3tuiApp(
+        config=config or load_config(), theme=theme, toolchain_probe=fixed_probe, doctor=fixed_doctor,
+        versions_backend=versions or FixedVersionsBackend(),
+    )  # fmt: skip
 
 
 async def settle(pilot: Pilot) -> None:
@@ -81,3 +91,68 @@ def write_executable(path: Path, text: str) -> Path:
     path.write_text(text)
     path.chmod(0o755)
     return path
+
+
+# --- the Versions pane with fixed data ---------------------------------------------------------
+
+
+def _release(version: str, stable: bool = True) -> GoRelease:
+    files = tuple(
+        GoFile(f"{version}.{goos}-{arch}.tar.gz", goos, arch, version, "0" * 64, size, "archive")
+        for goos, arch, size in (("darwin", "arm64", 73_400_320), ("linux", "amd64", 75_497_472))
+    )
+    return GoRelease(version, stable, files)
+
+
+M3_RELEASES = [_release(v) for v in ("go1.27.3", "go1.27.2", "go1.26.6", "go1.25.5", "go1.24.11")] + [
+    _release("go1.28rc1", stable=False)
+]
+M3_INSTALLS = [
+    InstalledGo("go1.27.3", Path("/Users/gopher/Library/Application Support/m3tui/go/go1.27.3"), "m3tui", "darwin", "arm64", current=True),
+    InstalledGo("go1.24.2", Path("/opt/homebrew/Cellar/go/1.24.2/libexec"), "homebrew", "darwin", "arm64"),
+    InstalledGo("go1.21.5", Path("/usr/local/go"), "system", "darwin", "amd64"),
+]
+
+
+class FixedVersionsBackend(VersionsBackend):
+    """Fixed installs, index and project; install() reports progress, then waits or fails."""
+
+    def __init__(self, install_outcome: str = "wait") -> None:
+        self.install_outcome = install_outcome  # "wait" (stays in progress), "fail", "ok"
+        self.release_install = asyncio.Event()
+        self.used: list[str] = []
+
+    def mirror(self) -> str:
+        return "https://go.dev"
+
+    async def installed(self) -> list[InstalledGo]:
+        return list(M3_INSTALLS)
+
+    async def project(self):
+        return ProjectView(
+            cwd=Path("/Users/gopher/src/shop"), go=M3_REPORT.go, local=M3_REPORT.version,
+            gotoolchain="auto", gotoolchain_source="/opt/homebrew/Cellar/go/1.24.2/libexec/go.env",
+            modules={"go.mod": {"path": "/Users/gopher/src/shop/go.mod", "go": "1.25.0"}},
+            pin=ProjectPin(Path("/Users/gopher/src/shop")), effective="go1.25.0", would_download=True,
+        )  # fmt: skip
+
+    def cached_index(self) -> IndexView | None:
+        return IndexView(list(M3_RELEASES), "cache")
+
+    async def fetch_index(self) -> IndexView:
+        return IndexView(list(M3_RELEASES), "network")
+
+    def archive(self, release: GoRelease) -> GoFile | None:
+        return release.archive_for("darwin", "arm64")
+
+    async def install(self, file: GoFile, on_progress) -> Path:
+        on_progress(InstallProgress(31_457_280, file.size, 12_582_912.0, 3.5, "download"))
+        if self.install_outcome == "fail":
+            raise InstallError("checksum mismatch for go1.26.6.darwin-arm64.tar.gz: expected 3f2a…9c01, got 77b0…e412")
+        if self.install_outcome == "wait":
+            await self.release_install.wait()
+        return Path("/Users/gopher/Library/Application Support/m3tui/go") / file.version
+
+    def use(self, version: str):
+        self.used.append(version)
+        raise SwitchError(f"{version} is not installed in m3tui's store")

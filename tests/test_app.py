@@ -31,22 +31,25 @@ async def test_number_keys_jump_to_panes_and_focus_their_body() -> None:
         assert active(app) == "environment"
         for number, pane in reversed(list(enumerate(PANES, start=1))):
             await pilot.press(str(number))
+            await pilot.pause()
             assert active(app) == pane.PANE_ID
-            assert isinstance(app.focused, PaneBody) and app.focused.id == f"{pane.PANE_ID}-body"
+            assert app.focused is app.active_pane.focus_target()
+            assert app.active_pane in app.focused.ancestors
 
 
 async def test_tab_and_shift_tab_move_focus_and_the_pane_bar_moves_with_arrows() -> None:
     app = snapshot_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("2")
+        await pilot.press("3")
+        await pilot.pause()
         start = app.focused
         assert isinstance(start, PaneBody)
         await pilot.press("tab")
         assert isinstance(app.focused, PaneTabs)
         await pilot.press("right")
-        assert active(app) == "bench" and isinstance(app.focused, PaneTabs)
-        await pilot.press("left", "left", "left")
+        assert active(app) == "profiles" and isinstance(app.focused, PaneTabs)
+        await pilot.press("left", "left", "left", "left")
         assert active(app) == "logs", "left from the first pane wraps to the last"
         await pilot.press("shift+tab")
         assert isinstance(app.focused, PaneBody) and app.focused.id == "logs-body"
@@ -64,7 +67,9 @@ async def test_help_lists_the_current_panes_keys_and_closes() -> None:
         assert {k.binding_id for k in app.screen.bar_keys} == {"tabs.previous", "tabs.next"}
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
-        await pilot.press("2", "question_mark")
+        await pilot.press("2")
+        await pilot.pause()
+        await pilot.press("question_mark")
         assert app.screen.pane_title == "Versions"
         assert "environment.rerun" not in [k.binding_id for k in app.screen.pane_keys]
         await pilot.press("question_mark")

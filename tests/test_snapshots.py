@@ -36,3 +36,25 @@ def test_light_theme_bench(snap_compare) -> None:
 
 def test_environment_problems_expanded(snap_compare) -> None:
     assert snap_compare(snapshot_app(), press=["e"], terminal_size=(200, 60), run_before=settle)
+
+
+async def _versions(pilot) -> None:
+    await settle(pilot)
+    await pilot.press("2")
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("outcome", ["wait", "fail"], ids=["install-in-progress", "install-error"])
+def test_versions_install(snap_compare, outcome: str) -> None:
+    from .appkit import FixedVersionsBackend
+
+    app = snapshot_app(versions=FixedVersionsBackend(install_outcome=outcome))
+
+    async def run_before(pilot) -> None:
+        await _versions(pilot)
+        await pilot.press("tab", "down", "down", "i")  # the release list, third row: go1.26.6
+        await pilot.pause(0.2)
+
+    assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)

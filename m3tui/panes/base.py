@@ -11,6 +11,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.widget import Widget
 from textual.widgets import Static
 
 from ..widgets.key_scroll import KeyScroll
@@ -44,7 +45,8 @@ class Pane(Vertical):
         if self._build_now:
             yield self._make_body()
 
-    def _make_body(self) -> PaneBody:
+    def _make_body(self) -> Widget:
+        """The pane's body; a pane with tables and forms returns its own layout."""
         self.built = True
         return PaneBody(*self.compose_body(), id=f"{self.PANE_ID}-body", classes="pane-body")
 
@@ -59,9 +61,16 @@ class Pane(Vertical):
         if self.PLANNED:
             yield Static(planned_card(self.PLANNED, self.PLANNED_HEADLESS), classes="planned")
 
+    def focus_target(self) -> Widget:
+        """Where focus goes when the pane is shown."""
+        return self.query_one(PaneBody)
+
     def focus_body(self) -> None:
-        self.build()
-        self.query_one(PaneBody).focus()
+        if self.built:
+            self.focus_target().focus()
+        else:
+            self.build()
+            self.call_after_refresh(lambda: self.focus_target().focus())
 
 
 def planned_card(items: tuple[str, ...], headless: str) -> Text:
