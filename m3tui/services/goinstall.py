@@ -9,11 +9,13 @@
    those bytes again), a 200 restarts from zero, a 416 or a part larger than the index says
    restarts too.
 2. **verify** size and checksum against the index; a mismatch deletes the ``.part``
-   (``DownloadError`` / ``ChecksumMismatch``). A dropped connection keeps the ``.part`` for
-   the next attempt. The verified archive is renamed to ``downloads/F``; an ``F`` left by a run
-   that died while unpacking is adopted (and re-hashed) by the next run instead of
-   re-downloaded. An index entry without a sha256 (very old releases) is installed unverified:
-   a ``Progress(phase="verify", note=...)`` and a logged warning say so.
+   (``DownloadError`` / ``ChecksumMismatch``). A dropped connection, a timeout or a cancelled
+   task keeps the ``.part`` for the next attempt. The verified archive is renamed to
+   ``downloads/F``; an ``F`` left by a run that died or failed for a disk reason (no space,
+   permissions) while unpacking is adopted (and re-hashed) by the next run instead of
+   re-downloaded; an archive whose *content* is refused is deleted. An index entry without a
+   sha256 (very old releases) is installed unverified: ``install`` returns just the path, so a
+   ``Progress(phase="verify", note=...)`` report and a logged warning say so.
 3. **unpack** into ``go/.tmp-<version>-XXXX`` (same filesystem as the store) with the explicit
    member policy below, check ``go/bin/go``, then one ``os.rename`` of the temp's ``go/`` to
    ``go/<version>``. The temp and the archive are removed afterwards.
@@ -206,7 +208,7 @@ async def install(
         await _acquire_lock(stack, file.version, wait=wait_for_lock)
         if _complete(target):  # another process finished it while we waited
             return target
-        _clear_debris(file.version)
+        await _in_thread(_clear_debris, file.version)  # may rmtree a 250 MB temp: off the loop
         archive = await _download(file, url, on_progress, client)
         try:
             await _unpack_into_place(file, archive, target, on_progress)
@@ -241,7 +243,7 @@ def _clear_debris(version: str) -> None:
     """Under the version's lock: remove its interrupted unpacks and any incomplete version dir."""
     store = gostore.store_dir()
     prefix = f"{gostore.TMP_PREFIX}{version}-"  # versions have no '-': go1.22 never matches go1.22.1
-    for entry in store.iterdir():
+    for entry in list(store.iterdir()):
         if entry.name.startswith(prefix):
             shutil.rmtree(entry, ignore_errors=True)
     target = gostore.version_dir(version)
@@ -348,7 +350,8 @@ async def _fetch(
         raise InstallError(f"writing {part}: {exc.strerror or exc}") from None
     if total is not None and done != total:
         part.unlink(missing_ok=True)
-        raise DownloadError(f"{file.filename}: size mismatch: expected {total} bytes, got {done}")
+        got = f"more than {total}" if done > total else str(done)
+        raise DownloadError(f"{file.filename}: size mismatch: expected {total} bytes, got {got}")
     return hasher, done
 
 
@@ -430,22 +433,24 @@ async def _unpack_into_place(
             raise _DiskError(f"cannot move the unpacked Go to {target}: {exc.strerror or exc}") from None
 
     try:
-        await _run_stoppable(work, stop)
+        await _in_thread(work, stop=stop)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        await _in_thread(shutil.rmtree, tmp, True)
 
 
-async def _run_stoppable(fn: Callable[[], None], stop: threading.Event) -> None:
-    """Run ``fn`` in a thread; if the task is cancelled, tell it to stop and wait until it has.
+async def _in_thread(fn: Callable[..., None], *args: object, stop: threading.Event | None = None) -> None:
+    """Run ``fn(*args)`` in a thread and return only once it has finished, even if the task is
+    cancelled meanwhile (then ``stop`` is set to tell ``fn`` to give up early).
 
-    Waiting matters: the caller removes the temp dir right after, and a thread still writing
-    (or renaming into place) behind its back would undo that cleanup.
+    Waiting matters: the caller cleans up (or releases the lock) right after, and a thread still
+    writing or renaming into place behind its back would undo that.
     """
-    fut = asyncio.get_running_loop().run_in_executor(None, fn)
+    fut = asyncio.get_running_loop().run_in_executor(None, fn, *args)
     try:
         await asyncio.shield(fut)
     except asyncio.CancelledError:
-        stop.set()
+        if stop is not None:
+            stop.set()
         while not fut.done():
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait([fut])
@@ -620,7 +625,10 @@ class _Extractor:
 
     def hardlink(self, name: str, target: str) -> None:
         parts = self.parts(name)
-        source = self.parts(target)
+        try:
+            source = self.parts(target)
+        except UnsafeArchive:
+            self.refuse(name, f"is a hard link to {target!r}, outside go/")
         if source not in self.files:
             self.refuse(name, f"is a hard link to {target!r}, not a file extracted before it")
         self._parent(name, parts)
