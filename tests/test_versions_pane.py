@@ -83,3 +83,14 @@ async def test_use_on_another_managers_version_says_what_it_wants() -> None:
         await pilot.press("down", "u")  # go1.24.2 from Homebrew
         await pilot.pause()
         assert any("managed by homebrew" in n.message and "brew" in n.message for n in app._notifications)
+
+
+async def test_sizes_fill_in_after_the_list_and_prune_says_what_it_freed() -> None:
+    app = snapshot_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = await open_versions(pilot)
+        table = pane.query_one("#installed", DataTable)
+        assert table.get_row_at(0)[4] == "263.0 MiB"
+        await pilot.press("x")
+        await pilot.pause()
+        assert any("freed 241.0 MiB" in n.message for n in app._notifications)
