@@ -37,6 +37,7 @@ def add_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
 
     use = vsub.add_parser("use", help="make an installed version current (atomic switch)")
     use.add_argument("version")
+    use.add_argument("--export-goroot", action="store_true", help="also export GOROOT in the env files (not needed)")
     _common(use)
 
     rm = vsub.add_parser("remove", help="remove a version from m3tui's store")
@@ -53,6 +54,10 @@ def add_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
 
     env = vsub.add_parser("env", help="print the shell lines that put the current version on PATH")
     env.add_argument("--shell", choices=["zsh", "bash", "fish"], required=True)
+    env.add_argument(
+        "--add-to-rc", action="store_true",
+        help="append the one `source` line to the shell's rc file (a .bak copy is kept; never done otherwise)",
+    )  # fmt: skip
 
     proj = vsub.add_parser("project", help="show or set this directory's Go version")
     proj.add_argument("--set", dest="set_version", metavar="VERSION")
@@ -225,7 +230,7 @@ def _use(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return _fail(str(exc), EXIT_USAGE)
     try:
-        result = goswitch.use(args.version)
+        result = goswitch.use(args.version, export_goroot=True if args.export_goroot else None)
     except goswitch.SwitchError as exc:
         # Installed by another manager? Say what that manager wants instead of fighting it.
         spec = parse_spec(args.version)
@@ -304,7 +309,16 @@ async def _current(args: argparse.Namespace) -> int:
 def _env(args: argparse.Namespace) -> int:
     from .services import goswitch
 
-    print(goswitch.env_text(args.shell), end="")
+    if not args.add_to_rc:
+        print(goswitch.env_text(args.shell), end="")
+        return EXIT_OK
+    goswitch.write_env_files()
+    rc = goswitch.default_rc_path(args.shell)
+    try:
+        changed = goswitch.install_rc(args.shell, rc)
+    except OSError as exc:
+        return _fail(f"cannot update {rc}: {exc.strerror or exc}")
+    print(f"added to {rc}: {goswitch.rc_line(args.shell)}" if changed else f"{rc} already sources m3tui's env file")
     return EXIT_OK
 
 

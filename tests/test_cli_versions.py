@@ -72,3 +72,17 @@ def test_project_set_and_show(tmp_path: Path) -> None:
 def test_versions_needs_an_action() -> None:
     done = versions()
     assert done.returncode == 2 and done.stderr.count("\n") == 1
+
+
+def test_env_add_to_rc_only_when_asked_and_only_once(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    rc = tmp_path / ".bashrc"
+    rc.write_text("alias ll='ls -l'\n")
+    assert versions("env", "--shell", "bash").returncode == 0
+    assert rc.read_text() == "alias ll='ls -l'\n", "printing the env never touches the rc file"
+    done = versions("env", "--shell", "bash", "--add-to-rc")
+    assert done.returncode == 0 and "added to" in done.stdout
+    assert rc.read_text().startswith("alias ll='ls -l'\n") and "env.sh" in rc.read_text()
+    assert (tmp_path / ".bashrc.bak").read_text() == "alias ll='ls -l'\n"
+    again = versions("env", "--shell", "bash", "--add-to-rc")
+    assert "already" in again.stdout and rc.read_text().count("env.sh") == 1
