@@ -66,7 +66,14 @@ def serve(directory: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
+def settle_disk() -> None:
+    """Flush dirty pages first: the previous round's 250 MB of writes (and deletes) must not
+    be written back during this round's timing, whichever side runs next."""
+    os.sync()
+
+
 def baseline_install(url: str, dest: Path) -> float:
+    settle_disk()
     start = time.perf_counter()
     dest.mkdir(parents=True)
     target = dest / "go.tar.gz"
@@ -81,6 +88,7 @@ def m3tui_install(url: str, archive: Path, version: str, sha: str) -> float:
     from m3tui.services.goversions import GoFile
 
     file = GoFile(archive.name, "linux", "amd64", version, sha, archive.stat().st_size, "archive")
+    settle_disk()
     start = time.perf_counter()
     asyncio.run(goinstall.install(file, url))
     elapsed = time.perf_counter() - start
