@@ -302,7 +302,7 @@ def compile_m3tui() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=7, help="measured runs of each app (default 7)")
+    parser.add_argument("--rounds", type=int, default=15, help="measured runs of each app (default 15)")
     parser.add_argument("--size", type=parse_size, default=(80, 24), help="pty size COLSxROWS (default 80x24)")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for a first paint (default 30)")
     parser.add_argument("--settle", type=float, default=1.5, help="seconds to keep running after it (default 1.5)")

@@ -32,9 +32,10 @@ import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import psutil
+if TYPE_CHECKING:
+    import psutil
 
 __all__ = [
     "MAX_LINE_BYTES",
@@ -158,6 +159,8 @@ def _descendants(proc: asyncio.subprocess.Process, *, marked: bool = False) -> l
     grandchild that double-forked and called setsid, which is in neither the
     tree nor the process group (the same trick as Jenkins' process-tree killer).
     """
+    import psutil  # on first kill only: ~12 ms that start-up should not pay
+
     found: list[psutil.Process] = []
     if proc.returncode is None:
         try:
@@ -172,6 +175,8 @@ def _descendants(proc: asyncio.subprocess.Process, *, marked: bool = False) -> l
 
 def _marked(token: str) -> list[psutil.Process]:
     """Our user's processes whose environment carries ``RUN_MARK=token`` (not ourselves)."""
+    import psutil
+
     me, uid = os.getpid(), os.getuid()
     found = []
     for p in psutil.process_iter(["uids"]):
@@ -197,6 +202,8 @@ def _signal_tree(
     sig: int,
 ) -> None:
     """Send ``sig`` to the group, the child and each descendant; never raises."""
+    import psutil
+
     with contextlib.suppress(OSError):  # ProcessLookupError, EPERM
         os.killpg(pgid, sig)
     if proc.returncode is None:
@@ -211,6 +218,8 @@ def _signal_tree(
 
 def _alive(p: psutil.Process) -> bool:
     """Running and not a zombie (orphaned zombies may never be reaped)."""
+    import psutil
+
     try:
         return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
     except psutil.Error:
