@@ -291,7 +291,7 @@ async def _current(args: argparse.Namespace) -> int:
     view = await goproject.what_runs_here(Path.cwd(), dict(os.environ))
     lines = [
         f"go on PATH:  {view.go.path if view.go else 'none'}" + (f" ({view.local.version})" if view.local else ""),
-        f"GOTOOLCHAIN: {view.gotoolchain or 'unset'} ({view.gotoolchain_source})",
+        f"GOTOOLCHAIN: {view.gotoolchain} ({view.gotoolchain_source})" if view.gotoolchain else f"GOTOOLCHAIN: {view.gotoolchain_source}",
     ]
     for name, module in (view.modules or {}).items():
         lines.append(f"{name + ':':<12} " + ", ".join(f"{k} {v}" for k, v in module.items() if k != "path") + f" ({module['path']})")

@@ -450,7 +450,8 @@ def project_text(view: Any) -> Text:
         text.append(" (go would download it first)", style="red")
     elif view.switches:
         text.append(f" (not {view.local.version} on PATH)", style="yellow")
-    text.append(f" · GOTOOLCHAIN={view.gotoolchain or 'unset'} ({view.gotoolchain_source})", style="dim")
+    where = f"GOTOOLCHAIN={view.gotoolchain} ({view.gotoolchain_source})" if view.gotoolchain else f"GOTOOLCHAIN {view.gotoolchain_source}"
+    text.append(f" · {where}", style="dim")
     if view.error:
         text.append(f"\n{view.error}", style="red")
     return text
