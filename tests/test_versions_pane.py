@@ -94,3 +94,14 @@ async def test_sizes_fill_in_after_the_list_and_prune_says_what_it_freed() -> No
         await pilot.press("x")
         await pilot.pause()
         assert any("freed 241.0 MiB" in n.message for n in app._notifications)
+
+
+async def test_j_and_k_move_in_the_focused_table() -> None:
+    app = snapshot_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = await open_versions(pilot)
+        table = pane.query_one("#installed", DataTable)
+        await pilot.press("j", "j")
+        assert table.cursor_row == 2
+        await pilot.press("k")
+        assert table.cursor_row == 1

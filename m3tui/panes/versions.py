@@ -131,6 +131,8 @@ class VersionsPane(Pane):
         Binding("x", "prune", "Prune old patches", show=False, id="versions.prune"),
         Binding("p", "pin", "Pin here (.go-version)", show=False, id="versions.pin"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="versions.clear_filter"),
+        Binding("j", "cursor('down')", "Down", show=False, id="versions.down"),
+        Binding("k", "cursor('up')", "Up", show=False, id="versions.up"),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
@@ -389,6 +391,12 @@ class VersionsPane(Pane):
         names = ", ".join(v for v, _ in removed)
         self.app.notify(f"removed {names}; freed {human_size(freed)}", title="prune", timeout=10)
         self._load_installed()
+
+    def action_cursor(self, direction: str) -> None:
+        """j/k as well as the arrows, in whichever table has focus."""
+        table = self.app.focused
+        if isinstance(table, DataTable):
+            table.action_cursor_down() if direction == "down" else table.action_cursor_up()
 
     def action_filter(self) -> None:
         box = self.query_one("#remote-filter", Input)
