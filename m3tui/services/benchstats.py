@@ -1,0 +1,706 @@
+"""Benchmark statistics compatible with golang.org/x/perf/cmd/benchstat.
+
+Pure Python (stdlib ``math`` only). This reproduces the numbers that
+benchstat prints (via golang.org/x/perf/benchmath, benchunit and
+github.com/aclements/go-moremath/stats):
+
+* centre = sample median; interval = distribution-free order-statistic
+  confidence interval of the median (binomial, left-biased like
+  ``stats.QuantileCI``; normal approximation above 30 samples);
+* comparison = two-sided Mann-Whitney U test (exact distribution for
+  n <= 50 without ties and n <= 25 with ties, otherwise the normal
+  approximation with tie and continuity correction), alpha 0.05;
+* geomean row = geometric mean of the centres and of the per-row ratios;
+* number formatting = benchunit scaling (SI for most units, IEC binary
+  prefixes for byte units) after "tidying" ns -> sec and MB -> B.
+
+Two distributional assumptions are supported: ``"nothing"`` (default,
+median + U-test) and ``"exact"`` (benchstat's ``assume=exact`` unit
+metadata: mode, no test, warning when values differ).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from math import comb
+from typing import Iterable, Sequence
+
+__all__ = [
+    "Summary",
+    "Comparison",
+    "ColumnSummary",
+    "SamplesEqualError",
+    "SampleSizeError",
+    "quantile_ci",
+    "median",
+    "summarize",
+    "pct_interval",
+    "mann_whitney_u",
+    "compare",
+    "geomean",
+    "summarize_column",
+    "holm_bonferroni",
+    "tidy_unit",
+    "unit_class",
+    "Scaler",
+    "common_scale",
+    "format_center",
+    "format_interval",
+    "format_delta",
+    "format_p",
+    "format_ratio",
+    "go_value",
+]
+
+ASSUME_NOTHING = "nothing"
+ASSUME_EXACT = "exact"
+
+# Largest sample sizes for which the exact U distribution is used.
+MANN_WHITNEY_EXACT_LIMIT = 50
+MANN_WHITNEY_TIES_EXACT_LIMIT = 25
+
+# Threshold above which QuantileCI uses the normal approximation.
+QUANTILE_CI_APPROX_THRESHOLD = 30
+
+
+class SampleSizeError(ValueError):
+    def __init__(self) -> None:
+        super().__init__("sample is too small")
+
+
+class SamplesEqualError(ValueError):
+    def __init__(self) -> None:
+        super().__init__("all samples are equal")
+
+
+def go_value(x: float) -> str:
+    """Format a number like Go's ``%v`` / ``fmt.Sprint`` (shortest digits,
+    ``%e`` form when the decimal exponent is < -4 or >= 6)."""
+    if isinstance(x, int):
+        return str(x)
+    if math.isinf(x):
+        return "+Inf" if x > 0 else "-Inf"
+    if math.isnan(x):
+        return "NaN"
+    if x == 0:
+        return "-0" if math.copysign(1, x) < 0 else "0"
+    r = repr(float(abs(x)))  # shortest round-trip digits
+    mant, _, ex = r.partition("e")
+    ip, _, fp = mant.partition(".")
+    raw = (ip + fp).lstrip("0")
+    # exponent of the leading significant digit
+    e = (int(ex) if ex else 0) + len(ip.lstrip("0")) - 1 if ip.lstrip("0") else \
+        (int(ex) if ex else 0) - (len(fp) - len(fp.lstrip("0"))) - 1
+    digits = raw.rstrip("0") or "0"
+    sg = "-" if x < 0 else ""
+    if e < -4 or e >= 6:
+        m = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+        return f"{sg}{m}e{'-' if e < 0 else '+'}{abs(e):02d}"
+    if e >= 0:
+        if len(digits) <= e + 1:
+            return sg + digits + "0" * (e + 1 - len(digits))
+        return sg + digits[: e + 1] + "." + digits[e + 1:]
+    return sg + "0." + "0" * (-e - 1) + digits
+
+
+# ---------------------------------------------------------------------------
+# Summaries
+
+
+@dataclass(frozen=True)
+class Summary:
+    center: float
+    lo: float
+    hi: float
+    n: int
+    warning: str | None = None
+    confidence: float = 0.95
+
+
+@dataclass(frozen=True)
+class QuantileCI:
+    n: int
+    quantile: float
+    confidence: float
+    lo_order: int  # 1-based; < 1 means -inf
+    hi_order: int  # 1-based; > n means +inf
+    ambiguous: bool = False
+
+
+def _binom_pmf(n: int, p: float, k: int) -> float:
+    if k < 0 or k > n:
+        return 0.0
+    return float(comb(n, k)) * math.pow(p, k) * math.pow(1 - p, n - k)
+
+
+def _std_normal_inv_cdf(p: float) -> float:
+    """Inverse standard normal CDF by bisection on erfc (0 < p < 1)."""
+    lo, hi = -40.0, 40.0
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        if math.erfc(-mid / math.sqrt(2)) / 2 < p:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo < 1e-15:
+            break
+    return (lo + hi) / 2
+
+
+def quantile_ci(n: int, q: float = 0.5, confidence: float = 0.95) -> QuantileCI:
+    """Order statistics bounding the confidence interval of quantile q
+    in a sample of size n (go-moremath ``stats.QuantileCI``)."""
+    if confidence >= 1:
+        return QuantileCI(n, q, 1.0, 0, n + 1)
+    ambiguous = False
+    if n <= QUANTILE_CI_APPROX_THRESHOLD:
+        x = int(math.ceil((n + 1) * q) - 1)
+        if q == 0:
+            x = 0
+        accum = _binom_pmf(n, q, x)
+        l, r = x, x + 1
+        lp, rp = _binom_pmf(n, q, l - 1), _binom_pmf(n, q, r)
+        ambiguous = rp == accum
+        while accum < confidence and (lp > 0 or rp > 0):
+            ambiguous = lp == rp
+            if lp >= rp:  # left bias
+                accum += lp
+                l -= 1
+                lp = _binom_pmf(n, q, l - 1)
+            else:
+                accum += rp
+                r += 1
+                rp = _binom_pmf(n, q, r)
+        conf = accum
+    else:
+        mu = n * q
+        sigma = math.sqrt(n * q * (1 - q))
+        alpha = (1 - confidence) / 2
+        l1 = mu + sigma * _std_normal_inv_cdf(alpha)
+        r1 = 2 * mu - l1
+        l = int(math.floor(math.floor(l1 - 0.5) + 0.5)) + 1
+        r = int(math.floor(math.ceil(r1 - 0.5) + 0.5)) + 1
+
+        def ncdf(x: float) -> float:
+            return math.erfc(-(x - mu) / (sigma * math.sqrt(2))) / 2
+
+        def cdf(lo: int, hi: int) -> float:
+            return ncdf(hi - 0.5) - ncdf(lo - 0.5)
+
+        conf = cdf(l, r)
+        r_biased = r - 1
+        a_biased = cdf(l, r_biased)
+        if a_biased >= confidence and a_biased < conf:
+            conf, ambiguous = a_biased, True
+            r = r_biased
+        if l <= 0 and r >= n + 1:
+            conf, ambiguous = 1.0, False
+    l = max(l, 0)
+    r = min(r, n + 1)
+    return QuantileCI(n, q, conf, l, r, ambiguous)
+
+
+def median(sorted_xs: Sequence[float]) -> float:
+    n = len(sorted_xs)
+    if n == 0:
+        return math.nan
+    if n % 2:
+        return sorted_xs[n // 2]
+    return (sorted_xs[n // 2 - 1] + sorted_xs[n // 2]) / 2
+
+
+def _median_samples(confidence: float) -> tuple[str, int]:
+    for n in range(2, 51):
+        ci = quantile_ci(n, 0.5, confidence)
+        if 0 < ci.lo_order and ci.hi_order <= n:
+            return ">=", n
+    return ">", 50
+
+
+def summarize(samples: Sequence[float], confidence: float = 0.95,
+              assume: str = ASSUME_NOTHING) -> Summary:
+    """Centre and confidence interval of a sample, as benchstat computes it."""
+    xs = sorted(float(v) for v in samples)
+    n = len(xs)
+    if n == 0:
+        raise SampleSizeError()
+    if assume == ASSUME_EXACT:
+        val, count = xs[0], 1
+        mode_val, mode_count = val, count
+        for v in xs[1:]:
+            if v == val:
+                count += 1
+                if count > mode_count:
+                    mode_val, mode_count = val, count
+            else:
+                val, count = v, 1
+        warning = None
+        if mode_count != n:
+            warning = (f"exact distribution expected, but values range from "
+                       f"{go_value(xs[0])} to {go_value(xs[-1])}")
+        return Summary(mode_val, xs[0], xs[-1], n, warning, 1.0)
+
+    ci = quantile_ci(n, 0.5, confidence)
+    lo = -math.inf if ci.lo_order < 1 else xs[ci.lo_order - 1]
+    hi = math.inf if ci.hi_order - 1 >= n else xs[ci.hi_order - 1]
+    warning = None
+    if math.isinf(lo) or math.isinf(hi):
+        op, need = _median_samples(confidence)
+        warning = (f"need {op} {need} samples for confidence interval at "
+                   f"level {go_value(confidence)}")
+    return Summary(median(xs), lo, hi, n, warning, ci.confidence)
+
+
+def _sign(x: float) -> int:
+    return (x > 0) - (x < 0)
+
+
+def pct_interval(summary: Summary) -> float | None:
+    """Half-width of the interval relative to the centre, in percent.
+
+    Returns ``math.inf`` for an infinite interval and ``None`` when the
+    bounds and centre differ in sign (benchstat prints ``?``).
+    """
+    if math.isinf(summary.lo) or math.isinf(summary.hi):
+        return math.inf
+    cs = _sign(summary.center)
+    if cs != _sign(summary.lo) or cs != _sign(summary.hi):
+        return None
+    if summary.center == 0:
+        return 0.0
+    v = max(summary.hi / summary.center - 1, 1 - summary.lo / summary.center)
+    return 100 * v
+
+
+def format_interval(summary: Summary, prefix: bool = True) -> str:
+    """``"± 1%"``, ``"± ∞"`` or ``"± ?"`` (without ``"± "`` if prefix=False)."""
+    v = pct_interval(summary)
+    if v is None:
+        s = "?"
+    elif math.isinf(v):
+        s = "∞"
+    else:
+        s = f"{v:.0f}%"
+    return f"± {s}" if prefix else s
+
+
+# ---------------------------------------------------------------------------
+# Mann-Whitney U test
+
+
+def _u_counts_no_ties(m: int, n: int) -> list[int]:
+    """counts[u] = number of arrangements with U == u (Gaussian binomial)."""
+    # Coefficients of prod_{i=1..m} (1 - q^(n+i)) / (1 - q^i).
+    deg = m * n
+    poly = [0] * (deg + 1)
+    poly[0] = 1
+    for i in range(1, m + 1):
+        # multiply by (1 - q^(n+i))
+        k = n + i
+        for d in range(deg, k - 1, -1):
+            poly[d] -= poly[d - k]
+        # divide by (1 - q^i): prefix sums with stride i
+        for d in range(i, deg + 1):
+            poly[d] += poly[d - i]
+    return poly
+
+
+def _u_cdf_ties(n1: int, n2: int, ties: Sequence[int], two_u: int) -> float:
+    """P(2U <= two_u) for sample 1 of size n1 with tie vector ``ties``.
+
+    Exact count of rank assignments (same quantity as go-moremath's
+    Cheung-Klotz algorithm). polys[c] is a generating polynomial in
+    2*(rank sum of sample 1) for c members of sample 1 chosen so far,
+    packed into one big integer with ``width`` bits per coefficient and
+    truncated above the largest rank sum of interest.
+    """
+    limit = two_u + n1 * (n1 + 1)  # 2U = 2R1 - n1(n1+1)
+    width = (comb(n1 + n2, n1).bit_length() + 8) // 8 * 8
+    nslots = limit + 1
+    mask = (1 << (nslots * width)) - 1
+    polys = [0] * (n1 + 1)
+    polys[0] = 1
+    start = 0
+    seen = 0
+    for t in ties:
+        two_mid = 2 * start + t + 1
+        for c in range(min(seen, n1), -1, -1):
+            pc = polys[c]
+            if not pc:
+                continue
+            for r in range(1, min(t, n1 - c) + 1):
+                shift = r * two_mid
+                if shift > limit:
+                    break
+                polys[c + r] = (polys[c + r] + comb(t, r) * (pc << (shift * width))) & mask
+        seen += t
+        start += t
+    raw = polys[n1].to_bytes(nslots * width // 8, "little")
+    step = width // 8
+    total = sum(int.from_bytes(raw[i:i + step], "little") for i in range(0, len(raw), step))
+    return total / comb(n1 + n2, n1)
+
+
+def mann_whitney_u(a: Sequence[float], b: Sequence[float]) -> float:
+    """Two-sided p-value of the Mann-Whitney U test (go-moremath semantics).
+
+    Raises SampleSizeError if a sample is empty and SamplesEqualError if
+    all values are equal.
+    """
+    x1, x2 = sorted(float(v) for v in a), sorted(float(v) for v in b)
+    n1, n2 = len(x1), len(x2)
+    if n1 == 0 or n2 == 0:
+        raise SampleSizeError()
+    merged = sorted([(v, 1) for v in x1] + [(v, 2) for v in x2], key=lambda t: t[0])
+    r1 = 0.0
+    ties: list[int] = []
+    has_ties = False
+    i = 0
+    N = len(merged)
+    while i < N:
+        rank1, nx1, v1 = i + 1, 0, merged[i][0]
+        while i < N and merged[i][0] == v1:
+            if merged[i][1] == 1:
+                nx1 += 1
+            i += 1
+        if nx1:
+            r1 += (i + rank1) / 2 * nx1
+        ties.append(i - rank1 + 1)
+        if i > rank1:
+            has_ties = True
+    u1 = r1 - n1 * (n1 + 1) / 2
+    u2 = n1 * n2 - u1
+    umin = min(u1, u2)
+
+    exact = ((not has_ties and n1 <= MANN_WHITNEY_EXACT_LIMIT and n2 <= MANN_WHITNEY_EXACT_LIMIT)
+             or (has_ties and n1 <= MANN_WHITNEY_TIES_EXACT_LIMIT
+                 and n2 <= MANN_WHITNEY_TIES_EXACT_LIMIT))
+    if exact:
+        if len(ties) == 1:
+            raise SamplesEqualError()
+        if u1 == u2:
+            return 1.0
+        if umin >= n1 * n2:
+            return 2.0
+        if has_ties:
+            return _u_cdf_ties(n1, n2, ties, int(2 * umin)) * 2
+        counts = _u_counts_no_ties(n1, n2)
+        ui = int(math.floor(umin))
+        return sum(counts[: ui + 1]) / comb(n1 + n2, n1) * 2
+
+    t = float(sum(tt * tt * tt - tt for tt in ties))
+    Nf = float(n1 + n2)
+    mu = n1 * n2 / 2
+    sigma = math.sqrt(n1 * n2 * ((Nf + 1) - t / (Nf * (Nf - 1))) / 12)
+    if sigma == 0:
+        raise SamplesEqualError()
+    numer = u1 - mu
+    numer -= _sign(numer) * 0.5
+    z = numer / sigma
+    cdf = math.erfc(-z / math.sqrt(2)) / 2
+    return 2 * min(cdf, 1 - cdf)
+
+
+# Minimum possible p-value of the U test with two samples of size n.
+def _u_test_min_p(n: int) -> float:
+    return 2 / comb(2 * n, n) if n > 0 else 1.0
+
+
+def _u_test_samples(alpha: float) -> tuple[str, int]:
+    for n in range(1, 10):
+        if _u_test_min_p(n) <= alpha:
+            return ">=", n
+    return ">", 10
+
+
+@dataclass(frozen=True)
+class Comparison:
+    delta_pct: float | None  # None: old centre is 0 ("?")
+    p: float
+    n_a: int
+    n_b: int
+    significant: bool
+    warning: str | None = None
+    alpha: float = 0.05
+    center_a: float = math.nan
+    center_b: float = math.nan
+
+
+def _delta(old: float, new: float) -> float | None:
+    if old == new:
+        return 0.0
+    if old == 0:
+        return None
+    return (new / old - 1.0) * 100.0
+
+
+def compare(a: Sequence[float], b: Sequence[float], alpha: float = 0.05,
+            assume: str = ASSUME_NOTHING, confidence: float = 0.95) -> Comparison:
+    """Compare baseline ``a`` with ``b`` the way benchstat does."""
+    ca = summarize(a, confidence, assume).center
+    cb = summarize(b, confidence, assume).center
+    na, nb = len(a), len(b)
+    if assume == ASSUME_EXACT:
+        # benchmath's AssumeExact: P=0 and alpha unset (0): always shown.
+        return Comparison(_delta(ca, cb), 0.0, na, nb, True, None, 0.0, ca, cb)
+    try:
+        p = mann_whitney_u(a, b)
+    except ValueError as e:
+        return Comparison(_delta(ca, cb), 1.0, na, nb, False, str(e), alpha, ca, cb)
+    warning = None
+    if p > alpha:
+        op, need = _u_test_samples(alpha)
+        if na < need and nb < need:
+            warning = (f"need {op} {need} samples to detect a difference at "
+                       f"alpha level {go_value(alpha)}")
+    return Comparison(_delta(ca, cb), p, na, nb, not p > alpha, warning, alpha, ca, cb)
+
+
+def format_delta(c: Comparison) -> str:
+    """``"+3.61%"``, ``"-0.00%"``, ``"0.00%"``, ``"?"`` or ``"~"``."""
+    if c.p > c.alpha:
+        return "~"
+    if c.delta_pct is None:
+        return "?"
+    if c.delta_pct == 0.0 and (c.center_a == c.center_b or math.isnan(c.center_a)):
+        return "0.00%"
+    return f"{c.delta_pct:+.2f}%"
+
+
+def format_p(c: Comparison, parens: bool = True) -> str:
+    """``"(p=0.008 n=5)"``, ``"(p=0.000 n=10+9)"`` or ``"(n=1)"`` (exact)."""
+    s = f"p={c.p:.3f} " if c.p != 0 else ""
+    s += f"n={c.n_a}" if c.n_a == c.n_b else f"n={c.n_a}+{c.n_b}"
+    return f"({s})" if parens else s
+
+
+# ---------------------------------------------------------------------------
+# Geomean
+
+
+def geomean(values: Iterable[float]) -> float | None:
+    """Geometric mean (go-moremath running-mean-of-logs); None if any <= 0."""
+    m = 0.0
+    n = 0
+    for i, x in enumerate(values):
+        if not x > 0:
+            return None
+        m += (math.log(x) - m) / (i + 1)
+        n += 1
+    if n == 0:
+        return None
+    return math.exp(m)
+
+
+@dataclass(frozen=True)
+class ColumnSummary:
+    geomean: float | None
+    ratio: float | None  # geomean of per-row ratios (new/base); None if n/a
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+def summarize_column(centers: Sequence[float | None],
+                     baseline: Sequence[float | None] | None = None) -> ColumnSummary:
+    """Geomean row for one column (benchtab ``summarizeCol``).
+
+    ``centers[i]`` is this column's centre in row i (None: no cell);
+    ``baseline[i]`` the first column's centre (None: no baseline cell).
+    Pass ``baseline=None`` for the baseline column itself.
+    """
+    warnings: list[str] = []
+    summaries: list[float] = []
+    ratios: list[float] = []
+    bad_ratio = False
+    n_base = 0
+    is_base = baseline is None
+    if not is_base:
+        n_base = sum(1 for v in baseline if v is not None)
+    for i, c in enumerate(centers):
+        if c is None:
+            continue
+        summaries.append(c)
+        if not is_base and baseline[i] is not None:
+            bv = baseline[i]
+            if c == bv:
+                ratios.append(1.0)
+            elif bv == 0:
+                bad_ratio = True
+                ratios.append(0.0)
+            else:
+                ratios.append(c / bv)
+    if not is_base and n_base != len(ratios):
+        warnings.append("benchmark set differs from baseline; geomeans may not be comparable")
+    gm = geomean(summaries)
+    if gm is None:
+        warnings.append("summaries must be >0 to compute geomean")
+    ratio = None
+    if not is_base and not bad_ratio:
+        ratio = geomean(ratios)
+        if ratio is None:
+            warnings.append("ratios must be >0 to compute geomean")
+    return ColumnSummary(gm, ratio, tuple(warnings))
+
+
+def format_ratio(ratio: float | None) -> str:
+    """Geomean-row delta: ``"+2.47%"`` or ``"?"``."""
+    if ratio is None:
+        return "?"
+    return f"{(ratio - 1) * 100:+.2f}%"
+
+
+# ---------------------------------------------------------------------------
+# Multiple comparisons (optional helper; benchstat does not apply it)
+
+
+def holm_bonferroni(pvalues: Sequence[float], alpha: float = 0.05) -> list[bool]:
+    """Holm-Bonferroni step-down: which hypotheses are rejected."""
+    m = len(pvalues)
+    order = sorted(range(m), key=lambda i: pvalues[i])
+    rejected = [False] * m
+    for rank, i in enumerate(order):
+        if pvalues[i] <= alpha / (m - rank):
+            rejected[i] = True
+        else:
+            break
+    return rejected
+
+
+# ---------------------------------------------------------------------------
+# Units and number formatting (benchunit)
+
+DECIMAL = "decimal"
+BINARY = "binary"
+
+
+def _unit_tokens(unit: str):
+    """Yield (token, pos, in_denominator) like benchunit's parser."""
+    denom = False
+    i, n = 0, len(unit)
+    while i < n:
+        ch = unit[i]
+        if ch == "*":
+            denom = False
+            i += 1
+        elif ch == "/":
+            denom = True
+            i += 1
+        elif ch == "-" or ch.isspace():
+            i += 1
+        else:
+            j = i
+            while j < n and not (unit[j] in "*/-" or unit[j].isspace()):
+                j += 1
+            yield unit[i:j], i, denom
+            i = j
+
+
+def tidy_unit(unit: str) -> tuple[str, float]:
+    """Normalise pre-scaled units: ns -> sec (×1e-9), MB -> B (×1e6)."""
+    if unit == "ns/op":
+        return "sec/op", 1e-9
+    if unit == "MB/s":
+        return "B/s", 1e6
+    if unit in ("B/op", "allocs/op"):
+        return unit, 1.0
+    if "ns" not in unit and "MB" not in unit:
+        return unit, 1.0
+    factor = 1.0
+    edits = []
+    for tok, pos, denom in _unit_tokens(unit):
+        if denom:
+            continue
+        if tok == "ns":
+            edits.append((pos, 2, "sec"))
+            factor /= 1e9
+        elif tok == "MB":
+            edits.append((pos, 2, "B"))
+            factor *= 1e6
+    for pos, ln, rep in reversed(edits):
+        unit = unit[:pos] + rep + unit[pos + ln:]
+    return unit, factor
+
+
+def unit_class(unit: str) -> str:
+    for tok, _, denom in _unit_tokens(unit):
+        if tok in ("B", "MB", "bytes") and not denom:
+            return BINARY
+    return DECIMAL
+
+
+@dataclass(frozen=True)
+class Scaler:
+    prec: int
+    factor: float
+    prefix: str
+
+    def format(self, val: float) -> str:
+        if self.prec < 0:
+            return go_value(val / self.factor) + self.prefix
+        return f"{val / self.factor:.{self.prec}f}{self.prefix}"
+
+
+def _si_factors():
+    out = []
+    exp = 12
+    for p in ["T", "G", "M", "k", "", "m", "µ", "n"]:
+        out.append((10.0 ** exp if exp >= 0 else math.pow(10, exp), p,
+                    float(f"99.995e{exp}"), float(f"9.9995e{exp}"), float(f".99995e{exp}")))
+        exp -= 3
+    return out
+
+
+def _iec_factors():
+    out = []
+    exp = 40
+    for p in ["Ti", "Gi", "Mi", "Ki", ""]:
+        out.append((math.pow(2, exp), p,
+                    float.fromhex(f"0x1.8ffae147ae148p{6 + exp}"),
+                    float.fromhex(f"0x1.3ffbe76c8b439p{3 + exp}"),
+                    float.fromhex(f"0x1.fff972474538fp{-1 + exp}")))
+        exp -= 10
+    return out
+
+
+_SI = _si_factors()
+_IEC = _iec_factors()
+_SIGFIGS = [float(f"9.9995e{e}") for e in range(-1, -9, -1)]
+
+
+def common_scale(values: Iterable[float], cls: str = DECIMAL) -> Scaler:
+    """Scaler showing >= 3 significant digits for every value."""
+    mn = 0.0
+    for v in values:
+        v = abs(v)
+        if v != 0 and (mn == 0 or v < mn):
+            mn = v
+    if mn == 0:
+        return Scaler(3, 1.0, "")
+    factors = _IEC if cls == BINARY else _SI
+    for fac, prefix, t100, t10, t1 in factors:
+        if mn >= t100:
+            return Scaler(1, fac, prefix)
+        if mn >= t10:
+            return Scaler(2, fac, prefix)
+        if mn >= t1:
+            return Scaler(3, fac, prefix)
+    fac, prefix = factors[-1][0], factors[-1][1]
+    val = mn / fac
+    for i, thresh in enumerate(_SIGFIGS):
+        if val >= thresh or i == len(_SIGFIGS) - 1:
+            return Scaler(i + 3, fac, prefix)
+    raise AssertionError("unreachable")
+
+
+def format_center(value: float, unit: str, row: Sequence[float] | None = None) -> str:
+    """Format a centre like benchstat: ``format_center(46.55, "ns/op")`` ->
+    ``"46.55n"``; ``format_center(1024, "B/op")`` -> ``"1.000Ki"``.
+
+    ``value`` (and ``row``) are in ``unit``; pre-scaled units (ns, MB) are
+    tidied first. ``row`` gives all centres of the table row, which share
+    one scale in benchstat (e.g. ``115.00n`` next to ``78.80n``).
+    """
+    tidied, factor = tidy_unit(unit)
+    v = value * factor
+    vals = [x * factor for x in row] if row is not None else [v]
+    return common_scale(vals, unit_class(tidied)).format(v)
