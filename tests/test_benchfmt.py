@@ -21,7 +21,9 @@ from m3tui.services.benchfmt import (
     split_procs,
 )
 
-ORACLES = Path("/work/shared/oracles/benchstat")
+from .shared import BENCHSTAT_ORACLES
+
+ORACLES = BENCHSTAT_ORACLES
 GOBENCH = Path(__file__).parent / "gobench"
 
 

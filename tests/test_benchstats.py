@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 
 from m3tui.services import benchstats as bs
+from .shared import BENCHSTAT_ORACLES
 
-ORACLE = Path("/work/shared/oracles/benchstat")
+ORACLE = BENCHSTAT_ORACLES
 
-pytestmark = pytest.mark.skipif(not ORACLE.is_dir(), reason="benchstat oracle data not available")
 
 
 # ---------------------------------------------------------------------------

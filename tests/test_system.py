@@ -44,7 +44,9 @@ from m3tui.services.system import (
     path_order,
 )
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "macos"
+from .shared import MACOS_FIXTURES
+
+FIXTURES = MACOS_FIXTURES
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads this Linux box's /proc and /sys")
 

@@ -18,8 +18,9 @@ from m3tui.services.toolchain import (
 )
 
 from .appkit import write_executable
+from .shared import MACOS_FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "macos"
+FIXTURES = MACOS_FIXTURES
 
 
 @pytest.mark.parametrize(
