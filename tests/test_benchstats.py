@@ -1,24 +1,21 @@
 """Tests for m3tui.services.benchstats against benchstat's own test data.
 
 The oracle folder holds benchstat's inputs and expected outputs (see its
-README.md for the arguments). A minimal local parser and text renderer
-rebuild every table body row, geomean row and footnote from our
-statistics; rows are compared with whitespace collapsed (the table
-layout/borders are not benchstat's business here, the numbers are).
+README.md for the arguments). Whole tables are checked in
+tests/test_benchcompare.py; here the CSV case and the statistics themselves.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-import re
 from fractions import Fraction
 from math import comb
-from pathlib import Path
 
 import pytest
 
 from m3tui.services import benchstats as bs
+from m3tui.services.benchfmt import parse
 from .shared import BENCHSTAT_ORACLES
 
 ORACLE = BENCHSTAT_ORACLES
@@ -26,177 +23,16 @@ ORACLE = BENCHSTAT_ORACLES
 
 
 # ---------------------------------------------------------------------------
-# Minimal benchmark-format parser and benchstat-like text renderer
-
-
-def parse_bench(text: str, fname: str):
-    """Yield (config dict, name, [(value, unit)]) and collect unit metadata."""
-    config: dict[str, str] = {}
-    units: dict[str, str] = {}
-    results = []
-    for line in text.splitlines():
-        if line.startswith("Benchmark"):
-            f = line.split()
-            name = f[0][len("Benchmark"):]
-            pairs = [(float(f[i]), f[i + 1]) for i in range(2, len(f) - 1, 2)]
-            results.append((dict(config, **{".file": fname}), name, pairs))
-        elif line.startswith("Unit "):
-            f = line.split()
-            for kv in f[2:]:
-                k, _, v = kv.partition("=")
-                if k == "assume":
-                    units[f[1]] = v
-        else:
-            m = re.match(r"^([a-z][^\s:]*):\s*(.*?)\s*$", line)
-            if m:
-                if m.group(2):
-                    config[m.group(1)] = m.group(2)
-                else:
-                    config.pop(m.group(1), None)
-    return results, units
-
-
-SUPER = "⁰¹²³⁴⁵⁶⁷⁸⁹"
-
-
-def sup(i: int) -> str:
-    return "".join(SUPER[int(d)] for d in str(i))
-
-
-def render(files: list[str], col: str = ".file", ignore: tuple[str, ...] = ()) -> list[str]:
-    """Render benchstat-style text output (whitespace-collapsed, no header rows)."""
-    results, units = [], {}
-    for fn in files:
-        r, u = parse_bench((ORACLE / fn).read_text(), fn)
-        results += r
-        units.update(u)
-
-    order: dict[str, dict[str, int]] = {}  # field -> value -> observation index
-    field_order: list[str] = []
-
-    def observe(fld, val):
-        if fld not in order:
-            order[fld] = {}
-            field_order.append(fld)
-        order[fld].setdefault(val, len(order[fld]))
-
-    tables: dict[tuple, dict] = {}
-    for cfg, name, pairs in results:
-        tcfg = tuple((k, v) for k, v in cfg.items() if k not in ignore and k != col and k != ".file")
-        for k, v in tcfg:
-            observe(k, v)
-        observe(".name", name)
-        observe(col, cfg.get(col, ""))
-        for value, unit in pairs:
-            tunit, factor = bs.tidy_unit(unit)
-            observe(".unit", tunit)
-            t = tables.setdefault(tcfg + ((".unit", tunit),), {"cells": {}, "assume": units.get(unit, "nothing")})
-            t["cells"].setdefault((name, cfg.get(col, "")), []).append(value * factor)
-
-    def key_sort(k):
-        d = dict(k)
-        return tuple(order[f].get(d.get(f), -1) if f in d else -1
-                     for f in field_order if f not in (".name", col))
-
-    out: list[str] = []
-    prev: dict[str, str] | None = None
-    for i, tkey in enumerate(sorted(tables, key=key_sort)):
-        t = tables[tkey]
-        d = dict(tkey)
-        unit = d[".unit"]
-        for f in field_order:
-            if f in (".unit", ".name", col) or f not in d:
-                continue
-            if prev is None or prev.get(f) != d[f]:
-                out.append(f"{f}: {d[f]}")
-        prev = d
-        out.extend(render_table(t["cells"], unit, t["assume"], order[".name"], order[col]))
-    return out
-
-
-def render_table(cells, unit, assume, name_order, col_order) -> list[str]:
-    rows = sorted({r for r, _ in cells}, key=name_order.__getitem__)
-    cols = sorted({c for _, c in cells}, key=col_order.__getitem__)
-    cls = bs.unit_class(unit)
-    warnings: list[str] = []
-
-    def warn(*msgs):
-        fns = []
-        for m in msgs:
-            if m is None:
-                continue
-            if m not in warnings:
-                warnings.append(m)
-            fns.append(sup(warnings.index(m) + 1))
-        return " ".join(fns)
-
-    summaries = {k: bs.summarize(v, 0.95, assume) for k, v in cells.items()}
-    lines = []
-    for row in rows:
-        scaler = bs.common_scale([summaries[(row, c)].center for c in cols if (row, c) in cells], cls)
-        toks = [row]
-        for exp, c in enumerate(cols):
-            if (row, c) not in cells:
-                continue
-            s = summaries[(row, c)]
-            toks += [scaler.format(s.center), bs.format_interval(s), warn(s.warning)]
-            if exp > 0 and (row, cols[0]) in cells:
-                cmp = bs.compare(cells[(row, cols[0])], cells[(row, c)], 0.05, assume)
-                toks += [bs.format_delta(cmp), bs.format_p(cmp), warn(cmp.warning)]
-        lines.append(" ".join(x for x in toks if x))
-    if len(rows) > 1:
-        toks = ["geomean"]
-        base = [summaries[(r, cols[0])].center if (r, cols[0]) in cells else None for r in rows]
-        for exp, c in enumerate(cols):
-            centers = [summaries[(r, c)].center if (r, c) in cells else None for r in rows]
-            cs = bs.summarize_column(centers, None if exp == 0 else base)
-            if cs.geomean is not None:
-                toks.append(bs.common_scale([cs.geomean], cls).format(cs.geomean))
-            if exp > 0:
-                toks.append(bs.format_ratio(cs.ratio))
-            toks.append(warn(*cs.warnings))
-        lines.append(" ".join(x for x in toks if x))
-    lines += [f"{sup(i + 1)} {m}" for i, m in enumerate(warnings)]
-    return lines
-
-
-def expected(fname: str) -> list[str]:
-    out = []
-    for line in (ORACLE / fname).read_text().splitlines():
-        if not line.strip() or "│" in line:
-            continue
-        out.append(" ".join(line.split()))
-    return out
-
-
-CASES = {
-    "crcOldNew.stdout": (["crc-old.txt", "crc-new.txt"], ".file", ()),
-    "crcIgnore.stdout": (["crc-old.txt", "crc-new.txt"], ".file", ("note",)),
-    "units.stdout": (["units.txt"], "note", ()),
-    "zero.stdout": (["zero.txt"], "note", ()),
-    "smallSample.stdout": (["smallSample.txt"], "note", ()),
-    "issue19565.stdout": (["issue19565.txt"], "note", ()),
-    "issue19634.stdout": (["issue19634.txt"], "note", ()),
-}
-
-
-@pytest.mark.parametrize("oracle", sorted(CASES))
-def test_oracle_text_output(oracle):
-    files, col, ignore = CASES[oracle]
-    got = render(files, col, ignore)
-    exp = expected(oracle)
-    for g, e in zip(got, exp):
-        assert g == e
-    assert len(got) == len(exp)
+# benchstat's CSV output of its own data (the text tables: tests/test_benchcompare.py)
 
 
 def test_oracle_csv_old_new():
     # csvOldNew.stdout: exact centres (fmt.Sprint), CI, delta, P and geomean.
     rows = {}
     for fn in ("old.txt", "new.txt"):
-        res, _ = parse_bench((ORACLE / fn).read_text(), fn)
-        for _, name, pairs in res:
-            v, u = pairs[0]
+        for r in parse((ORACLE / fn).read_text()).results:
+            u, v = next(iter(r.values.items()))
+            name = r.name if r.procs == 1 else f"{r.name}-{r.procs}"
             rows.setdefault(name, {}).setdefault(fn, []).append(v * bs.tidy_unit(u)[1])
     got = []
     base = []
