@@ -17,7 +17,7 @@ import threading
 from collections.abc import Coroutine, Sequence
 from typing import Any, NoReturn, TypeVar
 
-from . import __version__, cli_versions
+from . import __version__, cli_bench, cli_versions
 from .services import runner
 from .services.config import load_config
 
@@ -26,7 +26,6 @@ T = TypeVar("T")
 
 # Subcommands whose services have not landed yet: what each will do.
 PLANNED_SUBCOMMANDS = {
-    "bench": "run benchmarks with benchstat-grade statistics",
     "profile": "show pprof profiles and tune profile rates",
     "logs": "follow, filter, search and lint logs",
 }
@@ -62,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("-v", "--verbose", action="store_true", help="show the detail of every check")
 
     cli_versions.add_parser(sub, _Parser)
+    cli_bench.add_parser(sub, _Parser)
 
     for name, what in PLANNED_SUBCOMMANDS.items():
         planned = sub.add_parser(name, help=f"{what} (not built yet)")
@@ -110,6 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_tui(args.theme, mouse=not args.no_mouse)
         if args.theme is not None or args.no_mouse:
             raise UsageError("m3tui: --theme and --no-mouse apply to the TUI, not to a subcommand")
+        if args.command == "bench":
+            return cli_bench.run(args)
         if args.command == "versions":
             return cli_versions.run(args, run_async)
         if args.command == "doctor":

@@ -99,7 +99,7 @@ def test_doctor_save_baseline_then_drift(real_go: Path, tmp_path: Path, monkeypa
     assert "go_env.GOFLAGS: '' -> '-v'" in checks["drift.baseline"]["data"]["changes"]
 
 
-@pytest.mark.parametrize("command", ["bench", "profile", "logs"])
+@pytest.mark.parametrize("command", ["profile", "logs"])
 def test_subcommands_not_built_yet_say_so(command: str) -> None:
     done = m3tui(command, "list", "--json")
     assert done.returncode == 2

@@ -16,4 +16,4 @@ class BenchPane(Pane):
         "compare two runs, or the same benchmarks under two Go versions, interleaved",
         "keep every run in a history, and warn when the machine is too busy to trust",
     )
-    PLANNED_HEADLESS = "m3tui bench run | compare | history [--json]"
+    PLANNED_HEADLESS = "m3tui bench compare OLD NEW [--json] works today; run and history will follow"
