@@ -1,0 +1,76 @@
+"""Benchmark-format parsing speed: result lines per second (target >= 200,000/s).
+
+Generates a realistic run (config header, -cpu sweep, sub-benchmarks, -benchmem units, a
+custom metric, noise lines) and times `benchfmt.parse` and the streaming `Parser` on it.
+For scale, `wc -l` on the same file is timed in the same run.
+
+    python benchmarks/benchparse.py [--lines 500000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from m3tui.services.benchfmt import Parser, parse
+
+TARGET = 200_000
+
+
+def generate(n: int, seed: int = 1) -> str:
+    rnd = random.Random(seed)
+    out = ["goos: darwin", "goarch: arm64", "pkg: example.com/shop/cart", "cpu: Apple M3 Pro"]
+    names = [f"Checkout/items={k}" for k in (1, 10, 100)] + ["Encode", "Decode/json", "Hash/sha256"]
+    for i in range(n):
+        name = names[i % len(names)]
+        procs = (1, 2, 4, 5, 8, 11)[i % 6]
+        suffix = "" if procs == 1 else f"-{procs}"
+        ns = rnd.uniform(100, 100000)
+        out.append(f"Benchmark{name}{suffix}  \t{rnd.randint(1000, 10_000_000)}\t{ns:.1f} ns/op\t"
+                   f"{rnd.randint(0, 4096)} B/op\t{rnd.randint(0, 40)} allocs/op\t{rnd.uniform(0, 9):.3f} widgets/op")  # fmt: skip
+        if i % 1000 == 999:
+            out.append("PASS")
+    out.append("ok  \texample.com/shop/cart\t12.345s")
+    return "\n".join(out) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=500_000)
+    args = parser.parse_args()
+    text = generate(args.lines)
+    path = Path(tempfile.mkstemp(suffix=".txt")[1])
+    path.write_text(text)
+    whole, stream, wc = [], [], []
+    for _ in range(3):
+        start = time.perf_counter()
+        result = parse(text)
+        whole.append(time.perf_counter() - start)
+        assert len(result.results) == args.lines and not result.unparsed
+        start = time.perf_counter()
+        p = Parser()
+        for i in range(0, len(text), 1 << 16):
+            p.feed_text(text[i : i + (1 << 16)])
+        p.finish()
+        stream.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        subprocess.run(["wc", "-l", str(path)], capture_output=True, check=True)
+        wc.append(time.perf_counter() - start)
+    path.unlink()
+    ok = True
+    for name, times in (("parse(text)", whole), ("Parser.feed_text (64 KiB chunks)", stream)):
+        rate = args.lines / statistics.median(times)
+        ok &= rate >= TARGET
+        print(f"{name:<34} {rate:>10,.0f} lines/s (target >= {TARGET:,}) {'OK' if rate >= TARGET else 'MISSED'}")
+    print(f"{'wc -l (for scale)':<34} {args.lines / statistics.median(wc):>10,.0f} lines/s")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
