@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import pytest
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -212,3 +213,52 @@ def forbid_internet(monkeypatch) -> None:
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+
+
+# --- fixtures shared by the network tests (import them by name into a test module) -----------
+
+PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy", "ALL_PROXY", "all_proxy")
+
+
+@pytest.fixture
+def no_internet(monkeypatch):
+    """No proxy settings from the machine, and any non-loopback connection fails the test."""
+    for name in PROXY_VARS:
+        monkeypatch.delenv(name, raising=False)
+    forbid_internet(monkeypatch)
+
+
+@pytest.fixture
+def fast():
+    with ModuleProxyServer() as s:
+        yield s
+
+
+@pytest.fixture
+def fast2():
+    with ModuleProxyServer() as s:
+        yield s
+
+
+@pytest.fixture
+def slow():
+    with ModuleProxyServer(delay=2.0) as s:
+        yield s
+
+
+@pytest.fixture
+def broken():
+    with ModuleProxyServer(status=500) as s:
+        yield s
+
+
+@pytest.fixture
+def silent():
+    with SilentServer() as s:
+        yield s
+
+
+@pytest.fixture
+def forward_proxy():
+    with ForwardProxy() as s:
+        yield s

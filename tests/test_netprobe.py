@@ -24,44 +24,19 @@ from m3tui.services.netprobe import (
     split_goproxy,
 )
 
-from .httpserver import ForwardProxy, ModuleProxyServer, SilentServer, closed_port, forbid_internet
+from .httpserver import (  # noqa: F401 (fixtures)
+    ModuleProxyServer,
+    broken,
+    closed_port,
+    fast,
+    forward_proxy,
+    no_internet,
+    silent,
+    slow,
+)
 
 
-@pytest.fixture(autouse=True)
-def _no_internet(monkeypatch):
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy", "ALL_PROXY", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    forbid_internet(monkeypatch)
-
-
-@pytest.fixture
-def fast():
-    with ModuleProxyServer() as s:
-        yield s
-
-
-@pytest.fixture
-def slow():
-    with ModuleProxyServer(delay=2.0) as s:
-        yield s
-
-
-@pytest.fixture
-def broken():
-    with ModuleProxyServer(status=500) as s:
-        yield s
-
-
-@pytest.fixture
-def silent():
-    with SilentServer() as s:
-        yield s
-
-
-@pytest.fixture
-def forward_proxy():
-    with ForwardProxy() as s:
-        yield s
+pytestmark = pytest.mark.usefixtures("no_internet")
 
 
 # --- GOPROXY -------------------------------------------------------------------------------

@@ -18,32 +18,19 @@ from m3tui.services.doctor import network_checks as nc
 from m3tui.services.doctor.model import DoctorContext, Group, Status
 from m3tui.services.netprobe import FIXED_MODULE_PATH
 
-from .httpserver import ModuleProxyServer, SilentServer, closed_port, forbid_internet
+from .httpserver import (  # noqa: F401 (fixtures)
+    ModuleProxyServer,
+    closed_port,
+    fast,
+    fast2,
+    no_internet,
+    silent,
+)
 
 TIMEOUT = 0.5
 
 
-@pytest.fixture(autouse=True)
-def _no_internet(monkeypatch):
-    forbid_internet(monkeypatch)
-
-
-@pytest.fixture
-def fast():
-    with ModuleProxyServer() as s:
-        yield s
-
-
-@pytest.fixture
-def fast2():
-    with ModuleProxyServer() as s:
-        yield s
-
-
-@pytest.fixture
-def silent():
-    with SilentServer() as s:
-        yield s
+pytestmark = pytest.mark.usefixtures("no_internet")
 
 
 @pytest.fixture
