@@ -132,7 +132,11 @@ class FixedVersionsBackend(VersionsBackend):
     async def sizes(self, installs: list[InstalledGo]) -> list[InstalledGo]:
         return [dataclasses.replace(i, size_bytes=(263 - 12 * n) * 1024 * 1024) for n, i in enumerate(installs)]
 
-    def prune(self) -> list[tuple[str, int]]:
+    async def remove(self, version: str, force: bool) -> int:
+        await asyncio.sleep(0.3)  # a real removal takes a while: the UI must not wait on it
+        return 263 * 1024 * 1024
+
+    async def prune(self) -> list[tuple[str, int]]:
         return [("go1.21.5", 241 * 1024 * 1024)]
 
     async def project(self):

@@ -105,3 +105,15 @@ async def test_j_and_k_move_in_the_focused_table() -> None:
         assert table.cursor_row == 2
         await pilot.press("k")
         assert table.cursor_row == 1
+
+
+async def test_remove_runs_in_a_worker_and_reports_the_space_freed() -> None:
+    app = snapshot_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = await open_versions(pilot)
+        await pilot.press("d")  # go1.27.3 in m3tui's store (not current in this home)
+        await pilot.pause(0.01)
+        assert "removing go1.27.3" in str(pane.query_one("#install-status", Static).render())
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert any("removed go1.27.3, freed 263.0 MiB" in n.message for n in app._notifications)
