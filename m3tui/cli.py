@@ -125,9 +125,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:  # e.g. stdout on a full disk or a closed pipe
         print(f"m3tui: cannot write output: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_PROBLEM
+    except Exception as exc:  # noqa: BLE001 - a bug: one line for the user, the traceback to a file
+        print(f"m3tui: internal error: {type(exc).__name__}: {exc} ({_save_crash()})", file=sys.stderr)
+        return EXIT_PROBLEM
     finally:
         # Safety net: whatever ran, no child outlives m3tui.
         runner.kill_all_sync()
+
+
+def _save_crash() -> str:
+    """Append the current traceback to <state root>/crash.log; say where it went (for a bug report)."""
+    import time
+    import traceback
+
+    from .services.config import state_root
+
+    try:
+        path = state_root() / "crash.log"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as log:
+            log.write(f"--- {time.strftime('%Y-%m-%dT%H:%M:%S%z')} m3tui {__version__} {sys.argv[1:]}\n")
+            log.write(traceback.format_exc())
+        return f"details in {path}"
+    except OSError:
+        return "no crash log could be written"
 
 
 def run_tui(theme: str | None, *, mouse: bool = True) -> int:

@@ -242,8 +242,8 @@ def _use(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     lines = [f"now using {result.version}" + (f" (was {result.previous})" if result.previous else "")]
     if not result.on_path:
-        shell = goswitch.detect_shell(os.environ)
-        lines.append(f"add this line to your shell's rc file, then open a new shell: {result.rc_lines[shell]}")
+        hint = goswitch.rc_hint(result.rc_lines, os.environ)
+        lines.append(f"add this line to your shell's rc file, then open a new shell: {hint}")
     if result.shadowed_by:
         lines.append(f"note: {result.shadowed_by} comes first on PATH and shadows it")
     _out(args, asdict(result), lines)

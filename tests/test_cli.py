@@ -154,3 +154,18 @@ def test_signalled_doctor_leaves_no_child(tmp_path: Path, sig: signal.Signals) -
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_a_bug_is_one_line_and_a_crash_log(m3tui_home: Path, monkeypatch, capsys) -> None:
+    from m3tui import cli, cli_versions
+
+    def broken(*_args):
+        raise KeyError(None)
+
+    monkeypatch.setattr(cli_versions, "run", broken)
+    assert cli.main(["versions", "list"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("m3tui: internal error: KeyError: None")
+    log = (m3tui_home / "crash.log").read_text()
+    assert "Traceback (most recent call last)" in log and "raise KeyError(None)" in log
+    assert str(m3tui_home / "crash.log") in err

@@ -50,6 +50,22 @@ def test_use_a_version_that_is_not_installed_is_one_line() -> None:
     assert done.stderr.count("\n") == 1 and "not installed" in done.stderr
 
 
+def test_use_without_a_shell_in_the_environment(real_go: Path, m3tui_home: Path) -> None:
+    """CI and cron have no $SHELL: `use` must still switch and say which line to add (it once crashed)."""
+    root = m3tui_home / "go" / "go1.22.10"
+    (root / "bin").mkdir(parents=True)
+    (root / "VERSION").write_text("go1.22.10\ntime 2025-01-01T00:00:00Z\n")
+    (root / "bin" / "go").symlink_to(real_go)
+    env = {k: v for k, v in os.environ.items() if k != "SHELL"}
+    env["PATH"] = "/usr/bin:/bin"  # the store is not on PATH, so `use` must print the rc line
+    done = subprocess.run([*M3TUI, "use", "1.22.10"], capture_output=True, text=True, timeout=60,
+                          stdin=subprocess.DEVNULL, env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "now using go1.22.10" in done.stdout
+    assert 'source "%s"' % (m3tui_home / "env.sh") in done.stdout
+    assert os.readlink(m3tui_home / "go" / "current") == "go1.22.10"
+
+
 def test_bad_version_is_bad_usage() -> None:
     for args in (["use", "banana"], ["remove", "1.x"]):
         done = versions(*args)

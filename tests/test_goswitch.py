@@ -308,3 +308,12 @@ def test_default_rc_paths(tmp_path: Path) -> None:
     assert goswitch.default_rc_path("fish", env) == tmp_path / ".config" / "fish" / "config.fish"
     assert goswitch.detect_shell({"SHELL": "/bin/zsh"}) == "zsh"
     assert goswitch.detect_shell({"SHELL": "/bin/tcsh"}) is None
+
+
+def test_rc_hint_falls_back_to_the_sh_line_without_a_known_shell(m3tui_home: Path) -> None:
+    lines = {shell: goswitch.rc_line(shell) for shell in goswitch.SHELLS}
+    assert goswitch.rc_hint(lines, {"SHELL": "/usr/local/bin/fish"}) == lines["fish"]
+    assert goswitch.rc_hint(lines, {"SHELL": "/bin/bash"}) == lines["bash"]
+    # CI, cron, `env -i`: no SHELL at all, or one m3tui writes nothing for. The sh line works in zsh and bash.
+    assert goswitch.rc_hint(lines, {}) == lines["zsh"]
+    assert goswitch.rc_hint(lines, {"SHELL": "/bin/tcsh"}) == lines["zsh"]

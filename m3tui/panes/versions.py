@@ -353,9 +353,9 @@ class VersionsPane(Pane):
             return
         message = f"now using {result.version}"
         if not result.on_path:
-            from ..services.goswitch import detect_shell
+            from ..services.goswitch import rc_hint
 
-            message += f"; add to your shell rc: {result.rc_lines[detect_shell(os.environ)]}"
+            message += f"; add to your shell rc: {rc_hint(result.rc_lines, os.environ)}"
         self.app.notify(message, title="use", timeout=15)
         self._load_installed()
         self._load_project()

@@ -228,6 +228,15 @@ def rc_line(shell: str) -> str:
     return f"source {_fish_quote(str(path)) if shell == 'fish' else _sh_quote(str(path))}"
 
 
+def rc_hint(rc_lines: Mapping[str, str], env: Mapping[str, str] | None = None) -> str:
+    """The rc line for the user's shell; the sh line (zsh and bash both read it) if $SHELL is unknown.
+
+    Unknown happens in CI, cron and `env -i`: no SHELL, or a shell m3tui writes no env file for.
+    """
+    shell = detect_shell(env)
+    return rc_lines.get(shell or "zsh") or next(iter(rc_lines.values()))
+
+
 def _sources_env_file(text: str, shell: str, line: str) -> bool:
     """Does the rc text already have our line, or another (uncommented) line naming the env file?"""
     path = str(env_file(shell))
