@@ -16,7 +16,7 @@ import threading
 from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
@@ -98,6 +98,7 @@ class M3tuiApp(App[int], inherit_bindings=False):
         toolchain_probe: ToolchainProbe | None = None,
         doctor: DoctorRunner | None = None,
         versions_backend: VersionsBackend | None = None,
+        bench_backend: Any = None,
         watch_terminal: bool = True,
     ) -> None:
         super().__init__()
@@ -106,6 +107,7 @@ class M3tuiApp(App[int], inherit_bindings=False):
         self._toolchain_probe = toolchain_probe or toolchain.probe
         self._doctor = doctor or run_real_doctor
         self.versions_backend = versions_backend
+        self.bench_backend = bench_backend
         self._watch_terminal = watch_terminal
         self._startup_warnings: list[str] = list(self.loaded_config.warnings)
         self.toolchain_report: ToolchainReport | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -105,13 +106,13 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser().parse_args(cli_bench.normalize_argv(sys.argv[1:] if argv is None else argv))
         if args.command is None:
             return run_tui(args.theme, mouse=not args.no_mouse)
         if args.theme is not None or args.no_mouse:
             raise UsageError("m3tui: --theme and --no-mouse apply to the TUI, not to a subcommand")
         if args.command == "bench":
-            return cli_bench.run(args)
+            return cli_bench.run(args, run_async)
         if args.command == "versions":
             return cli_versions.run(args, run_async)
         if args.command == "doctor":
@@ -122,7 +123,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
-    except OSError as exc:  # e.g. stdout on a full disk or a closed pipe
+    except BrokenPipeError:  # `m3tui … | head`: the reader has all it wanted
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except OSError as exc:  # e.g. stdout on a full disk
         print(f"m3tui: cannot write output: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_PROBLEM
     except Exception as exc:  # noqa: BLE001 - a bug: one line for the user, the traceback to a file

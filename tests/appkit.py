@@ -11,7 +11,10 @@ from textual.pilot import Pilot
 
 from m3tui.app import M3tuiApp
 from m3tui.services.config import LoadedConfig, load_config
+from m3tui.panes.bench import BenchBackend
 from m3tui.panes.versions import IndexView, VersionsBackend
+from m3tui.services.benchfmt import BenchResult
+from m3tui.services.benchhistory import RunInfo, RunMeta, StoredRun
 from m3tui.services.doctor.model import Finding, Group, Status
 from m3tui.services.goinstall import InstallError
 from m3tui.services.goinstall import Progress as InstallProgress
@@ -73,10 +76,10 @@ async def fixed_doctor(on_finding: Callable[[Finding], None]) -> list[Finding]:
     return list(M3_FINDINGS)
 
 
-def snapshot_app(config: LoadedConfig | None = None, theme: str | None = None, versions=None) -> M3tuiApp:
+def snapshot_app(config: LoadedConfig | None = None, theme: str | None = None, versions=None, bench=None) -> M3tuiApp:
     return M3tuiApp(
         config=config or load_config(), theme=theme, toolchain_probe=fixed_probe, doctor=fixed_doctor,
-        versions_backend=versions or FixedVersionsBackend(),
+        versions_backend=versions or FixedVersionsBackend(), bench_backend=bench or FixedBenchBackend(),
     )  # fmt: skip
 
 
@@ -167,3 +170,58 @@ class FixedVersionsBackend(VersionsBackend):
     def use(self, version: str):
         self.used.append(version)
         raise SwitchError(f"{version} is not installed in m3tui's store")
+
+
+# --- the Bench pane with fixed data ------------------------------------------------------------
+
+M3_BENCH_CONFIG = {"goos": "darwin", "goarch": "arm64", "pkg": "example.com/shop/cart", "cpu": "Apple M3 Pro"}
+
+
+def m3_bench_results(speedup: float = 1.0, seed: int = 3) -> list[BenchResult]:
+    """Ten samples per benchmark and GOMAXPROCS, as an M3 Pro might give them (seeded, so fixed)."""
+    import random
+
+    rnd = random.Random(seed)
+    out = []
+    for name, base, allocs in (("Checkout/items=10", 1840.0, 12), ("Checkout/items=100", 17900.0, 104), ("Encode", 612.0, 3)):
+        for procs, scale in ((1, 1.0), (2, 0.53), (4, 0.29), (5, 0.24)):
+            for _ in range(10):
+                ns = base * scale / speedup * (1 + rnd.gauss(0, 0.015))
+                values = {"ns/op": round(ns, 1), "B/op": float(allocs * 48), "allocs/op": float(allocs)}
+                out.append(BenchResult(name, procs, 100000, values, M3_BENCH_CONFIG))
+    return out
+
+
+def m3_run_info(run_id: int, status: str = "done", label: str | None = None) -> RunInfo:
+    meta = RunMeta(command=("go", "test", "-run", "^$", "-bench", ".", "-cpu", "1,2,4,5", "-count", "10", "."),
+                   package="example.com/shop/cart", package_dir="/Users/gopher/shop/cart", bench=".",
+                   cpu=(1, 2, 4, 5), count=10, benchtime=None, benchmem=True, extra=(), go_version="go1.24.2",
+                   goos="darwin", goarch="arm64", cpu_model="Apple M3 Pro", commit="3f2c9e1", dirty=False,
+                   label=label)  # fmt: skip
+    return RunInfo(run_id, f"2026-11-2{run_id % 10}T10:1{run_id % 10}:00Z", None, status, meta, None, 120, 12)
+
+
+class FixedBenchBackend(BenchBackend):
+    """Fixed packages, core counts and history: snapshots never depend on this machine."""
+
+    def __init__(self) -> None:
+        self.stored = {
+            12: StoredRun(m3_run_info(12), m3_bench_results(), []),
+            11: StoredRun(m3_run_info(11, "cancelled"), m3_bench_results(speedup=0.9, seed=4)[:50], []),
+            10: StoredRun(m3_run_info(10), m3_bench_results(speedup=0.97, seed=5), []),
+        }
+
+    async def packages(self, cwd: Path) -> list[tuple[str, Path]]:
+        return [("example.com/shop/cart", cwd), ("example.com/shop/cart/internal/price", cwd / "internal" / "price")]
+
+    async def default_cpu(self) -> tuple[int, ...]:
+        return (1, 2, 4, 5, 8, 11)  # an M3 Pro: 11 cores, 5 of them performance cores
+
+    async def history(self, call: str, *args):
+        if call == "list_runs":
+            return [s.info for s in self.stored.values()]
+        if call == "get_run":
+            return self.stored[args[0]]
+        if call == "delete_run":
+            return self.stored.pop(args[0], None) is not None
+        raise AssertionError(call)

@@ -44,3 +44,20 @@ def test_tables_match_benchstat(oracle: str) -> None:
     assume = {k: v for t in texts.values() for k, v in assumptions(t).items()}
     tables = build_tables(columns, col_key=col_key, ignore=ignore, assume=assume)
     assert collapsed(render_text(tables)) == collapsed((BENCHSTAT_ORACLES / oracle).read_text().splitlines())
+
+
+def test_holm_option_adjusts_each_tables_p_values_together():
+    columns = [(f, parse((BENCHSTAT_ORACLES / f).read_text()).results) for f in ("crc-old.txt", "crc-new.txt")]
+    plain = build_tables(columns, ignore=["note"])
+    holm = build_tables(columns, ignore=["note"], holm=True)
+    sec_plain = next(t for t in plain if t.unit == "sec/op")
+    sec_holm = next(t for t in holm if t.unit == "sec/op")
+    raw = [row["crc-new.txt"].comparison.p for _, row in sec_plain.rows]
+    adjusted = [row["crc-new.txt"].comparison.p for _, row in sec_holm.rows]
+    assert sec_holm.adjusted == len(raw) > 10 and sec_plain.adjusted == 0
+    assert all(a >= r for a, r in zip(adjusted, raw)) and adjusted != raw
+    # Fewer rows stay significant once the family of comparisons is accounted for.
+    significant = sum(row["crc-new.txt"].comparison.significant for _, row in sec_holm.rows)
+    assert significant < sum(row["crc-new.txt"].comparison.significant for _, row in sec_plain.rows)
+    text = render_text(holm)
+    assert f"p-values Holm-Bonferroni adjusted over {len(raw)} comparisons" in text

@@ -190,3 +190,36 @@ async def test_timeout(go_env, tmp_path):
     run = await run_benchmarks(BenchSpec(pkg, count=40, benchtime="5x"), timeout=0.6)
     assert run.timed_out and not run.cancelled and run.error
     assert _leftover_test_procs(tmp_path) == []
+
+
+async def test_interleaved_sides_alternate_and_build_once(go_env, tmp_path):
+    """A B A B …: each round runs every side once, so drift hits both sides alike."""
+    pkg = _copy(tmp_path)
+    order = []
+    spec = BenchSpec(pkg, bench="^BenchmarkSum$", cpu=(1,), count=3, benchtime="50x", go=str(go_env))
+    runs = await benchrun.run_interleaved(
+        spec, [("old", str(go_env)), ("new", "go")], on_result=lambda label, r: order.append(label), timeout=60
+    )
+    assert order == ["old", "new"] * 3
+    assert [len(runs[side].results) for side in ("old", "new")] == [3, 3]
+    assert all(r.ok for r in runs.values())
+    assert all(r.iters == 50 for run in runs.values() for r in run.results)
+    assert _tmp_dirs_empty()
+
+
+async def test_interleaved_build_error_names_the_side(go_env, tmp_path):
+    pkg = _copy(tmp_path)
+    (pkg / "broken_test.go").write_text("package gobench\n\nvar _ = undefinedThing\n")
+    with pytest.raises(BuildFailed) as info:
+        await benchrun.run_interleaved(BenchSpec(pkg, count=2), [("A", "go"), ("B", "go")])
+    assert info.value.message.startswith("A: ") and "undefinedThing" in info.value.message
+    with pytest.raises(ValueError):
+        await benchrun.run_interleaved(BenchSpec(pkg), [("A", "go"), ("A", "go")])
+
+
+async def test_list_packages_with_tests(go_env, tmp_path):
+    pkg = _copy(tmp_path)
+    (pkg / "notests").mkdir()
+    (pkg / "notests" / "x.go").write_text("package notests\n")
+    assert await benchrun.list_packages(pkg) == [("example.com/gobench", pkg)]
+    assert await benchrun.list_packages(tmp_path) == []  # not a module

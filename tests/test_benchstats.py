@@ -277,3 +277,17 @@ def test_go_value():
     assert bs.go_value(123456.0) == "123456"
     assert bs.go_value(0.0001) == "0.0001"
     assert bs.go_value(0.00001) == "1e-05"
+
+
+def test_holm_adjust_matches_r_and_the_step_down_rule():
+    # R: p.adjust(c(0.01, 0.04, 0.03, 0.005), "holm") == 0.03 0.06 0.06 0.02
+    assert [round(p, 10) for p in bs.holm_adjust([0.01, 0.04, 0.03, 0.005])] == [0.03, 0.06, 0.06, 0.02]
+    import random
+
+    rnd = random.Random(7)
+    for _ in range(200):
+        ps = [rnd.random() ** 3 for _ in range(rnd.randint(1, 12))]
+        assert [p <= 0.05 for p in bs.holm_adjust(ps)] == bs.holm_bonferroni(ps, 0.05)
+    c = bs.compare([1, 2, 3, 4, 5, 6], [7, 8, 9, 10, 11, 12])
+    adjusted = bs.with_adjusted_p(c, 0.2)
+    assert adjusted.p_raw == c.p and not adjusted.significant and bs.format_delta(adjusted) == "~"

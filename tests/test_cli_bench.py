@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import signal
+import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import psutil
+import pytest
 
 from .shared import BENCHSTAT_ORACLES
 
@@ -42,6 +50,135 @@ def test_unreadable_or_empty_input_is_one_line(tmp_path: Path) -> None:
     assert done.returncode == 1 and "no benchmark results" in done.stderr
 
 
-def test_running_is_not_built_yet() -> None:
-    done = bench("run")
-    assert done.returncode == 2 and "not built yet" in done.stderr
+# --- m3tui bench [PKG]: real runs of the test suite's Go package ---------------------------------
+
+GOBENCH = Path(__file__).parent / "gobench"
+
+
+@pytest.fixture
+def pkg(real_go: Path, tmp_path: Path, monkeypatch) -> Path:
+    monkeypatch.setenv("GOFLAGS", "-mod=mod")
+    monkeypatch.setenv("GOPROXY", "off")
+    dst = tmp_path / "gobench"
+    shutil.copytree(GOBENCH, dst)
+    return dst
+
+
+def run_in(pkg: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*M3TUI, *args], capture_output=True, text=True, cwd=pkg, timeout=180, stdin=subprocess.DEVNULL)
+
+
+def test_run_streams_progress_and_prints_json_with_raw_samples(pkg: Path) -> None:
+    done = run_in(pkg, "--bench", "^BenchmarkSum$", "--cpu", "1,2", "--count", "6", "--benchtime", "200x", "--json")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["status"] == "done" and isinstance(out["run_id"], int)
+    rows = {(b["name"], b["procs"]): b for b in out["benchmarks"]}
+    assert set(rows) == {("Sum", 1), ("Sum", 2)}
+    ns = rows[("Sum", 2)]["units"]["ns/op"]
+    assert len(ns["samples"]) == 6 and ns["median"] == statistics.median(ns["samples"])
+    assert ns["lo"] <= ns["median"] <= ns["hi"] and ns["interval_pct"] is not None
+    assert rows[("Sum", 2)]["full_name"] == "BenchmarkSum-2"
+    assert [r["procs"] for r in out["scaling"][0]["rows"]] == [1, 2]
+    # Progress went to stderr, one line per sample as it came.
+    assert sum("Sum-2" in line and "/6" in line for line in done.stderr.splitlines()) == 6
+    listed = json.loads(run_in(pkg, "history", "--json").stdout)
+    assert [r["id"] for r in listed] == [out["run_id"]] and listed[0]["n_results"] == 12
+
+
+def test_text_summary_export_and_compare_by_run_id(pkg: Path, tmp_path: Path) -> None:
+    first = run_in(pkg, "--bench", "^BenchmarkSum$", "--cpu", "1", "--count", "6", "--benchtime", "100x", "--benchmem")
+    assert first.returncode == 0, first.stderr
+    assert "│ run 1 sec/op" in first.stdout and "allocs/op" in first.stdout
+    assert run_in(pkg, "--bench", "^BenchmarkSum$", "--cpu", "1", "--count", "6", "--benchtime", "100x").returncode == 0
+    compared = run_in(pkg, "compare", "1", "2")
+    assert compared.returncode == 0, compared.stderr
+    assert "│ run 1 sec/op" in compared.stdout and "run 2 sec/op" in compared.stdout and "(p=" in compared.stdout
+    # The text export is benchstat's input format: comparing the export gives the same table.
+    exported = tmp_path / "run1.txt"
+    assert run_in(pkg, "history", "export", "1", "-o", str(exported)).returncode == 0
+    again = run_in(pkg, "compare", str(exported), "2")
+    def rows(text: str) -> list[str]:
+        return [" ".join(line.split()) for line in text.splitlines() if "│" not in line]
+
+    assert rows(again.stdout) == rows(compared.stdout) and any(r.startswith("Sum ") for r in rows(again.stdout))
+    csv_rows = run_in(pkg, "history", "export", "1", "--format", "csv").stdout.splitlines()
+    assert csv_rows[0] == "run_id,name,procs,iters,unit,value" and len(csv_rows) == 1 + 6 * 3
+    shown = run_in(pkg, "history", "show", "2")
+    assert "go test -run ^$ -bench ^BenchmarkSum$ -cpu 1 -count 6" in shown.stdout
+    assert run_in(pkg, "history", "delete", "1").returncode == 0
+    gone = run_in(pkg, "history", "show", "1")
+    assert gone.returncode == 1 and gone.stderr.count("\n") == 1
+
+
+def test_no_save_leaves_no_history(pkg: Path) -> None:
+    done = run_in(pkg, "--bench", "^BenchmarkSum$", "--cpu", "1", "--count", "1", "--benchtime", "10x", "--no-save", "-q")
+    assert done.returncode == 0 and done.stderr == ""
+    assert "no saved runs yet" in run_in(pkg, "history").stdout
+
+
+def test_ctrl_c_stops_keeps_samples_and_leaves_no_process(pkg: Path, m3tui_home: Path) -> None:
+    proc = subprocess.Popen([*M3TUI, "--bench", "^BenchmarkSum$", "--cpu", "1", "--count", "200", "--benchtime", "200ms"],
+                            cwd=pkg, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)  # fmt: skip
+    try:
+        seen = []
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            seen.append(line)
+            if "Sum  2/200" in line:
+                break
+        binaries = [p for p in psutil.Process(proc.pid).children(recursive=True) if p.name() == "pkg.test"]
+        assert binaries, seen
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert "│ run 1 sec/op" in out and "stopped before the end" in out
+    time.sleep(0.2)
+    assert not [b for b in binaries if b.is_running() and b.status() != psutil.STATUS_ZOMBIE]
+    listed = json.loads(run_in(pkg, "history", "--json").stdout)[0]
+    assert listed["status"] == "cancelled" and listed["n_results"] >= 2
+
+
+def test_a_package_that_does_not_compile_shows_the_compiler(pkg: Path) -> None:
+    (pkg / "broken_test.go").write_text("package gobench\n\nvar _ = undefinedThing\n")
+    done = run_in(pkg, "--count", "1")
+    assert done.returncode == 1
+    assert "undefined: undefinedThing" in done.stderr
+    listed = json.loads(run_in(pkg, "history", "--json").stdout)[0]
+    assert listed["status"] == "failed" and "undefinedThing" in listed["error"]
+
+
+@pytest.mark.parametrize("args", [["--cpu", "0"], ["--cpu", "a,b"], ["--timeout", "soon"], ["--count", "0"],
+                                  ["--go", "1", "--go", "2", "--go", "3"], ["history", "show"]])  # fmt: skip
+def test_bad_bench_usage_is_one_line(pkg: Path, args: list[str]) -> None:
+    done = run_in(pkg, *args)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+
+
+def test_unknown_package_or_go_version_is_one_line(pkg: Path) -> None:
+    for args in (["./nope"], ["--go", "1.3.1"]):
+        done = run_in(pkg, *args)
+        assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
+
+
+def test_two_go_versions_run_interleaved_and_compared(pkg: Path, real_go: Path, m3tui_home: Path) -> None:
+    """--go A --go B: both toolchains from the store, A B A B …, one comparison table."""
+    for version in ("go1.22.10", "go1.23.4"):
+        root = m3tui_home / "go" / version
+        (root / "bin").mkdir(parents=True)
+        (root / "VERSION").write_text(f"{version}\ntime 2025-01-01T00:00:00Z\n")
+        (root / "bin" / "go").symlink_to(real_go)
+    done = run_in(pkg, "--bench", "^BenchmarkSum$", "--cpu", "1", "--count", "4", "--benchtime", "100x",
+                  "--go", "1.22.10", "--go", "1.23.4", "--json")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert list(out["sides"]) == ["go1.22.10", "go1.23.4"]
+    assert all(len(side[0]["units"]["ns/op"]["samples"]) == 4 for side in out["sides"].values())
+    sec = next(t for t in out["compare"] if t["unit"] == "sec/op")
+    assert sec["columns"] == ["go1.22.10", "go1.23.4"]
+    progress = [line.split()[0] for line in done.stderr.splitlines() if line.startswith("  go1.") and " Sum " in line]
+    assert progress == ["go1.22.10", "go1.23.4"] * 4
+    text = run_in(pkg, "history", "show", str(out["run_id"])).stdout
+    assert "go1.22.10 sec/op" in text and "go1.23.4 sec/op" in text

@@ -58,3 +58,55 @@ def test_versions_install(snap_compare, outcome: str) -> None:
         await pilot.pause(0.2)
 
     assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
+
+
+async def _bench_with_results(pilot) -> None:
+    from .appkit import m3_bench_results
+
+    await settle(pilot)
+    await pilot.press("3")
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    pane = pilot.app.query_one("#pane-bench")
+    pane.load_results({"run 12": m3_bench_results()}, "example.com/shop/cart · run 12")
+    await pilot.pause()
+
+
+async def _bench_ab(pilot) -> None:
+    from .appkit import m3_bench_results
+
+    await _bench_with_results(pilot)
+    pane = pilot.app.query_one("#pane-bench")
+    pane.load_results({"go1.23.4": m3_bench_results(), "go1.24.2": m3_bench_results(speedup=1.06, seed=9)}, "A/B")
+    await pilot.press("c")
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_bench_live_table(snap_compare, size: str) -> None:
+    assert snap_compare(snapshot_app(), terminal_size=SIZES[size], run_before=_bench_with_results)
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_bench_compare_view(snap_compare, size: str) -> None:
+    assert snap_compare(snapshot_app(), terminal_size=SIZES[size], run_before=_bench_ab)
+
+
+async def _bench_scaling(pilot) -> None:
+    await _bench_with_results(pilot)
+    await pilot.press("s")
+    await pilot.pause()
+
+
+async def _bench_history(pilot) -> None:
+    await _bench_with_results(pilot)
+    await pilot.press("h")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.press("space", "j", "space")
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("view", ["scaling", "history"])
+def test_bench_views(snap_compare, view: str) -> None:
+    before = {"scaling": _bench_scaling, "history": _bench_history}[view]
+    assert snap_compare(snapshot_app(), terminal_size=(80, 24), run_before=before)

@@ -34,6 +34,7 @@ class Table:
     columns: list[str]
     rows: list[tuple[str, dict[str, Cell]]] = field(default_factory=list)
     geomean: dict[str, bs.ColumnSummary] = field(default_factory=dict)
+    adjusted: int = 0  # comparisons whose p-values were Holm-adjusted together (0: none)
 
 
 def display_name(result: BenchResult) -> str:
@@ -47,9 +48,14 @@ def build_tables(
     col_key: str | None = None,
     ignore: Sequence[str] = (),
     assume: dict[str, str] | None = None,
+    holm: bool = False,
 ) -> list[Table]:
     """Group samples into tables. columns: (label, results) per input file; with ``col_key``
-    the columns come from that config key instead (benchstat's ``-col note``)."""
+    the columns come from that config key instead (benchstat's ``-col note``).
+
+    ``holm``: adjust each table's p-values together (Holm-Bonferroni), so comparing many
+    benchmarks at once does not turn chance into "significant" rows. benchstat never does this.
+    """
     assume = assume or {}
     order: dict[str, dict[str, int]] = {}
     field_order: list[str] = []
@@ -103,8 +109,23 @@ def build_tables(
             for i, col in enumerate(cols):
                 centers = [row[col].summary.center if col in row else None for _, row in table.rows]
                 table.geomean[col] = bs.summarize_column(centers, None if i == 0 else base_centers)
+        if holm:
+            _holm(table)
         tables.append(table)
     return tables
+
+
+def _holm(table: Table) -> None:
+    """Replace each comparison's p-value with its Holm-adjusted one, within this table."""
+    spots = [(i, col) for i, (_, row) in enumerate(table.rows) for col, cell in row.items() if cell.comparison is not None]
+    comparisons = [table.rows[i][1][col].comparison for i, col in spots]
+    if len(comparisons) < 2:
+        return
+    adjusted = bs.holm_adjust([c.p for c in comparisons])
+    for (i, col), c, p in zip(spots, comparisons, adjusted):
+        cell = table.rows[i][1][col]
+        table.rows[i][1][col] = Cell(cell.summary, bs.with_adjusted_p(c, p))
+    table.adjusted = len(comparisons)
 
 
 def render_text(tables: Sequence[Table]) -> list[str]:
@@ -162,6 +183,8 @@ def render_text(tables: Sequence[Table]) -> list[str]:
         for r in grid:
             out.append("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip())
         out += [f"{superscript(i + 1)} {m}" for i, m in enumerate(warnings)]
+        if table.adjusted:
+            out.append(f"p-values Holm-Bonferroni adjusted over {table.adjusted} comparisons")
         out.append("")
     return out[:-1] if out and out[-1] == "" else out
 
@@ -173,6 +196,8 @@ def to_json(tables: Sequence[Table]) -> list[dict]:
         if c.comparison is not None:
             k = c.comparison
             d["vs_base"] = {"delta_pct": k.delta_pct, "p": k.p, "significant": k.significant, "warning": k.warning}
+            if k.p_raw is not None:
+                d["vs_base"]["p_unadjusted"] = k.p_raw
         return d
 
     return [
@@ -182,6 +207,7 @@ def to_json(tables: Sequence[Table]) -> list[dict]:
             "columns": t.columns,
             "rows": [{"name": name, "cells": {col: cell(c) for col, c in row.items()}} for name, row in t.rows],
             "geomean": {col: {"value": g.geomean, "ratio": g.ratio} for col, g in t.geomean.items()},
+            "holm_adjusted": t.adjusted,
         }
         for t in tables
     ]

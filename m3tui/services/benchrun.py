@@ -17,8 +17,8 @@ import asyncio
 import contextlib
 import shutil
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import runner
@@ -32,7 +32,9 @@ __all__ = [
     "BuildFailed",
     "build_test_binary",
     "default_cpu_list",
+    "list_packages",
     "run_benchmarks",
+    "run_interleaved",
 ]
 
 #: Seconds ``go test -c`` may take before it is killed.
@@ -64,6 +66,7 @@ class BenchSpec:
     benchtime: str | None = None
     benchmem: bool = True
     extra: tuple[str, ...] = ()
+    go: str = "go"  # the go command that builds the test binary (a path for A/B runs)
 
     def test_args(self) -> list[str]:
         """The arguments for the test binary (everything after its path)."""
@@ -141,7 +144,7 @@ async def build_test_binary(
     """
     out = Path(out_dir) / BINARY_NAME
     res = await runner.run(
-        ["go", "test", "-c", "-o", str(out), "."],
+        [spec.go, "test", "-c", "-o", str(out), "."],
         env=_go_env(),
         cwd=spec.package_dir,
         timeout=timeout,
@@ -200,45 +203,134 @@ async def run_benchmarks(
             if stop is not None and stop.is_set():
                 return BenchRun(cancelled=True, error=None)
             raise
-        parser = Parser()
         run = BenchRun()
-
-        def on_batch(batch: list[runner.OutputLine]) -> None:
-            for ol in batch:
-                run.raw_output.append(ol.text)
-                if on_line is not None:
-                    on_line(ol.text)
-                if ol.stream != "stdout":
-                    continue
-                for r in parser.feed(ol.text):
-                    if on_result is not None:
-                        on_result(r)
-
-        res = await runner.run(
-            [str(binary), *spec.test_args()],
-            env=_go_env(),
-            cwd=spec.package_dir,
-            timeout=timeout,
-            on_batch=on_batch,
-            capture=False,
-            stop_event=stop,
-        )
-        for r in parser.finish():
-            if on_result is not None:
-                on_result(r)
-        parsed = parser.result()
-        run.results = parsed.results
-        run.unparsed = parsed.unparsed
-        run.returncode = res.returncode
-        run.cancelled = res.cancelled
-        run.timed_out = res.timed_out
-        if not res.cancelled and not res.timed_out:
-            run.error = _find_error(run.raw_output)
-            if run.error is None and res.returncode != 0:
-                run.error = f"test binary exited with status {res.returncode}"
-        elif res.timed_out:
-            run.error = f"timed out after {timeout:g}s"
+        await _run_binary(binary, spec, spec.test_args(), run, on_result, on_line, timeout, stop)
         return run
     finally:
         with contextlib.suppress(OSError):
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+async def _run_binary(
+    binary: Path,
+    spec: BenchSpec,
+    args: list[str],
+    run: BenchRun,
+    on_result: Callable[[BenchResult], None] | None,
+    on_line: Callable[[str], None] | None,
+    timeout: float | None,
+    stop: asyncio.Event | None,
+) -> None:
+    """Run the test binary once, appending its output and results to ``run``."""
+    parser = Parser()
+
+    def on_batch(batch: list[runner.OutputLine]) -> None:
+        for ol in batch:
+            run.raw_output.append(ol.text)
+            if on_line is not None:
+                on_line(ol.text)
+            if ol.stream != "stdout":
+                continue
+            for r in parser.feed(ol.text):
+                if on_result is not None:
+                    on_result(r)
+
+    res = await runner.run(
+        [str(binary), *args],
+        env=_go_env(),
+        cwd=spec.package_dir,
+        timeout=timeout,
+        on_batch=on_batch,
+        capture=False,
+        stop_event=stop,
+    )
+    for r in parser.finish():
+        if on_result is not None:
+            on_result(r)
+    parsed = parser.result()
+    run.results.extend(parsed.results)
+    run.unparsed.extend(parsed.unparsed)
+    run.returncode = res.returncode
+    run.cancelled = res.cancelled
+    run.timed_out = res.timed_out
+    if not res.cancelled and not res.timed_out:
+        run.error = _find_error(run.raw_output)
+        if run.error is None and res.returncode != 0:
+            run.error = f"test binary exited with status {res.returncode}"
+    elif res.timed_out:
+        run.error = f"timed out after {timeout:g}s"
+
+
+async def run_interleaved(
+    spec: BenchSpec,
+    sides: Sequence[tuple[str, str]],
+    *,
+    on_result: Callable[[str, BenchResult], None] | None = None,
+    on_line: Callable[[str, str], None] | None = None,
+    timeout: float | None = None,
+    stop: asyncio.Event | None = None,
+) -> dict[str, BenchRun]:
+    """The same benchmarks under several Go toolchains, interleaved A B A B … ``spec.count`` rounds.
+
+    ``sides`` is (label, go command) per toolchain. Each side's test binary is built once; each
+    round runs every side with ``-test.count 1``, so slow drift of the machine (heat, background
+    work) hits every side equally instead of biasing whichever ran last. ``timeout`` bounds each
+    single run. A side that fails stops the whole comparison (its error is kept). Raises
+    :class:`BuildFailed` naming the side whose package does not compile.
+    """
+    if len({label for label, _ in sides}) != len(sides):
+        raise ValueError("each side needs its own label")
+    tmp = _make_tmp_dir()
+    runs = {label: BenchRun() for label, _ in sides}
+    try:
+        binaries: dict[str, Path] = {}
+        for i, (label, go) in enumerate(sides):
+            out_dir = tmp / str(i)
+            out_dir.mkdir()
+            try:
+                binaries[label] = await build_test_binary(replace(spec, go=go), out_dir, stop=stop)
+            except BuildFailed as exc:
+                if stop is not None and stop.is_set():
+                    for r in runs.values():
+                        r.cancelled = True
+                    return runs
+                raise BuildFailed(f"{label}: {exc.message}", exc.returncode) from None
+        args = replace(spec, count=1).test_args()
+        for _ in range(max(1, spec.count)):
+            for label, _go in sides:
+                run = runs[label]
+                await _run_binary(
+                    binaries[label],
+                    spec,
+                    args,
+                    run,
+                    (lambda r, label=label: on_result(label, r)) if on_result else None,
+                    (lambda line, label=label: on_line(label, line)) if on_line else None,
+                    timeout,
+                    stop,
+                )
+                if run.cancelled or run.timed_out or run.error:
+                    for other in runs.values():
+                        other.cancelled = other.cancelled or run.cancelled
+                    return runs
+        return runs
+    finally:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+async def list_packages(module_dir: Path, go: str = "go") -> list[tuple[str, Path]]:
+    """The module's packages that have tests: (import path, directory), from ``go list ./...``.
+
+    Empty when ``go list`` fails (not a module, no go); the pane then offers the directory itself.
+    """
+    fmt = "{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}\t{{.Dir}}{{end}}"
+    res = await runner.run([go, "list", "-f", fmt, "./..."], env=_go_env(), cwd=module_dir, timeout=60)
+    if res.returncode != 0:
+        return []
+    out = []
+    for line in res.stdout:
+        path, tab, directory = line.strip().partition("\t")
+        if tab:
+            out.append((path, Path(directory)))
+    return out

@@ -425,6 +425,7 @@ class Comparison:
     alpha: float = 0.05
     center_a: float = math.nan
     center_b: float = math.nan
+    p_raw: float | None = None  # the unadjusted p when ``p`` was Holm-adjusted
 
 
 def _delta(old: float, new: float) -> float | None:
@@ -564,6 +565,28 @@ def holm_bonferroni(pvalues: Sequence[float], alpha: float = 0.05) -> list[bool]
         else:
             break
     return rejected
+
+
+def holm_adjust(pvalues: Sequence[float]) -> list[float]:
+    """Holm-adjusted p-values (as R's ``p.adjust(method="holm")``): reject where adjusted <= alpha.
+
+    Equivalent to :func:`holm_bonferroni` at every alpha, but keeps a p-value to print.
+    """
+    m = len(pvalues)
+    order = sorted(range(m), key=lambda i: pvalues[i])
+    adjusted = [1.0] * m
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * pvalues[i]))
+        adjusted[i] = running
+    return adjusted
+
+
+def with_adjusted_p(c: Comparison, p: float) -> Comparison:
+    """``c`` judged by an adjusted p-value (the raw one kept in ``p_raw``)."""
+    from dataclasses import replace
+
+    return replace(c, p=p, p_raw=c.p if c.p_raw is None else c.p_raw, significant=not p > c.alpha)
 
 
 # ---------------------------------------------------------------------------
