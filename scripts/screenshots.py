@@ -20,7 +20,8 @@ OUT = ROOT / "screenshots"
 SHOTS: list[tuple[str, list[str], tuple[int, int], str | None]] = [
     ("environment", ["1"], (100, 30), None),
     ("versions", ["2"], (100, 30), None),
-    ("bench", ["3"], (100, 30), None),
+    ("bench", ["3", "run-gobench"], (100, 30), None),
+    ("bench-scaling", ["3", "run-gobench", "s"], (100, 30), None),
     ("profiles", ["4"], (100, 30), None),
     ("logs", ["5"], (100, 30), None),
     ("help", ["question_mark"], (100, 30), None),
@@ -36,17 +37,45 @@ async def shoot(name: str, keys: list[str], size: tuple[int, int], theme: str | 
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         await app.workers.wait_for_complete()
-        await pilot.press(*keys)
+        for key in keys:
+            if key == "run-gobench":
+                await run_gobench(app, pilot)
+            else:
+                await pilot.press(key)
+                await pilot.pause(0.1)
+                await app.workers.wait_for_complete()
         await pilot.pause(0.2)
         path = OUT / f"{name}.svg"
         app.save_screenshot(filename=path.name, path=str(OUT))
         return path
 
 
+async def run_gobench(app, pilot) -> None:
+    """A real run of the test suite's Go package, so the Bench shots show real numbers."""
+    from textual.widgets import Input
+
+    pane = app.query_one("#pane-bench")
+    for name, value in (("regex", "^BenchmarkSum$|^BenchmarkSizes|^BenchmarkBytes$"), ("cpu", "1,2"),
+                        ("count", "6"), ("benchtime", "20000x")):  # fmt: skip
+        pane.query_one(f"#bench-{name}", Input).value = value
+    pane.focus_target().focus()
+    await pilot.press("r")
+    while "done" not in pane._status_text and "failed" not in pane._status_text:
+        await asyncio.sleep(0.2)
+    await pilot.pause(0.2)
+
+
 async def main() -> None:
     OUT.mkdir(exist_ok=True)
     # A fresh state root: the user's config must not change the pictures.
     os.environ["M3TUI_HOME"] = tempfile.mkdtemp(prefix="m3tui-shots-")
+    # The Bench shots run the test suite's Go package: work in a copy of it.
+    import shutil
+
+    work = Path(tempfile.mkdtemp(prefix="m3tui-shots-gobench-")) / "gobench"
+    shutil.copytree(ROOT / "tests" / "gobench", work)
+    os.chdir(work)
+    os.environ.setdefault("GOFLAGS", "-mod=mod")
     for shot in SHOTS:
         print(await shoot(*shot))
 

@@ -453,3 +453,99 @@ def test_real_go_bench_json(real_go, tmp_path):
         streamed += p.feed(line)
     streamed += p.finish()
     assert streamed == res.results
+
+
+# -- fast path ≡ slow path -------------------------------------------------------------------
+
+_SHAPES = [
+    "BenchmarkA-8 \t 10\t5 ns/op",
+    "BenchmarkA/x=1 10 5 ns/op 3 MB/s",
+    "BenchmarkB-2 7 1.5 ns/op 64 B/op 2 allocs/op",
+    "BenchmarkC 3 1e3 ns/op 0 B/op 0 allocs/op 2.5 widgets/op",
+    "BenchmarkD-16 1 1 ns/op 2 B/op 3 allocs/op 4 w/op 5 MB/s",
+    "BenchmarkE 2 1 a 2 b 3 a",  # a repeated unit: the last value wins, first position kept
+    "BenchmarkF 2 1 a 2 b 3 a 4 b",
+    "BenchmarkG 2 nan x -inf y 1_0 z",
+]
+
+
+def _snap(results):
+    return [(r.name, r.procs, r.iters, repr(r.values), list(r.values), r.line) for r in results]
+
+
+@pytest.mark.parametrize("eol", ["", "\n", "\r\n"])
+def test_fast_path_matches_slow_path(eol):
+    """Complete result lines (fast path) give what the general rules give for the same line.
+
+    A pending name forces every following line through the general rules, so feeding the
+    same lines after a bare name must give the same results (one line later each)."""
+    fast = parse_lines([s + eol for s in _SHAPES]).results
+    slow = parse_lines(["BenchmarkPending"] + [s + eol for s in _SHAPES])
+    assert [(n, why) for n, _l, why in slow.unparsed] == []
+    assert slow.other_lines == 1  # the abandoned bare name
+    assert _snap(fast) == [(*t[:5], t[5] - 1) for t in _snap(slow.results)]
+    assert fast[5].values == {"a": 3.0, "b": 2.0} and list(fast[5].values) == ["a", "b"]
+    assert fast[0].config is fast[-1].config
+
+
+def test_non_ascii_digits_in_iteration_count_do_not_crash():
+    # "²".isdigit() is true but int() rejects it: reported, not an exception.
+    res = parse("BenchmarkA 1\u00b2 5 ns/op\nBenchmarkB 1 5 ns/op\n")
+    assert [r.name for r in res.results] == ["B"]
+    assert [(n, line) for n, line, _why in res.unparsed] == [(1, "BenchmarkA 1\u00b2 5 ns/op")]
+    # Unicode decimal digits are accepted by int(), as before.
+    (r,) = parse("BenchmarkA \u0663 5 ns/op\n").results
+    assert r.iters == 3
+
+
+def test_feed_variants_return_what_they_complete():
+    text = (
+        "goos: linux\nBenchmarkA 1 2 ns/op\nBenchmarkB-4\nlog\n  3 4 ns/op\n"
+        "BenchmarkC 5 6 ns/op\n"
+    )
+    p = Parser()
+    got = []
+    for i in range(0, len(text), 7):
+        got += p.feed_text(text[i : i + 7])
+    got += p.finish()
+    assert got == p.results == parse(text).results
+    assert [(r.name, r.procs, r.line, r.config["goos"]) for r in got] == [
+        ("A", 1, 2, "linux"), ("B", 4, 3, "linux"), ("C", 1, 6, "linux")
+    ]
+    q = Parser()
+    assert q.feed_many(iter(text.splitlines())) == 3  # a generator works too
+    assert q.results == got
+
+
+def test_gc_state_is_restored():
+    import gc
+
+    assert gc.isenabled()
+    parse("BenchmarkA 1 2 ns/op\n")
+    Parser().feed_text("BenchmarkA 1 2 ns/op\n")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        parse("BenchmarkA 1 2 ns/op\n")
+        assert not gc.isenabled()  # not switched on behind the caller's back
+    finally:
+        gc.enable()
+
+    def boom():
+        yield "BenchmarkA 1 2 ns/op"
+        raise RuntimeError("stream broke")
+
+    p = Parser()
+    with pytest.raises(RuntimeError):
+        p.feed_many(boom())  # a generator: parsed with the collector left alone
+    assert gc.isenabled()
+    assert len(p.results) == 1 and p._lineno == 1
+
+    class Boom(list):
+        def __iter__(self):
+            yield "BenchmarkA 1 2 ns/op"
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        Parser().feed_many(Boom())  # a list: parsed with the collector paused
+    assert gc.isenabled()

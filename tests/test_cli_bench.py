@@ -182,3 +182,13 @@ def test_two_go_versions_run_interleaved_and_compared(pkg: Path, real_go: Path, 
     assert progress == ["go1.22.10", "go1.23.4"] * 4
     text = run_in(pkg, "history", "show", str(out["run_id"])).stdout
     assert "go1.22.10 sec/op" in text and "go1.23.4 sec/op" in text
+
+
+def test_rerun_repeats_the_recorded_settings(pkg: Path) -> None:
+    first = run_in(pkg, "--bench", "^BenchmarkWidgets$", "--cpu", "2", "--count", "3", "--benchtime", "50x", "--json")
+    assert first.returncode == 0, first.stderr
+    again = run_in(pkg, "history", "rerun", str(json.loads(first.stdout)["run_id"]), "--json")
+    assert again.returncode == 0, again.stderr
+    out = json.loads(again.stdout)
+    assert out["run_id"] == 2
+    assert [(b["name"], b["procs"], len(b["units"]["ns/op"]["samples"])) for b in out["benchmarks"]] == [("Widgets", 2, 3)]

@@ -501,6 +501,9 @@ async def test_cancel_kills_a_grandchild_that_double_forked_into_its_own_session
     task = asyncio.create_task(runner.run(["sh", "-c", script], on_batch=on_batch))
     await asyncio.wait_for(ready.wait(), 5)
     daemon = psutil.Process(pids[0])
+    deadline = time.monotonic() + 5
+    while daemon.name() != "sleep" and time.monotonic() < deadline:  # setsid has not exec'd sleep yet
+        await asyncio.sleep(0.02)
     assert daemon.ppid() != os.getpid() and os.getsid(daemon.pid) != os.getsid(0)
     assert daemon.environ().get(runner.RUN_MARK)
     started = time.monotonic()

@@ -91,7 +91,7 @@ def test_real_terminal_panes_help_and_quit(tmux: Tmux, m3tui_home: Path, real_go
     assert "1 Environment" in screen and "5 Logs" in screen and "System" in screen
 
     tmux("send-keys", "-t", "m3tui", "3")
-    tmux.wait_for(lambda s: "Run benchmarks live" in s, "the Bench pane")
+    tmux.wait_for(lambda s: "-benchtime" in s and "l live" in s, "the Bench pane")
     tmux("send-keys", "-t", "m3tui", "?")
     tmux.wait_for(lambda s: "Keys: Bench" in s, "the help panel")
     tmux("send-keys", "-t", "m3tui", "Escape")

@@ -107,6 +107,7 @@ class BenchPane(Pane):
         self.runs: list[Any] = []  # RunInfo, newest first
         self._delete_armed: int | None = None
         self._columns: list[str] = []
+        self._placeholder = False  # the live table shows "no results yet" instead of rows
         self._status_text = ""
         self.noise: list[str] = []
 
@@ -123,6 +124,8 @@ class BenchPane(Pane):
                 Select([(".", ".")], value=".", allow_blank=False, id="bench-package"),
                 Static("-bench", classes="label"),
                 Input(".", placeholder="regexp", id="bench-regex"),
+                Static("flags", classes="label"),
+                Input("", placeholder="-test.…", id="bench-flags"),
                 id="bench-form-1",
                 classes="bench-form",
             ),
@@ -233,6 +236,14 @@ class BenchPane(Pane):
         versions = self.query_one("#bench-go", Input).value.split()
         if len(versions) > 2:
             raise ValueError("go: at most two versions (A and B)")
+        import shlex
+
+        try:
+            flags = tuple(shlex.split(self.query_one("#bench-flags", Input).value))
+        except ValueError as exc:
+            raise ValueError(f"flags: {exc}") from None
+        if any(not f.startswith("-") for f in flags[:1]):
+            raise ValueError("flags: test binary flags start with - (e.g. -test.shuffle=on)")
         return {
             "package": str(self.query_one("#bench-package", Select).value or "."),
             "bench": self.query_one("#bench-regex", Input).value.strip() or ".",
@@ -241,6 +252,7 @@ class BenchPane(Pane):
             "benchtime": self.query_one("#bench-benchtime", Input).value.strip() or None,
             "benchmem": self.query_one("#bench-benchmem", Checkbox).value,
             "versions": versions,
+            "extra": flags,
         }
 
     def action_run(self) -> None:
@@ -271,7 +283,8 @@ class BenchPane(Pane):
             self._status(Text(str(exc), style="bold red"))
             return
         spec = BenchSpec(directory, bench=form["bench"], cpu=form["cpu"], count=form["count"],
-                         benchtime=form["benchtime"], benchmem=form["benchmem"], go=toolchains[0].go)  # fmt: skip
+                         benchtime=form["benchtime"], benchmem=form["benchmem"], extra=form["extra"],
+                         go=toolchains[0].go)  # fmt: skip
         self.live.clear()
         self.results = {t.label: [] for t in toolchains}
         self.noise = []
@@ -315,8 +328,11 @@ class BenchPane(Pane):
         elif result.status == "failed":
             self._status(Text(f"{result.error} · kept {n} samples ({where})", style="bold red"))
         else:
-            extra = f" · {len(result.noise)} noise warning(s): see scaling/compare" if result.noise else ""
-            self._status(Text(f"done: {n} samples in {time.monotonic() - self.started:.0f} s ({where}){extra}", style="green"))
+            done = Text(f"done: {n} samples in {time.monotonic() - self.started:.0f} s ({where})", style="green")
+            if result.noise:
+                more = f" (+{len(result.noise) - 1} more: s)" if len(result.noise) > 1 else ""
+                done.append(f" · noise: {result.noise[0]}{more}", style="yellow")
+            self._status(done)
         self._fill_live(rebuild=True)
         if len(self.results) > 1:
             self._compare_columns([(label, rs) for label, rs in self.results.items() if rs])
@@ -339,7 +355,7 @@ class BenchPane(Pane):
     # --- the live table ---------------------------------------------------------------------
 
     def _wanted_columns(self) -> list[str]:
-        many = len({k[0] for k in self.live.rows}) > 1 or len(self.results) > 1
+        many = len(self.live.labels) > 1 or len(self.results) > 1
         cols = (["go"] if many else []) + ["benchmark", "P", "n"]
         cols += [display_unit(unit) for unit in self.live.units]
         return cols + ["trend"]
@@ -354,6 +370,7 @@ class BenchPane(Pane):
             self._columns = wanted
             rows = list(self.live.rows.values())
             self.live.take_dirty()
+            self._placeholder = not rows
             if not rows:
                 table.add_row(*[""] * (len(wanted) - 1), Text("no results yet · r runs", style="dim"))
         else:
@@ -365,14 +382,10 @@ class BenchPane(Pane):
                 for i, value in enumerate(cells):
                     table.update_cell(key, f"c{i}", value)
             else:
-                if table.row_count == 1 and not self.live.rows.keys() - {row.key} and "" in table.rows:
-                    pass
-                self._drop_placeholder(table)
+                if self._placeholder:
+                    table.clear()
+                    self._placeholder = False
                 table.add_row(*cells, key=key)
-
-    def _drop_placeholder(self, table: DataTable) -> None:
-        if table.row_count and table.get_row_at(0)[-1].__class__ is Text and "no results yet" in str(table.get_row_at(0)[-1]):
-            table.remove_row(table.coordinate_to_cell_key((0, 0)).row_key)
 
     def _cells(self, row: Any) -> list[Any]:
         many = self._columns and self._columns[0] == "go"
@@ -426,7 +439,9 @@ class BenchPane(Pane):
                     lines.append(f"── {label}")
                 lines += render_scaling(tables) + [""]
         if not lines:
-            lines = ["No scaling table yet: run with more than one -cpu value (e.g. 1,2,4)."]
+            lines = ["No scaling table yet: run with more than one -cpu value (e.g. 1,2,4).", ""]
+        if self.noise:
+            lines += ["noise (the numbers may be less stable):", *(f"  ! {w}" for w in self.noise)]
         self.query_one("#bench-scaling-text", Static).update(Text("\n".join(lines).rstrip(), no_wrap=True))
 
     def _compare_columns(self, columns: list[tuple[str, list[BenchResult]]]) -> None:
@@ -600,6 +615,7 @@ class BenchPane(Pane):
         self.query_one("#bench-benchtime", Input).value = meta.benchtime or ""
         self.query_one("#bench-benchmem", Checkbox).value = meta.benchmem
         self.query_one("#bench-go", Input).value = (meta.label or "").replace(" vs ", " ")
+        self.query_one("#bench-flags", Input).value = " ".join(meta.extra)
         self.action_run()
 
     # --- keys -------------------------------------------------------------------------------

@@ -57,6 +57,7 @@ class LiveTable:
     def __init__(self) -> None:
         self.rows: dict[tuple[str, str, int], LiveRow] = {}
         self.units: list[str] = []
+        self.labels: dict[str, None] = {}  # toolchain labels seen, in order
         self._dirty: dict[tuple[str, str, int], None] = {}
         self.samples = 0
 
@@ -65,6 +66,7 @@ class LiveTable:
         row = self.rows.get(key)
         if row is None:
             row = self.rows[key] = LiveRow(key)
+            self.labels.setdefault(label, None)
         for unit, value in result.values.items():
             values = row.samples.get(unit)
             if values is None:
@@ -83,6 +85,7 @@ class LiveTable:
     def clear(self) -> None:
         self.rows.clear()
         self.units.clear()
+        self.labels.clear()
         self._dirty.clear()
         self.samples = 0
 

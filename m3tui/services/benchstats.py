@@ -21,6 +21,7 @@ metadata: mode, no test, warning when values differ).
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from math import comb
@@ -148,6 +149,7 @@ def _std_normal_inv_cdf(p: float) -> float:
     return (lo + hi) / 2
 
 
+@functools.lru_cache(maxsize=1024)
 def quantile_ci(n: int, q: float = 0.5, confidence: float = 0.95) -> QuantileCI:
     """Order statistics bounding the confidence interval of quantile q
     in a sample of size n (go-moremath ``stats.QuantileCI``)."""
@@ -210,6 +212,7 @@ def median(sorted_xs: Sequence[float]) -> float:
     return (sorted_xs[n // 2 - 1] + sorted_xs[n // 2]) / 2
 
 
+@functools.lru_cache(maxsize=64)
 def _median_samples(confidence: float) -> tuple[str, int]:
     for n in range(2, 51):
         ci = quantile_ci(n, 0.5, confidence)
