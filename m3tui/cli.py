@@ -111,24 +111,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_tui(args.theme, mouse=not args.no_mouse)
         if args.theme is not None or args.no_mouse:
             raise UsageError("m3tui: --theme and --no-mouse apply to the TUI, not to a subcommand")
-        if args.command == "bench":
-            return cli_bench.run(args, run_async)
-        if args.command == "versions":
-            return cli_versions.run(args, run_async)
-        if args.command == "doctor":
-            return doctor(as_json=args.json, offline=args.offline, save=args.save_baseline, verbose=args.verbose)
-        return planned(args.command, as_json=args.json or "--json" in args.args)
+        code = _subcommand(args)
+        sys.stdout.flush()  # a write error (full disk) surfaces here, where it is handled, not at exit
+        return code
     except UsageError as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `m3tui … | head`: the reader has all it wanted
-        with contextlib.suppress(OSError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _drop_stdout()
         return 141
     except OSError as exc:  # e.g. stdout on a full disk
         print(f"m3tui: cannot write output: {exc.strerror or exc}", file=sys.stderr)
+        _drop_stdout()  # what is still buffered would fail again at exit, with a traceback
         return EXIT_PROBLEM
     except Exception as exc:  # noqa: BLE001 - a bug: one line for the user, the traceback to a file
         print(f"m3tui: internal error: {type(exc).__name__}: {exc} ({_save_crash()})", file=sys.stderr)
@@ -136,6 +132,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         # Safety net: whatever ran, no child outlives m3tui.
         runner.kill_all_sync()
+
+
+def _subcommand(args: argparse.Namespace) -> int:
+    if args.command == "bench":
+        return cli_bench.run(args, run_async)
+    if args.command == "versions":
+        return cli_versions.run(args, run_async)
+    if args.command == "doctor":
+        return doctor(as_json=args.json, offline=args.offline, save=args.save_baseline, verbose=args.verbose)
+    return planned(args.command, as_json=args.json or "--json" in args.args)
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's final flush has nowhere to fail."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _save_crash() -> str:

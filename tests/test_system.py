@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import platform
+import shutil
 import re
 import sys
 from collections.abc import Mapping, Sequence
@@ -210,7 +211,10 @@ def test_parse_sysctl_translated_view_keeps_x86_fields() -> None:
 @linux_only
 async def test_parse_sysctl_equals_format_real_linux_sysctl() -> None:
     """`name = value` as the real Linux sysctl prints it (run here, not recorded)."""
-    result = await runner.run(["sysctl", "kernel.ostype", "kernel.osrelease"], timeout=10)
+    # /sbin and /usr/sbin are not on every PATH (Debian users, `env -i`): find sysctl where it lives.
+    sysctl = shutil.which("sysctl") or shutil.which("sysctl", path="/usr/sbin:/sbin")
+    assert sysctl, "procps' sysctl is not installed"
+    result = await runner.run([sysctl, "kernel.ostype", "kernel.osrelease"], timeout=10)
     assert result.returncode == 0, result.stderr_text
     parsed = parse_sysctl(result.stdout_text)
     assert parsed["kernel.ostype"] == "Linux"
