@@ -192,3 +192,30 @@ def test_rerun_repeats_the_recorded_settings(pkg: Path) -> None:
     out = json.loads(again.stdout)
     assert out["run_id"] == 2
     assert [(b["name"], b["procs"], len(b["units"]["ns/op"]["samples"])) for b in out["benchmarks"]] == [("Widgets", 2, 3)]
+
+
+def test_m3tui_killed_mid_run_leaves_a_sound_history_with_the_run_marked(pkg: Path, m3tui_home: Path) -> None:
+    """SIGKILL: no handler runs. The database stays sound; the next look marks the run interrupted."""
+    import sqlite3
+
+    proc = subprocess.Popen([*M3TUI, "--bench", "^BenchmarkSum$", "--cpu", "1", "--count", "200", "--benchtime", "100ms"],
+                            cwd=pkg, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)  # fmt: skip
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if "Sum  30/200" in line:  # past two history flushes (every 2 s)
+                break
+        tree = psutil.Process(proc.pid).children(recursive=True)
+        proc.kill()
+        proc.wait(timeout=10)
+    finally:
+        proc.kill()
+    for child in tree:  # the orphaned test binary: the runner had no chance to kill it
+        with __import__("contextlib").suppress(psutil.NoSuchProcess):
+            child.kill()
+    db = m3tui_home / "bench-history.sqlite3"
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    listed = json.loads(run_in(pkg, "history", "--json").stdout)[0]
+    assert listed["status"] == "interrupted" and listed["n_results"] >= 10
+    assert "stopped before the run finished" in listed["error"]
