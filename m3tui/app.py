@@ -99,6 +99,10 @@ class M3tuiApp(App[int], inherit_bindings=False):
         doctor: DoctorRunner | None = None,
         versions_backend: VersionsBackend | None = None,
         bench_backend: Any = None,
+        profiles_backend: Any = None,
+        logs_backend: Any = None,
+        open_logs: list[Path] | None = None,
+        open_profile: Path | None = None,
         watch_terminal: bool = True,
     ) -> None:
         super().__init__()
@@ -108,6 +112,10 @@ class M3tuiApp(App[int], inherit_bindings=False):
         self._doctor = doctor or run_real_doctor
         self.versions_backend = versions_backend
         self.bench_backend = bench_backend
+        self.profiles_backend = profiles_backend
+        self.logs_backend = logs_backend
+        self._open_logs = list(open_logs or [])
+        self._open_profile = open_profile
         self._watch_terminal = watch_terminal
         self._startup_warnings: list[str] = list(self.loaded_config.warnings)
         self.toolchain_report: ToolchainReport | None = None
@@ -130,6 +138,14 @@ class M3tuiApp(App[int], inherit_bindings=False):
     def _after_first_paint(self) -> None:
         self.active_pane.focus_body()
         self.action_run_doctor()
+        if self._open_logs:  # `m3tui logs FILE…`: straight to the Logs pane on those files
+            self.action_show_pane("logs")
+            pane = self.main_screen.query_one("#pane-logs", Pane)
+            pane.call_after_refresh(pane.open_paths, self._open_logs)  # type: ignore[attr-defined]
+        elif self._open_profile is not None:
+            self.action_show_pane("profiles")
+            pane = self.main_screen.query_one("#pane-profiles", Pane)
+            pane.call_after_refresh(pane.open_path, self._open_profile)  # type: ignore[attr-defined]
 
     def _apply_theme(self) -> None:
         """--theme beats the config key; an unknown config theme warns and keeps the default."""

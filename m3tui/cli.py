@@ -18,18 +18,12 @@ import threading
 from collections.abc import Coroutine, Sequence
 from typing import Any, NoReturn, TypeVar
 
-from . import __version__, cli_bench, cli_versions
+from . import __version__, cli_bench, cli_logs, cli_profile, cli_versions
 from .services import runner
 from .services.config import load_config
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 T = TypeVar("T")
-
-# Subcommands whose services have not landed yet: what each will do.
-PLANNED_SUBCOMMANDS = {
-    "profile": "show pprof profiles and tune profile rates",
-    "logs": "follow, filter, search and lint logs",
-}
 
 
 class UsageError(Exception):
@@ -63,11 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_versions.add_parser(sub, _Parser)
     cli_bench.add_parser(sub, _Parser)
+    cli_profile.add_parser(sub, _Parser)
+    cli_logs.add_parser(sub, _Parser)
 
-    for name, what in PLANNED_SUBCOMMANDS.items():
-        planned = sub.add_parser(name, help=f"{what} (not built yet)")
-        planned.add_argument("--json", action="store_true", help="print JSON")
-        planned.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     return parser
 
 
@@ -106,7 +98,8 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(cli_bench.normalize_argv(sys.argv[1:] if argv is None else argv))
+        argv = list(sys.argv[1:] if argv is None else argv)
+        args = build_parser().parse_args(cli_profile.normalize_argv(cli_bench.normalize_argv(argv)))
         if args.command is None:
             return run_tui(args.theme, mouse=not args.no_mouse)
         if args.theme is not None or args.no_mouse:
@@ -139,9 +132,21 @@ def _subcommand(args: argparse.Namespace) -> int:
         return cli_bench.run(args, run_async)
     if args.command == "versions":
         return cli_versions.run(args, run_async)
+    if args.command == "profile":
+        code = cli_profile.run(args, run_async)
+        if code == cli_profile.TUI:
+            from pathlib import Path
+
+            return run_tui(None, open_profile=Path(args.file))
+        return code
+    if args.command == "logs":
+        code = cli_logs.run(args, run_async)
+        if code == cli_logs.TUI:
+            return run_tui(None, open_logs=_log_sources(args.files))
+        return code
     if args.command == "doctor":
         return doctor(as_json=args.json, offline=args.offline, save=args.save_baseline, verbose=args.verbose)
-    return planned(args.command, as_json=args.json or "--json" in args.args)
+    raise UsageError(f"m3tui: unknown command {args.command}")
 
 
 def _drop_stdout() -> None:
@@ -168,13 +173,39 @@ def _save_crash() -> str:
         return "no crash log could be written"
 
 
-def run_tui(theme: str | None, *, mouse: bool = True) -> int:
+def _log_sources(files: Sequence[str]) -> list:
+    """The files to open; `-` (piped stdin) is spooled to a file and the keyboard taken from /dev/tty."""
+    from pathlib import Path
+
+    paths = []
+    for name in files:
+        if name == "-":
+            from .services.logindex import spool_stdin
+
+            if sys.stdin.isatty():
+                raise UsageError("m3tui logs -: nothing is piped in (e.g. go test ./... 2>&1 | m3tui logs -)")
+            paths.append(spool_stdin())
+            try:  # like less: the data came on stdin, the keys come from the terminal
+                tty = os.open("/dev/tty", os.O_RDONLY)
+            except OSError:
+                raise UsageError("m3tui logs -: no terminal to show it on (use m3tui logs FILE --lint for scripts)") from None
+            os.dup2(tty, sys.stdin.fileno())
+            os.close(tty)
+        else:
+            path = Path(name).expanduser()
+            if not path.is_file():
+                raise UsageError(f"m3tui logs: {name}: no such file")
+            paths.append(path)
+    return paths
+
+
+def run_tui(theme: str | None, *, mouse: bool = True, open_logs: list | None = None, open_profile: Any = None) -> int:
     if not sys.stdin.isatty() or not sys.stdout.isatty():
         raise UsageError("m3tui: the TUI needs a terminal (for scripts: m3tui doctor --json, …)")
     from .app import M3tuiApp  # Textual loads only here.
 
     loaded = load_config()
-    app = M3tuiApp(config=loaded, theme=theme)
+    app = M3tuiApp(config=loaded, theme=theme, open_logs=open_logs, open_profile=open_profile)
     if theme is not None and theme not in app.available_themes:
         names = ", ".join(sorted(app.available_themes))
         raise UsageError(f"m3tui: unknown theme {theme!r} (one of: {names})")
@@ -226,14 +257,6 @@ def doctor_text(findings: Sequence, *, verbose: bool) -> list[str]:
     lines.append("")
     lines.append(f"{problems} problem{'s' if problems != 1 else ''} ({summary})" if problems else f"no problems ({summary})")
     return lines
-
-
-def planned(command: str, *, as_json: bool) -> int:
-    message = f"m3tui {command}: not built yet; it will {PLANNED_SUBCOMMANDS[command]}"
-    if as_json:
-        print(json.dumps({"error": message}))
-    print(message, file=sys.stderr)
-    return EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 from m3tui.app import M3tuiApp
 from m3tui.services.config import LoadedConfig, load_config
 from m3tui.panes.bench import BenchBackend
+from m3tui.panes.profiles import ProfilesBackend
 from m3tui.panes.versions import IndexView, VersionsBackend
 from m3tui.services.benchfmt import BenchResult
 from m3tui.services.benchhistory import RunInfo, RunMeta, StoredRun
@@ -76,10 +77,12 @@ async def fixed_doctor(on_finding: Callable[[Finding], None]) -> list[Finding]:
     return list(M3_FINDINGS)
 
 
-def snapshot_app(config: LoadedConfig | None = None, theme: str | None = None, versions=None, bench=None) -> M3tuiApp:
+def snapshot_app(config: LoadedConfig | None = None, theme: str | None = None, versions=None, bench=None,
+                 profiles=None, logs=None) -> M3tuiApp:  # fmt: skip
     return M3tuiApp(
         config=config or load_config(), theme=theme, toolchain_probe=fixed_probe, doctor=fixed_doctor,
         versions_backend=versions or FixedVersionsBackend(), bench_backend=bench or FixedBenchBackend(),
+        profiles_backend=profiles or FixedProfilesBackend(), logs_backend=logs or FixedLogsBackend(),
     )  # fmt: skip
 
 
@@ -225,3 +228,73 @@ class FixedBenchBackend(BenchBackend):
         if call == "delete_run":
             return self.stored.pop(args[0], None) is not None
         raise AssertionError(call)
+
+
+# --- the Profiles pane with a fixed profile ---------------------------------------------------
+
+
+def m3_cpu_profile_bytes() -> bytes:
+    """A small CPU profile as an M3 Pro might record it for a shop checkout benchmark (fixed)."""
+    import gzip
+
+    from m3tui.services.pprof.profile_pb2 import Profile as Pb
+
+    strings = [""]
+
+    def s(text: str) -> int:
+        if text not in strings:
+            strings.append(text)
+        return strings.index(text)
+
+    p = Pb()
+    for kind, unit in (("samples", "count"), ("cpu", "nanoseconds")):
+        vt = p.sample_type.add()
+        vt.type, vt.unit = s(kind), s(unit)
+    p.period_type.type, p.period_type.unit, p.period = s("cpu"), s("nanoseconds"), 10_000_000
+    p.duration_nanos = 2_310_000_000
+    names = ["runtime.main", "main.main", "testing.(*B).runN", "example.com/shop/cart.BenchmarkCheckout",
+             "example.com/shop/cart.Checkout", "example.com/shop/cart.price", "encoding/json.Marshal",
+             "runtime.mallocgc", "example.com/shop/cart.(*Cart).Total", "strconv.AppendFloat", "runtime.memmove"]  # fmt: skip
+    for i, name in enumerate(names, 1):
+        f = p.function.add()
+        f.id, f.name, f.system_name, f.filename, f.start_line = i, s(name), s(name), s(f"/src/{name.split('.')[0]}.go"), 10 * i
+        loc = p.location.add()
+        loc.id, loc.address = i, 0x1000 + i * 16
+        line = loc.line.add()
+        line.function_id, line.line = i, 10 * i + 3
+    base = [4, 3, 2, 1]  # BenchmarkCheckout <- runN <- main <- runtime.main (ids), leaf first after these
+    for leaf_path, n in (([6, 5], 61), ([7, 5], 38), ([8, 7, 5], 22), ([9, 5], 17), ([10, 7, 5], 12), ([11, 8, 7, 5], 6), ([5], 4)):
+        sample = p.sample.add()
+        sample.location_id.extend([*leaf_path, *base])
+        sample.value.extend([n, n * 10_000_000])
+    p.string_table.extend(strings)
+    return gzip.compress(p.SerializeToString(), mtime=0)
+
+
+class FixedProfilesBackend(ProfilesBackend):
+    """No captures and no `go tool pprof` warm-up: the pane shows only what a test opens."""
+
+    def captures(self):
+        return []
+
+    async def warm_pprof(self) -> None:
+        return None
+
+
+# --- the Logs pane with fixed data -------------------------------------------------------------
+
+
+class FixedLogsBackend:
+    """No commands (or the given ones), no m3tui log, the default lint rules: fixed pictures."""
+
+    def __init__(self, commands=None) -> None:
+        self._commands = list(commands or [])
+
+    def commands(self):
+        return list(self._commands)
+
+    def own_log(self):
+        return None
+
+    def lint_config(self):
+        return None

@@ -99,12 +99,14 @@ def test_doctor_save_baseline_then_drift(real_go: Path, tmp_path: Path, monkeypa
     assert "go_env.GOFLAGS: '' -> '-v'" in checks["drift.baseline"]["data"]["changes"]
 
 
-@pytest.mark.parametrize("command", ["profile", "logs"])
-def test_subcommands_not_built_yet_say_so(command: str) -> None:
-    done = m3tui(command, "list", "--json")
-    assert done.returncode == 2
-    assert done.stderr.count("\n") == 1 and "not built yet" in done.stderr
-    assert "error" in json.loads(done.stdout)
+def test_opening_files_without_a_terminal_is_one_line(tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    log.write_text("INFO start\n")
+    for args in (["logs", str(log)], ["logs", str(tmp_path / "nope.log")], ["logs", "-"]):
+        done = m3tui(*args)
+        assert done.returncode == 2 and done.stderr.count("\n") == 1, (args, done.stderr)
+    missing = m3tui("profile", str(tmp_path / "nope.pprof"))
+    assert missing.returncode == 1 and "no such file" in missing.stderr
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,7 @@ import shutil
 import signal
 import subprocess
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -343,10 +344,14 @@ class _Batcher:
         self.stderr: list[str] = []
         self._pending: list[OutputLine] = []
         self._wake = asyncio.Event()
+        # Uncaptured lines' last 500 per stream, for the command log (cmdlog).
+        self.tee = None if capture else {"stdout": deque(maxlen=500), "stderr": deque(maxlen=500)}
 
     def add(self, stream: Stream, texts: list[str]) -> None:
         if self.capture:
             (self.stdout if stream == "stdout" else self.stderr).extend(texts)
+        else:
+            self.tee[stream].extend(texts)
         if self.on_batch is not None:
             self._pending.extend([OutputLine(stream, t) for t in texts])
             self._wake.set()
@@ -652,7 +657,7 @@ async def run(
         _LIVE.pop(proc.pid, None)
         _TOKENS.pop(proc.pid, None)
     batcher.flush()
-    return RunResult(
+    result = RunResult(
         argv=args,
         returncode=proc.returncode,
         stdout=tuple(batcher.stdout),
@@ -661,3 +666,8 @@ async def run(
         timed_out=timed_out,
         cancelled=stopped and not timed_out,
     )
+    with contextlib.suppress(Exception):  # the command log; a recording failure must never break a run
+        from . import cmdlog
+
+        cmdlog.record_run(args, cwd_s, time.time() - result.duration, result.duration, result, tails=batcher.tee)
+    return result

@@ -1,0 +1,110 @@
+"""The decoded, pre-merged form of a pprof profile.
+
+A `Profile` holds the DISTINCT call stacks of a profile file (samples with identical stacks are
+merged at decode time, labels ignored, like `go tool pprof -top` does) and, per sample type, the
+summed value of each stack.
+
+Internally each stack is also kept as a `str` whose characters are "site" ids: a site is a frame
+plus whether that frame was inlined into its caller (a Location's lines other than its last one).
+The inline bit is what pprof's "(inline)" labels and peek edges need, and strings make the
+per-stack work of `analysis` run in C (`str.translate`, `frozenset`, dict look-ups).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class ProfileError(Exception):
+    """A profile cannot be read; `str(err)` is a one-line, user-facing message."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(str(message).split()))
+
+
+@dataclass(frozen=True)
+class SampleType:
+    type: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class Frame:
+    function: str
+    file: str
+    line: int
+    start_line: int
+
+
+@dataclass
+class Profile:
+    sample_types: list[SampleType]
+    default_sample_type: str | None = None
+    period_type: SampleType | None = None
+    period: int = 0
+    duration_ns: int = 0
+    time_nanos: int = 0
+    comments: list[str] = field(default_factory=list)
+    frames: list[Frame] = field(default_factory=list)
+    values: list[list[int]] = field(default_factory=list)
+    n_samples: int = 0
+    #: first mapping's file and build id (pprof's "File:" and "Build ID:" header lines)
+    mapping_file: str = ""
+    build_id: str = ""
+    #: per site: index into `frames`, and whether the frame was inlined into its caller (a site is
+    #: a frame as it appears in one kind of Location: inlined or not, in which mapping)
+    site_frame: list[int] = field(default_factory=list, repr=False)
+    site_inline: list[bool] = field(default_factory=list, repr=False)
+    #: per site: index into `mapping_files` (0: no mapping); focus/ignore/hide match those too
+    site_mapping: list[int] = field(default_factory=list, repr=False)
+    mapping_files: list[str | None] = field(default_factory=lambda: [None], repr=False)
+    #: the distinct stacks as strings of site ids (chr), leaf first
+    site_stacks: list[str] = field(default_factory=list, repr=False)
+    #: for a `diff` result: per sample type, the total of the base profile (pprof's diff total)
+    diff_base_totals: list[int] | None = None
+
+    _stacks: list[tuple[int, ...]] | None = field(default=None, init=False, repr=False,
+                                                   compare=False)
+
+    @property
+    def stacks(self) -> list[tuple[int, ...]]:
+        """The distinct stacks, leaf first, as indexes into `frames` (inlined frames expanded)."""
+        if self._stacks is None:
+            sf = self.site_frame
+            table = {i: chr(f) for i, f in enumerate(sf)}
+            self._stacks = [tuple(map(ord, s.translate(table))) for s in self.site_stacks]
+        return self._stacks
+
+    @property
+    def sample_type_names(self) -> list[str]:
+        return [st.type for st in self.sample_types]
+
+    def sample_index(self, name: str | int | None) -> int:
+        """pprof's `-sample_index`: None → default type (else the last), a number, or a name."""
+        n = len(self.sample_types)
+        if n == 0:
+            raise ProfileError("profile has no sample types")
+        if name is None or name == "":
+            if self.default_sample_type:
+                for i, st in enumerate(self.sample_types):
+                    if st.type == self.default_sample_type:
+                        return i
+            return n - 1
+        if isinstance(name, int) or (isinstance(name, str) and name.strip().lstrip("+-").isdigit()):
+            i = int(name)
+            if i < 0 or i >= n:
+                raise ProfileError(f"sample_index {name} is outside the range [0..{n - 1}]")
+            return i
+        no_inuse = name[len("inuse_"):] if name.startswith("inuse_") else name
+        for i, st in enumerate(self.sample_types):
+            if st.type == name or st.type == no_inuse:
+                return i
+        raise ProfileError(
+            f"sample_index {name!r} must be one of: {', '.join(self.sample_type_names)}"
+        )
+
+    def total(self, sample_index: int) -> int:
+        """pprof's report total: the sum of |value| (for a diff, the base profile's total)."""
+        if self.diff_base_totals is not None and self.diff_base_totals[sample_index] > 0:
+            return self.diff_base_totals[sample_index]
+        return sum(map(abs, self.values[sample_index]))
