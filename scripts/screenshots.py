@@ -22,8 +22,9 @@ SHOTS: list[tuple[str, list[str], tuple[int, int], str | None]] = [
     ("versions", ["2"], (100, 30), None),
     ("bench", ["3", "run-gobench"], (100, 30), None),
     ("bench-scaling", ["3", "run-gobench", "s"], (100, 30), None),
-    ("profiles", ["4"], (100, 30), None),
-    ("logs", ["5"], (100, 30), None),
+    ("profiles", ["capture-gobench", "4"], (100, 30), None),
+    ("profiles-flame", ["4", "f", "down", "down", "down", "down", "down"], (100, 30), None),
+    ("logs", ["open-commands-log"], (100, 30), None),
     ("help", ["question_mark"], (100, 30), None),
     ("environment-80x24-ansi", ["1"], (80, 24), "ansi-dark"),
 ]
@@ -40,6 +41,10 @@ async def shoot(name: str, keys: list[str], size: tuple[int, int], theme: str | 
         for key in keys:
             if key == "run-gobench":
                 await run_gobench(app, pilot)
+            elif key == "capture-gobench":
+                await capture_gobench()
+            elif key == "open-commands-log":
+                await open_commands_log(app, pilot)
             else:
                 await pilot.press(key)
                 await pilot.pause(0.1)
@@ -63,6 +68,25 @@ async def run_gobench(app, pilot) -> None:
     while "done" not in pane._status_text and "failed" not in pane._status_text:
         await asyncio.sleep(0.2)
     await pilot.pause(0.2)
+
+
+async def capture_gobench() -> None:
+    """A real CPU profile of the test suite's Go package, for the Profiles shots."""
+    from m3tui.services import profcapture
+
+    spec = profcapture.CaptureSpec(Path.cwd(), "^BenchmarkSizes$", "cpu", benchtime="1s")
+    await profcapture.capture(spec)
+
+
+async def open_commands_log(app, pilot) -> None:
+    """The Logs pane on m3tui's own record of the commands it ran (real JSON lines)."""
+    from m3tui.services import cmdlog
+
+    await pilot.press("5")
+    await pilot.pause(0.2)
+    app.query_one("#pane-logs").open_paths([cmdlog.commands_path()])
+    await pilot.pause(0.5)
+    await app.workers.wait_for_complete()
 
 
 async def main() -> None:

@@ -67,10 +67,11 @@ class ProfilesBackend:
 
         return await profcapture.capture(spec, stop=stop)
 
-    async def tune(self, package_dir: Path, bench: str, kind: str, on_progress: Any, stop: asyncio.Event) -> Any:
+    async def tune(self, package_dir: Path, bench: str, kind: str, on_progress: Any, stop: asyncio.Event,
+                   noinline: bool = False) -> Any:  # fmt: skip
         from ..services import proftune
 
-        return await proftune.tune(package_dir, bench, kind, rounds=3, on_progress=on_progress, stop=stop)
+        return await proftune.tune(package_dir, bench, kind, rounds=3, noinline=noinline, on_progress=on_progress, stop=stop)
 
     async def warm_pprof(self) -> None:
         from ..services import pproftool
@@ -477,14 +478,14 @@ class ProfilesPane(Pane):
         form = self._form()
         if form is None:
             return
-        bench, kind, _rate, _noinline = form
+        bench, kind, _rate, noinline = form
         if kind == "cpu":
             self.app.notify("The tuner sweeps mem, block or mutex rates (cpu has no rate).", severity="warning")
             return
-        self._tune(bench, kind)
+        self._tune(bench, kind, noinline)
 
     @work(exclusive=True, group="prof-tune")
-    async def _tune(self, bench: str, kind: str) -> None:
+    async def _tune(self, bench: str, kind: str, noinline: bool) -> None:
         from ..services import proftune
 
         out = self.query_one("#prof-tune-text", Static)
@@ -494,7 +495,7 @@ class ProfilesPane(Pane):
             self._status(f"tuner: [{done}/{total}] {text}")
 
         try:
-            result = await self.backend.tune(Path.cwd(), bench, kind, progress, asyncio.Event())
+            result = await self.backend.tune(Path.cwd(), bench, kind, progress, asyncio.Event(), noinline)
         except proftune.TuneError as exc:
             self._status(Text(f"tuner: {exc}", style="bold red"))
             return
