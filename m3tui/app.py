@@ -135,6 +135,15 @@ class M3tuiApp(App[int], inherit_bindings=False):
             self._watch_for_hangup()
         self.call_after_refresh(self._after_first_paint)
 
+    def notify(self, message: str, *, title: str = "", severity: str = "information", **kwargs: Any) -> None:  # type: ignore[override]
+        """Warnings and errors the user saw also go to m3tui's own log (the Logs pane lists it)."""
+        if severity in ("warning", "error"):
+            import logging
+
+            logging.getLogger("m3tui").log(logging.ERROR if severity == "error" else logging.WARNING,
+                                           "%s%s", f"{title}: " if title else "", message)  # fmt: skip
+        super().notify(message, title=title, severity=severity, **kwargs)  # type: ignore[arg-type]
+
     def _after_first_paint(self) -> None:
         self.active_pane.focus_body()
         self.action_run_doctor()

@@ -205,6 +205,15 @@ def run_tui(theme: str | None, *, mouse: bool = True, open_logs: list | None = N
     from .app import M3tuiApp  # Textual loads only here.
 
     loaded = load_config()
+    import logging
+
+    from .services.cmdlog import setup_logging
+
+    try:  # m3tui's own log (a source in the Logs pane): start, warnings and errors shown to the user
+        setup_logging()
+        logging.getLogger("m3tui").info("m3tui %s started in %s", __version__, os.getcwd())
+    except OSError:
+        pass
     app = M3tuiApp(config=loaded, theme=theme, open_logs=open_logs, open_profile=open_profile)
     if theme is not None and theme not in app.available_themes:
         names = ", ".join(sorted(app.available_themes))

@@ -199,3 +199,24 @@ async def test_history_marks_compare_delete_twice_and_export(tmp_path: Path, mon
         await pilot.press("d")
         await app.workers.wait_for_complete()
         assert 12 not in backend.stored and pane.marked == [11]
+
+
+async def test_p_profiles_the_selected_row_and_shows_it_in_profiles(pkg: Path) -> None:
+    app = snapshot_app(bench=BenchBackend())
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await open_bench(pilot)
+        fill(pane, regex="^BenchmarkSizes$", cpu="2", count="1", benchtime="100x")
+        pane.focus_target().focus()
+        await pilot.press("r")
+        await wait_for(lambda: "done" in status(pane))
+        await pilot.pause()
+        await pilot.press("down", "p")  # the second row: Sizes/size=100 at GOMAXPROCS 2
+        profiles = app.query_one("#pane-profiles")
+        await wait_for(lambda: getattr(profiles, "current", None) is not None and profiles.current.profile is not None)
+        assert app.active_pane is profiles
+        entry = profiles.current
+        assert entry.kind == "cpu" and entry.binary.name == "pkg.test"
+        import json as _json
+
+        meta = _json.loads((entry.path.parent / "capture.json").read_text())
+        assert meta["spec"]["bench"] == "^BenchmarkSizes$/^size=100$" and meta["spec"]["procs"] == 2

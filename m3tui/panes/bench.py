@@ -90,6 +90,8 @@ class BenchPane(Pane):
         Binding("x", "export", "Export run", show=False, id="bench.export"),
         Binding("R", "rerun", "Re-run", show=False, id="bench.rerun"),
         Binding("H", "holm", "Holm-Bonferroni", show=False, id="bench.holm"),
+        Binding("p", "profile('cpu')", "CPU profile of this row", show=False, id="bench.profile_cpu"),
+        Binding("P", "profile('mem')", "Heap profile of this row", show=False, id="bench.profile_mem"),
         Binding("j", "cursor('down')", "Down", show=False, id="bench.down"),
         Binding("k", "cursor('up')", "Up", show=False, id="bench.up"),
     ]
@@ -110,6 +112,7 @@ class BenchPane(Pane):
         self._placeholder = False  # the live table shows "no results yet" instead of rows
         self._status_text = ""
         self.noise: list[str] = []
+        self.package_dir: Path | None = None  # where the shown results were measured
 
     # --- layout -----------------------------------------------------------------------------
 
@@ -285,6 +288,7 @@ class BenchPane(Pane):
         spec = BenchSpec(directory, bench=form["bench"], cpu=form["cpu"], count=form["count"],
                          benchtime=form["benchtime"], benchmem=form["benchmem"], extra=form["extra"],
                          go=toolchains[0].go)  # fmt: skip
+        self.package_dir = directory
         self.live.clear()
         self.results = {t.label: [] for t in toolchains}
         self.noise = []
@@ -547,6 +551,7 @@ class BenchPane(Pane):
         for r in stored.results:
             split.setdefault(r.config.get("toolchain", f"run {info.id}"), []).append(r)
         self.noise = list(info.meta.noise)
+        self.package_dir = Path(info.meta.package_dir)
         self.load_results(split, f"{info.meta.package} · run {info.id}")
         self._status(f"run {info.id} ({info.status}) · {info.meta.package} · {' '.join(info.meta.command)}")
         self._show_view("live")
@@ -617,6 +622,38 @@ class BenchPane(Pane):
         self.query_one("#bench-go", Input).value = (meta.label or "").replace(" vs ", " ")
         self.query_one("#bench-flags", Input).value = " ".join(meta.extra)
         self.action_run()
+
+    # --- profiling a row ----------------------------------------------------------------------
+
+    def action_profile(self, kind: str) -> None:
+        """Capture a profile of the benchmark under the cursor at its GOMAXPROCS, then show it."""
+        table = self.query_one("#bench-live", DataTable)
+        rows = list(self.live.rows.values())
+        if self.view != "live" or not rows or self.package_dir is None or self.running:
+            self.app.notify("Choose a result row in the live table (after a run) to profile it.", severity="warning")
+            return
+        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value or ""
+        row = next((r for r in rows if "|".join(map(str, r.key)) == key), rows[0])
+        self._capture(row.name, row.procs, kind)
+
+    @work(exclusive=True, group="bench-capture")
+    async def _capture(self, name: str, procs: int, kind: str) -> None:
+        import re
+
+        from ..services import profcapture
+
+        regex = "/".join(f"^{re.escape(part)}$" for part in f"Benchmark{name}".split("/"))
+        spec = profcapture.CaptureSpec(self.package_dir, regex, kind, procs=procs)
+        self._status(f"capturing a {kind} profile of {name} at GOMAXPROCS={procs}…")
+        try:
+            cap = await profcapture.capture(spec)
+        except profcapture.CaptureError as exc:
+            self._status(Text(f"profile of {name}: {exc}", style="bold red"))
+            return
+        self._status(Text(f"captured {cap.profile} (Profiles pane)", style="green"))
+        self.app.action_show_pane("profiles")
+        profiles = self.app.query_one("#pane-profiles")
+        profiles.call_after_refresh(profiles.open_capture, cap)  # type: ignore[attr-defined]
 
     # --- keys -------------------------------------------------------------------------------
 

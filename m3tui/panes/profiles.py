@@ -248,6 +248,13 @@ class ProfilesPane(Pane):
         if event.data_table.id == "prof-top" and self.report is not None and self.report.rows:
             self._selected_function = self.report.rows[min(event.cursor_row, len(self.report.rows) - 1)].name
 
+    def open_capture(self, cap: Any) -> None:
+        """Show a capture made elsewhere (the Bench pane's `p`), with its binary."""
+        entry = Entry(Path(cap.profile), cap.kind, f"{cap.kind} {cap.spec.bench}", Path(cap.binary), cap.id)
+        self.entries = [entry, *(e for e in self.entries if e.path != entry.path)]
+        self._fill_list()
+        self._open_entry(entry)
+
     def open_path(self, path: Path) -> None:
         """Open a profile file (the `o` prompt, and `m3tui` started beside a profile)."""
         existing = next((e for e in self.entries if e.path == path), None)
