@@ -335,6 +335,9 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
     print(f"follow, append to visible         {fm['median']:6.0f} ms (target <= {FOLLOW_TARGET_MS:.0f} ms) "
           f"{'OK' if ok_follow else 'MISSED'}   [p90 {fm['p90']:.0f} ms, max {fm['max']:.0f} ms; "
           f"tail -F median {ft['median']:.0f} ms, p90 {ft['p90']:.0f} ms]")  # fmt: skip
+    if follow["wrong_source_launches"]:
+        print(f"`m3tui logs SMALL` showed its own log, not SMALL: {follow['wrong_source_launches']} launch(es)"
+              " (reported; relaunched)")  # fmt: skip
     if indexed is not None:
         print(f"m3tui background index done       {indexed:6.0f} ms after launch (reported)")
     ok = ok_tl and ok_bare and ok_follow
@@ -359,7 +362,7 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
 
 def measure_follow(
     args: argparse.Namespace, tmp: Path, env: dict[str, str], term: dict[str, str], m3tui_cmd: list[str]
-) -> dict[str, dict[str, float]]:
+) -> dict:
     """m3tui following a small file against `tail -F` on another, appended to alternately."""
     home, cwd = tmp / "follow-home", tmp / "follow-cwd"
     home.mkdir()
@@ -368,11 +371,26 @@ def measure_follow(
     for f in files.values():
         f.write_text("".join(f"seed line {i:04d} of a small log\n" for i in range(1, 301)))
     tmux = Tmux(args.size, env)
+    wrong = 0  # launches that ended up showing m3tui's own log instead of FILE (see the README)
+    shown = re.compile(rf"^ {re.escape(files['m3tui'].name)} · ", re.M)
     try:
-        t0 = tmux.start("m3tui", [*m3tui_cmd, "logs", str(files["m3tui"])], term | {"M3TUI_HOME": str(home)}, str(cwd))
-        tmux.wait("m3tui", lambda s: "seed line 0300" in s, t0, args.timeout, args.poll, "the small file's last line")
-        tmux("send-keys", "-t", "m3tui", "f")
-        tmux.wait("m3tui", lambda s: "following" in s, t0, args.timeout, args.poll, '"following" after f')
+        for attempt in range(1, 6):
+            name = f"m3tui{attempt}"
+            t0 = tmux.start(name, [*m3tui_cmd, "logs", str(files["m3tui"])], term | {"M3TUI_HOME": str(home)}, str(cwd))
+            tmux.wait(name, lambda s: "1 Environment" in s, t0, args.timeout, args.poll, "m3tui's paint")
+            time.sleep(1.5)  # past the open: FILE should be on screen, and stay there
+            screen = tmux.screen(name)
+            if shown.search(screen) and "seed line 0300" in screen:
+                break
+            wrong += 1
+            status = next((ln.strip() for ln in screen.splitlines() if " · " in ln), "?")
+            print(f"follow: launch {attempt} of `m3tui logs {files['m3tui'].name}` shows {status!r}, not the file;"
+                  " retrying", flush=True)  # fmt: skip
+            tmux("kill-session", "-t", name)
+        else:
+            raise BenchmarkError("`m3tui logs FILE` never showed FILE in 5 launches")
+        tmux("send-keys", "-t", name, "f")
+        tmux.wait(name, lambda s: "following" in s, t0, args.timeout, args.poll, '"following" after f')
         t0 = tmux.start("tail", ["tail", "-n", "30", "-F", str(files["tail"])], term, str(cwd))
         tmux.wait("tail", lambda s: "seed line 0300" in s, t0, args.timeout, args.poll, "tail's last line")
         time.sleep(0.5)  # let both settle (watchers armed)
@@ -387,7 +405,8 @@ def measure_follow(
                 t0 = time.perf_counter()
                 with open(files[who], "a") as f:
                     f.write(line + "\n")
-                took = tmux.wait(who, lambda s, line=line: line in s, t0, 10.0, args.poll, f"{who} to show {line!r}")
+                session = name if who == "m3tui" else "tail"
+                took = tmux.wait(session, lambda s, line=line: line in s, t0, 10.0, args.poll, f"{who} to show {line!r}")
                 lat[who].append(took * 1000)
             print(f"  append {i + 1:>3}: m3tui {lat['m3tui'][-1]:6.1f} ms   tail -F {lat['tail'][-1]:6.1f} ms", flush=True)
     finally:
@@ -398,7 +417,9 @@ def measure_follow(
         p90 = s[min(len(s) - 1, round(0.9 * (len(s) - 1)))]
         return {"median": statistics.median(s), "p90": p90, "max": s[-1], "samples": [round(x, 1) for x in xs]}
 
-    return {who: stats(xs) for who, xs in lat.items()}
+    out: dict = {who: stats(xs) for who, xs in lat.items()}
+    out["wrong_source_launches"] = wrong
+    return out
 
 
 if __name__ == "__main__":

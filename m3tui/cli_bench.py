@@ -456,6 +456,8 @@ def _show(stored: Any, args: argparse.Namespace) -> int:
         print(f"error:   {info.error}")
     for w in meta.noise:
         print(f"noise:   {w}")
+    for kind, name, procs, path in stored.profiles:
+        print(f"profile: {kind} of {name} at GOMAXPROCS={procs}: {path}")
     if stored.results:
         split = "toolchain" if any("toolchain" in r.config for r in stored.results) else None
         print()

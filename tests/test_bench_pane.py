@@ -220,3 +220,6 @@ async def test_p_profiles_the_selected_row_and_shows_it_in_profiles(pkg: Path) -
 
         meta = _json.loads((entry.path.parent / "capture.json").read_text())
         assert meta["spec"]["bench"] == "^BenchmarkSizes$/^size=100$" and meta["spec"]["procs"] == 2
+        await wait_for(lambda: "captured" in status(pane))
+        with History() as history:  # kept with the run it came from
+            assert history.get_run(1).profiles == [("cpu", "Sizes/size=100", 2, str(entry.path))]

@@ -113,6 +113,7 @@ class BenchPane(Pane):
         self._status_text = ""
         self.noise: list[str] = []
         self.package_dir: Path | None = None  # where the shown results were measured
+        self.run_id: int | None = None  # the history run the live view shows
 
     # --- layout -----------------------------------------------------------------------------
 
@@ -321,6 +322,7 @@ class BenchPane(Pane):
         self._finished(result, import_path)
 
     def _finished(self, result: Any, import_path: str) -> None:
+        self.run_id = result.run_id
         where = f"run {result.run_id}" if result.run_id is not None else "not saved"
         self.source = f"{import_path} · {where}"
         self.noise = list(result.noise)
@@ -410,6 +412,7 @@ class BenchPane(Pane):
 
     def load_results(self, columns: dict[str, list[BenchResult]], source: str) -> None:
         """Show saved or given results in the live view (history `enter`, and the tests)."""
+        self.run_id = None
         self.live.clear()
         self.results = {label: list(rs) for label, rs in columns.items()}
         for label, rs in columns.items():
@@ -553,6 +556,7 @@ class BenchPane(Pane):
         self.noise = list(info.meta.noise)
         self.package_dir = Path(info.meta.package_dir)
         self.load_results(split, f"{info.meta.package} · run {info.id}")
+        self.run_id = info.id
         self._status(f"run {info.id} ({info.status}) · {info.meta.package} · {' '.join(info.meta.command)}")
         self._show_view("live")
         self._focus_view()
@@ -650,6 +654,11 @@ class BenchPane(Pane):
         except profcapture.CaptureError as exc:
             self._status(Text(f"profile of {name}: {exc}", style="bold red"))
             return
+        if self.run_id is not None:  # the profile belongs to this run in the history
+            try:
+                await self.backend.history("add_profile", self.run_id, kind, name, procs, str(cap.profile))
+            except Exception as exc:  # noqa: BLE001 - the capture itself is fine; say what was not recorded
+                self.app.notify(f"profile not linked to run {self.run_id}: {exc}", severity="warning")
         self._status(Text(f"captured {cap.profile} (Profiles pane)", style="green"))
         self.app.action_show_pane("profiles")
         profiles = self.app.query_one("#pane-profiles")

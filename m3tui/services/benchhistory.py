@@ -102,6 +102,14 @@ CREATE TABLE IF NOT EXISTS output (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS output_run_seq ON output(run_id, seq);
 CREATE INDEX IF NOT EXISTS runs_status ON runs(status);
+CREATE TABLE IF NOT EXISTS profiles (
+    run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    kind        TEXT NOT NULL,
+    benchmark   TEXT NOT NULL,
+    procs       INTEGER NOT NULL,
+    path        TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS profiles_run ON profiles(run_id);
 """
 
 _RUN_COLUMNS = (
@@ -211,6 +219,7 @@ class StoredRun:
     info: RunInfo
     results: list[BenchResult] = field(default_factory=list)
     raw_output: list[str] = field(default_factory=list)
+    profiles: list[tuple[str, str, int, str]] = field(default_factory=list)  # (kind, benchmark, procs, path)
 
 
 # Runs being written by History objects of this process, per database file: a second
@@ -544,6 +553,9 @@ class History:
                 out_rows = conn.execute(
                     "SELECT text FROM output WHERE run_id = ? ORDER BY seq", (run_id,)
                 ).fetchall()
+                prof_rows = conn.execute(
+                    "SELECT kind, benchmark, procs, path FROM profiles WHERE run_id = ? ORDER BY rowid", (run_id,)
+                ).fetchall()
             finally:
                 conn.execute("COMMIT")
         configs: dict[str, Mapping[str, str]] = {}
@@ -553,7 +565,15 @@ class History:
             if cfg is None:
                 cfg = configs[config_json] = MappingProxyType(json.loads(config_json))
             results.append(BenchResult(name, procs, iters, json.loads(values_json), cfg))
-        return StoredRun(self._info(row), results, [text for (text,) in out_rows])
+        return StoredRun(self._info(row), results, [text for (text,) in out_rows], [tuple(r) for r in prof_rows])
+
+    def add_profile(self, run_id: int, kind: str, benchmark: str, procs: int, path: str) -> None:
+        """Keep a profile captured from one of the run's results with the run (deleted with it)."""
+        with self._write() as conn:
+            if conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
+                raise KeyError(f"no run {run_id} in the bench history")
+            conn.execute("INSERT INTO profiles (run_id, kind, benchmark, procs, path) VALUES (?, ?, ?, ?, ?)",
+                         (run_id, kind, benchmark, procs, path))  # fmt: skip
 
 
 # -- exports ---------------------------------------------------------------------------------
@@ -630,6 +650,7 @@ def export_json(run: StoredRun) -> dict[str, Any]:
             for r in run.results
         ],
         "raw_output": list(run.raw_output),
+        "profiles": [{"kind": k, "benchmark": b, "procs": p, "path": path} for k, b, p, path in run.profiles],
     }
 
 
