@@ -126,6 +126,8 @@ class Tmux:
 
     def kill(self) -> None:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=10, check=False)
+        sock = Path(os.environ.get("TMUX_TMPDIR", "/tmp")) / f"tmux-{os.getuid()}" / self.socket
+        sock.unlink(missing_ok=True)  # kill-server leaves the socket file behind
         if self in Tmux.live:
             Tmux.live.remove(self)
 
@@ -378,14 +380,26 @@ def measure_follow(
             name = f"m3tui{attempt}"
             t0 = tmux.start(name, [*m3tui_cmd, "logs", str(files["m3tui"])], term | {"M3TUI_HOME": str(home)}, str(cwd))
             tmux.wait(name, lambda s: "1 Environment" in s, t0, args.timeout, args.poll, "m3tui's paint")
-            time.sleep(1.5)  # past the open: FILE should be on screen, and stay there
-            screen = tmux.screen(name)
-            if shown.search(screen) and "seed line 0300" in screen:
+            deadline = time.perf_counter() + 5.0  # FILE with its last line should be there, and stay
+            screen, ok_since = "", None
+            while time.perf_counter() < deadline:
+                screen = tmux.screen(name)
+                if shown.search(screen) and "seed line 0300" in screen:
+                    ok_since = ok_since or time.perf_counter()
+                    if time.perf_counter() - ok_since > 1.0:
+                        break
+                else:
+                    ok_since = None
+                time.sleep(0.05)
+            if ok_since is not None:
                 break
             wrong += 1
             status = next((ln.strip() for ln in screen.splitlines() if " · " in ln), "?")
-            print(f"follow: launch {attempt} of `m3tui logs {files['m3tui'].name}` shows {status!r}, not the file;"
-                  " retrying", flush=True)  # fmt: skip
+            what = "without its last line" if shown.search(screen) else "not the file"
+            print(f"follow: launch {attempt} of `m3tui logs {files['m3tui'].name}` shows {status!r} after 5 s, {what};"
+                  " relaunching", flush=True)  # fmt: skip
+            if shown.search(screen):
+                print("  its screen:\n" + "\n".join("  | " + ln for ln in screen.splitlines()[3:12]), flush=True)
             tmux("kill-session", "-t", name)
         else:
             raise BenchmarkError("`m3tui logs FILE` never showed FILE in 5 launches")

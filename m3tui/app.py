@@ -63,8 +63,12 @@ class MainScreen(Screen, inherit_bindings=False):
         Binding("ctrl+c,super+c", "screen.copy_text", "Copy selected text", show=False, id="screen.copy"),
     ]
 
+    def __init__(self, first: str | None = None) -> None:
+        super().__init__()
+        self.first = first or PANES[0].PANE_ID  # `m3tui logs FILE`: the first paint is the Logs pane
+
     def compose(self) -> ComposeResult:
-        first = PANES[0].PANE_ID
+        first = self.first
         yield StatusLine(id="status")
         yield PaneTabs([(pane.PANE_ID, pane.TITLE) for pane in PANES], first, id="pane-tabs")
         with ContentSwitcher(initial=f"pane-{first}", id="panes"):
@@ -124,7 +128,8 @@ class M3tuiApp(App[int], inherit_bindings=False):
     # --- start-up -------------------------------------------------------------------------
 
     def get_default_screen(self) -> Screen:
-        return MainScreen()
+        first = "logs" if self._open_logs else "profiles" if self._open_profile is not None else None
+        return MainScreen(first)
 
     def on_mount(self) -> None:
         self._apply_theme()
@@ -134,6 +139,16 @@ class M3tuiApp(App[int], inherit_bindings=False):
         if self._watch_terminal and not self.is_headless:
             self._watch_for_hangup()
         self.call_after_refresh(self._after_first_paint)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A bug in the TUI: keep its traceback in crash.log (and m3tui's log) before Textual exits."""
+        import logging
+
+        from .services import crashlog
+
+        where = crashlog.save(error)
+        logging.getLogger("m3tui").error("crash: %s: %s (%s)", type(error).__name__, error, where)
+        super()._handle_exception(error)
 
     def notify(self, message: str, *, title: str = "", severity: str = "information", **kwargs: Any) -> None:  # type: ignore[override]
         """Warnings and errors the user saw also go to m3tui's own log (the Logs pane lists it)."""
@@ -146,15 +161,17 @@ class M3tuiApp(App[int], inherit_bindings=False):
 
     def _after_first_paint(self) -> None:
         self.active_pane.focus_body()
-        self.action_run_doctor()
-        if self._open_logs:  # `m3tui logs FILE…`: straight to the Logs pane on those files
-            self.action_show_pane("logs")
+        if self._open_logs:  # `m3tui logs FILE…`: the Logs pane is already up; the file first
             pane = self.main_screen.query_one("#pane-logs", Pane)
-            pane.call_after_refresh(pane.open_paths, self._open_logs)  # type: ignore[attr-defined]
+            pane.open_paths(self._open_logs)  # type: ignore[attr-defined]
         elif self._open_profile is not None:
-            self.action_show_pane("profiles")
             pane = self.main_screen.query_one("#pane-profiles", Pane)
             pane.call_after_refresh(pane.open_path, self._open_profile)  # type: ignore[attr-defined]
+        if self._open_logs or self._open_profile is not None:
+            # The doctor's dozen subprocesses would compete with showing the file: a moment later.
+            self.set_timer(1.0, self.action_run_doctor)
+        else:
+            self.action_run_doctor()
 
     def _apply_theme(self) -> None:
         """--theme beats the config key; an unknown config theme warns and keeps the default."""

@@ -156,21 +156,9 @@ def _drop_stdout() -> None:
 
 
 def _save_crash() -> str:
-    """Append the current traceback to <state root>/crash.log; say where it went (for a bug report)."""
-    import time
-    import traceback
+    from .services import crashlog
 
-    from .services.config import state_root
-
-    try:
-        path = state_root() / "crash.log"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as log:
-            log.write(f"--- {time.strftime('%Y-%m-%dT%H:%M:%S%z')} m3tui {__version__} {sys.argv[1:]}\n")
-            log.write(traceback.format_exc())
-        return f"details in {path}"
-    except OSError:
-        return "no crash log could be written"
+    return crashlog.save()
 
 
 def _log_sources(files: Sequence[str]) -> list:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.widgets import Input, Static
@@ -216,3 +217,14 @@ async def test_clicking_a_pane_label_switches() -> None:
         await pilot.pause()
         assert active(app) == "bench" and tabs.active == "bench"
         assert app.focused is not None and app.focused.id == "bench-live"
+
+
+async def test_a_crash_in_the_tui_leaves_its_traceback_in_crash_log(m3tui_home) -> None:
+    app = snapshot_app()
+    with pytest.raises(ZeroDivisionError):
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.call_later(lambda: 1 / 0)
+            await pilot.pause()
+    log = (m3tui_home / "crash.log").read_text()
+    assert "ZeroDivisionError" in log and "Traceback" in log

@@ -165,7 +165,7 @@ async def test_bad_form_values_are_one_notification(pkg: Path) -> None:
         pane.focus_target().focus()
         await pilot.press("r")
         await pilot.pause()
-        assert not pane.running and any("--cpu" in n.message for n in app._notifications)
+        assert not pane.running and any("-cpu" in n.message for n in app._notifications)
         fill(pane, cpu="1", go="1.3.1")
         await pilot.press("r")
         await app.workers.wait_for_complete()

@@ -32,6 +32,17 @@ REPAINT_SECONDS = 1.0
 VIEWS = ("live", "scaling", "compare", "history")
 
 
+def _cpu(text: str) -> tuple[int, ...]:
+    from ..cli_bench import parse_cpu_list
+
+    if not text or text == "auto":
+        return ()
+    try:
+        return parse_cpu_list(text)
+    except ValueError:
+        raise ValueError(f"-cpu {text!r}: a list of GOMAXPROCS values, like 1,2,4") from None
+
+
 class BenchBackend:
     """The services the pane uses; the real ones by default."""
 
@@ -230,8 +241,6 @@ class BenchPane(Pane):
     # --- running ----------------------------------------------------------------------------
 
     def _form(self) -> dict[str, Any]:
-        from ..cli_bench import parse_cpu_list
-
         cpu_text = self.query_one("#bench-cpu", Input).value.strip()
         cpu_text = cpu_text or self.query_one("#bench-cpu", Input).placeholder
         count_text = self.query_one("#bench-count", Input).value.strip() or "10"
@@ -251,7 +260,7 @@ class BenchPane(Pane):
         return {
             "package": str(self.query_one("#bench-package", Select).value or "."),
             "bench": self.query_one("#bench-regex", Input).value.strip() or ".",
-            "cpu": parse_cpu_list(cpu_text) if cpu_text and cpu_text != "auto" else (),
+            "cpu": _cpu(cpu_text),
             "count": int(count_text),
             "benchtime": self.query_one("#bench-benchtime", Input).value.strip() or None,
             "benchmem": self.query_one("#bench-benchmem", Checkbox).value,
@@ -386,7 +395,7 @@ class BenchPane(Pane):
             key = "|".join(map(str, row.key))
             if key in table.rows:
                 for i, value in enumerate(cells):
-                    table.update_cell(key, f"c{i}", value)
+                    table.update_cell(key, f"c{i}", value, update_width=True)
             else:
                 if self._placeholder:
                     table.clear()

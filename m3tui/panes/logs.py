@@ -580,6 +580,7 @@ class LogsPane(Pane):
         self.own: Path | None = None
         self._own_source: FileSource | None = None
         self._pending: list[Path] = []
+        self._opening = 0  # files being opened: until they are shown, no other source is picked
         self._prompt = ""  # "open" or "search" while the input is shown
         self.query_text = ""
         self._rx: re.Pattern[bytes] | None = None
@@ -632,7 +633,7 @@ class LogsPane(Pane):
         pending, self._pending = self._pending, []
         if pending:
             self.open_paths(pending)
-        elif self.source is None:
+        elif self.source is None and not self._opening:
             table = self.query_one("#logs-sources", DataTable)
             if table.row_count:
                 table.move_cursor(row=0)
@@ -710,6 +711,8 @@ class LogsPane(Pane):
         for p in paths:
             p = Path(p)
             name = "stdin" if p.name.startswith("stdin-") and p.parent.name == "tmp" else p.name
+            self._selected_key = f"file:{p}"  # claimed now: _load must not show another source meanwhile
+            self._opening += 1
             self._open_file(p, name)
 
     def action_open(self) -> None:
@@ -720,6 +723,8 @@ class LogsPane(Pane):
         key = str(path)
         existing = self._own_source if own else self.files.get(key)
         if existing is not None:
+            if not own:
+                self._opening = max(0, self._opening - 1)
             self._show(existing)
             return
 
@@ -733,6 +738,9 @@ class LogsPane(Pane):
             self.app.notify(f"cannot open {path.name}: {getattr(exc, 'strerror', None) or exc}", title="logs",
                             severity="error")  # fmt: skip
             return
+        finally:
+            if not own:
+                self._opening = max(0, self._opening - 1)
         if own:
             self._own_source = src
         else:
@@ -741,7 +749,8 @@ class LogsPane(Pane):
             self._selected_key = f"file:{key}"
             self._fill_sources()
         self._show(src)
-        self._build_index(src)
+        # The tail is on screen at the next frame; only then start indexing (it competes for the GIL).
+        self.call_after_refresh(self._build_index, src)
 
     @work(group="logs-index")
     async def _build_index(self, src: FileSource) -> None:

@@ -99,7 +99,9 @@ class ProfilesPane(Pane):
         Binding("n", "capture", "Capture", show=False, id="profiles.capture"),
         Binding("T", "run_tune", "Run tuner", show=False, id="profiles.run_tune"),
         Binding("p", "pprof", "Open in pprof (web)", show=False, id="profiles.pprof"),
-        Binding("escape", "clear", "Clear filter", show=False, id="profiles.clear"),
+        Binding("escape", "clear", "Stop / clear filter", show=False, id="profiles.clear"),
+        Binding("j", "cursor('down')", "Down", show=False, id="profiles.down"),
+        Binding("k", "cursor('up')", "Up", show=False, id="profiles.up"),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
@@ -113,6 +115,7 @@ class ProfilesPane(Pane):
         self.sort = "flat"
         self.view = "top"
         self.report: Any = None
+        self._stop: asyncio.Event | None = None  # set by esc: ends a capture or a tuner run
         self._status_text = ""
         self._selected_function: str | None = None
 
@@ -287,7 +290,16 @@ class ProfilesPane(Pane):
             self._status(Text(str(exc), style="bold red"))
             return
         self._info(entry)
-        await self._refresh_views()
+        try:
+            await self._refresh_views()
+        except ProfileError as exc:
+            if self.base is not None:
+                self.base = None
+                self._fill_list()
+                self._status(Text(f"{exc}; diff base cleared", style="bold red"))
+                await self._refresh_views()
+            else:
+                self._status(Text(str(exc), style="bold red"))
 
     def _info(self, entry: Entry) -> None:
         p = entry.profile
@@ -300,9 +312,17 @@ class ProfilesPane(Pane):
         self.query_one("#prof-info", Static).update("\n".join(lines))
 
     def _clear_views(self) -> None:
+        """Nothing of the previous profile may stay on screen next to a failed one."""
         self.report = None
-        table = self.query_one("#prof-top", DataTable)
-        table.clear()
+        self.sample_index = None
+        self.query_one("#prof-top", DataTable).clear()
+        for name in ("#prof-peek-text", "#prof-source-text", "#prof-flame-info"):
+            self.query_one(name, Static).update("")
+        self.query_one(FlameGraph).show(None)
+        entry = self.current
+        self.query_one("#prof-info", Static).update(
+            Text(f"{entry.path.name}\n{entry.problem or 'cannot be read'}", style="red") if entry else "")
+        self._show_view(self.view if self.view != "tune" else "top")
 
     # --- views ------------------------------------------------------------------------------
 
@@ -435,7 +455,15 @@ class ProfilesPane(Pane):
 
     @work(exclusive=True, group="prof-refresh")
     async def _refresh(self) -> None:
-        await self._refresh_views()
+        from ..services.pprof.model import ProfileError
+
+        try:
+            await self._refresh_views()
+        except ProfileError as exc:  # e.g. a diff base of another kind: one line, the base dropped
+            if self.base is not None:
+                self.base = None
+                self._fill_list()
+            self._status(Text(str(exc), style="bold red"))
 
     def _form(self) -> tuple[str, str, int | None, bool] | None:
         bench = self.query_one("#prof-bench", Input).value.strip()
@@ -467,17 +495,21 @@ class ProfilesPane(Pane):
         except ValueError as exc:
             self.app.notify(str(exc), severity="error")
             return
-        self._status(f"capturing a {kind} profile of {bench}…")
-        stop = asyncio.Event()
+        self._status(f"capturing a {kind} profile of {bench}… (esc stops)")
+        self._stop = asyncio.Event()
         try:
-            cap = await self.backend.capture(spec, stop)
+            cap = await self.backend.capture(spec, self._stop)
         except profcapture.CaptureError as exc:
             self._status(Text(f"capture failed: {exc}", style="bold red"))
             return
+        finally:
+            self._stop = None
         entry = Entry(Path(cap.profile), cap.kind, f"{cap.kind} {bench}", Path(cap.binary), cap.id)
         self.entries.insert(0, entry)
         self._fill_list()
         self.view = "top"
+        self._show_view("top")
+        self.focus_target().focus()  # the form that had focus is hidden now
         self._open_entry(entry)
         self.app.notify(f"captured {cap.profile.name} (binary kept beside it)", title="profile")
 
@@ -499,13 +531,16 @@ class ProfilesPane(Pane):
         self._show_view("tune")
 
         def progress(text: str, done: int, total: int) -> None:
-            self._status(f"tuner: [{done}/{total}] {text}")
+            self._status(f"tuner: [{done}/{total}] {text} · esc stops")
 
+        self._stop = asyncio.Event()
         try:
-            result = await self.backend.tune(Path.cwd(), bench, kind, progress, asyncio.Event(), noinline)
+            result = await self.backend.tune(Path.cwd(), bench, kind, progress, self._stop, noinline)
         except proftune.TuneError as exc:
             self._status(Text(f"tuner: {exc}", style="bold red"))
             return
+        finally:
+            self._stop = None
         out.update(Text("\n".join(proftune.render_tune(result) + [""] + tune_chart(result)), no_wrap=True))
         self._status(Text(f"tuner done: use {result.flags}" if result.flags else "tuner done: no rate qualified",
                           style="green"))  # fmt: skip
@@ -565,6 +600,10 @@ class ProfilesPane(Pane):
         self.focus_target().focus()
 
     def action_clear(self) -> None:
+        if self._stop is not None and not self._stop.is_set():
+            self._stop.set()
+            self._status(Text("stopping…", style="yellow"))
+            return
         if isinstance(self.app.focused, Input):
             if self.app.focused.id == "prof-open":
                 self.app.focused.display = False
@@ -575,6 +614,13 @@ class ProfilesPane(Pane):
                 self.filters[name] = None
                 self.query_one(f"#prof-{name}", Input).value = ""
             self._refresh()
+
+    def action_cursor(self, direction: str) -> None:
+        focused = self.app.focused
+        if isinstance(focused, DataTable):
+            focused.action_cursor_down() if direction == "down" else focused.action_cursor_up()
+        elif isinstance(focused, ScrollableContainer):
+            focused.scroll_down() if direction == "down" else focused.scroll_up()
 
     def action_sample_type(self) -> None:
         profile = self._profile()

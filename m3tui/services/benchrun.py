@@ -180,6 +180,19 @@ def _find_error(lines: list[str]) -> str | None:
     return fallback
 
 
+# What the testing package prints around its own messages: not the reason for a failure.
+_CHATTER = ("FAIL", "PASS", "ok ", "exit status", "goos:", "goarch:", "pkg:", "cpu:")
+
+
+def _last_words(lines: list[str]) -> str | None:
+    """The binary's own explanation, e.g. "testing: invalid regexp for -test.bench: …" (first such line)."""
+    for ln in lines:
+        s = ln.strip()
+        if s and not s.startswith(_CHATTER) and not s.startswith("Benchmark"):
+            return s[:300]
+    return None
+
+
 async def run_benchmarks(
     spec: BenchSpec,
     *,
@@ -256,7 +269,8 @@ async def _run_binary(
     if not res.cancelled and not res.timed_out:
         run.error = _find_error(run.raw_output)
         if run.error is None and res.returncode != 0:
-            run.error = f"test binary exited with status {res.returncode}"
+            why = _last_words(run.raw_output)
+            run.error = f"test binary exited with status {res.returncode}" + (f": {why}" if why else "")
     elif res.timed_out:
         run.error = f"timed out after {timeout:g}s"
 

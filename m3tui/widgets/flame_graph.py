@@ -69,6 +69,10 @@ class FlameGraph(Widget, can_focus=True):
     def _set_root(self, root: Any) -> None:
         self.root = root
         self.total = root.value if root is not None else 0
+        if root is None:
+            self.rows = []
+            self.refresh(layout=True)
+            return
         self._relayout()
         self.selected = (0, 0)
         self._announce()
