@@ -228,3 +228,23 @@ async def test_a_crash_in_the_tui_leaves_its_traceback_in_crash_log(m3tui_home) 
             await pilot.pause()
     log = (m3tui_home / "crash.log").read_text()
     assert "ZeroDivisionError" in log and "Traceback" in log
+
+
+async def test_starting_on_a_log_file_shows_logs_first_and_the_doctor_still_runs(tmp_path) -> None:
+    from .appkit import M3_FINDINGS, fixed_doctor, fixed_probe
+
+    log = tmp_path / "svc.log"
+    log.write_text("".join(f"INFO line {i}\n" for i in range(100)) + "ERROR the last line\n")
+    app = M3tuiApp(config=load_config(), toolchain_probe=fixed_probe, doctor=fixed_doctor, open_logs=[log])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert app.active_pane.PANE_ID == "logs"
+        logs = app.active_pane
+        assert logs.source is not None and logs.source.name == "svc.log"
+        await pilot.pause(1.3)  # the doctor starts a second later, into a pane not yet built
+        await app.workers.wait_for_complete()
+        env = app.main_screen.query_one("#pane-environment", Pane)
+        assert not env.built and len(env.findings) == len(M3_FINDINGS)
+        await pilot.press("1")
+        await pilot.pause()
+        assert env.built and "problems" in str(env.query_one("#doctor-progress", Static).render())

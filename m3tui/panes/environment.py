@@ -119,7 +119,8 @@ class EnvironmentPane(Pane):
         return Content.assemble(verdict, f" in {done} findings · enter expands · c copies a fix · r re-runs")
 
     def _update_progress(self) -> None:
-        self.query_one("#doctor-progress", Static).update(self.progress_text())
+        if self.built:  # not yet shown (m3tui logs FILE starts on Logs): compose_body draws it all later
+            self.query_one("#doctor-progress", Static).update(self.progress_text())
 
     # --- actions ------------------------------------------------------------------------------
 
