@@ -51,6 +51,10 @@ _MORE = re.compile(r" … \((\d+) more bytes\)$")
 _ERROR_HINT = re.compile(rb"(?i)err|fatal|panic|crit|fail|emerg|alert|^[EF]\d{4}|\"(?:level|severity|lvl)\":\s*\d", re.M)
 
 
+#: Seconds between showing a file's tail and starting its full index (let the first frames through).
+INDEX_DELAY = 0.3
+
+
 class LogsBackend:
     """The services the pane uses; the real ones by default."""
 
@@ -749,8 +753,8 @@ class LogsPane(Pane):
             self._selected_key = f"file:{key}"
             self._fill_sources()
         self._show(src)
-        # The tail is on screen at the next frame; only then start indexing (it competes for the GIL).
-        self.call_after_refresh(self._build_index, src)
+        # The tail is on screen within a frame or two; only then start indexing (it competes for the GIL).
+        self.set_timer(INDEX_DELAY, lambda: self._build_index(src))
 
     @work(group="logs-index")
     async def _build_index(self, src: FileSource) -> None:

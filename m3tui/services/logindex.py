@@ -47,6 +47,7 @@ import os
 import re
 import shutil
 import threading
+import time
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -290,6 +291,7 @@ class LineIndex:
                     break
                 self._count_blocks(self._indexed, min(self._size, self._indexed + step))
                 done = self._indexed
+            time.sleep(0)  # hand the GIL to the UI thread between chunks: the screen stays live
             if progress is not None and done >= next_report:
                 next_report = done + (16 << 20)
                 progress(done / self._size)
