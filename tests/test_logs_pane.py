@@ -327,3 +327,26 @@ async def test_wrap_shows_a_long_line_on_several_rows(tmp_path: Path) -> None:
         assert "end" in shown(pane)[4] or "end" in shown_text(pane)
         await pilot.press("g")
         assert shown(pane)[0].endswith("short")
+
+
+async def test_going_back_from_the_end_lands_on_the_fail_block(tmp_path) -> None:
+    """`E` from the bottom: go test's closing FAIL lines lead to the `--- FAIL` block they close."""
+    log = tmp_path / "test.log"
+    log.write_text("".join(f"=== RUN   TestOk{i}\n--- PASS: TestOk{i} (0.00s)\n" for i in range(50))
+                   + "=== RUN   TestX\n--- FAIL: TestX (0.00s)\n    x_test.go:12: bad\nFAIL\nexit status 1\n"
+                   "FAIL\texample.com/x\t0.01s\n")  # fmt: skip
+    app = snapshot_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await pilot.pause()
+        pane = app.main_screen.query_one("#pane-logs")
+        pane.open_paths([log])
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.5)
+        await app.workers.wait_for_complete()
+        pane.view.focus()
+        await pilot.press("G", "E")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert pane.view.cursor_line == 101, pane.view.cursor_line  # 0-based: the --- FAIL line

@@ -1265,7 +1265,32 @@ def _scan_lines(
 
 
 def _find_error(src: Source, rows: array | None, row: int, reverse: bool) -> int | None:
-    """The display row of the next (previous) error line after (before) ``row``."""
+    """The display row of the next (previous) error line after (before) ``row``.
+
+    Going back, go test's closing ``FAIL`` lines lead to the ``--- FAIL`` block they close.
+    """
+    found = _find_error_line(src, rows, row, reverse)
+    if found is None or not reverse:
+        return found
+    line = rows[found] if rows is not None else found
+    if not _is_fail_summary(src.raw(line)[0]):
+        return found
+    for back in range(found - 1, max(-1, found - 200), -1):
+        raw = src.raw(rows[back] if rows is not None else back)[0]
+        if raw.lstrip().startswith(b"--- FAIL"):
+            return back
+        if not (_is_fail_summary(raw) or raw.startswith((b" ", b"\t")) or not raw.strip()):
+            break
+    return found
+
+
+def _is_fail_summary(raw: bytes) -> bool:
+    """`FAIL`, `FAIL\tpkg 0.01s`, `exit status 1`: go test's closing lines, not the failure itself."""
+    text = raw.strip()
+    return text == b"FAIL" or text.startswith((b"FAIL\t", b"exit status "))
+
+
+def _find_error_line(src: Source, rows: array | None, row: int, reverse: bool) -> int | None:
     if rows is not None:
         rng = range(row - 1, -1, -1) if reverse else range(row + 1, len(rows))
         for r in rng:

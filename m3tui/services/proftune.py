@@ -100,6 +100,10 @@ class TunePoint:
     top: list[tuple[str, float]]  # the rate's top functions: (name, flat share 0..1)
 
 
+#: A profiled run this much faster than the unprofiled baseline is noise, not a measurement.
+NOISE_PCT = 5.0
+
+
 @dataclass
 class TuneResult:
     kind: str
@@ -411,6 +415,14 @@ async def tune(
             warnings.append(
                 f"the reference rate {reference} recorded no {sample_type}: fidelity unknown"
             )
+        # Profiling cannot make code faster: a baseline clearly slower than profiled runs means the
+        # machine's noise is larger than what is measured here.
+        faster = [p for p in points if p.overhead_pct is not None and p.overhead_pct < -NOISE_PCT]
+        if faster:
+            worst = min(faster, key=lambda p: p.overhead_pct or 0.0)
+            warnings.append(f"the unprofiled baseline ran {-(worst.overhead_pct or 0.0):.0f}% slower than rate "
+                            f"{worst.rate}: the machine is too noisy for these overheads; use more rounds or a "
+                            f"quieter machine")  # fmt: skip
         rec = recommend(points)
         delta = None
         if noinline:
