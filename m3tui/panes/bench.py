@@ -13,7 +13,7 @@ import asyncio
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -23,9 +23,11 @@ from textual.containers import Horizontal, ScrollableContainer, Vertical
 from textual.widget import Widget
 from textual.widgets import Checkbox, ContentSwitcher, DataTable, Input, Select, Static
 
-from ..services.benchfmt import BenchResult
-from ..services.benchlive import LiveTable, cell_view, display_unit, sparkline
 from .base import Pane
+
+if TYPE_CHECKING:
+    from ..services.benchfmt import BenchResult
+    from ..services.benchlive import LiveTable
 
 #: Seconds between repaints of the live table while a benchmark runs.
 REPAINT_SECONDS = 1.0
@@ -110,7 +112,7 @@ class BenchPane(Pane):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.backend = BenchBackend()
-        self.live = LiveTable()
+        self._live: LiveTable | None = None
         self.results: dict[str, list[BenchResult]] = {}  # label -> results of what the live view shows
         self.source = ""  # what the live view shows: "run 12", "running…"
         self.session: Any = None
@@ -125,6 +127,15 @@ class BenchPane(Pane):
         self.noise: list[str] = []
         self.package_dir: Path | None = None  # where the shown results were measured
         self.run_id: int | None = None  # the history run the live view shows
+
+    @property
+    def live(self) -> LiveTable:
+        """The live table's model, made on first use (its statistics imports stay off start-up)."""
+        if self._live is None:
+            from ..services.benchlive import LiveTable
+
+            self._live = LiveTable()
+        return self._live
 
     # --- layout -----------------------------------------------------------------------------
 
@@ -372,6 +383,8 @@ class BenchPane(Pane):
     def _wanted_columns(self) -> list[str]:
         many = len(self.live.labels) > 1 or len(self.results) > 1
         cols = (["go"] if many else []) + ["benchmark", "P", "n"]
+        from ..services.benchlive import display_unit
+
         cols += [display_unit(unit) for unit in self.live.units]
         return cols + ["trend"]
 
@@ -403,6 +416,8 @@ class BenchPane(Pane):
                 table.add_row(*cells, key=key)
 
     def _cells(self, row: Any) -> list[Any]:
+        from ..services.benchlive import cell_view, sparkline
+
         many = self._columns and self._columns[0] == "go"
         cells: list[Any] = [row.label] if many else []
         cells += [row.name, str(row.procs), str(row.n)]

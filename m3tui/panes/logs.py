@@ -18,7 +18,7 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.segment import Segment
 from rich.text import Text
@@ -33,9 +33,24 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
-from ..services.logformat import columns, is_error, level_rank, parse_line, pretty
-from ..services.logindex import LineIndex, safe_text
 from .base import Pane
+
+if TYPE_CHECKING:
+    from ..services.logindex import LineIndex
+
+# The log services, bound when the pane is first built (not at start-up: see _load_services).
+columns = is_error = level_rank = parse_line = pretty = safe_text = LineIndex = None  # type: ignore[assignment]
+
+
+def _load_services() -> None:
+    """Import the log services on first use: m3tui's first paint should not pay for a hidden pane."""
+    global columns, is_error, level_rank, parse_line, pretty, safe_text, LineIndex
+    if LineIndex is None:
+        from ..services import logformat, logindex
+
+        columns, is_error, level_rank = logformat.columns, logformat.is_error, logformat.level_rank
+        parse_line, pretty = logformat.parse_line, logformat.pretty
+        safe_text, LineIndex = logindex.safe_text, logindex.LineIndex
 
 #: Lines read at once from the end of a file before its index exists.
 TAIL_LINES = 2000
@@ -605,6 +620,7 @@ class LogsPane(Pane):
 
     def _make_body(self) -> Widget:
         self.built = True
+        _load_services()
         table = DataTable(id="logs-sources", cursor_type="row", show_header=False, zebra_stripes=False)
         table.add_columns("source", "status", "took")
         self.backend = getattr(self.app, "logs_backend", None) or self.backend
