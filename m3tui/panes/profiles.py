@@ -187,6 +187,7 @@ class ProfilesPane(Pane):
         self.query_one("#prof-open", Input).display = False
         self._show_view("top")
         self._status("o opens a profile file · captured profiles are listed above · ? all keys")
+        self._fill_list()  # at once (empty or the profiles opened so far); the worker adds the captures
         self._load_list()
         self._warm()
 
