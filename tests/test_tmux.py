@@ -129,3 +129,13 @@ def test_hangup_exits_and_leaves_no_child(tmux: Tmux, m3tui_home: Path, tmp_path
     gone, alive = psutil.wait_procs([app, *probes], timeout=5)
     alive = [p for p in alive if p.status() != psutil.STATUS_ZOMBIE]
     assert not alive, f"still running after hang-up: {alive}"
+
+
+def test_piped_output_opens_in_the_logs_pane_with_keys_from_the_terminal(tmux: Tmux, m3tui_home: Path, tmp_path: Path) -> None:
+    """`go test ./... 2>&1 | m3tui logs -`: the data comes on stdin, the keys from the tty (like less)."""
+    script = tmp_path / "pipe.sh"
+    script.write_text(f"printf 'INFO starting\\nERROR the piped failure\\n' | {sys.executable} -m m3tui logs -\n")
+    pid = tmux.start(["sh", str(script)], m3tui_env(m3tui_home, os.environ["PATH"]), size=(100, 30))
+    tmux.wait_for(lambda s: "ERROR the piped failure" in s and "stdin" in s, "the piped lines in the Logs pane")
+    tmux("send-keys", "-t", "m3tui", "q")
+    psutil.Process(pid).wait(timeout=10)
