@@ -16,6 +16,7 @@ from m3tui.panes.bench import BenchBackend, BenchPane
 from m3tui.services.benchhistory import History
 
 from .appkit import FixedBenchBackend, settle, snapshot_app
+from .shared import has_column
 
 GOBENCH = Path(__file__).parent / "gobench"
 
@@ -152,7 +153,7 @@ async def test_two_go_versions_fill_the_compare_view(pkg: Path, real_go: Path, m
         assert column(pane.query_one("#bench-live", DataTable), "go") == ["go1.22.10", "go1.23.4"]
         await pilot.press("c")
         text = str(pane.query_one("#bench-compare-text", Static).render())
-        assert "go1.22.10 sec/op" in text and "go1.23.4 sec/op" in text and "(p=" in text
+        assert has_column(text, "go1.22.10", "sec/op") and has_column(text, "go1.23.4", "sec/op") and "(p=" in text
         await pilot.press("H")  # Holm-Bonferroni on: one comparison is a family of one, nothing adjusted
         assert pane.holm
 
@@ -185,7 +186,7 @@ async def test_history_marks_compare_delete_twice_and_export(tmp_path: Path, mon
         await pilot.pause()
         assert pane.view == "compare"
         text = str(pane.query_one("#bench-compare-text", Static).render())
-        assert "run 12 sec/op" in text and "run 11 sec/op" in text
+        assert has_column(text, "run 12", "sec/op") and has_column(text, "run 11", "sec/op")
         await pilot.press("h")
         await app.workers.wait_for_complete()
         await pilot.press("x")

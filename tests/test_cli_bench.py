@@ -15,7 +15,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from .shared import BENCHSTAT_ORACLES
+from .shared import BENCHSTAT_ORACLES, has_column
 
 M3TUI = [sys.executable, "-m", "m3tui", "bench"]
 
@@ -31,6 +31,7 @@ def test_compare_two_files_like_benchstat() -> None:
     assert "CRC32/poly=IEEE/size=15/align=0-8 46.55n ± 9% 44.40n ± 2% -4.62% (p=0.008 n=10)" in rows
     expected = [" ".join(line.split()) for line in (BENCHSTAT_ORACLES / "crcIgnore.stdout").read_text().splitlines()]
     assert [r for r in rows if r.startswith("geomean")] == [r for r in expected if r.startswith("geomean")]
+    assert done.stdout == (BENCHSTAT_ORACLES / "crcIgnore.stdout").read_text()  # benchstat's layout, byte for byte
 
 
 def test_compare_json() -> None:
@@ -89,11 +90,11 @@ def test_run_streams_progress_and_prints_json_with_raw_samples(pkg: Path) -> Non
 def test_text_summary_export_and_compare_by_run_id(pkg: Path, tmp_path: Path) -> None:
     first = run_in(pkg, "--bench", "^BenchmarkSum$", "--cpu", "1", "--count", "6", "--benchtime", "100x", "--benchmem")
     assert first.returncode == 0, first.stderr
-    assert "│ run 1 sec/op" in first.stdout and "allocs/op" in first.stdout
+    assert has_column(first.stdout, "run 1", "sec/op") and "allocs/op" in first.stdout
     assert run_in(pkg, "--bench", "^BenchmarkSum$", "--cpu", "1", "--count", "6", "--benchtime", "100x").returncode == 0
     compared = run_in(pkg, "compare", "1", "2")
     assert compared.returncode == 0, compared.stderr
-    assert "│ run 1 sec/op" in compared.stdout and "run 2 sec/op" in compared.stdout and "(p=" in compared.stdout
+    assert has_column(compared.stdout, "run 1", "sec/op") and has_column(compared.stdout, "run 2", "sec/op") and "(p=" in compared.stdout
     # The text export is benchstat's input format: comparing the export gives the same table.
     exported = tmp_path / "run1.txt"
     assert run_in(pkg, "history", "export", "1", "-o", str(exported)).returncode == 0
@@ -134,7 +135,7 @@ def test_ctrl_c_stops_keeps_samples_and_leaves_no_process(pkg: Path, m3tui_home:
     finally:
         proc.kill()
     assert proc.returncode == 130, err
-    assert "│ run 1 sec/op" in out and "stopped before the end" in out
+    assert has_column(out, "run 1", "sec/op") and "stopped before the end" in out
     time.sleep(0.2)
     assert not [b for b in binaries if b.is_running() and b.status() != psutil.STATUS_ZOMBIE]
     listed = json.loads(run_in(pkg, "history", "--json").stdout)[0]
@@ -181,7 +182,7 @@ def test_two_go_versions_run_interleaved_and_compared(pkg: Path, real_go: Path, 
     progress = [line.split()[0] for line in done.stderr.splitlines() if line.startswith("  go1.") and " Sum " in line]
     assert progress == ["go1.22.10", "go1.23.4"] * 4
     text = run_in(pkg, "history", "show", str(out["run_id"])).stdout
-    assert "go1.22.10 sec/op" in text and "go1.23.4 sec/op" in text
+    assert has_column(text, "go1.22.10", "sec/op") and has_column(text, "go1.23.4", "sec/op")
 
 
 def test_rerun_repeats_the_recorded_settings(pkg: Path) -> None:

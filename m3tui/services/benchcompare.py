@@ -2,8 +2,8 @@
 
 Built on benchfmt (parsing) and benchstats (the numbers). Tables split by the config
 keys that vary between results (pkg, goos, …) and by unit, as benchstat's do; the first
-column is the base every other column is compared with. `render_text` lays them out;
-the numbers and footnotes are benchstat's, the layout is ours.
+column is the base every other column is compared with. `render_text` lays them out as
+benchstat's text format does, byte for byte.
 """
 
 from __future__ import annotations
@@ -128,8 +128,98 @@ def _holm(table: Table) -> None:
     table.adjusted = len(comparisons)
 
 
+class _TextTable:
+    """Layout of benchstat's text tables (a port of cmd/benchstat/internal/texttab's rules)."""
+
+    LEFT, CENTER, RIGHT = 0, 1, 2
+
+    def __init__(self) -> None:
+        self.cells: list[list] = []  # [row, col, span, value, left_margin, alignment]
+        self.cols = 0
+        self.shrink: set[int] = set()
+        self.cur_row = 0
+        self.cur_col = 0
+
+    def row(self) -> _TextTable:
+        if self.cells:
+            self.cur_row += 1
+        self.cur_col = 0
+        return self
+
+    def col(self, col: int) -> _TextTable:
+        self.cur_col = col
+        return self
+
+    def span(self, cols: int, value: str, align: int = 0, margin: str | None = None) -> _TextTable:
+        if margin is None:
+            margin = "" if self.cur_col == 0 or not value else " "
+        self.cells.append([self.cur_row, self.cur_col, cols, value, margin, align])
+        self.cur_col += cols
+        self.cols = max(self.cols, self.cur_col)
+        return self
+
+    def cell(self, value: str, align: int = 0, margin: str | None = None) -> _TextTable:
+        return self.span(1, value, align, margin)
+
+    def lines(self) -> list[str]:
+        lmargin = [0] * self.cols
+        for _, c, _, _, m, _ in self.cells:
+            lmargin[c] = max(lmargin[c], len(m))
+        ws = [0] * self.cols
+        for _, c, span, value, _, _ in sorted(self.cells, key=lambda cell: cell[2]):
+            w = len(value) + lmargin[c]
+            if span == 1:
+                ws[c] = max(ws[c], w)
+                continue
+            if sum(ws[c : c + span]) >= w:
+                continue
+            stretch = []
+            for j in range(c, c + span):
+                if j in self.shrink:
+                    w -= ws[j]
+                else:
+                    stretch.append(j)
+            stretch.sort(key=lambda j: -ws[j])
+            n = len(stretch)
+            for j in stretch:
+                ws[j] = max(ws[j], (w + n - 1) // n)
+                w -= ws[j]
+                n -= 1
+        offs = [0] * (self.cols + 1)
+        for i, w in enumerate(ws):
+            offs[i + 1] = offs[i] + w
+
+        out: list[str] = []
+        line, row, off = "", 0, 0
+        for r, c, span, value, margin, align in sorted(self.cells, key=lambda cell: (cell[0], cell[1])):
+            if not value.strip() and not margin.strip():
+                continue
+            while r > row:
+                out.append(line)
+                line, row, off = "", row + 1, 0
+            spaces = offs[c] - off
+            line += " " * abs(spaces) + margin.rjust(lmargin[c])
+            off += spaces + lmargin[c]
+            tw = offs[c + span] - offs[c] - lmargin[c]
+            if align == self.CENTER:
+                pad = tw - len(value)
+                pad = abs(int(pad / 2))  # Go: truncating division; a negative width pads on the right
+                s = " " * pad + value
+            elif align == self.RIGHT:
+                s = value.rjust(tw)
+            else:
+                s = value
+            line += s
+            off += len(s)
+        if self.cells:
+            out.append(line)
+        return out
+
+
 def render_text(tables: Sequence[Table]) -> list[str]:
-    """benchstat-like text: config headers when they change, aligned rows, footnotes per table."""
+    """benchstat's text layout, byte for byte: config headers when they change, then per table a
+    two-line column header (column label, then unit / ``vs base``) between ``│`` rules, the rows,
+    the geomean row and the footnotes (plus the Holm line when the p-values were adjusted)."""
     out: list[str] = []
     previous: dict[str, str] | None = None
     for table in tables:
@@ -137,56 +227,78 @@ def render_text(tables: Sequence[Table]) -> list[str]:
             if previous is None or previous.get(k) != v:
                 out.append(f"{k}: {v}")
         previous = table.config
-        cls = bs.unit_class(table.unit)
-        warnings: list[str] = []
-
-        def mark(*messages: str | None) -> str:
-            marks = []
-            for m in messages:
-                if m:
-                    if m not in warnings:
-                        warnings.append(m)
-                    marks.append(superscript(warnings.index(m) + 1))
-            return " ".join(marks)
-
-        header = ["", *(f"{c} {table.unit}" for c in table.columns)]
-        grid: list[list[str]] = []
-        for name, row in table.rows:
-            scaler = bs.common_scale([cell.summary.center for cell in row.values()], cls)
-            line = [name]
-            for col in table.columns:
-                cell = row.get(col)
-                if cell is None:
-                    line.append("")
-                    continue
-                text = f"{scaler.format(cell.summary.center)} {bs.format_interval(cell.summary)} {mark(cell.summary.warning)}"
-                if cell.comparison is not None:
-                    c = cell.comparison
-                    text += f" {bs.format_delta(c)} {bs.format_p(c)} {mark(c.warning)}"
-                line.append(" ".join(text.split()))
-            grid.append(line)
-        if table.geomean:
-            line = ["geomean"]
-            for i, col in enumerate(table.columns):
-                g = table.geomean.get(col)
-                if g is None:
-                    line.append("")
-                    continue
-                parts = [bs.common_scale([g.geomean], cls).format(g.geomean)] if g.geomean is not None else []
-                if i > 0:
-                    parts.append(bs.format_ratio(g.ratio))
-                parts.append(mark(*g.warnings))
-                line.append(" ".join(" ".join(parts).split()))
-            grid.append(line)
-        widths = [max(len(r[i]) for r in [header, *grid]) for i in range(len(header))]
-        out.append(" " * widths[0] + "  │ " + " │ ".join(h.ljust(w) for h, w in zip(header[1:], widths[1:])) + " │")
-        for r in grid:
-            out.append("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip())
-        out += [f"{superscript(i + 1)} {m}" for i, m in enumerate(warnings)]
+        out += _table_lines(table)
         if table.adjusted:
             out.append(f"p-values Holm-Bonferroni adjusted over {table.adjusted} comparisons")
         out.append("")
     return out[:-1] if out and out[-1] == "" else out
+
+
+def _table_lines(table: Table) -> list[str]:
+    """One table as benchstat's ToText lays it out, followed by its footnotes."""
+    center_cols, delta_cols = 3, 3  # <center> <± range> <marks>, <delta> <(p=… n=…)> <marks>
+    tt = _TextTable()
+    L, C, R = _TextTable.LEFT, _TextTable.CENTER, _TextTable.RIGHT
+
+    def start(exp: int) -> int:
+        return 1 if exp == 0 else 1 + center_cols + (exp - 1) * (center_cols + delta_cols)
+
+    warnings: list[str] = []
+
+    def warn(*messages: str | None) -> None:
+        marks = []
+        for m in messages:
+            if m:
+                if m not in warnings:
+                    warnings.append(m)
+                marks.append(superscript(warnings.index(m) + 1))
+        tt.cell(" ".join(marks))
+
+    right_edge = start(len(table.columns) + 1)
+    tt.row()
+    for i, col in enumerate(table.columns):
+        tt.col(start(i)).span(start(i + 1) - start(i), col, C, " │ ")
+    tt.col(right_edge).cell("", L, " │")
+    tt.row()
+    for i in range(len(table.columns)):
+        tt.col(start(i)).span(center_cols, table.unit, C, " │ ")
+        if i > 0:
+            tt.span(delta_cols, "vs base", L, "  ")
+        tt.shrink.update(range(start(i) + 1, tt.cur_col))
+    tt.col(right_edge).cell("", L, " │")
+
+    cls = bs.unit_class(table.unit)
+    for name, row in table.rows:
+        tt.row().cell(name)
+        scaler = bs.common_scale([cell.summary.center for cell in row.values()], cls)
+        for exp, col in enumerate(table.columns):
+            cell = row.get(col)
+            if cell is None:
+                continue
+            tt.col(start(exp)).cell(scaler.format(cell.summary.center), R)
+            tt.cell(bs.format_interval(cell.summary, prefix=False), R, " ± ")
+            warn(cell.summary.warning)
+            if exp > 0 and cell.comparison is not None:
+                tt.cell(bs.format_delta(cell.comparison), R)
+                tt.cell(bs.format_p(cell.comparison))
+                warn(cell.comparison.warning)
+    if table.geomean:
+        tt.row().cell("geomean")
+        for exp, col in enumerate(table.columns):
+            g = table.geomean.get(col)
+            if g is None:
+                continue
+            if g.geomean is not None:
+                tt.col(start(exp)).cell(bs.common_scale([g.geomean], cls).format(g.geomean), R)
+            if exp > 0:
+                tt.col(start(exp) + center_cols)
+                if g.ratio is not None:
+                    tt.cell(bs.format_ratio(g.ratio), R)
+                else:
+                    tt.cell("?")
+            tt.col(start(exp + 1) - 1)
+            warn(*g.warnings)
+    return tt.lines() + [f"{superscript(i + 1)} {m}" for i, m in enumerate(warnings)]
 
 
 def to_json(tables: Sequence[Table]) -> list[dict]:
