@@ -33,4 +33,6 @@ def test_wheel_contains_every_stylesheet(tmp_path: Path) -> None:
     expected = {"m3tui/styles/app.tcss", *(f"m3tui/styles/{pane.PANE_ID}.tcss" for pane in PANES)}
     assert expected <= names, expected - names
     assert "m3tui/cli.py" in names and "m3tui/services/runner.py" in names
+    # The generated protobuf module and the schema it comes from (the Profiles pane needs both).
+    assert {"m3tui/services/pprof/profile_pb2.py", "m3tui/services/pprof/profile.proto"} <= names
     assert not any(name.startswith("tests/") for name in names)
