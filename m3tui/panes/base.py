@@ -1,14 +1,12 @@
-"""What every pane shares: identity (id, title, jump key) and the 'not built yet' card.
+"""What every pane shares: identity (id, title, jump key), lazy building, the focus target.
 
-A pane is a thin front over one service. Until a pane's own issue lands it says
-plainly what it will do and shows no made-up data.
+A pane is a thin front over one service.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
@@ -32,9 +30,6 @@ class Pane(Vertical):
     TITLE: ClassVar[str] = ""
     # One line: what the pane is for.
     SUMMARY: ClassVar[str] = ""
-    # What the pane will do once it is built (shown until then, instead of fake data).
-    PLANNED: ClassVar[tuple[str, ...]] = ()
-    PLANNED_HEADLESS: ClassVar[str] = ""
 
     def __init__(self, *, build_now: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -58,8 +53,6 @@ class Pane(Vertical):
     def compose_body(self) -> ComposeResult:
         yield Static(self.TITLE, classes="pane-title")
         yield Static(self.SUMMARY, classes="pane-summary")
-        if self.PLANNED:
-            yield Static(planned_card(self.PLANNED, self.PLANNED_HEADLESS), classes="planned")
 
     def focus_target(self) -> Widget:
         """Where focus goes when the pane is shown."""
@@ -71,17 +64,3 @@ class Pane(Vertical):
         else:
             self.build()
             self.call_after_refresh(lambda: self.focus_target().focus())
-
-
-def planned_card(items: tuple[str, ...], headless: str) -> Text:
-    text = Text()
-    text.append("Not built yet. ", style="bold")
-    text.append("This pane will:\n")
-    for item in items:
-        text.append("  • ")
-        text.append(item)
-        text.append("\n")
-    if headless:
-        text.append("\nHeadless: ", style="bold")
-        text.append(headless)
-    return text
