@@ -35,6 +35,7 @@ __all__ = [
     "list_packages",
     "run_benchmarks",
     "run_interleaved",
+    "run_test_binary",
 ]
 
 #: Seconds ``go test -c`` may take before it is killed.
@@ -51,10 +52,11 @@ _FATAL_PREFIXES = ("panic:", "fatal error:", "SIGQUIT:")
 class BuildFailed(Exception):
     """The package's test binary did not build; ``str()`` is the compiler's first error lines."""
 
-    def __init__(self, message: str, returncode: int | None = None) -> None:
+    def __init__(self, message: str, returncode: int | None = None, lines: list[str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.returncode = returncode
+        self.lines = lines or [message]  # the compiler's lines, one per entry
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class BenchSpec:
     benchmem: bool = True
     extra: tuple[str, ...] = ()
     go: str = "go"  # the go command that builds the test binary (a path for A/B runs)
+    build_flags: tuple[str, ...] = ()  # for `go test -c`, e.g. ("-gcflags=-l",) for clearer profiles
 
     def test_args(self) -> list[str]:
         """The arguments for the test binary (everything after its path)."""
@@ -117,7 +120,7 @@ def _go_env() -> dict[str, str | None]:
     return {"GOTOOLCHAIN": "local"}
 
 
-def _build_error(lines: list[str]) -> str:
+def build_error_lines(lines: list[str]) -> list[str]:
     """The compiler's first error lines (``# pkg`` headers and blank lines dropped)."""
     picked = []
     for ln in lines:
@@ -127,7 +130,7 @@ def _build_error(lines: list[str]) -> str:
         picked.append(s)
         if len(picked) >= MAX_ERROR_LINES:
             break
-    return "\n".join(picked) or "go test -c failed"
+    return picked or ["go test -c failed"]
 
 
 async def build_test_binary(
@@ -144,7 +147,7 @@ async def build_test_binary(
     """
     out = Path(out_dir) / BINARY_NAME
     res = await runner.run(
-        [spec.go, "test", "-c", "-o", str(out), "."],
+        [spec.go, "test", "-c", "-o", str(out), *spec.build_flags, "."],
         env=_go_env(),
         cwd=spec.package_dir,
         timeout=timeout,
@@ -155,7 +158,8 @@ async def build_test_binary(
     if res.timed_out:
         raise BuildFailed(f"build timed out after {timeout:g}s", res.returncode)
     if res.returncode != 0 or not out.exists():
-        raise BuildFailed(_build_error(list(res.stderr) + list(res.stdout)), res.returncode)
+        lines = build_error_lines(list(res.stderr) + list(res.stdout))
+        raise BuildFailed("\n".join(lines), res.returncode, lines)
     return out
 
 
@@ -168,7 +172,7 @@ def _make_tmp_dir() -> Path:
         return Path(tempfile.mkdtemp(prefix=f"m3tui-{_TMP_PREFIX}"))
 
 
-def _find_error(lines: list[str]) -> str | None:
+def find_error(lines: list[str]) -> str | None:
     """The first panic / fatal error line, else the first ``--- FAIL`` line, else None."""
     fallback = None
     for ln in lines:
@@ -217,14 +221,14 @@ async def run_benchmarks(
                 return BenchRun(cancelled=True, error=None)
             raise
         run = BenchRun()
-        await _run_binary(binary, spec, spec.test_args(), run, on_result, on_line, timeout, stop)
+        await run_test_binary(binary, spec, spec.test_args(), run, on_result, on_line, timeout, stop)
         return run
     finally:
         with contextlib.suppress(OSError):
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-async def _run_binary(
+async def run_test_binary(
     binary: Path,
     spec: BenchSpec,
     args: list[str],
@@ -234,7 +238,7 @@ async def _run_binary(
     timeout: float | None,
     stop: asyncio.Event | None,
 ) -> None:
-    """Run the test binary once, appending its output and results to ``run``."""
+    """Run the test binary once, appending its output and results to ``run`` (errors land in it too)."""
     parser = Parser()
 
     def on_batch(batch: list[runner.OutputLine]) -> None:
@@ -267,7 +271,7 @@ async def _run_binary(
     run.cancelled = res.cancelled
     run.timed_out = res.timed_out
     if not res.cancelled and not res.timed_out:
-        run.error = _find_error(run.raw_output)
+        run.error = find_error(run.raw_output)
         if run.error is None and res.returncode != 0:
             why = _last_words(run.raw_output)
             run.error = f"test binary exited with status {res.returncode}" + (f": {why}" if why else "")
@@ -308,12 +312,12 @@ async def run_interleaved(
                     for r in runs.values():
                         r.cancelled = True
                     return runs
-                raise BuildFailed(f"{label}: {exc.message}", exc.returncode) from None
+                raise BuildFailed(f"{label}: {exc.message}", exc.returncode, exc.lines) from None
         args = replace(spec, count=1).test_args()
         for _ in range(max(1, spec.count)):
             for label, _go in sides:
                 run = runs[label]
-                await _run_binary(
+                await run_test_binary(
                     binaries[label],
                     spec,
                     args,

@@ -28,8 +28,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import runner
-from .benchfmt import BenchResult, Parser
+from . import benchrun, runner
+from .benchfmt import BenchResult
 from .config import state_root
 
 __all__ = [
@@ -68,14 +68,13 @@ RATE_FLAGS = {
     "mutex": "-test.mutexprofilefraction",
 }
 
-BINARY_NAME = "pkg.test"
+BINARY_NAME = benchrun.BINARY_NAME
 META_NAME = "capture.json"
 META_VERSION = 1
-BUILD_TIMEOUT = 600.0
-MAX_ERROR_LINES = 10
+BUILD_TIMEOUT = benchrun.BUILD_TIMEOUT
+MAX_ERROR_LINES = benchrun.MAX_ERROR_LINES
 _TMP_PREFIX = ".tmp-"
 _ID_RE = re.compile(r"^[0-9]{8}-[0-9]{6}\.[0-9]{3}-[0-9a-f]{6}$")
-_FATAL_PREFIXES = ("panic:", "fatal error:", "SIGQUIT:")
 
 
 class CaptureError(Exception):
@@ -194,18 +193,6 @@ def _go_env() -> dict[str, str | None]:
     return {"GOTOOLCHAIN": "local"}
 
 
-def _build_error(lines: list[str]) -> list[str]:
-    picked = []
-    for ln in lines:
-        s = ln.rstrip()
-        if not s or s.startswith("# "):
-            continue
-        picked.append(s)
-        if len(picked) >= MAX_ERROR_LINES:
-            break
-    return picked or ["go test -c failed"]
-
-
 def _one_line(first: str, lines: list[str]) -> str:
     more = len(lines) - 1
     return first + (f" (+{more} more line{'s' if more > 1 else ''})" if more > 0 else "")
@@ -220,40 +207,26 @@ async def build_binary(
     timeout: float | None = BUILD_TIMEOUT,
     stop: asyncio.Event | None = None,
 ) -> Path:
-    """``go test -c -o <out> [-gcflags=-l] .`` in ``package_dir``; returns ``out``.
+    """``go test -c -o <out> [-gcflags=-l] .`` in ``package_dir`` (benchrun's build); returns ``out``.
 
-    Raises :class:`CaptureError` with the compiler's message (first line in ``str()``, up to
-    ``MAX_ERROR_LINES`` in ``details``), or "build stopped" / "build timed out".
+    ``out`` is named ``pkg.test`` (benchrun's name). Raises :class:`CaptureError` with the
+    compiler's message (first line in ``str()``, up to ``MAX_ERROR_LINES`` in ``details``),
+    or "stopped" / "build timed out".
     """
-    argv = [go, "test", "-c", "-o", str(out)]
-    if noinline:
-        argv.append("-gcflags=-l")
-    argv.append(".")
+    spec = benchrun.BenchSpec(Path(package_dir), go=go, build_flags=("-gcflags=-l",) if noinline else ())
     try:
-        res = await runner.run(
-            argv, env=_go_env(), cwd=package_dir, timeout=timeout, stop_event=stop
-        )
+        built = await benchrun.build_test_binary(spec, Path(out).parent, timeout=timeout, stop=stop)
     except runner.RunnerError as exc:
         raise CaptureError(f"cannot run {go}: {exc}") from None
-    if res.cancelled:
-        raise CaptureError("stopped")
-    if res.timed_out:
-        raise CaptureError(f"build timed out after {timeout:g}s")
-    if res.returncode != 0 or not Path(out).exists():
-        lines = _build_error(list(res.stderr) + list(res.stdout))
-        raise CaptureError(_one_line(f"build failed: {lines[0]}", lines), lines)
+    except benchrun.BuildFailed as exc:
+        if exc.message == "build stopped":
+            raise CaptureError("stopped") from None
+        if exc.message.startswith("build timed out"):
+            raise CaptureError(exc.message) from None
+        raise CaptureError(_one_line(f"build failed: {exc.lines[0]}", exc.lines), exc.lines) from None
+    if built != Path(out):
+        built.replace(out)
     return Path(out)
-
-
-def _find_error(lines: list[str]) -> str | None:
-    fallback = None
-    for ln in lines:
-        s = ln.strip()
-        if s.startswith(_FATAL_PREFIXES):
-            return s
-        if fallback is None and s.startswith("--- FAIL"):
-            fallback = s
-    return fallback
 
 
 async def run_binary(
@@ -270,40 +243,14 @@ async def run_binary(
     Raises :class:`CaptureError`: "stopped", "timed out after …", a panic / failure line, or
     the exit status. Does not check that anything matched (callers decide).
     """
-    parser = Parser()
-    output: list[str] = []
-
-    def on_batch(batch: list[runner.OutputLine]) -> None:
-        for ol in batch:
-            output.append(ol.text)
-            if on_line is not None:
-                on_line(ol.text)
-            if ol.stream == "stdout":
-                parser.feed(ol.text)
-
-    res = await runner.run(
-        [str(binary), *args],
-        env=_go_env(),
-        cwd=package_dir,
-        timeout=timeout,
-        on_batch=on_batch,
-        capture=False,
-        stop_event=stop,
-    )
-    parser.finish()
-    if res.cancelled:
+    run = benchrun.BenchRun()
+    await benchrun.run_test_binary(binary, benchrun.BenchSpec(Path(package_dir)), list(args), run,
+                                   None, on_line, timeout, stop)  # fmt: skip
+    if run.cancelled:
         raise CaptureError("stopped")
-    if res.timed_out:
-        raise CaptureError(f"timed out after {timeout:g}s")
-    err = _find_error(output)
-    if err is None and res.returncode != 0:
-        tail = [ln.strip() for ln in output if ln.strip()][-1:]
-        err = f"test binary exited with status {res.returncode}" + (
-            f": {tail[0]}" if tail else ""
-        )
-    if err is not None:
-        raise CaptureError(err, output[-MAX_ERROR_LINES:])
-    return list(parser.result().results)
+    if run.error is not None:
+        raise CaptureError(run.error, run.raw_output[-MAX_ERROR_LINES:])
+    return list(run.results)
 
 
 def bench_names(results: Sequence[BenchResult]) -> list[str]:
