@@ -30,6 +30,8 @@ class Pane(Vertical):
     TITLE: ClassVar[str] = ""
     # One line: what the pane is for.
     SUMMARY: ClassVar[str] = ""
+    # The app attribute holding a replacement for the pane's `backend` (None: keep the real one).
+    BACKEND_ATTR: ClassVar[str] = ""
 
     def __init__(self, *, build_now: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -46,9 +48,19 @@ class Pane(Vertical):
         return PaneBody(*self.compose_body(), id=f"{self.PANE_ID}-body", classes="pane-body")
 
     def build(self) -> None:
-        """Mount the body if this is the pane's first showing."""
+        """Mount the body if this is the pane's first showing, then let the pane load."""
         if not self.built:
             self.mount(self._make_body())
+            self.call_after_refresh(self._load)
+
+    def on_mount(self) -> None:
+        if self.BACKEND_ATTR:  # the app may hand over another backend (tests give fixed data)
+            self.backend = getattr(self.app, self.BACKEND_ATTR, None) or self.backend
+        if self.built:  # built at start-up (the first pane): load once it is on screen
+            self.call_after_refresh(self._load)
+
+    def _load(self) -> None:
+        """First showing: fill the body and start the pane's workers. Nothing by default."""
 
     def compose_body(self) -> ComposeResult:
         yield Static(self.TITLE, classes="pane-title")

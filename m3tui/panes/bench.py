@@ -86,6 +86,7 @@ class BenchBackend:
 
 class BenchPane(Pane):
     PANE_ID = "bench"
+    BACKEND_ATTR = "bench_backend"
     TITLE = "Bench"
     SUMMARY = "Run benchmarks live and tell whether a change is really faster."
 
@@ -183,17 +184,6 @@ class BenchPane(Pane):
 
     def focus_target(self) -> Widget:
         return self.query_one("#bench-live", DataTable)
-
-    def on_mount(self) -> None:
-        self.backend = getattr(self.app, "bench_backend", None) or self.backend
-        if self.built:
-            self._load()
-
-    def build(self) -> None:
-        first = not self.built
-        super().build()
-        if first:
-            self.call_after_refresh(self._load)
 
     def _load(self) -> None:
         self._show_view("live")

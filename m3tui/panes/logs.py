@@ -570,6 +570,7 @@ class RecordScreen(ModalScreen[None]):
 
 class LogsPane(Pane):
     PANE_ID = "logs"
+    BACKEND_ATTR = "logs_backend"
     TITLE = "Logs"
     SUMMARY = "Every command's output and any log file, live: follow, filter, search, lint."
 
@@ -637,17 +638,6 @@ class LogsPane(Pane):
     @property
     def view(self) -> LogView:
         return self.query_one(LogView)
-
-    def on_mount(self) -> None:
-        self.backend = getattr(self.app, "logs_backend", None) or self.backend
-        if self.built:
-            self.call_after_refresh(self._load)
-
-    def build(self) -> None:
-        first = not self.built
-        super().build()
-        if first:
-            self.call_after_refresh(self._load)
 
     def _load(self) -> None:
         pending, self._pending = self._pending, []

@@ -81,6 +81,7 @@ class ProfilesBackend:
 
 class ProfilesPane(Pane):
     PANE_ID = "profiles"
+    BACKEND_ATTR = "profiles_backend"
     TITLE = "Profiles"
     SUMMARY = "Read pprof profiles without a browser, with numbers that agree with go tool pprof."
 
@@ -171,17 +172,6 @@ class ProfilesPane(Pane):
 
     def focus_target(self) -> Widget:
         return self.query_one("#prof-top", DataTable)
-
-    def on_mount(self) -> None:
-        self.backend = getattr(self.app, "profiles_backend", None) or self.backend
-        if self.built:
-            self._load()
-
-    def build(self) -> None:
-        first = not self.built
-        super().build()
-        if first:
-            self.call_after_refresh(self._load)
 
     def _load(self) -> None:
         self.query_one("#prof-open", Input).display = False

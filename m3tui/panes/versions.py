@@ -124,6 +124,7 @@ def human_size(n: int | None) -> str:
 
 class VersionsPane(Pane):
     PANE_ID = "versions"
+    BACKEND_ATTR = "versions_backend"
     TITLE = "Versions"
     SUMMARY = "Install, verify and switch Go versions, safely."
 
@@ -175,18 +176,6 @@ class VersionsPane(Pane):
 
     def focus_target(self) -> Widget:
         return self.query_one("#installed", DataTable)
-
-    def on_mount(self) -> None:
-        # The app may hand over another backend (tests give fixed data).
-        self.backend = getattr(self.app, "versions_backend", None) or self.backend
-        if self.built:
-            self._load()
-
-    def build(self) -> None:
-        first = not self.built
-        super().build()
-        if first:
-            self.call_after_refresh(self._load)
 
     def _load(self) -> None:
         self.query_one("#remote-filter", Input).display = False
