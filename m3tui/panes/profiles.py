@@ -366,10 +366,16 @@ class ProfilesPane(Pane):
         if not report.rows:
             table.add_row("", "", "", "", "", Text("no samples match", style="dim"))
 
+    def _function(self) -> str | None:
+        """The function the peek and source views are about: the selected one, else the hottest."""
+        if self._selected_function:
+            return self._selected_function
+        return self.report.rows[0].name if self.report and self.report.rows else None
+
     async def _fill_peek(self, profile: Any, filters: Any) -> None:
         import re
 
-        name = self._selected_function or (self.report.rows[0].name if self.report and self.report.rows else None)
+        name = self._function()
         target = self.query_one("#prof-peek-text", Static)
         if name is None:
             target.update(Text("no function selected (choose one in the top view, enter)", style="dim"))
@@ -393,7 +399,7 @@ class ProfilesPane(Pane):
     async def _fill_source(self, profile: Any, filters: Any) -> None:
         import re
 
-        name = self._selected_function or (self.report.rows[0].name if self.report and self.report.rows else None)
+        name = self._function()
         target = self.query_one("#prof-source-text", Static)
         if name is None:
             target.update(Text("no function selected", style="dim"))
