@@ -312,14 +312,9 @@ def session_json(result: Any, *, holm: bool = False) -> dict[str, Any]:
 
 
 def _json_safe(value: Any) -> Any:
-    """JSON has no ±inf/NaN: they become null."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    return value
+    from .services.benchhistory import json_safe
+
+    return json_safe(value)
 
 
 # --- compare -------------------------------------------------------------------------------
@@ -468,24 +463,16 @@ def _show(stored: Any, args: argparse.Namespace) -> int:
 def _export(stored: Any, args: argparse.Namespace) -> int:
     from .services import benchhistory
 
-    if args.format == "json":
-        text = json.dumps(_json_safe(benchhistory.export_json(stored)), indent=2) + "\n"
-    elif args.format == "csv":
-        text = benchhistory.export_csv(stored)
-    else:
-        text = benchhistory.export_text(stored)
-    if args.output:
-        target = Path(args.output)
-        tmp = target.with_name(f".{target.name}.m3tui-tmp")
-        try:
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(target)  # all or nothing: never a half-written export
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            return _fail(f"cannot write {target}: {exc.strerror or exc}")
-        print(f"exported run {stored.info.id} to {target}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    fmt = args.format
+    if not args.output:
+        sys.stdout.write(benchhistory.export(stored, fmt))
+        return EXIT_OK
+    target = Path(args.output)
+    try:
+        benchhistory.write_export(stored, fmt, target)
+    except OSError as exc:
+        return _fail(f"cannot write {target}: {exc.strerror or exc}")
+    print(f"exported run {stored.info.id} to {target}", file=sys.stderr)
     return EXIT_OK
 
 

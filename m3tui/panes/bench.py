@@ -593,8 +593,6 @@ class BenchPane(Pane):
     @work(exclusive=True, group="bench-export")
     async def action_export(self) -> None:
         """Write the selected run as text (benchstat-ready), CSV and JSON into the current directory."""
-        import json
-
         from ..services import benchhistory
 
         info = self._selected_run()
@@ -603,18 +601,11 @@ class BenchPane(Pane):
             return
         stored = await self.backend.history("get_run", info.id)
         written = []
-        for ext, text in (
-            ("txt", benchhistory.export_text(stored)),
-            ("csv", benchhistory.export_csv(stored)),
-            ("json", json.dumps(benchhistory.export_json(stored), indent=2) + "\n"),
-        ):
+        for fmt, ext in (("text", "txt"), ("csv", "csv"), ("json", "json")):
             target = Path.cwd() / f"m3tui-bench-run-{info.id}.{ext}"
-            tmp = target.with_name(f".{target.name}.tmp")
             try:
-                await asyncio.to_thread(tmp.write_text, text, "utf-8")
-                tmp.replace(target)
+                await asyncio.to_thread(benchhistory.write_export, stored, fmt, target)
             except OSError as exc:
-                tmp.unlink(missing_ok=True)
                 self.app.notify(f"cannot write {target}: {exc.strerror or exc}", severity="error")
                 return
             written.append(target.name)

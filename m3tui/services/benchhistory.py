@@ -27,6 +27,7 @@ import contextlib
 import csv
 import io
 import json
+import math
 import os
 import sqlite3
 import threading
@@ -658,6 +659,42 @@ def export_json(run: StoredRun) -> dict[str, Any]:
 
 # git status would otherwise refresh the index and take its lock behind the user's back.
 _GIT_ENV = {"GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"}
+
+
+EXPORT_FORMATS = ("text", "csv", "json")
+
+
+def export(run: StoredRun, fmt: str) -> str:
+    """The run as benchmark-format text (feedable to benchstat), CSV or JSON (±inf/NaN as null)."""
+    if fmt == "text":
+        return export_text(run)
+    if fmt == "csv":
+        return export_csv(run)
+    if fmt == "json":
+        return json.dumps(json_safe(export_json(run)), indent=2) + "\n"
+    raise ValueError(f"export format is one of {', '.join(EXPORT_FORMATS)}, not {fmt!r}")
+
+
+def write_export(run: StoredRun, fmt: str, target: Path) -> None:
+    """Write an export all or nothing (a temporary file renamed into place); OSError on failure."""
+    tmp = target.with_name(f".{target.name}.m3tui-tmp")
+    try:
+        tmp.write_text(export(run, fmt), encoding="utf-8")
+        tmp.replace(target)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def json_safe(value: Any) -> Any:
+    """JSON has no ±inf/NaN: they become null (floats inside dicts and lists too)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
 
 
 async def module_commit(package_dir: Path) -> tuple[str | None, bool | None]:
