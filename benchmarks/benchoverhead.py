@@ -5,7 +5,7 @@ three ways, in interleaved rounds whose order rotates every round, so that all t
 same background load and the same CPU frequency drift:
 
 * plain: `go test -run '^$' -bench '^BenchmarkSum$' -count C -benchtime T -cpu 1 .`, its
-  output parsed with `m3tui.services.benchfmt.parse` (the baseline);
+  output parsed with `m3tui.bench.fmt.parse` (the baseline);
 * m3tui: `python -m m3tui bench --bench ... --count C --benchtime T --cpu 1 --no-save -q --json`
   (headless: builds the test binary with `go test -c`, runs it, streams the results);
 * tui: the real app (`M3tuiApp` with the real `BenchBackend`) under Textual's `run_test` in a
@@ -39,8 +39,8 @@ import textwrap
 import time
 from pathlib import Path
 
-from m3tui.services.benchfmt import parse
-from m3tui.services.benchstats import mann_whitney_u
+from m3tui.bench.fmt import parse
+from m3tui.bench.stats import mann_whitney_u
 
 REPO = Path(__file__).resolve().parent.parent
 GOBENCH = REPO / "tests" / "gobench"
@@ -55,7 +55,7 @@ TUI_PROGRAM = textwrap.dedent(
     import asyncio, json, sys, time
     sys.path.insert(0, sys.argv[3])
     from textual.widgets import Checkbox, Input
-    from m3tui.panes.bench import BenchBackend, BenchPane
+    from m3tui.tui.panes.bench import BenchBackend, BenchPane
     from tests.appkit import settle, snapshot_app
 
     async def main():

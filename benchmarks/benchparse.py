@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from m3tui.services.benchfmt import Parser, parse
+from m3tui.bench.fmt import Parser, parse
 
 TARGET = 200_000
 

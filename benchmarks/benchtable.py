@@ -61,8 +61,8 @@ from textual.app import App, ComposeResult  # noqa: E402
 from textual.binding import Binding  # noqa: E402
 from textual.widgets import DataTable  # noqa: E402
 
-from m3tui.panes.bench import BenchPane  # noqa: E402
-from m3tui.services.benchfmt import BenchResult  # noqa: E402
+from m3tui.tui.panes.bench import BenchPane  # noqa: E402
+from m3tui.bench.fmt import BenchResult  # noqa: E402
 from tests.appkit import settle, snapshot_app  # noqa: E402
 
 KEY_MEDIAN_MS = 50.0

@@ -20,7 +20,7 @@ import time
 
 import psutil
 
-from m3tui.services import runner
+from m3tui.core import runner
 
 TREE = r"""
 import os, signal, subprocess, sys, time

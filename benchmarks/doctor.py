@@ -26,9 +26,9 @@ import time
 
 from startup import compile_m3tui  # benchmarks/ is sys.path[0] when run as a script
 
-from m3tui.services.doctor.go_checks import GO_ENV_KEYS
-from m3tui.services.doctor.model import DoctorContext
-from m3tui.services.doctor.run import run_doctor
+from m3tui.doctor.checks_go import GO_ENV_KEYS
+from m3tui.doctor.model import DoctorContext
+from m3tui.doctor.run import run_doctor
 
 TARGET = 1.5
 

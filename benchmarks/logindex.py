@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from m3tui.services.logindex import LineIndex  # noqa: E402
+from m3tui.logs.index import LineIndex  # noqa: E402
 
 RATIO_TARGET = 25.0
 BYTES_PER_LINE_TARGET = 16.0

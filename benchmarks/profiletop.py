@@ -160,8 +160,8 @@ def timed(cmd: list[str], env=None, cwd=None) -> float:
 
 API_SNIPPET = (
     "import sys\n"
-    "from m3tui.services.pprof.decode import load_file\n"
-    "from m3tui.services.pprof.analysis import top, top_lines\n"
+    "from m3tui.profiles.pprof.decode import load_file\n"
+    "from m3tui.profiles.pprof.analysis import top, top_lines\n"
     "p = load_file(sys.argv[1])\n"
     "print('\\n'.join(top_lines(top(p, p.sample_index(None)))))\n"
 )
@@ -206,8 +206,8 @@ def main() -> int:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 
-    from m3tui.services.pprof import analysis, flame
-    from m3tui.services.pprof.decode import load_file
+    from m3tui.profiles.pprof import analysis, flame
+    from m3tui.profiles.pprof.decode import load_file
 
     go = find_go()
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="profiletop-"))

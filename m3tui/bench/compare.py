@@ -1,0 +1,325 @@
+"""benchstat's comparison tables: rows by benchmark, columns by file (or by a config key).
+
+Built on benchfmt (parsing) and benchstats (the numbers). Tables split by the config
+keys that vary between results (pkg, goos, …) and by unit, as benchstat's do; the first
+column is the base every other column is compared with. `render_text` lays them out as
+benchstat's text format does, byte for byte.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from m3tui.bench import stats as bs
+from m3tui.bench.fmt import BenchResult
+
+SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+
+
+def superscript(i: int) -> str:
+    return "".join(SUPERSCRIPTS[int(d)] for d in str(i))
+
+
+@dataclass(frozen=True)
+class Cell:
+    summary: bs.Summary
+    comparison: bs.Comparison | None  # against the first column; None for the first column
+
+
+@dataclass
+class Table:
+    config: dict[str, str]  # what this table's results share (pkg, goos, …)
+    unit: str  # tidied: sec/op, B/op, B/s, …
+    columns: list[str]
+    rows: list[tuple[str, dict[str, Cell]]] = field(default_factory=list)
+    geomean: dict[str, bs.ColumnSummary] = field(default_factory=dict)
+    adjusted: int = 0  # comparisons whose p-values were Holm-adjusted together (0: none)
+
+
+def display_name(result: BenchResult) -> str:
+    """Name as benchstat shows it: with the -P suffix when GOMAXPROCS is not 1."""
+    return result.name if result.procs == 1 else f"{result.name}-{result.procs}"
+
+
+def build_tables(
+    columns: Sequence[tuple[str, Sequence[BenchResult]]],
+    *,
+    col_key: str | None = None,
+    ignore: Sequence[str] = (),
+    assume: dict[str, str] | None = None,
+    holm: bool = False,
+) -> list[Table]:
+    """Group samples into tables. columns: (label, results) per input file; with ``col_key``
+    the columns come from that config key instead (benchstat's ``-col note``).
+
+    ``holm``: adjust each table's p-values together (Holm-Bonferroni), so comparing many
+    benchmarks at once does not turn chance into "significant" rows. benchstat never does this.
+    """
+    assume = assume or {}
+    order: dict[str, dict[str, int]] = {}
+    field_order: list[str] = []
+
+    def observe(fld: str, val: str) -> None:
+        if fld not in order:
+            order[fld] = {}
+            field_order.append(fld)
+        order[fld].setdefault(val, len(order[fld]))
+
+    grouped: dict[tuple[tuple[str, str], ...], dict[tuple[str, str], list[float]]] = {}
+    for label, results in columns:
+        for r in results:
+            column = r.config.get(col_key, "") if col_key else label
+            tcfg = tuple((k, v) for k, v in r.config.items() if k not in ignore and k != col_key)
+            for k, v in tcfg:
+                observe(k, v)
+            name = display_name(r)
+            observe(".name", name)
+            observe(".col", column)
+            for unit, value in r.values.items():
+                tunit, factor = bs.tidy_unit(unit)
+                observe(".unit", tunit)
+                cells = grouped.setdefault(tcfg + ((".unit", tunit),), {})
+                cells.setdefault((name, column), []).append(value * factor)
+
+    def table_order(key: tuple[tuple[str, str], ...]) -> tuple[int, ...]:
+        d = dict(key)
+        return tuple(order[f].get(d[f], -1) if f in d else -1 for f in field_order if f not in (".name", ".col"))
+
+    tables = []
+    for key in sorted(grouped, key=table_order):
+        cells = grouped[key]
+        config = dict(key)
+        unit = config.pop(".unit")
+        names = sorted({n for n, _ in cells}, key=order[".name"].__getitem__)
+        cols = sorted({c for _, c in cells}, key=order[".col"].__getitem__)
+        mode = assume.get(unit, "nothing")
+        table = Table(config, unit, cols)
+        for name in names:
+            row: dict[str, Cell] = {}
+            for i, col in enumerate(cols):
+                if (name, col) not in cells:
+                    continue
+                base = cells.get((name, cols[0])) if i > 0 else None
+                comparison = bs.compare(base, cells[(name, col)], 0.05, mode) if base is not None else None
+                row[col] = Cell(bs.summarize(cells[(name, col)], 0.95, mode), comparison)
+            table.rows.append((name, row))
+        if len(names) > 1:
+            base_centers = [row[cols[0]].summary.center if cols[0] in row else None for _, row in table.rows]
+            for i, col in enumerate(cols):
+                centers = [row[col].summary.center if col in row else None for _, row in table.rows]
+                table.geomean[col] = bs.summarize_column(centers, None if i == 0 else base_centers)
+        if holm:
+            _holm(table)
+        tables.append(table)
+    return tables
+
+
+def _holm(table: Table) -> None:
+    """Replace each comparison's p-value with its Holm-adjusted one, within this table."""
+    spots = [(i, col) for i, (_, row) in enumerate(table.rows) for col, cell in row.items() if cell.comparison is not None]
+    comparisons = [table.rows[i][1][col].comparison for i, col in spots]
+    if len(comparisons) < 2:
+        return
+    adjusted = bs.holm_adjust([c.p for c in comparisons])
+    for (i, col), c, p in zip(spots, comparisons, adjusted):
+        cell = table.rows[i][1][col]
+        table.rows[i][1][col] = Cell(cell.summary, bs.with_adjusted_p(c, p))
+    table.adjusted = len(comparisons)
+
+
+class _TextTable:
+    """Layout of benchstat's text tables (a port of cmd/benchstat/internal/texttab's rules)."""
+
+    LEFT, CENTER, RIGHT = 0, 1, 2
+
+    def __init__(self) -> None:
+        self.cells: list[list] = []  # [row, col, span, value, left_margin, alignment]
+        self.cols = 0
+        self.shrink: set[int] = set()
+        self.cur_row = 0
+        self.cur_col = 0
+
+    def row(self) -> _TextTable:
+        if self.cells:
+            self.cur_row += 1
+        self.cur_col = 0
+        return self
+
+    def col(self, col: int) -> _TextTable:
+        self.cur_col = col
+        return self
+
+    def span(self, cols: int, value: str, align: int = 0, margin: str | None = None) -> _TextTable:
+        if margin is None:
+            margin = "" if self.cur_col == 0 or not value else " "
+        self.cells.append([self.cur_row, self.cur_col, cols, value, margin, align])
+        self.cur_col += cols
+        self.cols = max(self.cols, self.cur_col)
+        return self
+
+    def cell(self, value: str, align: int = 0, margin: str | None = None) -> _TextTable:
+        return self.span(1, value, align, margin)
+
+    def lines(self) -> list[str]:
+        lmargin = [0] * self.cols
+        for _, c, _, _, m, _ in self.cells:
+            lmargin[c] = max(lmargin[c], len(m))
+        ws = [0] * self.cols
+        for _, c, span, value, _, _ in sorted(self.cells, key=lambda cell: cell[2]):
+            w = len(value) + lmargin[c]
+            if span == 1:
+                ws[c] = max(ws[c], w)
+                continue
+            if sum(ws[c : c + span]) >= w:
+                continue
+            stretch = []
+            for j in range(c, c + span):
+                if j in self.shrink:
+                    w -= ws[j]
+                else:
+                    stretch.append(j)
+            stretch.sort(key=lambda j: -ws[j])
+            n = len(stretch)
+            for j in stretch:
+                ws[j] = max(ws[j], (w + n - 1) // n)
+                w -= ws[j]
+                n -= 1
+        offs = [0] * (self.cols + 1)
+        for i, w in enumerate(ws):
+            offs[i + 1] = offs[i] + w
+
+        out: list[str] = []
+        line, row, off = "", 0, 0
+        for r, c, span, value, margin, align in sorted(self.cells, key=lambda cell: (cell[0], cell[1])):
+            if not value.strip() and not margin.strip():
+                continue
+            while r > row:
+                out.append(line)
+                line, row, off = "", row + 1, 0
+            spaces = offs[c] - off
+            line += " " * abs(spaces) + margin.rjust(lmargin[c])
+            off += spaces + lmargin[c]
+            tw = offs[c + span] - offs[c] - lmargin[c]
+            if align == self.CENTER:
+                pad = tw - len(value)
+                pad = abs(int(pad / 2))  # Go: truncating division; a negative width pads on the right
+                s = " " * pad + value
+            elif align == self.RIGHT:
+                s = value.rjust(tw)
+            else:
+                s = value
+            line += s
+            off += len(s)
+        if self.cells:
+            out.append(line)
+        return out
+
+
+def render_text(tables: Sequence[Table]) -> list[str]:
+    """benchstat's text layout, byte for byte: config headers when they change, then per table a
+    two-line column header (column label, then unit / ``vs base``) between ``│`` rules, the rows,
+    the geomean row and the footnotes (plus the Holm line when the p-values were adjusted)."""
+    out: list[str] = []
+    previous: dict[str, str] | None = None
+    for table in tables:
+        for k, v in table.config.items():
+            if previous is None or previous.get(k) != v:
+                out.append(f"{k}: {v}")
+        previous = table.config
+        out += _table_lines(table)
+        if table.adjusted:
+            out.append(f"p-values Holm-Bonferroni adjusted over {table.adjusted} comparisons")
+        out.append("")
+    return out[:-1] if out and out[-1] == "" else out
+
+
+def _table_lines(table: Table) -> list[str]:
+    """One table as benchstat's ToText lays it out, followed by its footnotes."""
+    center_cols, delta_cols = 3, 3  # <center> <± range> <marks>, <delta> <(p=… n=…)> <marks>
+    tt = _TextTable()
+    L, C, R = _TextTable.LEFT, _TextTable.CENTER, _TextTable.RIGHT
+
+    def start(exp: int) -> int:
+        return 1 if exp == 0 else 1 + center_cols + (exp - 1) * (center_cols + delta_cols)
+
+    warnings: list[str] = []
+
+    def warn(*messages: str | None) -> None:
+        marks = []
+        for m in messages:
+            if m:
+                if m not in warnings:
+                    warnings.append(m)
+                marks.append(superscript(warnings.index(m) + 1))
+        tt.cell(" ".join(marks))
+
+    right_edge = start(len(table.columns) + 1)
+    tt.row()
+    for i, col in enumerate(table.columns):
+        tt.col(start(i)).span(start(i + 1) - start(i), col, C, " │ ")
+    tt.col(right_edge).cell("", L, " │")
+    tt.row()
+    for i in range(len(table.columns)):
+        tt.col(start(i)).span(center_cols, table.unit, C, " │ ")
+        if i > 0:
+            tt.span(delta_cols, "vs base", L, "  ")
+        tt.shrink.update(range(start(i) + 1, tt.cur_col))
+    tt.col(right_edge).cell("", L, " │")
+
+    cls = bs.unit_class(table.unit)
+    for name, row in table.rows:
+        tt.row().cell(name)
+        scaler = bs.common_scale([cell.summary.center for cell in row.values()], cls)
+        for exp, col in enumerate(table.columns):
+            cell = row.get(col)
+            if cell is None:
+                continue
+            tt.col(start(exp)).cell(scaler.format(cell.summary.center), R)
+            tt.cell(bs.format_interval(cell.summary, prefix=False), R, " ± ")
+            warn(cell.summary.warning)
+            if exp > 0 and cell.comparison is not None:
+                tt.cell(bs.format_delta(cell.comparison), R)
+                tt.cell(bs.format_p(cell.comparison))
+                warn(cell.comparison.warning)
+    if table.geomean:
+        tt.row().cell("geomean")
+        for exp, col in enumerate(table.columns):
+            g = table.geomean.get(col)
+            if g is None:
+                continue
+            if g.geomean is not None:
+                tt.col(start(exp)).cell(bs.common_scale([g.geomean], cls).format(g.geomean), R)
+            if exp > 0:
+                tt.col(start(exp) + center_cols)
+                if g.ratio is not None:
+                    tt.cell(bs.format_ratio(g.ratio), R)
+                else:
+                    tt.cell("?")
+            tt.col(start(exp + 1) - 1)
+            warn(*g.warnings)
+    return tt.lines() + [f"{superscript(i + 1)} {m}" for i, m in enumerate(warnings)]
+
+
+def to_json(tables: Sequence[Table]) -> list[dict]:
+    def cell(c: Cell) -> dict:
+        s = c.summary
+        d = {"center": s.center, "lo": s.lo, "hi": s.hi, "n": s.n, "interval_pct": bs.pct_interval(s), "warning": s.warning}
+        if c.comparison is not None:
+            k = c.comparison
+            d["vs_base"] = {"delta_pct": k.delta_pct, "p": k.p, "significant": k.significant, "warning": k.warning}
+            if k.p_raw is not None:
+                d["vs_base"]["p_unadjusted"] = k.p_raw
+        return d
+
+    return [
+        {
+            "config": t.config,
+            "unit": t.unit,
+            "columns": t.columns,
+            "rows": [{"name": name, "cells": {col: cell(c) for col, c in row.items()}} for name, row in t.rows],
+            "geomean": {col: {"value": g.geomean, "ratio": g.ratio} for col, g in t.geomean.items()},
+            "holm_adjusted": t.adjusted,
+        }
+        for t in tables
+    ]

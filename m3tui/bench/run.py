@@ -1,0 +1,354 @@
+"""Build a Go package's test binary once and run its benchmarks, streaming results live.
+
+Every subprocess goes through :mod:`m3tui.core.runner`. ``go test -c`` runs with
+``GOTOOLCHAIN=local`` (never download a toolchain); the binary lives in a temporary directory
+under the state root (falling back to the system temp dir) that is removed afterwards.
+
+Stopping: pass ``stop`` (an :class:`asyncio.Event`); when it is set the runner kills the test
+binary's tree and :func:`run_benchmarks` returns the partial results with ``cancelled=True``.
+Cancelling the awaiting task also kills the tree (the runner does) but then nothing is returned.
+
+Plain asyncio; never imports Textual.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from m3tui.core import runner
+from m3tui.bench.fmt import BenchResult, Parser
+from m3tui.core.config import state_root
+
+__all__ = [
+    "BUILD_TIMEOUT",
+    "BenchRun",
+    "BenchSpec",
+    "BuildFailed",
+    "build_test_binary",
+    "default_cpu_list",
+    "list_packages",
+    "run_benchmarks",
+    "run_interleaved",
+    "run_test_binary",
+]
+
+#: Seconds ``go test -c`` may take before it is killed.
+BUILD_TIMEOUT = 600.0
+#: How many compiler error lines :class:`BuildFailed` keeps.
+MAX_ERROR_LINES = 10
+BINARY_NAME = "pkg.test"
+_TMP_PREFIX = "bench-"
+
+# Lines (stdout or stderr of the test binary) that say the run went wrong.
+_FATAL_PREFIXES = ("panic:", "fatal error:", "SIGQUIT:")
+
+
+class BuildFailed(Exception):
+    """The package's test binary did not build; ``str()`` is the compiler's first error lines."""
+
+    def __init__(self, message: str, returncode: int | None = None, lines: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.returncode = returncode
+        self.lines = lines or [message]  # the compiler's lines, one per entry
+
+
+@dataclass(frozen=True)
+class BenchSpec:
+    package_dir: Path
+    bench: str = "."
+    cpu: tuple[int, ...] = (1,)
+    count: int = 10
+    benchtime: str | None = None
+    benchmem: bool = True
+    extra: tuple[str, ...] = ()
+    go: str = "go"  # the go command that builds the test binary (a path for A/B runs)
+    build_flags: tuple[str, ...] = ()  # for `go test -c`, e.g. ("-gcflags=-l",) for clearer profiles
+
+    def test_args(self) -> list[str]:
+        """The arguments for the test binary (everything after its path)."""
+        args = ["-test.run", "^$", "-test.bench", self.bench]
+        if self.cpu:
+            args += ["-test.cpu", ",".join(str(c) for c in self.cpu)]
+        args += ["-test.count", str(self.count)]
+        if self.benchtime:
+            args += ["-test.benchtime", self.benchtime]
+        if self.benchmem:
+            args.append("-test.benchmem")
+        args += list(self.extra)
+        return args
+
+
+@dataclass
+class BenchRun:
+    results: list[BenchResult] = field(default_factory=list)
+    unparsed: list[tuple[int, str, str]] = field(default_factory=list)
+    raw_output: list[str] = field(default_factory=list)  # stdout and stderr, as received
+    returncode: int | None = None
+    cancelled: bool = False
+    timed_out: bool = False
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.returncode == 0 and not self.cancelled and not self.timed_out and not self.error
+        )
+
+
+def default_cpu_list(cores: int, perf_cores: int | None = None) -> tuple[int, ...]:
+    """1, 2, 4, … up to ``cores``, plus ``perf_cores`` and ``cores``; sorted, no duplicates."""
+    cores = max(1, int(cores))
+    out = set()
+    n = 1
+    while n <= cores:
+        out.add(n)
+        n *= 2
+    out.add(cores)
+    if perf_cores is not None and 1 <= perf_cores <= cores:
+        out.add(int(perf_cores))
+    return tuple(sorted(out))
+
+
+def _go_env() -> dict[str, str | None]:
+    return {"GOTOOLCHAIN": "local"}
+
+
+def build_error_lines(lines: list[str]) -> list[str]:
+    """The compiler's first error lines (``# pkg`` headers and blank lines dropped)."""
+    picked = []
+    for ln in lines:
+        s = ln.rstrip()
+        if not s or s.startswith("# "):
+            continue
+        picked.append(s)
+        if len(picked) >= MAX_ERROR_LINES:
+            break
+    return picked or ["go test -c failed"]
+
+
+async def build_test_binary(
+    spec: BenchSpec,
+    out_dir: Path,
+    *,
+    timeout: float | None = BUILD_TIMEOUT,
+    stop: asyncio.Event | None = None,
+) -> Path:
+    """``go test -c -o <out_dir>/pkg.test .`` in ``spec.package_dir``; returns the binary path.
+
+    Raises :class:`BuildFailed` (compiler message, at most ``MAX_ERROR_LINES`` lines) when the
+    package does not compile, the build times out or is stopped through ``stop``.
+    """
+    out = Path(out_dir) / BINARY_NAME
+    res = await runner.run(
+        [spec.go, "test", "-c", "-o", str(out), *spec.build_flags, "."],
+        env=_go_env(),
+        cwd=spec.package_dir,
+        timeout=timeout,
+        stop_event=stop,
+    )
+    if res.cancelled:
+        raise BuildFailed("build stopped", res.returncode)
+    if res.timed_out:
+        raise BuildFailed(f"build timed out after {timeout:g}s", res.returncode)
+    if res.returncode != 0 or not out.exists():
+        lines = build_error_lines(list(res.stderr) + list(res.stdout))
+        raise BuildFailed("\n".join(lines), res.returncode, lines)
+    return out
+
+
+def _make_tmp_dir() -> Path:
+    base = state_root() / "tmp"
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=_TMP_PREFIX, dir=base))
+    except OSError:
+        return Path(tempfile.mkdtemp(prefix=f"m3tui-{_TMP_PREFIX}"))
+
+
+def find_error(lines: list[str]) -> str | None:
+    """The first panic / fatal error line, else the first ``--- FAIL`` line, else None."""
+    fallback = None
+    for ln in lines:
+        s = ln.strip()
+        if s.startswith(_FATAL_PREFIXES):
+            return s
+        if fallback is None and s.startswith("--- FAIL"):
+            fallback = s
+    return fallback
+
+
+# What the testing package prints around its own messages: not the reason for a failure.
+_CHATTER = ("FAIL", "PASS", "ok ", "exit status", "goos:", "goarch:", "pkg:", "cpu:")
+
+
+def _last_words(lines: list[str]) -> str | None:
+    """The binary's own explanation, e.g. "testing: invalid regexp for -test.bench: …" (first such line)."""
+    for ln in lines:
+        s = ln.strip()
+        if s and not s.startswith(_CHATTER) and not s.startswith("Benchmark"):
+            return s[:300]
+    return None
+
+
+async def run_benchmarks(
+    spec: BenchSpec,
+    *,
+    on_result: Callable[[BenchResult], None] | None = None,
+    on_line: Callable[[str], None] | None = None,
+    timeout: float | None = None,
+    stop: asyncio.Event | None = None,
+) -> BenchRun:
+    """Build the test binary once, run its benchmarks and stream the results.
+
+    ``on_result`` is called for each result as it arrives, ``on_line`` for each output line
+    (stdout and stderr). ``timeout`` bounds the benchmark run (not the build). Setting ``stop``
+    ends the run with ``cancelled=True`` and the results gathered so far. Raises
+    :class:`BuildFailed` when the package does not compile.
+    """
+    tmp = _make_tmp_dir()
+    try:
+        try:
+            binary = await build_test_binary(spec, tmp, stop=stop)
+        except BuildFailed:
+            if stop is not None and stop.is_set():
+                return BenchRun(cancelled=True, error=None)
+            raise
+        run = BenchRun()
+        await run_test_binary(binary, spec, spec.test_args(), run, on_result, on_line, timeout, stop)
+        return run
+    finally:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+async def run_test_binary(
+    binary: Path,
+    spec: BenchSpec,
+    args: list[str],
+    run: BenchRun,
+    on_result: Callable[[BenchResult], None] | None,
+    on_line: Callable[[str], None] | None,
+    timeout: float | None,
+    stop: asyncio.Event | None,
+) -> None:
+    """Run the test binary once, appending its output and results to ``run`` (errors land in it too)."""
+    parser = Parser()
+
+    def on_batch(batch: list[runner.OutputLine]) -> None:
+        for ol in batch:
+            run.raw_output.append(ol.text)
+            if on_line is not None:
+                on_line(ol.text)
+            if ol.stream != "stdout":
+                continue
+            for r in parser.feed(ol.text):
+                if on_result is not None:
+                    on_result(r)
+
+    res = await runner.run(
+        [str(binary), *args],
+        env=_go_env(),
+        cwd=spec.package_dir,
+        timeout=timeout,
+        on_batch=on_batch,
+        capture=False,
+        stop_event=stop,
+    )
+    for r in parser.finish():
+        if on_result is not None:
+            on_result(r)
+    parsed = parser.result()
+    run.results.extend(parsed.results)
+    run.unparsed.extend(parsed.unparsed)
+    run.returncode = res.returncode
+    run.cancelled = res.cancelled
+    run.timed_out = res.timed_out
+    if not res.cancelled and not res.timed_out:
+        run.error = find_error(run.raw_output)
+        if run.error is None and res.returncode != 0:
+            why = _last_words(run.raw_output)
+            run.error = f"test binary exited with status {res.returncode}" + (f": {why}" if why else "")
+    elif res.timed_out:
+        run.error = f"timed out after {timeout:g}s"
+
+
+async def run_interleaved(
+    spec: BenchSpec,
+    sides: Sequence[tuple[str, str]],
+    *,
+    on_result: Callable[[str, BenchResult], None] | None = None,
+    on_line: Callable[[str, str], None] | None = None,
+    timeout: float | None = None,
+    stop: asyncio.Event | None = None,
+) -> dict[str, BenchRun]:
+    """The same benchmarks under several Go toolchains, interleaved A B A B … ``spec.count`` rounds.
+
+    ``sides`` is (label, go command) per toolchain. Each side's test binary is built once; each
+    round runs every side with ``-test.count 1``, so slow drift of the machine (heat, background
+    work) hits every side equally instead of biasing whichever ran last. ``timeout`` bounds each
+    single run. A side that fails stops the whole comparison (its error is kept). Raises
+    :class:`BuildFailed` naming the side whose package does not compile.
+    """
+    if len({label for label, _ in sides}) != len(sides):
+        raise ValueError("each side needs its own label")
+    tmp = _make_tmp_dir()
+    runs = {label: BenchRun() for label, _ in sides}
+    try:
+        binaries: dict[str, Path] = {}
+        for i, (label, go) in enumerate(sides):
+            out_dir = tmp / str(i)
+            out_dir.mkdir()
+            try:
+                binaries[label] = await build_test_binary(replace(spec, go=go), out_dir, stop=stop)
+            except BuildFailed as exc:
+                if stop is not None and stop.is_set():
+                    for r in runs.values():
+                        r.cancelled = True
+                    return runs
+                raise BuildFailed(f"{label}: {exc.message}", exc.returncode, exc.lines) from None
+        args = replace(spec, count=1).test_args()
+        for _ in range(max(1, spec.count)):
+            for label, _go in sides:
+                run = runs[label]
+                await run_test_binary(
+                    binaries[label],
+                    spec,
+                    args,
+                    run,
+                    (lambda r, label=label: on_result(label, r)) if on_result else None,
+                    (lambda line, label=label: on_line(label, line)) if on_line else None,
+                    timeout,
+                    stop,
+                )
+                if run.cancelled or run.timed_out or run.error:
+                    for other in runs.values():
+                        other.cancelled = other.cancelled or run.cancelled
+                    return runs
+        return runs
+    finally:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+async def list_packages(module_dir: Path, go: str = "go") -> list[tuple[str, Path]]:
+    """The module's packages that have tests: (import path, directory), from ``go list ./...``.
+
+    Empty when ``go list`` fails (not a module, no go); the pane then offers the directory itself.
+    """
+    fmt = "{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}\t{{.Dir}}{{end}}"
+    res = await runner.run([go, "list", "-f", fmt, "./..."], env=_go_env(), cwd=module_dir, timeout=60)
+    if res.returncode != 0:
+        return []
+    out = []
+    for line in res.stdout:
+        path, tab, directory = line.strip().partition("\t")
+        if tab:
+            out.append((path, Path(directory)))
+    return out

@@ -1,0 +1,370 @@
+"""One benchmark session, as both the Bench pane and `m3tui bench` run it.
+
+A session ties the pieces together so the two fronts cannot drift apart: resolve the package
+and toolchains, look at the machine (noise guard), open a history record, run (one toolchain, or
+several interleaved A B A B), save what arrives, and close the record with its outcome.
+
+Saving is batched (every ``FLUSH_SECONDS``): a commit per sample would fsync in the middle of the
+measurement; a crash loses at most the last batch, and the record is then marked interrupted by
+the next :class:`~m3tui.bench.history.History` that opens. While the benchmark runs the
+session does nothing else but a cheap load-average reading; the full process scan of the noise
+guard runs before the first and after the last sample.
+
+Plain asyncio; never imports Textual.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from m3tui.bench import run as benchrun
+from m3tui.core import runner
+from m3tui.bench.fmt import BenchResult
+from m3tui.bench.run import BenchRun, BenchSpec, BuildFailed
+
+#: Seconds between history writes while a run goes on.
+FLUSH_SECONDS = 2.0
+#: Seconds between load-average readings while a run goes on.
+LOAD_SECONDS = 5.0
+
+
+class SessionError(Exception):
+    """Bad input for a session (no such package or toolchain): one line for the user."""
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    label: str  # what the tables call it: "go1.22.3"
+    go: str  # the go command: "go" or an absolute path
+
+
+@dataclass(frozen=True)
+class MachineFacts:
+    go_version: str | None
+    goos: str | None
+    goarch: str | None
+    cpu_model: str | None
+    cores: int
+    perf_cores: int | None  # Apple silicon's performance cores (hw.perflevel0.physicalcpu)
+
+
+@dataclass
+class SessionResult:
+    spec: BenchSpec
+    toolchains: list[Toolchain]
+    runs: dict[str, BenchRun]  # label -> what that toolchain produced
+    status: str  # done / failed / cancelled
+    error: str | None = None
+    run_id: int | None = None
+    noise: list[str] = field(default_factory=list)  # warnings, before and during the run
+
+    @property
+    def results(self) -> list[BenchResult]:
+        return [r for run in self.runs.values() for r in run.results]
+
+    @property
+    def unparsed(self) -> list[tuple[int, str, str]]:
+        return [u for run in self.runs.values() for u in run.unparsed]
+
+
+# --- resolving what to run -----------------------------------------------------------------
+
+
+def _parse_int(text: str | None) -> int | None:
+    try:
+        return int((text or "").strip())
+    except ValueError:
+        return None
+
+
+async def _first_line(argv: list[str], cwd: Path | None = None) -> str | None:
+    try:
+        res = await runner.run(argv, cwd=cwd, timeout=10, env={"GOTOOLCHAIN": "local"})
+    except runner.RunnerError:
+        return None
+    if res.returncode != 0 or not res.stdout:
+        return None
+    return res.stdout[0].strip() or None
+
+
+async def machine_facts(go: str = "go") -> MachineFacts:
+    """The Go version, target and CPU a run is recorded with; the core counts behind the -cpu default."""
+    import psutil
+
+    version = goos = goarch = None
+    try:
+        res = await runner.run([go, "env", "GOVERSION", "GOOS", "GOARCH"], timeout=20, env={"GOTOOLCHAIN": "local"})
+        if res.returncode == 0 and len(res.stdout) >= 3:
+            version, goos, goarch = (line.strip() or None for line in res.stdout[:3])
+    except runner.RunnerError:
+        pass
+    cores = psutil.cpu_count(logical=True) or os.cpu_count() or 1
+    perf_cores = None
+    cpu_model = None
+    if sys.platform == "darwin":
+        cpu_model = await _first_line(["sysctl", "-n", "machdep.cpu.brand_string"])
+        perf_cores = _parse_int(await _first_line(["sysctl", "-n", "hw.perflevel0.physicalcpu"]))
+    else:
+        from m3tui.core.system import cpuinfo_model, parse_cpuinfo
+
+        with contextlib.suppress(OSError):
+            cpu_model = cpuinfo_model(parse_cpuinfo(Path("/proc/cpuinfo").read_text(errors="replace")))
+    return MachineFacts(version, goos, goarch, cpu_model, cores, perf_cores)
+
+
+async def resolve_package(package: str, go: str = "go", cwd: Path | None = None) -> tuple[Path, str]:
+    """(directory, import path) of PKG given as a directory or an import path (``go list``)."""
+    cwd = cwd or Path.cwd()
+    candidate = (cwd / package).resolve() if not Path(package).is_absolute() else Path(package)
+    target = str(candidate) if candidate.is_dir() else package
+    try:
+        res = await runner.run([go, "list", "-f", "{{.Dir}}\t{{.ImportPath}}", target], cwd=cwd, timeout=60,
+                               env={"GOTOOLCHAIN": "local"})  # fmt: skip
+    except runner.CommandNotFoundError as exc:
+        raise SessionError(f"{go} not found: {exc}") from None
+    if res.returncode == 0 and res.stdout:
+        directory, _, import_path = res.stdout[0].strip().partition("\t")
+        return Path(directory), import_path
+    if candidate.is_dir():
+        return candidate, package  # not a module package go knows: go test -c will say why
+    why = next((line.strip() for line in res.stderr if line.strip()), "go list failed")
+    raise SessionError(f"no package {package!r}: {why}")
+
+
+def resolve_toolchains(versions: Sequence[str]) -> list[Toolchain]:
+    """Installed Go versions (as the Versions pane lists them) -> toolchains; none given: `go` on PATH."""
+    if not versions:
+        return [Toolchain("go", "go")]
+    from m3tui.versions.installed import discover
+    from m3tui.versions.names import parse_spec, version_sort_key
+
+    installs = discover().installs
+    chosen = []
+    for text in versions:
+        try:
+            spec = parse_spec(text)
+        except ValueError as exc:
+            raise SessionError(str(exc)) from None
+        matches = sorted((i for i in installs if spec.matches(i.version)), key=lambda i: version_sort_key(i.version))
+        if not matches:
+            known = ", ".join(sorted({i.version for i in installs}, key=version_sort_key)) or "none"
+            raise SessionError(f"Go {text} is not installed (installed: {known}; m3tui versions install {text})")
+        install = matches[-1]
+        chosen.append(Toolchain(install.version, str(Path(install.goroot) / "bin" / "go")))
+    if len({t.label for t in chosen}) != len(chosen):
+        raise SessionError("the two toolchains are the same version: nothing to compare")
+    return chosen
+
+
+def command_line(spec: BenchSpec) -> tuple[str, ...]:
+    """The `go test` command the run is equivalent to (recorded, and shown to the user)."""
+    args = ["-run", "^$", "-bench", spec.bench]
+    if spec.cpu:
+        args += ["-cpu", ",".join(map(str, spec.cpu))]
+    args += ["-count", str(spec.count)]
+    if spec.benchtime:
+        args += ["-benchtime", spec.benchtime]
+    if spec.benchmem:
+        args.append("-benchmem")
+    return (spec.go, "test", *args, *spec.extra, ".")
+
+
+# --- the session ---------------------------------------------------------------------------
+
+
+class BenchSession:
+    """Run ``spec`` under ``toolchains`` (one: a plain run; two or more: interleaved comparison).
+
+    Callbacks (all optional, called on the event loop): ``on_result(label, result)`` as each
+    sample arrives, ``on_line(label, line)`` for every output line, ``on_status(text)`` for
+    progress ("building…", noise warnings). ``stop()`` ends the run keeping what arrived.
+    """
+
+    def __init__(
+        self,
+        spec: BenchSpec,
+        toolchains: Sequence[Toolchain],
+        *,
+        package: str,
+        save: bool = True,
+        timeout: float | None = None,
+        noise: bool = True,
+        on_result: Callable[[str, BenchResult], None] | None = None,
+        on_line: Callable[[str, str], None] | None = None,
+        on_status: Callable[[str], None] | None = None,
+    ) -> None:
+        self.spec = spec
+        self.toolchains = list(toolchains) or [Toolchain("go", spec.go)]
+        self.package = package
+        self.save = save
+        self.timeout = timeout
+        self.noise = noise
+        self._on_result = on_result
+        self._on_line = on_line
+        self._on_status = on_status
+        self._stop = asyncio.Event()
+        self._pending_results: list[BenchResult] = []
+        self._pending_lines: list[str] = []
+        self.run_id: int | None = None
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def _status(self, text: str) -> None:
+        if self._on_status is not None:
+            self._on_status(text)
+
+    async def run(self) -> SessionResult:
+        from m3tui.bench import history as benchhistory, noise as benchnoise
+
+        spec = self.spec if len(self.toolchains) != 1 else _with_go(self.spec, self.toolchains[0].go)
+        facts = await machine_facts(self.toolchains[0].go)
+        warnings: list[str] = []
+        before = None
+        if self.noise:
+            before = await benchnoise.sample_noise(exclude_pids=[os.getpid()])
+            warnings += before.warnings
+            for w in before.warnings:
+                self._status(f"noise: {w}")
+        history = None
+        if self.save:
+            history = benchhistory.History()
+            commit, dirty = await benchhistory.module_commit(spec.package_dir)
+            meta = benchhistory.RunMeta(
+                command=command_line(spec),
+                package=self.package,
+                package_dir=str(spec.package_dir),
+                bench=spec.bench,
+                cpu=tuple(spec.cpu),
+                count=spec.count,
+                benchtime=spec.benchtime,
+                benchmem=spec.benchmem,
+                extra=tuple(spec.extra),
+                go_version=facts.go_version if len(self.toolchains) == 1 else None,
+                goos=facts.goos,
+                goarch=facts.goarch,
+                cpu_model=facts.cpu_model,
+                commit=commit,
+                dirty=dirty,
+                label=" vs ".join(t.label for t in self.toolchains) if len(self.toolchains) > 1 else None,
+                noise=tuple(warnings),
+            )
+            self.run_id = history.start_run(meta)
+        flusher = asyncio.create_task(self._flush_loop(history)) if history is not None else None
+        load_peak: list[float] = []
+        loadwatch = asyncio.create_task(self._watch_load(load_peak))
+        result = SessionResult(spec, self.toolchains, {}, "done", run_id=self.run_id)
+        try:
+            self._status("building the test binary" + ("s" if len(self.toolchains) > 1 else ""))
+            try:
+                result.runs = await self._run(spec)
+            except BuildFailed as exc:
+                result.status, result.error = "failed", exc.message
+            except runner.CommandNotFoundError as exc:
+                result.status, result.error = "failed", f"{self.toolchains[0].go} not found: {exc}"
+        finally:
+            loadwatch.cancel()
+            if flusher is not None:
+                flusher.cancel()
+            if history is not None:
+                self._flush(history)
+        if result.status != "failed":
+            runs = list(result.runs.values())
+            if any(r.cancelled for r in runs) or self._stop.is_set():
+                result.status = "cancelled"
+            elif any(r.error for r in runs):
+                result.status = "failed"
+                result.error = next(r.error for r in runs if r.error)
+        if self.noise and before is not None and result.status != "failed":
+            # The 1-minute load still counts the benchmark itself: allow for its GOMAXPROCS.
+            busy_cores = max(spec.cpu or (1,))
+            allowance = (busy_cores + 0.5 * facts.cores) / facts.cores
+            after = await benchnoise.sample_noise(exclude_pids=[os.getpid()], load_factor=allowance)
+            during = list(benchnoise.busy_during(before, after))
+            peak = max(load_peak, default=None)
+            if peak is not None and peak > busy_cores + 0.5 * facts.cores and not any("load" in w for w in during):
+                during.append(f"load average reached {peak:.1f} during the run ({busy_cores} expected from the benchmark)")
+            for w in during:
+                self._status(f"noise during the run: {w}")
+            warnings += [f"during the run: {w}" for w in during]
+        result.noise = warnings
+        if history is not None:
+            try:
+                if warnings and self.run_id is not None:
+                    history.set_noise(self.run_id, tuple(warnings))
+                history.finish_run(self.run_id, result.status, result.error)
+            finally:
+                history.close()
+        return result
+
+    async def _run(self, spec: BenchSpec) -> dict[str, BenchRun]:
+        if len(self.toolchains) == 1:
+            label = self.toolchains[0].label
+            run = await benchrun.run_benchmarks(
+                spec,
+                on_result=lambda r: self._result(label, r),
+                on_line=lambda line: self._line(label, line),
+                timeout=self.timeout,
+                stop=self._stop,
+            )
+            return {label: run}
+        return await benchrun.run_interleaved(
+            spec,
+            [(t.label, t.go) for t in self.toolchains],
+            on_result=self._result,
+            on_line=self._line,
+            timeout=self.timeout,
+            stop=self._stop,
+        )
+
+    def _result(self, label: str, r: BenchResult) -> None:
+        self._pending_results.append(_labelled(r, label) if len(self.toolchains) > 1 else r)
+        if self._on_result is not None:
+            self._on_result(label, r)
+
+    def _line(self, label: str, line: str) -> None:
+        self._pending_lines.append(line if len(self.toolchains) == 1 else f"[{label}] {line}")
+        if self._on_line is not None:
+            self._on_line(label, line)
+
+    def _flush(self, history) -> None:
+        if self.run_id is None:
+            return
+        results, self._pending_results = self._pending_results, []
+        lines, self._pending_lines = self._pending_lines, []
+        if results:
+            history.add_results(self.run_id, results)
+        if lines:
+            history.add_output(self.run_id, lines)
+
+    async def _flush_loop(self, history) -> None:
+        while True:
+            await asyncio.sleep(FLUSH_SECONDS)
+            self._flush(history)
+
+    async def _watch_load(self, peaks: list[float]) -> None:
+        while True:
+            await asyncio.sleep(LOAD_SECONDS)
+            with contextlib.suppress(OSError, AttributeError):
+                peaks.append(os.getloadavg()[0])
+
+
+def _with_go(spec: BenchSpec, go: str) -> BenchSpec:
+    from dataclasses import replace
+
+    return replace(spec, go=go)
+
+
+def _labelled(r: BenchResult, label: str) -> BenchResult:
+    """The result with ``toolchain: <label>`` in its config, so a saved A/B run splits by side."""
+    return BenchResult(r.name, r.procs, r.iters, r.values, {**r.config, "toolchain": label}, r.line)

@@ -1,0 +1,91 @@
+"""`m3tui logs [FILE|-]... [--lint] [--json]`: the headless front of the Logs services.
+
+Without ``--lint`` :func:`run` returns the string ``"tui"``: the main CLI then
+opens the TUI's Logs pane on the given sources (``-`` is stdin).
+
+With ``--lint`` on one FILE (or ``-`` for stdin): print the lint report, as
+text (``line N: rule: message`` and a summary) or ``--json``.
+Exit status: 0 clean, 1 violations or an unreadable file, 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any, Literal
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+TUI = "tui"
+
+
+def add_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    logs = sub.add_parser(
+        "logs",
+        help="follow, filter, search and lint logs (files, .gz, - for stdin)",
+        description="Open the Logs pane on FILEs (default: the commands m3tui ran), or lint one with --lint.",
+    )
+    logs.add_argument("files", nargs="*", metavar="FILE", help="log file, .gz file, or - for stdin")
+    logs.add_argument("--lint", action="store_true", help="lint JSON-lines logs ([logs.lint] in config.toml)")
+    logs.add_argument("--json", action="store_true", help="with --lint: print the report as JSON")
+    return logs
+
+
+def run(
+    args: argparse.Namespace,
+    run_async: Callable[[Coroutine[Any, Any, int]], int] | None = None,
+) -> int | Literal["tui"]:
+    files: list[str] = list(getattr(args, "files", []) or [])
+    if not args.lint:
+        if args.json:
+            return _fail("--json applies to --lint only", EXIT_USAGE)
+        return TUI
+    if len(files) != 1:
+        return _fail("--lint takes exactly one FILE (or - for stdin)", EXIT_USAGE)
+    return _lint(files[0], as_json=args.json)
+
+
+def _fail(message: str, code: int = EXIT_FAILED) -> int:
+    print(f"m3tui logs: {message}", file=sys.stderr)
+    return code
+
+
+def _lines(source: str) -> Iterator[str]:
+    """Decoded lines of a file, .gz or stdin, read lazily."""
+    import gzip
+
+    if source == "-":
+        stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace", newline=None)
+        yield from (line.rstrip("\r\n") for line in stream)
+        return
+    with open(source, "rb") as raw:
+        magic = raw.read(2)
+    opener = gzip.open if magic == b"\x1f\x8b" else open
+    with opener(source, "rt", encoding="utf-8", errors="replace") as f:  # type: ignore[operator]
+        for line in f:
+            yield line.rstrip("\r\n")
+
+
+def _lint(source: str, *, as_json: bool) -> int:
+    from m3tui.logs.lint import lint_lines, load_lint_config, report_json
+
+    cfg, warnings = load_lint_config()
+    try:
+        report = lint_lines(_lines(source), config=cfg)
+    except (OSError, EOFError) as exc:
+        what = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        return _fail(f"{source}: cannot read ({what})")
+    report.warnings.extend(warnings)
+    for w in warnings:
+        print(f"m3tui logs: warning: {w}", file=sys.stderr)
+    if as_json:
+        print(json.dumps(report_json(report), indent=2, default=str, ensure_ascii=False))
+    else:
+        for v in report.violations:
+            print(f"line {v.line}: {v.rule}: {v.message}")
+        counts = ", ".join(f"{k} {n}" for k, n in report.counts.items() if n)
+        summary = f"{report.checked} JSON lines checked, {report.non_json} non-JSON, {len(report.violations)} violations"
+        print(summary + (f" ({counts})" if counts else ""))
+    return EXIT_FAILED if report.violations else EXIT_OK

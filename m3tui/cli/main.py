@@ -1,0 +1,261 @@
+"""The `m3tui` command: the TUI with no subcommand, headless subcommands otherwise.
+
+Exit status: 0 success, 1 a problem was found, 2 bad usage. Errors are one line
+on stderr, never a traceback. Textual is imported only when the TUI starts, so
+`m3tui --version` and the headless subcommands start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sys
+import threading
+from collections.abc import Coroutine, Sequence
+from typing import Any, NoReturn, TypeVar
+
+from m3tui import __version__
+from m3tui.cli import bench as cli_bench, logs as cli_logs, profile as cli_profile, versions as cli_versions
+from m3tui.core import runner
+from m3tui.core.config import load_config
+
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+T = TypeVar("T")
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports bad usage as one line and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see {self.prog.split()[0]} --help)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="m3tui",
+        description="A keyboard-driven terminal workbench for Go developers on Apple-silicon Macs. "
+        "With no command it opens the TUI.",
+        epilog="State lives under $M3TUI_HOME (default: the platform's user data directory).",
+    )
+    parser.add_argument("--version", action="version", version=f"m3tui {__version__}")
+    parser.add_argument("--theme", help="Textual theme, e.g. textual-dark, textual-light, ansi-dark")
+    parser.add_argument("--no-mouse", action="store_true", help="leave the mouse to the terminal (every action has a key)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    doctor = sub.add_parser("doctor", help="check this machine and its Go toolchain")
+    doctor.add_argument("--json", action="store_true", help="print JSON")
+    doctor.add_argument("--offline", action="store_true", help="skip network checks")
+    doctor.add_argument("--save-baseline", action="store_true", help="record this environment; later runs list what changed")
+    doctor.add_argument("-v", "--verbose", action="store_true", help="show the detail of every check")
+
+    cli_versions.add_parser(sub, _Parser)
+    cli_bench.add_parser(sub, _Parser)
+    cli_profile.add_parser(sub, _Parser)
+    cli_logs.add_parser(sub, _Parser)
+
+    return parser
+
+
+# Seconds a signalled headless run gets to wind down before the process just ends.
+EXIT_BACKSTOP = 2.0
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run, where SIGTERM/SIGHUP cancel the work (killing its process trees) and exit 128+N."""
+
+    async def main() -> T:
+        task = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        received: list[int] = []
+
+        def on_signal(signum: int) -> None:
+            received.append(signum)
+            runner.kill_all_sync()
+            backstop = threading.Timer(EXIT_BACKSTOP, os._exit, args=(128 + signum,))
+            backstop.daemon = True
+            backstop.start()
+            if task is not None:
+                task.cancel()
+
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            loop.add_signal_handler(sig, on_signal, sig)
+        try:
+            return await coro
+        except asyncio.CancelledError:
+            if received:
+                raise SystemExit(128 + received[0]) from None
+            raise
+
+    return asyncio.run(main())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        argv = list(sys.argv[1:] if argv is None else argv)
+        args = build_parser().parse_args(cli_profile.normalize_argv(cli_bench.normalize_argv(argv)))
+        if args.command is None:
+            return run_tui(args.theme, mouse=not args.no_mouse)
+        if args.theme is not None or args.no_mouse:
+            raise UsageError("m3tui: --theme and --no-mouse apply to the TUI, not to a subcommand")
+        code = _subcommand(args)
+        sys.stdout.flush()  # a write error (full disk) surfaces here, where it is handled, not at exit
+        return code
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `m3tui … | head`: the reader has all it wanted
+        _drop_stdout()
+        return 141
+    except OSError as exc:  # e.g. stdout on a full disk
+        print(f"m3tui: cannot write output: {exc.strerror or exc}", file=sys.stderr)
+        _drop_stdout()  # what is still buffered would fail again at exit, with a traceback
+        return EXIT_PROBLEM
+    except Exception as exc:  # noqa: BLE001 - a bug: one line for the user, the traceback to a file
+        print(f"m3tui: internal error: {type(exc).__name__}: {exc} ({_save_crash()})", file=sys.stderr)
+        return EXIT_PROBLEM
+    finally:
+        # Safety net: whatever ran, no child outlives m3tui.
+        runner.kill_all_sync()
+
+
+def _subcommand(args: argparse.Namespace) -> int:
+    if args.command == "bench":
+        return cli_bench.run(args, run_async)
+    if args.command == "versions":
+        return cli_versions.run(args, run_async)
+    if args.command == "profile":
+        code = cli_profile.run(args, run_async)
+        if code == cli_profile.TUI:
+            from pathlib import Path
+
+            return run_tui(None, open_profile=Path(args.file))
+        return code
+    if args.command == "logs":
+        code = cli_logs.run(args, run_async)
+        if code == cli_logs.TUI:
+            return run_tui(None, open_logs=_log_sources(args.files))
+        return code
+    if args.command == "doctor":
+        return doctor(as_json=args.json, offline=args.offline, save=args.save_baseline, verbose=args.verbose)
+    raise UsageError(f"m3tui: unknown command {args.command}")
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's final flush has nowhere to fail."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _save_crash() -> str:
+    from m3tui.core import crashlog
+
+    return crashlog.save()
+
+
+def _log_sources(files: Sequence[str]) -> list:
+    """The files to open; `-` (piped stdin) is spooled to a file and the keyboard taken from /dev/tty."""
+    from pathlib import Path
+
+    paths = []
+    for name in files:
+        if name == "-":
+            from m3tui.logs.index import spool_stdin
+
+            if sys.stdin.isatty():
+                raise UsageError("m3tui logs -: nothing is piped in (e.g. go test ./... 2>&1 | m3tui logs -)")
+            paths.append(spool_stdin())
+            try:  # like less: the data came on stdin, the keys come from the terminal
+                tty = os.open("/dev/tty", os.O_RDONLY)
+            except OSError:
+                raise UsageError("m3tui logs -: no terminal to show it on (use m3tui logs FILE --lint for scripts)") from None
+            os.dup2(tty, sys.stdin.fileno())
+            os.close(tty)
+        else:
+            path = Path(name).expanduser()
+            if not path.is_file():
+                raise UsageError(f"m3tui logs: {name}: no such file")
+            paths.append(path)
+    return paths
+
+
+def run_tui(theme: str | None, *, mouse: bool = True, open_logs: list | None = None, open_profile: Any = None) -> int:
+    if not sys.stdin.isatty() or not sys.stdout.isatty():
+        raise UsageError("m3tui: the TUI needs a terminal (for scripts: m3tui doctor --json, …)")
+    from m3tui.tui.app import M3tuiApp  # Textual loads only here.
+
+    loaded = load_config()
+    import logging
+
+    from m3tui.core.cmdlog import setup_logging
+
+    try:  # m3tui's own log (a source in the Logs pane): start, warnings and errors shown to the user
+        setup_logging()
+        logging.getLogger("m3tui").info("m3tui %s started in %s", __version__, os.getcwd())
+    except OSError:
+        pass
+    app = M3tuiApp(config=loaded, theme=theme, open_logs=open_logs, open_profile=open_profile)
+    if theme is not None and theme not in app.available_themes:
+        names = ", ".join(sorted(app.available_themes))
+        raise UsageError(f"m3tui: unknown theme {theme!r} (one of: {names})")
+    return app.run(mouse=mouse and loaded.config.mouse) or 0
+
+
+SYMBOLS = {"ok": "✓", "warn": "!", "error": "✗", "skipped": "-", "crashed": "‼"}
+
+
+def doctor(*, as_json: bool, offline: bool, save: bool, verbose: bool) -> int:
+    """Run every check; print like `flutter doctor`, or JSON. Exit 1 when a check is an error."""
+    from m3tui.doctor import run as doc
+
+    async def run() -> list:
+        ctx = doc.DoctorContext(offline=offline)
+        findings = await doc.run_doctor(ctx)
+        if save:
+            path = doc.save_baseline(await doc.snapshot(ctx))
+            print(f"baseline saved to {path}", file=sys.stderr)
+        return findings
+
+    findings = run_async(run())
+    if as_json:
+        print(json.dumps(doc.to_json(findings, offline=offline), indent=2))
+        return doc.exit_status(findings)
+    for line in doctor_text(findings, verbose=verbose):
+        print(line)
+    return doc.exit_status(findings)
+
+
+def doctor_text(findings: Sequence, *, verbose: bool) -> list[str]:
+    """Grouped, worst first; detail for problems (for everything with -v), the fix under each problem."""
+    from m3tui.doctor import run as doc
+
+    lines: list[str] = []
+    group = None
+    for finding in doc.sort_findings(findings):
+        if finding.group != group:
+            group = finding.group
+            lines.append(f"{'' if not lines else chr(10)}{group.value}")
+        lines.append(f"  {SYMBOLS[finding.status.value]} {finding.summary}")
+        if finding.detail and (verbose or finding.is_problem):
+            lines.extend(f"      {line}" for line in finding.detail.splitlines())
+        if finding.fix and finding.is_problem:
+            lines.append(f"      fix: {finding.fix}")
+    counts = {s: sum(1 for f in findings if f.status.value == s) for s in SYMBOLS}
+    problems = counts["error"] + counts["crashed"] + counts["warn"]
+    summary = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
+    lines.append("")
+    lines.append(f"{problems} problem{'s' if problems != 1 else ''} ({summary})" if problems else f"no problems ({summary})")
+    return lines
+
+
+if __name__ == "__main__":
+    sys.exit(main())

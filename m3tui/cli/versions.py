@@ -1,0 +1,341 @@
+"""`m3tui versions …`: the headless front of the Versions services.
+
+Exit status: 0 success, 1 the operation failed (download, checksum, not installed…),
+2 bad usage (including a version string that is not one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def add_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
+    versions = sub.add_parser("versions", help="install, verify and switch Go versions")
+    vsub = versions.add_subparsers(dest="versions_command", metavar="ACTION", parser_class=parser_class, required=True)
+
+    lst = vsub.add_parser("list", help="installed versions (all managers); --remote for go.dev's releases")
+    lst.add_argument("--remote", action="store_true", help="list releases from the download index")
+    lst.add_argument("--all", action="store_true", help="with --remote: include rc/beta releases")
+    lst.add_argument("--sizes", action="store_true", help="also measure each installation's size (slower)")
+    _common(lst, mirror=True)
+
+    inst = vsub.add_parser("install", help="download, verify and install a version (1.22.10, 1.22, latest)")
+    inst.add_argument("version")
+    inst.add_argument("--arch", help="GOARCH of the archive (default: this machine's hardware)")
+    inst.add_argument("--os", dest="goos", help="GOOS of the archive (default: this machine's)")
+    _common(inst, mirror=True)
+
+    use = vsub.add_parser("use", help="make an installed version current (atomic switch)")
+    use.add_argument("version")
+    use.add_argument("--export-goroot", action="store_true", help="also export GOROOT in the env files (not needed)")
+    _common(use)
+
+    rm = vsub.add_parser("remove", help="remove a version from m3tui's store")
+    rm.add_argument("version")
+    rm.add_argument("--force", action="store_true", help="remove even the current version")
+    _common(rm)
+
+    prune = vsub.add_parser("prune", help="remove older patch releases, keeping the newest of each line")
+    prune.add_argument("--keep", type=int, default=1, help="patch releases to keep per minor line (default 1)")
+    _common(prune)
+
+    cur = vsub.add_parser("current", help="what go runs here, and why")
+    _common(cur)
+
+    env = vsub.add_parser("env", help="print the shell lines that put the current version on PATH")
+    env.add_argument("--shell", choices=["zsh", "bash", "fish"], required=True)
+    env.add_argument(
+        "--add-to-rc", action="store_true",
+        help="append the one `source` line to the shell's rc file (a .bak copy is kept; never done otherwise)",
+    )  # fmt: skip
+
+    proj = vsub.add_parser("project", help="show or set this directory's Go version")
+    proj.add_argument("--set", dest="set_version", metavar="VERSION")
+    proj.add_argument("--how", choices=["go-version", "tool-versions", "toolchain"], default="go-version")
+    _common(proj)
+
+
+def _common(parser: argparse.ArgumentParser, *, mirror: bool = False) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    if mirror:
+        parser.add_argument("--mirror", help="download site with go.dev's layout (e.g. https://golang.google.cn)")
+        parser.add_argument("--offline", action="store_true", help="use the cached index only")
+
+
+def run(args: argparse.Namespace, run_async: Callable[[Coroutine[Any, Any, int]], int]) -> int:
+    handler = {
+        "list": _list,
+        "install": _install,
+        "use": _use,
+        "remove": _remove,
+        "prune": _prune,
+        "current": _current,
+        "env": _env,
+        "project": _project,
+    }[args.versions_command]
+    result = handler(args)
+    return run_async(result) if isinstance(result, Coroutine) else result
+
+
+def _out(args: argparse.Namespace, payload: Any, lines: list[str]) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps(payload, indent=2, default=str))
+    else:
+        for line in lines:
+            print(line)
+
+
+def _fail(message: str, code: int = EXIT_FAILED) -> int:
+    print(f"m3tui versions: {message}", file=sys.stderr)
+    return code
+
+
+def _mirror(args: argparse.Namespace) -> str:
+    from m3tui.core.config import load_config
+
+    return (args.mirror or load_config().config.go_mirror).rstrip("/")
+
+
+def _size(n: int | None) -> str:
+    if n is None:
+        return ""
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return ""
+
+
+# --- list ------------------------------------------------------------------------------------
+
+
+async def _list(args: argparse.Namespace) -> int:
+    from m3tui.versions import index as goindex, installed as goinstalled
+
+    if not args.remote:
+        found = goinstalled.discover(with_sizes=args.sizes)
+        rows = [
+            f"{'*' if i.current else ' '} {i.version:<14} {i.manager:<9} {i.goos or '?'}/{i.goarch or '?':<6} "
+            f"{_size(i.size_bytes):>10} {i.goroot}"
+            for i in found.installs
+        ]
+        if not rows:
+            rows = ["no Go installed (m3tui versions install latest)"]
+        rows += [f"note: {p}" for p in found.problems]
+        payload = {"installed": [asdict(i) for i in found.installs], "problems": found.problems}
+        _out(args, payload, rows)
+        return EXIT_OK
+
+    try:
+        index = await goindex.fetch_index(_mirror(args), offline=args.offline)
+    except goindex.IndexUnavailable as exc:
+        return _fail(str(exc))
+    if index.warning:
+        print(f"m3tui versions: {index.warning}", file=sys.stderr)
+    installed = {i.version for i in goinstalled.discover().installs}
+    releases = index.releases if args.all else goindex.stable_releases(index.releases)
+    rows, payload = [], []
+    for release in releases:
+        archive = goindex.choose_archive(release)
+        mark = "installed" if release.version in installed else ""
+        kind = "" if release.stable else "unstable"
+        rows.append(f"{release.version:<14} {kind:<9} {_size(archive.size) if archive else 'no archive':>10} {mark}")
+        payload.append({"version": release.version, "stable": release.stable, "installed": bool(mark),
+                        "archive": asdict(archive) if archive else None})  # fmt: skip
+    _out(args, {"source": index.source, "releases": payload}, rows)
+    return EXIT_OK
+
+
+# --- install ---------------------------------------------------------------------------------
+
+
+class _ProgressPrinter:
+    """One updating line on a terminal; a line every few seconds (and per phase) otherwise."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.tty = sys.stderr.isatty()
+        self.last_phase = ""
+        self.last_print = 0.0
+
+    def __call__(self, p: Any) -> None:
+        now = time.monotonic()
+        if not self.tty and p.phase == self.last_phase and now - self.last_print < 3 and not p.note:
+            return
+        total = f"/{_size(p.total_bytes)}" if p.total_bytes else ""
+        eta = f"  ETA {p.eta_s:.0f}s" if p.eta_s is not None else ""
+        rate = f"  {_size(int(p.rate_bytes_per_s))}/s" if p.rate_bytes_per_s else ""
+        line = f"{p.phase:<8} {self.name}  {_size(p.done_bytes)}{total}{rate}{eta}"
+        if p.note:
+            line += f"  ({p.note})"
+        if self.tty:
+            print(f"\r\033[K{line}", end="", file=sys.stderr, flush=True)
+        else:
+            print(line, file=sys.stderr)
+        self.last_phase, self.last_print = p.phase, now
+
+    def done(self) -> None:
+        if self.tty:
+            print(file=sys.stderr)
+
+
+async def _install(args: argparse.Namespace) -> int:
+    from m3tui.versions import index as goindex, install as goinstall, store as gostore
+
+    mirror = _mirror(args)
+    try:
+        index = await goindex.fetch_index(mirror, offline=args.offline)
+        release = goindex.resolve(index.releases, args.version, include_unstable=False)
+    except goindex.IndexUnavailable as exc:
+        return _fail(str(exc))
+    except goindex.VersionNotFound as exc:
+        return _fail(str(exc))
+    archive = goindex.choose_archive(release, args.goos, args.arch)
+    if archive is None:
+        return _fail(f"{release.version} has no archive for {args.goos or 'this OS'}/{args.arch or 'this arch'}")
+    printer = _ProgressPrinter(archive.filename)
+    try:
+        goroot = await goinstall.install(archive, goindex.archive_url(mirror, archive.filename), on_progress=printer)
+    except gostore.LockBusy as exc:
+        return _fail(str(exc))
+    except goinstall.InstallError as exc:
+        printer.done()
+        return _fail(str(exc))
+    printer.done()
+    current = gostore.current_version()
+    hint = "" if current == release.version else f" (make it current: m3tui versions use {release.version.removeprefix('go')})"
+    _out(args, {"version": release.version, "goroot": str(goroot)}, [f"installed {release.version} in {goroot}{hint}"])
+    return EXIT_OK
+
+
+# --- use / remove / prune ----------------------------------------------------------------------
+
+
+def _use(args: argparse.Namespace) -> int:
+    from m3tui.versions import installed as goinstalled, switch as goswitch
+    from m3tui.versions.names import parse_spec
+
+    try:
+        parse_spec(args.version)
+    except ValueError as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    try:
+        result = goswitch.use(args.version, export_goroot=True if args.export_goroot else None)
+    except goswitch.SwitchError as exc:
+        # Installed by another manager? Say what that manager wants instead of fighting it.
+        spec = parse_spec(args.version)
+        others = [i for i in goinstalled.discover().installs if i.manager != "m3tui" and spec.matches(i.version)]
+        for other in others:
+            hint = goinstalled.switch_hint(other)
+            if hint:
+                return _fail(f"{other.version} is managed by {other.manager}: {hint}")
+        return _fail(str(exc))
+    lines = [f"now using {result.version}" + (f" (was {result.previous})" if result.previous else "")]
+    if not result.on_path:
+        hint = goswitch.rc_hint(result.rc_lines, os.environ)
+        lines.append(f"add this line to your shell's rc file, then open a new shell: {hint}")
+    if result.shadowed_by:
+        lines.append(f"note: {result.shadowed_by} comes first on PATH and shadows it")
+    _out(args, asdict(result), lines)
+    return EXIT_OK
+
+
+def _remove(args: argparse.Namespace) -> int:
+    from m3tui.versions import install as goinstall, store as gostore
+    from m3tui.versions.names import canonical
+
+    try:
+        version = canonical(args.version)
+    except ValueError as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    if version not in gostore.installed_versions():
+        return _fail(f"{version} is not in m3tui's store")
+    try:
+        freed = goinstall.remove(version, force=args.force)
+    except (goinstall.InstallError, gostore.LockBusy) as exc:
+        return _fail(str(exc))
+    _out(args, {"removed": version, "freed_bytes": freed}, [f"removed {version}, freed {_size(freed)}"])
+    return EXIT_OK
+
+
+def _prune(args: argparse.Namespace) -> int:
+    from m3tui.versions import install as goinstall
+
+    if args.keep < 1:
+        return _fail("--keep must be at least 1", EXIT_USAGE)
+    removed = goinstall.prune(args.keep)
+    total = sum(freed for _, freed in removed)
+    lines = [f"removed {v}, freed {_size(f)}" for v, f in removed] or ["nothing to prune"]
+    if removed:
+        lines.append(f"freed {_size(total)} in all")
+    _out(args, {"removed": [{"version": v, "freed_bytes": f} for v, f in removed], "freed_bytes": total}, lines)
+    return EXIT_OK
+
+
+# --- current / env / project -------------------------------------------------------------------
+
+
+async def _current(args: argparse.Namespace) -> int:
+    from m3tui.versions import project as goproject
+
+    view = await goproject.what_runs_here(Path.cwd(), dict(os.environ))
+    lines = [
+        f"go on PATH:  {view.go.path if view.go else 'none'}" + (f" ({view.local.version})" if view.local else ""),
+        f"GOTOOLCHAIN: {view.gotoolchain} ({view.gotoolchain_source})" if view.gotoolchain else f"GOTOOLCHAIN: {view.gotoolchain_source}",
+    ]
+    for name, module in (view.modules or {}).items():
+        lines.append(f"{name + ':':<12} " + ", ".join(f"{k} {v}" for k, v in module.items() if k != "path") + f" ({module['path']})")
+    pinned = view.pin.pinned
+    if pinned is not None:
+        lines.append(f"pinned:      {pinned.value} ({pinned.path})")
+    runs = view.effective or (view.local.version if view.local else "nothing")
+    lines.append(f"runs here:   {runs}" + (" (go would download it first)" if view.would_download else ""))
+    if view.error:
+        lines.append(f"problem:     {view.error}")
+    _out(args, asdict(view), lines)
+    return EXIT_FAILED if view.error else EXIT_OK
+
+
+def _env(args: argparse.Namespace) -> int:
+    from m3tui.versions import switch as goswitch
+
+    if not args.add_to_rc:
+        print(goswitch.env_text(args.shell), end="")
+        return EXIT_OK
+    goswitch.write_env_files()
+    rc = goswitch.default_rc_path(args.shell)
+    try:
+        changed = goswitch.install_rc(args.shell, rc)
+    except OSError as exc:
+        return _fail(f"cannot update {rc}: {exc.strerror or exc}")
+    print(f"added to {rc}: {goswitch.rc_line(args.shell)}" if changed else f"{rc} already sources m3tui's env file")
+    return EXIT_OK
+
+
+def _project(args: argparse.Namespace) -> int:
+    from m3tui.versions import project as goproject
+
+    cwd = Path.cwd()
+    if args.set_version:
+        try:
+            path = goproject.set_project_version(cwd, args.set_version, how=args.how)
+        except ValueError as exc:
+            return _fail(str(exc), EXIT_USAGE)
+        except FileNotFoundError as exc:
+            return _fail(str(exc))
+        _out(args, {"written": str(path)}, [f"wrote {path}"])
+        return EXIT_OK
+    pin = goproject.read_project_version(cwd)
+    lines = [f"{s.kind:<16} {s.value:<12} {s.path}" for s in pin.sources] or ["no Go version pinned here"]
+    _out(args, asdict(pin), lines)
+    return EXIT_OK

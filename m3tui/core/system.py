@@ -1,0 +1,912 @@
+"""The machine under the Go toolchain: OS, CPU and cores, Rosetta, Homebrew, Xcode CLT.
+
+Three layers, so everything but the few macOS commands runs for real on Linux:
+
+* pure parsers over the text the commands print (tested on real recorded outputs);
+* a :class:`SystemProbe` that returns that raw text (or None): :class:`MacProbe` and
+  :class:`LinuxProbe` run the commands through :mod:`runner` (argv lists, short
+  timeouts), tests pass a probe that returns recorded texts;
+* :func:`gather_system_facts`, which runs the probes concurrently and turns their text
+  into one :class:`SystemFacts`, tolerating each probe failing (that field is None).
+
+Rosetta facts never come from ``uname -m``, ``arch`` or ``platform.machine()``: those
+report the translated view. ``hw.optional.arm64`` is 1 on Apple silicon even under
+Rosetta; ``sysctl.proc_translated`` (1 translated, 0 native, absent on Intel) describes
+the asking process, so m3tui asks it about itself through ``sysctlbyname`` and runs the
+login shell to ask it about the shell (a child of a translated process is translated).
+
+This module is plain asyncio and must never import Textual.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shlex
+import sys
+from collections.abc import Awaitable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+from m3tui.core import runner
+
+__all__ = [
+    "BREW_ARM64_PREFIX",
+    "BREW_INTEL_PREFIX",
+    "BrewConfig",
+    "LinuxProbe",
+    "MacProbe",
+    "PathOrder",
+    "SystemFacts",
+    "SystemProbe",
+    "XcrunError",
+    "cpu_clusters",
+    "default_probe",
+    "gather_system_facts",
+    "parse_brew_config",
+    "parse_cpu_list",
+    "parse_cpuinfo",
+    "parse_meminfo_total",
+    "parse_os_release",
+    "parse_perf_levels",
+    "parse_sw_vers",
+    "parse_sysctl",
+    "parse_xcode_select",
+    "parse_xcrun_error",
+    "part_clusters",
+    "path_order",
+]
+
+BREW_ARM64_PREFIX = "/opt/homebrew"
+BREW_INTEL_PREFIX = "/usr/local"
+BREW_CANDIDATES: tuple[str, ...] = (f"{BREW_ARM64_PREFIX}/bin/brew", f"{BREW_INTEL_PREFIX}/bin/brew")
+
+# Short: these are local commands; a hung one must not hold the doctor up.
+SYSCTL_TIMEOUT = 3.0
+SW_VERS_TIMEOUT = 3.0
+XCODE_SELECT_TIMEOUT = 3.0
+SHELL_TIMEOUT = 5.0  # the shell reads its rc file (.zshenv) first
+BREW_TIMEOUT = 5.0  # Ruby start-up
+
+# The sysctl subtrees read on macOS (the same commands as the recorded fixtures).
+SYSCTL_HW: tuple[str, ...] = ("hw",)
+SYSCTL_CPU: tuple[str, ...] = ("machdep.cpu",)
+
+
+# --------------------------------------------------------------------------
+# Pure parsers
+# --------------------------------------------------------------------------
+
+# "hw.ncpu: 16" (sysctl hw / sysctl -a), "hw.ncpu = 16" (sysctl -A on some versions,
+# Linux sysctl -a). Names are dotted and have no spaces, so the first separator after the
+# name splits; "sysctl: unknown oid …" (no dot) is not a value line.
+_SYSCTL_LINE = re.compile(r"^(?P<name>[A-Za-z_][\w\-]*(?:\.[\w\-]+)+)\s*(?::|=)(?:\s(?P<value>.*))?$")
+
+
+def parse_sysctl(text: str) -> dict[str, str]:
+    """``name: value`` / ``name = value`` lines -> {name: value}; other lines are ignored.
+
+    Values keep inner whitespace ("16 1 4 0 0 …") and may be empty
+    ("hw.osenvironment: "). A name seen twice keeps its last value.
+    """
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        m = _SYSCTL_LINE.match(line.rstrip("\r"))
+        if m is None:
+            continue
+        out[m["name"]] = (m["value"] or "").strip()
+    return out
+
+
+def _int_or_none(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value.strip())
+    except ValueError:
+        return None
+
+
+def parse_perf_levels(sysctl: Mapping[str, str]) -> list[tuple[str, int]]:
+    """Apple silicon core clusters from ``hw.perflevelN.*``: [(name, physical cores)], N=0 first.
+
+    N=0 is the performance cluster, the highest N the efficiency one. Where the names are
+    missing (older macOS, or a partial dump) they are inferred from that order.
+    """
+    count = _int_or_none(sysctl.get("hw.nperflevels"))
+    if count is None:
+        count = 0
+        while f"hw.perflevel{count}.physicalcpu" in sysctl or f"hw.perflevel{count}.logicalcpu" in sysctl:
+            count += 1
+    levels: list[tuple[str, int]] = []
+    for n in range(count):
+        cores = _int_or_none(sysctl.get(f"hw.perflevel{n}.physicalcpu"))
+        if cores is None:
+            cores = _int_or_none(sysctl.get(f"hw.perflevel{n}.logicalcpu"))
+        if cores is None:
+            continue
+        name = sysctl.get(f"hw.perflevel{n}.name") or ""
+        if not name:
+            if count == 2:
+                name = "Performance" if n == 0 else "Efficiency"
+            else:
+                name = f"perflevel{n}"
+        levels.append((name, cores))
+    return levels
+
+
+def parse_sw_vers(text: str) -> dict[str, str]:
+    """``sw_vers`` -> {"ProductName": "macOS", "ProductVersion": "14.4", "BuildVersion": …}.
+
+    Accepts the pre-Big-Sur layout (``ProductName:\\tMac OS X``), the newer one with two
+    tabs (``ProductName:\\t\\tmacOS``) and space-separated copies of either. Any other
+    ``Key: value`` line (ProductVersionExtra on macOS 13+) is kept too.
+    """
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        key = key.strip()
+        if not sep or not key or " " in key:
+            continue
+        out[key] = value.strip()
+    return out
+
+
+def parse_os_release(text: str) -> dict[str, str]:
+    """Linux ``/etc/os-release``: ``KEY=value`` with shell quoting; comments and junk skipped."""
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, raw = line.partition("=")
+        key = key.strip()
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+            continue
+        try:
+            parts = shlex.split(raw, comments=False, posix=True)
+            value = " ".join(parts)
+        except ValueError:  # an unbalanced quote: keep the text, minus the stray quote
+            value = raw.strip().strip("\"'")
+        out[key] = value
+    return out
+
+
+# Homebrew's CPU families on Intel (Hardware::CPU.family), as printed in `brew config`.
+_INTEL_FAMILIES = frozenset(
+    {
+        "core",
+        "core2",
+        "penryn",
+        "nehalem",
+        "westmere",
+        "arrandale",
+        "sandybridge",
+        "ivybridge",
+        "haswell",
+        "broadwell",
+        "skylake",
+        "kabylake",
+        "cometlake",
+        "cannonlake",
+        "icelake",
+    }
+)
+
+
+def _arch_word(word: str) -> str | None:
+    w = word.strip().lower()
+    if not w:
+        return None
+    if w in ("arm64", "aarch64") or w.startswith("arm_"):
+        return "arm64"
+    if w in ("x86_64", "amd64", "intel", "i386") or w in _INTEL_FAMILIES:
+        return "x86_64"
+    return None
+
+
+@dataclass(frozen=True)
+class BrewConfig:
+    """What `brew config` says about the Homebrew that ran it."""
+
+    version: str | None = None
+    prefix: str | None = None
+    cpu: str | None = None  # "octa-core 64-bit arm_firestorm_icestorm"
+    cpu_arch: str | None = None  # from the CPU family: "arm64" / "x86_64" / None
+    macos: str | None = None  # "11.1-arm64"
+    macos_version: str | None = None  # "11.1"
+    macos_arch: str | None = None  # "arm64" / "x86_64"
+    rosetta: bool | None = None  # the "Rosetta 2:" line; None when absent
+    clt: str | None = None
+    xcode: str | None = None
+    raw: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def arch(self) -> str | None:
+        """The arch brew itself ran as: the macOS line first, then the CPU family."""
+        return self.macos_arch or self.cpu_arch
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "prefix": self.prefix,
+            "cpu": self.cpu,
+            "arch": self.arch,
+            "macos": self.macos,
+            "rosetta": self.rosetta,
+            "clt": self.clt,
+            "xcode": self.xcode,
+        }
+
+
+def _bool_word(value: str | None) -> bool | None:
+    if value is None:
+        return None
+    v = value.strip().lower()
+    if v in ("true", "yes", "1"):
+        return True
+    if v in ("false", "no", "0"):
+        return False
+    return None
+
+
+def parse_brew_config(text: str) -> BrewConfig:
+    """``brew config`` -> :class:`BrewConfig` (missing lines are None)."""
+    raw: dict[str, str] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if not sep or not key.strip():
+            continue
+        raw.setdefault(key.strip(), value.strip())
+    cpu = raw.get("CPU") or None
+    cpu_arch = None
+    if cpu:
+        # "octa-core 64-bit arm_firestorm_icestorm": the family is the last word.
+        words = cpu.split()
+        cpu_arch = _arch_word(words[-1]) if words else None
+    macos = raw.get("macOS") or None
+    macos_version = macos_arch = None
+    if macos:
+        version, dash, arch = macos.rpartition("-")
+        if dash and _arch_word(arch):
+            macos_version, macos_arch = version, _arch_word(arch)
+        else:
+            macos_version = macos
+    return BrewConfig(
+        version=raw.get("HOMEBREW_VERSION") or None,
+        prefix=raw.get("HOMEBREW_PREFIX") or None,
+        cpu=cpu,
+        cpu_arch=cpu_arch,
+        macos=macos,
+        macos_version=macos_version,
+        macos_arch=macos_arch,
+        rosetta=_bool_word(raw.get("Rosetta 2")),
+        clt=raw.get("CLT") or None,
+        xcode=raw.get("Xcode") or None,
+        raw=raw,
+    )
+
+
+def parse_xcode_select(text: str | None) -> str | None:
+    """``xcode-select -p`` -> the active developer directory, or None (error text, empty)."""
+    if not text:
+        return None
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("/") and "error:" not in line:
+            return line.rstrip("/") or "/"
+        return None
+    return None
+
+
+@dataclass(frozen=True)
+class XcrunError:
+    """``xcrun: error: invalid active developer path (DIR), missing xcrun at: PATH``."""
+
+    developer_path: str
+    missing: str | None
+
+
+_XCRUN_ERROR = re.compile(
+    r"xcrun: error: invalid active developer path \((?P<dir>[^)]*)\)(?:, missing xcrun at: (?P<missing>\S+))?"
+)
+
+
+def parse_xcrun_error(text: str) -> XcrunError | None:
+    """Find the broken-CLT error (as cgo builds print it) in any output; None if absent."""
+    m = _XCRUN_ERROR.search(text)
+    if m is None:
+        return None
+    return XcrunError(developer_path=m["dir"], missing=m["missing"])
+
+
+def parse_cpu_list(text: str | None) -> list[int]:
+    """Kernel CPU list syntax (``/sys/devices/system/cpu/online``): "0-3,6,8-9" -> [0,1,2,3,6,8,9]."""
+    if not text:
+        return []
+    cpus: list[int] = []
+    for part in text.strip().split(","):
+        part = part.strip()
+        if not part:
+            continue
+        lo, dash, hi = part.partition("-")
+        try:
+            if dash:
+                cpus.extend(range(int(lo), int(hi) + 1))
+            else:
+                cpus.append(int(lo))
+        except ValueError:
+            return []
+    return sorted(set(cpus))
+
+
+def parse_cpuinfo(text: str) -> list[dict[str, str]]:
+    """``/proc/cpuinfo`` -> one dict per ``processor`` block (keys as printed, values stripped).
+
+    Lines before the first ``processor`` line, and blocks without one (the trailing
+    "Hardware"/"Serial" block on some arm boards), are returned as blocks too; a
+    block's "processor" key tells which is which.
+    """
+    blocks: list[dict[str, str]] = []
+    current: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.strip():
+            if current:
+                blocks.append(current)
+                current = {}
+            continue
+        key, sep, value = line.partition(":")
+        if not sep:
+            continue
+        key = key.strip()
+        if key == "processor" and "processor" in current:
+            blocks.append(current)
+            current = {}
+        current[key] = value.strip()
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def cpuinfo_model(blocks: Sequence[Mapping[str, str]]) -> str | None:
+    """The CPU's name from parsed cpuinfo: "model name" (x86, some arm), else "Model"/"Hardware"."""
+    for key in ("model name", "Model", "Hardware", "cpu model", "cpu"):
+        for b in blocks:
+            if b.get(key):
+                return b[key]
+    return None
+
+
+def cpuinfo_parts(blocks: Sequence[Mapping[str, str]]) -> dict[int, str]:
+    """{processor index: "CPU part"} on arm64 (e.g. 0xd05 Cortex-A55, 0xd0b Cortex-A76)."""
+    parts: dict[int, str] = {}
+    for b in blocks:
+        idx = _int_or_none(b.get("processor"))
+        part = b.get("CPU part")
+        if idx is not None and part:
+            parts[idx] = part.lower()
+    return parts
+
+
+def cpu_clusters(capacities: Mapping[int, int]) -> list[tuple[int, int]]:
+    """{cpu: cpu_capacity} -> [(capacity, how many cpus)], biggest cores first.
+
+    A homogeneous machine gives one cluster; big.LITTLE gives two or more.
+    """
+    counts: dict[int, int] = {}
+    for cap in capacities.values():
+        counts[cap] = counts.get(cap, 0) + 1
+    return sorted(counts.items(), key=lambda kv: kv[0], reverse=True)
+
+
+# Arm "CPU part" ids of the in-order efficiency cores (Cortex-A32/A34/A35/A53/A55/A510/A520).
+LITTLE_ARM_PARTS = frozenset({"0xd01", "0xd02", "0xd04", "0xd03", "0xd05", "0xd46", "0xd80"})
+
+
+def part_clusters(parts: Mapping[int, str]) -> list[tuple[str, int]]:
+    """{cpu: "CPU part"} -> [(part, how many cpus)], big cores first, then in cpu order."""
+    counts: dict[str, int] = {}
+    first: dict[str, int] = {}
+    for cpu in sorted(parts):
+        p = parts[cpu]
+        counts[p] = counts.get(p, 0) + 1
+        first.setdefault(p, cpu)
+    return sorted(counts.items(), key=lambda kv: (kv[0] in LITTLE_ARM_PARTS, first[kv[0]]))
+
+
+def parse_meminfo_total(text: str | None) -> int | None:
+    """``/proc/meminfo`` -> MemTotal in bytes."""
+    if not text:
+        return None
+    m = re.search(r"^MemTotal:\s*(\d+)\s*kB", text, re.MULTILINE)
+    return int(m.group(1)) * 1024 if m else None
+
+
+@dataclass(frozen=True)
+class PathOrder:
+    """Where Homebrew's two bin directories sit in PATH (0-based), None when absent."""
+
+    opt_homebrew: int | None
+    usr_local: int | None
+
+    @property
+    def usr_local_first(self) -> bool:
+        """True when /usr/local/bin shadows /opt/homebrew/bin (or is there without it)."""
+        if self.usr_local is None:
+            return False
+        return self.opt_homebrew is None or self.usr_local < self.opt_homebrew
+
+
+def path_order(path: str | None) -> PathOrder:
+    """Index of /opt/homebrew/bin and /usr/local/bin in a PATH value."""
+    entries = [os.path.normpath(p) for p in (path or "").split(os.pathsep) if p]
+
+    def index(d: str) -> int | None:
+        try:
+            return entries.index(d)
+        except ValueError:
+            return None
+
+    return PathOrder(opt_homebrew=index(f"{BREW_ARM64_PREFIX}/bin"), usr_local=index(f"{BREW_INTEL_PREFIX}/bin"))
+
+
+def _flag(text: str | None) -> bool | None:
+    """The last line of a ``sysctl -n`` answer: "1" -> True, "0" -> False, else None."""
+    if not text:
+        return None
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return None
+    return {"1": True, "0": False}.get(lines[-1])
+
+
+# --------------------------------------------------------------------------
+# Probes
+# --------------------------------------------------------------------------
+
+
+@runtime_checkable
+class SystemProbe(Protocol):
+    """Raw answers from the machine. Each method returns text (or a value), None when unknown.
+
+    Real probes never raise for a missing command or a non-zero exit; gather still
+    tolerates a probe that does.
+    """
+
+    platform: str  # "darwin", "linux", or another sys.platform value
+
+    async def sysctl(self, names: Sequence[str]) -> str | None:
+        """Output of ``sysctl NAME…`` (macOS: ``name: value`` lines)."""
+        ...
+
+    async def self_sysctl_int(self, name: str) -> int | None:
+        """``sysctlbyname`` asked by this very process (e.g. sysctl.proc_translated)."""
+        ...
+
+    async def sw_vers(self) -> str | None: ...
+
+    async def brew_config(self, brew: str, env: Mapping[str, str] | None = None) -> str | None:
+        """Output of ``BREW config``; None when brew is absent or fails."""
+        ...
+
+    async def xcode_select(self) -> str | None:
+        """``xcode-select -p``: the path, or its error text, or None."""
+        ...
+
+    async def read_text(self, path: str) -> str | None: ...
+
+    async def exists(self, path: str) -> bool: ...
+
+    async def which(self, name: str, path: str | None) -> str | None:
+        """Where ``name`` is on a PATH value."""
+        ...
+
+    async def login_shell(self) -> str | None:
+        """The user's login shell from the account database (when $SHELL is unset)."""
+        ...
+
+    async def shell_sysctl(self, shell: str, name: str, env: Mapping[str, str] | None = None) -> str | None:
+        """Run ``SHELL -c 'sysctl -n NAME'``: the value as a child of that shell sees it."""
+        ...
+
+
+def _first_existing(*paths: str) -> str | None:
+    for p in paths:
+        if os.path.exists(p):
+            return p
+    return None
+
+
+class _RunningProbe:
+    """What both real probes share: files, PATH look-ups and running commands."""
+
+    platform = sys.platform
+
+    async def _run(
+        self, argv: Sequence[str], *, timeout: float, env: Mapping[str, str] | None = None, need_ok: bool = False
+    ) -> runner.RunResult | None:
+        try:
+            result = await runner.run(list(argv), env=dict(env) if env is not None else None, timeout=timeout)
+        except (runner.RunnerError, OSError):
+            return None
+        if result.timed_out or (need_ok and result.returncode != 0):
+            return None
+        return result
+
+    async def sysctl(self, names: Sequence[str]) -> str | None:
+        return None
+
+    async def self_sysctl_int(self, name: str) -> int | None:
+        return None
+
+    async def sw_vers(self) -> str | None:
+        return None
+
+    async def brew_config(self, brew: str, env: Mapping[str, str] | None = None) -> str | None:
+        return None
+
+    async def xcode_select(self) -> str | None:
+        return None
+
+    async def read_text(self, path: str) -> str | None:
+        try:
+            return Path(path).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+
+    async def exists(self, path: str) -> bool:
+        return os.path.exists(path)
+
+    async def which(self, name: str, path: str | None) -> str | None:
+        return runner.which(name, path=path)
+
+    async def login_shell(self) -> str | None:
+        try:
+            import pwd
+
+            return pwd.getpwuid(os.getuid()).pw_shell or None
+        except (ImportError, KeyError, OSError):
+            return None
+
+    async def shell_sysctl(self, shell: str, name: str, env: Mapping[str, str] | None = None) -> str | None:
+        return None
+
+
+class MacProbe(_RunningProbe):
+    """The real macOS probe: sysctl, sw_vers, brew config, xcode-select, the login shell."""
+
+    platform = "darwin"
+
+    async def sysctl(self, names: Sequence[str]) -> str | None:
+        exe = _first_existing("/usr/sbin/sysctl") or "sysctl"
+        # No need_ok: sysctl stops with an error on an unknown name, after printing the rest.
+        result = await self._run([exe, *names], timeout=SYSCTL_TIMEOUT)
+        if result is None or not result.stdout_text.strip():
+            return None
+        return result.stdout_text
+
+    async def self_sysctl_int(self, name: str) -> int | None:
+        from m3tui.core.host import _sysctl_int
+
+        try:
+            return _sysctl_int(name)
+        except (OSError, AttributeError):
+            return None
+
+    async def sw_vers(self) -> str | None:
+        exe = _first_existing("/usr/bin/sw_vers") or "sw_vers"
+        result = await self._run([exe], timeout=SW_VERS_TIMEOUT, need_ok=True)
+        return result.stdout_text if result is not None else None
+
+    async def brew_config(self, brew: str, env: Mapping[str, str] | None = None) -> str | None:
+        run_env = dict(env) if env is not None else dict(os.environ)
+        run_env.setdefault("HOMEBREW_NO_AUTO_UPDATE", "1")
+        run_env.setdefault("HOMEBREW_NO_ANALYTICS", "1")
+        run_env.setdefault("HOMEBREW_NO_ENV_HINTS", "1")
+        result = await self._run([brew, "config"], timeout=BREW_TIMEOUT, env=run_env)
+        if result is None or not result.stdout_text.strip():
+            return None
+        return result.stdout_text
+
+    async def xcode_select(self) -> str | None:
+        exe = _first_existing("/usr/bin/xcode-select") or "xcode-select"
+        result = await self._run([exe, "-p"], timeout=XCODE_SELECT_TIMEOUT)
+        if result is None:
+            return None
+        # The path on success; the error text ("xcode-select: error: unable to get
+        # active developer directory…") otherwise, which parse_xcode_select maps to None.
+        return result.stdout_text if result.returncode == 0 else (result.stderr_text or result.stdout_text)
+
+    async def shell_sysctl(self, shell: str, name: str, env: Mapping[str, str] | None = None) -> str | None:
+        # argv list: the shell gets exactly this one command string; `name` is ours, not user input.
+        result = await self._run([shell, "-c", f"sysctl -n {shlex.quote(name)}"], timeout=SHELL_TIMEOUT, env=env)
+        if result is None or result.returncode != 0:
+            return None
+        return result.stdout_text
+
+
+class LinuxProbe(_RunningProbe):
+    """The real Linux probe: /etc/os-release, /proc and /sys; the macOS questions answer None."""
+
+    platform = "linux"
+
+
+def default_probe() -> SystemProbe:
+    """The real probe for this machine."""
+    if sys.platform == "darwin":
+        return MacProbe()
+    probe = LinuxProbe()
+    if not sys.platform.startswith("linux"):
+        probe.platform = sys.platform
+    return probe
+
+
+# --------------------------------------------------------------------------
+# Facts
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SystemFacts:
+    """What the doctor's System group reports on. None means "could not tell"."""
+
+    platform: str  # "darwin" / "linux" / …
+    os_name: str | None = None  # "macOS", "Mac OS X", "Debian GNU/Linux"
+    os_version: str | None = None  # "14.4", "12"
+    os_build: str | None = None  # "23E214" (macOS)
+    kernel: str | None = None  # Linux kernel release
+    machine: str | None = None  # hardware arch: "arm64" / "x86_64" / Linux's own name
+    cpu_model: str | None = None  # "Apple M3 Max", "AMD EPYC"
+    cores_total: int | None = None
+    perf_cores: int | None = None
+    eff_cores: int | None = None
+    perf_levels: tuple[tuple[str, int], ...] = ()  # macOS: (("Performance", 12), ("Efficiency", 4))
+    clusters: tuple[tuple[int, int], ...] = ()  # Linux: ((capacity, cpus), …), biggest first
+    cpu_parts: tuple[tuple[str, int], ...] = ()  # Linux arm64: (("0xd0b", 4), ("0xd05", 4))
+    memory_bytes: int | None = None
+    hardware_arm64: bool | None = None  # hw.optional.arm64; True even under Rosetta
+    process_translated: bool | None = None  # m3tui itself runs under Rosetta
+    login_shell: str | None = None
+    shell_translated: bool | None = None  # a child of the login shell runs under Rosetta
+    brew: BrewConfig | None = None
+    brew_path: str | None = None  # the brew that PATH finds (or a standard location)
+    brew_installs: tuple[str, ...] = ()  # which of /opt/homebrew/bin/brew, /usr/local/bin/brew exist
+    path_order: PathOrder = field(default_factory=lambda: PathOrder(None, None))
+    clt_checked: bool = False  # xcode-select gave an answer (a path or its error)
+    clt_path: str | None = None  # xcode-select -p
+    clt_xcrun: bool | None = None  # CLT_PATH/usr/bin/xcrun exists
+    probe_errors: tuple[str, ...] = ()  # "sysctl: RuntimeError: …" for probes that raised
+
+    @property
+    def is_macos(self) -> bool:
+        return self.platform == "darwin"
+
+    @property
+    def brew_prefix(self) -> str | None:
+        """HOMEBREW_PREFIX from brew config, else derived from the brew binary's location."""
+        if self.brew is not None and self.brew.prefix:
+            return self.brew.prefix
+        path = self.brew_path or (self.brew_installs[0] if self.brew_installs else None)
+        if path and path.endswith("/bin/brew"):
+            return path[: -len("/bin/brew")]
+        return None
+
+    def to_data(self) -> dict[str, Any]:
+        """JSON-safe dict (lists, not tuples)."""
+        return {
+            "platform": self.platform,
+            "os_name": self.os_name,
+            "os_version": self.os_version,
+            "os_build": self.os_build,
+            "kernel": self.kernel,
+            "machine": self.machine,
+            "cpu_model": self.cpu_model,
+            "cores_total": self.cores_total,
+            "perf_cores": self.perf_cores,
+            "eff_cores": self.eff_cores,
+            "perf_levels": [[n, c] for n, c in self.perf_levels],
+            "clusters": [[cap, c] for cap, c in self.clusters],
+            "cpu_parts": [[p, c] for p, c in self.cpu_parts],
+            "memory_bytes": self.memory_bytes,
+            "hardware_arm64": self.hardware_arm64,
+            "process_translated": self.process_translated,
+            "login_shell": self.login_shell,
+            "shell_translated": self.shell_translated,
+            "brew": self.brew.to_data() if self.brew is not None else None,
+            "brew_path": self.brew_path,
+            "brew_prefix": self.brew_prefix,
+            "brew_installs": list(self.brew_installs),
+            "path_order": {"/opt/homebrew/bin": self.path_order.opt_homebrew, "/usr/local/bin": self.path_order.usr_local},
+            "clt_checked": self.clt_checked,
+            "clt_path": self.clt_path,
+            "clt_xcrun": self.clt_xcrun,
+            "probe_errors": list(self.probe_errors),
+        }
+
+
+T = TypeVar("T")
+
+
+class _Tolerant:
+    """Runs probe calls, turning an exception into None (or a default) and a note."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    async def __call__(self, what: str, aw: Awaitable[T], default: T | None = None) -> T | None:
+        try:
+            return await aw
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one broken probe must not hide the rest
+            self.errors.append(f"{what}: {type(exc).__name__}: {exc}")
+            return default
+
+
+async def _mac_cpu(probe: SystemProbe, safe: _Tolerant) -> dict[str, Any]:
+    hw_text, cpu_text = await asyncio.gather(
+        safe("sysctl hw", probe.sysctl(SYSCTL_HW)),
+        safe("sysctl machdep.cpu", probe.sysctl(SYSCTL_CPU)),
+    )
+    hw = parse_sysctl(hw_text or "")
+    cpu = parse_sysctl(cpu_text or "")
+    both = {**cpu, **hw}
+    out: dict[str, Any] = {}
+    out["cpu_model"] = cpu.get("machdep.cpu.brand_string") or None
+    out["cores_total"] = (
+        _int_or_none(hw.get("hw.ncpu"))
+        or _int_or_none(hw.get("hw.logicalcpu"))
+        or _int_or_none(cpu.get("machdep.cpu.thread_count"))
+        or _int_or_none(cpu.get("machdep.cpu.core_count"))
+    )
+    levels = parse_perf_levels(both)
+    out["perf_levels"] = tuple(levels)
+    if levels:
+        perf = [c for name, c in levels if name.lower().startswith("perf")]
+        eff = [c for name, c in levels if name.lower().startswith("eff")]
+        out["perf_cores"] = sum(perf) if perf else None
+        out["eff_cores"] = sum(eff) if eff else None
+    out["memory_bytes"] = _int_or_none(hw.get("hw.memsize"))
+    # hw.optional.arm64 is absent on Intel Macs: a real `sysctl hw` answer without it means False.
+    arm64 = _int_or_none(hw.get("hw.optional.arm64"))
+    if arm64 is not None:
+        out["hardware_arm64"] = arm64 == 1
+    elif len(levels) >= 2:
+        out["hardware_arm64"] = True  # no Mac with an Intel CPU has two core clusters
+    else:
+        value = await safe("sysctlbyname hw.optional.arm64", probe.self_sysctl_int("hw.optional.arm64"))
+        if value is not None:
+            out["hardware_arm64"] = value == 1
+        else:
+            # Absent on Intel Macs: a real `sysctl hw` answer without it means Intel.
+            out["hardware_arm64"] = False if "hw.ncpu" in hw and "hw.optional.arm64" not in hw else None
+    if out["hardware_arm64"] is True:
+        out["machine"] = "arm64"
+    elif out["hardware_arm64"] is False:
+        out["machine"] = "x86_64"
+    return out
+
+
+async def _mac_os(probe: SystemProbe, safe: _Tolerant) -> dict[str, Any]:
+    text = await safe("sw_vers", probe.sw_vers())
+    vers = parse_sw_vers(text or "")
+    return {
+        "os_name": vers.get("ProductName") or None,
+        "os_version": vers.get("ProductVersion") or None,
+        "os_build": vers.get("BuildVersion") or None,
+    }
+
+
+async def _process_translated(probe: SystemProbe, safe: _Tolerant) -> dict[str, Any]:
+    value = await safe("sysctlbyname sysctl.proc_translated", probe.self_sysctl_int("sysctl.proc_translated"))
+    return {"process_translated": None if value is None else value == 1}
+
+
+async def _shell(probe: SystemProbe, safe: _Tolerant, env: Mapping[str, str]) -> dict[str, Any]:
+    shell = env.get("SHELL") or await safe("login shell", probe.login_shell())
+    if not shell:
+        return {"login_shell": None, "shell_translated": None}
+    text = await safe("shell sysctl", probe.shell_sysctl(shell, "sysctl.proc_translated", env=env))
+    return {"login_shell": shell, "shell_translated": _flag(text)}
+
+
+async def _brew(probe: SystemProbe, safe: _Tolerant, env: Mapping[str, str]) -> dict[str, Any]:
+    on_path, *exist = await asyncio.gather(
+        safe("which brew", probe.which("brew", env.get("PATH", ""))),
+        *(safe(f"exists {p}", probe.exists(p), False) for p in BREW_CANDIDATES),
+    )
+    installs = tuple(p for p, there in zip(BREW_CANDIDATES, exist, strict=True) if there)
+    brew_path = on_path or (installs[0] if installs else None)
+    config = None
+    if brew_path:
+        text = await safe("brew config", probe.brew_config(brew_path, env=env))
+        config = parse_brew_config(text) if text else None
+    return {"brew": config, "brew_path": brew_path, "brew_installs": installs}
+
+
+async def _clt(probe: SystemProbe, safe: _Tolerant) -> dict[str, Any]:
+    text = await safe("xcode-select -p", probe.xcode_select())
+    clt = parse_xcode_select(text)
+    xcrun = None
+    if clt:
+        xcrun = bool(await safe("exists xcrun", probe.exists(f"{clt}/usr/bin/xcrun"), False))
+    return {"clt_checked": text is not None, "clt_path": clt, "clt_xcrun": xcrun}
+
+
+async def _linux_os(probe: SystemProbe, safe: _Tolerant) -> dict[str, Any]:
+    text = await safe("read /etc/os-release", probe.read_text("/etc/os-release"))
+    if text is None:
+        text = await safe("read /usr/lib/os-release", probe.read_text("/usr/lib/os-release"))
+    rel = parse_os_release(text or "")
+    kernel = await safe("read osrelease", probe.read_text("/proc/sys/kernel/osrelease"))
+    arch = await safe("read arch", probe.read_text("/proc/sys/kernel/arch"))
+    return {
+        "os_name": rel.get("NAME") or rel.get("ID") or None,
+        "os_version": rel.get("VERSION_ID") or rel.get("VERSION") or None,
+        "kernel": kernel.strip() if kernel else None,
+        "machine": arch.strip() if arch and arch.strip() else None,
+    }
+
+
+async def _linux_cpu(probe: SystemProbe, safe: _Tolerant) -> dict[str, Any]:
+    cpuinfo_text, online_text, meminfo = await asyncio.gather(
+        safe("read /proc/cpuinfo", probe.read_text("/proc/cpuinfo")),
+        safe("read cpu/online", probe.read_text("/sys/devices/system/cpu/online")),
+        safe("read /proc/meminfo", probe.read_text("/proc/meminfo")),
+    )
+    blocks = parse_cpuinfo(cpuinfo_text or "")
+    online = parse_cpu_list(online_text)
+    processors = [b for b in blocks if "processor" in b]
+    out: dict[str, Any] = {
+        "cpu_model": cpuinfo_model(blocks),
+        "cores_total": len(online) or len(processors) or None,
+        "memory_bytes": parse_meminfo_total(meminfo),
+    }
+    cpus = online or [i for i in (_int_or_none(b.get("processor")) for b in processors) if i is not None]
+    caps_text = await asyncio.gather(
+        *(safe(f"read cpu{i}/cpu_capacity", probe.read_text(f"/sys/devices/system/cpu/cpu{i}/cpu_capacity")) for i in cpus)
+    )
+    capacities = {i: v for i, t in zip(cpus, caps_text, strict=True) if (v := _int_or_none(t)) is not None}
+    clusters = cpu_clusters(capacities)
+    parts = part_clusters(cpuinfo_parts(blocks))
+    out["clusters"] = tuple(clusters)
+    out["cpu_parts"] = tuple(parts)
+    if len(clusters) >= 2:
+        # The smallest-capacity cluster is the efficiency one; everything above counts as performance.
+        out["eff_cores"] = clusters[-1][1]
+        out["perf_cores"] = sum(c for _, c in clusters[:-1])
+    elif len(clusters) <= 1 and len(parts) >= 2 and any(p in LITTLE_ARM_PARTS for p, _ in parts):
+        out["eff_cores"] = sum(c for p, c in parts if p in LITTLE_ARM_PARTS)
+        out["perf_cores"] = sum(c for p, c in parts if p not in LITTLE_ARM_PARTS)
+    return out
+
+
+async def gather_system_facts(probe: SystemProbe, env: Mapping[str, str]) -> SystemFacts:
+    """Ask ``probe`` everything, concurrently; a probe that fails leaves its fields None."""
+    safe = _Tolerant()
+    platform = getattr(probe, "platform", None) or sys.platform
+    fields: dict[str, Any] = {}
+    if platform == "darwin":
+        parts = await asyncio.gather(
+            _mac_os(probe, safe),
+            _mac_cpu(probe, safe),
+            _process_translated(probe, safe),
+            _shell(probe, safe, env),
+            _brew(probe, safe, env),
+            _clt(probe, safe),
+        )
+        for p in parts:
+            fields.update(p)
+    else:
+        for p in await asyncio.gather(_linux_os(probe, safe), _linux_cpu(probe, safe)):
+            fields.update(p)
+    return SystemFacts(
+        platform=platform,
+        path_order=path_order(env.get("PATH")),
+        probe_errors=tuple(safe.errors),
+        **fields,
+    )

@@ -1,0 +1,415 @@
+"""The doctor's System group: OS and cores, Rosetta, Homebrew, Xcode Command Line Tools.
+
+Every check reads one shared :class:`~m3tui.core.system.SystemFacts`, gathered once
+per doctor run. The probe behind it is injectable: a test (or a replay) puts a probe
+under ``ctx._memo["system.probe"]``; otherwise the real one for this machine is used.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from m3tui.core.system import BREW_INTEL_PREFIX, SystemFacts, SystemProbe, default_probe, gather_system_facts
+from m3tui.doctor.model import Check, DoctorContext, Finding, Group, Status
+
+__all__ = [
+    "FACTS_KEY",
+    "PROBE_KEY",
+    "SYSTEM_CHECKS",
+    "check_homebrew",
+    "check_os",
+    "check_rosetta",
+    "check_xcode_clt",
+    "probe_for",
+    "system_facts",
+]
+
+PROBE_KEY = "system.probe"
+FACTS_KEY = "system.facts"
+
+ROSETTA_FIX = "start your terminal natively: Finder > Get Info > uncheck 'Open using Rosetta', or run `arch -arm64 zsh`"
+NATIVE_BREW_FIX = (
+    'install Homebrew natively into /opt/homebrew from a native (arm64) shell: /bin/bash -c "$(curl -fsSL '
+    'https://raw.githubusercontent.com/Homebrew/install/HEAD/install.sh)", then reinstall go there: '
+    "/opt/homebrew/bin/brew install go"
+)
+SHELLENV_FIX = "put /opt/homebrew/bin first: add `eval \"$(/opt/homebrew/bin/brew shellenv)\"` at the end of ~/.zprofile"
+CLT_FIX = "xcode-select --install"
+
+
+def probe_for(ctx: DoctorContext) -> SystemProbe:
+    """The probe under ``ctx._memo["system.probe"]`` if a caller put one there, else the real one."""
+    probe = ctx._memo.get(PROBE_KEY)
+    return probe if probe is not None else default_probe()
+
+
+async def system_facts(ctx: DoctorContext) -> SystemFacts:
+    """The facts, gathered once per context however many checks ask."""
+    probe = probe_for(ctx)
+    return await ctx.shared(FACTS_KEY, lambda: gather_system_facts(probe, ctx.env))
+
+
+def _finding(
+    id: str, status: Status, summary: str, detail: str = "", fix: str = "", data: dict[str, Any] | None = None
+) -> Finding:
+    return Finding(id=id, group=Group.SYSTEM, status=status, summary=summary, detail=detail, fix=fix, data=data or {})
+
+
+def _gib(n: int) -> str:
+    gib = n / (1 << 30)
+    return f"{gib:.0f} GiB" if gib >= 10 else f"{gib:.1f} GiB"
+
+
+def _yn(value: bool | None) -> str:
+    return "unknown" if value is None else ("yes" if value else "no")
+
+
+def _cores_text(f: SystemFacts) -> str | None:
+    if f.cores_total is None:
+        return None
+    text = f"{f.cores_total} cores"
+    if f.perf_cores is not None and f.eff_cores is not None:
+        text += f" ({f.perf_cores} P + {f.eff_cores} E)"
+    return text
+
+
+def _not_macos(id: str, f: SystemFacts, what: str) -> Finding:
+    return _finding(
+        id,
+        Status.SKIPPED,
+        f"not macOS: no {what} to check",
+        detail=f"This machine runs {f.os_name or f.platform}.",
+        data={"platform": f.platform},
+    )
+
+
+# --------------------------------------------------------------------------
+# system.os
+# --------------------------------------------------------------------------
+
+
+async def check_os(ctx: DoctorContext) -> list[Finding]:
+    f = await system_facts(ctx)
+    os_text = " ".join(x for x in (f.os_name, f.os_version) if x) or None
+    if os_text and f.os_build:
+        os_text += f" ({f.os_build})"
+    cores = _cores_text(f)
+    cpu = f.cpu_model or ("Apple silicon" if f.is_macos and f.hardware_arm64 else None)
+    summary_parts = [x for x in (os_text, cpu, cores) if x]
+
+    lines = [f"OS: {os_text or 'unknown'}"]
+    if f.kernel:
+        lines.append(f"Kernel: {f.kernel}")
+    lines.append(f"CPU: {f.cpu_model or 'unknown'}")
+    if f.machine:
+        source = " (hw.optional.arm64, true even under Rosetta)" if f.is_macos and f.hardware_arm64 is not None else ""
+        lines.append(f"Hardware architecture: {f.machine}{source}")
+    if f.cores_total is not None:
+        line = f"Cores: {f.cores_total}"
+        if f.perf_levels:
+            line += ": " + " + ".join(f"{c} {name.lower()}" for name, c in f.perf_levels)
+        elif f.perf_cores is not None and f.eff_cores is not None:
+            line += f": {f.perf_cores} performance + {f.eff_cores} efficiency"
+        lines.append(line)
+    if f.clusters:
+        kind = "one cluster" if len(f.clusters) == 1 else f"{len(f.clusters)} clusters"
+        lines.append(f"Core clusters ({kind}): " + ", ".join(f"{c} × capacity {cap}" for cap, c in f.clusters))
+    if f.cpu_parts and len(f.cpu_parts) > 1:
+        lines.append("CPU parts: " + ", ".join(f"{c} × {p}" for p, c in f.cpu_parts))
+    if f.memory_bytes:
+        lines.append(f"Memory: {_gib(f.memory_bytes)}")
+    if f.perf_cores is not None and f.eff_cores is not None:
+        lines.append(
+            "Benchmarks: GOMAXPROCS defaults to all cores, efficiency cores included; "
+            f"compare -cpu={f.perf_cores} (performance cores only) against -cpu={f.cores_total}."
+        )
+    if f.probe_errors:
+        lines.append("Probes that failed: " + "; ".join(f.probe_errors))
+
+    data = {
+        k: v
+        for k, v in f.to_data().items()
+        if k
+        in (
+            "platform",
+            "os_name",
+            "os_version",
+            "os_build",
+            "kernel",
+            "machine",
+            "cpu_model",
+            "cores_total",
+            "perf_cores",
+            "eff_cores",
+            "perf_levels",
+            "clusters",
+            "cpu_parts",
+            "memory_bytes",
+            "hardware_arm64",
+            "probe_errors",
+        )
+    }
+    if not summary_parts:
+        return [_finding("system.os", Status.WARN, "could not read the OS or CPU", "\n".join(lines), data=data)]
+    return [_finding("system.os", Status.OK, " · ".join(summary_parts), "\n".join(lines), data=data)]
+
+
+# --------------------------------------------------------------------------
+# system.rosetta
+# --------------------------------------------------------------------------
+
+
+async def check_rosetta(ctx: DoctorContext) -> list[Finding]:
+    f = await system_facts(ctx)
+    if not f.is_macos:
+        return [_not_macos("system.rosetta", f, "Rosetta translation")]
+    data = {
+        "hardware_arm64": f.hardware_arm64,
+        "process_translated": f.process_translated,
+        "login_shell": f.login_shell,
+        "shell_translated": f.shell_translated,
+    }
+    facts = (
+        f"Hardware arm64 (hw.optional.arm64): {_yn(f.hardware_arm64)}\n"
+        f"m3tui translated (sysctl.proc_translated): {_yn(f.process_translated)}\n"
+        f"Login shell {f.login_shell or '(unknown)'} translated: {_yn(f.shell_translated)}"
+    )
+    if f.process_translated:
+        return [
+            _finding(
+                "system.rosetta",
+                Status.ERROR,
+                "m3tui runs under Rosetta (x86_64 on an arm64 Mac)",
+                "Everything started from this terminal runs as x86_64: `go` builds amd64 binaries, "
+                "Homebrew installs into /usr/local, benchmarks measure the translation.\n"
+                "If the terminal is native, the Python running m3tui may be an x86_64-only build.\n" + facts,
+                fix=ROSETTA_FIX,
+                data=data,
+            )
+        ]
+    if f.shell_translated:
+        return [
+            _finding(
+                "system.rosetta",
+                Status.ERROR,
+                f"the login shell {f.login_shell} runs under Rosetta",
+                "m3tui itself is native, but a command run from the login shell is translated: "
+                "the shell binary is probably x86_64-only (e.g. installed by an Intel Homebrew in /usr/local), "
+                "or its startup files switch to x86_64 (`arch -x86_64`).\n" + facts,
+                fix="use a native shell: `chsh -s /bin/zsh` (or reinstall your shell with the /opt/homebrew Homebrew); "
+                + ROSETTA_FIX,
+                data=data,
+            )
+        ]
+    if f.hardware_arm64 is False:
+        return [
+            _finding(
+                "system.rosetta",
+                Status.SKIPPED,
+                "Intel Mac: Rosetta does not apply",
+                facts,
+                data=data,
+            )
+        ]
+    if f.hardware_arm64 is None and f.process_translated is None:
+        return [
+            _finding(
+                "system.rosetta",
+                Status.SKIPPED,
+                "could not tell whether this Mac is Apple silicon",
+                facts + ("\nProbes that failed: " + "; ".join(f.probe_errors) if f.probe_errors else ""),
+                data=data,
+            )
+        ]
+    shell_note = "" if f.shell_translated is not None else " (login shell not checked)"
+    return [
+        _finding(
+            "system.rosetta",
+            Status.OK,
+            f"native arm64: m3tui and the login shell are not translated{shell_note}",
+            facts,
+            data=data,
+        )
+    ]
+
+
+# --------------------------------------------------------------------------
+# system.homebrew
+# --------------------------------------------------------------------------
+
+
+async def check_homebrew(ctx: DoctorContext) -> list[Finding]:
+    f = await system_facts(ctx)
+    if not f.is_macos:
+        return [_not_macos("system.homebrew", f, "Homebrew prefix")]
+    prefix = f.brew_prefix
+    arch = f.brew.arch if f.brew is not None else None
+    data: dict[str, Any] = {
+        "prefix": prefix,
+        "arch": arch,
+        "brew_path": f.brew_path,
+        "brew_installs": list(f.brew_installs),
+        "rosetta": f.brew.rosetta if f.brew is not None else None,
+        "path_order": {"/opt/homebrew/bin": f.path_order.opt_homebrew, "/usr/local/bin": f.path_order.usr_local},
+        "hardware_arm64": f.hardware_arm64,
+        "config": f.brew.to_data() if f.brew is not None else None,
+    }
+    if f.brew is None and f.brew_path is None:
+        return [
+            _finding(
+                "system.homebrew",
+                Status.SKIPPED,
+                "Homebrew is not installed",
+                "No `brew` on PATH, in /opt/homebrew/bin or in /usr/local/bin.",
+                data=data,
+            )
+        ]
+
+    lines = [
+        f"brew: {f.brew_path or '(not on PATH)'}",
+        f"HOMEBREW_PREFIX: {prefix or 'unknown'}",
+        f"brew ran as: {arch or 'unknown'}" + (f" (brew config: CPU {f.brew.cpu})" if f.brew and f.brew.cpu else ""),
+    ]
+    if f.brew is not None and f.brew.rosetta is not None:
+        lines.append(f"brew config 'Rosetta 2': {str(f.brew.rosetta).lower()}")
+    if len(f.brew_installs) > 1:
+        lines.append("Installed Homebrews: " + ", ".join(f.brew_installs))
+    lines.append(
+        f"PATH position: /opt/homebrew/bin {f.path_order.opt_homebrew if f.path_order.opt_homebrew is not None else 'absent'}, "
+        f"/usr/local/bin {f.path_order.usr_local if f.path_order.usr_local is not None else 'absent'}"
+    )
+    if f.brew is None:
+        lines.append("`brew config` gave no answer; the prefix comes from where brew is.")
+
+    if f.hardware_arm64 is not True:
+        summary = f"Homebrew in {prefix or 'unknown prefix'}" + (f" ({arch})" if arch else "")
+        if f.hardware_arm64 is None:
+            lines.append("Could not tell whether this Mac is Apple silicon: the prefix was not judged.")
+        return [_finding("system.homebrew", Status.OK, summary, "\n".join(lines), data=data)]
+
+    problems: list[tuple[Status, str, str]] = []  # (status, one line, fix)
+    if prefix == BREW_INTEL_PREFIX:
+        problems.append(
+            (
+                Status.ERROR,
+                "Homebrew in /usr/local on an arm64 Mac: it is the Intel (Rosetta) Homebrew, and `brew install go` gives an amd64 Go",
+                NATIVE_BREW_FIX,
+            )
+        )
+    elif arch == "x86_64" or (f.brew is not None and f.brew.rosetta):
+        problems.append(
+            (
+                Status.ERROR,
+                f"brew runs under Rosetta (brew config: {(f.brew.macos or f.brew.cpu) if f.brew else 'x86_64'}): "
+                "what it installs or builds is x86_64",
+                ROSETTA_FIX,
+            )
+        )
+    if prefix != BREW_INTEL_PREFIX and f"{BREW_INTEL_PREFIX}/bin/brew" in f.brew_installs:
+        problems.append(
+            (
+                Status.WARN,
+                "a second, Intel Homebrew is installed in /usr/local next to the native one",
+                "remove the Intel one when nothing needs it (Homebrew's uninstall script with --path=/usr/local)",
+            )
+        )
+    if f.path_order.usr_local_first:
+        if f.path_order.opt_homebrew is None:
+            line = "/opt/homebrew/bin is not on PATH, /usr/local/bin is: Intel tools are found instead of native ones"
+        else:
+            line = "/usr/local/bin comes before /opt/homebrew/bin in PATH: Intel tools shadow the native ones"
+        problems.append((Status.WARN, line, SHELLENV_FIX))
+
+    if not problems:
+        return [
+            _finding(
+                "system.homebrew",
+                Status.OK,
+                f"Homebrew in {prefix} ({arch or 'arm64'}), native",
+                "\n".join(lines),
+                data=data,
+            )
+        ]
+    worst = min((s for s, _, _ in problems), key=lambda s: s.rank)
+    first = next(line for s, line, _ in problems if s == worst)
+    more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+    detail = "\n".join([*(f"- {line}" for _, line, _ in problems), "", *lines])
+    fixes: list[str] = []
+    for _, _, fix in problems:
+        if fix not in fixes:
+            fixes.append(fix)
+    data["problems"] = [line for _, line, _ in problems]
+    return [_finding("system.homebrew", worst, first + more, detail, fix="\n".join(fixes), data=data)]
+
+
+# --------------------------------------------------------------------------
+# system.xcode_clt
+# --------------------------------------------------------------------------
+
+
+async def check_xcode_clt(ctx: DoctorContext) -> list[Finding]:
+    f = await system_facts(ctx)
+    if not f.is_macos:
+        return [_not_macos("system.xcode_clt", f, "Xcode Command Line Tools")]
+    cgo = ctx.env.get("CGO_ENABLED", "")
+    data = {"clt_checked": f.clt_checked, "clt_path": f.clt_path, "xcrun": f.clt_xcrun, "CGO_ENABLED": cgo or None}
+    if cgo == "0":
+        return [
+            _finding(
+                "system.xcode_clt",
+                Status.SKIPPED,
+                "cgo is off (CGO_ENABLED=0): the Command Line Tools are not needed",
+                f"xcode-select -p: {f.clt_path or '(none)'}",
+                data=data,
+            )
+        ]
+    if not f.clt_checked:
+        return [
+            _finding(
+                "system.xcode_clt",
+                Status.WARN,
+                "could not run `xcode-select -p`: the Command Line Tools were not checked",
+                "Probes that failed: " + ("; ".join(f.probe_errors) or "xcode-select gave no answer"),
+                fix="xcode-select -p",
+                data=data,
+            )
+        ]
+    if f.clt_path is None:
+        return [
+            _finding(
+                "system.xcode_clt",
+                Status.ERROR,
+                "no Xcode Command Line Tools: cgo builds will fail",
+                "`xcode-select -p` names no developer directory. Packages that use cgo "
+                "(net on some setups, sqlite drivers, anything with import \"C\") fail with "
+                "`xcrun: error: invalid active developer path`.",
+                fix=CLT_FIX,
+                data=data,
+            )
+        ]
+    if f.clt_xcrun is False:
+        return [
+            _finding(
+                "system.xcode_clt",
+                Status.ERROR,
+                f"Command Line Tools broken: no xcrun in {f.clt_path}",
+                f"xcode-select points at {f.clt_path}, but {f.clt_path}/usr/bin/xcrun is missing "
+                "(typical after a macOS upgrade). cgo builds fail with:\n"
+                f"xcrun: error: invalid active developer path ({f.clt_path}), missing xcrun at: "
+                f"{f.clt_path}/usr/bin/xcrun",
+                fix=CLT_FIX,
+                data=data,
+            )
+        ]
+    return [
+        _finding(
+            "system.xcode_clt",
+            Status.OK,
+            f"Command Line Tools at {f.clt_path}",
+            f"xcode-select -p: {f.clt_path}\ncgo: on" + ("" if cgo else " (CGO_ENABLED not set: Go's default)"),
+            data=data,
+        )
+    ]
+
+
+SYSTEM_CHECKS: list[Check] = [check_os, check_rosetta, check_homebrew, check_xcode_clt]

@@ -1,0 +1,94 @@
+"""Running the doctor: every check at once, findings streamed as each finishes.
+
+Local checks and network checks start together; the network ones have short
+timeouts, so they tend to finish last without holding anything up. A check that
+raises becomes one `crashed` finding: one broken probe never hides the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Sequence
+
+from m3tui.doctor.drift import DRIFT_CHECKS, save_baseline, snapshot
+from m3tui.doctor.checks_go import GO_CHECKS
+from m3tui.doctor.model import Check, DoctorContext, Finding, Group, Status
+from m3tui.doctor.checks_network import NETWORK_CHECKS
+from m3tui.doctor.checks_system import SYSTEM_CHECKS
+
+__all__ = [
+    "ALL_CHECKS", "SCHEMA", "Check", "DoctorContext", "Finding", "Group", "Status",
+    "run_doctor", "save_baseline", "snapshot", "sort_findings", "to_json", "exit_status",
+]  # fmt: skip
+
+SCHEMA = 1
+GROUP_ORDER = (Group.SYSTEM, Group.GO, Group.NETWORK, Group.DRIFT)
+ALL_CHECKS: list[tuple[Group, Check]] = [
+    *((Group.SYSTEM, c) for c in SYSTEM_CHECKS),
+    *((Group.GO, c) for c in GO_CHECKS),
+    *((Group.DRIFT, c) for c in DRIFT_CHECKS),
+    *((Group.NETWORK, c) for c in NETWORK_CHECKS),
+]
+
+
+def _crashed(group: Group, check: Check, exc: BaseException) -> Finding:
+    name = check.__name__.removeprefix("check_")
+    message = str(exc).splitlines()[0] if str(exc) else ""
+    summary = f"the {name} check crashed: {exc.__class__.__name__}" + (f": {message[:200]}" if message else "")
+    return Finding(f"{group.value.lower()}.{name}", group, Status.CRASHED, summary, "", "please report this")
+
+
+async def run_doctor(
+    ctx: DoctorContext,
+    on_finding: Callable[[Finding], None] | None = None,
+    checks: Sequence[tuple[Group, Check]] = ALL_CHECKS,
+) -> list[Finding]:
+    """Run every check concurrently; call on_finding for each finding as soon as it is known."""
+    findings: list[Finding] = []
+
+    async def one(group: Group, check: Check) -> None:
+        try:
+            results = await check(ctx)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a broken check is reported, not fatal
+            results = [_crashed(group, check, exc)]
+        for finding in results:
+            findings.append(finding)
+            if on_finding is not None:
+                on_finding(finding)
+
+    await asyncio.gather(*(one(group, check) for group, check in checks))
+    return sort_findings(findings)
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """By group (System, Go, Network, Drift), worst first within a group, then by id."""
+    return sorted(findings, key=lambda f: (GROUP_ORDER.index(f.group), f.status.rank, f.id))
+
+
+def problem_count(findings: Iterable[Finding]) -> int:
+    return sum(1 for f in findings if f.is_problem)
+
+
+def exit_status(findings: Iterable[Finding]) -> int:
+    """1 when any check is an error (or crashed), else 0."""
+    return 1 if any(f.status in (Status.ERROR, Status.CRASHED) for f in findings) else 0
+
+
+def to_json(findings: Iterable[Finding], *, offline: bool) -> dict:
+    from m3tui import __version__
+
+    items = sort_findings(findings)
+    counts = {s.value: sum(1 for f in items if f.status is s) for s in Status}
+    return {
+        "schema": SCHEMA,
+        "m3tui": __version__,
+        "offline": offline,
+        "counts": counts,
+        "checks": [
+            {"id": f.id, "group": f.group.value, "status": f.status.value, "summary": f.summary,
+             "detail": f.detail, "fix": f.fix, "data": dict(f.data)}  # fmt: skip
+            for f in items
+        ],
+    }

@@ -1,0 +1,512 @@
+"""Capture a profile of ONE benchmark at ONE GOMAXPROCS, and keep it with its test binary.
+
+A profile covers the whole test binary run, so a capture runs one benchmark (``-test.bench``)
+at one ``-test.cpu`` value. The test binary is built with ``go test -c`` (``GOTOOLCHAIN=local``,
+optionally ``-gcflags=-l`` for clearer stacks) and kept next to the profile: ``go tool pprof``
+needs it for ``-source``/``-disasm`` and for the symbols of profiles written by old Go.
+
+Layout: ``state_root()/profiles/<id>/`` holds ``pkg.test``, ``<kind>.pprof`` and
+``capture.json``. A capture is assembled in ``profiles/.tmp-<id>/`` and renamed into place only
+when complete, so an interrupted, stopped or failed capture leaves nothing behind.
+
+Every subprocess goes through :mod:`m3tui.core.runner`. Plain asyncio; never imports Textual.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as _dt
+import json
+import math
+import os
+import re
+import secrets
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from m3tui.bench import run as benchrun
+from m3tui.core import runner
+from m3tui.bench.fmt import BenchResult
+from m3tui.core.config import state_root
+
+__all__ = [
+    "BINARY_NAME",
+    "KINDS",
+    "RATE_FLAGS",
+    "Capture",
+    "CaptureError",
+    "CaptureSpec",
+    "build_binary",
+    "capture",
+    "capture_dir",
+    "delete_capture",
+    "list_captures",
+    "load_capture",
+    "open_external",
+    "profile_args",
+    "profiles_root",
+    "run_binary",
+    "scan_captures",
+]
+
+KINDS = ("cpu", "mem", "block", "mutex")
+
+#: The test binary flag that writes each kind's profile.
+PROFILE_FLAGS = {
+    "cpu": "-test.cpuprofile",
+    "mem": "-test.memprofile",
+    "block": "-test.blockprofile",
+    "mutex": "-test.mutexprofile",
+}
+#: The test binary flag that sets each kind's sampling rate (cpu has none: 100 Hz).
+RATE_FLAGS = {
+    "mem": "-test.memprofilerate",
+    "block": "-test.blockprofilerate",
+    "mutex": "-test.mutexprofilefraction",
+}
+
+BINARY_NAME = benchrun.BINARY_NAME
+META_NAME = "capture.json"
+META_VERSION = 1
+BUILD_TIMEOUT = benchrun.BUILD_TIMEOUT
+MAX_ERROR_LINES = benchrun.MAX_ERROR_LINES
+_TMP_PREFIX = ".tmp-"
+_ID_RE = re.compile(r"^[0-9]{8}-[0-9]{6}\.[0-9]{3}-[0-9a-f]{6}$")
+
+
+class CaptureError(Exception):
+    """A capture failed. ``str()`` is one line; ``details`` keeps every line we have."""
+
+    def __init__(self, message: str, details: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = list(details) or [message]
+
+
+@dataclass(frozen=True)
+class CaptureSpec:
+    package_dir: Path
+    bench: str
+    kind: str
+    procs: int = 1
+    rate: int | None = None
+    benchtime: str | None = None
+    count: int = 1
+    noinline: bool = False
+    go: str = "go"
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown profile kind {self.kind!r} (one of {', '.join(KINDS)})")
+        if self.rate is not None:
+            if self.kind == "cpu":
+                raise ValueError("a cpu profile has no rate (it samples at 100 Hz)")
+            if int(self.rate) < 1:
+                raise ValueError("rate must be >= 1")
+        if int(self.procs) < 1:
+            raise ValueError("procs must be >= 1")
+        if int(self.count) < 1:
+            raise ValueError("count must be >= 1")
+        if not self.bench:
+            raise ValueError("bench must be a non-empty regular expression")
+
+    def test_args(self, profile: Path) -> list[str]:
+        """Arguments for the test binary (after its path) writing the profile to ``profile``."""
+        args = ["-test.run", "^$", "-test.bench", self.bench, "-test.cpu", str(self.procs)]
+        args += ["-test.count", str(self.count)]
+        if self.benchtime:
+            args += ["-test.benchtime", self.benchtime]
+        args.append("-test.benchmem")
+        args += profile_args(self.kind, profile, self.rate)
+        return args
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["package_dir"] = str(self.package_dir)
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> CaptureSpec:
+        return cls(
+            package_dir=Path(d["package_dir"]),
+            bench=str(d["bench"]),
+            kind=str(d["kind"]),
+            procs=int(d.get("procs", 1)),
+            rate=None if d.get("rate") is None else int(d["rate"]),
+            benchtime=d.get("benchtime"),
+            count=int(d.get("count", 1)),
+            noinline=bool(d.get("noinline", False)),
+            go=str(d.get("go", "go")),
+        )
+
+
+@dataclass
+class Capture:
+    profile: Path
+    binary: Path | None  # None for a profile file opened from outside (no binary known)
+    kind: str  # one of KINDS, or "unknown" for an external file
+    spec: CaptureSpec | None  # None for an external file
+    results: list[BenchResult]
+    created: str  # ISO 8601, UTC
+    id: str  # "external" for an external file
+    warnings: list[str] = field(default_factory=list)
+    go_version: str | None = None
+    external: bool = False
+
+    @property
+    def directory(self) -> Path:
+        return self.profile.parent
+
+
+def profile_args(kind: str, profile: Path, rate: int | None = None) -> list[str]:
+    """The test binary flags that write a ``kind`` profile to ``profile`` at ``rate``."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown profile kind {kind!r}")
+    args = [PROFILE_FLAGS[kind], str(profile)]
+    if rate is not None:
+        if kind == "cpu":
+            raise ValueError("a cpu profile has no rate")
+        args += [RATE_FLAGS[kind], str(int(rate))]
+    return args
+
+
+def profiles_root() -> Path:
+    """``state_root()/profiles``, made absolute (the build and the run have other cwds)."""
+    return Path(os.path.abspath(state_root() / "profiles"))
+
+
+def capture_dir(capture_id: str) -> Path:
+    if not _ID_RE.match(capture_id):
+        raise ValueError(f"not a capture id: {capture_id!r}")
+    return profiles_root() / capture_id
+
+
+def _new_id() -> str:
+    now = _dt.datetime.now(_dt.UTC)
+    return f"{now:%Y%m%d-%H%M%S}.{now.microsecond // 1000:03d}-{secrets.token_hex(3)}"
+
+
+def _go_env() -> dict[str, str | None]:
+    return {"GOTOOLCHAIN": "local"}
+
+
+def _one_line(first: str, lines: list[str]) -> str:
+    more = len(lines) - 1
+    return first + (f" (+{more} more line{'s' if more > 1 else ''})" if more > 0 else "")
+
+
+async def build_binary(
+    package_dir: Path,
+    out: Path,
+    *,
+    go: str = "go",
+    noinline: bool = False,
+    timeout: float | None = BUILD_TIMEOUT,
+    stop: asyncio.Event | None = None,
+) -> Path:
+    """``go test -c -o <out> [-gcflags=-l] .`` in ``package_dir`` (benchrun's build); returns ``out``.
+
+    ``out`` is named ``pkg.test`` (benchrun's name). Raises :class:`CaptureError` with the
+    compiler's message (first line in ``str()``, up to ``MAX_ERROR_LINES`` in ``details``),
+    or "stopped" / "build timed out".
+    """
+    spec = benchrun.BenchSpec(Path(package_dir), go=go, build_flags=("-gcflags=-l",) if noinline else ())
+    try:
+        built = await benchrun.build_test_binary(spec, Path(out).parent, timeout=timeout, stop=stop)
+    except runner.RunnerError as exc:
+        raise CaptureError(f"cannot run {go}: {exc}") from None
+    except benchrun.BuildFailed as exc:
+        if exc.message == "build stopped":
+            raise CaptureError("stopped") from None
+        if exc.message.startswith("build timed out"):
+            raise CaptureError(exc.message) from None
+        raise CaptureError(_one_line(f"build failed: {exc.lines[0]}", exc.lines), exc.lines) from None
+    if built != Path(out):
+        built.replace(out)
+    return Path(out)
+
+
+async def run_binary(
+    binary: Path,
+    package_dir: Path,
+    args: Sequence[str],
+    *,
+    on_line: Callable[[str], None] | None = None,
+    timeout: float | None = None,
+    stop: asyncio.Event | None = None,
+) -> list[BenchResult]:
+    """Run the test binary once (cwd = the package) and return its parsed results.
+
+    Raises :class:`CaptureError`: "stopped", "timed out after …", a panic / failure line, or
+    the exit status. Does not check that anything matched (callers decide).
+    """
+    run = benchrun.BenchRun()
+    await benchrun.run_test_binary(binary, benchrun.BenchSpec(Path(package_dir)), list(args), run,
+                                   None, on_line, timeout, stop)  # fmt: skip
+    if run.cancelled:
+        raise CaptureError("stopped")
+    if run.error is not None:
+        raise CaptureError(run.error, run.raw_output[-MAX_ERROR_LINES:])
+    return list(run.results)
+
+
+def bench_names(results: Sequence[BenchResult]) -> list[str]:
+    """Distinct benchmark names (with sub-benchmarks), in first-seen order."""
+    seen: dict[str, None] = {}
+    for r in results:
+        seen.setdefault(r.name, None)
+    return list(seen)
+
+
+async def _go_version(go: str) -> str | None:
+    with contextlib.suppress(runner.RunnerError, OSError):
+        res = await runner.run([go, "env", "GOVERSION"], env=_go_env(), timeout=30)
+        if res.ok and res.stdout and res.stdout[0].strip():
+            return res.stdout[0].strip()
+    return None
+
+
+def _result_json(r: BenchResult) -> dict[str, Any]:
+    values = {k: v for k, v in r.values.items() if isinstance(v, int | float) and math.isfinite(v)}
+    return {"name": r.name, "procs": r.procs, "iters": r.iters, "values": values}
+
+
+def _result_from_json(d: dict[str, Any]) -> BenchResult:
+    return BenchResult(
+        name=str(d["name"]),
+        procs=int(d.get("procs", 1)),
+        iters=int(d.get("iters", 0)),
+        values={str(k): float(v) for k, v in dict(d.get("values", {})).items()},
+    )
+
+
+def _meta(cap: Capture) -> dict[str, Any]:
+    assert cap.spec is not None and cap.binary is not None
+    return {
+        "version": META_VERSION,
+        "id": cap.id,
+        "created": cap.created,
+        "kind": cap.kind,
+        "profile": cap.profile.name,
+        "binary": cap.binary.name,
+        "go_version": cap.go_version,
+        "spec": cap.spec.to_json(),
+        "results": [_result_json(r) for r in cap.results],
+        "warnings": list(cap.warnings),
+    }
+
+
+def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=2)
+        f.write("\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+async def capture(
+    spec: CaptureSpec,
+    *,
+    on_line: Callable[[str], None] | None = None,
+    stop: asyncio.Event | None = None,
+    timeout: float | None = 600,
+) -> Capture:
+    """Build the test binary, run the benchmark with profiling, keep profile + binary.
+
+    ``timeout`` bounds the build and the run (each). ``on_line`` gets every output line of the
+    build's failure and of the run. Raises :class:`CaptureError` ("build failed: …", "no
+    benchmark matched …", "timed out …", "stopped", a panic line, …); then nothing is left
+    under ``profiles/``. A regular expression matching several benchmarks is allowed, with a
+    warning in ``Capture.warnings`` (the profile then mixes all of them).
+    """
+    package_dir = Path(os.path.abspath(spec.package_dir))
+    spec = replace(spec, package_dir=package_dir)
+    if not package_dir.is_dir():
+        raise CaptureError(f"no such package directory: {package_dir}")
+    root = profiles_root()
+    root.mkdir(parents=True, exist_ok=True)
+    cap_id = _new_id()
+    tmp = root / f"{_TMP_PREFIX}{cap_id}"
+    tmp.mkdir()
+    done = False
+    try:
+        binary = await build_binary(
+            package_dir, tmp / BINARY_NAME, go=spec.go, noinline=spec.noinline,
+            timeout=timeout, stop=stop,
+        )
+        profile = tmp / f"{spec.kind}.pprof"
+        results = await run_binary(
+            binary, package_dir, spec.test_args(profile),
+            on_line=on_line, timeout=timeout, stop=stop,
+        )
+        if stop is not None and stop.is_set():
+            raise CaptureError("stopped")
+        names = bench_names(results)
+        if not names:
+            raise CaptureError(f"no benchmark matched {spec.bench!r}")
+        if not profile.exists() or profile.stat().st_size == 0:
+            raise CaptureError("the test binary wrote no profile")
+        warnings = []
+        if len(names) > 1:
+            shown = ", ".join(names[:5]) + (", …" if len(names) > 5 else "")
+            warnings.append(
+                f"{len(names)} benchmarks matched {spec.bench!r} ({shown}); "
+                "the profile mixes all of them"
+            )
+        go_version = await _go_version(spec.go)
+        final = root / cap_id
+        cap = Capture(
+            profile=final / profile.name,
+            binary=final / BINARY_NAME,
+            kind=spec.kind,
+            spec=spec,
+            results=results,
+            created=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+            id=cap_id,
+            warnings=warnings,
+            go_version=go_version,
+        )
+        _write_json_atomic(tmp / META_NAME, _meta(cap))
+        os.rename(tmp, final)
+        done = True
+        return cap
+    finally:
+        if not done:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _load(directory: Path) -> Capture:
+    data = json.loads((directory / META_NAME).read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or data.get("version") != META_VERSION:
+        raise ValueError(f"unsupported {META_NAME} version")
+    spec = CaptureSpec.from_json(data["spec"])
+    profile = directory / str(data["profile"])
+    binary = directory / str(data["binary"])
+    if not profile.is_file():
+        raise ValueError(f"profile file {profile.name} is missing")
+    warnings = [str(w) for w in data.get("warnings", [])]
+    if not binary.is_file():
+        warnings.append(f"the test binary {binary.name} is missing (pprof -source will not work)")
+    return Capture(
+        profile=profile,
+        binary=binary,
+        kind=str(data["kind"]),
+        spec=spec,
+        results=[_result_from_json(r) for r in data.get("results", [])],
+        created=str(data["created"]),
+        id=str(data["id"]),
+        warnings=warnings,
+        go_version=data.get("go_version"),
+    )
+
+
+def scan_captures() -> tuple[list[Capture], list[tuple[Path, str]]]:
+    """(captures newest first, problems) where problems are (directory, why) of broken ones.
+
+    Temporary directories of captures in progress (``.tmp-*``) are not listed.
+    """
+    root = profiles_root()
+    caps: list[Capture] = []
+    problems: list[tuple[Path, str]] = []
+    try:
+        entries = sorted(root.iterdir(), reverse=True)
+    except OSError:
+        return caps, problems
+    for d in entries:
+        if d.name.startswith(".") or not d.is_dir():
+            continue
+        try:
+            caps.append(_load(d))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            problems.append((d, f"{type(exc).__name__}: {exc}"))
+    return caps, problems
+
+
+def list_captures() -> list[Capture]:
+    """Stored captures, newest first; broken ones are skipped (see :func:`scan_captures`)."""
+    return scan_captures()[0]
+
+
+def load_capture(capture_id: str) -> Capture:
+    """One stored capture; raises CaptureError if it is missing or broken."""
+    try:
+        return _load(capture_dir(capture_id))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise CaptureError(f"capture {capture_id}: {exc}") from None
+
+
+def delete_capture(capture_id: str) -> bool:
+    """Remove a stored capture; False if there was none (or the id is not a capture id)."""
+    try:
+        d = capture_dir(capture_id)
+    except ValueError:
+        return False
+    if not d.is_dir():
+        return False
+    # Rename first so a half-deleted capture never shows up as a broken one.
+    doomed = d.with_name(f"{_TMP_PREFIX}del-{capture_id}")
+    try:
+        os.rename(d, doomed)
+    except OSError:
+        doomed = d
+    shutil.rmtree(doomed, ignore_errors=True)
+    return not d.exists()
+
+
+def _guess_kind(path: Path) -> str:
+    """The capture kind from the profile's sample types, if the decoder is available."""
+    try:
+        from m3tui.profiles.pprof import decode  # noqa: PLC0415 - optional, and heavy
+
+        prof = decode.load_file(path)
+        types = {st.type for st in prof.sample_types}
+    except Exception:  # noqa: BLE001 - any decoder problem just means "unknown"
+        return "unknown"
+    if "cpu" in types:
+        return "cpu"
+    if "alloc_space" in types or "inuse_space" in types:
+        return "mem"
+    if "delay" in types:
+        # Block and mutex profiles have the same sample types: the file name may tell.
+        return "mutex" if "mutex" in path.name.lower() else "block"
+    return "unknown"
+
+
+def open_external(path: Path, binary: Path | None = None) -> Capture:
+    """A record for a profile file the user opens (``m3tui profile FILE``); no binary needed.
+
+    Only checks that the file (and the binary, if given) exists and is readable; the kind is
+    guessed from the sample types when the decoder can read it, else "unknown".
+    """
+    p = Path(path).expanduser()
+    if not p.is_file():
+        raise CaptureError(f"no such profile file: {p}")
+    try:
+        with open(p, "rb") as f:
+            head = f.read(2)
+    except OSError as exc:
+        raise CaptureError(f"cannot read {p}: {exc.strerror or exc}") from None
+    if not head:
+        raise CaptureError(f"empty profile file: {p}")
+    b = None
+    if binary is not None:
+        b = Path(binary).expanduser()
+        if not b.is_file():
+            raise CaptureError(f"no such binary: {b}")
+    mtime = _dt.datetime.fromtimestamp(p.stat().st_mtime, _dt.UTC)
+    return Capture(
+        profile=p.resolve(),
+        binary=b.resolve() if b else None,
+        kind=_guess_kind(p),
+        spec=None,
+        results=[],
+        created=mtime.isoformat(timespec="seconds"),
+        id="external",
+        external=True,
+    )

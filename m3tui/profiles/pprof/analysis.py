@@ -1,0 +1,925 @@
+"""Aggregate a decoded `Profile` exactly like `go tool pprof` (the Go toolchain's vendored copy).
+
+The rules come from github.com/google/pprof: internal/graph (newGraph: cum counted once per
+sample, flat to the leaf, edges and their inline flag; node sort orders), internal/report
+(newTrimmedGraph: node fraction/count trimming, edge trimming, output unit selection; the text,
+peek and header formats) and internal/measurement (Scale, ScaledLabel, Percentage).
+
+Granularity is pprof's default for these reports, "functions": a node is a function name.
+
+Per-stack work runs in C: a stack is a `str` of site characters; it is translated to a string of
+function characters (`chr(function << 1 | inlined)`), and samples are grouped by
+`(leaf, frozenset(stack))` (nodes) or by the frozenset of caller/callee character pairs (edges).
+Only the few distinct groups are visited in Python.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+
+from m3tui.profiles.pprof.model import Frame, Profile, ProfileError
+
+__all__ = [
+    "Filters",
+    "FlameNode",
+    "PeekEntry",
+    "ReportUnit",
+    "SourceFile",
+    "SourceLine",
+    "TopReport",
+    "TopRow",
+    "diff",
+    "flame",
+    "format_value",
+    "header_lines",
+    "peek",
+    "peek_lines",
+    "percentage",
+    "scale",
+    "source_listing",
+    "top",
+    "top_lines",
+]
+
+DEFAULT_NODE_FRACTION = 0.005
+DEFAULT_EDGE_FRACTION = 0.001
+
+# ---------------------------------------------------------------------------------------------
+# internal/measurement
+
+_UNIT_TYPES = [
+    (
+        [
+            ("B", ("b", "byte"), 1.0),
+            ("kB", ("kb", "kbyte", "kilobyte"), float(1 << 10)),
+            ("MB", ("mb", "mbyte", "megabyte"), float(1 << 20)),
+            ("GB", ("gb", "gbyte", "gigabyte"), float(1 << 30)),
+            ("TB", ("tb", "tbyte", "terabyte"), float(1 << 40)),
+            ("PB", ("pb", "pbyte", "petabyte"), float(1 << 50)),
+        ],
+        ("B", 1.0),
+    ),
+    (
+        [
+            ("ns", ("ns", "nanosecond"), 1.0),
+            ("us", ("μs", "us", "microsecond"), 1e3),
+            ("ms", ("ms", "millisecond"), 1e6),
+            ("s", ("s", "sec", "second"), 1e9),
+            ("hrs", ("hour", "hr"), 3600e9),
+        ],
+        ("s", 1e9),
+    ),
+    (
+        [
+            ("n*GCU", ("nanogcu",), 1e-9),
+            ("u*GCU", ("microgcu",), 1e-6),
+            ("m*GCU", ("milligcu",), 1e-3),
+            ("GCU", ("gcu",), 1.0),
+            ("k*GCU", ("kilogcu",), 1e3),
+            ("M*GCU", ("megagcu",), 1e6),
+            ("G*GCU", ("gigagcu",), 1e9),
+            ("T*GCU", ("teragcu",), 1e12),
+            ("P*GCU", ("petagcu",), 1e15),
+        ],
+        ("GCU", 1.0),
+    ),
+]
+
+
+def _sniff(units, unit: str):
+    unit = unit.lower()
+    if len(unit) > 2 and unit.endswith("s"):
+        unit = unit[:-1]
+    for canon, aliases, factor in units:
+        if unit in aliases:
+            return canon, factor
+    return None
+
+
+def scale(value: int, from_unit: str, to_unit: str) -> tuple[float, str]:
+    """measurement.Scale: value in from_unit expressed in to_unit ("auto"/"minimum": best fit)."""
+    if value < 0:
+        v, u = scale(-value, from_unit, to_unit)
+        return -v, u
+    for units, (dcanon, dfactor) in _UNIT_TYPES:
+        fu = _sniff(units, from_unit)
+        if fu is None:
+            continue
+        v = float(value) * fu[1]
+        if to_unit in ("minimum", "auto"):
+            f, name = 0.0, ""
+            for canon, _aliases, factor in units:
+                if factor >= f and v / factor >= 1.0:
+                    f, name = factor, canon
+            if f == 0:
+                return v / dfactor, dcanon
+            return v / f, name
+        tu = _sniff(units, to_unit)
+        if tu is None:
+            return v / dfactor, dcanon
+        return v / tu[1], tu[0]
+    if to_unit in ("count", "sample", "unit", "minimum", "auto"):
+        return float(value), ""
+    return float(value), to_unit
+
+
+class ReportUnit(str):
+    """A sample unit (a plain `str`) that also carries the output unit its report chose."""
+
+    output_unit: str = "auto"
+
+    def __new__(cls, unit: str, output_unit: str = "auto"):
+        obj = super().__new__(cls, unit)
+        obj.output_unit = output_unit
+        return obj
+
+
+def format_value(value: int, unit: str, output_unit: str | None = None) -> str:
+    """measurement.ScaledLabel: "10ms", "1.50MB", "512.02kB", "1234".
+
+    `unit` is the sample type's unit; `output_unit` the unit to show the value in ("auto": the
+    best unit for this one value). Left out, it is `unit.output_unit` when `unit` is a
+    `TopReport.unit` (the unit pprof picks for the whole report, e.g. "0.56s" rather than
+    "560ms"), else "auto".
+    """
+    if output_unit is None:
+        output_unit = getattr(unit, "output_unit", "auto")
+    v, u = scale(value, str(unit), output_unit)
+    sv = f"{v:.2f}"
+    if sv.endswith(".00"):
+        sv = sv[:-3]
+    if sv in ("0", "-0"):
+        return "0"
+    return sv + u
+
+
+def percentage(value: int, total: int) -> str:
+    """measurement.Percentage: at least two digits, padded to width 5 ("  100%", " 5.00%")."""
+    ratio = abs(value / total) * 100 if total != 0 else 0.0
+    if 99.95 <= ratio <= 100.05:
+        return "  100%"
+    if ratio >= 1.0:
+        return f"{ratio:5.2f}%"
+    return f"{ratio:5.2g}%"
+
+
+# ---------------------------------------------------------------------------------------------
+# result types
+
+
+@dataclass
+class Filters:
+    """pprof's -focus / -ignore / -hide (Go regular expressions, searched, not anchored)."""
+
+    focus: str | None = None
+    ignore: str | None = None
+    hide: str | None = None
+
+    def active(self) -> list[str]:
+        return [f"{k}={v}" for k, v in (("focus", self.focus), ("ignore", self.ignore),
+                                         ("hide", self.hide)) if v]
+
+
+@dataclass
+class TopRow:
+    name: str
+    flat: int
+    cum: int
+    inline: str = ""  # "", "(inline)" or "(partial-inline)"
+    total: int = 0
+    flat_sum: int = 0  # running sum of flat down to this row (pprof's sum%)
+
+    def _pct(self, v: int) -> float:
+        return abs(v / self.total) * 100 if self.total else 0.0
+
+    @property
+    def flat_pct(self) -> float:
+        return self._pct(self.flat)
+
+    @property
+    def cum_pct(self) -> float:
+        return self._pct(self.cum)
+
+    @property
+    def sum_pct(self) -> float:
+        return self._pct(self.flat_sum)
+
+
+@dataclass
+class TopReport:
+    rows: list[TopRow]
+    total: int
+    shown: int
+    dropped_nodes: int
+    #: the sample type's unit ("nanoseconds", "bytes", "count"), as a `ReportUnit`:
+    #: `format_value(v, report.unit)` formats like pprof does in this report
+    unit: str
+    sample_type: str
+    output_unit: str = "auto"  # the unit pprof shows this report's values in ("s", "MB", ...)
+    orig_count: int = 0  # nodes left after the node fraction, before the node count
+    node_fraction: float = DEFAULT_NODE_FRACTION
+    filters: Filters | None = None
+    profile: Profile | None = field(default=None, repr=False)
+
+    def format(self, value: int) -> str:
+        """A value as pprof prints it in this report."""
+        return format_value(value, self.unit, self.output_unit)
+
+
+@dataclass
+class PeekEntry:
+    name: str
+    flat: int
+    cum: int
+    callers: list[tuple[str, int]]
+    callees: list[tuple[str, int]]
+    inline_callers: set[str] = field(default_factory=set)
+    inline_callees: set[str] = field(default_factory=set)
+
+
+class FlameNode:
+    """A node of the flame graph: a function on a root-first call path and its value.
+
+    `children` (value descending, then name) of a tree made by `flame` are built on first use:
+    a 1,000,000-sample profile has millions of paths, a terminal shows a few hundred boxes.
+    """
+
+    __slots__ = ("name", "value", "_children", "_src")
+
+    def __init__(self, name: str, value: int, children: list[FlameNode] | None = None,
+                 *, _src=None) -> None:
+        self.name = name
+        self.value = value
+        self._children = list(children) if children is not None else (None if _src else [])
+        self._src = _src
+
+    @property
+    def children(self) -> list[FlameNode]:
+        if self._children is None:
+            src, depth, lo, hi = self._src
+            self._children = src.expand(depth, lo, hi)
+            self._src = None
+        return self._children
+
+    @children.setter
+    def children(self, value: list[FlameNode]) -> None:
+        self._children = list(value)
+        self._src = None
+
+    def __repr__(self) -> str:
+        return f"FlameNode({self.name!r}, {self.value})"
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, FlameNode):
+            return NotImplemented
+        return (self.name, self.value, self.children) == (other.name, other.value, other.children)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@dataclass
+class SourceLine:
+    number: int
+    text: str
+    flat: int
+    cum: int
+
+
+@dataclass
+class SourceFile:
+    path: str
+    function: str
+    lines: list[SourceLine]
+    missing: bool = False
+    flat: int = 0
+    cum: int = 0
+
+
+# ---------------------------------------------------------------------------------------------
+# function-level view of a profile (cached on the profile)
+
+
+class _Funcs:
+    def __init__(self, p: Profile) -> None:
+        index: dict[str, int] = {}
+        frame_func = []
+        for fr in p.frames:
+            frame_func.append(index.setdefault(fr.function, len(index)))
+        self.names = list(index)
+        self.frame_func = frame_func
+        self.site_fchar = [
+            chr(frame_func[f] << 1 | inl) for f, inl in zip(p.site_frame, p.site_inline)
+        ]
+        self.inline_funcs = {
+            frame_func[f] for f, inl in zip(p.site_frame, p.site_inline) if inl
+        }
+
+
+def _funcs(p: Profile) -> _Funcs:
+    fc = p.__dict__.get("_m3tui_funcs")
+    if fc is None or fc[0] != len(p.site_frame):
+        fc = (len(p.site_frame), _Funcs(p))
+        p.__dict__["_m3tui_funcs"] = fc
+    return fc[1]
+
+
+def _compile(rx: str | None, what: str):
+    if not rx:
+        return None
+    try:
+        return re.compile(rx)
+    except re.error as e:
+        raise ProfileError(f"parsing {what} regexp: {e}") from None
+
+
+def _matching_sites(p: Profile, rx) -> set[str]:
+    """Sites whose function name or file name matches, or whose mapping's file does (pprof)."""
+    frames_ok = [bool(rx.search(f.function) or rx.search(f.file)) for f in p.frames]
+    maps_ok = [m is not None and bool(rx.search(m)) for m in p.mapping_files]
+    sm = p.site_mapping or [0] * len(p.site_frame)
+    return {chr(i) for i, (f, m) in enumerate(zip(p.site_frame, sm)) if frames_ok[f] or maps_ok[m]}
+
+
+def _function_stacks(p: Profile, si: int, filters: Filters | None):
+    """The stacks kept by the filters, as function-character strings, with their nonzero value."""
+    fn = _funcs(p)
+    vals = p.values[si]
+    stacks = p.site_stacks
+    table = fn.site_fchar
+    pairs = [(s, w) for s, w in zip(stacks, vals) if w and s]
+    if filters is not None:
+        focus = _compile(filters.focus, "focus")
+        ignore = _compile(filters.ignore, "ignore")
+        hide = _compile(filters.hide, "hide")
+        if focus is not None:
+            fs = _matching_sites(p, focus)
+            pairs = [(s, w) for s, w in pairs if not fs.isdisjoint(s)]
+        if ignore is not None:
+            isites = _matching_sites(p, ignore)
+            pairs = [(s, w) for s, w in pairs if isites.isdisjoint(s)]
+        if hide is not None:
+            hs = _matching_sites(p, hide)
+            out = []
+            for s, w in pairs:
+                if hs.isdisjoint(s):
+                    out.append((s.translate(table), w))
+                else:
+                    f = _hide_stack(p, fn, s, hs)
+                    if f:
+                        out.append((f, w))
+            return out
+    return [(s.translate(table), w) for s, w in pairs]
+
+
+def _hide_stack(p: Profile, fn: _Funcs, s: str, hidden: set[str]) -> str:
+    """Remove hidden lines from each location; a location's last remaining line is its caller."""
+    out = []
+    run: list[int] = []
+    sf, si, ff = p.site_frame, p.site_inline, fn.frame_func
+    for ch in s:
+        site = ord(ch)
+        if ch not in hidden:
+            run.append(ff[sf[site]])
+        if not si[site]:  # end of a location
+            for j, f in enumerate(run):
+                out.append(chr(f << 1 | (j != len(run) - 1)))
+            run = []
+    return "".join(out)
+
+
+def _nodes(fstacks) -> tuple[dict[int, int], dict[int, int]]:
+    groups: dict[tuple, int] = {}
+    get = groups.get
+    for fs, w in fstacks:
+        k = (fs[0], frozenset(fs))
+        groups[k] = get(k, 0) + w
+    flat: dict[int, int] = {}
+    cum: dict[int, int] = {}
+    for (leaf, chars), w in groups.items():
+        lf = ord(leaf) >> 1
+        flat[lf] = flat.get(lf, 0) + w
+        for f in {ord(c) >> 1 for c in chars}:
+            cum[f] = cum.get(f, 0) + w
+    return flat, cum
+
+
+def _edges(fstacks, drop: dict | None):
+    """(child, parent) -> [weight, inline] over the stacks, nodes in `drop` removed first."""
+    groups: dict[frozenset, int] = {}
+    get = groups.get
+    for fs, w in fstacks:
+        if drop:
+            fs = fs.translate(drop)
+        if len(fs) < 2:
+            continue
+        k = frozenset(zip(fs, fs[1:]))
+        groups[k] = get(k, 0) + w
+    edges: dict[tuple[int, int], list] = {}
+    for pairs, w in groups.items():
+        seen: dict[tuple[int, int], bool] = {}
+        for c, par in pairs:
+            oc, op = ord(c), ord(par) >> 1
+            key = (oc >> 1, op)
+            if key[0] == op:
+                continue
+            seen[key] = seen.get(key, True) and bool(oc & 1)
+        for key, inl in seen.items():
+            e = edges.get(key)
+            if e is None:
+                edges[key] = [w, inl]
+            else:
+                e[0] += w
+                e[1] = e[1] and inl
+    return edges
+
+
+def _sort_nodes(names: list[str], nodes: list[int], flat: dict, cum: dict, by_cum: bool):
+    if by_cum:
+        nodes.sort(key=lambda n: (-abs(cum.get(n, 0)), names[n], -abs(flat.get(n, 0))))
+    else:
+        nodes.sort(key=lambda n: (-abs(flat.get(n, 0)), names[n], -abs(cum.get(n, 0))))
+
+
+def _output_unit(unit: str, total: int, values: list[tuple[int, int]]) -> str:
+    """report.selectOutputUnit for the "minimum" default."""
+    if not values:
+        return "minimum"
+    min_value = 0
+    for f, c in values:
+        m = abs(f) or abs(c)
+        if m > 0 and (min_value == 0 or m < min_value):
+            min_value = m
+    max_value = total
+    if min_value == 0:
+        min_value = max_value
+    _, min_unit = scale(min_value, unit, "minimum")
+    _, max_unit = scale(max_value, unit, "minimum")
+    out = min_unit
+    if min_unit != max_unit and min_value * 100 < max_value:
+        _, out = scale(100 * min_value, unit, "minimum")
+    return out if out != "" else unit
+
+
+def top(
+    profile: Profile,
+    sample_index: int,
+    filters: Filters | None = None,
+    *,
+    nodecount: int | None = None,
+    sort: str = "flat",
+    node_fraction: float = DEFAULT_NODE_FRACTION,
+    edge_fraction: float = DEFAULT_EDGE_FRACTION,
+) -> TopReport:
+    """`go tool pprof -top` (function granularity) with pprof's trimming defaults.
+
+    nodecount None or 0 shows every node left after the node fraction (pprof's default for -top).
+    """
+    if sort not in ("flat", "cum"):
+        raise ProfileError(f"unknown sort order {sort!r}: use flat or cum")
+    p = profile
+    if not 0 <= sample_index < len(p.sample_types):
+        raise ProfileError(f"sample_index {sample_index} is outside the range "
+                           f"[0..{len(p.sample_types) - 1}]")
+    fn = _funcs(p)
+    names = fn.names
+    st = p.sample_types[sample_index]
+    total = p.total(sample_index)
+    fstacks = _function_stacks(p, sample_index, filters)
+    flat, cum = _nodes(fstacks)
+    nodes = [n for n in cum if flat.get(n, 0) or cum[n]]
+    total_value = sum(flat.values())
+    node_cutoff = abs(int(float(total_value) * node_fraction))
+    edge_cutoff = abs(int(float(total_value) * edge_fraction))
+    dropped = 0
+    if node_cutoff > 0:
+        kept = [n for n in nodes if abs(cum[n]) >= node_cutoff]
+        dropped = len(nodes) - len(kept)
+        nodes = kept
+    orig_count = len(nodes)
+    _sort_nodes(names, nodes, flat, cum, sort == "cum")
+    if nodecount and nodecount > 0 and nodecount < len(nodes):
+        nodes = nodes[:nodecount]
+
+    labels: dict[int, str] = {}
+    if fn.inline_funcs.intersection(nodes):
+        kept_set = set(nodes)
+        drop = None
+        if len(kept_set) < len(cum):
+            drop = {}
+            for n in cum:
+                if n not in kept_set:
+                    drop[n << 1] = None
+                    drop[n << 1 | 1] = None
+        edges = _edges(fstacks, drop)
+        inl: dict[int, list[bool]] = {}
+        for (c, _par), (w, is_inline) in edges.items():
+            if abs(w) < edge_cutoff:
+                continue
+            flags = inl.setdefault(c, [False, False])
+            flags[0 if is_inline else 1] = True
+        for n, (yes, no) in inl.items():
+            if yes:
+                labels[n] = "(partial-inline)" if no else "(inline)"
+
+    out_unit = _output_unit(st.unit, total, [(flat.get(n, 0), cum[n]) for n in nodes])
+    rows = []
+    running = 0
+    for n in nodes:
+        f = flat.get(n, 0)
+        running += f
+        rows.append(TopRow(names[n], f, cum[n], labels.get(n, ""), total, running))
+    return TopReport(
+        rows=rows,
+        total=total,
+        shown=running,
+        dropped_nodes=dropped,
+        unit=ReportUnit(st.unit, out_unit),
+        sample_type=st.type,
+        output_unit=out_unit,
+        orig_count=orig_count,
+        node_fraction=node_fraction,
+        filters=filters,
+        profile=p,
+    )
+
+
+def profile_labels(p: Profile, sample_index: int, total: int, fmt,
+                   binary: str | None = None) -> list[str]:
+    """report.ProfileLabels: File, Build ID, comments, Type, Time, Duration.
+
+    `binary`: the executable given to pprof on the command line, which replaces the profile's
+    main mapping file (pprof does so when the build IDs agree).
+    """
+    out = []
+    if p.mapping_file or binary:
+        out.append("File: " + os.path.basename(binary or p.mapping_file))
+    if p.build_id:
+        out.append("Build ID: " + p.build_id)
+    out.extend(c for c in p.comments if not c.startswith("#"))
+    out.append("Type: " + p.sample_types[sample_index].type)
+    if p.time_nanos:
+        t = time.localtime(p.time_nanos // 1_000_000_000)
+        out.append("Time: " + time.strftime("%Y-%m-%d %H:%M:%S %Z", t))
+    if p.duration_ns:
+        duration = format_value(p.duration_ns, "nanoseconds")
+        total_ns, total_unit = scale(total, p.sample_types[sample_index].unit, "nanoseconds")
+        ratio = ""
+        if total_unit == "ns" and total_ns != 0:
+            ratio = "(" + percentage(int(total_ns), p.duration_ns) + ")"
+        out.append(f"Duration: {duration}, Total samples = {fmt(total)} {ratio}")
+    return out
+
+
+def _report_labels(p, si, total, shown, fmt, filters, dropped, node_fraction, count, orig,
+                   binary=None):
+    out = profile_labels(p, si, total, fmt, binary) if p is not None else []
+    active = filters.active() if filters is not None else []
+    if active:
+        out.append("Active filters:")
+        out.extend("   " + (s[:80] + "…" if len(s) > 80 else s) for s in active)
+    out.append(
+        f"Showing nodes accounting for {fmt(shown)}, {percentage(shown, total).strip()} "
+        f"of {fmt(total)} total"
+    )
+    if total != 0:
+        if dropped > 0:
+            cut = fmt(abs(int(float(total) * node_fraction)))
+            out.append(f"Dropped {dropped} node{'s' if dropped > 1 else ''} (cum <= {cut})")
+        if 0 < count < orig:
+            out.append(f"Showing top {count} nodes out of {orig}")
+    return out
+
+
+def header_lines(report: TopReport, binary: str | None = None) -> list[str]:
+    """The lines `go tool pprof -top` prints above the table (without the column header)."""
+    p = report.profile
+    si = p.sample_index(report.sample_type) if p is not None else 0
+    return _report_labels(p, si, report.total, report.shown, report.format, report.filters,
+                          report.dropped_nodes, report.node_fraction, len(report.rows),
+                          report.orig_count, binary)
+
+
+def top_lines(report: TopReport, binary: str | None = None) -> list[str]:
+    """The whole text of `go tool pprof -top`, line by line."""
+    out = header_lines(report, binary)
+    out.append("%10s %5s%% %5s%% %10s %5s%%" % ("flat", "flat", "sum", "cum", "cum"))
+    fmt, total = report.format, report.total
+    for r in report.rows:
+        inl = " " + r.inline if r.inline else ""
+        out.append("%10s %s %s %10s %s  %s%s" % (
+            fmt(r.flat), percentage(r.flat, total), percentage(r.flat_sum, total),
+            fmt(r.cum), percentage(r.cum, total), r.name, inl))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# peek
+
+
+def _edge_sort(items, names):
+    # edgeList.Less: |weight| desc, then source name, then destination name
+    items.sort(key=lambda e: (-abs(e[2]), names[e[0]], names[e[1]]))
+
+
+def _peek_graph(profile, sample_index, regex, filters):
+    p = profile
+    fn = _funcs(p)
+    names = fn.names
+    rx = _compile(regex, "peek")
+    if rx is None:
+        raise ProfileError("peek needs a regular expression")
+    fstacks = _function_stacks(p, sample_index, filters)
+    flat, cum = _nodes(fstacks)
+    nodes = [n for n in cum if flat.get(n, 0) or cum[n]]
+    _sort_nodes(names, nodes, flat, cum, False)
+    edges = _edges(fstacks, None)
+    matched = [n for n in nodes if rx.search(names[n])]
+    return fn, flat, cum, nodes, edges, matched
+
+
+def peek(profile: Profile, sample_index: int, regex: str,
+         filters: Filters | None = None) -> list[PeekEntry]:
+    """`go tool pprof -peek REGEX`: callers and callees (edge weights) of matching functions."""
+    fn, flat, cum, _nodes_, edges, matched = _peek_graph(profile, sample_index, regex, filters)
+    names = fn.names
+    want = set(matched)
+    ins: dict[int, list] = {n: [] for n in matched}
+    outs: dict[int, list] = {n: [] for n in matched}
+    for (c, par), (w, inl) in edges.items():
+        if c in want:
+            ins[c].append((par, c, w, inl))
+        if par in want:
+            outs[par].append((par, c, w, inl))
+    result = []
+    for n in matched:
+        i, o = ins[n], outs[n]
+        _edge_sort(i, names)
+        _edge_sort(o, names)
+        result.append(PeekEntry(
+            name=names[n], flat=flat.get(n, 0), cum=cum[n],
+            callers=[(names[s], w) for s, _d, w, _i in i],
+            callees=[(names[d], w) for _s, d, w, _i in o],
+            inline_callers={names[s] for s, _d, _w, inl in i if inl},
+            inline_callees={names[d] for _s, d, _w, inl in o if inl},
+        ))
+    return result
+
+
+def peek_lines(profile: Profile, sample_index: int, regex: str,
+               filters: Filters | None = None, binary: str | None = None) -> list[str]:
+    """The whole text of `go tool pprof -peek REGEX`, line by line."""
+    p = profile
+    fn, flat, cum, nodes, _edges_, matched = _peek_graph(p, sample_index, regex, filters)
+    st = p.sample_types[sample_index]
+    total = p.total(sample_index)
+    out_unit = _output_unit(st.unit, total, [(flat.get(n, 0), cum[n]) for n in nodes])
+
+    def fmt(v: int) -> str:
+        return format_value(v, st.unit, out_unit)
+
+    shown = sum(flat.get(n, 0) for n in nodes)
+    out = _report_labels(p, sample_index, total, shown, fmt, filters, 0, 0.0, len(nodes),
+                         len(nodes), binary)
+    sep = "----------------------------------------------------------+-------------"
+    out.append(sep)
+    out.append("      flat  flat%   sum%        cum   cum%   calls calls% + context \t \t ")
+    flat_sum = 0
+    for e in peek(p, sample_index, regex, filters):
+        out.append(sep)
+        for name, w in e.callers:
+            inl = " (inline)" if name in e.inline_callers else ""
+            out.append("%50s %s |   %s%s" % (fmt(w), percentage(w, e.cum), name, inl))
+        flat_sum += e.flat
+        out.append("%10s %s %s %10s %s                | %s" % (
+            fmt(e.flat), percentage(e.flat, total), percentage(flat_sum, total),
+            fmt(e.cum), percentage(e.cum, total), e.name))
+        for name, w in e.callees:
+            inl = " (inline)" if name in e.inline_callees else ""
+            out.append("%50s %s |   %s%s" % (fmt(w), percentage(w, e.cum), name, inl))
+    if nodes:
+        out.append(sep)
+    if not matched:
+        raise ProfileError(f"no matches found for regexp: {regex}")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# flame graph
+
+
+def flame(profile: Profile, sample_index: int, filters: Filters | None = None) -> FlameNode:
+    """Root-first call tree of function names; a node's value is the sum of stacks through it.
+
+    The distinct root-first paths are sorted once; a node is a range of them sharing a prefix,
+    so its children (found by bisection) and values (prefix sums) cost nothing until asked for.
+    """
+    fn = _funcs(profile)
+    groups: dict[str, int] = {}
+    get = groups.get
+    untag = _Untag()
+    for fs, w in _function_stacks(profile, sample_index, filters):
+        k = fs.translate(untag)[::-1]
+        groups[k] = get(k, 0) + w
+    paths = sorted(groups)
+    cum = [0]
+    acc = 0
+    for k in paths:
+        acc += groups[k]
+        cum.append(acc)
+    src = _FlameSource(paths, cum, fn.names)
+    return FlameNode("root", acc, _src=(src, 0, 0, len(paths)) if paths else None)
+
+
+class _FlameSource:
+    def __init__(self, paths: list[str], cum: list[int], names: list[str]) -> None:
+        self.paths, self.cum, self.names = paths, cum, names
+
+    def expand(self, depth: int, lo: int, hi: int) -> list[FlameNode]:
+        paths, cum, names = self.paths, self.cum, self.names
+        prefix = paths[lo][:depth]
+        j = bisect_right(paths, prefix, lo, hi)  # the paths that end here sort first
+        kids = []
+        while j < hi:
+            c = paths[j][depth]
+            k = bisect_left(paths, prefix + chr(ord(c) + 1), j, hi)
+            kids.append(FlameNode(names[ord(c) >> 1], cum[k] - cum[j], _src=(self, depth + 1, j, k)))
+            j = k
+        kids.sort(key=lambda x: (-x.value, x.name))
+        return kids
+
+
+class _Untag(dict):
+    """str.translate table clearing the inline bit of a function character."""
+
+    def __missing__(self, key: int) -> int:
+        v = self[key] = key & ~1
+        return v
+
+
+# ---------------------------------------------------------------------------------------------
+# diff
+
+
+def diff(profile: Profile, base: Profile) -> Profile:
+    """`-diff_base`: base values negated and merged into profile; totals are the base's."""
+    if len(profile.sample_types) != len(base.sample_types):
+        raise ProfileError(
+            f"cannot compare profiles: {len(profile.sample_types)} sample types against "
+            f"{len(base.sample_types)}"
+        )
+    for a, b in zip(profile.sample_types, base.sample_types):
+        if a.type.removesuffix("s") != b.type.removesuffix("s"):
+            raise ProfileError(f"cannot compare profiles: sample types {a.type} and {b.type}")
+    frames: list[Frame] = list(profile.frames)
+    frame_index = {f: i for i, f in enumerate(frames)}
+    site_frame = list(profile.site_frame)
+    site_inline = list(profile.site_inline)
+    site_mapping = list(profile.site_mapping or [0] * len(site_frame))
+    mapping_files = list(profile.mapping_files)
+    mapping_index = {m: i for i, m in enumerate(mapping_files)}
+    site_index = {k: i for i, k in enumerate(zip(site_frame, site_inline, site_mapping))}
+    remap: dict[int, str] = {}
+    base_maps = base.site_mapping or [0] * len(base.site_frame)
+    for bs, (bf, binl, bm) in enumerate(zip(base.site_frame, base.site_inline, base_maps)):
+        fr = base.frames[bf]
+        fi = frame_index.get(fr)
+        if fi is None:
+            fi = frame_index[fr] = len(frames)
+            frames.append(fr)
+        mfile = base.mapping_files[bm]
+        mi = mapping_index.get(mfile)
+        if mi is None:
+            mi = mapping_index[mfile] = len(mapping_files)
+            mapping_files.append(mfile)
+        key = (fi, binl, mi)
+        si = site_index.get(key)
+        if si is None:
+            si = site_index[key] = len(site_frame)
+            site_frame.append(fi)
+            site_inline.append(binl)
+            site_mapping.append(mi)
+        remap[bs] = chr(si)
+    stacks = list(profile.site_stacks)
+    index = {s: i for i, s in enumerate(stacks)}
+    values = [list(col) for col in profile.values]
+    for bi, bs in enumerate(base.site_stacks):
+        s = bs.translate(remap)
+        i = index.get(s)
+        if i is None:
+            i = index[s] = len(stacks)
+            stacks.append(s)
+            for col in values:
+                col.append(0)
+        for t, col in enumerate(values):
+            col[i] -= base.values[t][bi]
+    comments = list(dict.fromkeys(profile.comments + base.comments))
+    times = [t for t in (profile.time_nanos, base.time_nanos) if t]
+    return Profile(
+        sample_types=list(profile.sample_types),
+        default_sample_type=profile.default_sample_type or base.default_sample_type,
+        period_type=profile.period_type,
+        period=profile.period,
+        duration_ns=profile.duration_ns + base.duration_ns,
+        time_nanos=min(times) if times else 0,
+        comments=comments,
+        frames=frames,
+        values=values,
+        n_samples=profile.n_samples + base.n_samples,
+        mapping_file=profile.mapping_file or base.mapping_file,
+        build_id=profile.build_id if profile.mapping_file else base.build_id,
+        site_frame=site_frame,
+        site_inline=site_inline,
+        site_mapping=site_mapping,
+        mapping_files=mapping_files,
+        site_stacks=stacks,
+        diff_base_totals=[sum(map(abs, col)) for col in base.values],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# source listing
+
+
+def source_listing(profile: Profile, sample_index: int, regex: str,
+                   filters: Filters | None = None) -> list[SourceFile]:
+    """Per-line flat/cum of the functions whose name matches regex (like `-list`)."""
+    p = profile
+    rx = _compile(regex, "list")
+    if rx is None:
+        raise ProfileError("list needs a regular expression")
+    wanted = {i for i, f in enumerate(p.frames) if rx.search(f.function)}
+    if not wanted:
+        return []
+    stacks = p.stacks
+    vals = p.values[sample_index]
+    keep = None
+    if filters is not None and (filters.focus or filters.ignore or filters.hide):
+        kept = {s for s, _w in _function_stacks_keyed(p, sample_index, filters)}
+        keep = kept
+    flat: dict[int, int] = {}
+    cum: dict[int, int] = {}
+    for i, (st, w) in enumerate(zip(stacks, vals)):
+        if not w or (keep is not None and i not in keep):
+            continue
+        if wanted.isdisjoint(st):
+            continue
+        if st[0] in wanted:
+            flat[st[0]] = flat.get(st[0], 0) + w
+        seen_lines = set()
+        for f in st:
+            if f in wanted:
+                fr = p.frames[f]
+                k = (fr.function, fr.file, fr.line)
+                if k not in seen_lines:
+                    seen_lines.add(k)
+                    cum[f] = cum.get(f, 0) + w
+    by_func: dict[tuple[str, str], dict[int, list[int]]] = {}
+    for f in wanted:
+        fr = p.frames[f]
+        lines = by_func.setdefault((fr.file, fr.function), {})
+        e = lines.setdefault(fr.line, [0, 0])
+        e[0] += flat.get(f, 0)
+        e[1] += cum.get(f, 0)
+    out = []
+    for (path, function), per_line in sorted(by_func.items()):
+        tf = sum(v[0] for v in per_line.values())
+        tc = max((v[1] for v in per_line.values()), default=0)
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                text = fh.read().splitlines()
+        except OSError:
+            out.append(SourceFile(path, function, [], missing=True, flat=tf, cum=tc))
+            continue
+        numbers = [n for n in per_line if n > 0]
+        if not numbers:
+            out.append(SourceFile(path, function, [], flat=tf, cum=tc))
+            continue
+        starts = [p.frames[f].start_line for f in wanted if p.frames[f].function == function
+                  and p.frames[f].file == path and p.frames[f].start_line > 0]
+        lo = max(1, min(numbers + starts) - 2)
+        hi = min(len(text), max(numbers) + 2)
+        lines = [
+            SourceLine(n, text[n - 1], per_line.get(n, [0, 0])[0], per_line.get(n, [0, 0])[1])
+            for n in range(lo, hi + 1)
+        ]
+        out.append(SourceFile(path, function, lines, flat=tf, cum=tc))
+    return out
+
+
+def _function_stacks_keyed(p: Profile, si: int, filters: Filters):
+    """Indexes of the stacks that focus/ignore keep (hide does not drop whole stacks here)."""
+    focus = _compile(filters.focus, "focus")
+    ignore = _compile(filters.ignore, "ignore")
+    fs = _matching_sites(p, focus) if focus else None
+    isites = _matching_sites(p, ignore) if ignore else None
+    for i, s in enumerate(p.site_stacks):
+        if fs is not None and fs.isdisjoint(s):
+            continue
+        if isites is not None and not isites.isdisjoint(s):
+            continue
+        yield i, p.values[si][i]
+

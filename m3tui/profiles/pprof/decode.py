@@ -1,0 +1,385 @@
+"""Decode profile.proto (gzip'd or not) into a `Profile` with the samples merged per stack.
+
+Speed: the profile is parsed by upb with `Sample.location_id` and `Sample.value` declared as
+`bytes`, so each sample arrives as two raw byte strings of packed varints. Identical samples (same
+stack and values: the common case in CPU profiles) are counted with `collections.Counter` in C;
+only the distinct ones are decoded
+into tuples of ints (values through a cache: they repeat). Each location's frames are expanded once,
+into a short string of "site" ids; a stack is the translation of its packed location ids into
+those strings (`bytes.decode("latin-1").translate(...)` when every id is below 128, else a regex
+split of the varints and `str.join`), all in C.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import zlib
+from collections import Counter
+from itertools import repeat
+from operator import add, itemgetter
+
+from m3tui.profiles.pprof.model import Frame, Profile, ProfileError, SampleType
+
+_MAX_SITE = 0x10FFFF
+
+_fast_class = None
+
+
+def _fast_profile_class():
+    """profile.proto's Profile whose Samples keep `location_id` and `value` as raw packed bytes."""
+    global _fast_class
+    if _fast_class is None:
+        from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+
+        from m3tui.profiles.pprof import profile_pb2
+
+        fdp = descriptor_pb2.FileDescriptorProto()
+        profile_pb2.DESCRIPTOR.CopyToProto(fdp)
+        fdp.name = "m3tui_pprof_fast.proto"
+        fdp.package = "m3tui.pprof.fast"
+        for m in fdp.message_type:
+            for f in m.field:
+                if f.type_name.startswith(".perftools.profiles."):
+                    f.type_name = ".m3tui.pprof.fast." + f.type_name.rsplit(".", 1)[1]
+            if m.name == "Sample":
+                # the packed varints as raw bytes; labels are not needed (pprof -top ignores them)
+                keep = [f for f in m.field if f.name in ("location_id", "value")]
+                for f in keep:
+                    f.type = f.TYPE_BYTES
+                    f.label = f.LABEL_OPTIONAL
+                    f.ClearField("options")
+                del m.field[:]
+                m.field.extend(keep)
+        pool = descriptor_pool.DescriptorPool()
+        pool.Add(fdp)
+        _fast_class = message_factory.GetMessageClass(
+            pool.FindMessageTypeByName("m3tui.pprof.fast.Profile")
+        )
+    return _fast_class
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while n >= 0x80:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def load_file(path) -> Profile:
+    """Read and decode a profile file; any OSError becomes a one-line ProfileError."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        reason = e.strerror or type(e).__name__
+        raise ProfileError(f"cannot read {os.fspath(path)}: {reason}") from None
+    return load(data)
+
+
+def _gunzip(data: bytes) -> bytes:
+    try:
+        return gzip.decompress(data)
+    except EOFError:
+        raise ProfileError("not a pprof profile: truncated gzip data") from None
+    except (OSError, zlib.error, ValueError) as e:
+        raise ProfileError(f"not a pprof profile: bad gzip data ({e})") from None
+
+
+def load(data: bytes) -> Profile:
+    """Decode a pprof profile (profile.proto, gzip'd or not).
+
+    Raises ProfileError (one line) for anything that is not a valid profile; an empty profile
+    (sample types but no samples) is valid and has totals of 0.
+    """
+    data = bytes(data)
+    if not data:
+        raise ProfileError("not a pprof profile: empty file")
+    if data[:2] == b"\x1f\x8b":
+        data = _gunzip(data)
+        if not data:
+            raise ProfileError("not a pprof profile: empty after gunzip")
+    try:
+        fp = _fast_profile_class().FromString(data)
+    except Exception:  # upb's DecodeError, RecursionError, ...
+        raise ProfileError("not a pprof profile: invalid protobuf data") from None
+    try:
+        return _build(fp, data)
+    except ProfileError:
+        raise
+    except (IndexError, KeyError, ValueError, OverflowError, TypeError, MemoryError) as e:
+        raise ProfileError(f"profile is corrupt: {type(e).__name__}: {e}") from None
+
+
+def _build(fp, raw: bytes) -> Profile:
+    strings = list(fp.string_table)
+    if strings and strings[0] != "":
+        raise ProfileError("profile is corrupt: string_table[0] must be ''")
+    nstr = len(strings)
+
+    def s(i: int) -> str:
+        if 0 <= i < nstr:
+            return strings[i]
+        if i == 0:
+            return ""
+        raise ProfileError(f"profile is corrupt: string index {i} out of range (table has {nstr})")
+
+    sample_types = [SampleType(s(vt.type), s(vt.unit)) for vt in fp.sample_type]
+    nt = len(sample_types)
+    if nt == 0:
+        raise ProfileError("not a pprof profile: no sample types")
+
+    mapping_files: dict[int, str] = {}
+    for m in fp.mapping:
+        mapping_files[m.id] = s(m.filename)
+    mapping_file = build_id = ""
+    if len(fp.mapping):
+        mapping_file = s(fp.mapping[0].filename)
+        build_id = s(fp.mapping[0].build_id)
+
+    functions: dict[int, tuple[str, str, int]] = {}
+    for f in fp.function:
+        functions[f.id] = (s(f.name), s(f.filename), f.start_line)
+
+    frames: list[Frame] = []
+    frame_index: dict[tuple, int] = {}
+    site_frame: list[int] = []
+    site_inline: list[bool] = []
+    site_mapping: list[int] = []
+    site_index: dict[tuple[int, bool, int], int] = {}
+    mapping_list: list[str | None] = [None]
+    mapping_index: dict[int, int] = {}
+    for mid, mfile in mapping_files.items():
+        mapping_index[mid] = len(mapping_list)
+        mapping_list.append(mfile)
+
+    def site(fr: tuple, inline: bool, mi: int) -> str:
+        fi = frame_index.get(fr)
+        if fi is None:
+            fi = frame_index[fr] = len(frames)
+            frames.append(Frame(*fr))
+        key = (fi, inline, mi)
+        si = site_index.get(key)
+        if si is None:
+            si = len(site_frame)
+            if si > _MAX_SITE:
+                raise ProfileError("profile too large: more than 1,114,111 distinct frames")
+            site_index[key] = si
+            site_frame.append(fi)
+            site_inline.append(inline)
+            site_mapping.append(mi)
+        return chr(si)
+
+    locstr: dict[int, str] = {}
+    for loc in fp.location:
+        mid = loc.mapping_id
+        if mid and mid not in mapping_files:
+            raise ProfileError(
+                f"profile is corrupt: location {loc.id} refers to mapping {mid}, which does not exist"
+            )
+        objfile = mapping_files.get(mid, "")
+        mi = mapping_index.get(mid, 0)
+        unknown = f"[{os.path.basename(objfile)}]" if objfile else "<unknown>"
+        lines = loc.line
+        if not len(lines):
+            locstr[loc.id] = site((unknown, "", 0, 0), False, mi)
+            continue
+        last = len(lines) - 1
+        parts = []
+        for j, ln in enumerate(lines):
+            fid = ln.function_id
+            if fid == 0:
+                fr = (unknown, "", 0, 0)
+            else:
+                fn = functions.get(fid)
+                if fn is None:
+                    raise ProfileError(
+                        f"profile is corrupt: location {loc.id} refers to function {fid}, "
+                        "which does not exist"
+                    )
+                name, filename, start = fn
+                fr = (name or unknown, filename, ln.line, start)
+            parts.append(site(fr, j != last, mi))
+        locstr[loc.id] = "".join(parts)
+
+    got = _samples_fast(fp.sample, locstr, nt)
+    if got is None:  # unpacked encoding somewhere: let upb decode every sample the usual way
+        got = _samples_slow(raw, locstr, nt)
+    stacks, values = got
+    n_samples = len(fp.sample)
+
+    period_type = None
+    if fp.HasField("period_type"):
+        period_type = SampleType(s(fp.period_type.type), s(fp.period_type.unit))
+    default = s(fp.default_sample_type) or None
+    return Profile(
+        sample_types=sample_types,
+        default_sample_type=default,
+        period_type=period_type,
+        period=fp.period,
+        duration_ns=fp.duration_nanos,
+        time_nanos=fp.time_nanos,
+        comments=[s(c) for c in fp.comment],
+        frames=frames,
+        values=values,
+        n_samples=n_samples,
+        mapping_file=mapping_file,
+        build_id=build_id,
+        site_frame=site_frame,
+        site_inline=site_inline,
+        site_mapping=site_mapping,
+        mapping_files=mapping_list,
+        site_stacks=stacks,
+    )
+
+
+_VARINT = re.compile(rb"[\x80-\xff]*[\x00-\x7f]", re.S)
+
+
+class _LocTable(dict):
+    """location id (as a char) -> its site string; a missing id is a corrupt profile."""
+
+    def __missing__(self, key):
+        raise ProfileError(
+            f"profile is corrupt: sample refers to location {key}, which does not exist"
+        )
+
+
+def _decode_varints(b: bytes) -> tuple[int, ...]:
+    out = []
+    v = shift = 0
+    for c in b:
+        v |= (c & 0x7F) << shift
+        if c & 0x80:
+            shift += 7
+            if shift > 63:
+                raise ProfileError("profile is corrupt: varint too long")
+        else:
+            out.append(v - (1 << 64) if v >= 1 << 63 else v)
+            v = shift = 0
+    if shift:
+        raise ProfileError("profile is corrupt: truncated varint")
+    return tuple(out)
+
+
+def _missing_location(b: bytes, locstr: dict[int, str]) -> ProfileError:
+    for i in _decode_varints(b):
+        if i not in locstr:
+            return ProfileError(
+                f"profile is corrupt: sample refers to location {i}, which does not exist"
+            )
+    return ProfileError("profile is corrupt: bad location list")
+
+
+class _ValueCache(dict):
+    """packed values (bytes) -> tuple of ints, decoded once: values repeat a lot."""
+
+    def __init__(self, nt: int) -> None:
+        super().__init__()
+        self.nt = nt
+
+    def __missing__(self, vb: bytes) -> tuple[int, ...]:
+        v = _decode_varints(vb)
+        if len(v) != self.nt:
+            raise ProfileError(
+                f"profile is corrupt: a sample has {len(v)} values for {self.nt} sample types"
+            )
+        self[vb] = v
+        return v
+
+
+def _samples_fast(samples, locstr: dict[int, str], nt: int):
+    """Merge samples by stack from their raw packed bytes; None if some sample is not packed.
+
+    Every step maps a C function over the whole list; Python only loops where stacks merge.
+    """
+    pairs = Counter([(smp.location_id, smp.value) for smp in samples])
+    if not pairs:
+        return [], [[] for _ in range(nt)]
+    lbs = [k[0] for k in pairs]
+    vbs = [k[1] for k in pairs]
+    if not all(lbs) or (nt and not all(vbs)):
+        return None  # an empty (or unpacked) location list or value list: the slow path decides
+    ascii_table = _LocTable()
+    for i, st in locstr.items():
+        if 0 < i < 0x80:
+            ascii_table[i] = st  # str.translate looks characters up by ordinal
+    if all(map(bytes.isascii, lbs)):  # every id below 128: one byte per id
+        # a list is the fastest table; a missing id maps to 0.5, which is not a str: TypeError
+        table: list = [0.5] * 128
+        for i, st in ascii_table.items():
+            table[i] = st
+        try:
+            keys = list(map(str.translate, map(bytes.decode, lbs, repeat("latin-1")),
+                            repeat(table)))
+        except TypeError:
+            keys = [lb.decode("latin-1").translate(ascii_table) for lb in lbs]  # raises
+    else:
+        chunk_table = {_varint(i): st for i, st in locstr.items()}
+        chunkget = chunk_table.__getitem__
+        findall = _VARINT.findall
+        keys = []
+        for lb in lbs:
+            if lb.isascii():
+                keys.append(lb.decode("latin-1").translate(ascii_table))
+                continue
+            if lb[-1] & 0x80:
+                raise ProfileError("profile is corrupt: truncated location list")
+            try:
+                keys.append("".join(map(chunkget, findall(lb))))
+            except KeyError:
+                raise _missing_location(lb, locstr) from None
+    rows = list(map(_ValueCache(nt).__getitem__, vbs))
+    counts = pairs.values()
+    if any(c != 1 for c in counts):
+        rows = [v if c == 1 else tuple([x * c for x in v]) for v, c in zip(rows, counts)]
+    return _merge(keys, rows, nt)
+
+
+def _merge(keys: list[str], rows: list[tuple[int, ...]], nt: int):
+    """Sum the rows of equal keys: (distinct keys, per-type columns), all but the sums in C."""
+    n = len(keys)
+    first = dict(zip(reversed(keys), range(n - 1, -1, -1)))  # key -> its first position
+    if len(first) == n:
+        return keys, _columns(rows, nt)
+    firsts = list(map(first.__getitem__, keys))
+    rows = list(rows)
+    for i, f in enumerate(firsts):
+        if f != i:
+            rows[f] = tuple(map(add, rows[f], rows[i]))
+    keep = [i for i, f in enumerate(firsts) if f == i]
+    return [keys[i] for i in keep], _columns([rows[i] for i in keep], nt)
+
+
+def _columns(rows: list[tuple[int, ...]], nt: int) -> list[list[int]]:
+    return [list(map(itemgetter(t), rows)) for t in range(nt)]
+
+
+def _samples_slow(raw: bytes, locstr: dict[int, str], nt: int):
+    from m3tui.profiles.pprof.profile_pb2 import Profile as PbProfile
+
+    try:
+        samples = PbProfile.FromString(raw).sample
+    except Exception:
+        raise ProfileError("not a pprof profile: invalid protobuf data") from None
+    locget = locstr.__getitem__
+    keys: list[str] = []
+    rows: list[tuple[int, ...]] = []
+    for smp in samples:
+        try:
+            keys.append("".join(map(locget, smp.location_id)))
+        except KeyError:
+            missing = next(i for i in smp.location_id if i not in locstr)
+            raise ProfileError(
+                f"profile is corrupt: sample refers to location {missing}, which does not exist"
+            ) from None
+        v = tuple(smp.value)
+        if len(v) != nt:
+            raise ProfileError(
+                f"profile is corrupt: a sample has {len(v)} values for {nt} sample types"
+            )
+        rows.append(v)
+    return _merge(keys, rows, nt)

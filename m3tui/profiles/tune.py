@@ -1,0 +1,563 @@
+"""The profile-rate tuner: sweep a sampling rate, show what it costs and what it still sees.
+
+For one benchmark and one kind (mem: ``-memprofilerate``, block: ``-blockprofilerate``,
+mutex: ``-mutexprofilefraction``) the test binary is built once (and once more with
+``-gcflags=-l`` when asked); then, for each round, the baseline (no profile written) and every
+rate run with ``-test.count 1`` in a rotating order, so drift of the machine hits them all alike.
+
+* overhead = median(ns/op at the rate) / median(ns/op of the baseline) − 1.
+  For mem the baseline still runs at the runtime's default MemProfileRate (512 KiB: the test
+  flags cannot turn it off), so overhead is relative to Go's normal state.
+* fidelity = 1 − total variation distance between the flat shares of the functions in the
+  union of the top 10 of the rate and the top 10 of the reference (the most precise rate, the
+  smallest value: 1 = every event). Flat values are summed over all rounds' profiles first.
+  Sample type: alloc_space (mem), delay (block, mutex).
+* recommendation = the cheapest rate (the largest value: for all three kinds a higher value
+  samples less) with fidelity ≥ 0.9 and overhead ≤ 5 %, else the best fidelity under 10 %
+  overhead, else None.
+
+Plain asyncio; every subprocess goes through the runner (via :mod:`.profcapture`); never
+imports Textual. The profile decoder is imported inside functions only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gzip
+import math
+import os
+import shutil
+import statistics
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from m3tui.bench.fmt import BenchResult
+from m3tui.core.config import state_root
+from m3tui.profiles.capture import (
+    BINARY_NAME,
+    CaptureError,
+    bench_names,
+    build_binary,
+    profile_args,
+    run_binary,
+)
+
+__all__ = [
+    "DEFAULT_RATES",
+    "FIDELITY_OK",
+    "OVERHEAD_MAX",
+    "OVERHEAD_OK",
+    "TOP_N",
+    "TuneError",
+    "TunePoint",
+    "TuneResult",
+    "fidelity",
+    "recommend",
+    "render_tune",
+    "tune",
+    "tune_json",
+]
+
+TUNE_KINDS = ("mem", "block", "mutex")
+DEFAULT_RATES: dict[str, tuple[int, ...]] = {
+    "mem": (1, 4096, 65536, 524288, 4194304),
+    "block": (1, 1000, 10000, 100000, 1000000),
+    "mutex": (1, 2, 5, 10, 100),
+}
+#: What go test itself would use for each kind when no rate flag is given.
+GO_DEFAULT_RATE = {"mem": 524288, "block": 1, "mutex": 1}
+SAMPLE_TYPE = {"mem": "alloc_space", "block": "delay", "mutex": "delay"}
+#: Short go test flags (as typed after ``go test``), for the flags line.
+GO_TEST_FLAGS = {
+    "mem": ("-memprofile", "mem.out", "-memprofilerate"),
+    "block": ("-blockprofile", "block.out", "-blockprofilerate"),
+    "mutex": ("-mutexprofile", "mutex.out", "-mutexprofilefraction"),
+}
+TOP_N = 10
+FIDELITY_OK = 0.9
+OVERHEAD_OK = 5.0  # percent
+OVERHEAD_MAX = 10.0  # percent
+RUN_TIMEOUT = 600.0
+DELTA_MIN_SHARE = 0.005
+
+ProgressCallback = Callable[[str, int, int], None]
+
+
+class TuneError(CaptureError):
+    """The tune failed (build error, no benchmark matched, a run failed, stopped)."""
+
+
+@dataclass
+class TunePoint:
+    rate: int
+    ns_op: list[float]
+    overhead_pct: float | None
+    fidelity: float | None
+    top: list[tuple[str, float]]  # the rate's top functions: (name, flat share 0..1)
+
+
+#: A profiled run this much faster than the unprofiled baseline is noise, not a measurement.
+NOISE_PCT = 5.0
+
+
+@dataclass
+class TuneResult:
+    kind: str
+    rates: list[int]
+    baseline_ns_op: list[float]
+    points: list[TunePoint]
+    reference_rate: int
+    recommendation: int | None
+    flags: str
+    noinline_delta: dict[str, Any] | None
+    bench: str = ""
+    benchmarks: tuple[str, ...] = ()  # the benchmark names the regex matched
+    rounds: int = 0
+    sample_type: str = ""
+    warnings: tuple[str, ...] = ()
+
+    def point(self, rate: int) -> TunePoint:
+        for p in self.points:
+            if p.rate == rate:
+                return p
+        raise KeyError(rate)
+
+
+# --------------------------------------------------------------------------
+# Profiles -> flat values per function
+# --------------------------------------------------------------------------
+
+
+def _flat_decoder(path: Path, sample_type: str) -> tuple[dict[str, float], float]:
+    from m3tui.profiles.pprof import analysis, decode  # noqa: PLC0415 - optional, heavy
+
+    prof = decode.load_file(path)
+    idx = prof.sample_index(sample_type)
+    try:  # every function, not only those above pprof's default node fraction
+        rep = analysis.top(prof, idx, node_fraction=0.0)
+    except TypeError:
+        rep = analysis.top(prof, idx)
+    flats: dict[str, float] = {}
+    for row in rep.rows:
+        flats[row.name] = flats.get(row.name, 0.0) + float(row.flat)
+    return flats, float(rep.total)
+
+
+def _flat_pb2(path: Path, sample_type: str) -> tuple[dict[str, float], float]:
+    """Fallback while the decoder is not there: flat by leaf function, straight from the proto."""
+    from m3tui.profiles.pprof import profile_pb2  # noqa: PLC0415
+
+    data = Path(path).read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    prof = profile_pb2.Profile()
+    prof.ParseFromString(data)
+    strings = list(prof.string_table)
+    idx = next(
+        (i for i, st in enumerate(prof.sample_type) if strings[st.type] == sample_type), None
+    )
+    if idx is None:
+        raise ValueError(f"no sample type {sample_type!r}")
+    funcs = {f.id: strings[f.name] for f in prof.function}
+    locs = {loc.id: loc for loc in prof.location}
+    flats: dict[str, float] = {}
+    total = 0.0
+    for s in prof.sample:
+        v = float(s.value[idx])
+        total += v
+        if not s.location_id:
+            continue
+        loc = locs.get(s.location_id[0])
+        if loc is None or not loc.line:
+            name = f"0x{loc.address:x}" if loc is not None else "?"
+        else:
+            name = funcs.get(loc.line[0].function_id, "?")
+        flats[name] = flats.get(name, 0.0) + v
+    return flats, total
+
+
+def _flat(path: Path, sample_type: str) -> tuple[dict[str, float], float]:
+    try:
+        import m3tui.profiles.pprof.analysis  # noqa: F401, PLC0415
+    except ImportError:
+        return _flat_pb2(path, sample_type)
+    return _flat_decoder(path, sample_type)
+
+
+def _top(flats: dict[str, float], n: int = TOP_N, min_share: float = 0.0) -> list[str]:
+    """The ``n`` functions with the largest flat value (> ``min_share`` of the total)."""
+    floor = max(0.0, min_share * sum(flats.values()))
+    ranked = sorted(flats.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+    return [k for k, v in ranked if v > floor]
+
+
+def fidelity(flats: dict[str, float], ref: dict[str, float], n: int = TOP_N) -> float | None:
+    """1 − TVD of the flat shares over the union of both top-``n`` function sets.
+
+    None when the reference saw nothing; 0.0 when the rate saw nothing but the reference did.
+    """
+    names = set(_top(ref, n)) | set(_top(flats, n))
+    ref_sum = sum(ref.get(k, 0.0) for k in names)
+    if ref_sum <= 0:
+        return None
+    got_sum = sum(flats.get(k, 0.0) for k in names)
+    if got_sum <= 0:
+        return 0.0
+    tvd = 0.5 * sum(abs(flats.get(k, 0.0) / got_sum - ref.get(k, 0.0) / ref_sum) for k in names)
+    return max(0.0, min(1.0, 1.0 - tvd))
+
+
+def recommend(points: Sequence[TunePoint]) -> int | None:
+    """The cheapest good-enough rate (see the module docstring)."""
+    good = [
+        p for p in points
+        if p.fidelity is not None and p.fidelity >= FIDELITY_OK
+        and p.overhead_pct is not None and p.overhead_pct <= OVERHEAD_OK
+    ]
+    if good:
+        return max(p.rate for p in good)
+    ok = [
+        p for p in points
+        if p.fidelity is not None and p.overhead_pct is not None
+        and p.overhead_pct <= OVERHEAD_MAX
+    ]
+    if ok:
+        return max(ok, key=lambda p: (p.fidelity, p.rate)).rate
+    return None
+
+
+def flags_for(kind: str, rate: int) -> str:
+    """The go test flags that capture ``kind`` at ``rate``, e.g. ``-memprofile mem.out …``."""
+    flag, out, rate_flag = GO_TEST_FLAGS[kind]
+    return f"{flag} {out} {rate_flag} {rate}"
+
+
+# --------------------------------------------------------------------------
+# The sweep
+# --------------------------------------------------------------------------
+
+
+def _make_tmp_dir() -> Path:
+    base = Path(os.path.abspath(state_root() / "tmp"))
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix="tune-", dir=base))
+    except OSError:
+        return Path(tempfile.mkdtemp(prefix="m3tui-tune-"))
+
+
+def _ns_op(results: Sequence[BenchResult]) -> float | None:
+    """One run's ns/op: the geometric mean over the benchmarks it ran (one: that value)."""
+    vals = [r.values["ns/op"] for r in results if r.values.get("ns/op", 0) > 0]
+    if not vals:
+        return None
+    if len(vals) == 1:
+        return vals[0]
+    return math.exp(sum(math.log(v) for v in vals) / len(vals))
+
+
+def _overhead(ns: list[float], base: list[float]) -> float | None:
+    if not ns or not base:
+        return None
+    b = statistics.median(base)
+    return (statistics.median(ns) / b - 1.0) * 100.0 if b > 0 else None
+
+
+async def tune(
+    package_dir: Path,
+    bench: str,
+    kind: str,
+    *,
+    rates: Sequence[int] | None = None,
+    rounds: int = 5,
+    benchtime: str | None = None,
+    procs: int = 1,
+    go: str = "go",
+    noinline: bool = False,
+    on_progress: ProgressCallback | None = None,
+    stop: asyncio.Event | None = None,
+    timeout: float | None = RUN_TIMEOUT,
+) -> TuneResult:
+    """Sweep ``rates`` for ``kind`` on the benchmarks matching ``bench``; see the module doc.
+
+    ``on_progress(text, done, total)`` is called before each step and once at the end.
+    ``timeout`` bounds each build and each run. Raises :class:`TuneError` on a build error,
+    when no benchmark matched, when a run fails, or when ``stop`` is set.
+    """
+    if kind not in TUNE_KINDS:
+        raise ValueError(f"the rate tuner works for {', '.join(TUNE_KINDS)}, not {kind!r}")
+    rate_list = sorted({int(r) for r in (rates or DEFAULT_RATES[kind])})
+    if not rate_list or rate_list[0] < 1:
+        raise ValueError("rates must be >= 1")
+    rounds = max(1, int(rounds))
+    package_dir = Path(package_dir)
+    reference = rate_list[0]
+    sample_type = SAMPLE_TYPE[kind]
+    # The items of one round: None = baseline, int = a rate, "noinline" = the -l build at ref.
+    items: list[int | str | None] = [None, *rate_list]
+    if noinline:
+        items.append("noinline")
+    total = 1 + (1 if noinline else 0) + rounds * len(items)
+    done = 0
+
+    def progress(text: str) -> None:
+        if on_progress is not None:
+            on_progress(text, done, total)
+
+    def common_args() -> list[str]:
+        args = ["-test.run", "^$", "-test.bench", bench, "-test.cpu", str(procs)]
+        args += ["-test.count", "1"]
+        if benchtime:
+            args += ["-test.benchtime", benchtime]
+        return args
+
+    tmp = _make_tmp_dir()
+    try:
+        try:
+            progress("building the test binary")
+            binary = await build_binary(
+                package_dir, tmp / BINARY_NAME, go=go, timeout=timeout, stop=stop
+            )
+            done += 1
+            binary_l = None
+            if noinline:
+                (tmp / "l").mkdir()
+                progress("building the test binary with -gcflags=-l")
+                binary_l = await build_binary(
+                    package_dir, tmp / "l" / BINARY_NAME, go=go, noinline=True,
+                    timeout=timeout, stop=stop,
+                )
+                done += 1
+        except CaptureError as exc:
+            raise TuneError(exc.message, exc.details) from None
+
+        ns: dict[object, list[float]] = {item: [] for item in items}
+        profiles: dict[object, list[Path]] = {item: [] for item in items}
+        names: list[str] = []
+        for r in range(rounds):
+            k = r % len(items)
+            for item in items[k:] + items[:k]:
+                label = (
+                    "baseline" if item is None
+                    else f"-gcflags=-l at {reference}" if item == "noinline"
+                    else f"rate {item}"
+                )
+                progress(f"round {r + 1}/{rounds}: {label}")
+                args = common_args()
+                run_bin = binary
+                prof_path = None
+                if item is not None:
+                    rate = reference if item == "noinline" else int(item)
+                    prof_path = tmp / f"r{r}-{item}.pprof"
+                    args += profile_args(kind, prof_path, rate)
+                    if item == "noinline":
+                        assert binary_l is not None
+                        run_bin = binary_l
+                try:
+                    results = await run_binary(
+                        run_bin, package_dir, args, timeout=timeout, stop=stop
+                    )
+                except CaptureError as exc:
+                    raise TuneError(f"{label}: {exc.message}", exc.details) from None
+                if stop is not None and stop.is_set():
+                    raise TuneError("stopped")
+                value = _ns_op(results)
+                if value is None:
+                    raise TuneError(f"no benchmark matched {bench!r}")
+                for n in bench_names(results):
+                    if n not in names:
+                        names.append(n)
+                ns[item].append(value)
+                if prof_path is not None and prof_path.exists():
+                    profiles[item].append(prof_path)
+                done += 1
+
+        progress("reading the profiles")
+        flats: dict[object, dict[str, float]] = {}
+        warnings: list[str] = []
+        for item in items[1:]:
+            agg: dict[str, float] = {}
+            for p in profiles[item]:
+                try:
+                    f, _total = _flat(p, sample_type)
+                except Exception as exc:  # noqa: BLE001 - one bad profile must not sink the tune
+                    warnings.append(f"{p.name}: cannot read the profile: {exc}")
+                    continue
+                for name, v in f.items():
+                    agg[name] = agg.get(name, 0.0) + v
+            flats[item] = agg
+        if len(names) > 1:
+            warnings.append(
+                f"{len(names)} benchmarks matched {bench!r}; ns/op is their geometric mean"
+            )
+
+        ref_flats = flats.get(reference, {})
+        base = ns[None]
+        points = []
+        for rate in rate_list:
+            f = flats.get(rate, {})
+            tot = sum(f.values())
+            top = [(n, f[n] / tot) for n in _top(f)] if tot > 0 else []
+            points.append(
+                TunePoint(
+                    rate=rate,
+                    ns_op=ns[rate],
+                    overhead_pct=_overhead(ns[rate], base),
+                    fidelity=fidelity(f, ref_flats),
+                    top=top,
+                )
+            )
+        if not any(ref_flats.values()):
+            warnings.append(
+                f"the reference rate {reference} recorded no {sample_type}: fidelity unknown"
+            )
+        # Profiling cannot make code faster: a baseline clearly slower than profiled runs means the
+        # machine's noise is larger than what is measured here.
+        faster = [p for p in points if p.overhead_pct is not None and p.overhead_pct < -NOISE_PCT]
+        if faster:
+            worst = min(faster, key=lambda p: p.overhead_pct or 0.0)
+            warnings.append(f"the unprofiled baseline ran {-(worst.overhead_pct or 0.0):.0f}% slower than rate "
+                            f"{worst.rate}: the machine is too noisy for these overheads; use more rounds or a "
+                            f"quieter machine")  # fmt: skip
+        rec = recommend(points)
+        delta = None
+        if noinline:
+            lf = flats.get("noinline", {})
+            # Only functions that matter (>= 0.5 %): the tail is sampling noise.
+            normal = _top(ref_flats, min_share=DELTA_MIN_SHARE)
+            noinl = _top(lf, min_share=DELTA_MIN_SHARE)
+            delta = {
+                "rate": reference,
+                "appear": [n for n in noinl if n not in normal],
+                "disappear": [n for n in normal if n not in noinl],
+                "ns_op": ns["noinline"],
+                "overhead_pct": _overhead(ns["noinline"], base),
+                "fidelity_vs_inlined": fidelity(lf, ref_flats),
+                "top": [(n, lf[n] / sum(lf.values())) for n in noinl],
+            }
+        done = total
+        progress("done")
+        return TuneResult(
+            kind=kind,
+            rates=rate_list,
+            baseline_ns_op=base,
+            points=points,
+            reference_rate=reference,
+            recommendation=rec,
+            flags=flags_for(kind, rec) if rec is not None else "",
+            noinline_delta=delta,
+            bench=bench,
+            benchmarks=tuple(names),
+            rounds=rounds,
+            sample_type=sample_type,
+            warnings=tuple(warnings),
+        )
+    finally:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------
+# Presentation
+# --------------------------------------------------------------------------
+
+
+def _fmt_ns(v: float | None) -> str:
+    if v is None:
+        return "–"
+    if v >= 1e6:
+        return f"{v / 1e6:.3g}ms"
+    if v >= 1e3:
+        return f"{v / 1e3:.3g}µs"
+    return f"{v:.3g}ns"
+
+
+def _median(xs: Sequence[float]) -> float | None:
+    return statistics.median(xs) if xs else None
+
+
+def render_tune(result: TuneResult) -> list[str]:
+    """A text table: rate | ns/op median | overhead | fidelity | ◀ on the recommendation."""
+    rate_head = {"mem": "memprofilerate", "block": "blockprofilerate",
+                 "mutex": "mutexfraction"}[result.kind]
+    rows = [(rate_head, "ns/op", "overhead", "fidelity", "")]
+    rows.append(("baseline", _fmt_ns(_median(result.baseline_ns_op)), "", "", ""))
+    for p in result.points:
+        mark = []
+        if p.rate == result.recommendation:
+            mark.append("◀ recommended")
+        if p.rate == result.reference_rate:
+            mark.append("(reference)")
+        if p.rate == GO_DEFAULT_RATE[result.kind] and result.kind == "mem":
+            mark.append("(go default)")
+        rows.append((
+            str(p.rate),
+            _fmt_ns(_median(p.ns_op)),
+            "–" if p.overhead_pct is None else f"{p.overhead_pct:+.1f}%",
+            "–" if p.fidelity is None else f"{p.fidelity:.3f}",
+            " ".join(mark),
+        ))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = []
+    for r in rows:
+        cells = [r[0].ljust(widths[0])] + [r[i].rjust(widths[i]) for i in (1, 2, 3)]
+        lines.append(("  ".join(cells) + ("  " + r[4] if r[4] else "")).rstrip())
+    lines.insert(1, "-" * len(lines[0]))
+    lines.append("")
+    if result.recommendation is not None:
+        lines.append(f"flags: {result.flags}")
+    else:
+        lines.append(
+            f"no rate has fidelity ≥ {FIDELITY_OK} and overhead ≤ {OVERHEAD_MAX:g}%: "
+            "try more rounds or a longer benchtime"
+        )
+    d = result.noinline_delta
+    if d is not None:
+        lines.append(
+            f"-gcflags=-l at {d['rate']}: "
+            f"appear {', '.join(d['appear']) or 'none'}; "
+            f"disappear {', '.join(d['disappear']) or 'none'}"
+        )
+    lines.extend(f"warning: {w}" for w in result.warnings)
+    return lines
+
+
+def _clean(v: float | None) -> float | None:
+    return v if v is None or math.isfinite(v) else None
+
+
+def tune_json(result: TuneResult) -> dict[str, Any]:
+    """The tune result as plain JSON-able data."""
+    return {
+        "kind": result.kind,
+        "bench": result.bench,
+        "benchmarks": list(result.benchmarks),
+        "rounds": result.rounds,
+        "sample_type": result.sample_type,
+        "rates": list(result.rates),
+        "reference_rate": result.reference_rate,
+        "baseline_ns_op": list(result.baseline_ns_op),
+        "points": [
+            {
+                "rate": p.rate,
+                "ns_op": list(p.ns_op),
+                "ns_op_median": _median(p.ns_op),
+                "overhead_pct": _clean(p.overhead_pct),
+                "fidelity": _clean(p.fidelity),
+                "top": [[n, s] for n, s in p.top],
+            }
+            for p in result.points
+        ],
+        "recommendation": result.recommendation,
+        "flags": result.flags,
+        "noinline_delta": (
+            None if result.noinline_delta is None
+            else {k: ([list(x) for x in v] if k == "top" else v)
+                  for k, v in result.noinline_delta.items()}
+        ),
+        "warnings": list(result.warnings),
+    }

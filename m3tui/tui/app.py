@@ -1,0 +1,338 @@
+"""The Textual app shell: header line, five panes, help, command palette, keymap.
+
+The shell owns no feature logic: it wires keys to panes and hands service
+results to the widgets that show them. Nothing slow runs before the first
+paint: the go probe starts after it, in a worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.resources
+import os
+import signal
+import sys
+import termios
+import threading
+from collections.abc import Awaitable, Callable, Iterable
+from functools import partial
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.dom import DOMNode
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, Footer
+
+from m3tui import __version__
+from m3tui.tui.panes import PANES, EnvironmentPane
+from m3tui.tui.panes.versions import VersionsBackend
+from m3tui.tui.panes.base import Pane
+from m3tui.core import runner, toolchain
+from m3tui.core.config import DEFAULT_THEME, LoadedConfig, load_config
+from m3tui.doctor.model import Finding
+from m3tui.core.toolchain import ToolchainReport
+from m3tui.tui.widgets.help_screen import HelpScreen, KeyHelp
+from m3tui.tui.widgets.key_scroll import KeyScroll
+from m3tui.tui.widgets.pane_tabs import PaneTabs
+from m3tui.tui.widgets.status_line import StatusLine
+
+# The top-level styles/ folder, installed as the package m3tui.styles (see pyproject.toml).
+STYLES = Path(str(importlib.resources.files("m3tui.styles")))
+# Seconds a graceful exit may take once the terminal is gone, before the process just ends.
+EXIT_BACKSTOP = 1.5
+
+ToolchainProbe = Callable[[], Awaitable[ToolchainReport]]
+# Runs the doctor, calling back with each finding as it arrives (tests pass fixed findings).
+DoctorRunner = Callable[[Callable[[Finding], None]], Awaitable[list[Finding]]]
+
+
+async def run_real_doctor(on_finding: Callable[[Finding], None]) -> list[Finding]:
+    from m3tui.doctor.model import DoctorContext
+    from m3tui.doctor.run import run_doctor
+
+    return await run_doctor(DoctorContext(), on_finding)
+
+
+class MainScreen(Screen, inherit_bindings=False):
+    """The one screen of panes. Textual's own screen bindings are restated here with ids."""
+
+    BINDINGS: ClassVar = [
+        Binding("tab", "app.focus_next", "Focus next", show=False, id="focus.next"),
+        Binding("shift+tab", "app.focus_previous", "Focus previous", show=False, id="focus.previous"),
+        Binding("ctrl+c,super+c", "screen.copy_text", "Copy selected text", show=False, id="screen.copy"),
+    ]
+
+    def __init__(self, first: str | None = None) -> None:
+        super().__init__()
+        self.first = first or PANES[0].PANE_ID  # `m3tui logs FILE`: the first paint is the Logs pane
+
+    def compose(self) -> ComposeResult:
+        first = self.first
+        yield StatusLine(id="status")
+        yield PaneTabs([(pane.PANE_ID, pane.TITLE) for pane in PANES], first, id="pane-tabs")
+        with ContentSwitcher(initial=f"pane-{first}", id="panes"):
+            for pane_cls in PANES:
+                yield pane_cls(build_now=pane_cls.PANE_ID == first, id=f"pane-{pane_cls.PANE_ID}")
+        yield Footer()
+
+
+class M3tuiApp(App[int], inherit_bindings=False):
+    TITLE = "m3tui"
+    SUB_TITLE = __version__
+    CSS_PATH: ClassVar = [STYLES / "app.tcss", *(STYLES / f"{pane.PANE_ID}.tcss" for pane in PANES)]
+
+    BINDINGS: ClassVar = [
+        *(
+            Binding(str(n), f"show_pane('{pane.PANE_ID}')", f"{pane.TITLE} pane", show=False, id=f"pane.{pane.PANE_ID}")
+            for n, pane in enumerate(PANES, start=1)
+        ),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("ctrl+p", "command_palette", "Commands", show=False, priority=True, id="app.command_palette"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit_anywhere"),
+        Binding("ctrl+c", "help_quit", show=False, system=True, id="app.help_quit"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        config: LoadedConfig | None = None,
+        theme: str | None = None,
+        toolchain_probe: ToolchainProbe | None = None,
+        doctor: DoctorRunner | None = None,
+        versions_backend: VersionsBackend | None = None,
+        bench_backend: Any = None,
+        profiles_backend: Any = None,
+        logs_backend: Any = None,
+        open_logs: list[Path] | None = None,
+        open_profile: Path | None = None,
+        watch_terminal: bool = True,
+    ) -> None:
+        super().__init__()
+        self.loaded_config = config if config is not None else load_config()
+        self._theme_request = theme
+        self._toolchain_probe = toolchain_probe or toolchain.probe
+        self._doctor = doctor or run_real_doctor
+        self.versions_backend = versions_backend
+        self.bench_backend = bench_backend
+        self.profiles_backend = profiles_backend
+        self.logs_backend = logs_backend
+        self._open_logs = list(open_logs or [])
+        self._open_profile = open_profile
+        self._watch_terminal = watch_terminal
+        self._startup_warnings: list[str] = list(self.loaded_config.warnings)
+        self.toolchain_report: ToolchainReport | None = None
+        self.findings: list[Finding] = []
+
+    # --- start-up -------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen:
+        first = "logs" if self._open_logs else "profiles" if self._open_profile is not None else None
+        return MainScreen(first)
+
+    def on_mount(self) -> None:
+        self._apply_theme()
+        self._apply_keymap()
+        for warning in self._startup_warnings:
+            self.notify(warning, title="config", severity="warning", timeout=12)
+        if self._watch_terminal and not self.is_headless:
+            self._watch_for_hangup()
+        self.call_after_refresh(self._after_first_paint)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A bug in the TUI: keep its traceback in crash.log (and m3tui's log) before Textual exits."""
+        import logging
+
+        from m3tui.core import crashlog
+
+        where = crashlog.save(error)
+        logging.getLogger("m3tui").error("crash: %s: %s (%s)", type(error).__name__, error, where)
+        super()._handle_exception(error)
+
+    def notify(self, message: str, *, title: str = "", severity: str = "information", **kwargs: Any) -> None:  # type: ignore[override]
+        """Warnings and errors the user saw also go to m3tui's own log (the Logs pane lists it)."""
+        if severity in ("warning", "error"):
+            import logging
+
+            logging.getLogger("m3tui").log(logging.ERROR if severity == "error" else logging.WARNING,
+                                           "%s%s", f"{title}: " if title else "", message)  # fmt: skip
+        super().notify(message, title=title, severity=severity, **kwargs)  # type: ignore[arg-type]
+
+    def _after_first_paint(self) -> None:
+        self.active_pane.focus_body()
+        if self._open_logs:  # `m3tui logs FILE…`: the Logs pane is already up; the file first
+            pane = self.main_screen.query_one("#pane-logs", Pane)
+            pane.open_paths(self._open_logs)  # type: ignore[attr-defined]
+        elif self._open_profile is not None:
+            pane = self.main_screen.query_one("#pane-profiles", Pane)
+            pane.call_after_refresh(pane.open_path, self._open_profile)  # type: ignore[attr-defined]
+        if self._open_logs or self._open_profile is not None:
+            # The doctor's dozen subprocesses would compete with showing the file: a moment later.
+            self.set_timer(1.0, self.action_run_doctor)
+        else:
+            self.action_run_doctor()
+
+    def _apply_theme(self) -> None:
+        """--theme beats the config key; an unknown config theme warns and keeps the default."""
+        wanted = self._theme_request or self.loaded_config.config.theme
+        if wanted in self.available_themes:
+            self.theme = wanted
+        else:
+            self._startup_warnings.append(f"unknown theme {wanted!r}; using {DEFAULT_THEME!r}")
+            self.theme = DEFAULT_THEME
+
+    def _apply_keymap(self) -> None:
+        keymap = self.loaded_config.config.keymap
+        unknown = sorted(set(keymap) - set(binding_ids()))
+        for binding_id in unknown:
+            self._startup_warnings.append(f"keymap: no binding has the id {binding_id!r}; ignored")
+        self.set_keymap({k: v for k, v in keymap.items() if k not in unknown})
+
+    # --- the terminal going away (dropped SSH) ---------------------------------------------
+
+    def _watch_for_hangup(self) -> None:
+        """Exit when the terminal goes away, so a dropped SSH session leaves nothing running."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGHUP, signal.SIGTERM):
+            loop.add_signal_handler(sig, self._terminal_gone, 128 + sig)
+        self.set_interval(1.0, self._check_terminal, name="terminal-watch")
+
+    def _check_terminal(self) -> None:
+        try:
+            termios.tcgetattr(sys.__stdin__.fileno())
+        except (termios.error, OSError, ValueError, AttributeError):
+            self._terminal_gone()
+
+    def _terminal_gone(self, status: int = 128 + signal.SIGHUP) -> None:
+        """Kill what we started, then exit; if the shutdown hangs, end the process anyway.
+
+        With the terminal gone, Textual's writer thread can die on EIO and its shutdown then
+        waits forever on the writer's queue: the backstop timer makes sure m3tui still ends.
+        """
+        runner.kill_all_sync()
+        backstop = threading.Timer(EXIT_BACKSTOP, os._exit, args=(status,))
+        backstop.daemon = True
+        backstop.start()
+        self.exit(status)
+
+    # --- panes ------------------------------------------------------------------------------
+
+    @property
+    def main_screen(self) -> MainScreen:
+        return next(s for s in self.screen_stack if isinstance(s, MainScreen))
+
+    @property
+    def active_pane(self) -> Pane:
+        switcher = self.main_screen.query_one(ContentSwitcher)
+        return self.main_screen.query_one(f"#{switcher.current}", Pane)
+
+    def action_show_pane(self, pane_id: str, focus_body: bool = True) -> None:
+        if self.screen is not self.main_screen:
+            return
+        self.main_screen.query_one(ContentSwitcher).current = f"pane-{pane_id}"
+        self.main_screen.query_one(PaneTabs).active = pane_id
+        if focus_body:
+            self.active_pane.focus_body()
+        else:
+            self.active_pane.build()
+
+    # --- help and command palette -----------------------------------------------------------
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        pane = self.active_pane
+        pane_keys = self.keys_of(pane) + self.keys_of(pane.focus_target())
+        global_keys = self.keys_of(self) + self.keys_of(self.main_screen)
+        bar_keys = self.keys_of(self.main_screen.query_one(PaneTabs))
+        self.push_screen(HelpScreen(pane.TITLE, pane_keys, global_keys, bar_keys))
+
+    def keys_of(self, node: DOMNode) -> list[KeyHelp]:
+        """The node's own bindings as the user has them (config keymap applied)."""
+        bindings = node._bindings.copy()
+        bindings.apply_keymap(self._keymap)
+        grouped: dict[str, tuple[list[str], str]] = {}
+        for _key, binding in bindings:
+            if binding.system or not binding.description:
+                continue
+            group_id = binding.id or binding.action
+            keys, _ = grouped.setdefault(group_id, ([], binding.description))
+            display = self.get_key_display(binding)
+            if display not in keys:
+                keys.append(display)
+        return [KeyHelp(", ".join(keys), description, group_id) for group_id, (keys, description) in grouped.items()]
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every pane switch and every pane action, so the palette reaches all of them."""
+        yield from super().get_system_commands(screen)
+        for number, pane_cls in enumerate(PANES, start=1):
+            yield SystemCommand(
+                f"Go to {pane_cls.TITLE}",
+                f"Show the {pane_cls.TITLE} pane (key {number})",
+                partial(self.action_show_pane, pane_cls.PANE_ID),
+            )
+        yield SystemCommand("Help: keys of this pane", "List every key of the current pane (?)", self.action_help)
+        for pane in self.main_screen.query(Pane):
+            for help_row, action in self._pane_actions(pane):
+                yield SystemCommand(
+                    f"{pane.TITLE}: {help_row.description}",
+                    f"{help_row.keys} in the {pane.TITLE} pane",
+                    partial(self._run_pane_action, pane, action),
+                )
+
+    def _pane_actions(self, pane: Pane) -> list[tuple[KeyHelp, str]]:
+        actions = {binding.id or binding.action: binding.action for _, binding in pane._bindings}
+        return [(row, actions[row.binding_id]) for row in self.keys_of(pane)]
+
+    async def _run_pane_action(self, pane: Pane, action: str) -> None:
+        self.action_show_pane(pane.PANE_ID)
+        await self.run_action(action, default_namespace=pane)
+
+    # --- the go toolchain -------------------------------------------------------------------
+
+    def action_run_doctor(self) -> None:
+        """The header's go facts (fast) and the doctor's findings (streamed), both in workers."""
+        self.main_screen.query_one(StatusLine).show(None)
+        self._probe_toolchain()
+        self._run_doctor()
+
+    @work(exclusive=True, group="toolchain")
+    async def _probe_toolchain(self) -> None:
+        report = await self._toolchain_probe()
+        self.toolchain_report = report
+        self.main_screen.query_one(StatusLine).show(report)
+
+    @work(exclusive=True, group="doctor")
+    async def _run_doctor(self) -> None:
+        pane = self.main_screen.query_one(EnvironmentPane)
+        status = self.main_screen.query_one(StatusLine)
+        problems = 0
+        pane.start_run()
+        status.show_problems(None, checking=True)
+
+        def arrived(finding: Finding) -> None:
+            nonlocal problems
+            problems += finding.is_problem
+            pane.add_finding(finding)
+            status.show_problems(problems, checking=True)
+
+        try:
+            findings = await self._doctor(arrived)
+        finally:
+            pane.finish_run()
+        self.findings = findings
+        status.show_problems(sum(1 for f in findings if f.is_problem))
+
+
+def binding_ids() -> list[str]:
+    """Every binding id a keymap can name."""
+    nodes: list[type[DOMNode]] = [M3tuiApp, MainScreen, HelpScreen, KeyScroll, PaneTabs, *PANES]
+    ids: list[str] = []
+    for node in nodes:
+        for binding in node.BINDINGS:
+            if isinstance(binding, Binding) and binding.id and binding.id not in ids:
+                ids.append(binding.id)
+    return ids

@@ -1,0 +1,78 @@
+"""What every pane shares: identity (id, title, jump key), lazy building, the focus target.
+
+A pane is a thin front over one service.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widget import Widget
+from textual.widgets import Static
+
+from m3tui.tui.widgets.key_scroll import KeyScroll
+
+
+class PaneBody(KeyScroll, can_focus=True):
+    """The pane's scrollable, focusable body: arrows, j/k, g/G and page keys scroll it."""
+
+
+class Pane(Vertical):
+    """Base class of the five panes.
+
+    A pane builds its body the first time it is shown, not at start-up: hidden panes
+    would otherwise cost styling and layout before the first paint.
+    """
+
+    PANE_ID: ClassVar[str] = ""
+    TITLE: ClassVar[str] = ""
+    # One line: what the pane is for.
+    SUMMARY: ClassVar[str] = ""
+    # The app attribute holding a replacement for the pane's `backend` (None: keep the real one).
+    BACKEND_ATTR: ClassVar[str] = ""
+
+    def __init__(self, *, build_now: bool = False, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._build_now = build_now
+        self.built = False
+
+    def compose(self) -> ComposeResult:
+        if self._build_now:
+            yield self._make_body()
+
+    def _make_body(self) -> Widget:
+        """The pane's body; a pane with tables and forms returns its own layout."""
+        self.built = True
+        return PaneBody(*self.compose_body(), id=f"{self.PANE_ID}-body", classes="pane-body")
+
+    def build(self) -> None:
+        """Mount the body if this is the pane's first showing, then let the pane load."""
+        if not self.built:
+            self.mount(self._make_body())
+            self.call_after_refresh(self._load)
+
+    def on_mount(self) -> None:
+        if self.BACKEND_ATTR:  # the app may hand over another backend (tests give fixed data)
+            self.backend = getattr(self.app, self.BACKEND_ATTR, None) or self.backend
+        if self.built:  # built at start-up (the first pane): load once it is on screen
+            self.call_after_refresh(self._load)
+
+    def _load(self) -> None:
+        """First showing: fill the body and start the pane's workers. Nothing by default."""
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(self.TITLE, classes="pane-title")
+        yield Static(self.SUMMARY, classes="pane-summary")
+
+    def focus_target(self) -> Widget:
+        """Where focus goes when the pane is shown."""
+        return self.query_one(PaneBody)
+
+    def focus_body(self) -> None:
+        if self.built:
+            self.focus_target().focus()
+        else:
+            self.build()
+            self.call_after_refresh(lambda: self.focus_target().focus())

@@ -1,0 +1,688 @@
+"""Bench pane: run `go test -bench` live, then read it like benchstat (table, scaling, compare, history).
+
+A thin front over :mod:`m3tui.bench.session` (the same session `m3tui bench` runs),
+reached through :class:`BenchBackend` so tests can swap in fixed data. While a benchmark runs the
+pane only collects samples (cheap appends into :class:`~m3tui.bench.live.LiveTable`) and
+repaints the changed rows once per ``REPAINT_SECONDS``: the UI must not compete with the
+measurement for the CPU.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, ScrollableContainer, Vertical
+from textual.widget import Widget
+from textual.widgets import Checkbox, ContentSwitcher, DataTable, Input, Select, Static
+
+from m3tui.tui.panes.base import Pane
+
+if TYPE_CHECKING:
+    from m3tui.bench.fmt import BenchResult
+    from m3tui.bench.live import LiveTable
+
+#: Seconds between repaints of the live table while a benchmark runs.
+REPAINT_SECONDS = 1.0
+VIEWS = ("live", "scaling", "compare", "history")
+
+
+def _cpu(text: str) -> tuple[int, ...]:
+    from m3tui.cli.bench import parse_cpu_list
+
+    if not text or text == "auto":
+        return ()
+    try:
+        return parse_cpu_list(text)
+    except ValueError:
+        raise ValueError(f"-cpu {text!r}: a list of GOMAXPROCS values, like 1,2,4") from None
+
+
+class BenchBackend:
+    """The services the pane uses; the real ones by default."""
+
+    async def packages(self, cwd: Path) -> list[tuple[str, Path]]:
+        from m3tui.bench import run as benchrun
+
+        return await benchrun.list_packages(cwd)
+
+    async def default_cpu(self) -> tuple[int, ...]:
+        from m3tui.bench.run import default_cpu_list
+        from m3tui.bench.session import machine_facts
+
+        facts = await machine_facts()
+        return default_cpu_list(facts.cores, facts.perf_cores)
+
+    async def prepare(self, package: str, versions: Sequence[str]) -> tuple[Path, str, list[Any]]:
+        """(package dir, import path, toolchains); SessionError for a bad package or version."""
+        from m3tui.bench import session as benchsession
+
+        toolchains = benchsession.resolve_toolchains(versions)
+        directory, import_path = await benchsession.resolve_package(package, toolchains[0].go)
+        return directory, import_path, toolchains
+
+    def session(self, spec: Any, toolchains: list[Any], package: str, **callbacks: Any) -> Any:
+        from m3tui.bench.session import BenchSession
+
+        return BenchSession(spec, toolchains, package=package, **callbacks)
+
+    async def history(self, call: str, *args: Any) -> Any:
+        """One History call in a thread (SQLite never blocks the event loop)."""
+        from m3tui.bench.history import History
+
+        def go() -> Any:
+            with History() as history:
+                return getattr(history, call)(*args)
+
+        return await asyncio.to_thread(go)
+
+
+class BenchPane(Pane):
+    PANE_ID = "bench"
+    BACKEND_ATTR = "bench_backend"
+    TITLE = "Bench"
+    SUMMARY = "Run benchmarks live and tell whether a change is really faster."
+
+    BINDINGS: ClassVar = [
+        Binding("r", "run", "Run", id="bench.run"),
+        Binding("escape", "stop", "Stop", id="bench.stop"),
+        Binding("ctrl+c", "stop", "Stop", show=False, id="bench.stop_ctrl_c"),
+        Binding("f", "form", "Edit run", id="bench.form"),
+        Binding("l", "view('live')", "Live", id="bench.view_live"),
+        Binding("s", "view('scaling')", "Scaling", id="bench.view_scaling"),
+        Binding("c", "compare", "Compare", id="bench.compare"),
+        Binding("h", "view('history')", "History", id="bench.view_history"),
+        Binding("space", "mark", "Mark run", show=False, id="bench.mark"),
+        Binding("d", "delete", "Delete run", show=False, id="bench.delete"),
+        Binding("x", "export", "Export run", show=False, id="bench.export"),
+        Binding("R", "rerun", "Re-run", show=False, id="bench.rerun"),
+        Binding("H", "holm", "Holm-Bonferroni", show=False, id="bench.holm"),
+        Binding("p", "profile('cpu')", "CPU profile of this row", show=False, id="bench.profile_cpu"),
+        Binding("P", "profile('mem')", "Heap profile of this row", show=False, id="bench.profile_mem"),
+        Binding("j", "cursor('down')", "Down", show=False, id="bench.down"),
+        Binding("k", "cursor('up')", "Up", show=False, id="bench.up"),
+    ]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.backend = BenchBackend()
+        self._live: LiveTable | None = None
+        self.results: dict[str, list[BenchResult]] = {}  # label -> results of what the live view shows
+        self.source = ""  # what the live view shows: "run 12", "running…"
+        self.session: Any = None
+        self.started = 0.0
+        self.holm = False
+        self.marked: list[int] = []
+        self.runs: list[Any] = []  # RunInfo, newest first
+        self._delete_armed: int | None = None
+        self._columns: list[str] = []
+        self._placeholder = False  # the live table shows "no results yet" instead of rows
+        self._status_text = ""
+        self.noise: list[str] = []
+        self.package_dir: Path | None = None  # where the shown results were measured
+        self.run_id: int | None = None  # the history run the live view shows
+
+    @property
+    def live(self) -> LiveTable:
+        """The live table's model, made on first use (its statistics imports stay off start-up)."""
+        if self._live is None:
+            from m3tui.bench.live import LiveTable
+
+            self._live = LiveTable()
+        return self._live
+
+    # --- layout -----------------------------------------------------------------------------
+
+    def _make_body(self) -> Widget:
+        self.built = True
+        live = DataTable(id="bench-live", cursor_type="row", zebra_stripes=True)
+        history = DataTable(id="bench-history", cursor_type="row", zebra_stripes=True)
+        history.add_columns(" ", "id", "started (UTC)", "status", "bench", "samples", "package", "-bench", "go")
+        return Vertical(
+            Horizontal(
+                Static("pkg", classes="label"),
+                Select([(".", ".")], value=".", allow_blank=False, id="bench-package"),
+                Static("-bench", classes="label"),
+                Input(".", placeholder="regexp", id="bench-regex"),
+                Static("flags", classes="label"),
+                Input("", placeholder="-test.…", id="bench-flags"),
+                id="bench-form-1",
+                classes="bench-form",
+            ),
+            Horizontal(
+                Static("-cpu", classes="label"),
+                Input("", placeholder="auto", id="bench-cpu"),
+                Static("-count", classes="label"),
+                Input("10", id="bench-count", type="integer"),
+                Static("-benchtime", classes="label"),
+                Input("", placeholder="1s", id="bench-benchtime"),
+                Checkbox("benchmem", True, id="bench-benchmem"),
+                Static("go", classes="label"),
+                Input("", placeholder="PATH", id="bench-go"),
+                id="bench-form-2",
+                classes="bench-form",
+            ),
+            Static("", id="bench-status"),
+            Static("", id="bench-views"),
+            ContentSwitcher(
+                live,
+                ScrollableContainer(Static("", id="bench-scaling-text"), id="bench-scaling", can_focus=True),
+                ScrollableContainer(Static("", id="bench-compare-text"), id="bench-compare", can_focus=True),
+                history,
+                initial="bench-live",
+                id="bench-switcher",
+            ),
+            id="bench-body",
+        )
+
+    def focus_target(self) -> Widget:
+        return self.query_one("#bench-live", DataTable)
+
+    def _load(self) -> None:
+        self._show_view("live")
+        self._status("r runs the package's benchmarks · f edits the run · h past runs · ? all keys")
+        self._fill_live(rebuild=True)
+        self._load_packages()
+        self._load_cpu()
+
+    # --- small helpers ----------------------------------------------------------------------
+
+    def _status(self, text: str | Text) -> None:
+        self._status_text = str(text)
+        self.query_one("#bench-status", Static).update(text)
+
+    def _show_view(self, view: str) -> None:
+        self.view = view
+        self.query_one("#bench-switcher", ContentSwitcher).current = f"bench-{view}"
+        bar = Text()
+        for name in VIEWS:
+            key = name[0]
+            style = "bold reverse" if name == view else "dim"
+            bar.append(f" {key} {name} ", style=style)
+            bar.append(" ")
+        if self.holm:
+            bar.append(" Holm-Bonferroni on", style="yellow")
+        self.query_one("#bench-views", Static).update(bar)
+
+    @property
+    def running(self) -> bool:
+        return self.session is not None
+
+    # --- loading ----------------------------------------------------------------------------
+
+    @work(exclusive=True, group="bench-packages")
+    async def _load_packages(self) -> None:
+        try:
+            packages = await self.backend.packages(Path.cwd())
+        except Exception:  # noqa: BLE001 - no go, not a module: "." stays the only choice
+            packages = []
+        select = self.query_one("#bench-package", Select)
+        options = [(path, str(directory)) for path, directory in packages]
+        here = str(Path.cwd())
+        if not any(value == here for _, value in options):
+            options.insert(0, (".", "."))
+        select.set_options(options)
+        select.value = here if any(value == here for _, value in options) else options[0][1]
+
+    @work(exclusive=True, group="bench-cpu")
+    async def _load_cpu(self) -> None:
+        try:
+            cpus = await self.backend.default_cpu()
+        except Exception:  # noqa: BLE001 - the placeholder stays "auto"
+            return
+        self.query_one("#bench-cpu", Input).placeholder = ",".join(map(str, cpus))
+
+    # --- running ----------------------------------------------------------------------------
+
+    def _form(self) -> dict[str, Any]:
+        cpu_text = self.query_one("#bench-cpu", Input).value.strip()
+        cpu_text = cpu_text or self.query_one("#bench-cpu", Input).placeholder
+        count_text = self.query_one("#bench-count", Input).value.strip() or "10"
+        if not count_text.isdigit() or int(count_text) < 1:
+            raise ValueError("-count must be a whole number, at least 1")
+        versions = self.query_one("#bench-go", Input).value.split()
+        if len(versions) > 2:
+            raise ValueError("go: at most two versions (A and B)")
+        import shlex
+
+        try:
+            flags = tuple(shlex.split(self.query_one("#bench-flags", Input).value))
+        except ValueError as exc:
+            raise ValueError(f"flags: {exc}") from None
+        if any(not f.startswith("-") for f in flags[:1]):
+            raise ValueError("flags: test binary flags start with - (e.g. -test.shuffle=on)")
+        return {
+            "package": str(self.query_one("#bench-package", Select).value or "."),
+            "bench": self.query_one("#bench-regex", Input).value.strip() or ".",
+            "cpu": _cpu(cpu_text),
+            "count": int(count_text),
+            "benchtime": self.query_one("#bench-benchtime", Input).value.strip() or None,
+            "benchmem": self.query_one("#bench-benchmem", Checkbox).value,
+            "versions": versions,
+            "extra": flags,
+        }
+
+    def action_run(self) -> None:
+        if self.running:
+            self.app.notify("A run is going on: esc stops it first.", severity="warning")
+            return
+        try:
+            form = self._form()
+        except ValueError as exc:
+            self.app.notify(str(exc), title="bench", severity="error")
+            return
+        self._run(form)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id and event.input.id.startswith("bench-"):
+            event.stop()
+            self.action_run()
+
+    @work(exclusive=True, group="bench-run")
+    async def _run(self, form: dict[str, Any]) -> None:
+        from m3tui.bench.run import BenchSpec
+        from m3tui.bench.session import SessionError
+
+        self._status("preparing…")
+        try:
+            directory, import_path, toolchains = await self.backend.prepare(form["package"], form["versions"])
+        except SessionError as exc:
+            self._status(Text(str(exc), style="bold red"))
+            return
+        spec = BenchSpec(directory, bench=form["bench"], cpu=form["cpu"], count=form["count"],
+                         benchtime=form["benchtime"], benchmem=form["benchmem"], extra=form["extra"],
+                         go=toolchains[0].go)  # fmt: skip
+        self.package_dir = directory
+        self.live.clear()
+        self.results = {t.label: [] for t in toolchains}
+        self.noise = []
+        self.source = f"{import_path} · running"
+        self._fill_live(rebuild=True)
+        self._show_view("live")
+        self.focus_target().focus()
+
+        def on_result(label: str, result: BenchResult) -> None:
+            self.live.add(label, result)  # no UI work here: the repaint timer picks it up
+            self.results.setdefault(label, []).append(result)
+
+        def on_status(text: str) -> None:
+            if text.startswith("noise"):
+                self.noise.append(text)
+            self._status(Text(text, style="yellow" if text.startswith("noise") else ""))
+
+        self.session = self.backend.session(spec, toolchains, import_path, on_result=on_result, on_status=on_status)
+        self.started = time.monotonic()
+        timer = self.set_interval(REPAINT_SECONDS, self._repaint)
+        try:
+            result = await self.session.run()
+        except Exception as exc:  # noqa: BLE001 - HistoryError and friends: one line, nothing lost
+            self._status(Text(f"the run failed: {exc}", style="bold red"))
+            return
+        finally:
+            timer.stop()
+            self.session = None
+        self._repaint()
+        self._finished(result, import_path)
+
+    def _finished(self, result: Any, import_path: str) -> None:
+        self.run_id = result.run_id
+        where = f"run {result.run_id}" if result.run_id is not None else "not saved"
+        self.source = f"{import_path} · {where}"
+        self.noise = list(result.noise)
+        n = sum(len(r.results) for r in result.runs.values())
+        if result.status == "failed" and not n:
+            self._status(Text(f"{import_path}: {result.error}", style="bold red"))
+        elif result.status == "cancelled":
+            self._status(Text(f"stopped: kept {n} samples ({where})", style="yellow"))
+        elif result.status == "failed":
+            self._status(Text(f"{result.error} · kept {n} samples ({where})", style="bold red"))
+        else:
+            done = Text(f"done: {n} samples in {time.monotonic() - self.started:.0f} s ({where})", style="green")
+            if result.noise:
+                more = f" (+{len(result.noise) - 1} more: s)" if len(result.noise) > 1 else ""
+                done.append(f" · noise: {result.noise[0]}{more}", style="yellow")
+            self._status(done)
+        self._fill_live(rebuild=True)
+        if len(self.results) > 1:
+            self._compare_columns([(label, rs) for label, rs in self.results.items() if rs])
+
+    def action_stop(self) -> None:
+        if self.running:
+            self.session.stop()
+            self._status(Text("stopping: keeping the samples so far…", style="yellow"))
+            return
+        if isinstance(self.app.focused, (Input, Select, Checkbox)):
+            self.focus_target().focus()
+
+    def _repaint(self) -> None:
+        """Timer tick while running: the changed rows, and one status line."""
+        self._fill_live()
+        if self.running:
+            elapsed = time.monotonic() - self.started
+            self._status(f"running · {self.live.samples} samples · {len(self.live.rows)} rows · {elapsed:.0f} s · esc stops")
+
+    # --- the live table ---------------------------------------------------------------------
+
+    def _wanted_columns(self) -> list[str]:
+        many = len(self.live.labels) > 1 or len(self.results) > 1
+        cols = (["go"] if many else []) + ["benchmark", "P", "n"]
+        from m3tui.bench.live import display_unit
+
+        cols += [display_unit(unit) for unit in self.live.units]
+        return cols + ["trend"]
+
+    def _fill_live(self, rebuild: bool = False) -> None:
+        table = self.query_one("#bench-live", DataTable)
+        wanted = self._wanted_columns()
+        if rebuild or wanted != self._columns:
+            table.clear(columns=True)
+            for i, name in enumerate(wanted):
+                table.add_column(name, key=f"c{i}")
+            self._columns = wanted
+            rows = list(self.live.rows.values())
+            self.live.take_dirty()
+            self._placeholder = not rows
+            if not rows:
+                table.add_row(*[""] * (len(wanted) - 1), Text("no results yet · r runs", style="dim"))
+        else:
+            rows = self.live.take_dirty()
+        for row in rows:
+            cells = self._cells(row)
+            key = "|".join(map(str, row.key))
+            if key in table.rows:
+                for i, value in enumerate(cells):
+                    table.update_cell(key, f"c{i}", value, update_width=True)
+            else:
+                if self._placeholder:
+                    table.clear()
+                    self._placeholder = False
+                table.add_row(*cells, key=key)
+
+    def _cells(self, row: Any) -> list[Any]:
+        from m3tui.bench.live import cell_view, sparkline
+
+        many = self._columns and self._columns[0] == "go"
+        cells: list[Any] = [row.label] if many else []
+        cells += [row.name, str(row.procs), str(row.n)]
+        for unit in self.live.units:
+            values = row.samples.get(unit)
+            if not values:
+                cells.append("")
+                continue
+            view = cell_view(values, unit)
+            cell = Text(f"{view.center:>8} ")
+            cell.append(view.interval, style="dim" if view.warning else "")
+            cells.append(cell)
+        first = next(iter(row.samples.values()), [])
+        cells.append(Text(sparkline(first, 8), style="cyan"))
+        return cells
+
+    def load_results(self, columns: dict[str, list[BenchResult]], source: str) -> None:
+        """Show saved or given results in the live view (history `enter`, and the tests)."""
+        self.run_id = None
+        self.live.clear()
+        self.results = {label: list(rs) for label, rs in columns.items()}
+        for label, rs in columns.items():
+            for r in rs:
+                self.live.add(label, r)
+        self.source = source
+        self._fill_live(rebuild=True)
+
+    # --- scaling and compare views ----------------------------------------------------------
+
+    def action_view(self, view: str) -> None:
+        if view == "scaling":
+            self._fill_scaling()
+        if view == "history":
+            self._load_history()
+        self._show_view(view)
+        self._focus_view()
+
+    def _focus_view(self) -> None:
+        target = {"live": "#bench-live", "scaling": "#bench-scaling", "compare": "#bench-compare", "history": "#bench-history"}
+        self.query_one(target[self.view]).focus()
+
+    def _fill_scaling(self) -> None:
+        from m3tui.bench.scaling import render_scaling, scaling_tables
+
+        lines = []
+        for label, rs in self.results.items():
+            tables = scaling_tables(rs)
+            if tables:
+                if len(self.results) > 1:
+                    lines.append(f"── {label}")
+                lines += render_scaling(tables) + [""]
+        if not lines:
+            lines = ["No scaling table yet: run with more than one -cpu value (e.g. 1,2,4).", ""]
+        if self.noise:
+            lines += ["noise (the numbers may be less stable):", *(f"  ! {w}" for w in self.noise)]
+        self.query_one("#bench-scaling-text", Static).update(Text("\n".join(lines).rstrip(), no_wrap=True))
+
+    def _compare_columns(self, columns: list[tuple[str, list[BenchResult]]]) -> None:
+        from m3tui.bench.compare import build_tables, render_text
+
+        self._compared = columns
+        tables = build_tables(columns, holm=self.holm)
+        text = "\n".join(render_text(tables)) or "Nothing to compare."
+        if self.noise:
+            text += "\n\nnoise (the numbers may be less stable):\n" + "\n".join(f"  ! {w}" for w in self.noise)
+        self.query_one("#bench-compare-text", Static).update(Text(text, no_wrap=True))
+
+    def action_compare(self) -> None:
+        """Two marked history runs, else the current A/B run; else say how."""
+        if len(self.marked) >= 2:
+            self._compare_runs(self.marked[:2])
+            return
+        if len(self.results) > 1:
+            self._compare_columns([(label, rs) for label, rs in self.results.items() if rs])
+        elif not getattr(self, "_compared", None):
+            self.app.notify("Mark two runs in the history (h, then space on each), or run two Go versions (go: A B).",
+                            title="compare", timeout=8)  # fmt: skip
+            return
+        self._show_view("compare")
+        self._focus_view()
+
+    @work(exclusive=True, group="bench-compare")
+    async def _compare_runs(self, ids: list[int]) -> None:
+        columns = []
+        for run_id in ids:
+            try:
+                stored = await self.backend.history("get_run", run_id)
+            except KeyError:
+                self.app.notify(f"run {run_id} is gone", severity="error")
+                return
+            columns.append((f"run {run_id}", stored.results))
+        self._compare_columns(columns)
+        self._show_view("compare")
+        self._focus_view()
+
+    def action_holm(self) -> None:
+        self.holm = not self.holm
+        if getattr(self, "_compared", None):
+            self._compare_columns(self._compared)
+        self._show_view(self.view)
+        self.app.notify(f"Holm-Bonferroni correction {'on' if self.holm else 'off'}", title="compare")
+
+    # --- history ----------------------------------------------------------------------------
+
+    @work(exclusive=True, group="bench-history")
+    async def _load_history(self) -> None:
+        try:
+            self.runs = await self.backend.history("list_runs", 500)
+        except Exception as exc:  # noqa: BLE001 - HistoryError: one line, the file is left alone
+            self._status(Text(str(exc), style="bold red"))
+            self.runs = []
+        self._fill_history()
+
+    def _fill_history(self) -> None:
+        table = self.query_one("#bench-history", DataTable)
+        table.clear()
+        styles = {"done": "green", "failed": "red", "cancelled": "yellow", "interrupted": "yellow", "running": "cyan"}
+        for info in self.runs:
+            meta = info.meta
+            table.add_row(
+                Text("●", style="bold magenta") if info.id in self.marked else "",
+                str(info.id), info.started_at.replace("T", " ")[:16], Text(info.status, style=styles.get(info.status, "")),
+                str(info.benchmarks), str(info.n_results), meta.package, meta.bench, meta.label or meta.go_version or "",
+                key=str(info.id),
+            )  # fmt: skip
+        if not self.runs:
+            table.add_row("", "", "no saved runs yet", "", "", "", "r runs one", "", "")
+
+    def _selected_run(self) -> Any:
+        table = self.query_one("#bench-history", DataTable)
+        if self.view != "history" or not self.runs or table.row_count == 0:
+            return None
+        return self.runs[min(table.cursor_row, len(self.runs) - 1)]
+
+    def action_mark(self) -> None:
+        info = self._selected_run()
+        if info is None:
+            return
+        if info.id in self.marked:
+            self.marked.remove(info.id)
+        else:
+            self.marked = [*self.marked[-1:], info.id]  # the last two marks: base, then new
+        self._fill_history()
+        if len(self.marked) == 2:
+            self._status(f"marked runs {self.marked[0]} (base) and {self.marked[1]}: c compares them")
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id == "bench-history":
+            self._open_run()
+
+    @work(exclusive=True, group="bench-open")
+    async def _open_run(self) -> None:
+        info = self._selected_run()
+        if info is None:
+            return
+        stored = await self.backend.history("get_run", info.id)
+        split: dict[str, list[BenchResult]] = {}
+        for r in stored.results:
+            split.setdefault(r.config.get("toolchain", f"run {info.id}"), []).append(r)
+        self.noise = list(info.meta.noise)
+        self.package_dir = Path(info.meta.package_dir)
+        self.load_results(split, f"{info.meta.package} · run {info.id}")
+        self.run_id = info.id
+        self._status(f"run {info.id} ({info.status}) · {info.meta.package} · {' '.join(info.meta.command)}")
+        self._show_view("live")
+        self._focus_view()
+
+    @work(exclusive=True, group="bench-delete")
+    async def action_delete(self) -> None:
+        info = self._selected_run()
+        if info is None:
+            return
+        if self._delete_armed != info.id:
+            self._delete_armed = info.id
+            self.app.notify(f"Press d again to delete run {info.id}.", title="history", severity="warning")
+            return
+        self._delete_armed = None
+        await self.backend.history("delete_run", info.id)
+        self.marked = [m for m in self.marked if m != info.id]
+        self.app.notify(f"deleted run {info.id}", title="history")
+        self._load_history()
+
+    @work(exclusive=True, group="bench-export")
+    async def action_export(self) -> None:
+        """Write the selected run as text (benchstat-ready), CSV and JSON into the current directory."""
+        from m3tui.bench import history as benchhistory
+
+        info = self._selected_run()
+        if info is None:
+            self.app.notify("Choose a run in the history (h) to export.", severity="warning")
+            return
+        stored = await self.backend.history("get_run", info.id)
+        written = []
+        for fmt, ext in (("text", "txt"), ("csv", "csv"), ("json", "json")):
+            target = Path.cwd() / f"m3tui-bench-run-{info.id}.{ext}"
+            try:
+                await asyncio.to_thread(benchhistory.write_export, stored, fmt, target)
+            except OSError as exc:
+                self.app.notify(f"cannot write {target}: {exc.strerror or exc}", severity="error")
+                return
+            written.append(target.name)
+        self.app.notify(f"exported run {info.id}: {', '.join(written)}", title="history", timeout=10)
+
+    def action_rerun(self) -> None:
+        """Put the selected run's settings in the form and run them again."""
+        info = self._selected_run()
+        if info is None:
+            self.app.notify("Choose a run in the history (h) to run again.", severity="warning")
+            return
+        meta = info.meta
+        select = self.query_one("#bench-package", Select)
+        options = [value for _, value in select._options]  # noqa: SLF001 - Select has no public getter
+        if meta.package_dir not in options:
+            select.set_options([(meta.package, meta.package_dir), *[(p, v) for p, v in select._options]])  # noqa: SLF001
+        select.value = meta.package_dir
+        self.query_one("#bench-regex", Input).value = meta.bench
+        self.query_one("#bench-cpu", Input).value = ",".join(map(str, meta.cpu))
+        self.query_one("#bench-count", Input).value = str(meta.count)
+        self.query_one("#bench-benchtime", Input).value = meta.benchtime or ""
+        self.query_one("#bench-benchmem", Checkbox).value = meta.benchmem
+        self.query_one("#bench-go", Input).value = (meta.label or "").replace(" vs ", " ")
+        self.query_one("#bench-flags", Input).value = " ".join(meta.extra)
+        self.action_run()
+
+    # --- profiling a row ----------------------------------------------------------------------
+
+    def action_profile(self, kind: str) -> None:
+        """Capture a profile of the benchmark under the cursor at its GOMAXPROCS, then show it."""
+        table = self.query_one("#bench-live", DataTable)
+        rows = list(self.live.rows.values())
+        if self.view != "live" or not rows or self.package_dir is None or self.running:
+            self.app.notify("Choose a result row in the live table (after a run) to profile it.", severity="warning")
+            return
+        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value or ""
+        row = next((r for r in rows if "|".join(map(str, r.key)) == key), rows[0])
+        self._capture(row.name, row.procs, kind)
+
+    @work(exclusive=True, group="bench-capture")
+    async def _capture(self, name: str, procs: int, kind: str) -> None:
+        import re
+
+        from m3tui.profiles import capture as profcapture
+
+        regex = "/".join(f"^{re.escape(part)}$" for part in f"Benchmark{name}".split("/"))
+        spec = profcapture.CaptureSpec(self.package_dir, regex, kind, procs=procs)
+        self._status(f"capturing a {kind} profile of {name} at GOMAXPROCS={procs}…")
+        try:
+            cap = await profcapture.capture(spec)
+        except profcapture.CaptureError as exc:
+            self._status(Text(f"profile of {name}: {exc}", style="bold red"))
+            return
+        if self.run_id is not None:  # the profile belongs to this run in the history
+            try:
+                await self.backend.history("add_profile", self.run_id, kind, name, procs, str(cap.profile))
+            except Exception as exc:  # noqa: BLE001 - the capture itself is fine; say what was not recorded
+                self.app.notify(f"profile not linked to run {self.run_id}: {exc}", severity="warning")
+        self._status(Text(f"captured {cap.profile} (Profiles pane)", style="green"))
+        self.app.action_show_pane("profiles")
+        profiles = self.app.query_one("#pane-profiles")
+        profiles.call_after_refresh(profiles.open_capture, cap)  # type: ignore[attr-defined]
+
+    # --- keys -------------------------------------------------------------------------------
+
+    def action_form(self) -> None:
+        self.query_one("#bench-regex", Input).focus()
+
+    def action_cursor(self, direction: str) -> None:
+        table = self.app.focused
+        if isinstance(table, DataTable):
+            table.action_cursor_down() if direction == "down" else table.action_cursor_up()
+        elif isinstance(table, ScrollableContainer):
+            table.scroll_down() if direction == "down" else table.scroll_up()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Letters belong to the inputs while one has focus (the form keeps enter and esc)."""
+        if isinstance(self.app.focused, Input) and action not in ("stop", "run"):
+            return False
+        return True

@@ -1,0 +1,676 @@
+"""Profiles pane: pprof in the terminal (top, peek, flame, source), capture, and the rate tuner.
+
+A thin front over :mod:`m3tui.profiles.pprof` (decode, aggregate), :mod:`~m3tui.profiles.capture`
+and :mod:`~m3tui.profiles.tune`, reached through :class:`ProfilesBackend`. Decoding and
+aggregation run in a thread: a million-sample heap profile never freezes the UI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, ScrollableContainer, Vertical
+from textual.widget import Widget
+from textual.widgets import Checkbox, ContentSwitcher, DataTable, Input, Static
+
+from m3tui.tui.widgets.flame_graph import FlameGraph
+from m3tui.tui.panes.base import Pane
+
+VIEWS = ("top", "peek", "flame", "source", "tune")
+VIEW_KEYS = {"top": "t", "peek": "g", "flame": "f", "source": "s", "tune": "u"}
+
+
+@dataclass
+class Entry:
+    """A profile the pane knows: captured (with its binary) or opened from a file."""
+
+    path: Path
+    kind: str  # cpu / mem / block / mutex / file
+    label: str
+    binary: Path | None = None
+    capture_id: str | None = None
+    profile: Any = None  # decoded Profile, once loaded
+    problem: str | None = None
+
+
+class ProfilesBackend:
+    """The services the pane uses; the real ones by default. Heavy calls run in threads."""
+
+    def captures(self) -> list[Entry]:
+        from m3tui.profiles import capture as profcapture
+
+        out = []
+        for c in profcapture.list_captures():
+            bench = c.spec.bench if c.spec is not None else Path(c.profile).name
+            out.append(Entry(Path(c.profile), c.kind, f"{c.kind} {bench}", Path(c.binary) if c.binary else None, c.id))
+        return out
+
+    async def load(self, path: Path) -> Any:
+        from m3tui.profiles.pprof.decode import load_file
+
+        return await asyncio.to_thread(load_file, path)
+
+    async def analyse(self, call: str, *args: Any, **kwargs: Any) -> Any:
+        from m3tui.profiles.pprof import analysis
+
+        return await asyncio.to_thread(getattr(analysis, call), *args, **kwargs)
+
+    async def capture(self, spec: Any, stop: asyncio.Event) -> Any:
+        from m3tui.profiles import capture as profcapture
+
+        return await profcapture.capture(spec, stop=stop)
+
+    async def tune(self, package_dir: Path, bench: str, kind: str, on_progress: Any, stop: asyncio.Event,
+                   noinline: bool = False) -> Any:  # fmt: skip
+        from m3tui.profiles import tune as proftune
+
+        return await proftune.tune(package_dir, bench, kind, rounds=3, noinline=noinline, on_progress=on_progress, stop=stop)
+
+    async def warm_pprof(self) -> None:
+        from m3tui.profiles import pproftool
+
+        await pproftool.warm()
+
+
+class ProfilesPane(Pane):
+    PANE_ID = "profiles"
+    BACKEND_ATTR = "profiles_backend"
+    TITLE = "Profiles"
+    SUMMARY = "Read pprof profiles without a browser, with numbers that agree with go tool pprof."
+
+    BINDINGS: ClassVar = [
+        Binding("t", "view('top')", "Top", id="profiles.top"),
+        Binding("g", "view('peek')", "Peek", id="profiles.peek"),
+        Binding("f", "view('flame')", "Flame", id="profiles.flame"),
+        Binding("s", "view('source')", "Source", id="profiles.source"),
+        Binding("u", "view('tune')", "Tuner", id="profiles.tune"),
+        Binding("slash", "filter", "Filter", id="profiles.filter"),
+        Binding("i", "sample_type", "Sample type", id="profiles.sample_type"),
+        Binding("o", "open", "Open file", id="profiles.open"),
+        Binding("b", "base", "Diff base", show=False, id="profiles.base"),
+        Binding("c", "sort", "Sort flat/cum", show=False, id="profiles.sort"),
+        Binding("r", "reload", "Reload", show=False, id="profiles.reload"),
+        Binding("n", "capture", "Capture", show=False, id="profiles.capture"),
+        Binding("T", "run_tune", "Run tuner", show=False, id="profiles.run_tune"),
+        Binding("p", "pprof", "Open in pprof (web)", show=False, id="profiles.pprof"),
+        Binding("escape", "clear", "Stop / clear filter", show=False, id="profiles.clear"),
+        Binding("j", "cursor('down')", "Down", show=False, id="profiles.down"),
+        Binding("k", "cursor('up')", "Up", show=False, id="profiles.up"),
+    ]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.backend = ProfilesBackend()
+        self.entries: list[Entry] = []
+        self.current: Entry | None = None
+        self.base: Entry | None = None
+        self.sample_index: int | None = None
+        self.filters: dict[str, str | None] = {"focus": None, "ignore": None, "hide": None}
+        self.sort = "flat"
+        self.view = "top"
+        self.report: Any = None
+        self._stop: asyncio.Event | None = None  # set by esc: ends a capture or a tuner run
+        self._status_text = ""
+        self._selected_function: str | None = None
+
+    # --- layout -----------------------------------------------------------------------------
+
+    def _make_body(self) -> Widget:
+        self.built = True
+        profiles = DataTable(id="prof-list", cursor_type="row", zebra_stripes=True)
+        profiles.add_columns("kind", "profile", "binary")
+        top = DataTable(id="prof-top", cursor_type="row", zebra_stripes=True)
+        top.add_columns("flat", "flat%", "sum%", "cum", "cum%", "function")
+        return Vertical(
+            Horizontal(profiles, Static("", id="prof-info"), id="prof-head"),
+            Horizontal(
+                Static("focus", classes="label"),
+                Input("", placeholder="regexp", id="prof-focus"),
+                Static("ignore", classes="label"),
+                Input("", placeholder="regexp", id="prof-ignore"),
+                Static("hide", classes="label"),
+                Input("", placeholder="regexp", id="prof-hide"),
+                id="prof-filters",
+            ),
+            Input("", placeholder="path of a profile file, enter opens it", id="prof-open"),
+            Static("", id="prof-status"),
+            Static("", id="prof-views"),
+            ContentSwitcher(
+                top,
+                ScrollableContainer(Static("", id="prof-peek-text"), id="prof-peek", can_focus=True),
+                ScrollableContainer(FlameGraph(id="prof-flamegraph"), Static("", id="prof-flame-info"), id="prof-flame"),
+                ScrollableContainer(Static("", id="prof-source-text"), id="prof-source", can_focus=True),
+                Vertical(
+                    Horizontal(
+                        Static("-bench", classes="label"),
+                        Input("", placeholder="one benchmark, e.g. ^BenchmarkCheckout$", id="prof-bench"),
+                        Static("kind", classes="label"),
+                        Input("mem", placeholder="cpu mem block mutex", id="prof-kind"),
+                        Static("rate", classes="label"),
+                        Input("", placeholder="default", id="prof-rate"),
+                        Checkbox("-gcflags=-l", False, id="prof-noinline"),
+                        id="prof-form",
+                    ),
+                    ScrollableContainer(Static("", id="prof-tune-text"), id="prof-tune-out", can_focus=True),
+                    id="prof-tune",
+                ),
+                initial="prof-top",
+                id="prof-switcher",
+            ),
+            id="prof-body",
+        )
+
+    def compose_body(self) -> ComposeResult:  # pragma: no cover - _make_body replaces it
+        yield from ()
+
+    def focus_target(self) -> Widget:
+        return self.query_one("#prof-top", DataTable)
+
+    def _load(self) -> None:
+        self.query_one("#prof-open", Input).display = False
+        self._show_view("top")
+        self._status("o opens a profile file · captured profiles are listed above · ? all keys")
+        self._fill_list()  # at once (empty or the profiles opened so far); the worker adds the captures
+        self._load_list()
+        self._warm()
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def _status(self, text: str | Text) -> None:
+        self._status_text = str(text)
+        self.query_one("#prof-status", Static).update(text)
+
+    def _show_view(self, view: str) -> None:
+        self.view = view
+        self.query_one("#prof-switcher", ContentSwitcher).current = f"prof-{view}"
+        bar = Text()
+        for name in VIEWS:
+            bar.append(f" {VIEW_KEYS[name]} {name} ", style="bold reverse" if name == view else "dim")
+            bar.append(" ")
+        if self.current is not None and self.current.profile is not None and self.sample_index is not None:
+            st = self.current.profile.sample_types[self.sample_index]
+            bar.append(f"  i sample: {st.type} ({st.unit})", style="cyan")
+        if self.base is not None:
+            bar.append(f"  diff vs {self.base.label}", style="magenta")
+        self.query_one("#prof-views", Static).update(bar)
+
+    def _filters(self) -> Any:
+        from m3tui.profiles.pprof.analysis import Filters
+
+        return Filters(**self.filters)
+
+    # --- the list ---------------------------------------------------------------------------
+
+    @work(exclusive=True, group="prof-list")
+    async def _load_list(self) -> None:
+        try:
+            captured = await asyncio.to_thread(self.backend.captures)
+        except Exception as exc:  # noqa: BLE001 - a broken capture dir: say so, keep going
+            captured = []
+            self._status(Text(f"captured profiles: {exc}", style="red"))
+        opened = [e for e in self.entries if e.capture_id is None]
+        self.entries = captured + opened
+        self._fill_list()
+        if self.entries and self.current is None:
+            self._open_entry(self.entries[0])
+
+    def _fill_list(self) -> None:
+        table = self.query_one("#prof-list", DataTable)
+        table.clear()
+        for entry in self.entries:
+            mark = "◆ " if entry is self.base else ""
+            table.add_row(entry.kind, mark + entry.label, entry.binary.name if entry.binary else "—", key=str(entry.path))
+        if not self.entries:
+            table.add_row("", "no profiles yet", "o opens a file; m3tui profile capture makes one")
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id == "prof-list" and self.entries:
+            self._open_entry(self.entries[min(event.cursor_row, len(self.entries) - 1)])
+        elif event.data_table.id == "prof-top" and self.report is not None and self.report.rows:
+            row = self.report.rows[min(event.cursor_row, len(self.report.rows) - 1)]
+            self._selected_function = row.name
+            self.action_view("peek")
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "prof-top" and self.report is not None and self.report.rows:
+            self._selected_function = self.report.rows[min(event.cursor_row, len(self.report.rows) - 1)].name
+
+    def open_capture(self, cap: Any) -> None:
+        """Show a capture made elsewhere (the Bench pane's `p`), with its binary."""
+        entry = Entry(Path(cap.profile), cap.kind, f"{cap.kind} {cap.spec.bench}", Path(cap.binary), cap.id)
+        self.entries = [entry, *(e for e in self.entries if e.path != entry.path)]
+        self._fill_list()
+        self._open_entry(entry)
+
+    def open_path(self, path: Path) -> None:
+        """Open a profile file (the `o` prompt, and `m3tui` started beside a profile)."""
+        existing = next((e for e in self.entries if e.path == path), None)
+        entry = existing or Entry(path, "file", path.name)
+        if existing is None:
+            self.entries.append(entry)
+            self._fill_list()
+        self._open_entry(entry)
+
+    def _open_entry(self, entry: Entry) -> None:
+        self.current = entry
+        self._decode(entry)
+
+    @work(exclusive=True, group="prof-decode")
+    async def _decode(self, entry: Entry) -> None:
+        from m3tui.profiles.pprof.model import ProfileError
+
+        if entry.profile is None:
+            self._status(f"reading {entry.path}…")
+            try:
+                entry.profile = await self.backend.load(entry.path)
+            except ProfileError as exc:
+                entry.problem = str(exc)
+                self._status(Text(f"{entry.path.name}: {exc}", style="bold red"))
+                self._clear_views()
+                return
+        try:
+            self.sample_index = entry.profile.sample_index(None)
+        except ProfileError as exc:
+            self._status(Text(str(exc), style="bold red"))
+            return
+        self._info(entry)
+        try:
+            await self._refresh_views()
+        except ProfileError as exc:
+            if self.base is not None:
+                self.base = None
+                self._fill_list()
+                self._status(Text(f"{exc}; diff base cleared", style="bold red"))
+                await self._refresh_views()
+            else:
+                self._status(Text(str(exc), style="bold red"))
+
+    def _info(self, entry: Entry) -> None:
+        p = entry.profile
+        types = ", ".join(f"{t.type}/{t.unit}" for t in p.sample_types)
+        lines = [f"{entry.path.name}", f"samples: {p.n_samples:,} · stacks: {len(p.stacks):,}", f"types: {types}"]
+        if p.duration_ns:
+            lines.append(f"duration: {p.duration_ns / 1e9:.2f}s")
+        if entry.binary is not None:
+            lines.append(f"binary: {entry.binary.name}")
+        self.query_one("#prof-info", Static).update("\n".join(lines))
+
+    def _clear_views(self) -> None:
+        """Nothing of the previous profile may stay on screen next to a failed one."""
+        self.report = None
+        self.sample_index = None
+        self.query_one("#prof-top", DataTable).clear()
+        for name in ("#prof-peek-text", "#prof-source-text", "#prof-flame-info"):
+            self.query_one(name, Static).update("")
+        self.query_one(FlameGraph).show(None)
+        entry = self.current
+        self.query_one("#prof-info", Static).update(
+            Text(f"{entry.path.name}\n{entry.problem or 'cannot be read'}", style="red") if entry else "")
+        self._show_view(self.view if self.view != "tune" else "top")
+
+    # --- views ------------------------------------------------------------------------------
+
+    def _profile(self) -> Any:
+        if self.current is None or self.current.profile is None:
+            return None
+        return self.current.profile
+
+    async def _effective(self) -> Any:
+        """The current profile, or its difference from the base."""
+        profile = self._profile()
+        if profile is None or self.base is None or self.base is self.current:
+            return profile
+        if self.base.profile is None:
+            self.base.profile = await self.backend.load(self.base.path)
+        return await self.backend.analyse("diff", profile, self.base.profile)
+
+    async def _refresh_views(self) -> None:
+        profile = await self._effective()
+        if profile is None or self.sample_index is None:
+            return
+        filters = self._filters()
+        self.report = await self.backend.analyse("top", profile, self.sample_index, filters, sort=self.sort)
+        self._fill_top(self.report)
+        if self.view == "peek":
+            await self._fill_peek(profile, filters)
+        elif self.view == "flame":
+            root = await self.backend.analyse("flame", profile, self.sample_index, filters)
+            self.query_one(FlameGraph).show(root)
+        elif self.view == "source":
+            await self._fill_source(profile, filters)
+        self._show_view(self.view)
+        head = await self.backend.analyse("header_lines", self.report)
+        self._status(" · ".join(head))
+
+    def _fill_top(self, report: Any) -> None:
+        from m3tui.profiles.pprof.analysis import percentage
+
+        table = self.query_one("#prof-top", DataTable)
+        table.clear()
+        total, fmt = report.total, report.format
+        diff = self.base is not None and self.base is not self.current
+        for row in report.rows:
+            style = ("red" if row.flat > 0 else "green" if row.flat < 0 else "") if diff else ""
+            table.add_row(
+                Text(fmt(row.flat), justify="right", style=style), Text(percentage(row.flat, total).strip(), justify="right"),
+                Text(percentage(row.flat_sum, total).strip(), justify="right"), Text(fmt(row.cum), justify="right"),
+                Text(percentage(row.cum, total).strip(), justify="right"), row.name,
+            )  # fmt: skip
+        if not report.rows:
+            table.add_row("", "", "", "", "", Text("no samples match", style="dim"))
+
+    def _function(self) -> str | None:
+        """The function the peek and source views are about: the selected one, else the hottest."""
+        if self._selected_function:
+            return self._selected_function
+        return self.report.rows[0].name if self.report and self.report.rows else None
+
+    async def _fill_peek(self, profile: Any, filters: Any) -> None:
+        import re
+
+        name = self._function()
+        target = self.query_one("#prof-peek-text", Static)
+        if name is None:
+            target.update(Text("no function selected (choose one in the top view, enter)", style="dim"))
+            return
+        entries = await self.backend.analyse("peek", profile, self.sample_index, f"^{re.escape(name)}$", filters)
+        fmt = self.report.format if self.report else str
+        text = Text()
+        for entry in entries:
+            text.append("callers\n", style="dim italic")
+            for caller, value in entry.callers:
+                text.append(f"{fmt(value):>12}   ", style="dim")
+                text.append(f"{caller}\n", style="dim")
+            text.append(f"{fmt(entry.flat):>12} flat {fmt(entry.cum):>10} cum  ", style="bold")
+            text.append(f"| {entry.name}\n", style="bold yellow")
+            for callee, value in entry.callees:
+                text.append(f"{fmt(value):>12}   ")
+                text.append(f"   {callee}\n")
+            text.append("callees\n\n", style="dim italic")
+        target.update(text if entries else Text(f"{name}: no samples", style="dim"))
+
+    async def _fill_source(self, profile: Any, filters: Any) -> None:
+        import re
+
+        name = self._function()
+        target = self.query_one("#prof-source-text", Static)
+        if name is None:
+            target.update(Text("no function selected", style="dim"))
+            return
+        listings = await self.backend.analyse("source_listing", profile, self.sample_index, f"^{re.escape(name)}$", filters)
+        fmt = self.report.format if self.report else str
+        text = Text()
+        for listing in listings:
+            text.append(f"{listing.function}  {listing.path}\n", style="bold")
+            if getattr(listing, "missing", False) or not listing.lines:
+                text.append("  source file not on this disk\n\n", style="dim")
+                continue
+            for line in listing.lines:
+                hot = line.flat or line.cum
+                text.append(f"{fmt(line.flat) if line.flat else '.':>10} "
+                            f"{fmt(line.cum) if line.cum else '.':>10} {line.number:>5} ",
+                            style="yellow" if hot else "dim")  # fmt: skip
+                text.append(f"{line.text}\n", style="" if hot else "dim")
+            text.append("\n")
+        target.update(text if listings else Text(f"{name}: no source lines", style="dim"))
+
+    def on_flame_graph_selected(self, event: FlameGraph.Selected) -> None:
+        total = self.report.total if self.report else 0
+        fmt = self.report.format if self.report else str
+        share = f" ({100 * event.node.value / total:.2f}%)" if total else ""
+        self._selected_function = event.node.name if event.node.name != "root" else self._selected_function
+        self.query_one("#prof-flame-info", Static).update(
+            Text(f"{event.node.name}: {fmt(event.node.value)}{share} · {' > '.join(event.path[-4:])}")
+        )
+
+    # --- actions ----------------------------------------------------------------------------
+
+    def action_view(self, view: str) -> None:
+        if view == "tune":
+            self._show_view("tune")
+            self.query_one("#prof-bench", Input).focus()
+            if not str(self.query_one("#prof-tune-text", Static).render()).strip():
+                self.query_one("#prof-tune-text", Static).update(Text(
+                    "Fill in one benchmark of the package in the current directory, then:\n"
+                    "  n   capture a profile of it (kind cpu, mem, block or mutex; rate optional)\n"
+                    "  T   run the tuner: sweep the rate of kind mem, block or mutex, interleaved with an\n"
+                    "      unprofiled run, and show overhead against fidelity with the flags to use.\n"
+                    "Headless: m3tui profile capture / m3tui profile tune", style="dim"))  # fmt: skip
+            return
+        self.view = view
+        self._show_view(view)
+        self._refresh()
+        focus = {"top": "#prof-top", "peek": "#prof-peek", "flame": "#prof-flamegraph", "source": "#prof-source"}[view]
+        self.query_one(focus).focus()
+
+    @work(exclusive=True, group="prof-refresh")
+    async def _refresh(self) -> None:
+        from m3tui.profiles.pprof.model import ProfileError
+
+        try:
+            await self._refresh_views()
+        except ProfileError as exc:  # e.g. a diff base of another kind: one line, the base dropped
+            if self.base is not None:
+                self.base = None
+                self._fill_list()
+            self._status(Text(str(exc), style="bold red"))
+
+    def _form(self) -> tuple[str, str, int | None, bool] | None:
+        bench = self.query_one("#prof-bench", Input).value.strip()
+        kind = self.query_one("#prof-kind", Input).value.strip() or "mem"
+        rate_text = self.query_one("#prof-rate", Input).value.strip()
+        if not bench:
+            self.app.notify("Name the benchmark first (-bench).", severity="warning")
+            self.action_view("tune")
+            return None
+        if kind not in ("cpu", "mem", "block", "mutex"):
+            self.app.notify("kind is one of cpu, mem, block, mutex", severity="error")
+            return None
+        if rate_text and not rate_text.isdigit():
+            self.app.notify("rate is a whole number", severity="error")
+            return None
+        return bench, kind, int(rate_text) if rate_text else None, self.query_one("#prof-noinline", Checkbox).value
+
+    def action_capture(self) -> None:
+        form = self._form()
+        if form is not None:
+            self._capture(*form)
+
+    @work(exclusive=True, group="prof-capture")
+    async def _capture(self, bench: str, kind: str, rate: int | None, noinline: bool) -> None:
+        from m3tui.profiles import capture as profcapture
+
+        try:
+            spec = profcapture.CaptureSpec(Path.cwd(), bench, kind, rate=rate, noinline=noinline)
+        except ValueError as exc:
+            self.app.notify(str(exc), severity="error")
+            return
+        self._status(f"capturing a {kind} profile of {bench}… (esc stops)")
+        self._stop = asyncio.Event()
+        try:
+            cap = await self.backend.capture(spec, self._stop)
+        except profcapture.CaptureError as exc:
+            self._status(Text(f"capture failed: {exc}", style="bold red"))
+            return
+        finally:
+            self._stop = None
+        entry = Entry(Path(cap.profile), cap.kind, f"{cap.kind} {bench}", Path(cap.binary), cap.id)
+        self.entries.insert(0, entry)
+        self._fill_list()
+        self.view = "top"
+        self._show_view("top")
+        self.focus_target().focus()  # the form that had focus is hidden now
+        self._open_entry(entry)
+        self.app.notify(f"captured {cap.profile.name} (binary kept beside it)", title="profile")
+
+    def action_run_tune(self) -> None:
+        form = self._form()
+        if form is None:
+            return
+        bench, kind, _rate, noinline = form
+        if kind == "cpu":
+            self.app.notify("The tuner sweeps mem, block or mutex rates (cpu has no rate).", severity="warning")
+            return
+        self._tune(bench, kind, noinline)
+
+    @work(exclusive=True, group="prof-tune")
+    async def _tune(self, bench: str, kind: str, noinline: bool) -> None:
+        from m3tui.profiles import tune as proftune
+
+        out = self.query_one("#prof-tune-text", Static)
+        self._show_view("tune")
+
+        def progress(text: str, done: int, total: int) -> None:
+            self._status(f"tuner: [{done}/{total}] {text} · esc stops")
+
+        self._stop = asyncio.Event()
+        try:
+            result = await self.backend.tune(Path.cwd(), bench, kind, progress, self._stop, noinline)
+        except proftune.TuneError as exc:
+            self._status(Text(f"tuner: {exc}", style="bold red"))
+            return
+        finally:
+            self._stop = None
+        out.update(Text("\n".join(proftune.render_tune(result) + [""] + tune_chart(result)), no_wrap=True))
+        self._status(Text(f"tuner done: use {result.flags}" if result.flags else "tuner done: no rate qualified",
+                          style="green"))  # fmt: skip
+
+    @work(exclusive=True, group="prof-pprof")
+    async def action_pprof(self) -> None:
+        """`go tool pprof -http` on the current profile: the URL is shown (tunnel it over SSH)."""
+        from m3tui.profiles import pproftool
+        from m3tui.core import runner
+
+        entry = self.current
+        if entry is None:
+            return
+        argv = pproftool.pprof_argv(entry.path, entry.binary, http="")
+        found = asyncio.Event()
+
+        def on_batch(lines: list) -> None:
+            for line in lines:
+                if "http://" in line.text and not found.is_set():
+                    found.set()
+                    url = line.text[line.text.index("http://"):].strip()
+                    self.app.notify(f"pprof serves {entry.path.name} at {url} (ssh -L to reach it)", title="pprof", timeout=20)
+
+        self._status(f"starting {' '.join(argv[:4])}…")
+        try:
+            await runner.run(argv, env=pproftool.PPROF_ENV, on_batch=on_batch, capture=False)
+        except runner.RunnerError as exc:
+            self.app.notify(str(exc), severity="error")
+
+    def action_filter(self) -> None:
+        self.query_one("#prof-focus", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id in ("prof-bench", "prof-kind", "prof-rate"):
+            self.query_one("#prof-tune-out").focus()
+            self._status("n captures a profile of that benchmark · T runs the tuner")
+            return
+        if event.input.id == "prof-open":
+            event.input.display = False
+            text = event.value.strip()
+            if text:
+                self.open_path(Path(text).expanduser())
+            self.focus_target().focus()
+            return
+        import re
+
+        for name in ("focus", "ignore", "hide"):
+            value = self.query_one(f"#prof-{name}", Input).value.strip() or None
+            if value is not None:
+                try:
+                    re.compile(value)
+                except re.error as exc:
+                    self.app.notify(f"{name}: not a regexp: {exc}", severity="error")
+                    return
+            self.filters[name] = value
+        self._refresh()
+        self.focus_target().focus()
+
+    def action_clear(self) -> None:
+        if self._stop is not None and not self._stop.is_set():
+            self._stop.set()
+            self._status(Text("stopping…", style="yellow"))
+            return
+        if isinstance(self.app.focused, Input):
+            if self.app.focused.id == "prof-open":
+                self.app.focused.display = False
+            self.focus_target().focus()
+            return
+        if any(self.filters.values()):
+            for name in self.filters:
+                self.filters[name] = None
+                self.query_one(f"#prof-{name}", Input).value = ""
+            self._refresh()
+
+    def action_cursor(self, direction: str) -> None:
+        focused = self.app.focused
+        if isinstance(focused, DataTable):
+            focused.action_cursor_down() if direction == "down" else focused.action_cursor_up()
+        elif isinstance(focused, ScrollableContainer):
+            focused.scroll_down() if direction == "down" else focused.scroll_up()
+
+    def action_sample_type(self) -> None:
+        profile = self._profile()
+        if profile is None or self.sample_index is None:
+            return
+        self.sample_index = (self.sample_index + 1) % len(profile.sample_types)
+        self._refresh()
+
+    def action_sort(self) -> None:
+        self.sort = "cum" if self.sort == "flat" else "flat"
+        self._refresh()
+
+    def action_open(self) -> None:
+        box = self.query_one("#prof-open", Input)
+        box.display = True
+        box.focus()
+
+    def action_base(self) -> None:
+        """Mark the profile under the cursor as the diff base (again: no base)."""
+        table = self.query_one("#prof-list", DataTable)
+        if not self.entries:
+            return
+        entry = self.entries[min(table.cursor_row, len(self.entries) - 1)]
+        self.base = None if self.base is entry else entry
+        self._fill_list()
+        self._refresh()
+
+    def action_reload(self) -> None:
+        self._load_list()
+
+    @work(exclusive=True, group="prof-warm")
+    async def _warm(self) -> None:
+        """go tool pprof is compiled on first use (Go 1.25+): do it now, quietly."""
+        try:
+            await self.backend.warm_pprof()
+        except Exception:  # noqa: BLE001 - only a convenience
+            pass
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if isinstance(self.app.focused, Input) and action not in ("clear",):
+            return False
+        return True
+
+
+def tune_chart(result: Any) -> list[str]:
+    """Overhead and fidelity per rate as two bars (the trade-off at a glance)."""
+    lines = ["rate          overhead                fidelity"]
+    for p in result.points:
+        over = max(0.0, p.overhead_pct or 0.0)
+        fid = p.fidelity or 0.0
+        over_bar = "█" * min(20, round(over / 2.5)) or "·"
+        fid_bar = "█" * round(fid * 20) or "·"
+        mark = " ◀" if p.rate == result.recommendation else ""
+        lines.append(f"{p.rate:<12}  {over_bar:<20} {over:5.1f}%  {fid_bar:<20} {fid:.2f}{mark}")
+    return lines

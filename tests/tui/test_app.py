@@ -1,0 +1,250 @@
+"""Pilot tests of the app shell: panes, focus, help, palette, keymap, theme, quitting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.binding import Binding
+from textual.command import CommandPalette
+from textual.widgets import Input, Static
+
+from m3tui.tui.app import M3tuiApp, MainScreen, binding_ids
+from m3tui.tui.panes import PANES
+from m3tui.tui.panes.base import Pane, PaneBody
+from m3tui.core.config import load_config
+from m3tui.tui.widgets.help_screen import HelpScreen
+from m3tui.tui.widgets.key_scroll import KeyScroll
+from m3tui.tui.widgets.pane_tabs import PaneTabs
+from m3tui.tui.widgets.status_line import StatusLine
+
+from tests.appkit import fixed_doctor, settle, snapshot_app
+
+
+def active(app: M3tuiApp) -> str:
+    return app.active_pane.PANE_ID
+
+
+async def test_number_keys_jump_to_panes_and_focus_their_body() -> None:
+    app = snapshot_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert active(app) == "environment"
+        for number, pane in reversed(list(enumerate(PANES, start=1))):
+            await pilot.press(str(number))
+            await pilot.pause()
+            assert active(app) == pane.PANE_ID
+            assert app.focused is app.active_pane.focus_target()
+            assert app.active_pane in app.focused.ancestors
+
+
+async def test_tab_and_shift_tab_move_focus_and_the_pane_bar_moves_with_arrows() -> None:
+    app = snapshot_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await pilot.pause()
+        assert app.focused is not None and app.focused.id == "prof-top"
+        await pilot.press("tab")
+        assert isinstance(app.focused, PaneTabs)
+        await pilot.press("right")
+        assert active(app) == "logs" and isinstance(app.focused, PaneTabs)
+        await pilot.press("left", "left", "left", "left", "left")
+        assert active(app) == "logs", "left from the first pane wraps to the last"
+        await pilot.press("shift+tab")
+        assert app.focused is not None and app.focused.id == "logs-view"
+
+
+async def test_help_lists_the_current_panes_keys_and_closes() -> None:
+    app = snapshot_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        pane_ids = [k.binding_id for k in app.screen.pane_keys]
+        assert "environment.rerun" in pane_ids and "scroll.down" in pane_ids
+        assert {"pane.logs", "app.quit", "app.help", "focus.next"} <= {k.binding_id for k in app.screen.global_keys}
+        assert {k.binding_id for k in app.screen.bar_keys} == {"tabs.previous", "tabs.next"}
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+        await pilot.press("2")
+        await pilot.pause()
+        await pilot.press("question_mark")
+        assert app.screen.pane_title == "Versions"
+        assert "environment.rerun" not in [k.binding_id for k in app.screen.pane_keys]
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_q_quits() -> None:
+    app = snapshot_app()
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("q")
+    assert app.return_code == 0
+    assert not app.is_running
+
+
+async def test_palette_reaches_every_pane_and_pane_action_and_q_types_there() -> None:
+    app = snapshot_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for pane in PANES:
+            assert f"Go to {pane.TITLE}" in titles
+        assert "Environment: Re-run checks" in titles
+        await pilot.press("ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+        # Typing into the palette's input: neither q nor a digit acts as an app key.
+        await pilot.press("q", "3")
+        assert app.is_running and isinstance(app.screen, CommandPalette)
+        assert app.screen.query_one(Input).value == "q3"
+        await pilot.press(*["backspace"] * 2, *"go to logs")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert active(app) == "logs"
+
+
+async def test_palette_runs_a_pane_action() -> None:
+    calls = []
+
+    async def probe():
+        calls.append(1)
+        from tests.appkit import M3_REPORT
+
+        return M3_REPORT
+
+    app = M3tuiApp(config=load_config(), toolchain_probe=probe, doctor=fixed_doctor)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert calls == [1]
+        await pilot.press("2", "ctrl+p", *"re-run checks")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert calls == [1, 1]
+        assert active(app) == "environment"
+
+
+def test_every_binding_has_an_id() -> None:
+    nodes = [M3tuiApp, MainScreen, HelpScreen, KeyScroll, PaneTabs, *PANES]
+    for node in nodes:
+        for _key, binding in node._merge_bindings():
+            assert isinstance(binding, Binding)
+            assert binding.id, f"{node.__name__}: binding {binding.key} -> {binding.action} has no id"
+    ids = binding_ids()
+    assert len(ids) == len(set(ids))
+
+
+async def test_keymap_from_config_remaps_a_binding(m3tui_home: Path) -> None:
+    (m3tui_home / "config.toml").write_text('[keymap]\n"pane.logs" = "l"\n"no.such.binding" = "x"\n')
+    app = snapshot_app(config=load_config())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        assert active(app) == "environment", "5 was remapped away"
+        await pilot.press("l")
+        assert active(app) == "logs"
+        messages = [n.message for n in app._notifications]
+        assert any("no.such.binding" in m for m in messages)
+
+
+async def test_broken_config_warns_uses_defaults_and_is_left_alone(m3tui_home: Path) -> None:
+    path = m3tui_home / "config.toml"
+    path.write_text('theme = "ansi-dark\n')
+    app = snapshot_app(config=load_config())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.theme == "textual-dark"
+        assert any("not valid TOML" in n.message for n in app._notifications)
+    assert path.read_text() == 'theme = "ansi-dark\n'
+
+
+async def test_theme_from_config_and_command_line(m3tui_home: Path) -> None:
+    (m3tui_home / "config.toml").write_text('theme = "ansi-dark"\n')
+    app = snapshot_app(config=load_config())
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert app.theme == "ansi-dark"
+    app = snapshot_app(config=load_config(), theme="textual-light")
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert app.theme == "textual-light"
+    (m3tui_home / "config.toml").write_text('theme = "no-such-theme"\n')
+    app = snapshot_app(config=load_config())
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert app.theme == "textual-dark"
+        assert any("no-such-theme" in n.message for n in app._notifications)
+
+
+async def test_header_shows_the_real_go_after_first_paint(real_go: Path) -> None:
+    app = M3tuiApp(config=load_config())
+    real_version = (real_go.parent.parent / "VERSION").read_text().splitlines()[0]
+    async with app.run_test(size=(120, 30)) as pilot:
+        status = app.main_screen.query_one(StatusLine)
+        await settle(pilot)
+        assert app.toolchain_report is not None and app.toolchain_report.error is None
+        rendered = str(status.render())
+        assert real_version in rendered
+        assert f"host {app.toolchain_report.host.goos}/{app.toolchain_report.host.goarch}" in rendered
+        problems = sum(1 for f in app.findings if f.is_problem)
+        assert app.findings, "the real doctor ran after the first paint"
+        assert (f"doctor: {problems} problem" if problems else "doctor: ok") in rendered
+
+
+async def test_hidden_panes_are_built_on_first_showing() -> None:
+    app = snapshot_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        built = {pane.PANE_ID: pane.built for pane in app.main_screen.query(Pane)}
+        assert built == {"environment": True, "versions": False, "bench": False, "profiles": False, "logs": False}
+        await pilot.press("4")
+        assert app.main_screen.query_one("#pane-profiles", Pane).built
+        assert app.focused is app.main_screen.query_one("#prof-top")
+
+
+async def test_clicking_a_pane_label_switches() -> None:
+    app = snapshot_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        tabs = app.main_screen.query_one(PaneTabs)
+        labels = dict(tabs.labels())
+        x = sum(len(label) + 1 for pane_id, label in tabs.labels()[:2]) + 2  # inside " 3 Bench "
+        assert tabs.pane_at(x) == "bench" and labels["bench"] == " 3 Bench "
+        await pilot.click(PaneTabs, offset=(x, 0))
+        await pilot.pause()
+        assert active(app) == "bench" and tabs.active == "bench"
+        assert app.focused is not None and app.focused.id == "bench-live"
+
+
+async def test_a_crash_in_the_tui_leaves_its_traceback_in_crash_log(m3tui_home) -> None:
+    app = snapshot_app()
+    with pytest.raises(ZeroDivisionError):
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.call_later(lambda: 1 / 0)
+            await pilot.pause()
+    log = (m3tui_home / "crash.log").read_text()
+    assert "ZeroDivisionError" in log and "Traceback" in log
+
+
+async def test_starting_on_a_log_file_shows_logs_first_and_the_doctor_still_runs(tmp_path) -> None:
+    from tests.appkit import M3_FINDINGS, fixed_doctor, fixed_probe
+
+    log = tmp_path / "svc.log"
+    log.write_text("".join(f"INFO line {i}\n" for i in range(100)) + "ERROR the last line\n")
+    app = M3tuiApp(config=load_config(), toolchain_probe=fixed_probe, doctor=fixed_doctor, open_logs=[log])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert app.active_pane.PANE_ID == "logs"
+        logs = app.active_pane
+        assert logs.source is not None and logs.source.name == "svc.log"
+        await pilot.pause(1.3)  # the doctor starts a second later, into a pane not yet built
+        await app.workers.wait_for_complete()
+        env = app.main_screen.query_one("#pane-environment", Pane)
+        assert not env.built and len(env.findings) == len(M3_FINDINGS)
+        await pilot.press("1")
+        await pilot.pause()
+        assert env.built and "problems" in str(env.query_one("#doctor-progress", Static).render())

@@ -1,0 +1,226 @@
+"""The Bench pane driven by keys, with the real backend: real go, real runs, the real history."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+from textual.widgets import DataTable, Input, Static
+
+from m3tui.tui.panes.bench import BenchBackend, BenchPane
+from m3tui.bench.history import History
+
+from tests.appkit import FixedBenchBackend, settle, snapshot_app
+from tests.shared import has_column
+
+GOBENCH = Path(__file__).parents[1] / "data" / "gobench"
+
+
+@pytest.fixture
+def pkg(real_go: Path, tmp_path: Path, monkeypatch) -> Path:
+    monkeypatch.setenv("GOFLAGS", "-mod=mod")
+    monkeypatch.setenv("GOPROXY", "off")
+    dst = tmp_path / "gobench"
+    shutil.copytree(GOBENCH, dst)
+    monkeypatch.chdir(dst)
+    return dst
+
+
+async def open_bench(pilot) -> BenchPane:
+    await settle(pilot)
+    await pilot.press("3")
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    return pilot.app.main_screen.query_one(BenchPane)
+
+
+def fill(pane: BenchPane, **values: str) -> None:
+    for name, value in values.items():
+        pane.query_one(f"#bench-{name}", Input).value = value
+
+
+def status(pane: BenchPane) -> str:
+    return pane._status_text
+
+
+async def wait_for(predicate, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+def column(table: DataTable, name: str) -> list[str]:
+    keys = [c.key for c in table.columns.values() if str(c.label) == name]
+    return [str(table.get_cell(row, keys[0])) for row in table.rows]
+
+
+async def test_run_streams_into_the_table_saves_and_reopens_from_history(pkg: Path) -> None:
+    app = snapshot_app(bench=BenchBackend())
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await open_bench(pilot)
+        assert str(pane.query_one("#bench-package").value) == str(pkg)  # the module's package, listed by go list
+        fill(pane, regex="^BenchmarkSum$|^BenchmarkWidgets$", cpu="1,2", count="6", benchtime="200x")
+        pane.focus_target().focus()
+        await pilot.press("r")
+        await wait_for(lambda: "done" in status(pane))
+        await pilot.pause()
+        table = pane.query_one("#bench-live", DataTable)
+        assert column(table, "benchmark") == ["Sum", "Sum", "Widgets", "Widgets"]
+        assert column(table, "P") == ["1", "2", "1", "2"] and set(column(table, "n")) == {"6"}
+        assert "widgets/op" in [str(c.label) for c in table.columns.values()]
+        assert all("±" in cell for cell in column(table, "sec/op"))
+        assert "(run 1)" in status(pane)
+        with History() as history:
+            stored = history.get_run(1)
+        assert stored.info.status == "done" and len(stored.results) == 24
+
+        await pilot.press("s")  # the scaling view: speed-up per GOMAXPROCS
+        scaling = str(pane.query_one("#bench-scaling-text", Static).render())
+        assert "GOMAXPROCS" in scaling and "speed-up" in scaling and "1.00x" in scaling
+
+        await pilot.press("h")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        history_table = pane.query_one("#bench-history", DataTable)
+        assert history_table.row_count == 1 and app.focused is history_table
+        pane.load_results({}, "nothing")
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert pane.view == "live" and len(column(pane.query_one("#bench-live", DataTable), "benchmark")) == 4
+
+
+async def test_escape_stops_the_run_keeps_samples_and_leaves_no_process(pkg: Path) -> None:
+    app = snapshot_app(bench=BenchBackend())
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await open_bench(pilot)
+        fill(pane, regex="^BenchmarkSum$", cpu="1", count="100", benchtime="200ms")
+        pane.focus_target().focus()
+        await pilot.press("r")
+        await wait_for(lambda: pane.live.samples >= 2)
+        binaries = [p for p in psutil.Process().children(recursive=True) if p.name() == "pkg.test"]
+        assert binaries
+        await pilot.press("escape")
+        await wait_for(lambda: not pane.running)
+        await pilot.pause()
+        assert "stopped: kept" in status(pane)
+        assert not [b for b in binaries if b.is_running() and b.status() != psutil.STATUS_ZOMBIE]
+        with History() as history:
+            info = history.list_runs()[0]
+        assert info.status == "cancelled" and info.n_results >= 2
+
+
+async def test_the_table_repaints_at_a_low_rate_while_running(pkg: Path, monkeypatch) -> None:
+    """Hundreds of samples a second must not mean hundreds of repaints: the UI stays out of the way."""
+    app = snapshot_app(bench=BenchBackend())
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await open_bench(pilot)
+        fills = []
+        real_fill = pane._fill_live
+        monkeypatch.setattr(pane, "_fill_live", lambda rebuild=False: (fills.append(time.monotonic()), real_fill(rebuild)))
+        fill(pane, regex="^BenchmarkSum$", cpu="1", count="400", benchtime="20ms")
+        pane.focus_target().focus()
+        started = time.monotonic()
+        await pilot.press("r")
+        await wait_for(lambda: not pane.running and "done" in status(pane), timeout=120)
+        elapsed = time.monotonic() - started
+        assert pane.live.samples == 400
+        # One repaint per REPAINT_SECONDS (plus the start and the end), not one per sample.
+        assert len(fills) <= elapsed / 1.0 + 4, (len(fills), elapsed)
+
+
+async def test_two_go_versions_fill_the_compare_view(pkg: Path, real_go: Path, m3tui_home: Path) -> None:
+    for version in ("go1.22.10", "go1.23.4"):
+        root = m3tui_home / "go" / version
+        (root / "bin").mkdir(parents=True)
+        (root / "VERSION").write_text(f"{version}\ntime 2025-01-01T00:00:00Z\n")
+        (root / "bin" / "go").symlink_to(real_go)
+    app = snapshot_app(bench=BenchBackend())
+    async with app.run_test(size=(140, 40)) as pilot:
+        pane = await open_bench(pilot)
+        fill(pane, regex="^BenchmarkSum$", cpu="1", count="4", benchtime="100x", go="1.22.10 1.23.4")
+        pane.focus_target().focus()
+        await pilot.press("r")
+        await wait_for(lambda: "done" in status(pane))
+        await pilot.pause()
+        assert column(pane.query_one("#bench-live", DataTable), "go") == ["go1.22.10", "go1.23.4"]
+        await pilot.press("c")
+        text = str(pane.query_one("#bench-compare-text", Static).render())
+        assert has_column(text, "go1.22.10", "sec/op") and has_column(text, "go1.23.4", "sec/op") and "(p=" in text
+        await pilot.press("H")  # Holm-Bonferroni on: one comparison is a family of one, nothing adjusted
+        assert pane.holm
+
+
+async def test_bad_form_values_are_one_notification(pkg: Path) -> None:
+    app = snapshot_app(bench=BenchBackend())
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await open_bench(pilot)
+        fill(pane, cpu="0")
+        pane.focus_target().focus()
+        await pilot.press("r")
+        await pilot.pause()
+        assert not pane.running and any("-cpu" in n.message for n in app._notifications)
+        fill(pane, cpu="1", go="1.3.1")
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        assert "not installed" in status(pane)
+
+
+async def test_history_marks_compare_delete_twice_and_export(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    backend = FixedBenchBackend()
+    app = snapshot_app(bench=backend)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await open_bench(pilot)
+        await pilot.press("h")
+        await app.workers.wait_for_complete()
+        await pilot.press("space", "j", "space", "c")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert pane.view == "compare"
+        text = str(pane.query_one("#bench-compare-text", Static).render())
+        assert has_column(text, "run 12", "sec/op") and has_column(text, "run 11", "sec/op")
+        await pilot.press("h")
+        await app.workers.wait_for_complete()
+        await pilot.press("x")
+        await app.workers.wait_for_complete()
+        exported = json.loads((tmp_path / "m3tui-bench-run-12.json").read_text())
+        assert exported["id"] == 12 and len(exported["results"]) == 120
+        assert (tmp_path / "m3tui-bench-run-12.txt").read_text().startswith("goos: darwin")
+        await pilot.press("d")
+        await app.workers.wait_for_complete()
+        assert 12 in backend.stored, "the first d only asks"
+        await pilot.press("d")
+        await app.workers.wait_for_complete()
+        assert 12 not in backend.stored and pane.marked == [11]
+
+
+async def test_p_profiles_the_selected_row_and_shows_it_in_profiles(pkg: Path) -> None:
+    app = snapshot_app(bench=BenchBackend())
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await open_bench(pilot)
+        fill(pane, regex="^BenchmarkSizes$", cpu="2", count="1", benchtime="100x")
+        pane.focus_target().focus()
+        await pilot.press("r")
+        await wait_for(lambda: "done" in status(pane))
+        await pilot.pause()
+        await pilot.press("down", "p")  # the second row: Sizes/size=100 at GOMAXPROCS 2
+        profiles = app.query_one("#pane-profiles")
+        await wait_for(lambda: getattr(profiles, "current", None) is not None and profiles.current.profile is not None)
+        assert app.active_pane is profiles
+        entry = profiles.current
+        assert entry.kind == "cpu" and entry.binary.name == "pkg.test"
+        import json as _json
+
+        meta = _json.loads((entry.path.parent / "capture.json").read_text())
+        assert meta["spec"]["bench"] == "^BenchmarkSizes$/^size=100$" and meta["spec"]["procs"] == 2
+        await wait_for(lambda: "captured" in status(pane))
+        with History() as history:  # kept with the run it came from
+            assert history.get_run(1).profiles == [("cpu", "Sizes/size=100", 2, str(entry.path))]

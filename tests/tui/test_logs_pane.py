@@ -1,0 +1,352 @@
+"""The Logs pane driven by keys: real files under tmp_path, real threads, the real follower."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+from textual.widgets import DataTable, Input
+
+from m3tui.tui.panes.logs import LogsPane, LogView, RecordScreen
+from m3tui.core import cmdlog, runner
+
+from tests.appkit import FixedLogsBackend, settle, snapshot_app
+
+
+async def wait_for(predicate, timeout: float = 10.0, pause: float = 0.02) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(pause)
+
+
+async def open_logs(pilot, *paths: Path) -> LogsPane:
+    await settle(pilot)
+    await pilot.press("5")
+    await pilot.pause()
+    pane = pilot.app.main_screen.query_one(LogsPane)
+    await wait_for(lambda: pane.built and pane.query(LogView))
+    if paths:
+        pane.open_paths(list(paths))
+        await wait_for(lambda: pane.source is not None and pane.source.name == paths[-1].name)
+    await pilot.pause()
+    return pane
+
+
+async def indexed(pilot, pane: LogsPane) -> None:
+    await wait_for(lambda: pane.source is not None and pane.source.indexed)
+    await pilot.pause()
+
+
+def shown(pane: LogsPane) -> list[str]:
+    return [line.rstrip() for line in pane.view.visible_lines()]
+
+
+def shown_text(pane: LogsPane) -> str:
+    return "\n".join(shown(pane))
+
+
+def cursor_text(pane: LogsPane) -> str:
+    view = pane.view
+    raw, _ = view.source.raw(view.cursor_line)
+    return raw.decode()
+
+
+def write_lines(path: Path, lines: list[str]) -> Path:
+    path.write_text("".join(f"{line}\n" for line in lines))
+    return path
+
+
+def app():
+    return snapshot_app(logs=FixedLogsBackend())
+
+
+async def test_open_shows_tail_then_index_then_top_and_bottom(tmp_path: Path) -> None:
+    log = write_lines(tmp_path / "app.log", [f"line {i:05d} INFO all good" for i in range(5000)])
+    async with app().run_test(size=(100, 30)) as pilot:
+        pane = await open_logs(pilot, log)
+        assert "line 04999" in shown_text(pane)  # the tail, at once
+        await indexed(pilot, pane)
+        assert pane.source.count() == 5000
+        assert "line 04999" in shown_text(pane)  # still at the bottom
+        assert "5,000 lines" in pane._status_text
+        await pilot.press("g")
+        assert pane.view.cursor == 0 and "line 00000" in shown(pane)[0]
+        await pilot.press("j", "j", "down")
+        assert cursor_text(pane).startswith("line 00003")
+        await pilot.press("G")
+        assert cursor_text(pane).startswith("line 04999")
+        await pilot.press("pageup")
+        assert pane.view.cursor < 4999
+        assert "app.log" in pane.query_one("#logs-sources", DataTable).get_row_at(0)[0].plain
+
+
+async def test_search_next_previous_and_filter(tmp_path: Path) -> None:
+    lines = [f"{i:04d} request ok" if i % 100 else f"{i:04d} needle found" for i in range(1000)]
+    log = write_lines(tmp_path / "search.log", lines)
+    async with app().run_test(size=(100, 30)) as pilot:
+        pane = await open_logs(pilot, log)
+        await indexed(pilot, pane)
+        await pilot.press("g", "slash")
+        assert isinstance(pilot.app.focused, Input)
+        await pilot.press(*"needle", "enter")
+        await wait_for(lambda: pane.matches is not None)
+        await pilot.pause()
+        assert len(pane.matches) == 10 and "10 matches" in pane._status_text
+        assert cursor_text(pane) == "0000 needle found"
+        await pilot.press("n")
+        await wait_for(lambda: cursor_text(pane) == "0100 needle found")
+        await pilot.press("n", "n")
+        await wait_for(lambda: cursor_text(pane) == "0300 needle found")
+        await pilot.press("N")
+        await wait_for(lambda: cursor_text(pane) == "0200 needle found")
+        await pilot.press("F")
+        await wait_for(lambda: pane.view.rows is not None)
+        await pilot.pause()
+        assert pane.view.count == 10
+        assert all("needle" in line for line in shown(pane) if line.strip())
+        await pilot.press("F")
+        await wait_for(lambda: pane.view.rows is None)
+        assert pane.view.count == 1000
+        # a regular expression
+        await pilot.press("slash")
+        pilot.app.focused.value = ""
+        await pilot.press(*"/^09\\d0 /", "enter")
+        await wait_for(lambda: pane.matches is not None and len(pane.matches) == 10)
+
+
+async def test_level_filter_cycles(tmp_path: Path) -> None:
+    lines = ["DEBUG d1", "INFO i1", "WARN w1", "ERROR e1", "INFO i2", "DEBUG d2"]
+    log = write_lines(tmp_path / "levels.log", lines)
+    async with app().run_test(size=(100, 30)) as pilot:
+        pane = await open_logs(pilot, log)
+        await indexed(pilot, pane)
+        counts = []
+        for _ in range(4):
+            await pilot.press("v")
+            await wait_for(lambda: (pane.view.rows is not None) == bool(pane.level) and not pane._busy)
+            await pilot.pause()
+            counts.append(pane.view.count)
+        assert counts == [4, 2, 1, 6]  # info+, warn+, error, all
+        await pilot.press("v", "v", "v")
+        await wait_for(lambda: pane.view.rows is not None and len(pane.view.rows) == 1)
+        await pilot.pause()
+        assert "ERROR e1" in shown_text(pane) and "level error" in pane._status_text
+
+
+async def test_e_jumps_between_errors_and_go_test_failures(tmp_path: Path) -> None:
+    lines = ["INFO start", "INFO step", "=== RUN   TestA", "--- FAIL: TestA (0.00s)", "INFO more",
+             "INFO more", "error: disk full", "INFO end"]  # fmt: skip
+    log = write_lines(tmp_path / "errors.log", lines)
+    async with app().run_test(size=(100, 30)) as pilot:
+        pane = await open_logs(pilot, log)
+        await indexed(pilot, pane)
+        await pilot.press("g", "e")
+        await wait_for(lambda: pane.view.cursor == 3)
+        await pilot.press("e")
+        await wait_for(lambda: pane.view.cursor == 6)
+        await pilot.press("E")
+        await wait_for(lambda: pane.view.cursor == 3)
+
+
+async def test_json_lines_columns_and_pretty_record(tmp_path: Path) -> None:
+    records = [
+        {"time": "2026-01-02T03:04:05Z", "level": "INFO", "msg": "started", "port": 8080},
+        {"time": "2026-01-02T03:04:06Z", "level": "ERROR", "msg": "db down", "err": "connection refused"},
+    ]
+    log = write_lines(tmp_path / "app.jsonl", [json.dumps(r) for r in records])
+    async with app().run_test(size=(100, 30)) as pilot:
+        pane = await open_logs(pilot, log)
+        await indexed(pilot, pane)
+        text = shown_text(pane)
+        assert "INFO  │ 2026-01-02T03:04:05Z │ started port=8080" in text
+        assert "ERROR │ 2026-01-02T03:04:06Z │ db down err=" in text
+        assert '{"time"' not in text
+        await pilot.press("G", "enter")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, RecordScreen)
+        body = str(pilot.app.screen.query_one("#logs-record-text").render())
+        assert '"level": "ERROR"' in body and '"err": "connection refused"' in body
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(pilot.app.screen, RecordScreen)
+
+
+async def test_follow_shows_appended_lines_quickly(tmp_path: Path) -> None:
+    log = write_lines(tmp_path / "live.log", [f"old {i}" for i in range(50)])
+    async with app().run_test(size=(100, 30)) as pilot:
+        pane = await open_logs(pilot, log)
+        await indexed(pilot, pane)
+        await pilot.press("f")
+        assert pane.following and "following" in pane._status_text
+        await asyncio.sleep(0.2)  # the watcher starts
+
+        def writer() -> None:
+            with open(log, "a") as f:
+                f.write("fresh line from the writer\n")
+
+        threading.Thread(target=writer).start()
+        started = time.monotonic()
+        await wait_for(lambda: "fresh line from the writer" in shown_text(pane), timeout=0.5, pause=0.01)
+        assert time.monotonic() - started < 0.5
+        assert pane.view.at_bottom
+        await pilot.press("f")
+        assert not pane.following
+
+
+async def test_follow_survives_rotation(tmp_path: Path) -> None:
+    log = write_lines(tmp_path / "rot.log", [f"before {i}" for i in range(20)])
+    async with app().run_test(size=(100, 30)) as pilot:
+        pane = await open_logs(pilot, log)
+        await indexed(pilot, pane)
+        await pilot.press("f")
+        await asyncio.sleep(0.2)
+        os.replace(log, tmp_path / "rot.log.1")
+        write_lines(log, ["after rotation 1", "after rotation 2"])
+        await wait_for(lambda: "after rotation 2" in shown_text(pane), timeout=3)
+        await wait_for(lambda: pane.source.indexed and pane.source.count() == 2, timeout=3)
+        await pilot.pause()
+        assert "before" not in shown_text(pane)
+        with open(log, "a") as f:
+            f.write("after rotation 3\n")
+        await wait_for(lambda: "after rotation 3" in shown_text(pane), timeout=2)
+
+
+async def test_lint_marks_violations(tmp_path: Path) -> None:
+    good = {"time": "2026-01-02T03:04:05Z", "level": "INFO", "msg": "ok", "component": "api"}
+    lines = [json.dumps(good), json.dumps({**good, "level": "LOUD"}), "not json",
+             json.dumps({**good, "component": "Bad_Name", "trace_id": "xyz"}), json.dumps(good)]  # fmt: skip
+    log = write_lines(tmp_path / "lint.jsonl", lines)
+    async with app().run_test(size=(100, 30)) as pilot:
+        pane = await open_logs(pilot, log)
+        await indexed(pilot, pane)
+        await pilot.press("L")
+        await wait_for(lambda: pane.lint_summary.startswith("lint:"))
+        await pilot.pause()
+        assert pane.view.lint_marks == {1, 3}
+        assert "3 violations on 2 lines" in pane._status_text
+        rows = shown(pane)
+        assert [r[0] for r in rows[:5]] == [" ", "▌", " ", "▌", " "]
+        await pilot.press("L")
+        assert not pane.view.lint_marks and "violations" not in pane._status_text
+
+
+async def test_command_output_in_source_list_after_r(tmp_path: Path) -> None:
+    from m3tui.tui.panes.logs import LogsBackend
+
+    cmdlog.clear()
+    async with snapshot_app(logs=LogsBackend()).run_test(size=(100, 30)) as pilot:
+        pane = await open_logs(pilot)
+        await runner.run([sys.executable, "-c", "print('hello from the runner')"])
+        await pilot.press("r")
+        await pilot.pause()
+        table = pane.query_one("#logs-sources", DataTable)
+        labels = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        assert any("print('hello from the runner')" in label for label in labels)
+        row = next(i for i, label in enumerate(labels) if "hello" in label)
+        assert str(table.get_row_at(row)[1]) == "ok"
+        table.focus()
+        table.move_cursor(row=row)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "hello from the runner" in shown_text(pane)
+        assert pilot.app.focused is pane.view
+        await pilot.press("g", "j", "c")
+        assert pilot.app.clipboard == "hello from the runner"
+
+
+async def test_huge_line_and_invalid_utf8_render_quickly(tmp_path: Path) -> None:
+    big = tmp_path / "big.log"
+    big.write_bytes(b"first\n" + b"x" * (10 * 1024 * 1024) + b"\nlast\n")
+    bad = tmp_path / "bad.log"
+    bad.write_bytes(b"ok line\n\xff\xfe broken \x1b[31m bytes \x00\nend\n")
+    async with app().run_test(size=(100, 30)) as pilot:
+        pane = await open_logs(pilot, big)
+        started = time.monotonic()
+        await indexed(pilot, pane)
+        text = shown_text(pane)
+        assert "last" in text and "xxxxxxxx" in text
+        long = pane.view.text_of(1).plain
+        assert long.endswith(f"x … ({10 * 1024 * 1024 - 2000} more bytes)") and len(long) < 2100
+        await pilot.press("g", "j", "w")
+        await pilot.pause()
+        assert "xxxxxxxx" in shown_text(pane)
+        await pilot.press("w")
+        assert time.monotonic() - started < 5
+        pane.open_paths([bad])
+        await wait_for(lambda: pane.source.name == "bad.log")
+        await indexed(pilot, pane)
+        text = shown_text(pane)
+        assert "\ufffd\ufffd broken \\x1b[31m bytes \\x00" in text
+        assert "\x1b" not in text
+
+
+async def test_open_key_and_tail_before_index(tmp_path: Path) -> None:
+    log = write_lines(tmp_path / "typed.log", ["alpha", "beta", "gamma"])
+    async with app().run_test(size=(100, 30)) as pilot:
+        pane = await open_logs(pilot)
+        await pilot.press("o")
+        assert isinstance(pilot.app.focused, Input)
+        pilot.app.focused.value = str(log)
+        await pilot.press("enter")
+        await wait_for(lambda: pane.source is not None)
+        await pilot.pause()
+        assert "gamma" in shown_text(pane)
+        await indexed(pilot, pane)
+        assert pane.view.cursor_line == 2
+        assert "typed.log" in pane._status_text and "3 lines" in pane._status_text
+
+
+async def test_paths_given_before_the_pane_is_built_open_when_it_is(tmp_path: Path) -> None:
+    log = write_lines(tmp_path / "early.log", ["one", "two", "WARN three"])
+    async with app().run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        pane = pilot.app.main_screen.query_one(LogsPane)
+        assert not pane.built
+        pane.open_paths([log])
+        await pilot.press("5")
+        await wait_for(lambda: pane.source is not None and pane.source.indexed)
+        await pilot.pause()
+        assert "WARN three" in shown_text(pane) and pilot.app.focused is pane.view
+
+
+async def test_wrap_shows_a_long_line_on_several_rows(tmp_path: Path) -> None:
+    log = write_lines(tmp_path / "wide.log", ["short", "word " * 60, "end"])
+    async with app().run_test(size=(80, 24)) as pilot:
+        pane = await open_logs(pilot, log)
+        await indexed(pilot, pane)
+        assert len([r for r in shown(pane) if "word" in r]) == 1
+        await pilot.press("w")
+        await pilot.pause()
+        assert len([r for r in shown(pane) if "word" in r]) >= 3
+        assert "end" in shown(pane)[4] or "end" in shown_text(pane)
+        await pilot.press("g")
+        assert shown(pane)[0].endswith("short")
+
+
+async def test_going_back_from_the_end_lands_on_the_fail_block(tmp_path) -> None:
+    """`E` from the bottom: go test's closing FAIL lines lead to the `--- FAIL` block they close."""
+    log = tmp_path / "test.log"
+    log.write_text("".join(f"=== RUN   TestOk{i}\n--- PASS: TestOk{i} (0.00s)\n" for i in range(50))
+                   + "=== RUN   TestX\n--- FAIL: TestX (0.00s)\n    x_test.go:12: bad\nFAIL\nexit status 1\n"
+                   "FAIL\texample.com/x\t0.01s\n")  # fmt: skip
+    app = snapshot_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await pilot.pause()
+        pane = app.main_screen.query_one("#pane-logs")
+        pane.open_paths([log])
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.5)
+        await app.workers.wait_for_complete()
+        pane.view.focus()
+        await pilot.press("G", "E")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert pane.view.cursor_line == 101, pane.view.cursor_line  # 0-based: the --- FAIL line

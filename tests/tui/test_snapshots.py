@@ -1,0 +1,237 @@
+"""How the app looks: every pane at 80x24 and at 200x60, the help panel, the ANSI theme.
+
+The Go facts come from a fixed report (tests/appkit.py) so the pictures do not depend on
+the machine. Update after a deliberate UI change with `pytest --snapshot-update`.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from m3tui.tui.panes import PANES
+
+from tests.appkit import settle, snapshot_app
+
+SIZES = {"80x24": (80, 24), "200x60": (200, 60)}
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("number", range(1, len(PANES) + 1), ids=[p.PANE_ID for p in PANES])
+def test_pane(snap_compare, number: int, size: str) -> None:
+    async def show(pilot) -> None:  # the pane's own start-up work (workers) done before the picture
+        await settle(pilot)
+        await pilot.press(str(number))
+        await settle(pilot)
+
+    assert snap_compare(snapshot_app(), terminal_size=SIZES[size], run_before=show)
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_help(snap_compare, size: str) -> None:
+    assert snap_compare(snapshot_app(), press=["question_mark"], terminal_size=SIZES[size], run_before=settle)
+
+
+def test_ansi_theme(snap_compare) -> None:
+    assert snap_compare(snapshot_app(theme="ansi-dark"), terminal_size=(80, 24), run_before=settle)
+
+
+def test_light_theme_bench(snap_compare) -> None:
+    async def show(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+
+    assert snap_compare(snapshot_app(theme="textual-light"), terminal_size=(80, 24), run_before=show)
+
+
+def test_environment_problems_expanded(snap_compare) -> None:
+    assert snap_compare(snapshot_app(), press=["e"], terminal_size=(200, 60), run_before=settle)
+
+
+async def _versions(pilot) -> None:
+    await settle(pilot)
+    await pilot.press("2")
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("outcome", ["wait", "fail"], ids=["install-in-progress", "install-error"])
+def test_versions_install(snap_compare, outcome: str) -> None:
+    from tests.appkit import FixedVersionsBackend
+
+    app = snapshot_app(versions=FixedVersionsBackend(install_outcome=outcome))
+
+    async def run_before(pilot) -> None:
+        await _versions(pilot)
+        await pilot.press("tab", "down", "down", "i")  # the release list, third row: go1.26.6
+        await pilot.pause(0.2)
+
+    assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
+
+
+async def _bench_with_results(pilot) -> None:
+    from tests.appkit import m3_bench_results
+
+    await settle(pilot)
+    await pilot.press("3")
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    pane = pilot.app.query_one("#pane-bench")
+    pane.load_results({"run 12": m3_bench_results()}, "example.com/shop/cart · run 12")
+    await pilot.pause()
+
+
+async def _bench_ab(pilot) -> None:
+    from tests.appkit import m3_bench_results
+
+    await _bench_with_results(pilot)
+    pane = pilot.app.query_one("#pane-bench")
+    pane.load_results({"go1.23.4": m3_bench_results(), "go1.24.2": m3_bench_results(speedup=1.06, seed=9)}, "A/B")
+    await pilot.press("c")
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_bench_live_table(snap_compare, size: str) -> None:
+    assert snap_compare(snapshot_app(), terminal_size=SIZES[size], run_before=_bench_with_results)
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_bench_compare_view(snap_compare, size: str) -> None:
+    assert snap_compare(snapshot_app(), terminal_size=SIZES[size], run_before=_bench_ab)
+
+
+async def _bench_scaling(pilot) -> None:
+    await _bench_with_results(pilot)
+    await pilot.press("s")
+    await pilot.pause()
+
+
+async def _bench_history(pilot) -> None:
+    await _bench_with_results(pilot)
+    await pilot.press("h")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.press("space", "j", "space")
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("view", ["scaling", "history"])
+def test_bench_views(snap_compare, view: str) -> None:
+    before = {"scaling": _bench_scaling, "history": _bench_history}[view]
+    assert snap_compare(snapshot_app(), terminal_size=(80, 24), run_before=before)
+
+
+def _profiles(keys: tuple[str, ...] = ()):
+    async def run_before(pilot) -> None:
+        import tempfile
+        from pathlib import Path
+
+        from tests.appkit import m3_cpu_profile_bytes
+
+        await settle(pilot)
+        await pilot.press("4")
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+        path = Path(tempfile.mkdtemp(prefix="m3tui-snap-")) / "cpu.pprof"
+        path.write_bytes(m3_cpu_profile_bytes())
+        pilot.app.query_one("#pane-profiles").open_path(path)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        for key in keys:
+            await pilot.press(key)
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("view", ["top", "flame"])
+def test_profiles_views(snap_compare, view: str, size: str) -> None:
+    keys = {"top": (), "flame": ("f", "down", "down", "down", "down")}[view]
+    assert snap_compare(snapshot_app(), terminal_size=SIZES[size], run_before=_profiles(keys))
+
+
+@pytest.mark.parametrize("view", ["peek", "source"])
+def test_profiles_function_views(snap_compare, view: str) -> None:
+    keys = ("down", "g") if view == "peek" else ("down", "s")
+    assert snap_compare(snapshot_app(), terminal_size=(100, 30), run_before=_profiles(keys))
+
+
+# --- the Logs pane -----------------------------------------------------------------------------
+
+LOGS_PLAIN = [
+    "2026/11/20 10:15:00 INFO server starting addr=:8080 version=1.4.2",
+    "2026/11/20 10:15:00 DEBUG config loaded from /etc/shop/config.toml",
+    "2026/11/20 10:15:01 INFO connected to postgres pool=8",
+    "2026/11/20 10:15:02 INFO GET /healthz 200 0.4ms",
+    "2026/11/20 10:15:07 WARN slow query took 812ms: SELECT * FROM carts WHERE user_id = $1",
+    "2026/11/20 10:15:09 INFO POST /cart/items 201 3.1ms",
+    "2026/11/20 10:15:12 ERROR payment gateway timeout after 5s: context deadline exceeded",
+    "2026/11/20 10:15:12 INFO retrying payment attempt=2",
+    "2026/11/20 10:15:13 INFO POST /checkout 200 41.7ms",
+    "=== RUN   TestCheckout/expired_card",
+    "--- FAIL: TestCheckout/expired_card (0.02s)",
+    "    checkout_test.go:88: got status 200, want 402",
+    "2026/11/20 10:15:20 INFO GET /cart 200 1.2ms",
+    "2026/11/20 10:15:21 DEBUG cache hit key=cart:1042",
+    "2026/11/20 10:15:30 INFO shutting down: received terminated",
+]
+
+LOGS_JSON = [
+    '{"time":"2026-11-20T10:15:00Z","level":"INFO","msg":"server starting","component":"api","port":8080}',
+    '{"time":"2026-11-20T10:15:01Z","level":"DEBUG","msg":"config loaded","component":"api"}',
+    '{"time":"2026-11-20T10:15:02Z","level":"INFO","msg":"request","component":"api","method":"GET","path":"/cart","status":200}',
+    '{"time":"2026-11-20T10:15:07Z","level":"WARN","msg":"slow query","component":"db","ms":812}',
+    '{"time":"2026-11-20T10:15:12Z","level":"ERROR","msg":"payment failed","component":"Payments","trace_id":"abc"}',
+    '{"time":"2026-11-20 10:15:13","level":"info","msg":"retrying","component":"payments","attempt":2}',
+    '{"level":"NOTICE","msg":"no time here","component":"api"}',
+    '{"time":"2026-11-20T10:15:20Z","level":"INFO","msg":"request","component":"api","method":"POST","path":"/checkout","status":200,"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736"}',
+]
+
+
+def _logs_snapshot(tmp_path, name: str, lines: list[str], keys: tuple[str, ...] = (), search: str | None = None):
+    path = tmp_path / name
+    path.write_text("".join(f"{line}\n" for line in lines))
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("5")
+        await pilot.pause()
+        pane = pilot.app.main_screen.query_one("#pane-logs")
+        pane.open_paths([path])
+        for _ in range(200):
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
+            if pane.source is not None and pane.source.indexed:
+                break
+        if search is not None:
+            await pilot.press("g")
+            pane.set_search(search)
+        await pilot.press(*keys)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_logs_plain(snap_compare, tmp_path, size: str) -> None:
+    run_before = _logs_snapshot(tmp_path, "shop.log", LOGS_PLAIN)
+    assert snap_compare(snapshot_app(), terminal_size=SIZES[size], run_before=run_before)
+
+
+def test_logs_json_lines(snap_compare, tmp_path) -> None:
+    run_before = _logs_snapshot(tmp_path, "shop.jsonl", LOGS_JSON)
+    assert snap_compare(snapshot_app(), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_logs_lint(snap_compare, tmp_path) -> None:
+    run_before = _logs_snapshot(tmp_path, "shop.jsonl", LOGS_JSON, keys=("L",))
+    assert snap_compare(snapshot_app(), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_logs_search(snap_compare, tmp_path) -> None:
+    run_before = _logs_snapshot(tmp_path, "shop.log", LOGS_PLAIN, keys=("n",), search="post")
+    assert snap_compare(snapshot_app(), terminal_size=(80, 24), run_before=run_before)

@@ -1,0 +1,75 @@
+"""The doctor run as a whole: concurrency, streaming order, crashes contained, offline cost."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+
+from m3tui.doctor import checks_network as network_checks
+from m3tui.doctor.model import DoctorContext, Finding, Group, Status
+from m3tui.doctor.run import exit_status, run_doctor, sort_findings, to_json
+
+
+async def test_checks_run_concurrently_and_stream_as_they_finish(tmp_path) -> None:
+    seen: list[tuple[str, float]] = []
+    start = time.monotonic()
+
+    def make(name: str, delay: float):
+        async def check(ctx: DoctorContext) -> list[Finding]:
+            await asyncio.sleep(delay)
+            return [Finding(f"go.{name}", Group.GO, Status.OK, name)]
+
+        check.__name__ = f"check_{name}"
+        return check
+
+    checks = [(Group.GO, make("slow", 0.4)), (Group.GO, make("fast", 0.05)), (Group.GO, make("mid", 0.2))]
+    findings = await run_doctor(DoctorContext(cwd=tmp_path), lambda f: seen.append((f.id, time.monotonic() - start)), checks)
+    assert [i for i, _ in seen] == ["go.fast", "go.mid", "go.slow"]
+    assert seen[0][1] < 0.2, "the fast finding arrived before the slow check finished"
+    assert time.monotonic() - start < 0.6, "checks ran at the same time"
+    assert [f.id for f in findings] == ["go.fast", "go.mid", "go.slow"]
+
+
+async def test_a_crashing_check_becomes_one_crashed_finding(tmp_path) -> None:
+    async def check_boom(ctx: DoctorContext) -> list[Finding]:
+        raise OSError(5, "Input/output error")
+
+    async def check_fine(ctx: DoctorContext) -> list[Finding]:
+        return [Finding("system.fine", Group.SYSTEM, Status.OK, "fine")]
+
+    findings = await run_doctor(DoctorContext(cwd=tmp_path), None, [(Group.SYSTEM, check_boom), (Group.SYSTEM, check_fine)])
+    crashed = next(f for f in findings if f.status is Status.CRASHED)
+    assert crashed.id == "system.boom" and "OSError" in crashed.summary and "Input/output error" in crashed.summary
+    assert exit_status(findings) == 1
+    assert to_json(findings, offline=True)["counts"] == {"ok": 1, "warn": 0, "error": 0, "skipped": 0, "crashed": 1}
+
+
+def test_sort_is_group_then_worst_first() -> None:
+    f = [
+        Finding("go.b", Group.GO, Status.OK, ""),
+        Finding("system.a", Group.SYSTEM, Status.SKIPPED, ""),
+        Finding("go.a", Group.GO, Status.ERROR, ""),
+        Finding("system.b", Group.SYSTEM, Status.WARN, ""),
+    ]
+    assert [x.id for x in sort_findings(f)] == ["system.b", "system.a", "go.a", "go.b"]
+    assert exit_status([Finding("x", Group.GO, Status.WARN, "")]) == 0
+
+
+def test_offline_doctor_does_not_load_httpx() -> None:
+    code = (
+        "import asyncio, sys\n"
+        "from m3tui.doctor.model import DoctorContext\n"
+        "from m3tui.doctor.run import run_doctor\n"
+        "asyncio.run(run_doctor(DoctorContext(offline=True)))\n"
+        "print('httpx' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "False", done.stderr
+
+
+def test_default_fix_proxy_matches_netprobe() -> None:
+    from m3tui.doctor import netprobe
+
+    assert network_checks._DEFAULT_FIX_PROXY == netprobe.DEFAULT_GOPROXY
