@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, Self
 from m3tui.core import runner
 from m3tui.bench.fmt import BenchResult, format_result
 from m3tui.core.config import state_root
+from m3tui.core.errors import M3tuiError
 
 if TYPE_CHECKING:
     from m3tui.bench.run import BenchSpec
@@ -120,7 +121,7 @@ _RUN_COLUMNS = (
 )
 
 
-class HistoryError(Exception):
+class HistoryError(M3tuiError):
     """The history file cannot be used (not a database, too new, unreadable)."""
 
 

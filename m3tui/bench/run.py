@@ -24,6 +24,7 @@ from pathlib import Path
 from m3tui.core import runner
 from m3tui.bench.fmt import BenchResult, Parser
 from m3tui.core.config import state_root
+from m3tui.core.errors import M3tuiError
 
 __all__ = [
     "BUILD_TIMEOUT",
@@ -49,7 +50,7 @@ _TMP_PREFIX = "bench-"
 _FATAL_PREFIXES = ("panic:", "fatal error:", "SIGQUIT:")
 
 
-class BuildFailed(Exception):
+class BuildFailed(M3tuiError):
     """The package's test binary did not build; ``str()`` is the compiler's first error lines."""
 
     def __init__(self, message: str, returncode: int | None = None, lines: list[str] | None = None) -> None:
@@ -114,6 +115,17 @@ def default_cpu_list(cores: int, perf_cores: int | None = None) -> tuple[int, ..
     if perf_cores is not None and 1 <= perf_cores <= cores:
         out.add(int(perf_cores))
     return tuple(sorted(out))
+
+
+def parse_gomaxprocs_list(text: str) -> tuple[int, ...]:
+    """`-cpu 1,2,4` as both fronts take it: positive GOMAXPROCS values; ValueError names the text."""
+    try:
+        values = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise ValueError(f"bad --cpu {text!r} (like 1,2,4)") from None
+    if not values or any(v < 1 for v in values):
+        raise ValueError(f"bad --cpu {text!r} (like 1,2,4)")
+    return values
 
 
 def _go_env() -> dict[str, str | None]:

@@ -27,6 +27,7 @@ from m3tui.bench import run as benchrun
 from m3tui.core import runner
 from m3tui.bench.fmt import BenchResult
 from m3tui.bench.run import BenchRun, BenchSpec, BuildFailed
+from m3tui.core.errors import M3tuiError
 
 #: Seconds between history writes while a run goes on.
 FLUSH_SECONDS = 2.0
@@ -34,7 +35,7 @@ FLUSH_SECONDS = 2.0
 LOAD_SECONDS = 5.0
 
 
-class SessionError(Exception):
+class SessionError(M3tuiError):
     """Bad input for a session (no such package or toolchain): one line for the user."""
 
 

@@ -26,6 +26,7 @@ import math
 from dataclasses import dataclass, field
 from math import comb
 from typing import Iterable, Sequence
+from m3tui.core.errors import M3tuiError
 
 __all__ = [
     "Summary",
@@ -65,12 +66,12 @@ MANN_WHITNEY_TIES_EXACT_LIMIT = 25
 QUANTILE_CI_APPROX_THRESHOLD = 30
 
 
-class SampleSizeError(ValueError):
+class SampleSizeError(M3tuiError, ValueError):
     def __init__(self) -> None:
         super().__init__("sample is too small")
 
 
-class SamplesEqualError(ValueError):
+class SamplesEqualError(M3tuiError, ValueError):
     def __init__(self) -> None:
         super().__init__("all samples are equal")
 

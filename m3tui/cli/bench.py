@@ -118,22 +118,12 @@ def parse_duration(text: str) -> float | None:
     return total or None
 
 
-def parse_cpu_list(text: str) -> tuple[int, ...]:
-    try:
-        values = tuple(int(part) for part in text.split(",") if part.strip())
-    except ValueError:
-        raise ValueError(f"bad --cpu {text!r} (like 1,2,4)") from None
-    if not values or any(v < 1 for v in values):
-        raise ValueError(f"bad --cpu {text!r} (like 1,2,4)")
-    return values
-
-
 def _run(args: argparse.Namespace, run_async: Callable[[Any], Any]) -> int:
-    from m3tui.bench.run import BenchSpec
+    from m3tui.bench.run import BenchSpec, parse_gomaxprocs_list
 
     try:
         timeout = parse_duration(args.timeout)
-        cpu = parse_cpu_list(args.cpu) if args.cpu else None
+        cpu = parse_gomaxprocs_list(args.cpu) if args.cpu else None
     except ValueError as exc:
         return _fail(str(exc), EXIT_USAGE)
     if args.count < 1:

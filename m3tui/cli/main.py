@@ -21,14 +21,11 @@ from typing import Any, NoReturn, TypeVar
 from m3tui import __version__
 from m3tui.cli import bench as cli_bench, logs as cli_logs, profile as cli_profile, versions as cli_versions
 from m3tui.core import runner
+from m3tui.core.errors import M3tuiError, UsageError
 from m3tui.core.config import load_config
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 T = TypeVar("T")
-
-
-class UsageError(Exception):
-    pass
 
 
 class _Parser(argparse.ArgumentParser):
@@ -111,6 +108,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
+    except M3tuiError as exc:  # an expected failure a command did not answer itself: its one line
+        print(f"m3tui: {exc}", file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `m3tui … | head`: the reader has all it wanted

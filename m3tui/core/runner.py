@@ -34,6 +34,7 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
+from m3tui.core.errors import M3tuiError
 
 if TYPE_CHECKING:
     import psutil
@@ -67,7 +68,7 @@ _POLL = 0.02
 _MAX_FINAL_DRAIN = 64 * _READ_SIZE
 
 
-class RunnerError(Exception):
+class RunnerError(M3tuiError):
     """Base class for errors raised by the runner (not for non-zero exits)."""
 
 
@@ -345,12 +346,14 @@ class _Batcher:
         self._pending: list[OutputLine] = []
         self._wake = asyncio.Event()
         # Uncaptured lines' last 500 per stream, for the command log (cmdlog).
-        self.tee = None if capture else {"stdout": deque(maxlen=500), "stderr": deque(maxlen=500)}
+        self.tee: dict[str, deque[str]] | None = (
+            None if capture else {"stdout": deque(maxlen=500), "stderr": deque(maxlen=500)}
+        )
 
     def add(self, stream: Stream, texts: list[str]) -> None:
         if self.capture:
             (self.stdout if stream == "stdout" else self.stderr).extend(texts)
-        else:
+        elif self.tee is not None:  # always, when not capturing
             self.tee[stream].extend(texts)
         if self.on_batch is not None:
             self._pending.extend([OutputLine(stream, t) for t in texts])
@@ -620,7 +623,7 @@ async def run(
     try:
         try:
             async with asyncio.timeout(timeout):
-                waiters: set[asyncio.Future[object]] = set()
+                waiters: set[asyncio.Future[None] | asyncio.Future[Literal[True]]] = set()
                 done_t = asyncio.ensure_future(_exit_and_drain(proc, readers))
                 waiters.add(done_t)
                 stop_t = asyncio.ensure_future(stop_event.wait()) if stop_event else None

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from m3tui.core import runner
 from m3tui.core.host import HostInfo, host_info
+from m3tui.core.errors import M3tuiError
 
 # Forces the toolchain on disk; see the module docstring.
 LOCAL_TOOLCHAIN_ENV: Mapping[str, str] = {"GOTOOLCHAIN": "local"}
@@ -33,7 +34,7 @@ PROBE_TIMEOUT = 20.0
 _GO_VERSION_RE = re.compile(r"^go version (?P<version>(?:devel )?\S+)(?: .*)? (?P<goos>[a-z0-9]+)/(?P<goarch>[a-z0-9]+)\s*$")
 
 
-class ToolchainError(Exception):
+class ToolchainError(M3tuiError):
     """A probe failed in a way worth one line to the user."""
 
 

@@ -44,6 +44,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from m3tui.core.errors import M3tuiError
 
 __all__ = [
     "DEFAULT_GOPROXY",
@@ -163,7 +164,7 @@ def module_list_url(proxy: str) -> str:
 # GOPRIVATE / GONOPROXY (golang.org/x/mod/module.MatchPrefixPatterns, path.Match)
 
 
-class PrivateModuleError(ValueError):
+class PrivateModuleError(M3tuiError, ValueError):
     """The fixed probe module is covered by GOPRIVATE/GONOPROXY: probing it is refused."""
 
 

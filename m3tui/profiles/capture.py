@@ -32,6 +32,7 @@ from m3tui.bench import run as benchrun
 from m3tui.core import runner
 from m3tui.bench.fmt import BenchResult
 from m3tui.core.config import state_root
+from m3tui.core.errors import M3tuiError
 
 __all__ = [
     "BINARY_NAME",
@@ -78,7 +79,7 @@ _TMP_PREFIX = ".tmp-"
 _ID_RE = re.compile(r"^[0-9]{8}-[0-9]{6}\.[0-9]{3}-[0-9a-f]{6}$")
 
 
-class CaptureError(Exception):
+class CaptureError(M3tuiError):
     """A capture failed. ``str()`` is one line; ``details`` keeps every line we have."""
 
     def __init__(self, message: str, details: Sequence[str] = ()) -> None:

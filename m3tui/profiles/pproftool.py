@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from m3tui.core import runner
+from m3tui.core.errors import M3tuiError
 
 __all__ = [
     "PPROF_ENV",
@@ -32,7 +33,7 @@ TOP_TIMEOUT = 120.0
 _WARMED: dict[str, float | None] = {}
 
 
-class PprofError(Exception):
+class PprofError(M3tuiError):
     """``go tool pprof`` failed; ``str()`` is its first error line."""
 
 

@@ -45,6 +45,7 @@ from m3tui.versions.names import (
     version_sort_key,
 )
 from m3tui.core.host import goarch_for_machine, host_info
+from m3tui.core.errors import M3tuiError
 
 __all__ = [
     "INDEX_PATH",
@@ -69,15 +70,15 @@ DEFAULT_TIMEOUT = 10.0
 Source = Literal["network", "cache", "cache-stale"]
 
 
-class IndexFormatError(ValueError):
+class IndexFormatError(M3tuiError, ValueError):
     """The body is not Go's download index (not JSON, or not a JSON array)."""
 
 
-class IndexUnavailable(Exception):
+class IndexUnavailable(M3tuiError):
     """No index could be had: the fetch failed (or we are offline) and nothing is cached."""
 
 
-class VersionNotFound(LookupError):
+class VersionNotFound(M3tuiError, LookupError):
     """No release in the index matches what the user asked for."""
 
 

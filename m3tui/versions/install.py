@@ -72,6 +72,7 @@ import httpx
 
 from m3tui.versions import store as gostore
 from m3tui.versions.names import GoFile, canonical, parse_version
+from m3tui.core.errors import M3tuiError
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ class Progress:
     note: str = ""
 
 
-class InstallError(Exception):
+class InstallError(M3tuiError):
     """Installing or removing a Go version failed. The message is always one line."""
 
     def __init__(self, message: str) -> None:

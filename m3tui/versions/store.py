@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from m3tui.core.config import state_root
+from m3tui.core.errors import M3tuiError
 
 TMP_PREFIX = ".tmp-"
 
@@ -52,7 +53,7 @@ def lock_path(version: str) -> Path:
     return store_dir() / ".locks" / f"{version}.lock"
 
 
-class LockBusy(Exception):
+class LockBusy(M3tuiError):
     """Another m3tui process holds the lock (and we were told not to wait)."""
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from m3tui.versions import store as gostore, names as goversions
 from m3tui.core.config import state_root
 from m3tui.core.toolchain import go_on_path
+from m3tui.core.errors import M3tuiError
 
 SHELLS: tuple[str, ...] = ("zsh", "bash", "fish")
 ENV_SH = "env.sh"
@@ -36,7 +37,7 @@ _LINK_TMP_PREFIX = ".current-new-"
 _RC_COMMENT = "# m3tui: Go from m3tui's store first on PATH (remove this line to stop)"
 
 
-class SwitchError(Exception):
+class SwitchError(M3tuiError):
     """A switch that cannot happen, in one line for the user."""
 
 

@@ -13,9 +13,10 @@ per-stack work of `analysis` run in C (`str.translate`, `frozenset`, dict look-u
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from m3tui.core.errors import M3tuiError
 
 
-class ProfileError(Exception):
+class ProfileError(M3tuiError):
     """A profile cannot be read; `str(err)` is a one-line, user-facing message."""
 
     def __init__(self, message: str) -> None:

@@ -35,12 +35,12 @@ VIEWS = ("live", "scaling", "compare", "history")
 
 
 def _cpu(text: str) -> tuple[int, ...]:
-    from m3tui.cli.bench import parse_cpu_list
+    from m3tui.bench.run import parse_gomaxprocs_list
 
     if not text or text == "auto":
         return ()
     try:
-        return parse_cpu_list(text)
+        return parse_gomaxprocs_list(text)
     except ValueError:
         raise ValueError(f"-cpu {text!r}: a list of GOMAXPROCS values, like 1,2,4") from None
 
