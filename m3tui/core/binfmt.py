@@ -308,14 +308,18 @@ _MODINFO_FRAME = 16
 _MAX_VERSION_LEN = 256
 
 
-def _find_marker(buf, start: int) -> int:
-    if hasattr(buf, "find"):  # bytes, bytearray, mmap: the fast C search
+# What read_build_info scans: a file's bytes, or a map or view of them.
+_Buf = bytes | bytearray | memoryview | mmap.mmap
+
+
+def _find_marker(buf: _Buf, start: int) -> int:
+    if not isinstance(buf, memoryview):  # bytes, bytearray, mmap: the fast C search
         return buf.find(BUILDINFO_MAGIC, start)
     m = _MARKER_RE.search(buf, start)  # memoryview has no find(); re takes any buffer
     return m.start() if m else -1
 
 
-def _read_uvarint(buf, pos: int) -> tuple[int, int] | None:
+def _read_uvarint(buf: _Buf, pos: int) -> tuple[int, int] | None:
     """Unsigned LEB128 as in Go's binary.Uvarint: (value, next position), or None when bad."""
     value = shift = 0
     for i, byte in enumerate(bytes(buf[pos : pos + 10])):
@@ -326,7 +330,7 @@ def _read_uvarint(buf, pos: int) -> tuple[int, int] | None:
     return None
 
 
-def _read_string(buf, pos: int) -> tuple[bytes, int] | None:
+def _read_string(buf: _Buf, pos: int) -> tuple[bytes, int] | None:
     header = _read_uvarint(buf, pos)
     if header is None:
         return None
@@ -405,7 +409,7 @@ def parse_modinfo(go_version: str | None, text: str) -> GoBuildInfo:
     return GoBuildInfo(go_version, path, main_module, main_version, settings, tuple(deps))
 
 
-def _decode_at(buf, offset: int) -> GoBuildInfo | None:
+def _decode_at(buf: _Buf, offset: int) -> GoBuildInfo | None:
     header = bytes(buf[offset : offset + _BUILDINFO_HEADER])
     if len(header) < _BUILDINFO_HEADER:
         return None

@@ -24,7 +24,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from m3tui.core.runner import RunResult
 
 __all__ = [
     "CommandRecord",
@@ -129,7 +132,7 @@ def record_run(
     cwd: str | os.PathLike[str] | None,
     started: float | datetime,
     duration: float,
-    result: Any,
+    result: RunResult,
     *,
     tails: Mapping[str, Iterable[str]] | None = None,
 ) -> CommandRecord:

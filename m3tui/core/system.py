@@ -815,9 +815,9 @@ async def _shell(probe: SystemProbe, safe: _Tolerant, env: Mapping[str, str]) ->
 
 
 async def _brew(probe: SystemProbe, safe: _Tolerant, env: Mapping[str, str]) -> dict[str, Any]:
-    on_path, *exist = await asyncio.gather(
+    on_path, exist = await asyncio.gather(
         safe("which brew", probe.which("brew", env.get("PATH", ""))),
-        *(safe(f"exists {p}", probe.exists(p), False) for p in BREW_CANDIDATES),
+        asyncio.gather(*(safe(f"exists {p}", probe.exists(p), False) for p in BREW_CANDIDATES)),
     )
     installs = tuple(p for p, there in zip(BREW_CANDIDATES, exist, strict=True) if there)
     brew_path = on_path or (installs[0] if installs else None)
