@@ -112,7 +112,7 @@ async def machine_facts(go: str = "go") -> MachineFacts:
         cpu_model = await _first_line(["sysctl", "-n", "machdep.cpu.brand_string"])
         perf_cores = _parse_int(await _first_line(["sysctl", "-n", "hw.perflevel0.physicalcpu"]))
     else:
-        from m3tui.core.system import cpuinfo_model, parse_cpuinfo
+        from m3tui.core.system_parsers import cpuinfo_model, parse_cpuinfo
 
         with contextlib.suppress(OSError):
             cpu_model = cpuinfo_model(parse_cpuinfo(Path("/proc/cpuinfo").read_text(errors="replace")))
