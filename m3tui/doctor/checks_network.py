@@ -60,13 +60,6 @@ _OFFLINE = "skipped (--offline)"
 _DEFAULT_FIX_PROXY = "https://proxy.golang.org,direct"  # netprobe.DEFAULT_GOPROXY (test-checked)
 
 
-def _np():  # noqa: ANN202
-    """netprobe, imported on first use: httpx costs ~40 ms that an --offline run never needs."""
-    from m3tui.doctor import netprobe
-
-    return netprobe
-
-
 # --------------------------------------------------------------------------------------------
 # Settings
 
@@ -85,9 +78,13 @@ class NetworkSettings:
 
 def _with_defaults(values: Mapping[str, str]) -> dict[str, str]:
     """Go's defaults for what is empty (cmd/go/internal/cfg: GONOPROXY/GONOSUMDB default to GOPRIVATE)."""
+    # netprobe is imported on first use, here and below: httpx costs ~40 ms that an --offline
+    # run never needs.
+    from m3tui.doctor import netprobe
+
     out = {key: str(values.get(key) or "") for key in GOENV_KEYS}
-    out["GOPROXY"] = out["GOPROXY"] or _np().DEFAULT_GOPROXY
-    out["GOSUMDB"] = out["GOSUMDB"] or _np().DEFAULT_GOSUMDB
+    out["GOPROXY"] = out["GOPROXY"] or netprobe.DEFAULT_GOPROXY
+    out["GOSUMDB"] = out["GOSUMDB"] or netprobe.DEFAULT_GOSUMDB
     out["GONOPROXY"] = out["GONOPROXY"] or out["GOPRIVATE"]
     out["GONOSUMDB"] = out["GONOSUMDB"] or out["GOPRIVATE"]
     return out
@@ -156,11 +153,15 @@ class NetworkProbes:
 
 
 def _timeout(ctx: DoctorContext) -> float:
-    return float(ctx._memo.get("network.timeout", _np().PROBE_TIMEOUT))
+    from m3tui.doctor import netprobe
+
+    return float(ctx._memo.get("network.timeout", netprobe.PROBE_TIMEOUT))
 
 
 def _mirror_list(ctx: DoctorContext) -> list[str]:
-    return list(ctx._memo.get("network.mirrors", _np().WELL_KNOWN_MIRRORS))
+    from m3tui.doctor import netprobe
+
+    return list(ctx._memo.get("network.mirrors", netprobe.WELL_KNOWN_MIRRORS))
 
 
 async def _probes(ctx: DoctorContext) -> NetworkProbes:
@@ -170,19 +171,21 @@ async def _probes(ctx: DoctorContext) -> NetworkProbes:
 async def _run_probes(ctx: DoctorContext) -> NetworkProbes:
     import asyncio
 
+    from m3tui.doctor import netprobe
+
     settings = await _goproxy_settings(ctx)
     timeout = _timeout(ctx)
-    entries = _np().split_goproxy(settings["GOPROXY"])
+    entries = netprobe.split_goproxy(settings["GOPROXY"])
     probes = NetworkProbes(settings, entries, _mirror_list(ctx), timeout)
     start = time.perf_counter()
 
     urls: list[str] = []
     try:
         # netprobe.probe_proxies also refuses on ctx.env's GOPRIVATE/GONOPROXY: ask the same here.
-        _np().check_not_private(
+        netprobe.check_not_private(
             settings["GOPRIVATE"], settings["GONOPROXY"], ctx.env.get("GOPRIVATE"), ctx.env.get("GONOPROXY")
         )
-    except _np().PrivateModuleError as exc:
+    except netprobe.PrivateModuleError as exc:
         probes.private = str(exc)
     else:
         for url in [e.url for e in probes.configured] + probes.mirrors:
@@ -191,26 +194,26 @@ async def _run_probes(ctx: DoctorContext) -> NetworkProbes:
 
     first = probes.configured[0].url if probes.configured else None
     try:
-        sumdb = _np().parse_gosumdb(settings["GOSUMDB"])
+        sumdb = netprobe.parse_gosumdb(settings["GOSUMDB"])
     except ValueError as exc:
         sumdb, probes.sumdb_error = None, str(exc)
     else:
         probes.sumdb_off = sumdb is None
 
-    client = _np().make_client(ctx.env, timeout=timeout)
+    client = netprobe.make_client(ctx.env, timeout=timeout)
     try:
         jobs: list[Any] = []
         if urls:
             jobs.append(
-                _np().probe_proxies(
+                netprobe.probe_proxies(
                     urls, timeout=timeout, env=ctx.env, private=(settings["GOPRIVATE"], settings["GONOPROXY"]), client=client
                 )
             )
         if sumdb is not None:
-            jobs.append(_np().probe_sumdb(sumdb, timeout=timeout, env=ctx.env, proxy=first, client=client))
+            jobs.append(netprobe.probe_sumdb(sumdb, timeout=timeout, env=ctx.env, proxy=first, client=client))
         done = await asyncio.gather(*jobs)
     finally:
-        await _np()._aclose_quickly(client)
+        await netprobe._aclose_quickly(client)
     if urls:
         probes.results = {_norm(u): r for u, r in zip(urls, done[0], strict=True)}
     if sumdb is not None:

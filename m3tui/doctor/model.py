@@ -12,7 +12,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class Status(StrEnum):
@@ -65,11 +67,11 @@ class DoctorContext:
     # Memo for probes that several checks share (e.g. `go env`), keyed by name.
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    async def shared(self, key: str, factory: Callable[[], Awaitable[Any]]) -> Any:
+    async def shared(self, key: str, factory: Callable[[], Awaitable[T]]) -> T:
         """Run ``factory`` once per context, even when several checks ask at the same time."""
         import asyncio
 
-        task = self._memo.get(key)
+        task: asyncio.Future[T] | None = self._memo.get(key)
         if task is None:
             task = asyncio.ensure_future(factory())
             self._memo[key] = task

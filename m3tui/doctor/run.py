@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypedDict
 
 from m3tui.doctor.drift import DRIFT_CHECKS, save_baseline, snapshot
 from m3tui.doctor.checks_go import GO_CHECKS
@@ -17,7 +18,7 @@ from m3tui.doctor.checks_network import NETWORK_CHECKS
 from m3tui.doctor.checks_system import SYSTEM_CHECKS
 
 __all__ = [
-    "ALL_CHECKS", "SCHEMA", "Check", "DoctorContext", "Finding", "Group", "Status",
+    "ALL_CHECKS", "SCHEMA", "Check", "CheckJSON", "DoctorContext", "DoctorJSON", "Finding", "Group", "Status",
     "run_doctor", "save_baseline", "snapshot", "sort_findings", "to_json", "exit_status",
 ]  # fmt: skip
 
@@ -76,7 +77,29 @@ def exit_status(findings: Iterable[Finding]) -> int:
     return 1 if any(f.status in (Status.ERROR, Status.CRASHED) for f in findings) else 0
 
 
-def to_json(findings: Iterable[Finding], *, offline: bool) -> dict:
+class CheckJSON(TypedDict):
+    """One finding in ``m3tui doctor --json``."""
+
+    id: str
+    group: str
+    status: str
+    summary: str
+    detail: str
+    fix: str
+    data: dict[str, Any]
+
+
+class DoctorJSON(TypedDict):
+    """The document ``m3tui doctor --json`` prints (``schema`` is :data:`SCHEMA`)."""
+
+    schema: int
+    m3tui: str
+    offline: bool
+    counts: dict[str, int]
+    checks: list[CheckJSON]
+
+
+def to_json(findings: Iterable[Finding], *, offline: bool) -> DoctorJSON:
     from m3tui import __version__
 
     items = sort_findings(findings)

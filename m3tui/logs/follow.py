@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -39,7 +40,7 @@ class Follower:
     def __init__(self, path: str | os.PathLike[str], *, from_start: bool = False, max_line: int = MAX_LINE) -> None:
         self.path = Path(path)
         self._f: object | None = None
-        self._fh = None
+        self._fh: io.BufferedReader | None = None
         self._ino: tuple[int, int] | None = None
         self._pos = 0
         self._buf = bytearray()

@@ -120,9 +120,10 @@ _TIME_PREFIX = re.compile(
 def _unquote(v: str) -> str:
     if len(v) >= 2 and v[0] == '"' and v[-1] == '"':
         try:
-            return json.loads(v)
+            text: str = json.loads(v)  # a JSON string literal (anything else raises)
         except ValueError:
             return v[1:-1]
+        return text
     return v
 
 

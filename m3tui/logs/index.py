@@ -178,7 +178,7 @@ class LineIndex:
         #: Bytes covered by the index (the last block may be partial).
         self._indexed = 0
         self._complete = False
-        self._cache: OrderedDict[int, array] = OrderedDict()
+        self._cache: OrderedDict[int, array[int]] = OrderedDict()
         self.generation = getattr(self, "generation", -1) + 1
 
     def _open(self) -> None:
@@ -398,7 +398,7 @@ class LineIndex:
             self._cache.move_to_end(b)
         return b * BLOCK + arr[k - cum[b]]
 
-    def _block_newlines(self, b: int) -> array:
+    def _block_newlines(self, b: int) -> array[int]:
         mm = self._mm
         assert mm is not None
         base = b * BLOCK
