@@ -66,7 +66,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import IO, Literal
 
 import httpx
 
@@ -576,7 +576,7 @@ class _Extractor:
         if parts not in self.dirs:
             self._mkdir(name, parts)
 
-    def file(self, name: str, src: BinaryIO, *, executable: bool, mtime: float) -> None:
+    def file(self, name: str, src: IO[bytes], *, executable: bool, mtime: float) -> None:
         parts = self.parts(name)
         if len(parts) == 1:
             self.refuse(name, "is a file in place of the go/ directory")

@@ -397,9 +397,9 @@ def _inspect(manager: str, goroot: Path, ctx: _Ctx) -> InstalledGo | None:
         if version is None:
             ctx.problems.append(f"{manager}: {goroot} has no VERSION file and bin/go names no Go version")
             return None
-    info = binfmt.identify_file(go)
+    kind = binfmt.identify_file(go)
     # A universal bin/go (no Go release ships one) keeps binfmt's goarch None.
-    return InstalledGo(version=version, goroot=goroot, manager=manager, goos=info.goos, goarch=info.goarch)
+    return InstalledGo(version=version, goroot=goroot, manager=manager, goos=kind.goos, goarch=kind.goarch)
 
 
 def discover(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -75,7 +75,7 @@ def _canonical_or_none(value: str) -> str | None:
         return None
 
 
-def _nearest(cwd: Path, name: str, accept=lambda path: True) -> Path | None:
+def _nearest(cwd: Path, name: str, accept: Callable[[Path], bool] = lambda path: True) -> Path | None:
     for directory in [cwd, *cwd.parents]:
         path = directory / name
         if path.is_file() and accept(path):
@@ -318,9 +318,9 @@ async def what_runs_here(cwd: str | os.PathLike[str], env: Mapping[str, str] | N
     notes = []
     if isinstance(local, str):
         error = error or f"the go on PATH does not run: {local}"
-        local = None
+    local_version = None if isinstance(local, str) else local
     if would_download:
         notes.append(f"go would download {effective} here (GOTOOLCHAIN={value or 'auto'}, {source})")
     return ProjectView(
-        cwd, go, local, value, source, modules, pin, effective, would_download, error, tuple(notes)
+        cwd, go, local_version, value, source, modules, pin, effective, would_download, error, tuple(notes)
     )

@@ -86,7 +86,7 @@ def version_lock(version: str, *, wait: bool = True, timeout: float = 600.0) -> 
 
 def clean_stale_temps() -> list[Path]:
     """Remove unpack directories left by interrupted installs (never a finished version)."""
-    removed = []
+    removed: list[Path] = []
     store = store_dir()
     if not store.is_dir():
         return removed
