@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NotRequired, TypedDict
 
 from m3tui.bench import stats as bs
 from m3tui.bench.fmt import BenchResult
@@ -118,7 +119,7 @@ def build_tables(
 def _holm(table: Table) -> None:
     """Replace each comparison's p-value with its Holm-adjusted one, within this table."""
     spots = [(i, col) for i, (_, row) in enumerate(table.rows) for col, cell in row.items() if cell.comparison is not None]
-    comparisons = [table.rows[i][1][col].comparison for i, col in spots]
+    comparisons = [c for i, col in spots if (c := table.rows[i][1][col].comparison) is not None]
     if len(comparisons) < 2:
         return
     adjusted = bs.holm_adjust([c.p for c in comparisons])
@@ -134,7 +135,7 @@ class _TextTable:
     LEFT, CENTER, RIGHT = 0, 1, 2
 
     def __init__(self) -> None:
-        self.cells: list[list] = []  # [row, col, span, value, left_margin, alignment]
+        self.cells: list[tuple[int, int, int, str, str, int]] = []  # (row, col, span, value, left_margin, alignment)
         self.cols = 0
         self.shrink: set[int] = set()
         self.cur_row = 0
@@ -153,7 +154,7 @@ class _TextTable:
     def span(self, cols: int, value: str, align: int = 0, margin: str | None = None) -> _TextTable:
         if margin is None:
             margin = "" if self.cur_col == 0 or not value else " "
-        self.cells.append([self.cur_row, self.cur_col, cols, value, margin, align])
+        self.cells.append((self.cur_row, self.cur_col, cols, value, margin, align))
         self.cur_col += cols
         self.cols = max(self.cols, self.cur_col)
         return self
@@ -301,15 +302,55 @@ def _table_lines(table: Table) -> list[str]:
     return tt.lines() + [f"{superscript(i + 1)} {m}" for i, m in enumerate(warnings)]
 
 
-def to_json(tables: Sequence[Table]) -> list[dict]:
-    def cell(c: Cell) -> dict:
+class VsBaseJSON(TypedDict):
+    delta_pct: float | None
+    p: float
+    significant: bool
+    warning: str | None
+    p_unadjusted: NotRequired[float]
+
+
+class CellJSON(TypedDict):
+    center: float
+    lo: float
+    hi: float
+    n: int
+    interval_pct: float | None
+    warning: str | None
+    vs_base: NotRequired[VsBaseJSON]
+
+
+class RowJSON(TypedDict):
+    name: str
+    cells: dict[str, CellJSON]
+
+
+class GeomeanJSON(TypedDict):
+    value: float | None
+    ratio: float | None
+
+
+class TableJSON(TypedDict):
+    """One table in ``bench compare --json`` (and ``bench --json``'s "compare")."""
+
+    config: dict[str, str]
+    unit: str
+    columns: list[str]
+    rows: list[RowJSON]
+    geomean: dict[str, GeomeanJSON]
+    holm_adjusted: int
+
+
+def to_json(tables: Sequence[Table]) -> list[TableJSON]:
+    def cell(c: Cell) -> CellJSON:
         s = c.summary
-        d = {"center": s.center, "lo": s.lo, "hi": s.hi, "n": s.n, "interval_pct": bs.pct_interval(s), "warning": s.warning}
+        d: CellJSON = {"center": s.center, "lo": s.lo, "hi": s.hi, "n": s.n, "interval_pct": bs.pct_interval(s), "warning": s.warning}
         if c.comparison is not None:
             k = c.comparison
-            d["vs_base"] = {"delta_pct": k.delta_pct, "p": k.p, "significant": k.significant, "warning": k.warning}
+            vs: VsBaseJSON = {"delta_pct": k.delta_pct, "p": k.p, "significant": k.significant, "warning": k.warning}
             if k.p_raw is not None:
-                d["vs_base"]["p_unadjusted"] = k.p_raw
+                vs["p_unadjusted"] = k.p_raw
+            d["vs_base"] = vs
         return d
 
     return [

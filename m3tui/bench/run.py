@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
@@ -334,8 +335,8 @@ async def run_interleaved(
                     spec,
                     args,
                     run,
-                    (lambda r, label=label: on_result(label, r)) if on_result else None,
-                    (lambda line, label=label: on_line(label, line)) if on_line else None,
+                    functools.partial(on_result, label) if on_result else None,
+                    functools.partial(on_line, label) if on_line else None,
                     timeout,
                     stop,
                 )

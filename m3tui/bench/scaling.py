@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypedDict
 
 from m3tui.bench.fmt import BenchResult
 from m3tui.bench.stats import format_center, pct_interval, summarize, tidy_unit
@@ -156,7 +157,27 @@ def _finite(x: float | None) -> float | None:
     return x if x is not None and math.isfinite(x) else None
 
 
-def scaling_json(tables: Sequence[ScalingTable]) -> list[dict]:
+class ScalingRowJSON(TypedDict):
+    procs: int
+    center: float
+    interval_pct: float | None
+    interval: str
+    n: int
+    speedup: float | None
+    efficiency: float | None
+
+
+class ScalingTableJSON(TypedDict):
+    """One table in ``bench --json``'s "scaling" list."""
+
+    name: str
+    config: dict[str, str]
+    unit: str
+    baseline_procs: int | None
+    rows: list[ScalingRowJSON]
+
+
+def scaling_json(tables: Sequence[ScalingTable]) -> list[ScalingTableJSON]:
     """JSON-ready dicts (an infinite interval becomes null, with ``interval`` saying "± ∞")."""
     return [
         {

@@ -22,12 +22,16 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from m3tui.bench import run as benchrun
 from m3tui.core import runner
 from m3tui.bench.fmt import BenchResult
 from m3tui.bench.run import BenchRun, BenchSpec, BuildFailed
 from m3tui.core.errors import M3tuiError
+
+if TYPE_CHECKING:
+    from m3tui.bench.history import History
 
 #: Seconds between history writes while a run goes on.
 FLUSH_SECONDS = 2.0
@@ -301,9 +305,10 @@ class BenchSession:
         result.noise = warnings
         if history is not None:
             try:
-                if warnings and self.run_id is not None:
-                    history.set_noise(self.run_id, tuple(warnings))
-                history.finish_run(self.run_id, result.status, result.error)
+                if self.run_id is not None:  # always: start_run gave it
+                    if warnings:
+                        history.set_noise(self.run_id, tuple(warnings))
+                    history.finish_run(self.run_id, result.status, result.error)
             finally:
                 history.close()
         return result
@@ -338,7 +343,7 @@ class BenchSession:
         if self._on_line is not None:
             self._on_line(label, line)
 
-    def _flush(self, history) -> None:
+    def _flush(self, history: History) -> None:
         if self.run_id is None:
             return
         results, self._pending_results = self._pending_results, []
@@ -348,7 +353,7 @@ class BenchSession:
         if lines:
             history.add_output(self.run_id, lines)
 
-    async def _flush_loop(self, history) -> None:
+    async def _flush_loop(self, history: History) -> None:
         while True:
             await asyncio.sleep(FLUSH_SECONDS)
             self._flush(history)

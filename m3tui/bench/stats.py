@@ -25,7 +25,7 @@ import functools
 import math
 from dataclasses import dataclass, field
 from math import comb
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 from m3tui.core.errors import M3tuiError
 
 __all__ = [
@@ -519,14 +519,14 @@ def summarize_column(centers: Sequence[float | None],
     bad_ratio = False
     n_base = 0
     is_base = baseline is None
-    if not is_base:
+    if baseline is not None:
         n_base = sum(1 for v in baseline if v is not None)
     for i, c in enumerate(centers):
         if c is None:
             continue
         summaries.append(c)
-        if not is_base and baseline[i] is not None:
-            bv = baseline[i]
+        bv = baseline[i] if baseline is not None else None
+        if bv is not None:
             if c == bv:
                 ratios.append(1.0)
             elif bv == 0:
@@ -600,7 +600,7 @@ DECIMAL = "decimal"
 BINARY = "binary"
 
 
-def _unit_tokens(unit: str):
+def _unit_tokens(unit: str) -> Iterator[tuple[str, int, bool]]:
     """Yield (token, pos, in_denominator) like benchunit's parser."""
     denom = False
     i, n = 0, len(unit)
@@ -667,8 +667,12 @@ class Scaler:
         return f"{val / self.factor:.{self.prec}f}{self.prefix}"
 
 
-def _si_factors():
-    out = []
+# (factor, prefix, then the least values that common_scale shows with 1, 2 and 3 decimals)
+_Factor = tuple[float, str, float, float, float]
+
+
+def _si_factors() -> list[_Factor]:
+    out: list[_Factor] = []
     exp = 12
     for p in ["T", "G", "M", "k", "", "m", "µ", "n"]:
         out.append((10.0 ** exp if exp >= 0 else math.pow(10, exp), p,
@@ -677,8 +681,8 @@ def _si_factors():
     return out
 
 
-def _iec_factors():
-    out = []
+def _iec_factors() -> list[_Factor]:
+    out: list[_Factor] = []
     exp = 40
     for p in ["Ti", "Gi", "Mi", "Ki", ""]:
         out.append((math.pow(2, exp), p,
