@@ -17,17 +17,80 @@ import os
 import re
 import zlib
 from collections import Counter
+from collections.abc import Sequence
 from itertools import repeat
 from operator import add, itemgetter
+from typing import Any, NoReturn, Protocol, cast
 
 from m3tui.profiles.pprof.model import Frame, Profile, ProfileError, SampleType
 
 _MAX_SITE = 0x10FFFF
 
-_fast_class = None
+
+# The messages of the class that _fast_profile_class builds at run time (profile_pb2.pyi types
+# the usual ones): the fields read here, as upb gives them.
+class _ValueType(Protocol):
+    type: int
+    unit: int
 
 
-def _fast_profile_class():
+class _Mapping(Protocol):
+    id: int
+    filename: int
+    build_id: int
+
+
+class _Function(Protocol):
+    id: int
+    name: int
+    filename: int
+    start_line: int
+
+
+class _Line(Protocol):
+    function_id: int
+    line: int
+
+
+class _Location(Protocol):
+    id: int
+    mapping_id: int
+    line: Sequence[_Line]
+
+
+class _FastSample(Protocol):
+    location_id: bytes  # the packed varints, raw
+    value: bytes
+
+
+class _FastProfile(Protocol):
+    sample_type: Sequence[_ValueType]
+    sample: Sequence[_FastSample]
+    mapping: Sequence[_Mapping]
+    location: Sequence[_Location]
+    function: Sequence[_Function]
+    string_table: Sequence[str]
+    period_type: _ValueType
+    period: int
+    duration_nanos: int
+    time_nanos: int
+    comment: Sequence[int]
+    default_sample_type: int
+
+    def HasField(self, field_name: str) -> bool: ...
+
+
+class _FastProfileClass(Protocol):
+    def FromString(self, s: bytes) -> _FastProfile: ...
+
+
+#: (distinct stacks as site strings, then per sample type the value of each stack)
+_Merged = tuple[list[str], list[list[int]]]
+
+_fast_class: _FastProfileClass | None = None
+
+
+def _fast_profile_class() -> _FastProfileClass:
     """profile.proto's Profile whose Samples keep `location_id` and `value` as raw packed bytes."""
     global _fast_class
     if _fast_class is None:
@@ -54,8 +117,9 @@ def _fast_profile_class():
                 m.field.extend(keep)
         pool = descriptor_pool.DescriptorPool()
         pool.Add(fdp)
-        _fast_class = message_factory.GetMessageClass(
-            pool.FindMessageTypeByName("m3tui.pprof.fast.Profile")
+        _fast_class = cast(
+            _FastProfileClass,
+            message_factory.GetMessageClass(pool.FindMessageTypeByName("m3tui.pprof.fast.Profile")),
         )
     return _fast_class
 
@@ -69,7 +133,7 @@ def _varint(n: int) -> bytes:
     return bytes(out)
 
 
-def load_file(path) -> Profile:
+def load_file(path: str | os.PathLike[str]) -> Profile:
     """Read and decode a profile file; any OSError becomes a one-line ProfileError."""
     try:
         with open(path, "rb") as f:
@@ -114,7 +178,7 @@ def load(data: bytes) -> Profile:
         raise ProfileError(f"profile is corrupt: {type(e).__name__}: {e}") from None
 
 
-def _build(fp, raw: bytes) -> Profile:
+def _build(fp: _FastProfile, raw: bytes) -> Profile:
     strings = list(fp.string_table)
     if strings and strings[0] != "":
         raise ProfileError("profile is corrupt: string_table[0] must be ''")
@@ -145,7 +209,7 @@ def _build(fp, raw: bytes) -> Profile:
         functions[f.id] = (s(f.name), s(f.filename), f.start_line)
 
     frames: list[Frame] = []
-    frame_index: dict[tuple, int] = {}
+    frame_index: dict[tuple[str, str, int, int], int] = {}
     site_frame: list[int] = []
     site_inline: list[bool] = []
     site_mapping: list[int] = []
@@ -156,7 +220,7 @@ def _build(fp, raw: bytes) -> Profile:
         mapping_index[mid] = len(mapping_list)
         mapping_list.append(mfile)
 
-    def site(fr: tuple, inline: bool, mi: int) -> str:
+    def site(fr: tuple[str, str, int, int], inline: bool, mi: int) -> str:
         fi = frame_index.get(fr)
         if fi is None:
             fi = frame_index[fr] = len(frames)
@@ -239,10 +303,10 @@ def _build(fp, raw: bytes) -> Profile:
 _VARINT = re.compile(rb"[\x80-\xff]*[\x00-\x7f]", re.S)
 
 
-class _LocTable(dict):
+class _LocTable(dict[int, str]):
     """location id (as a char) -> its site string; a missing id is a corrupt profile."""
 
-    def __missing__(self, key):
+    def __missing__(self, key: int) -> NoReturn:
         raise ProfileError(
             f"profile is corrupt: sample refers to location {key}, which does not exist"
         )
@@ -274,7 +338,7 @@ def _missing_location(b: bytes, locstr: dict[int, str]) -> ProfileError:
     return ProfileError("profile is corrupt: bad location list")
 
 
-class _ValueCache(dict):
+class _ValueCache(dict[bytes, tuple[int, ...]]):
     """packed values (bytes) -> tuple of ints, decoded once: values repeat a lot."""
 
     def __init__(self, nt: int) -> None:
@@ -291,7 +355,7 @@ class _ValueCache(dict):
         return v
 
 
-def _samples_fast(samples, locstr: dict[int, str], nt: int):
+def _samples_fast(samples: Sequence[_FastSample], locstr: dict[int, str], nt: int) -> _Merged | None:
     """Merge samples by stack from their raw packed bytes; None if some sample is not packed.
 
     Every step maps a C function over the whole list; Python only loops where stacks merge.
@@ -309,7 +373,7 @@ def _samples_fast(samples, locstr: dict[int, str], nt: int):
             ascii_table[i] = st  # str.translate looks characters up by ordinal
     if all(map(bytes.isascii, lbs)):  # every id below 128: one byte per id
         # a list is the fastest table; a missing id maps to 0.5, which is not a str: TypeError
-        table: list = [0.5] * 128
+        table: list[Any] = [0.5] * 128  # Any: 0.5 is there to be an invalid table value
         for i, st in ascii_table.items():
             table[i] = st
         try:
@@ -339,7 +403,7 @@ def _samples_fast(samples, locstr: dict[int, str], nt: int):
     return _merge(keys, rows, nt)
 
 
-def _merge(keys: list[str], rows: list[tuple[int, ...]], nt: int):
+def _merge(keys: list[str], rows: list[tuple[int, ...]], nt: int) -> _Merged:
     """Sum the rows of equal keys: (distinct keys, per-type columns), all but the sums in C."""
     n = len(keys)
     first = dict(zip(reversed(keys), range(n - 1, -1, -1)))  # key -> its first position
@@ -358,7 +422,7 @@ def _columns(rows: list[tuple[int, ...]], nt: int) -> list[list[int]]:
     return [list(map(itemgetter(t), rows)) for t in range(nt)]
 
 
-def _samples_slow(raw: bytes, locstr: dict[int, str], nt: int):
+def _samples_slow(raw: bytes, locstr: dict[int, str], nt: int) -> _Merged:
     from m3tui.profiles.pprof.profile_pb2 import Profile as PbProfile
 
     try:
