@@ -1,3 +1,4 @@
-"""The `m3tui` command: `main.py` (argparse, exit codes, the TUI when no command is given) and
-one module per subcommand, each a thin front over its feature package.
+"""The `m3tui` command: `parser.py` (the grammar of every command, argparse only), `main.py`
+(exit codes, run_async, the TUI when no command is given) and one module per command, each a
+thin front over its feature package, imported only when its command runs.
 """

@@ -20,67 +20,6 @@ from pathlib import Path
 from typing import Any
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-ACTIONS = ("run", "compare", "history")
-HISTORY_ACTIONS = ("list", "show", "delete", "export", "rerun")
-
-
-def normalize_argv(argv: Sequence[str]) -> list[str]:
-    """`bench [PKG] …` means `bench run [PKG] …` (the common case needs no action word)."""
-    argv = list(argv)
-    try:
-        at = argv.index("bench")
-    except ValueError:
-        return argv
-    if any(not a.startswith("-") for a in argv[:at]):
-        return argv  # "bench" is an argument of something else
-    rest = argv[at + 1 :]
-    if not rest or (rest[0] not in ACTIONS and rest[0] not in ("-h", "--help")):
-        argv.insert(at + 1, "run")
-    return argv
-
-
-def add_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
-    bench = sub.add_parser(
-        "bench",
-        help="run Go benchmarks with live statistics; compare runs; the run history",
-        description="m3tui bench [PKG] [options] runs benchmarks (the `run` action); "
-        "m3tui bench compare A B; m3tui bench history.",
-    )
-    bsub = bench.add_subparsers(dest="bench_command", metavar="ACTION", parser_class=parser_class, required=True)
-
-    run = bsub.add_parser("run", help="run go test -bench with live statistics (the default action)")
-    run.add_argument("package", nargs="?", default=".", metavar="PKG", help="directory or import path (default: .)")
-    run.add_argument("extra", nargs="*", metavar="FLAG", help="after --: more test binary flags (-test.…)")
-    run.add_argument("--bench", default=".", metavar="RE", help="which benchmarks (default: all)")
-    run.add_argument("--cpu", metavar="LIST",
-                     help="GOMAXPROCS values, e.g. 1,2,4 (default: 1, 2, 4, … up to the core count, "
-                     "plus the performance-core count on Apple silicon)")  # fmt: skip
-    run.add_argument("--count", type=int, default=10, help="samples per benchmark (default 10; 6+ gives an interval)")
-    run.add_argument("--benchtime", metavar="T", help="per sample: a duration (1s) or iterations (100x)")
-    run.add_argument("--benchmem", action="store_true", help="also measure B/op and allocs/op")
-    run.add_argument("--timeout", default="10m", metavar="D", help="give up on a run after D (go duration; 0: never; default 10m)")
-    run.add_argument("--go", action="append", default=[], metavar="VERSION",
-                     help="run with this installed Go; twice: compare two versions, interleaved A B A B")  # fmt: skip
-    run.add_argument("--holm", action="store_true", help="Holm-Bonferroni-adjust the p-values of an A/B comparison")
-    run.add_argument("--json", action="store_true", help="print JSON: raw samples, median and interval per unit")
-    run.add_argument("--no-save", action="store_true", help="do not record the run in the history")
-    run.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
-
-    cmp = bsub.add_parser("compare", help="compare runs or files in the Go benchmark format, like benchstat")
-    cmp.add_argument("files", nargs="+", metavar="RUN|FILE", help="history run ids or files; the first is the base")
-    cmp.add_argument("--json", action="store_true", help="print JSON")
-    cmp.add_argument("--ignore", action="append", default=[], metavar="KEY",
-                     help="config key not to split tables by (e.g. note); repeatable")  # fmt: skip
-    cmp.add_argument("--holm", action="store_true", help="Holm-Bonferroni-adjust the p-values within each table")
-
-    hist = bsub.add_parser("history", help="saved runs: list, show, delete, export, rerun")
-    hist.add_argument("action", nargs="?", default="list", choices=HISTORY_ACTIONS, help="default: list")
-    hist.add_argument("run_id", nargs="?", type=int, metavar="ID")
-    hist.add_argument("--json", action="store_true", help="print JSON")
-    hist.add_argument("--limit", type=int, default=50, help="list at most N runs (default 50)")
-    hist.add_argument("--format", choices=("text", "csv", "json"), default="text",
-                      help="export format: text (benchmark format, for benchstat), csv, json")  # fmt: skip
-    hist.add_argument("--output", "-o", metavar="FILE", help="export to FILE instead of stdout")
 
 
 def run(args: argparse.Namespace, run_async: Callable[[Any], Any]) -> int:

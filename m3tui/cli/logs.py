@@ -21,18 +21,6 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 TUI = "tui"
 
 
-def add_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    logs = sub.add_parser(
-        "logs",
-        help="follow, filter, search and lint logs (files, .gz, - for stdin)",
-        description="Open the Logs pane on FILEs (default: the commands m3tui ran), or lint one with --lint.",
-    )
-    logs.add_argument("files", nargs="*", metavar="FILE", help="log file, .gz file, or - for stdin")
-    logs.add_argument("--lint", action="store_true", help="lint JSON-lines logs ([logs.lint] in config.toml)")
-    logs.add_argument("--json", action="store_true", help="with --lint: print the report as JSON")
-    return logs
-
-
 def run(
     args: argparse.Namespace,
     run_async: Callable[[Coroutine[Any, Any, int]], int] | None = None,

@@ -10,55 +10,27 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import os
 import signal
 import sys
 import threading
 from collections.abc import Coroutine, Sequence
-from typing import Any, NoReturn, TypeVar
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
 
 from m3tui import __version__
-from m3tui.cli import bench as cli_bench, logs as cli_logs, profile as cli_profile, versions as cli_versions
+from m3tui.cli.parser import build_parser, normalize_argv
 from m3tui.core import runner
 from m3tui.core.errors import M3tuiError, UsageError
-from m3tui.core.config import load_config
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 T = TypeVar("T")
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports bad usage as one line and exit status 2."""
+class RunAsync(Protocol):
+    """How a command runs a coroutine to its end: `run_async` below (tests pass their own)."""
 
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{self.prog}: {message} (see {self.prog.split()[0]} --help)")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="m3tui",
-        description="A keyboard-driven terminal workbench for Go developers on Apple-silicon Macs. "
-        "With no command it opens the TUI.",
-        epilog="State lives under $M3TUI_HOME (default: the platform's user data directory).",
-    )
-    parser.add_argument("--version", action="version", version=f"m3tui {__version__}")
-    parser.add_argument("--theme", help="Textual theme, e.g. textual-dark, textual-light, ansi-dark")
-    parser.add_argument("--no-mouse", action="store_true", help="leave the mouse to the terminal (every action has a key)")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-
-    doctor = sub.add_parser("doctor", help="check this machine and its Go toolchain")
-    doctor.add_argument("--json", action="store_true", help="print JSON")
-    doctor.add_argument("--offline", action="store_true", help="skip network checks")
-    doctor.add_argument("--save-baseline", action="store_true", help="record this environment; later runs list what changed")
-    doctor.add_argument("-v", "--verbose", action="store_true", help="show the detail of every check")
-
-    cli_versions.add_parser(sub, _Parser)
-    cli_bench.add_parser(sub, _Parser)
-    cli_profile.add_parser(sub, _Parser)
-    cli_logs.add_parser(sub, _Parser)
-
-    return parser
+    def __call__(self, coro: Coroutine[Any, Any, T], /) -> T: ...
 
 
 # Seconds a signalled headless run gets to wind down before the process just ends.
@@ -97,7 +69,7 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         argv = list(sys.argv[1:] if argv is None else argv)
-        args = build_parser().parse_args(cli_profile.normalize_argv(cli_bench.normalize_argv(argv)))
+        args = build_parser().parse_args(normalize_argv(argv))
         if args.command is None:
             return run_tui(args.theme, mouse=not args.no_mouse)
         if args.theme is not None or args.no_mouse:
@@ -129,24 +101,33 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _subcommand(args: argparse.Namespace) -> int:
-    if args.command == "bench":
-        return cli_bench.run(args, run_async)
+    """Run the command; its module (and through it its feature package) is imported only now."""
+    if args.command == "doctor":
+        from m3tui.cli import doctor as cli_doctor
+
+        return cli_doctor.run(args, run_async)
     if args.command == "versions":
+        from m3tui.cli import versions as cli_versions
+
         return cli_versions.run(args, run_async)
+    if args.command == "bench":
+        from m3tui.cli import bench as cli_bench
+
+        return cli_bench.run(args, run_async)
     if args.command == "profile":
+        from m3tui.cli import profile as cli_profile
+
         code = cli_profile.run(args, run_async)
         if code == cli_profile.TUI:
-            from pathlib import Path
-
             return run_tui(None, open_profile=Path(args.file))
         return code
     if args.command == "logs":
+        from m3tui.cli import logs as cli_logs
+
         code = cli_logs.run(args, run_async)
         if code == cli_logs.TUI:
             return run_tui(None, open_logs=_log_sources(args.files))
         return code
-    if args.command == "doctor":
-        return doctor(as_json=args.json, offline=args.offline, save=args.save_baseline, verbose=args.verbose)
     raise UsageError(f"m3tui: unknown command {args.command}")
 
 
@@ -162,11 +143,9 @@ def _save_crash() -> str:
     return crashlog.save()
 
 
-def _log_sources(files: Sequence[str]) -> list:
+def _log_sources(files: Sequence[str]) -> list[Path]:
     """The files to open; `-` (piped stdin) is spooled to a file and the keyboard taken from /dev/tty."""
-    from pathlib import Path
-
-    paths = []
+    paths: list[Path] = []
     for name in files:
         if name == "-":
             from m3tui.logs.index import spool_stdin
@@ -188,15 +167,19 @@ def _log_sources(files: Sequence[str]) -> list:
     return paths
 
 
-def run_tui(theme: str | None, *, mouse: bool = True, open_logs: list | None = None, open_profile: Any = None) -> int:
+def run_tui(
+    theme: str | None, *, mouse: bool = True, open_logs: list[Path] | None = None, open_profile: Path | None = None
+) -> int:
     if not sys.stdin.isatty() or not sys.stdout.isatty():
         raise UsageError("m3tui: the TUI needs a terminal (for scripts: m3tui doctor --json, …)")
     from m3tui.tui.app import M3tuiApp  # Textual loads only here.
 
-    loaded = load_config()
     import logging
 
     from m3tui.core.cmdlog import setup_logging
+    from m3tui.core.config import load_config
+
+    loaded = load_config()
 
     try:  # m3tui's own log (a source in the Logs pane): start, warnings and errors shown to the user
         setup_logging()
@@ -208,53 +191,6 @@ def run_tui(theme: str | None, *, mouse: bool = True, open_logs: list | None = N
         names = ", ".join(sorted(app.available_themes))
         raise UsageError(f"m3tui: unknown theme {theme!r} (one of: {names})")
     return app.run(mouse=mouse and loaded.config.mouse) or 0
-
-
-SYMBOLS = {"ok": "✓", "warn": "!", "error": "✗", "skipped": "-", "crashed": "‼"}
-
-
-def doctor(*, as_json: bool, offline: bool, save: bool, verbose: bool) -> int:
-    """Run every check; print like `flutter doctor`, or JSON. Exit 1 when a check is an error."""
-    from m3tui.doctor import run as doc
-
-    async def run() -> list:
-        ctx = doc.DoctorContext(offline=offline)
-        findings = await doc.run_doctor(ctx)
-        if save:
-            path = doc.save_baseline(await doc.snapshot(ctx))
-            print(f"baseline saved to {path}", file=sys.stderr)
-        return findings
-
-    findings = run_async(run())
-    if as_json:
-        print(json.dumps(doc.to_json(findings, offline=offline), indent=2))
-        return doc.exit_status(findings)
-    for line in doctor_text(findings, verbose=verbose):
-        print(line)
-    return doc.exit_status(findings)
-
-
-def doctor_text(findings: Sequence, *, verbose: bool) -> list[str]:
-    """Grouped, worst first; detail for problems (for everything with -v), the fix under each problem."""
-    from m3tui.doctor import run as doc
-
-    lines: list[str] = []
-    group = None
-    for finding in doc.sort_findings(findings):
-        if finding.group != group:
-            group = finding.group
-            lines.append(f"{'' if not lines else chr(10)}{group.value}")
-        lines.append(f"  {SYMBOLS[finding.status.value]} {finding.summary}")
-        if finding.detail and (verbose or finding.is_problem):
-            lines.extend(f"      {line}" for line in finding.detail.splitlines())
-        if finding.fix and finding.is_problem:
-            lines.append(f"      fix: {finding.fix}")
-    counts = {s: sum(1 for f in findings if f.status.value == s) for s in SYMBOLS}
-    problems = counts["error"] + counts["crashed"] + counts["warn"]
-    summary = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
-    lines.append("")
-    lines.append(f"{problems} problem{'s' if problems != 1 else ''} ({summary})" if problems else f"no problems ({summary})")
-    return lines
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """`m3tui profile …`: pprof's top in the terminal, capture a benchmark's profile, tune sampling rates.
 
-`m3tui profile FILE` is `m3tui profile top FILE`. Decoding and aggregation are in
+`m3tui profile FILE` is `m3tui profile open FILE` (the pane in a terminal, else the top). Decoding and aggregation are in
 :mod:`m3tui.profiles.pprof`; capture and the tuner in :mod:`m3tui.profiles.capture` and
 :mod:`m3tui.profiles.tune`. Imports stay inside the functions: `profile top` on a small file
 should start about as fast as `go tool pprof -top`.
@@ -16,66 +16,7 @@ from pathlib import Path
 from typing import Any
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-ACTIONS = ("top", "open", "capture", "tune", "list")
 TUI = "tui"
-KIND_SAMPLE = {"mem": "alloc_space", "block": "delay", "mutex": "delay", "cpu": None}
-
-
-def normalize_argv(argv: Sequence[str]) -> list[str]:
-    """`profile FILE` means `profile open FILE`: the Profiles pane in a terminal, the top when piped."""
-    argv = list(argv)
-    if "profile" not in argv:
-        return argv
-    at = argv.index("profile")
-    if any(not a.startswith("-") for a in argv[:at]):
-        return argv
-    rest = argv[at + 1 :]
-    if rest and rest[0] not in ACTIONS and rest[0] not in ("-h", "--help"):
-        argv.insert(at + 1, "open")
-    return argv
-
-
-def add_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
-    prof = sub.add_parser("profile", help="pprof profiles: top, capture from a benchmark, tune sampling rates",
-                          description="m3tui profile FILE opens it in the Profiles pane (its top when not in a terminal).")  # fmt: skip
-    psub = prof.add_subparsers(dest="profile_command", metavar="ACTION", parser_class=parser_class, required=True)
-
-    top = psub.add_parser("top", help="the top functions of a profile, like go tool pprof -top")
-    top.add_argument("file", metavar="FILE", help="a pprof profile (gzip'd or not)")
-    top.add_argument("--sample-index", metavar="NAME", help="sample type, e.g. alloc_space, inuse_objects, delay")
-    top.add_argument("--nodecount", type=int, default=None, metavar="N", help="show at most N functions")
-    top.add_argument("--focus", metavar="RE", help="only samples through functions matching RE")
-    top.add_argument("--ignore", metavar="RE", help="drop samples through functions matching RE")
-    top.add_argument("--hide", metavar="RE", help="hide frames of functions matching RE")
-    top.add_argument("--diff-base", metavar="BASE", help="show the change from the BASE profile")
-    top.add_argument("--cum", action="store_true", help="sort by cumulative value")
-    top.add_argument("--json", action="store_true", help="print JSON")
-
-    opener = psub.add_parser("open", help="open a profile in the Profiles pane (in a pipe: print its top)")
-    opener.add_argument("file", metavar="FILE")
-
-    cap = psub.add_parser("capture", help="profile one benchmark at one GOMAXPROCS")
-    cap.add_argument("package", nargs="?", default=".", metavar="PKG")
-    cap.add_argument("--bench", required=True, metavar="RE", help="the benchmark (one)")
-    cap.add_argument("--kind", choices=("cpu", "mem", "block", "mutex"), default="cpu")
-    cap.add_argument("--rate", type=int, metavar="N", help="memprofilerate / blockprofilerate / mutexprofilefraction")
-    cap.add_argument("--cpu", type=int, default=1, metavar="P", help="GOMAXPROCS (default 1)")
-    cap.add_argument("--benchtime", metavar="T")
-    cap.add_argument("--noinline", action="store_true", help="build with -gcflags=-l (clearer stacks)")
-    cap.add_argument("--json", action="store_true", help="print JSON")
-
-    tune = psub.add_parser("tune", help="sweep a sampling rate: overhead against fidelity")
-    tune.add_argument("package", nargs="?", default=".", metavar="PKG")
-    tune.add_argument("--bench", required=True, metavar="RE")
-    tune.add_argument("--kind", choices=("mem", "block", "mutex"), default="mem")
-    tune.add_argument("--rates", metavar="LIST", help="comma-separated rates (default: a sweep for the kind)")
-    tune.add_argument("--rounds", type=int, default=5)
-    tune.add_argument("--benchtime", metavar="T")
-    tune.add_argument("--noinline", action="store_true", help="also show what -gcflags=-l changes")
-    tune.add_argument("--json", action="store_true", help="print JSON")
-
-    lst = psub.add_parser("list", help="captured profiles")
-    lst.add_argument("--json", action="store_true", help="print JSON")
 
 
 def run(args: argparse.Namespace, run_async: Callable[[Any], Any]) -> int | str:

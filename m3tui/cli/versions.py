@@ -19,59 +19,6 @@ from typing import Any
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-def add_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
-    versions = sub.add_parser("versions", help="install, verify and switch Go versions")
-    vsub = versions.add_subparsers(dest="versions_command", metavar="ACTION", parser_class=parser_class, required=True)
-
-    lst = vsub.add_parser("list", help="installed versions (all managers); --remote for go.dev's releases")
-    lst.add_argument("--remote", action="store_true", help="list releases from the download index")
-    lst.add_argument("--all", action="store_true", help="with --remote: include rc/beta releases")
-    lst.add_argument("--sizes", action="store_true", help="also measure each installation's size (slower)")
-    _common(lst, mirror=True)
-
-    inst = vsub.add_parser("install", help="download, verify and install a version (1.22.10, 1.22, latest)")
-    inst.add_argument("version")
-    inst.add_argument("--arch", help="GOARCH of the archive (default: this machine's hardware)")
-    inst.add_argument("--os", dest="goos", help="GOOS of the archive (default: this machine's)")
-    _common(inst, mirror=True)
-
-    use = vsub.add_parser("use", help="make an installed version current (atomic switch)")
-    use.add_argument("version")
-    use.add_argument("--export-goroot", action="store_true", help="also export GOROOT in the env files (not needed)")
-    _common(use)
-
-    rm = vsub.add_parser("remove", help="remove a version from m3tui's store")
-    rm.add_argument("version")
-    rm.add_argument("--force", action="store_true", help="remove even the current version")
-    _common(rm)
-
-    prune = vsub.add_parser("prune", help="remove older patch releases, keeping the newest of each line")
-    prune.add_argument("--keep", type=int, default=1, help="patch releases to keep per minor line (default 1)")
-    _common(prune)
-
-    cur = vsub.add_parser("current", help="what go runs here, and why")
-    _common(cur)
-
-    env = vsub.add_parser("env", help="print the shell lines that put the current version on PATH")
-    env.add_argument("--shell", choices=["zsh", "bash", "fish"], required=True)
-    env.add_argument(
-        "--add-to-rc", action="store_true",
-        help="append the one `source` line to the shell's rc file (a .bak copy is kept; never done otherwise)",
-    )  # fmt: skip
-
-    proj = vsub.add_parser("project", help="show or set this directory's Go version")
-    proj.add_argument("--set", dest="set_version", metavar="VERSION")
-    proj.add_argument("--how", choices=["go-version", "tool-versions", "toolchain"], default="go-version")
-    _common(proj)
-
-
-def _common(parser: argparse.ArgumentParser, *, mirror: bool = False) -> None:
-    parser.add_argument("--json", action="store_true", help="print JSON")
-    if mirror:
-        parser.add_argument("--mirror", help="download site with go.dev's layout (e.g. https://golang.google.cn)")
-        parser.add_argument("--offline", action="store_true", help="use the cached index only")
-
-
 def run(args: argparse.Namespace, run_async: Callable[[Coroutine[Any, Any, int]], int]) -> int:
     handler = {
         "list": _list,

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from m3tui.cli import logs as cli_logs
+from m3tui.cli.parser import build_parser
 from m3tui.core.config import config_path
 from m3tui.logs.lint import (
     DEFAULT_RULES,
@@ -118,10 +119,7 @@ def test_config_table(tmp_path: Path) -> None:
 
 
 def parse(*argv: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="m3tui")
-    sub = parser.add_subparsers(dest="command", parser_class=argparse.ArgumentParser)
-    cli_logs.add_parser(sub, argparse.ArgumentParser)
-    return parser.parse_args(["logs", *argv])
+    return build_parser().parse_args(["logs", *argv])
 
 
 def no_async(coro):  # cli_logs never needs the event loop

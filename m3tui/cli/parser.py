@@ -1,0 +1,246 @@
+"""The command line's grammar: every command, action and flag of `m3tui`, in one place.
+
+Only argparse is imported here. `m3tui --help`, `--version` and bad usage are answered from this
+module alone; main.py imports a command's module (and that module its feature package) only
+when the command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from typing import NoReturn, TypeAlias
+
+from m3tui import __version__
+from m3tui.core.errors import UsageError
+
+#: `bench`'s actions; `m3tui bench [PKG] …` means `m3tui bench run [PKG] …`.
+BENCH_ACTIONS = ("run", "compare", "history")
+BENCH_HISTORY_ACTIONS = ("list", "show", "delete", "export", "rerun")
+#: `profile`'s actions; `m3tui profile FILE` means `m3tui profile open FILE`.
+PROFILE_ACTIONS = ("top", "open", "capture", "tune", "list")
+
+#: What add_subparsers returns (argparse keeps the class private).
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports bad usage as one line and exit status 2 (a UsageError)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see {self.prog.split()[0]} --help)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(
+        prog="m3tui",
+        description="A keyboard-driven terminal workbench for Go developers on Apple-silicon Macs. "
+        "With no command it opens the TUI.",
+        epilog="State lives under $M3TUI_HOME (default: the platform's user data directory).",
+    )
+    parser.add_argument("--version", action="version", version=f"m3tui {__version__}")
+    parser.add_argument("--theme", help="Textual theme, e.g. textual-dark, textual-light, ansi-dark")
+    parser.add_argument("--no-mouse", action="store_true", help="leave the mouse to the terminal (every action has a key)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    # A command's own actions (bench run, versions list, …) are Parsers too: add_subparsers
+    # makes them of the class of the parser it is called on.
+    add_doctor(sub)
+    add_versions(sub)
+    add_bench(sub)
+    add_profile(sub)
+    add_logs(sub)
+    return parser
+
+
+def normalize_argv(argv: Sequence[str]) -> list[str]:
+    """Insert the default action: `bench [PKG] …` is `bench run [PKG] …`, `profile FILE` is `profile open FILE`."""
+    argv = _default_action(argv, "bench", BENCH_ACTIONS, "run", when_empty=True)
+    return _default_action(argv, "profile", PROFILE_ACTIONS, "open", when_empty=False)
+
+
+def _default_action(argv: Sequence[str], command: str, actions: Sequence[str], default: str, *, when_empty: bool) -> list[str]:
+    argv = list(argv)
+    try:
+        at = argv.index(command)
+    except ValueError:
+        return argv
+    if any(not a.startswith("-") for a in argv[:at]):
+        return argv  # the word is an argument of something else
+    rest = argv[at + 1 :]
+    if (not rest and when_empty) or (rest and rest[0] not in actions and rest[0] not in ("-h", "--help")):
+        argv.insert(at + 1, default)
+    return argv
+
+
+# --- doctor --------------------------------------------------------------------------------
+
+
+def add_doctor(sub: Subparsers) -> None:
+    doctor = sub.add_parser("doctor", help="check this machine and its Go toolchain")
+    doctor.add_argument("--json", action="store_true", help="print JSON")
+    doctor.add_argument("--offline", action="store_true", help="skip network checks")
+    doctor.add_argument("--save-baseline", action="store_true", help="record this environment; later runs list what changed")
+    doctor.add_argument("-v", "--verbose", action="store_true", help="show the detail of every check")
+
+
+# --- versions ------------------------------------------------------------------------------
+
+
+def add_versions(sub: Subparsers) -> None:
+    versions = sub.add_parser("versions", help="install, verify and switch Go versions")
+    vsub = versions.add_subparsers(dest="versions_command", metavar="ACTION", required=True)
+
+    lst = vsub.add_parser("list", help="installed versions (all managers); --remote for go.dev's releases")
+    lst.add_argument("--remote", action="store_true", help="list releases from the download index")
+    lst.add_argument("--all", action="store_true", help="with --remote: include rc/beta releases")
+    lst.add_argument("--sizes", action="store_true", help="also measure each installation's size (slower)")
+    _versions_common(lst, mirror=True)
+
+    inst = vsub.add_parser("install", help="download, verify and install a version (1.22.10, 1.22, latest)")
+    inst.add_argument("version")
+    inst.add_argument("--arch", help="GOARCH of the archive (default: this machine's hardware)")
+    inst.add_argument("--os", dest="goos", help="GOOS of the archive (default: this machine's)")
+    _versions_common(inst, mirror=True)
+
+    use = vsub.add_parser("use", help="make an installed version current (atomic switch)")
+    use.add_argument("version")
+    use.add_argument("--export-goroot", action="store_true", help="also export GOROOT in the env files (not needed)")
+    _versions_common(use)
+
+    rm = vsub.add_parser("remove", help="remove a version from m3tui's store")
+    rm.add_argument("version")
+    rm.add_argument("--force", action="store_true", help="remove even the current version")
+    _versions_common(rm)
+
+    prune = vsub.add_parser("prune", help="remove older patch releases, keeping the newest of each line")
+    prune.add_argument("--keep", type=int, default=1, help="patch releases to keep per minor line (default 1)")
+    _versions_common(prune)
+
+    cur = vsub.add_parser("current", help="what go runs here, and why")
+    _versions_common(cur)
+
+    env = vsub.add_parser("env", help="print the shell lines that put the current version on PATH")
+    env.add_argument("--shell", choices=["zsh", "bash", "fish"], required=True)
+    env.add_argument(
+        "--add-to-rc", action="store_true",
+        help="append the one `source` line to the shell's rc file (a .bak copy is kept; never done otherwise)",
+    )  # fmt: skip
+
+    proj = vsub.add_parser("project", help="show or set this directory's Go version")
+    proj.add_argument("--set", dest="set_version", metavar="VERSION")
+    proj.add_argument("--how", choices=["go-version", "tool-versions", "toolchain"], default="go-version")
+    _versions_common(proj)
+
+
+def _versions_common(parser: argparse.ArgumentParser, *, mirror: bool = False) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    if mirror:
+        parser.add_argument("--mirror", help="download site with go.dev's layout (e.g. https://golang.google.cn)")
+        parser.add_argument("--offline", action="store_true", help="use the cached index only")
+
+
+# --- bench ---------------------------------------------------------------------------------
+
+
+def add_bench(sub: Subparsers) -> None:
+    bench = sub.add_parser(
+        "bench",
+        help="run Go benchmarks with live statistics; compare runs; the run history",
+        description="m3tui bench [PKG] [options] runs benchmarks (the `run` action); "
+        "m3tui bench compare A B; m3tui bench history.",
+    )
+    bsub = bench.add_subparsers(dest="bench_command", metavar="ACTION", required=True)
+
+    run = bsub.add_parser("run", help="run go test -bench with live statistics (the default action)")
+    run.add_argument("package", nargs="?", default=".", metavar="PKG", help="directory or import path (default: .)")
+    run.add_argument("extra", nargs="*", metavar="FLAG", help="after --: more test binary flags (-test.…)")
+    run.add_argument("--bench", default=".", metavar="RE", help="which benchmarks (default: all)")
+    run.add_argument("--cpu", metavar="LIST",
+                     help="GOMAXPROCS values, e.g. 1,2,4 (default: 1, 2, 4, … up to the core count, "
+                     "plus the performance-core count on Apple silicon)")  # fmt: skip
+    run.add_argument("--count", type=int, default=10, help="samples per benchmark (default 10; 6+ gives an interval)")
+    run.add_argument("--benchtime", metavar="T", help="per sample: a duration (1s) or iterations (100x)")
+    run.add_argument("--benchmem", action="store_true", help="also measure B/op and allocs/op")
+    run.add_argument("--timeout", default="10m", metavar="D", help="give up on a run after D (go duration; 0: never; default 10m)")
+    run.add_argument("--go", action="append", default=[], metavar="VERSION",
+                     help="run with this installed Go; twice: compare two versions, interleaved A B A B")  # fmt: skip
+    run.add_argument("--holm", action="store_true", help="Holm-Bonferroni-adjust the p-values of an A/B comparison")
+    run.add_argument("--json", action="store_true", help="print JSON: raw samples, median and interval per unit")
+    run.add_argument("--no-save", action="store_true", help="do not record the run in the history")
+    run.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+
+    cmp = bsub.add_parser("compare", help="compare runs or files in the Go benchmark format, like benchstat")
+    cmp.add_argument("files", nargs="+", metavar="RUN|FILE", help="history run ids or files; the first is the base")
+    cmp.add_argument("--json", action="store_true", help="print JSON")
+    cmp.add_argument("--ignore", action="append", default=[], metavar="KEY",
+                     help="config key not to split tables by (e.g. note); repeatable")  # fmt: skip
+    cmp.add_argument("--holm", action="store_true", help="Holm-Bonferroni-adjust the p-values within each table")
+
+    hist = bsub.add_parser("history", help="saved runs: list, show, delete, export, rerun")
+    hist.add_argument("action", nargs="?", default="list", choices=BENCH_HISTORY_ACTIONS, help="default: list")
+    hist.add_argument("run_id", nargs="?", type=int, metavar="ID")
+    hist.add_argument("--json", action="store_true", help="print JSON")
+    hist.add_argument("--limit", type=int, default=50, help="list at most N runs (default 50)")
+    hist.add_argument("--format", choices=("text", "csv", "json"), default="text",
+                      help="export format: text (benchmark format, for benchstat), csv, json")  # fmt: skip
+    hist.add_argument("--output", "-o", metavar="FILE", help="export to FILE instead of stdout")
+
+
+# --- profile -------------------------------------------------------------------------------
+
+
+def add_profile(sub: Subparsers) -> None:
+    prof = sub.add_parser("profile", help="pprof profiles: top, capture from a benchmark, tune sampling rates",
+                          description="m3tui profile FILE opens it in the Profiles pane (its top when not in a terminal).")  # fmt: skip
+    psub = prof.add_subparsers(dest="profile_command", metavar="ACTION", required=True)
+
+    top = psub.add_parser("top", help="the top functions of a profile, like go tool pprof -top")
+    top.add_argument("file", metavar="FILE", help="a pprof profile (gzip'd or not)")
+    top.add_argument("--sample-index", metavar="NAME", help="sample type, e.g. alloc_space, inuse_objects, delay")
+    top.add_argument("--nodecount", type=int, default=None, metavar="N", help="show at most N functions")
+    top.add_argument("--focus", metavar="RE", help="only samples through functions matching RE")
+    top.add_argument("--ignore", metavar="RE", help="drop samples through functions matching RE")
+    top.add_argument("--hide", metavar="RE", help="hide frames of functions matching RE")
+    top.add_argument("--diff-base", metavar="BASE", help="show the change from the BASE profile")
+    top.add_argument("--cum", action="store_true", help="sort by cumulative value")
+    top.add_argument("--json", action="store_true", help="print JSON")
+
+    opener = psub.add_parser("open", help="open a profile in the Profiles pane (in a pipe: print its top)")
+    opener.add_argument("file", metavar="FILE")
+
+    cap = psub.add_parser("capture", help="profile one benchmark at one GOMAXPROCS")
+    cap.add_argument("package", nargs="?", default=".", metavar="PKG")
+    cap.add_argument("--bench", required=True, metavar="RE", help="the benchmark (one)")
+    cap.add_argument("--kind", choices=("cpu", "mem", "block", "mutex"), default="cpu")
+    cap.add_argument("--rate", type=int, metavar="N", help="memprofilerate / blockprofilerate / mutexprofilefraction")
+    cap.add_argument("--cpu", type=int, default=1, metavar="P", help="GOMAXPROCS (default 1)")
+    cap.add_argument("--benchtime", metavar="T")
+    cap.add_argument("--noinline", action="store_true", help="build with -gcflags=-l (clearer stacks)")
+    cap.add_argument("--json", action="store_true", help="print JSON")
+
+    tune = psub.add_parser("tune", help="sweep a sampling rate: overhead against fidelity")
+    tune.add_argument("package", nargs="?", default=".", metavar="PKG")
+    tune.add_argument("--bench", required=True, metavar="RE")
+    tune.add_argument("--kind", choices=("mem", "block", "mutex"), default="mem")
+    tune.add_argument("--rates", metavar="LIST", help="comma-separated rates (default: a sweep for the kind)")
+    tune.add_argument("--rounds", type=int, default=5)
+    tune.add_argument("--benchtime", metavar="T")
+    tune.add_argument("--noinline", action="store_true", help="also show what -gcflags=-l changes")
+    tune.add_argument("--json", action="store_true", help="print JSON")
+
+    lst = psub.add_parser("list", help="captured profiles")
+    lst.add_argument("--json", action="store_true", help="print JSON")
+
+
+# --- logs ----------------------------------------------------------------------------------
+
+
+def add_logs(sub: Subparsers) -> None:
+    logs = sub.add_parser(
+        "logs",
+        help="follow, filter, search and lint logs (files, .gz, - for stdin)",
+        description="Open the Logs pane on FILEs (default: the commands m3tui ran), or lint one with --lint.",
+    )
+    logs.add_argument("files", nargs="*", metavar="FILE", help="log file, .gz file, or - for stdin")
+    logs.add_argument("--lint", action="store_true", help="lint JSON-lines logs ([logs.lint] in config.toml)")
+    logs.add_argument("--json", action="store_true", help="with --lint: print the report as JSON")
