@@ -15,13 +15,13 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.shared import BENCHSTAT_ORACLES, has_column
+from tests.testdata import BENCHSTAT, has_column
 
 M3TUI = [sys.executable, "-m", "m3tui", "bench"]
 
 
 def bench(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*M3TUI, *args], capture_output=True, text=True, cwd=BENCHSTAT_ORACLES, timeout=60)
+    return subprocess.run([*M3TUI, *args], capture_output=True, text=True, cwd=BENCHSTAT, timeout=60)
 
 
 def test_compare_two_files_like_benchstat() -> None:
@@ -29,9 +29,9 @@ def test_compare_two_files_like_benchstat() -> None:
     assert done.returncode == 0, done.stderr
     rows = [" ".join(line.split()) for line in done.stdout.splitlines()]
     assert "CRC32/poly=IEEE/size=15/align=0-8 46.55n ± 9% 44.40n ± 2% -4.62% (p=0.008 n=10)" in rows
-    expected = [" ".join(line.split()) for line in (BENCHSTAT_ORACLES / "crcIgnore.stdout").read_text().splitlines()]
+    expected = [" ".join(line.split()) for line in (BENCHSTAT / "crcIgnore.stdout").read_text().splitlines()]
     assert [r for r in rows if r.startswith("geomean")] == [r for r in expected if r.startswith("geomean")]
-    assert done.stdout == (BENCHSTAT_ORACLES / "crcIgnore.stdout").read_text()  # benchstat's layout, byte for byte
+    assert done.stdout == (BENCHSTAT / "crcIgnore.stdout").read_text()  # benchstat's layout, byte for byte
 
 
 def test_compare_json() -> None:

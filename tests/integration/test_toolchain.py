@@ -12,9 +12,9 @@ from m3tui.core.host import goarch_for_machine, host_info
 from m3tui.core.toolchain import go_on_path, parse_go_env_json, parse_go_version, probe, report_facts
 
 from tests.appkit import write_executable
-from tests.shared import MACOS_FIXTURES
+from tests.testdata import MACOS
 
-FIXTURES = MACOS_FIXTURES
+FIXTURES = MACOS
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from m3tui.tui.panes.bench import BenchBackend, BenchPane
 from m3tui.bench.history import History
 
 from tests.appkit import FixedBenchBackend, settle, snapshot_app
-from tests.shared import has_column
+from tests.testdata import has_column
 
 GOBENCH = Path(__file__).parents[1] / "data" / "gobench"
 

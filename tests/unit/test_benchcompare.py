@@ -10,7 +10,7 @@ import pytest
 from m3tui.bench.compare import build_tables, render_text
 from m3tui.bench.fmt import parse
 
-from tests.shared import BENCHSTAT_ORACLES
+from tests.testdata import BENCHSTAT
 
 CASES = {
     "crcOldNew.stdout": (["crc-old.txt", "crc-new.txt"], None, ()),
@@ -36,15 +36,15 @@ def assumptions(text: str) -> dict[str, str]:
 @pytest.mark.parametrize("oracle", sorted(CASES))
 def test_tables_match_benchstat(oracle: str) -> None:
     files, col_key, ignore = CASES[oracle]
-    texts = {f: (BENCHSTAT_ORACLES / f).read_text() for f in files}
+    texts = {f: (BENCHSTAT / f).read_text() for f in files}
     columns = [(f, parse(t).results) for f, t in texts.items()]
     assume = {k: v for t in texts.values() for k, v in assumptions(t).items()}
     tables = build_tables(columns, col_key=col_key, ignore=ignore, assume=assume)
-    assert "\n".join(render_text(tables)) + "\n" == (BENCHSTAT_ORACLES / oracle).read_text()
+    assert "\n".join(render_text(tables)) + "\n" == (BENCHSTAT / oracle).read_text()
 
 
 def test_holm_option_adjusts_each_tables_p_values_together():
-    columns = [(f, parse((BENCHSTAT_ORACLES / f).read_text()).results) for f in ("crc-old.txt", "crc-new.txt")]
+    columns = [(f, parse((BENCHSTAT / f).read_text()).results) for f in ("crc-old.txt", "crc-new.txt")]
     plain = build_tables(columns, ignore=["note"])
     holm = build_tables(columns, ignore=["note"], holm=True)
     sec_plain = next(t for t in plain if t.unit == "sec/op")

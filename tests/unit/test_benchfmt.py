@@ -14,9 +14,9 @@ import pytest
 
 from m3tui.bench.fmt import BenchResult, Parser, format_result, parse, parse_lines, split_procs
 
-from tests.shared import BENCHSTAT_ORACLES
+from tests.testdata import BENCHSTAT
 
-ORACLES = BENCHSTAT_ORACLES
+ORACLES = BENCHSTAT
 GOBENCH = Path(__file__).parents[1] / "data" / "gobench"
 
 

@@ -23,12 +23,12 @@ from m3tui.bench.noise import (
     parse_pmset_therm,
     sample_noise,
 )
-from tests.shared import MACOS_FIXTURES
+from tests.testdata import MACOS
 
 
 def fixture(name: str) -> str:
     """A recorded output without its ``#`` header (everything up to and including ``# ---``)."""
-    lines = (MACOS_FIXTURES / name).read_text().splitlines(keepends=True)
+    lines = (MACOS / name).read_text().splitlines(keepends=True)
     sep = next(i for i, line in enumerate(lines) if line.rstrip() == "# ---")
     return "".join(lines[sep + 1:])
 

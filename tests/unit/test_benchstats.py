@@ -16,9 +16,9 @@ import pytest
 
 from m3tui.bench import stats as bs
 from m3tui.bench.fmt import parse
-from tests.shared import BENCHSTAT_ORACLES
+from tests.testdata import BENCHSTAT
 
-ORACLE = BENCHSTAT_ORACLES
+ORACLE = BENCHSTAT
 
 
 

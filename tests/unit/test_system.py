@@ -1,6 +1,6 @@
 """System facts: the parsers on real recorded macOS outputs, and the probes for real on this Linux box.
 
-The macOS fixtures (shared/fixtures/macos) are outputs that people pasted publicly from
+The macOS fixtures (tests/data/macos) are outputs that people pasted publicly from
 real Macs. Where no recording exists (an Apple-silicon `sw_vers`, `sysctl.proc_translated`,
 an M3 `brew config`), the test says so in its docstring and uses the documented format.
 """
@@ -45,9 +45,9 @@ from m3tui.core.system import (
     path_order,
 )
 
-from tests.shared import MACOS_FIXTURES
+from tests.testdata import MACOS
 
-FIXTURES = MACOS_FIXTURES
+FIXTURES = MACOS
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads this Linux box's /proc and /sys")
 

@@ -1,6 +1,6 @@
 """The doctor's System checks: on recorded Mac outputs through a RecordedMacProbe, and for real here on Linux.
 
-Recorded texts come from shared/fixtures/macos (real outputs from real Macs). The
+Recorded texts come from tests/data/macos (real outputs from real Macs). The
 `sysctl.proc_translated` answers (0 native, 1 translated) have no recording and follow the
 documented values; each test that relies on them says so.
 """
