@@ -25,7 +25,8 @@ sizes().
 
 Which install is *current* is the one the first `go` on PATH runs. A version
 manager's shim (asdf, goenv, mise) is followed the way that manager would: its
-environment variable, then the nearest version file above ``cwd``, then the global one.
+environment variable, then the nearest version file above ``cwd``, then the global one
+(:mod:`m3tui.versions.shims`).
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ import dataclasses
 import importlib.util
 import os
 import shlex
-import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +42,7 @@ from pathlib import Path
 from m3tui.core import binfmt
 from m3tui.versions import store as gostore
 from m3tui.versions.names import InstalledGo, version_sort_key
+from m3tui.versions.shims import env_path as _env_path, shim_version
 from m3tui.core.toolchain import GoOnPath, go_on_path
 
 # Listing order for one version; also the priority when two managers reach one GOROOT.
@@ -90,11 +91,6 @@ def _paths(value: Path | Sequence[Path] | str) -> list[Path]:
     if isinstance(value, (str, os.PathLike)):
         return [Path(value)]
     return [Path(p) for p in value]
-
-
-def _env_path(env: Mapping[str, str], name: str) -> Path | None:
-    value = env.get(name)
-    return Path(value).expanduser() if value else None
 
 
 def manager_dirs(home: Path, env: Mapping[str, str], roots: Mapping[str, Path | Sequence[Path]] | None = None) -> dict[str, list[Path]]:
@@ -260,99 +256,6 @@ def _resolve(path: Path) -> Path:
         return path
 
 
-# --- which version a shim runs ----------------------------------------------------------------
-
-
-def _walk_up(start: Path) -> Iterator[Path]:
-    yield start
-    yield from start.parents
-
-
-def _tool_versions(path: Path, names: Iterable[str]) -> str | None:
-    """The first version `.tool-versions` gives a tool ("golang 1.22.2 1.21.0" -> "1.22.2")."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-    for line in text.splitlines():
-        words = line.split("#", 1)[0].split()
-        if len(words) >= 2 and words[0] in names:
-            return words[1]
-    return None
-
-
-def _plain_version_file(path: Path) -> str | None:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-    words = text.split("#", 1)[0].split()
-    return words[0] if words else None
-
-
-def _mise_toml(path: Path) -> str | None:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8", errors="replace"))
-    except (OSError, tomllib.TOMLDecodeError):
-        return None
-    tools = data.get("tools")
-    if not isinstance(tools, dict):
-        return None
-    for name in ("go", "golang"):
-        value = tools.get(name)
-        if isinstance(value, list) and value:
-            value = value[0]
-        if isinstance(value, dict):
-            value = value.get("version")
-        if isinstance(value, str) and value:
-            return value
-    return None
-
-
-_MISE_LOCAL = ("mise.local.toml", "mise.toml", ".mise.local.toml", ".mise.toml", "mise/config.toml",
-               ".mise/config.toml", ".config/mise.toml", ".config/mise/config.toml")
-
-
-def _shim_version(manager: str, ctx: _Ctx, dirs: Mapping[str, list[Path]]) -> tuple[str, str] | None:
-    """(version, where it came from) the way the manager picks it, or None when nothing says."""
-    env, home = ctx.env, ctx.home
-    if manager == "asdf":
-        if value := env.get("ASDF_GOLANG_VERSION"):
-            return value, "ASDF_GOLANG_VERSION"
-        name = env.get("ASDF_DEFAULT_TOOL_VERSIONS_FILENAME") or ".tool-versions"
-        for directory in [*_walk_up(ctx.cwd), home]:
-            if value := _tool_versions(directory / name, ("golang",)):
-                return value, str(directory / name)
-        return None
-    if manager == "goenv":
-        if value := env.get("GOENV_VERSION"):
-            return value, "GOENV_VERSION"
-        for directory in _walk_up(ctx.cwd):
-            if value := _plain_version_file(directory / ".go-version"):
-                return value, str(directory / ".go-version")
-        for base in dirs["goenv"]:
-            if value := _plain_version_file(base / "version"):
-                return value, str(base / "version")
-        return None
-    # mise: the nearest config that names go wins, then the global config.
-    if value := env.get("MISE_GO_VERSION"):
-        return value, "MISE_GO_VERSION"
-    for directory in _walk_up(ctx.cwd):
-        for name in _MISE_LOCAL:
-            if value := _mise_toml(directory / name):
-                return value, str(directory / name)
-        if value := _tool_versions(directory / ".tool-versions", ("go", "golang")):
-            return value, str(directory / ".tool-versions")
-    config_dir = _env_path(env, "MISE_CONFIG_DIR") or (_env_path(env, "XDG_CONFIG_HOME") or home / ".config") / "mise"
-    globals_ = [_env_path(env, "MISE_GLOBAL_CONFIG_FILE") or config_dir / "config.toml"]
-    for path in globals_:
-        if value := _mise_toml(path):
-            return value, str(path)
-    if value := _tool_versions(home / ".tool-versions", ("go", "golang")):
-        return value, str(home / ".tool-versions")
-    return None
-
-
 def version_name(install: InstalledGo) -> str:
     """The version as the install's manager spells it: asdf/mise/goenv "1.22.2", gvm/sdk "go1.22.2"."""
     if install.manager in ("asdf", "homebrew"):
@@ -496,7 +399,7 @@ def _current(
             if install is None:
                 return None, f"{goon.path} is not in a Go installation m3tui recognises"
             return install, str(goon.path) if goon.path == goon.resolved else f"{goon.path} -> {goon.resolved}"
-        picked = _shim_version(shim, ctx, dirs)
+        picked = shim_version(shim, cwd=ctx.cwd, env=ctx.env, home=ctx.home, goenv_dirs=dirs["goenv"])
         if picked is None:
             ctx.problems.append(f"{shim}: {goon.path} is a shim, but no version file selects a Go")
             return None, f"{shim} shim, no version selected"
