@@ -43,6 +43,12 @@ the temp is removed, nothing is ever written outside it):
 
 Errors are ``InstallError`` subclasses with one-line messages. ``remove()`` and ``prune()``
 are synchronous (run them in a worker thread from the UI).
+
+Long because: download, verify and unpack are one pipeline under one version lock, sharing
+its error classes, progress reporter and stop signal; the guarantees above (no partial
+``go/<version>``, a kept ``.part``, an adopted archive) are made by how those steps hand over
+to each other, and the archive policy is enforced by ``_Extractor`` right here. Split apart,
+each piece would import the others' internals.
 """
 
 from __future__ import annotations
