@@ -55,11 +55,12 @@ TUI_PROGRAM = textwrap.dedent(
     import asyncio, json, sys, time
     sys.path.insert(0, sys.argv[3])
     from textual.widgets import Checkbox, Input
-    from m3tui.tui.panes.bench import BenchBackend, BenchPane
+    from m3tui.bench.backend import LocalBench
+    from m3tui.tui.panes.bench import BenchPane
     from tests.appkit import settle, snapshot_app
 
     async def main():
-        app = snapshot_app(bench=BenchBackend())
+        app = snapshot_app(bench=LocalBench())
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
             await pilot.press("3")

@@ -9,21 +9,26 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
-from m3tui.tui.app import M3tuiApp
-from m3tui.core.config import LoadedConfig, load_config
-from m3tui.tui.panes.bench import BenchBackend
-from m3tui.tui.panes.profiles import ProfilesBackend
-from m3tui.tui.panes.versions import IndexView, VersionsBackend
+from m3tui.bench.backend import BenchBackend, LocalBench
 from m3tui.bench.fmt import BenchResult
 from m3tui.bench.history import RunInfo, RunMeta, StoredRun
-from m3tui.doctor.model import Finding, Group, Status
-from m3tui.versions.install import InstallError
-from m3tui.versions.install import Progress as InstallProgress
-from m3tui.versions.project import ProjectPin, ProjectView
-from m3tui.versions.switch import SwitchError
-from m3tui.versions.names import GoFile, GoRelease, InstalledGo
+from m3tui.core.cmdlog import CommandRecord
+from m3tui.core.config import LoadedConfig, load_config
 from m3tui.core.host import HostInfo
 from m3tui.core.toolchain import GoOnPath, GoVersion, ToolchainReport
+from m3tui.doctor.model import Finding, Group, Status
+from m3tui.logs.backend import LogsBackend
+from m3tui.logs.lint import LintConfig
+from m3tui.profiles.backend import LocalProfiles, ProfilesBackend
+from m3tui.profiles.capture import Capture
+from m3tui.tui.app import M3tuiApp
+from m3tui.tui.backends import Backends
+from m3tui.versions.backend import IndexView, LocalVersions, VersionsBackend
+from m3tui.versions.install import InstallError
+from m3tui.versions.install import Progress as InstallProgress
+from m3tui.versions.names import GoFile, GoRelease, InstalledGo
+from m3tui.versions.project import ProjectPin, ProjectView
+from m3tui.versions.switch import SwitchError, SwitchResult
 
 # What the probe reports on an M3 Pro with Homebrew's Go: snapshots must not depend on the
 # machine that runs them, so they show this report instead of probing.
@@ -77,13 +82,21 @@ async def fixed_doctor(on_finding: Callable[[Finding], None]) -> list[Finding]:
     return list(M3_FINDINGS)
 
 
-def snapshot_app(config: LoadedConfig | None = None, theme: str | None = None, versions=None, bench=None,
-                 profiles=None, logs=None) -> M3tuiApp:  # fmt: skip
-    return M3tuiApp(
-        config=config or load_config(), theme=theme, toolchain_probe=fixed_probe, doctor=fixed_doctor,
-        versions_backend=versions or FixedVersionsBackend(), bench_backend=bench or FixedBenchBackend(),
-        profiles_backend=profiles or FixedProfilesBackend(), logs_backend=logs or FixedLogsBackend(),
+def snapshot_app(
+    config: LoadedConfig | None = None,
+    theme: str | None = None,
+    versions: VersionsBackend | None = None,
+    bench: BenchBackend | None = None,
+    profiles: ProfilesBackend | None = None,
+    logs: LogsBackend | None = None,
+) -> M3tuiApp:
+    """The real app over fixed data (each backend replaceable, e.g. by the real one)."""
+    backends = Backends(
+        versions=versions or FixedVersionsBackend(), bench=bench or FixedBenchBackend(),
+        profiles=profiles or FixedProfilesBackend(), logs=logs or FixedLogsBackend(),
     )  # fmt: skip
+    return M3tuiApp(config=config or load_config(), theme=theme, toolchain_probe=fixed_probe, doctor=fixed_doctor,
+                    backends=backends)  # fmt: skip
 
 
 async def settle(pilot: Pilot) -> None:
@@ -121,7 +134,7 @@ M3_INSTALLS = [
 ]
 
 
-class FixedVersionsBackend(VersionsBackend):
+class FixedVersionsBackend(LocalVersions):
     """Fixed installs, index and project; install() reports progress, then waits or fails."""
 
     def __init__(self, install_outcome: str = "wait") -> None:
@@ -145,7 +158,7 @@ class FixedVersionsBackend(VersionsBackend):
     async def prune(self) -> list[tuple[str, int]]:
         return [("go1.21.5", 241 * 1024 * 1024)]
 
-    async def project(self):
+    async def project(self) -> ProjectView:
         return ProjectView(
             cwd=Path("/Users/gopher/src/shop"), go=M3_REPORT.go, local=M3_REPORT.version,
             gotoolchain="auto", gotoolchain_source="/opt/homebrew/Cellar/go/1.24.2/libexec/go.env",
@@ -162,7 +175,7 @@ class FixedVersionsBackend(VersionsBackend):
     def archive(self, release: GoRelease) -> GoFile | None:
         return release.archive_for("darwin", "arm64")
 
-    async def install(self, file: GoFile, on_progress) -> Path:
+    async def install(self, file: GoFile, on_progress: Callable[[InstallProgress], None]) -> Path:
         on_progress(InstallProgress(31_457_280, file.size, 12_582_912.0, 3.5, "download"))
         if self.install_outcome == "fail":
             raise InstallError("checksum mismatch for go1.26.6.darwin-arm64.tar.gz: expected 3f2a…9c01, got 77b0…e412")
@@ -170,9 +183,12 @@ class FixedVersionsBackend(VersionsBackend):
             await self.release_install.wait()
         return Path("/Users/gopher/Library/Application Support/m3tui/go") / file.version
 
-    def use(self, version: str):
+    def use(self, version: str) -> SwitchResult:
         self.used.append(version)
         raise SwitchError(f"{version} is not installed in m3tui's store")
+
+    def current_version(self) -> str | None:
+        return next((i.version for i in M3_INSTALLS if i.current), None)
 
 
 # --- the Bench pane with fixed data ------------------------------------------------------------
@@ -204,7 +220,7 @@ def m3_run_info(run_id: int, status: str = "done", label: str | None = None) -> 
     return RunInfo(run_id, f"2026-11-2{run_id % 10}T10:1{run_id % 10}:00Z", None, status, meta, None, 120, 12)
 
 
-class FixedBenchBackend(BenchBackend):
+class FixedBenchBackend(LocalBench):
     """Fixed packages, core counts and history: snapshots never depend on this machine."""
 
     def __init__(self) -> None:
@@ -220,14 +236,14 @@ class FixedBenchBackend(BenchBackend):
     async def default_cpu(self) -> tuple[int, ...]:
         return (1, 2, 4, 5, 8, 11)  # an M3 Pro: 11 cores, 5 of them performance cores
 
-    async def history(self, call: str, *args):
-        if call == "list_runs":
-            return [s.info for s in self.stored.values()]
-        if call == "get_run":
-            return self.stored[args[0]]
-        if call == "delete_run":
-            return self.stored.pop(args[0], None) is not None
-        raise AssertionError(call)
+    async def list_runs(self, limit: int) -> list[RunInfo]:
+        return [s.info for s in self.stored.values()][:limit]
+
+    async def get_run(self, run_id: int) -> StoredRun:
+        return self.stored[run_id]
+
+    async def delete_run(self, run_id: int) -> bool:
+        return self.stored.pop(run_id, None) is not None
 
 
 # --- the Profiles pane with a fixed profile ---------------------------------------------------
@@ -271,10 +287,10 @@ def m3_cpu_profile_bytes() -> bytes:
     return gzip.compress(p.SerializeToString(), mtime=0)
 
 
-class FixedProfilesBackend(ProfilesBackend):
+class FixedProfilesBackend(LocalProfiles):
     """No captures and no `go tool pprof` warm-up: the pane shows only what a test opens."""
 
-    def captures(self):
+    def captures(self) -> list[Capture]:
         return []
 
     async def warm_pprof(self) -> None:
@@ -287,14 +303,14 @@ class FixedProfilesBackend(ProfilesBackend):
 class FixedLogsBackend:
     """No commands (or the given ones), no m3tui log, the default lint rules: fixed pictures."""
 
-    def __init__(self, commands=None) -> None:
+    def __init__(self, commands: list[CommandRecord] | None = None) -> None:
         self._commands = list(commands or [])
 
-    def commands(self):
+    def commands(self) -> list[CommandRecord]:
         return list(self._commands)
 
-    def own_log(self):
+    def own_log(self) -> Path | None:
         return None
 
-    def lint_config(self):
+    def lint_config(self) -> LintConfig | None:
         return None

@@ -9,7 +9,7 @@ Every subprocess goes through :mod:`m3tui.core.runner`. Plain asyncio; never imp
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from m3tui.core import runner
@@ -20,6 +20,7 @@ __all__ = [
     "PprofError",
     "is_warm",
     "pprof_argv",
+    "serve_web",
     "top_text",
     "warm",
 ]
@@ -113,3 +114,24 @@ async def top_text(
         errs = [ln.strip() for ln in res.stderr if ln.strip()]
         raise PprofError(errs[0] if errs else f"go tool pprof exited with status {res.returncode}")
     return res.stdout_text
+
+
+async def serve_web(
+    profile: Path, binary: Path | None, on_url: Callable[[str], None], *, go: str = "go"
+) -> None:
+    """Run ``go tool pprof -http`` on a profile until cancelled; ``on_url`` gets the address it
+    prints, once. Raises :class:`PprofError` when pprof cannot start."""
+    argv = pprof_argv(profile, binary, http="", go=go)
+    seen = False
+
+    def on_batch(lines: Sequence[runner.OutputLine]) -> None:
+        nonlocal seen
+        for line in lines:
+            if "http://" in line.text and not seen:
+                seen = True
+                on_url(line.text[line.text.index("http://"):].strip())
+
+    try:
+        await runner.run(argv, env=PPROF_ENV, on_batch=on_batch, capture=False)
+    except runner.RunnerError as exc:
+        raise PprofError(str(exc)) from None

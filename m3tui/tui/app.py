@@ -27,13 +27,13 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer
 
 from m3tui import __version__
-from m3tui.tui.panes import PANES, EnvironmentPane
-from m3tui.tui.panes.versions import VersionsBackend
-from m3tui.tui.panes.base import Pane
 from m3tui.core import runner, toolchain
 from m3tui.core.config import DEFAULT_THEME, LoadedConfig, load_config
-from m3tui.doctor.model import Finding
 from m3tui.core.toolchain import ToolchainReport
+from m3tui.doctor.model import Finding
+from m3tui.tui.backends import Backends
+from m3tui.tui.panes import PANES, BenchPane, EnvironmentPane, LogsPane, ProfilesPane
+from m3tui.tui.panes.base import Pane
 from m3tui.tui.widgets.help_screen import HelpScreen, KeyHelp
 from m3tui.tui.widgets.key_scroll import KeyScroll
 from m3tui.tui.widgets.pane_tabs import PaneTabs
@@ -65,8 +65,9 @@ class MainScreen(Screen, inherit_bindings=False):
         Binding("ctrl+c,super+c", "screen.copy_text", "Copy selected text", show=False, id="screen.copy"),
     ]
 
-    def __init__(self, first: str | None = None) -> None:
+    def __init__(self, backends: Backends, first: str | None = None) -> None:
         super().__init__()
+        self.backends = backends
         self.first = first or PANES[0].PANE_ID  # `m3tui logs FILE`: the first paint is the Logs pane
 
     def compose(self) -> ComposeResult:
@@ -75,7 +76,7 @@ class MainScreen(Screen, inherit_bindings=False):
         yield PaneTabs([(pane.PANE_ID, pane.TITLE) for pane in PANES], first, id="pane-tabs")
         with ContentSwitcher(initial=f"pane-{first}", id="panes"):
             for pane_cls in PANES:
-                yield pane_cls(build_now=pane_cls.PANE_ID == first, id=f"pane-{pane_cls.PANE_ID}")
+                yield pane_cls(self.backends, build_now=pane_cls.PANE_ID == first, id=f"pane-{pane_cls.PANE_ID}")
         yield Footer()
 
 
@@ -103,10 +104,7 @@ class M3tuiApp(App[int], inherit_bindings=False):
         theme: str | None = None,
         toolchain_probe: ToolchainProbe | None = None,
         doctor: DoctorRunner | None = None,
-        versions_backend: VersionsBackend | None = None,
-        bench_backend: Any = None,
-        profiles_backend: Any = None,
-        logs_backend: Any = None,
+        backends: Backends | None = None,
         open_logs: list[Path] | None = None,
         open_profile: Path | None = None,
         watch_terminal: bool = True,
@@ -116,10 +114,7 @@ class M3tuiApp(App[int], inherit_bindings=False):
         self._theme_request = theme
         self._toolchain_probe = toolchain_probe or toolchain.probe
         self._doctor = doctor or run_real_doctor
-        self.versions_backend = versions_backend
-        self.bench_backend = bench_backend
-        self.profiles_backend = profiles_backend
-        self.logs_backend = logs_backend
+        self.backends = backends if backends is not None else Backends()
         self._open_logs = list(open_logs or [])
         self._open_profile = open_profile
         self._watch_terminal = watch_terminal
@@ -131,7 +126,7 @@ class M3tuiApp(App[int], inherit_bindings=False):
 
     def get_default_screen(self) -> Screen:
         first = "logs" if self._open_logs else "profiles" if self._open_profile is not None else None
-        return MainScreen(first)
+        return MainScreen(self.backends, first)
 
     def on_mount(self) -> None:
         self._apply_theme()
@@ -152,7 +147,7 @@ class M3tuiApp(App[int], inherit_bindings=False):
         logging.getLogger("m3tui").error("crash: %s: %s (%s)", type(error).__name__, error, where)
         super()._handle_exception(error)
 
-    def notify(self, message: str, *, title: str = "", severity: str = "information", **kwargs: Any) -> None:  # type: ignore[override]
+    def notify(self, message: str, *, title: str = "", severity: str = "information", **kwargs: Any) -> None:
         """Warnings and errors the user saw also go to m3tui's own log (the Logs pane lists it)."""
         if severity in ("warning", "error"):
             import logging
@@ -164,11 +159,10 @@ class M3tuiApp(App[int], inherit_bindings=False):
     def _after_first_paint(self) -> None:
         self.active_pane.focus_body()
         if self._open_logs:  # `m3tui logs FILE…`: the Logs pane is already up; the file first
-            pane = self.main_screen.query_one("#pane-logs", Pane)
-            pane.open_paths(self._open_logs)  # type: ignore[attr-defined]
+            self.main_screen.query_one(LogsPane).open_paths(self._open_logs)
         elif self._open_profile is not None:
-            pane = self.main_screen.query_one("#pane-profiles", Pane)
-            pane.call_after_refresh(pane.open_path, self._open_profile)  # type: ignore[attr-defined]
+            profiles = self.main_screen.query_one(ProfilesPane)
+            profiles.call_after_refresh(profiles.open_path, self._open_profile)
         if self._open_logs or self._open_profile is not None:
             # The doctor's dozen subprocesses would compete with showing the file: a moment later.
             self.set_timer(1.0, self.action_run_doctor)
@@ -202,8 +196,10 @@ class M3tuiApp(App[int], inherit_bindings=False):
 
     def _check_terminal(self) -> None:
         try:
+            if sys.__stdin__ is None:
+                raise ValueError("no stdin")
             termios.tcgetattr(sys.__stdin__.fileno())
-        except (termios.error, OSError, ValueError, AttributeError):
+        except (termios.error, OSError, ValueError):
             self._terminal_gone()
 
     def _terminal_gone(self, status: int = 128 + signal.SIGHUP) -> None:
@@ -219,6 +215,12 @@ class M3tuiApp(App[int], inherit_bindings=False):
         self.exit(status)
 
     # --- panes ------------------------------------------------------------------------------
+
+    def on_bench_pane_profile_captured(self, message: BenchPane.ProfileCaptured) -> None:
+        """The Bench pane's `p`: show the new profile in the Profiles pane."""
+        self.action_show_pane("profiles")
+        profiles = self.main_screen.query_one(ProfilesPane)
+        profiles.call_after_refresh(profiles.open_capture, message.capture)
 
     @property
     def main_screen(self) -> MainScreen:

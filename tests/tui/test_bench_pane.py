@@ -12,7 +12,8 @@ import psutil
 import pytest
 from textual.widgets import DataTable, Input, Static
 
-from m3tui.tui.panes.bench import BenchBackend, BenchPane
+from m3tui.bench.backend import LocalBench
+from m3tui.tui.panes.bench import BenchPane
 from m3tui.bench.history import History
 
 from tests.appkit import FixedBenchBackend, settle, snapshot_app
@@ -62,7 +63,7 @@ def column(table: DataTable, name: str) -> list[str]:
 
 
 async def test_run_streams_into_the_table_saves_and_reopens_from_history(pkg: Path) -> None:
-    app = snapshot_app(bench=BenchBackend())
+    app = snapshot_app(bench=LocalBench())
     async with app.run_test(size=(120, 40)) as pilot:
         pane = await open_bench(pilot)
         assert str(pane.query_one("#bench-package").value) == str(pkg)  # the module's package, listed by go list
@@ -98,7 +99,7 @@ async def test_run_streams_into_the_table_saves_and_reopens_from_history(pkg: Pa
 
 
 async def test_escape_stops_the_run_keeps_samples_and_leaves_no_process(pkg: Path) -> None:
-    app = snapshot_app(bench=BenchBackend())
+    app = snapshot_app(bench=LocalBench())
     async with app.run_test(size=(120, 40)) as pilot:
         pane = await open_bench(pilot)
         fill(pane, regex="^BenchmarkSum$", cpu="1", count="100", benchtime="200ms")
@@ -119,7 +120,7 @@ async def test_escape_stops_the_run_keeps_samples_and_leaves_no_process(pkg: Pat
 
 async def test_the_table_repaints_at_a_low_rate_while_running(pkg: Path, monkeypatch) -> None:
     """Hundreds of samples a second must not mean hundreds of repaints: the UI stays out of the way."""
-    app = snapshot_app(bench=BenchBackend())
+    app = snapshot_app(bench=LocalBench())
     async with app.run_test(size=(120, 40)) as pilot:
         pane = await open_bench(pilot)
         fills = []
@@ -142,7 +143,7 @@ async def test_two_go_versions_fill_the_compare_view(pkg: Path, real_go: Path, m
         (root / "bin").mkdir(parents=True)
         (root / "VERSION").write_text(f"{version}\ntime 2025-01-01T00:00:00Z\n")
         (root / "bin" / "go").symlink_to(real_go)
-    app = snapshot_app(bench=BenchBackend())
+    app = snapshot_app(bench=LocalBench())
     async with app.run_test(size=(140, 40)) as pilot:
         pane = await open_bench(pilot)
         fill(pane, regex="^BenchmarkSum$", cpu="1", count="4", benchtime="100x", go="1.22.10 1.23.4")
@@ -159,7 +160,7 @@ async def test_two_go_versions_fill_the_compare_view(pkg: Path, real_go: Path, m
 
 
 async def test_bad_form_values_are_one_notification(pkg: Path) -> None:
-    app = snapshot_app(bench=BenchBackend())
+    app = snapshot_app(bench=LocalBench())
     async with app.run_test(size=(120, 40)) as pilot:
         pane = await open_bench(pilot)
         fill(pane, cpu="0")
@@ -203,7 +204,7 @@ async def test_history_marks_compare_delete_twice_and_export(tmp_path: Path, mon
 
 
 async def test_p_profiles_the_selected_row_and_shows_it_in_profiles(pkg: Path) -> None:
-    app = snapshot_app(bench=BenchBackend())
+    app = snapshot_app(bench=LocalBench())
     async with app.run_test(size=(120, 40)) as pilot:
         pane = await open_bench(pilot)
         fill(pane, regex="^BenchmarkSizes$", cpu="2", count="1", benchtime="100x")

@@ -12,7 +12,9 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Input
 
-from m3tui.tui.panes.logs import LogsPane, LogView, RecordScreen
+from m3tui.tui.panes.log_record import RecordScreen
+from m3tui.tui.panes.log_view import LogView
+from m3tui.tui.panes.logs import LogsPane
 from m3tui.core import cmdlog, runner
 
 from tests.appkit import FixedLogsBackend, settle, snapshot_app
@@ -237,10 +239,10 @@ async def test_lint_marks_violations(tmp_path: Path) -> None:
 
 
 async def test_command_output_in_source_list_after_r(tmp_path: Path) -> None:
-    from m3tui.tui.panes.logs import LogsBackend
+    from m3tui.logs.backend import LocalLogs
 
     cmdlog.clear()
-    async with snapshot_app(logs=LogsBackend()).run_test(size=(100, 30)) as pilot:
+    async with snapshot_app(logs=LocalLogs()).run_test(size=(100, 30)) as pilot:
         pane = await open_logs(pilot)
         await runner.run([sys.executable, "-c", "print('hello from the runner')"])
         await pilot.press("r")

@@ -111,7 +111,11 @@ async def test_remove_runs_in_a_worker_and_reports_the_space_freed() -> None:
     app = snapshot_app()
     async with app.run_test(size=(100, 30)) as pilot:
         pane = await open_versions(pilot)
-        await pilot.press("d")  # go1.27.3 in m3tui's store (not current in this home)
+        await pilot.press("d")  # go1.27.3 in m3tui's store, the current version: asks first
+        await pilot.pause()
+        assert any("go1.27.3 is the current version: press d again" in n.message for n in app._notifications)
+        assert "removing" not in str(pane.query_one("#install-status", Static).render())
+        await pilot.press("d")
         await pilot.pause(0.01)
         assert "removing go1.27.3" in str(pane.query_one("#install-status", Static).render())
         await app.workers.wait_for_complete()

@@ -1,11 +1,12 @@
 """What every pane shares: identity (id, title, jump key), lazy building, the focus target.
 
-A pane is a thin front over one service.
+A pane is a thin front over one feature, reached through that feature's backend Protocol; the
+app hands every pane the same `Backends` (real services, or fixed data in tests).
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -13,6 +14,9 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from m3tui.tui.widgets.key_scroll import KeyScroll
+
+if TYPE_CHECKING:
+    from m3tui.tui.backends import Backends
 
 
 class PaneBody(KeyScroll, can_focus=True):
@@ -30,10 +34,8 @@ class Pane(Vertical):
     TITLE: ClassVar[str] = ""
     # One line: what the pane is for.
     SUMMARY: ClassVar[str] = ""
-    # The app attribute holding a replacement for the pane's `backend` (None: keep the real one).
-    BACKEND_ATTR: ClassVar[str] = ""
 
-    def __init__(self, *, build_now: bool = False, id: str | None = None) -> None:
+    def __init__(self, backends: Backends, *, build_now: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)
         self._build_now = build_now
         self.built = False
@@ -54,8 +56,6 @@ class Pane(Vertical):
             self.call_after_refresh(self._load)
 
     def on_mount(self) -> None:
-        if self.BACKEND_ATTR:  # the app may hand over another backend (tests give fixed data)
-            self.backend = getattr(self.app, self.BACKEND_ATTR, None) or self.backend
         if self.built:  # built at start-up (the first pane): load once it is on screen
             self.call_after_refresh(self._load)
 

@@ -1,7 +1,8 @@
 """Bench pane: run `go test -bench` live, then read it like benchstat (table, scaling, compare, history).
 
 A thin front over :mod:`m3tui.bench.session` (the same session `m3tui bench` runs),
-reached through :class:`BenchBackend` so tests can swap in fixed data. While a benchmark runs the
+reached through the :class:`~m3tui.bench.backend.BenchBackend` Protocol so tests can swap in
+fixed data. While a benchmark runs the
 pane only collects samples (cheap appends into :class:`~m3tui.bench.live.LiveTable`) and
 repaints the changed rows once per ``REPAINT_SECONDS``: the UI must not compete with the
 measurement for the CPU.
@@ -11,27 +12,47 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, ScrollableContainer, Vertical
+from textual.coordinate import Coordinate
+from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Checkbox, ContentSwitcher, DataTable, Input, Select, Static
 
 from m3tui.tui.panes.base import Pane
 
 if TYPE_CHECKING:
+    from m3tui.bench.backend import BenchBackend, Session
     from m3tui.bench.fmt import BenchResult
-    from m3tui.bench.live import LiveTable
+    from m3tui.bench.history import RunInfo
+    from m3tui.bench.live import LiveRow, LiveTable
+    from m3tui.bench.session import SessionResult
+    from m3tui.profiles.capture import Capture
+    from m3tui.tui.backends import Backends
 
 #: Seconds between repaints of the live table while a benchmark runs.
 REPAINT_SECONDS = 1.0
 VIEWS = ("live", "scaling", "compare", "history")
+
+
+@dataclass(frozen=True)
+class RunForm:
+    """The run form, checked: what `r` runs."""
+
+    package: str
+    bench: str
+    cpu: tuple[int, ...]  # () = the default sweep
+    count: int
+    benchtime: str | None
+    benchmem: bool
+    versions: list[str]  # Go versions: none (PATH), one, or two (A/B)
+    extra: tuple[str, ...]  # flags for the test binary
 
 
 def _cpu(text: str) -> tuple[int, ...]:
@@ -45,48 +66,8 @@ def _cpu(text: str) -> tuple[int, ...]:
         raise ValueError(f"-cpu {text!r}: a list of GOMAXPROCS values, like 1,2,4") from None
 
 
-class BenchBackend:
-    """The services the pane uses; the real ones by default."""
-
-    async def packages(self, cwd: Path) -> list[tuple[str, Path]]:
-        from m3tui.bench import run as benchrun
-
-        return await benchrun.list_packages(cwd)
-
-    async def default_cpu(self) -> tuple[int, ...]:
-        from m3tui.bench.run import default_cpu_list
-        from m3tui.bench.session import machine_facts
-
-        facts = await machine_facts()
-        return default_cpu_list(facts.cores, facts.perf_cores)
-
-    async def prepare(self, package: str, versions: Sequence[str]) -> tuple[Path, str, list[Any]]:
-        """(package dir, import path, toolchains); SessionError for a bad package or version."""
-        from m3tui.bench import session as benchsession
-
-        toolchains = benchsession.resolve_toolchains(versions)
-        directory, import_path = await benchsession.resolve_package(package, toolchains[0].go)
-        return directory, import_path, toolchains
-
-    def session(self, spec: Any, toolchains: list[Any], package: str, **callbacks: Any) -> Any:
-        from m3tui.bench.session import BenchSession
-
-        return BenchSession(spec, toolchains, package=package, **callbacks)
-
-    async def history(self, call: str, *args: Any) -> Any:
-        """One History call in a thread (SQLite never blocks the event loop)."""
-        from m3tui.bench.history import History
-
-        def go() -> Any:
-            with History() as history:
-                return getattr(history, call)(*args)
-
-        return await asyncio.to_thread(go)
-
-
 class BenchPane(Pane):
     PANE_ID = "bench"
-    BACKEND_ATTR = "bench_backend"
     TITLE = "Bench"
     SUMMARY = "Run benchmarks live and tell whether a change is really faster."
 
@@ -110,17 +91,26 @@ class BenchPane(Pane):
         Binding("k", "cursor('up')", "Up", show=False, id="bench.up"),
     ]
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.backend = BenchBackend()
+    class ProfileCaptured(Message):
+        """A profile of a row was captured: the app shows it in the Profiles pane."""
+
+        def __init__(self, capture: Capture) -> None:
+            super().__init__()
+            self.capture = capture
+
+    def __init__(self, backends: Backends, **kwargs: Any) -> None:
+        super().__init__(backends, **kwargs)
+        self.backend: BenchBackend = backends.bench
+        self.backends = backends  # `p`/`P` capture profiles through the Profiles feature
         self._live: LiveTable | None = None
         self.results: dict[str, list[BenchResult]] = {}  # label -> results of what the live view shows
         self.source = ""  # what the live view shows: "run 12", "running…"
-        self.session: Any = None
+        self.session: Session | None = None
         self.started = 0.0
         self.holm = False
         self.marked: list[int] = []
-        self.runs: list[Any] = []  # RunInfo, newest first
+        self.runs: list[RunInfo] = []  # newest first
+        self._compared: list[tuple[str, list[BenchResult]]] = []  # what the compare view shows
         self._delete_armed: int | None = None
         self._columns: list[str] = []
         self._placeholder = False  # the live table shows "no results yet" instead of rows
@@ -142,8 +132,8 @@ class BenchPane(Pane):
 
     def _make_body(self) -> Widget:
         self.built = True
-        live = DataTable(id="bench-live", cursor_type="row", zebra_stripes=True)
-        history = DataTable(id="bench-history", cursor_type="row", zebra_stripes=True)
+        live: DataTable[str | Text] = DataTable(id="bench-live", cursor_type="row", zebra_stripes=True)
+        history: DataTable[str | Text] = DataTable(id="bench-history", cursor_type="row", zebra_stripes=True)
         history.add_columns(" ", "id", "started (UTC)", "status", "bench", "samples", "package", "-bench", "go")
         return Vertical(
             Horizontal(
@@ -241,7 +231,7 @@ class BenchPane(Pane):
 
     # --- running ----------------------------------------------------------------------------
 
-    def _form(self) -> dict[str, Any]:
+    def _form(self) -> RunForm:
         cpu_text = self.query_one("#bench-cpu", Input).value.strip()
         cpu_text = cpu_text or self.query_one("#bench-cpu", Input).placeholder
         count_text = self.query_one("#bench-count", Input).value.strip() or "10"
@@ -258,16 +248,16 @@ class BenchPane(Pane):
             raise ValueError(f"flags: {exc}") from None
         if any(not f.startswith("-") for f in flags[:1]):
             raise ValueError("flags: test binary flags start with - (e.g. -test.shuffle=on)")
-        return {
-            "package": str(self.query_one("#bench-package", Select).value or "."),
-            "bench": self.query_one("#bench-regex", Input).value.strip() or ".",
-            "cpu": _cpu(cpu_text),
-            "count": int(count_text),
-            "benchtime": self.query_one("#bench-benchtime", Input).value.strip() or None,
-            "benchmem": self.query_one("#bench-benchmem", Checkbox).value,
-            "versions": versions,
-            "extra": flags,
-        }
+        return RunForm(
+            package=str(self.query_one("#bench-package", Select).value or "."),
+            bench=self.query_one("#bench-regex", Input).value.strip() or ".",
+            cpu=_cpu(cpu_text),
+            count=int(count_text),
+            benchtime=self.query_one("#bench-benchtime", Input).value.strip() or None,
+            benchmem=self.query_one("#bench-benchmem", Checkbox).value,
+            versions=versions,
+            extra=flags,
+        )
 
     def action_run(self) -> None:
         if self.running:
@@ -286,19 +276,19 @@ class BenchPane(Pane):
             self.action_run()
 
     @work(exclusive=True, group="bench-run")
-    async def _run(self, form: dict[str, Any]) -> None:
+    async def _run(self, form: RunForm) -> None:
         from m3tui.bench.run import BenchSpec
         from m3tui.bench.session import SessionError
 
         self._status("preparing…")
         try:
-            directory, import_path, toolchains = await self.backend.prepare(form["package"], form["versions"])
+            prepared = await self.backend.prepare(form.package, form.versions)
         except SessionError as exc:
             self._status(Text(str(exc), style="bold red"))
             return
-        spec = BenchSpec(directory, bench=form["bench"], cpu=form["cpu"], count=form["count"],
-                         benchtime=form["benchtime"], benchmem=form["benchmem"], extra=form["extra"],
-                         go=toolchains[0].go)  # fmt: skip
+        directory, import_path, toolchains = prepared.directory, prepared.import_path, prepared.toolchains
+        spec = BenchSpec(directory, bench=form.bench, cpu=form.cpu, count=form.count, benchtime=form.benchtime,
+                         benchmem=form.benchmem, extra=form.extra, go=toolchains[0].go)  # fmt: skip
         self.package_dir = directory
         self.live.clear()
         self.results = {t.label: [] for t in toolchains}
@@ -317,11 +307,12 @@ class BenchPane(Pane):
                 self.noise.append(text)
             self._status(Text(text, style="yellow" if text.startswith("noise") else ""))
 
-        self.session = self.backend.session(spec, toolchains, import_path, on_result=on_result, on_status=on_status)
+        self.session = session = self.backend.session(spec, toolchains, import_path, on_result=on_result,
+                                                      on_status=on_status)  # fmt: skip
         self.started = time.monotonic()
         timer = self.set_interval(REPAINT_SECONDS, self._repaint)
         try:
-            result = await self.session.run()
+            result = await session.run()
         except Exception as exc:  # noqa: BLE001 - HistoryError and friends: one line, nothing lost
             self._status(Text(f"the run failed: {exc}", style="bold red"))
             return
@@ -331,7 +322,7 @@ class BenchPane(Pane):
         self._repaint()
         self._finished(result, import_path)
 
-    def _finished(self, result: Any, import_path: str) -> None:
+    def _finished(self, result: SessionResult, import_path: str) -> None:
         self.run_id = result.run_id
         where = f"run {result.run_id}" if result.run_id is not None else "not saved"
         self.source = f"{import_path} · {where}"
@@ -354,7 +345,7 @@ class BenchPane(Pane):
             self._compare_columns([(label, rs) for label, rs in self.results.items() if rs])
 
     def action_stop(self) -> None:
-        if self.running:
+        if self.session is not None:
             self.session.stop()
             self._status(Text("stopping: keeping the samples so far…", style="yellow"))
             return
@@ -405,11 +396,11 @@ class BenchPane(Pane):
                     self._placeholder = False
                 table.add_row(*cells, key=key)
 
-    def _cells(self, row: Any) -> list[Any]:
+    def _cells(self, row: LiveRow) -> list[str | Text]:
         from m3tui.bench.live import cell_view, sparkline
 
         many = self._columns and self._columns[0] == "go"
-        cells: list[Any] = [row.label] if many else []
+        cells: list[str | Text] = [row.label] if many else []
         cells += [row.name, str(row.procs), str(row.n)]
         for unit in self.live.units:
             values = row.samples.get(unit)
@@ -482,7 +473,7 @@ class BenchPane(Pane):
             return
         if len(self.results) > 1:
             self._compare_columns([(label, rs) for label, rs in self.results.items() if rs])
-        elif not getattr(self, "_compared", None):
+        elif not self._compared:
             self.app.notify("Mark two runs in the history (h, then space on each), or run two Go versions (go: A B).",
                             title="compare", timeout=8)  # fmt: skip
             return
@@ -494,7 +485,7 @@ class BenchPane(Pane):
         columns = []
         for run_id in ids:
             try:
-                stored = await self.backend.history("get_run", run_id)
+                stored = await self.backend.get_run(run_id)
             except KeyError:
                 self.app.notify(f"run {run_id} is gone", severity="error")
                 return
@@ -505,7 +496,7 @@ class BenchPane(Pane):
 
     def action_holm(self) -> None:
         self.holm = not self.holm
-        if getattr(self, "_compared", None):
+        if self._compared:
             self._compare_columns(self._compared)
         self._show_view(self.view)
         self.app.notify(f"Holm-Bonferroni correction {'on' if self.holm else 'off'}", title="compare")
@@ -515,7 +506,7 @@ class BenchPane(Pane):
     @work(exclusive=True, group="bench-history")
     async def _load_history(self) -> None:
         try:
-            self.runs = await self.backend.history("list_runs", 500)
+            self.runs = await self.backend.list_runs(500)
         except Exception as exc:  # noqa: BLE001 - HistoryError: one line, the file is left alone
             self._status(Text(str(exc), style="bold red"))
             self.runs = []
@@ -536,7 +527,7 @@ class BenchPane(Pane):
         if not self.runs:
             table.add_row("", "", "no saved runs yet", "", "", "", "r runs one", "", "")
 
-    def _selected_run(self) -> Any:
+    def _selected_run(self) -> RunInfo | None:
         table = self.query_one("#bench-history", DataTable)
         if self.view != "history" or not self.runs or table.row_count == 0:
             return None
@@ -563,7 +554,7 @@ class BenchPane(Pane):
         info = self._selected_run()
         if info is None:
             return
-        stored = await self.backend.history("get_run", info.id)
+        stored = await self.backend.get_run(info.id)
         split: dict[str, list[BenchResult]] = {}
         for r in stored.results:
             split.setdefault(r.config.get("toolchain", f"run {info.id}"), []).append(r)
@@ -585,7 +576,7 @@ class BenchPane(Pane):
             self.app.notify(f"Press d again to delete run {info.id}.", title="history", severity="warning")
             return
         self._delete_armed = None
-        await self.backend.history("delete_run", info.id)
+        await self.backend.delete_run(info.id)
         self.marked = [m for m in self.marked if m != info.id]
         self.app.notify(f"deleted run {info.id}", title="history")
         self._load_history()
@@ -593,18 +584,16 @@ class BenchPane(Pane):
     @work(exclusive=True, group="bench-export")
     async def action_export(self) -> None:
         """Write the selected run as text (benchstat-ready), CSV and JSON into the current directory."""
-        from m3tui.bench import history as benchhistory
-
         info = self._selected_run()
         if info is None:
             self.app.notify("Choose a run in the history (h) to export.", severity="warning")
             return
-        stored = await self.backend.history("get_run", info.id)
+        stored = await self.backend.get_run(info.id)
         written = []
         for fmt, ext in (("text", "txt"), ("csv", "csv"), ("json", "json")):
             target = Path.cwd() / f"m3tui-bench-run-{info.id}.{ext}"
             try:
-                await asyncio.to_thread(benchhistory.write_export, stored, fmt, target)
+                await self.backend.export(stored, fmt, target)
             except OSError as exc:
                 self.app.notify(f"cannot write {target}: {exc.strerror or exc}", severity="error")
                 return
@@ -641,7 +630,7 @@ class BenchPane(Pane):
         if self.view != "live" or not rows or self.package_dir is None or self.running:
             self.app.notify("Choose a result row in the live table (after a run) to profile it.", severity="warning")
             return
-        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value or ""
+        key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value or ""
         row = next((r for r in rows if "|".join(map(str, r.key)) == key), rows[0])
         self._capture(row.name, row.procs, kind)
 
@@ -652,22 +641,21 @@ class BenchPane(Pane):
         from m3tui.profiles import capture as profcapture
 
         regex = "/".join(f"^{re.escape(part)}$" for part in f"Benchmark{name}".split("/"))
+        assert self.package_dir is not None  # action_profile checked it
         spec = profcapture.CaptureSpec(self.package_dir, regex, kind, procs=procs)
         self._status(f"capturing a {kind} profile of {name} at GOMAXPROCS={procs}…")
         try:
-            cap = await profcapture.capture(spec)
+            cap = await self.backends.profiles.capture(spec, asyncio.Event())
         except profcapture.CaptureError as exc:
             self._status(Text(f"profile of {name}: {exc}", style="bold red"))
             return
         if self.run_id is not None:  # the profile belongs to this run in the history
             try:
-                await self.backend.history("add_profile", self.run_id, kind, name, procs, str(cap.profile))
+                await self.backend.add_profile(self.run_id, kind, name, procs, cap.profile)
             except Exception as exc:  # noqa: BLE001 - the capture itself is fine; say what was not recorded
                 self.app.notify(f"profile not linked to run {self.run_id}: {exc}", severity="warning")
         self._status(Text(f"captured {cap.profile} (Profiles pane)", style="green"))
-        self.app.action_show_pane("profiles")
-        profiles = self.app.query_one("#pane-profiles")
-        profiles.call_after_refresh(profiles.open_capture, cap)  # type: ignore[attr-defined]
+        self.post_message(self.ProfileCaptured(cap))
 
     # --- keys -------------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ header's problem count comes from here.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,6 +16,9 @@ from textual.widgets import Collapsible, Static
 
 from m3tui.doctor.model import Finding, Group, Status
 from m3tui.tui.panes.base import Pane
+
+if TYPE_CHECKING:
+    from m3tui.tui.backends import Backends
 
 GROUP_ORDER = (Group.SYSTEM, Group.GO, Group.NETWORK, Group.DRIFT)
 SYMBOL = {
@@ -35,7 +38,7 @@ class FindingView(Collapsible):
         title = Content.assemble((symbol, f"bold {style}"), " ", finding.summary)
         super().__init__(
             Static(finding_body(finding), classes="finding-body"),
-            title=title,
+            title=title,  # type: ignore[arg-type] # Collapsible draws a Content title (the coloured symbol); its hint says str
             collapsed=True,
             classes=f"finding -{finding.status.value}",
         )
@@ -67,8 +70,8 @@ class EnvironmentPane(Pane):
         Binding("e", "expand_problems", "Expand problems", id="environment.expand"),
     ]
 
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, backends: Backends, **kwargs: Any) -> None:
+        super().__init__(backends, **kwargs)
         self.findings: dict[str, Finding] = {}
         self.running = False
         self.expected: int | None = None

@@ -1,16 +1,17 @@
 """Profiles pane: pprof in the terminal (top, peek, flame, source), capture, and the rate tuner.
 
 A thin front over :mod:`m3tui.profiles.pprof` (decode, aggregate), :mod:`~m3tui.profiles.capture`
-and :mod:`~m3tui.profiles.tune`, reached through :class:`ProfilesBackend`. Decoding and
-aggregation run in a thread: a million-sample heap profile never freezes the UI.
+and :mod:`~m3tui.profiles.tune`, reached through the
+:class:`~m3tui.profiles.backend.ProfilesBackend` Protocol. Decoding and aggregation run in a
+thread: a million-sample heap profile never freezes the UI.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -20,8 +21,16 @@ from textual.containers import Horizontal, ScrollableContainer, Vertical
 from textual.widget import Widget
 from textual.widgets import Checkbox, ContentSwitcher, DataTable, Input, Static
 
-from m3tui.tui.widgets.flame_graph import FlameGraph
 from m3tui.tui.panes.base import Pane
+from m3tui.tui.widgets.flame_graph import FlameGraph
+
+if TYPE_CHECKING:
+    from m3tui.profiles.backend import ProfilesBackend
+    from m3tui.profiles.capture import Capture
+    from m3tui.profiles.pprof.analysis import Filters, TopReport
+    from m3tui.profiles.pprof.model import Profile
+    from m3tui.profiles.tune import TuneResult
+    from m3tui.tui.backends import Backends
 
 VIEWS = ("top", "peek", "flame", "source", "tune")
 VIEW_KEYS = {"top": "t", "peek": "g", "flame": "f", "source": "s", "tune": "u"}
@@ -36,52 +45,12 @@ class Entry:
     label: str
     binary: Path | None = None
     capture_id: str | None = None
-    profile: Any = None  # decoded Profile, once loaded
+    profile: Profile | None = None  # decoded, once loaded
     problem: str | None = None
-
-
-class ProfilesBackend:
-    """The services the pane uses; the real ones by default. Heavy calls run in threads."""
-
-    def captures(self) -> list[Entry]:
-        from m3tui.profiles import capture as profcapture
-
-        out = []
-        for c in profcapture.list_captures():
-            bench = c.spec.bench if c.spec is not None else Path(c.profile).name
-            out.append(Entry(Path(c.profile), c.kind, f"{c.kind} {bench}", Path(c.binary) if c.binary else None, c.id))
-        return out
-
-    async def load(self, path: Path) -> Any:
-        from m3tui.profiles.pprof.decode import load_file
-
-        return await asyncio.to_thread(load_file, path)
-
-    async def analyse(self, call: str, *args: Any, **kwargs: Any) -> Any:
-        from m3tui.profiles.pprof import analysis
-
-        return await asyncio.to_thread(getattr(analysis, call), *args, **kwargs)
-
-    async def capture(self, spec: Any, stop: asyncio.Event) -> Any:
-        from m3tui.profiles import capture as profcapture
-
-        return await profcapture.capture(spec, stop=stop)
-
-    async def tune(self, package_dir: Path, bench: str, kind: str, on_progress: Any, stop: asyncio.Event,
-                   noinline: bool = False) -> Any:  # fmt: skip
-        from m3tui.profiles import tune as proftune
-
-        return await proftune.tune(package_dir, bench, kind, rounds=3, noinline=noinline, on_progress=on_progress, stop=stop)
-
-    async def warm_pprof(self) -> None:
-        from m3tui.profiles import pproftool
-
-        await pproftool.warm()
 
 
 class ProfilesPane(Pane):
     PANE_ID = "profiles"
-    BACKEND_ATTR = "profiles_backend"
     TITLE = "Profiles"
     SUMMARY = "Read pprof profiles without a browser, with numbers that agree with go tool pprof."
 
@@ -105,9 +74,9 @@ class ProfilesPane(Pane):
         Binding("k", "cursor('up')", "Up", show=False, id="profiles.up"),
     ]
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.backend = ProfilesBackend()
+    def __init__(self, backends: Backends, **kwargs: Any) -> None:
+        super().__init__(backends, **kwargs)
+        self.backend: ProfilesBackend = backends.profiles
         self.entries: list[Entry] = []
         self.current: Entry | None = None
         self.base: Entry | None = None
@@ -115,7 +84,7 @@ class ProfilesPane(Pane):
         self.filters: dict[str, str | None] = {"focus": None, "ignore": None, "hide": None}
         self.sort = "flat"
         self.view = "top"
-        self.report: Any = None
+        self.report: TopReport | None = None
         self._stop: asyncio.Event | None = None  # set by esc: ends a capture or a tuner run
         self._status_text = ""
         self._selected_function: str | None = None
@@ -124,9 +93,9 @@ class ProfilesPane(Pane):
 
     def _make_body(self) -> Widget:
         self.built = True
-        profiles = DataTable(id="prof-list", cursor_type="row", zebra_stripes=True)
+        profiles: DataTable[str | Text] = DataTable(id="prof-list", cursor_type="row", zebra_stripes=True)
         profiles.add_columns("kind", "profile", "binary")
-        top = DataTable(id="prof-top", cursor_type="row", zebra_stripes=True)
+        top: DataTable[str | Text] = DataTable(id="prof-top", cursor_type="row", zebra_stripes=True)
         top.add_columns("flat", "flat%", "sum%", "cum", "cum%", "function")
         return Vertical(
             Horizontal(profiles, Static("", id="prof-info"), id="prof-head"),
@@ -201,7 +170,7 @@ class ProfilesPane(Pane):
             bar.append(f"  diff vs {self.base.label}", style="magenta")
         self.query_one("#prof-views", Static).update(bar)
 
-    def _filters(self) -> Any:
+    def _filters(self) -> Filters:
         from m3tui.profiles.pprof.analysis import Filters
 
         return Filters(**self.filters)
@@ -211,7 +180,7 @@ class ProfilesPane(Pane):
     @work(exclusive=True, group="prof-list")
     async def _load_list(self) -> None:
         try:
-            captured = await asyncio.to_thread(self.backend.captures)
+            captured = [_entry(c) for c in await asyncio.to_thread(self.backend.captures)]
         except Exception as exc:  # noqa: BLE001 - a broken capture dir: say so, keep going
             captured = []
             self._status(Text(f"captured profiles: {exc}", style="red"))
@@ -242,9 +211,9 @@ class ProfilesPane(Pane):
         if event.data_table.id == "prof-top" and self.report is not None and self.report.rows:
             self._selected_function = self.report.rows[min(event.cursor_row, len(self.report.rows) - 1)].name
 
-    def open_capture(self, cap: Any) -> None:
+    def open_capture(self, cap: Capture) -> None:
         """Show a capture made elsewhere (the Bench pane's `p`), with its binary."""
-        entry = Entry(Path(cap.profile), cap.kind, f"{cap.kind} {cap.spec.bench}", Path(cap.binary), cap.id)
+        entry = _entry(cap)
         self.entries = [entry, *(e for e in self.entries if e.path != entry.path)]
         self._fill_list()
         self._open_entry(entry)
@@ -294,6 +263,7 @@ class ProfilesPane(Pane):
 
     def _info(self, entry: Entry) -> None:
         p = entry.profile
+        assert p is not None  # called once it is decoded
         types = ", ".join(f"{t.type}/{t.unit}" for t in p.sample_types)
         lines = [f"{entry.path.name}", f"samples: {p.n_samples:,} · stacks: {len(p.stacks):,}", f"types: {types}"]
         if p.duration_ns:
@@ -317,39 +287,38 @@ class ProfilesPane(Pane):
 
     # --- views ------------------------------------------------------------------------------
 
-    def _profile(self) -> Any:
+    def _profile(self) -> Profile | None:
         if self.current is None or self.current.profile is None:
             return None
         return self.current.profile
 
-    async def _effective(self) -> Any:
+    async def _effective(self) -> Profile | None:
         """The current profile, or its difference from the base."""
         profile = self._profile()
         if profile is None or self.base is None or self.base is self.current:
             return profile
         if self.base.profile is None:
             self.base.profile = await self.backend.load(self.base.path)
-        return await self.backend.analyse("diff", profile, self.base.profile)
+        return await self.backend.diff(profile, self.base.profile)
 
     async def _refresh_views(self) -> None:
         profile = await self._effective()
         if profile is None or self.sample_index is None:
             return
         filters = self._filters()
-        self.report = await self.backend.analyse("top", profile, self.sample_index, filters, sort=self.sort)
-        self._fill_top(self.report)
+        self.report = report = await self.backend.top(profile, self.sample_index, filters, sort=self.sort)
+        self._fill_top(report)
         if self.view == "peek":
             await self._fill_peek(profile, filters)
         elif self.view == "flame":
-            root = await self.backend.analyse("flame", profile, self.sample_index, filters)
+            root = await self.backend.flame(profile, self.sample_index, filters)
             self.query_one(FlameGraph).show(root)
         elif self.view == "source":
             await self._fill_source(profile, filters)
         self._show_view(self.view)
-        head = await self.backend.analyse("header_lines", self.report)
-        self._status(" · ".join(head))
+        self._status(" · ".join(self.backend.header(report)))
 
-    def _fill_top(self, report: Any) -> None:
+    def _fill_top(self, report: TopReport) -> None:
         from m3tui.profiles.pprof.analysis import percentage
 
         table = self.query_one("#prof-top", DataTable)
@@ -372,7 +341,7 @@ class ProfilesPane(Pane):
             return self._selected_function
         return self.report.rows[0].name if self.report and self.report.rows else None
 
-    async def _fill_peek(self, profile: Any, filters: Any) -> None:
+    async def _fill_peek(self, profile: Profile, filters: Filters) -> None:
         import re
 
         name = self._function()
@@ -380,7 +349,8 @@ class ProfilesPane(Pane):
         if name is None:
             target.update(Text("no function selected (choose one in the top view, enter)", style="dim"))
             return
-        entries = await self.backend.analyse("peek", profile, self.sample_index, f"^{re.escape(name)}$", filters)
+        assert self.sample_index is not None  # _refresh_views checked it
+        entries = await self.backend.peek(profile, self.sample_index, f"^{re.escape(name)}$", filters)
         fmt = self.report.format if self.report else str
         text = Text()
         for entry in entries:
@@ -396,7 +366,7 @@ class ProfilesPane(Pane):
             text.append("callees\n\n", style="dim italic")
         target.update(text if entries else Text(f"{name}: no samples", style="dim"))
 
-    async def _fill_source(self, profile: Any, filters: Any) -> None:
+    async def _fill_source(self, profile: Profile, filters: Filters) -> None:
         import re
 
         name = self._function()
@@ -404,12 +374,13 @@ class ProfilesPane(Pane):
         if name is None:
             target.update(Text("no function selected", style="dim"))
             return
-        listings = await self.backend.analyse("source_listing", profile, self.sample_index, f"^{re.escape(name)}$", filters)
+        assert self.sample_index is not None  # _refresh_views checked it
+        listings = await self.backend.source(profile, self.sample_index, f"^{re.escape(name)}$", filters)
         fmt = self.report.format if self.report else str
         text = Text()
         for listing in listings:
             text.append(f"{listing.function}  {listing.path}\n", style="bold")
-            if getattr(listing, "missing", False) or not listing.lines:
+            if listing.missing or not listing.lines:
                 text.append("  source file not on this disk\n\n", style="dim")
                 continue
             for line in listing.lines:
@@ -501,7 +472,7 @@ class ProfilesPane(Pane):
             return
         finally:
             self._stop = None
-        entry = Entry(Path(cap.profile), cap.kind, f"{cap.kind} {bench}", Path(cap.binary), cap.id)
+        entry = _entry(cap)
         self.entries.insert(0, entry)
         self._fill_list()
         self.view = "top"
@@ -532,7 +503,8 @@ class ProfilesPane(Pane):
 
         self._stop = asyncio.Event()
         try:
-            result = await self.backend.tune(Path.cwd(), bench, kind, progress, self._stop, noinline)
+            result = await self.backend.tune(Path.cwd(), bench, kind, noinline=noinline, on_progress=progress,
+                                             stop=self._stop)  # fmt: skip
         except proftune.TuneError as exc:
             self._status(Text(f"tuner: {exc}", style="bold red"))
             return
@@ -545,26 +517,19 @@ class ProfilesPane(Pane):
     @work(exclusive=True, group="prof-pprof")
     async def action_pprof(self) -> None:
         """`go tool pprof -http` on the current profile: the URL is shown (tunnel it over SSH)."""
-        from m3tui.profiles import pproftool
-        from m3tui.core import runner
+        from m3tui.core.errors import M3tuiError
 
         entry = self.current
         if entry is None:
             return
-        argv = pproftool.pprof_argv(entry.path, entry.binary, http="")
-        found = asyncio.Event()
 
-        def on_batch(lines: list) -> None:
-            for line in lines:
-                if "http://" in line.text and not found.is_set():
-                    found.set()
-                    url = line.text[line.text.index("http://"):].strip()
-                    self.app.notify(f"pprof serves {entry.path.name} at {url} (ssh -L to reach it)", title="pprof", timeout=20)
+        def on_url(url: str) -> None:
+            self.app.notify(f"pprof serves {entry.path.name} at {url} (ssh -L to reach it)", title="pprof", timeout=20)
 
-        self._status(f"starting {' '.join(argv[:4])}…")
+        self._status(f"starting go tool pprof -http on {entry.path.name}…")
         try:
-            await runner.run(argv, env=pproftool.PPROF_ENV, on_batch=on_batch, capture=False)
-        except runner.RunnerError as exc:
+            await self.backend.serve_web(entry.path, entry.binary, on_url)
+        except M3tuiError as exc:
             self.app.notify(str(exc), severity="error")
 
     def action_filter(self) -> None:
@@ -663,7 +628,13 @@ class ProfilesPane(Pane):
         return True
 
 
-def tune_chart(result: Any) -> list[str]:
+def _entry(cap: Capture) -> Entry:
+    """A captured profile (or a file opened through the capture store) as a list entry."""
+    bench = cap.spec.bench if cap.spec is not None else cap.profile.name
+    return Entry(cap.profile, cap.kind, f"{cap.kind} {bench}", cap.binary, cap.id)
+
+
+def tune_chart(result: TuneResult) -> list[str]:
     """Overhead and fidelity per rate as two bars (the trade-off at a glance)."""
     lines = ["rate          overhead                fidelity"]
     for p in result.points:

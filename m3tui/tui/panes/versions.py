@@ -1,114 +1,31 @@
 """Versions pane: installed Go versions (every manager), go.dev's releases, install and switch.
 
-A thin front over goinstalled / goindex / goinstall / goswitch / goproject, reached through
-`VersionsBackend` so tests can hand the pane fixed data. The release list opens from the
-cached index at once and refreshes in the background.
+A thin front over the Versions feature, reached through its `VersionsBackend` Protocol
+(m3tui/versions/backend.py) so tests can hand the pane fixed data. The release list opens from
+the cached index at once and refreshes in the background.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.coordinate import Coordinate
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, ProgressBar, Static
 
-from m3tui.versions.names import GoFile, GoRelease, InstalledGo
 from m3tui.tui.panes.base import Pane
+from m3tui.versions.backend import IndexView, VersionsBackend
+from m3tui.versions.names import GoFile, GoRelease, InstalledGo
 
-
-@dataclass
-class IndexView:
-    releases: list[GoRelease]
-    source: str  # "network", "cache", "cache-stale"
-    warning: str | None = None
-
-
-class VersionsBackend:
-    """The services the pane uses; the real ones by default."""
-
-    def mirror(self) -> str:
-        from m3tui.core.config import load_config
-
-        return load_config().config.go_mirror
-
-    async def installed(self) -> list[InstalledGo]:
-        from m3tui.versions import installed as goinstalled
-
-        return goinstalled.discover().installs
-
-    async def project(self) -> Any:
-        from m3tui.versions import project as goproject
-
-        return await goproject.what_runs_here(Path.cwd(), dict(os.environ))
-
-    def cached_index(self) -> IndexView | None:
-        from m3tui.versions import index as goindex
-
-        cached = goindex.load_cached(self.mirror())
-        return IndexView(cached.releases, cached.source, cached.warning) if cached else None
-
-    async def fetch_index(self) -> IndexView:
-        from m3tui.versions import index as goindex
-
-        result = await goindex.fetch_index(self.mirror())
-        return IndexView(result.releases, result.source, result.warning)
-
-    def archive(self, release: GoRelease) -> GoFile | None:
-        from m3tui.versions import index as goindex
-
-        return goindex.choose_archive(release)
-
-    async def install(self, file: GoFile, on_progress: Callable[[Any], None]) -> Path:
-        from m3tui.versions import index as goindex, install as goinstall
-
-        return await goinstall.install(file, goindex.archive_url(self.mirror(), file.filename), on_progress=on_progress)
-
-    def use(self, version: str) -> Any:
-        from m3tui.versions import switch as goswitch
-
-        return goswitch.use(version)
-
-    async def remove(self, version: str, force: bool) -> int:
-        """Deleting a ~250 MB tree takes seconds: in a thread, never on the event loop."""
-        import asyncio
-
-        from m3tui.versions import install as goinstall
-
-        return await asyncio.to_thread(goinstall.remove, version, force=force)
-
-    async def prune(self) -> list[tuple[str, int]]:
-        import asyncio
-
-        from m3tui.versions import install as goinstall
-
-        return await asyncio.to_thread(goinstall.prune, 1)
-
-    async def sizes(self, installs: list[InstalledGo]) -> list[InstalledGo]:
-        """Walking ~250 MB trees takes ~0.1 s each: done in a thread, after the list shows."""
-        import asyncio
-
-        from m3tui.versions import installed as goinstalled
-
-        return await asyncio.to_thread(goinstalled.sizes, installs)
-
-    def switch_hint(self, install: InstalledGo) -> str | None:
-        from m3tui.versions import installed as goinstalled
-
-        return goinstalled.switch_hint(install)
-
-    def pin_here(self, version: str) -> Path:
-        from m3tui.versions import project as goproject
-
-        return goproject.set_project_version(Path.cwd(), version, how="go-version")
+if TYPE_CHECKING:
+    from m3tui.tui.backends import Backends
+    from m3tui.versions.install import Progress
+    from m3tui.versions.project import ProjectView
 
 
 def human_size(n: int | None) -> str:
@@ -124,7 +41,6 @@ def human_size(n: int | None) -> str:
 
 class VersionsPane(Pane):
     PANE_ID = "versions"
-    BACKEND_ATTR = "versions_backend"
     TITLE = "Versions"
     SUMMARY = "Install, verify and switch Go versions, safely."
 
@@ -141,9 +57,9 @@ class VersionsPane(Pane):
         Binding("k", "cursor('up')", "Up", show=False, id="versions.up"),
     ]
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.backend = VersionsBackend()
+    def __init__(self, backends: Backends, **kwargs: Any) -> None:
+        super().__init__(backends, **kwargs)
+        self.backend: VersionsBackend = backends.versions
         self.installs: list[InstalledGo] = []
         self.index: IndexView | None = None
         self.filter_text = ""
@@ -154,9 +70,9 @@ class VersionsPane(Pane):
 
     def _make_body(self) -> Widget:
         self.built = True
-        installed = DataTable(id="installed", cursor_type="row", zebra_stripes=True)
+        installed: DataTable[str | Text] = DataTable(id="installed", cursor_type="row", zebra_stripes=True)
         installed.add_columns(" ", "version", "manager", "os/arch", "size", "where")
-        remote = DataTable(id="remote", cursor_type="row", zebra_stripes=True)
+        remote: DataTable[str | Text] = DataTable(id="remote", cursor_type="row", zebra_stripes=True)
         remote.add_columns("release", "", "archive", "")
         progress = ProgressBar(id="install-progress", show_eta=False)
         progress.display = False
@@ -233,7 +149,7 @@ class VersionsPane(Pane):
         bar.update(total=archive.size or None, progress=0)
         status.update(f"installing {release.version}…")
 
-        def progress(p: Any) -> None:
+        def progress(p: Progress) -> None:
             bar.update(total=p.total_bytes, progress=p.done_bytes)
             rate = f" {human_size(int(p.rate_bytes_per_s))}/s" if p.rate_bytes_per_s else ""
             eta = f" ETA {p.eta_s:.0f}s" if p.eta_s is not None else ""
@@ -297,7 +213,7 @@ class VersionsPane(Pane):
         table = self.query_one("#remote", DataTable)
         if self.index is None or table.row_count == 0:
             return None
-        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
         return next((r for r in self.index.releases if r.version == key), None)
 
     # --- actions ------------------------------------------------------------------------------
@@ -360,9 +276,7 @@ class VersionsPane(Pane):
         if install.manager != "m3tui":
             self.app.notify(f"{install.version} belongs to {install.manager}; remove it with that tool.", severity="warning")
             return
-        from m3tui.versions import store as gostore
-
-        is_current = gostore.current_version() == install.version
+        is_current = self.backend.current_version() == install.version
         if is_current and self._remove_armed != install.version:
             self._remove_armed = install.version
             self.app.notify(f"{install.version} is the current version: press d again to remove it.", severity="warning")
@@ -440,7 +354,7 @@ class VersionsPane(Pane):
         self._load_project()
 
 
-def project_text(view: Any) -> Text:
+def project_text(view: ProjectView) -> Text:
     """Two lines: what this directory asks for, and what really runs here."""
     text = Text()
     text.append("here ", style="bold")
@@ -457,7 +371,7 @@ def project_text(view: Any) -> Text:
     text.append(runs, style="bold red" if view.would_download or view.switches else "bold")
     if view.would_download:
         text.append(" (go would download it first)", style="red")
-    elif view.switches:
+    elif view.switches and view.local is not None:
         text.append(f" (not {view.local.version} on PATH)", style="yellow")
     where = f"GOTOOLCHAIN={view.gotoolchain} ({view.gotoolchain_source})" if view.gotoolchain else f"GOTOOLCHAIN {view.gotoolchain_source}"
     text.append(f" · {where}", style="dim")

@@ -8,13 +8,17 @@ enter zooms into the selected frame, backspace (or escape) zooms back out.
 from __future__ import annotations
 
 import zlib
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
+
+if TYPE_CHECKING:
+    from m3tui.profiles.pprof.analysis import FlameNode
+    from m3tui.profiles.pprof.flame import FlameBox
 
 # Warm colours for code, like pprof's flame graph; the hue comes from the function's package.
 PALETTE = ("#d9534f", "#e8743b", "#f0a030", "#e0b040", "#c8553d", "#f28f3b", "#d96c3a", "#e3a72f")
@@ -43,7 +47,7 @@ class FlameGraph(Widget, can_focus=True):
     class Selected(Message):
         """The selection moved: the pane shows the frame's numbers."""
 
-        def __init__(self, graph: FlameGraph, node: Any, path: tuple[str, ...]) -> None:
+        def __init__(self, graph: FlameGraph, node: FlameNode, path: tuple[str, ...]) -> None:
             super().__init__()
             self.graph = graph
             self.node = node
@@ -53,20 +57,20 @@ class FlameGraph(Widget, can_focus=True):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.full_root: Any = None
-        self.root: Any = None
+        self.full_root: FlameNode | None = None
+        self.root: FlameNode | None = None
         self.zoom_path: tuple[str, ...] = ()
         self._zooms: list[tuple[str, ...]] = []  # earlier zoom paths: backspace returns to them
-        self.rows: list[list[Any]] = []
+        self.rows: list[list[FlameBox]] = []
         self.total = 0
 
-    def show(self, root: Any) -> None:
+    def show(self, root: FlameNode | None) -> None:
         self.full_root = root
         self.zoom_path = ()
         self._zooms = []
         self._set_root(root)
 
-    def _set_root(self, root: Any) -> None:
+    def _set_root(self, root: FlameNode | None) -> None:
         self.root = root
         self.total = root.value if root is not None else 0
         if root is None:
@@ -149,7 +153,7 @@ class FlameGraph(Widget, can_focus=True):
             lo, hi = match[1].x, match[1].x + match[1].width
         return found
 
-    def selected_node(self) -> Any:
+    def selected_node(self) -> FlameNode | None:
         depth, index = self.selected
         if not self.rows:
             return None

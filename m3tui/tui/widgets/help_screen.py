@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Protocol, runtime_checkable
 
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -22,13 +24,20 @@ class KeyHelp:
     binding_id: str
 
 
+@runtime_checkable
+class ShowsKeys(Protocol):
+    """The app, which knows the keys as the user has them (config keymap applied)."""
+
+    def keys_of(self, node: DOMNode) -> list[KeyHelp]: ...
+
+
 class HelpScreen(ModalScreen[None], inherit_bindings=False):
     BINDINGS: ClassVar = [
         Binding("escape,question_mark,q", "dismiss_help", "Close", id="help.close"),
     ]
 
     def __init__(
-        self, pane_title: str, pane_keys: list[KeyHelp], global_keys: list[KeyHelp], bar_keys: list[KeyHelp] = ()
+        self, pane_title: str, pane_keys: list[KeyHelp], global_keys: list[KeyHelp], bar_keys: Sequence[KeyHelp] = ()
     ) -> None:
         super().__init__()
         self.pane_title = pane_title
@@ -45,7 +54,9 @@ class HelpScreen(ModalScreen[None], inherit_bindings=False):
 
     def _close_keys(self) -> str:
         """The close keys as the user has them (the keymap may have changed them)."""
-        return next((k.keys for k in self.app.keys_of(self) if k.binding_id == "help.close"), "esc")
+        app = self.app
+        keys = app.keys_of(self) if isinstance(app, ShowsKeys) else []
+        return next((k.keys for k in keys if k.binding_id == "help.close"), "esc")
 
     def action_dismiss_help(self) -> None:
         self.dismiss(None)

@@ -9,7 +9,6 @@ the bar; a click on a label works too.
 from __future__ import annotations
 
 from collections.abc import Sequence
-
 from typing import ClassVar
 
 from textual import events

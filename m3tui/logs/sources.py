@@ -1,0 +1,295 @@
+"""Where the Logs pane's lines come from, and the scans over them.
+
+A source is either lines held in memory (a command's output, :class:`MemSource`) or a log file
+(:class:`FileSource`): its tail, read at once from the end, until the mmap'd
+:class:`~m3tui.logs.index.LineIndex` is built in a thread, then numbered lines read on demand.
+Both answer the same questions (count, one line, a range, search), so the viewer and the scans
+need not know which they read. The scans (search matches, level filter, next error) are plain
+functions: the pane runs them in threads, and stops them with a ``threading.Event``.
+
+Never imports Textual: the pane (m3tui/tui/panes/logs.py) and its viewer are the only fronts.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import threading
+from array import array
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from m3tui.logs.format import is_error, level_rank, parse_line
+from m3tui.logs.index import LineIndex, safe_text
+
+if TYPE_CHECKING:
+    from m3tui.core.cmdlog import CommandRecord
+
+#: Lines read at once from the end of a file before its index exists.
+TAIL_LINES = 2000
+#: Characters shown of one line (the rest is summarised as "… (N more bytes)").
+MAX_CHARS = 2000
+#: Bytes read of one line (enough for MAX_CHARS characters of UTF-8).
+LINE_LIMIT = MAX_CHARS * 4
+_MORE = re.compile(r" … \((\d+) more bytes\)$")
+#: Cheap pre-filter for error lines (confirmed with parse_line): never misses an error line.
+_ERROR_HINT = re.compile(rb"(?i)err|fatal|panic|crit|fail|emerg|alert|^[EF]\d{4}|\"(?:level|severity|lvl)\":\s*\d", re.M)
+
+
+class MemSource:
+    """Lines held in memory (a command's output)."""
+
+    kind = "command"
+    indexed = True
+    progress = 1.0
+
+    def __init__(self, name: str, lines: list[bytes]) -> None:
+        self.name = name
+        self._lines = lines
+
+    def count(self) -> int:
+        return len(self._lines)
+
+    def raw(self, i: int) -> tuple[bytes, int]:
+        b = self._lines[i]
+        return b[:LINE_LIMIT], len(b)
+
+    def iter_lines(self, start: int = 0, stop: int | None = None) -> Iterator[tuple[int, bytes]]:
+        lines = self._lines
+        for i in range(start, len(lines) if stop is None else min(stop, len(lines))):
+            yield i, lines[i]
+
+    def search(self, rx: re.Pattern[bytes], start: int, reverse: bool = False) -> int | None:
+        lines = self._lines
+        rng = range(min(start, len(lines)) - 1, -1, -1) if reverse else range(max(0, start), len(lines))
+        for i in rng:
+            if rx.search(lines[i]):
+                return i
+        return None
+
+
+class FileSource:
+    """A log file: its tail (by byte offset) until the index is built, then indexed lines."""
+
+    kind = "file"
+
+    def __init__(self, path: Path, name: str, index: LineIndex, tail: list[tuple[int, bytes]]) -> None:
+        self.path = path
+        self.name = name
+        self.index = index
+        self.tail = tail
+        self.indexed = False
+        self.progress = 0.0
+        self.stop = threading.Event()
+        self.builds = 0  # index builds running (an old one may still be stopping)
+
+    @property
+    def building(self) -> bool:
+        return self.builds > 0
+
+    def count(self) -> int:
+        return self.index.line_count if self.indexed else len(self.tail)
+
+    def raw(self, i: int) -> tuple[bytes, int]:
+        if not self.indexed:
+            b = self.tail[i][1]
+            return b, len(b)  # tail() already cut it at LINE_LIMIT
+        idx = self.index
+        b = idx.line(i, limit=LINE_LIMIT)
+        if len(b) < LINE_LIMIT:
+            return b, len(b)
+        start = idx.line_offset(i)
+        end = idx.line_offset(i + 1) - 1 if i + 1 < idx.line_count else idx.size
+        return b, end - start
+
+    def iter_lines(self, start: int = 0, stop: int | None = None) -> Iterator[tuple[int, bytes]]:
+        if not self.indexed:
+            tail = self.tail
+            for i in range(start, len(tail) if stop is None else min(stop, len(tail))):
+                yield i, tail[i][1]
+            return
+        i = start
+        step = 512
+        while True:
+            end = self.index.line_count if stop is None else min(stop, self.index.line_count)
+            if i >= end:
+                return
+            chunk = self.index.lines(i, min(end, i + step), limit=LINE_LIMIT)
+            if not chunk:
+                return
+            for b in chunk:
+                yield i, b
+                i += 1
+
+    def search(self, rx: re.Pattern[bytes], start: int, reverse: bool = False) -> int | None:
+        if self.indexed:
+            return self.index.search(rx, max(0, start), reverse=reverse)
+        tail = self.tail
+        rng = range(min(start, len(tail)) - 1, -1, -1) if reverse else range(max(0, start), len(tail))
+        for i in rng:
+            if rx.search(tail[i][1]):
+                return i
+        return None
+
+    def retail(self) -> None:
+        self.tail = self.index.tail(TAIL_LINES, limit=LINE_LIMIT)
+
+
+Source = MemSource | FileSource
+
+
+def open_file(path: Path, name: str) -> FileSource:
+    """Open a log file and read its tail (blocking: call it in a thread). OSError, ValueError."""
+    index = LineIndex.open(path)
+    return FileSource(path, name, index, index.tail(TAIL_LINES, limit=LINE_LIMIT))
+
+
+def command_source(rec: CommandRecord) -> MemSource:
+    """A finished command's output as a source: its command line, stdout, stderr, how it ended."""
+    out = [f"$ {' '.join(rec.argv)}".encode("utf-8", "surrogateescape")]
+    out += [s.encode("utf-8", "surrogateescape") for s in rec.stdout_tail]
+    if rec.stderr_tail:
+        if rec.stdout_tail:
+            out.append(b"-- stderr --")
+        out += [s.encode("utf-8", "surrogateescape") for s in rec.stderr_tail]
+    status = "timed out" if rec.timed_out else "cancelled" if rec.cancelled else f"exit status {rec.returncode}"
+    out.append(f"-- {status} in {rec.duration_s:.2f} s".encode())
+    return MemSource(command_title(rec.argv), out)
+
+
+def command_title(argv: list[str]) -> str:
+    """A command line as the source list shows it (the program's name, not its path)."""
+    if not argv:
+        return ""
+    first = Path(argv[0]).name
+    if first.startswith("python"):
+        first = "python"
+    return " ".join([first, *argv[1:]])
+
+
+def display_text(raw: bytes, full: int) -> str:
+    """``raw`` (the head of a line ``full`` bytes long) as one safe display line."""
+    text = safe_text(raw, MAX_CHARS)
+    if full > len(raw):
+        m = _MORE.search(text)
+        shown = len(raw) - (int(m.group(1)) if m else 0)
+        text = (text[: m.start()] if m else text) + f" … ({full - shown} more bytes)"
+    return text
+
+def line_rank(raw: bytes) -> int:
+    return level_rank(parse_line(safe_text(raw, 400)).level)
+
+
+def line_is_error(raw: bytes) -> bool:
+    return is_error(parse_line(safe_text(raw, 400)))
+
+
+def make_pattern(query: str) -> tuple[re.Pattern[bytes], re.Pattern[str]]:
+    """`/re/` is a regular expression, anything else plain text; lower-case means any case."""
+    regex = len(query) >= 2 and query.startswith("/") and query.endswith("/")
+    body = query[1:-1] if regex else query
+    flags = re.MULTILINE | (re.IGNORECASE if body == body.lower() else 0)
+    pat = body if regex else re.escape(body)
+    return re.compile(pat.encode("utf-8", "surrogateescape"), flags), re.compile(pat, flags)
+
+
+# --- scans (plain functions: the pane runs them in threads) ----------------------------
+
+
+def scan_lines(
+    src: Source,
+    rx: re.Pattern[bytes] | None,
+    min_rank: int,
+    filtering: bool,
+    stop: threading.Event | None,
+    start: int,
+    end: int | None,
+) -> tuple[array[int] | None, array[int] | None]:
+    """(matching lines, shown lines) of lines [start, end); None where not asked for."""
+    matches: array[int] | None = None
+    if rx is not None:
+        matches = array("Q")
+        if isinstance(src, FileSource) and src.indexed:
+            i = start
+            limit = src.index.line_count if end is None else end
+            while i < limit and not (stop is not None and stop.is_set()):
+                j = src.index.search(rx, i)
+                if j is None or j >= limit:
+                    break
+                matches.append(j)
+                i = j + 1
+        else:
+            matches.extend(i for i, b in src.iter_lines(start, end) if rx.search(b))
+    if not (filtering and matches is not None) and not min_rank:
+        return matches, None
+    rows = array("Q")
+    candidates: Iterator[tuple[int, bytes]]
+    if filtering and matches is not None:
+        candidates = ((i, src.raw(i)[0]) for i in matches)
+        if not min_rank:
+            rows.extend(matches)
+            return matches, rows
+    else:
+        candidates = src.iter_lines(start, end)
+    for n, (i, b) in enumerate(candidates):
+        if stop is not None and n % 4096 == 0 and stop.is_set():
+            break
+        rank = line_rank(b)
+        if (rank or 20) >= min_rank:
+            rows.append(i)
+    return matches, rows
+
+
+def find_error(src: Source, rows: array[int] | None, row: int, reverse: bool) -> int | None:
+    """The display row of the next (previous) error line after (before) ``row``.
+
+    Going back, go test's closing ``FAIL`` lines lead to the ``--- FAIL`` block they close.
+    """
+    found = _find_error_line(src, rows, row, reverse)
+    if found is None or not reverse:
+        return found
+    line = rows[found] if rows is not None else found
+    if not _is_fail_summary(src.raw(line)[0]):
+        return found
+    for back in range(found - 1, max(-1, found - 200), -1):
+        raw = src.raw(rows[back] if rows is not None else back)[0]
+        if raw.lstrip().startswith(b"--- FAIL"):
+            return back
+        if not (_is_fail_summary(raw) or raw.startswith((b" ", b"\t")) or not raw.strip()):
+            break
+    return found
+
+
+def _is_fail_summary(raw: bytes) -> bool:
+    """`FAIL`, `FAIL\tpkg 0.01s`, `exit status 1`: go test's closing lines, not the failure itself."""
+    text = raw.strip()
+    return text == b"FAIL" or text.startswith((b"FAIL\t", b"exit status "))
+
+
+def _find_error_line(src: Source, rows: array[int] | None, row: int, reverse: bool) -> int | None:
+    if rows is not None:
+        rng = range(row - 1, -1, -1) if reverse else range(row + 1, len(rows))
+        for r in rng:
+            if line_is_error(src.raw(rows[r])[0]):
+                return r
+        return None
+    if reverse:
+        for i in range(row - 1, -1, -1):
+            b = src.raw(i)[0]
+            if _ERROR_HINT.search(b) and line_is_error(b):
+                return i
+        return None
+    i = row + 1
+    while True:
+        j = src.search(_ERROR_HINT, i)
+        if j is None:
+            return None
+        if line_is_error(src.raw(j)[0]):
+            return j
+        i = j + 1
+
+
+def shown(rows: array[int], line: int) -> bool:
+    r = bisect.bisect_left(rows, line)
+    return r < len(rows) and rows[r] == line

@@ -1,0 +1,108 @@
+"""What the Profiles pane (and the Bench pane's `p`) ask of this feature: the `ProfilesBackend`
+Protocol and the real one.
+
+Each view is one named, typed call (no dispatch by name), so the pane, the real backend and the
+test fakes are held to one signature by the type checker. Decoding and every analysis run in a
+thread: a 50 MB profile must not freeze the keys. Services load on first call, not at start-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from m3tui.profiles.capture import Capture, CaptureSpec
+    from m3tui.profiles.pprof.analysis import Filters, FlameNode, PeekEntry, SourceFile, TopReport
+    from m3tui.profiles.pprof.model import Profile
+    from m3tui.profiles.tune import ProgressCallback, TuneResult
+
+
+class ProfilesBackend(Protocol):
+    """The Profiles feature as the panes see it. Failures are M3tuiErrors (ProfileError,
+    CaptureError, TuneError, PprofError) with the user's line."""
+
+    def captures(self) -> list[Capture]: ...
+    async def load(self, path: Path) -> Profile: ...
+    async def diff(self, profile: Profile, base: Profile) -> Profile: ...
+    async def top(self, profile: Profile, sample_index: int, filters: Filters, *, sort: str) -> TopReport: ...
+    async def peek(self, profile: Profile, sample_index: int, regex: str, filters: Filters) -> list[PeekEntry]: ...
+    async def flame(self, profile: Profile, sample_index: int, filters: Filters) -> FlameNode: ...
+    async def source(self, profile: Profile, sample_index: int, regex: str, filters: Filters) -> list[SourceFile]: ...
+    def header(self, report: TopReport) -> list[str]: ...
+    async def capture(self, spec: CaptureSpec, stop: asyncio.Event | None = None) -> Capture: ...
+    async def tune(
+        self, package_dir: Path, bench: str, kind: str, *, noinline: bool, on_progress: ProgressCallback,
+        stop: asyncio.Event,
+    ) -> TuneResult: ...  # fmt: skip
+    async def warm_pprof(self) -> None: ...
+    async def serve_web(self, profile: Path, binary: Path | None, on_url: Callable[[str], None]) -> None: ...
+
+
+class LocalProfiles:
+    """The real services: pprof decoding and views in threads, `go` on this machine."""
+
+    def captures(self) -> list[Capture]:
+        from m3tui.profiles.capture import list_captures
+
+        return list_captures()
+
+    async def load(self, path: Path) -> Profile:
+        from m3tui.profiles.pprof.decode import load_file
+
+        return await asyncio.to_thread(load_file, path)
+
+    async def diff(self, profile: Profile, base: Profile) -> Profile:
+        from m3tui.profiles.pprof import analysis
+
+        return await asyncio.to_thread(analysis.diff, profile, base)
+
+    async def top(self, profile: Profile, sample_index: int, filters: Filters, *, sort: str) -> TopReport:
+        from m3tui.profiles.pprof import analysis
+
+        return await asyncio.to_thread(analysis.top, profile, sample_index, filters, sort=sort)
+
+    async def peek(self, profile: Profile, sample_index: int, regex: str, filters: Filters) -> list[PeekEntry]:
+        from m3tui.profiles.pprof import analysis
+
+        return await asyncio.to_thread(analysis.peek, profile, sample_index, regex, filters)
+
+    async def flame(self, profile: Profile, sample_index: int, filters: Filters) -> FlameNode:
+        from m3tui.profiles.pprof import analysis
+
+        return await asyncio.to_thread(analysis.flame, profile, sample_index, filters)
+
+    async def source(self, profile: Profile, sample_index: int, regex: str, filters: Filters) -> list[SourceFile]:
+        from m3tui.profiles.pprof import analysis
+
+        return await asyncio.to_thread(analysis.source_listing, profile, sample_index, regex, filters)
+
+    def header(self, report: TopReport) -> list[str]:
+        from m3tui.profiles.pprof import analysis
+
+        return analysis.header_lines(report)
+
+    async def capture(self, spec: CaptureSpec, stop: asyncio.Event | None = None) -> Capture:
+        from m3tui.profiles import capture
+
+        return await capture.capture(spec, stop=stop)
+
+    async def tune(
+        self, package_dir: Path, bench: str, kind: str, *, noinline: bool, on_progress: ProgressCallback,
+        stop: asyncio.Event,
+    ) -> TuneResult:  # fmt: skip
+        from m3tui.profiles import tune
+
+        return await tune.tune(package_dir, bench, kind, rounds=3, noinline=noinline, on_progress=on_progress, stop=stop)
+
+    async def warm_pprof(self) -> None:
+        from m3tui.profiles import pproftool
+
+        await pproftool.warm()
+
+    async def serve_web(self, profile: Path, binary: Path | None, on_url: Callable[[str], None]) -> None:
+        from m3tui.profiles import pproftool
+
+        await pproftool.serve_web(profile, binary, on_url)

@@ -1,0 +1,338 @@
+"""The Logs pane's viewer: a virtual line view that renders only the rows on screen.
+
+It reads straight from a :mod:`~m3tui.logs.sources` source, caches the styled text of the
+lines it has drawn, and keeps a cursor; wrapping, horizontal panning, search-match highlights
+and lint marks in the gutter are all computed for the visible rows only, so a 760 MB file
+scrolls as fast as a short one. `enter` asks the pane for the record under the cursor.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from array import array
+from collections import OrderedDict
+from typing import Any, ClassVar
+
+from rich.segment import Segment
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from m3tui.logs.format import columns, level_rank, parse_line
+from m3tui.logs.sources import Source, display_text
+
+
+def level_style(level: str | None) -> str:
+    rank = level_rank(level)
+    if rank >= 50:
+        return "bold red"
+    if rank >= 40:
+        return "red"
+    if rank >= 30:
+        return "yellow"
+    if 0 < rank <= 10:
+        return "dim"
+    return ""
+
+
+class LogView(ScrollView, can_focus=True, inherit_bindings=False):
+    """A virtual line view: renders only the rows on screen, straight from the source."""
+
+    COMPONENT_CLASSES: ClassVar = {"logview--cursor", "logview--gutter", "logview--lint", "logview--match", "logview--hint"}
+    DEFAULT_CSS = """
+    LogView > .logview--cursor { background: $primary 35%; }
+    LogView:blur > .logview--cursor { background: $primary 15%; }
+    LogView > .logview--gutter { color: $text-muted; }
+    LogView > .logview--lint { color: $error; text-style: bold; }
+    LogView > .logview--match { background: $warning 60%; color: $text; }
+    LogView > .logview--hint { color: $text-muted; }
+    """
+
+    class RecordWanted(Message):
+        """`enter`: the pane shows the record under the cursor in full."""
+
+    BINDINGS: ClassVar = [
+        Binding("up,k", "cursor(-1)", "Up", show=False, id="logs.up"),
+        Binding("down,j", "cursor(1)", "Down", show=False, id="logs.down"),
+        Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False, id="logs.page_up"),
+        Binding("pagedown,ctrl+f,space", "page(1)", "Page down", show=False, id="logs.page_down"),
+        Binding("home,g", "top", "Top", show=False, id="logs.top"),
+        Binding("end,G", "bottom", "Bottom", show=False, id="logs.bottom"),
+        Binding("left,h", "pan(-8)", "Left", show=False, id="logs.left"),
+        Binding("right,l", "pan(8)", "Right", show=False, id="logs.right"),
+        Binding("enter", "pretty", "Record", id="logs.pretty"),
+    ]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.source: Source | None = None
+        self.rows: array[int] | None = None  # display row -> source line (filtered), None: all lines
+        self.cursor = 0
+        self.wrap = False
+        self.match_rx: re.Pattern[str] | None = None
+        self.lint_marks: set[int] = set()
+        self.hint = ""
+        self._cache: OrderedDict[int, Text] = OrderedDict()
+        self._max_width = 0
+        self._frame_key: tuple[Any, ...] | None = None
+        self._frame: list[tuple[int, int, Text]] = []
+
+    # --- model -----------------------------------------------------------------------------
+
+    @property
+    def count(self) -> int:
+        if self.source is None:
+            return 0
+        return len(self.rows) if self.rows is not None else self.source.count()
+
+    def line_at(self, row: int) -> int:
+        return self.rows[row] if self.rows is not None else row
+
+    def row_of(self, line: int) -> int:
+        """The display row showing ``line``, or the nearest one after it (before, at the end)."""
+        if self.rows is None:
+            return line
+        r = bisect.bisect_left(self.rows, line)
+        return min(r, max(0, len(self.rows) - 1))
+
+    @property
+    def cursor_line(self) -> int | None:
+        if not self.count:
+            return None
+        return self.line_at(min(self.cursor, self.count - 1))
+
+    def gutter_width(self) -> int:
+        if self.source is None:
+            return 0
+        n = self.source.count() if self.source.indexed else 0
+        return 1 + (len(str(n)) + 1 if n else 0)
+
+    def invalidate(self) -> None:
+        self._cache.clear()
+        self._frame_key = None
+        self._update_virtual()
+        self.refresh()
+
+    def _update_virtual(self) -> None:
+        width = self.size.width if self.wrap else self.gutter_width() + self._max_width
+        self.virtual_size = Size(width, self.count)
+
+    @property
+    def at_bottom(self) -> bool:
+        return self.count == 0 or self.cursor >= self.count - 1
+
+    def set_source(self, source: Source | None) -> None:
+        self.source = source
+        self.rows = None
+        self.lint_marks = set()
+        self._max_width = 0
+        self.scroll_to(x=0, animate=False, immediate=True)
+        self.invalidate()
+        self.to_bottom()
+
+    def set_rows(self, rows: array[int] | None) -> None:
+        line = self.cursor_line
+        bottom = self.at_bottom
+        self.rows = rows
+        self.invalidate()
+        if bottom or line is None:
+            self.to_bottom()
+        else:
+            self.move_to(self.row_of(line))
+
+    # --- rendering -------------------------------------------------------------------------
+
+    def text_of(self, line: int) -> Text:
+        cached = self._cache.get(line)
+        if cached is not None:
+            self._cache.move_to_end(line)
+            return cached
+        assert self.source is not None
+        try:
+            raw, full = self.source.raw(line)
+        except IndexError:
+            raw, full = b"", 0
+        s = display_text(raw, full)
+        rec = parse_line(s)
+        style = level_style(rec.level)
+        if rec.is_json:
+            level, when, msg = columns(rec)
+            text = Text(no_wrap=not self.wrap, end="")
+            text.append(f"{level:<5}", style=f"bold {style}".strip())
+            text.append(" │ ", style="dim")
+            if when:
+                text.append(when, style="cyan")
+                text.append(" │ ", style="dim")
+            text.append(msg, style=style)
+        else:
+            text = Text(s, no_wrap=not self.wrap, end="")
+            if style:
+                text.stylize(style)  # a span, not the base style: render() ignores that
+        text.expand_tabs(4)
+        if self.match_rx is not None:
+            match_style = self.get_component_rich_style("logview--match", partial=True)
+            for m in self.match_rx.finditer(text.plain):
+                if m.end() > m.start():
+                    text.stylize(match_style, m.start(), m.end())
+        if text.cell_len > self._max_width and not self.wrap:
+            self._max_width = text.cell_len
+            self.call_after_refresh(self._update_virtual)
+        self._cache[line] = text
+        if len(self._cache) > 1000:
+            self._cache.popitem(last=False)
+        return text
+
+    def _gutter(self, line: int, first: bool) -> Strip:
+        width = self.gutter_width()
+        if not width:
+            return Strip([])
+        gstyle = self.get_component_rich_style("logview--gutter", partial=True)
+        mark = first and line in self.lint_marks
+        segs = [Segment("▌", self.get_component_rich_style("logview--lint", partial=True)) if mark else Segment(" ", gstyle)]
+        if width > 1:
+            segs.append(Segment(f"{line + 1:>{width - 2}} " if first else " " * (width - 1), gstyle))
+        return Strip(segs, width)
+
+    def _strip(self, text: Text, width: int) -> Strip:
+        segments = list(text.render(self.app.console))
+        return Strip(segments).crop_extend(0, width, self.rich_style) if width >= 0 else Strip(segments)
+
+    def _wrap_frame(self) -> list[tuple[int, int, Text]]:
+        width = max(1, self.size.width - self.gutter_width())
+        _, sy = self.scroll_offset
+        key = (sy, width, self.size.height, self.count)
+        if key == self._frame_key:
+            return self._frame
+        frame: list[tuple[int, int, Text]] = []
+        row = sy
+        console = self.app.console
+        while len(frame) < self.size.height and row < self.count:
+            line = self.line_at(row)
+            pieces = self.text_of(line).wrap(console, width) or [Text("")]
+            for k, piece in enumerate(pieces):
+                frame.append((row, k, piece))
+            row += 1
+        self._frame_key, self._frame = key, frame
+        return frame
+
+    def _rows_of(self, row: int) -> int:
+        width = max(1, self.size.width - self.gutter_width())
+        return max(1, len(self.text_of(self.line_at(row)).wrap(self.app.console, width)))
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        blank = Strip.blank(width, base)
+        if self.source is None or not self.count:
+            if y == 0 and self.hint:
+                text = Text(self.hint, style=self.get_component_rich_style("logview--hint"), no_wrap=True, end="")
+                return self._strip(text, width).apply_style(base)
+            return blank
+        scroll_x, scroll_y = self.scroll_offset
+        if self.wrap:
+            frame = self._wrap_frame()
+            if y >= len(frame):
+                return blank
+            row, k, piece = frame[y]
+        else:
+            row, k, piece = scroll_y + y, 0, None
+            if row >= self.count:
+                return blank
+        line = self.line_at(row)
+        if row == self.cursor:
+            base = base + self.get_component_rich_style("logview--cursor")
+        gutter = self._gutter(line, k == 0)
+        body_width = width - gutter.cell_length
+        if piece is not None:
+            body = Strip(list(piece.render(self.app.console))).crop_extend(0, body_width, base)
+        else:
+            body = Strip(list(self.text_of(line).render(self.app.console)))
+            body = body.crop_extend(scroll_x, scroll_x + body_width, base)
+        return Strip.join([gutter, body]).apply_style(base)
+
+    def visible_lines(self) -> list[str]:
+        """The plain text of the rows on screen (what the tests read)."""
+        return [s.text for s in (self.render_line(y) for y in range(self.size.height))]
+
+    # --- moving ----------------------------------------------------------------------------
+
+    def move_to(self, row: int) -> None:
+        n = self.count
+        self.cursor = max(0, min(row, n - 1)) if n else 0
+        self._frame_key = None
+        height = max(1, self.size.height)
+        _, sy = self.scroll_offset
+        if self.wrap:
+            if self.cursor < sy:
+                sy = self.cursor
+            else:
+                frame = self._wrap_frame()
+                shown = {r for r, _, _ in frame}
+                if self.cursor not in shown or (frame and frame[-1][0] == self.cursor and len(frame) >= height and self.cursor != sy):
+                    top, used = self.cursor, self._rows_of(self.cursor)
+                    while top > 0 and used + self._rows_of(top - 1) <= height:
+                        top -= 1
+                        used += self._rows_of(top)
+                    sy = max(sy, top) if self.cursor in shown else top
+        else:
+            if self.cursor < sy:
+                sy = self.cursor
+            elif self.cursor >= sy + height:
+                sy = self.cursor - height + 1
+        self._update_virtual()
+        self.scroll_to(y=sy, animate=False, immediate=True)
+        self._frame_key = None
+        self.refresh()
+
+    def to_bottom(self) -> None:
+        self.move_to(self.count - 1)
+        self.call_after_refresh(lambda: self.move_to(self.count - 1) if self.at_bottom else None)
+
+    def grown(self, stick: bool) -> None:
+        """The source has more lines (or was re-read): keep the bottom in view when asked."""
+        self._frame_key = None
+        self._update_virtual()
+        if stick:
+            self.to_bottom()
+        else:
+            self.refresh()
+
+    def action_cursor(self, delta: int) -> None:
+        self.move_to(self.cursor + delta)
+
+    def action_page(self, direction: int) -> None:
+        self.move_to(self.cursor + direction * max(1, self.size.height - 1))
+
+    def action_top(self) -> None:
+        self.move_to(0)
+
+    def action_bottom(self) -> None:
+        self.move_to(self.count - 1)
+
+    def action_pan(self, delta: int) -> None:
+        if not self.wrap:
+            self.scroll_to(x=max(0, self.scroll_offset.x + delta), animate=False, immediate=True)
+
+    def action_pretty(self) -> None:
+        self.post_message(self.RecordWanted())
+
+    def on_click(self, event: events.Click) -> None:
+        if self.wrap:
+            frame = self._wrap_frame()
+            if 0 <= event.y < len(frame):
+                self.move_to(frame[event.y][0])
+        else:
+            self.move_to(self.scroll_offset.y + event.y)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._frame_key = None
+        self._update_virtual()
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        self._frame_key = None
+        super().watch_scroll_y(old, new)
