@@ -15,14 +15,21 @@ import math
 import re
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the feature's types; its code is imported where a command needs it
+    from m3tui.bench.fmt import BenchResult
+    from m3tui.bench.history import History, RunInfo, StoredRun
+    from m3tui.bench.run import BenchSpec
+    from m3tui.bench.session import SessionResult
+    from m3tui.cli.main import RunAsync
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
-def run(args: argparse.Namespace, run_async: Callable[[Any], Any]) -> int:
+def run(args: argparse.Namespace, run_async: RunAsync) -> int:
     if args.bench_command == "compare":
         return _compare(args)
     if args.bench_command == "history":
@@ -57,7 +64,7 @@ def parse_duration(text: str) -> float | None:
     return total or None
 
 
-def _run(args: argparse.Namespace, run_async: Callable[[Any], Any]) -> int:
+def _run(args: argparse.Namespace, run_async: RunAsync) -> int:
     from m3tui.bench.run import BenchSpec, parse_gomaxprocs_list
 
     try:
@@ -77,7 +84,7 @@ def _run(args: argparse.Namespace, run_async: Callable[[Any], Any]) -> int:
     return run_async(_run_session(args, spec, timeout, explicit_cpu=cpu is not None))
 
 
-async def _run_session(args: argparse.Namespace, spec: Any, timeout: float | None, *, explicit_cpu: bool) -> int:
+async def _run_session(args: argparse.Namespace, spec: BenchSpec, timeout: float | None, *, explicit_cpu: bool) -> int:
     from dataclasses import replace
 
     from m3tui.bench import session as benchsession
@@ -104,7 +111,7 @@ async def _run_session(args: argparse.Namespace, spec: Any, timeout: float | Non
     counts: dict[tuple[str, str, int], int] = {}
     many = len(toolchains) > 1
 
-    def on_result(label: str, r: Any) -> None:
+    def on_result(label: str, r: BenchResult) -> None:
         key = (label, r.name, r.procs)
         counts[key] = counts.get(key, 0) + 1
         if quiet:
@@ -164,12 +171,12 @@ async def _run_session(args: argparse.Namespace, spec: Any, timeout: float | Non
     return EXIT_OK
 
 
-def _columns(result: Any) -> list[tuple[str, list]]:
+def _columns(result: SessionResult) -> list[tuple[str, list[BenchResult]]]:
     label = f"run {result.run_id}" if result.run_id is not None and len(result.runs) == 1 else None
     return [(label or name, run.results) for name, run in result.runs.items() if run.results]
 
 
-def summary_lines(result: Any, *, holm: bool = False) -> list[str]:
+def summary_lines(result: SessionResult, *, holm: bool = False) -> list[str]:
     """The benchstat-style table (one column, or A vs B), the scaling tables, the noise warnings."""
     from m3tui.bench.compare import build_tables, render_text
     from m3tui.bench.scaling import render_scaling, scaling_tables
@@ -189,17 +196,20 @@ def summary_lines(result: Any, *, holm: bool = False) -> list[str]:
     return lines
 
 
-def _summary_json(samples: Sequence[float]) -> dict[str, Any]:
+def _summary_json(samples: Sequence[float]) -> dict[str, object]:
     from m3tui.bench import stats as bs
 
     s = bs.summarize(samples, 0.95)
     pct = bs.pct_interval(s)
-    finite = (lambda v: v if v is not None and math.isfinite(v) else None)  # noqa: E731
-    return {"samples": list(samples), "median": s.center, "lo": finite(s.lo), "hi": finite(s.hi),
-            "interval_pct": finite(pct), "warning": s.warning}  # fmt: skip
+    return {"samples": list(samples), "median": s.center, "lo": _finite(s.lo), "hi": _finite(s.hi),
+            "interval_pct": _finite(pct), "warning": s.warning}  # fmt: skip
 
 
-def benchmarks_json(results: Sequence[Any]) -> list[dict[str, Any]]:
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
+def benchmarks_json(results: Sequence[BenchResult]) -> list[dict[str, object]]:
     """Per benchmark (full name and GOMAXPROCS): every unit's raw samples, median and interval."""
     grouped: dict[tuple[str, int], dict[str, list[float]]] = {}
     full: dict[tuple[str, int], str] = {}
@@ -216,13 +226,13 @@ def benchmarks_json(results: Sequence[Any]) -> list[dict[str, Any]]:
     ]
 
 
-def session_json(result: Any, *, holm: bool = False) -> dict[str, Any]:
+def session_json(result: SessionResult, *, holm: bool = False) -> dict[str, object]:
     from dataclasses import asdict
 
     from m3tui.bench.compare import build_tables, to_json
     from m3tui.bench.scaling import scaling_json, scaling_tables
 
-    out: dict[str, Any] = {
+    out: dict[str, object] = {
         "run_id": result.run_id,
         "status": result.status,
         "error": result.error,
@@ -236,20 +246,22 @@ def session_json(result: Any, *, holm: bool = False) -> dict[str, Any]:
         out["scaling"] = scaling_json(scaling_tables(result.results))
     else:
         out["sides"] = {label: benchmarks_json(run.results) for label, run in result.runs.items()}
-        out["compare"] = _json_safe(to_json(build_tables(_columns(result), holm=holm)))
-    return _json_safe(out)
+        out["compare"] = to_json(build_tables(_columns(result), holm=holm))
+    return _json_object(out)
 
 
-def _json_safe(value: Any) -> Any:
-    from m3tui.bench.history import json_safe
+def _json_object(value: dict[str, object]) -> dict[str, object]:
+    """``value`` with its non-finite floats (JSON has none) as null, at any depth."""
+    from m3tui.bench.export import json_safe
 
-    return json_safe(value)
+    safe: dict[str, object] = json_safe(value)  # a dict stays a dict
+    return safe
 
 
 # --- compare -------------------------------------------------------------------------------
 
 
-def _load_column(name: str) -> tuple[str, list] | str:
+def _load_column(name: str) -> tuple[str, list[BenchResult]] | str:
     """(label, results) for a file or a history run id; an error line otherwise."""
     from m3tui.bench.fmt import parse
 
@@ -283,7 +295,7 @@ def _load_column(name: str) -> tuple[str, list] | str:
 def _compare(args: argparse.Namespace) -> int:
     from m3tui.bench.compare import build_tables, render_text, to_json
 
-    columns = []
+    columns: list[tuple[str, list[BenchResult]]] = []
     for name in args.files:
         loaded = _load_column(name)
         if isinstance(loaded, str):
@@ -301,7 +313,9 @@ def _compare(args: argparse.Namespace) -> int:
     columns = [(label, results) for label, (_, results) in zip(labels, columns)]
     tables = build_tables(columns, ignore=args.ignore, holm=args.holm)
     if args.json:
-        print(json.dumps(_json_safe(to_json(tables)), indent=2))
+        from m3tui.bench.export import json_safe
+
+        print(json.dumps(json_safe(to_json(tables)), indent=2))
     else:
         print("\n".join(render_text(tables)))
     return EXIT_OK
@@ -310,7 +324,7 @@ def _compare(args: argparse.Namespace) -> int:
 # --- history -------------------------------------------------------------------------------
 
 
-def _history(args: argparse.Namespace, run_async: Callable[[Any], Any]) -> int:
+def _history(args: argparse.Namespace, run_async: RunAsync) -> int:
     from m3tui.bench.history import History, HistoryError
 
     if args.action != "list" and args.run_id is None:
@@ -337,7 +351,7 @@ def _history(args: argparse.Namespace, run_async: Callable[[Any], Any]) -> int:
     return _rerun(stored, args, run_async)
 
 
-def _run_line(info: Any) -> str:
+def _run_line(info: RunInfo) -> str:
     meta = info.meta
     when = info.started_at.replace("T", " ")[:19]
     what = meta.label or meta.go_version or ""
@@ -345,13 +359,13 @@ def _run_line(info: Any) -> str:
             f"{meta.package}  -bench {meta.bench}  {what}").rstrip()  # fmt: skip
 
 
-def _info_json(info: Any) -> dict[str, Any]:
+def _info_json(info: RunInfo) -> dict[str, object]:
     from dataclasses import asdict
 
-    return _json_safe({**asdict(info), "meta": asdict(info.meta)})
+    return _json_object({**asdict(info), "meta": asdict(info.meta)})
 
 
-def _history_list(history: Any, args: argparse.Namespace) -> int:
+def _history_list(history: History, args: argparse.Namespace) -> int:
     runs = history.list_runs(limit=args.limit)
     if args.json:
         print(json.dumps([_info_json(i) for i in runs], indent=2))
@@ -365,7 +379,7 @@ def _history_list(history: Any, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _show(stored: Any, args: argparse.Namespace) -> int:
+def _show(stored: StoredRun, args: argparse.Namespace) -> int:
     from m3tui.bench.compare import build_tables, render_text
 
     if args.json:
@@ -389,23 +403,23 @@ def _show(stored: Any, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _export(stored: Any, args: argparse.Namespace) -> int:
-    from m3tui.bench import history as benchhistory
+def _export(stored: StoredRun, args: argparse.Namespace) -> int:
+    from m3tui.bench import export as benchexport
 
     fmt = args.format
     if not args.output:
-        sys.stdout.write(benchhistory.export(stored, fmt))
+        sys.stdout.write(benchexport.export(stored, fmt))
         return EXIT_OK
     target = Path(args.output)
     try:
-        benchhistory.write_export(stored, fmt, target)
+        benchexport.write_export(stored, fmt, target)
     except OSError as exc:
         return _fail(f"cannot write {target}: {exc.strerror or exc}")
     print(f"exported run {stored.info.id} to {target}", file=sys.stderr)
     return EXIT_OK
 
 
-def _rerun(stored: Any, args: argparse.Namespace, run_async: Callable[[Any], Any]) -> int:
+def _rerun(stored: StoredRun, args: argparse.Namespace, run_async: RunAsync) -> int:
     """Run again with the recorded settings (same package, regex, -cpu, -count, flags)."""
     meta = stored.info.meta
     go = meta.command[0] if meta.command else "go"

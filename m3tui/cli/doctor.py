@@ -9,16 +9,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Coroutine, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from m3tui.cli.main import RunAsync
     from m3tui.doctor.model import Finding
 
 SYMBOLS = {"ok": "✓", "warn": "!", "error": "✗", "skipped": "-", "crashed": "‼"}
 
 
-def run(args: argparse.Namespace, run_async: Callable[[Coroutine[Any, Any, list[Finding]]], list[Finding]]) -> int:
+def run(args: argparse.Namespace, run_async: RunAsync) -> int:
     """Run every check; print like `flutter doctor`, or JSON. Exit 1 when a check is an error."""
     from m3tui.doctor import run as doc
 

@@ -21,7 +21,7 @@ BENCH_HISTORY_ACTIONS = ("list", "show", "delete", "export", "rerun")
 PROFILE_ACTIONS = ("top", "open", "capture", "tune", "list")
 
 #: What add_subparsers returns (argparse keeps the class private).
-Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+Subparsers: TypeAlias = "argparse._SubParsersAction[Parser]"
 
 
 class Parser(argparse.ArgumentParser):

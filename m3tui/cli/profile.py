@@ -11,15 +11,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Final, Literal
+
+if TYPE_CHECKING:
+    from m3tui.cli.main import RunAsync
+    from m3tui.profiles.capture import Capture
+    from m3tui.profiles.pprof.analysis import TopReport
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-TUI = "tui"
+#: What run returns for `profile open FILE` in a terminal: main opens the Profiles pane on FILE.
+TUI: Final = "tui"
 
 
-def run(args: argparse.Namespace, run_async: Callable[[Any], Any]) -> int | str:
+def run(args: argparse.Namespace, run_async: RunAsync) -> int | Literal["tui"]:
     if args.profile_command == "open":
         if not Path(args.file).is_file():
             return _fail(f"{args.file}: no such file")
@@ -78,7 +83,7 @@ def _top(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def top_json(report: Any) -> dict[str, Any]:
+def top_json(report: TopReport) -> dict[str, object]:
     total = report.total or 0
     return {
         "sample_type": report.sample_type,
@@ -139,13 +144,18 @@ def _list(args: argparse.Namespace) -> int:
     captures = profcapture.list_captures()
     if args.json:
         print(json.dumps([{"id": c.id, "kind": c.kind, "profile": str(c.profile), "binary": str(c.binary),
-                           "bench": c.spec.bench, "created": c.created} for c in captures], indent=2))  # fmt: skip
+                           "bench": _bench(c), "created": c.created} for c in captures], indent=2))  # fmt: skip
         return EXIT_OK
     if not captures:
         print("no captured profiles yet (m3tui profile capture --bench RE)")
     for c in captures:
-        print(f"{c.id}  {c.kind:<6} {c.spec.bench:<30} {c.profile}")
+        print(f"{c.id}  {c.kind:<6} {_bench(c):<30} {c.profile}")
     return EXIT_OK
+
+
+def _bench(capture: Capture) -> str:
+    """The benchmark a capture profiled (a stored capture always has its spec; an opened file has none)."""
+    return capture.spec.bench if capture.spec is not None else ""
 
 
 async def _tune(args: argparse.Namespace) -> int:

@@ -14,13 +14,20 @@ import time
 from collections.abc import Callable, Coroutine
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+if TYPE_CHECKING:
+    from m3tui.cli.main import RunAsync
+    from m3tui.versions.install import Progress
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
+#: An action: an exit status, or a coroutine that gives one (run through run_async).
+Action: TypeAlias = "Callable[[argparse.Namespace], int | Coroutine[Any, Any, int]]"
 
-def run(args: argparse.Namespace, run_async: Callable[[Coroutine[Any, Any, int]], int]) -> int:
-    handler = {
+
+def run(args: argparse.Namespace, run_async: RunAsync) -> int:
+    actions: dict[str, Action] = {
         "list": _list,
         "install": _install,
         "use": _use,
@@ -29,12 +36,12 @@ def run(args: argparse.Namespace, run_async: Callable[[Coroutine[Any, Any, int]]
         "current": _current,
         "env": _env,
         "project": _project,
-    }[args.versions_command]
-    result = handler(args)
+    }
+    result = actions[args.versions_command](args)
     return run_async(result) if isinstance(result, Coroutine) else result
 
 
-def _out(args: argparse.Namespace, payload: Any, lines: list[str]) -> None:
+def _out(args: argparse.Namespace, payload: object, lines: list[str]) -> None:
     if getattr(args, "json", False):
         print(json.dumps(payload, indent=2, default=str))
     else:
@@ -56,10 +63,11 @@ def _mirror(args: argparse.Namespace) -> str:
 def _size(n: int | None) -> str:
     if n is None:
         return ""
+    size = float(n)
     for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
     return ""
 
 
@@ -91,15 +99,16 @@ async def _list(args: argparse.Namespace) -> int:
         print(f"m3tui versions: {index.warning}", file=sys.stderr)
     installed = {i.version for i in goinstalled.discover().installs}
     releases = index.releases if args.all else goindex.stable_releases(index.releases)
-    rows, payload = [], []
+    rows = []
+    listed: list[dict[str, object]] = []
     for release in releases:
         archive = goindex.choose_archive(release)
         mark = "installed" if release.version in installed else ""
         kind = "" if release.stable else "unstable"
         rows.append(f"{release.version:<14} {kind:<9} {_size(archive.size) if archive else 'no archive':>10} {mark}")
-        payload.append({"version": release.version, "stable": release.stable, "installed": bool(mark),
-                        "archive": asdict(archive) if archive else None})  # fmt: skip
-    _out(args, {"source": index.source, "releases": payload}, rows)
+        listed.append({"version": release.version, "stable": release.stable, "installed": bool(mark),
+                       "archive": asdict(archive) if archive else None})  # fmt: skip
+    _out(args, {"source": index.source, "releases": listed}, rows)
     return EXIT_OK
 
 
@@ -115,7 +124,7 @@ class _ProgressPrinter:
         self.last_phase = ""
         self.last_print = 0.0
 
-    def __call__(self, p: Any) -> None:
+    def __call__(self, p: Progress) -> None:
         now = time.monotonic()
         if not self.tty and p.phase == self.last_phase and now - self.last_print < 3 and not p.note:
             return
