@@ -16,6 +16,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from m3tui.core.errors import M3tuiError
+
 if TYPE_CHECKING:
     from m3tui.cli.main import RunAsync
     from m3tui.versions.install import Progress
@@ -152,9 +154,7 @@ async def _install(args: argparse.Namespace) -> int:
     try:
         index = await goindex.fetch_index(mirror, offline=args.offline)
         release = goindex.resolve(index.releases, args.version, include_unstable=False)
-    except goindex.IndexUnavailable as exc:
-        return _fail(str(exc))
-    except goindex.VersionNotFound as exc:
+    except M3tuiError as exc:  # no index (IndexUnavailable), no such version (VersionNotFound)
         return _fail(str(exc))
     archive = goindex.choose_archive(release, args.goos, args.arch)
     if archive is None:
@@ -218,7 +218,7 @@ def _remove(args: argparse.Namespace) -> int:
         return _fail(f"{version} is not in m3tui's store")
     try:
         freed = goinstall.remove(version, force=args.force)
-    except (goinstall.InstallError, gostore.LockBusy) as exc:
+    except M3tuiError as exc:  # InstallError, or LockBusy: another m3tui holds the version
         return _fail(str(exc))
     _out(args, {"removed": version, "freed_bytes": freed}, [f"removed {version}, freed {_size(freed)}"])
     return EXIT_OK
