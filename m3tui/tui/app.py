@@ -8,7 +8,6 @@ paint: the go probe starts after it, in a worker.
 from __future__ import annotations
 
 import asyncio
-import importlib.resources
 import os
 import signal
 import sys
@@ -17,7 +16,7 @@ import threading
 from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
@@ -26,10 +25,10 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer
 
+import m3tui.styles
 from m3tui import __version__
-from m3tui.core import runner, toolchain
+from m3tui.core import runner
 from m3tui.core.config import DEFAULT_THEME, LoadedConfig, load_config
-from m3tui.core.toolchain import ToolchainReport
 from m3tui.doctor.model import Finding
 from m3tui.tui.backends import Backends
 from m3tui.tui.panes import PANES, BenchPane, EnvironmentPane, LogsPane, ProfilesPane
@@ -39,14 +38,23 @@ from m3tui.tui.widgets.key_scroll import KeyScroll
 from m3tui.tui.widgets.pane_tabs import PaneTabs
 from m3tui.tui.widgets.status_line import StatusLine
 
+if TYPE_CHECKING:
+    from m3tui.core.toolchain import ToolchainReport
+
 # The top-level styles/ folder, installed as the package m3tui.styles (see pyproject.toml).
-STYLES = Path(str(importlib.resources.files("m3tui.styles")))
+STYLES = Path(m3tui.styles.__file__).parent
 # Seconds a graceful exit may take once the terminal is gone, before the process just ends.
 EXIT_BACKSTOP = 1.5
 
-ToolchainProbe = Callable[[], Awaitable[ToolchainReport]]
+ToolchainProbe = Callable[[], Awaitable["ToolchainReport"]]
 # Runs the doctor, calling back with each finding as it arrives (tests pass fixed findings).
 DoctorRunner = Callable[[Callable[[Finding], None]], Awaitable[list[Finding]]]
+
+
+async def probe_real_toolchain() -> ToolchainReport:
+    from m3tui.core import toolchain
+
+    return await toolchain.probe()
 
 
 async def run_real_doctor(on_finding: Callable[[Finding], None]) -> list[Finding]:
@@ -112,7 +120,7 @@ class M3tuiApp(App[int], inherit_bindings=False):
         super().__init__()
         self.loaded_config = config if config is not None else load_config()
         self._theme_request = theme
-        self._toolchain_probe = toolchain_probe or toolchain.probe
+        self._toolchain_probe = toolchain_probe or probe_real_toolchain
         self._doctor = doctor or run_real_doctor
         self.backends = backends if backends is not None else Backends()
         self._open_logs = list(open_logs or [])

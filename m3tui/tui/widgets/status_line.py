@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.widgets import Static
 
-from m3tui.core.toolchain import ToolchainReport
+if TYPE_CHECKING:
+    from m3tui.core.toolchain import ToolchainReport
 
 
 class StatusLine(Static):
