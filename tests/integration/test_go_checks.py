@@ -21,7 +21,6 @@ from m3tui.doctor.checks_go import (
 from m3tui.doctor.model import DoctorContext, Finding, Status
 
 from tests.appkit import write_executable
-from tests.gobuild import hello_binaries  # noqa: F401 (fixture)
 
 
 @pytest.fixture

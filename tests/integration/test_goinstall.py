@@ -41,7 +41,7 @@ from m3tui.versions.install import (
 )
 from m3tui.versions.names import GoFile
 
-from tests.goarchive import VERSION, ArchiveServer, GoArchive, _archive_server_session, archive_server, go_archive  # noqa: F401
+from tests.goarchive import VERSION, ArchiveServer, GoArchive
 
 REPO = Path(__file__).resolve().parents[2]
 WRITE_BUFFER = io.DEFAULT_BUFFER_SIZE  # the .part's buffered writer may hold back this much

@@ -24,7 +24,6 @@ from m3tui.versions.installed import (
 )
 from m3tui.versions.names import InstalledGo
 
-from tests.gobuild import hello_binaries  # noqa: F401 - fixture
 
 def _place(binary: Path, dest: Path) -> None:
     """bin/go as a real Go binary: a hard link (cheap), else a copy. Never a symlink: PATH

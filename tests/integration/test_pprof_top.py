@@ -7,7 +7,7 @@ import pytest
 from m3tui.profiles.pprof import analysis
 from m3tui.profiles.pprof.analysis import Filters, format_value, percentage
 from m3tui.profiles.pprof.decode import load_file
-from tests.integration.test_pprof_support import parse_top, pprof, real_profiles
+from tests.goprofiles import parse_top, pprof
 
 TYPES = {
     "cpu": ("samples", "cpu"),
@@ -37,8 +37,8 @@ CASES = [
 
 
 @pytest.fixture(scope="module")
-def rp(tmp_path_factory):
-    return real_profiles(tmp_path_factory)
+def rp(real_profiles):
+    return real_profiles
 
 
 def _ours(profile, st: str, args: list[str]) -> analysis.TopReport:

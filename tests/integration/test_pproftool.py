@@ -11,7 +11,7 @@ from m3tui.profiles import pproftool
 from m3tui.profiles.pproftool import PprofError, pprof_argv, top_text
 from m3tui.profiles.capture import CaptureSpec, capture
 
-from tests.integration.test_profcapture import go_env, make_package  # noqa: F401 - fixture
+from tests.goprofpkg import make_package
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ async def test_pprof_knows_no_browser(real_go, fresh_warm):
     assert "-no_browser" in res.stdout_text + res.stderr_text
 
 
-async def test_top_text_on_captured_profile(go_env, tmp_path):  # noqa: F811
+async def test_top_text_on_captured_profile(go_env, tmp_path):
     pkg = make_package(tmp_path)
     cap = await capture(CaptureSpec(pkg, "^BenchmarkAlloc$", "mem", rate=1, benchtime="1000x"))
     text = await top_text(cap.profile, cap.binary)

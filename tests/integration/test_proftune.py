@@ -12,7 +12,7 @@ from m3tui.profiles import tune as proftune
 from m3tui.profiles.capture import CaptureSpec, capture
 from m3tui.profiles.tune import TuneError, TunePoint, TuneResult, render_tune, tune, tune_json
 
-from tests.integration.test_profcapture import BROKEN_SRC, go_env, make_package  # noqa: F401 - fixture
+from tests.goprofpkg import BROKEN_SRC, make_package
 
 
 def _has_decoder() -> bool:
@@ -95,7 +95,7 @@ async def test_tune_rejects_cpu(tmp_path):
 # --------------------------------------------------------------------------
 
 
-async def test_real_mem_tune(go_env, tmp_path):  # noqa: F811
+async def test_real_mem_tune(go_env, tmp_path):
     pkg = make_package(tmp_path)
     progress: list[tuple[str, int, int]] = []
     res = await tune(
@@ -142,7 +142,7 @@ async def test_real_mem_tune(go_env, tmp_path):  # noqa: F811
     assert not tmp.exists() or not any(tmp.iterdir())
 
 
-async def test_real_mutex_tune_with_noinline(go_env, tmp_path):  # noqa: F811
+async def test_real_mutex_tune_with_noinline(go_env, tmp_path):
     pkg = make_package(tmp_path)
     res = await tune(
         pkg, "^BenchmarkMutex$", "mutex", rates=[1, 100], rounds=1, benchtime="5000x",
@@ -158,7 +158,7 @@ async def test_real_mutex_tune_with_noinline(go_env, tmp_path):  # noqa: F811
     json.dumps(tune_json(res))
 
 
-async def test_tune_build_error_and_no_match(go_env, tmp_path):  # noqa: F811
+async def test_tune_build_error_and_no_match(go_env, tmp_path):
     broken = make_package(tmp_path, "broken", BROKEN_SRC)
     with pytest.raises(TuneError, match="undefinedThing"):
         await tune(broken, ".", "mem", rates=[1], rounds=1)
@@ -167,7 +167,7 @@ async def test_tune_build_error_and_no_match(go_env, tmp_path):  # noqa: F811
         await tune(pkg, "NoSuchBench", "mem", rates=[1], rounds=1)
 
 
-async def test_tune_stop(go_env, tmp_path):  # noqa: F811
+async def test_tune_stop(go_env, tmp_path):
     pkg = make_package(tmp_path)
     stop = asyncio.Event()
 
@@ -187,7 +187,7 @@ async def test_tune_stop(go_env, tmp_path):  # noqa: F811
     reason="m3tui.profiles.pprof.analysis (the profile decoder, written separately) is not "
     "there yet; proftune then reads flat values with its own small protobuf fallback",
 )
-async def test_decoder_and_fallback_agree(go_env, tmp_path):  # noqa: F811
+async def test_decoder_and_fallback_agree(go_env, tmp_path):
     pkg = make_package(tmp_path)
     cap = await capture(CaptureSpec(pkg, "^BenchmarkAlloc$", "mem", rate=1, benchtime="2000x"))
     dec, dec_total = proftune._flat_decoder(cap.profile, "alloc_space")

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.goarchive import go_archive  # noqa: F401 (fixture)
 
 SECOND = "go1.26.6"
 WHEEL_CACHE = Path(os.environ.get("M3TUI_TEST_CACHE", Path.home() / ".cache" / "m3tui-tests")) / "wheels"

@@ -1,116 +1,11 @@
-"""Tests for m3tui.logs.format, on real log/slog and real `go test` output."""
+"""Tests for m3tui.logs.format: levels in plain text and JSON (real log/slog and `go test` output:
+tests/integration/test_logformat_real_go.py)."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-from pathlib import Path
-
 import pytest
 
-from m3tui.logs.format import LogRecord, columns, go_test_failures, is_error, level_rank, parse_line, pretty
-
-SLOG_MAIN = """package main
-
-import (
-	"errors"
-	"log/slog"
-	"os"
-)
-
-func main() {
-	j := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	t := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	for _, l := range []*slog.Logger{j, t} {
-		l.Debug("starting", "component", "api-server")
-		l.Info("request served", "status", 200, "path", "/v1/items")
-		l.Warn("slow request", "ms", 1234)
-		l.Error("request failed", "err", errors.New("connection refused"), "trace_id", "4bf92f3577b34da6a3ce929d0e0e4736")
-		l.Log(nil, slog.LevelInfo+2, "between info and warn")
-	}
-}
-"""
-
-FAILING_TEST = """package demo
-
-import "testing"
-
-func TestGood(t *testing.T) {}
-
-func TestBad(t *testing.T) {
-	t.Log("about to fail")
-	t.Errorf("want %d, got %d", 1, 2)
-}
-
-func TestSub(t *testing.T) {
-	t.Run("inner", func(t *testing.T) { t.Fatal("inner broke") })
-}
-"""
-
-
-def go_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("GOROOT", "GOOS", "GOARCH", "GOFLAGS")}
-    env.update(GOTOOLCHAIN="local", CGO_ENABLED="0", GOPROXY="off", GOWORK="off", GOFLAGS="-mod=mod")
-    if not env.get("HOME"):
-        env["GOCACHE"] = str(tmp_path / "gocache")
-        env["GOPATH"] = str(tmp_path / "gopath")
-    return env
-
-
-@pytest.fixture
-def slog_lines(real_go: Path, tmp_path: Path) -> list[str]:
-    (tmp_path / "go.mod").write_text("module example.com/slogdemo\n\ngo 1.22\n")
-    (tmp_path / "main.go").write_text(SLOG_MAIN)
-    out = subprocess.run(
-        [str(real_go), "run", "."], cwd=tmp_path, env=go_env(tmp_path), capture_output=True, text=True, timeout=300
-    )
-    assert out.returncode == 0, out.stderr
-    return out.stdout.splitlines()
-
-
-def test_real_slog_json_and_text(slog_lines: list[str]) -> None:
-    assert len(slog_lines) == 10
-    recs = [parse_line(line) for line in slog_lines]
-    json_recs, text_recs = recs[:5], recs[5:]
-    assert all(r.is_json for r in json_recs)
-    assert not any(r.is_json for r in text_recs)
-    for group in (json_recs, text_recs):
-        assert [r.level for r in group] == ["DEBUG", "INFO", "WARN", "ERROR", "INFO"]
-        assert [r.message for r in group] == [
-            "starting", "request served", "slow request", "request failed", "between info and warn",
-        ]  # fmt: skip
-        assert all(r.time and r.time.startswith("20") for r in group)
-        assert group[0].fields == {"component": "api-server"}
-        assert group[3].fields["err"] == "connection refused"
-        assert is_error(group[3]) and not is_error(group[2])
-    assert json_recs[1].fields == {"status": 200, "path": "/v1/items"}
-    assert text_recs[1].fields == {"status": "200", "path": "/v1/items"}
-    lvl, when, msg = columns(json_recs[1])
-    assert (lvl, msg) == ("INFO", "request served status=200 path=/v1/items")
-    pretty_json = json.loads(pretty(json_recs[3]))
-    assert list(pretty_json)[:3] == ["time", "level", "msg"]
-    assert pretty_json["trace_id"] == "4bf92f3577b34da6a3ce929d0e0e4736"
-
-
-def test_real_go_test_failures(real_go: Path, tmp_path: Path) -> None:
-    (tmp_path / "go.mod").write_text("module example.com/demo\n\ngo 1.22\n")
-    (tmp_path / "demo_test.go").write_text(FAILING_TEST)
-    out = subprocess.run(
-        [str(real_go), "test", "-v", "./..."], cwd=tmp_path, env=go_env(tmp_path), capture_output=True, text=True, timeout=300
-    )
-    assert out.returncode != 0
-    lines = out.stdout.splitlines()
-    fails = go_test_failures(lines)
-    assert [lines[i].strip() for i in fails] == [
-        lines[i].strip() for i in range(len(lines)) if lines[i].lstrip().startswith("--- FAIL:")
-    ]
-    names = [lines[i].split()[2] for i in fails]
-    assert names == ["TestBad", "TestSub", "TestSub/inner"]
-    assert all(is_error(parse_line(lines[i])) for i in fails)
-    final = [line for line in lines if line.startswith("FAIL")]
-    assert final and all(parse_line(line).level == "ERROR" for line in final)
-    assert parse_line(next(line for line in lines if "--- PASS" in line)).level is None
+from m3tui.logs.format import LogRecord, level_rank, parse_line, pretty
 
 
 @pytest.mark.parametrize(

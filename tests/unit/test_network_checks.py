@@ -8,7 +8,6 @@ defaults to a public host (and :func:`forbid_internet` would fail the test if it
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from pathlib import Path
 
@@ -302,29 +301,3 @@ async def test_injected_settings_win(tmp_path):
     ctx = make_ctx(tmp_path, {"GOPROXY": "off"}, [])
     s = await nc._goproxy_settings(ctx)
     assert (s.source, s["GOPROXY"], s["GOSUMDB"]) == ("injected", "off", "sum.golang.org")
-
-
-async def test_settings_from_real_go_env(tmp_path, real_go, monkeypatch):
-    monkeypatch.setenv("GOPROXY", "http://127.0.0.1:9|direct")
-    monkeypatch.setenv("GONOSUMDB", "example.com/private")
-    monkeypatch.setenv("GOFLAGS", "")
-    monkeypatch.setenv("GOENV", str(tmp_path / "goenv"))  # no user `go env -w` file
-    ctx = DoctorContext(env=dict(os.environ), cwd=tmp_path)
-    s = await nc._goproxy_settings(ctx)
-    assert s.source == "go env"
-    assert s["GOPROXY"] == "http://127.0.0.1:9|direct"
-    assert s["GONOSUMDB"] == "example.com/private"
-    assert s["GOSUMDB"] == "sum.golang.org"
-    # Shared through the context: a second call does not run go again.
-    assert await nc._goproxy_settings(ctx) is s
-
-
-async def test_go_env_sees_the_context_env_not_the_process(tmp_path, real_go, monkeypatch):
-    monkeypatch.setenv("GOPROXY", "http://from-the-process.invalid")
-    monkeypatch.setenv("GOENV", str(tmp_path / "goenv"))
-    env = {k: v for k, v in os.environ.items() if k != "GOPROXY"}
-    env["GOPRIVATE"] = "git.corp.example"
-    s = await nc._goproxy_settings(DoctorContext(env=env, cwd=tmp_path))
-    assert s.source == "go env"
-    assert s["GOPROXY"] == "https://proxy.golang.org,direct"  # from $GOROOT/go.env
-    assert s["GOPRIVATE"] == s["GONOPROXY"] == "git.corp.example"
