@@ -26,7 +26,7 @@ from m3tui.doctor.checks_system import (
 )
 from m3tui.core.system import LinuxProbe, MacProbe, parse_xcrun_error
 
-from tests.unit.test_system import RecordedMacProbe, fixture, m3max_probe
+from tests.macprobe import RecordedMacProbe, fixture, m3max_probe
 
 NATIVE_ENV = {"PATH": "/opt/homebrew/bin:/opt/homebrew/sbin:/usr/bin:/bin", "SHELL": "/bin/zsh"}
 CLT = "/Library/Developer/CommandLineTools"
