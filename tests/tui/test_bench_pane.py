@@ -203,6 +203,23 @@ async def test_history_marks_compare_delete_twice_and_export(tmp_path: Path, mon
         assert 12 not in backend.stored and pane.marked == [11]
 
 
+async def test_rerun_puts_the_runs_settings_in_the_form_and_runs_them(real_go: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = snapshot_app(bench=FixedBenchBackend())
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await open_bench(pilot)
+        fill(pane, regex="^BenchmarkOther$", cpu="3", count="2", flags="-test.v")
+        await pilot.press("h")
+        await app.workers.wait_for_complete()
+        await pilot.press("R")  # run 12: example.com/shop/cart, -bench ., -cpu 1,2,4,5, -count 10
+        await app.workers.wait_for_complete()
+        values = {name: pane.query_one(f"#bench-{name}", Input).value for name in ("regex", "cpu", "count", "flags")}
+        assert values == {"regex": ".", "cpu": "1,2,4,5", "count": "10", "flags": ""}
+        assert str(pane.query_one("#bench-package").value) == "/Users/gopher/shop/cart"
+        # ... and ran them: that package is not on this machine, which the run says in one line.
+        assert "/Users/gopher/shop/cart" in status(pane) and not pane.running
+
+
 async def test_p_profiles_the_selected_row_and_shows_it_in_profiles(pkg: Path) -> None:
     app = snapshot_app(bench=LocalBench())
     async with app.run_test(size=(120, 40)) as pilot:

@@ -12,20 +12,20 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.binding import Binding
-from textual.containers import Horizontal, ScrollableContainer, Vertical
+from textual.containers import ScrollableContainer, Vertical
 from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Checkbox, ContentSwitcher, DataTable, Input, Select, Static
 
 from m3tui.tui.panes.base import Pane
+from m3tui.tui.panes.bench_form import RunForm, fill_form, form_rows, read_form
 
 if TYPE_CHECKING:
     from m3tui.bench.backend import BenchBackend, Session
@@ -39,31 +39,6 @@ if TYPE_CHECKING:
 #: Seconds between repaints of the live table while a benchmark runs.
 REPAINT_SECONDS = 1.0
 VIEWS = ("live", "scaling", "compare", "history")
-
-
-@dataclass(frozen=True)
-class RunForm:
-    """The run form, checked: what `r` runs."""
-
-    package: str
-    bench: str
-    cpu: tuple[int, ...]  # () = the default sweep
-    count: int
-    benchtime: str | None
-    benchmem: bool
-    versions: list[str]  # Go versions: none (PATH), one, or two (A/B)
-    extra: tuple[str, ...]  # flags for the test binary
-
-
-def _cpu(text: str) -> tuple[int, ...]:
-    from m3tui.bench.run import parse_gomaxprocs_list
-
-    if not text or text == "auto":
-        return ()
-    try:
-        return parse_gomaxprocs_list(text)
-    except ValueError:
-        raise ValueError(f"-cpu {text!r}: a list of GOMAXPROCS values, like 1,2,4") from None
 
 
 class BenchPane(Pane):
@@ -136,29 +111,7 @@ class BenchPane(Pane):
         history: DataTable[str | Text] = DataTable(id="bench-history", cursor_type="row", zebra_stripes=True)
         history.add_columns(" ", "id", "started (UTC)", "status", "bench", "samples", "package", "-bench", "go")
         return Vertical(
-            Horizontal(
-                Static("pkg", classes="label"),
-                Select([(".", ".")], value=".", allow_blank=False, id="bench-package"),
-                Static("-bench", classes="label"),
-                Input(".", placeholder="regexp", id="bench-regex"),
-                Static("flags", classes="label"),
-                Input("", placeholder="-test.…", id="bench-flags"),
-                id="bench-form-1",
-                classes="bench-form",
-            ),
-            Horizontal(
-                Static("-cpu", classes="label"),
-                Input("", placeholder="auto", id="bench-cpu"),
-                Static("-count", classes="label"),
-                Input("10", id="bench-count", type="integer"),
-                Static("-benchtime", classes="label"),
-                Input("", placeholder="1s", id="bench-benchtime"),
-                Checkbox("benchmem", True, id="bench-benchmem"),
-                Static("go", classes="label"),
-                Input("", placeholder="PATH", id="bench-go"),
-                id="bench-form-2",
-                classes="bench-form",
-            ),
+            *form_rows(),
             Static("", id="bench-status"),
             Static("", id="bench-views"),
             ContentSwitcher(
@@ -231,40 +184,12 @@ class BenchPane(Pane):
 
     # --- running ----------------------------------------------------------------------------
 
-    def _form(self) -> RunForm:
-        cpu_text = self.query_one("#bench-cpu", Input).value.strip()
-        cpu_text = cpu_text or self.query_one("#bench-cpu", Input).placeholder
-        count_text = self.query_one("#bench-count", Input).value.strip() or "10"
-        if not count_text.isdigit() or int(count_text) < 1:
-            raise ValueError("-count must be a whole number, at least 1")
-        versions = self.query_one("#bench-go", Input).value.split()
-        if len(versions) > 2:
-            raise ValueError("go: at most two versions (A and B)")
-        import shlex
-
-        try:
-            flags = tuple(shlex.split(self.query_one("#bench-flags", Input).value))
-        except ValueError as exc:
-            raise ValueError(f"flags: {exc}") from None
-        if any(not f.startswith("-") for f in flags[:1]):
-            raise ValueError("flags: test binary flags start with - (e.g. -test.shuffle=on)")
-        return RunForm(
-            package=str(self.query_one("#bench-package", Select).value or "."),
-            bench=self.query_one("#bench-regex", Input).value.strip() or ".",
-            cpu=_cpu(cpu_text),
-            count=int(count_text),
-            benchtime=self.query_one("#bench-benchtime", Input).value.strip() or None,
-            benchmem=self.query_one("#bench-benchmem", Checkbox).value,
-            versions=versions,
-            extra=flags,
-        )
-
     def action_run(self) -> None:
         if self.running:
             self.app.notify("A run is going on: esc stops it first.", severity="warning")
             return
         try:
-            form = self._form()
+            form = read_form(self)
         except ValueError as exc:
             self.app.notify(str(exc), title="bench", severity="error")
             return
@@ -606,19 +531,7 @@ class BenchPane(Pane):
         if info is None:
             self.app.notify("Choose a run in the history (h) to run again.", severity="warning")
             return
-        meta = info.meta
-        select = self.query_one("#bench-package", Select)
-        options = [value for _, value in select._options]  # noqa: SLF001 - Select has no public getter
-        if meta.package_dir not in options:
-            select.set_options([(meta.package, meta.package_dir), *[(p, v) for p, v in select._options]])  # noqa: SLF001
-        select.value = meta.package_dir
-        self.query_one("#bench-regex", Input).value = meta.bench
-        self.query_one("#bench-cpu", Input).value = ",".join(map(str, meta.cpu))
-        self.query_one("#bench-count", Input).value = str(meta.count)
-        self.query_one("#bench-benchtime", Input).value = meta.benchtime or ""
-        self.query_one("#bench-benchmem", Checkbox).value = meta.benchmem
-        self.query_one("#bench-go", Input).value = (meta.label or "").replace(" vs ", " ")
-        self.query_one("#bench-flags", Input).value = " ".join(meta.extra)
+        fill_form(self, info.meta)
         self.action_run()
 
     # --- profiling a row ----------------------------------------------------------------------

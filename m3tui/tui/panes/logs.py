@@ -10,6 +10,13 @@ data. Everything that touches more than a screenful of lines runs in a thread.
 The log services (and the viewer that uses them) are imported when the pane is first built,
 not at start-up: m3tui's first paint should not pay for a hidden pane. Hence the imports
 inside methods below.
+
+Long because: it is one state machine. The source shown, the search, the level filter, the
+follow loop, lint and a running index build all act on each other (a new source restarts the
+scans; a grown or rotated file extends or redoes them; each background result is dropped when
+a newer change made it stale). Split across modules, that one state would be read and written
+from several places; what is not state (the lines, the scans, the drawing, the record view)
+already lives elsewhere.
 """
 
 from __future__ import annotations

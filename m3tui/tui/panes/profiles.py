@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, ScrollableContainer, Vertical
 from textual.widget import Widget
 from textual.widgets import Checkbox, ContentSwitcher, DataTable, Input, Static
 
 from m3tui.tui.panes.base import Pane
+from m3tui.tui.panes.profile_text import TUNE_HELP, peek_text, source_text, tune_chart
 from m3tui.tui.widgets.flame_graph import FlameGraph
 
 if TYPE_CHECKING:
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from m3tui.profiles.capture import Capture
     from m3tui.profiles.pprof.analysis import Filters, TopReport
     from m3tui.profiles.pprof.model import Profile
-    from m3tui.profiles.tune import TuneResult
     from m3tui.tui.backends import Backends
 
 VIEWS = ("top", "peek", "flame", "source", "tune")
@@ -135,9 +134,6 @@ class ProfilesPane(Pane):
             ),
             id="prof-body",
         )
-
-    def compose_body(self) -> ComposeResult:  # pragma: no cover - _make_body replaces it
-        yield from ()
 
     def focus_target(self) -> Widget:
         return self.query_one("#prof-top", DataTable)
@@ -352,19 +348,7 @@ class ProfilesPane(Pane):
         assert self.sample_index is not None  # _refresh_views checked it
         entries = await self.backend.peek(profile, self.sample_index, f"^{re.escape(name)}$", filters)
         fmt = self.report.format if self.report else str
-        text = Text()
-        for entry in entries:
-            text.append("callers\n", style="dim italic")
-            for caller, value in entry.callers:
-                text.append(f"{fmt(value):>12}   ", style="dim")
-                text.append(f"{caller}\n", style="dim")
-            text.append(f"{fmt(entry.flat):>12} flat {fmt(entry.cum):>10} cum  ", style="bold")
-            text.append(f"| {entry.name}\n", style="bold yellow")
-            for callee, value in entry.callees:
-                text.append(f"{fmt(value):>12}   ")
-                text.append(f"   {callee}\n")
-            text.append("callees\n\n", style="dim italic")
-        target.update(text if entries else Text(f"{name}: no samples", style="dim"))
+        target.update(peek_text(entries, fmt) if entries else Text(f"{name}: no samples", style="dim"))
 
     async def _fill_source(self, profile: Profile, filters: Filters) -> None:
         import re
@@ -377,20 +361,7 @@ class ProfilesPane(Pane):
         assert self.sample_index is not None  # _refresh_views checked it
         listings = await self.backend.source(profile, self.sample_index, f"^{re.escape(name)}$", filters)
         fmt = self.report.format if self.report else str
-        text = Text()
-        for listing in listings:
-            text.append(f"{listing.function}  {listing.path}\n", style="bold")
-            if listing.missing or not listing.lines:
-                text.append("  source file not on this disk\n\n", style="dim")
-                continue
-            for line in listing.lines:
-                hot = line.flat or line.cum
-                text.append(f"{fmt(line.flat) if line.flat else '.':>10} "
-                            f"{fmt(line.cum) if line.cum else '.':>10} {line.number:>5} ",
-                            style="yellow" if hot else "dim")  # fmt: skip
-                text.append(f"{line.text}\n", style="" if hot else "dim")
-            text.append("\n")
-        target.update(text if listings else Text(f"{name}: no source lines", style="dim"))
+        target.update(source_text(listings, fmt) if listings else Text(f"{name}: no source lines", style="dim"))
 
     def on_flame_graph_selected(self, event: FlameGraph.Selected) -> None:
         total = self.report.total if self.report else 0
@@ -408,12 +379,7 @@ class ProfilesPane(Pane):
             self._show_view("tune")
             self.query_one("#prof-bench", Input).focus()
             if not str(self.query_one("#prof-tune-text", Static).render()).strip():
-                self.query_one("#prof-tune-text", Static).update(Text(
-                    "Fill in one benchmark of the package in the current directory, then:\n"
-                    "  n   capture a profile of it (kind cpu, mem, block or mutex; rate optional)\n"
-                    "  T   run the tuner: sweep the rate of kind mem, block or mutex, interleaved with an\n"
-                    "      unprofiled run, and show overhead against fidelity with the flags to use.\n"
-                    "Headless: m3tui profile capture / m3tui profile tune", style="dim"))  # fmt: skip
+                self.query_one("#prof-tune-text", Static).update(Text(TUNE_HELP, style="dim"))
             return
         self.view = view
         self._show_view(view)
@@ -632,16 +598,3 @@ def _entry(cap: Capture) -> Entry:
     """A captured profile (or a file opened through the capture store) as a list entry."""
     bench = cap.spec.bench if cap.spec is not None else cap.profile.name
     return Entry(cap.profile, cap.kind, f"{cap.kind} {bench}", cap.binary, cap.id)
-
-
-def tune_chart(result: TuneResult) -> list[str]:
-    """Overhead and fidelity per rate as two bars (the trade-off at a glance)."""
-    lines = ["rate          overhead                fidelity"]
-    for p in result.points:
-        over = max(0.0, p.overhead_pct or 0.0)
-        fid = p.fidelity or 0.0
-        over_bar = "█" * min(20, round(over / 2.5)) or "·"
-        fid_bar = "█" * round(fid * 20) or "·"
-        mark = " ◀" if p.rate == result.recommendation else ""
-        lines.append(f"{p.rate:<12}  {over_bar:<20} {over:5.1f}%  {fid_bar:<20} {fid:.2f}{mark}")
-    return lines

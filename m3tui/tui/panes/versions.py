@@ -22,9 +22,9 @@ from m3tui.tui.panes.base import Pane
 from m3tui.versions.backend import IndexView, VersionsBackend
 
 if TYPE_CHECKING:
-    from m3tui.versions.names import GoFile, GoRelease, InstalledGo
     from m3tui.tui.backends import Backends
     from m3tui.versions.install import Progress
+    from m3tui.versions.names import GoFile, GoRelease, InstalledGo
     from m3tui.versions.project import ProjectView
 
 

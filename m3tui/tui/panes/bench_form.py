@@ -1,0 +1,117 @@
+"""The Bench pane's run form: its two rows of fields, reading them into a checked `RunForm`, and
+filling them from a past run (`R` in the history).
+
+Plain functions over the pane (they query its fields by id), so the form's rules live in one
+place and the pane keeps only what it does with a run.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from textual.containers import Horizontal
+from textual.widget import Widget
+from textual.widgets import Checkbox, Input, Select, Static
+
+if TYPE_CHECKING:
+    from m3tui.bench.history import RunMeta
+
+
+@dataclass(frozen=True)
+class RunForm:
+    """The run form, checked: what `r` runs."""
+
+    package: str
+    bench: str
+    cpu: tuple[int, ...]  # () = the default sweep
+    count: int
+    benchtime: str | None
+    benchmem: bool
+    versions: list[str]  # Go versions: none (PATH), one, or two (A/B)
+    extra: tuple[str, ...]  # flags for the test binary
+
+
+def form_rows() -> list[Horizontal]:
+    """The form's two rows: what to run, and how (-cpu, -count, -benchtime, benchmem, go)."""
+    return [
+        Horizontal(
+            Static("pkg", classes="label"),
+            Select([(".", ".")], value=".", allow_blank=False, id="bench-package"),
+            Static("-bench", classes="label"),
+            Input(".", placeholder="regexp", id="bench-regex"),
+            Static("flags", classes="label"),
+            Input("", placeholder="-test.…", id="bench-flags"),
+            id="bench-form-1",
+            classes="bench-form",
+        ),
+        Horizontal(
+            Static("-cpu", classes="label"),
+            Input("", placeholder="auto", id="bench-cpu"),
+            Static("-count", classes="label"),
+            Input("10", id="bench-count", type="integer"),
+            Static("-benchtime", classes="label"),
+            Input("", placeholder="1s", id="bench-benchtime"),
+            Checkbox("benchmem", True, id="bench-benchmem"),
+            Static("go", classes="label"),
+            Input("", placeholder="PATH", id="bench-go"),
+            id="bench-form-2",
+            classes="bench-form",
+        ),
+    ]
+
+
+def read_form(pane: Widget) -> RunForm:
+    """The form's values, checked; ValueError with the line to show for a bad field."""
+    cpu_input = pane.query_one("#bench-cpu", Input)
+    cpu_text = cpu_input.value.strip() or cpu_input.placeholder  # the placeholder: this machine's sweep
+    count_text = pane.query_one("#bench-count", Input).value.strip() or "10"
+    if not count_text.isdigit() or int(count_text) < 1:
+        raise ValueError("-count must be a whole number, at least 1")
+    versions = pane.query_one("#bench-go", Input).value.split()
+    if len(versions) > 2:
+        raise ValueError("go: at most two versions (A and B)")
+    try:
+        flags = tuple(shlex.split(pane.query_one("#bench-flags", Input).value))
+    except ValueError as exc:
+        raise ValueError(f"flags: {exc}") from None
+    if any(not f.startswith("-") for f in flags[:1]):
+        raise ValueError("flags: test binary flags start with - (e.g. -test.shuffle=on)")
+    return RunForm(
+        package=str(pane.query_one("#bench-package", Select).value or "."),
+        bench=pane.query_one("#bench-regex", Input).value.strip() or ".",
+        cpu=_cpu(cpu_text),
+        count=int(count_text),
+        benchtime=pane.query_one("#bench-benchtime", Input).value.strip() or None,
+        benchmem=pane.query_one("#bench-benchmem", Checkbox).value,
+        versions=versions,
+        extra=flags,
+    )
+
+
+def fill_form(pane: Widget, meta: RunMeta) -> None:
+    """Put a past run's settings in the form (its package is added to the list if missing)."""
+    select: Select[str] = pane.query_one("#bench-package", Select)
+    options = [(prompt, value) for prompt, value in select._options if isinstance(value, str)]  # noqa: SLF001 - no public getter
+    if meta.package_dir not in [value for _, value in options]:
+        select.set_options([(meta.package, meta.package_dir), *options])
+    select.value = meta.package_dir
+    pane.query_one("#bench-regex", Input).value = meta.bench
+    pane.query_one("#bench-cpu", Input).value = ",".join(map(str, meta.cpu))
+    pane.query_one("#bench-count", Input).value = str(meta.count)
+    pane.query_one("#bench-benchtime", Input).value = meta.benchtime or ""
+    pane.query_one("#bench-benchmem", Checkbox).value = meta.benchmem
+    pane.query_one("#bench-go", Input).value = (meta.label or "").replace(" vs ", " ")
+    pane.query_one("#bench-flags", Input).value = " ".join(meta.extra)
+
+
+def _cpu(text: str) -> tuple[int, ...]:
+    from m3tui.bench.run import parse_gomaxprocs_list
+
+    if not text or text == "auto":
+        return ()
+    try:
+        return parse_gomaxprocs_list(text)
+    except ValueError:
+        raise ValueError(f"-cpu {text!r}: a list of GOMAXPROCS values, like 1,2,4") from None

@@ -1,0 +1,75 @@
+"""The Profiles pane's text views, drawn from the analysis results: peek (callers and callees
+of a function), source lines with their flat and cum, and the tuner's trade-off chart.
+
+Pure functions from typed results to Rich text, so the pane only decides what to show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from m3tui.profiles.pprof.analysis import PeekEntry, SourceFile
+    from m3tui.profiles.tune import TuneResult
+
+#: What the tuner view says before its first run.
+TUNE_HELP = (
+    "Fill in one benchmark of the package in the current directory, then:\n"
+    "  n   capture a profile of it (kind cpu, mem, block or mutex; rate optional)\n"
+    "  T   run the tuner: sweep the rate of kind mem, block or mutex, interleaved with an\n"
+    "      unprofiled run, and show overhead against fidelity with the flags to use.\n"
+    "Headless: m3tui profile capture / m3tui profile tune"
+)
+#: How the current report writes a value ("1.20s", "4.50MB"); `str` before any report.
+Format = Callable[[int], str]
+
+
+def peek_text(entries: Sequence[PeekEntry], fmt: Format) -> Text:
+    """Like `go tool pprof -peek`: callers above, the function in bold, callees below."""
+    text = Text()
+    for entry in entries:
+        text.append("callers\n", style="dim italic")
+        for caller, value in entry.callers:
+            text.append(f"{fmt(value):>12}   ", style="dim")
+            text.append(f"{caller}\n", style="dim")
+        text.append(f"{fmt(entry.flat):>12} flat {fmt(entry.cum):>10} cum  ", style="bold")
+        text.append(f"| {entry.name}\n", style="bold yellow")
+        for callee, value in entry.callees:
+            text.append(f"{fmt(value):>12}   ")
+            text.append(f"   {callee}\n")
+        text.append("callees\n\n", style="dim italic")
+    return text
+
+
+def source_text(listings: Sequence[SourceFile], fmt: Format) -> Text:
+    """Like `go tool pprof -list`: each source line with its flat and cum, hot lines highlighted."""
+    text = Text()
+    for listing in listings:
+        text.append(f"{listing.function}  {listing.path}\n", style="bold")
+        if listing.missing or not listing.lines:
+            text.append("  source file not on this disk\n\n", style="dim")
+            continue
+        for line in listing.lines:
+            hot = line.flat or line.cum
+            text.append(f"{fmt(line.flat) if line.flat else '.':>10} "
+                        f"{fmt(line.cum) if line.cum else '.':>10} {line.number:>5} ",
+                        style="yellow" if hot else "dim")  # fmt: skip
+            text.append(f"{line.text}\n", style="" if hot else "dim")
+        text.append("\n")
+    return text
+
+
+def tune_chart(result: TuneResult) -> list[str]:
+    """Overhead and fidelity per rate as two bars (the trade-off at a glance)."""
+    lines = ["rate          overhead                fidelity"]
+    for p in result.points:
+        over = max(0.0, p.overhead_pct or 0.0)
+        fid = p.fidelity or 0.0
+        over_bar = "█" * min(20, round(over / 2.5)) or "·"
+        fid_bar = "█" * round(fid * 20) or "·"
+        mark = " ◀" if p.rate == result.recommendation else ""
+        lines.append(f"{p.rate:<12}  {over_bar:<20} {over:5.1f}%  {fid_bar:<20} {fid:.2f}{mark}")
+    return lines
