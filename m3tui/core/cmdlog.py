@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import logging.handlers
 import os
 import threading
 from collections import deque
@@ -197,6 +196,8 @@ def load_file(path: Path | None = None) -> list[CommandRecord]:
 
 def setup_logging(level: int = logging.INFO) -> logging.Handler:
     """Send the ``m3tui`` logger to ``own_log_path()`` (rotating, 1 MB × 3). Idempotent."""
+    import logging.handlers  # here, not at the top: only the TUI logs, every command records runs
+
     logger = logging.getLogger("m3tui")
     path = own_log_path()
     for h in logger.handlers:

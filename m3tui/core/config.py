@@ -10,7 +10,6 @@ never writes over it, so the user's text is never lost.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,6 +56,8 @@ class LoadedConfig:
 
 def parse_config(text: str, source: str = CONFIG_FILE) -> tuple[Config, list[str]]:
     """Parse config TOML text; bad parts fall back to defaults with a warning each."""
+    import tomllib  # here, not at the top: `m3tui doctor` and `--version` never read the config
+
     warnings: list[str] = []
     try:
         data = tomllib.loads(text)
