@@ -45,8 +45,16 @@ def run_env(ctx: DoctorContext, *, local: bool = True) -> dict[str, str | None]:
     return overrides
 
 
+def gos_on_path(ctx: DoctorContext) -> list[GoOnPath]:
+    """Every go on ctx's PATH, looked up once per doctor run (most Go checks ask)."""
+    gos: list[GoOnPath] | None = ctx._memo.get("go.on_path")
+    if gos is None:
+        gos = ctx._memo["go.on_path"] = toolchain.go_on_path(ctx.env.get("PATH", ""))
+    return gos
+
+
 def active_go(ctx: DoctorContext) -> GoOnPath | None:
-    gos = toolchain.go_on_path(ctx.env.get("PATH", ""))
+    gos = gos_on_path(ctx)
     return gos[0] if gos else None
 
 
@@ -152,7 +160,7 @@ def _non_executable_gos(path_env: str) -> list[str]:
 
 async def check_go_path(ctx: DoctorContext) -> list[Finding]:
     host = host_info()
-    gos = toolchain.go_on_path(ctx.env.get("PATH", ""))
+    gos = gos_on_path(ctx)
     ignored = _non_executable_gos(ctx.env.get("PATH", ""))
     entries = list(await asyncio.gather(*(_describe_go(go, ctx, active=i == 0) for i, go in enumerate(gos))))
     data = {"gos": entries, "not_executable": ignored, "host": f"{host.goos}/{host.goarch}"}

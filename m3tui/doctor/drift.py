@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from m3tui.core.config import state_root
 from m3tui.core.host import host_info
-from m3tui.doctor.checks_go import active_go, go_env, local_version
+from m3tui.doctor.checks_go import active_go, go_env, gos_on_path, local_version
 from m3tui.doctor.model import Check, DoctorContext, Finding, Group, Status
 
 BASELINE_FILE = "doctor-baseline.json"
@@ -30,8 +29,6 @@ def baseline_path() -> Path:
 
 
 async def snapshot(ctx: DoctorContext) -> dict[str, Any]:
-    from m3tui.core import toolchain
-
     env = await go_env(ctx)
     version = await local_version(ctx)
     host = host_info()
@@ -40,13 +37,15 @@ async def snapshot(ctx: DoctorContext) -> dict[str, Any]:
         "go_env": {k: env.get(k, "") for k in SNAPSHOT_ENV_KEYS},
         "GOTOOLCHAIN": ctx.env.get("GOTOOLCHAIN", ""),
         "go": {"path": str(go.path) if go else None, "version": version.version if version else None},
-        "gos_on_path": [str(g.path) for g in toolchain.go_on_path(ctx.env.get("PATH", ""))],
+        "gos_on_path": [str(g.path) for g in gos_on_path(ctx)],
         "host": {"goos": host.goos, "goarch": host.goarch, "translated": host.translated},
     }
 
 
 def save_baseline(data: dict[str, Any], path: Path | None = None) -> Path:
     """Write atomically (temp file + rename): an interrupted save never leaves half a file."""
+    import tempfile  # here, not at the top: only --save-baseline writes
+
     path = path or baseline_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".baseline-", dir=path.parent)
