@@ -490,7 +490,10 @@ def top(
     total = p.total(sample_index)
     fstacks = _function_stacks(p, sample_index, filters)
     flat, cum = _nodes(fstacks)
+    # the graph's nodes; in a diff, nodes whose values net to zero are left out of the list but
+    # (like pprof's, which still have their edges) stay in the call chains until a trim rebuilds
     nodes = [n for n in cum if flat.get(n, 0) or cum[n]]
+    graph_nodes = len(nodes)
     total_value = sum(flat.values())
     node_cutoff = abs(int(float(total_value) * node_fraction))
     edge_cutoff = abs(int(float(total_value) * edge_fraction))
@@ -508,7 +511,9 @@ def top(
     if fn.inline_funcs.intersection(nodes):
         kept_set = set(nodes)
         drop = None
-        if len(kept_set) < len(cum):
+        # pprof rebuilds the graph from the kept nodes only when the node fraction or count
+        # removed some of its nodes; then every other node, zero ones included, is cut out
+        if len(nodes) < graph_nodes:
             drop = {}
             for n in cum:
                 if n not in kept_set:
@@ -724,7 +729,7 @@ def flame(profile: Profile, sample_index: int, filters: Filters | None = None) -
     for fs, w in _function_stacks(profile, sample_index, filters):
         k = fs.translate(untag)[::-1]
         groups[k] = get(k, 0) + w
-    paths = sorted(groups)
+    paths = sorted(k for k, v in groups.items() if v)  # paths that cancel out (diff): no box
     cum = [0]
     acc = 0
     for k in paths:
@@ -765,7 +770,8 @@ class _Untag(dict):
 
 
 def diff(profile: Profile, base: Profile) -> Profile:
-    """`-diff_base`: base values negated and merged into profile; totals are the base's."""
+    """`-diff_base`: the profile's stacks, then the base's with negated values; totals are the
+    base's. A stack in both profiles is there twice, like pprof's samples (see below)."""
     if len(profile.sample_types) != len(base.sample_types):
         raise ProfileError(
             f"cannot compare profiles: {len(profile.sample_types)} sample types against "
@@ -804,8 +810,13 @@ def diff(profile: Profile, base: Profile) -> Profile:
             site_mapping.append(mi)
         remap[bs] = chr(si)
     stacks = list(profile.site_stacks)
-    index = {s: i for i, s in enumerate(stacks)}
     values = [list(col) for col in profile.values]
+    # The base's stacks are appended apart from the profile's, even where a stack is in both:
+    # pprof labels the base's samples ("pprof::base") so that merging never adds them to the
+    # profile's. Summed, a stack in both with the same value would vanish (a zero value counts
+    # nowhere), yet in pprof both samples still make their call edges, and their inline flags
+    # decide the "(inline)" labels.
+    index: dict[str, int] = {}
     for bi, bs in enumerate(base.site_stacks):
         s = bs.translate(remap)
         i = index.get(s)

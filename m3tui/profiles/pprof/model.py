@@ -2,7 +2,8 @@
 
 A `Profile` holds the DISTINCT call stacks of a profile file (samples with identical stacks are
 merged at decode time, labels ignored, like `go tool pprof -top` does) and, per sample type, the
-summed value of each stack.
+summed value of each stack. (A `diff` holds the distinct stacks of each of its two profiles: a
+stack in both is there twice, like pprof keeps the base's samples apart from the profile's.)
 
 Internally each stack is also kept as a `str` whose characters are "site" ids: a site is a frame
 plus whether that frame was inlined into its caller (a Location's lines other than its last one).
@@ -59,7 +60,7 @@ class Profile:
     #: per site: index into `mapping_files` (0: no mapping); focus/ignore/hide match those too
     site_mapping: list[int] = field(default_factory=list, repr=False)
     mapping_files: list[str | None] = field(default_factory=lambda: [None], repr=False)
-    #: the distinct stacks as strings of site ids (chr), leaf first
+    #: the distinct stacks (for a `diff`: per profile) as strings of site ids (chr), leaf first
     site_stacks: list[str] = field(default_factory=list, repr=False)
     #: for a `diff` result: per sample type, the total of the base profile (pprof's diff total)
     diff_base_totals: list[int] | None = None
