@@ -86,6 +86,10 @@ def in_process(cwd: str) -> float:
     return time.perf_counter() - start
 
 
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:7.1f} ms"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rounds", type=int, default=21, help="measured rounds (default 21)")
@@ -137,7 +141,6 @@ def main() -> int:
     floor, doctor = statistics.median(floors), statistics.median(doctors)
     ratio = doctor / floor
     per_round = statistics.median(d / f for d, f in zip(doctors, floors))
-    ms = lambda s: f"{s * 1000:7.1f} ms"  # noqa: E731
     print(f"go: {go}")
     print(f"python: {sys.executable}; {args.rounds} alternating rounds, medians")
     for n, name in enumerate(FLOOR_PARTS):

@@ -172,12 +172,11 @@ def run_tui(
 ) -> int:
     if not sys.stdin.isatty() or not sys.stdout.isatty():
         raise UsageError("m3tui: the TUI needs a terminal (for scripts: m3tui doctor --json, …)")
-    from m3tui.tui.app import M3tuiApp  # Textual loads only here.
-
     import logging
 
     from m3tui.core.cmdlog import setup_logging
     from m3tui.core.config import load_config
+    from m3tui.tui.app import M3tuiApp  # Textual loads only here.
 
     loaded = load_config()
 

@@ -47,7 +47,7 @@ def loaded(argv: list[str], tmp_path: Path, preload: tuple[str, ...] = ()) -> tu
     out = tmp_path / "modules.json"
     done = subprocess.run(
         [sys.executable, "-c", PROBE, str(out), json.dumps(argv), *preload],
-        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL, check=False,
     )  # fmt: skip
     assert done.returncode == 0 and out.exists(), done.stderr
     result = json.loads(out.read_text())
