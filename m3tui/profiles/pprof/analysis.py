@@ -19,7 +19,9 @@ import os
 import re
 import time
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Self
 
 from m3tui.profiles.pprof.model import Frame, Profile, ProfileError
 
@@ -51,7 +53,10 @@ DEFAULT_EDGE_FRACTION = 0.001
 # ---------------------------------------------------------------------------------------------
 # internal/measurement
 
-_UNIT_TYPES = [
+#: (canonical name, the names it is known by, its size in the base unit)
+_Unit = tuple[str, tuple[str, ...], float]
+
+_UNIT_TYPES: list[tuple[list[_Unit], tuple[str, float]]] = [
     (
         [
             ("B", ("b", "byte"), 1.0),
@@ -90,7 +95,7 @@ _UNIT_TYPES = [
 ]
 
 
-def _sniff(units, unit: str):
+def _sniff(units: Sequence[_Unit], unit: str) -> tuple[str, float] | None:
     unit = unit.lower()
     if len(unit) > 2 and unit.endswith("s"):
         unit = unit[:-1]
@@ -132,7 +137,7 @@ class ReportUnit(str):
 
     output_unit: str = "auto"
 
-    def __new__(cls, unit: str, output_unit: str = "auto"):
+    def __new__(cls, unit: str, output_unit: str = "auto") -> Self:
         obj = super().__new__(cls, unit)
         obj.output_unit = output_unit
         return obj
@@ -251,7 +256,7 @@ class FlameNode:
     __slots__ = ("name", "value", "_children", "_src")
 
     def __init__(self, name: str, value: int, children: list[FlameNode] | None = None,
-                 *, _src=None) -> None:
+                 *, _src: _FlameRange | None = None) -> None:
         self.name = name
         self.value = value
         self._children = list(children) if children is not None else (None if _src else [])
@@ -260,6 +265,7 @@ class FlameNode:
     @property
     def children(self) -> list[FlameNode]:
         if self._children is None:
+            assert self._src is not None  # a node is made with its children or with their source
             src, depth, lo, hi = self._src
             self._children = src.expand(depth, lo, hi)
             self._src = None
@@ -273,7 +279,7 @@ class FlameNode:
     def __repr__(self) -> str:
         return f"FlameNode({self.name!r}, {self.value})"
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, FlameNode):
             return NotImplemented
         return (self.name, self.value, self.children) == (other.name, other.value, other.children)
@@ -306,7 +312,7 @@ class SourceFile:
 class _Funcs:
     def __init__(self, p: Profile) -> None:
         index: dict[str, int] = {}
-        frame_func = []
+        frame_func: list[int] = []
         for fr in p.frames:
             frame_func.append(index.setdefault(fr.function, len(index)))
         self.names = list(index)
@@ -320,14 +326,14 @@ class _Funcs:
 
 
 def _funcs(p: Profile) -> _Funcs:
-    fc = p.__dict__.get("_m3tui_funcs")
+    fc: tuple[int, _Funcs] | None = p.__dict__.get("_m3tui_funcs")
     if fc is None or fc[0] != len(p.site_frame):
         fc = (len(p.site_frame), _Funcs(p))
         p.__dict__["_m3tui_funcs"] = fc
     return fc[1]
 
 
-def _compile(rx: str | None, what: str):
+def _compile(rx: str | None, what: str) -> re.Pattern[str] | None:
     if not rx:
         return None
     try:
@@ -336,7 +342,7 @@ def _compile(rx: str | None, what: str):
         raise ProfileError(f"parsing {what} regexp: {e}") from None
 
 
-def _matching_sites(p: Profile, rx) -> set[str]:
+def _matching_sites(p: Profile, rx: re.Pattern[str]) -> set[str]:
     """Sites whose function name or file name matches, or whose mapping's file does (pprof)."""
     frames_ok = [bool(rx.search(f.function) or rx.search(f.file)) for f in p.frames]
     maps_ok = [m is not None and bool(rx.search(m)) for m in p.mapping_files]
@@ -344,7 +350,11 @@ def _matching_sites(p: Profile, rx) -> set[str]:
     return {chr(i) for i, (f, m) in enumerate(zip(p.site_frame, sm)) if frames_ok[f] or maps_ok[m]}
 
 
-def _function_stacks(p: Profile, si: int, filters: Filters | None):
+#: stacks as strings of function characters (leaf first), each with its value
+_FStacks = list[tuple[str, int]]
+
+
+def _function_stacks(p: Profile, si: int, filters: Filters | None) -> _FStacks:
     """The stacks kept by the filters, as function-character strings, with their nonzero value."""
     fn = _funcs(p)
     vals = p.values[si]
@@ -363,7 +373,7 @@ def _function_stacks(p: Profile, si: int, filters: Filters | None):
             pairs = [(s, w) for s, w in pairs if isites.isdisjoint(s)]
         if hide is not None:
             hs = _matching_sites(p, hide)
-            out = []
+            out: _FStacks = []
             for s, w in pairs:
                 if hs.isdisjoint(s):
                     out.append((s.translate(table), w))
@@ -391,8 +401,8 @@ def _hide_stack(p: Profile, fn: _Funcs, s: str, hidden: set[str]) -> str:
     return "".join(out)
 
 
-def _nodes(fstacks) -> tuple[dict[int, int], dict[int, int]]:
-    groups: dict[tuple, int] = {}
+def _nodes(fstacks: Iterable[tuple[str, int]]) -> tuple[dict[int, int], dict[int, int]]:
+    groups: dict[tuple[str, frozenset[str]], int] = {}
     get = groups.get
     for fs, w in fstacks:
         k = (fs[0], frozenset(fs))
@@ -407,9 +417,9 @@ def _nodes(fstacks) -> tuple[dict[int, int], dict[int, int]]:
     return flat, cum
 
 
-def _edges(fstacks, drop: dict | None):
+def _edges(fstacks: Iterable[tuple[str, int]], drop: dict[int, None] | None) -> dict[tuple[int, int], list[int]]:
     """(child, parent) -> [weight, inline] over the stacks, nodes in `drop` removed first."""
-    groups: dict[frozenset, int] = {}
+    groups: dict[frozenset[tuple[str, str]], int] = {}
     get = groups.get
     for fs, w in fstacks:
         if drop:
@@ -418,7 +428,7 @@ def _edges(fstacks, drop: dict | None):
             continue
         k = frozenset(zip(fs, fs[1:]))
         groups[k] = get(k, 0) + w
-    edges: dict[tuple[int, int], list] = {}
+    edges: dict[tuple[int, int], list[int]] = {}  # [weight, inline (a bool)]
     for pairs, w in groups.items():
         seen: dict[tuple[int, int], bool] = {}
         for c, par in pairs:
@@ -437,7 +447,8 @@ def _edges(fstacks, drop: dict | None):
     return edges
 
 
-def _sort_nodes(names: list[str], nodes: list[int], flat: dict, cum: dict, by_cum: bool):
+def _sort_nodes(names: list[str], nodes: list[int], flat: dict[int, int], cum: dict[int, int],
+                by_cum: bool) -> None:
     if by_cum:
         nodes.sort(key=lambda n: (-abs(cum.get(n, 0)), names[n], -abs(flat.get(n, 0))))
     else:
@@ -510,7 +521,7 @@ def top(
     labels: dict[int, str] = {}
     if fn.inline_funcs.intersection(nodes):
         kept_set = set(nodes)
-        drop = None
+        drop: dict[int, None] | None = None
         # pprof rebuilds the graph from the kept nodes only when the node fraction or count
         # removed some of its nodes; then every other node, zero ones included, is cut out
         if len(nodes) < graph_nodes:
@@ -531,7 +542,7 @@ def top(
                 labels[n] = "(partial-inline)" if no else "(inline)"
 
     out_unit = _output_unit(st.unit, total, [(flat.get(n, 0), cum[n]) for n in nodes])
-    rows = []
+    rows: list[TopRow] = []
     running = 0
     for n in nodes:
         f = flat.get(n, 0)
@@ -552,14 +563,14 @@ def top(
     )
 
 
-def profile_labels(p: Profile, sample_index: int, total: int, fmt,
+def profile_labels(p: Profile, sample_index: int, total: int, fmt: Callable[[int], str],
                    binary: str | None = None) -> list[str]:
     """report.ProfileLabels: File, Build ID, comments, Type, Time, Duration.
 
     `binary`: the executable given to pprof on the command line, which replaces the profile's
     main mapping file (pprof does so when the build IDs agree).
     """
-    out = []
+    out: list[str] = []
     if p.mapping_file or binary:
         out.append("File: " + os.path.basename(binary or p.mapping_file))
     if p.build_id:
@@ -579,8 +590,9 @@ def profile_labels(p: Profile, sample_index: int, total: int, fmt,
     return out
 
 
-def _report_labels(p, si, total, shown, fmt, filters, dropped, node_fraction, count, orig,
-                   binary=None):
+def _report_labels(p: Profile | None, si: int, total: int, shown: int, fmt: Callable[[int], str],
+                   filters: Filters | None, dropped: int, node_fraction: float, count: int,
+                   orig: int, binary: str | None = None) -> list[str]:
     out = profile_labels(p, si, total, fmt, binary) if p is not None else []
     active = filters.active() if filters is not None else []
     if active:
@@ -625,12 +637,18 @@ def top_lines(report: TopReport, binary: str | None = None) -> list[str]:
 # peek
 
 
-def _edge_sort(items, names):
+#: (caller, callee, weight, inline) of one peek edge
+_PeekEdge = tuple[int, int, int, int]
+
+
+def _edge_sort(items: list[_PeekEdge], names: list[str]) -> None:
     # edgeList.Less: |weight| desc, then source name, then destination name
     items.sort(key=lambda e: (-abs(e[2]), names[e[0]], names[e[1]]))
 
 
-def _peek_graph(profile, sample_index, regex, filters):
+def _peek_graph(
+    profile: Profile, sample_index: int, regex: str, filters: Filters | None
+) -> tuple[_Funcs, dict[int, int], dict[int, int], list[int], dict[tuple[int, int], list[int]], list[int]]:
     p = profile
     fn = _funcs(p)
     names = fn.names
@@ -652,14 +670,14 @@ def peek(profile: Profile, sample_index: int, regex: str,
     fn, flat, cum, _nodes_, edges, matched = _peek_graph(profile, sample_index, regex, filters)
     names = fn.names
     want = set(matched)
-    ins: dict[int, list] = {n: [] for n in matched}
-    outs: dict[int, list] = {n: [] for n in matched}
+    ins: dict[int, list[_PeekEdge]] = {n: [] for n in matched}
+    outs: dict[int, list[_PeekEdge]] = {n: [] for n in matched}
     for (c, par), (w, inl) in edges.items():
         if c in want:
             ins[c].append((par, c, w, inl))
         if par in want:
             outs[par].append((par, c, w, inl))
-    result = []
+    result: list[PeekEntry] = []
     for n in matched:
         i, o = ins[n], outs[n]
         _edge_sort(i, names)
@@ -747,7 +765,7 @@ class _FlameSource:
         paths, cum, names = self.paths, self.cum, self.names
         prefix = paths[lo][:depth]
         j = bisect_right(paths, prefix, lo, hi)  # the paths that end here sort first
-        kids = []
+        kids: list[FlameNode] = []
         while j < hi:
             c = paths[j][depth]
             k = bisect_left(paths, prefix + chr(ord(c) + 1), j, hi)
@@ -757,7 +775,11 @@ class _FlameSource:
         return kids
 
 
-class _Untag(dict):
+#: a node's children, not yet made: the paths [lo, hi) of its source below `depth`
+_FlameRange = tuple[_FlameSource, int, int, int]
+
+
+class _Untag(dict[int, int]):
     """str.translate table clearing the inline bit of a function character."""
 
     def __missing__(self, key: int) -> int:
@@ -817,8 +839,8 @@ def diff(profile: Profile, base: Profile) -> Profile:
     # nowhere), yet in pprof both samples still make their call edges, and their inline flags
     # decide the "(inline)" labels.
     index: dict[str, int] = {}
-    for bi, bs in enumerate(base.site_stacks):
-        s = bs.translate(remap)
+    for bi, base_stack in enumerate(base.site_stacks):
+        s = base_stack.translate(remap)
         i = index.get(s)
         if i is None:
             i = index[s] = len(stacks)
@@ -867,7 +889,7 @@ def source_listing(profile: Profile, sample_index: int, regex: str,
         return []
     stacks = p.stacks
     vals = p.values[sample_index]
-    keep = None
+    keep: set[int] | None = None
     if filters is not None and (filters.focus or filters.ignore or filters.hide):
         kept = {s for s, _w in _function_stacks_keyed(p, sample_index, filters)}
         keep = kept
@@ -880,7 +902,7 @@ def source_listing(profile: Profile, sample_index: int, regex: str,
             continue
         if st[0] in wanted:
             flat[st[0]] = flat.get(st[0], 0) + w
-        seen_lines = set()
+        seen_lines: set[tuple[str, str, int]] = set()
         for f in st:
             if f in wanted:
                 fr = p.frames[f]
@@ -891,11 +913,11 @@ def source_listing(profile: Profile, sample_index: int, regex: str,
     by_func: dict[tuple[str, str], dict[int, list[int]]] = {}
     for f in wanted:
         fr = p.frames[f]
-        lines = by_func.setdefault((fr.file, fr.function), {})
-        e = lines.setdefault(fr.line, [0, 0])
+        by_line = by_func.setdefault((fr.file, fr.function), {})
+        e = by_line.setdefault(fr.line, [0, 0])
         e[0] += flat.get(f, 0)
         e[1] += cum.get(f, 0)
-    out = []
+    out: list[SourceFile] = []
     for (path, function), per_line in sorted(by_func.items()):
         tf = sum(v[0] for v in per_line.values())
         tc = max((v[1] for v in per_line.values()), default=0)
@@ -921,7 +943,7 @@ def source_listing(profile: Profile, sample_index: int, regex: str,
     return out
 
 
-def _function_stacks_keyed(p: Profile, si: int, filters: Filters):
+def _function_stacks_keyed(p: Profile, si: int, filters: Filters) -> Iterator[tuple[int, int]]:
     """Indexes of the stacks that focus/ignore keep (hide does not drop whole stacks here)."""
     focus = _compile(filters.focus, "focus")
     ignore = _compile(filters.ignore, "ignore")
