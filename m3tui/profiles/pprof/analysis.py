@@ -7,23 +7,34 @@ peek and header formats) and internal/measurement (Scale, ScaledLabel, Percentag
 
 Granularity is pprof's default for these reports, "functions": a node is a function name.
 
-Per-stack work runs in C: a stack is a `str` of site characters; it is translated to a string of
-function characters (`chr(function << 1 | inlined)`), and samples are grouped by
-`(leaf, frozenset(stack))` (nodes) or by the frozenset of caller/callee character pairs (edges).
-Only the few distinct groups are visited in Python.
+This module holds the reports (top, peek, the flame tree, the source listing). The graph they
+are drawn from is built in :mod:`~m3tui.profiles.pprof.graph`, values are scaled and labelled
+in :mod:`~m3tui.profiles.pprof.measure`, and ``-diff_base`` is :mod:`~m3tui.profiles.pprof.diff`;
+their public names are re-exported here.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import time
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Self
 
-from m3tui.profiles.pprof.model import Frame, Profile, ProfileError
+from m3tui.profiles.pprof.diff import diff
+from m3tui.profiles.pprof.graph import (
+    Filters,
+    _compile,
+    _edges,
+    _function_stacks,
+    _function_stacks_keyed,
+    _Funcs,
+    _funcs,
+    _nodes,
+    _sort_nodes,
+)
+from m3tui.profiles.pprof.measure import ReportUnit, format_value, percentage, scale
+from m3tui.profiles.pprof.model import Profile, ProfileError
 
 __all__ = [
     "Filters",
@@ -51,142 +62,7 @@ DEFAULT_NODE_FRACTION = 0.005
 DEFAULT_EDGE_FRACTION = 0.001
 
 # ---------------------------------------------------------------------------------------------
-# internal/measurement
-
-#: (canonical name, the names it is known by, its size in the base unit)
-_Unit = tuple[str, tuple[str, ...], float]
-
-_UNIT_TYPES: list[tuple[list[_Unit], tuple[str, float]]] = [
-    (
-        [
-            ("B", ("b", "byte"), 1.0),
-            ("kB", ("kb", "kbyte", "kilobyte"), float(1 << 10)),
-            ("MB", ("mb", "mbyte", "megabyte"), float(1 << 20)),
-            ("GB", ("gb", "gbyte", "gigabyte"), float(1 << 30)),
-            ("TB", ("tb", "tbyte", "terabyte"), float(1 << 40)),
-            ("PB", ("pb", "pbyte", "petabyte"), float(1 << 50)),
-        ],
-        ("B", 1.0),
-    ),
-    (
-        [
-            ("ns", ("ns", "nanosecond"), 1.0),
-            ("us", ("μs", "us", "microsecond"), 1e3),
-            ("ms", ("ms", "millisecond"), 1e6),
-            ("s", ("s", "sec", "second"), 1e9),
-            ("hrs", ("hour", "hr"), 3600e9),
-        ],
-        ("s", 1e9),
-    ),
-    (
-        [
-            ("n*GCU", ("nanogcu",), 1e-9),
-            ("u*GCU", ("microgcu",), 1e-6),
-            ("m*GCU", ("milligcu",), 1e-3),
-            ("GCU", ("gcu",), 1.0),
-            ("k*GCU", ("kilogcu",), 1e3),
-            ("M*GCU", ("megagcu",), 1e6),
-            ("G*GCU", ("gigagcu",), 1e9),
-            ("T*GCU", ("teragcu",), 1e12),
-            ("P*GCU", ("petagcu",), 1e15),
-        ],
-        ("GCU", 1.0),
-    ),
-]
-
-
-def _sniff(units: Sequence[_Unit], unit: str) -> tuple[str, float] | None:
-    unit = unit.lower()
-    if len(unit) > 2 and unit.endswith("s"):
-        unit = unit[:-1]
-    for canon, aliases, factor in units:
-        if unit in aliases:
-            return canon, factor
-    return None
-
-
-def scale(value: int, from_unit: str, to_unit: str) -> tuple[float, str]:
-    """measurement.Scale: value in from_unit expressed in to_unit ("auto"/"minimum": best fit)."""
-    if value < 0:
-        v, u = scale(-value, from_unit, to_unit)
-        return -v, u
-    for units, (dcanon, dfactor) in _UNIT_TYPES:
-        fu = _sniff(units, from_unit)
-        if fu is None:
-            continue
-        v = float(value) * fu[1]
-        if to_unit in ("minimum", "auto"):
-            f, name = 0.0, ""
-            for canon, _aliases, factor in units:
-                if factor >= f and v / factor >= 1.0:
-                    f, name = factor, canon
-            if f == 0:
-                return v / dfactor, dcanon
-            return v / f, name
-        tu = _sniff(units, to_unit)
-        if tu is None:
-            return v / dfactor, dcanon
-        return v / tu[1], tu[0]
-    if to_unit in ("count", "sample", "unit", "minimum", "auto"):
-        return float(value), ""
-    return float(value), to_unit
-
-
-class ReportUnit(str):
-    """A sample unit (a plain `str`) that also carries the output unit its report chose."""
-
-    output_unit: str = "auto"
-
-    def __new__(cls, unit: str, output_unit: str = "auto") -> Self:
-        obj = super().__new__(cls, unit)
-        obj.output_unit = output_unit
-        return obj
-
-
-def format_value(value: int, unit: str, output_unit: str | None = None) -> str:
-    """measurement.ScaledLabel: "10ms", "1.50MB", "512.02kB", "1234".
-
-    `unit` is the sample type's unit; `output_unit` the unit to show the value in ("auto": the
-    best unit for this one value). Left out, it is `unit.output_unit` when `unit` is a
-    `TopReport.unit` (the unit pprof picks for the whole report, e.g. "0.56s" rather than
-    "560ms"), else "auto".
-    """
-    if output_unit is None:
-        output_unit = getattr(unit, "output_unit", "auto")
-    v, u = scale(value, str(unit), output_unit)
-    sv = f"{v:.2f}"
-    if sv.endswith(".00"):
-        sv = sv[:-3]
-    if sv in ("0", "-0"):
-        return "0"
-    return sv + u
-
-
-def percentage(value: int, total: int) -> str:
-    """measurement.Percentage: at least two digits, padded to width 5 ("  100%", " 5.00%")."""
-    ratio = abs(value / total) * 100 if total != 0 else 0.0
-    if 99.95 <= ratio <= 100.05:
-        return "  100%"
-    if ratio >= 1.0:
-        return f"{ratio:5.2f}%"
-    return f"{ratio:5.2g}%"
-
-
-# ---------------------------------------------------------------------------------------------
 # result types
-
-
-@dataclass
-class Filters:
-    """pprof's -focus / -ignore / -hide (Go regular expressions, searched, not anchored)."""
-
-    focus: str | None = None
-    ignore: str | None = None
-    hide: str | None = None
-
-    def active(self) -> list[str]:
-        return [f"{k}={v}" for k, v in (("focus", self.focus), ("ignore", self.ignore),
-                                         ("hide", self.hide)) if v]
 
 
 @dataclass
@@ -306,153 +182,7 @@ class SourceFile:
 
 
 # ---------------------------------------------------------------------------------------------
-# function-level view of a profile (cached on the profile)
-
-
-class _Funcs:
-    def __init__(self, p: Profile) -> None:
-        index: dict[str, int] = {}
-        frame_func: list[int] = []
-        for fr in p.frames:
-            frame_func.append(index.setdefault(fr.function, len(index)))
-        self.names = list(index)
-        self.frame_func = frame_func
-        self.site_fchar = [
-            chr(frame_func[f] << 1 | inl) for f, inl in zip(p.site_frame, p.site_inline)
-        ]
-        self.inline_funcs = {
-            frame_func[f] for f, inl in zip(p.site_frame, p.site_inline) if inl
-        }
-
-
-def _funcs(p: Profile) -> _Funcs:
-    fc: tuple[int, _Funcs] | None = p.__dict__.get("_m3tui_funcs")
-    if fc is None or fc[0] != len(p.site_frame):
-        fc = (len(p.site_frame), _Funcs(p))
-        p.__dict__["_m3tui_funcs"] = fc
-    return fc[1]
-
-
-def _compile(rx: str | None, what: str) -> re.Pattern[str] | None:
-    if not rx:
-        return None
-    try:
-        return re.compile(rx)
-    except re.error as e:
-        raise ProfileError(f"parsing {what} regexp: {e}") from None
-
-
-def _matching_sites(p: Profile, rx: re.Pattern[str]) -> set[str]:
-    """Sites whose function name or file name matches, or whose mapping's file does (pprof)."""
-    frames_ok = [bool(rx.search(f.function) or rx.search(f.file)) for f in p.frames]
-    maps_ok = [m is not None and bool(rx.search(m)) for m in p.mapping_files]
-    sm = p.site_mapping or [0] * len(p.site_frame)
-    return {chr(i) for i, (f, m) in enumerate(zip(p.site_frame, sm)) if frames_ok[f] or maps_ok[m]}
-
-
-#: stacks as strings of function characters (leaf first), each with its value
-_FStacks = list[tuple[str, int]]
-
-
-def _function_stacks(p: Profile, si: int, filters: Filters | None) -> _FStacks:
-    """The stacks kept by the filters, as function-character strings, with their nonzero value."""
-    fn = _funcs(p)
-    vals = p.values[si]
-    stacks = p.site_stacks
-    table = fn.site_fchar
-    pairs = [(s, w) for s, w in zip(stacks, vals) if w and s]
-    if filters is not None:
-        focus = _compile(filters.focus, "focus")
-        ignore = _compile(filters.ignore, "ignore")
-        hide = _compile(filters.hide, "hide")
-        if focus is not None:
-            fs = _matching_sites(p, focus)
-            pairs = [(s, w) for s, w in pairs if not fs.isdisjoint(s)]
-        if ignore is not None:
-            isites = _matching_sites(p, ignore)
-            pairs = [(s, w) for s, w in pairs if isites.isdisjoint(s)]
-        if hide is not None:
-            hs = _matching_sites(p, hide)
-            out: _FStacks = []
-            for s, w in pairs:
-                if hs.isdisjoint(s):
-                    out.append((s.translate(table), w))
-                else:
-                    f = _hide_stack(p, fn, s, hs)
-                    if f:
-                        out.append((f, w))
-            return out
-    return [(s.translate(table), w) for s, w in pairs]
-
-
-def _hide_stack(p: Profile, fn: _Funcs, s: str, hidden: set[str]) -> str:
-    """Remove hidden lines from each location; a location's last remaining line is its caller."""
-    out = []
-    run: list[int] = []
-    sf, si, ff = p.site_frame, p.site_inline, fn.frame_func
-    for ch in s:
-        site = ord(ch)
-        if ch not in hidden:
-            run.append(ff[sf[site]])
-        if not si[site]:  # end of a location
-            for j, f in enumerate(run):
-                out.append(chr(f << 1 | (j != len(run) - 1)))
-            run = []
-    return "".join(out)
-
-
-def _nodes(fstacks: Iterable[tuple[str, int]]) -> tuple[dict[int, int], dict[int, int]]:
-    groups: dict[tuple[str, frozenset[str]], int] = {}
-    get = groups.get
-    for fs, w in fstacks:
-        k = (fs[0], frozenset(fs))
-        groups[k] = get(k, 0) + w
-    flat: dict[int, int] = {}
-    cum: dict[int, int] = {}
-    for (leaf, chars), w in groups.items():
-        lf = ord(leaf) >> 1
-        flat[lf] = flat.get(lf, 0) + w
-        for f in {ord(c) >> 1 for c in chars}:
-            cum[f] = cum.get(f, 0) + w
-    return flat, cum
-
-
-def _edges(fstacks: Iterable[tuple[str, int]], drop: dict[int, None] | None) -> dict[tuple[int, int], list[int]]:
-    """(child, parent) -> [weight, inline] over the stacks, nodes in `drop` removed first."""
-    groups: dict[frozenset[tuple[str, str]], int] = {}
-    get = groups.get
-    for fs, w in fstacks:
-        if drop:
-            fs = fs.translate(drop)
-        if len(fs) < 2:
-            continue
-        k = frozenset(zip(fs, fs[1:]))
-        groups[k] = get(k, 0) + w
-    edges: dict[tuple[int, int], list[int]] = {}  # [weight, inline (a bool)]
-    for pairs, w in groups.items():
-        seen: dict[tuple[int, int], bool] = {}
-        for c, par in pairs:
-            oc, op = ord(c), ord(par) >> 1
-            key = (oc >> 1, op)
-            if key[0] == op:
-                continue
-            seen[key] = seen.get(key, True) and bool(oc & 1)
-        for key, inl in seen.items():
-            e = edges.get(key)
-            if e is None:
-                edges[key] = [w, inl]
-            else:
-                e[0] += w
-                e[1] = e[1] and inl
-    return edges
-
-
-def _sort_nodes(names: list[str], nodes: list[int], flat: dict[int, int], cum: dict[int, int],
-                by_cum: bool) -> None:
-    if by_cum:
-        nodes.sort(key=lambda n: (-abs(cum.get(n, 0)), names[n], -abs(flat.get(n, 0))))
-    else:
-        nodes.sort(key=lambda n: (-abs(flat.get(n, 0)), names[n], -abs(cum.get(n, 0))))
+# top
 
 
 def _output_unit(unit: str, total: int, values: list[tuple[int, int]]) -> str:
@@ -788,92 +518,6 @@ class _Untag(dict[int, int]):
 
 
 # ---------------------------------------------------------------------------------------------
-# diff
-
-
-def diff(profile: Profile, base: Profile) -> Profile:
-    """`-diff_base`: the profile's stacks, then the base's with negated values; totals are the
-    base's. A stack in both profiles is there twice, like pprof's samples (see below)."""
-    if len(profile.sample_types) != len(base.sample_types):
-        raise ProfileError(
-            f"cannot compare profiles: {len(profile.sample_types)} sample types against "
-            f"{len(base.sample_types)}"
-        )
-    for a, b in zip(profile.sample_types, base.sample_types):
-        if a.type.removesuffix("s") != b.type.removesuffix("s"):
-            raise ProfileError(f"cannot compare profiles: sample types {a.type} and {b.type}")
-    frames: list[Frame] = list(profile.frames)
-    frame_index = {f: i for i, f in enumerate(frames)}
-    site_frame = list(profile.site_frame)
-    site_inline = list(profile.site_inline)
-    site_mapping = list(profile.site_mapping or [0] * len(site_frame))
-    mapping_files = list(profile.mapping_files)
-    mapping_index = {m: i for i, m in enumerate(mapping_files)}
-    site_index = {k: i for i, k in enumerate(zip(site_frame, site_inline, site_mapping))}
-    remap: dict[int, str] = {}
-    base_maps = base.site_mapping or [0] * len(base.site_frame)
-    for bs, (bf, binl, bm) in enumerate(zip(base.site_frame, base.site_inline, base_maps)):
-        fr = base.frames[bf]
-        fi = frame_index.get(fr)
-        if fi is None:
-            fi = frame_index[fr] = len(frames)
-            frames.append(fr)
-        mfile = base.mapping_files[bm]
-        mi = mapping_index.get(mfile)
-        if mi is None:
-            mi = mapping_index[mfile] = len(mapping_files)
-            mapping_files.append(mfile)
-        key = (fi, binl, mi)
-        si = site_index.get(key)
-        if si is None:
-            si = site_index[key] = len(site_frame)
-            site_frame.append(fi)
-            site_inline.append(binl)
-            site_mapping.append(mi)
-        remap[bs] = chr(si)
-    stacks = list(profile.site_stacks)
-    values = [list(col) for col in profile.values]
-    # The base's stacks are appended apart from the profile's, even where a stack is in both:
-    # pprof labels the base's samples ("pprof::base") so that merging never adds them to the
-    # profile's. Summed, a stack in both with the same value would vanish (a zero value counts
-    # nowhere), yet in pprof both samples still make their call edges, and their inline flags
-    # decide the "(inline)" labels.
-    index: dict[str, int] = {}
-    for bi, base_stack in enumerate(base.site_stacks):
-        s = base_stack.translate(remap)
-        i = index.get(s)
-        if i is None:
-            i = index[s] = len(stacks)
-            stacks.append(s)
-            for col in values:
-                col.append(0)
-        for t, col in enumerate(values):
-            col[i] -= base.values[t][bi]
-    comments = list(dict.fromkeys(profile.comments + base.comments))
-    times = [t for t in (profile.time_nanos, base.time_nanos) if t]
-    return Profile(
-        sample_types=list(profile.sample_types),
-        default_sample_type=profile.default_sample_type or base.default_sample_type,
-        period_type=profile.period_type,
-        period=profile.period,
-        duration_ns=profile.duration_ns + base.duration_ns,
-        time_nanos=min(times) if times else 0,
-        comments=comments,
-        frames=frames,
-        values=values,
-        n_samples=profile.n_samples + base.n_samples,
-        mapping_file=profile.mapping_file or base.mapping_file,
-        build_id=profile.build_id if profile.mapping_file else base.build_id,
-        site_frame=site_frame,
-        site_inline=site_inline,
-        site_mapping=site_mapping,
-        mapping_files=mapping_files,
-        site_stacks=stacks,
-        diff_base_totals=[sum(map(abs, col)) for col in base.values],
-    )
-
-
-# ---------------------------------------------------------------------------------------------
 # source listing
 
 
@@ -941,18 +585,3 @@ def source_listing(profile: Profile, sample_index: int, regex: str,
         ]
         out.append(SourceFile(path, function, lines, flat=tf, cum=tc))
     return out
-
-
-def _function_stacks_keyed(p: Profile, si: int, filters: Filters) -> Iterator[tuple[int, int]]:
-    """Indexes of the stacks that focus/ignore keep (hide does not drop whole stacks here)."""
-    focus = _compile(filters.focus, "focus")
-    ignore = _compile(filters.ignore, "ignore")
-    fs = _matching_sites(p, focus) if focus else None
-    isites = _matching_sites(p, ignore) if ignore else None
-    for i, s in enumerate(p.site_stacks):
-        if fs is not None and fs.isdisjoint(s):
-            continue
-        if isites is not None and not isites.isdisjoint(s):
-            continue
-        yield i, p.values[si][i]
-

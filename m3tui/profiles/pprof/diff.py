@@ -1,0 +1,92 @@
+"""`go tool pprof -diff_base`: one profile minus another, as a profile the reports take as is.
+
+Split from :mod:`m3tui.profiles.pprof.analysis`, which re-exports :func:`diff`. Pure Python.
+"""
+
+from __future__ import annotations
+
+from m3tui.profiles.pprof.model import Frame, Profile, ProfileError
+
+__all__ = ["diff"]
+
+
+def diff(profile: Profile, base: Profile) -> Profile:
+    """`-diff_base`: the profile's stacks, then the base's with negated values; totals are the
+    base's. A stack in both profiles is there twice, like pprof's samples (see below)."""
+    if len(profile.sample_types) != len(base.sample_types):
+        raise ProfileError(
+            f"cannot compare profiles: {len(profile.sample_types)} sample types against "
+            f"{len(base.sample_types)}"
+        )
+    for a, b in zip(profile.sample_types, base.sample_types):
+        if a.type.removesuffix("s") != b.type.removesuffix("s"):
+            raise ProfileError(f"cannot compare profiles: sample types {a.type} and {b.type}")
+    frames: list[Frame] = list(profile.frames)
+    frame_index = {f: i for i, f in enumerate(frames)}
+    site_frame = list(profile.site_frame)
+    site_inline = list(profile.site_inline)
+    site_mapping = list(profile.site_mapping or [0] * len(site_frame))
+    mapping_files = list(profile.mapping_files)
+    mapping_index = {m: i for i, m in enumerate(mapping_files)}
+    site_index = {k: i for i, k in enumerate(zip(site_frame, site_inline, site_mapping))}
+    remap: dict[int, str] = {}
+    base_maps = base.site_mapping or [0] * len(base.site_frame)
+    for bs, (bf, binl, bm) in enumerate(zip(base.site_frame, base.site_inline, base_maps)):
+        fr = base.frames[bf]
+        fi = frame_index.get(fr)
+        if fi is None:
+            fi = frame_index[fr] = len(frames)
+            frames.append(fr)
+        mfile = base.mapping_files[bm]
+        mi = mapping_index.get(mfile)
+        if mi is None:
+            mi = mapping_index[mfile] = len(mapping_files)
+            mapping_files.append(mfile)
+        key = (fi, binl, mi)
+        si = site_index.get(key)
+        if si is None:
+            si = site_index[key] = len(site_frame)
+            site_frame.append(fi)
+            site_inline.append(binl)
+            site_mapping.append(mi)
+        remap[bs] = chr(si)
+    stacks = list(profile.site_stacks)
+    values = [list(col) for col in profile.values]
+    # The base's stacks are appended apart from the profile's, even where a stack is in both:
+    # pprof labels the base's samples ("pprof::base") so that merging never adds them to the
+    # profile's. Summed, a stack in both with the same value would vanish (a zero value counts
+    # nowhere), yet in pprof both samples still make their call edges, and their inline flags
+    # decide the "(inline)" labels.
+    index: dict[str, int] = {}
+    for bi, base_stack in enumerate(base.site_stacks):
+        s = base_stack.translate(remap)
+        i = index.get(s)
+        if i is None:
+            i = index[s] = len(stacks)
+            stacks.append(s)
+            for col in values:
+                col.append(0)
+        for t, col in enumerate(values):
+            col[i] -= base.values[t][bi]
+    comments = list(dict.fromkeys(profile.comments + base.comments))
+    times = [t for t in (profile.time_nanos, base.time_nanos) if t]
+    return Profile(
+        sample_types=list(profile.sample_types),
+        default_sample_type=profile.default_sample_type or base.default_sample_type,
+        period_type=profile.period_type,
+        period=profile.period,
+        duration_ns=profile.duration_ns + base.duration_ns,
+        time_nanos=min(times) if times else 0,
+        comments=comments,
+        frames=frames,
+        values=values,
+        n_samples=profile.n_samples + base.n_samples,
+        mapping_file=profile.mapping_file or base.mapping_file,
+        build_id=profile.build_id if profile.mapping_file else base.build_id,
+        site_frame=site_frame,
+        site_inline=site_inline,
+        site_mapping=site_mapping,
+        mapping_files=mapping_files,
+        site_stacks=stacks,
+        diff_base_totals=[sum(map(abs, col)) for col in base.values],
+    )
