@@ -99,7 +99,7 @@ def snapshot_app(
                     backends=backends)  # fmt: skip
 
 
-async def settle(pilot: Pilot) -> None:
+async def settle(pilot: Pilot[int]) -> None:
     """Wait until the post-paint probe has run and the screen has caught up."""
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()

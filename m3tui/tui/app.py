@@ -64,7 +64,7 @@ async def run_real_doctor(on_finding: Callable[[Finding], None]) -> list[Finding
     return await run_doctor(DoctorContext(), on_finding)
 
 
-class MainScreen(Screen, inherit_bindings=False):
+class MainScreen(Screen[None], inherit_bindings=False):
     """The one screen of panes. Textual's own screen bindings are restated here with ids."""
 
     BINDINGS: ClassVar = [
@@ -132,7 +132,7 @@ class M3tuiApp(App[int], inherit_bindings=False):
 
     # --- start-up -------------------------------------------------------------------------
 
-    def get_default_screen(self) -> Screen:
+    def get_default_screen(self) -> Screen[None]:
         first = "logs" if self._open_logs else "profiles" if self._open_profile is not None else None
         return MainScreen(self.backends, first)
 
@@ -275,7 +275,7 @@ class M3tuiApp(App[int], inherit_bindings=False):
                 keys.append(display)
         return [KeyHelp(", ".join(keys), description, group_id) for group_id, (keys, description) in grouped.items()]
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Every pane switch and every pane action, so the palette reaches all of them."""
         yield from super().get_system_commands(screen)
         for number, pane_cls in enumerate(PANES, start=1):

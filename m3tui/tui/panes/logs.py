@@ -167,7 +167,7 @@ class LogsPane(Pane):
         except Exception:  # noqa: BLE001
             self.own = None
 
-    def _fill_sources(self, table: DataTable | None = None) -> None:
+    def _fill_sources(self, table: DataTable[str | Text] | None = None) -> None:
         from m3tui.logs.sources import command_title
 
         if table is None:
