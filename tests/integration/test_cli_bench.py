@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psutil
 import pytest
 
 from tests.testdata import BENCHSTAT, has_column
+from tests.wait import wait_until
 
 M3TUI = [sys.executable, "-m", "m3tui", "bench"]
 
@@ -118,6 +117,13 @@ def test_no_save_leaves_no_history(pkg: Path) -> None:
     assert "no saved runs yet" in run_in(pkg, "history").stdout
 
 
+def _alive(p: psutil.Process) -> bool:
+    try:
+        return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
 def test_ctrl_c_stops_keeps_samples_and_leaves_no_process(pkg: Path, m3tui_home: Path) -> None:
     proc = subprocess.Popen([*M3TUI, "--bench", "^BenchmarkSum$", "--cpu", "1", "--count", "200", "--benchtime", "200ms"],
                             cwd=pkg, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)  # fmt: skip
@@ -136,8 +142,7 @@ def test_ctrl_c_stops_keeps_samples_and_leaves_no_process(pkg: Path, m3tui_home:
         proc.kill()
     assert proc.returncode == 130, err
     assert has_column(out, "run 1", "sec/op") and "stopped before the end" in out
-    time.sleep(0.2)
-    assert not [b for b in binaries if b.is_running() and b.status() != psutil.STATUS_ZOMBIE]
+    wait_until(lambda: not [b for b in binaries if _alive(b)], what="the benchmark binaries to end")
     listed = json.loads(run_in(pkg, "history", "--json").stdout)[0]
     assert listed["status"] == "cancelled" and listed["n_results"] >= 2
 

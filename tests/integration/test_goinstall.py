@@ -42,6 +42,7 @@ from m3tui.versions.install import (
 from m3tui.versions.names import GoFile
 
 from tests.goarchive import VERSION, ArchiveServer, GoArchive
+from tests.wait import eventually
 
 REPO = Path(__file__).resolve().parents[2]
 WRITE_BUFFER = io.DEFAULT_BUFFER_SIZE  # the .part's buffered writer may hold back this much
@@ -352,15 +353,29 @@ async def test_cancelled_while_unpacking_leaves_nothing(go_archive, archive_serv
     assert_consistent()
 
 
-async def test_cancelled_while_downloading_keeps_the_part(go_archive, archive_server):
+async def test_cancelled_while_downloading_keeps_the_part(go_archive, archive_server, monkeypatch):
     archive_server.set_faults(pause_after=4 * 1024 * 1024, pause_s=20)
+    real_sha256, fed = hashlib.sha256, [0]
+
+    class CountingSha256:
+        """sha256 that counts what it is fed: the installer hashes each chunk as it writes it."""
+
+        def __init__(self, *args: bytes) -> None:
+            self._h = real_sha256(*args)
+
+        def update(self, data: bytes) -> None:
+            fed[0] += len(data)
+            self._h.update(data)
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self._h, name)
+
+    monkeypatch.setattr(goinstall.hashlib, "sha256", CountingSha256)
     task = asyncio.create_task(install(go_archive.gofile(), archive_server.url(go_archive.filename)))
     part = part_path(go_archive.filename)
-    deadline = time.monotonic() + 20
-    while not (part.exists() and part.stat().st_size >= 4 * 1024 * 1024 - WRITE_BUFFER):
-        assert time.monotonic() < deadline
-        await asyncio.sleep(0.01)
-    await asyncio.sleep(0.1)  # the server is pausing now: all it sent has been received
+    # The server pauses after 4 MiB: wait until all of it has been received and written.
+    await eventually(lambda: fed[0] >= 4 * 1024 * 1024, timeout=20, what="the first 4 MiB")
+    assert part.exists() and part.stat().st_size >= 4 * 1024 * 1024 - WRITE_BUFFER
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task

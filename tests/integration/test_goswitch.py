@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import statistics
 import subprocess
 import threading
 import time
@@ -109,17 +108,14 @@ def test_a_reader_never_sees_current_missing(store: Path) -> None:
     assert os.readlink(link) == VERSIONS[0]  # 50 switches from VERSIONS[0]: back where it started
 
 
-def test_switch_time(store: Path, capsys) -> None:
+def test_switching_back_and_forth_ends_on_the_last_one(store: Path) -> None:
+    """Switch time (<= 50 ms) is measured by benchmarks/versions.py, not here."""
     goswitch.use(VERSIONS[0])  # first use writes the env files
-    times = []
+    link = store / "current"
     for i in range(40):
-        started = time.perf_counter()
         goswitch.use(VERSIONS[(i + 1) % 2], path_env=os.environ["PATH"])
-        times.append(time.perf_counter() - started)
-    with capsys.disabled():
-        print(f"\nswitch time over {len(times)} switches: median {statistics.median(times) * 1000:.2f} ms, "
-              f"max {max(times) * 1000:.2f} ms")  # fmt: skip
-    assert max(times) < 0.05
+        assert os.readlink(link) == VERSIONS[(i + 1) % 2]
+    assert os.readlink(link) == VERSIONS[0]
 
 
 def test_missing_version_is_one_line(store: Path) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 
 import psutil
 import pytest
@@ -24,6 +23,7 @@ from m3tui.bench.noise import (
     sample_noise,
 )
 from tests.testdata import MACOS
+from tests.wait import wait_until
 
 
 def fixture(name: str) -> str:
@@ -121,7 +121,8 @@ def burner():
     """A real child process burning one core."""
     proc = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     try:
-        time.sleep(0.3)  # let it get going
+        burning = psutil.Process(proc.pid)
+        wait_until(lambda: sum(burning.cpu_times()[:2]) >= 0.2, what="the burner to get going")
         yield proc
     finally:
         proc.kill()

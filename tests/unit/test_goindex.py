@@ -37,6 +37,7 @@ from m3tui.core.host import HostInfo
 
 from tests.goindex_server import GoIndexServer, release_entry, sample_index
 from tests.httpserver import closed_port, forbid_internet
+from tests.wait import wait_until
 
 TIMEOUT = 0.5
 
@@ -278,7 +279,7 @@ async def test_fetch_then_revalidate_with_etag(server, m3tui_home):
     assert meta["fetched_at"] == first.fetched_at
     assert body_path.read_bytes() == server.body
 
-    time.sleep(0.01)
+    wait_until(lambda: time.time() > first.fetched_at, what="the clock to move past the first fetch")
     second = await fetch_index(server.url, timeout=TIMEOUT)
     assert second.source == "cache" and second.warning is None
     assert second.releases == first.releases

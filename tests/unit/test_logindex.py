@@ -6,7 +6,6 @@ import gzip
 import io
 import random
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -179,14 +178,12 @@ def big_file(tmp_path_factory) -> Path:
     return path
 
 
-def test_big_file_tail_is_immediate_and_index_is_compact(big_file: Path) -> None:
+def test_big_file_tail_needs_no_index_and_index_is_compact(big_file: Path) -> None:
+    """How fast open + tail(50) is (target 0.2 s; against `tail -n 50`): benchmarks/latency.py."""
     size = big_file.stat().st_size
     assert size > 200_000_000
-    t0 = time.perf_counter()
     ix = LineIndex(big_file)
     tail = ix.tail(50)
-    elapsed = time.perf_counter() - t0
-    assert elapsed < 0.2, f"open + tail(50) took {elapsed:.3f}s"
     assert tail[-1][1] == b"the very last line"
     assert len(tail) == 50
     assert ix.line_count == 0  # nothing indexed yet
@@ -200,20 +197,17 @@ def test_big_file_tail_is_immediate_and_index_is_compact(big_file: Path) -> None
     ix.close()
 
 
-def test_safe_text_escapes_and_cuts_fast() -> None:
+def test_safe_text_escapes_and_cuts() -> None:
+    """How fast the cut is on 10 MB (target 50 ms): benchmarks/latency.py."""
     assert safe_text(b"plain\ttab") == "plain\ttab"
     assert safe_text(b"\x1b[31mred\x00") == "\\x1b[31mred\\x00"
     assert safe_text(b"bad \xff\xfe utf8") == "bad \ufffd\ufffd utf8"
     assert safe_text("héllo".encode()) == "héllo"
     huge = b"a" * 10_000_000
-    t0 = time.perf_counter()
     out = safe_text(huge, max_chars=100)
-    assert time.perf_counter() - t0 < 0.05
     assert out == "a" * 100 + " … (9999900 more bytes)"
     garbage = random.Random(1).randbytes(1_000_000) * 10
-    t0 = time.perf_counter()
     out = safe_text(garbage)
-    assert time.perf_counter() - t0 < 0.05
     assert len(out) < 4000 * 5
     assert all(c == "\t" or c >= " " for c in out)
     assert "more bytes)" in out

@@ -34,6 +34,7 @@ from tests.httpserver import (  # noqa: F401 (fixtures)
     silent,
     slow,
 )
+from tests.wait import eventually
 
 
 pytestmark = pytest.mark.usefixtures("no_internet")
@@ -309,7 +310,7 @@ async def test_tree_head_is_validated():
 
 async def test_probe_is_cancellable(silent):
     task = asyncio.ensure_future(probe_proxies([silent.url], timeout=30, env={}))
-    await asyncio.sleep(0.2)
+    await eventually(lambda: silent.accepted >= 1, what="the probe to connect")
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
