@@ -68,6 +68,7 @@ def run_in(pkg: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*M3TUI, *args], capture_output=True, text=True, cwd=pkg, timeout=180, stdin=subprocess.DEVNULL)
 
 
+@pytest.mark.slow
 def test_run_streams_progress_and_prints_json_with_raw_samples(pkg: Path) -> None:
     done = run_in(pkg, "--bench", "^BenchmarkSum$", "--cpu", "1,2", "--count", "6", "--benchtime", "200x", "--json")
     assert done.returncode == 0, done.stderr
@@ -86,6 +87,7 @@ def test_run_streams_progress_and_prints_json_with_raw_samples(pkg: Path) -> Non
     assert [r["id"] for r in listed] == [out["run_id"]] and listed[0]["n_results"] == 12
 
 
+@pytest.mark.slow
 def test_text_summary_export_and_compare_by_run_id(pkg: Path, tmp_path: Path) -> None:
     first = run_in(pkg, "--bench", "^BenchmarkSum$", "--cpu", "1", "--count", "6", "--benchtime", "100x", "--benchmem")
     assert first.returncode == 0, first.stderr
@@ -190,6 +192,7 @@ def test_two_go_versions_run_interleaved_and_compared(pkg: Path, real_go: Path, 
     assert has_column(text, "go1.22.10", "sec/op") and has_column(text, "go1.23.4", "sec/op")
 
 
+@pytest.mark.slow
 def test_rerun_repeats_the_recorded_settings(pkg: Path) -> None:
     first = run_in(pkg, "--bench", "^BenchmarkWidgets$", "--cpu", "2", "--count", "3", "--benchtime", "50x", "--json")
     assert first.returncode == 0, first.stderr
@@ -200,6 +203,7 @@ def test_rerun_repeats_the_recorded_settings(pkg: Path) -> None:
     assert [(b["name"], b["procs"], len(b["units"]["ns/op"]["samples"])) for b in out["benchmarks"]] == [("Widgets", 2, 3)]
 
 
+@pytest.mark.slow
 def test_m3tui_killed_mid_run_leaves_a_sound_history_with_the_run_marked(pkg: Path, m3tui_home: Path) -> None:
     """SIGKILL: no handler runs. The database stays sound; the next look marks the run interrupted."""
     import sqlite3

@@ -402,6 +402,7 @@ async def test_sigkill_during_download_then_a_fresh_install_resumes(go_archive, 
     assert gostore.installed_versions() == [VERSION] and tmp_dirs() == []
 
 
+@pytest.mark.slow
 async def test_sigkill_during_unpack_then_a_fresh_install_cleans_the_stale_temp(go_archive, archive_server):
     place_verified_archive(go_archive)
     url = archive_server.url(go_archive.filename)
@@ -424,6 +425,7 @@ async def test_sigkill_during_unpack_then_a_fresh_install_cleans_the_stale_temp(
     assert gostore.installed_versions() == [VERSION]
 
 
+@pytest.mark.slow
 async def test_two_processes_install_one_version_with_one_download(go_archive, archive_server):
     archive_server.set_faults(pause_after=1024 * 1024, pause_s=2.0, fault_times=1)
     url = archive_server.url(go_archive.filename)

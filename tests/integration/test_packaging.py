@@ -8,11 +8,14 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from m3tui.tui.panes import PANES
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_wheel_contains_every_stylesheet(tmp_path: Path) -> None:
     # Build from a copy of the tracked files: building in the checkout would reuse a stale
     # build/ directory and could pass with the package data gone.

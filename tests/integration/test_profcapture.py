@@ -118,6 +118,7 @@ async def _check_capture(cap: Capture, kind: str, sample_type: str) -> str:
     return text
 
 
+@pytest.mark.slow
 async def test_capture_all_kinds(go_env, pkg):
     lines: list[str] = []
     cpu = await capture(
@@ -201,6 +202,7 @@ async def test_missing_package_dir(go_env, tmp_path):
         await capture(CaptureSpec(tmp_path / "nope", ".", "cpu"))
 
 
+@pytest.mark.slow
 async def test_timeout(go_env, pkg):
     with pytest.raises(CaptureError, match="timed out"):
         # 1000 × 20 ms = 20 s of benchmark; the build itself is well under 20 s.

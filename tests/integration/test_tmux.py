@@ -81,6 +81,7 @@ M3TUI = [sys.executable, "-m", "m3tui"]
 
 
 @pytest.mark.parametrize("colorterm", ["", "truecolor"], ids=["256-colours", "truecolour"])
+@pytest.mark.slow
 def test_real_terminal_panes_help_and_quit(tmux: Tmux, m3tui_home: Path, real_go: Path, colorterm: str) -> None:
     # The truecolour run also turns the mouse off: every step below is keys only anyway.
     command = [*M3TUI, "--no-mouse"] if colorterm else M3TUI

@@ -122,6 +122,7 @@ def in_shell(m3tui_home: Path, script: str, cwd: Path) -> str:
     return done.stdout
 
 
+@pytest.mark.slow
 def test_install_switch_build_and_test_with_two_real_versions(go_archive, second_archive, m3tui_home: Path, tmp_path: Path) -> None:
     site = GoDevSite({
         go_archive.filename: (go_archive.version, go_archive.path.read_bytes()),

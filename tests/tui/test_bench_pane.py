@@ -62,6 +62,7 @@ def column(table: DataTable, name: str) -> list[str]:
     return [str(table.get_cell(row, keys[0])) for row in table.rows]
 
 
+@pytest.mark.slow
 async def test_run_streams_into_the_table_saves_and_reopens_from_history(pkg: Path) -> None:
     app = snapshot_app(bench=LocalBench())
     async with app.run_test(size=(120, 40)) as pilot:
@@ -118,6 +119,7 @@ async def test_escape_stops_the_run_keeps_samples_and_leaves_no_process(pkg: Pat
         assert info.status == "cancelled" and info.n_results >= 2
 
 
+@pytest.mark.slow
 async def test_the_table_repaints_at_a_low_rate_while_running(pkg: Path, monkeypatch) -> None:
     """Hundreds of samples a second must not mean hundreds of repaints: the UI stays out of the way."""
     app = snapshot_app(bench=LocalBench())
@@ -220,6 +222,7 @@ async def test_rerun_puts_the_runs_settings_in_the_form_and_runs_them(real_go: P
         assert "/Users/gopher/shop/cart" in status(pane) and not pane.running
 
 
+@pytest.mark.slow
 async def test_p_profiles_the_selected_row_and_shows_it_in_profiles(pkg: Path) -> None:
     app = snapshot_app(bench=LocalBench())
     async with app.run_test(size=(120, 40)) as pilot:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.widgets import DataTable, Input, Static
 
 from m3tui.tui.panes.profiles import ProfilesPane
@@ -37,6 +38,7 @@ def cells(table: DataTable, column: int) -> list[str]:
     return [str(table.get_row_at(i)[column]) for i in range(table.row_count)]
 
 
+@pytest.mark.slow
 async def test_top_equals_the_analysis_and_keys_switch_views(tmp_path: Path) -> None:
     path = write_profile(tmp_path)
     app = snapshot_app()
