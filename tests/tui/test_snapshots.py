@@ -124,6 +124,7 @@ def test_bench_views(snap_compare, view: str) -> None:
 
 def _profiles(keys: tuple[str, ...] = ()):
     async def run_before(pilot) -> None:
+        import os
         import tempfile
         from pathlib import Path
 
@@ -133,7 +134,7 @@ def _profiles(keys: tuple[str, ...] = ()):
         await pilot.press("4")
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
-        path = Path(tempfile.mkdtemp(prefix="m3tui-snap-")) / "cpu.pprof"
+        path = Path(tempfile.mkdtemp(prefix="m3tui-snap-", dir=os.environ["M3TUI_HOME"])) / "cpu.pprof"  # not /tmp
         path.write_bytes(m3_cpu_profile_bytes())
         pilot.app.query_one("#pane-profiles").open_path(path)
         await pilot.app.workers.wait_for_complete()
