@@ -1,6 +1,6 @@
 """Measurement overhead of `m3tui bench`: ns/op through m3tui within 2% of plain `go test`.
 
-A CPU-bound benchmark (tests/gobench's BenchmarkSum, copied to a temporary directory) is run
+A CPU-bound benchmark (tests/data/gobench's BenchmarkSum, copied to a temporary directory) is run
 three ways, in interleaved rounds whose order rotates every round, so that all three see the
 same background load and the same CPU frequency drift:
 
@@ -43,7 +43,7 @@ from m3tui.bench.fmt import parse
 from m3tui.bench.stats import mann_whitney_u
 
 REPO = Path(__file__).resolve().parent.parent
-GOBENCH = REPO / "tests" / "gobench"
+GOBENCH = REPO / "tests" / "data" / "gobench"
 BENCH = "^BenchmarkSum$"
 TARGET = 0.02  # |ratio - 1| at most this
 MODES = ("plain", "m3tui", "tui")

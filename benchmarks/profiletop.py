@@ -123,7 +123,7 @@ def find_go() -> str:
     if go:
         return go
     try:
-        from tests.conftest import GO_BIN_DIR
+        from tests.realgo import GO_BIN_DIR
     except Exception:
         GO_BIN_DIR = None
     if GO_BIN_DIR is not None:

@@ -1,4 +1,4 @@
-"""top / peek / diff agree exactly with `go tool pprof` on real profiles of tests/goprof."""
+"""top / peek / diff agree exactly with `go tool pprof` on real profiles of tests/data/goprof."""
 
 from __future__ import annotations
 
