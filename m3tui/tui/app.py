@@ -33,13 +33,13 @@ from m3tui.doctor.model import Finding
 from m3tui.tui.backends import Backends
 from m3tui.tui.panes import PANES, BenchPane, EnvironmentPane, LogsPane, ProfilesPane
 from m3tui.tui.panes.base import Pane
-from m3tui.tui.widgets.help_screen import HelpScreen, KeyHelp
 from m3tui.tui.widgets.key_scroll import KeyScroll
 from m3tui.tui.widgets.pane_tabs import PaneTabs
 from m3tui.tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from m3tui.core.toolchain import ToolchainReport
+    from m3tui.tui.widgets.help_screen import KeyHelp
 
 # The top-level styles/ folder, installed as the package m3tui.styles (see pyproject.toml).
 STYLES = Path(m3tui.styles.__file__).parent
@@ -188,6 +188,8 @@ class M3tuiApp(App[int], inherit_bindings=False):
 
     def _apply_keymap(self) -> None:
         keymap = self.loaded_config.config.keymap
+        if not keymap:
+            return
         unknown = sorted(set(keymap) - set(binding_ids()))
         for binding_id in unknown:
             self._startup_warnings.append(f"keymap: no binding has the id {binding_id!r}; ignored")
@@ -252,6 +254,8 @@ class M3tuiApp(App[int], inherit_bindings=False):
     # --- help and command palette -----------------------------------------------------------
 
     def action_help(self) -> None:
+        from m3tui.tui.widgets.help_screen import HelpScreen  # first `?`: not before the first paint
+
         if isinstance(self.screen, HelpScreen):
             return
         pane = self.active_pane
@@ -262,6 +266,8 @@ class M3tuiApp(App[int], inherit_bindings=False):
 
     def keys_of(self, node: DOMNode) -> list[KeyHelp]:
         """The node's own bindings as the user has them (config keymap applied)."""
+        from m3tui.tui.widgets.help_screen import KeyHelp
+
         bindings = node._bindings.copy()
         bindings.apply_keymap(self._keymap)
         grouped: dict[str, tuple[list[str], str]] = {}
@@ -337,11 +343,21 @@ class M3tuiApp(App[int], inherit_bindings=False):
         status.show_problems(sum(1 for f in findings if f.is_problem))
 
 
+def bindable_nodes() -> list[type[DOMNode]]:
+    """Every class that declares key bindings. The widgets a pane builds on first showing are
+    imported here, when a keymap must be checked, not before the first paint."""
+    from m3tui.tui.panes.log_record import RecordScreen
+    from m3tui.tui.panes.log_view import LogView
+    from m3tui.tui.widgets.flame_graph import FlameGraph
+    from m3tui.tui.widgets.help_screen import HelpScreen
+
+    return [M3tuiApp, MainScreen, HelpScreen, KeyScroll, PaneTabs, *PANES, LogView, RecordScreen, FlameGraph]
+
+
 def binding_ids() -> list[str]:
     """Every binding id a keymap can name."""
-    nodes: list[type[DOMNode]] = [M3tuiApp, MainScreen, HelpScreen, KeyScroll, PaneTabs, *PANES]
     ids: list[str] = []
-    for node in nodes:
+    for node in bindable_nodes():
         for binding in node.BINDINGS:
             if isinstance(binding, Binding) and binding.id and binding.id not in ids:
                 ids.append(binding.id)

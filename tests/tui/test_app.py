@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.widgets import Input, Static
 
-from m3tui.tui.app import M3tuiApp, MainScreen, binding_ids
+from m3tui.tui.app import M3tuiApp, MainScreen, bindable_nodes, binding_ids
 from m3tui.tui.panes import PANES
 from m3tui.tui.panes.base import Pane, PaneBody
 from m3tui.core.config import load_config
@@ -128,7 +128,8 @@ async def test_palette_runs_a_pane_action() -> None:
 
 
 def test_every_binding_has_an_id() -> None:
-    nodes = [M3tuiApp, MainScreen, HelpScreen, KeyScroll, PaneTabs, *PANES]
+    nodes = bindable_nodes()
+    assert {M3tuiApp, MainScreen, HelpScreen, KeyScroll, PaneTabs, *PANES} <= set(nodes)
     for node in nodes:
         for _key, binding in node._merge_bindings():
             assert isinstance(binding, Binding)
@@ -138,7 +139,9 @@ def test_every_binding_has_an_id() -> None:
 
 
 async def test_keymap_from_config_remaps_a_binding(m3tui_home: Path) -> None:
-    (m3tui_home / "config.toml").write_text('[keymap]\n"pane.logs" = "l"\n"no.such.binding" = "x"\n')
+    (m3tui_home / "config.toml").write_text(
+        '[keymap]\n"pane.logs" = "l"\n"no.such.binding" = "x"\n"flame.zoom" = "z"\n"logs.down" = "down,j,ctrl+n"\n'
+    )
     app = snapshot_app(config=load_config())
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -148,6 +151,8 @@ async def test_keymap_from_config_remaps_a_binding(m3tui_home: Path) -> None:
         assert active(app) == "logs"
         messages = [n.message for n in app._notifications]
         assert any("no.such.binding" in m for m in messages)
+        # Bindings of widgets a pane builds later (the flame graph, the log view) are known too.
+        assert not any("flame.zoom" in m or "logs.down" in m for m in messages)
 
 
 async def test_broken_config_warns_uses_defaults_and_is_left_alone(m3tui_home: Path) -> None:

@@ -7,13 +7,14 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from m3tui.tui.widgets.key_scroll import KeyScroll
 
-class RecordScreen(ModalScreen[None]):
-    """One record, pretty-printed; escape closes."""
+
+class RecordScreen(ModalScreen[None], inherit_bindings=False):
+    """One record, pretty-printed; escape closes. Only its own keys (no focus cycling: one box)."""
 
     DEFAULT_CSS = """
     RecordScreen { align: center middle; }
@@ -31,7 +32,7 @@ class RecordScreen(ModalScreen[None]):
         self._body = body
 
     def compose(self) -> ComposeResult:
-        box = VerticalScroll(Static(Text(self._body), id="logs-record-text"), id="logs-record-box")
+        box = KeyScroll(Static(Text(self._body), id="logs-record-text"), id="logs-record-box")
         box.border_title = self._title
         box.border_subtitle = "esc closes"
         yield box

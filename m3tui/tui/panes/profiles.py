@@ -22,7 +22,6 @@ from textual.widgets import Checkbox, ContentSwitcher, DataTable, Input, Static
 
 from m3tui.tui.panes.base import Pane
 from m3tui.tui.panes.profile_text import TUNE_HELP, peek_text, source_text, tune_chart
-from m3tui.tui.widgets.flame_graph import FlameGraph
 
 if TYPE_CHECKING:
     from m3tui.profiles.backend import ProfilesBackend
@@ -30,6 +29,7 @@ if TYPE_CHECKING:
     from m3tui.profiles.pprof.analysis import Filters, TopReport
     from m3tui.profiles.pprof.model import Profile
     from m3tui.tui.backends import Backends
+    from m3tui.tui.widgets.flame_graph import FlameGraph
 
 VIEWS = ("top", "peek", "flame", "source", "tune")
 VIEW_KEYS = {"top": "t", "peek": "g", "flame": "f", "source": "s", "tune": "u"}
@@ -87,11 +87,15 @@ class ProfilesPane(Pane):
         self._stop: asyncio.Event | None = None  # set by esc: ends a capture or a tuner run
         self._status_text = ""
         self._selected_function: str | None = None
+        self._flame: FlameGraph | None = None
 
     # --- layout -----------------------------------------------------------------------------
 
     def _make_body(self) -> Widget:
+        from m3tui.tui.widgets.flame_graph import FlameGraph  # with the body, not before the first paint
+
         self.built = True
+        self._flame = FlameGraph(id="prof-flamegraph")
         profiles: DataTable[str | Text] = DataTable(id="prof-list", cursor_type="row", zebra_stripes=True)
         profiles.add_columns("kind", "profile", "binary")
         top: DataTable[str | Text] = DataTable(id="prof-top", cursor_type="row", zebra_stripes=True)
@@ -113,7 +117,7 @@ class ProfilesPane(Pane):
             ContentSwitcher(
                 top,
                 ScrollableContainer(Static("", id="prof-peek-text"), id="prof-peek", can_focus=True),
-                ScrollableContainer(FlameGraph(id="prof-flamegraph"), Static("", id="prof-flame-info"), id="prof-flame"),
+                ScrollableContainer(self._flame, Static("", id="prof-flame-info"), id="prof-flame"),
                 ScrollableContainer(Static("", id="prof-source-text"), id="prof-source", can_focus=True),
                 Vertical(
                     Horizontal(
@@ -134,6 +138,11 @@ class ProfilesPane(Pane):
             ),
             id="prof-body",
         )
+
+    @property
+    def flame(self) -> FlameGraph:
+        assert self._flame is not None, "the Profiles pane is not built yet"
+        return self._flame
 
     def focus_target(self) -> Widget:
         return self.query_one("#prof-top", DataTable)
@@ -275,7 +284,7 @@ class ProfilesPane(Pane):
         self.query_one("#prof-top", DataTable).clear()
         for name in ("#prof-peek-text", "#prof-source-text", "#prof-flame-info"):
             self.query_one(name, Static).update("")
-        self.query_one(FlameGraph).show(None)
+        self.flame.show(None)
         entry = self.current
         self.query_one("#prof-info", Static).update(
             Text(f"{entry.path.name}\n{entry.problem or 'cannot be read'}", style="red") if entry else "")
@@ -308,7 +317,7 @@ class ProfilesPane(Pane):
             await self._fill_peek(profile, filters)
         elif self.view == "flame":
             root = await self.backend.flame(profile, self.sample_index, filters)
-            self.query_one(FlameGraph).show(root)
+            self.flame.show(root)
         elif self.view == "source":
             await self._fill_source(profile, filters)
         self._show_view(self.view)
