@@ -59,7 +59,7 @@ async def run_gobench(app, pilot) -> None:
     """A real run of the test suite's Go package, so the Bench shots show real numbers."""
     from textual.widgets import Input
 
-    pane = app.query_one("#pane-bench")
+    pane = app.pane("bench")
     for name, value in (("regex", "^BenchmarkSum$|^BenchmarkSizes|^BenchmarkBytes$"), ("cpu", "1,2"),
                         ("count", "6"), ("benchtime", "20000x")):  # fmt: skip
         pane.query_one(f"#bench-{name}", Input).value = value
@@ -84,7 +84,7 @@ async def open_commands_log(app, pilot) -> None:
 
     await pilot.press("5")
     await pilot.pause(0.2)
-    app.query_one("#pane-logs").open_paths([cmdlog.commands_path()])
+    app.pane("logs").open_paths([cmdlog.commands_path()])
     await pilot.pause(0.5)
     await app.workers.wait_for_complete()
 

@@ -7,7 +7,6 @@ on stderr, never a traceback. Textual is imported only when the TUI starts, so
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import os
@@ -16,12 +15,13 @@ import sys
 import threading
 from collections.abc import Coroutine, Sequence
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from m3tui import __version__
-from m3tui.cli.parser import build_parser, normalize_argv
 from m3tui.core import runner
 from m3tui.core.errors import M3tuiError, UsageError
+
+if TYPE_CHECKING:
+    import argparse
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 T = TypeVar("T")
@@ -69,6 +69,10 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         argv = list(sys.argv[1:] if argv is None else argv)
+        if not argv:  # plain `m3tui`: the TUI, without building the parser of every command first
+            return run_tui(None)
+        from m3tui.cli.parser import build_parser, normalize_argv
+
         args = build_parser().parse_args(normalize_argv(argv))
         if args.command is None:
             return run_tui(args.theme, mouse=not args.no_mouse)
@@ -172,20 +176,11 @@ def run_tui(
 ) -> int:
     if not sys.stdin.isatty() or not sys.stdout.isatty():
         raise UsageError("m3tui: the TUI needs a terminal (for scripts: m3tui doctor --json, …)")
-    import logging
-
-    from m3tui.core.cmdlog import setup_logging
     from m3tui.core.config import load_config
     from m3tui.tui.app import M3tuiApp  # Textual loads only here.
 
     loaded = load_config()
-
-    try:  # m3tui's own log (a source in the Logs pane): start, warnings and errors shown to the user
-        setup_logging()
-        logging.getLogger("m3tui").info("m3tui %s started in %s", __version__, os.getcwd())
-    except OSError:
-        pass
-    app = M3tuiApp(config=loaded, theme=theme, open_logs=open_logs, open_profile=open_profile)
+    app = M3tuiApp(config=loaded, theme=theme, open_logs=open_logs, open_profile=open_profile, own_log=True)
     if theme is not None and theme not in app.available_themes:
         names = ", ".join(sorted(app.available_themes))
         raise UsageError(f"m3tui: unknown theme {theme!r} (one of: {names})")

@@ -31,14 +31,16 @@ from m3tui.core import runner
 from m3tui.core.config import DEFAULT_THEME, LoadedConfig, load_config
 from m3tui.doctor.model import Finding
 from m3tui.tui.backends import Backends
-from m3tui.tui.panes import PANES, BenchPane, EnvironmentPane, LogsPane, ProfilesPane
-from m3tui.tui.panes.base import Pane
+from m3tui.tui.panes import ALWAYS_BUILT, PANES, pane_classes
+from m3tui.tui.panes.base import Pane, PaneSlot
+from m3tui.tui.panes.environment import EnvironmentPane
 from m3tui.tui.widgets.key_scroll import KeyScroll
 from m3tui.tui.widgets.pane_tabs import PaneTabs
 from m3tui.tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from m3tui.core.toolchain import ToolchainReport
+    from m3tui.tui.panes.bench import BenchPane
     from m3tui.tui.widgets.help_screen import KeyHelp
 
 # The top-level styles/ folder, installed as the package m3tui.styles (see pyproject.toml).
@@ -76,26 +78,31 @@ class MainScreen(Screen[None], inherit_bindings=False):
     def __init__(self, backends: Backends, first: str | None = None) -> None:
         super().__init__()
         self.backends = backends
-        self.first = first or PANES[0].PANE_ID  # `m3tui logs FILE`: the first paint is the Logs pane
+        self.first = first or PANES[0].pane_id  # `m3tui logs FILE`: the first paint is the Logs pane
 
     def compose(self) -> ComposeResult:
         first = self.first
         yield StatusLine(id="status")
-        yield PaneTabs([(pane.PANE_ID, pane.TITLE) for pane in PANES], first, id="pane-tabs")
+        yield PaneTabs([(pane.pane_id, pane.title) for pane in PANES], first, id="pane-tabs")
         with ContentSwitcher(initial=f"pane-{first}", id="panes"):
-            for pane_cls in PANES:
-                yield pane_cls(self.backends, build_now=pane_cls.PANE_ID == first, id=f"pane-{pane_cls.PANE_ID}")
+            for info in PANES:
+                if info.pane_id == first or info.pane_id in ALWAYS_BUILT:
+                    yield info.load()(self.backends, build_now=info.pane_id == first, id=f"pane-{info.pane_id}")
+                else:  # imported and made on its first showing
+                    yield PaneSlot(info)
         yield Footer()
 
 
 class M3tuiApp(App[int], inherit_bindings=False):
     TITLE = "m3tui"
     SUB_TITLE = __version__
-    CSS_PATH: ClassVar = [STYLES / "app.tcss", *(STYLES / f"{pane.PANE_ID}.tcss" for pane in PANES)]
+    # A pane's own stylesheet is read when the pane is made (load_pane_css): the first paint
+    # parses only the app's and those of the panes it shows.
+    CSS_PATH: ClassVar = [STYLES / "app.tcss", *(STYLES / f"{pane_id}.tcss" for pane_id in sorted(ALWAYS_BUILT))]
 
     BINDINGS: ClassVar = [
         *(
-            Binding(str(n), f"show_pane('{pane.PANE_ID}')", f"{pane.TITLE} pane", show=False, id=f"pane.{pane.PANE_ID}")
+            Binding(str(n), f"show_pane('{pane.pane_id}')", f"{pane.title} pane", show=False, id=f"pane.{pane.pane_id}")
             for n, pane in enumerate(PANES, start=1)
         ),
         Binding("question_mark", "help", "Help", id="app.help"),
@@ -116,6 +123,7 @@ class M3tuiApp(App[int], inherit_bindings=False):
         open_logs: list[Path] | None = None,
         open_profile: Path | None = None,
         watch_terminal: bool = True,
+        own_log: bool = False,
     ) -> None:
         super().__init__()
         self.loaded_config = config if config is not None else load_config()
@@ -126,15 +134,21 @@ class M3tuiApp(App[int], inherit_bindings=False):
         self._open_logs = list(open_logs or [])
         self._open_profile = open_profile
         self._watch_terminal = watch_terminal
+        first = self._first_pane()
+        if first not in ALWAYS_BUILT:
+            self.css_path.append(STYLES / f"{first}.tcss")
+        self._own_log = own_log
         self._startup_warnings: list[str] = list(self.loaded_config.warnings)
         self.toolchain_report: ToolchainReport | None = None
         self.findings: list[Finding] = []
 
     # --- start-up -------------------------------------------------------------------------
 
+    def _first_pane(self) -> str:
+        return "logs" if self._open_logs else "profiles" if self._open_profile is not None else PANES[0].pane_id
+
     def get_default_screen(self) -> Screen[None]:
-        first = "logs" if self._open_logs else "profiles" if self._open_profile is not None else None
-        return MainScreen(self.backends, first)
+        return MainScreen(self.backends, self._first_pane())
 
     def on_mount(self) -> None:
         self._apply_theme()
@@ -165,17 +179,39 @@ class M3tuiApp(App[int], inherit_bindings=False):
         super().notify(message, title=title, severity=severity, **kwargs)  # type: ignore[arg-type]
 
     def _after_first_paint(self) -> None:
+        if self._own_log:
+            self._start_own_log()
         self.active_pane.focus_body()
         if self._open_logs:  # `m3tui logs FILE…`: the Logs pane is already up; the file first
-            self.main_screen.query_one(LogsPane).open_paths(self._open_logs)
+            from m3tui.tui.panes.logs import LogsPane
+
+            logs = self.pane("logs")
+            assert isinstance(logs, LogsPane)
+            logs.open_paths(self._open_logs)
         elif self._open_profile is not None:
-            profiles = self.main_screen.query_one(ProfilesPane)
+            from m3tui.tui.panes.profiles import ProfilesPane
+
+            profiles = self.pane("profiles")
+            assert isinstance(profiles, ProfilesPane)
             profiles.call_after_refresh(profiles.open_path, self._open_profile)
         if self._open_logs or self._open_profile is not None:
             # The doctor's dozen subprocesses would compete with showing the file: a moment later.
             self.set_timer(1.0, self.action_run_doctor)
         else:
             self.action_run_doctor()
+
+    def _start_own_log(self) -> None:
+        """m3tui's own log (a source in the Logs pane): the start, and every warning and error the
+        user is shown. Opened after the first paint: a log file is nothing to wait for."""
+        import logging
+
+        from m3tui.core.cmdlog import setup_logging
+
+        try:
+            setup_logging()
+            logging.getLogger("m3tui").info("m3tui %s started in %s", __version__, os.getcwd())
+        except OSError:
+            pass
 
     def _apply_theme(self) -> None:
         """--theme beats the config key; an unknown config theme warns and keeps the default."""
@@ -228,8 +264,11 @@ class M3tuiApp(App[int], inherit_bindings=False):
 
     def on_bench_pane_profile_captured(self, message: BenchPane.ProfileCaptured) -> None:
         """The Bench pane's `p`: show the new profile in the Profiles pane."""
+        from m3tui.tui.panes.profiles import ProfilesPane
+
         self.action_show_pane("profiles")
-        profiles = self.main_screen.query_one(ProfilesPane)
+        profiles = self.pane("profiles")
+        assert isinstance(profiles, ProfilesPane)
         profiles.call_after_refresh(profiles.open_capture, message.capture)
 
     @property
@@ -241,9 +280,32 @@ class M3tuiApp(App[int], inherit_bindings=False):
         switcher = self.main_screen.query_one(ContentSwitcher)
         return self.main_screen.query_one(f"#{switcher.current}", Pane)
 
+    def pane(self, pane_id: str) -> Pane:
+        """The pane, made now (its module imported) if this is the first time it is asked for."""
+        switcher = self.main_screen.query_one(ContentSwitcher)
+        for child in switcher.children:
+            if isinstance(child, Pane) and child.id == f"pane-{pane_id}":
+                return child
+        slot = switcher.query_one(f"#slot-{pane_id}", PaneSlot)
+        self._load_pane_css(pane_id)
+        pane = slot.info.load()(self.backends, id=f"pane-{pane_id}")
+        pane.display = False  # the switcher shows it when it becomes current
+        switcher.mount(pane, after=slot)
+        slot.remove()
+        return pane
+
+    def _load_pane_css(self, pane_id: str) -> None:
+        """Add a pane's stylesheet, as Textual does a screen's on its first showing."""
+        path = STYLES / f"{pane_id}.tcss"
+        if not self.stylesheet.has_source(str(path), ""):
+            self.stylesheet.read(path)
+            self.stylesheet.reparse()  # parses only what is new (Textual caches parsed sources)
+            self.stylesheet.update(self)
+
     def action_show_pane(self, pane_id: str, focus_body: bool = True) -> None:
         if self.screen is not self.main_screen:
             return
+        self.pane(pane_id)
         self.main_screen.query_one(ContentSwitcher).current = f"pane-{pane_id}"
         self.main_screen.query_one(PaneTabs).active = pane_id
         if focus_body:
@@ -284,14 +346,14 @@ class M3tuiApp(App[int], inherit_bindings=False):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Every pane switch and every pane action, so the palette reaches all of them."""
         yield from super().get_system_commands(screen)
-        for number, pane_cls in enumerate(PANES, start=1):
+        for number, info in enumerate(PANES, start=1):
             yield SystemCommand(
-                f"Go to {pane_cls.TITLE}",
-                f"Show the {pane_cls.TITLE} pane (key {number})",
-                partial(self.action_show_pane, pane_cls.PANE_ID),
+                f"Go to {info.title}",
+                f"Show the {info.title} pane (key {number})",
+                partial(self.action_show_pane, info.pane_id),
             )
         yield SystemCommand("Help: keys of this pane", "List every key of the current pane (?)", self.action_help)
-        for pane in self.main_screen.query(Pane):
+        for pane in [self.pane(info.pane_id) for info in PANES]:  # the palette makes every pane
             for help_row, action in self._pane_actions(pane):
                 yield SystemCommand(
                     f"{pane.TITLE}: {help_row.description}",
@@ -351,7 +413,7 @@ def bindable_nodes() -> list[type[DOMNode]]:
     from m3tui.tui.widgets.flame_graph import FlameGraph
     from m3tui.tui.widgets.help_screen import HelpScreen
 
-    return [M3tuiApp, MainScreen, HelpScreen, KeyScroll, PaneTabs, *PANES, LogView, RecordScreen, FlameGraph]
+    return [M3tuiApp, MainScreen, HelpScreen, KeyScroll, PaneTabs, *pane_classes(), LogView, RecordScreen, FlameGraph]
 
 
 def binding_ids() -> list[str]:

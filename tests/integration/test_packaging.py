@@ -33,7 +33,7 @@ def test_wheel_contains_every_stylesheet(tmp_path: Path) -> None:
     )
     (wheel,) = tmp_path.glob("m3tui-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    expected = {"m3tui/styles/app.tcss", *(f"m3tui/styles/{pane.PANE_ID}.tcss" for pane in PANES)}
+    expected = {"m3tui/styles/app.tcss", *(f"m3tui/styles/{pane.pane_id}.tcss" for pane in PANES)}
     assert expected <= names, expected - names
     # Every module of the package (pyproject lists the packages: a new one must be added there).
     modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "m3tui").rglob("*.py")}

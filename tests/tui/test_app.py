@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -10,8 +14,9 @@ from textual.command import CommandPalette
 from textual.widgets import Input, Static
 
 from m3tui.tui.app import M3tuiApp, MainScreen, bindable_nodes, binding_ids
-from m3tui.tui.panes import PANES
-from m3tui.tui.panes.base import Pane, PaneBody
+from m3tui.tui.panes import PANES, pane_classes
+from m3tui.tui.panes.base import Pane, PaneBody, PaneSlot
+from m3tui.tui.panes.profiles import ProfilesPane
 from m3tui.core.config import load_config
 from m3tui.tui.widgets.help_screen import HelpScreen
 from m3tui.tui.widgets.key_scroll import KeyScroll
@@ -33,7 +38,7 @@ async def test_number_keys_jump_to_panes_and_focus_their_body() -> None:
         for number, pane in reversed(list(enumerate(PANES, start=1))):
             await pilot.press(str(number))
             await pilot.pause()
-            assert active(app) == pane.PANE_ID
+            assert active(app) == pane.pane_id
             assert app.focused is app.active_pane.focus_target()
             assert app.active_pane in app.focused.ancestors
 
@@ -91,7 +96,7 @@ async def test_palette_reaches_every_pane_and_pane_action_and_q_types_there() ->
         await settle(pilot)
         titles = [c.title for c in app.get_system_commands(app.screen)]
         for pane in PANES:
-            assert f"Go to {pane.TITLE}" in titles
+            assert f"Go to {pane.title}" in titles
         assert "Environment: Re-run checks" in titles
         await pilot.press("ctrl+p")
         assert isinstance(app.screen, CommandPalette)
@@ -129,7 +134,7 @@ async def test_palette_runs_a_pane_action() -> None:
 
 def test_every_binding_has_an_id() -> None:
     nodes = bindable_nodes()
-    assert {M3tuiApp, MainScreen, HelpScreen, KeyScroll, PaneTabs, *PANES} <= set(nodes)
+    assert {M3tuiApp, MainScreen, HelpScreen, KeyScroll, PaneTabs, *pane_classes()} <= set(nodes)
     for node in nodes:
         for _key, binding in node._merge_bindings():
             assert isinstance(binding, Binding)
@@ -199,15 +204,54 @@ async def test_header_shows_the_real_go_after_first_paint(real_go: Path) -> None
         assert (f"doctor: {problems} problem" if problems else "doctor: ok") in rendered
 
 
-async def test_hidden_panes_are_built_on_first_showing() -> None:
+def test_the_pane_registry_agrees_with_the_pane_classes() -> None:
+    assert [(cls.PANE_ID, cls.TITLE) for cls in pane_classes()] == [(p.pane_id, p.title) for p in PANES]
+
+
+async def test_hidden_panes_are_made_and_built_on_first_showing() -> None:
     app = snapshot_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         built = {pane.PANE_ID: pane.built for pane in app.main_screen.query(Pane)}
-        assert built == {"environment": True, "versions": False, "bench": False, "profiles": False, "logs": False}
+        assert built == {"environment": True}, "the hidden panes are slots until shown"
+        assert [slot.info.pane_id for slot in app.main_screen.query(PaneSlot)] == ["versions", "bench", "profiles", "logs"]
         await pilot.press("4")
         assert app.main_screen.query_one("#pane-profiles", Pane).built
         assert app.focused is app.main_screen.query_one("#prof-top")
+        assert not app.main_screen.query("#slot-profiles"), "the slot gave way to the pane"
+        await pilot.press("1", "4")  # shown again: the same pane, not a new one
+        assert len(app.main_screen.query(ProfilesPane)) == 1 and app.focused is app.main_screen.query_one("#prof-top")
+
+
+def test_the_first_paint_imports_no_hidden_pane_and_no_feature_service() -> None:
+    """Start the real app headless in a fresh interpreter; after its first frame, nothing a
+    hidden pane needs may be loaded (their modules, feature backends, Textual's DataTable)."""
+    code = textwrap.dedent(
+        """
+        import asyncio, json, sys
+        from m3tui.tui.app import M3tuiApp
+
+        async def main():
+            app = M3tuiApp(watch_terminal=False)
+            app._after_first_paint = lambda: None  # no probe, no doctor: only the first frame
+            async with app.run_test(size=(80, 24)) as pilot:
+                await pilot.pause()
+                print(json.dumps(sorted(sys.modules)))
+
+        asyncio.run(main())
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    loaded = set(json.loads(out.stdout.splitlines()[-1]))
+    assert "m3tui.tui.panes.environment" in loaded and "textual.app" in loaded, "the probe saw the app start"
+    forbidden = [
+        m for m in loaded
+        if m.startswith(("m3tui.tui.panes.versions", "m3tui.tui.panes.bench", "m3tui.tui.panes.profiles",
+                         "m3tui.tui.panes.log", "m3tui.versions.", "m3tui.bench.", "m3tui.profiles.", "m3tui.logs.",
+                         "m3tui.core.toolchain", "m3tui.tui.widgets.help_screen", "m3tui.tui.widgets.flame_graph"))
+        or m in ("textual.widgets._data_table", "textual.widgets._progress_bar", "httpx")
+    ]  # fmt: skip
+    assert not forbidden, f"loaded before they are needed: {sorted(forbidden)}"
 
 
 async def test_clicking_a_pane_label_switches() -> None:
@@ -253,3 +297,14 @@ async def test_starting_on_a_log_file_shows_logs_first_and_the_doctor_still_runs
         await pilot.press("1")
         await pilot.pause()
         assert env.built and "problems" in str(env.query_one("#doctor-progress", Static).render())
+
+
+async def test_own_log_records_the_start_after_the_first_paint(m3tui_home: Path) -> None:
+    from m3tui.core import cmdlog
+    from tests.appkit import fixed_probe
+
+    app = M3tuiApp(config=load_config(), toolchain_probe=fixed_probe, doctor=fixed_doctor, own_log=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert cmdlog.own_log_path().is_relative_to(m3tui_home)
+        assert "started in" in cmdlog.own_log_path().read_text()

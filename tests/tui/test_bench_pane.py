@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Input, Static
 
 from m3tui.bench.backend import LocalBench
 from m3tui.tui.panes.bench import BenchPane
+from m3tui.tui.panes.profiles import ProfilesPane
 from m3tui.bench.history import History
 
 from tests.appkit import FixedBenchBackend, settle, snapshot_app
@@ -233,8 +234,9 @@ async def test_p_profiles_the_selected_row_and_shows_it_in_profiles(pkg: Path) -
         await wait_for(lambda: "done" in status(pane))
         await pilot.pause()
         await pilot.press("down", "p")  # the second row: Sizes/size=100 at GOMAXPROCS 2
-        profiles = app.query_one("#pane-profiles")
-        await wait_for(lambda: getattr(profiles, "current", None) is not None and profiles.current.profile is not None)
+        await wait_for(lambda: app.active_pane.PANE_ID == "profiles")  # made, and shown, once captured
+        profiles = app.query_one("#pane-profiles", ProfilesPane)
+        await wait_for(lambda: profiles.current is not None and profiles.current.profile is not None)
         assert app.active_pane is profiles
         entry = profiles.current
         assert entry.kind == "cpu" and entry.binary.name == "pkg.test"

@@ -308,8 +308,8 @@ async def test_paths_given_before_the_pane_is_built_open_when_it_is(tmp_path: Pa
     log = write_lines(tmp_path / "early.log", ["one", "two", "WARN three"])
     async with app().run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        pane = pilot.app.main_screen.query_one(LogsPane)
-        assert not pane.built
+        pane = pilot.app.pane("logs")  # made (not shown, not built)
+        assert isinstance(pane, LogsPane) and not pane.built
         pane.open_paths([log])
         await pilot.press("5")
         await wait_for(lambda: pane.source is not None and pane.source.indexed)

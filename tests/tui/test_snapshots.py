@@ -16,7 +16,7 @@ SIZES = {"80x24": (80, 24), "200x60": (200, 60)}
 
 
 @pytest.mark.parametrize("size", list(SIZES))
-@pytest.mark.parametrize("number", range(1, len(PANES) + 1), ids=[p.PANE_ID for p in PANES])
+@pytest.mark.parametrize("number", range(1, len(PANES) + 1), ids=[p.pane_id for p in PANES])
 def test_pane(snap_compare, number: int, size: str) -> None:
     async def show(pilot) -> None:  # the pane's own start-up work (workers) done before the picture
         await settle(pilot)
@@ -210,6 +210,8 @@ def _logs_snapshot(tmp_path, name: str, lines: list[str], keys: tuple[str, ...] 
         if search is not None:
             await pilot.press("g")
             pane.set_search(search)
+            await pilot.app.workers.wait_for_complete()  # the first match found before `n` looks for the next
+            await pilot.pause()
         await pilot.press(*keys)
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()

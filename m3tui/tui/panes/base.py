@@ -17,6 +17,7 @@ from m3tui.tui.widgets.key_scroll import KeyScroll
 
 if TYPE_CHECKING:
     from m3tui.tui.backends import Backends
+    from m3tui.tui.panes import PaneInfo
 
 
 class PaneBody(KeyScroll, can_focus=True):
@@ -76,3 +77,13 @@ class Pane(Vertical):
         else:
             self.build()
             self.call_after_refresh(lambda: self.focus_target().focus())
+
+
+class PaneSlot(Widget):
+    """Where a pane not yet shown will go: the app swaps in the real pane on its first showing."""
+
+    DEFAULT_CSS = "PaneSlot { height: 0; }"
+
+    def __init__(self, info: PaneInfo) -> None:
+        super().__init__(id=f"slot-{info.pane_id}")
+        self.info = info
