@@ -95,7 +95,7 @@ def _table(name: str, config: dict[str, str], unit: str,
 
 
 def _interval_text(pct: float | None) -> str:
-    """Like benchstats.format_interval, from the stored percentage."""
+    """Like bench.stats.format_interval, from the stored percentage."""
     if pct is None:
         return "± ?"
     if math.isinf(pct):

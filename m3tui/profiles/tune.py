@@ -16,7 +16,7 @@ rate run with ``-test.count 1`` in a rotating order, so drift of the machine hit
   samples less) with fidelity ≥ 0.9 and overhead ≤ 5 %, else the best fidelity under 10 %
   overhead, else None.
 
-Plain asyncio; every subprocess goes through the runner (via :mod:`.profcapture`); never
+Plain asyncio; every subprocess goes through the runner (via :mod:`m3tui.profiles.capture`); never
 imports Textual. The profile decoder is imported inside functions only.
 """
 

@@ -1,4 +1,4 @@
-"""Install and remove Go versions in m3tui's store (layout and lock: see ``gostore``).
+"""Install and remove Go versions in m3tui's store (layout and lock: see ``versions.store``).
 
 ``install()`` runs, under the version's lock:
 
