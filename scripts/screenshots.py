@@ -97,7 +97,7 @@ async def main() -> None:
     import shutil
 
     work = Path(tempfile.mkdtemp(prefix="m3tui-shots-gobench-")) / "gobench"
-    shutil.copytree(ROOT / "tests" / "gobench", work)
+    shutil.copytree(ROOT / "tests" / "data" / "gobench", work)
     os.chdir(work)
     os.environ.setdefault("GOFLAGS", "-mod=mod")
     for shot in SHOTS:
