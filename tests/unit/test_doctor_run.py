@@ -1,10 +1,9 @@
-"""The doctor run as a whole: concurrency, streaming order, crashes contained, offline cost."""
+"""The doctor run as a whole: concurrency, streaming order, crashes contained (its offline imports,
+in a fresh interpreter: tests/integration/test_doctor_run_process.py)."""
 
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 
 from m3tui.doctor import checks_network as network_checks
 from m3tui.doctor.model import DoctorContext, Finding, Group, Status
@@ -62,18 +61,6 @@ def test_sort_is_group_then_worst_first() -> None:
     ]
     assert [x.id for x in sort_findings(f)] == ["system.b", "system.a", "go.a", "go.b"]
     assert exit_status([Finding("x", Group.GO, Status.WARN, "")]) == 0
-
-
-def test_offline_doctor_does_not_load_httpx() -> None:
-    code = (
-        "import asyncio, sys\n"
-        "from m3tui.doctor.model import DoctorContext\n"
-        "from m3tui.doctor.run import run_doctor\n"
-        "asyncio.run(run_doctor(DoctorContext(offline=True)))\n"
-        "print('httpx' in sys.modules)\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert done.stdout.strip() == "False", done.stderr
 
 
 def test_default_fix_proxy_matches_netprobe() -> None:
