@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from m3tui.core import runner
-from m3tui.core.system import MacProbe, parse_brew_config, parse_sysctl
+from m3tui.core.system import MacProbe
+from m3tui.core.system_parsers import parse_brew_config, parse_sysctl
 from tests.testdata import MACOS
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="runs this Linux box's commands")
