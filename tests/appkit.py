@@ -4,26 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from textual.pilot import Pilot
 
-from m3tui.bench.backend import BenchBackend, LocalBench
+from m3tui.bench.backend import BenchBackend, LocalBench, Prepared, Session
 from m3tui.bench.fmt import BenchResult
 from m3tui.bench.history import RunInfo, RunMeta, StoredRun
+from m3tui.bench.run import BenchSpec
+from m3tui.bench.session import Toolchain
 from m3tui.core.cmdlog import CommandRecord
 from m3tui.core.config import LoadedConfig, load_config
 from m3tui.core.host import HostInfo
 from m3tui.core.toolchain import GoOnPath, GoVersion, ToolchainReport
 from m3tui.doctor.model import Finding, Group, Status
-from m3tui.logs.backend import LogsBackend
+from m3tui.logs.backend import LocalLogs, LogsBackend
 from m3tui.logs.lint import LintConfig
+from m3tui.logs.sources import FileSource
 from m3tui.profiles.backend import LocalProfiles, ProfilesBackend
 from m3tui.profiles.capture import Capture
 from m3tui.tui.app import M3tuiApp
 from m3tui.tui.backends import Backends
-from m3tui.versions.backend import IndexView, LocalVersions, VersionsBackend
+from m3tui.versions.backend import IndexView, VersionsBackend
 from m3tui.versions.install import InstallError
 from m3tui.versions.install import Progress as InstallProgress
 from m3tui.versions.names import GoFile, GoRelease, InstalledGo
@@ -134,16 +137,18 @@ M3_INSTALLS = [
 ]
 
 
-class FixedVersionsBackend(LocalVersions):
-    """Fixed installs, index and project; install() reports progress, then waits or fails."""
+class FixedVersionsBackend:
+    """Fixed installs, index and project; install() reports progress, then waits or fails.
+
+    A VersionsBackend of its own (not a subclass of the real one): mypy holds it to the whole
+    Protocol, and nothing it does not say reaches the real store.
+    """
 
     def __init__(self, install_outcome: str = "wait") -> None:
         self.install_outcome = install_outcome  # "wait" (stays in progress), "fail", "ok"
         self.release_install = asyncio.Event()
         self.used: list[str] = []
-
-    def mirror(self) -> str:
-        return "https://go.dev"
+        self.pinned: list[str] = []
 
     async def installed(self) -> list[InstalledGo]:
         return list(M3_INSTALLS)
@@ -190,6 +195,15 @@ class FixedVersionsBackend(LocalVersions):
     def current_version(self) -> str | None:
         return next((i.version for i in M3_INSTALLS if i.current), None)
 
+    def switch_hint(self, install: InstalledGo) -> str | None:
+        from m3tui.versions.installed import switch_hint
+
+        return switch_hint(install, home=Path("/Users/gopher"), env={})  # the real hint, for this fixed machine
+
+    def pin_here(self, version: str) -> Path:
+        self.pinned.append(version)
+        return Path("/Users/gopher/src/shop/.go-version")
+
 
 # --- the Bench pane with fixed data ------------------------------------------------------------
 
@@ -220,10 +234,14 @@ def m3_run_info(run_id: int, status: str = "done", label: str | None = None) -> 
     return RunInfo(run_id, f"2026-11-2{run_id % 10}T10:1{run_id % 10}:00Z", None, status, meta, None, 120, 12)
 
 
-class FixedBenchBackend(LocalBench):
-    """Fixed packages, core counts and history: snapshots never depend on this machine."""
+class FixedBenchBackend:
+    """Fixed packages, core counts and history: snapshots never depend on this machine.
+
+    Running, exporting and linking a profile are the real ones (`real`), said here one by one.
+    """
 
     def __init__(self) -> None:
+        self.real = LocalBench()
         self.stored = {
             12: StoredRun(m3_run_info(12), m3_bench_results(), []),
             11: StoredRun(m3_run_info(11, "cancelled"), m3_bench_results(speedup=0.9, seed=4)[:50], []),
@@ -244,6 +262,26 @@ class FixedBenchBackend(LocalBench):
 
     async def delete_run(self, run_id: int) -> bool:
         return self.stored.pop(run_id, None) is not None
+
+    async def prepare(self, package: str, versions: Sequence[str]) -> Prepared:
+        return await self.real.prepare(package, versions)
+
+    def session(
+        self,
+        spec: BenchSpec,
+        toolchains: Sequence[Toolchain],
+        package: str,
+        *,
+        on_result: Callable[[str, BenchResult], None],
+        on_status: Callable[[str], None],
+    ) -> Session:
+        return self.real.session(spec, toolchains, package, on_result=on_result, on_status=on_status)
+
+    async def add_profile(self, run_id: int, kind: str, benchmark: str, procs: int, path: Path) -> None:
+        await self.real.add_profile(run_id, kind, benchmark, procs, path)
+
+    async def export(self, run: StoredRun, fmt: str, target: Path) -> None:
+        await self.real.export(run, fmt, target)
 
 
 # --- the Profiles pane with a fixed profile ---------------------------------------------------
@@ -288,7 +326,11 @@ def m3_cpu_profile_bytes() -> bytes:
 
 
 class FixedProfilesBackend(LocalProfiles):
-    """No captures and no `go tool pprof` warm-up: the pane shows only what a test opens."""
+    """No captures and no `go tool pprof` warm-up: the pane shows only what a test opens.
+
+    A subclass of the real one on purpose: decoding and every view are the real analysis (the
+    tests compare them with it); only the machine-dependent parts are fixed.
+    """
 
     def captures(self) -> list[Capture]:
         return []
@@ -314,3 +356,9 @@ class FixedLogsBackend:
 
     def lint_config(self) -> LintConfig | None:
         return None
+
+    async def open(self, path: Path, name: str) -> FileSource:
+        return await LocalLogs().open(path, name)  # the test's own files, read for real
+
+    async def follow(self, path: Path, on_lines: Callable[[list[bytes]], None], stop: asyncio.Event) -> None:
+        await LocalLogs().follow(path, on_lines, stop)

@@ -1,20 +1,33 @@
-"""What the Logs pane asks of this feature beyond its files: the `LogsBackend` Protocol and the
-real one (the commands m3tui ran, its own log, the lint rules from config).
+"""What the Logs pane asks of this feature: the `LogsBackend` Protocol and the real one.
 
-Files are opened through :mod:`m3tui.logs.sources` directly: they are the user's, not state.
+The I/O goes through it: opening a file (its tail at once; the pane then builds the index in a
+thread), following it, the commands m3tui ran, its own log, the lint rules from config. What
+the pane does with an open source (scans, search, the next error) is plain computation over it,
+in :mod:`m3tui.logs.sources`.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from m3tui.core.cmdlog import CommandRecord
     from m3tui.logs.lint import LintConfig
+    from m3tui.logs.sources import FileSource
 
 
 class LogsBackend(Protocol):
+    async def open(self, path: Path, name: str) -> FileSource:
+        """A log file, its tail read (OSError, ValueError: it cannot be read)."""
+        ...
+
+    async def follow(self, path: Path, on_lines: Callable[[list[bytes]], None], stop: asyncio.Event) -> None:
+        """Call ``on_lines`` as the file grows (across rotation) until ``stop`` is set."""
+        ...
+
     def commands(self) -> list[CommandRecord]:
         """The commands m3tui ran, newest first."""
         ...
@@ -29,7 +42,17 @@ class LogsBackend(Protocol):
 
 
 class LocalLogs:
-    """The real command log and config of this user."""
+    """The real files, command log and config of this user."""
+
+    async def open(self, path: Path, name: str) -> FileSource:
+        from m3tui.logs.sources import open_file
+
+        return await asyncio.to_thread(open_file, path, name)
+
+    async def follow(self, path: Path, on_lines: Callable[[list[bytes]], None], stop: asyncio.Event) -> None:
+        from m3tui.logs.follow import follow
+
+        await follow(path, on_lines, stop=stop)
 
     def commands(self) -> list[CommandRecord]:
         from m3tui.core import cmdlog

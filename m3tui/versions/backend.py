@@ -34,7 +34,6 @@ class IndexView:
 class VersionsBackend(Protocol):
     """The Versions feature as the pane sees it. Failures are M3tuiErrors with the user's line."""
 
-    def mirror(self) -> str: ...
     async def installed(self) -> list[InstalledGo]: ...
     async def sizes(self, installs: list[InstalledGo]) -> list[InstalledGo]: ...
     async def project(self) -> ProjectView: ...
@@ -53,7 +52,8 @@ class VersionsBackend(Protocol):
 class LocalVersions:
     """The real services, on this machine and m3tui's store."""
 
-    def mirror(self) -> str:
+    def _mirror(self) -> str:
+        """go.dev or the `[versions] mirror` of config.toml, as the user has it now."""
         from m3tui.core.config import load_config
 
         return load_config().config.go_mirror
@@ -77,13 +77,13 @@ class LocalVersions:
     def cached_index(self) -> IndexView | None:
         from m3tui.versions import index
 
-        cached = index.load_cached(self.mirror())
+        cached = index.load_cached(self._mirror())
         return IndexView(cached.releases, cached.source, cached.warning) if cached else None
 
     async def fetch_index(self) -> IndexView:
         from m3tui.versions import index
 
-        result = await index.fetch_index(self.mirror())
+        result = await index.fetch_index(self._mirror())
         return IndexView(result.releases, result.source, result.warning)
 
     def archive(self, release: GoRelease) -> GoFile | None:
@@ -94,7 +94,7 @@ class LocalVersions:
     async def install(self, file: GoFile, on_progress: Callable[[Progress], None]) -> Path:
         from m3tui.versions import index, install
 
-        return await install.install(file, index.archive_url(self.mirror(), file.filename), on_progress=on_progress)
+        return await install.install(file, index.archive_url(self._mirror(), file.filename), on_progress=on_progress)
 
     def use(self, version: str) -> SwitchResult:
         from m3tui.versions import switch

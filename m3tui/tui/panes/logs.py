@@ -237,10 +237,8 @@ class LogsPane(Pane):
             self._show(existing)
             return
 
-        from m3tui.logs.sources import open_file
-
         try:
-            src = await asyncio.to_thread(open_file, path, name)
+            src = await self.backend.open(path, name)
         except (OSError, ValueError) as exc:
             why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
             self.app.notify(f"cannot open {path.name}: {why}", title="logs", severity="error")
@@ -534,10 +532,8 @@ class LogsPane(Pane):
 
     @work(group="logs-follow", exclusive=True)
     async def _follow(self, src: FileSource, stop: asyncio.Event) -> None:
-        from m3tui.logs.follow import follow
-
         try:
-            await follow(src.path, lambda _lines: self._caught_up(src), stop=stop)
+            await self.backend.follow(src.path, lambda _lines: self._caught_up(src), stop)
         except OSError as exc:
             self.app.notify(f"cannot follow {src.name}: {exc}", title="follow", severity="error")
             if self._follow_stop is stop:

@@ -313,13 +313,10 @@ class ProfilesPane(Pane):
         filters = self._filters()
         self.report = report = await self.backend.top(profile, self.sample_index, filters, sort=self.sort)
         self._fill_top(report)
-        if self.view == "peek":
-            await self._fill_peek(profile, filters)
+        if self.view in ("peek", "source"):
+            await self._fill_function_view(self.view, profile, filters)
         elif self.view == "flame":
-            root = await self.backend.flame(profile, self.sample_index, filters)
-            self.flame.show(root)
-        elif self.view == "source":
-            await self._fill_source(profile, filters)
+            self.flame.show(await self.backend.flame(profile, self.sample_index, filters))
         self._show_view(self.view)
         self._status(" · ".join(self.backend.header(report)))
 
@@ -346,31 +343,22 @@ class ProfilesPane(Pane):
             return self._selected_function
         return self.report.rows[0].name if self.report and self.report.rows else None
 
-    async def _fill_peek(self, profile: Profile, filters: Filters) -> None:
+    async def _fill_function_view(self, view: str, profile: Profile, filters: Filters) -> None:
+        """Peek or source, about one function (`_function`)."""
         import re
 
         name = self._function()
-        target = self.query_one("#prof-peek-text", Static)
-        if name is None:
+        target = self.query_one(f"#prof-{view}-text", Static)
+        if name is None or self.sample_index is None:
             target.update(Text("no function selected (choose one in the top view, enter)", style="dim"))
             return
-        assert self.sample_index is not None  # _refresh_views checked it
-        entries = await self.backend.peek(profile, self.sample_index, f"^{re.escape(name)}$", filters)
-        fmt = self.report.format if self.report else str
-        target.update(peek_text(entries, fmt) if entries else Text(f"{name}: no samples", style="dim"))
-
-    async def _fill_source(self, profile: Profile, filters: Filters) -> None:
-        import re
-
-        name = self._function()
-        target = self.query_one("#prof-source-text", Static)
-        if name is None:
-            target.update(Text("no function selected", style="dim"))
-            return
-        assert self.sample_index is not None  # _refresh_views checked it
-        listings = await self.backend.source(profile, self.sample_index, f"^{re.escape(name)}$", filters)
-        fmt = self.report.format if self.report else str
-        target.update(source_text(listings, fmt) if listings else Text(f"{name}: no source lines", style="dim"))
+        regex, fmt = f"^{re.escape(name)}$", self.report.format if self.report else str
+        if view == "peek":
+            entries = await self.backend.peek(profile, self.sample_index, regex, filters)
+            target.update(peek_text(entries, fmt) if entries else Text(f"{name}: no samples", style="dim"))
+        else:
+            listings = await self.backend.source(profile, self.sample_index, regex, filters)
+            target.update(source_text(listings, fmt) if listings else Text(f"{name}: no source lines", style="dim"))
 
     def on_flame_graph_selected(self, event: FlameGraph.Selected) -> None:
         total = self.report.total if self.report else 0
