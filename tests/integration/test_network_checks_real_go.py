@@ -9,7 +9,6 @@ import pytest
 from m3tui.doctor import checks_network as nc
 from m3tui.doctor.model import DoctorContext
 
-from tests.httpserver import no_internet  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.usefixtures("no_internet")
 

@@ -24,16 +24,7 @@ from m3tui.doctor.netprobe import (
     split_goproxy,
 )
 
-from tests.httpserver import (  # noqa: F401 (fixtures)
-    ModuleProxyServer,
-    broken,
-    closed_port,
-    fast,
-    forward_proxy,
-    no_internet,
-    silent,
-    slow,
-)
+from tests.httpserver import ModuleProxyServer, closed_port
 from tests.wait import eventually
 
 

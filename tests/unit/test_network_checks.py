@@ -17,14 +17,7 @@ from m3tui.doctor import checks_network as nc
 from m3tui.doctor.model import DoctorContext, Group, Status
 from m3tui.doctor.netprobe import FIXED_MODULE_PATH
 
-from tests.httpserver import (  # noqa: F401 (fixtures)
-    ModuleProxyServer,
-    closed_port,
-    fast,
-    fast2,
-    no_internet,
-    silent,
-)
+from tests.httpserver import ModuleProxyServer, closed_port
 
 TIMEOUT = 0.5
 
