@@ -262,6 +262,9 @@ class M3tuiApp(App[int], inherit_bindings=False):
 
     # --- panes ------------------------------------------------------------------------------
 
+    def on_pane_tabs_chosen(self, message: PaneTabs.Chosen) -> None:
+        self.action_show_pane(message.pane_id, message.focus_body)
+
     def on_bench_pane_profile_captured(self, message: BenchPane.ProfileCaptured) -> None:
         """The Bench pane's `p`: show the new profile in the Profiles pane."""
         from m3tui.tui.panes.profiles import ProfilesPane

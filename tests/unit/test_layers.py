@@ -13,6 +13,7 @@ also those inside functions and under TYPE_CHECKING: a lazy import is still a de
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -60,7 +61,27 @@ def imports(path: Path) -> list[tuple[int, str]]:
                 found += [(node.lineno, f"m3tui.{alias.name}") for alias in node.names]
             else:
                 found.append((node.lineno, module))
-    return found
+        elif isinstance(node, ast.Call) and _is_dynamic_import(node.func) and node.args:
+            arg = node.args[0]  # importlib.import_module("textual.app"), __import__("m3tui.bench")
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                found.append((node.lineno, arg.value))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and _names_a_module(node.value):
+            found.append((node.lineno, node.value))  # a module path kept for later (a lazy registry)
+    return sorted(set(found))
+
+
+#: A string that names an m3tui module ("m3tui.bench.run"): imported later by whoever holds it.
+MODULE_PATH = re.compile(r"m3tui\.([a-z_][a-z0-9_]*)(\.[a-z_][a-z0-9_]*)*")
+
+
+def _names_a_module(text: str) -> bool:
+    match = MODULE_PATH.fullmatch(text)
+    return match is not None and match[1] in ALLOWED  # "m3tui.log" (a file name) is no module
+
+
+def _is_dynamic_import(func: ast.expr) -> bool:
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    return name in ("import_module", "__import__")
 
 
 def violations(path: Path, found: list[tuple[int, str]]) -> list[str]:
@@ -111,6 +132,9 @@ def test_every_package_has_a_floor() -> None:
         ("tui/panes/x.py", "from m3tui.cli import main", "m3tui/tui/ imports m3tui.cli"),
         ("logs/x.py", "if TYPE_CHECKING:\n    from textual.app import App", "only m3tui/tui/ may import textual"),
         ("bench/x.py", "import rich.text", "only m3tui/tui/ may import rich"),
+        ("doctor/x.py", "import importlib\nimportlib.import_module('m3tui.bench.run')", "m3tui/doctor/ imports m3tui.bench"),
+        ("doctor/x.py", "__import__('textual.app')", "only m3tui/tui/ may import textual"),
+        ("logs/x.py", "LATER = ('m3tui.versions.index', 'load')", "m3tui/logs/ imports m3tui.versions"),
     ],
 )
 def test_the_checker_catches(tmp_path: Path, where: str, source: str, broken: str, monkeypatch) -> None:

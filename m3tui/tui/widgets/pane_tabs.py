@@ -14,6 +14,7 @@ from typing import ClassVar
 from textual import events
 from textual.binding import Binding
 from textual.content import Content
+from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Static
 
@@ -54,13 +55,21 @@ class PaneTabs(Static, can_focus=True):
             start += len(label) + 1
         return None
 
-    async def on_click(self, event: events.Click) -> None:
+    class Chosen(Message):
+        """A pane was chosen on the bar: the app shows it (focus stays on the bar for ←/→)."""
+
+        def __init__(self, pane_id: str, focus_body: bool) -> None:
+            super().__init__()
+            self.pane_id = pane_id
+            self.focus_body = focus_body
+
+    def on_click(self, event: events.Click) -> None:
         pane_id = self.pane_at(event.x)
         if pane_id is not None:
-            await self.app.run_action(f"show_pane('{pane_id}')")
+            self.post_message(self.Chosen(pane_id, focus_body=True))
 
-    async def action_move(self, delta: int) -> None:
+    def action_move(self, delta: int) -> None:
         """Next/previous pane, wrapping; focus stays on the bar."""
         ids = [pane_id for pane_id, _ in self.panes]
         target = ids[(ids.index(self.active) + delta) % len(ids)]
-        await self.app.run_action(f"show_pane('{target}', False)")
+        self.post_message(self.Chosen(target, focus_body=False))
