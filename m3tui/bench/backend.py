@@ -132,6 +132,6 @@ class LocalBench:
         await asyncio.to_thread(add_profile)
 
     async def export(self, run: StoredRun, fmt: str, target: Path) -> None:
-        from m3tui.bench.history import write_export
+        from m3tui.bench.export import write_export
 
         await asyncio.to_thread(write_export, run, fmt, target)

@@ -14,6 +14,7 @@ from typing import NotRequired, TypedDict
 
 from m3tui.bench import stats as bs
 from m3tui.bench.fmt import BenchResult
+from m3tui.bench.units import common_scale, tidy_unit, unit_class
 
 SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 
@@ -78,7 +79,7 @@ def build_tables(
             observe(".name", name)
             observe(".col", column)
             for unit, value in r.values.items():
-                tunit, factor = bs.tidy_unit(unit)
+                tunit, factor = tidy_unit(unit)
                 observe(".unit", tunit)
                 cells = grouped.setdefault(tcfg + ((".unit", tunit),), {})
                 cells.setdefault((name, column), []).append(value * factor)
@@ -268,10 +269,10 @@ def _table_lines(table: Table) -> list[str]:
         tt.shrink.update(range(start(i) + 1, tt.cur_col))
     tt.col(right_edge).cell("", L, " │")
 
-    cls = bs.unit_class(table.unit)
+    cls = unit_class(table.unit)
     for name, row in table.rows:
         tt.row().cell(name)
-        scaler = bs.common_scale([cell.summary.center for cell in row.values()], cls)
+        scaler = common_scale([cell.summary.center for cell in row.values()], cls)
         for exp, col in enumerate(table.columns):
             cell = row.get(col)
             if cell is None:
@@ -290,7 +291,7 @@ def _table_lines(table: Table) -> list[str]:
             if g is None:
                 continue
             if g.geomean is not None:
-                tt.col(start(exp)).cell(bs.common_scale([g.geomean], cls).format(g.geomean), R)
+                tt.col(start(exp)).cell(common_scale([g.geomean], cls).format(g.geomean), R)
             if exp > 0:
                 tt.col(start(exp) + center_cols)
                 if g.ratio is not None:

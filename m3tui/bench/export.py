@@ -1,7 +1,7 @@
 """Exports of a stored benchmark run: Go benchmark format (for benchstat), CSV and JSON.
 
-Split from :mod:`m3tui.bench.history` (which re-exports every public name here): the history
-stores runs, this module only writes them out. Plain stdlib; never imports Textual.
+Split from :mod:`m3tui.bench.history`: the history stores runs, this module only writes them
+out. Plain stdlib; never imports Textual.
 """
 
 from __future__ import annotations

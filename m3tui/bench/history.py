@@ -18,8 +18,7 @@ losing more than the batch being written. The choices that buy that:
 * a file that is not a database, or a schema newer than this code, raises
   :class:`HistoryError` naming the file; the file is never overwritten or deleted.
 
-Exports of a stored run (benchmark format, CSV, JSON) are in :mod:`m3tui.bench.export`,
-re-exported here.
+Exports of a stored run (benchmark format, CSV, JSON) are in :mod:`m3tui.bench.export`.
 
 Long because: what is left is one store, the :class:`History` class (about 300 lines) with the
 records it reads and writes and the process checks its recovery needs. Its crash-safety rules
@@ -44,15 +43,6 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Self
 
 from m3tui.core import runner
-from m3tui.bench.export import (
-    EXPORT_FORMATS,
-    export,
-    export_csv,
-    export_json,
-    export_text,
-    json_safe,
-    write_export,
-)
 from m3tui.bench.fmt import BenchResult
 from m3tui.core.config import state_root
 from m3tui.core.errors import M3tuiError
@@ -73,14 +63,6 @@ __all__ = [
     "StoredRun",
     "db_path",
     "module_commit",
-    # re-exported from m3tui.bench.export:
-    "EXPORT_FORMATS",
-    "export",
-    "export_csv",
-    "export_json",
-    "export_text",
-    "json_safe",
-    "write_export",
 ]
 
 DB_NAME = "bench-history.sqlite3"

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from m3tui.bench import stats as bs
 from m3tui.bench.fmt import BenchResult
+from m3tui.bench.units import common_scale, tidy_unit, unit_class
 
 SPARK = "▁▂▃▄▅▆▇█"
 
@@ -92,9 +93,9 @@ class LiveTable:
 
 def cell_view(values: Sequence[float], unit: str) -> CellView:
     """Median and interval of one unit's samples, formatted as benchstat would."""
-    tunit, factor = bs.tidy_unit(unit)
+    tunit, factor = tidy_unit(unit)
     summary = bs.summarize([v * factor for v in values], 0.95)
-    scaler = bs.common_scale([summary.center], bs.unit_class(tunit))
+    scaler = common_scale([summary.center], unit_class(tunit))
     return CellView(scaler.format(summary.center), bs.format_interval(summary), summary.warning)
 
 
@@ -112,4 +113,4 @@ def sparkline(values: Sequence[float], width: int = 10) -> str:
 
 def display_unit(unit: str) -> str:
     """The column heading benchstat uses for a unit (ns/op -> sec/op)."""
-    return bs.tidy_unit(unit)[0]
+    return tidy_unit(unit)[0]

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import TypedDict
 
 from m3tui.bench.fmt import BenchResult
-from m3tui.bench.stats import format_center, pct_interval, summarize, tidy_unit
+from m3tui.bench.stats import pct_interval, summarize
+from m3tui.bench.units import format_center, tidy_unit
 
 __all__ = ["ScalingRow", "ScalingTable", "render_scaling", "scaling_json", "scaling_tables"]
 

@@ -2,8 +2,8 @@
 
 Pure Python (stdlib ``math`` only). This reproduces the numbers that
 benchstat prints (via golang.org/x/perf/benchmath, benchunit and
-github.com/aclements/go-moremath/stats); the units and number formatting are in
-:mod:`m3tui.bench.units`, re-exported here:
+github.com/aclements/go-moremath/stats) as below; the units and number formatting
+are in :mod:`m3tui.bench.units`:
 
 * centre = sample median; interval = distribution-free order-statistic
   confidence interval of the median (binomial, left-biased like
@@ -27,21 +27,10 @@ import math
 from dataclasses import dataclass, field
 from math import comb
 from typing import Iterable, Sequence
-from m3tui.bench.units import (
-    BINARY,
-    DECIMAL,
-    Scaler,
-    common_scale,
-    format_center,
-    go_value,
-    tidy_unit,
-    unit_class,
-)
-from m3tui.core.errors import M3tuiError
+
+from m3tui.bench.units import go_value
 
 __all__ = [
-    "BINARY",
-    "DECIMAL",
     "Summary",
     "Comparison",
     "ColumnSummary",
@@ -56,16 +45,10 @@ __all__ = [
     "geomean",
     "summarize_column",
     "holm_bonferroni",
-    "tidy_unit",
-    "unit_class",
-    "Scaler",
-    "common_scale",
-    "format_center",
     "format_interval",
     "format_delta",
     "format_p",
     "format_ratio",
-    "go_value",
 ]
 
 ASSUME_NOTHING = "nothing"
@@ -79,12 +62,16 @@ MANN_WHITNEY_TIES_EXACT_LIMIT = 25
 QUANTILE_CI_APPROX_THRESHOLD = 30
 
 
-class SampleSizeError(M3tuiError, ValueError):
+class SampleSizeError(ValueError):
+    """An empty sample: a statistics signal, not a user failure (:func:`compare` makes it a warning)."""
+
     def __init__(self) -> None:
         super().__init__("sample is too small")
 
 
-class SamplesEqualError(M3tuiError, ValueError):
+class SamplesEqualError(ValueError):
+    """Every value equal, so no U test: a statistics signal (:func:`compare` makes it a warning)."""
+
     def __init__(self) -> None:
         super().__init__("all samples are equal")
 

@@ -1,8 +1,8 @@
 """benchstat's units and numbers (golang.org/x/perf/benchunit): unit tidying (ns -> sec,
 MB -> B), SI or IEC prefixes chosen per table row, and Go's ``%v`` float formatting.
 
-Split from :mod:`m3tui.bench.stats` (which re-exports every public name here): the statistics
-decide the numbers, this module only writes them. Pure Python; never imports Textual.
+Split from :mod:`m3tui.bench.stats`: the statistics decide the numbers, this module only writes
+them. Pure Python; never imports Textual.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from m3tui.core import runner
+from m3tui.core import proctree
 from m3tui.core.errors import M3tuiError, UsageError
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
 
         def on_signal(signum: int) -> None:
             received.append(signum)
-            runner.kill_all_sync()
+            proctree.kill_all_sync()
             backstop = threading.Timer(EXIT_BACKSTOP, os._exit, args=(128 + signum,))
             backstop.daemon = True
             backstop.start()
@@ -101,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_PROBLEM
     finally:
         # Safety net: whatever ran, no child outlives m3tui.
-        runner.kill_all_sync()
+        proctree.kill_all_sync()
 
 
 def _subcommand(args: argparse.Namespace) -> int:

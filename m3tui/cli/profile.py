@@ -54,6 +54,8 @@ def _fail(message: str, code: int = EXIT_FAILED) -> int:
 def _top(args: argparse.Namespace) -> int:
     from m3tui.profiles.pprof import analysis
     from m3tui.profiles.pprof.decode import load_file
+    from m3tui.profiles.pprof.diff import diff
+    from m3tui.profiles.pprof.graph import Filters
     from m3tui.profiles.pprof.model import ProfileError
 
     if args.nodecount is not None and args.nodecount < 0:
@@ -70,11 +72,11 @@ def _top(args: argparse.Namespace) -> int:
     try:
         profile = load_file(Path(args.file))
         if args.diff_base:
-            profile = analysis.diff(profile, load_file(Path(args.diff_base)))
+            profile = diff(profile, load_file(Path(args.diff_base)))
         index = profile.sample_index(args.sample_index)
     except ProfileError as exc:
         return _fail(str(exc))
-    filters = analysis.Filters(focus=args.focus, ignore=args.ignore, hide=args.hide)
+    filters = Filters(focus=args.focus, ignore=args.ignore, hide=args.hide)
     report = analysis.top(profile, index, filters, nodecount=args.nodecount, sort="cum" if args.cum else "flat")
     if args.json:
         print(json.dumps(top_json(report), indent=2))

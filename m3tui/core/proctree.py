@@ -1,10 +1,10 @@
 """The process trees that :func:`m3tui.core.runner.run` starts: which are live, and killing one.
 
-Split from :mod:`m3tui.core.runner` (which re-exports :func:`live_pids`, :func:`kill_all_sync`
-and :data:`RUN_MARK`). Timeout, cancellation and :func:`kill_all_sync` kill the whole tree:
-descendants are snapshotted with psutil *before* signalling (once the leader dies its children
-are re-parented and can no longer be found), and we signal the group *and* every descendant,
-because some call setsid and leave the group. psutil is imported on the first kill only.
+Split from :mod:`m3tui.core.runner`, which registers every run here. Timeout, cancellation and
+:func:`kill_all_sync` kill the whole tree: descendants are snapshotted with psutil *before*
+signalling (once the leader dies its children are re-parented and can no longer be found), and
+we signal the group *and* every descendant, because some call setsid and leave the group.
+psutil is imported on the first kill only.
 
 This module is plain asyncio and must never import Textual.
 """

@@ -10,8 +10,8 @@ Design, in brief:
   readers, split into lines by us (``StreamReader.readline`` dies on lines over
   64 KiB) and handed to ``on_batch`` at most once per frame, so a chatty child
   costs ~60 UI updates per second, not one per line.
-* timeout, cancellation and :func:`kill_all_sync` kill the whole process tree
-  (:mod:`m3tui.core.proctree`, which keeps the registry of live runs).
+* timeout, cancellation and :func:`m3tui.core.proctree.kill_all_sync` kill the whole process
+  tree (:mod:`m3tui.core.proctree`, which keeps the registry of live runs).
 
 This module is plain asyncio and must never import Textual.
 """
@@ -33,17 +33,15 @@ from typing import Literal
 
 from m3tui.core import proctree
 from m3tui.core.errors import M3tuiError
-from m3tui.core.proctree import RUN_MARK, kill_all_sync, live_pids
+from m3tui.core.proctree import RUN_MARK, kill_all_sync
 
 __all__ = [
     "MAX_LINE_BYTES",
-    "RUN_MARK",
     "CommandNotFoundError",
     "OutputLine",
     "RunResult",
     "RunnerError",
-    "kill_all_sync",
-    "live_pids",
+    "kill_all_sync",  # re-exported from proctree only for tui/app.py, until it imports it from there
     "run",
     "which",
 ]

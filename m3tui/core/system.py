@@ -3,7 +3,7 @@
 Three layers, so everything but the few macOS commands runs for real on Linux:
 
 * pure parsers over the text the commands print (tested on real recorded outputs), in
-  :mod:`m3tui.core.system_parsers` and re-exported here;
+  :mod:`m3tui.core.system_parsers`;
 * a :class:`SystemProbe` that returns that raw text (or None): :class:`MacProbe` and
   :class:`LinuxProbe` run the commands through :mod:`runner` (argv lists, short
   timeouts), tests pass a probe that returns recorded texts;
@@ -37,7 +37,6 @@ from m3tui.core.system_parsers import (
     LITTLE_ARM_PARTS,
     BrewConfig,
     PathOrder,
-    XcrunError,
     _flag,
     _int_or_none,
     cpu_clusters,
@@ -52,39 +51,17 @@ from m3tui.core.system_parsers import (
     parse_sw_vers,
     parse_sysctl,
     parse_xcode_select,
-    parse_xcrun_error,
     part_clusters,
     path_order,
 )
 
 __all__ = [
-    "BREW_ARM64_PREFIX",
-    "BREW_INTEL_PREFIX",
-    "LITTLE_ARM_PARTS",
-    "BrewConfig",
     "LinuxProbe",
     "MacProbe",
-    "PathOrder",
     "SystemFacts",
     "SystemProbe",
-    "XcrunError",
-    "cpu_clusters",
-    "cpuinfo_model",
-    "cpuinfo_parts",
     "default_probe",
     "gather_system_facts",
-    "parse_brew_config",
-    "parse_cpu_list",
-    "parse_cpuinfo",
-    "parse_meminfo_total",
-    "parse_os_release",
-    "parse_perf_levels",
-    "parse_sw_vers",
-    "parse_sysctl",
-    "parse_xcode_select",
-    "parse_xcrun_error",
-    "part_clusters",
-    "path_order",
 ]
 
 BREW_CANDIDATES: tuple[str, ...] = (f"{BREW_ARM64_PREFIX}/bin/brew", f"{BREW_INTEL_PREFIX}/bin/brew")

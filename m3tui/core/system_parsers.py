@@ -1,8 +1,8 @@
 """The pure parsers behind :mod:`m3tui.core.system`: the text that sysctl, sw_vers, brew config,
 xcode-select, /etc/os-release and /proc print, turned into values (tested on real recorded outputs).
 
-Nothing here runs a command or reads a file; the probes in :mod:`m3tui.core.system` do, and
-that module re-exports every public name here. Plain Python; must never import Textual.
+Nothing here runs a command or reads a file; the probes in :mod:`m3tui.core.system` do.
+Plain Python; must never import Textual.
 """
 
 from __future__ import annotations

@@ -33,9 +33,11 @@ from typing import Any
 from typing import TYPE_CHECKING
 
 from m3tui.core import runner, toolchain
+from m3tui.doctor import proxyconf
 
 if TYPE_CHECKING:
-    from m3tui.doctor.netprobe import ProbeResult, ProxyEntry, SumdbProbe
+    from m3tui.doctor.netprobe import ProbeResult, SumdbProbe
+    from m3tui.doctor.proxyconf import ProxyEntry
 from m3tui.doctor.model import Check, DoctorContext, Finding, Group, Status
 
 __all__ = [
@@ -57,7 +59,7 @@ MIN_GAIN_MS = 50.0
 SPEEDUP = 2.0
 
 _OFFLINE = "skipped (--offline)"
-_DEFAULT_FIX_PROXY = "https://proxy.golang.org,direct"  # netprobe.DEFAULT_GOPROXY (test-checked)
+_DEFAULT_FIX_PROXY = "https://proxy.golang.org,direct"  # proxyconf.DEFAULT_GOPROXY (test-checked)
 
 
 # --------------------------------------------------------------------------------------------
@@ -78,13 +80,9 @@ class NetworkSettings:
 
 def _with_defaults(values: Mapping[str, str]) -> dict[str, str]:
     """Go's defaults for what is empty (cmd/go/internal/cfg: GONOPROXY/GONOSUMDB default to GOPRIVATE)."""
-    # netprobe is imported on first use, here and below: httpx costs ~40 ms that an --offline
-    # run never needs.
-    from m3tui.doctor import netprobe
-
     out = {key: str(values.get(key) or "") for key in GOENV_KEYS}
-    out["GOPROXY"] = out["GOPROXY"] or netprobe.DEFAULT_GOPROXY
-    out["GOSUMDB"] = out["GOSUMDB"] or netprobe.DEFAULT_GOSUMDB
+    out["GOPROXY"] = out["GOPROXY"] or proxyconf.DEFAULT_GOPROXY
+    out["GOSUMDB"] = out["GOSUMDB"] or proxyconf.DEFAULT_GOSUMDB
     out["GONOPROXY"] = out["GONOPROXY"] or out["GOPRIVATE"]
     out["GONOSUMDB"] = out["GONOSUMDB"] or out["GOPRIVATE"]
     return out
@@ -153,6 +151,8 @@ class NetworkProbes:
 
 
 def _timeout(ctx: DoctorContext) -> float:
+    # netprobe is imported on first use, here and below: httpx costs ~40 ms that an --offline
+    # run never needs (proxyconf, the settings' parsing, has no httpx).
     from m3tui.doctor import netprobe
 
     return float(ctx._memo.get("network.timeout", netprobe.PROBE_TIMEOUT))
@@ -175,17 +175,17 @@ async def _run_probes(ctx: DoctorContext) -> NetworkProbes:
 
     settings = await _goproxy_settings(ctx)
     timeout = _timeout(ctx)
-    entries = netprobe.split_goproxy(settings["GOPROXY"])
+    entries = proxyconf.split_goproxy(settings["GOPROXY"])
     probes = NetworkProbes(settings, entries, _mirror_list(ctx), timeout)
     start = time.perf_counter()
 
     urls: list[str] = []
     try:
         # netprobe.probe_proxies also refuses on ctx.env's GOPRIVATE/GONOPROXY: ask the same here.
-        netprobe.check_not_private(
+        proxyconf.check_not_private(
             settings["GOPRIVATE"], settings["GONOPROXY"], ctx.env.get("GOPRIVATE"), ctx.env.get("GONOPROXY")
         )
-    except netprobe.PrivateModuleError as exc:
+    except proxyconf.PrivateModuleError as exc:
         probes.private = str(exc)
     else:
         for url in [e.url for e in probes.configured] + probes.mirrors:
@@ -194,7 +194,7 @@ async def _run_probes(ctx: DoctorContext) -> NetworkProbes:
 
     first = probes.configured[0].url if probes.configured else None
     try:
-        sumdb = netprobe.parse_gosumdb(settings["GOSUMDB"])
+        sumdb = proxyconf.parse_gosumdb(settings["GOSUMDB"])
     except ValueError as exc:
         sumdb, probes.sumdb_error = None, str(exc)
     else:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from m3tui.core.system import BREW_INTEL_PREFIX, SystemFacts, SystemProbe, default_probe, gather_system_facts
+from m3tui.core.system import SystemFacts, SystemProbe, default_probe, gather_system_facts
+from m3tui.core.system_parsers import BREW_INTEL_PREFIX
 from m3tui.doctor.model import Check, DoctorContext, Finding, Group, Status
 
 __all__ = [

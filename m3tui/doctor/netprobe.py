@@ -5,7 +5,7 @@ What is probed, and what never is:
 * A GOPROXY entry is probed with one GET of ``$PROXY/golang.org/x/text/@v/list``: a fixed,
   public module. No other module path is ever requested (the path is a constant, not a
   parameter), and if that fixed module is itself covered by GOPRIVATE/GONOPROXY the probe
-  refuses to run (:class:`PrivateModuleError`), because then the user told Go not to send it
+  refuses to run (:class:`~m3tui.doctor.proxyconf.PrivateModuleError`), because then the user told Go not to send it
   to a proxy and we must not either.
 * The checksum database is probed with ``<sumdb>/latest`` (the signed tree head: no module
   path either) and, when it would be reached through the first proxy,
@@ -26,7 +26,7 @@ subdomains), ``.domain`` (subdomains only), ``*.domain``, an IP, a CIDR, each wi
 port, or ``*``; and requests to ``localhost`` and loopback IPs are never proxied.
 
 GOPROXY, GOPRIVATE/GONOPROXY and GOSUMDB are parsed in :mod:`m3tui.doctor.proxyconf` (no
-httpx), whose public names are re-exported here.
+httpx).
 
 This module is plain asyncio + httpx and must never import Textual.
 """
@@ -48,43 +48,18 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from m3tui.doctor.proxyconf import (
-    DEFAULT_GOPROXY,
-    DEFAULT_GOSUMDB,
-    FIXED_MODULE,
-    FIXED_MODULE_PATH,
-    PrivateModuleError,
-    ProxyEntry,
-    SumDB,
-    check_not_private,
-    match_prefix_patterns,
-    module_list_url,
-    parse_gosumdb,
-    split_goproxy,
-)
+from m3tui.doctor.proxyconf import FIXED_MODULE_PATH, SumDB, check_not_private, module_list_url, parse_gosumdb
 
 __all__ = [
-    "DEFAULT_GOPROXY",
-    "DEFAULT_GOSUMDB",
-    "FIXED_MODULE",
-    "FIXED_MODULE_PATH",
     "PROBE_TIMEOUT",
     "WELL_KNOWN_MIRRORS",
-    "PrivateModuleError",
     "ProbeResult",
-    "ProxyEntry",
-    "SumDB",
     "SumdbProbe",
-    "check_not_private",
     "make_client",
-    "match_prefix_patterns",
-    "module_list_url",
-    "parse_gosumdb",
     "probe_proxies",
     "probe_sumdb",
     "probe_url",
     "proxy_for_url",
-    "split_goproxy",
 ]
 
 PROBE_TIMEOUT = 3.0
@@ -407,7 +382,7 @@ async def probe_proxies(
 
     Results come back in the order of ``urls``. ``private`` is GOPRIVATE/GONOPROXY (one string
     or several); GOPRIVATE and GONOPROXY in ``env`` are honoured too. If the fixed module
-    matches any of them this raises :class:`PrivateModuleError` and requests nothing.
+    matches any of them this raises :class:`~m3tui.doctor.proxyconf.PrivateModuleError` and requests nothing.
     """
     env = dict(os.environ) if env is None else env
     private_lists = [private] if isinstance(private, str) else list(private)

@@ -2,7 +2,7 @@
 paths the network probes may ever ask a proxy for.
 
 Pure parsing (no network, no httpx): split from :mod:`m3tui.doctor.netprobe`, which probes
-what these describe and re-exports every public name here. Never imports Textual.
+what these describe. Never imports Textual.
 """
 
 from __future__ import annotations

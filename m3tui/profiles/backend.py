@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from m3tui.profiles.capture import Capture, CaptureSpec
-    from m3tui.profiles.pprof.analysis import Filters, FlameNode, PeekEntry, SourceFile, TopReport
+    from m3tui.profiles.pprof.analysis import FlameNode, PeekEntry, SourceFile, TopReport
+    from m3tui.profiles.pprof.graph import Filters
     from m3tui.profiles.pprof.model import Profile
     from m3tui.profiles.tune import ProgressCallback, TuneResult
 
@@ -55,9 +56,9 @@ class LocalProfiles:
         return await asyncio.to_thread(load_file, path)
 
     async def diff(self, profile: Profile, base: Profile) -> Profile:
-        from m3tui.profiles.pprof import analysis
+        from m3tui.profiles.pprof.diff import diff
 
-        return await asyncio.to_thread(analysis.diff, profile, base)
+        return await asyncio.to_thread(diff, profile, base)
 
     async def top(self, profile: Profile, sample_index: int, filters: Filters, *, sort: str) -> TopReport:
         from m3tui.profiles.pprof import analysis

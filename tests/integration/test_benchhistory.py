@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from m3tui.bench import fmt as benchfmt
+from m3tui.bench.export import export_csv, export_json, export_text
 from m3tui.bench.fmt import BenchResult
 from m3tui.bench.history import (
     DB_NAME,
@@ -27,9 +28,6 @@ from m3tui.bench.history import (
     HistoryError,
     RunMeta,
     db_path,
-    export_csv,
-    export_json,
-    export_text,
     module_commit,
 )
 from m3tui.bench.run import BenchSpec

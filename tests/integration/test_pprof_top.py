@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from m3tui.profiles.pprof import analysis
-from m3tui.profiles.pprof.analysis import Filters, format_value, percentage
 from m3tui.profiles.pprof.decode import load_file
+from m3tui.profiles.pprof.diff import diff
+from m3tui.profiles.pprof.graph import Filters
+from m3tui.profiles.pprof.measure import format_value, percentage
 from tests.goprofiles import parse_top, pprof
 
 TYPES = {
@@ -132,7 +134,7 @@ def test_peek_without_match(rp):
 @pytest.mark.parametrize("variant", ["default", "nodecount"])
 def test_diff_base_matches_go_tool_pprof(rp, new, base, variant):
     args = VARIANTS[variant]
-    p = analysis.diff(load_file(rp.by_name(new)), load_file(rp.by_name(base)))
+    p = diff(load_file(rp.by_name(new)), load_file(rp.by_name(base)))
     for st in p.sample_type_names:
         want = pprof(rp, "-top", f"-sample_index={st}", "-diff_base", str(rp.by_name(base)),
                      *args, str(rp.by_name(new)))
@@ -142,7 +144,7 @@ def test_diff_base_matches_go_tool_pprof(rp, new, base, variant):
 
 def test_diff_with_itself_is_zero(rp):
     p = load_file(rp.cpu)
-    d = analysis.diff(p, p)
+    d = diff(p, p)
     # every stack twice, the profile's and the base's (pprof keeps them apart): they cancel out
     assert d.site_stacks == p.site_stacks + p.site_stacks
     assert all(a + b == 0 for col in d.values for a, b in zip(col[:len(p.site_stacks)],
@@ -153,7 +155,7 @@ def test_diff_with_itself_is_zero(rp):
 
 def test_diff_rejects_other_sample_types(rp):
     with pytest.raises(analysis.ProfileError, match="cannot compare"):
-        analysis.diff(load_file(rp.cpu), load_file(rp.mem))
+        diff(load_file(rp.cpu), load_file(rp.mem))
 
 
 def test_flame_agrees_with_top(rp):

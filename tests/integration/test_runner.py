@@ -20,14 +20,13 @@ import psutil
 import pytest
 
 from m3tui.core import runner
+from m3tui.core.proctree import RUN_MARK, kill_all_sync, live_pids
 from m3tui.core.runner import (
     MAX_LINE_BYTES,
     CommandNotFoundError,
     OutputLine,
     RunnerError,
     RunResult,
-    kill_all_sync,
-    live_pids,
     run,
 )
 
@@ -482,7 +481,7 @@ async def test_kill_all_sync_kills_live_tree() -> None:
     assert not res.timed_out and not res.cancelled
     assert await wait_all_gone(pids, t0 + 1.0) == []
     assert pids[0] not in live_pids()
-    assert runner.kill_all_sync() == 0  # nothing left registered
+    assert kill_all_sync() == 0  # nothing left registered
 
 
 async def test_cancel_kills_a_grandchild_that_double_forked_into_its_own_session() -> None:
@@ -505,7 +504,7 @@ async def test_cancel_kills_a_grandchild_that_double_forked_into_its_own_session
     while daemon.name() != "sleep" and time.monotonic() < deadline:  # setsid has not exec'd sleep yet
         await asyncio.sleep(0.02)
     assert daemon.ppid() != os.getpid() and os.getsid(daemon.pid) != os.getsid(0)
-    assert daemon.environ().get(runner.RUN_MARK)
+    assert daemon.environ().get(RUN_MARK)
     started = time.monotonic()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):

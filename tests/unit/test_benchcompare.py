@@ -25,7 +25,7 @@ CASES = {
 
 def assumptions(text: str) -> dict[str, str]:
     """`Unit <unit> assume=exact` lines (benchstat's unit metadata)."""
-    from m3tui.bench.stats import tidy_unit
+    from m3tui.bench.units import tidy_unit
 
     found = {}
     for m in re.finditer(r"^Unit (\S+) .*assume=(\S+)", text, re.M):

@@ -15,6 +15,7 @@ from math import comb
 import pytest
 
 from m3tui.bench import stats as bs
+from m3tui.bench import units
 from m3tui.bench.fmt import parse
 from tests.testdata import BENCHSTAT
 
@@ -33,7 +34,7 @@ def test_oracle_csv_old_new():
         for r in parse((ORACLE / fn).read_text()).results:
             u, v = next(iter(r.values.items()))
             name = r.name if r.procs == 1 else f"{r.name}-{r.procs}"
-            rows.setdefault(name, {}).setdefault(fn, []).append(v * bs.tidy_unit(u)[1])
+            rows.setdefault(name, {}).setdefault(fn, []).append(v * units.tidy_unit(u)[1])
     got = []
     base = []
     new = []
@@ -42,11 +43,11 @@ def test_oracle_csv_old_new():
         c = bs.compare(d["old.txt"], d["new.txt"])
         base.append(so.center)
         new.append(sn.center)
-        got.append(",".join([name, bs.go_value(so.center), bs.format_interval(so, False),
-                             bs.go_value(sn.center), bs.format_interval(sn, False),
+        got.append(",".join([name, units.go_value(so.center), bs.format_interval(so, False),
+                             units.go_value(sn.center), bs.format_interval(sn, False),
                              bs.format_delta(c), bs.format_p(c, False)]))
     g0, g1 = bs.summarize_column(base), bs.summarize_column(new, base)
-    got.append(f"geomean,{bs.go_value(g0.geomean)},,{bs.go_value(g1.geomean)},,{bs.format_ratio(g1.ratio)},")
+    got.append(f"geomean,{units.go_value(g0.geomean)},,{units.go_value(g1.geomean)},,{bs.format_ratio(g1.ratio)},")
     exp = (ORACLE / "csvOldNew.stdout").read_text().splitlines()[5:]
     assert got == exp
 
@@ -59,8 +60,8 @@ def test_issue19565_strings():
     a = [115, 114, 115, 115, 115]
     b = [78.8] * 5
     sa, sb = bs.summarize(a), bs.summarize(b)
-    assert bs.format_center(sa.center, "ns/op", [sa.center, sb.center]) == "115.00n"
-    assert bs.format_center(sb.center, "ns/op", [sa.center, sb.center]) == "78.80n"
+    assert units.format_center(sa.center, "ns/op", [sa.center, sb.center]) == "115.00n"
+    assert units.format_center(sb.center, "ns/op", [sa.center, sb.center]) == "78.80n"
     assert bs.format_interval(sa) == "± ∞"
     assert sa.warning == "need >= 6 samples for confidence interval at level 0.95"
     c = bs.compare(a, b)
@@ -83,15 +84,15 @@ def test_all_equal():
 
 
 def test_format_center_units():
-    assert bs.format_center(1234, "ns/op") == "1.234µ"
-    assert bs.format_center(1024, "B/op") == "1.000Ki"
-    assert bs.format_center(307.3 * 1.048576, "MB/s") == "307.3Mi"
-    assert bs.format_center(0, "x") == "0.000"
-    assert bs.format_center(1000, "B/op") == "1000.0"
-    assert bs.tidy_unit("MB/s") == ("B/s", 1e6)
-    assert bs.tidy_unit("ns/op") == ("sec/op", 1e-9)
-    assert bs.unit_class("text-bytes") == bs.BINARY
-    assert bs.unit_class("ops/B") == bs.DECIMAL
+    assert units.format_center(1234, "ns/op") == "1.234µ"
+    assert units.format_center(1024, "B/op") == "1.000Ki"
+    assert units.format_center(307.3 * 1.048576, "MB/s") == "307.3Mi"
+    assert units.format_center(0, "x") == "0.000"
+    assert units.format_center(1000, "B/op") == "1000.0"
+    assert units.tidy_unit("MB/s") == ("B/s", 1e6)
+    assert units.tidy_unit("ns/op") == ("sec/op", 1e-9)
+    assert units.unit_class("text-bytes") == units.BINARY
+    assert units.unit_class("ops/B") == units.DECIMAL
 
 
 def test_format_p_unequal():
@@ -269,14 +270,14 @@ def test_holm_bonferroni():
 
 
 def test_go_value():
-    assert bs.go_value(0.95) == "0.95"
-    assert bs.go_value(100.0) == "100"
-    assert bs.go_value(1.7180000000000001e-06) == "1.7180000000000001e-06"
-    assert bs.go_value(1e21) == "1e+21"
-    assert bs.go_value(123456789.0) == "1.23456789e+08"
-    assert bs.go_value(123456.0) == "123456"
-    assert bs.go_value(0.0001) == "0.0001"
-    assert bs.go_value(0.00001) == "1e-05"
+    assert units.go_value(0.95) == "0.95"
+    assert units.go_value(100.0) == "100"
+    assert units.go_value(1.7180000000000001e-06) == "1.7180000000000001e-06"
+    assert units.go_value(1e21) == "1e+21"
+    assert units.go_value(123456789.0) == "1.23456789e+08"
+    assert units.go_value(123456.0) == "123456"
+    assert units.go_value(0.0001) == "0.0001"
+    assert units.go_value(0.00001) == "1e-05"
 
 
 def test_holm_adjust_matches_r_and_the_step_down_rule():

@@ -63,7 +63,7 @@ def test_sort_is_group_then_worst_first() -> None:
     assert exit_status([Finding("x", Group.GO, Status.WARN, "")]) == 0
 
 
-def test_default_fix_proxy_matches_netprobe() -> None:
-    from m3tui.doctor import netprobe
+def test_default_fix_proxy_matches_proxyconf() -> None:
+    from m3tui.doctor import proxyconf
 
-    assert network_checks._DEFAULT_FIX_PROXY == netprobe.DEFAULT_GOPROXY
+    assert network_checks._DEFAULT_FIX_PROXY == proxyconf.DEFAULT_GOPROXY

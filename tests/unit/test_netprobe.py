@@ -11,16 +11,14 @@ import time
 
 import pytest
 
-from m3tui.doctor import netprobe
-from m3tui.doctor.netprobe import (
+from m3tui.doctor import netprobe, proxyconf
+from m3tui.doctor.netprobe import probe_proxies, probe_sumdb, proxy_for_url
+from m3tui.doctor.proxyconf import (
     FIXED_MODULE_PATH,
     PrivateModuleError,
     ProxyEntry,
     match_prefix_patterns,
     parse_gosumdb,
-    probe_proxies,
-    probe_sumdb,
-    proxy_for_url,
     split_goproxy,
 )
 
@@ -74,8 +72,8 @@ def test_split_goproxy_bare_hosts_blanks_and_files():
 
 
 def test_module_list_url_is_the_fixed_path():
-    assert netprobe.module_list_url("https://proxy.golang.org/") == "https://proxy.golang.org/golang.org/x/text/@v/list"
-    assert netprobe.module_list_url("http://h/goproxy") == "http://h/goproxy/golang.org/x/text/@v/list"
+    assert proxyconf.module_list_url("https://proxy.golang.org/") == "https://proxy.golang.org/golang.org/x/text/@v/list"
+    assert proxyconf.module_list_url("http://h/goproxy") == "http://h/goproxy/golang.org/x/text/@v/list"
 
 
 # --- GOPRIVATE -----------------------------------------------------------------------------
@@ -106,9 +104,9 @@ def test_match_prefix_patterns(globs, target, expected):
 
 
 def test_check_not_private():
-    netprobe.check_not_private("", None, "github.com/me/*")
+    proxyconf.check_not_private("", None, "github.com/me/*")
     with pytest.raises(PrivateModuleError, match="golang.org/x/text"):
-        netprobe.check_not_private("github.com/me", "golang.org/x/*")
+        proxyconf.check_not_private("github.com/me", "golang.org/x/*")
 
 
 # --- HTTP(S)_PROXY / NO_PROXY, Go's rules --------------------------------------------------

@@ -15,7 +15,7 @@ import pytest
 
 from m3tui.doctor import checks_network as nc
 from m3tui.doctor.model import DoctorContext, Group, Status
-from m3tui.doctor.netprobe import FIXED_MODULE_PATH
+from m3tui.doctor.proxyconf import FIXED_MODULE_PATH
 
 from tests.httpserver import ModuleProxyServer, closed_port
 

@@ -16,6 +16,7 @@ import pytest
 
 from m3tui.profiles.pprof import analysis
 from m3tui.profiles.pprof.decode import load
+from m3tui.profiles.pprof.diff import diff
 from m3tui.profiles.pprof.profile_pb2 import Profile as PbProfile
 
 # a location: its lines, callee first (all but the last inlined into the next); a stack: its
@@ -122,13 +123,13 @@ def _top_args(args: list[str]) -> dict:
 @pytest.mark.parametrize("case", list(CASES))
 def test_diff_inline_labels_like_pprof(case):
     new, base, args, want = CASES[case]
-    p = analysis.diff(load(_build_profile(new)), load(_build_profile(base)))
+    p = diff(load(_build_profile(new)), load(_build_profile(base)))
     assert analysis.top_lines(analysis.top(p, 0, **_top_args(args))) == want
 
 
 def test_diff_keeps_the_base_stacks_apart():
     new, base, _args, _want = CASES["cancelled_stack"]
-    p = analysis.diff(load(_build_profile(new)), load(_build_profile(base)))
+    p = diff(load(_build_profile(new)), load(_build_profile(base)))
     assert len(p.site_stacks) == 3  # G <- F <- main twice: the profile's +1, the base's -1
     net: Counter = Counter()
     for s, v in zip(p.site_stacks, p.values[0]):
@@ -143,7 +144,7 @@ def test_diff_keeps_the_base_stacks_apart():
 
 def test_zero_net_nodes_are_no_rows():
     new, base, _args, _want = CASES["zero_net_caller"]
-    p = analysis.diff(load(_build_profile(new)), load(_build_profile(base)))
+    p = diff(load(_build_profile(new)), load(_build_profile(base)))
     report = analysis.top(p, 0)
     assert [(r.name, r.flat, r.cum, r.inline) for r in report.rows] == [
         ("G", 2, 2, "(inline)"), ("X", -2, -2, ""),

@@ -24,7 +24,8 @@ from m3tui.doctor.checks_system import (
     check_xcode_clt,
     probe_for,
 )
-from m3tui.core.system import LinuxProbe, MacProbe, parse_xcrun_error
+from m3tui.core.system import LinuxProbe, MacProbe
+from m3tui.core.system_parsers import parse_xcrun_error
 
 from tests.macprobe import RecordedMacProbe, fixture, m3max_probe
 

@@ -7,8 +7,8 @@ Plain Python over the protobuf runtime (upb); never imports Textual. Import the 
     p = decode.load_file("cpu.out")
     print("\\n".join(analysis.top_lines(analysis.top(p, p.sample_index(None)))))
 
-`decode` (bytes -> `model.Profile`), `analysis` (top, peek, diff, the flame tree, source; it
-re-exports what it draws on: `graph` (filters, nodes, edges), `measure` (units, labels) and
-`diff`), `flame` (the icicle layout of that tree), `profile.proto` and its generated
-`profile_pb2` (with its stub `profile_pb2.pyi`).
+`decode` (bytes -> `model.Profile`), `analysis` (top, peek, the flame tree, source; over
+`graph` (filters, nodes, edges) and `measure` (units, labels)), `diff` (`-diff_base`), `flame`
+(the icicle layout of that tree), `profile.proto` and its generated `profile_pb2` (with its stub
+`profile_pb2.pyi`).
 """

@@ -9,8 +9,7 @@ Granularity is pprof's default for these reports, "functions": a node is a funct
 
 This module holds the reports (top, peek, the flame tree, the source listing). The graph they
 are drawn from is built in :mod:`~m3tui.profiles.pprof.graph`, values are scaled and labelled
-in :mod:`~m3tui.profiles.pprof.measure`, and ``-diff_base`` is :mod:`~m3tui.profiles.pprof.diff`;
-their public names are re-exported here.
+in :mod:`~m3tui.profiles.pprof.measure`, and ``-diff_base`` is :mod:`~m3tui.profiles.pprof.diff`.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from m3tui.profiles.pprof.diff import diff
 from m3tui.profiles.pprof.graph import (
     Filters,
     _compile,
@@ -37,22 +35,18 @@ from m3tui.profiles.pprof.measure import ReportUnit, format_value, percentage, s
 from m3tui.profiles.pprof.model import Profile, ProfileError
 
 __all__ = [
-    "Filters",
+    "Filters",  # re-exported from graph only for tui/panes/profiles.py, until it imports it from there
     "FlameNode",
     "PeekEntry",
-    "ReportUnit",
     "SourceFile",
     "SourceLine",
     "TopReport",
     "TopRow",
-    "diff",
     "flame",
-    "format_value",
     "header_lines",
     "peek",
     "peek_lines",
-    "percentage",
-    "scale",
+    "percentage",  # re-exported from measure only for tui/panes/profiles.py, likewise
     "source_listing",
     "top",
     "top_lines",

@@ -1,6 +1,6 @@
 """`go tool pprof -diff_base`: one profile minus another, as a profile the reports take as is.
 
-Split from :mod:`m3tui.profiles.pprof.analysis`, which re-exports :func:`diff`. Pure Python.
+Split from :mod:`m3tui.profiles.pprof.analysis`. Pure Python.
 """
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
 """pprof's internal/measurement: scaling a value between units, its label, a percentage.
 
-Split from :mod:`m3tui.profiles.pprof.analysis`, which re-exports :func:`scale`,
-:func:`format_value`, :func:`percentage` and :class:`ReportUnit`. Pure Python.
+Split from :mod:`m3tui.profiles.pprof.analysis` (the reports, which use it). Pure Python.
 """
 
 from __future__ import annotations
