@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from m3tui.core.errors import M3tuiError
+from m3tui.core.text import human_size
 
 if TYPE_CHECKING:
     from m3tui.cli.main import RunAsync
@@ -62,17 +63,6 @@ def _mirror(args: argparse.Namespace) -> str:
     return (args.mirror or load_config().config.go_mirror).rstrip("/")
 
 
-def _size(n: int | None) -> str:
-    if n is None:
-        return ""
-    size = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return ""
-
-
 # --- list ------------------------------------------------------------------------------------
 
 
@@ -83,7 +73,7 @@ async def _list(args: argparse.Namespace) -> int:
         found = goinstalled.discover(with_sizes=args.sizes)
         rows = [
             f"{'*' if i.current else ' '} {i.version:<14} {i.manager:<9} {i.goos or '?'}/{i.goarch or '?':<6} "
-            f"{_size(i.size_bytes):>10} {i.goroot}"
+            f"{human_size(i.size_bytes):>10} {i.goroot}"
             for i in found.installs
         ]
         if not rows:
@@ -107,7 +97,7 @@ async def _list(args: argparse.Namespace) -> int:
         archive = goindex.choose_archive(release)
         mark = "installed" if release.version in installed else ""
         kind = "" if release.stable else "unstable"
-        rows.append(f"{release.version:<14} {kind:<9} {_size(archive.size) if archive else 'no archive':>10} {mark}")
+        rows.append(f"{release.version:<14} {kind:<9} {human_size(archive.size) if archive else 'no archive':>10} {mark}")
         listed.append({"version": release.version, "stable": release.stable, "installed": bool(mark),
                        "archive": asdict(archive) if archive else None})  # fmt: skip
     _out(args, {"source": index.source, "releases": listed}, rows)
@@ -130,10 +120,10 @@ class _ProgressPrinter:
         now = time.monotonic()
         if not self.tty and p.phase == self.last_phase and now - self.last_print < 3 and not p.note:
             return
-        total = f"/{_size(p.total_bytes)}" if p.total_bytes else ""
+        total = f"/{human_size(p.total_bytes)}" if p.total_bytes else ""
         eta = f"  ETA {p.eta_s:.0f}s" if p.eta_s is not None else ""
-        rate = f"  {_size(int(p.rate_bytes_per_s))}/s" if p.rate_bytes_per_s else ""
-        line = f"{p.phase:<8} {self.name}  {_size(p.done_bytes)}{total}{rate}{eta}"
+        rate = f"  {human_size(int(p.rate_bytes_per_s))}/s" if p.rate_bytes_per_s else ""
+        line = f"{p.phase:<8} {self.name}  {human_size(p.done_bytes)}{total}{rate}{eta}"
         if p.note:
             line += f"  ({p.note})"
         if self.tty:
@@ -220,7 +210,7 @@ def _remove(args: argparse.Namespace) -> int:
         freed = goinstall.remove(version, force=args.force)
     except M3tuiError as exc:  # InstallError, or LockBusy: another m3tui holds the version
         return _fail(str(exc))
-    _out(args, {"removed": version, "freed_bytes": freed}, [f"removed {version}, freed {_size(freed)}"])
+    _out(args, {"removed": version, "freed_bytes": freed}, [f"removed {version}, freed {human_size(freed)}"])
     return EXIT_OK
 
 
@@ -231,9 +221,9 @@ def _prune(args: argparse.Namespace) -> int:
         return _fail("--keep must be at least 1", EXIT_USAGE)
     removed = goinstall.prune(args.keep)
     total = sum(freed for _, freed in removed)
-    lines = [f"removed {v}, freed {_size(f)}" for v, f in removed] or ["nothing to prune"]
+    lines = [f"removed {v}, freed {human_size(f)}" for v, f in removed] or ["nothing to prune"]
     if removed:
-        lines.append(f"freed {_size(total)} in all")
+        lines.append(f"freed {human_size(total)} in all")
     _out(args, {"removed": [{"version": v, "freed_bytes": f} for v, f in removed], "freed_bytes": total}, lines)
     return EXIT_OK
 

@@ -39,6 +39,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
+from m3tui.core.text import human_size
 from m3tui.tui.panes.base import Pane
 
 if TYPE_CHECKING:
@@ -177,7 +178,7 @@ class LogsPane(Pane):
         table.clear()
         for key, src in reversed(list(self.files.items())):
             size = src.index.size
-            table.add_row(Text(src.name, style="bold"), Text("file", style="cyan"), _size(size), key=f"file:{key}")
+            table.add_row(Text(src.name, style="bold"), Text("file", style="cyan"), human_size(size), key=f"file:{key}")
         if self.own is not None:
             table.add_row(Text("m3tui log", style="bold"), Text("log", style="cyan"), "", key="own")
         for i, rec in enumerate(self.commands):
@@ -751,11 +752,3 @@ def _exit(rec: CommandRecord) -> Text:
         return Text("ok", style="green")
     return Text(f"exit {rec.returncode}", style="bold red")
 
-
-def _size(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return str(n)

@@ -18,6 +18,7 @@ from textual.coordinate import Coordinate
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, ProgressBar, Static
 
+from m3tui.core.text import human_size
 from m3tui.tui.panes.base import Pane
 from m3tui.versions.backend import IndexView, VersionsBackend
 
@@ -26,17 +27,6 @@ if TYPE_CHECKING:
     from m3tui.versions.install import Progress
     from m3tui.versions.names import GoFile, GoRelease, InstalledGo
     from m3tui.versions.project import ProjectView
-
-
-def human_size(n: int | None) -> str:
-    if not n:
-        return ""
-    size = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return ""
 
 
 class VersionsPane(Pane):
