@@ -6,6 +6,11 @@ and re-checks the file on every change and at least every ``recheck`` seconds
 as a safety net. If watchfiles cannot start (no inotify/FSEvents, watch limit
 reached…) it falls back to polling every ``poll`` seconds (50 ms).
 
+``ready`` (an optional :class:`asyncio.Event`) is set once following is in place: the watcher
+is watching the directory (its thread has started asking whether to stop) and the file has been
+read once more, or the polling has started. From then on, every line appended reaches
+``on_lines`` without any further wait; before, a line may take up to ``recheck`` seconds.
+
 Rotation:
 
 * replaced (renamed away, new file at the path: the inode changed): the rest of
@@ -139,10 +144,12 @@ async def follow(
     from_start: bool = False,
     recheck: float = 0.5,
     use_watchfiles: bool = True,
+    ready: asyncio.Event | None = None,
 ) -> None:
     """Call ``on_lines`` with new complete lines of ``path`` until ``stop`` is set.
 
-    Starts at the file's current end (``from_start=True``: at its beginning).
+    Starts at the file's current end (``from_start=True``: at its beginning). ``ready`` is set
+    once the watch (or the polling) is in place.
     """
     fol = Follower(path, from_start=from_start)
 
@@ -155,11 +162,13 @@ async def follow(
         check()
         if use_watchfiles:
             try:
-                await _watch(fol, check, stop, recheck)
+                await _watch(fol, check, stop, recheck, ready)
                 return
             except Exception:  # watchfiles unavailable or failed: poll instead
                 if stop.is_set():
                     return
+        if ready is not None:
+            ready.set()  # polling: every line is read within ``poll`` seconds from now
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), poll)
@@ -168,7 +177,29 @@ async def follow(
         fol.close()
 
 
-async def _watch(fol: Follower, check: Callable[[], None], stop: asyncio.Event, recheck: float) -> None:
+class _StopAsked:
+    """``stop`` as the watcher thread sees it. That thread asks ``is_set()`` every ``step`` ms
+    once the watch is in place (watchfiles takes any object with ``is_set()``); the first
+    question calls ``on_first`` in the event loop."""
+
+    def __init__(self, stop: asyncio.Event, on_first: Callable[[], None]) -> None:
+        self._stop = stop
+        self._on_first: Callable[[], None] | None = on_first
+        self._loop = asyncio.get_running_loop()
+
+    def is_set(self) -> bool:  # in the watcher's thread
+        if self._on_first is not None:
+            on_first, self._on_first = self._on_first, None
+            self._loop.call_soon_threadsafe(on_first)
+        return self._stop.is_set()
+
+    def set(self) -> None:  # in the loop: awatch stops its thread this way when cancelled
+        self._stop.set()
+
+
+async def _watch(
+    fol: Follower, check: Callable[[], None], stop: asyncio.Event, recheck: float, ready: asyncio.Event | None
+) -> None:
     from watchfiles import awatch
 
     target = fol.path.resolve() if fol.path.exists() else fol.path.absolute()
@@ -178,10 +209,17 @@ async def _watch(fol: Follower, check: Callable[[], None], stop: asyncio.Event, 
     def only_ours(_change: object, p: str) -> bool:
         return os.path.basename(p) == name
 
+    def watching() -> None:  # the watch is in place: what was written before it, then ready
+        try:
+            check()
+        finally:
+            if ready is not None:
+                ready.set()
+
     async for _changes in awatch(
         directory,
         watch_filter=only_ours,
-        stop_event=stop,
+        stop_event=_StopAsked(stop, watching),
         debounce=40,
         step=5,
         rust_timeout=int(recheck * 1000),

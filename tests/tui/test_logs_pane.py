@@ -10,21 +10,36 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from textual.widgets import DataTable, Input
 
+from m3tui.logs import follow as follow_module
 from m3tui.tui.panes.log_record import RecordScreen
 from m3tui.tui.panes.log_view import LogView
 from m3tui.tui.panes.logs import LogsPane
 from m3tui.core import cmdlog, runner
 
 from tests.appkit import FixedLogsBackend, settle, snapshot_app
+from tests.wait import eventually
 
 
-async def wait_for(predicate, timeout: float = 10.0, pause: float = 0.02) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(pause)
+@pytest.fixture
+def watches(monkeypatch: pytest.MonkeyPatch) -> list[asyncio.Event]:
+    """One event per follow() the pane starts, set once its watch is in place (follow's
+    ``ready``). The pane still reaches the real follower through its backend, as always."""
+    events: list[asyncio.Event] = []
+    real_follow = follow_module.follow
+
+    async def follow(*args, **kwargs) -> None:
+        events.append(kwargs.setdefault("ready", asyncio.Event()))
+        await real_follow(*args, **kwargs)
+
+    monkeypatch.setattr(follow_module, "follow", follow)
+    return events
+
+
+async def watching(watches: list[asyncio.Event]) -> None:
+    await eventually(lambda: watches and watches[-1].is_set(), what="the follower to watch the file")
 
 
 async def open_logs(pilot, *paths: Path) -> LogsPane:
@@ -32,16 +47,16 @@ async def open_logs(pilot, *paths: Path) -> LogsPane:
     await pilot.press("5")
     await pilot.pause()
     pane = pilot.app.main_screen.query_one(LogsPane)
-    await wait_for(lambda: pane.built and pane.query(LogView))
+    await eventually(lambda: pane.built and pane.query(LogView))
     if paths:
         pane.open_paths(list(paths))
-        await wait_for(lambda: pane.source is not None and pane.source.name == paths[-1].name)
+        await eventually(lambda: pane.source is not None and pane.source.name == paths[-1].name)
     await pilot.pause()
     return pane
 
 
 async def indexed(pilot, pane: LogsPane) -> None:
-    await wait_for(lambda: pane.source is not None and pane.source.indexed)
+    await eventually(lambda: pane.source is not None and pane.source.indexed)
     await pilot.pause()
 
 
@@ -97,29 +112,29 @@ async def test_search_next_previous_and_filter(tmp_path: Path) -> None:
         await pilot.press("g", "slash")
         assert isinstance(pilot.app.focused, Input)
         await pilot.press(*"needle", "enter")
-        await wait_for(lambda: pane.matches is not None)
+        await eventually(lambda: pane.matches is not None)
         await pilot.pause()
         assert len(pane.matches) == 10 and "10 matches" in pane._status_text
         assert cursor_text(pane) == "0000 needle found"
         await pilot.press("n")
-        await wait_for(lambda: cursor_text(pane) == "0100 needle found")
+        await eventually(lambda: cursor_text(pane) == "0100 needle found")
         await pilot.press("n", "n")
-        await wait_for(lambda: cursor_text(pane) == "0300 needle found")
+        await eventually(lambda: cursor_text(pane) == "0300 needle found")
         await pilot.press("N")
-        await wait_for(lambda: cursor_text(pane) == "0200 needle found")
+        await eventually(lambda: cursor_text(pane) == "0200 needle found")
         await pilot.press("F")
-        await wait_for(lambda: pane.view.rows is not None)
+        await eventually(lambda: pane.view.rows is not None)
         await pilot.pause()
         assert pane.view.count == 10
         assert all("needle" in line for line in shown(pane) if line.strip())
         await pilot.press("F")
-        await wait_for(lambda: pane.view.rows is None)
+        await eventually(lambda: pane.view.rows is None)
         assert pane.view.count == 1000
         # a regular expression
         await pilot.press("slash")
         pilot.app.focused.value = ""
         await pilot.press(*"/^09\\d0 /", "enter")
-        await wait_for(lambda: pane.matches is not None and len(pane.matches) == 10)
+        await eventually(lambda: pane.matches is not None and len(pane.matches) == 10)
 
 
 async def test_level_filter_cycles(tmp_path: Path) -> None:
@@ -131,12 +146,12 @@ async def test_level_filter_cycles(tmp_path: Path) -> None:
         counts = []
         for _ in range(4):
             await pilot.press("v")
-            await wait_for(lambda: (pane.view.rows is not None) == bool(pane.level) and not pane._busy)
+            await eventually(lambda: (pane.view.rows is not None) == bool(pane.level) and not pane._busy)
             await pilot.pause()
             counts.append(pane.view.count)
         assert counts == [4, 2, 1, 6]  # info+, warn+, error, all
         await pilot.press("v", "v", "v")
-        await wait_for(lambda: pane.view.rows is not None and len(pane.view.rows) == 1)
+        await eventually(lambda: pane.view.rows is not None and len(pane.view.rows) == 1)
         await pilot.pause()
         assert "ERROR e1" in shown_text(pane) and "level error" in pane._status_text
 
@@ -149,11 +164,11 @@ async def test_e_jumps_between_errors_and_go_test_failures(tmp_path: Path) -> No
         pane = await open_logs(pilot, log)
         await indexed(pilot, pane)
         await pilot.press("g", "e")
-        await wait_for(lambda: pane.view.cursor == 3)
+        await eventually(lambda: pane.view.cursor == 3)
         await pilot.press("e")
-        await wait_for(lambda: pane.view.cursor == 6)
+        await eventually(lambda: pane.view.cursor == 6)
         await pilot.press("E")
-        await wait_for(lambda: pane.view.cursor == 3)
+        await eventually(lambda: pane.view.cursor == 3)
 
 
 async def test_json_lines_columns_and_pretty_record(tmp_path: Path) -> None:
@@ -179,14 +194,14 @@ async def test_json_lines_columns_and_pretty_record(tmp_path: Path) -> None:
         assert not isinstance(pilot.app.screen, RecordScreen)
 
 
-async def test_follow_shows_appended_lines_quickly(tmp_path: Path) -> None:
+async def test_follow_shows_appended_lines_quickly(tmp_path: Path, watches) -> None:
     log = write_lines(tmp_path / "live.log", [f"old {i}" for i in range(50)])
     async with app().run_test(size=(100, 30)) as pilot:
         pane = await open_logs(pilot, log)
         await indexed(pilot, pane)
         await pilot.press("f")
         assert pane.following and "following" in pane._status_text
-        await asyncio.sleep(0.2)  # the watcher starts
+        await watching(watches)
 
         def writer() -> None:
             with open(log, "a") as f:
@@ -194,29 +209,30 @@ async def test_follow_shows_appended_lines_quickly(tmp_path: Path) -> None:
 
         threading.Thread(target=writer).start()
         started = time.monotonic()
-        await wait_for(lambda: "fresh line from the writer" in shown_text(pane), timeout=0.5, pause=0.01)
-        assert time.monotonic() - started < 0.5
+        await eventually(lambda: "fresh line from the writer" in shown_text(pane), what="the appended line")
+        took = time.monotonic() - started
+        assert took < 0.5, f"the appended line showed after {took:.2f} s"
         assert pane.view.at_bottom
         await pilot.press("f")
         assert not pane.following
 
 
-async def test_follow_survives_rotation(tmp_path: Path) -> None:
+async def test_follow_survives_rotation(tmp_path: Path, watches) -> None:
     log = write_lines(tmp_path / "rot.log", [f"before {i}" for i in range(20)])
     async with app().run_test(size=(100, 30)) as pilot:
         pane = await open_logs(pilot, log)
         await indexed(pilot, pane)
         await pilot.press("f")
-        await asyncio.sleep(0.2)
+        await watching(watches)
         os.replace(log, tmp_path / "rot.log.1")
         write_lines(log, ["after rotation 1", "after rotation 2"])
-        await wait_for(lambda: "after rotation 2" in shown_text(pane), timeout=3)
-        await wait_for(lambda: pane.source.indexed and pane.source.count() == 2, timeout=3)
+        await eventually(lambda: "after rotation 2" in shown_text(pane), timeout=3)
+        await eventually(lambda: pane.source.indexed and pane.source.count() == 2, timeout=3)
         await pilot.pause()
         assert "before" not in shown_text(pane)
         with open(log, "a") as f:
             f.write("after rotation 3\n")
-        await wait_for(lambda: "after rotation 3" in shown_text(pane), timeout=2)
+        await eventually(lambda: "after rotation 3" in shown_text(pane), timeout=2)
 
 
 async def test_lint_marks_violations(tmp_path: Path) -> None:
@@ -228,7 +244,7 @@ async def test_lint_marks_violations(tmp_path: Path) -> None:
         pane = await open_logs(pilot, log)
         await indexed(pilot, pane)
         await pilot.press("L")
-        await wait_for(lambda: pane.lint_summary.startswith("lint:"))
+        await eventually(lambda: pane.lint_summary.startswith("lint:"))
         await pilot.pause()
         assert pane.view.lint_marks == {1, 3}
         assert "3 violations on 2 lines" in pane._status_text
@@ -281,7 +297,7 @@ async def test_huge_line_and_invalid_utf8_render_quickly(tmp_path: Path) -> None
         await pilot.press("w")
         assert time.monotonic() - started < 5
         pane.open_paths([bad])
-        await wait_for(lambda: pane.source.name == "bad.log")
+        await eventually(lambda: pane.source.name == "bad.log")
         await indexed(pilot, pane)
         text = shown_text(pane)
         assert "\ufffd\ufffd broken \\x1b[31m bytes \\x00" in text
@@ -296,7 +312,7 @@ async def test_open_key_and_tail_before_index(tmp_path: Path) -> None:
         assert isinstance(pilot.app.focused, Input)
         pilot.app.focused.value = str(log)
         await pilot.press("enter")
-        await wait_for(lambda: pane.source is not None)
+        await eventually(lambda: pane.source is not None)
         await pilot.pause()
         assert "gamma" in shown_text(pane)
         await indexed(pilot, pane)
@@ -312,7 +328,7 @@ async def test_paths_given_before_the_pane_is_built_open_when_it_is(tmp_path: Pa
         assert isinstance(pane, LogsPane) and not pane.built
         pane.open_paths([log])
         await pilot.press("5")
-        await wait_for(lambda: pane.source is not None and pane.source.indexed)
+        await eventually(lambda: pane.source is not None and pane.source.indexed)
         await pilot.pause()
         assert "WARN three" in shown_text(pane) and pilot.app.focused is pane.view
 
@@ -344,9 +360,8 @@ async def test_going_back_from_the_end_lands_on_the_fail_block(tmp_path) -> None
         await pilot.pause()
         pane = app.main_screen.query_one("#pane-logs")
         pane.open_paths([log])
-        await app.workers.wait_for_complete()
-        await pilot.pause(0.5)
-        await app.workers.wait_for_complete()
+        await eventually(lambda: pane.source is not None and pane.source.name == "test.log")
+        await indexed(pilot, pane)
         pane.view.focus()
         await pilot.press("G", "E")
         await app.workers.wait_for_complete()

@@ -13,24 +13,27 @@ from m3tui.logs.follow import follow
 from tests.wait import eventually
 
 
-async def wait_for(pred, timeout: float = 3.0) -> None:
-    await eventually(pred, timeout)
+async def following(ready: asyncio.Event) -> None:
+    """Until follow() says its watch (or its polling) is in place."""
+    await eventually(ready.is_set, what="follow() to watch the file")
 
 
-async def _until_following(path: Path, got: list[bytes]) -> None:
-    """Append `ready N` lines until one comes back: the follower has opened the file and reads it."""
-    n = 0
-
-    def ready() -> bool:
-        nonlocal n
-        if any(line.startswith(b"ready ") for line in got):
-            return True
-        with open(path, "ab") as f:
-            f.write(b"ready %d\n" % n)
-        n += 1
-        return False
-
-    await eventually(ready, timeout=10, interval=0.05, what="the follower to start")
+@pytest.mark.parametrize("use_watchfiles", [True, False])
+async def test_a_line_after_ready_arrives_without_the_recheck(tmp_path: Path, use_watchfiles: bool) -> None:
+    """Once ``ready`` is set, the next line comes from the watch itself: the safety-net recheck
+    (an hour here) cannot be what delivers it."""
+    path = tmp_path / "app.log"
+    path.write_bytes(b"old\n")
+    got: list[bytes] = []
+    stop, ready = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(follow(path, got.extend, stop=stop, recheck=3600, use_watchfiles=use_watchfiles,
+                                      ready=ready))  # fmt: skip
+    await following(ready)
+    with open(path, "ab") as f:
+        f.write(b"the first line after ready\n")
+    await eventually(lambda: got == [b"the first line after ready"], what="the line after ready")
+    stop.set()
+    await asyncio.wait_for(task, 2.0)
 
 
 @pytest.mark.parametrize("use_watchfiles", [True, False])
@@ -44,9 +47,9 @@ async def test_order_rotation_and_truncation(tmp_path: Path, use_watchfiles: boo
     def on_lines(lines: list[bytes]) -> None:
         got.extend(lines)
 
-    stop = asyncio.Event()
-    task = asyncio.create_task(follow(path, on_lines, stop=stop, use_watchfiles=use_watchfiles))
-    await _until_following(path, got)
+    stop, ready = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(follow(path, on_lines, stop=stop, use_watchfiles=use_watchfiles, ready=ready))
+    await following(ready)
 
     sent: list[bytes] = []
     with open(path, "ab", buffering=0) as f:
@@ -59,8 +62,8 @@ async def test_order_rotation_and_truncation(tmp_path: Path, use_watchfiles: boo
         await asyncio.sleep(0.15)  # time for a wrong delivery of the partial line to happen
         assert b"partial" not in got  # only complete lines
         f.write(b" now complete\n")
-    await wait_for(lambda: b"partial now complete" in got)
-    assert [line for line in got if not line.startswith(b"ready ")][:25] == sent
+    await eventually(lambda: b"partial now complete" in got, what="the completed line")
+    assert got[:25] == sent
 
     # rotation: rename away, then a new file at the path
     with open(path, "ab") as f:
@@ -68,18 +71,18 @@ async def test_order_rotation_and_truncation(tmp_path: Path, use_watchfiles: boo
     os.rename(path, tmp_path / "app.log.1")
     await asyncio.sleep(0.05)
     path.write_bytes(b"first of new file\n")
-    await wait_for(lambda: b"first of new file" in got)
+    await eventually(lambda: b"first of new file" in got, what="the new file's first line")
     assert b"last of old file" in got
     assert got.index(b"last of old file") < got.index(b"first of new file")
 
     # truncation in place
     with open(path, "ab") as f:
         f.write(b"more\n" * 20)
-    await wait_for(lambda: got.count(b"more") == 20)
+    await eventually(lambda: got.count(b"more") == 20, what="20 lines before the truncation")
     await asyncio.sleep(0.1)
     with open(path, "wb") as f:  # truncate
         f.write(b"after truncate\n")
-    await wait_for(lambda: b"after truncate" in got)
+    await eventually(lambda: b"after truncate" in got, what="the line after the truncation")
 
     stop.set()
     await asyncio.wait_for(task, 2.0)
@@ -89,10 +92,10 @@ async def test_order_rotation_and_truncation(tmp_path: Path, use_watchfiles: boo
 async def test_from_start_and_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "later.log"
     got: list[bytes] = []
-    stop = asyncio.Event()
-    task = asyncio.create_task(follow(path, got.extend, stop=stop, from_start=True))
-    await asyncio.sleep(0.2)
+    stop, ready = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(follow(path, got.extend, stop=stop, from_start=True, ready=ready))
+    await following(ready)
     path.write_bytes(b"a\nb\n")
-    await wait_for(lambda: got == [b"a", b"b"])
+    await eventually(lambda: got == [b"a", b"b"], what="the new file's lines")
     stop.set()
     await asyncio.wait_for(task, 2.0)
