@@ -23,7 +23,6 @@ import tarfile
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -42,7 +41,7 @@ from m3tui.versions.install import (
 from m3tui.versions.names import GoFile
 
 from tests.goarchive import VERSION, ArchiveServer, GoArchive
-from tests.wait import eventually
+from tests.wait import eventually, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 WRITE_BUFFER = io.DEFAULT_BUFFER_SIZE  # the .part's buffered writer may hold back this much
@@ -115,14 +114,6 @@ def place_verified_archive(archive: GoArchive) -> None:
     """What a run that died while unpacking leaves: the verified archive in downloads/."""
     gostore.downloads_dir().mkdir(parents=True, exist_ok=True)
     shutil.copyfile(archive.path, gostore.downloads_dir() / archive.filename)
-
-
-def wait_for(predicate: Callable[[], object], timeout: float = 30.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.01)
 
 
 def go_env() -> dict[str, str]:
@@ -391,7 +382,8 @@ async def test_sigkill_during_download_then_a_fresh_install_resumes(go_archive, 
     url = archive_server.url(go_archive.filename)
     child = spawn(go_archive.gofile(), url)
     part = part_path(go_archive.filename)
-    wait_for(lambda: part.exists() and part.stat().st_size >= 8 * 1024 * 1024 - WRITE_BUFFER, what="the child's .part")
+    wait_until(lambda: part.exists() and part.stat().st_size >= 8 * 1024 * 1024 - WRITE_BUFFER, timeout=30,
+               what="the child's .part")  # fmt: skip
     kill(child)
     assert_consistent()
     kept = part.stat().st_size  # what reached the disk (bytes in the child's write buffer died with it)
@@ -412,7 +404,7 @@ async def test_sigkill_during_unpack_then_a_fresh_install_cleans_the_stale_temp(
         temps = tmp_dirs()
         return bool(temps) and (gostore.store_dir() / temps[0] / "go" / "src").is_dir()
 
-    wait_for(unpacking, what="the child's unpack")
+    wait_until(unpacking, timeout=30, what="the child's unpack")
     kill(child)
     stale = tmp_dirs()
     assert len(stale) == 1 and stale[0].startswith(f"{gostore.TMP_PREFIX}{VERSION}-")
@@ -431,7 +423,7 @@ async def test_two_processes_install_one_version_with_one_download(go_archive, a
     url = archive_server.url(go_archive.filename)
     first = spawn(go_archive.gofile(), url)
     part = part_path(go_archive.filename)
-    wait_for(part.exists, what="the first download")
+    wait_until(part.exists, timeout=30, what="the first download")
     second = spawn(go_archive.gofile(), url)  # waits for the lock, then finds it installed
     with pytest.raises(gostore.LockBusy):
         await install(go_archive.gofile(), url, wait_for_lock=False)
