@@ -3,7 +3,8 @@ function characters, and the nodes (flat, cum) and edges (weight, inline) they m
 
 Per-stack work runs in C: a stack is a `str` of site characters; it is translated to a string of
 function characters (`chr(function << 1 | inlined)`), and samples are grouped by
-`(leaf, frozenset(stack))` (nodes) or by the frozenset of caller/callee character pairs (edges).
+`(leaf, frozenset(stack))` (nodes) or by the frozenset of caller/callee character pairs (edges;
+an edge a stack meets both inlined and not takes the flag nearest the root, read off each stack).
 Only the few distinct groups are visited in Python.
 
 Split from :mod:`m3tui.profiles.pprof.analysis` (the reports), which re-exports
@@ -13,7 +14,7 @@ Split from :mod:`m3tui.profiles.pprof.analysis` (the reports), which re-exports
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from m3tui.profiles.pprof.model import Profile, ProfileError
@@ -142,8 +143,16 @@ def _nodes(fstacks: Iterable[tuple[str, int]]) -> tuple[dict[int, int], dict[int
     return flat, cum
 
 
-def _edges(fstacks: Iterable[tuple[str, int]], drop: dict[int, None] | None) -> dict[tuple[int, int], list[int]]:
-    """(child, parent) -> [weight, inline] over the stacks, nodes in `drop` removed first."""
+def _edges(fstacks: Sequence[tuple[str, int]],
+           drop: dict[int, None] | None) -> dict[tuple[int, int], list[int]]:
+    """(child, parent) -> [weight, inline] over the stacks, nodes in `drop` removed first.
+
+    pprof's newGraph (internal/graph/graph.go) walks each sample from the root to the leaf and
+    adds an edge only the first time the sample meets it (`seenEdge`): the weight counts once
+    per sample and the inline flag is that of the occurrence nearest the root; over the samples
+    the flags are ANDed (AddToEdgeDiv). A stack's edges are grouped here as an unordered set, so
+    a set holding one edge both inlined and not (recursion) marks the edge for `_rootmost_inline`.
+    """
     groups: dict[frozenset[tuple[str, str]], int] = {}
     get = groups.get
     for fs, w in fstacks:
@@ -154,22 +163,48 @@ def _edges(fstacks: Iterable[tuple[str, int]], drop: dict[int, None] | None) -> 
         k = frozenset(zip(fs, fs[1:]))
         groups[k] = get(k, 0) + w
     edges: dict[tuple[int, int], list[int]] = {}  # [weight, inline (a bool)]
+    mixed: set[tuple[int, int]] = set()
     for pairs, w in groups.items():
-        seen: dict[tuple[int, int], bool] = {}
+        seen: dict[tuple[int, int], int] = {}  # 1: met not inlined, 2: met inlined, 3: both
         for c, par in pairs:
             oc, op = ord(c), ord(par) >> 1
             key = (oc >> 1, op)
             if key[0] == op:
                 continue
-            seen[key] = seen.get(key, True) and bool(oc & 1)
-        for key, inl in seen.items():
+            seen[key] = seen.get(key, 0) | (2 if oc & 1 else 1)
+        for key, how in seen.items():
+            if how == 3:
+                mixed.add(key)
+            inl = how != 1  # a mixed edge's flag: below, from each stack
             e = edges.get(key)
             if e is None:
                 edges[key] = [w, inl]
             else:
                 e[0] += w
                 e[1] = e[1] and inl
+    for key in mixed:
+        e = edges[key]
+        if e[1]:
+            e[1] = _rootmost_inline(fstacks, drop, key)
     return edges
+
+
+def _rootmost_inline(fstacks: Sequence[tuple[str, int]], drop: dict[int, None] | None,
+                     key: tuple[int, int]) -> bool:
+    """Whether every stack meeting the edge `key` (child, parent) meets it inlined nearest the
+    root: pprof's flag for an edge some stack meets both inlined and not."""
+    c, par = key
+    c_no, c_in = chr(c << 1), chr(c << 1 | 1)
+    p_no, p_in = chr(par << 1), chr(par << 1 | 1)
+    no1, no2, in1, in2 = c_no + p_no, c_no + p_in, c_in + p_no, c_in + p_in
+    for fs, _w in fstacks:
+        # a stack is leaf first: its pair nearest the root is the last one
+        if c_no in fs and c_in in fs:
+            if drop:
+                fs = fs.translate(drop)
+            if max(fs.rfind(no1), fs.rfind(no2)) > max(fs.rfind(in1), fs.rfind(in2)):
+                return False
+    return True
 
 
 def _sort_nodes(names: list[str], nodes: list[int], flat: dict[int, int], cum: dict[int, int],
