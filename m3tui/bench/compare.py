@@ -1,9 +1,9 @@
 """benchstat's comparison tables: rows by benchmark, columns by file (or by a config key).
 
-Built on benchfmt (parsing) and benchstats (the numbers). Tables split by the config
-keys that vary between results (pkg, goos, …) and by unit, as benchstat's do; the first
-column is the base every other column is compared with. `render_text` lays them out as
-benchstat's text format does, byte for byte.
+Built on :mod:`m3tui.bench.fmt` (parsing) and :mod:`m3tui.bench.stats` (the numbers). Tables
+split by the config keys that vary between results (pkg, goos, …) and by unit, as benchstat's
+do; the first column is the base every other column is compared with. `render_text` lays them
+out as benchstat's text format does, byte for byte.
 """
 
 from __future__ import annotations

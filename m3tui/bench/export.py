@@ -30,7 +30,7 @@ __all__ = [
 
 
 def _config_key_ok(key: str) -> bool:
-    """Whether benchfmt would read ``key: value`` back as this key."""
+    """Whether :mod:`m3tui.bench.fmt` (and Go's benchfmt) would read ``key: value`` back as this key."""
     return (
         bool(key)
         and key[0].islower()

@@ -159,11 +159,21 @@ class RunMeta:
 
     @classmethod
     def from_spec(
-        cls, spec: BenchSpec, *, command: Sequence[str], package: str, **kw: Any
+        cls,
+        spec: BenchSpec,
+        *,
+        command: Sequence[str],
+        package: str,
+        go_version: str | None = None,
+        goos: str | None = None,
+        goarch: str | None = None,
+        cpu_model: str | None = None,
+        commit: str | None = None,
+        dirty: bool | None = None,
+        label: str | None = None,
+        noise: Sequence[str] = (),
     ) -> RunMeta:
-        """A RunMeta with the spec's settings; ``kw`` sets the rest (default None)."""
-        for name in ("go_version", "goos", "goarch", "cpu_model", "commit", "dirty"):
-            kw.setdefault(name, None)
+        """A RunMeta with the spec's settings; the machine, checkout, label and noise as given."""
         return cls(
             command=tuple(command),
             package=package,
@@ -174,7 +184,14 @@ class RunMeta:
             benchtime=spec.benchtime,
             benchmem=spec.benchmem,
             extra=tuple(spec.extra),
-            **kw,
+            go_version=go_version,
+            goos=goos,
+            goarch=goarch,
+            cpu_model=cpu_model,
+            commit=commit,
+            dirty=dirty,
+            label=label,
+            noise=tuple(noise),
         )
 
     def to_json(self) -> dict[str, Any]:

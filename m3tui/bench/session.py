@@ -24,10 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from m3tui.bench import run as benchrun
-from m3tui.core import runner
 from m3tui.bench.fmt import BenchResult
-from m3tui.bench.run import BenchRun, BenchSpec, BuildFailed
+from m3tui.bench.run import BenchRun, BenchSpec, BuildFailed, run_benchmarks, run_interleaved
+from m3tui.core import runner
 from m3tui.core.errors import M3tuiError
 
 if TYPE_CHECKING:
@@ -230,31 +229,26 @@ class BenchSession:
             self._on_status(text)
 
     async def run(self) -> SessionResult:
-        from m3tui.bench import history as benchhistory, noise as benchnoise
+        from m3tui.bench.history import History, RunMeta, module_commit
+        from m3tui.bench.noise import busy_during, sample_noise
 
         spec = self.spec if len(self.toolchains) != 1 else _with_go(self.spec, self.toolchains[0].go)
         facts = await machine_facts(self.toolchains[0].go)
         warnings: list[str] = []
         before = None
         if self.noise:
-            before = await benchnoise.sample_noise(exclude_pids=[os.getpid()])
+            before = await sample_noise(exclude_pids=[os.getpid()])
             warnings += before.warnings
             for w in before.warnings:
                 self._status(f"noise: {w}")
         history = None
         if self.save:
-            history = benchhistory.History()
-            commit, dirty = await benchhistory.module_commit(spec.package_dir)
-            meta = benchhistory.RunMeta(
+            history = History()
+            commit, dirty = await module_commit(spec.package_dir)
+            meta = RunMeta.from_spec(
+                spec,
                 command=command_line(spec),
                 package=self.package,
-                package_dir=str(spec.package_dir),
-                bench=spec.bench,
-                cpu=tuple(spec.cpu),
-                count=spec.count,
-                benchtime=spec.benchtime,
-                benchmem=spec.benchmem,
-                extra=tuple(spec.extra),
                 go_version=facts.go_version if len(self.toolchains) == 1 else None,
                 goos=facts.goos,
                 goarch=facts.goarch,
@@ -294,8 +288,8 @@ class BenchSession:
             # The 1-minute load still counts the benchmark itself: allow for its GOMAXPROCS.
             busy_cores = max(spec.cpu or (1,))
             allowance = (busy_cores + 0.5 * facts.cores) / facts.cores
-            after = await benchnoise.sample_noise(exclude_pids=[os.getpid()], load_factor=allowance)
-            during = list(benchnoise.busy_during(before, after))
+            after = await sample_noise(exclude_pids=[os.getpid()], load_factor=allowance)
+            during = list(busy_during(before, after))
             peak = max(load_peak, default=None)
             if peak is not None and peak > busy_cores + 0.5 * facts.cores and not any("load" in w for w in during):
                 during.append(f"load average reached {peak:.1f} during the run ({busy_cores} expected from the benchmark)")
@@ -316,7 +310,7 @@ class BenchSession:
     async def _run(self, spec: BenchSpec) -> dict[str, BenchRun]:
         if len(self.toolchains) == 1:
             label = self.toolchains[0].label
-            run = await benchrun.run_benchmarks(
+            run = await run_benchmarks(
                 spec,
                 on_result=lambda r: self._result(label, r),
                 on_line=lambda line: self._line(label, line),
@@ -324,7 +318,7 @@ class BenchSession:
                 stop=self._stop,
             )
             return {label: run}
-        return await benchrun.run_interleaved(
+        return await run_interleaved(
             spec,
             [(t.label, t.go) for t in self.toolchains],
             on_result=self._result,

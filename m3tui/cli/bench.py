@@ -87,9 +87,16 @@ def _run(args: argparse.Namespace, run_async: RunAsync) -> int:
 async def _run_session(args: argparse.Namespace, spec: BenchSpec, timeout: float | None, *, explicit_cpu: bool) -> int:
     from dataclasses import replace
 
-    from m3tui.bench import session as benchsession
     from m3tui.bench.history import HistoryError
-    from m3tui.bench.session import BenchSession, SessionError
+    from m3tui.bench.session import (
+        BenchSession,
+        SessionError,
+        Toolchain,
+        command_line,
+        machine_facts,
+        resolve_package,
+        resolve_toolchains,
+    )
 
     quiet = args.quiet
 
@@ -98,12 +105,12 @@ async def _run_session(args: argparse.Namespace, spec: BenchSpec, timeout: float
             print(f"· {text}", file=sys.stderr, flush=True)
 
     try:
-        toolchains = benchsession.resolve_toolchains(args.go) if args.go else [benchsession.Toolchain("go", spec.go)]
-        directory, import_path = await benchsession.resolve_package(args.package, toolchains[0].go)
+        toolchains = resolve_toolchains(args.go) if args.go else [Toolchain("go", spec.go)]
+        directory, import_path = await resolve_package(args.package, toolchains[0].go)
         if not explicit_cpu:
             from m3tui.bench.run import default_cpu_list
 
-            facts = await benchsession.machine_facts(toolchains[0].go)
+            facts = await machine_facts(toolchains[0].go)
             spec = replace(spec, cpu=default_cpu_list(facts.cores, facts.perf_cores))
     except SessionError as exc:
         return _fail(str(exc))
@@ -122,7 +129,7 @@ async def _run_session(args: argparse.Namespace, spec: BenchSpec, timeout: float
         side = f"{label}  " if many else ""
         print(f"  {side}{display_name(r)}  {counts[key]}/{spec.count}  {value:g} {unit}", file=sys.stderr, flush=True)
 
-    status(f"{' '.join(benchsession.command_line(spec))}  (in {directory})")
+    status(f"{' '.join(command_line(spec))}  (in {directory})")
     session = BenchSession(spec, toolchains, package=import_path, save=not args.no_save, timeout=timeout,
                            on_result=on_result, on_status=status)  # fmt: skip
     loop = asyncio.get_running_loop()
@@ -404,15 +411,15 @@ def _show(stored: StoredRun, args: argparse.Namespace) -> int:
 
 
 def _export(stored: StoredRun, args: argparse.Namespace) -> int:
-    from m3tui.bench import export as benchexport
+    from m3tui.bench.export import export, write_export
 
     fmt = args.format
     if not args.output:
-        sys.stdout.write(benchexport.export(stored, fmt))
+        sys.stdout.write(export(stored, fmt))
         return EXIT_OK
     target = Path(args.output)
     try:
-        benchexport.write_export(stored, fmt, target)
+        write_export(stored, fmt, target)
     except OSError as exc:
         return _fail(f"cannot write {target}: {exc.strerror or exc}")
     print(f"exported run {stored.info.id} to {target}", file=sys.stderr)

@@ -114,23 +114,23 @@ async def _resolve(package: str) -> tuple[Path, str] | str:
 
 
 async def _capture(args: argparse.Namespace) -> int:
-    from m3tui.profiles import capture as profcapture
+    from m3tui.profiles import capture
 
     resolved = await _resolve(args.package)
     if isinstance(resolved, str):
         return _fail(resolved)
     directory, _ = resolved
     try:
-        spec = profcapture.CaptureSpec(directory, args.bench, args.kind, procs=args.cpu, rate=args.rate,
+        spec = capture.CaptureSpec(directory, args.bench, args.kind, procs=args.cpu, rate=args.rate,
                                        benchtime=args.benchtime, noinline=args.noinline)  # fmt: skip
     except ValueError as exc:
         return _fail(str(exc), EXIT_USAGE)
     print(f"· capturing a {args.kind} profile of {args.bench} in {directory}", file=sys.stderr)
     try:
-        cap = await profcapture.capture(spec)
-    except profcapture.CaptureError as exc:
+        cap = await capture.capture(spec)
+    except capture.CaptureError as exc:
         return _fail(str(exc))
-    for warning in getattr(cap, "warnings", []) or []:
+    for warning in cap.warnings:
         print(f"· {warning}", file=sys.stderr)
     if args.json:
         print(json.dumps({"id": cap.id, "profile": str(cap.profile), "binary": str(cap.binary), "kind": cap.kind}, indent=2))
@@ -141,9 +141,9 @@ async def _capture(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from m3tui.profiles import capture as profcapture
+    from m3tui.profiles import capture
 
-    captures = profcapture.list_captures()
+    captures = capture.list_captures()
     if args.json:
         print(json.dumps([{"id": c.id, "kind": c.kind, "profile": str(c.profile), "binary": str(c.binary),
                            "bench": _bench(c), "created": c.created} for c in captures], indent=2))  # fmt: skip
@@ -161,7 +161,7 @@ def _bench(capture: Capture) -> str:
 
 
 async def _tune(args: argparse.Namespace) -> int:
-    from m3tui.profiles import tune as proftune
+    from m3tui.profiles import tune
 
     rates = None
     if args.rates:
@@ -180,12 +180,12 @@ async def _tune(args: argparse.Namespace) -> int:
         print(f"· [{done}/{total}] {text}", file=sys.stderr, flush=True)
 
     try:
-        result = await proftune.tune(directory, args.bench, args.kind, rates=rates, rounds=args.rounds,
+        result = await tune.tune(directory, args.bench, args.kind, rates=rates, rounds=args.rounds,
                                      benchtime=args.benchtime, noinline=args.noinline, on_progress=progress)  # fmt: skip
-    except proftune.TuneError as exc:
+    except tune.TuneError as exc:
         return _fail(str(exc))
     if args.json:
-        print(json.dumps(proftune.tune_json(result), indent=2))
+        print(json.dumps(tune.tune_json(result), indent=2))
     else:
-        print("\n".join(proftune.render_tune(result)))
+        print("\n".join(tune.render_tune(result)))
     return EXIT_OK

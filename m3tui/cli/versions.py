@@ -67,10 +67,10 @@ def _mirror(args: argparse.Namespace) -> str:
 
 
 async def _list(args: argparse.Namespace) -> int:
-    from m3tui.versions import index as goindex, installed as goinstalled
+    from m3tui.versions import index as release_index, installed
 
     if not args.remote:
-        found = goinstalled.discover(with_sizes=args.sizes)
+        found = installed.discover(with_sizes=args.sizes)
         rows = [
             f"{'*' if i.current else ' '} {i.version:<14} {i.manager:<9} {i.goos or '?'}/{i.goarch or '?':<6} "
             f"{human_size(i.size_bytes):>10} {i.goroot}"
@@ -84,18 +84,18 @@ async def _list(args: argparse.Namespace) -> int:
         return EXIT_OK
 
     try:
-        index = await goindex.fetch_index(_mirror(args), offline=args.offline)
-    except goindex.IndexUnavailable as exc:
+        index = await release_index.fetch_index(_mirror(args), offline=args.offline)
+    except release_index.IndexUnavailable as exc:
         return _fail(str(exc))
     if index.warning:
         print(f"m3tui versions: {index.warning}", file=sys.stderr)
-    installed = {i.version for i in goinstalled.discover().installs}
-    releases = index.releases if args.all else goindex.stable_releases(index.releases)
+    installed_versions = {i.version for i in installed.discover().installs}
+    releases = index.releases if args.all else release_index.stable_releases(index.releases)
     rows = []
     listed: list[dict[str, object]] = []
     for release in releases:
-        archive = goindex.choose_archive(release)
-        mark = "installed" if release.version in installed else ""
+        archive = release_index.choose_archive(release)
+        mark = "installed" if release.version in installed_versions else ""
         kind = "" if release.stable else "unstable"
         rows.append(f"{release.version:<14} {kind:<9} {human_size(archive.size) if archive else 'no archive':>10} {mark}")
         listed.append({"version": release.version, "stable": release.stable, "installed": bool(mark),
@@ -138,27 +138,27 @@ class _ProgressPrinter:
 
 
 async def _install(args: argparse.Namespace) -> int:
-    from m3tui.versions import index as goindex, install as goinstall, store as gostore
+    from m3tui.versions import index as release_index, install, store
 
     mirror = _mirror(args)
     try:
-        index = await goindex.fetch_index(mirror, offline=args.offline)
-        release = goindex.resolve(index.releases, args.version, include_unstable=False)
+        index = await release_index.fetch_index(mirror, offline=args.offline)
+        release = release_index.resolve(index.releases, args.version, include_unstable=False)
     except M3tuiError as exc:  # no index (IndexUnavailable), no such version (VersionNotFound)
         return _fail(str(exc))
-    archive = goindex.choose_archive(release, args.goos, args.arch)
+    archive = release_index.choose_archive(release, args.goos, args.arch)
     if archive is None:
         return _fail(f"{release.version} has no archive for {args.goos or 'this OS'}/{args.arch or 'this arch'}")
     printer = _ProgressPrinter(archive.filename)
     try:
-        goroot = await goinstall.install(archive, goindex.archive_url(mirror, archive.filename), on_progress=printer)
-    except gostore.LockBusy as exc:
+        goroot = await install.install(archive, release_index.archive_url(mirror, archive.filename), on_progress=printer)
+    except store.LockBusy as exc:
         return _fail(str(exc))
-    except goinstall.InstallError as exc:
+    except install.InstallError as exc:
         printer.done()
         return _fail(str(exc))
     printer.done()
-    current = gostore.current_version()
+    current = store.current_version()
     hint = "" if current == release.version else f" (make it current: m3tui versions use {release.version.removeprefix('go')})"
     _out(args, {"version": release.version, "goroot": str(goroot)}, [f"installed {release.version} in {goroot}{hint}"])
     return EXIT_OK
@@ -168,7 +168,7 @@ async def _install(args: argparse.Namespace) -> int:
 
 
 def _use(args: argparse.Namespace) -> int:
-    from m3tui.versions import installed as goinstalled, switch as goswitch
+    from m3tui.versions import installed, switch
     from m3tui.versions.names import parse_spec
 
     try:
@@ -176,19 +176,19 @@ def _use(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return _fail(str(exc), EXIT_USAGE)
     try:
-        result = goswitch.use(args.version, export_goroot=True if args.export_goroot else None)
-    except goswitch.SwitchError as exc:
+        result = switch.use(args.version, export_goroot=True if args.export_goroot else None)
+    except switch.SwitchError as exc:
         # Installed by another manager? Say what that manager wants instead of fighting it.
         spec = parse_spec(args.version)
-        others = [i for i in goinstalled.discover().installs if i.manager != "m3tui" and spec.matches(i.version)]
+        others = [i for i in installed.discover().installs if i.manager != "m3tui" and spec.matches(i.version)]
         for other in others:
-            hint = goinstalled.switch_hint(other)
+            hint = installed.switch_hint(other)
             if hint:
                 return _fail(f"{other.version} is managed by {other.manager}: {hint}")
         return _fail(str(exc))
     lines = [f"now using {result.version}" + (f" (was {result.previous})" if result.previous else "")]
     if not result.on_path:
-        hint = goswitch.rc_hint(result.rc_lines, os.environ)
+        hint = switch.rc_hint(result.rc_lines, os.environ)
         lines.append(f"add this line to your shell's rc file, then open a new shell: {hint}")
     if result.shadowed_by:
         lines.append(f"note: {result.shadowed_by} comes first on PATH and shadows it")
@@ -197,17 +197,17 @@ def _use(args: argparse.Namespace) -> int:
 
 
 def _remove(args: argparse.Namespace) -> int:
-    from m3tui.versions import install as goinstall, store as gostore
+    from m3tui.versions import install, store
     from m3tui.versions.names import canonical
 
     try:
         version = canonical(args.version)
     except ValueError as exc:
         return _fail(str(exc), EXIT_USAGE)
-    if version not in gostore.installed_versions():
+    if version not in store.installed_versions():
         return _fail(f"{version} is not in m3tui's store")
     try:
-        freed = goinstall.remove(version, force=args.force)
+        freed = install.remove(version, force=args.force)
     except M3tuiError as exc:  # InstallError, or LockBusy: another m3tui holds the version
         return _fail(str(exc))
     _out(args, {"removed": version, "freed_bytes": freed}, [f"removed {version}, freed {human_size(freed)}"])
@@ -215,11 +215,11 @@ def _remove(args: argparse.Namespace) -> int:
 
 
 def _prune(args: argparse.Namespace) -> int:
-    from m3tui.versions import install as goinstall
+    from m3tui.versions import install
 
     if args.keep < 1:
         return _fail("--keep must be at least 1", EXIT_USAGE)
-    removed = goinstall.prune(args.keep)
+    removed = install.prune(args.keep)
     total = sum(freed for _, freed in removed)
     lines = [f"removed {v}, freed {human_size(f)}" for v, f in removed] or ["nothing to prune"]
     if removed:
@@ -232,9 +232,9 @@ def _prune(args: argparse.Namespace) -> int:
 
 
 async def _current(args: argparse.Namespace) -> int:
-    from m3tui.versions import project as goproject
+    from m3tui.versions import project
 
-    view = await goproject.what_runs_here(Path.cwd(), dict(os.environ))
+    view = await project.what_runs_here(Path.cwd(), dict(os.environ))
     lines = [
         f"go on PATH:  {view.go.path if view.go else 'none'}" + (f" ({view.local.version})" if view.local else ""),
         f"GOTOOLCHAIN: {view.gotoolchain} ({view.gotoolchain_source})" if view.gotoolchain else f"GOTOOLCHAIN: {view.gotoolchain_source}",
@@ -253,35 +253,35 @@ async def _current(args: argparse.Namespace) -> int:
 
 
 def _env(args: argparse.Namespace) -> int:
-    from m3tui.versions import switch as goswitch
+    from m3tui.versions import switch
 
     if not args.add_to_rc:
-        print(goswitch.env_text(args.shell), end="")
+        print(switch.env_text(args.shell), end="")
         return EXIT_OK
-    goswitch.write_env_files()
-    rc = goswitch.default_rc_path(args.shell)
+    switch.write_env_files()
+    rc = switch.default_rc_path(args.shell)
     try:
-        changed = goswitch.install_rc(args.shell, rc)
+        changed = switch.install_rc(args.shell, rc)
     except OSError as exc:
         return _fail(f"cannot update {rc}: {exc.strerror or exc}")
-    print(f"added to {rc}: {goswitch.rc_line(args.shell)}" if changed else f"{rc} already sources m3tui's env file")
+    print(f"added to {rc}: {switch.rc_line(args.shell)}" if changed else f"{rc} already sources m3tui's env file")
     return EXIT_OK
 
 
 def _project(args: argparse.Namespace) -> int:
-    from m3tui.versions import project as goproject
+    from m3tui.versions import project
 
     cwd = Path.cwd()
     if args.set_version:
         try:
-            path = goproject.set_project_version(cwd, args.set_version, how=args.how)
+            path = project.set_project_version(cwd, args.set_version, how=args.how)
         except ValueError as exc:
             return _fail(str(exc), EXIT_USAGE)
         except FileNotFoundError as exc:
             return _fail(str(exc))
         _out(args, {"written": str(path)}, [f"wrote {path}"])
         return EXIT_OK
-    pin = goproject.read_project_version(cwd)
+    pin = project.read_project_version(cwd)
     lines = [f"{s.kind:<16} {s.value:<12} {s.path}" for s in pin.sources] or ["no Go version pinned here"]
     _out(args, asdict(pin), lines)
     return EXIT_OK

@@ -28,9 +28,18 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from m3tui.bench import run as benchrun
-from m3tui.core import runner
 from m3tui.bench.fmt import BenchResult
+from m3tui.bench.run import (
+    BINARY_NAME,
+    BUILD_TIMEOUT,
+    MAX_ERROR_LINES,
+    BenchRun,
+    BenchSpec,
+    BuildFailed,
+    build_test_binary,
+    run_test_binary,
+)
+from m3tui.core import runner
 from m3tui.core.config import state_root
 from m3tui.core.errors import M3tuiError
 
@@ -70,11 +79,8 @@ RATE_FLAGS = {
     "mutex": "-test.mutexprofilefraction",
 }
 
-BINARY_NAME = benchrun.BINARY_NAME
 META_NAME = "capture.json"
 META_VERSION = 1
-BUILD_TIMEOUT = benchrun.BUILD_TIMEOUT
-MAX_ERROR_LINES = benchrun.MAX_ERROR_LINES
 _TMP_PREFIX = ".tmp-"
 _ID_RE = re.compile(r"^[0-9]{8}-[0-9]{6}\.[0-9]{3}-[0-9a-f]{6}$")
 
@@ -209,18 +215,19 @@ async def build_binary(
     timeout: float | None = BUILD_TIMEOUT,
     stop: asyncio.Event | None = None,
 ) -> Path:
-    """``go test -c -o <out> [-gcflags=-l] .`` in ``package_dir`` (benchrun's build); returns ``out``.
+    """``go test -c -o <out> [-gcflags=-l] .`` in ``package_dir`` (the build of
+    :mod:`m3tui.bench.run`); returns ``out``.
 
-    ``out`` is named ``pkg.test`` (benchrun's name). Raises :class:`CaptureError` with the
-    compiler's message (first line in ``str()``, up to ``MAX_ERROR_LINES`` in ``details``),
-    or "stopped" / "build timed out".
+    ``out`` is named ``pkg.test`` (``BINARY_NAME``, as in bench runs). Raises
+    :class:`CaptureError` with the compiler's message (first line in ``str()``, up to
+    ``MAX_ERROR_LINES`` in ``details``), or "stopped" / "build timed out".
     """
-    spec = benchrun.BenchSpec(Path(package_dir), go=go, build_flags=("-gcflags=-l",) if noinline else ())
+    spec = BenchSpec(Path(package_dir), go=go, build_flags=("-gcflags=-l",) if noinline else ())
     try:
-        built = await benchrun.build_test_binary(spec, Path(out).parent, timeout=timeout, stop=stop)
+        built = await build_test_binary(spec, Path(out).parent, timeout=timeout, stop=stop)
     except runner.RunnerError as exc:
         raise CaptureError(f"cannot run {go}: {exc}") from None
-    except benchrun.BuildFailed as exc:
+    except BuildFailed as exc:
         if exc.message == "build stopped":
             raise CaptureError("stopped") from None
         if exc.message.startswith("build timed out"):
@@ -245,9 +252,8 @@ async def run_binary(
     Raises :class:`CaptureError`: "stopped", "timed out after …", a panic / failure line, or
     the exit status. Does not check that anything matched (callers decide).
     """
-    run = benchrun.BenchRun()
-    await benchrun.run_test_binary(binary, benchrun.BenchSpec(Path(package_dir)), list(args), run,
-                                   None, on_line, timeout, stop)  # fmt: skip
+    run = BenchRun()
+    await run_test_binary(binary, BenchSpec(Path(package_dir)), list(args), run, None, on_line, timeout, stop)
     if run.cancelled:
         raise CaptureError("stopped")
     if run.error is not None:

@@ -23,7 +23,7 @@
 Any failure, a cancelled task or a killed process leaves no ``go/<version>`` behind: the only
 thing that creates it is that final rename of a complete tree. A killed process can leave its
 temp behind; the next install of *that version* removes ``.tmp-<version>-*`` while holding the
-version's lock (``gostore.clean_stale_temps()`` would also delete another process's unpack in
+version's lock (``store.clean_stale_temps()`` would also delete another process's unpack in
 progress, so it is not used here). A cancellation that lands after the final rename leaves a
 complete install and still raises ``CancelledError``.
 
@@ -76,7 +76,7 @@ from typing import IO, Literal
 
 import httpx
 
-from m3tui.versions import store as gostore
+from m3tui.versions import store
 from m3tui.versions.names import GoFile, canonical, parse_version
 from m3tui.core.errors import M3tuiError
 
@@ -86,7 +86,7 @@ Phase = Literal["download", "verify", "unpack"]
 
 PROGRESS_INTERVAL = 0.1  # seconds between Progress reports of one phase (~10/s at most)
 LOCK_POLL = 0.1
-LOCK_TIMEOUT = 600.0  # as gostore.version_lock
+LOCK_TIMEOUT = 600.0  # as store.version_lock
 COPY_CHUNK = 1 << 20
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=15.0)
 
@@ -202,11 +202,11 @@ async def install(
 ) -> Path:
     """Download, verify and unpack ``file`` from ``url``; return the installed GOROOT.
 
-    Returns at once if the version is already installed. Raises ``gostore.LockBusy`` when
+    Returns at once if the version is already installed. Raises ``store.LockBusy`` when
     another process holds the version's lock and ``wait_for_lock`` is False (or the wait
     times out), ``InstallError`` (or a subclass) for everything else.
     """
-    target = gostore.version_dir(file.version)
+    target = store.version_dir(file.version)
     if _complete(target):
         return target
     if not file.filename.endswith((".tar.gz", ".tgz", ".zip")):
@@ -229,7 +229,7 @@ async def install(
 
 
 async def _acquire_lock(stack: contextlib.ExitStack, version: str, *, wait: bool) -> None:
-    """Take gostore.version_lock without blocking the event loop.
+    """Take store.version_lock without blocking the event loop.
 
     Non-blocking attempts with an asyncio sleep in between rather than the blocking form in a
     thread: a thread parked in flock cannot be called back when the task is cancelled, and it
@@ -238,9 +238,9 @@ async def _acquire_lock(stack: contextlib.ExitStack, version: str, *, wait: bool
     deadline = time.monotonic() + LOCK_TIMEOUT
     while True:
         try:
-            stack.enter_context(gostore.version_lock(version, wait=False))
+            stack.enter_context(store.version_lock(version, wait=False))
             return
-        except gostore.LockBusy:
+        except store.LockBusy:
             if not wait or time.monotonic() > deadline:
                 raise
         await asyncio.sleep(LOCK_POLL)
@@ -248,16 +248,16 @@ async def _acquire_lock(stack: contextlib.ExitStack, version: str, *, wait: bool
 
 def _clear_debris(version: str) -> None:
     """Under the version's lock: remove its interrupted unpacks and any incomplete version dir."""
-    store = gostore.store_dir()
-    prefix = f"{gostore.TMP_PREFIX}{version}-"  # versions have no '-': go1.22 never matches go1.22.1
-    for entry in list(store.iterdir()):
+    store_dir = store.store_dir()
+    prefix = f"{store.TMP_PREFIX}{version}-"  # versions have no '-': go1.22 never matches go1.22.1
+    for entry in list(store_dir.iterdir()):
         if entry.name.startswith(prefix):
             shutil.rmtree(entry, ignore_errors=True)
-    target = gostore.version_dir(version)
+    target = store.version_dir(version)
     if target.is_symlink():
         target.unlink()
     elif target.exists():  # not complete (checked by the caller): never made by install
-        aside = store / f"{prefix}old-{secrets.token_hex(4)}"
+        aside = store_dir / f"{prefix}old-{secrets.token_hex(4)}"
         os.rename(target, aside)
         shutil.rmtree(aside, ignore_errors=True)
 
@@ -269,7 +269,7 @@ async def _download(
     file: GoFile, url: str, on_progress: Callable[[Progress], None] | None, client: httpx.AsyncClient | None
 ) -> Path:
     """The verified archive in downloads/ (resuming or adopting what an earlier run left)."""
-    downloads = gostore.downloads_dir()
+    downloads = store.downloads_dir()
     try:
         downloads.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -419,11 +419,11 @@ def _verify(
 async def _unpack_into_place(
     file: GoFile, archive: Path, target: Path, on_progress: Callable[[Progress], None] | None
 ) -> None:
-    store = gostore.store_dir()
+    store_dir = store.store_dir()
     try:
-        tmp = Path(tempfile.mkdtemp(prefix=f"{gostore.TMP_PREFIX}{file.version}-", dir=store))
+        tmp = Path(tempfile.mkdtemp(prefix=f"{store.TMP_PREFIX}{file.version}-", dir=store_dir))
     except OSError as exc:
-        raise _DiskError(f"cannot create a temporary directory in {store}: {exc.strerror or exc}") from None
+        raise _DiskError(f"cannot create a temporary directory in {store_dir}: {exc.strerror or exc}") from None
     stop = threading.Event()
     reporter = _Reporter(on_progress, "unpack", archive.stat().st_size, loop=asyncio.get_running_loop())
 
@@ -685,19 +685,19 @@ def remove(version: str, *, force: bool = False, wait_for_lock: bool = True) -> 
 
     Under the version's lock the directory is first renamed to a temp name (so a half-deleted
     tree is never listed as installed), then deleted. The current version is refused unless
-    ``force``; forcing leaves ``current`` dangling (``gostore.current_version()`` then says None).
+    ``force``; forcing leaves ``current`` dangling (``store.current_version()`` then says None).
     """
     try:
         version = canonical(version)
     except ValueError as exc:
         raise InstallError(str(exc)) from None
-    target = gostore.version_dir(version)
-    with gostore.version_lock(version, wait=wait_for_lock):
+    target = store.version_dir(version)
+    with store.version_lock(version, wait=wait_for_lock):
         if target.is_symlink() or not target.is_dir():
             raise InstallError(f"{version} is not installed")
-        if not force and gostore.current_version() == version:
+        if not force and store.current_version() == version:
             raise InstallError(f"{version} is the current version; use another first or pass --force")
-        doomed = gostore.store_dir() / f"{gostore.TMP_PREFIX}{version}-rm-{secrets.token_hex(4)}"
+        doomed = store.store_dir() / f"{store.TMP_PREFIX}{version}-rm-{secrets.token_hex(4)}"
         try:
             os.rename(target, doomed)
         except OSError as exc:
@@ -713,9 +713,9 @@ def prune(keep_latest_patches: int = 1) -> list[tuple[str, int]]:
     current one, always); remove the rest. Returns (version, bytes freed) for each removal."""
     if keep_latest_patches < 0:
         raise ValueError("keep_latest_patches must be 0 or more")
-    current = gostore.current_version()
+    current = store.current_version()
     lines: dict[tuple[int, int], list[tuple[object, str]]] = defaultdict(list)
-    for version in gostore.installed_versions():
+    for version in store.installed_versions():
         try:
             key = parse_version(version)
         except ValueError:

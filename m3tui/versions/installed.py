@@ -5,7 +5,7 @@ A GOROOT tells us all we list: its version is the first line of ``<GOROOT>/VERSI
 OS/architecture come from ``bin/go``'s headers (binfmt), and which manager owns it
 from where it sits:
 
-    m3tui      <m3tui state>/go/go1.22.2                      (gostore)
+    m3tui      <m3tui state>/go/go1.22.2                      (versions.store)
     homebrew   <prefix>/Cellar/go/1.22.2/libexec, Cellar/go@1.22/1.22.8/libexec
                (prefix /opt/homebrew, /usr/local, $HOMEBREW_PREFIX)
     asdf       ${ASDF_DATA_DIR:-~/.asdf}/installs/golang/1.22.2/go
@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from m3tui.core import binfmt
-from m3tui.versions import store as gostore
+from m3tui.versions import store
 from m3tui.versions.names import InstalledGo, version_sort_key
 from m3tui.versions.shims import env_path as _env_path, shim_version
 from m3tui.core.toolchain import GoOnPath, go_on_path
@@ -69,7 +69,7 @@ class Discovery:
     # 1.22.2 from /home/u/.tool-versions"), or None when no `go` is on PATH.
     path_go: GoOnPath | None = None
     current_via: str | None = None
-    # What m3tui's own `current` link selects (gostore.current_version()); that is the Go
+    # What m3tui's own `current` link selects (store.current_version()); that is the Go
     # on PATH only when m3tui's env.sh put go/current/bin on PATH.
     m3tui_current: str | None = None
 
@@ -102,7 +102,7 @@ def manager_dirs(home: Path, env: Mapping[str, str], roots: Mapping[str, Path | 
     if (prefix := _env_path(env, "HOMEBREW_PREFIX")) and prefix not in brew:
         brew.insert(0, prefix)
     default: dict[str, list[Path]] = {
-        "m3tui": [gostore.store_dir()],
+        "m3tui": [store.store_dir()],
         "homebrew": brew,
         "asdf": [_env_path(env, "ASDF_DATA_DIR") or home / ".asdf"],
         "mise": [_env_path(env, "MISE_DATA_DIR") or xdg_data / "mise"],
@@ -138,9 +138,9 @@ def _subdirs(path: Path, *, skip_symlinks: bool = False) -> list[Path]:
 
 def _candidates(ctx: _Ctx, dirs: Mapping[str, list[Path]]) -> Iterator[tuple[str, Path]]:
     """(manager, GOROOT) for every directory the layouts say should be one, broken or not."""
-    for store in dirs["m3tui"]:
-        # As gostore.installed_versions(): go* directories; `current` and temps excluded.
-        for sub in _subdirs(store, skip_symlinks=True):
+    for store_dir in dirs["m3tui"]:
+        # As store.installed_versions(): go* directories; `current` and temps excluded.
+        for sub in _subdirs(store_dir, skip_symlinks=True):
             if sub.name.startswith("go"):
                 yield "m3tui", sub
     for prefix in dirs["homebrew"]:
@@ -380,7 +380,7 @@ def discover(
         problems=ctx.problems,
         path_go=on_path[0] if on_path else None,
         current_via=via,
-        m3tui_current=gostore.current_version() if "m3tui" not in ctx.roots else None,
+        m3tui_current=store.current_version() if "m3tui" not in ctx.roots else None,
     )
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from m3tui.versions import names as goversions
+from m3tui.versions import names
 from m3tui.core import runner, toolchain
 from m3tui.doctor.checks_go import _DOWNLOAD_RE, active_go, module_files, run_env, toolchain_source
 from m3tui.doctor.model import DoctorContext
@@ -70,7 +70,7 @@ class ProjectPin:
 
 def _canonical_or_none(value: str) -> str | None:
     try:
-        return goversions.canonical(value)
+        return names.canonical(value)
     except ValueError:
         return None
 
@@ -129,9 +129,9 @@ def read_project_version(cwd: str | os.PathLike[str]) -> ProjectPin:
 
 
 def _validated(version: str, how: PinHow) -> str:
-    canonical = goversions.canonical(version)  # ValueError for anything else
+    canonical = names.canonical(version)  # ValueError for anything else
     if how == "toolchain" and re.fullmatch(r"go\d+\.\d+", canonical):
-        key = goversions.parse_version(canonical)
+        key = names.parse_version(canonical)
         if (key.major, key.minor) >= (1, 21):
             # Since 1.21 "go1.22" is a language version; a toolchain is a release.
             raise ValueError(f"a toolchain line names a release, e.g. {canonical}.0, not {canonical}")

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from m3tui.versions import store as gostore, names as goversions
+from m3tui.versions import names, store
 from m3tui.core.config import state_root
 from m3tui.core.toolchain import go_on_path
 from m3tui.core.errors import M3tuiError
@@ -32,7 +32,7 @@ from m3tui.core.errors import M3tuiError
 SHELLS: tuple[str, ...] = ("zsh", "bash", "fish")
 ENV_SH = "env.sh"
 ENV_FISH = "env.fish"
-# The temporary link's name; not gostore.TMP_PREFIX, whose entries are unpack directories.
+# The temporary link's name; not store.TMP_PREFIX, whose entries are unpack directories.
 _LINK_TMP_PREFIX = ".current-new-"
 _RC_COMMENT = "# m3tui: Go from m3tui's store first on PATH (remove this line to stop)"
 
@@ -59,7 +59,7 @@ class SwitchResult:
 
 def bin_dir() -> Path:
     """The one directory shells need on PATH: <store>/current/bin."""
-    return gostore.current_link() / "bin"
+    return store.current_link() / "bin"
 
 
 def _check_shell(shell: str) -> str:
@@ -148,7 +148,7 @@ def env_text(shell: str, *, export_goroot: bool | None = None) -> str:
     if export_goroot is None:
         export_goroot = _goroot_exported()
     directory = str(bin_dir())
-    goroot = str(gostore.current_link())
+    goroot = str(store.current_link())
     header = "# Written by m3tui (`m3tui versions use` rewrites it): Go from m3tui's store first on PATH.\n"
     if shell == "fish":
         text = header + (
@@ -296,17 +296,17 @@ def install_rc(shell: str, rc_path: str | os.PathLike[str], *, confirm: bool = T
 def _resolve_installed(version: str) -> str:
     """The installed version that ``version`` names: exact, a minor line ("1.22") or "latest"."""
     try:
-        spec = goversions.parse_spec(version)
+        spec = names.parse_spec(version)
     except ValueError as exc:
         raise SwitchError(str(exc)) from None
     if spec.exact is not None:
         # A direct look at one directory: no listing of the store on the fast path.
-        path = gostore.version_dir(spec.exact)
+        path = store.version_dir(spec.exact)
         if not path.is_symlink() and (path / "bin" / "go").is_file():
             return spec.exact
         missing = spec.exact
     else:
-        found = goversions.pick(spec, gostore.installed_versions())
+        found = names.pick(spec, store.installed_versions())
         if found is not None:
             return found
         what = "Go" if spec.latest else f"go{spec.line[0]}.{spec.line[1]}.x"  # type: ignore[index]
@@ -317,7 +317,7 @@ def _resolve_installed(version: str) -> str:
 
 def _swap_link(version: str) -> None:
     """Point <store>/current at ``version`` with one rename (never a moment without a link)."""
-    link = gostore.current_link()
+    link = store.current_link()
     if link.is_dir() and not link.is_symlink():
         raise SwitchError(f"{link} is a directory, not m3tui's link: move it away, then switch again")
     tmp = link.with_name(f"{_LINK_TMP_PREFIX}{os.getpid()}-{secrets.token_hex(4)}")
@@ -339,12 +339,12 @@ def use(version: str, *, path_env: str | None = None, export_goroot: bool | None
     resolved = _resolve_installed(version)
     try:
         # Not while another m3tui removes (or reinstalls) this very version.
-        with gostore.version_lock(resolved, wait=False):
-            if not (gostore.version_dir(resolved) / "bin" / "go").is_file():
+        with store.version_lock(resolved, wait=False):
+            if not (store.version_dir(resolved) / "bin" / "go").is_file():
                 raise SwitchError(f"{resolved} was just removed from m3tui's store")
-            previous = gostore.current_version()
+            previous = store.current_version()
             _swap_link(resolved)
-    except gostore.LockBusy:
+    except store.LockBusy:
         raise SwitchError(f"{resolved} is being installed or removed by another m3tui; try again when it is done") from None
     try:
         changed = write_env_files(export_goroot=export_goroot)
@@ -353,7 +353,7 @@ def use(version: str, *, path_env: str | None = None, export_goroot: bool | None
     return SwitchResult(
         version=resolved,
         previous=previous,
-        link=gostore.current_link(),
+        link=store.current_link(),
         env_files=env_files(),
         rc_lines={shell: rc_line(shell) for shell in SHELLS},
         on_path=on_path(path_env),
