@@ -360,5 +360,7 @@ class FixedLogsBackend:
     async def open(self, path: Path, name: str) -> FileSource:
         return await LocalLogs().open(path, name)  # the test's own files, read for real
 
-    async def follow(self, path: Path, on_lines: Callable[[list[bytes]], None], stop: asyncio.Event) -> None:
-        await LocalLogs().follow(path, on_lines, stop)
+    async def follow(
+        self, path: Path, on_lines: Callable[[list[bytes]], None], stop: asyncio.Event, ready: asyncio.Event
+    ) -> None:
+        await LocalLogs().follow(path, on_lines, stop, ready)

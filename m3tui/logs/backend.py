@@ -24,8 +24,11 @@ class LogsBackend(Protocol):
         """A log file, its tail read (OSError, ValueError: it cannot be read)."""
         ...
 
-    async def follow(self, path: Path, on_lines: Callable[[list[bytes]], None], stop: asyncio.Event) -> None:
-        """Call ``on_lines`` as the file grows (across rotation) until ``stop`` is set."""
+    async def follow(
+        self, path: Path, on_lines: Callable[[list[bytes]], None], stop: asyncio.Event, ready: asyncio.Event
+    ) -> None:
+        """Call ``on_lines`` as the file grows (across rotation) until ``stop`` is set; ``ready``
+        is set once the watch is in place (from then on no appended line is missed)."""
         ...
 
     def commands(self) -> list[CommandRecord]:
@@ -49,10 +52,12 @@ class LocalLogs:
 
         return await asyncio.to_thread(open_file, path, name)
 
-    async def follow(self, path: Path, on_lines: Callable[[list[bytes]], None], stop: asyncio.Event) -> None:
+    async def follow(
+        self, path: Path, on_lines: Callable[[list[bytes]], None], stop: asyncio.Event, ready: asyncio.Event
+    ) -> None:
         from m3tui.logs.follow import follow
 
-        await follow(path, on_lines, stop=stop)
+        await follow(path, on_lines, stop=stop, ready=ready)
 
     def commands(self) -> list[CommandRecord]:
         from m3tui.core import cmdlog

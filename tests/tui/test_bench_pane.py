@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shutil
 import time
@@ -18,6 +17,7 @@ from m3tui.tui.panes.profiles import ProfilesPane
 from m3tui.bench.history import History
 
 from tests.appkit import FixedBenchBackend, settle, snapshot_app
+from tests.wait import eventually
 from tests.testdata import has_column
 
 GOBENCH = Path(__file__).parents[1] / "data" / "gobench"
@@ -52,10 +52,8 @@ def status(pane: BenchPane) -> str:
 
 
 async def wait_for(predicate, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.05)
+    """A run of real benchmarks takes its time: tests/wait.py's poll, with a longer deadline."""
+    await eventually(predicate, timeout, interval=0.05)
 
 
 def column(table: DataTable, name: str) -> list[str]:

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Input
 
-from m3tui.logs import follow as follow_module
 from m3tui.tui.panes.log_record import RecordScreen
 from m3tui.tui.panes.log_view import LogView
 from m3tui.tui.panes.logs import LogsPane
@@ -23,23 +22,10 @@ from tests.appkit import FixedLogsBackend, settle, snapshot_app
 from tests.wait import eventually
 
 
-@pytest.fixture
-def watches(monkeypatch: pytest.MonkeyPatch) -> list[asyncio.Event]:
-    """One event per follow() the pane starts, set once its watch is in place (follow's
-    ``ready``). The pane still reaches the real follower through its backend, as always."""
-    events: list[asyncio.Event] = []
-    real_follow = follow_module.follow
-
-    async def follow(*args, **kwargs) -> None:
-        events.append(kwargs.setdefault("ready", asyncio.Event()))
-        await real_follow(*args, **kwargs)
-
-    monkeypatch.setattr(follow_module, "follow", follow)
-    return events
-
-
-async def watching(watches: list[asyncio.Event]) -> None:
-    await eventually(lambda: watches and watches[-1].is_set(), what="the follower to watch the file")
+async def watching(pane: LogsPane) -> None:
+    """Until the pane's follower watches its file: from then on no appended line is missed."""
+    await eventually(lambda: pane.follow_ready is not None and pane.follow_ready.is_set(),
+                     what="the follower to watch the file")  # fmt: skip
 
 
 async def open_logs(pilot, *paths: Path) -> LogsPane:
@@ -194,14 +180,14 @@ async def test_json_lines_columns_and_pretty_record(tmp_path: Path) -> None:
         assert not isinstance(pilot.app.screen, RecordScreen)
 
 
-async def test_follow_shows_appended_lines_quickly(tmp_path: Path, watches) -> None:
+async def test_follow_shows_appended_lines_quickly(tmp_path: Path) -> None:
     log = write_lines(tmp_path / "live.log", [f"old {i}" for i in range(50)])
     async with app().run_test(size=(100, 30)) as pilot:
         pane = await open_logs(pilot, log)
         await indexed(pilot, pane)
         await pilot.press("f")
         assert pane.following and "following" in pane._status_text
-        await watching(watches)
+        await watching(pane)
 
         def writer() -> None:
             with open(log, "a") as f:
@@ -217,13 +203,13 @@ async def test_follow_shows_appended_lines_quickly(tmp_path: Path, watches) -> N
         assert not pane.following
 
 
-async def test_follow_survives_rotation(tmp_path: Path, watches) -> None:
+async def test_follow_survives_rotation(tmp_path: Path) -> None:
     log = write_lines(tmp_path / "rot.log", [f"before {i}" for i in range(20)])
     async with app().run_test(size=(100, 30)) as pilot:
         pane = await open_logs(pilot, log)
         await indexed(pilot, pane)
         await pilot.press("f")
-        await watching(watches)
+        await watching(pane)
         os.replace(log, tmp_path / "rot.log.1")
         write_lines(log, ["after rotation 1", "after rotation 2"])
         await eventually(lambda: "after rotation 2" in shown_text(pane), timeout=3)

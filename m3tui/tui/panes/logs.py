@@ -98,6 +98,7 @@ class LogsPane(Pane):
         self.level = 0  # index into LEVEL_FILTERS
         self.following = False
         self._follow_stop: asyncio.Event | None = None
+        self.follow_ready: asyncio.Event | None = None  # set once the current follow watches its file
         self.lint_on = False
         self.lint_summary = ""
         self._gen = 0  # bumped on every change that makes background results stale
@@ -517,7 +518,8 @@ class LogsPane(Pane):
                 return
             self.following = True
             self._follow_stop = asyncio.Event()
-            self._follow(src, self._follow_stop)
+            self.follow_ready = asyncio.Event()  # set once the watch is in place
+            self._follow(src, self._follow_stop, self.follow_ready)
             self._caught_up(src)
             self.view.to_bottom()
         else:
@@ -532,9 +534,9 @@ class LogsPane(Pane):
         self._update_status()
 
     @work(group="logs-follow", exclusive=True)
-    async def _follow(self, src: FileSource, stop: asyncio.Event) -> None:
+    async def _follow(self, src: FileSource, stop: asyncio.Event, ready: asyncio.Event) -> None:
         try:
-            await self.backend.follow(src.path, lambda _lines: self._caught_up(src), stop)
+            await self.backend.follow(src.path, lambda _lines: self._caught_up(src), stop, ready)
         except OSError as exc:
             self.app.notify(f"cannot follow {src.name}: {exc}", title="follow", severity="error")
             if self._follow_stop is stop:
