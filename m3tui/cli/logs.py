@@ -26,7 +26,7 @@ TUI: Final = "tui"
 
 
 def run(args: argparse.Namespace, run_async: RunAsync | None = None) -> int | Literal["tui"]:
-    files: list[str] = list(getattr(args, "files", []) or [])
+    files: list[str] = args.files
     if not args.lint:
         if args.json:
             return _fail("--json applies to --lint only", EXIT_USAGE)

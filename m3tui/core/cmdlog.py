@@ -135,7 +135,7 @@ def record_run(
     *,
     tails: Mapping[str, Iterable[str]] | None = None,
 ) -> CommandRecord:
-    """Record one finished runner run (``result`` is a ``RunResult``).
+    """Record one finished runner run.
 
     ``started`` is a wall-clock time (epoch seconds or datetime). ``tails``
     holds the lines teed from ``on_batch`` when the run did not capture
@@ -145,8 +145,8 @@ def record_run(
         when = started.astimezone(UTC)
     else:
         when = datetime.fromtimestamp(started, UTC)
-    out = list(getattr(result, "stdout", ()) or ())
-    err = list(getattr(result, "stderr", ()) or ())
+    out = list(result.stdout)
+    err = list(result.stderr)
     if tails:
         out = out or list(tails.get("stdout", ()))
         err = err or list(tails.get("stderr", ()))
@@ -155,9 +155,9 @@ def record_run(
         cwd=None if cwd is None else os.fspath(cwd),
         started=when.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         duration_s=round(float(duration), 6),
-        returncode=getattr(result, "returncode", None),
-        timed_out=bool(getattr(result, "timed_out", False)),
-        cancelled=bool(getattr(result, "cancelled", False)),
+        returncode=result.returncode,
+        timed_out=result.timed_out,
+        cancelled=result.cancelled,
         stdout_tail=_tail(out),
         stderr_tail=_tail(err),
     )

@@ -530,7 +530,7 @@ async def _linux_cpu(probe: SystemProbe, safe: _Tolerant) -> _FactFields:
 async def gather_system_facts(probe: SystemProbe, env: Mapping[str, str]) -> SystemFacts:
     """Ask ``probe`` everything, concurrently; a probe that fails leaves its fields None."""
     safe = _Tolerant()
-    platform = getattr(probe, "platform", None) or sys.platform
+    platform = probe.platform
     fields: _FactFields = {}
     if platform == "darwin":
         parts = await asyncio.gather(

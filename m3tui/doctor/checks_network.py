@@ -26,11 +26,9 @@ No Textual here: this is a service.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from m3tui.core import runner, toolchain
 from m3tui.doctor import proxyconf

@@ -271,7 +271,7 @@ def _chain(exc: BaseException) -> Iterable[BaseException]:
         seen.add(id(e))
         yield e
         todo.extend([e.__cause__, e.__context__])
-        todo.extend(a for a in getattr(e, "args", ()) if isinstance(a, BaseException))
+        todo.extend(a for a in e.args if isinstance(a, BaseException))
 
 
 def describe_error(exc: BaseException, timeout: float) -> str:

@@ -162,6 +162,8 @@ class LineIndex:
         self._temp: Path | None = None
         self._source = self.path
         self.compressed = False
+        #: How many times the index was cleared (a rotation or truncation): 0 for the first one.
+        self.generation = -1
         self._reset_index()
         self._open()
 
@@ -179,7 +181,7 @@ class LineIndex:
         self._indexed = 0
         self._complete = False
         self._cache: OrderedDict[int, array[int]] = OrderedDict()
-        self.generation = getattr(self, "generation", -1) + 1
+        self.generation += 1
 
     def _open(self) -> None:
         path = self.path

@@ -109,7 +109,7 @@ def format_value(value: int, unit: str, output_unit: str | None = None) -> str:
     "560ms"), else "auto".
     """
     if output_unit is None:
-        output_unit = getattr(unit, "output_unit", "auto")
+        output_unit = unit.output_unit if isinstance(unit, ReportUnit) else "auto"
     v, u = scale(value, str(unit), output_unit)
     sv = f"{v:.2f}"
     if sv.endswith(".00"):
