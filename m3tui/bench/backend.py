@@ -104,7 +104,7 @@ class LocalBench:
         return await asyncio.to_thread(list_runs)
 
     async def get_run(self, run_id: int) -> StoredRun:
-        """KeyError when the run is gone."""
+        """RunNotFound (a KeyError) when the run is gone."""
         from m3tui.bench.history import History
 
         def get_run() -> StoredRun:

@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from m3tui.bench.fmt import format_result
+from m3tui.core.errors import UsageError
 
 if TYPE_CHECKING:
     from m3tui.bench.history import StoredRun
 
 __all__ = [
     "EXPORT_FORMATS",
+    "UnknownExportFormat",
     "export",
     "export_csv",
     "export_json",
@@ -107,6 +109,10 @@ def export_json(run: StoredRun) -> dict[str, Any]:
 EXPORT_FORMATS = ("text", "csv", "json")
 
 
+class UnknownExportFormat(UsageError, ValueError):
+    """An export format other than text, csv or json."""
+
+
 def export(run: StoredRun, fmt: str) -> str:
     """The run as benchmark-format text (feedable to benchstat), CSV or JSON (±inf/NaN as null)."""
     if fmt == "text":
@@ -115,7 +121,7 @@ def export(run: StoredRun, fmt: str) -> str:
         return export_csv(run)
     if fmt == "json":
         return json.dumps(json_safe(export_json(run)), indent=2) + "\n"
-    raise ValueError(f"export format is one of {', '.join(EXPORT_FORMATS)}, not {fmt!r}")
+    raise UnknownExportFormat(f"export format is one of {', '.join(EXPORT_FORMATS)}, not {fmt!r}")
 
 
 def write_export(run: StoredRun, fmt: str, target: Path) -> None:

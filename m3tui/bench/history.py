@@ -58,6 +58,7 @@ __all__ = [
     "STATUSES",
     "History",
     "HistoryError",
+    "RunNotFound",
     "RunInfo",
     "RunMeta",
     "StoredRun",
@@ -124,6 +125,13 @@ _RUN_COLUMNS = (
 
 class HistoryError(M3tuiError):
     """The history file cannot be used (not a database, too new, unreadable)."""
+
+
+class RunNotFound(HistoryError, KeyError):
+    """No run of that id in the history (never made, or deleted). A KeyError too, for lookups."""
+
+    def __str__(self) -> str:  # a KeyError's str() is its key's repr(); this is a message
+        return str(self.args[0]) if self.args else ""
 
 
 def db_path() -> Path:
@@ -458,14 +466,14 @@ class History:
 
     def _next_seq(self, conn: sqlite3.Connection, table: str, run_id: int) -> int:
         if conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
-            raise KeyError(f"no run {run_id} in the bench history")
+            raise RunNotFound(f"no run {run_id} in the bench history")
         (seq,) = conn.execute(
             f"SELECT COALESCE(MAX(seq), -1) + 1 FROM {table} WHERE run_id = ?", (run_id,)
         ).fetchone()
         return int(seq)
 
     def add_results(self, run_id: int, results: Sequence[BenchResult]) -> None:
-        """Append results to a run, in one transaction. KeyError for an unknown run."""
+        """Append results to a run, in one transaction. RunNotFound for an unknown run."""
         with self._write() as conn:
             seq = self._next_seq(conn, "results", run_id)
             conn.executemany(
@@ -478,7 +486,7 @@ class History:
             )
 
     def add_output(self, run_id: int, lines: Sequence[str]) -> None:
-        """Append raw output lines to a run, in one transaction. KeyError for an unknown run."""
+        """Append raw output lines to a run, in one transaction. RunNotFound for an unknown run."""
         with self._write() as conn:
             seq = self._next_seq(conn, "output", run_id)
             conn.executemany(
@@ -491,7 +499,7 @@ class History:
         with self._write() as conn:
             row = conn.execute("SELECT meta FROM runs WHERE id = ?", (run_id,)).fetchone()
             if row is None:
-                raise KeyError(f"no run {run_id} in the bench history")
+                raise RunNotFound(f"no run {run_id} in the bench history")
             meta = json.loads(row[0])
             meta["noise"] = list(warnings)
             conn.execute("UPDATE runs SET meta = ? WHERE id = ?", (json.dumps(meta), run_id))
@@ -555,7 +563,7 @@ class History:
         return [self._info(row) for row in rows]
 
     def get_run(self, run_id: int) -> StoredRun:
-        """A run with its results and output; KeyError if there is no such run."""
+        """A run with its results and output; RunNotFound if there is no such run."""
         with self._lock:
             conn = self._conn
             conn.execute("BEGIN")  # one consistent snapshot
@@ -564,7 +572,7 @@ class History:
                     f"SELECT {_RUN_COLUMNS} FROM runs r WHERE r.id = ?", (run_id,)
                 ).fetchone()
                 if row is None:
-                    raise KeyError(f"no run {run_id} in the bench history")
+                    raise RunNotFound(f"no run {run_id} in the bench history")
                 res_rows = conn.execute(
                     "SELECT name, procs, iters, values_json, config_json FROM results"
                     " WHERE run_id = ? ORDER BY seq",
@@ -591,7 +599,7 @@ class History:
         """Keep a profile captured from one of the run's results with the run (deleted with it)."""
         with self._write() as conn:
             if conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
-                raise KeyError(f"no run {run_id} in the bench history")
+                raise RunNotFound(f"no run {run_id} in the bench history")
             conn.execute("INSERT INTO profiles (run_id, kind, benchmark, procs, path) VALUES (?, ?, ?, ?, ?)",
                          (run_id, kind, benchmark, procs, path))  # fmt: skip
 

@@ -25,11 +25,12 @@ from pathlib import Path
 from m3tui.core import runner
 from m3tui.bench.fmt import BenchResult, Parser
 from m3tui.core.config import state_root
-from m3tui.core.errors import M3tuiError
+from m3tui.core.errors import M3tuiError, UsageError
 
 __all__ = [
     "BUILD_TIMEOUT",
     "BenchRun",
+    "BadCpuList",
     "BenchSpec",
     "BuildFailed",
     "build_test_binary",
@@ -59,6 +60,10 @@ class BuildFailed(M3tuiError):
         self.message = message
         self.returncode = returncode
         self.lines = lines or [message]  # the compiler's lines, one per entry
+
+
+class BadCpuList(UsageError, ValueError):
+    """A `-cpu` list that is not positive GOMAXPROCS values: the message names the text."""
 
 
 @dataclass(frozen=True)
@@ -119,13 +124,13 @@ def default_cpu_list(cores: int, perf_cores: int | None = None) -> tuple[int, ..
 
 
 def parse_gomaxprocs_list(text: str) -> tuple[int, ...]:
-    """`-cpu 1,2,4` as both fronts take it: positive GOMAXPROCS values; ValueError names the text."""
+    """`-cpu 1,2,4` as both fronts take it: positive GOMAXPROCS values; BadCpuList names the text."""
     try:
         values = tuple(int(part) for part in text.split(",") if part.strip())
     except ValueError:
-        raise ValueError(f"bad --cpu {text!r} (like 1,2,4)") from None
+        raise BadCpuList(f"bad --cpu {text!r} (like 1,2,4)") from None
     if not values or any(v < 1 for v in values):
-        raise ValueError(f"bad --cpu {text!r} (like 1,2,4)")
+        raise BadCpuList(f"bad --cpu {text!r} (like 1,2,4)")
     return values
 
 

@@ -146,14 +146,14 @@ def resolve_toolchains(versions: Sequence[str]) -> list[Toolchain]:
     if not versions:
         return [Toolchain("go", "go")]
     from m3tui.versions.installed import discover
-    from m3tui.versions.names import parse_spec, version_sort_key
+    from m3tui.versions.names import NotAGoVersion, parse_spec, version_sort_key
 
     installs = discover().installs
     chosen = []
     for text in versions:
         try:
             spec = parse_spec(text)
-        except ValueError as exc:
+        except NotAGoVersion as exc:
             raise SessionError(str(exc)) from None
         matches = sorted((i for i in installs if spec.matches(i.version)), key=lambda i: version_sort_key(i.version))
         if not matches:

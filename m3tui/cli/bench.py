@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from m3tui.core.errors import UsageError
+
 if TYPE_CHECKING:  # the feature's types; its code is imported where a command needs it
     from m3tui.bench.fmt import BenchResult
     from m3tui.bench.history import History, RunInfo, StoredRun
@@ -49,7 +51,7 @@ _UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m":
 
 
 def parse_duration(text: str) -> float | None:
-    """A Go duration ("90s", "1m30s", "0") in seconds; None for 0 (no limit). ValueError if bad."""
+    """A Go duration ("90s", "1m30s", "0") in seconds; None for 0 (no limit). UsageError if bad."""
     text = text.strip()
     if text == "0":
         return None
@@ -60,7 +62,7 @@ def parse_duration(text: str) -> float | None:
         total += float(m.group(1)) * _UNIT_SECONDS[m.group(2)]
         pos = m.end()
     if pos != len(text) or not text:
-        raise ValueError(f"bad duration {text!r} (like 90s, 10m, 1h30m; 0 for none)")
+        raise UsageError(f"bad duration {text!r} (like 90s, 10m, 1h30m; 0 for none)")
     return total or None
 
 
@@ -70,7 +72,7 @@ def _run(args: argparse.Namespace, run_async: RunAsync) -> int:
     try:
         timeout = parse_duration(args.timeout)
         cpu = parse_gomaxprocs_list(args.cpu) if args.cpu else None
-    except ValueError as exc:
+    except UsageError as exc:  # the duration, or BadCpuList
         return _fail(str(exc), EXIT_USAGE)
     if args.count < 1:
         return _fail("--count must be at least 1", EXIT_USAGE)
@@ -274,12 +276,12 @@ def _load_column(name: str) -> tuple[str, list[BenchResult]] | str:
 
     path = Path(name)
     if not path.exists() and name.lstrip("#").isdigit():
-        from m3tui.bench.history import History, HistoryError
+        from m3tui.bench.history import History, HistoryError, RunNotFound
 
         try:
             with History() as history:
                 stored = history.get_run(int(name.lstrip("#")))
-        except KeyError:
+        except RunNotFound:
             return f"no run {name} in the history (m3tui bench history lists them)"
         except HistoryError as exc:
             return str(exc)
@@ -332,7 +334,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _history(args: argparse.Namespace, run_async: RunAsync) -> int:
-    from m3tui.bench.history import History, HistoryError
+    from m3tui.bench.history import History, HistoryError, RunNotFound
 
     if args.action != "list" and args.run_id is None:
         return _fail(f"history {args.action} needs a run id (m3tui bench history lists them)", EXIT_USAGE)
@@ -345,7 +347,7 @@ def _history(args: argparse.Namespace, run_async: RunAsync) -> int:
             return _history_list(history, args)
         try:
             stored = history.get_run(args.run_id)
-        except KeyError:
+        except RunNotFound:
             return _fail(f"no run {args.run_id} in the history")
         if args.action == "delete":
             history.delete_run(args.run_id)

@@ -122,8 +122,8 @@ async def _capture(args: argparse.Namespace) -> int:
     directory, _ = resolved
     try:
         spec = capture.CaptureSpec(directory, args.bench, args.kind, procs=args.cpu, rate=args.rate,
-                                       benchtime=args.benchtime, noinline=args.noinline)  # fmt: skip
-    except ValueError as exc:
+                                   benchtime=args.benchtime, noinline=args.noinline)  # fmt: skip
+    except capture.InvalidCaptureSpec as exc:
         return _fail(str(exc), EXIT_USAGE)
     print(f"· capturing a {args.kind} profile of {args.bench} in {directory}", file=sys.stderr)
     try:
@@ -181,7 +181,9 @@ async def _tune(args: argparse.Namespace) -> int:
 
     try:
         result = await tune.tune(directory, args.bench, args.kind, rates=rates, rounds=args.rounds,
-                                     benchtime=args.benchtime, noinline=args.noinline, on_progress=progress)  # fmt: skip
+                                 benchtime=args.benchtime, noinline=args.noinline, on_progress=progress)  # fmt: skip
+    except tune.InvalidTuneSpec as exc:  # e.g. --rates 0
+        return _fail(str(exc), EXIT_USAGE)
     except tune.TuneError as exc:
         return _fail(str(exc))
     if args.json:

@@ -169,11 +169,11 @@ async def _install(args: argparse.Namespace) -> int:
 
 def _use(args: argparse.Namespace) -> int:
     from m3tui.versions import installed, switch
-    from m3tui.versions.names import parse_spec
+    from m3tui.versions.names import NotAGoVersion, parse_spec
 
     try:
         parse_spec(args.version)
-    except ValueError as exc:
+    except NotAGoVersion as exc:
         return _fail(str(exc), EXIT_USAGE)
     try:
         result = switch.use(args.version, export_goroot=True if args.export_goroot else None)
@@ -198,11 +198,11 @@ def _use(args: argparse.Namespace) -> int:
 
 def _remove(args: argparse.Namespace) -> int:
     from m3tui.versions import install, store
-    from m3tui.versions.names import canonical
+    from m3tui.versions.names import NotAGoVersion, canonical
 
     try:
         version = canonical(args.version)
-    except ValueError as exc:
+    except NotAGoVersion as exc:
         return _fail(str(exc), EXIT_USAGE)
     if version not in store.installed_versions():
         return _fail(f"{version} is not in m3tui's store")
@@ -275,10 +275,8 @@ def _project(args: argparse.Namespace) -> int:
     if args.set_version:
         try:
             path = project.set_project_version(cwd, args.set_version, how=args.how)
-        except ValueError as exc:
-            return _fail(str(exc), EXIT_USAGE)
-        except FileNotFoundError as exc:
-            return _fail(str(exc))
+        except M3tuiError as exc:  # NotAGoVersion, BadPin (usage: 2), NoGoMod (1)
+            return _fail(str(exc), exc.exit_code)
         _out(args, {"written": str(path)}, [f"wrote {path}"])
         return EXIT_OK
     pin = project.read_project_version(cwd)

@@ -38,6 +38,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from m3tui.core.errors import M3tuiError
+
 __all__ = [
     "DEFAULT_LEVELS",
     "DEFAULT_RULES",
@@ -155,6 +157,10 @@ def check_rfc3339(v: Any) -> str | None:
 RULE_NAMES = ("level", "component", "trace_id", "time")
 
 
+class LintConfigError(M3tuiError):
+    """A ``[logs.lint]`` table that is not valid; the message names the key (shown as a warning)."""
+
+
 @dataclass(frozen=True)
 class LintConfig:
     rules: tuple[str, ...] = RULE_NAMES
@@ -184,11 +190,11 @@ DEFAULT_RULES: list[Rule] = make_rules()
 
 def _str_list(v: Any, name: str, allowed: Iterable[str] | None = None) -> tuple[str, ...]:
     if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-        raise ValueError(f"'{name}' must be a list of strings")
+        raise LintConfigError(f"'{name}' must be a list of strings")
     if allowed is not None:
         bad = [x for x in v if x not in allowed]
         if bad:
-            raise ValueError(f"'{name}' has unknown rule(s) {', '.join(bad)} (known: {', '.join(RULE_NAMES)})")
+            raise LintConfigError(f"'{name}' has unknown rule(s) {', '.join(bad)} (known: {', '.join(RULE_NAMES)})")
     return tuple(v)
 
 
@@ -212,23 +218,23 @@ def parse_lint_table(table: Any, source: str = "config.toml") -> tuple[LintConfi
         if "component_pattern" in t:
             pat = t.pop("component_pattern")
             if not isinstance(pat, str):
-                raise ValueError("'component_pattern' must be a string")
+                raise LintConfigError("'component_pattern' must be a string")
             try:
                 re.compile(pat)
             except re.error as exc:
-                raise ValueError(f"'component_pattern' is not a valid regex ({exc})") from None
+                raise LintConfigError(f"'component_pattern' is not a valid regex ({exc})") from None
             cfg = replace(cfg, component_pattern=pat)
         if "fields" in t:
             f = t.pop("fields")
             if not isinstance(f, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in f.items()):
-                raise ValueError("'fields' must be a table of rule = \"json key\"")
+                raise LintConfigError("'fields' must be a table of rule = \"json key\"")
             unknown = [k for k in f if k not in RULE_NAMES]
             if unknown:
-                raise ValueError(f"'fields' has unknown rule(s) {', '.join(unknown)}")
+                raise LintConfigError(f"'fields' has unknown rule(s) {', '.join(unknown)}")
             cfg = replace(cfg, fields=dict(f))
         if t:
-            raise ValueError(f"unknown key(s) {', '.join(sorted(t))}")
-    except ValueError as exc:
+            raise LintConfigError(f"unknown key(s) {', '.join(sorted(t))}")
+    except LintConfigError as exc:
         return LintConfig(), [f"{where}: {exc}; using the default lint rules"]
     return cfg, []
 

@@ -41,7 +41,7 @@ from m3tui.bench.run import (
 )
 from m3tui.core import runner
 from m3tui.core.config import state_root
-from m3tui.core.errors import M3tuiError
+from m3tui.core.errors import M3tuiError, UsageError
 
 __all__ = [
     "BINARY_NAME",
@@ -50,6 +50,7 @@ __all__ = [
     "Capture",
     "CaptureError",
     "CaptureSpec",
+    "InvalidCaptureSpec",
     "build_binary",
     "capture",
     "capture_dir",
@@ -94,6 +95,10 @@ class CaptureError(M3tuiError):
         self.details = list(details) or [message]
 
 
+class InvalidCaptureSpec(UsageError, ValueError):
+    """A capture asked for that cannot be made (unknown kind, a rate for cpu, a count below 1…)."""
+
+
 @dataclass(frozen=True)
 class CaptureSpec:
     package_dir: Path
@@ -108,18 +113,18 @@ class CaptureSpec:
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
-            raise ValueError(f"unknown profile kind {self.kind!r} (one of {', '.join(KINDS)})")
+            raise InvalidCaptureSpec(f"unknown profile kind {self.kind!r} (one of {', '.join(KINDS)})")
         if self.rate is not None:
             if self.kind == "cpu":
-                raise ValueError("a cpu profile has no rate (it samples at 100 Hz)")
+                raise InvalidCaptureSpec("a cpu profile has no rate (it samples at 100 Hz)")
             if int(self.rate) < 1:
-                raise ValueError("rate must be >= 1")
+                raise InvalidCaptureSpec("rate must be >= 1")
         if int(self.procs) < 1:
-            raise ValueError("procs must be >= 1")
+            raise InvalidCaptureSpec("procs must be >= 1")
         if int(self.count) < 1:
-            raise ValueError("count must be >= 1")
+            raise InvalidCaptureSpec("count must be >= 1")
         if not self.bench:
-            raise ValueError("bench must be a non-empty regular expression")
+            raise InvalidCaptureSpec("bench must be a non-empty regular expression")
 
     def test_args(self, profile: Path) -> list[str]:
         """Arguments for the test binary (after its path) writing the profile to ``profile``."""

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gzip
 import math
 import os
 import shutil
@@ -37,6 +36,7 @@ from typing import Any
 
 from m3tui.bench.fmt import BenchResult
 from m3tui.core.config import state_root
+from m3tui.core.errors import UsageError
 from m3tui.profiles.capture import (
     BINARY_NAME,
     CaptureError,
@@ -49,6 +49,7 @@ from m3tui.profiles.capture import (
 __all__ = [
     "DEFAULT_RATES",
     "FIDELITY_OK",
+    "InvalidTuneSpec",
     "OVERHEAD_MAX",
     "OVERHEAD_OK",
     "TOP_N",
@@ -89,6 +90,10 @@ ProgressCallback = Callable[[str, int, int], None]
 
 class TuneError(CaptureError):
     """The tune failed (build error, no benchmark matched, a run failed, stopped)."""
+
+
+class InvalidTuneSpec(UsageError, ValueError):
+    """A tune asked for that cannot run: a kind without a rate (cpu), a rate below 1."""
 
 
 @dataclass
@@ -132,60 +137,16 @@ class TuneResult:
 # --------------------------------------------------------------------------
 
 
-def _flat_decoder(path: Path, sample_type: str) -> tuple[dict[str, float], float]:
-    from m3tui.profiles.pprof import analysis, decode  # noqa: PLC0415 - optional, heavy
+def _flat(path: Path, sample_type: str) -> tuple[dict[str, float], float]:
+    """Flat value per function of every function (not only those above pprof's node fraction)."""
+    from m3tui.profiles.pprof import analysis, decode  # noqa: PLC0415 - heavy: on first use only
 
     prof = decode.load_file(path)
-    idx = prof.sample_index(sample_type)
-    try:  # every function, not only those above pprof's default node fraction
-        rep = analysis.top(prof, idx, node_fraction=0.0)
-    except TypeError:
-        rep = analysis.top(prof, idx)
+    rep = analysis.top(prof, prof.sample_index(sample_type), node_fraction=0.0)
     flats: dict[str, float] = {}
     for row in rep.rows:
         flats[row.name] = flats.get(row.name, 0.0) + float(row.flat)
     return flats, float(rep.total)
-
-
-def _flat_pb2(path: Path, sample_type: str) -> tuple[dict[str, float], float]:
-    """Fallback while the decoder is not there: flat by leaf function, straight from the proto."""
-    from m3tui.profiles.pprof import profile_pb2  # noqa: PLC0415
-
-    data = Path(path).read_bytes()
-    if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
-    prof = profile_pb2.Profile()
-    prof.ParseFromString(data)
-    strings = list(prof.string_table)
-    idx = next(
-        (i for i, st in enumerate(prof.sample_type) if strings[st.type] == sample_type), None
-    )
-    if idx is None:
-        raise ValueError(f"no sample type {sample_type!r}")
-    funcs = {f.id: strings[f.name] for f in prof.function}
-    locs = {loc.id: loc for loc in prof.location}
-    flats: dict[str, float] = {}
-    total = 0.0
-    for s in prof.sample:
-        v = float(s.value[idx])
-        total += v
-        if not s.location_id:
-            continue
-        loc = locs.get(s.location_id[0])
-        if loc is None or not loc.line:
-            name = f"0x{loc.address:x}" if loc is not None else "?"
-        else:
-            name = funcs.get(loc.line[0].function_id, "?")
-        flats[name] = flats.get(name, 0.0) + v
-    return flats, total
-
-
-def _flat(path: Path, sample_type: str) -> tuple[dict[str, float], float]:
-    try:
-        import m3tui.profiles.pprof.analysis  # noqa: F401, PLC0415
-    except ImportError:
-        return _flat_pb2(path, sample_type)
-    return _flat_decoder(path, sample_type)
 
 
 def _top(flats: dict[str, float], n: int = TOP_N, min_share: float = 0.0) -> list[str]:
@@ -286,13 +247,14 @@ async def tune(
 
     ``on_progress(text, done, total)`` is called before each step and once at the end.
     ``timeout`` bounds each build and each run. Raises :class:`TuneError` on a build error,
-    when no benchmark matched, when a run fails, or when ``stop`` is set.
+    when no benchmark matched, when a run fails, or when ``stop`` is set;
+    :class:`InvalidTuneSpec` before anything runs for a kind or rates it cannot tune.
     """
     if kind not in TUNE_KINDS:
-        raise ValueError(f"the rate tuner works for {', '.join(TUNE_KINDS)}, not {kind!r}")
+        raise InvalidTuneSpec(f"the rate tuner works for {', '.join(TUNE_KINDS)}, not {kind!r}")
     rate_list = sorted({int(r) for r in (rates or DEFAULT_RATES[kind])})
     if not rate_list or rate_list[0] < 1:
-        raise ValueError("rates must be >= 1")
+        raise InvalidTuneSpec("rates must be >= 1")
     rounds = max(1, int(rounds))
     package_dir = Path(package_dir)
     reference = rate_list[0]

@@ -11,7 +11,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from m3tui.core.errors import UsageError
+
 _VERSION_RE = re.compile(r"^(?:go)?(\d+)\.(\d+)(?:\.(\d+))?(?:(rc|beta)(\d+))?$")
+
+
+class NotAGoVersion(UsageError, ValueError):
+    """Text that names no Go version ("1.22.x", "go"): the message says what was expected."""
 
 
 @dataclass(frozen=True, order=True)
@@ -32,10 +38,10 @@ class VersionKey:
 
 
 def parse_version(text: str) -> VersionKey:
-    """'go1.22.10' / '1.22.10' / 'go1.22rc1' -> VersionKey; ValueError for anything else."""
+    """'go1.22.10' / '1.22.10' / 'go1.22rc1' -> VersionKey; NotAGoVersion for anything else."""
     match = _VERSION_RE.match(text.strip())
     if not match:
-        raise ValueError(f"not a Go version: {text!r} (expected e.g. 1.22.10, go1.22.10, 1.22rc1)")
+        raise NotAGoVersion(f"not a Go version: {text!r} (expected e.g. 1.22.10, go1.22.10, 1.22rc1)")
     major, minor, patch, kind, pre = match.groups()
     if kind is None:
         return VersionKey(int(major), int(minor), int(patch or 0), 2, 0)
@@ -53,7 +59,7 @@ def version_sort_key(text: str) -> VersionKey:
     """For sorted(): unparseable names sort first."""
     try:
         return parse_version(text)
-    except ValueError:
+    except NotAGoVersion:
         return VersionKey(-1, -1, -1, -1, -1)
 
 
@@ -92,7 +98,7 @@ def pick(spec: VersionSpec, versions: list[str], *, include_unstable: bool = Fal
     for version in versions:
         try:
             key = parse_version(version)
-        except ValueError:
+        except NotAGoVersion:
             continue
         if spec.matches(version) and (key.is_stable or include_unstable or spec.exact is not None):
             candidates.append((key, version))

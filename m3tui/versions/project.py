@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from m3tui.versions import names
 from m3tui.core import runner, toolchain
+from m3tui.core.errors import M3tuiError, UsageError
+from m3tui.versions import names
 from m3tui.doctor.checks_go import _DOWNLOAD_RE, active_go, module_files, run_env, toolchain_source
 from m3tui.doctor.model import DoctorContext
 from m3tui.versions.switch import write_atomic
@@ -35,6 +36,14 @@ _TOOL_NAMES = ("golang", "go")
 
 PinHow = Literal["go-version", "tool-versions", "toolchain"]
 T = TypeVar("T")
+
+
+class BadPin(UsageError, ValueError):
+    """A pin that cannot be written as asked: not a release for a toolchain line, an unknown way."""
+
+
+class NoGoMod(M3tuiError, FileNotFoundError):
+    """A toolchain line asked for where no go.mod is (in the directory or above)."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +80,7 @@ class ProjectPin:
 def _canonical_or_none(value: str) -> str | None:
     try:
         return names.canonical(value)
-    except ValueError:
+    except names.NotAGoVersion:
         return None
 
 
@@ -129,12 +138,12 @@ def read_project_version(cwd: str | os.PathLike[str]) -> ProjectPin:
 
 
 def _validated(version: str, how: PinHow) -> str:
-    canonical = names.canonical(version)  # ValueError for anything else
+    canonical = names.canonical(version)  # NotAGoVersion for anything else
     if how == "toolchain" and re.fullmatch(r"go\d+\.\d+", canonical):
         key = names.parse_version(canonical)
         if (key.major, key.minor) >= (1, 21):
             # Since 1.21 "go1.22" is a language version; a toolchain is a release.
-            raise ValueError(f"a toolchain line names a release, e.g. {canonical}.0, not {canonical}")
+            raise BadPin(f"a toolchain line names a release, e.g. {canonical}.0, not {canonical}")
     return canonical
 
 
@@ -197,9 +206,12 @@ def set_project_version(cwd: str | os.PathLike[str], version: str, *, how: PinHo
     go-version:    write cwd/.go-version ("1.22.10", the form every manager reads)
     tool-versions: set the golang line of cwd/.tool-versions (other lines kept, file created if absent)
     toolchain:     set the toolchain line of the nearest go.mod (inserted after the go line)
+
+    Raises NotAGoVersion or BadPin for what cannot be pinned, NoGoMod for a toolchain line
+    without a go.mod.
     """
     if how not in ("go-version", "tool-versions", "toolchain"):
-        raise ValueError(f"unknown pin {how!r} (expected go-version, tool-versions or toolchain)")
+        raise BadPin(f"unknown pin {how!r} (expected go-version, tool-versions or toolchain)")
     canonical = _validated(version, how)
     cwd = Path(cwd).absolute()
     if how == "go-version":
@@ -216,7 +228,7 @@ def set_project_version(cwd: str | os.PathLike[str], version: str, *, how: PinHo
         return path
     gomod = module_files(cwd).get("go.mod")
     if gomod is None:
-        raise FileNotFoundError(f"no go.mod in {cwd} or above: nothing to set a toolchain line in")
+        raise NoGoMod(f"no go.mod in {cwd} or above: nothing to set a toolchain line in")
     path = Path(gomod["path"])
     text = path.read_bytes().decode()
     write_atomic(path, _set_toolchain_line(text, canonical).encode(), fsync=True)

@@ -27,7 +27,7 @@ from pathlib import Path
 from m3tui.versions import names, store
 from m3tui.core.config import state_root
 from m3tui.core.toolchain import go_on_path
-from m3tui.core.errors import M3tuiError
+from m3tui.core.errors import M3tuiError, UsageError
 
 SHELLS: tuple[str, ...] = ("zsh", "bash", "fish")
 ENV_SH = "env.sh"
@@ -39,6 +39,10 @@ _RC_COMMENT = "# m3tui: Go from m3tui's store first on PATH (remove this line to
 
 class SwitchError(M3tuiError):
     """A switch that cannot happen, in one line for the user."""
+
+
+class UnknownShell(UsageError, ValueError):
+    """A shell m3tui writes no env file for (it knows zsh, bash and fish)."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,7 @@ def bin_dir() -> Path:
 
 def _check_shell(shell: str) -> str:
     if shell not in SHELLS:
-        raise ValueError(f"unknown shell {shell!r} (expected one of: {', '.join(SHELLS)})")
+        raise UnknownShell(f"unknown shell {shell!r} (expected one of: {', '.join(SHELLS)})")
     return shell
 
 
@@ -297,7 +301,7 @@ def _resolve_installed(version: str) -> str:
     """The installed version that ``version`` names: exact, a minor line ("1.22") or "latest"."""
     try:
         spec = names.parse_spec(version)
-    except ValueError as exc:
+    except names.NotAGoVersion as exc:
         raise SwitchError(str(exc)) from None
     if spec.exact is not None:
         # A direct look at one directory: no listing of the store on the fast path.

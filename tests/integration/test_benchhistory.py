@@ -433,8 +433,10 @@ def test_bad_status_and_missing_run(m3tui_home):
             with pytest.raises(ValueError, match="status"):
                 h.finish_run(rid, bad)
         assert h.get_run(rid).info.status == "running"
-        with pytest.raises(KeyError, match="no run 4242"):
+        with pytest.raises(KeyError, match="no run 4242") as err:
             h.get_run(4242)
+        assert isinstance(err.value, HistoryError)  # RunNotFound: an M3tuiError, and its line as str()
+        assert str(err.value) == "no run 4242 in the bench history"
         assert h.finish_run(rid, "done") is True
         assert h.finish_run(rid, "failed") is False  # already finished: unchanged
         assert h.get_run(rid).info.status == "done"

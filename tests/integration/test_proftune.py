@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 
 import pytest
 
 from m3tui.profiles import tune as proftune
-from m3tui.profiles.capture import CaptureSpec, capture
 from m3tui.profiles.tune import TuneError, TunePoint, TuneResult, render_tune, tune, tune_json
 
 from tests.goprofpkg import BROKEN_SRC, make_package
-
-
-def _has_decoder() -> bool:
-    try:
-        return importlib.util.find_spec("m3tui.profiles.pprof.analysis") is not None
-    except ImportError:
-        return False
 
 
 # --------------------------------------------------------------------------
@@ -180,18 +171,3 @@ async def test_tune_stop(go_env, tmp_path):
                    on_progress=on_progress, stop=stop)
     tmp = proftune.state_root() / "tmp"
     assert not tmp.exists() or not any(tmp.iterdir())
-
-
-@pytest.mark.skipif(
-    not _has_decoder(),
-    reason="m3tui.profiles.pprof.analysis (the profile decoder, written separately) is not "
-    "there yet; proftune then reads flat values with its own small protobuf fallback",
-)
-async def test_decoder_and_fallback_agree(go_env, tmp_path):
-    pkg = make_package(tmp_path)
-    cap = await capture(CaptureSpec(pkg, "^BenchmarkAlloc$", "mem", rate=1, benchtime="2000x"))
-    dec, dec_total = proftune._flat_decoder(cap.profile, "alloc_space")
-    raw, raw_total = proftune._flat_pb2(cap.profile, "alloc_space")
-    assert dec_total == pytest.approx(raw_total)
-    assert proftune._top(dec)[:2] == proftune._top(raw)[:2]
-    assert proftune.fidelity(dec, raw) == pytest.approx(1.0, abs=1e-6)
