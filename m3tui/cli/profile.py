@@ -182,10 +182,8 @@ async def _tune(args: argparse.Namespace) -> int:
     try:
         result = await tune.tune(directory, args.bench, args.kind, rates=rates, rounds=args.rounds,
                                  benchtime=args.benchtime, noinline=args.noinline, on_progress=progress)  # fmt: skip
-    except tune.InvalidTuneSpec as exc:  # e.g. --rates 0
-        return _fail(str(exc), EXIT_USAGE)
-    except tune.TuneError as exc:
-        return _fail(str(exc))
+    except (tune.InvalidTuneSpec, tune.TuneError) as exc:  # usage (e.g. --rates 0): 2; a failed tune: 1
+        return _fail(str(exc), exc.exit_code)
     if args.json:
         print(json.dumps(tune.tune_json(result), indent=2))
     else:

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace, run_async: RunAsync) -> int:
 
 
 def _out(args: argparse.Namespace, payload: object, lines: list[str]) -> None:
-    if getattr(args, "json", False):
+    if args.json:
         print(json.dumps(payload, indent=2, default=str))
     else:
         for line in lines:
