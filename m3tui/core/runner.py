@@ -33,7 +33,7 @@ from typing import Literal
 
 from m3tui.core import proctree
 from m3tui.core.errors import M3tuiError
-from m3tui.core.proctree import RUN_MARK, kill_all_sync
+from m3tui.core.proctree import RUN_MARK
 
 __all__ = [
     "MAX_LINE_BYTES",
@@ -41,7 +41,6 @@ __all__ = [
     "OutputLine",
     "RunResult",
     "RunnerError",
-    "kill_all_sync",  # re-exported from proctree only for tui/app.py, until it imports it from there
     "run",
     "which",
 ]

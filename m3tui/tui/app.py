@@ -27,7 +27,7 @@ from textual.widgets import ContentSwitcher, Footer
 
 import m3tui.styles
 from m3tui import __version__
-from m3tui.core import runner
+from m3tui.core import proctree
 from m3tui.core.config import DEFAULT_THEME, LoadedConfig, load_config
 from m3tui.doctor.model import Finding
 from m3tui.tui.backends import Backends
@@ -254,7 +254,7 @@ class M3tuiApp(App[int], inherit_bindings=False):
         With the terminal gone, Textual's writer thread can die on EIO and its shutdown then
         waits forever on the writer's queue: the backstop timer makes sure m3tui still ends.
         """
-        runner.kill_all_sync()
+        proctree.kill_all_sync()
         backstop = threading.Timer(EXIT_BACKSTOP, os._exit, args=(status,))
         backstop.daemon = True
         backstop.start()

@@ -35,7 +35,6 @@ from m3tui.profiles.pprof.measure import ReportUnit, format_value, percentage, s
 from m3tui.profiles.pprof.model import Profile, ProfileError
 
 __all__ = [
-    "Filters",  # re-exported from graph only for tui/panes/profiles.py, until it imports it from there
     "FlameNode",
     "PeekEntry",
     "SourceFile",
@@ -46,7 +45,6 @@ __all__ = [
     "header_lines",
     "peek",
     "peek_lines",
-    "percentage",  # re-exported from measure only for tui/panes/profiles.py, likewise
     "source_listing",
     "top",
     "top_lines",

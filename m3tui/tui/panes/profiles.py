@@ -26,7 +26,8 @@ from m3tui.tui.panes.profile_text import TUNE_HELP, peek_text, source_text, tune
 if TYPE_CHECKING:
     from m3tui.profiles.backend import ProfilesBackend
     from m3tui.profiles.capture import Capture
-    from m3tui.profiles.pprof.analysis import Filters, TopReport
+    from m3tui.profiles.pprof.analysis import TopReport
+    from m3tui.profiles.pprof.graph import Filters
     from m3tui.profiles.pprof.model import Profile
     from m3tui.tui.backends import Backends
     from m3tui.tui.widgets.flame_graph import FlameGraph
@@ -176,7 +177,7 @@ class ProfilesPane(Pane):
         self.query_one("#prof-views", Static).update(bar)
 
     def _filters(self) -> Filters:
-        from m3tui.profiles.pprof.analysis import Filters
+        from m3tui.profiles.pprof.graph import Filters
 
         return Filters(**self.filters)
 
@@ -321,7 +322,7 @@ class ProfilesPane(Pane):
         self._status(" · ".join(self.backend.header(report)))
 
     def _fill_top(self, report: TopReport) -> None:
-        from m3tui.profiles.pprof.analysis import percentage
+        from m3tui.profiles.pprof.measure import percentage
 
         table = self.query_one("#prof-top", DataTable)
         table.clear()
