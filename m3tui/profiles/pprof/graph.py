@@ -7,8 +7,8 @@ function characters (`chr(function << 1 | inlined)`), and samples are grouped by
 an edge a stack meets both inlined and not takes the flag nearest the root, read off each stack).
 Only the few distinct groups are visited in Python.
 
-Split from :mod:`m3tui.profiles.pprof.analysis` (the reports), which re-exports
-:class:`Filters`; the underscored helpers are the pprof package's own, shared by its reports.
+Split from :mod:`m3tui.profiles.pprof.analysis` (the reports); the underscored helpers are the
+pprof package's own, shared by its reports.
 """
 
 from __future__ import annotations
