@@ -40,6 +40,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tests.testdata import write_big_log  # noqa: E402 - the checkout's root is on sys.path only now
+
 CHECKS = ("tail", "cut", "follow", "doctor")
 BIG_LINES = 3_800_000
 
@@ -57,20 +59,7 @@ def report(name: str, ours: list[float], base: list[float], base_name: str, targ
 
 
 def big_log(directory: Path) -> Path:
-    path = directory / "big.log"
-    rnd = random.Random(7)
-    templates = [
-        b'{"time":"2024-05-01T12:00:00.%06dZ","level":"INFO","msg":"request served","status":200}\n',
-        b"2024/05/01 12:00:00 worker %d: processed batch\n",
-        b'{"time":"2024-05-01T12:00:01Z","level":"ERROR","msg":"boom","n":%d}\n',
-        b"%d\n",
-    ]
-    block = b"".join(rnd.choice(templates) % i for i in range(100_000))
-    with open(path, "wb") as f:
-        for _ in range(BIG_LINES // 100_000):
-            f.write(block)
-        f.write(b"the very last line")
-    return path
+    return write_big_log(directory / "big.log", BIG_LINES)
 
 
 def bench_tail(rounds: int, tmp: Path) -> bool:

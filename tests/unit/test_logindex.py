@@ -13,6 +13,8 @@ import pytest
 from m3tui.core.config import state_root
 from m3tui.logs.index import BLOCK, LineIndex, safe_text, spool_stdin
 
+from tests.testdata import write_big_log
+
 
 def expected_lines(data: bytes) -> list[bytes]:
     if not data:
@@ -162,20 +164,7 @@ BIG_LINES = 3_800_000  # ~205 MB at ~54 bytes a line
 
 @pytest.fixture(scope="module")
 def big_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("big") / "big.log"
-    rnd = random.Random(7)
-    templates = [
-        b'{"time":"2024-05-01T12:00:00.%06dZ","level":"INFO","msg":"request served","status":200}\n',
-        b"2024/05/01 12:00:00 worker %d: processed batch\n",
-        b'{"time":"2024-05-01T12:00:01Z","level":"ERROR","msg":"boom","n":%d}\n',
-        b"%d\n",
-    ]
-    block = b"".join(rnd.choice(templates) % i for i in range(100_000))
-    with open(path, "wb") as f:
-        for _ in range(BIG_LINES // 100_000):
-            f.write(block)
-        f.write(b"the very last line")
-    return path
+    return write_big_log(tmp_path_factory.mktemp("big") / "big.log", BIG_LINES)
 
 
 def test_big_file_tail_needs_no_index_and_index_is_compact(big_file: Path) -> None:
