@@ -9,12 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from m3tui.bench.fmt import format_result
 from m3tui.core.errors import UsageError
+from m3tui.core.jsonout import json_safe
 
 if TYPE_CHECKING:
     from m3tui.bench.history import StoredRun
@@ -135,12 +135,3 @@ def write_export(run: StoredRun, fmt: str, target: Path) -> None:
         raise
 
 
-def json_safe(value: Any) -> Any:
-    """JSON has no ±inf/NaN: they become null (floats inside dicts and lists too)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    return value

@@ -17,9 +17,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-from m3tui.core.errors import UsageError
+from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:  # the feature's types; its code is imported where a command needs it
     from m3tui.bench.fmt import BenchResult
@@ -28,7 +26,14 @@ if TYPE_CHECKING:  # the feature's types; its code is imported where a command n
     from m3tui.bench.session import SessionResult
     from m3tui.cli.main import RunAsync
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+from m3tui.core.errors import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    M3tuiError,
+    UsageError,
+)
 
 
 def run(args: argparse.Namespace, run_async: RunAsync) -> int:
@@ -39,9 +44,9 @@ def run(args: argparse.Namespace, run_async: RunAsync) -> int:
     return _run(args, run_async)
 
 
-def _fail(message: str, code: int = EXIT_FAILED) -> int:
-    print(f"m3tui bench: {message}", file=sys.stderr)
-    return code
+def _fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
+    """Stop with an expected failure: main says it (and its JSON error object) and exits ``code``."""
+    raise (UsageError if code == EXIT_USAGE else M3tuiError)(f"m3tui bench: {message}")
 
 
 # --- run -----------------------------------------------------------------------------------
@@ -159,10 +164,9 @@ async def _run_session(args: argparse.Namespace, spec: BenchSpec, timeout: float
         loop.remove_signal_handler(signal.SIGINT)
 
     if result.status == "failed" and not result.results:
-        print(f"m3tui bench: {import_path}: {result.error}", file=sys.stderr)
         if result.run_id is not None:
             status(f"recorded as run {result.run_id}")
-        return EXIT_FAILED
+        _fail(f"{import_path}: {result.error}")
     for line_no, line, why in result.unparsed:
         status(f"output line {line_no} not understood ({why}): {line[:120]}")
     if args.json:
@@ -308,8 +312,7 @@ def _compare(args: argparse.Namespace) -> int:
     for name in args.files:
         loaded = _load_column(name)
         if isinstance(loaded, str):
-            print(f"m3tui bench compare: {loaded}", file=sys.stderr)
-            return EXIT_FAILED
+            raise UsageError(f"m3tui bench compare: {loaded}")
         columns.append(loaded)
     labels = [label for label, _ in columns]
     if len(set(labels)) != len(labels) and len(set(args.files)) == len(args.files):

@@ -15,12 +15,20 @@ import io
 import json
 import sys
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, NoReturn
 
 if TYPE_CHECKING:
     from m3tui.cli.main import RunAsync
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+from m3tui.core.errors import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    M3tuiError,
+    UsageError,
+)
+
 #: What run returns without --lint: main opens the Logs pane on the files.
 TUI: Final = "tui"
 
@@ -36,9 +44,9 @@ def run(args: argparse.Namespace, run_async: RunAsync | None = None) -> int | Li
     return _lint(files[0], as_json=args.json)
 
 
-def _fail(message: str, code: int = EXIT_FAILED) -> int:
-    print(f"m3tui logs: {message}", file=sys.stderr)
-    return code
+def _fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
+    """Stop with an expected failure: main says it (and its JSON error object) and exits ``code``."""
+    raise (UsageError if code == EXIT_USAGE else M3tuiError)(f"m3tui logs: {message}")
 
 
 def _lines(source: str) -> Iterator[str]:
@@ -77,4 +85,4 @@ def _lint(source: str, *, as_json: bool) -> int:
         counts = ", ".join(f"{k} {n}" for k, n in report.counts.items() if n)
         summary = f"{report.checked} JSON lines checked, {report.non_json} non-JSON, {len(report.violations)} violations"
         print(summary + (f" ({counts})" if counts else ""))
-    return EXIT_FAILED if report.violations else EXIT_OK
+    return EXIT_PROBLEMS if report.violations else EXIT_OK

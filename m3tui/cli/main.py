@@ -1,8 +1,10 @@
 """The `m3tui` command: the TUI with no subcommand, headless subcommands otherwise.
 
-Exit status: 0 success, 1 a problem was found, 2 bad usage. Errors are one line
-on stderr, never a traceback. Textual is imported only when the TUI starts, so
-`m3tui --version` and the headless subcommands start fast.
+Exit status, the same for every command (m3tui.core.errors): 0 done, nothing found; 1 done,
+problems found; 2 usage or invalid input; 3 the operation failed; 128+N on signal N. An error
+is one line on stderr (and, under ``--json``, an error object on stdout), never a traceback;
+"internal error" is kept for real bugs, whose traceback goes to the crash log. Textual is
+imported only when the TUI starts, so `m3tui --version` and the headless subcommands start fast.
 """
 
 from __future__ import annotations
@@ -18,12 +20,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from m3tui.core import proctree
-from m3tui.core.errors import M3tuiError, UsageError
+from m3tui.core.errors import (
+    ERROR_SCHEMA,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    M3tuiError,
+    UsageError,
+)
 
 if TYPE_CHECKING:
     import argparse
 
-EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 T = TypeVar("T")
 
 
@@ -67,8 +74,10 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    wants_json = "--json" in argv[: argv.index("--")] if "--" in argv else "--json" in argv
     try:
-        argv = list(sys.argv[1:] if argv is None else argv)
+        _reopen_closed_std_fds()
         if not argv:  # plain `m3tui`: the TUI, without building the parser of every command first
             return run_tui(None)
         from m3tui.cli.parser import build_parser, normalize_argv
@@ -78,30 +87,88 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_tui(args.theme, mouse=not args.no_mouse)
         if args.theme is not None or args.no_mouse:
             raise UsageError("m3tui: --theme and --no-mouse apply to the TUI, not to a subcommand")
+        _show_config_warnings()
         code = _subcommand(args)
         sys.stdout.flush()  # a write error (full disk) surfaces here, where it is handled, not at exit
         return code
-    except UsageError as exc:
-        print(exc, file=sys.stderr)
-        return EXIT_USAGE
-    except M3tuiError as exc:  # an expected failure a command did not answer itself: its one line
-        print(f"m3tui: {exc}", file=sys.stderr)
-        return exc.exit_code
+    except M3tuiError as exc:  # an expected failure: its one line (and the JSON error object)
+        return _report(exc, wants_json)
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # `m3tui … | head`: the reader has all it wanted
         _drop_stdout()
         return 141
-    except OSError as exc:  # e.g. stdout on a full disk
-        print(f"m3tui: cannot write output: {exc.strerror or exc}", file=sys.stderr)
+    except OSError as exc:  # stdout itself failed (a full disk, a closed pipe): nowhere to say more
+        from m3tui.core.errors import strerror
+
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            print(f"m3tui: cannot write output: {strerror(exc)}", file=sys.stderr)
         _drop_stdout()  # what is still buffered would fail again at exit, with a traceback
-        return EXIT_PROBLEM
+        return EXIT_FAILED
     except Exception as exc:  # noqa: BLE001 - a bug: one line for the user, the traceback to a file
-        print(f"m3tui: internal error: {type(exc).__name__}: {exc} ({_save_crash()})", file=sys.stderr)
-        return EXIT_PROBLEM
+        from m3tui.core.redact import redact
+
+        message = redact(f"m3tui: internal error: {type(exc).__name__}: {exc} ({_save_crash()})")
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            print(message, file=sys.stderr)
+        return EXIT_FAILED
     finally:
         # Safety net: whatever ran, no child outlives m3tui.
         proctree.kill_all_sync()
+
+
+def _report(exc: M3tuiError, wants_json: bool) -> int:
+    """Say an expected failure: its line on stderr, and under --json the error object on stdout."""
+    from m3tui.core.redact import redact
+
+    message = redact(str(exc)) or type(exc).__name__
+    line = message if message.startswith("m3tui") else f"m3tui: {message}"
+    try:
+        if wants_json:
+            from m3tui.core.jsonout import dumps
+
+            error = {"code": exc.code, "exit": exc.exit_code, "message": message}
+            print(dumps({"schema": ERROR_SCHEMA, "error": error}))
+            sys.stdout.flush()
+        print(line, file=sys.stderr)
+    except BrokenPipeError:
+        _drop_stdout()
+    except (OSError, ValueError, AttributeError):
+        _drop_stdout()
+    return exc.exit_code
+
+
+def _reopen_closed_std_fds() -> None:
+    """Put /dev/null on a closed fd 0, 1 or 2 (``m3tui … <&-``), so no file m3tui opens lands there."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            with contextlib.suppress(OSError):
+                null = os.open(os.devnull, os.O_RDWR)
+                if null != fd:
+                    os.dup2(null, fd)
+                    os.close(null)
+
+
+def stdin_is_tty() -> bool:
+    """Whether stdin is a terminal (False when it is closed: ``sys.stdin`` is then None)."""
+    return sys.stdin is not None and _isatty(sys.stdin)
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _show_config_warnings() -> None:
+    """A headless command says once, on stderr, what in the config file it ignored."""
+    from m3tui.core.config import load_config
+
+    for warning in load_config().warnings:
+        print(f"m3tui: warning: {warning}", file=sys.stderr)
 
 
 def _subcommand(args: argparse.Namespace) -> int:
@@ -130,7 +197,7 @@ def _subcommand(args: argparse.Namespace) -> int:
 
         code = cli_logs.run(args, run_async)
         if code == cli_logs.TUI:
-            return run_tui(None, open_logs=_log_sources(args.files))
+            return _run_logs_tui(args.files)
         return code
     raise UsageError(f"m3tui: unknown command {args.command}")
 
@@ -147,34 +214,53 @@ def _save_crash() -> str:
     return crashlog.save()
 
 
-def _log_sources(files: Sequence[str]) -> list[Path]:
-    """The files to open; `-` (piped stdin) is spooled to a file and the keyboard taken from /dev/tty."""
+def _run_logs_tui(files: Sequence[str]) -> int:
+    """The Logs pane on the files; a spool of piped stdin is removed however the TUI ends."""
+    spools: list[Path] = []
+    try:
+        return run_tui(None, open_logs=_log_sources(files, spools))
+    finally:
+        for spool in spools:
+            with contextlib.suppress(OSError):
+                spool.unlink()
+
+
+def _log_sources(files: Sequence[str], spools: list[Path]) -> list[Path]:
+    """The files to open; `-` (piped stdin) is spooled to a file and the keyboard taken from /dev/tty.
+
+    Everything that can refuse is checked before stdin is read, so a refusal leaves no spool.
+    """
+    from m3tui.core.files import check_input
+
     paths: list[Path] = []
     for name in files:
-        if name == "-":
-            from m3tui.logs.index import spool_stdin
+        if name != "-":
+            paths.append(check_input(Path(name).expanduser(), what="log"))
+    if "-" not in files:
+        return paths
+    if sys.stdin is None or stdin_is_tty():
+        raise UsageError("m3tui logs -: nothing is piped in (e.g. go test ./... 2>&1 | m3tui logs -)")
+    if sys.stdout is None or not _isatty(sys.stdout):
+        raise UsageError("m3tui: the TUI needs a terminal (for scripts: m3tui logs FILE --lint)")
+    try:  # like less: the data came on stdin, the keys come from the terminal
+        tty = os.open("/dev/tty", os.O_RDONLY)
+    except OSError:
+        raise UsageError("m3tui logs -: no terminal to show it on (use m3tui logs - --lint for scripts)") from None
+    from m3tui.logs.index import spool_stdin
 
-            if sys.stdin.isatty():
-                raise UsageError("m3tui logs -: nothing is piped in (e.g. go test ./... 2>&1 | m3tui logs -)")
-            paths.append(spool_stdin())
-            try:  # like less: the data came on stdin, the keys come from the terminal
-                tty = os.open("/dev/tty", os.O_RDONLY)
-            except OSError:
-                raise UsageError("m3tui logs -: no terminal to show it on (use m3tui logs FILE --lint for scripts)") from None
-            os.dup2(tty, sys.stdin.fileno())
-            os.close(tty)
-        else:
-            path = Path(name).expanduser()
-            if not path.is_file():
-                raise UsageError(f"m3tui logs: {name}: no such file")
-            paths.append(path)
-    return paths
+    try:
+        spool = spool_stdin()
+        spools.append(spool)
+        os.dup2(tty, sys.stdin.fileno())
+    finally:
+        os.close(tty)
+    return [spool if name == "-" else paths.pop(0) for name in files]
 
 
 def run_tui(
     theme: str | None, *, mouse: bool = True, open_logs: list[Path] | None = None, open_profile: Path | None = None
 ) -> int:
-    if not sys.stdin.isatty() or not sys.stdout.isatty():
+    if not stdin_is_tty() or sys.stdout is None or not _isatty(sys.stdout):
         raise UsageError("m3tui: the TUI needs a terminal (for scripts: m3tui doctor --json, …)")
     from m3tui.core.config import load_config
     from m3tui.tui.app import M3tuiApp  # Textual loads only here.

@@ -12,14 +12,15 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, NoReturn
 
 if TYPE_CHECKING:
     from m3tui.cli.main import RunAsync
     from m3tui.profiles.capture import Capture
     from m3tui.profiles.pprof.analysis import TopReport
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+from m3tui.core.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, M3tuiError, UsageError
+
 #: What run returns for `profile open FILE` in a terminal: main opens the Profiles pane on FILE.
 TUI: Final = "tui"
 
@@ -43,9 +44,9 @@ def run(args: argparse.Namespace, run_async: RunAsync) -> int | Literal["tui"]:
     return run_async(_tune(args))
 
 
-def _fail(message: str, code: int = EXIT_FAILED) -> int:
-    print(f"m3tui profile: {message}", file=sys.stderr)
-    return code
+def _fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
+    """Stop with an expected failure: main says it (and its JSON error object) and exits ``code``."""
+    raise (UsageError if code == EXIT_USAGE else M3tuiError)(f"m3tui profile: {message}")
 
 
 # --- top -----------------------------------------------------------------------------------

@@ -14,16 +14,22 @@ import time
 from collections.abc import Callable, Coroutine
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
 
-from m3tui.core.errors import M3tuiError
 from m3tui.core.text import human_size
 
 if TYPE_CHECKING:
     from m3tui.cli.main import RunAsync
     from m3tui.versions.install import Progress
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+from m3tui.core.errors import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    M3tuiError,
+    UsageError,
+)
 
 #: An action: an exit status, or a coroutine that gives one (run through run_async).
 Action: TypeAlias = "Callable[[argparse.Namespace], int | Coroutine[Any, Any, int]]"
@@ -52,9 +58,9 @@ def _out(args: argparse.Namespace, payload: object, lines: list[str]) -> None:
             print(line)
 
 
-def _fail(message: str, code: int = EXIT_FAILED) -> int:
-    print(f"m3tui versions: {message}", file=sys.stderr)
-    return code
+def _fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
+    """Stop with an expected failure: main says it (and its JSON error object) and exits ``code``."""
+    raise (UsageError if code == EXIT_USAGE else M3tuiError)(f"m3tui versions: {message}")
 
 
 def _mirror(args: argparse.Namespace) -> str:
@@ -67,7 +73,8 @@ def _mirror(args: argparse.Namespace) -> str:
 
 
 async def _list(args: argparse.Namespace) -> int:
-    from m3tui.versions import index as release_index, installed
+    from m3tui.versions import index as release_index
+    from m3tui.versions import installed
 
     if not args.remote:
         found = installed.discover(with_sizes=args.sizes)
@@ -138,7 +145,8 @@ class _ProgressPrinter:
 
 
 async def _install(args: argparse.Namespace) -> int:
-    from m3tui.versions import index as release_index, install, store
+    from m3tui.versions import index as release_index
+    from m3tui.versions import install, store
 
     mirror = _mirror(args)
     try:
@@ -249,7 +257,7 @@ async def _current(args: argparse.Namespace) -> int:
     if view.error:
         lines.append(f"problem:     {view.error}")
     _out(args, asdict(view), lines)
-    return EXIT_FAILED if view.error else EXIT_OK
+    return EXIT_PROBLEMS if view.error else EXIT_OK
 
 
 def _env(args: argparse.Namespace) -> int:

@@ -25,6 +25,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from m3tui.core.files import open_private, private_dir
+from m3tui.core.redact import redact, redact_args
+
 if TYPE_CHECKING:
     from m3tui.core.runner import RunResult
 
@@ -112,14 +115,14 @@ def record(rec: CommandRecord) -> None:
     with _lock:
         _ring.append(rec)
         path = commands_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         try:
             size = path.stat().st_size
         except FileNotFoundError:
             size = 0
         if size and size + len(data) > ROTATE_BYTES:
             os.replace(path, path.with_name(path.name + ".1"))
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        fd = open_private(path)
         try:
             os.write(fd, data)
         finally:
@@ -150,16 +153,16 @@ def record_run(
     if tails:
         out = out or list(tails.get("stdout", ()))
         err = err or list(tails.get("stderr", ()))
-    rec = CommandRecord(
-        argv=[str(a) for a in argv],
-        cwd=None if cwd is None else os.fspath(cwd),
+    rec = CommandRecord(  # redacted here: the ring, the file and the Commands view all show this
+        argv=redact_args(str(a) for a in argv),
+        cwd=None if cwd is None else redact(os.fspath(cwd)),
         started=when.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         duration_s=round(float(duration), 6),
         returncode=result.returncode,
         timed_out=result.timed_out,
         cancelled=result.cancelled,
-        stdout_tail=_tail(out),
-        stderr_tail=_tail(err),
+        stdout_tail=[redact(line) for line in _tail(out)],
+        stderr_tail=[redact(line) for line in _tail(err)],
     )
     record(rec)
     return rec
@@ -194,6 +197,13 @@ def load_file(path: Path | None = None) -> list[CommandRecord]:
     return out
 
 
+class RedactingFormatter(logging.Formatter):
+    """m3tui's own log lines, with URL credentials masked like everything else m3tui writes."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
 def setup_logging(level: int = logging.INFO) -> logging.Handler:
     """Send the ``m3tui`` logger to ``own_log_path()`` (rotating, 1 MB × 3). Idempotent."""
     import logging.handlers  # here, not at the top: only the TUI logs, every command records runs
@@ -203,11 +213,17 @@ def setup_logging(level: int = logging.INFO) -> logging.Handler:
     for h in logger.handlers:
         if isinstance(h, logging.handlers.RotatingFileHandler) and Path(h.baseFilename) == path:
             return h
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(
-        path, maxBytes=OWN_LOG_BYTES, backupCount=OWN_LOG_BACKUPS, encoding="utf-8"
-    )
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    private_dir(path.parent)
+
+    class PrivateRotatingHandler(logging.handlers.RotatingFileHandler):
+        """Each file it opens (the first, and each after a rollover) is 0600."""
+
+        def _open(self) -> Any:
+            os.close(open_private(Path(self.baseFilename)))
+            return super()._open()
+
+    handler = PrivateRotatingHandler(path, maxBytes=OWN_LOG_BYTES, backupCount=OWN_LOG_BACKUPS, encoding="utf-8")
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logger.addHandler(handler)
     logger.setLevel(level)
     return handler

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -45,6 +46,8 @@ class Config:
     keymap: dict[str, str] = field(default_factory=dict)
     # Where Go's download index and archives come from (golang.google.cn has the same layout).
     go_mirror: str = DEFAULT_GO_MIRROR
+    # The raw [logs.lint] table: m3tui.logs.lint parses it (and warns about its own keys).
+    logs_lint: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -91,24 +94,69 @@ def parse_config(text: str, source: str = CONFIG_FILE) -> tuple[Config, list[str
     raw_versions = data.pop("versions", {})
     if isinstance(raw_versions, dict):
         mirror = raw_versions.pop("mirror", DEFAULT_GO_MIRROR)
-        if isinstance(mirror, str) and mirror.startswith(("https://", "http://")):
+        if _is_http_url(mirror):
             go_mirror = mirror.rstrip("/")
         else:
-            warnings.append(f"{source}: versions.mirror must be an http(s) URL; using {DEFAULT_GO_MIRROR}")
+            warnings.append(f"{source}: versions.mirror must be an http(s) URL with a host; using {DEFAULT_GO_MIRROR}")
         for unknown in sorted(raw_versions):
             warnings.append(f"{source}: unknown key 'versions.{unknown}'; ignored")
     else:
         warnings.append(f"{source}: 'versions' must be a table; ignored")
 
+    logs_lint: dict[str, Any] | None = None
+    raw_logs = data.pop("logs", {})
+    if isinstance(raw_logs, dict):
+        lint = raw_logs.pop("lint", None)
+        if lint is not None and not isinstance(lint, dict):
+            warnings.append(f"{source}: 'logs.lint' must be a table; using the default lint rules")
+        else:
+            logs_lint = lint
+        for unknown in sorted(raw_logs):
+            warnings.append(f"{source}: unknown key 'logs.{unknown}'; ignored")
+    else:
+        warnings.append(f"{source}: 'logs' must be a table; ignored")
+
     for unknown in sorted(data):
         warnings.append(f"{source}: unknown key {unknown!r}; ignored")
-    return Config(theme=theme, mouse=mouse, keymap=keymap, go_mirror=go_mirror), warnings
+    return Config(theme=theme, mouse=mouse, keymap=keymap, go_mirror=go_mirror, logs_lint=logs_lint), warnings
+
+
+def _is_http_url(value: object) -> bool:
+    if not isinstance(value, str) or not value.startswith(("https://", "http://")):
+        return False
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        return False
+    return bool(parts.hostname) and not any(c.isspace() or ord(c) < 32 for c in value)
+
+
+_cache: dict[Path, tuple[tuple[int, int, int] | None, LoadedConfig]] = {}
 
 
 def load_config(path: Path | None = None) -> LoadedConfig:
-    """Read the config file if there is one. Never raises, never writes."""
+    """Read the config file if there is one (again only when it changed). Never raises, never writes."""
     path = path or config_path()
     try:
+        st = path.stat()
+        key: tuple[int, int, int] | None = (st.st_mtime_ns, st.st_size, st.st_ino)
+    except OSError:
+        key = None
+    cached = _cache.get(path)
+    if cached is not None and cached[0] == key and key is not None:
+        return cached[1]
+    loaded = _load(path)
+    _cache[path] = (key, loaded)
+    return loaded
+
+
+def _load(path: Path) -> LoadedConfig:
+    try:
+        if path.exists() and not path.is_file():
+            return LoadedConfig(Config(), path, (f"{path}: not a regular file; using defaults",))
         raw = path.read_bytes()
     except FileNotFoundError:
         return LoadedConfig(Config(), path)

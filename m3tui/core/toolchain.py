@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from m3tui.core import runner
-from m3tui.core.host import HostInfo, host_info
 from m3tui.core.errors import M3tuiError
+from m3tui.core.host import HostInfo, host_info
 
 # Forces the toolchain on disk; see the module docstring.
 LOCAL_TOOLCHAIN_ENV: Mapping[str, str] = {"GOTOOLCHAIN": "local"}
