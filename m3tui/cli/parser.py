@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from m3tui import __version__
-from m3tui.core.errors import UsageError
+from m3tui.core.errors import EXIT_CODES_HELP, UsageError
 
 #: `bench`'s actions; `m3tui bench [PKG] …` means `m3tui bench run [PKG] …`.
 BENCH_ACTIONS = ("run", "compare", "history")
@@ -24,7 +24,14 @@ PROFILE_ACTIONS = ("top", "open", "capture", "tune", "list")
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse that reports bad usage as one line and exit status 2 (a UsageError)."""
+    """argparse that reports bad usage as one line and exit status 2 (a UsageError).
+
+    Every command's --help ends with the exit-code contract (core.errors), unless it has its own epilog.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("epilog", EXIT_CODES_HELP)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message} (see {self.prog.split()[0]} --help)")
@@ -70,7 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog="m3tui",
         description="A keyboard-driven terminal workbench for Go developers on Apple-silicon Macs. "
         "With no command it opens the TUI.",
-        epilog="State lives under $M3TUI_HOME (default: the platform's user data directory).",
+        epilog="State lives under $M3TUI_HOME (default: the platform's user data directory). "
+        "Exit status, for every command: 0 done, nothing found; 1 done, problems found (doctor errors, "
+        "lint violations); 2 usage or invalid input; 3 the operation failed (I/O, network, permissions, "
+        "corrupt state); 128+N ended by signal N. With --json an error is "
+        '{"schema": 1, "error": {"code", "exit", "message"}} on stdout, and one line on stderr. '
+        "JSON output is strict: numbers JSON cannot hold (NaN, infinities) are null. "
+        "Credentials in URLs are shown as user:***.",
     )
     parser.add_argument("--version", action="version", version=f"m3tui {__version__}")
     parser.add_argument("--theme", help="Textual theme, e.g. textual-dark, textual-light, ansi-dark")
