@@ -1,4 +1,4 @@
-"""The headless command, run as users run it: a real process, real go, exit statuses 0/1/2."""
+"""The headless command, run as users run it: a real process, real go, exit statuses 0/1/2/3/128+N."""
 
 from __future__ import annotations
 
@@ -106,7 +106,7 @@ def test_opening_files_without_a_terminal_is_one_line(tmp_path: Path) -> None:
         done = m3tui(*args)
         assert done.returncode == 2 and done.stderr.count("\n") == 1, (args, done.stderr)
     missing = m3tui("profile", str(tmp_path / "nope.pprof"))
-    assert missing.returncode == 1 and "no such file" in missing.stderr
+    assert missing.returncode == 2 and "No such file or directory" in missing.stderr
 
 
 @pytest.mark.parametrize(
@@ -130,8 +130,8 @@ def test_tui_without_a_terminal_says_so() -> None:
 def test_output_error_is_one_line(real_go: Path) -> None:
     with open("/dev/full", "w") as full:
         done = subprocess.run([*M3TUI, "doctor", "--json", "--offline"], stdout=full, stderr=subprocess.PIPE, text=True, timeout=60)
-    assert done.returncode == 1
-    assert done.stderr.startswith("m3tui: cannot write output:") and done.stderr.count("\n") == 1
+    assert done.returncode == 3
+    assert done.stderr == "m3tui: cannot write output: No space left on device\n"
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
@@ -175,9 +175,49 @@ def test_a_bug_is_one_line_and_a_crash_log(m3tui_home: Path, monkeypatch, capsys
         raise KeyError(None)
 
     monkeypatch.setattr(cli_versions, "run", broken)
-    assert cli.main(["versions", "list"]) == 1
+    assert cli.main(["versions", "list"]) == 3
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("m3tui: internal error: KeyError: None")
+    assert (m3tui_home / "crash.log").stat().st_mode & 0o777 == 0o600
     log = (m3tui_home / "crash.log").read_text()
     assert "Traceback (most recent call last)" in log and "raise KeyError(None)" in log
     assert str(m3tui_home / "crash.log") in err
+
+
+def test_closed_stdin_is_an_answer_not_a_bug(tmp_path: Path) -> None:
+    """`m3tui … <&-`: sys.stdin is None; every path that looks at stdin answers with exit 2."""
+    for args in ([], ["logs", "-"], ["logs", "-", "--lint"]):
+        done = subprocess.run([*M3TUI, *args], capture_output=True, text=True, timeout=60, stdin=None,
+                              preexec_fn=lambda: os.close(0))  # fmt: skip
+        assert done.returncode == 2, (args, done.stderr)
+        assert done.stderr.count("\n") == 1 and "internal error" not in done.stderr, (args, done.stderr)
+    assert not (Path(os.environ["M3TUI_HOME"]) / "tmp").exists() or not os.listdir(Path(os.environ["M3TUI_HOME"]) / "tmp")
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "kind"),
+    [
+        (["profile", "top", "/nonexistent/cpu.pprof", "--json"], 2, "invalid_input"),
+        (["bench", "history", "show", "--json", "--bogus"], 2, "usage"),
+        (["logs", "/", "--lint", "--json"], 2, "invalid_input"),
+    ],
+)
+def test_a_json_command_that_fails_prints_the_error_object(args: list[str], code: int, kind: str) -> None:
+    done = m3tui(*args)
+    assert done.returncode == code, done.stderr
+    doc = json.loads(done.stdout)
+    assert doc == {"schema": 1, "error": {"code": kind, "exit": code, "message": done.stderr.strip()}}
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("m3tui")
+
+
+def test_config_warnings_are_said_once_on_stderr(m3tui_home: Path, tmp_path: Path) -> None:
+    (m3tui_home / "config.toml").write_text('theme = "x"\n[versions]\nmirror = "ftp://m"\n[logs.lint]\nrequired = ["time"]\n')
+    log = tmp_path / "ok.log"
+    log.write_text('{"time": "2026-12-04T10:00:00Z", "level": "INFO", "msg": "m"}\n')
+    done = m3tui("logs", str(log), "--lint")
+    assert done.stderr.count("versions.mirror must be an http(s) URL") == 1, done.stderr
+    assert "logs.lint" not in done.stderr  # the README's own table is known
+    (m3tui_home / "config.toml").write_text("theme = [broken\n")
+    done = m3tui("logs", str(log), "--lint")
+    assert done.stderr.count("not valid TOML") == 1, done.stderr
+    assert (m3tui_home / "config.toml").read_text() == "theme = [broken\n"  # never overwritten
