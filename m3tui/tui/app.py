@@ -170,7 +170,13 @@ class M3tuiApp(App[int], inherit_bindings=False):
         super()._handle_exception(error)
 
     def notify(self, message: str, *, title: str = "", severity: str = "information", **kwargs: Any) -> None:
-        """Warnings and errors the user saw also go to m3tui's own log (the Logs pane lists it)."""
+        """Warnings and errors the user saw also go to m3tui's own log (the Logs pane lists it).
+
+        Every notification is redacted: it may quote a URL with credentials from an error.
+        """
+        from m3tui.core.redact import redact
+
+        message, title = redact(message), redact(title)
         if severity in ("warning", "error"):
             import logging
 

@@ -67,6 +67,22 @@ class Pane(Vertical):
         yield Static(self.TITLE, classes="pane-title")
         yield Static(self.SUMMARY, classes="pane-summary")
 
+    @staticmethod
+    def failure_line(exc: BaseException) -> str:
+        """The one line a pane shows for a failed operation.
+
+        An `M3tuiError` is an answer: its message, as it is. Anything else is a bug: its
+        traceback goes to the crash log, and the line says so, like the CLI's "internal error".
+        """
+        from m3tui.core.errors import M3tuiError
+
+        if isinstance(exc, M3tuiError):
+            return str(exc) or type(exc).__name__
+        from m3tui.core import crashlog
+        from m3tui.core.redact import redact
+
+        return redact(f"internal error: {type(exc).__name__}: {exc} ({crashlog.save(exc)})")
+
     def focus_target(self) -> Widget:
         """Where focus goes when the pane is shown."""
         return self.query_one(PaneBody)
