@@ -88,6 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.theme is not None or args.no_mouse:
             raise UsageError("m3tui: --theme and --no-mouse apply to the TUI, not to a subcommand")
         _show_config_warnings()
+        _sweep_scratch()
         code = _subcommand(args)
         sys.stdout.flush()  # a write error (full disk) surfaces here, where it is handled, not at exit
         return code
@@ -161,6 +162,18 @@ def _isatty(stream: Any) -> bool:
         return bool(stream.isatty())
     except (AttributeError, ValueError, OSError):
         return False
+
+
+def _sweep_scratch() -> None:
+    """Remove what killed m3tui processes left in <state>/tmp (a stat when there is nothing)."""
+    from m3tui.core.config import state_root
+
+    if (state_root() / "tmp").is_dir():
+        from m3tui.core import tmp
+        from m3tui.core.errors import M3tuiError
+
+        with contextlib.suppress(M3tuiError, OSError):  # the command that needs the dir will say why
+            tmp.tmp_root()
 
 
 def _show_config_warnings() -> None:

@@ -8,6 +8,7 @@ paint: the go probe starts after it, in a worker.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -187,6 +188,7 @@ class M3tuiApp(App[int], inherit_bindings=False):
     def _after_first_paint(self) -> None:
         if self._own_log:
             self._start_own_log()
+            self.run_worker(_sweep_scratch, thread=True, group="sweep", exit_on_error=False)
         self.active_pane.focus_body()
         if self._open_logs:  # `m3tui logs FILE…`: the Logs pane is already up; the file first
             from m3tui.tui.panes.logs import LogsPane
@@ -433,3 +435,15 @@ def binding_ids() -> list[str]:
             if isinstance(binding, Binding) and binding.id and binding.id not in ids:
                 ids.append(binding.id)
     return ids
+
+
+def _sweep_scratch() -> None:
+    """What killed m3tui processes left in <state>/tmp, removed once the screen is up."""
+    from m3tui.core.config import state_root
+
+    if (state_root() / "tmp").is_dir():
+        from m3tui.core import tmp
+        from m3tui.core.errors import M3tuiError
+
+        with contextlib.suppress(M3tuiError, OSError):  # the command that needs the dir will say why
+            tmp.tmp_root()
