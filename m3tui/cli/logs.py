@@ -3,28 +3,32 @@
 Without ``--lint`` :func:`run` returns the string ``"tui"``: the main CLI then
 opens the TUI's Logs pane on the given sources (``-`` is stdin).
 
-With ``--lint`` on one FILE (or ``-`` for stdin): print the lint report, as
-text (``line N: rule: message`` and a summary) or ``--json``.
-Exit status: 0 clean, 1 violations or an unreadable file, 2 bad usage.
+With ``--lint`` on one FILE (or ``-`` for stdin): print the lint report, as text
+(``line N: rule: message`` and a summary; control characters from the log are escaped) or
+``--json`` (strict JSON: a non-finite number in a log, such as 1e400, is null). The input is
+read as a stream (a gzip file too, known by its magic bytes), one line of at most 1 MiB at a
+time: memory stays bounded whatever its size. Exit status: 0 clean, 1 violations, 2 bad usage
+or input (missing, not a regular file, corrupt or truncated gzip data, stdin closed), 3 the
+read failed (permissions, I/O).
 """
 
 from __future__ import annotations
 
 import argparse
 import io
-import json
 import sys
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Final, Literal, NoReturn
 
 if TYPE_CHECKING:
     from m3tui.cli.main import RunAsync
+    from m3tui.logs.lint import LintConfig, LintReport
 
 from m3tui.core.errors import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_PROBLEMS,
     EXIT_USAGE,
+    InputError,
     M3tuiError,
     UsageError,
 )
@@ -49,40 +53,54 @@ def _fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
     raise (UsageError if code == EXIT_USAGE else M3tuiError)(f"m3tui logs: {message}")
 
 
-def _lines(source: str) -> Iterator[str]:
-    """Decoded lines of a file, .gz or stdin, read lazily."""
+def _read(source: str, config: LintConfig) -> LintReport:
+    """The lint report of a file, a gzip file or stdin (``-``), read as a stream."""
     import gzip
 
-    if source == "-":
-        stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace", newline=None)
-        yield from (line.rstrip("\r\n") for line in stream)
-        return
-    with open(source, "rb") as raw:
-        magic = raw.read(2)
-    opener = gzip.open if magic == b"\x1f\x8b" else open
-    with opener(source, "rt", encoding="utf-8", errors="replace") as f:
-        for line in f:
-            yield line.rstrip("\r\n")
+    from m3tui.logs.lint import lint_stream, open_log
+
+    if source != "-":
+        with open_log(source) as stream:
+            return lint_stream(stream, label=source, config=config)
+    if sys.stdin is None:  # `m3tui logs - --lint <&-`
+        raise InputError("m3tui logs -: nothing on stdin (it is closed)")
+    stdin = sys.stdin.buffer
+    try:  # a gzip stream is known by its first bytes, looked at without reading them
+        magic = stdin.peek(2)[:2] if isinstance(stdin, io.BufferedReader) else b""
+    except OSError as exc:  # stdin is a directory, …
+        from m3tui.core.errors import os_error
+
+        raise os_error(exc, "stdin", "read", user_input=True) from None
+    if magic == b"\x1f\x8b":
+        with gzip.GzipFile(fileobj=stdin, mode="rb") as unzipped:
+            return lint_stream(unzipped, label="stdin", config=config)
+    return lint_stream(stdin, label="stdin", config=config)
 
 
 def _lint(source: str, *, as_json: bool) -> int:
-    from m3tui.logs.lint import lint_lines, load_lint_config, report_json
+    from m3tui.logs.index import one_line
+    from m3tui.logs.lint import MAX_LISTED, load_lint_config, report_json
 
-    cfg, warnings = load_lint_config()
-    try:
-        report = lint_lines(_lines(source), config=cfg)
-    except (OSError, EOFError) as exc:
-        what = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-        return _fail(f"{source}: cannot read ({what})")
-    report.warnings.extend(warnings)
+    config, warnings = load_lint_config()
     for w in warnings:
-        print(f"m3tui logs: warning: {w}", file=sys.stderr)
+        print(f"m3tui logs: warning: {one_line(w)}", file=sys.stderr)
+    try:
+        report = _read(source, config)
+    except M3tuiError as exc:  # the same error, its message safe for a terminal (the path came from the user)
+        raise type(exc)(one_line(str(exc))) from None
+    report.warnings.extend(warnings)
     if as_json:
-        print(json.dumps(report_json(report), indent=2, default=str, ensure_ascii=False))
+        from m3tui.core.jsonout import dumps
+
+        print(dumps(report_json(report)))
     else:
         for v in report.violations:
-            print(f"line {v.line}: {v.rule}: {v.message}")
+            print(f"line {v.line}: {v.rule}: {one_line(v.message)}")
+        if report.total > len(report.violations):
+            print(f"… and {report.total - len(report.violations):,} more violations (only the first {MAX_LISTED:,} are listed)")
         counts = ", ".join(f"{k} {n}" for k, n in report.counts.items() if n)
-        summary = f"{report.checked} JSON lines checked, {report.non_json} non-JSON, {len(report.violations)} violations"
+        summary = f"{report.checked} JSON lines checked, {report.non_json} non-JSON, {report.total} violations"
+        if report.too_long:
+            summary += f", {report.too_long} lines over 1 MiB not checked"
         print(summary + (f" ({counts})" if counts else ""))
-    return EXIT_PROBLEMS if report.violations else EXIT_OK
+    return EXIT_PROBLEMS if report.total else EXIT_OK

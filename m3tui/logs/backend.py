@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 class LogsBackend(Protocol):
     async def open(self, path: Path, name: str) -> FileSource:
-        """A log file, its tail read (OSError, ValueError: it cannot be read)."""
+        """A log file, its tail read (`M3tuiError`, its message for the user: it cannot be read)."""
         ...
 
     async def follow(
@@ -40,7 +40,7 @@ class LogsBackend(Protocol):
         ...
 
     def lint_config(self) -> LintConfig | None:
-        """The `[logs.lint]` rules (None: the defaults)."""
+        """The `[logs.lint]` rules (None: the defaults); its ``warnings`` say what in the table was ignored."""
         ...
 
 

@@ -28,10 +28,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import io
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 __all__ = ["Follower", "follow"]
 
@@ -45,7 +45,7 @@ class Follower:
     def __init__(self, path: str | os.PathLike[str], *, from_start: bool = False, max_line: int = MAX_LINE) -> None:
         self.path = Path(path)
         self._f: object | None = None
-        self._fh: io.BufferedReader | None = None
+        self._fh: BinaryIO | None = None
         self._ino: tuple[int, int] | None = None
         self._pos = 0
         self._buf = bytearray()
@@ -55,9 +55,13 @@ class Follower:
         self._open(seek_end=not from_start)
 
     def _open(self, *, seek_end: bool) -> bool:
+        """Open the path if it is a readable regular file (a FIFO put in its place is never waited on)."""
+        from m3tui.core.errors import M3tuiError
+        from m3tui.core.files import open_input
+
         try:
-            fh = open(self.path, "rb")  # noqa: SIM115
-        except OSError:
+            fh = open_input(self.path)
+        except M3tuiError:
             self._fh, self._ino, self._pos = None, None, 0
             return False
         st = os.fstat(fh.fileno())
@@ -164,7 +168,7 @@ async def follow(
             try:
                 await _watch(fol, check, stop, recheck, ready)
                 return
-            except Exception:  # watchfiles unavailable or failed: poll instead
+            except Exception:  # noqa: BLE001 - watchfiles unavailable or failed: poll instead
                 if stop.is_set():
                     return
         if ready is not None:

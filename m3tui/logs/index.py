@@ -1,37 +1,31 @@
 """Line access to log files of any size: open at the tail at once, index in the background.
 
-Design, in brief:
+* The file is read with ``os.pread``, never memory-mapped (a mapping kills the process with
+  SIGBUS the moment another process truncates the file, as logrotate's copytruncate does; a
+  read of a shrunk file just comes back short). Only the lines asked for are read, and one
+  chunk at a time while indexing or searching.
+* :meth:`LineIndex.tail` works straight after opening, *without* an index, scanning back from
+  the end; its lines are identified by byte offset (:meth:`line_of` maps an offset to a line
+  number once the index covers it).
+* :meth:`LineIndex.build` indexes the whole file: a *checkpoint* index, the number of newlines
+  before every 64 KiB block (one ``array('Q')`` item, ~0.01 byte per line), built with one
+  ``bytes.count(b"\\n")`` per block at memchr speed. Line ``i`` is a bisect over the
+  checkpoints plus one scan of a single block; the newline positions of the last few blocks
+  used are cached (2-byte ``array('H')`` offsets). :attr:`index_nbytes` is all of it.
+* :meth:`refresh` picks up appended data and detects truncation or replacement (inode change,
+  or the size shrinking), in which case the index is :meth:`reset` on the new file.
+* The path opens through :func:`m3tui.core.files.open_input`: regular files only (a FIFO,
+  device or directory is refused, never read or waited on).
+* A gzip file (known by its magic bytes) is decompressed as a stream into a spool of its own,
+  ``<state root>/tmp/gz-p<pid>-….log`` (removed by :meth:`close` or at exit; swept by the next
+  m3tui if this process died), and indexed from there; :func:`spool_stdin` spools stdin the
+  same way. A spool holds at most :data:`SPOOL_MAX` and half its disk's free space (measured
+  when it starts), and stops when the disk is down to :data:`SPOOL_RESERVE` or a write fails:
+  a clear error, the partial spool removed. A gzip bomb costs disk up to the cap, never memory.
 
-* The file is memory-mapped (read-only); nothing is read into Python memory
-  except the lines that are asked for (what is on screen).
-* :meth:`LineIndex.tail` works straight after opening, *without* an index: it
-  scans backwards from the end with ``mmap.rfind``. Its lines are identified by
-  byte offset, since line numbers are not known yet (:meth:`line_of` maps an
-  offset to a line number once the index covers it).
-* :meth:`LineIndex.build` indexes the whole file. The index is a *checkpoint*
-  index, not one offset per line: for every 64 KiB block of the file it keeps
-  the number of newlines before the block (one ``array('Q')`` item, 8 bytes per
-  block). That is ~0.01 byte per line for typical logs instead of 8 or 16, and
-  building it is one ``bytes.count(b"\\n")`` per block, i.e. memchr speed (a
-  few times ``wc -l``), instead of a Python-level step per line. Line ``i`` is
-  found by a bisect over the checkpoints plus one scan of a single 64 KiB block;
-  the newline positions of the last few blocks used are cached (as 2-byte
-  ``array('H')`` offsets), so reading a screenful of consecutive lines costs
-  one block scan. :attr:`index_nbytes` is the whole memory of the index,
-  checkpoints and cache.
-* :meth:`refresh` picks up appended data (the index is extended incrementally)
-  and detects truncation or replacement (inode change, or the size shrinking),
-  in which case the index is :meth:`reset` and re-opened on the new file.
-* ``.gz`` files are decompressed once into a temporary file under
-  ``state_root()/tmp`` and indexed from there (the temp file is removed by
-  :meth:`close`). stdin is handled the same way by the caller:
-  :func:`spool_stdin` writes it to a temp file, which is then opened.
-
-Thread safety: the pane builds the index in a worker thread while the UI thread
-reads lines. Every method takes the instance's lock around mmap access and
-index changes; :meth:`build` takes it per 4 MiB chunk only, so readers wait at
-most one chunk (a millisecond or so). Lines are returned as ``bytes`` copies,
-never views of the mmap, so a re-map (refresh) cannot invalidate them.
+Every failure is an `M3tuiError` naming the file and the cause. Thread safety: the pane builds
+the index in a worker thread while the UI thread reads lines; every method takes the lock
+around file access and index changes, :meth:`build` per 4 MiB chunk only.
 
 This module is plain Python and must never import Textual.
 """
@@ -40,27 +34,23 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import gzip
-import hashlib
-import mmap
+import errno
 import os
 import re
 import shutil
 import threading
 import time
+import weakref
+import zlib
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Protocol, Self
 
-__all__ = [
-    "BLOCK",
-    "LineIndex",
-    "safe_text",
-    "spool_stdin",
-    "temp_dir",
-]
+from m3tui.core.errors import InputError, M3tuiError, os_error, strerror
+
+__all__ = ["BLOCK", "SPOOL_MAX", "SPOOL_RESERVE", "LineIndex", "decompress_error", "one_line", "safe_text", "spool_stdin"]
 
 #: Bytes per checkpoint block. A power of two, and at most 65536 so newline
 #: positions inside a block fit the cache's 2-byte ``array('H')``.
@@ -71,72 +61,127 @@ _CHUNK_BLOCKS = 64
 _CACHE_BLOCKS = 8
 #: Backwards-scan step of :meth:`LineIndex.tail`.
 _TAIL_STEP = 1 << 16
-_GZ_MAGIC = b"\x1f\x8b"
+#: Bytes searched per read in :meth:`LineIndex.search`.
+_SEARCH_CHUNK = 4 << 20
+#: :meth:`LineIndex.lines` reads a run of lines at once up to this many bytes, else line by line.
+_BATCH_READ = 1 << 20
+GZ_MAGIC = b"\x1f\x8b"
+
+#: The most one spool (a decompressed .gz, piped stdin) may hold: 8 GiB, and never more than
+#: half the free space of its disk when it starts.
+SPOOL_MAX = 8 << 30
+#: A spool stops when its disk gets down to this much free space.
+SPOOL_RESERVE = 256 << 20
+_SPOOL_CHUNK = 1 << 20
+_SPOOL_CHECK = 64 << 20  # free space is measured again every this many bytes
+#: errno values of a full disk (or quota).
+_FULL = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG})
 
 
 class _StopFlag(Protocol):
     def is_set(self) -> bool: ...
 
 
-def temp_dir() -> Path:
-    """``state_root()/tmp``, created on demand (for .gz and stdin spools)."""
-    from m3tui.core.config import state_root
-
-    d = state_root() / "tmp"
-    d.mkdir(parents=True, exist_ok=True)
-    return d
+class _Reader(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
-def spool_stdin(stream: BinaryIO | None = None, *, chunk: int = 1 << 20) -> Path:
-    """Copy ``stream`` (default: ``sys.stdin.buffer``) to a temp file and return its path.
+# --- spools: stdin and decompressed gzip files, on disk, capped ------------------------------------
 
-    The caller opens the path with :class:`LineIndex` (and may keep following it
-    while it copies in a thread); the file lives under ``state_root()/tmp``.
+
+def decompress_error(exc: BaseException, label: str, *, user_input: bool = False) -> M3tuiError:
+    """What went wrong reading ``label`` through a decompressor, as the line the user sees.
+
+    A real I/O error (an errno) is ``cannot read …`` (exit 3); anything else the gzip stream
+    raised (zlib.error, EOFError for a truncated file, BadGzipFile) is corrupt input (exit 2).
+    """
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return os_error(exc, label, "read", user_input=user_input)
+    if isinstance(exc, EOFError):
+        return InputError(f"{label}: truncated gzip data ({strerror(exc)})")
+    return InputError(f"{label}: corrupt gzip data ({strerror(exc)})")
+
+
+#: What a gzip stream raises on bad data (BadGzipFile is an OSError).
+DECOMPRESS_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error)
+
+
+def spool_stdin(stream: _Reader | None = None) -> Path:
+    """Copy ``stream`` (default: ``sys.stdin.buffer``) to a spool file and return its path.
+
+    The file is ``<state root>/tmp/stdin-p<pid>-….log`` (0600): the caller removes it when done,
+    and the next m3tui sweeps it if this process is killed first. Capped like every spool.
     """
     import sys
-    import tempfile
 
-    src = stream if stream is not None else sys.stdin.buffer
-    fd, name = tempfile.mkstemp(prefix="stdin-", suffix=".log", dir=temp_dir())
-    with os.fdopen(fd, "wb") as out:
-        while True:
-            data = src.read(chunk)
-            if not data:
-                break
-            out.write(data)
-            out.flush()
-    return Path(name)
+    if stream is None:
+        if sys.stdin is None:
+            raise InputError("stdin: nothing to read (stdin is closed)")
+        stream = sys.stdin.buffer
+    return _spool(stream, "stdin-", "stdin", "sends", lambda exc: decompress_error(exc, "stdin", user_input=True))
 
 
-def _is_gzip(path: Path) -> bool:
-    if path.suffix == ".gz":
-        return True
+def _spool(src: _Reader, prefix: str, label: str, grows: str, read_error: Callable[[BaseException], M3tuiError]) -> Path:
+    """``src`` copied to a new spool file ``<tmp>/<prefix>p<pid>-….log``; removed again on any failure."""
+    from m3tui.core.text import human_size
+    from m3tui.core.tmp import make_file, tmp_root
+
     try:
-        with open(path, "rb") as f:
-            return f.read(2) == _GZ_MAGIC
-    except OSError:
-        return False
-
-
-def _gunzip_once(path: Path) -> Path:
-    """Decompress ``path`` into ``state_root()/tmp`` (reused while the .gz is unchanged)."""
-    st = path.stat()
-    key = f"{path.resolve()}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}"
-    digest = hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:16]
-    stem = path.name[:-3] if path.name.endswith(".gz") else path.name
-    out = temp_dir() / f"gz-{digest}-{stem}"
-    if out.exists():
-        return out
-    part = out.with_name(out.name + f".part{os.getpid()}")
+        fd, path = make_file(prefix, ".log")
+    except OSError as exc:
+        raise os_error(exc, tmp_root(), "write a spool file in") from None
     try:
-        with gzip.open(path, "rb") as src, open(part, "wb") as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
-        os.replace(part, out)
+        with os.fdopen(fd, "wb") as out:
+            free = _free(path.parent)
+            budget = min(SPOOL_MAX, free // 2)
+            written, check_at = 0, _SPOOL_CHECK
+            while True:
+                try:
+                    data = src.read(_SPOOL_CHUNK)
+                except DECOMPRESS_ERRORS as exc:
+                    raise read_error(exc) from None
+                if not data:
+                    break
+                written += len(data)
+                if written > budget:
+                    why = f"half the free space in {path.parent}" if budget < SPOOL_MAX else "the most m3tui spools to disk"
+                    raise InputError(f"{label}: {grows} more than {human_size(budget)}, {why}; "
+                                     "--lint reads any size as a stream")  # fmt: skip
+                out.write(data)
+                if written >= check_at:
+                    check_at += _SPOOL_CHECK
+                    if _free(path.parent) < SPOOL_RESERVE:
+                        raise M3tuiError(f"{label}: stopped spooling it to {path.parent}: the disk would fill "
+                                         f"(less than {human_size(SPOOL_RESERVE)} free)")  # fmt: skip
+        return path
+    except OSError as exc:  # writing the spool (a full disk) or closing it
+        _unlink(path)
+        if exc.errno in _FULL:
+            raise M3tuiError(f"{label}: cannot spool it to {path.parent}: {strerror(exc)}") from None
+        raise os_error(exc, path, "write") from None
     except BaseException:
-        with contextlib.suppress(OSError):
-            part.unlink()
+        _unlink(path)
         raise
-    return out
+
+
+def _free(directory: Path) -> int:
+    try:
+        return shutil.disk_usage(directory).free
+    except OSError:
+        return SPOOL_MAX * 2  # cannot tell: the writes themselves will say when the disk is full
+
+
+def _unlink(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()
+
+
+def _gunzip(fd: int, label: str) -> Path:
+    """The gzip file open on ``fd`` decompressed, as a stream, into a spool file of its own."""
+    import gzip
+
+    with os.fdopen(os.dup(fd), "rb") as raw, gzip.GzipFile(fileobj=raw, mode="rb") as src:
+        return _spool(src, "gz-", label, "decompresses to", lambda exc: decompress_error(exc, label))
 
 
 def _strip_eol(b: bytes) -> bytes:
@@ -144,7 +189,7 @@ def _strip_eol(b: bytes) -> bytes:
 
 
 class LineIndex:
-    """Lines of one file, by number, via mmap and a compact checkpoint index.
+    """Lines of one file, by number, via pread and a compact checkpoint index.
 
     Line numbers are 0-based. A final line without a newline counts as a line;
     ``b"a\\n"`` has one line, ``b""`` none. Returned lines have no ``\\n`` and no
@@ -155,12 +200,8 @@ class LineIndex:
         self.path = Path(path)
         self._lock = threading.RLock()
         self._fd: int | None = None
-        self._mm: mmap.mmap | None = None
         self._size = 0
-        self._ino = 0
-        self._dev = 0
-        self._temp: Path | None = None
-        self._source = self.path
+        self._cleanup: weakref.finalize[[Path], LineIndex] | None = None
         self.compressed = False
         #: How many times the index was cleared (a rotation or truncation): 0 for the first one.
         self.generation = -1
@@ -169,114 +210,94 @@ class LineIndex:
 
     @classmethod
     def open(cls, path: str | os.PathLike[str]) -> LineIndex:
-        """Open ``path`` (a log file or a ``.gz``); raises OSError if unreadable."""
+        """Open ``path`` (a log file or a gzip file); raises `M3tuiError` if it cannot be read."""
         return cls(path)
-
-    # ------------------------------------------------------------------ opening
 
     def _reset_index(self) -> None:
         #: cum[b] = number of newlines before block b; len(cum) - 1 blocks indexed.
         self._cum = array("Q", [0])
         #: Bytes covered by the index (the last block may be partial).
         self._indexed = 0
+        self._ends_nl = True  # the last indexed byte is a newline (or nothing is indexed)
         self._complete = False
         self._cache: OrderedDict[int, array[int]] = OrderedDict()
         self.generation += 1
 
     def _open(self) -> None:
-        path = self.path
-        if _is_gzip(path):
-            self.compressed = True
-            self._temp = _gunzip_once(path)
-            self._source = self._temp
-        fd = os.open(self._source, os.O_RDONLY)
-        try:
-            st = os.fstat(fd)
-            if not _regular(st.st_mode):
-                raise OSError(f"{path}: not a regular file")
-            self._fd, self._ino, self._dev = fd, st.st_ino, st.st_dev
-            self._map(st.st_size)
-        except BaseException:
-            os.close(fd)
-            self._fd = None
-            raise
-        st_path = os.stat(path)
-        # For a .gz source, rotation is judged on the .gz itself.
-        self._path_ino = (st_path.st_dev, st_path.st_ino)
+        from m3tui.core.files import open_input
 
-    def _map(self, size: int) -> None:
-        old = self._mm
-        self._mm = mmap.mmap(self._fd, size, access=mmap.ACCESS_READ) if size > 0 else None  # type: ignore[arg-type]
-        self._size = size
-        if old is not None:
-            old.close()
+        label = one_line(self.path)
+        with open_input(self.path) as f:
+            try:
+                st = os.fstat(f.fileno())
+                compressed = os.pread(f.fileno(), 2, 0) == GZ_MAGIC
+                if compressed:
+                    temp = _gunzip(f.fileno(), label)
+                    self._cleanup = weakref.finalize(self, _unlink, temp)
+                    fd = os.open(temp, os.O_RDONLY)
+                else:
+                    fd = os.dup(f.fileno())
+            except OSError as exc:
+                raise os_error(exc, label, "read") from None
+        self.compressed = compressed
+        self._fd = fd
+        self._size = os.fstat(fd).st_size
+        # For a .gz source, rotation is judged on the .gz itself.
+        self._path_ino = (st.st_dev, st.st_ino)
 
     def close(self) -> None:
-        """Unmap and close; removes a .gz's temp file."""
+        """Close the file; removes a gzip file's spool."""
         with self._lock:
-            if self._mm is not None:
-                self._mm.close()
-                self._mm = None
             if self._fd is not None:
                 os.close(self._fd)
                 self._fd = None
-            if self._temp is not None:
-                with contextlib.suppress(OSError):
-                    self._temp.unlink()
-                self._temp = None
+            self._size = 0
+            if self._cleanup is not None:
+                self._cleanup()  # removes the spool (once)
+                self._cleanup = None
 
-    def __enter__(self) -> LineIndex:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # ----------------------------------------------------------------- properties
+    def _read(self, n: int, offset: int) -> bytes:
+        """Up to ``n`` bytes at ``offset``: fewer when the file shrank meanwhile, none once closed."""
+        fd = self._fd
+        if fd is None or n <= 0:
+            return b""
+        try:
+            return os.pread(fd, n, offset)
+        except OSError as exc:
+            raise os_error(exc, one_line(self.path), "read") from None
 
     @property
     def size(self) -> int:
-        """Bytes mapped (the file's size as of the last open/refresh)."""
+        """Bytes known (the file's size as of the last open/refresh)."""
         return self._size
 
     @property
     def complete(self) -> bool:
-        """True once the index covers every mapped byte."""
+        """True once the index covers every known byte."""
         return self._complete and self._indexed == self._size
-
-    @property
-    def indexed_bytes(self) -> int:
-        return self._indexed
-
-    @property
-    def progress(self) -> float:
-        return 1.0 if self._size == 0 else self._indexed / self._size
 
     @property
     def line_count(self) -> int:
         """Lines in the indexed part (all lines once :attr:`complete`)."""
         with self._lock:
-            n = self._cum[-1]
-            if self._indexed and self._mm is not None and self._mm[self._indexed - 1] != 0x0A:
-                n += 1
-            return n
+            return self._cum[-1] + (0 if self._ends_nl else 1)
 
     @property
     def index_nbytes(self) -> int:
         """Memory held by the index: checkpoint array plus cached block offsets."""
         with self._lock:
-            total = self._cum.buffer_info()[1] * self._cum.itemsize
-            for arr in self._cache.values():
-                total += arr.buffer_info()[1] * arr.itemsize
-            return total
+            return sum(a.buffer_info()[1] * a.itemsize for a in (self._cum, *self._cache.values()))
 
     # ------------------------------------------------------------------ building
 
-    def build(
-        self,
-        progress: Callable[[float], None] | None = None,
-        stop: _StopFlag | None = None,
-    ) -> bool:
-        """Index every byte mapped (continuing from where the index stops).
+    def build(self, progress: Callable[[float], None] | None = None, stop: _StopFlag | None = None) -> bool:
+        """Index every byte known (continuing from where the index stops).
 
         Meant for a worker thread. ``progress(fraction)`` is called every few
         MiB; ``stop.is_set()`` is checked as often, and a stopped build
@@ -296,7 +317,7 @@ class LineIndex:
             time.sleep(0)  # hand the GIL to the UI thread between chunks: the screen stays live
             if progress is not None and done >= next_report:
                 next_report = done + (16 << 20)
-                progress(done / self._size)
+                progress(done / max(1, self._size))
         if progress is not None:
             progress(1.0)
         return True
@@ -305,26 +326,30 @@ class LineIndex:
         """Count newlines of blocks in [start, end); caller holds the lock.
 
         ``start`` is block-aligned except when the last indexed block was
-        partial, in which case it is re-counted from its block start.
+        partial, in which case it is re-counted from its block start. A short
+        read (the file shrank) ends the known part there: :meth:`refresh` will see it.
         """
-        mm = self._mm
-        assert mm is not None
         cum = self._cum
         if start % BLOCK:  # partial last block: drop it and re-count
             cum.pop()
             start -= start % BLOCK
             self._cache.pop(start // BLOCK, None)
+        data = self._read(end - start, start)
+        if len(data) < end - start:
+            end = self._size = start + len(data)
         n = cum[-1]
         append = cum.append
-        for off in range(start, end, BLOCK):
-            n += mm[off : min(off + BLOCK, end)].count(b"\n")
+        count = data.count
+        for off in range(0, end - start, BLOCK):
+            n += count(b"\n", off, off + BLOCK)
             append(n)
         self._indexed = end
+        self._ends_nl = data[-1:] in (b"\n", b"")
 
     def refresh(self) -> str:
         """Catch up with the file on disk.
 
-        Returns ``"same"``, ``"grew"`` (the mapping and, if the index was
+        Returns ``"same"``, ``"grew"`` (the known size and, if the index was
         complete, the index were extended) or ``"reset"`` (the file was
         truncated or replaced: everything was re-opened from the new file and
         the index cleared; :attr:`generation` is incremented).
@@ -336,16 +361,18 @@ class LineIndex:
         except OSError:
             return "same"  # rotated away and not (yet) re-created: keep what we have
         with self._lock:
+            if self._fd is None:
+                return "same"
             if (st.st_dev, st.st_ino) != self._path_ino or st.st_size < self._size:
                 self.reset()
                 return "reset"
-            cur = os.fstat(self._fd).st_size  # type: ignore[arg-type]
+            cur = os.fstat(self._fd).st_size
             if cur == self._size:
                 return "same"
             if cur < self._size:
                 self.reset()
                 return "reset"
-            self._map(cur)
+            self._size = cur
             if self._complete:
                 self._count_blocks(self._indexed, cur)
             return "grew"
@@ -366,23 +393,37 @@ class LineIndex:
         """
         out: list[tuple[int, bytes]] = []
         with self._lock:
-            mm, size = self._mm, self._size
-            if mm is None or n <= 0:
+            size = self._size
+            if size == 0 or n <= 0:
                 return out
-            end = size - 1 if mm[size - 1] == 0x0A else size  # end of the last line
+            last = self._read(1, size - 1)
+            if not last:
+                return out  # it shrank: refresh() will say so
+            end = size - 1 if last == b"\n" else size  # end of the last line
+            chunk, lo = b"", end  # chunk holds bytes [lo, lo + len(chunk))
             while len(out) < n:
-                # find the newline before `end`
-                nl = -1
-                hi = end
-                while hi > 0:
-                    lo = max(0, hi - _TAIL_STEP)
-                    nl = mm.rfind(b"\n", lo, hi)
-                    if nl >= 0:
+                nl, hi = -1, end  # the newline before `end`
+                while True:
+                    if hi > lo:
+                        k = chunk.rfind(b"\n", 0, hi - lo)
+                        if k >= 0:
+                            nl = lo + k
+                            break
+                        hi = lo
+                    if lo == 0:
                         break
-                    hi = lo
+                    new_lo = max(0, lo - _TAIL_STEP)
+                    chunk = self._read(lo - new_lo, new_lo)
+                    if len(chunk) < lo - new_lo:
+                        return out[::-1]  # it shrank meanwhile
+                    lo = new_lo
                 start = nl + 1
                 stop = end if limit is None else min(end, start + limit)
-                out.append((start, _strip_eol(mm[start:stop])))
+                if lo <= start and stop <= lo + len(chunk):
+                    line = chunk[start - lo : stop - lo]
+                else:
+                    line = self._read(stop - start, start)
+                out.append((start, _strip_eol(line)))
                 if start == 0:
                     break
                 end = nl
@@ -390,7 +431,10 @@ class LineIndex:
             return out
 
     def _nl_pos(self, k: int) -> int:
-        """Absolute offset of newline number ``k`` (0-based); needs it indexed. Lock held."""
+        """Absolute offset of newline number ``k`` (0-based); needs it indexed. Lock held.
+
+        When the file shrank under the index, the end of the indexed part stands in.
+        """
         cum = self._cum
         b = bisect.bisect_right(cum, k) - 1
         arr = self._cache.get(b)
@@ -398,13 +442,13 @@ class LineIndex:
             arr = self._block_newlines(b)
         else:
             self._cache.move_to_end(b)
-        return b * BLOCK + arr[k - cum[b]]
+        j = k - cum[b]
+        return b * BLOCK + arr[j] if j < len(arr) else self._indexed
 
     def _block_newlines(self, b: int) -> array[int]:
-        mm = self._mm
-        assert mm is not None
         base = b * BLOCK
-        data = mm[base : min(base + BLOCK, self._indexed)]
+        want = min(BLOCK, self._indexed - base)
+        data = self._read(want, base)
         arr = array("H")
         pos = data.find(b"\n")
         find = data.find
@@ -412,9 +456,10 @@ class LineIndex:
         while pos >= 0:
             append(pos)
             pos = find(b"\n", pos + 1)
-        self._cache[b] = arr
-        if len(self._cache) > _CACHE_BLOCKS:
-            self._cache.popitem(last=False)
+        if len(data) == want:  # a short read (the file shrank) is not kept
+            self._cache[b] = arr
+            if len(self._cache) > _CACHE_BLOCKS:
+                self._cache.popitem(last=False)
         return arr
 
     def _span(self, i: int) -> tuple[int, int]:
@@ -424,7 +469,7 @@ class LineIndex:
             raise IndexError(f"line {i} out of range (0..{self.line_count - 1})")
         start = 0 if i == 0 else self._nl_pos(i - 1) + 1
         end = self._nl_pos(i) if i < total_nl else self._indexed
-        return start, end
+        return start, max(start, end)
 
     def line(self, i: int, *, limit: int | None = None) -> bytes:
         """Line ``i`` (0-based, negative counts from the end) of the indexed part."""
@@ -434,14 +479,26 @@ class LineIndex:
             start, end = self._span(i)
             if limit is not None:
                 end = min(end, start + limit)
-            return _strip_eol(self._mm[start:end])  # type: ignore[index]
+            return _strip_eol(self._read(end - start, start))
 
     def lines(self, start: int, stop: int, *, limit: int | None = None) -> list[bytes]:
         """Lines ``start`` ≤ i < ``stop`` (clamped to what is indexed)."""
         with self._lock:
             count = self.line_count
             start, stop = max(0, start), min(stop, count)
-            return [self.line(i, limit=limit) for i in range(start, stop)]
+            if start >= stop:
+                return []
+            first, last = self._span(start)[0], self._span(stop - 1)[1]
+            if last - first > _BATCH_READ:  # long lines: each read on its own, capped
+                return [self.line(i, limit=limit) for i in range(start, stop)]
+            data = self._read(last - first, first)
+            out = []
+            for i in range(start, stop):
+                a, b = self._span(i)
+                if limit is not None:
+                    b = min(b, a + limit)
+                out.append(_strip_eol(data[a - first : b - first]))
+            return out
 
     def line_offset(self, i: int) -> int:
         """Byte offset where line ``i`` starts."""
@@ -453,39 +510,23 @@ class LineIndex:
         with self._lock:
             if offset < 0 or offset > self._indexed:
                 raise IndexError(f"offset {offset} not indexed (indexed: {self._indexed} bytes)")
-            b = min(offset // BLOCK, len(self._cum) - 2) if len(self._cum) > 1 else 0
             if len(self._cum) == 1:
                 return 0
+            b = min(offset // BLOCK, len(self._cum) - 2)
             arr = self._cache.get(b)
             if arr is None:
                 arr = self._block_newlines(b)
             rel = offset - b * BLOCK
             return self._cum[b] + bisect.bisect_left(arr, rel)
 
-    def iter_lines(self, start: int = 0, *, limit: int | None = None) -> Iterator[bytes]:
-        """Lines from ``start`` to the end of the indexed part, read lazily."""
-        i = start
-        while True:
-            with self._lock:
-                if i >= self.line_count:
-                    return
-                line = self.line(i, limit=limit)
-            yield line
-            i += 1
-
-    def search(
-        self,
-        pattern: str | bytes | re.Pattern[bytes],
-        start_line: int = 0,
-        *,
-        reverse: bool = False,
-        regex: bool = False,
-        ignore_case: bool = False,
-    ) -> int | None:
+    def search(self, pattern: str | bytes | re.Pattern[bytes], start_line: int = 0, *, reverse: bool = False,
+               regex: bool = False, ignore_case: bool = False) -> int | None:  # fmt: skip
         """First line at/after (or, with ``reverse``, before) ``start_line`` matching.
 
-        Plain text by default, a (bytes) regular expression with ``regex``.
-        Searches the mmap directly with ``re``, so it runs at C speed.
+        Plain text by default, a (bytes) regular expression with ``regex``. Forward, it
+        searches 4 MiB at a time (cut at a line's end) with ``re``, so it runs at C speed; a
+        match across two lines can be missed where a chunk ends, as can one inside a single
+        line longer than a chunk where the chunk cuts it.
         """
         if isinstance(pattern, re.Pattern):
             rx = pattern
@@ -493,48 +534,42 @@ class LineIndex:
             pat = pattern.encode() if isinstance(pattern, str) else pattern
             rx = re.compile(pat if regex else re.escape(pat), re.IGNORECASE if ignore_case else 0)
         with self._lock:
-            mm = self._mm
             count = self.line_count
-            if mm is None or count == 0:
+            if count == 0:
                 return None
             if not reverse:
                 if start_line >= count:
                     return None
-                m = rx.search(mm, self.line_offset(max(0, start_line)), self._indexed)
-                return None if m is None else self.line_of(m.start())
+                pos, end = self.line_offset(max(0, start_line)), self._indexed
+                while pos < end:
+                    chunk = self._read(min(_SEARCH_CHUNK, end - pos), pos)
+                    if not chunk:
+                        return None
+                    stop = len(chunk)
+                    if pos + stop < end:
+                        cut = chunk.rfind(b"\n")
+                        stop = cut + 1 if cut >= 0 else stop
+                    m = rx.search(chunk, 0, stop)
+                    if m is not None:
+                        return self.line_of(pos + m.start())
+                    pos += stop
+                return None
             for i in range(min(start_line, count) - 1, -1, -1):
                 if rx.search(self.line(i)):
                     return i
             return None
 
 
-def _regular(mode: int) -> bool:
-    import stat
-
-    return stat.S_ISREG(mode)
+# --- safe display ------------------------------------------------------------------------------------
 
 
-# --------------------------------------------------------------------------
-# Safe display
-# --------------------------------------------------------------------------
-
-
-def _escape_table() -> dict[int, str]:
-    table: dict[int, str] = {}
-    for c in range(0x20):
-        if c != 0x09:
-            table[c] = f"\\x{c:02x}"
-    table[0x7F] = "\\x7f"
-    for c in range(0x80, 0xA0):  # C1 controls (a terminal may act on them)
-        table[c] = f"\\u{c:04x}"
-    for c in range(0xDC80, 0xDD00):  # undecodable bytes (surrogateescape)
-        table[c] = "\ufffd"
-    for c in (0x2028, 0x2029):  # line/paragraph separators
-        table[c] = f"\\u{c:04x}"
-    return table
-
-
-_ESCAPES = _escape_table()
+#: Control characters (but tab) as \xNN; C1 controls (a terminal may act on them) and the line and
+#: paragraph separators as \uNNNN; undecodable bytes (surrogateescape) as U+FFFD.
+_ESCAPES: dict[int, str] = {
+    **{c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F) if c != 0x09},
+    **{c: f"\\u{c:04x}" for c in (*range(0x80, 0xA0), 0x2028, 0x2029)},
+    **dict.fromkeys(range(0xDC80, 0xDD00), "\ufffd"),
+}
 
 
 def safe_text(raw: bytes, max_chars: int = 4000) -> str:
@@ -555,3 +590,8 @@ def safe_text(raw: bytes, max_chars: int = 4000) -> str:
     if more > 0:
         text += f" … ({more} more bytes)"
     return text
+
+
+def one_line(text: str | os.PathLike[str]) -> str:
+    """A path or message as one safe line for a terminal: control characters (tab too) escaped, undecodable bytes as U+FFFD."""
+    return os.fspath(text).translate(_ESCAPES).replace("\t", "\\t")

@@ -34,7 +34,7 @@ MAX_CHARS = 2000
 LINE_LIMIT = MAX_CHARS * 4
 _MORE = re.compile(r" … \((\d+) more bytes\)$")
 #: Cheap pre-filter for error lines (confirmed with parse_line): never misses an error line.
-_ERROR_HINT = re.compile(rb"(?i)err|fatal|panic|crit|fail|emerg|alert|^[EF]\d{4}|\"(?:level|severity|lvl)\":\s*\d", re.M)
+_ERROR_HINT = re.compile(rb"(?i)err|fatal|panic|crit|fail|emerg|alert|^[EF]\d{4}|\"(?:level|severity|lvl)\":\s*\d", re.MULTILINE)
 
 
 class MemSource:
@@ -140,9 +140,17 @@ Source = MemSource | FileSource
 
 
 def open_file(path: Path, name: str) -> FileSource:
-    """Open a log file and read its tail (blocking: call it in a thread). OSError, ValueError."""
+    """Open a log file and read its tail (blocking: call it in a thread).
+
+    `M3tuiError` when it cannot be: missing, not a regular file (a FIFO is refused, never waited
+    on), unreadable, corrupt gzip data, or a spool that would not fit (m3tui.logs.index).
+    """
     index = LineIndex.open(path)
-    return FileSource(path, name, index, index.tail(TAIL_LINES, limit=LINE_LIMIT))
+    try:
+        return FileSource(path, name, index, index.tail(TAIL_LINES, limit=LINE_LIMIT))
+    except BaseException:
+        index.close()
+        raise
 
 
 def command_source(rec: CommandRecord) -> MemSource:

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from m3tui.cli import logs as cli_logs
+from m3tui.cli.main import main
 from m3tui.cli.parser import build_parser
-from m3tui.core.config import config_path
+from m3tui.core.config import config_path, load_config
 from m3tui.logs.lint import (
     DEFAULT_RULES,
     LintConfig,
@@ -109,9 +110,10 @@ def test_config_table(tmp_path: Path) -> None:
     assert cfg == LintConfig() and len(warnings) == 1 and "nonsense" in warnings[0]
     path.write_text("[logs.lint]\ncomponent_pattern = '('\n")
     cfg, warnings = load_lint_config()
-    assert cfg == LintConfig() and "regex" in warnings[0]
+    assert cfg == LintConfig() and "logs.lint.component_pattern is not a valid regular expression" in warnings[0]
     path.write_text("not toml = = =")
-    assert load_lint_config()[1]
+    assert load_lint_config() == (LintConfig(), [])  # the TOML itself is core.config's to say, once
+    assert "not valid TOML" in load_config().warnings[0]
     assert make_rules(LintConfig(rules=("trace_id",)))[0].name == "trace_id"
 
 
@@ -145,21 +147,28 @@ def test_cli_lint_text_and_json(tmp_path: Path, capsys) -> None:
 
 
 def test_cli_stdin_errors_and_tui(tmp_path: Path, capsys, monkeypatch) -> None:
+    """Through main, as the command runs: exit codes per the contract, one line on stderr."""
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO((GOOD + "\n").encode())))
-    assert cli_logs.run(parse("-", "--lint"), no_async) == 0
+    assert main(["logs", "-", "--lint"]) == 0
     assert "1 JSON lines checked" in capsys.readouterr().out
 
-    assert cli_logs.run(parse(str(tmp_path / "missing.log"), "--lint"), no_async) == 1
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "cannot read" in err and "Traceback" not in err
-    assert cli_logs.run(parse(str(tmp_path), "--lint"), no_async) == 1
-    assert "cannot read" in capsys.readouterr().err
+    def fails(*argv: str, code: int, says: str) -> None:
+        assert main(["logs", *argv]) == code
+        out, err = capsys.readouterr()
+        assert err.count("\n") == 1 and says in err and "Traceback" not in err and "internal error" not in err, err
+        if "--json" in argv:  # the error object on stdout
+            assert json.loads(out)["error"]["exit"] == code
+        else:
+            assert out == ""
+
+    fails(str(tmp_path / "missing.log"), "--lint", code=2, says="No such file or directory")
+    fails(str(tmp_path), "--lint", code=2, says="is a directory, not a regular file")
     notgz = tmp_path / "broken.gz"
     notgz.write_bytes(b"\x1f\x8b garbage")
-    assert cli_logs.run(parse(str(notgz), "--lint"), no_async) == 1
+    fails(str(notgz), "--lint", code=2, says="broken.gz: corrupt gzip data")
 
-    assert cli_logs.run(parse("--lint"), no_async) == 2
-    assert cli_logs.run(parse("a", "b", "--lint"), no_async) == 2
-    assert cli_logs.run(parse("a", "--json"), no_async) == 2
+    fails("--lint", code=2, says="--lint takes exactly one FILE")
+    fails("a", "b", "--lint", code=2, says="--lint takes exactly one FILE")
+    fails("a", "--json", code=2, says="--json applies to --lint only")
     assert cli_logs.run(parse(), no_async) == "tui"
     assert cli_logs.run(parse("x.log", "-"), no_async) == "tui"

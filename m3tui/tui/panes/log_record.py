@@ -33,7 +33,7 @@ class RecordScreen(ModalScreen[None], inherit_bindings=False):
 
     def compose(self) -> ComposeResult:
         box = KeyScroll(Static(Text(self._body), id="logs-record-text"), id="logs-record-box")
-        box.border_title = self._title
+        box.border_title = Text(self._title)  # plain: a file name may hold [brackets]
         box.border_subtitle = "esc closes"
         yield box
 

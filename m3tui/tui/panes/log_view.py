@@ -23,6 +23,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from m3tui.core.errors import M3tuiError
 from m3tui.logs.format import columns, level_rank, parse_line
 from m3tui.logs.sources import Source, display_text
 
@@ -155,8 +156,10 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
         assert self.source is not None
         try:
             raw, full = self.source.raw(line)
-        except IndexError:
+        except IndexError:  # the file shrank under the index: the next refresh re-reads it
             raw, full = b"", 0
+        except M3tuiError as exc:  # the read failed (an I/O error): said in the line, not a crash
+            raw, full = f"({exc})".encode(), 0
         s = display_text(raw, full)
         rec = parse_line(s)
         style = level_style(rec.level)

@@ -39,10 +39,13 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
+from m3tui.core.errors import M3tuiError
 from m3tui.core.text import human_size
 from m3tui.tui.panes.base import Pane
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
     from m3tui.core.cmdlog import CommandRecord
     from m3tui.logs.backend import LogsBackend
     from m3tui.logs.lint import LintConfig, LintReport
@@ -107,6 +110,7 @@ class LogsPane(Pane):
         self._ticker: Timer | None = None
         self._lint_report: LintReport | None = None  # the current source's, extended as it grows
         self._lint_config: LintConfig | None = None
+        self._lint_warned = False
         self._selected_key = ""
 
     # --- layout ----------------------------------------------------------------------------
@@ -148,10 +152,18 @@ class LogsPane(Pane):
         self._update_status()
 
     def on_unmount(self) -> None:
+        """The app ends: stop the follower and the index builds, close the files (a .gz's spool goes)."""
         if self._follow_stop is not None:
             self._follow_stop.set()
-        for src in self.files.values():
+        for src in self._all_files():
             src.stop.set()
+            src.index.close()
+
+    def _say(self, message: str, *, title: str = "logs", severity: SeverityLevel = "information", timeout: float | None = None) -> None:
+        """A notification of text that may hold a path or a query: shown as it is, never as markup."""
+        from m3tui.logs.index import one_line
+
+        self.app.notify(one_line(message), title=title, severity=severity, timeout=timeout, markup=False)
 
     # --- the source list -------------------------------------------------------------------
 
@@ -241,9 +253,11 @@ class LogsPane(Pane):
 
         try:
             src = await self.backend.open(path, name)
-        except (OSError, ValueError) as exc:
-            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-            self.app.notify(f"cannot open {path.name}: {why}", title="logs", severity="error")
+        except M3tuiError as exc:  # missing, a FIFO or directory, unreadable, corrupt gzip, too big to spool
+            self._say(str(exc), severity="error")
+            return
+        except OSError as exc:
+            self._say(f"cannot open {path}: {exc.strerror or exc}", severity="error")
             return
         finally:
             if not own:
@@ -273,8 +287,8 @@ class LogsPane(Pane):
 
         try:
             done = await asyncio.to_thread(src.index.build, progress, stop)
-        except (OSError, ValueError) as exc:
-            self.app.notify(f"{src.name}: {exc}", title="logs", severity="error")
+        except (OSError, M3tuiError) as exc:
+            self._say(f"{src.name}: {exc}", severity="error")
             done = False
         finally:
             src.builds -= 1
@@ -308,10 +322,9 @@ class LogsPane(Pane):
 
     def _tick(self) -> None:
         self._update_status()
-        if not any(s.building for s in self._all_files()):
-            if self._ticker is not None:
-                self._ticker.stop()
-                self._ticker = None
+        if not any(s.building for s in self._all_files()) and self._ticker is not None:
+            self._ticker.stop()
+            self._ticker = None
 
     def _all_files(self) -> list[FileSource]:
         return [*self.files.values(), *([self._own_source] if self._own_source else [])]
@@ -335,9 +348,7 @@ class LogsPane(Pane):
         self._gen += 1
         view = self.view
         view._cache.clear()
-        if self._rx is not None and self.source is not None:
-            self._scan(self._gen)
-        elif self.level:
+        if (self._rx is not None and self.source is not None) or self.level:
             self._scan(self._gen)
         else:
             view.set_rows(None)
@@ -419,7 +430,7 @@ class LogsPane(Pane):
         try:
             self._rx, self.view.match_rx = make_pattern(query)
         except re.error as exc:
-            self.app.notify(f"bad regular expression: {exc}", title="search", severity="error")
+            self._say(f"bad regular expression: {exc}", title="search", severity="error")
             return
         self.matches = None
         self._recompute()
@@ -462,7 +473,7 @@ class LogsPane(Pane):
         if src is not self.source:
             return
         if found is None:
-            self.app.notify(f"no match for {self.query_text}", title="search", severity="warning")
+            self._say(f"no match for {self.query_text}", title="search", severity="warning")
             return
         if view.rows is not None and not shown(view.rows, found):
             self.app.notify("the match is hidden by the level filter", title="search", severity="warning")
@@ -537,8 +548,8 @@ class LogsPane(Pane):
     async def _follow(self, src: FileSource, stop: asyncio.Event, ready: asyncio.Event) -> None:
         try:
             await self.backend.follow(src.path, lambda _lines: self._caught_up(src), stop, ready)
-        except OSError as exc:
-            self.app.notify(f"cannot follow {src.name}: {exc}", title="follow", severity="error")
+        except (OSError, M3tuiError) as exc:
+            self._say(f"cannot follow {src.name}: {exc}", title="follow", severity="error")
             if self._follow_stop is stop:
                 self.following = False
                 self._update_status()
@@ -550,7 +561,10 @@ class LogsPane(Pane):
         before = src.count()
         try:
             state = src.index.refresh()
-        except OSError:
+        except (OSError, M3tuiError) as exc:  # replaced by what cannot be read (a FIFO, no permission)
+            self._say(f"cannot follow {src.name}: {exc}", title="follow", severity="error")
+            if src is self.source and self.following:
+                self._stop_follow()
             return
         if state == "same":
             return
@@ -561,7 +575,7 @@ class LogsPane(Pane):
             if src is self.source:
                 self.view.rows = None
                 self.view.invalidate()
-            self.app.notify(f"{src.name} was rotated or truncated: reading the new file", title="follow", timeout=3)
+            self._say(f"{src.name} was rotated or truncated: reading the new file", title="follow", timeout=3)
             self._build_index(src)
             if src is self.source:
                 self._recompute()
@@ -614,6 +628,10 @@ class LogsPane(Pane):
             config = self.backend.lint_config()
         except Exception:  # noqa: BLE001 - a bad config: the defaults
             config = None
+        if config is not None and config.warnings and not self._lint_warned:
+            self._lint_warned = True  # said once per pane, not at every lint
+            for warning in config.warnings:
+                self._say(warning, title="lint config", severity="warning", timeout=10)
         self.lint_summary = "linting…"
         self._update_status()
 
@@ -639,6 +657,8 @@ class LogsPane(Pane):
         self._update_status()
 
     def _lint_more(self, src: Source, start: int, stop: int) -> None:
+        from dataclasses import replace
+
         from m3tui.logs.lint import lint_lines
 
         report = self._lint_report
@@ -647,9 +667,10 @@ class LogsPane(Pane):
         lines = [b.decode("utf-8", "replace") for _, b in src.iter_lines(start, stop)]
         more = lint_lines(lines, config=self._lint_config)
         for v in more.violations:
-            self.view.lint_marks.add(start + v.line - 1)
-            report.violations.append(v)
-            report.counts[v.rule] = report.counts.get(v.rule, 0) + 1
+            listed = len(report.violations)
+            report.add(replace(v, line=start + v.line))
+            if len(report.violations) > listed:  # marks stay as bounded as the report's list
+                self.view.lint_marks.add(start + v.line - 1)
         report.checked += more.checked
         report.non_json += more.non_json
         self.lint_summary = _lint_summary(report, len(self.view.lint_marks))
@@ -692,9 +713,7 @@ class LogsPane(Pane):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Letters belong to the input while it has focus (it keeps enter and esc)."""
-        if isinstance(self.app.focused, Input) and action != "cancel":
-            return False
-        return True
+        return not (isinstance(self.app.focused, Input) and action != "cancel")
 
     # --- status ----------------------------------------------------------------------------
 
@@ -740,10 +759,13 @@ class LogsPane(Pane):
 
 
 def _lint_summary(report: LintReport, lines: int) -> str:
-    if not report.violations:
+    if not report.total:
         return f"lint ok: {report.checked:,} records"
     rules = ", ".join(f"{name} {n}" for name, n in report.counts.items() if n)
-    return f"lint: {len(report.violations)} violations on {lines} lines ({rules})"
+    if report.total > len(report.violations):
+        return f"lint: {report.total:,} violations ({rules}; the first {len(report.violations):,} marked)"
+    return f"lint: {report.total} violations on {lines} lines ({rules})"
+
 
 def _exit(rec: CommandRecord) -> Text:
     if rec.timed_out:
