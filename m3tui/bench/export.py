@@ -1,20 +1,22 @@
 """Exports of a stored benchmark run: Go benchmark format (for benchstat), CSV and JSON.
 
 Split from :mod:`m3tui.bench.history`: the history stores runs, this module only writes them
-out. Plain stdlib; never imports Textual.
+out; a file is written all or nothing through :func:`m3tui.core.files.atomic_write` (a symlink
+is written through, devices, FIFOs and directories are refused). JSON is strict (no NaN).
+Plain stdlib; never imports Textual.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from m3tui.bench.fmt import format_result
 from m3tui.core.errors import UsageError
-from m3tui.core.jsonout import json_safe
+from m3tui.core.files import atomic_write
+from m3tui.core.jsonout import dumps
 
 if TYPE_CHECKING:
     from m3tui.bench.history import StoredRun
@@ -26,7 +28,6 @@ __all__ = [
     "export_csv",
     "export_json",
     "export_text",
-    "json_safe",
     "write_export",
 ]
 
@@ -120,18 +121,13 @@ def export(run: StoredRun, fmt: str) -> str:
     if fmt == "csv":
         return export_csv(run)
     if fmt == "json":
-        return json.dumps(json_safe(export_json(run)), indent=2) + "\n"
+        return dumps(export_json(run)) + "\n"
     raise UnknownExportFormat(f"export format is one of {', '.join(EXPORT_FORMATS)}, not {fmt!r}")
 
 
 def write_export(run: StoredRun, fmt: str, target: Path) -> None:
-    """Write an export all or nothing (a temporary file renamed into place); OSError on failure."""
-    tmp = target.with_name(f".{target.name}.m3tui-tmp")
-    try:
-        tmp.write_text(export(run, fmt), encoding="utf-8")
-        tmp.replace(target)
-    except OSError:
-        tmp.unlink(missing_ok=True)
-        raise
+    """Write an export all or nothing, through a symlink; M3tuiError naming the file on failure
+    (UsageError for a device, FIFO or directory, which is left as it is)."""
+    atomic_write(target, export(run, fmt))
 
 

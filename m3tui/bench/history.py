@@ -15,15 +15,25 @@ losing more than the batch being written. The choices that buy that:
   reused by another process, or is our own pid but not one of our open runs) can never
   finish, so it is marked ``interrupted``, keeping the samples it got.
 * ``busy_timeout`` of 5 s so two m3tui processes wait for each other instead of failing.
-* a file that is not a database, or a schema newer than this code, raises
-  :class:`HistoryError` naming the file; the file is never overwritten or deleted.
+* a damaged file (``PRAGMA quick_check`` fails, damaged pages, or not SQLite at all) is moved
+  aside on open, as ``bench-history.sqlite3.corrupt-<time>`` (with its -wal and -shm), never
+  deleted; a one-line notice says so (`take_notices`, shown by both fronts) and a fresh history
+  starts. A schema newer than this code, a directory or FIFO at the path, or a file m3tui may
+  not write raise :class:`HistoryError` naming the file, which is left as it is.
+* every SQLite error of an operation is a :class:`HistoryError` naming the file (never a bare
+  ``sqlite3.Error``); run ids out of SQLite's range are simply not found.
+* private: the file (and its -wal, -shm, -journal) is 0600 in a 0700 directory, tightened when
+  an earlier version made it looser; what it keeps that can hold command lines, environment or
+  output (the run's command and flags, errors, raw output, configs) is redacted
+  (:mod:`m3tui.core.redact`) when stored and again when read (rows of earlier versions).
 
 Exports of a stored run (benchmark format, CSV, JSON) are in :mod:`m3tui.bench.export`.
 
-Long because: what is left is one store, the :class:`History` class (about 300 lines) with the
-records it reads and writes and the process checks its recovery needs. Its crash-safety rules
-above hold only if every transaction follows them, so they are kept where they can be read
-against each other rather than spread over modules.
+Long because: what is left is one store, the :class:`History` class (about 400 lines) with the
+records it reads and writes, the process checks its recovery needs, and the checks on open
+(damage, permissions). Its crash-safety rules above hold only if every transaction and every
+open follows them, so they are kept where they can be read against each other rather than
+spread over modules.
 
 Plain stdlib (plus psutil for process checks); never imports Textual.
 """
@@ -31,9 +41,11 @@ Plain stdlib (plus psutil for process checks); never imports Textual.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import sqlite3
+import stat
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -42,10 +54,12 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Self
 
-from m3tui.core import runner
 from m3tui.bench.fmt import BenchResult
+from m3tui.core import runner
 from m3tui.core.config import state_root
-from m3tui.core.errors import M3tuiError
+from m3tui.core.errors import M3tuiError, strerror
+from m3tui.core.files import PRIVATE_DIR, PRIVATE_FILE, kind_of, private_dir, tighten
+from m3tui.core.redact import redact, redact_data
 
 if TYPE_CHECKING:
     from m3tui.bench.run import BenchSpec
@@ -54,16 +68,18 @@ __all__ = [
     "DB_NAME",
     "FINAL_STATUSES",
     "INTERRUPTED_ERROR",
+    "MAX_RUN_ID",
     "SCHEMA_VERSION",
     "STATUSES",
     "History",
     "HistoryError",
-    "RunNotFound",
     "RunInfo",
     "RunMeta",
+    "RunNotFound",
     "StoredRun",
     "db_path",
     "module_commit",
+    "take_notices",
 ]
 
 DB_NAME = "bench-history.sqlite3"
@@ -77,6 +93,13 @@ BUSY_TIMEOUT_MS = 5000
 #: Seconds a live process's start time may differ from the recorded one (clock slew).
 _START_TIME_SLACK = 2.0
 GIT_TIMEOUT = 5.0
+#: The largest run id (SQLite's INTEGER is 64-bit signed); larger ones are simply not found.
+MAX_RUN_ID = 2**63 - 1
+#: SQLite's primary result codes for a damaged file (sqlite3.h): SQLITE_CORRUPT, SQLITE_NOTADB.
+_DAMAGED_CODES = frozenset({11, 26})
+#: The files SQLite keeps beside the database.
+_SIDE_FILES = ("-wal", "-shm", "-journal")
+_SQLITE_HEADER = b"SQLite format 3\x00"
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS runs (
@@ -137,6 +160,51 @@ class RunNotFound(HistoryError, KeyError):
 def db_path() -> Path:
     """Where the history lives: ``state_root()/bench-history.sqlite3``."""
     return state_root() / DB_NAME
+
+
+# Notices for the user (a damaged history moved aside), kept until a front shows them.
+_NOTICES: list[str] = []
+_NOTICES_LOCK = threading.Lock()
+
+
+def take_notices() -> list[str]:
+    """The one-line notices of this process's history opens not shown yet (and forget them)."""
+    with _NOTICES_LOCK:
+        out = list(_NOTICES)
+        _NOTICES.clear()
+    return out
+
+
+def _notice(text: str) -> None:
+    with _NOTICES_LOCK:
+        _NOTICES.append(text)
+
+
+class _Damaged(Exception):
+    """The file at the history's path is damaged (or not SQLite): move it aside, start again."""
+
+    def __init__(self, why: str, identity: tuple[int, int] | None) -> None:
+        super().__init__(why)
+        self.why = why
+        self.identity = identity  # (st_dev, st_ino) of the damaged file
+
+
+def _is_damaged(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in _DAMAGED_CODES
+    text = str(exc)
+    return "malformed" in text or "not a database" in text
+
+
+def _check_id(run_id: int) -> None:
+    """RunNotFound for an id no SQLite row can have (negative, or past 64 bits: OverflowError)."""
+    if isinstance(run_id, bool) or not isinstance(run_id, int) or not 0 <= run_id <= MAX_RUN_ID:
+        raise RunNotFound(f"no run {run_id} in the bench history")
+
+
+# Files whose quick_check passed in this process, by (path, device, inode): checked once each.
+_CHECKED: set[tuple[str, int, int]] = set()
 
 
 def _now() -> str:
@@ -212,18 +280,43 @@ class RunMeta:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RunMeta:
-        """Inverse of :meth:`to_json`; tolerates missing or unknown keys."""
-        fallback: dict[str, Any] = {
-            "command": (), "package": "", "package_dir": "", "bench": "", "cpu": (),
-            "count": 0, "benchmem": False, "extra": (), "noise": (),
-        }  # fmt: skip
-        kw: dict[str, Any] = {}
-        for f in fields(cls):
-            v = data.get(f.name, fallback.get(f.name))
-            if isinstance(v, list):
-                v = tuple(v)
-            kw[f.name] = v
-        return cls(**kw)
+        """Inverse of :meth:`to_json`; tolerates missing or unknown keys, and values of the wrong type."""
+        text: Any = data.get
+        return cls(
+            command=_strs(text("command")),
+            package=_str(text("package")) or "",
+            package_dir=_str(text("package_dir")) or "",
+            bench=_str(text("bench")) or "",
+            cpu=tuple(v for v in _list(text("cpu")) if isinstance(v, int) and not isinstance(v, bool)),
+            count=_int(text("count")),
+            benchtime=_str(text("benchtime")),
+            benchmem=text("benchmem") is True,
+            extra=_strs(text("extra")),
+            go_version=_str(text("go_version")),
+            goos=_str(text("goos")),
+            goarch=_str(text("goarch")),
+            cpu_model=_str(text("cpu_model")),
+            commit=_str(text("commit")),
+            dirty=v if isinstance(v := text("dirty"), bool) else None,
+            label=_str(text("label")),
+            noise=_strs(text("noise")),
+        )
+
+
+def _str(v: object) -> str | None:
+    return v if isinstance(v, str) else None
+
+
+def _list(v: object) -> list[Any]:
+    return v if isinstance(v, list) else []
+
+
+def _strs(v: object) -> tuple[str, ...]:
+    return tuple(x for x in _list(v) if isinstance(x, str))
+
+
+def _int(v: object) -> int:
+    return v if isinstance(v, int) and not isinstance(v, bool) else 0
 
 
 @dataclass(frozen=True)
@@ -254,6 +347,15 @@ class StoredRun:
 # History on the same file must not take them for leftovers of a dead process.
 _OPEN_RUNS: dict[str, set[int]] = {}
 _OPEN_RUNS_LOCK = threading.Lock()
+
+
+def _loads_dict(text: object) -> dict[str, Any]:
+    """A JSON object stored by this module; {} for anything else (a row damaged in place)."""
+    try:
+        data = json.loads(text) if isinstance(text, (str, bytes)) else None
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _own_start_time() -> float | None:
@@ -297,11 +399,12 @@ def _process_alive(pid: int, started: float | None) -> bool:
 
 
 def _config_json(r: BenchResult) -> str:
-    return json.dumps(dict(r.config))
+    return json.dumps({k: redact(v) for k, v in r.config.items()})
 
 
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
+def _one_line(exc: BaseException | str, limit: int = 200) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class History:
@@ -315,7 +418,9 @@ class History:
         self._key = os.path.abspath(self.path)
         self._lock = threading.RLock()
         self._own: set[int] = set()
-        self._conn = self._open()
+        #: The one-line notice when this open found the file damaged and moved it aside.
+        self.notice: str | None = None
+        self._conn = self._open_checked()
         try:
             #: Ids of the runs :meth:`recover` marked interrupted when this History opened.
             self.recovered: list[int] = self.recover()
@@ -325,13 +430,70 @@ class History:
 
     # -- opening ----------------------------------------------------------------------------
 
-    def _open(self) -> sqlite3.Connection:
+    def _open_checked(self) -> sqlite3.Connection:
+        """Open; a damaged file is moved aside (with a notice) and a fresh history started."""
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            return self._open()
+        except _Damaged as damaged:
+            why, moved = damaged.why, self._move_aside(damaged)
+        self.notice = f"bench history {self.path} was damaged ({why}): moved it aside to {moved.name} and started a new one"
+        _notice(self.notice)
+        try:
+            return self._open()
+        except _Damaged as again:
+            raise HistoryError(f"bench history {self.path} is damaged again after starting anew: {again.why}") from None
+
+    def _prepare_file(self) -> tuple[int, int]:
+        """The file made (0600) or checked: a regular file we may write, tightened if loose.
+
+        Returns its (device, inode); raises _Damaged when it is not SQLite at all.
+        """
+        parent = self.path.parent
+        try:
+            if not parent.is_dir():
+                private_dir(parent)  # made 0700 (parents too)
+            elif parent.stat().st_uid == os.geteuid():
+                tighten(parent, PRIVATE_DIR)  # someone else's directory is not ours to change
+            if not os.access(parent, os.W_OK | os.X_OK):  # SQLite makes its -wal and -shm there
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+        except M3tuiError as exc:
+            raise HistoryError(f"cannot use the bench history {self.path}: {exc}") from None
         except OSError as exc:
-            raise HistoryError(
-                f"bench history {self.path} cannot be created: {_one_line(exc)}"
-            ) from exc
+            raise HistoryError(f"cannot use the bench history {self.path}: cannot write to {parent}: {strerror(exc)}") from None
+        flags = os.O_RDWR | os.O_CREAT | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+        try:
+            fd = os.open(self.path, flags, PRIVATE_FILE)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                mode = os.stat(self.path).st_mode
+                if not stat.S_ISREG(mode):
+                    raise HistoryError(f"bench history {self.path} is {kind_of(mode)}, not a database file") from None
+            if exc.errno == errno.EISDIR:
+                raise HistoryError(f"bench history {self.path} is a directory, not a database file") from None
+            raise HistoryError(f"cannot open the bench history {self.path}: {strerror(exc)}") from None
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise HistoryError(f"bench history {self.path} is {kind_of(st.st_mode)}, not a database file")
+            if stat.S_IMODE(st.st_mode) & 0o077:
+                with contextlib.suppress(OSError):  # not ours to change: leave it
+                    os.fchmod(fd, stat.S_IMODE(st.st_mode) & PRIVATE_FILE)
+            header = os.pread(fd, len(_SQLITE_HEADER), 0)
+        except OSError as exc:
+            raise HistoryError(f"cannot read the bench history {self.path}: {strerror(exc)}") from None
+        finally:
+            os.close(fd)
+        identity = (st.st_dev, st.st_ino)
+        for suffix in _SIDE_FILES:
+            with contextlib.suppress(OSError):
+                tighten(Path(f"{self.path}{suffix}"))
+        if header and header != _SQLITE_HEADER:
+            raise _Damaged("not an SQLite database", identity)
+        return identity
+
+    def _open(self) -> sqlite3.Connection:
+        identity = self._prepare_file()
+        checked = (self._key, *identity)
         try:
             conn = sqlite3.connect(
                 self.path,
@@ -340,13 +502,16 @@ class History:
                 check_same_thread=False,
             )
         except sqlite3.Error as exc:
-            raise HistoryError(
-                f"bench history {self.path} cannot be opened: {_one_line(exc)}"
-            ) from exc
+            raise HistoryError(f"cannot open the bench history {self.path}: {_one_line(exc)}") from None
         try:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             # Reading the header first: a non-database fails here, before anything is written.
             self._check_version(conn.execute("PRAGMA user_version").fetchone()[0])
+            if checked not in _CHECKED:
+                problems = [row[0] for row in conn.execute("PRAGMA quick_check(1)").fetchall()]
+                if problems != ["ok"]:
+                    raise _Damaged(_one_line("; ".join(map(str, problems))), identity)
+                _CHECKED.add(checked)
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
@@ -362,20 +527,41 @@ class History:
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
                 raise
-        except sqlite3.OperationalError as exc:
+        except sqlite3.Error as exc:
             conn.close()
-            raise HistoryError(
-                f"bench history {self.path} cannot be opened: {_one_line(exc)}"
-            ) from exc
-        except sqlite3.DatabaseError as exc:
-            conn.close()
-            raise HistoryError(
-                f"bench history {self.path} is not a readable database: {_one_line(exc)}"
-            ) from exc
+            _CHECKED.discard(checked)
+            if _is_damaged(exc):
+                raise _Damaged(_one_line(exc), identity) from None
+            raise HistoryError(f"cannot open the bench history {self.path}: {_one_line(exc)}") from None
         except BaseException:
             conn.close()
             raise
         return conn
+
+    def _move_aside(self, damaged: _Damaged) -> Path:
+        """Rename the damaged file (and its -wal, -shm, -journal) to ``<name>.corrupt-<time>``."""
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        n = 1
+        while any(os.path.lexists(f"{target}{suffix}") for suffix in ("", *_SIDE_FILES)):
+            target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{n}")
+            n += 1
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return target  # another m3tui moved it first
+        except OSError as exc:
+            raise HistoryError(f"bench history {self.path} is damaged ({damaged.why}) and cannot be moved aside: {strerror(exc)}") from None
+        if damaged.identity is not None and (st.st_dev, st.st_ino) != damaged.identity:
+            return target  # already replaced by another m3tui: that one is not ours to move
+        try:
+            os.rename(self.path, target)
+        except OSError as exc:
+            raise HistoryError(f"bench history {self.path} is damaged ({damaged.why}) and cannot be moved aside: {strerror(exc)}") from None
+        for suffix in _SIDE_FILES:
+            with contextlib.suppress(FileNotFoundError):
+                os.rename(f"{self.path}{suffix}", f"{target}{suffix}")
+        return target
 
     def _check_version(self, version: int) -> None:
         if version > SCHEMA_VERSION:
@@ -385,9 +571,24 @@ class History:
             )
 
     @contextlib.contextmanager
+    def _errors(self, verb: str) -> Iterator[None]:
+        """SQLite's errors as HistoryError lines naming the file (a damaged one is rechecked at the next open)."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            if _is_damaged(exc):
+                with contextlib.suppress(OSError):
+                    st = os.stat(self.path)
+                    _CHECKED.discard((self._key, st.st_dev, st.st_ino))
+                raise HistoryError(
+                    f"bench history {self.path} is damaged ({_one_line(exc)}): the next m3tui that opens it moves it aside"
+                ) from None
+            raise HistoryError(f"cannot {verb} the bench history {self.path}: {_one_line(exc)}") from None
+
+    @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction, taken up front (no lock upgrade deadlocks)."""
-        with self._lock:
+        with self._lock, self._errors("write"):
             conn = self._conn
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -450,7 +651,7 @@ class History:
                 cur = conn.execute(
                     "INSERT INTO runs (started_at, status, pid, pid_started, meta)"
                     " VALUES (?, 'running', ?, ?, ?)",
-                    (_now(), os.getpid(), started, json.dumps(meta.to_json())),
+                    (_now(), os.getpid(), started, json.dumps(redact_data(meta.to_json()))),
                 )
                 run_id = cur.lastrowid
                 assert run_id is not None
@@ -474,6 +675,7 @@ class History:
 
     def add_results(self, run_id: int, results: Sequence[BenchResult]) -> None:
         """Append results to a run, in one transaction. RunNotFound for an unknown run."""
+        _check_id(run_id)
         with self._write() as conn:
             seq = self._next_seq(conn, "results", run_id)
             conn.executemany(
@@ -487,21 +689,23 @@ class History:
 
     def add_output(self, run_id: int, lines: Sequence[str]) -> None:
         """Append raw output lines to a run, in one transaction. RunNotFound for an unknown run."""
+        _check_id(run_id)
         with self._write() as conn:
             seq = self._next_seq(conn, "output", run_id)
             conn.executemany(
                 "INSERT INTO output (run_id, seq, text) VALUES (?, ?, ?)",
-                ((run_id, i, line) for i, line in enumerate(lines, start=seq)),
+                ((run_id, i, redact(line)) for i, line in enumerate(lines, start=seq)),
             )
 
     def set_noise(self, run_id: int, warnings: Sequence[str]) -> None:
         """Record the noise guard's warnings (known only once the run is over) with the run."""
+        _check_id(run_id)
         with self._write() as conn:
             row = conn.execute("SELECT meta FROM runs WHERE id = ?", (run_id,)).fetchone()
             if row is None:
                 raise RunNotFound(f"no run {run_id} in the bench history")
-            meta = json.loads(row[0])
-            meta["noise"] = list(warnings)
+            meta = _loads_dict(row[0])
+            meta["noise"] = [redact(w) for w in warnings]
             conn.execute("UPDATE runs SET meta = ? WHERE id = ?", (json.dumps(meta), run_id))
 
     def finish_run(self, run_id: int, status: str, error: str | None = None) -> bool:
@@ -512,17 +716,22 @@ class History:
         if status not in FINAL_STATUSES:
             allowed = ", ".join(FINAL_STATUSES)
             raise ValueError(f"finish_run: status must be one of {allowed}, not {status!r}")
+        _check_id(run_id)
         with self._write() as conn:
             cur = conn.execute(
                 "UPDATE runs SET status = ?, finished_at = ?, error = ?"
                 " WHERE id = ? AND status = 'running'",
-                (status, _now(), error, run_id),
+                (status, _now(), None if error is None else redact(error), run_id),
             )
         self._forget(run_id)
         return cur.rowcount > 0
 
     def delete_run(self, run_id: int) -> bool:
         """Delete a run with its results and output; False if there was no such run."""
+        try:
+            _check_id(run_id)
+        except RunNotFound:
+            return False
         with self._write() as conn:
             cur = conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))
         self._forget(run_id)
@@ -537,25 +746,24 @@ class History:
 
     @staticmethod
     def _info(row: tuple[Any, ...]) -> RunInfo:
+        """A run row as read; its text redacted (rows of earlier versions were stored as they came)."""
         run_id, started, finished, status, meta, error, n_results, benchmarks = row
-        try:
-            data = json.loads(meta)
-        except ValueError:
-            data = {}
         return RunInfo(
-            id=run_id,
-            started_at=started,
-            finished_at=finished,
-            status=status,
-            meta=RunMeta.from_json(data if isinstance(data, dict) else {}),
-            error=error,
-            n_results=n_results,
-            benchmarks=benchmarks,
+            id=int(run_id),
+            started_at=str(started),
+            finished_at=None if finished is None else str(finished),
+            status=str(status),
+            meta=RunMeta.from_json(redact_data(_loads_dict(meta))),
+            error=None if error is None else redact(str(error)),
+            n_results=int(n_results),
+            benchmarks=int(benchmarks),
         )
 
     def list_runs(self, limit: int | None = None) -> list[RunInfo]:
-        """Runs, newest first (at most ``limit``)."""
-        with self._lock:
+        """Runs, newest first (at most ``limit``, 0 to MAX_RUN_ID; ValueError otherwise)."""
+        if limit is not None and not 0 <= limit <= MAX_RUN_ID:
+            raise ValueError(f"list_runs: limit must be from 0 to {MAX_RUN_ID}, not {limit}")
+        with self._lock, self._errors("read"):
             rows = self._conn.execute(
                 f"SELECT {_RUN_COLUMNS} FROM runs r ORDER BY r.id DESC LIMIT ?",
                 (-1 if limit is None else limit,),
@@ -564,7 +772,8 @@ class History:
 
     def get_run(self, run_id: int) -> StoredRun:
         """A run with its results and output; RunNotFound if there is no such run."""
-        with self._lock:
+        _check_id(run_id)
+        with self._lock, self._errors("read"):
             conn = self._conn
             conn.execute("BEGIN")  # one consistent snapshot
             try:
@@ -585,18 +794,30 @@ class History:
                     "SELECT kind, benchmark, procs, path FROM profiles WHERE run_id = ? ORDER BY rowid", (run_id,)
                 ).fetchall()
             finally:
-                conn.execute("COMMIT")
-        configs: dict[str, Mapping[str, str]] = {}
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("COMMIT")
+        configs: dict[object, Mapping[str, str]] = {}
         results: list[BenchResult] = []
         for name, procs, iters, values_json, config_json in res_rows:
             cfg = configs.get(config_json)
             if cfg is None:
-                cfg = configs[config_json] = MappingProxyType(json.loads(config_json))
-            results.append(BenchResult(name, procs, iters, json.loads(values_json), cfg))
-        return StoredRun(self._info(row), results, [text for (text,) in out_rows], [tuple(r) for r in prof_rows])
+                cfg = configs[config_json] = MappingProxyType(
+                    {str(k): redact(str(v)) for k, v in _loads_dict(config_json).items()}
+                )
+            values = {str(k): float(v) for k, v in _loads_dict(values_json).items() if isinstance(v, (int, float))}
+            if not isinstance(name, str) or not isinstance(procs, int) or not isinstance(iters, int):
+                continue  # a row damaged past reading: the others still stand
+            results.append(BenchResult(name, procs, iters, values, cfg))
+        return StoredRun(
+            self._info(row),
+            results,
+            [redact(str(text)) for (text,) in out_rows],
+            [(str(k), str(b), int(p), str(path)) for k, b, p, path in prof_rows],
+        )
 
     def add_profile(self, run_id: int, kind: str, benchmark: str, procs: int, path: str) -> None:
         """Keep a profile captured from one of the run's results with the run (deleted with it)."""
+        _check_id(run_id)
         with self._write() as conn:
             if conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
                 raise RunNotFound(f"no run {run_id} in the bench history")

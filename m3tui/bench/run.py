@@ -1,8 +1,14 @@
 """Build a Go package's test binary once and run its benchmarks, streaming results live.
 
 Every subprocess goes through :mod:`m3tui.core.runner`. ``go test -c`` runs with
-``GOTOOLCHAIN=local`` (never download a toolchain); the binary lives in a temporary directory
-under the state root (falling back to the system temp dir) that is removed afterwards.
+``GOTOOLCHAIN=local`` (never download a toolchain); the binary lives in a build directory of
+:mod:`m3tui.core.tmp` (``<state>/tmp/bench-p<pid>-…``; the system temp dir when the state root
+cannot be written) that is removed on every way out, a cancel included; what a SIGKILL leaves
+is swept by the next m3tui that uses the directory.
+
+Flags are checked before anything runs (`check_benchtime`, `parse_go_duration`,
+`parse_gomaxprocs_list`, `check_count`: Go's own forms); a test binary that still rejects its
+arguments (a flag after ``--`` it does not define) ends with ``BenchRun.rejected``.
 
 Stopping: pass ``stop`` (an :class:`asyncio.Event`); when it is set the runner kills the test
 binary's tree and :func:`run_benchmarks` returns the partial results with ``cancelled=True``.
@@ -16,26 +22,34 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from pathlib import Path
 
-from m3tui.core import runner
 from m3tui.bench.fmt import BenchResult, Parser
-from m3tui.core.config import state_root
+from m3tui.core import runner
 from m3tui.core.errors import M3tuiError, UsageError
 
 __all__ = [
     "BUILD_TIMEOUT",
-    "BenchRun",
+    "MAX_COUNT",
+    "MAX_GOMAXPROCS",
     "BadCpuList",
+    "BadFlag",
+    "BenchRun",
     "BenchSpec",
     "BuildFailed",
     "build_test_binary",
+    "check_benchtime",
+    "check_count",
     "default_cpu_list",
     "list_packages",
+    "parse_go_duration",
+    "parse_gomaxprocs_list",
     "run_benchmarks",
     "run_interleaved",
     "run_test_binary",
@@ -50,6 +64,19 @@ _TMP_PREFIX = "bench-"
 
 # Lines (stdout or stderr of the test binary) that say the run went wrong.
 _FATAL_PREFIXES = ("panic:", "fatal error:", "SIGQUIT:")
+# The first words of a test binary that refused its arguments (Go's flag package and testing).
+_REJECTED_PREFIXES = (
+    "flag provided but not defined:", "invalid value ", "bad flag syntax:", "flag needs an argument:",
+    "testing: invalid", "testing: -", "testing: cannot use -test.",
+)  # fmt: skip
+
+#: The largest -count and GOMAXPROCS value taken (Go reads them as int; beyond, they wrap).
+MAX_COUNT = 2**31 - 1
+MAX_GOMAXPROCS = 2**31 - 1
+#: Go's largest time.Duration, in nanoseconds (ParseDuration refuses more).
+_MAX_DURATION_NS = 2**63 - 1
+_GO_UNIT_NS = {"ns": 1, "us": 1_000, "µs": 1_000, "μs": 1_000, "ms": 1_000_000, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
+_DURATION_PART = re.compile(r"([0-9]*)(?:\.([0-9]*))?([^0-9.]*)")
 
 
 class BuildFailed(M3tuiError):
@@ -64,6 +91,63 @@ class BuildFailed(M3tuiError):
 
 class BadCpuList(UsageError, ValueError):
     """A `-cpu` list that is not positive GOMAXPROCS values: the message names the text."""
+
+
+class BadFlag(UsageError, ValueError):
+    """A -benchtime, -count or duration that Go would refuse: the message names the text."""
+
+
+def parse_go_duration(text: str) -> int | None:
+    """Nanoseconds of a Go duration as time.ParseDuration reads it ("1m30s", ".5s", "0"); None if not one."""
+    s = text
+    negative = s[:1] == "-"
+    if s[:1] in "+-" and s:
+        s = s[1:]
+    if s == "0":
+        return 0
+    if not s:
+        return None
+    total = Fraction(0)
+    pos = 0
+    while pos < len(s):
+        m = _DURATION_PART.match(s, pos)
+        if m is None or m.end() == pos:
+            return None
+        whole, frac, unit = m.group(1), m.group(2), m.group(3)
+        if not whole and not frac:
+            return None  # no digits: ".s", "s"
+        if unit not in _GO_UNIT_NS:
+            return None  # a missing or unknown unit
+        value = Fraction(int(whole or "0"))
+        if frac:
+            value += Fraction(int(frac), 10 ** len(frac))
+        total += value * _GO_UNIT_NS[unit]
+        if total > _MAX_DURATION_NS:
+            return None
+        pos = m.end()
+    ns = int(total)
+    return -ns if negative else ns
+
+
+def check_benchtime(text: str) -> str:
+    """``text`` if Go's -test.benchtime takes it (a positive duration, or Nx with N ≥ 1); BadFlag if not."""
+    bad = BadFlag(f"bad -benchtime {text!r} (a duration like 1s, 500ms, 1m30s, or iterations like 100x)")
+    if text.endswith("x"):
+        digits = text[:-1].removeprefix("+")
+        if not (digits.isascii() and digits.isdigit()) or not 0 < int(digits) <= 2**63 - 1:
+            raise bad
+        return text
+    ns = parse_go_duration(text)
+    if ns is None or ns <= 0:
+        raise bad
+    return text
+
+
+def check_count(count: int) -> int:
+    """``count`` if it is a -count Go takes (1 to MAX_COUNT); BadFlag if not."""
+    if not 1 <= count <= MAX_COUNT:
+        raise BadFlag(f"bad -count {count} (a whole number from 1 to {MAX_COUNT})")
+    return count
 
 
 @dataclass(frozen=True)
@@ -101,6 +185,7 @@ class BenchRun:
     cancelled: bool = False
     timed_out: bool = False
     error: str | None = None
+    rejected: bool = False  # the test binary refused its arguments (a usage error: error says which)
 
     @property
     def ok(self) -> bool:
@@ -125,12 +210,12 @@ def default_cpu_list(cores: int, perf_cores: int | None = None) -> tuple[int, ..
 
 def parse_gomaxprocs_list(text: str) -> tuple[int, ...]:
     """`-cpu 1,2,4` as both fronts take it: positive GOMAXPROCS values; BadCpuList names the text."""
-    try:
-        values = tuple(int(part) for part in text.split(",") if part.strip())
-    except ValueError:
-        raise BadCpuList(f"bad --cpu {text!r} (like 1,2,4)") from None
-    if not values or any(v < 1 for v in values):
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if not parts or not all(part.isascii() and part.isdigit() for part in parts):
         raise BadCpuList(f"bad --cpu {text!r} (like 1,2,4)")
+    values = tuple(int(part) for part in parts)
+    if any(not 1 <= v <= MAX_GOMAXPROCS for v in values):
+        raise BadCpuList(f"bad --cpu {text!r} (GOMAXPROCS values from 1 to {MAX_GOMAXPROCS})")
     return values
 
 
@@ -182,12 +267,18 @@ async def build_test_binary(
 
 
 def _make_tmp_dir() -> Path:
-    base = state_root() / "tmp"
+    """A build directory named after this process (swept when it is dead), removed by the caller."""
+    from m3tui.core import tmp
+
     try:
-        base.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=_TMP_PREFIX, dir=base))
-    except OSError:
-        return Path(tempfile.mkdtemp(prefix=f"m3tui-{_TMP_PREFIX}"))
+        return tmp.make_dir(_TMP_PREFIX)
+    except (M3tuiError, OSError):  # a read-only state root: the system's temp dir, still ours by name
+        try:
+            return Path(tempfile.mkdtemp(prefix=tmp.owned_name(f"m3tui-{_TMP_PREFIX}")))
+        except OSError as exc:
+            from m3tui.core.errors import os_error
+
+            raise os_error(exc, tempfile.gettempdir(), "create a build directory in") from None
 
 
 def find_error(lines: list[str]) -> str | None:
@@ -292,7 +383,11 @@ async def run_test_binary(
         run.error = find_error(run.raw_output)
         if run.error is None and res.returncode != 0:
             why = _last_words(run.raw_output)
-            run.error = f"test binary exited with status {res.returncode}" + (f": {why}" if why else "")
+            if why is not None and why.startswith(_REJECTED_PREFIXES) and not run.results:
+                run.rejected = True
+                run.error = f"the test binary refused its arguments: {why}"
+            else:
+                run.error = f"test binary exited with status {res.returncode}" + (f": {why}" if why else "")
     elif res.timed_out:
         run.error = f"timed out after {timeout:g}s"
 

@@ -10,6 +10,12 @@ the next :class:`~m3tui.bench.history.History` that opens. While the benchmark r
 session does nothing else but a cheap load-average reading; the full process scan of the noise
 guard runs before the first and after the last sample.
 
+The history never costs a run its summary: if it cannot be opened the run does not start (the
+caller says why; ``--no-save`` runs without it), and if it fails once the run is going (a full
+disk, a damaged file) the run goes on unsaved and its result says so (``save_error``). A test
+binary that refuses its arguments is a usage error, not a run: its record is deleted
+(``rejected``). A session cancelled outright (a signal) still closes its record as cancelled.
+
 Plain asyncio; never imports Textual.
 """
 
@@ -25,12 +31,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from m3tui.bench.fmt import BenchResult
-from m3tui.bench.run import BenchRun, BenchSpec, BuildFailed, run_benchmarks, run_interleaved
+from m3tui.bench.run import (
+    BenchRun,
+    BenchSpec,
+    BuildFailed,
+    run_benchmarks,
+    run_interleaved,
+)
 from m3tui.core import runner
-from m3tui.core.errors import M3tuiError
+from m3tui.core.errors import M3tuiError, UsageError
 
 if TYPE_CHECKING:
-    from m3tui.bench.history import History
+    from m3tui.bench.history import History, HistoryError
 
 #: Seconds between history writes while a run goes on.
 FLUSH_SECONDS = 2.0
@@ -38,8 +50,8 @@ FLUSH_SECONDS = 2.0
 LOAD_SECONDS = 5.0
 
 
-class SessionError(M3tuiError):
-    """Bad input for a session (no such package or toolchain): one line for the user."""
+class SessionError(UsageError):
+    """Bad input for a session (no such package or toolchain): one line for the user (exit 2)."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +79,8 @@ class SessionResult:
     error: str | None = None
     run_id: int | None = None
     noise: list[str] = field(default_factory=list)  # warnings, before and during the run
+    save_error: str | None = None  # the history failed during the run: what was measured was not (all) saved
+    rejected: bool = False  # the test binary refused its arguments (a usage error); nothing saved
 
     @property
     def results(self) -> list[BenchResult]:
@@ -131,7 +145,7 @@ async def resolve_package(package: str, go: str = "go", cwd: Path | None = None)
         res = await runner.run([go, "list", "-f", "{{.Dir}}\t{{.ImportPath}}", target], cwd=cwd, timeout=60,
                                env={"GOTOOLCHAIN": "local"})  # fmt: skip
     except runner.CommandNotFoundError as exc:
-        raise SessionError(f"{go} not found: {exc}") from None
+        raise M3tuiError(f"{go} not found: {exc}") from None
     if res.returncode == 0 and res.stdout:
         directory, _, import_path = res.stdout[0].strip().partition("\t")
         return Path(directory), import_path
@@ -216,6 +230,9 @@ class BenchSession:
         self._pending_results: list[BenchResult] = []
         self._pending_lines: list[str] = []
         self.run_id: int | None = None
+        self._history: History | None = None
+        #: What went wrong with the history once the run had started (the run went on unsaved).
+        self.save_error: str | None = None
 
     def stop(self) -> None:
         self._stop.set()
@@ -243,23 +260,28 @@ class BenchSession:
                 self._status(f"noise: {w}")
         history = None
         if self.save:
-            history = History()
-            commit, dirty = await module_commit(spec.package_dir)
-            meta = RunMeta.from_spec(
-                spec,
-                command=command_line(spec),
-                package=self.package,
-                go_version=facts.go_version if len(self.toolchains) == 1 else None,
-                goos=facts.goos,
-                goarch=facts.goarch,
-                cpu_model=facts.cpu_model,
-                commit=commit,
-                dirty=dirty,
-                label=" vs ".join(t.label for t in self.toolchains) if len(self.toolchains) > 1 else None,
-                noise=tuple(warnings),
-            )
-            self.run_id = history.start_run(meta)
-        flusher = asyncio.create_task(self._flush_loop(history)) if history is not None else None
+            history = History()  # HistoryError: nothing has run yet, the caller says why
+            try:
+                commit, dirty = await module_commit(spec.package_dir)
+                meta = RunMeta.from_spec(
+                    spec,
+                    command=command_line(spec),
+                    package=self.package,
+                    go_version=facts.go_version if len(self.toolchains) == 1 else None,
+                    goos=facts.goos,
+                    goarch=facts.goarch,
+                    cpu_model=facts.cpu_model,
+                    commit=commit,
+                    dirty=dirty,
+                    label=" vs ".join(t.label for t in self.toolchains) if len(self.toolchains) > 1 else None,
+                    noise=tuple(warnings),
+                )
+                self.run_id = history.start_run(meta)
+            except BaseException:
+                history.close()
+                raise
+        self._history = history
+        flusher = asyncio.create_task(self._flush_loop()) if history is not None else None
         load_peak: list[float] = []
         loadwatch = asyncio.create_task(self._watch_load(load_peak))
         result = SessionResult(spec, self.toolchains, {}, "done", run_id=self.run_id)
@@ -271,15 +293,19 @@ class BenchSession:
                 result.status, result.error = "failed", exc.message
             except runner.CommandNotFoundError as exc:
                 result.status, result.error = "failed", f"{self.toolchains[0].go} not found: {exc}"
-        finally:
-            loadwatch.cancel()
-            if flusher is not None:
-                flusher.cancel()
-            if history is not None:
-                self._flush(history)
+        except BaseException:  # cancelled outright (a signal): what arrived is kept, the record closed
+            self._stop_tasks(loadwatch, flusher)
+            self._flush()
+            self._end_record("cancelled", "stopped before the end", ())
+            raise
+        self._stop_tasks(loadwatch, flusher)
+        self._flush()
         if result.status != "failed":
             runs = list(result.runs.values())
-            if any(r.cancelled for r in runs) or self._stop.is_set():
+            if any(r.rejected for r in runs):
+                result.status, result.rejected = "failed", True
+                result.error = next(r.error for r in runs if r.rejected)
+            elif any(r.cancelled for r in runs) or self._stop.is_set():
                 result.status = "cancelled"
             elif any(r.error for r in runs):
                 result.status = "failed"
@@ -297,15 +323,62 @@ class BenchSession:
                 self._status(f"noise during the run: {w}")
             warnings += [f"during the run: {w}" for w in during]
         result.noise = warnings
-        if history is not None:
-            try:
-                if self.run_id is not None:  # always: start_run gave it
-                    if warnings:
-                        history.set_noise(self.run_id, tuple(warnings))
-                    history.finish_run(self.run_id, result.status, result.error)
-            finally:
-                history.close()
+        if result.rejected:
+            self._delete_record()
+            result.run_id = self.run_id
+        else:
+            self._end_record(result.status, result.error, warnings)
+        result.save_error = self.save_error
         return result
+
+    # --- the history record: any failure of it is kept in save_error, never raised ---------------
+
+    def _stop_tasks(self, *tasks: asyncio.Task[None] | None) -> None:
+        for task in tasks:
+            if task is not None:
+                task.cancel()
+
+    def _lose_history(self, exc: HistoryError) -> None:
+        """The history failed: say it once, go on unsaved (the record is recovered as interrupted later)."""
+        if self.save_error is None:
+            self.save_error = str(exc)
+            self._status(f"not saving any more: {exc}")
+        history, self._history = self._history, None
+        if history is not None:
+            with contextlib.suppress(Exception):
+                history.close()
+
+    def _end_record(self, status: str, error: str | None, warnings: Sequence[str]) -> None:
+        from m3tui.bench.history import HistoryError
+
+        history = self._history
+        if history is None or self.run_id is None:
+            return
+        try:
+            if warnings:
+                history.set_noise(self.run_id, tuple(warnings))
+            history.finish_run(self.run_id, status, error)
+        except HistoryError as exc:
+            self._lose_history(exc)
+        finally:
+            self._history = None
+            history.close()
+
+    def _delete_record(self) -> None:
+        """A run that never ran (the binary refused its flags) leaves no record."""
+        from m3tui.bench.history import HistoryError
+
+        history = self._history
+        if history is None or self.run_id is None:
+            return
+        try:
+            history.delete_run(self.run_id)
+            self.run_id = None
+        except HistoryError as exc:
+            self._lose_history(exc)
+        finally:
+            self._history = None
+            history.close()
 
     async def _run(self, spec: BenchSpec) -> dict[str, BenchRun]:
         if len(self.toolchains) == 1:
@@ -337,20 +410,26 @@ class BenchSession:
         if self._on_line is not None:
             self._on_line(label, line)
 
-    def _flush(self, history: History) -> None:
-        if self.run_id is None:
-            return
+    def _flush(self) -> None:
+        from m3tui.bench.history import HistoryError
+
         results, self._pending_results = self._pending_results, []
         lines, self._pending_lines = self._pending_lines, []
-        if results:
-            history.add_results(self.run_id, results)
-        if lines:
-            history.add_output(self.run_id, lines)
+        history = self._history
+        if history is None or self.run_id is None:
+            return
+        try:
+            if results:
+                history.add_results(self.run_id, results)
+            if lines:
+                history.add_output(self.run_id, lines)
+        except HistoryError as exc:
+            self._lose_history(exc)
 
-    async def _flush_loop(self, history: History) -> None:
+    async def _flush_loop(self) -> None:
         while True:
             await asyncio.sleep(FLUSH_SECONDS)
-            self._flush(history)
+            self._flush()
 
     async def _watch_load(self, peaks: list[float]) -> None:
         while True:

@@ -4,14 +4,23 @@
 the summary to stdout, so `m3tui bench > new.txt` keeps a clean table. ctrl+c stops the run like
 the pane's cancel: the samples gathered so far are summarised and saved (marked cancelled), and
 the exit status is 130; a second ctrl+c abandons even that.
+
+Exit status (m3tui.core.errors): 0 the run or comparison is done (a comparison that shows a
+slowdown is still 0: telling whether it matters is the reader's call); 2 bad flags or values
+(checked before anything runs or is saved: -benchtime, -count, -cpu, --timeout, run ids,
+--limit; flags the test binary itself refuses; inputs of `compare` that are not regular files,
+or over COMPARE_LIMIT bytes); 3 the run failed (the package does not build, a benchmark
+panics: the summary of what was measured is still printed first) or the history could not be
+used or saved to (a run whose history failed mid-way still prints its summary, then says so);
+130 (128+N) when interrupted. Notices about the history (a damaged one moved aside) go to stderr.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import math
+import os
 import re
 import signal
 import sys
@@ -31,17 +40,39 @@ from m3tui.core.errors import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
+    InputError,
     M3tuiError,
     UsageError,
 )
+from m3tui.core.jsonout import dumps
+from m3tui.core.redact import redact, redact_data
+
+#: The largest file `bench compare` reads (its results take about ten times that in memory).
+COMPARE_LIMIT = 32 * 1024 * 1024
+#: The largest run id (SQLite's INTEGER), for ids and --limit.
+MAX_ID = 2**63 - 1
+_RUN_ID = re.compile(r"#?([0-9]+)")
 
 
 def run(args: argparse.Namespace, run_async: RunAsync) -> int:
-    if args.bench_command == "compare":
-        return _compare(args)
-    if args.bench_command == "history":
-        return _history(args, run_async)
-    return _run(args, run_async)
+    try:
+        if args.bench_command == "compare":
+            return _compare(args)
+        if args.bench_command == "history":
+            return _history(args, run_async)
+        return _run(args, run_async)
+    finally:
+        _say_notices()
+
+
+def _say_notices() -> None:
+    """The history's notices (a damaged file moved aside), one line each on stderr."""
+    if "m3tui.bench.history" not in sys.modules:
+        return  # the history was never opened
+    from m3tui.bench.history import take_notices
+
+    for notice in take_notices():
+        print(f"m3tui: {redact(notice)}", file=sys.stderr, flush=True)
 
 
 def _fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
@@ -51,36 +82,38 @@ def _fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
 
 # --- run -----------------------------------------------------------------------------------
 
-_DURATION = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
-_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-
 
 def parse_duration(text: str) -> float | None:
     """A Go duration ("90s", "1m30s", "0") in seconds; None for 0 (no limit). UsageError if bad."""
-    text = text.strip()
-    if text == "0":
-        return None
-    pos, total = 0, 0.0
-    for m in _DURATION.finditer(text):
-        if m.start() != pos:
-            break
-        total += float(m.group(1)) * _UNIT_SECONDS[m.group(2)]
-        pos = m.end()
-    if pos != len(text) or not text:
+    from m3tui.bench.run import parse_go_duration
+
+    ns = parse_go_duration(text.strip())
+    if ns is None or ns < 0:
         raise UsageError(f"bad duration {text!r} (like 90s, 10m, 1h30m; 0 for none)")
-    return total or None
+    return ns / 1e9 or None
 
 
 def _run(args: argparse.Namespace, run_async: RunAsync) -> int:
-    from m3tui.bench.run import BenchSpec, parse_gomaxprocs_list
+    from m3tui.bench.run import (
+        BenchSpec,
+        check_benchtime,
+        check_count,
+        parse_gomaxprocs_list,
+    )
 
-    try:
+    try:  # every flag checked before anything runs or is saved
         timeout = parse_duration(args.timeout)
-        cpu = parse_gomaxprocs_list(args.cpu) if args.cpu else None
-    except UsageError as exc:  # the duration, or BadCpuList
+        cpu = parse_gomaxprocs_list(args.cpu) if args.cpu is not None else None
+        check_count(args.count)
+        if args.benchtime is not None:
+            check_benchtime(args.benchtime)
+    except UsageError as exc:  # the duration, BadCpuList, BadFlag
         return _fail(str(exc), EXIT_USAGE)
-    if args.count < 1:
-        return _fail("--count must be at least 1", EXIT_USAGE)
+    if "\0" in args.bench or "\0" in args.package or any("\0" in e for e in args.extra):
+        return _fail("arguments cannot hold NUL characters", EXIT_USAGE)
+    if args.package.startswith("-"):
+        return _fail(f"no package {args.package!r}: test binary flags go after the package (m3tui bench . -- {args.package})",
+                     EXIT_USAGE)  # fmt: skip
     if len(args.go) > 2:
         return _fail("--go at most twice (A and B)", EXIT_USAGE)
     extra = tuple(args.extra)
@@ -97,7 +130,6 @@ async def _run_session(args: argparse.Namespace, spec: BenchSpec, timeout: float
     from m3tui.bench.history import HistoryError
     from m3tui.bench.session import (
         BenchSession,
-        SessionError,
         Toolchain,
         command_line,
         machine_facts,
@@ -108,8 +140,9 @@ async def _run_session(args: argparse.Namespace, spec: BenchSpec, timeout: float
     quiet = args.quiet
 
     def status(text: str) -> None:
+        _say_notices()
         if not quiet:
-            print(f"· {text}", file=sys.stderr, flush=True)
+            print(f"· {redact(text)}", file=sys.stderr, flush=True)
 
     try:
         toolchains = resolve_toolchains(args.go) if args.go else [Toolchain("go", spec.go)]
@@ -119,8 +152,8 @@ async def _run_session(args: argparse.Namespace, spec: BenchSpec, timeout: float
 
             facts = await machine_facts(toolchains[0].go)
             spec = replace(spec, cpu=default_cpu_list(facts.cores, facts.perf_cores))
-    except SessionError as exc:
-        return _fail(str(exc))
+    except M3tuiError as exc:  # SessionError (no such package or version: 2), go not found (3)
+        return _fail(str(exc), exc.exit_code)
     spec = replace(spec, package_dir=directory, go=toolchains[0].go)
     counts: dict[tuple[str, str, int], int] = {}
     many = len(toolchains) > 1
@@ -154,8 +187,8 @@ async def _run_session(args: argparse.Namespace, spec: BenchSpec, timeout: float
     loop.add_signal_handler(signal.SIGINT, on_sigint)
     try:
         result = await session.run()
-    except HistoryError as exc:
-        return _fail(str(exc))
+    except HistoryError as exc:  # at the start: nothing has run
+        return _fail(f"{exc} (--no-save runs without the history)")
     except asyncio.CancelledError:
         if interrupts:
             return EXIT_INTERRUPTED
@@ -163,23 +196,30 @@ async def _run_session(args: argparse.Namespace, spec: BenchSpec, timeout: float
     finally:
         loop.remove_signal_handler(signal.SIGINT)
 
+    if result.rejected:  # the test binary refused its flags: usage, nothing saved
+        _fail(f"{import_path}: {result.error}", EXIT_USAGE)
     if result.status == "failed" and not result.results:
-        if result.run_id is not None:
+        if result.run_id is not None and result.save_error is None:
             status(f"recorded as run {result.run_id}")
         _fail(f"{import_path}: {result.error}")
     for line_no, line, why in result.unparsed:
         status(f"output line {line_no} not understood ({why}): {line[:120]}")
     if args.json:
-        print(json.dumps(session_json(result, holm=args.holm), indent=2, allow_nan=False))
+        print(dumps(session_json(result, holm=args.holm)))
     else:
         for line in summary_lines(result, holm=args.holm):
             print(line)
-    if result.run_id is not None:
+    sys.stdout.flush()  # the summary is out before anything is said about saving it
+    if result.save_error is not None:
+        print(f"m3tui bench: the run was not saved: {redact(result.save_error)}", file=sys.stderr, flush=True)
+    elif result.run_id is not None:
         status(f"saved as run {result.run_id} (m3tui bench history show {result.run_id})")
     if result.status == "cancelled":
         return EXIT_INTERRUPTED
     if result.status == "failed":
-        print(f"m3tui bench: {import_path}: {result.error}", file=sys.stderr)
+        print(f"m3tui bench: {import_path}: {redact(result.error or 'failed')}", file=sys.stderr)
+        return EXIT_FAILED
+    if result.save_error is not None:
         return EXIT_FAILED
     return EXIT_OK
 
@@ -232,11 +272,12 @@ def benchmarks_json(results: Sequence[BenchResult]) -> list[dict[str, object]]:
         units = grouped.setdefault(key, {})
         for unit, value in r.values.items():
             units.setdefault(unit, []).append(value)
-    return [
+    out = [
         {"name": name, "full_name": full[(name, procs)], "procs": procs,
-         "units": {unit: _summary_json(values) for unit, values in units.items()}}  # fmt: skip
+         "units": {unit: _summary_json(values) for unit, values in units.items()}}
         for (name, procs), units in grouped.items()
-    ]
+    ]  # fmt: skip
+    return out
 
 
 def session_json(result: SessionResult, *, holm: bool = False) -> dict[str, object]:
@@ -253,6 +294,7 @@ def session_json(result: SessionResult, *, holm: bool = False) -> dict[str, obje
         "toolchains": [asdict(t) for t in result.toolchains],
         "noise": result.noise,
         "unparsed": [{"line": n, "text": t, "why": w} for n, t, w in result.unparsed],
+        "save_error": result.save_error,
     }
     if len(result.runs) == 1:
         out["benchmarks"] = benchmarks_json(result.results)
@@ -260,60 +302,59 @@ def session_json(result: SessionResult, *, holm: bool = False) -> dict[str, obje
     else:
         out["sides"] = {label: benchmarks_json(run.results) for label, run in result.runs.items()}
         out["compare"] = to_json(build_tables(_columns(result), holm=holm))
-    return _json_object(out)
-
-
-def _json_object(value: dict[str, object]) -> dict[str, object]:
-    """``value`` with its non-finite floats (JSON has none) as null, at any depth."""
-    from m3tui.bench.export import json_safe
-
-    safe: dict[str, object] = json_safe(value)  # a dict stays a dict
-    return safe
+    redacted: dict[str, object] = redact_data(out)  # a dict stays a dict
+    return redacted
 
 
 # --- compare -------------------------------------------------------------------------------
 
 
-def _load_column(name: str) -> tuple[str, list[BenchResult]] | str:
-    """(label, results) for a file or a history run id; an error line otherwise."""
+def _load_column(name: str) -> tuple[str, list[BenchResult]]:
+    """(label, results) for a file or a history run id; InputError (or HistoryError) otherwise."""
     from m3tui.bench.fmt import parse
+    from m3tui.core.files import read_input
 
-    path = Path(name)
-    if not path.exists() and name.lstrip("#").isdigit():
-        from m3tui.bench.history import History, HistoryError, RunNotFound
+    run_id = _RUN_ID.fullmatch(name)
+    if run_id is not None and not _lexists(name):
+        from m3tui.bench.history import History, RunNotFound
 
+        number = int(run_id.group(1))
         try:
             with History() as history:
-                stored = history.get_run(int(name.lstrip("#")))
+                stored = history.get_run(number)
         except RunNotFound:
-            return f"no run {name} in the history (m3tui bench history lists them)"
-        except HistoryError as exc:
-            return str(exc)
-        results = [r for r in stored.results]
-        if not results:
-            return f"run {name} has no benchmark results"
-        return f"run {stored.info.id}", results
+            raise InputError(f"m3tui bench compare: no run {number} in the history, and no file {name} (m3tui bench history lists the runs)") from None
+        if not stored.results:
+            raise InputError(f"m3tui bench compare: run {number} has no benchmark results")
+        return f"run {stored.info.id}", stored.results
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        return f"cannot read {name}: {exc.strerror or exc}"
-    parsed = parse(text)
-    for line_no, _line, why in parsed.unparsed:
+        data = read_input(name, limit=COMPARE_LIMIT)
+    except ValueError:  # a NUL in the name
+        raise InputError(f"m3tui bench compare: {name!r}: not a file name") from None
+    except M3tuiError as exc:
+        raise type(exc)(f"m3tui bench compare: {exc}") from None
+    parsed = parse(data.decode("utf-8", errors="replace"))
+    for line_no, _line, why in parsed.unparsed[:20]:
         print(f"m3tui bench compare: {name}:{line_no}: skipped ({why})", file=sys.stderr)
+    if len(parsed.unparsed) > 20:
+        print(f"m3tui bench compare: {name}: {len(parsed.unparsed) - 20} more lines skipped", file=sys.stderr)
     if not parsed.results:
-        return f"{name} has no benchmark results"
-    return path.name, parsed.results
+        raise InputError(f"m3tui bench compare: {name} has no benchmark results")
+    return os.path.basename(name) or name, parsed.results
+
+
+def _lexists(name: str) -> bool:
+    try:
+        return os.path.lexists(name)
+    except ValueError:
+        return False
 
 
 def _compare(args: argparse.Namespace) -> int:
+    """Exit 0 once the tables are printed, whatever they show (no threshold makes a slowdown a failure)."""
     from m3tui.bench.compare import build_tables, render_text, to_json
 
-    columns: list[tuple[str, list[BenchResult]]] = []
-    for name in args.files:
-        loaded = _load_column(name)
-        if isinstance(loaded, str):
-            raise UsageError(f"m3tui bench compare: {loaded}")
-        columns.append(loaded)
+    columns = [_load_column(name) for name in args.files]
     labels = [label for label, _ in columns]
     if len(set(labels)) != len(labels) and len(set(args.files)) == len(args.files):
         labels = list(args.files)  # two files of one name in different directories
@@ -325,9 +366,7 @@ def _compare(args: argparse.Namespace) -> int:
     columns = [(label, results) for label, (_, results) in zip(labels, columns)]
     tables = build_tables(columns, ignore=args.ignore, holm=args.holm)
     if args.json:
-        from m3tui.bench.export import json_safe
-
-        print(json.dumps(json_safe(to_json(tables)), indent=2))
+        print(dumps(to_json(tables)))
     else:
         print("\n".join(render_text(tables)))
     return EXIT_OK
@@ -337,21 +376,25 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _history(args: argparse.Namespace, run_async: RunAsync) -> int:
-    from m3tui.bench.history import History, HistoryError, RunNotFound
+    from m3tui.bench.history import History, RunNotFound
 
     if args.action != "list" and args.run_id is None:
         return _fail(f"history {args.action} needs a run id (m3tui bench history lists them)", EXIT_USAGE)
-    try:
-        history = History()
-    except HistoryError as exc:
-        return _fail(str(exc))
-    with history:
+    if args.run_id is not None and not 1 <= args.run_id <= MAX_ID:
+        return _fail(f"bad run id {args.run_id} (a whole number from 1 to {MAX_ID})", EXIT_USAGE)
+    if not 0 <= args.limit <= MAX_ID:
+        return _fail(f"bad --limit {args.limit} (a whole number from 0 to {MAX_ID})", EXIT_USAGE)
+    if args.action == "export" and args.output not in (None, "-"):
+        from m3tui.core.files import output_target
+
+        output_target(args.output)  # a device, FIFO or directory: refused before anything is read
+    with History() as history:  # HistoryError: main says it (exit 3)
         if args.action == "list":
             return _history_list(history, args)
         try:
             stored = history.get_run(args.run_id)
         except RunNotFound:
-            return _fail(f"no run {args.run_id} in the history")
+            return _fail(f"no run {args.run_id} in the history (m3tui bench history lists them)", EXIT_USAGE)
         if args.action == "delete":
             history.delete_run(args.run_id)
             print(f"deleted run {args.run_id}")
@@ -374,13 +417,14 @@ def _run_line(info: RunInfo) -> str:
 def _info_json(info: RunInfo) -> dict[str, object]:
     from dataclasses import asdict
 
-    return _json_object({**asdict(info), "meta": asdict(info.meta)})
+    data: dict[str, object] = redact_data({**asdict(info), "meta": asdict(info.meta)})
+    return data
 
 
 def _history_list(history: History, args: argparse.Namespace) -> int:
     runs = history.list_runs(limit=args.limit)
     if args.json:
-        print(json.dumps([_info_json(i) for i in runs], indent=2))
+        print(dumps([_info_json(i) for i in runs]))
         return EXIT_OK
     if not runs:
         print("no saved runs yet (m3tui bench [PKG] runs and saves one)")
@@ -395,7 +439,7 @@ def _show(stored: StoredRun, args: argparse.Namespace) -> int:
     from m3tui.bench.compare import build_tables, render_text
 
     if args.json:
-        print(json.dumps({**_info_json(stored.info), "benchmarks": benchmarks_json(stored.results)}, indent=2))
+        print(dumps({**_info_json(stored.info), "benchmarks": benchmarks_json(stored.results)}))
         return EXIT_OK
     info, meta = stored.info, stored.info.meta
     print(_run_line(info))
@@ -416,18 +460,14 @@ def _show(stored: StoredRun, args: argparse.Namespace) -> int:
 
 
 def _export(stored: StoredRun, args: argparse.Namespace) -> int:
-    from m3tui.bench.export import export, write_export
+    """To stdout (no -o, or -o -), or all-or-nothing to a regular file (through a symlink)."""
+    from m3tui.bench.export import export
+    from m3tui.core.files import write_output
 
-    fmt = args.format
-    if not args.output:
-        sys.stdout.write(export(stored, fmt))
-        return EXIT_OK
-    target = Path(args.output)
-    try:
-        write_export(stored, fmt, target)
-    except OSError as exc:
-        return _fail(f"cannot write {target}: {exc.strerror or exc}")
-    print(f"exported run {stored.info.id} to {target}", file=sys.stderr)
+    target = args.output or "-"
+    write_output(target, export(stored, args.format))
+    if target != "-":
+        print(f"exported run {stored.info.id} to {target}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -398,15 +398,22 @@ def test_export_csv_and_json(m3tui_home):
 @pytest.mark.parametrize(
     "junk", [b"not sqlite\n" * 100, b"tiny", os.urandom(4096)], ids=["text", "tiny", "random"]
 )
-def test_garbage_file_is_refused_and_untouched(m3tui_home, junk):
+def test_garbage_file_is_moved_aside_untouched(m3tui_home, junk):
+    """Not SQLite at all: kept, byte for byte, beside a fresh history; the notice names both."""
+    from m3tui.bench.history import take_notices
+
     path = db_path()
     path.write_bytes(junk)
-    with pytest.raises(HistoryError) as err:
-        History()
-    msg = str(err.value)
-    assert str(path) in msg and "\n" not in msg
-    assert "not a readable database" in msg
-    assert path.read_bytes() == junk
+    take_notices()
+    with History() as h:
+        assert h.list_runs() == [] and h.notice is not None
+        h.start_run(meta())
+    aside = list(m3tui_home.glob(f"{DB_NAME}.corrupt-*"))
+    assert [p.read_bytes() for p in aside] == [junk]
+    assert take_notices() == [h.notice] and "\n" not in h.notice
+    assert str(path) in h.notice and aside[0].name in h.notice
+    with History() as again:  # the fresh one is sound: nothing more is moved
+        assert len(again.list_runs()) == 1 and again.notice is None
 
 
 def test_newer_schema_is_refused(tmp_path):

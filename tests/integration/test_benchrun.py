@@ -71,7 +71,9 @@ func BenchmarkBoom(b *testing.B) {
 
 
 def _tmp_dirs_empty() -> bool:
-    base = benchrun.state_root() / "tmp"
+    from m3tui.core.config import state_root
+
+    base = state_root() / "tmp"
     return not base.exists() or not any(base.iterdir())
 
 

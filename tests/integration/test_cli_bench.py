@@ -43,11 +43,12 @@ def test_compare_json() -> None:
 
 
 def test_unreadable_or_empty_input_is_one_line(tmp_path: Path) -> None:
+    """A missing file or one without results is bad input: exit 2, one line."""
     done = bench("compare", str(tmp_path / "missing.txt"))
-    assert done.returncode == 1 and done.stderr.count("\n") == 1
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
     (tmp_path / "empty.txt").write_text("PASS\nok  example.com/x 0.1s\n")
     done = bench("compare", str(tmp_path / "empty.txt"))
-    assert done.returncode == 1 and "no benchmark results" in done.stderr
+    assert done.returncode == 2 and "no benchmark results" in done.stderr
 
 
 # --- m3tui bench [PKG]: real runs of the test suite's Go package ---------------------------------
@@ -110,7 +111,7 @@ def test_text_summary_export_and_compare_by_run_id(pkg: Path, tmp_path: Path) ->
     assert "go test -run ^$ -bench ^BenchmarkSum$ -cpu 1 -count 6" in shown.stdout
     assert run_in(pkg, "history", "delete", "1").returncode == 0
     gone = run_in(pkg, "history", "show", "1")
-    assert gone.returncode == 1 and gone.stderr.count("\n") == 1
+    assert gone.returncode == 2 and gone.stderr.count("\n") == 1
 
 
 def test_no_save_leaves_no_history(pkg: Path) -> None:
@@ -152,7 +153,7 @@ def test_ctrl_c_stops_keeps_samples_and_leaves_no_process(pkg: Path, m3tui_home:
 def test_a_package_that_does_not_compile_shows_the_compiler(pkg: Path) -> None:
     (pkg / "broken_test.go").write_text("package gobench\n\nvar _ = undefinedThing\n")
     done = run_in(pkg, "--count", "1")
-    assert done.returncode == 1
+    assert done.returncode == 3  # the run failed (saved as such)
     assert "undefined: undefinedThing" in done.stderr
     listed = json.loads(run_in(pkg, "history", "--json").stdout)[0]
     assert listed["status"] == "failed" and "undefinedThing" in listed["error"]
@@ -166,9 +167,9 @@ def test_bad_bench_usage_is_one_line(pkg: Path, args: list[str]) -> None:
 
 
 def test_unknown_package_or_go_version_is_one_line(pkg: Path) -> None:
-    for args in (["./nope"], ["--go", "1.3.1"]):
+    for args in (["./nope"], ["--go", "1.3.1"], ["--go", "1.x"]):
         done = run_in(pkg, *args)
-        assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
+        assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
 
 
 def test_two_go_versions_run_interleaved_and_compared(pkg: Path, real_go: Path, m3tui_home: Path) -> None:

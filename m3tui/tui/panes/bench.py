@@ -6,11 +6,21 @@ fixed data. While a benchmark runs the
 pane only collects samples (cheap appends into :class:`~m3tui.bench.live.LiveTable`) and
 repaints the changed rows once per ``REPAINT_SECONDS``: the UI must not compete with the
 measurement for the CPU.
+
+Every call into the history can fail (a damaged file, a full disk, a run deleted meanwhile):
+the pane says the one line (an M3tuiError's) and goes on; the history's notices (a damaged file
+moved aside) are shown as notifications.
+
+Long because: one screen with four views over the same results (live, scaling, compare,
+history) and the actions on them (run, stop, mark, compare, delete, export, re-run, profile a
+row), each saying its own failure; the form is already apart (bench_form.py), and what is left
+shares the pane's state at every step.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -24,13 +34,14 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Checkbox, ContentSwitcher, DataTable, Input, Select, Static
 
+from m3tui.core.errors import M3tuiError
 from m3tui.tui.panes.base import Pane
 from m3tui.tui.panes.bench_form import RunForm, fill_form, form_rows, read_form
 
 if TYPE_CHECKING:
     from m3tui.bench.backend import BenchBackend, Session
     from m3tui.bench.fmt import BenchResult
-    from m3tui.bench.history import RunInfo
+    from m3tui.bench.history import RunInfo, StoredRun
     from m3tui.bench.live import LiveRow, LiveTable
     from m3tui.bench.session import SessionResult
     from m3tui.profiles.capture import Capture
@@ -158,6 +169,29 @@ class BenchPane(Pane):
     def running(self) -> bool:
         return self.session is not None
 
+    def _say_notices(self) -> None:
+        """The history's notices (a damaged file moved aside), once each, as notifications."""
+        if "m3tui.bench.history" not in sys.modules:
+            return  # never opened in this process
+        from m3tui.bench.history import take_notices
+
+        for notice in take_notices():
+            self.app.notify(notice, title="bench history", severity="warning", timeout=15)
+
+    def _history_failed(self, exc: Exception) -> None:
+        """A history call failed: its line in the status, and as a notification."""
+        self._say_notices()
+        self._status(Text(str(exc), style="bold red"))
+        self.app.notify(str(exc), title="bench history", severity="error")
+
+    async def _get_run(self, run_id: int) -> StoredRun | None:
+        """A stored run; None (and the reason said) when it is gone or the history failed."""
+        try:
+            return await self.backend.get_run(run_id)
+        except M3tuiError as exc:  # RunNotFound (deleted meanwhile), HistoryError
+            self._history_failed(exc)
+            return None
+
     # --- loading ----------------------------------------------------------------------------
 
     @work(exclusive=True, group="bench-packages")
@@ -203,12 +237,11 @@ class BenchPane(Pane):
     @work(exclusive=True, group="bench-run")
     async def _run(self, form: RunForm) -> None:
         from m3tui.bench.run import BenchSpec
-        from m3tui.bench.session import SessionError
 
         self._status("preparing…")
         try:
             prepared = await self.backend.prepare(form.package, form.versions)
-        except SessionError as exc:
+        except M3tuiError as exc:  # SessionError (no such package or version), go not found
             self._status(Text(str(exc), style="bold red"))
             return
         directory, import_path, toolchains = prepared.directory, prepared.import_path, prepared.toolchains
@@ -228,6 +261,7 @@ class BenchPane(Pane):
             self.results.setdefault(label, []).append(result)
 
         def on_status(text: str) -> None:
+            self._say_notices()
             if text.startswith("noise"):
                 self.noise.append(text)
             self._status(Text(text, style="yellow" if text.startswith("noise") else ""))
@@ -239,13 +273,18 @@ class BenchPane(Pane):
         try:
             result = await session.run()
         except Exception as exc:  # noqa: BLE001 - HistoryError and friends: one line, nothing lost
+            self._say_notices()
             self._status(Text(f"the run failed: {exc}", style="bold red"))
             return
         finally:
             timer.stop()
             self.session = None
+        self._say_notices()
         self._repaint()
         self._finished(result, import_path)
+        if result.save_error is not None:
+            self.app.notify(f"the run was not saved: {result.save_error}", title="bench history", severity="error",
+                            timeout=15)  # fmt: skip
 
     def _finished(self, result: SessionResult, import_path: str) -> None:
         self.run_id = result.run_id
@@ -409,10 +448,8 @@ class BenchPane(Pane):
     async def _compare_runs(self, ids: list[int]) -> None:
         columns = []
         for run_id in ids:
-            try:
-                stored = await self.backend.get_run(run_id)
-            except KeyError:
-                self.app.notify(f"run {run_id} is gone", severity="error")
+            stored = await self._get_run(run_id)
+            if stored is None:
                 return
             columns.append((f"run {run_id}", stored.results))
         self._compare_columns(columns)
@@ -433,8 +470,10 @@ class BenchPane(Pane):
         try:
             self.runs = await self.backend.list_runs(500)
         except Exception as exc:  # noqa: BLE001 - HistoryError: one line, the file is left alone
+            self._say_notices()
             self._status(Text(str(exc), style="bold red"))
             self.runs = []
+        self._say_notices()
         self._fill_history()
 
     def _fill_history(self) -> None:
@@ -479,7 +518,9 @@ class BenchPane(Pane):
         info = self._selected_run()
         if info is None:
             return
-        stored = await self.backend.get_run(info.id)
+        stored = await self._get_run(info.id)
+        if stored is None:
+            return
         split: dict[str, list[BenchResult]] = {}
         for r in stored.results:
             split.setdefault(r.config.get("toolchain", f"run {info.id}"), []).append(r)
@@ -501,7 +542,11 @@ class BenchPane(Pane):
             self.app.notify(f"Press d again to delete run {info.id}.", title="history", severity="warning")
             return
         self._delete_armed = None
-        await self.backend.delete_run(info.id)
+        try:
+            await self.backend.delete_run(info.id)
+        except M3tuiError as exc:
+            self._history_failed(exc)
+            return
         self.marked = [m for m in self.marked if m != info.id]
         self.app.notify(f"deleted run {info.id}", title="history")
         self._load_history()
@@ -513,14 +558,16 @@ class BenchPane(Pane):
         if info is None:
             self.app.notify("Choose a run in the history (h) to export.", severity="warning")
             return
-        stored = await self.backend.get_run(info.id)
+        stored = await self._get_run(info.id)
+        if stored is None:
+            return
         written = []
         for fmt, ext in (("text", "txt"), ("csv", "csv"), ("json", "json")):
             target = Path.cwd() / f"m3tui-bench-run-{info.id}.{ext}"
             try:
                 await self.backend.export(stored, fmt, target)
-            except OSError as exc:
-                self.app.notify(f"cannot write {target}: {exc.strerror or exc}", severity="error")
+            except M3tuiError as exc:  # "cannot write …: <why>", or a FIFO, device, directory there
+                self.app.notify(str(exc), severity="error")
                 return
             written.append(target.name)
         self.app.notify(f"exported run {info.id}: {', '.join(written)}", title="history", timeout=10)
@@ -584,6 +631,4 @@ class BenchPane(Pane):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Letters belong to the inputs while one has focus (the form keeps enter and esc)."""
-        if isinstance(self.app.focused, Input) and action not in ("stop", "run"):
-            return False
-        return True
+        return not (isinstance(self.app.focused, Input) and action not in ("stop", "run"))

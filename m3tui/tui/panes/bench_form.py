@@ -66,9 +66,14 @@ def read_form(pane: Widget) -> RunForm:
     """The form's values, checked; ValueError with the line to show for a bad field."""
     cpu_input = pane.query_one("#bench-cpu", Input)
     cpu_text = cpu_input.value.strip() or cpu_input.placeholder  # the placeholder: this machine's sweep
+    from m3tui.bench.run import MAX_COUNT, check_benchtime
+
     count_text = pane.query_one("#bench-count", Input).value.strip() or "10"
-    if not count_text.isdigit() or int(count_text) < 1:
-        raise ValueError("-count must be a whole number, at least 1")
+    if not (count_text.isascii() and count_text.isdigit()) or not 1 <= int(count_text) <= MAX_COUNT:
+        raise ValueError(f"-count must be a whole number from 1 to {MAX_COUNT}")
+    benchtime = pane.query_one("#bench-benchtime", Input).value.strip() or None
+    if benchtime is not None:
+        check_benchtime(benchtime)  # BadFlag, a ValueError: the line to show
     versions = pane.query_one("#bench-go", Input).value.split()
     if len(versions) > 2:
         raise ValueError("go: at most two versions (A and B)")
@@ -83,7 +88,7 @@ def read_form(pane: Widget) -> RunForm:
         bench=pane.query_one("#bench-regex", Input).value.strip() or ".",
         cpu=_cpu(cpu_text),
         count=int(count_text),
-        benchtime=pane.query_one("#bench-benchtime", Input).value.strip() or None,
+        benchtime=benchtime,
         benchmem=pane.query_one("#bench-benchmem", Checkbox).value,
         versions=versions,
         extra=flags,
