@@ -203,8 +203,9 @@ def _check_id(run_id: int) -> None:
         raise RunNotFound(f"no run {run_id} in the bench history")
 
 
-# Files whose quick_check passed in this process, by (path, device, inode): checked once each.
-_CHECKED: set[tuple[str, int, int]] = set()
+# Files whose quick_check passed in this process, by (path, device, inode, size, mtime): a file
+# is checked again once anything (a checkpoint, another program) has written to it.
+_CHECKED: set[tuple[str, int, int, int, int]] = set()
 
 
 def _now() -> str:
@@ -443,10 +444,10 @@ class History:
         except _Damaged as again:
             raise HistoryError(f"bench history {self.path} is damaged again after starting anew: {again.why}") from None
 
-    def _prepare_file(self) -> tuple[int, int]:
+    def _prepare_file(self) -> tuple[int, int, int, int]:
         """The file made (0600) or checked: a regular file we may write, tightened if loose.
 
-        Returns its (device, inode); raises _Damaged when it is not SQLite at all.
+        Returns its (device, inode, size, mtime); raises _Damaged when it is not SQLite at all.
         """
         parent = self.path.parent
         try:
@@ -489,11 +490,11 @@ class History:
                 tighten(Path(f"{self.path}{suffix}"))
         if header and header != _SQLITE_HEADER:
             raise _Damaged("not an SQLite database", identity)
-        return identity
+        return (*identity, st.st_size, st.st_mtime_ns)
 
     def _open(self) -> sqlite3.Connection:
-        identity = self._prepare_file()
-        checked = (self._key, *identity)
+        stamp = self._prepare_file()
+        identity, checked = stamp[:2], (self._key, *stamp)
         try:
             conn = sqlite3.connect(
                 self.path,
@@ -506,7 +507,8 @@ class History:
         try:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             # Reading the header first: a non-database fails here, before anything is written.
-            self._check_version(conn.execute("PRAGMA user_version").fetchone()[0])
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            self._check_version(version)
             if checked not in _CHECKED:
                 problems = [row[0] for row in conn.execute("PRAGMA quick_check(1)").fetchall()]
                 if problems != ["ok"]:
@@ -515,6 +517,8 @@ class History:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
+            if version == SCHEMA_VERSION:
+                return conn  # the schema is there: opening writes nothing
             conn.execute("BEGIN IMMEDIATE")
             try:
                 self._check_version(conn.execute("PRAGMA user_version").fetchone()[0])
@@ -577,9 +581,7 @@ class History:
             yield
         except sqlite3.Error as exc:
             if _is_damaged(exc):
-                with contextlib.suppress(OSError):
-                    st = os.stat(self.path)
-                    _CHECKED.discard((self._key, st.st_dev, st.st_ino))
+                _CHECKED.difference_update([c for c in _CHECKED if c[0] == self._key])
                 raise HistoryError(
                     f"bench history {self.path} is damaged ({_one_line(exc)}): the next m3tui that opens it moves it aside"
                 ) from None
