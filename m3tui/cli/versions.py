@@ -1,13 +1,16 @@
 """`m3tui versions …`: the headless front of the Versions services.
 
-Exit status: 0 success, 1 the operation failed (download, checksum, not installed…),
-2 bad usage (including a version string that is not one).
+Exit status (core.errors): 0 done; 1 `current` found a problem (go does not run here); 2 usage
+or invalid input: a version string that is not one (checked before any network), a version the
+index or the store does not have, a mirror that is not http(s), an rc file or pin file that is a
+directory, FIFO or binary; 3 the operation failed: no index (network, a body that is not the
+index), download, checksum, unpacking, permissions, a full disk, another m3tui holding the
+version. Every URL said is redacted; --json output is strict JSON.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -21,6 +24,7 @@ from m3tui.core.text import human_size
 if TYPE_CHECKING:
     from m3tui.cli.main import RunAsync
     from m3tui.versions.install import Progress
+    from m3tui.versions.names import VersionSpec
 
 from m3tui.core.errors import (
     EXIT_FAILED,
@@ -29,6 +33,7 @@ from m3tui.core.errors import (
     EXIT_USAGE,
     M3tuiError,
     UsageError,
+    strerror,
 )
 
 #: An action: an exit status, or a coroutine that gives one (run through run_async).
@@ -51,11 +56,21 @@ def run(args: argparse.Namespace, run_async: RunAsync) -> int:
 
 
 def _out(args: argparse.Namespace, payload: object, lines: list[str]) -> None:
+    """Text lines, or (--json) the payload as strict JSON; either redacted (a mirror's credentials)."""
+    from m3tui.core.jsonout import dumps
+    from m3tui.core.redact import redact, redact_data
+
     if args.json:
-        print(json.dumps(payload, indent=2, default=str))
+        print(dumps(redact_data(payload)))
     else:
         for line in lines:
-            print(line)
+            print(redact(line))
+
+
+def _warn(message: str) -> None:
+    from m3tui.core.redact import redact
+
+    print(redact(f"m3tui versions: {message}"), file=sys.stderr)
 
 
 def _fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
@@ -64,9 +79,21 @@ def _fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
 
 
 def _mirror(args: argparse.Namespace) -> str:
+    """--mirror, else the config's: an http(s) URL (BadMirror, exit 2, for file://, ftp://, …)."""
     from m3tui.core.config import load_config
+    from m3tui.versions.index import check_mirror
 
-    return (args.mirror or load_config().config.go_mirror).rstrip("/")
+    if args.mirror is not None:
+        return check_mirror(args.mirror, what="--mirror")
+    return check_mirror(load_config().config.go_mirror, what="[versions] mirror")
+
+
+def _cwd() -> Path:
+    """The working directory; one clear line when it is gone (deleted under the shell)."""
+    try:
+        return Path.cwd()
+    except OSError as exc:
+        return _fail(f"cannot use the current directory: {strerror(exc)}")
 
 
 # --- list ------------------------------------------------------------------------------------
@@ -90,12 +117,13 @@ async def _list(args: argparse.Namespace) -> int:
         _out(args, payload, rows)
         return EXIT_OK
 
+    mirror = _mirror(args)
     try:
-        index = await release_index.fetch_index(_mirror(args), offline=args.offline)
+        index = await release_index.fetch_index(mirror, offline=args.offline)
     except release_index.IndexUnavailable as exc:
         return _fail(str(exc))
     if index.warning:
-        print(f"m3tui versions: {index.warning}", file=sys.stderr)
+        _warn(index.warning)
     installed_versions = {i.version for i in installed.discover().installs}
     releases = index.releases if args.all else release_index.stable_releases(index.releases)
     rows = []
@@ -147,24 +175,33 @@ class _ProgressPrinter:
 async def _install(args: argparse.Namespace) -> int:
     from m3tui.versions import index as release_index
     from m3tui.versions import install, store
+    from m3tui.versions.names import NotAGoVersion, parse_spec, shown
 
+    try:
+        parse_spec(args.version)  # a bad version is bad usage before any network
+    except NotAGoVersion as exc:
+        return _fail(str(exc), EXIT_USAGE)
     mirror = _mirror(args)
     try:
         index = await release_index.fetch_index(mirror, offline=args.offline)
         release = release_index.resolve(index.releases, args.version, include_unstable=False)
-    except M3tuiError as exc:  # no index (IndexUnavailable), no such version (VersionNotFound)
-        return _fail(str(exc))
+    except M3tuiError as exc:  # no index (IndexUnavailable: 3), no such version (VersionNotFound: 2)
+        return _fail(str(exc), exc.exit_code)
+    if index.warning:
+        _warn(index.warning)
     archive = release_index.choose_archive(release, args.goos, args.arch)
     if archive is None:
-        return _fail(f"{release.version} has no archive for {args.goos or 'this OS'}/{args.arch or 'this arch'}")
+        where = f"{shown(args.goos) if args.goos else 'this OS'}/{shown(args.arch) if args.arch else 'this arch'}"
+        if release.skipped:  # the mirror's entries are broken, not the user's platform wrong: 3
+            return _fail(f"the index at {index.url} is not valid: no usable archive of {release.version} for {where} "
+                         f"({release.skipped} of its file entries are malformed)")  # fmt: skip
+        return _fail(f"{release.version} has no archive for {where}", EXIT_USAGE)
     printer = _ProgressPrinter(archive.filename)
     try:
         goroot = await install.install(archive, release_index.archive_url(mirror, archive.filename), on_progress=printer)
-    except store.LockBusy as exc:
-        return _fail(str(exc))
-    except install.InstallError as exc:
+    except M3tuiError as exc:  # InstallError (and its kinds), LockBusy, the store's own paths: 3
         printer.done()
-        return _fail(str(exc))
+        return _fail(str(exc), exc.exit_code)
     printer.done()
     current = store.current_version()
     hint = "" if current == release.version else f" (make it current: m3tui versions use {release.version.removeprefix('go')})"
@@ -185,15 +222,17 @@ def _use(args: argparse.Namespace) -> int:
         return _fail(str(exc), EXIT_USAGE)
     try:
         result = switch.use(args.version, export_goroot=True if args.export_goroot else None)
-    except switch.SwitchError as exc:
+    except switch.SwitchUsageError as exc:
         # Installed by another manager? Say what that manager wants instead of fighting it.
         spec = parse_spec(args.version)
-        others = [i for i in installed.discover().installs if i.manager != "m3tui" and spec.matches(i.version)]
+        others = [i for i in installed.discover().installs if i.manager != "m3tui" and _matches(spec, i.version)]
         for other in others:
             hint = installed.switch_hint(other)
             if hint:
-                return _fail(f"{other.version} is managed by {other.manager}: {hint}")
-        return _fail(str(exc))
+                return _fail(f"{other.version} is managed by {other.manager}: {hint}", EXIT_USAGE)
+        return _fail(str(exc), EXIT_USAGE)
+    except M3tuiError as exc:  # the store cannot be written, another m3tui holds the version: 3
+        return _fail(str(exc), exc.exit_code)
     lines = [f"now using {result.version}" + (f" (was {result.previous})" if result.previous else "")]
     if not result.on_path:
         hint = switch.rc_hint(result.rc_lines, os.environ)
@@ -202,6 +241,16 @@ def _use(args: argparse.Namespace) -> int:
         lines.append(f"note: {result.shadowed_by} comes first on PATH and shadows it")
     _out(args, asdict(result), lines)
     return EXIT_OK
+
+
+def _matches(spec: VersionSpec, version: str) -> bool:
+    """Does an install found on this machine (whatever its VERSION file says) match ``spec``?"""
+    from m3tui.versions.names import NotAGoVersion
+
+    try:
+        return spec.matches(version)
+    except NotAGoVersion:
+        return False
 
 
 def _remove(args: argparse.Namespace) -> int:
@@ -213,11 +262,11 @@ def _remove(args: argparse.Namespace) -> int:
     except NotAGoVersion as exc:
         return _fail(str(exc), EXIT_USAGE)
     if version not in store.installed_versions():
-        return _fail(f"{version} is not in m3tui's store")
+        return _fail(f"{version} is not in m3tui's store", EXIT_USAGE)
     try:
         freed = install.remove(version, force=args.force)
-    except M3tuiError as exc:  # InstallError, or LockBusy: another m3tui holds the version
-        return _fail(str(exc))
+    except M3tuiError as exc:  # current without --force (2); LockBusy, cannot rename (3)
+        return _fail(str(exc), exc.exit_code)
     _out(args, {"removed": version, "freed_bytes": freed}, [f"removed {version}, freed {human_size(freed)}"])
     return EXIT_OK
 
@@ -227,7 +276,10 @@ def _prune(args: argparse.Namespace) -> int:
 
     if args.keep < 1:
         return _fail("--keep must be at least 1", EXIT_USAGE)
-    removed = install.prune(args.keep)
+    try:
+        removed = install.prune(args.keep)
+    except M3tuiError as exc:
+        return _fail(str(exc), exc.exit_code)
     total = sum(freed for _, freed in removed)
     lines = [f"removed {v}, freed {human_size(f)}" for v, f in removed] or ["nothing to prune"]
     if removed:
@@ -242,7 +294,7 @@ def _prune(args: argparse.Namespace) -> int:
 async def _current(args: argparse.Namespace) -> int:
     from m3tui.versions import project
 
-    view = await project.what_runs_here(Path.cwd(), dict(os.environ))
+    view = await project.what_runs_here(_cwd(), dict(os.environ))
     lines = [
         f"go on PATH:  {view.go.path if view.go else 'none'}" + (f" ({view.local.version})" if view.local else ""),
         f"GOTOOLCHAIN: {view.gotoolchain} ({view.gotoolchain_source})" if view.gotoolchain else f"GOTOOLCHAIN: {view.gotoolchain_source}",
@@ -266,12 +318,12 @@ def _env(args: argparse.Namespace) -> int:
     if not args.add_to_rc:
         print(switch.env_text(args.shell), end="")
         return EXIT_OK
-    switch.write_env_files()
     rc = switch.default_rc_path(args.shell)
     try:
+        switch.write_env_files()
         changed = switch.install_rc(args.shell, rc)
-    except OSError as exc:
-        return _fail(f"cannot update {rc}: {exc.strerror or exc}")
+    except M3tuiError as exc:  # a directory/FIFO/binary rc (2); unreadable, read-only, a full disk (3)
+        return _fail(str(exc), exc.exit_code)
     print(f"added to {rc}: {switch.rc_line(args.shell)}" if changed else f"{rc} already sources m3tui's env file")
     return EXIT_OK
 
@@ -279,11 +331,11 @@ def _env(args: argparse.Namespace) -> int:
 def _project(args: argparse.Namespace) -> int:
     from m3tui.versions import project
 
-    cwd = Path.cwd()
-    if args.set_version:
+    cwd = _cwd()
+    if args.set_version is not None:
         try:
             path = project.set_project_version(cwd, args.set_version, how=args.how)
-        except M3tuiError as exc:  # NotAGoVersion, BadPin (usage: 2), NoGoMod (1)
+        except M3tuiError as exc:  # NotAGoVersion, BadPin, NoGoMod, a dir/FIFO (2); cannot write (3)
             return _fail(str(exc), exc.exit_code)
         _out(args, {"written": str(path)}, [f"wrote {path}"])
         return EXIT_OK

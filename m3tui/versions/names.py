@@ -13,7 +13,14 @@ from pathlib import Path
 
 from m3tui.core.errors import UsageError
 
-_VERSION_RE = re.compile(r"^(?:go)?(\d+)\.(\d+)(?:\.(\d+))?(?:(rc|beta)(\d+))?$")
+# ASCII digits only (\d would take "١.٢٢"), at most 9 of them (no int() of a 5000-digit "number").
+_VERSION_RE = re.compile(r"(?:go)?(\d{1,9})\.(\d{1,9})(?:\.(\d{1,9}))?(?:(rc|beta)(\d{1,9}))?", re.ASCII)
+_LINE_RE = re.compile(r"(?:go)?(\d{1,9})\.(\d{1,9})", re.ASCII)
+
+
+def shown(text: str, limit: int = 40) -> str:
+    """User text quoted for a message: repr (control characters escaped), cut to ``limit``."""
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 class NotAGoVersion(UsageError, ValueError):
@@ -39,9 +46,9 @@ class VersionKey:
 
 def parse_version(text: str) -> VersionKey:
     """'go1.22.10' / '1.22.10' / 'go1.22rc1' -> VersionKey; NotAGoVersion for anything else."""
-    match = _VERSION_RE.match(text.strip())
+    match = _VERSION_RE.fullmatch(text.strip())
     if not match:
-        raise NotAGoVersion(f"not a Go version: {text!r} (expected e.g. 1.22.10, go1.22.10, 1.22rc1)")
+        raise NotAGoVersion(f"not a Go version: {shown(text)} (expected e.g. 1.22.10, go1.22.10, 1.22rc1)")
     major, minor, patch, kind, pre = match.groups()
     if kind is None:
         return VersionKey(int(major), int(minor), int(patch or 0), 2, 0)
@@ -86,7 +93,7 @@ def parse_spec(text: str) -> VersionSpec:
     raw = text.strip()
     if raw.lower() == "latest":
         return VersionSpec(raw, latest=True)
-    match = re.fullmatch(r"(?:go)?(\d+)\.(\d+)", raw)
+    match = _LINE_RE.fullmatch(raw)
     if match:
         return VersionSpec(raw, line=(int(match[1]), int(match[2])))
     return VersionSpec(raw, exact=canonical(raw))
@@ -126,6 +133,7 @@ class GoRelease:
     version: str  # "go1.22.2"
     stable: bool
     files: tuple[GoFile, ...]
+    skipped: int = 0  # file entries of the index left out as malformed (a hostile or broken mirror)
 
     def archive_for(self, goos: str, goarch: str) -> GoFile | None:
         """The .tar.gz (or .zip on Windows) archive for this platform, if the release has one."""

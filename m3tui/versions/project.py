@@ -22,15 +22,25 @@ from pathlib import Path
 from typing import Literal, TypeVar
 
 from m3tui.core import runner, toolchain
-from m3tui.core.errors import M3tuiError, UsageError
-from m3tui.versions import names
-from m3tui.doctor.checks_go import _DOWNLOAD_RE, active_go, module_files, run_env, toolchain_source
-from m3tui.doctor.model import DoctorContext
-from m3tui.versions.switch import write_atomic
+from m3tui.core.errors import InputError, M3tuiError, UsageError, os_error
+from m3tui.core.files import open_input
 from m3tui.core.toolchain import GoOnPath, GoVersion
+from m3tui.doctor.checks_go import (
+    _DOWNLOAD_RE,
+    active_go,
+    module_files,
+    run_env,
+    toolchain_source,
+)
+from m3tui.doctor.model import DoctorContext
+from m3tui.versions import names
+from m3tui.versions.shims import is_dir, is_file
+from m3tui.versions.switch import write_user_file
 
 GO_VERSION_FILE = ".go-version"
 TOOL_VERSIONS_FILE = ".tool-versions"
+#: The largest .tool-versions or go.mod `set_project_version` rewrites (real ones are a few KB).
+MAX_PIN_FILE_BYTES = 4 * 1024 * 1024
 # asdf's plugin is "golang"; mise also accepts "go".
 _TOOL_NAMES = ("golang", "go")
 
@@ -42,8 +52,9 @@ class BadPin(UsageError, ValueError):
     """A pin that cannot be written as asked: not a release for a toolchain line, an unknown way."""
 
 
-class NoGoMod(M3tuiError, FileNotFoundError):
-    """A toolchain line asked for where no go.mod is (in the directory or above)."""
+class NoGoMod(InputError, FileNotFoundError):
+    """A toolchain line asked for where no go.mod is (in the directory or above): exit 2, as a
+    missing input file is."""
 
 
 @dataclass(frozen=True)
@@ -87,28 +98,33 @@ def _canonical_or_none(value: str) -> str | None:
 def _nearest(cwd: Path, name: str, accept: Callable[[Path], bool] = lambda path: True) -> Path | None:
     for directory in [cwd, *cwd.parents]:
         path = directory / name
-        if path.is_file() and accept(path):
+        if is_file(path) and accept(path):
             return path
     return None
 
 
-def _read_go_version_file(path: Path) -> str | None:
+def _read_small(path: Path, limit: int = 64 * 1024) -> str | None:
+    """A version file's text, if it is a readable regular file of at most ``limit`` bytes
+    (a FIFO is never opened for a blocking read); undecodable bytes replaced."""
     try:
-        for line in path.read_text(errors="replace").splitlines():
-            line = line.split("#")[0].strip()
-            if line:
-                return line
-    except OSError:
-        pass
+        with open_input(path) as f:
+            data = f.read(limit + 1)
+    except (M3tuiError, OSError, ValueError):  # missing, not a regular file, unreadable
+        return None
+    return data.decode("utf-8", "replace") if len(data) <= limit else None
+
+
+def _read_go_version_file(path: Path) -> str | None:
+    for line in (_read_small(path) or "").splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            return line
     return None
 
 
 def _tool_versions_go(path: Path) -> str | None:
     """The golang (or go) entry of a .tool-versions file: its first version."""
-    try:
-        lines = path.read_text(errors="replace").splitlines()
-    except OSError:
-        return None
+    lines = (_read_small(path) or "").splitlines()
     for line in lines:
         parts = line.split("#")[0].split()
         if len(parts) >= 2 and parts[0] in _TOOL_NAMES:
@@ -200,6 +216,32 @@ def _set_toolchain_line(text: str, version: str) -> str:
     return "".join(lines)
 
 
+def _read_pin_file(path: Path, *, missing_ok: bool) -> str:
+    """A file to rewrite, as text whose bytes come back exactly (undecodable ones kept through
+    surrogateescape): a regular file only, at most MAX_PIN_FILE_BYTES (InputError otherwise)."""
+    try:
+        f = open_input(path)
+    except InputError:
+        if missing_ok and not os.path.lexists(path):
+            return ""
+        raise
+    with f:
+        try:
+            data = f.read(MAX_PIN_FILE_BYTES + 1)
+        except OSError as exc:
+            raise os_error(exc, path, "read") from None
+    if len(data) > MAX_PIN_FILE_BYTES:
+        raise InputError(f"{path}: more than {MAX_PIN_FILE_BYTES:,} bytes; not changed")
+    if b"\x00" in data:
+        raise InputError(f"{path}: has NUL bytes, so it is not a text file; not changed")
+    return data.decode("utf-8", "surrogateescape")
+
+
+def _write_pin(path: Path, text: str) -> Path:
+    write_user_file(path, text.encode("utf-8", "surrogateescape"))
+    return path
+
+
 def set_project_version(cwd: str | os.PathLike[str], version: str, *, how: PinHow) -> Path:
     """Pin ``version`` for the project at ``cwd``; returns the file written (atomically).
 
@@ -208,31 +250,24 @@ def set_project_version(cwd: str | os.PathLike[str], version: str, *, how: PinHo
     toolchain:     set the toolchain line of the nearest go.mod (inserted after the go line)
 
     Raises NotAGoVersion or BadPin for what cannot be pinned, NoGoMod for a toolchain line
-    without a go.mod.
+    without a go.mod, InputError (exit 2) when the file is a directory, FIFO or binary, and
+    M3tuiError (exit 3, path and strerror) when it cannot be written (a read-only directory or
+    file). Every other byte of a rewritten file is kept; a symlink is written through.
     """
     if how not in ("go-version", "tool-versions", "toolchain"):
-        raise BadPin(f"unknown pin {how!r} (expected go-version, tool-versions or toolchain)")
+        raise BadPin(f"unknown pin {names.shown(str(how))} (expected go-version, tool-versions or toolchain)")
     canonical = _validated(version, how)
     cwd = Path(cwd).absolute()
     if how == "go-version":
-        path = cwd / GO_VERSION_FILE
-        write_atomic(path, f"{canonical.removeprefix('go')}\n".encode(), fsync=True)
-        return path
+        return _write_pin(cwd / GO_VERSION_FILE, f"{canonical.removeprefix('go')}\n")
     if how == "tool-versions":
         path = cwd / TOOL_VERSIONS_FILE
-        try:
-            text = path.read_bytes().decode()
-        except FileNotFoundError:
-            text = ""
-        write_atomic(path, _set_tool_versions(text, canonical).encode(), fsync=True)
-        return path
+        return _write_pin(path, _set_tool_versions(_read_pin_file(path, missing_ok=True), canonical))
     gomod = module_files(cwd).get("go.mod")
     if gomod is None:
         raise NoGoMod(f"no go.mod in {cwd} or above: nothing to set a toolchain line in")
     path = Path(gomod["path"])
-    text = path.read_bytes().decode()
-    write_atomic(path, _set_toolchain_line(text, canonical).encode(), fsync=True)
-    return path
+    return _write_pin(path, _set_toolchain_line(_read_pin_file(path, missing_ok=False), canonical))
 
 
 # --- what runs here ---------------------------------------------------------------------
@@ -316,7 +351,7 @@ async def what_runs_here(cwd: str | os.PathLike[str], env: Mapping[str, str] | N
     if go is None:
         value, source = toolchain_source(ctx, "", "")
         return ProjectView(cwd, None, None, value, source, modules, pin, error="no go on PATH")
-    if not cwd.is_dir():
+    if not is_dir(cwd):
         value, source = toolchain_source(ctx, "", "")
         return ProjectView(cwd, go, None, value, source, modules, pin, error=f"{cwd}: no such directory")
     # Three independent go runs, at once.

@@ -4,12 +4,19 @@ Layout, all under the state root (so M3TUI_HOME moves all of it):
 
     go/go1.22.10/       a complete GOROOT: the archive's go/ directory, renamed into place
     go/current          symlink -> go1.22.10 (relative), swapped atomically on `use`
-    go/.tmp-*/          unpacks in progress (same filesystem, so the final rename is atomic);
-                        anything left here is from an interrupted install and is removed
+    go/.tmp-V-*/        unpacks (and removals) of version V in progress (same filesystem, so the
+                        final rename is atomic); one whose V is not locked is an interrupted
+                        install's, swept by the next install (`sweep_stale`)
     go/.locks/V.lock    flock'ed while version V is being installed or removed
-    downloads/F.part    a download in progress (resumable); renamed away when verified
-    cache/              the download index and its ETag/Last-Modified
-    env.sh, env.fish    the PATH line for shells (go/current/bin first)
+    downloads/F.part    a download in progress (resumable); renamed away when verified. F always
+                        starts with "V.", so the lock of V says whether a live m3tui owns it: the
+                        next install of V resumes it, any other install sweeps it
+    cache/              the download index and its ETag/Last-Modified (0600, in 0700 directories)
+    env.sh, env.fish    the PATH line for shells (go/current/bin first), 0600
+
+Every directory here is made by `ensure_dir` (0700, and an OSError becomes the one line
+"cannot create <path>: <strerror>", exit 3), so a read-only or misplaced M3TUI_HOME is said
+as such, never as a traceback.
 """
 
 from __future__ import annotations
@@ -18,15 +25,20 @@ import contextlib
 import errno
 import fcntl
 import os
+import re
 import shutil
+import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from m3tui.core.config import state_root
-from m3tui.core.errors import M3tuiError
+from m3tui.core.errors import M3tuiError, UsageError, os_error
+from m3tui.core.files import private_dir
 
 TMP_PREFIX = ".tmp-"
+# A version as a file name: what names.parse_version accepts, in go.dev's spelling.
+_VERSION_NAME = re.compile(r"go\d{1,9}\.\d{1,9}(?:\.\d{1,9})?(?:(?:rc|beta)\d{1,9})?", re.ASCII)
 
 
 def store_dir() -> Path:
@@ -57,6 +69,35 @@ class LockBusy(M3tuiError):
     """Another m3tui process holds the lock (and we were told not to wait)."""
 
 
+class NotInStore(UsageError, LookupError):
+    """A version the user named that m3tui's store does not have (exit 2, like a missing file)."""
+
+
+def is_version_name(name: str) -> bool:
+    """Is ``name`` a version as the store spells it ("go1.22.10", "go1.23rc1"): nothing else
+    ever becomes a path under the store (a hostile index cannot name "../x")."""
+    return _VERSION_NAME.fullmatch(name) is not None
+
+
+def ensure_dir(path: Path, *, private: bool = False) -> Path:
+    """``path`` as a directory m3tui can use: made 0700 (with missing parents) when absent; an
+    existing one is left as it is, or with ``private`` tightened to 0700 when it is ours (the
+    cache, downloads). Else the one line "cannot create <path>: <strerror>" or "cannot use
+    <path>: …" (exit 3): M3TUI_HOME read-only, a regular file, not searchable."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return private_dir(path)
+    except OSError as exc:
+        raise os_error(exc, path, "use") from None
+    if not stat.S_ISDIR(info.st_mode):
+        raise M3tuiError(f"cannot use {path}: it exists and is not a directory")
+    if private and info.st_uid == os.geteuid() and info.st_mode & 0o077:
+        with contextlib.suppress(OSError):
+            os.chmod(path, stat.S_IMODE(info.st_mode) & 0o700)
+    return path
+
+
 @contextlib.contextmanager
 def version_lock(version: str, *, wait: bool = True, timeout: float = 600.0) -> Iterator[None]:
     """An exclusive flock per version: two processes never install or remove one version at once.
@@ -64,9 +105,14 @@ def version_lock(version: str, *, wait: bool = True, timeout: float = 600.0) -> 
     flock is released by the kernel when the holder dies, so a killed install never leaves a
     stale lock behind.
     """
+    if not is_version_name(version):
+        raise M3tuiError(f"not a version m3tui's store can hold: {version[:80]!r}")
     path = lock_path(version)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    ensure_dir(path.parent)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        raise os_error(exc, path, "create") from None
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -75,7 +121,7 @@ def version_lock(version: str, *, wait: bool = True, timeout: float = 600.0) -> 
                 break
             except OSError as exc:
                 if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
+                    raise os_error(exc, path, "lock") from None
                 if not wait or time.monotonic() > deadline:
                     raise LockBusy(f"{version} is being installed or removed by another m3tui") from None
                 time.sleep(0.1)
@@ -84,39 +130,84 @@ def version_lock(version: str, *, wait: bool = True, timeout: float = 600.0) -> 
         os.close(fd)  # closing releases the lock
 
 
-def clean_stale_temps() -> list[Path]:
-    """Remove unpack directories left by interrupted installs (never a finished version)."""
+def remove_path(path: Path) -> None:
+    """Remove a file, a link or a whole tree, whichever ``path`` is; quietly, as far as it can."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return
+    if stat.S_ISDIR(mode):
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
+def version_of_temp(name: str) -> str | None:
+    """The version a store temp belongs to: ".tmp-go1.22.1-x7k2" -> "go1.22.1" (versions have no '-')."""
+    if not name.startswith(TMP_PREFIX):
+        return None
+    version = name[len(TMP_PREFIX) :].split("-", 1)[0]
+    return version if is_version_name(version) else None
+
+
+def version_of_download(name: str) -> str | None:
+    """The version a downloads/ entry belongs to: "go1.22.1.linux-amd64.tar.gz.part" -> "go1.22.1"."""
+    match = _VERSION_NAME.match(name)
+    if match is None or name[match.end() : match.end() + 1] != ".":
+        return None
+    return match[0]
+
+
+def sweep_stale(*, holding: str | None = None) -> list[Path]:
+    """Remove what dead installs left: unpack temps in the store and downloads in downloads/
+    whose version no live m3tui holds the lock of (each removed under that lock, so an install
+    starting meanwhile never loses its resumable download). ``holding``: the version whose lock
+    the caller holds (its own temps and download are the caller's business)."""
+    found: dict[str, list[Path]] = {}
+    for directory, version_of in ((store_dir(), version_of_temp), (downloads_dir(), version_of_download)):
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue
+        for entry in entries:
+            version = version_of(entry.name)
+            if version is not None and version != holding:
+                found.setdefault(version, []).append(Path(entry.path))
     removed: list[Path] = []
-    store = store_dir()
-    if not store.is_dir():
-        return removed
-    for entry in store.iterdir():
-        if entry.name.startswith(TMP_PREFIX):
-            shutil.rmtree(entry, ignore_errors=True)
-            removed.append(entry)
+    for version, paths in sorted(found.items()):
+        try:
+            with version_lock(version, wait=False):
+                for path in paths:
+                    remove_path(path)
+                    removed.append(path)
+        except M3tuiError:  # LockBusy: a live m3tui is at work on it; anything else: leave it be
+            continue
     return removed
+
+
+def is_complete(path: Path) -> bool:
+    """A finished install: a real directory (not a link) with a regular bin/go; False on any error."""
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode) and stat.S_ISREG(os.stat(path / "bin" / "go").st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def installed_versions() -> list[str]:
     """Versions complete in m3tui's store: a directory with bin/go (temps and links excluded)."""
-    store = store_dir()
-    if not store.is_dir():
+    try:
+        entries = list(os.scandir(store_dir()))
+    except OSError:
         return []
-    return sorted(
-        entry.name
-        for entry in store.iterdir()
-        if entry.name.startswith("go")
-        and not entry.is_symlink()
-        and (entry / "bin" / "go").is_file()
-    )
+    return sorted(e.name for e in entries if is_version_name(e.name) and is_complete(Path(e.path)))
 
 
 def current_version() -> str | None:
     """The version `current` points at, if the link exists and its target is complete."""
-    link = current_link()
     try:
-        target = os.readlink(link)
-    except OSError:
+        target = os.readlink(current_link())
+    except (OSError, ValueError):
         return None
     name = Path(target).name
-    return name if (store_dir() / name / "bin" / "go").is_file() else None
+    return name if is_version_name(name) and is_complete(store_dir() / name) else None

@@ -11,34 +11,54 @@ sourcing twice adds it once, and export GOROOT only when asked (go finds its own
 a stale GOROOT is a classic source of trouble). m3tui never edits an rc file by itself:
 `rc_line` gives the line to add, and `install_rc` adds it only when called explicitly.
 
+The env files are private state (0600; an earlier version's 0644 is tightened). An rc file is
+the user's: it is read only if it is a regular file (a directory or FIFO is refused, exit 2,
+never opened for a blocking read), handled as bytes (a Latin-1 comment is kept byte for byte;
+a file with NUL bytes is refused as not a shell script), left alone when it is read-only (exit
+3, "Permission denied"), and written all-or-nothing through `core.files.atomic_write`: through a
+symlink (a dotfiles repo's link stays a link), with the file's own mode, after a .bak copy.
+
 No Textual here; nothing runs a subprocess.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
 import secrets
 import shutil
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from m3tui.versions import names, store
 from m3tui.core.config import state_root
+from m3tui.core.errors import InputError, M3tuiError, UsageError, os_error, strerror
+from m3tui.core.files import PRIVATE_FILE, atomic_write, open_input, tighten
 from m3tui.core.toolchain import go_on_path
-from m3tui.core.errors import M3tuiError, UsageError
+from m3tui.versions import names, store
+from m3tui.versions.shims import is_file
 
 SHELLS: tuple[str, ...] = ("zsh", "bash", "fish")
 ENV_SH = "env.sh"
 ENV_FISH = "env.fish"
-# The temporary link's name; not store.TMP_PREFIX, whose entries are unpack directories.
+# The temporary link's name (".current-new-p<pid>-<hex>"); not store.TMP_PREFIX, whose entries
+# are unpack directories. A killed `use` leaves one behind: swept once its pid is gone.
 _LINK_TMP_PREFIX = ".current-new-"
+_LINK_TMP = re.compile(r"\.current-new-p(\d+)-[0-9a-f]+")
 _RC_COMMENT = "# m3tui: Go from m3tui's store first on PATH (remove this line to stop)"
+#: The largest rc file `install_rc` reads (a shell rc is a few KB; a 10 MB one is not one).
+MAX_RC_BYTES = 4 * 1024 * 1024
 
 
 class SwitchError(M3tuiError):
     """A switch that cannot happen, in one line for the user."""
+
+
+class SwitchUsageError(UsageError, SwitchError):
+    """A switch asked wrongly (exit 2): not a version, or a version m3tui's store does not have."""
 
 
 class UnknownShell(UsageError, ValueError):
@@ -135,12 +155,20 @@ def _fish_quote(text: str) -> str:
 # --- env files --------------------------------------------------------------------------
 
 
+def _read_state(path: Path, limit: int = 64 * 1024) -> bytes | None:
+    """A small state file's bytes, if it is a regular file (never a blocking open of a FIFO)."""
+    try:
+        with open_input(path) as f:
+            data = f.read(limit + 1)
+    except (M3tuiError, OSError, ValueError):
+        return None
+    return data if len(data) <= limit else None
+
+
 def _goroot_exported() -> bool:
     """Does the env.sh on disk export GOROOT (so a later `use` keeps the user's choice)?"""
-    try:
-        return any(line.startswith("export GOROOT=") for line in (state_root() / ENV_SH).read_text().splitlines())
-    except OSError:
-        return False
+    data = _read_state(state_root() / ENV_SH) or b""
+    return any(line.startswith(b"export GOROOT=") for line in data.splitlines())
 
 
 def env_text(shell: str, *, export_goroot: bool | None = None) -> str:
@@ -175,51 +203,29 @@ def env_text(shell: str, *, export_goroot: bool | None = None) -> str:
     return text
 
 
-def write_atomic(path: Path, data: bytes, *, fsync: bool = False, mode: int | None = None) -> None:
-    """Replace ``path`` with ``data`` in one rename: readers see the old file or the new one.
-
-    A symlinked path (a dotfiles repo's ~/.zshrc) is written through: the link stays.
-    """
-    target = Path(os.path.realpath(path))
-    if mode is None:
-        try:
-            mode = target.stat().st_mode & 0o7777
-        except FileNotFoundError:
-            mode = 0o644
-    tmp = target.with_name(f".{target.name}.m3tui-{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            if fsync:
-                os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.chmod(tmp, mode)  # the umask may have narrowed it
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def write_env_files(*, export_goroot: bool | None = None) -> tuple[Path, ...]:
-    """(Re)write env.sh and env.fish; returns the files whose content changed."""
+    """(Re)write env.sh and env.fish (0600, all-or-nothing); returns the files whose content changed.
+
+    Raises SwitchError (exit 3) naming the file and the cause when one cannot be written.
+    """
     if export_goroot is None:
         export_goroot = _goroot_exported()
-    root = state_root()
-    root.mkdir(parents=True, exist_ok=True)
+    root = store.ensure_dir(state_root())
     changed = []
     for shell, path in (("zsh", root / ENV_SH), ("fish", root / ENV_FISH)):
         data = env_text(shell, export_goroot=export_goroot).encode()
+        real = Path(os.path.realpath(path))
         try:
-            if path.read_bytes() == data:
-                continue
-        except OSError:
-            pass
-        write_atomic(path, data)
+            if is_file(real):
+                tighten(real, PRIVATE_FILE)  # an earlier version's 0644: before the content check
+        except OSError as exc:
+            raise SwitchError(f"cannot write {path}: {strerror(exc)}") from None
+        if _read_state(path) == data:
+            continue
+        try:
+            atomic_write(path, data, mode=PRIVATE_FILE)
+        except M3tuiError as exc:  # a directory or FIFO in its place is corrupt state here: exit 3
+            raise SwitchError(str(exc)) from None
         changed.append(path)
     return tuple(changed)
 
@@ -242,12 +248,13 @@ def rc_hint(rc_lines: Mapping[str, str], env: Mapping[str, str] | None = None) -
     return rc_lines.get(shell or "zsh") or next(iter(rc_lines.values()))
 
 
-def _sources_env_file(text: str, shell: str, line: str) -> bool:
+def _sources_env_file(text: bytes, shell: str, line: str) -> bool:
     """Does the rc text already have our line, or another (uncommented) line naming the env file?"""
-    path = str(env_file(shell))
+    path = os.fsencode(env_file(shell))
+    ours = os.fsencode(line)
     for existing in text.splitlines():
         stripped = existing.strip()
-        if stripped == line or (not stripped.startswith("#") and path in stripped):
+        if stripped == ours or (not stripped.startswith(b"#") and path in stripped):
             return True
     return False
 
@@ -256,41 +263,78 @@ def _backup_path(rc_path: Path) -> Path:
     """<rc>.bak, or <rc>.bak.N when the user already keeps a <rc>.bak of their own."""
     candidate = rc_path.with_name(rc_path.name + ".bak")
     n = 1
-    while candidate.exists() or candidate.is_symlink():
+    while os.path.lexists(candidate):
         candidate = rc_path.with_name(f"{rc_path.name}.bak.{n}")
         n += 1
     return candidate
+
+
+def _read_rc(rc_path: Path) -> bytes | None:
+    """The rc file's bytes; None when it does not exist (nor does a link's target).
+
+    A directory, FIFO or device is refused (InputError, exit 2) without a blocking open; so is
+    a file too big or with NUL bytes to be a shell script. Unreadable: M3tuiError (exit 3).
+    """
+    if not os.path.lexists(rc_path) or (os.path.islink(rc_path) and not os.path.exists(rc_path)):
+        return None  # absent, or a dotfiles link whose target is not there yet: created
+    with open_input(rc_path, what="rc file") as f:
+        try:
+            data = f.read(MAX_RC_BYTES + 1)
+        except OSError as exc:
+            raise os_error(exc, rc_path, "read") from None
+    if len(data) > MAX_RC_BYTES:
+        raise InputError(f"rc file {rc_path}: more than {MAX_RC_BYTES:,} bytes: not a shell's rc file; not changed")
+    if b"\x00" in data:
+        raise InputError(f"rc file {rc_path}: has NUL bytes, so it is not a shell script; not changed")
+    return data
+
+
+def write_user_file(path: Path, data: bytes) -> Path:
+    """Replace a user's file (an rc file, .go-version, go.mod) with ``data``, all-or-nothing,
+    through a symlink, keeping its mode; a file the user made read-only is left as it is
+    (M3tuiError "cannot write PATH: Permission denied", exit 3, as the write itself would say
+    if it were not replaced by a rename). Returns the real path written."""
+    real = Path(os.path.realpath(path))
+    if is_file(real) and not os.access(real, os.W_OK):
+        raise os_error(PermissionError(errno.EACCES, os.strerror(errno.EACCES)), path, "write")
+    return atomic_write(path, data)
 
 
 def install_rc(shell: str, rc_path: str | os.PathLike[str], *, confirm: bool = True) -> bool:
     """Append `rc_line(shell)` to ``rc_path`` unless a line already says it; True if it (would) change.
 
     A copy of the file is kept first (<rc>.bak, or .bak.N if that name is taken) and the new
-    file replaces the old in one rename. confirm=False only reports whether it would change.
+    file replaces the old in one rename, through a symlink, with the old file's mode. The file
+    is handled as bytes: whatever encoding it is in, its bytes stay as they were. Raises
+    InputError (exit 2) for a directory/FIFO/binary file, M3tuiError (exit 3) naming the path
+    and strerror when it cannot be read or written (a read-only file is left as it is).
+    confirm=False only reports whether it would change.
     """
     line = rc_line(shell)
     rc_path = Path(rc_path).expanduser()
-    try:
-        text = rc_path.read_text()
-    except FileNotFoundError:
-        text = None
-    except OSError as exc:
-        raise SwitchError(f"cannot read {rc_path}: {exc.strerror or exc}") from None
-    if text is not None and _sources_env_file(text, shell, line):
+    data = _read_rc(rc_path)
+    if data is not None and _sources_env_file(data, shell, line):
         return False
     if not confirm:
         return True
+    real = Path(os.path.realpath(rc_path))
+    if data is not None and not os.access(real, os.W_OK):
+        raise os_error(PermissionError(errno.EACCES, os.strerror(errno.EACCES)), rc_path, "write")
+    backup = _backup_path(rc_path) if data is not None else None
     try:
-        if text is not None:
-            shutil.copy2(os.path.realpath(rc_path), _backup_path(rc_path))
+        if backup is not None:
+            shutil.copy2(real, backup, follow_symlinks=True)
         else:
-            Path(os.path.realpath(rc_path)).parent.mkdir(parents=True, exist_ok=True)
-        prefix = text or ""
-        if prefix and not prefix.endswith("\n"):
-            prefix += "\n"
-        write_atomic(rc_path, f"{prefix}{_RC_COMMENT}\n{line}\n".encode(), fsync=True)
+            real.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise SwitchError(f"cannot update {rc_path}: {exc.strerror or exc}") from None
+        if backup is not None:
+            with contextlib.suppress(OSError):
+                backup.unlink()  # half a copy is no backup
+        raise os_error(exc, exc.filename or rc_path, "write") from None
+    prefix = data or b""
+    if prefix and not prefix.endswith(b"\n"):
+        prefix += b"\n"
+    write_user_file(rc_path, prefix + _RC_COMMENT.encode() + b"\n" + os.fsencode(line) + b"\n")
     return True
 
 
@@ -298,15 +342,17 @@ def install_rc(shell: str, rc_path: str | os.PathLike[str], *, confirm: bool = T
 
 
 def _resolve_installed(version: str) -> str:
-    """The installed version that ``version`` names: exact, a minor line ("1.22") or "latest"."""
+    """The installed version that ``version`` names: exact, a minor line ("1.22") or "latest".
+
+    SwitchUsageError (exit 2) when it is not a version or the store has none that matches:
+    a directory that is a file, a dangling link or has no bin/go is not installed."""
     try:
         spec = names.parse_spec(version)
     except names.NotAGoVersion as exc:
-        raise SwitchError(str(exc)) from None
+        raise SwitchUsageError(str(exc)) from None
     if spec.exact is not None:
         # A direct look at one directory: no listing of the store on the fast path.
-        path = store.version_dir(spec.exact)
-        if not path.is_symlink() and (path / "bin" / "go").is_file():
+        if store.is_complete(store.version_dir(spec.exact)):
             return spec.exact
         missing = spec.exact
     else:
@@ -315,23 +361,50 @@ def _resolve_installed(version: str) -> str:
             return found
         what = "Go" if spec.latest else f"go{spec.line[0]}.{spec.line[1]}.x"  # type: ignore[index]
         hint = "latest" if spec.latest else f"{spec.line[0]}.{spec.line[1]}"  # type: ignore[index]
-        raise SwitchError(f"no {what} is installed in m3tui's store (m3tui versions install {hint})")
-    raise SwitchError(f"{missing} is not installed in m3tui's store (m3tui versions install {missing.removeprefix('go')})")
+        raise SwitchUsageError(f"no {what} is installed in m3tui's store (m3tui versions install {hint})")
+    raise SwitchUsageError(f"{missing} is not installed in m3tui's store (m3tui versions install {missing.removeprefix('go')})")
+
+
+def _sweep_link_temps() -> None:
+    """Remove the temporary links of `use` runs that were killed between symlink and rename."""
+    try:
+        entries = list(os.scandir(store.store_dir()))
+    except OSError:
+        return
+    for entry in entries:
+        m = _LINK_TMP.fullmatch(entry.name)
+        if m is None or not entry.is_symlink() or int(m[1]) == os.getpid():
+            continue
+        try:
+            os.kill(int(m[1]), 0)
+        except ProcessLookupError:  # its owner is gone
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+        except (OSError, OverflowError, ValueError):
+            continue  # alive (someone else's), or not a pid: leave it
 
 
 def _swap_link(version: str) -> None:
     """Point <store>/current at ``version`` with one rename (never a moment without a link)."""
     link = store.current_link()
-    if link.is_dir() and not link.is_symlink():
-        raise SwitchError(f"{link} is a directory, not m3tui's link: move it away, then switch again")
-    tmp = link.with_name(f"{_LINK_TMP_PREFIX}{os.getpid()}-{secrets.token_hex(4)}")
+    try:
+        mode: int | None = os.lstat(link).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise SwitchError(f"cannot switch {link} to {version}: {strerror(exc)}") from None
+    if mode is not None and not stat.S_ISLNK(mode):
+        kind = "a directory" if stat.S_ISDIR(mode) else "a file"
+        raise SwitchError(f"{link} is {kind}, not m3tui's link: move it away, then switch again")
+    _sweep_link_temps()
+    tmp = link.with_name(f"{_LINK_TMP_PREFIX}p{os.getpid()}-{secrets.token_hex(4)}")
     try:
         os.symlink(version, tmp)  # relative: the store can move with M3TUI_HOME
         os.replace(tmp, link)
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        raise SwitchError(f"cannot switch {link} to {version}: {exc.strerror or exc}") from None
+        raise SwitchError(f"cannot switch {link} to {version}: {strerror(exc)}") from None
 
 
 def use(version: str, *, path_env: str | None = None, export_goroot: bool | None = None) -> SwitchResult:
@@ -344,7 +417,7 @@ def use(version: str, *, path_env: str | None = None, export_goroot: bool | None
     try:
         # Not while another m3tui removes (or reinstalls) this very version.
         with store.version_lock(resolved, wait=False):
-            if not (store.version_dir(resolved) / "bin" / "go").is_file():
+            if not store.is_complete(store.version_dir(resolved)):
                 raise SwitchError(f"{resolved} was just removed from m3tui's store")
             previous = store.current_version()
             _swap_link(resolved)
@@ -352,8 +425,8 @@ def use(version: str, *, path_env: str | None = None, export_goroot: bool | None
         raise SwitchError(f"{resolved} is being installed or removed by another m3tui; try again when it is done") from None
     try:
         changed = write_env_files(export_goroot=export_goroot)
-    except OSError as exc:
-        raise SwitchError(f"switched to {resolved}, but cannot write the env files: {exc.strerror or exc}") from None
+    except M3tuiError as exc:
+        raise SwitchError(f"switched to {resolved}, but cannot write the env files: {exc}") from None
     return SwitchResult(
         version=resolved,
         previous=previous,
