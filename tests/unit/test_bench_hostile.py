@@ -30,7 +30,13 @@ from m3tui.bench.history import (
     db_path,
     take_notices,
 )
-from m3tui.bench.run import BadCpuList, BadFlag, check_benchtime, parse_go_duration, parse_gomaxprocs_list
+from m3tui.bench.run import (
+    BadCpuList,
+    BadFlag,
+    check_benchtime,
+    parse_go_duration,
+    parse_gomaxprocs_list,
+)
 from m3tui.cli.bench import COMPARE_LIMIT
 from m3tui.cli.main import main
 
@@ -268,7 +274,7 @@ def test_rows_damaged_in_place_do_not_break_reading(m3tui_home: Path) -> None:
     with History() as h:
         stored = h.get_run(run_id)
         assert h.list_runs()[0].meta.command == () and stored.info.meta.cpu == () and stored.info.meta.count == 0
-    assert [(r.name, dict(r.values)) for r in stored.results][0] == ("Good", {"ns/op": 1234.5, "B/op": 64.0})
+    assert (stored.results[0].name, dict(stored.results[0].values)) == ("Good", {"ns/op": 1234.5, "B/op": 64.0})
     assert stored.results[1].values == {} and dict(stored.results[1].config) == {}
 
 
@@ -391,7 +397,7 @@ def test_history_json_is_strict_with_infinite_and_nan_samples(capsys, m3tui_home
                  ["history", "export", str(run_id), "--format", "json"]):  # fmt: skip
         code, out, err = run_cli(capsys, *args)
         assert code == 0, err
-        json.loads(out, parse_constant=lambda c: pytest.fail(f"non-standard JSON constant {c} in {args}"))
+        json.loads(out, parse_constant=lambda c, args=args: pytest.fail(f"non-standard JSON constant {c} in {args}"))
 
 
 def test_a_damaged_history_is_said_once_on_stderr_and_the_command_goes_on(capsys, m3tui_home: Path) -> None:
@@ -453,7 +459,7 @@ def test_export_refuses_fifo_device_and_directory_untouched(capsys, m3tui_home: 
         targets.append((device, "a character device"))
     for target, kind in targets:
         before = target.lstat()
-        code, out, err = run_cli(capsys, "history", "export", "1", "-o", str(target))
+        code, _, err = run_cli(capsys, "history", "export", "1", "-o", str(target))
         assert code == 2 and kind in err and err.count("\n") == 1, (target, err)
         after = target.lstat()
         assert (after.st_mode, after.st_ino, after.st_rdev) == (before.st_mode, before.st_ino, before.st_rdev)
