@@ -4,12 +4,15 @@
 :mod:`m3tui.profiles.pprof`; capture and the tuner in :mod:`m3tui.profiles.capture` and
 :mod:`m3tui.profiles.tune`. Imports stay inside the functions: `profile top` on a small file
 should start about as fast as `go tool pprof -top`.
+
+A profile FILE must be a regular file (a FIFO, a directory or a device is refused, never read)
+of at most 256 MiB, gzip'd or not, that gunzips to at most 256 MiB (`PROFILE_LIMITS_HELP`):
+anything else is invalid input, exit 2; a file that cannot be read (permissions, I/O) exits 3.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal, NoReturn
@@ -24,12 +27,19 @@ from m3tui.core.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, M3tuiError, Usag
 #: What run returns for `profile open FILE` in a terminal: main opens the Profiles pane on FILE.
 TUI: Final = "tui"
 
+#: The caps on a profile file, for `m3tui profile --help` (m3tui.profiles.pprof.decode.MAX_PROFILE_BYTES).
+PROFILE_LIMITS_HELP = (
+    "A profile FILE is a regular file of at most 256 MiB, gzip'd or not, that gunzips to at most 256 MiB; "
+    "a larger one, or a gzip stream that gunzips to more, is refused (exit 2) before memory runs out."
+)
+
 
 def run(args: argparse.Namespace, run_async: RunAsync) -> int | Literal["tui"]:
     if args.profile_command == "open":
-        if not Path(args.file).is_file():
-            return _fail(f"{args.file}: no such file")
-        if sys.stdin.isatty() and sys.stdout.isatty():
+        from m3tui.profiles.pprof.decode import check_file
+
+        check_file(args.file, "profile")  # a regular file, readable: else its one line, exit 2 or 3
+        if _isatty(sys.stdin) and _isatty(sys.stdout):
             return TUI
         for name, value in (("sample_index", None), ("nodecount", None), ("focus", None), ("ignore", None),
                             ("hide", None), ("diff_base", None), ("cum", False), ("json", False)):  # fmt: skip
@@ -49,14 +59,31 @@ def _fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
     raise (UsageError if code == EXIT_USAGE else M3tuiError)(f"m3tui profile: {message}")
 
 
+def _isatty(stream: object) -> bool:
+    """Whether a standard stream is a terminal (False when it is closed or None)."""
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _out(text: str) -> None:
+    """Text for the terminal: each line's control characters escaped (a profile's function names
+    are whatever the file says, and must not drive the terminal)."""
+    from m3tui.profiles.pprof.model import printable
+
+    sys.stdout.write("".join(printable(line) + "\n" for line in text.split("\n")) if text else "")
+
+
 # --- top -----------------------------------------------------------------------------------
 
 
 def _top(args: argparse.Namespace) -> int:
+    from m3tui.core.jsonout import dumps
     from m3tui.profiles.pprof import analysis
     from m3tui.profiles.pprof.decode import load_file
     from m3tui.profiles.pprof.diff import diff
-    from m3tui.profiles.pprof.graph import Filters
+    from m3tui.profiles.pprof.graph import Filters, check_regexp
     from m3tui.profiles.pprof.model import ProfileError
 
     if args.nodecount is not None and args.nodecount < 0:
@@ -64,25 +91,21 @@ def _top(args: argparse.Namespace) -> int:
     for name in ("focus", "ignore", "hide"):
         value = getattr(args, name)
         if value is not None:
-            import re
-
             try:
-                re.compile(value)
-            except re.error as exc:
-                return _fail(f"--{name} {value!r} is not a regexp: {exc}", EXIT_USAGE)
-    try:
-        profile = load_file(Path(args.file))
-        if args.diff_base:
-            profile = diff(profile, load_file(Path(args.diff_base)))
-        index = profile.sample_index(args.sample_index)
-    except ProfileError as exc:
-        return _fail(str(exc))
+                check_regexp(value, f"--{name}")
+            except ProfileError as exc:
+                return _fail(str(exc), EXIT_USAGE)
+    # Paths as given (a str): pathlib would fold "a//b", and the messages name what the user typed.
+    profile = load_file(args.file)
+    if args.diff_base:
+        profile = diff(profile, load_file(args.diff_base))
+    index = profile.sample_index(args.sample_index)
     filters = Filters(focus=args.focus, ignore=args.ignore, hide=args.hide)
     report = analysis.top(profile, index, filters, nodecount=args.nodecount, sort="cum" if args.cum else "flat")
     if args.json:
-        print(json.dumps(top_json(report), indent=2))
+        print(dumps(top_json(report)))
         return EXIT_OK
-    sys.stdout.write("\n".join(analysis.top_lines(report)) + "\n")
+    _out("\n".join(analysis.top_lines(report)))
     return EXIT_OK
 
 
@@ -105,54 +128,59 @@ def top_json(report: TopReport) -> dict[str, object]:
 # --- capture, list, tune -------------------------------------------------------------------
 
 
-async def _resolve(package: str) -> tuple[Path, str] | str:
-    from m3tui.bench.session import SessionError, resolve_package
+async def _resolve(package: str) -> Path:
+    """The package's directory; a package that is not there is bench's SessionError (its exit code)."""
+    from m3tui.bench.session import resolve_package
 
-    try:
-        return await resolve_package(package)
-    except SessionError as exc:
-        return str(exc)
+    directory, _ = await resolve_package(package)
+    return directory
 
 
 async def _capture(args: argparse.Namespace) -> int:
+    from m3tui.core.jsonout import dumps
     from m3tui.profiles import capture
+    from m3tui.profiles.pprof.model import printable
 
-    resolved = await _resolve(args.package)
-    if isinstance(resolved, str):
-        return _fail(resolved)
-    directory, _ = resolved
-    try:
-        spec = capture.CaptureSpec(directory, args.bench, args.kind, procs=args.cpu, rate=args.rate,
-                                   benchtime=args.benchtime, noinline=args.noinline)  # fmt: skip
+    try:  # the spec first: a bad flag is said before anything runs
+        capture.CaptureSpec(Path("."), args.bench, args.kind, procs=args.cpu, rate=args.rate,
+                            benchtime=args.benchtime, noinline=args.noinline)  # fmt: skip
     except capture.InvalidCaptureSpec as exc:
         return _fail(str(exc), EXIT_USAGE)
-    print(f"· capturing a {args.kind} profile of {args.bench} in {directory}", file=sys.stderr)
+    directory = await _resolve(args.package)
+    spec = capture.CaptureSpec(directory, args.bench, args.kind, procs=args.cpu, rate=args.rate,
+                               benchtime=args.benchtime, noinline=args.noinline)  # fmt: skip
+    print(f"· capturing a {args.kind} profile of {printable(args.bench)} in {printable(directory)}", file=sys.stderr)
     try:
         cap = await capture.capture(spec)
-    except capture.CaptureError as exc:
+    except capture.InvalidCaptureSpec as exc:  # the test binary refused a flag or the regexp
+        return _fail(str(exc), EXIT_USAGE)
+    except capture.CaptureError as exc:  # the build or the run failed
         return _fail(str(exc))
     for warning in cap.warnings:
-        print(f"· {warning}", file=sys.stderr)
+        print(f"· {printable(warning)}", file=sys.stderr)
     if args.json:
-        print(json.dumps({"id": cap.id, "profile": str(cap.profile), "binary": str(cap.binary), "kind": cap.kind}, indent=2))
+        print(dumps({"id": cap.id, "profile": str(cap.profile), "binary": str(cap.binary), "kind": cap.kind}))
     else:
-        print(f"{cap.profile}")
-        print(f"· binary kept beside it: {cap.binary}; m3tui profile {cap.profile} shows its top", file=sys.stderr)
+        print(printable(cap.profile))
+        print(f"· binary kept beside it: {printable(str(cap.binary))}; m3tui profile {printable(cap.profile)} shows its top",
+              file=sys.stderr)  # fmt: skip
     return EXIT_OK
 
 
 def _list(args: argparse.Namespace) -> int:
+    from m3tui.core.jsonout import dumps
     from m3tui.profiles import capture
+    from m3tui.profiles.pprof.model import printable
 
     captures = capture.list_captures()
     if args.json:
-        print(json.dumps([{"id": c.id, "kind": c.kind, "profile": str(c.profile), "binary": str(c.binary),
-                           "bench": _bench(c), "created": c.created} for c in captures], indent=2))  # fmt: skip
+        print(dumps([{"id": c.id, "kind": c.kind, "profile": str(c.profile), "binary": str(c.binary),
+                      "bench": _bench(c), "created": c.created} for c in captures]))  # fmt: skip
         return EXIT_OK
     if not captures:
         print("no captured profiles yet (m3tui profile capture --bench RE)")
     for c in captures:
-        print(f"{c.id}  {c.kind:<6} {_bench(c):<30} {c.profile}")
+        print(printable(f"{c.id}  {c.kind:<6} {_bench(c):<30} {c.profile}"))
     return EXIT_OK
 
 
@@ -162,31 +190,31 @@ def _bench(capture: Capture) -> str:
 
 
 async def _tune(args: argparse.Namespace) -> int:
+    from m3tui.core.jsonout import dumps
     from m3tui.profiles import tune
+    from m3tui.profiles.pprof.model import printable
 
     rates = None
     if args.rates:
         try:
             rates = [int(r) for r in args.rates.split(",") if r.strip()]
         except ValueError:
-            return _fail(f"bad --rates {args.rates!r} (like 1,4096,524288)", EXIT_USAGE)
+            return _fail(f"bad --rates {printable(repr(args.rates))} (like 1,4096,524288)", EXIT_USAGE)
     if args.rounds < 1:
         return _fail("--rounds must be at least 1", EXIT_USAGE)
-    resolved = await _resolve(args.package)
-    if isinstance(resolved, str):
-        return _fail(resolved)
-    directory, _ = resolved
+    tune.check_spec(args.kind, rates, args.benchtime)  # InvalidTuneSpec before anything runs
+    directory = await _resolve(args.package)
 
     def progress(text: str, done: int, total: int) -> None:
-        print(f"· [{done}/{total}] {text}", file=sys.stderr, flush=True)
+        print(f"· [{done}/{total}] {printable(text)}", file=sys.stderr, flush=True)
 
     try:
         result = await tune.tune(directory, args.bench, args.kind, rates=rates, rounds=args.rounds,
                                  benchtime=args.benchtime, noinline=args.noinline, on_progress=progress)  # fmt: skip
-    except (tune.InvalidTuneSpec, tune.TuneError) as exc:  # usage (e.g. --rates 0): 2; a failed tune: 1
+    except (tune.InvalidTuneSpec, tune.TuneError) as exc:  # usage (e.g. --rates 0): 2; a failed tune: 3
         return _fail(str(exc), exc.exit_code)
     if args.json:
-        print(json.dumps(tune.tune_json(result), indent=2))
+        print(dumps(tune.tune_json(result)))
     else:
-        print("\n".join(tune.render_tune(result)))
+        _out("\n".join(tune.render_tune(result)))
     return EXIT_OK

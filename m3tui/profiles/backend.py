@@ -22,8 +22,10 @@ if TYPE_CHECKING:
 
 
 class ProfilesBackend(Protocol):
-    """The Profiles feature as the panes see it. Failures are M3tuiErrors (ProfileError,
-    CaptureError, TuneError, PprofError) with the user's line."""
+    """The Profiles feature as the panes see it. Failures are M3tuiErrors with the user's line:
+    invalid input (InputError: a file that is missing, not a regular file or too big;
+    ProfileError: not a profile, a bad filter; InvalidCaptureSpec, InvalidTuneSpec) or a failed
+    operation (unreadable file, CaptureError, TuneError, PprofError, a state root not writable)."""
 
     def captures(self) -> list[Capture]: ...
     async def load(self, path: Path) -> Profile: ...

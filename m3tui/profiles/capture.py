@@ -5,9 +5,12 @@ at one ``-test.cpu`` value. The test binary is built with ``go test -c`` (``GOTO
 optionally ``-gcflags=-l`` for clearer stacks) and kept next to the profile: ``go tool pprof``
 needs it for ``-source``/``-disasm`` and for the symbols of profiles written by old Go.
 
-Layout: ``state_root()/profiles/<id>/`` holds ``pkg.test``, ``<kind>.pprof`` and
-``capture.json``. A capture is assembled in ``profiles/.tmp-<id>/`` and renamed into place only
-when complete, so an interrupted, stopped or failed capture leaves nothing behind.
+Layout: ``state_root()/profiles/<id>/`` (0700) holds ``pkg.test``, ``<kind>.pprof`` and
+``capture.json`` (0600, redacted: it holds the package path and flags). A capture is assembled
+in a scratch directory of :mod:`m3tui.core.tmp` (``tmp/capture-p<pid>-*``, removed on every exit
+path, swept when its process died) and renamed into place only when complete, so an
+interrupted, stopped or failed capture leaves nothing behind. A state root that cannot be
+written is one line naming the path and the cause (exit 3).
 
 Every subprocess goes through :mod:`m3tui.core.runner`. Plain asyncio; never imports Textual.
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as _dt
+import errno
 import json
 import math
 import os
@@ -32,16 +36,22 @@ from m3tui.bench.fmt import BenchResult
 from m3tui.bench.run import (
     BINARY_NAME,
     BUILD_TIMEOUT,
+    MAX_COUNT,
     MAX_ERROR_LINES,
+    MAX_GOMAXPROCS,
+    BadFlag,
     BenchRun,
     BenchSpec,
     BuildFailed,
     build_test_binary,
+    check_benchtime,
     run_test_binary,
 )
 from m3tui.core import runner
 from m3tui.core.config import state_root
-from m3tui.core.errors import M3tuiError, UsageError
+from m3tui.core.errors import InputError, M3tuiError, UsageError, os_error
+from m3tui.core.files import PRIVATE_FILE, open_private, private_dir, tighten
+from m3tui.core.redact import redact, redact_data
 
 __all__ = [
     "BINARY_NAME",
@@ -96,7 +106,8 @@ class CaptureError(M3tuiError):
 
 
 class InvalidCaptureSpec(UsageError, ValueError):
-    """A capture asked for that cannot be made (unknown kind, a rate for cpu, a count below 1…)."""
+    """A capture asked for that cannot be made (unknown kind, a rate for cpu, a count below 1, a
+    -benchtime or regexp the test binary refuses…): exit 2."""
 
 
 @dataclass(frozen=True)
@@ -117,14 +128,16 @@ class CaptureSpec:
         if self.rate is not None:
             if self.kind == "cpu":
                 raise InvalidCaptureSpec("a cpu profile has no rate (it samples at 100 Hz)")
-            if int(self.rate) < 1:
-                raise InvalidCaptureSpec("rate must be >= 1")
-        if int(self.procs) < 1:
-            raise InvalidCaptureSpec("procs must be >= 1")
-        if int(self.count) < 1:
-            raise InvalidCaptureSpec("count must be >= 1")
+            if not 1 <= int(self.rate) <= 2**63 - 1:  # the test binary's flags are Go ints
+                raise InvalidCaptureSpec(f"rate must be from 1 to {2**63 - 1}")
+        if not 1 <= int(self.procs) <= MAX_GOMAXPROCS:
+            raise InvalidCaptureSpec(f"procs must be from 1 to {MAX_GOMAXPROCS}")
+        if not 1 <= int(self.count) <= MAX_COUNT:
+            raise InvalidCaptureSpec(f"count must be from 1 to {MAX_COUNT}")
         if not self.bench:
             raise InvalidCaptureSpec("bench must be a non-empty regular expression")
+        if self.benchtime is not None:
+            _check_benchtime(self.benchtime)
 
     def test_args(self, profile: Path) -> list[str]:
         """Arguments for the test binary (after its path) writing the profile to ``profile``."""
@@ -255,12 +268,15 @@ async def run_binary(
     """Run the test binary once (cwd = the package) and return its parsed results.
 
     Raises :class:`CaptureError`: "stopped", "timed out after …", a panic / failure line, or
-    the exit status. Does not check that anything matched (callers decide).
+    the exit status; :class:`InvalidCaptureSpec` when the binary refused its arguments (a
+    -benchtime or -bench regexp Go does not take). Does not check that anything matched.
     """
     run = BenchRun()
     await run_test_binary(binary, BenchSpec(Path(package_dir)), list(args), run, None, on_line, timeout, stop)
     if run.cancelled:
         raise CaptureError("stopped")
+    if run.rejected:
+        raise InvalidCaptureSpec(redact(run.error or "the test binary refused its arguments"))
     if run.error is not None:
         raise CaptureError(run.error, run.raw_output[-MAX_ERROR_LINES:])
     return list(run.results)
@@ -312,14 +328,53 @@ def _meta(cap: Capture) -> dict[str, Any]:
     }
 
 
-def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=2)
-        f.write("\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+def _check_benchtime(text: str) -> None:
+    try:
+        check_benchtime(text)
+    except BadFlag as exc:
+        raise InvalidCaptureSpec(str(exc)) from None
+
+
+def _write_meta(path: Path, data: dict[str, Any]) -> None:
+    """``capture.json``, private (0600) and redacted: it names the package, the flags, the output."""
+    text = json.dumps(redact_data(data), indent=2) + "\n"
+    try:
+        fd = open_private(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as exc:
+        raise os_error(exc, path, "write") from None
+
+
+def _scratch_dir() -> Path:
+    """The capture's assembly directory: private, named after this process (swept when it is dead)."""
+    from m3tui.core import tmp
+
+    root = tmp.tmp_root()  # an M3tuiError naming the path when the state root cannot hold it
+    try:
+        return tmp.make_dir("capture-")
+    except OSError as exc:
+        raise os_error(exc, root, "create a directory in") from None
+
+
+def _store(assembled: Path, final: Path) -> None:
+    """Move a complete capture into ``profiles/``: a rename, or (another file system) a copy
+    beside the target first, renamed in, so a half-copied capture is never listed."""
+    try:
+        os.rename(assembled, final)
+        return
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise os_error(exc, final.parent, "write to") from None
+    staging = final.with_name(f"{_TMP_PREFIX}{final.name}")
+    try:
+        shutil.copytree(assembled, staging)
+        os.rename(staging, final)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise os_error(exc, final.parent, "write to") from None
 
 
 async def capture(
@@ -340,13 +395,10 @@ async def capture(
     package_dir = Path(os.path.abspath(spec.package_dir))
     spec = replace(spec, package_dir=package_dir)
     if not package_dir.is_dir():
-        raise CaptureError(f"no such package directory: {package_dir}")
-    root = profiles_root()
-    root.mkdir(parents=True, exist_ok=True)
+        raise InvalidCaptureSpec(f"no such package directory: {redact(str(package_dir))}")
+    root = private_dir(profiles_root())  # 0700; an M3tuiError naming the path if it cannot be
     cap_id = _new_id()
-    tmp = root / f"{_TMP_PREFIX}{cap_id}"
-    tmp.mkdir()
-    done = False
+    tmp = _scratch_dir()
     try:
         binary = await build_binary(
             package_dir, tmp / BINARY_NAME, go=spec.go, noinline=spec.noinline,
@@ -384,13 +436,12 @@ async def capture(
             warnings=warnings,
             go_version=go_version,
         )
-        _write_json_atomic(tmp / META_NAME, _meta(cap))
-        os.rename(tmp, final)
-        done = True
+        _write_meta(tmp / META_NAME, _meta(cap))
+        _store(tmp, final)
         return cap
     finally:
-        if not done:
-            shutil.rmtree(tmp, ignore_errors=True)
+        # Gone on every path: renamed into place, or removed after a failure, a stop or a cancel.
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _load(directory: Path) -> Capture:
@@ -430,14 +481,22 @@ def scan_captures() -> tuple[list[Capture], list[tuple[Path, str]]]:
         entries = sorted(root.iterdir(), reverse=True)
     except OSError:
         return caps, problems
+    _tighten(root, 0o700)
     for d in entries:
         if d.name.startswith(".") or not d.is_dir():
             continue
+        _tighten(d, 0o700)  # an earlier version made them 0755 / 0644
+        _tighten(d / META_NAME, PRIVATE_FILE)
         try:
             caps.append(_load(d))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             problems.append((d, f"{type(exc).__name__}: {exc}"))
     return caps, problems
+
+
+def _tighten(path: Path, mode: int) -> None:
+    with contextlib.suppress(OSError):  # not ours to change (another user's state): leave it
+        tighten(path, mode)
 
 
 def list_captures() -> list[Capture]:
@@ -478,7 +537,7 @@ def _guess_kind(path: Path) -> str:
 
         prof = decode.load_file(path)
         types = {st.type for st in prof.sample_types}
-    except Exception:  # noqa: BLE001 - any decoder problem just means "unknown"
+    except M3tuiError:  # not a profile it can read: the views will say why
         return "unknown"
     if "cpu" in types:
         return "cpu"
@@ -493,25 +552,28 @@ def _guess_kind(path: Path) -> str:
 def open_external(path: Path, binary: Path | None = None) -> Capture:
     """A record for a profile file the user opens (``m3tui profile FILE``); no binary needed.
 
-    Only checks that the file (and the binary, if given) exists and is readable; the kind is
-    guessed from the sample types when the decoder can read it, else "unknown".
+    Only checks that the file (and the binary, if given) is a readable regular file, without
+    reading it (`core.files.check_input`: a FIFO or a directory is refused, never opened for
+    long); the kind is guessed from the sample types when the decoder can read it, else
+    "unknown". Raises `InputError` (missing, not a regular file, empty) or `M3tuiError`
+    (unreadable), one line with the name made printable.
     """
+    from m3tui.profiles.pprof.decode import check_file
+    from m3tui.profiles.pprof.model import printable
+
     p = Path(path).expanduser()
-    if not p.is_file():
-        raise CaptureError(f"no such profile file: {p}")
+    check_file(p, "profile")
     try:
-        with open(p, "rb") as f:
-            head = f.read(2)
+        st = p.stat()
     except OSError as exc:
-        raise CaptureError(f"cannot read {p}: {exc.strerror or exc}") from None
-    if not head:
-        raise CaptureError(f"empty profile file: {p}")
+        raise os_error(exc, f"profile {printable(p)}", "read", user_input=True) from None
+    if st.st_size == 0:
+        raise InputError(f"empty profile file: {printable(p)}")
     b = None
     if binary is not None:
         b = Path(binary).expanduser()
-        if not b.is_file():
-            raise CaptureError(f"no such binary: {b}")
-    mtime = _dt.datetime.fromtimestamp(p.stat().st_mtime, _dt.UTC)
+        check_file(b, "binary")
+    mtime = _dt.datetime.fromtimestamp(st.st_mtime, _dt.UTC)
     return Capture(
         profile=p.resolve(),
         binary=b.resolve() if b else None,

@@ -23,9 +23,7 @@ imports Textual. The profile decoder is imported inside functions only.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import math
-import os
 import shutil
 import statistics
 import tempfile
@@ -35,11 +33,12 @@ from pathlib import Path
 from typing import Any
 
 from m3tui.bench.fmt import BenchResult
-from m3tui.core.config import state_root
-from m3tui.core.errors import UsageError
+from m3tui.bench.run import BadFlag, check_benchtime
+from m3tui.core.errors import M3tuiError, UsageError, os_error
 from m3tui.profiles.capture import (
     BINARY_NAME,
     CaptureError,
+    InvalidCaptureSpec,
     bench_names,
     build_binary,
     profile_args,
@@ -56,6 +55,7 @@ __all__ = [
     "TuneError",
     "TunePoint",
     "TuneResult",
+    "check_spec",
     "fidelity",
     "recommend",
     "render_tune",
@@ -84,6 +84,7 @@ OVERHEAD_OK = 5.0  # percent
 OVERHEAD_MAX = 10.0  # percent
 RUN_TIMEOUT = 600.0
 DELTA_MIN_SHARE = 0.005
+_TMP_PREFIX = "tune-"
 
 ProgressCallback = Callable[[str, int, int], None]
 
@@ -203,12 +204,40 @@ def flags_for(kind: str, rate: int) -> str:
 
 
 def _make_tmp_dir() -> Path:
-    base = Path(os.path.abspath(state_root() / "tmp"))
+    """The sweep's scratch (its binaries and profiles): private, named after this process, so the
+    start-up sweep removes it when the process died; the caller removes it on every exit path.
+
+    The tuner keeps nothing, so a state root that cannot hold it (read-only, or not a directory)
+    is no reason to fail: then the system's temporary directory, still named after this process.
+    """
+    from m3tui.core import tmp
+
     try:
-        base.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix="tune-", dir=base))
-    except OSError:
-        return Path(tempfile.mkdtemp(prefix="m3tui-tune-"))
+        return tmp.make_dir(_TMP_PREFIX)
+    except (M3tuiError, OSError):
+        try:
+            return Path(tempfile.mkdtemp(prefix=tmp.owned_name(f"m3tui-{_TMP_PREFIX}")))
+        except OSError as exc:
+            raise os_error(exc, tempfile.gettempdir(), "create a directory in") from None
+
+
+#: The largest rate the test binary takes (its flags are Go ints).
+MAX_RATE = 2**63 - 1
+
+
+def check_spec(kind: str, rates: Sequence[int] | None, benchtime: str | None = None) -> list[int]:
+    """The sorted rates to sweep for ``kind``; `InvalidTuneSpec` (exit 2) for what cannot run."""
+    if kind not in TUNE_KINDS:
+        raise InvalidTuneSpec(f"the rate tuner works for {', '.join(TUNE_KINDS)}, not {kind!r}")
+    rate_list = sorted({int(r) for r in (rates or DEFAULT_RATES[kind])})
+    if not rate_list or rate_list[0] < 1 or rate_list[-1] > MAX_RATE:
+        raise InvalidTuneSpec(f"rates must be from 1 to {MAX_RATE}")
+    if benchtime is not None:
+        try:
+            check_benchtime(benchtime)
+        except BadFlag as exc:
+            raise InvalidTuneSpec(str(exc)) from None
+    return rate_list
 
 
 def _ns_op(results: Sequence[BenchResult]) -> float | None:
@@ -250,11 +279,7 @@ async def tune(
     when no benchmark matched, when a run fails, or when ``stop`` is set;
     :class:`InvalidTuneSpec` before anything runs for a kind or rates it cannot tune.
     """
-    if kind not in TUNE_KINDS:
-        raise InvalidTuneSpec(f"the rate tuner works for {', '.join(TUNE_KINDS)}, not {kind!r}")
-    rate_list = sorted({int(r) for r in (rates or DEFAULT_RATES[kind])})
-    if not rate_list or rate_list[0] < 1:
-        raise InvalidTuneSpec("rates must be >= 1")
+    rate_list = check_spec(kind, rates, benchtime)
     rounds = max(1, int(rounds))
     package_dir = Path(package_dir)
     reference = rate_list[0]
@@ -323,6 +348,8 @@ async def tune(
                     results = await run_binary(
                         run_bin, package_dir, args, timeout=timeout, stop=stop
                     )
+                except InvalidCaptureSpec as exc:  # the binary refused the -bench regexp or a flag
+                    raise InvalidTuneSpec(str(exc)) from None
                 except CaptureError as exc:
                     raise TuneError(f"{label}: {exc.message}", exc.details) from None
                 if stop is not None and stop.is_set():
@@ -346,7 +373,7 @@ async def tune(
             for p in profiles[item]:
                 try:
                     f, _total = _flat(p, sample_type)
-                except Exception as exc:  # noqa: BLE001 - one bad profile must not sink the tune
+                except M3tuiError as exc:  # one bad profile must not sink the tune
                     warnings.append(f"{p.name}: cannot read the profile: {exc}")
                     continue
                 for name, v in f.items():
@@ -418,9 +445,8 @@ async def tune(
             sample_type=sample_type,
             warnings=tuple(warnings),
         )
-    finally:
-        with contextlib.suppress(OSError):
-            shutil.rmtree(tmp, ignore_errors=True)
+    finally:  # every exit path: done, failed, stopped, cancelled
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------

@@ -11,7 +11,9 @@ import psutil
 import pytest
 
 from m3tui.profiles import pproftool, capture as profcapture
-from m3tui.profiles.capture import Capture, CaptureError, CaptureSpec, capture
+from m3tui.core.config import state_root
+from m3tui.core.errors import InputError
+from m3tui.profiles.capture import Capture, CaptureError, CaptureSpec, InvalidCaptureSpec, capture
 
 from tests.goprofpkg import BROKEN_SRC, make_package
 
@@ -23,6 +25,11 @@ def pkg(tmp_path) -> Path:
 
 def _profiles_entries() -> list[str]:
     root = profcapture.profiles_root()
+    return sorted(p.name for p in root.iterdir()) if root.exists() else []
+
+
+def _scratch_entries() -> list[str]:
+    root = state_root() / "tmp"
     return sorted(p.name for p in root.iterdir()) if root.exists() else []
 
 
@@ -68,17 +75,19 @@ def test_spec_validation(tmp_path):
 
 
 def test_open_external(tmp_path):
-    with pytest.raises(CaptureError, match="no such profile file"):
+    with pytest.raises(InputError, match="cannot read profile .*nope.pprof: No such file"):
         profcapture.open_external(tmp_path / "nope.pprof")
+    with pytest.raises(InputError, match="is a directory, not a regular file"):
+        profcapture.open_external(tmp_path)
     (tmp_path / "empty.pprof").write_bytes(b"")
-    with pytest.raises(CaptureError, match="empty"):
+    with pytest.raises(InputError, match="empty"):
         profcapture.open_external(tmp_path / "empty.pprof")
     f = tmp_path / "x.pprof"
     f.write_bytes(b"\x1f\x8b not really")
     cap = profcapture.open_external(f)
     assert cap.external and cap.binary is None and cap.spec is None
     assert cap.profile == f.resolve() and cap.kind == "unknown"
-    with pytest.raises(CaptureError, match="no such binary"):
+    with pytest.raises(InputError, match="cannot read binary .*nobinary: No such file"):
         profcapture.open_external(f, tmp_path / "nobinary")
 
 
@@ -188,17 +197,17 @@ async def test_bad_package_is_a_capture_error(go_env, tmp_path):
     assert str(info.value).startswith("build failed:")
     assert "\n" not in str(info.value)
     assert any("undefinedThing" in d for d in info.value.details)
-    assert _profiles_entries() == []
+    assert _profiles_entries() == [] and _scratch_entries() == []
 
 
 async def test_no_benchmark_matched(go_env, pkg):
     with pytest.raises(CaptureError, match="no benchmark matched 'NoSuchBench'"):
         await capture(CaptureSpec(pkg, "NoSuchBench", "cpu"))
-    assert _profiles_entries() == []
+    assert _profiles_entries() == [] and _scratch_entries() == []
 
 
 async def test_missing_package_dir(go_env, tmp_path):
-    with pytest.raises(CaptureError, match="no such package directory"):
+    with pytest.raises(InvalidCaptureSpec, match="no such package directory"):
         await capture(CaptureSpec(tmp_path / "nope", ".", "cpu"))
 
 
@@ -207,7 +216,7 @@ async def test_timeout(go_env, pkg):
     with pytest.raises(CaptureError, match="timed out"):
         # 1000 × 20 ms = 20 s of benchmark; the build itself is well under 20 s.
         await capture(CaptureSpec(pkg, "^BenchmarkSleep$", "cpu", benchtime="1000x"), timeout=20)
-    assert _profiles_entries() == []
+    assert _profiles_entries() == [] and _scratch_entries() == []
     assert _no_test_binaries()
 
 
@@ -222,13 +231,14 @@ async def test_stop_mid_capture_leaves_nothing(go_env, pkg):
     spec = CaptureSpec(pkg, "^BenchmarkSleep$", "cpu", benchtime="500x")  # ~10 s
     task = asyncio.create_task(capture(spec, on_line=on_line, stop=stop))
     await asyncio.wait_for(started.wait(), 120)
-    # The test binary is running, and its half-made capture is in a temporary directory.
-    assert [n for n in _profiles_entries() if n.startswith(".tmp-")]
+    # The test binary is running, and its half-made capture is in a scratch directory named after
+    # this process (swept at start-up if it were killed).
+    assert [n for n in _scratch_entries() if n.startswith(f"capture-p{os.getpid()}-")]
     assert not _no_test_binaries()
     stop.set()
     with pytest.raises(CaptureError, match="stopped"):
         await asyncio.wait_for(task, 10)
-    assert _profiles_entries() == []
+    assert _profiles_entries() == [] and _scratch_entries() == []
     assert _no_test_binaries()
     assert profcapture.list_captures() == []
 
@@ -243,7 +253,7 @@ async def test_cancel_mid_capture_leaves_nothing(go_env, pkg):
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert _profiles_entries() == []
+    assert _profiles_entries() == [] and _scratch_entries() == []
     assert _no_test_binaries()
 
 

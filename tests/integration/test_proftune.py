@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from m3tui.core.config import state_root
 from m3tui.profiles import tune as proftune
 from m3tui.profiles.tune import TuneError, TunePoint, TuneResult, render_tune, tune, tune_json
 
@@ -129,7 +130,7 @@ async def test_real_mem_tune(go_env, tmp_path):
     data = json.loads(json.dumps(tune_json(res)))
     assert data["points"][0]["fidelity"] == 1.0 and data["kind"] == "mem"
     # Nothing left behind in the temporary directory.
-    tmp = proftune.state_root() / "tmp"
+    tmp = state_root() / "tmp"
     assert not tmp.exists() or not any(tmp.iterdir())
 
 
@@ -169,5 +170,5 @@ async def test_tune_stop(go_env, tmp_path):
     with pytest.raises(TuneError, match="stopped"):
         await tune(pkg, "^BenchmarkSleep$", "mem", rates=[1], rounds=3, benchtime="100x",
                    on_progress=on_progress, stop=stop)
-    tmp = proftune.state_root() / "tmp"
+    tmp = state_root() / "tmp"
     assert not tmp.exists() or not any(tmp.iterdir())

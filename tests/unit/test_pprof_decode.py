@@ -8,6 +8,7 @@ import os
 
 import pytest
 
+from m3tui.core.errors import InputError
 from m3tui.profiles.pprof import analysis
 from m3tui.profiles.pprof.decode import load, load_file
 from m3tui.profiles.pprof.model import Profile, ProfileError, SampleType
@@ -15,11 +16,11 @@ from m3tui.profiles.pprof.profile_pb2 import Profile as PbProfile
 
 
 def test_load_file_oserror(tmp_path):
-    with pytest.raises(ProfileError) as e:
+    with pytest.raises(InputError) as e:
         load_file(tmp_path / "missing.pb.gz")
     assert "missing.pb.gz" in str(e.value) and "\n" not in str(e.value)
-    with pytest.raises(ProfileError):
-        load_file(tmp_path)  # a directory
+    with pytest.raises(InputError, match="is a directory, not a regular file"):
+        load_file(tmp_path)
 
 
 def _one_line(exc: ProfileError) -> str:

@@ -12,7 +12,7 @@ split of the varints and `str.join`), all in C.
 
 from __future__ import annotations
 
-import gzip
+import io
 import os
 import re
 import zlib
@@ -20,9 +20,19 @@ from collections import Counter
 from collections.abc import Sequence
 from itertools import repeat
 from operator import add, itemgetter
-from typing import Any, NoReturn, Protocol, cast
+from typing import Any, BinaryIO, NoReturn, Protocol, cast
 
-from m3tui.profiles.pprof.model import Frame, Profile, ProfileError, SampleType
+from m3tui.core.errors import InputError, M3tuiError, os_error
+from m3tui.core.files import open_input
+from m3tui.profiles.pprof.model import (
+    Frame,
+    Profile,
+    ProfileError,
+    SampleType,
+    escape_controls,
+    has_controls,
+    printable,
+)
 
 _MAX_SITE = 0x10FFFF
 
@@ -81,7 +91,7 @@ class _FastProfile(Protocol):
 
 
 class _FastProfileClass(Protocol):
-    def FromString(self, s: bytes) -> _FastProfile: ...
+    def FromString(self, s: bytes | bytearray) -> _FastProfile: ...
 
 
 #: (distinct stacks as site strings, then per sample type the value of each stack)
@@ -133,39 +143,139 @@ def _varint(n: int) -> bytes:
     return bytes(out)
 
 
-def load_file(path: str | os.PathLike[str]) -> Profile:
-    """Read and decode a profile file; any OSError becomes a one-line ProfileError."""
+#: The most a profile may weigh, on disk and once gunzipped (each): 256 MiB. Real profiles are far
+#: smaller (a busy service's CPU or heap profile: a few MB gzip'd, some tens of MB of protobuf),
+#: and decoding takes about 12 times the protobuf's size in memory; a larger file is refused
+#: before it is read, and a gzip stream is refused as soon as it gunzips past the limit (a "gzip
+#: bomb": 4 MB of zeros gunzip to 4 GB), so memory stays bounded whatever the file holds.
+MAX_PROFILE_BYTES = 256 << 20
+#: How much of the compressed file is read, and gunzipped, at a time.
+_CHUNK = 1 << 20
+_GZIP_MAGIC = b"\x1f\x8b"
+#: pprof's FILE arguments may be URLs (pprof fetches them); m3tui reads files only.
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def _mib(n: int) -> str:
+    return f"{n / (1 << 20):g} MiB"
+
+
+def load_file(path: str | os.PathLike[str], *, limit: int = MAX_PROFILE_BYTES) -> Profile:
+    """Read and decode a profile file, gzip'd or not, within ``limit`` bytes (on disk and gunzipped).
+
+    Only a regular file is read (a FIFO, a directory or a device is refused without blocking).
+    Raises `InputError` (a `ProfileError` when the file is not a usable profile: exit 2) or
+    `M3tuiError` (the file cannot be read: permissions, I/O; exit 3), each one line naming the
+    file, its control characters escaped and URL credentials masked.
+    """
+    name = os.fspath(path)
+    label = f"profile {printable(name)}"
+    if _URL.match(name) and not os.path.exists(name):
+        raise InputError(f"{printable(name)} is a URL: m3tui reads profile files (fetch it first: curl -o cpu.pprof URL)")
+    with open_file(path, "profile") as f:
+        try:
+            size = os.fstat(f.fileno()).st_size
+            if size > limit:
+                raise ProfileError(f"{label}: {size:,} bytes is more than the {_mib(limit)} a profile may weigh")
+            head = f.read(2)
+            f.seek(0)
+            data: bytes | bytearray
+            if head == _GZIP_MAGIC:
+                data = _gunzip(f, label, limit, size)
+            else:
+                data = f.read(limit + 1)
+                if len(data) > limit:  # it grew since fstat
+                    raise ProfileError(f"{label}: more than the {_mib(limit)} a profile may weigh")
+        except OSError as exc:
+            raise os_error(exc, label, "read") from None
     try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        reason = e.strerror or type(e).__name__
-        raise ProfileError(f"cannot read {os.fspath(path)}: {reason}") from None
-    return load(data)
+        return load(data)
+    except ProfileError as exc:
+        raise ProfileError(f"{label}: {exc}") from None
 
 
-def _gunzip(data: bytes) -> bytes:
+def open_file(path: str | os.PathLike[str], what: str) -> BinaryIO:
+    """`core.files.open_input` (a regular file, or a one-line error) whose message names the file
+    printably: ``profile evil\\x1b[2J: is a FIFO, not a regular file``."""
     try:
-        return gzip.decompress(data)
-    except EOFError:
-        raise ProfileError("not a pprof profile: truncated gzip data") from None
-    except (OSError, zlib.error, ValueError) as e:
-        raise ProfileError(f"not a pprof profile: bad gzip data ({e})") from None
+        return open_input(path, what=what)
+    except M3tuiError as exc:  # its message names the raw path: say it again with the printable one
+        raise type(exc)(str(exc).replace(f"{what} {os.fspath(path)}", f"{what} {printable(path)}", 1)) from None
 
 
-def load(data: bytes) -> Profile:
-    """Decode a pprof profile (profile.proto, gzip'd or not).
+def check_file(path: str | os.PathLike[str], what: str) -> None:
+    """`open_file`'s checks, without reading."""
+    open_file(path, what).close()
+
+
+def _gunzip(f: BinaryIO, label: str, limit: int, size: int | None = None) -> bytearray:
+    """Gunzip a stream of one or more gzip members, in chunks, refusing to go past ``limit`` bytes.
+
+    Never holds more than ``limit`` + one chunk: a gzip bomb stops at the limit, with its size.
+    Raises `ProfileError` (its message after ``label: `` when there is a label) for bad, truncated
+    or oversized gzip data.
+    """
+    label = f"{label}: " if label else ""
+    out = bytearray()
+    d: Any = zlib.decompressobj(16 + zlib.MAX_WBITS)  # the gzip wrapper; Any: zlib's type is private
+    feed = b""
+    at_end = False
+    while True:
+        if not feed and not at_end:
+            feed = f.read(_CHUNK)
+            at_end = not feed
+        if d is None:  # between two members: padding of zeros, another member, or the end
+            feed = feed.lstrip(b"\0")
+            if len(feed) < 2 and not at_end:
+                more = f.read(_CHUNK)
+                feed, at_end = feed + more, not more
+                continue
+            if not feed:
+                return out
+            if feed[:2] != _GZIP_MAGIC:
+                raise ProfileError(f"{label}not a pprof profile: bad gzip data (trailing garbage)")
+            d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        room = min(limit + 1 - len(out), _CHUNK)  # small pieces: never a second copy of it all
+        try:
+            piece = d.decompress(feed, room)
+        except zlib.error as exc:
+            raise ProfileError(f"{label}not a pprof profile: bad gzip data ({exc})") from None
+        feed = d.unconsumed_tail
+        out += piece
+        if len(out) > limit:
+            what = f"{size:,} bytes that gunzip" if size else "the gzip data gunzips"
+            raise ProfileError(f"{label}{what} to more than {_mib(limit)}, the most a profile may weigh (a gzip bomb?)")
+        if d.eof:
+            feed = d.unused_data + feed
+            d = None
+        elif not feed and not piece and at_end:
+            raise ProfileError(f"{label}not a pprof profile: truncated gzip data")
+
+
+def load(data: bytes | bytearray) -> Profile:
+    """Decode a pprof profile (profile.proto, gzip'd or not) held in memory.
 
     Raises ProfileError (one line) for anything that is not a valid profile; an empty profile
-    (sample types but no samples) is valid and has totals of 0.
+    (sample types but no samples) is valid and has totals of 0. Gzip'd data is gunzipped within
+    `MAX_PROFILE_BYTES`, like `load_file`'s.
     """
-    data = bytes(data)
     if not data:
         raise ProfileError("not a pprof profile: empty file")
-    if data[:2] == b"\x1f\x8b":
-        data = _gunzip(data)
+    if data[:2] == _GZIP_MAGIC:
+        data = _gunzip(io.BytesIO(data), "", MAX_PROFILE_BYTES)
         if not data:
             raise ProfileError("not a pprof profile: empty after gunzip")
+    try:
+        return _decode(data)
+    except ProfileError:
+        legacy = _legacy_format(data)
+        if legacy is None:
+            raise
+    raise ProfileError(f"not a pprof profile: {legacy}; m3tui reads profile.proto (go tool pprof -proto FILE > "
+                       "FILE.pb.gz converts it)")
+
+
+def _decode(data: bytes | bytearray) -> Profile:
     try:
         fp = _fast_profile_class().FromString(data)
     except Exception:  # upb's DecodeError, RecursionError, ...
@@ -174,12 +284,38 @@ def load(data: bytes) -> Profile:
         return _build(fp, data)
     except ProfileError:
         raise
-    except (IndexError, KeyError, ValueError, OverflowError, TypeError, MemoryError) as e:
+    except (IndexError, KeyError, ValueError, OverflowError, TypeError, MemoryError, RecursionError) as e:
         raise ProfileError(f"profile is corrupt: {type(e).__name__}: {e}") from None
 
 
-def _build(fp: _FastProfile, raw: bytes) -> Profile:
+#: The first lines of the text formats that came before profile.proto (pprof's legacy parsers).
+_LEGACY_TEXT = re.compile(
+    rb"\s*(?:heap profile:|heap_v2/|--- ?(?:contention|mutex|heapz|threadz|symbol)|goroutine profile:|"
+    rb"threadcreation profile:|[a-z]+ profile: total \d)"
+)
+
+
+def _legacy_format(data: bytes | bytearray) -> str | None:
+    """What older format ``data`` is in (a legacy text or binary CPU profile), or None."""
+    head = bytes(data[:64])
+    if _LEGACY_TEXT.match(head):
+        return "a legacy text profile"
+    # The legacy binary CPU profile: a header of machine words 0, 3, 0, period, 0 (either order).
+    for word in (4, 8):
+        if len(head) >= 5 * word:
+            first = [head[i:i + word] for i in range(0, 3 * word, word)]
+            three_le, three_be = (3).to_bytes(word, "little"), (3).to_bytes(word, "big")
+            if first[0] == first[2] == bytes(word) and first[1] in (three_le, three_be):
+                return "a legacy binary CPU profile"
+    return None
+
+
+def _build(fp: _FastProfile, raw: bytes | bytearray) -> Profile:
     strings = list(fp.string_table)
+    # Names are whatever the file says: none may carry a terminal's control sequences into a
+    # report or the TUI. Escaped once here (a real profile has none: one search of the table).
+    if has_controls("".join(strings)):
+        strings = [escape_controls(x) for x in strings]
     if strings and strings[0] != "":
         raise ProfileError("profile is corrupt: string_table[0] must be ''")
     nstr = len(strings)
@@ -422,11 +558,11 @@ def _columns(rows: list[tuple[int, ...]], nt: int) -> list[list[int]]:
     return [list(map(itemgetter(t), rows)) for t in range(nt)]
 
 
-def _samples_slow(raw: bytes, locstr: dict[int, str], nt: int) -> _Merged:
+def _samples_slow(raw: bytes | bytearray, locstr: dict[int, str], nt: int) -> _Merged:
     from m3tui.profiles.pprof.profile_pb2 import Profile as PbProfile
 
     try:
-        samples = PbProfile.FromString(raw).sample
+        samples = PbProfile.FromString(bytes(raw)).sample  # rare (unpacked samples): a copy is fine
     except Exception:
         raise ProfileError("not a pprof profile: invalid protobuf data") from None
     locget = locstr.__getitem__

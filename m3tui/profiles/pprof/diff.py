@@ -46,6 +46,8 @@ def diff(profile: Profile, base: Profile) -> Profile:
         si = site_index.get(key)
         if si is None:
             si = site_index[key] = len(site_frame)
+            if si > 0x10FFFF:  # a site is a character
+                raise ProfileError("cannot compare profiles: together they have more than 1,114,111 distinct frames")
             site_frame.append(fi)
             site_inline.append(binl)
             site_mapping.append(mi)

@@ -13,12 +13,43 @@ per-stack work of `analysis` run in C (`str.translate`, `frozenset`, dict look-u
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass, field
-from m3tui.core.errors import M3tuiError
+
+from m3tui.core.errors import InputError
+from m3tui.core.redact import redact
+
+# What a terminal would act on rather than show: C0 and C1 controls, DEL, line and paragraph
+# separators, bidirectional overrides, and the lone surrogates that stand for undecodable bytes.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
-class ProfileError(M3tuiError):
-    """A profile cannot be read; `str(err)` is a one-line, user-facing message."""
+def _escape(m: re.Match[str]) -> str:
+    c = ord(m[0])
+    if 0xDC80 <= c <= 0xDCFF:  # a byte that was not UTF-8 (os.fsdecode's surrogateescape)
+        return f"\\x{c - 0xDC00:02x}"
+    return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
+
+def has_controls(text: str) -> bool:
+    """Whether ``text`` holds anything `escape_controls` would escape."""
+    return _UNPRINTABLE.search(text) is not None
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with what a terminal would act on escaped (``\\x1b``, ``\\u202e``); most text has none."""
+    return _UNPRINTABLE.sub(_escape, text) if _UNPRINTABLE.search(text) else text
+
+
+def printable(text: str | os.PathLike[str]) -> str:
+    """A name fit to print: control characters escaped (``\\x1b``), URL credentials masked."""
+    return redact(escape_controls(os.fspath(text)))
+
+
+class ProfileError(InputError):
+    """A profile cannot be used (malformed, too large, a sample type or filter it does not have):
+    invalid input, exit 2; `str(err)` is a one-line, user-facing message."""
 
     def __init__(self, message: str) -> None:
         super().__init__(" ".join(str(message).split()))

@@ -6,6 +6,7 @@ Pure functions from typed results to Rich text, so the pane only decides what to
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,13 @@ TUNE_HELP = (
 )
 #: How the current report writes a value ("1.20s", "4.50MB"); `str` before any report.
 Format = Callable[[int], str]
+
+
+def screen_text(text: str | os.PathLike[str]) -> str:
+    """A name or line fit for the screen: control characters escaped, URL credentials masked."""
+    from m3tui.profiles.pprof.model import printable
+
+    return printable(text)
 
 
 def peek_text(entries: Sequence[PeekEntry], fmt: Format) -> Text:
@@ -60,6 +68,13 @@ def source_text(listings: Sequence[SourceFile], fmt: Format) -> Text:
             text.append(f"{line.text}\n", style="" if hot else "dim")
         text.append("\n")
     return text
+
+
+def tune_text(result: TuneResult) -> Text:
+    """The tuner's view: its table, its flags and warnings, then the chart; fit for the screen."""
+    from m3tui.profiles.tune import render_tune
+
+    return Text("\n".join(map(screen_text, [*render_tune(result), "", *tune_chart(result)])), no_wrap=True)
 
 
 def tune_chart(result: TuneResult) -> list[str]:

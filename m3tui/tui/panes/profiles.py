@@ -20,8 +20,9 @@ from textual.containers import Horizontal, ScrollableContainer, Vertical
 from textual.widget import Widget
 from textual.widgets import Checkbox, ContentSwitcher, DataTable, Input, Static
 
+from m3tui.core.errors import M3tuiError
 from m3tui.tui.panes.base import Pane
-from m3tui.tui.panes.profile_text import TUNE_HELP, peek_text, source_text, tune_chart
+from m3tui.tui.panes.profile_text import TUNE_HELP, peek_text, screen_text, source_text, tune_text
 
 if TYPE_CHECKING:
     from m3tui.profiles.backend import ProfilesBackend
@@ -239,43 +240,42 @@ class ProfilesPane(Pane):
 
     @work(exclusive=True, group="prof-decode")
     async def _decode(self, entry: Entry) -> None:
-        from m3tui.profiles.pprof.model import ProfileError
-
-        if entry.profile is None:
-            self._status(f"reading {entry.path}…")
+        if entry.profile is None:  # an M3tuiError: missing, not a regular file, unreadable, too big, not a profile
+            self._status(f"reading {screen_text(entry.path)}…")
             try:
                 entry.profile = await self.backend.load(entry.path)
-            except ProfileError as exc:
+            except M3tuiError as exc:
                 entry.problem = str(exc)
-                self._status(Text(f"{entry.path.name}: {exc}", style="bold red"))
+                self._status(Text(self.failure_line(exc), style="bold red"))
                 self._clear_views()
+                self.app.notify(self.failure_line(exc), severity="error")
                 return
         try:
             self.sample_index = entry.profile.sample_index(None)
-        except ProfileError as exc:
-            self._status(Text(str(exc), style="bold red"))
+        except M3tuiError as exc:
+            self._status(Text(self.failure_line(exc), style="bold red"))
             return
         self._info(entry)
         try:
             await self._refresh_views()
-        except ProfileError as exc:
+        except M3tuiError as exc:
             if self.base is not None:
                 self.base = None
                 self._fill_list()
-                self._status(Text(f"{exc}; diff base cleared", style="bold red"))
+                self._status(Text(f"{self.failure_line(exc)}; diff base cleared", style="bold red"))
                 await self._refresh_views()
             else:
-                self._status(Text(str(exc), style="bold red"))
+                self._status(Text(self.failure_line(exc), style="bold red"))
 
     def _info(self, entry: Entry) -> None:
         p = entry.profile
         assert p is not None  # called once it is decoded
-        types = ", ".join(f"{t.type}/{t.unit}" for t in p.sample_types)
-        lines = [f"{entry.path.name}", f"samples: {p.n_samples:,} · stacks: {len(p.stacks):,}", f"types: {types}"]
+        types = screen_text(", ".join(f"{t.type}/{t.unit}" for t in p.sample_types))
+        lines = [screen_text(entry.path.name), f"samples: {p.n_samples:,} · stacks: {len(p.stacks):,}", f"types: {types}"]
         if p.duration_ns:
             lines.append(f"duration: {p.duration_ns / 1e9:.2f}s")
         if entry.binary is not None:
-            lines.append(f"binary: {entry.binary.name}")
+            lines.append(f"binary: {screen_text(entry.binary.name)}")
         self.query_one("#prof-info", Static).update("\n".join(lines))
 
     def _clear_views(self) -> None:
@@ -288,7 +288,7 @@ class ProfilesPane(Pane):
         self.flame.show(None)
         entry = self.current
         self.query_one("#prof-info", Static).update(
-            Text(f"{entry.path.name}\n{entry.problem or 'cannot be read'}", style="red") if entry else "")
+            Text(f"{screen_text(entry.path.name)}\n{entry.problem or 'cannot be read'}", style="red") if entry else "")
         self._show_view(self.view if self.view != "tune" else "top")
 
     # --- views ------------------------------------------------------------------------------
@@ -387,15 +387,13 @@ class ProfilesPane(Pane):
 
     @work(exclusive=True, group="prof-refresh")
     async def _refresh(self) -> None:
-        from m3tui.profiles.pprof.model import ProfileError
-
         try:
             await self._refresh_views()
-        except ProfileError as exc:  # e.g. a diff base of another kind: one line, the base dropped
+        except M3tuiError as exc:  # e.g. a diff base of another kind, or unreadable: one line, the base dropped
             if self.base is not None:
                 self.base = None
                 self._fill_list()
-            self._status(Text(str(exc), style="bold red"))
+            self._status(Text(self.failure_line(exc), style="bold red"))
 
     def _form(self) -> tuple[str, str, int | None, bool] | None:
         bench = self.query_one("#prof-bench", Input).value.strip()
@@ -424,15 +422,15 @@ class ProfilesPane(Pane):
 
         try:
             spec = profcapture.CaptureSpec(Path.cwd(), bench, kind, rate=rate, noinline=noinline)
-        except ValueError as exc:
+        except profcapture.InvalidCaptureSpec as exc:
             self.app.notify(str(exc), severity="error")
             return
-        self._status(f"capturing a {kind} profile of {bench}… (esc stops)")
+        self._status(f"capturing a {kind} profile of {screen_text(bench)}… (esc stops)")
         self._stop = asyncio.Event()
         try:
             cap = await self.backend.capture(spec, self._stop)
-        except profcapture.CaptureError as exc:
-            self._status(Text(f"capture failed: {exc}", style="bold red"))
+        except M3tuiError as exc:  # the build or run failed, a flag refused, the state not writable
+            self._status(Text(f"capture failed: {screen_text(self.failure_line(exc))}", style="bold red"))
             return
         finally:
             self._stop = None
@@ -443,7 +441,7 @@ class ProfilesPane(Pane):
         self._show_view("top")
         self.focus_target().focus()  # the form that had focus is hidden now
         self._open_entry(entry)
-        self.app.notify(f"captured {cap.profile.name} (binary kept beside it)", title="profile")
+        self.app.notify(f"captured {screen_text(cap.profile.name)} (binary kept beside it)", title="profile")
 
     def action_run_tune(self) -> None:
         form = self._form()
@@ -457,44 +455,40 @@ class ProfilesPane(Pane):
 
     @work(exclusive=True, group="prof-tune")
     async def _tune(self, bench: str, kind: str, noinline: bool) -> None:
-        from m3tui.profiles import tune as proftune
-
         out = self.query_one("#prof-tune-text", Static)
         self._show_view("tune")
 
         def progress(text: str, done: int, total: int) -> None:
-            self._status(f"tuner: [{done}/{total}] {text} · esc stops")
+            self._status(f"tuner: [{done}/{total}] {screen_text(text)} · esc stops")
 
         self._stop = asyncio.Event()
         try:
             result = await self.backend.tune(Path.cwd(), bench, kind, noinline=noinline, on_progress=progress,
                                              stop=self._stop)  # fmt: skip
-        except proftune.TuneError as exc:
-            self._status(Text(f"tuner: {exc}", style="bold red"))
+        except M3tuiError as exc:  # a failed run, a flag refused, the scratch directory not creatable
+            self._status(Text(f"tuner: {screen_text(self.failure_line(exc))}", style="bold red"))
             return
         finally:
             self._stop = None
-        out.update(Text("\n".join(proftune.render_tune(result) + [""] + tune_chart(result)), no_wrap=True))
+        out.update(tune_text(result))
         self._status(Text(f"tuner done: use {result.flags}" if result.flags else "tuner done: no rate qualified",
                           style="green"))  # fmt: skip
 
     @work(exclusive=True, group="prof-pprof")
     async def action_pprof(self) -> None:
         """`go tool pprof -http` on the current profile: the URL is shown (tunnel it over SSH)."""
-        from m3tui.core.errors import M3tuiError
-
         entry = self.current
         if entry is None:
             return
 
         def on_url(url: str) -> None:
-            self.app.notify(f"pprof serves {entry.path.name} at {url} (ssh -L to reach it)", title="pprof", timeout=20)
+            self.app.notify(f"pprof serves {screen_text(entry.path.name)} at {screen_text(url)} (ssh -L to reach it)", title="pprof", timeout=20)
 
-        self._status(f"starting go tool pprof -http on {entry.path.name}…")
+        self._status(f"starting go tool pprof -http on {screen_text(entry.path.name)}…")
         try:
             await self.backend.serve_web(entry.path, entry.binary, on_url)
         except M3tuiError as exc:
-            self.app.notify(str(exc), severity="error")
+            self.app.notify(self.failure_line(exc), severity="error")
 
     def action_filter(self) -> None:
         self.query_one("#prof-focus", Input).focus()
@@ -512,15 +506,15 @@ class ProfilesPane(Pane):
                 self.open_path(Path(text).expanduser())
             self.focus_target().focus()
             return
-        import re
+        from m3tui.profiles.pprof.graph import check_regexp
 
         for name in ("focus", "ignore", "hide"):
             value = self.query_one(f"#prof-{name}", Input).value.strip() or None
             if value is not None:
                 try:
-                    re.compile(value)
-                except re.error as exc:
-                    self.app.notify(f"{name}: not a regexp: {exc}", severity="error")
+                    check_regexp(value, name)  # not a regexp, or one that could run for ever
+                except M3tuiError as exc:
+                    self.app.notify(str(exc), severity="error")
                     return
             self.filters[name] = value
         self._refresh()
