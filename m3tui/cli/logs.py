@@ -100,6 +100,8 @@ def _lint(source: str, *, as_json: bool) -> int:
             print(f"… and {report.total - len(report.violations):,} more violations (only the first {MAX_LISTED:,} are listed)")
         counts = ", ".join(f"{k} {n}" for k, n in report.counts.items() if n)
         summary = f"{report.checked} JSON lines checked, {report.non_json} non-JSON, {report.total} violations"
+        if report.malformed:
+            summary += f", {report.malformed} malformed JSON (first on line {report.first_malformed})"
         if report.too_long:
             summary += f", {report.too_long} lines over 1 MiB not checked"
         print(summary + (f" ({counts})" if counts else ""))

@@ -9,7 +9,9 @@ Default rules, each checking one field of every JSON record:
 
 A rule checks its field when present; ``required`` fields (default ``level`` and
 ``time``) are also violations when missing. Lines that are not JSON objects are
-counted (``non_json``) but not checked; blank lines are skipped. A line longer than
+counted (``non_json``) but not checked, and so are lines that open like a JSON object but do
+not parse (``malformed``: a corrupt line, reported with the first one's number, then skipped);
+blank lines are skipped, and so is a byte order mark. A line longer than
 :data:`MAX_LINE` (1 MiB) is counted (``too_long``) and not checked: a file is read as a
 stream, one capped line at a time, so memory stays bounded whatever the input (a gzip bomb,
 a 200 MB line). A report lists the first :data:`MAX_LISTED` violations (10,000; the counts
@@ -106,6 +108,8 @@ class LintReport:
     counts: dict[str, int] = field(default_factory=dict)
     checked: int = 0
     non_json: int = 0
+    malformed: int = 0  # lines that open like a JSON object and do not parse, not checked
+    first_malformed: int | None = None  # the first such line (1-based)
     too_long: int = 0  # lines over MAX_LINE, not checked
     total: int = 0  # every violation, listed or not
     warnings: list[str] = field(default_factory=list)
@@ -418,7 +422,7 @@ def lint_lines(
         report.counts.setdefault(r.name, 0)
     loads = json.loads
     for n, line in enumerate(lines, 1):
-        s = line.strip()
+        s = line.strip().lstrip("\ufeff")
         if not s:
             continue
         rec: Any = None
@@ -426,7 +430,10 @@ def lint_lines(
             try:
                 rec = loads(s)
             except (ValueError, RecursionError):
-                rec = None
+                report.malformed += 1
+                if report.first_malformed is None:
+                    report.first_malformed = n
+                continue
         if not isinstance(rec, dict):
             report.non_json += 1
             continue
@@ -442,6 +449,8 @@ def report_json(report: LintReport) -> dict[str, Any]:
         "ok": report.ok,
         "checked": report.checked,
         "non_json": report.non_json,
+        "malformed": report.malformed,
+        "first_malformed_line": report.first_malformed,
         "too_long": report.too_long,
         "violation_count": report.total,
         "counts": dict(report.counts),

@@ -25,6 +25,7 @@ from m3tui.logs.index import LineIndex, safe_text
 
 if TYPE_CHECKING:
     from m3tui.core.cmdlog import CommandRecord
+    from m3tui.logs.lint import LintReport
 
 #: Lines read at once from the end of a file before its index exists.
 TAIL_LINES = 2000
@@ -55,7 +56,8 @@ class MemSource:
         b = self._lines[i]
         return b[:LINE_LIMIT], len(b)
 
-    def iter_lines(self, start: int = 0, stop: int | None = None) -> Iterator[tuple[int, bytes]]:
+    def iter_lines(self, start: int = 0, stop: int | None = None, *, limit: int = LINE_LIMIT) -> Iterator[tuple[int, bytes]]:
+        """Lines whole: they are in memory already (``limit`` is for files)."""
         lines = self._lines
         for i in range(start, len(lines) if stop is None else min(stop, len(lines))):
             yield i, lines[i]
@@ -103,7 +105,8 @@ class FileSource:
         end = idx.line_offset(i + 1) - 1 if i + 1 < idx.line_count else idx.size
         return b, end - start
 
-    def iter_lines(self, start: int = 0, stop: int | None = None) -> Iterator[tuple[int, bytes]]:
+    def iter_lines(self, start: int = 0, stop: int | None = None, *, limit: int = LINE_LIMIT) -> Iterator[tuple[int, bytes]]:
+        """Lines, each cut at ``limit`` bytes (the tail's, before the index, at LINE_LIMIT)."""
         if not self.indexed:
             tail = self.tail
             for i in range(start, len(tail) if stop is None else min(stop, len(tail))):
@@ -115,7 +118,7 @@ class FileSource:
             end = self.index.line_count if stop is None else min(stop, self.index.line_count)
             if i >= end:
                 return
-            chunk = self.index.lines(i, min(end, i + step), limit=LINE_LIMIT)
+            chunk = self.index.lines(i, min(end, i + step), limit=limit)
             if not chunk:
                 return
             for b in chunk:
@@ -184,6 +187,24 @@ def display_text(raw: bytes, full: int) -> str:
         shown = len(raw) - (int(m.group(1)) if m else 0)
         text = (text[: m.start()] if m else text) + f" … ({full - shown} more bytes)"
     return text
+
+def lint_texts(src: Source, report: LintReport, start: int = 0, stop: int | None = None,
+               halt: threading.Event | None = None) -> Iterator[str]:  # fmt: skip
+    """Lines of ``src`` as lint reads them (decoded). One too long to check whole (over lint's
+    MAX_LINE, or cut in a file's tail before its index) is counted in ``report.too_long`` and
+    stands as a blank line, so the line numbers stay right. ``halt`` stops it early."""
+    from m3tui.logs.lint import MAX_LINE
+
+    cut = LINE_LIMIT - 1 if isinstance(src, FileSource) and not src.indexed else MAX_LINE
+    for n, (_, b) in enumerate(src.iter_lines(start, stop, limit=MAX_LINE + 1)):
+        if halt is not None and n % 4096 == 0 and halt.is_set():
+            return
+        if len(b) > cut:
+            report.too_long += 1
+            yield ""
+        else:
+            yield b.decode("utf-8", "replace")
+
 
 def line_rank(raw: bytes) -> int:
     return level_rank(parse_line(safe_text(raw, 400)).level)

@@ -129,3 +129,21 @@ async def test_lint_config_warnings_are_said_once(tmp_path: Path) -> None:
         said = [m for m in messages(pilot) if "logs.lint.levels" in m]
         assert len(said) == 1 and "must be a list of strings; using the default" in said[0]
         assert "1 violations on 1 lines (level 1)" in pane._status_text  # the default levels
+
+
+async def test_lint_in_the_pane_checks_long_records_and_counts_what_it_cannot(tmp_path: Path) -> None:
+    """A 20 KB record is checked whole (not cut at the viewer's 8 KB); a 2 MiB one is counted, not
+    called malformed; a truncated record is malformed."""
+    long_ok = '{"time":"2026-01-02T03:04:05Z","level":"INFO","msg":"' + "m" * 20_000 + '"}'
+    long_bad = '{"time":"2026-01-02T03:04:05Z","level":"LOUD","msg":"' + "m" * 20_000 + '"}'
+    huge = '{"level":"INFO","msg":"' + "h" * (2 << 20) + '"}'
+    log = write_lines(tmp_path / "long.jsonl", [long_ok, long_bad, huge, '{"time":"2026-01-02T03:04:05Z","lev'])
+    async with snapshot_app(logs=FixedLogsBackend()).run_test(size=(160, 30)) as pilot:
+        pane = await open_logs(pilot, log)
+        await indexed(pilot, pane)
+        await pilot.press("L")
+        await eventually(lambda: pane.lint_summary.startswith("lint:"))
+        assert pane.view.lint_marks == {1}
+        assert pane.lint_summary == (
+            "lint: 1 violations on 1 lines (level 1) · 1 malformed JSON (first: line 4) · 1 lines too long to check"
+        )

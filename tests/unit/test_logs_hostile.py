@@ -206,12 +206,26 @@ def test_control_characters_bad_utf8_nul_and_crlf_never_reach_the_terminal(tmp_p
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]", out), out
     assert "line 5: level: level '\\x1b[31mERROR\\x9b' is not one of" in out
     assert "line 5: component: component '\\x1b]0;x\\x07' does not match" in out
-    assert out.splitlines()[-1].startswith("2 JSON lines checked, 5 non-JSON, 2 violations")
+    assert out.splitlines()[-1] == (  # the BOM line is checked; the line with a raw NUL in a string is corrupt
+        "3 JSON lines checked, 3 non-JSON, 2 violations, 1 malformed JSON (first on line 6) (level 1, component 1)"
+    )
 
     code, out, _ = run(["logs", str(log), "--lint", "--json"], capsys)
     doc = json.loads(out)
     assert code == 1 and doc["violations"][0]["value"] == "\x1b[31mERROR\x9b"  # the data, JSON-escaped
     assert "\x1b" not in out
+
+
+def test_a_corrupt_line_is_reported_and_skipped(tmp_path: Path, capsys) -> None:
+    log = tmp_path / "cut.log"
+    log.write_text(f'{GOOD}\n{{"time":"2024-05-01T12:00:00Z","level":"INF\n{BAD}\n{{"level": [[[\n{GOOD}\n')
+    code, out, _ = run(["logs", str(log), "--lint"], capsys)
+    assert code == 1 and out.splitlines() == [
+        "line 3: level: level 'LOUD' is not one of DEBUG, ERROR, INFO, WARN",
+        "3 JSON lines checked, 0 non-JSON, 1 violations, 2 malformed JSON (first on line 2) (level 1)",
+    ]
+    doc = json.loads(run(["logs", str(log), "--lint", "--json"], capsys)[1])
+    assert doc["malformed"] == 2 and doc["first_malformed_line"] == 2 and doc["checked"] == 3
 
 
 def test_non_finite_numbers_are_null_in_strict_json(tmp_path: Path, capsys) -> None:

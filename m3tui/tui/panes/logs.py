@@ -26,7 +26,6 @@ import bisect
 import re
 import threading
 from array import array
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -619,7 +618,8 @@ class LogsPane(Pane):
 
     @work(group="logs-lint", exclusive=True)
     async def _lint(self, gen: int) -> None:
-        from m3tui.logs.lint import lint_lines
+        from m3tui.logs.lint import LintReport, lint_lines
+        from m3tui.logs.sources import lint_texts
 
         src = self.source
         if src is None:
@@ -636,15 +636,10 @@ class LogsPane(Pane):
         self._update_status()
 
         stop = threading.Event()
-
-        def texts() -> Iterator[str]:
-            for n, (_, b) in enumerate(src.iter_lines()):
-                if n % 4096 == 0 and stop.is_set():
-                    return
-                yield b.decode("utf-8", "replace")
-
+        report = LintReport()
+        texts = lint_texts(src, report, halt=stop)
         try:
-            report = await asyncio.to_thread(lambda: lint_lines(texts(), config=config))
+            await asyncio.to_thread(lambda: lint_lines(texts, config=config, report=report))
         finally:
             stop.set()
         if gen != self._gen or src is not self.source or not self.lint_on:
@@ -659,13 +654,14 @@ class LogsPane(Pane):
     def _lint_more(self, src: Source, start: int, stop: int) -> None:
         from dataclasses import replace
 
-        from m3tui.logs.lint import lint_lines
+        from m3tui.logs.lint import LintReport, lint_lines
+        from m3tui.logs.sources import lint_texts
 
         report = self._lint_report
         if report is None:
             return
-        lines = [b.decode("utf-8", "replace") for _, b in src.iter_lines(start, stop)]
-        more = lint_lines(lines, config=self._lint_config)
+        more = LintReport()
+        lint_lines(list(lint_texts(src, more, start, stop)), config=self._lint_config, report=more)
         for v in more.violations:
             listed = len(report.violations)
             report.add(replace(v, line=start + v.line))
@@ -673,6 +669,10 @@ class LogsPane(Pane):
                 self.view.lint_marks.add(start + v.line - 1)
         report.checked += more.checked
         report.non_json += more.non_json
+        report.malformed += more.malformed
+        report.too_long += more.too_long
+        if report.first_malformed is None and more.first_malformed is not None:
+            report.first_malformed = start + more.first_malformed
         self.lint_summary = _lint_summary(report, len(self.view.lint_marks))
 
     # --- other keys ------------------------------------------------------------------------
@@ -759,12 +759,14 @@ class LogsPane(Pane):
 
 
 def _lint_summary(report: LintReport, lines: int) -> str:
+    corrupt = f" · {report.malformed:,} malformed JSON (first: line {report.first_malformed})" if report.malformed else ""
+    corrupt += f" · {report.too_long:,} lines too long to check" if report.too_long else ""
     if not report.total:
-        return f"lint ok: {report.checked:,} records"
+        return f"lint ok: {report.checked:,} records{corrupt}"
     rules = ", ".join(f"{name} {n}" for name, n in report.counts.items() if n)
     if report.total > len(report.violations):
-        return f"lint: {report.total:,} violations ({rules}; the first {len(report.violations):,} marked)"
-    return f"lint: {report.total} violations on {lines} lines ({rules})"
+        return f"lint: {report.total:,} violations ({rules}; the first {len(report.violations):,} marked){corrupt}"
+    return f"lint: {report.total} violations on {lines} lines ({rules}){corrupt}"
 
 
 def _exit(rec: CommandRecord) -> Text:
