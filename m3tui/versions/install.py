@@ -417,7 +417,7 @@ async def _fetch(
             reporter.update(done, force=True)
             with os.fdopen(_open_part(part, append=mode == "ab"), "wb") as out:
                 async for chunk in resp.aiter_raw():
-                    if done + len(chunk) > (total if total is not None else limit):
+                    if done + len(chunk) > min(total if total is not None else limit, limit):
                         done += len(chunk)
                         break  # more than the index says (or than any Go archive): checked below
                     out.write(chunk)
@@ -432,7 +432,7 @@ async def _fetch(
         ) from None
     except OSError as exc:
         raise _os_failure(exc, exc.filename or part, "write") from None
-    if total is None and done > limit:
+    if expected is None and done > limit:  # no size in the index, and more than any Go archive
         part.unlink(missing_ok=True)
         raise DownloadError(f"{file.filename}: more than {limit:,} bytes, more than any Go archive; refused")
     if total is not None and done != total:
