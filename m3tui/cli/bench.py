@@ -464,7 +464,7 @@ def _export(stored: StoredRun, args: argparse.Namespace) -> int:
     from m3tui.bench.export import export
     from m3tui.core.files import write_output
 
-    target = args.output or "-"
+    target = "-" if args.output is None else args.output
     write_output(target, export(stored, args.format))
     if target != "-":
         print(f"exported run {stored.info.id} to {target}", file=sys.stderr)
@@ -475,8 +475,18 @@ def _rerun(stored: StoredRun, args: argparse.Namespace, run_async: RunAsync) -> 
     """Run again with the recorded settings (same package, regex, -cpu, -count, flags)."""
     meta = stored.info.meta
     go = meta.command[0] if meta.command else "go"
-    from m3tui.bench.run import BenchSpec
+    from m3tui.bench.run import BadFlag, BenchSpec, check_benchtime, check_count
 
+    if not meta.package_dir or not meta.bench:
+        return _fail(f"run {stored.info.id} does not record what it ran: nothing to run again", EXIT_USAGE)
+    try:  # a run recorded by an earlier version may hold what is refused today
+        check_count(meta.count)
+        if meta.benchtime is not None:
+            check_benchtime(meta.benchtime)
+        if any(not 1 <= c <= 2**31 - 1 for c in meta.cpu):
+            raise BadFlag(f"bad -cpu {','.join(map(str, meta.cpu))}")
+    except BadFlag as exc:
+        return _fail(f"run {stored.info.id} cannot be run again: {exc}", EXIT_USAGE)
     spec = BenchSpec(Path(meta.package_dir), bench=meta.bench, cpu=tuple(meta.cpu), count=meta.count,
                      benchtime=meta.benchtime, benchmem=meta.benchmem, extra=tuple(meta.extra), go=go)  # fmt: skip
     rerun_args = argparse.Namespace(package=meta.package_dir, go=[], quiet=False, holm=False, json=args.json,

@@ -245,3 +245,75 @@ async def test_p_profiles_the_selected_row_and_shows_it_in_profiles(pkg: Path) -
         await wait_for(lambda: "captured" in status(pane))
         with History() as history:  # kept with the run it came from
             assert history.get_run(1).profiles == [("cpu", "Sizes/size=100", 2, str(entry.path))]
+
+
+# --- hostile: a damaged or unusable history, a bad -benchtime, an export over a FIFO ------------------
+
+
+def _damaged_history(home: Path) -> Path:
+    """A real history with runs, then random bytes over every page but the first."""
+    import os
+
+    from m3tui.bench.history import DB_NAME, RunMeta
+
+    meta = RunMeta(command=("go", "test"), package="p", package_dir="/p", bench=".", cpu=(1,), count=1, benchtime=None,
+                   benchmem=False, extra=(), go_version=None, goos=None, goarch=None, cpu_model=None, commit=None,
+                   dirty=None)  # fmt: skip
+    with History(home / DB_NAME) as h:
+        for _ in range(3):
+            run_id = h.start_run(meta)
+            h.add_output(run_id, ["BenchmarkSum  1000  100 ns/op"] * 300)
+            h.finish_run(run_id, "done")
+    db = home / DB_NAME
+    with open(db, "r+b") as f:
+        for offset in range(4096, db.stat().st_size, 4096):
+            f.seek(offset)
+            f.write(os.urandom(4096))
+    return db
+
+
+async def test_a_damaged_history_is_a_notice_and_an_unusable_one_a_line(real_go: Path, tmp_path: Path, m3tui_home: Path,
+                                                                        monkeypatch) -> None:  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    db = _damaged_history(m3tui_home)
+    app = snapshot_app(bench=LocalBench())
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await open_bench(pilot)
+        await pilot.press("h")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        notices = [n.message for n in app._notifications if "damaged" in n.message]
+        assert len(notices) == 1 and "moved it aside" in notices[0]
+        assert pane.runs == [] and list(m3tui_home.glob("bench-history.sqlite3.corrupt-*"))
+        db.unlink()
+        db.mkdir()  # now nothing can be used there
+        await pilot.press("h")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "is a directory, not a database file" in status(pane) and pane.runs == []
+        fill(pane, benchtime="nonsense")
+        pane.focus_target().focus()
+        await pilot.press("r")
+        await pilot.pause()
+        assert not pane.running and any("bad -benchtime 'nonsense'" in n.message for n in app._notifications)
+        assert db.is_dir()
+
+
+async def test_export_over_a_fifo_is_refused_in_one_notification(tmp_path: Path, monkeypatch) -> None:
+    import os
+    import stat
+
+    monkeypatch.chdir(tmp_path)
+    fifo = tmp_path / "m3tui-bench-run-12.txt"
+    os.mkfifo(fifo)
+    app = snapshot_app(bench=FixedBenchBackend())
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await open_bench(pilot)
+        await pilot.press("h")
+        await app.workers.wait_for_complete()
+        await pilot.press("x")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert any("is a FIFO, not a regular file" in n.message for n in app._notifications)
+        assert stat.S_ISFIFO(fifo.lstat().st_mode) and pane.view == "history"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m3tui-bench-run-12.txt"]

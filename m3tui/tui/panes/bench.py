@@ -178,7 +178,7 @@ class BenchPane(Pane):
         for notice in take_notices():
             self.app.notify(notice, title="bench history", severity="warning", timeout=15)
 
-    def _history_failed(self, exc: Exception) -> None:
+    def _history_failed(self, exc: Exception | str) -> None:
         """A history call failed: its line in the status, and as a notification."""
         self._say_notices()
         self._status(Text(str(exc), style="bold red"))
@@ -188,8 +188,8 @@ class BenchPane(Pane):
         """A stored run; None (and the reason said) when it is gone or the history failed."""
         try:
             return await self.backend.get_run(run_id)
-        except M3tuiError as exc:  # RunNotFound (deleted meanwhile), HistoryError
-            self._history_failed(exc)
+        except (M3tuiError, KeyError) as exc:  # HistoryError; RunNotFound (a KeyError: deleted meanwhile)
+            self._history_failed(exc if isinstance(exc, M3tuiError) else f"run {run_id} is gone")
             return None
 
     # --- loading ----------------------------------------------------------------------------
