@@ -1,7 +1,7 @@
 """Where the Logs pane's lines come from, and the scans over them.
 
 A source is either lines held in memory (a command's output, :class:`MemSource`) or a log file
-(:class:`FileSource`): its tail, read at once from the end, until the mmap'd
+(:class:`FileSource`): its tail, read at once from the end, until the checkpoint
 :class:`~m3tui.logs.index.LineIndex` is built in a thread, then numbered lines read on demand.
 Both answer the same questions (count, one line, a range, search), so the viewer and the scans
 need not know which they read. The scans (search matches, level filter, next error) are plain

@@ -1,7 +1,7 @@
 """Logs pane: every go command's output, m3tui's own log, and any log file, followed live.
 
 The pane holds the state (which source, search, level filter, follow, lint) and the keys; the
-lines come from :mod:`m3tui.logs.sources` (files mmap'd and indexed in a thread, tail first),
+lines come from :mod:`m3tui.logs.sources` (files read with pread and indexed in a thread, tail first),
 are drawn by :class:`~m3tui.tui.panes.log_view.LogView` (only the rows on screen), and a record
 opens in :class:`~m3tui.tui.panes.log_record.RecordScreen`. The commands list and lint rules
 come through the :class:`~m3tui.logs.backend.LogsBackend` Protocol, so tests can swap in fixed
