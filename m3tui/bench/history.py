@@ -437,7 +437,10 @@ class History:
             return self._open()
         except _Damaged as damaged:
             why, moved = damaged.why, self._move_aside(damaged)
-        self.notice = f"bench history {self.path} was damaged ({why}): moved it aside to {moved.name} and started a new one"
+        if moved is None:  # another m3tui moved it first (and perhaps started the new one)
+            self.notice = f"bench history {self.path} was damaged ({why}): it was moved aside meanwhile"
+        else:
+            self.notice = f"bench history {self.path} was damaged ({why}): moved it aside to {moved.name} and started a new one"
         _notice(self.notice)
         try:
             return self._open()
@@ -542,8 +545,11 @@ class History:
             raise
         return conn
 
-    def _move_aside(self, damaged: _Damaged) -> Path:
-        """Rename the damaged file (and its -wal, -shm, -journal) to ``<name>.corrupt-<time>``."""
+    def _move_aside(self, damaged: _Damaged) -> Path | None:
+        """Rename the damaged file (and its -wal, -shm, -journal) to ``<name>.corrupt-<time>``.
+
+        None when the file at the path is no longer the damaged one (another m3tui moved it).
+        """
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
         n = 1
@@ -553,11 +559,11 @@ class History:
         try:
             st = os.stat(self.path)
         except FileNotFoundError:
-            return target  # another m3tui moved it first
+            return None  # another m3tui moved it first
         except OSError as exc:
             raise HistoryError(f"bench history {self.path} is damaged ({damaged.why}) and cannot be moved aside: {strerror(exc)}") from None
         if damaged.identity is not None and (st.st_dev, st.st_ino) != damaged.identity:
-            return target  # already replaced by another m3tui: that one is not ours to move
+            return None  # already replaced by another m3tui: that one is not ours to move
         try:
             os.rename(self.path, target)
         except OSError as exc:
