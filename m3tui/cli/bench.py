@@ -49,8 +49,6 @@ from m3tui.core.redact import redact, redact_data
 
 #: The largest file `bench compare` reads (its results take about ten times that in memory).
 COMPARE_LIMIT = 32 * 1024 * 1024
-#: The largest run id (SQLite's INTEGER), for ids and --limit.
-MAX_ID = 2**63 - 1
 _RUN_ID = re.compile(r"#?([0-9]+)")
 
 
@@ -199,7 +197,9 @@ async def _run_session(args: argparse.Namespace, spec: BenchSpec, timeout: float
     if result.rejected:  # the test binary refused its flags: usage, nothing saved
         _fail(f"{import_path}: {result.error}", EXIT_USAGE)
     if result.status == "failed" and not result.results:
-        if result.run_id is not None and result.save_error is None:
+        if result.save_error is not None:
+            print(f"m3tui bench: the run was not saved: {redact(result.save_error)}", file=sys.stderr, flush=True)
+        elif result.run_id is not None:
             status(f"recorded as run {result.run_id}")
         _fail(f"{import_path}: {result.error}")
     for line_no, line, why in result.unparsed:
@@ -376,14 +376,14 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _history(args: argparse.Namespace, run_async: RunAsync) -> int:
-    from m3tui.bench.history import History, RunNotFound
+    from m3tui.bench.history import MAX_RUN_ID, History, RunNotFound
 
     if args.action != "list" and args.run_id is None:
         return _fail(f"history {args.action} needs a run id (m3tui bench history lists them)", EXIT_USAGE)
-    if args.run_id is not None and not 1 <= args.run_id <= MAX_ID:
-        return _fail(f"bad run id {args.run_id} (a whole number from 1 to {MAX_ID})", EXIT_USAGE)
-    if not 0 <= args.limit <= MAX_ID:
-        return _fail(f"bad --limit {args.limit} (a whole number from 0 to {MAX_ID})", EXIT_USAGE)
+    if args.run_id is not None and not 1 <= args.run_id <= MAX_RUN_ID:
+        return _fail(f"bad run id {args.run_id} (a whole number from 1 to {MAX_RUN_ID})", EXIT_USAGE)
+    if not 0 <= args.limit <= MAX_RUN_ID:
+        return _fail(f"bad --limit {args.limit} (a whole number from 0 to {MAX_RUN_ID})", EXIT_USAGE)
     if args.action == "export" and args.output not in (None, "-"):
         from m3tui.core.files import output_target
 
@@ -475,7 +475,13 @@ def _rerun(stored: StoredRun, args: argparse.Namespace, run_async: RunAsync) -> 
     """Run again with the recorded settings (same package, regex, -cpu, -count, flags)."""
     meta = stored.info.meta
     go = meta.command[0] if meta.command else "go"
-    from m3tui.bench.run import BadFlag, BenchSpec, check_benchtime, check_count
+    from m3tui.bench.run import (
+        MAX_GOMAXPROCS,
+        BadFlag,
+        BenchSpec,
+        check_benchtime,
+        check_count,
+    )
 
     if not meta.package_dir or not meta.bench:
         return _fail(f"run {stored.info.id} does not record what it ran: nothing to run again", EXIT_USAGE)
@@ -483,7 +489,7 @@ def _rerun(stored: StoredRun, args: argparse.Namespace, run_async: RunAsync) -> 
         check_count(meta.count)
         if meta.benchtime is not None:
             check_benchtime(meta.benchtime)
-        if any(not 1 <= c <= 2**31 - 1 for c in meta.cpu):
+        if any(not 1 <= c <= MAX_GOMAXPROCS for c in meta.cpu):
             raise BadFlag(f"bad -cpu {','.join(map(str, meta.cpu))}")
     except BadFlag as exc:
         return _fail(f"run {stored.info.id} cannot be run again: {exc}", EXIT_USAGE)
