@@ -138,9 +138,14 @@ async def machine_facts(go: str = "go") -> MachineFacts:
 
 async def resolve_package(package: str, go: str = "go", cwd: Path | None = None) -> tuple[Path, str]:
     """(directory, import path) of PKG given as a directory or an import path (``go list``)."""
-    cwd = cwd or Path.cwd()
+    if cwd is None:
+        try:
+            cwd = Path.cwd()
+        except OSError as exc:  # the directory m3tui was started in is gone
+            raise SessionError(f"no current directory to look for {package!r} in: {exc.strerror or exc}") from None
     candidate = (cwd / package).resolve() if not Path(package).is_absolute() else Path(package)
-    target = str(candidate) if candidate.is_dir() else package
+    is_dir = _is_dir(candidate)
+    target = str(candidate) if is_dir else package
     try:
         res = await runner.run([go, "list", "-f", "{{.Dir}}\t{{.ImportPath}}", target], cwd=cwd, timeout=60,
                                env={"GOTOOLCHAIN": "local"})  # fmt: skip
@@ -149,10 +154,18 @@ async def resolve_package(package: str, go: str = "go", cwd: Path | None = None)
     if res.returncode == 0 and res.stdout:
         directory, _, import_path = res.stdout[0].strip().partition("\t")
         return Path(directory), import_path
-    if candidate.is_dir():
+    if is_dir:
         return candidate, package  # not a module package go knows: go test -c will say why
     why = next((line.strip() for line in res.stderr if line.strip()), "go list failed")
     raise SessionError(f"no package {package!r}: {why}")
+
+
+def _is_dir(path: Path) -> bool:
+    """Whether ``path`` is a directory; False for a name too long or a place we may not look."""
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False
 
 
 def resolve_toolchains(versions: Sequence[str]) -> list[Toolchain]:

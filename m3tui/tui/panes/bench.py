@@ -202,7 +202,10 @@ class BenchPane(Pane):
             packages = []
         select = self.query_one("#bench-package", Select)
         options = [(path, str(directory)) for path, directory in packages]
-        here = str(Path.cwd())
+        try:
+            here = str(Path.cwd())
+        except OSError:  # the directory the TUI started in is gone
+            here = "."
         if not any(value == here for _, value in options):
             options.insert(0, (".", "."))
         select.set_options(options)
@@ -563,11 +566,12 @@ class BenchPane(Pane):
             return
         written = []
         for fmt, ext in (("text", "txt"), ("csv", "csv"), ("json", "json")):
-            target = Path.cwd() / f"m3tui-bench-run-{info.id}.{ext}"
+            target = Path(f"m3tui-bench-run-{info.id}.{ext}")  # in the current directory
             try:
                 await self.backend.export(stored, fmt, target)
-            except M3tuiError as exc:  # "cannot write …: <why>", or a FIFO, device, directory there
-                self.app.notify(str(exc), severity="error")
+            except (M3tuiError, OSError) as exc:  # "cannot write …: <why>", a FIFO or directory there, no cwd
+                self.app.notify(str(exc) if isinstance(exc, M3tuiError) else f"cannot write {target}: {exc.strerror or exc}",
+                                severity="error")  # fmt: skip
                 return
             written.append(target.name)
         self.app.notify(f"exported run {info.id}: {', '.join(written)}", title="history", timeout=10)
