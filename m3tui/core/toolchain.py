@@ -21,6 +21,7 @@ import json
 import os
 import re
 import stat
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -182,6 +183,49 @@ def scan_path(path_env: str | None = None) -> PathScan:
 def go_on_path(path_env: str | None = None) -> list[GoOnPath]:
     """Every executable `go` on PATH, in PATH order (a second one is shadowed by the first)."""
     return scan_path(path_env).gos
+
+
+def read_small(path: str | os.PathLike[str], limit: int = 1 << 16) -> str | None:
+    """A small regular file's text (VERSION, go.env, go.mod); None when it is missing, unreadable,
+    bigger than ``limit`` or not a regular file. Never blocks: a FIFO is refused (core.files)."""
+    from m3tui.core import files  # here: the status line's probe never reads a file
+
+    try:
+        return files.read_input(path, limit=limit).decode("utf-8", "replace")
+    except (M3tuiError, ValueError):  # ValueError: a NUL in the name
+        return None
+
+
+def _default_goenv(env: Mapping[str, str]) -> str:
+    """Where go keeps `go env -w` settings when GOENV is unset (os.UserConfigDir()/go/env)."""
+    home = env.get("HOME", "")
+    if sys.platform == "darwin":
+        base = os.path.join(home, "Library", "Application Support") if home else ""
+    else:
+        base = env.get("XDG_CONFIG_HOME") or (os.path.join(home, ".config") if home else "")
+    return os.path.join(base, "go", "env") if base else ""
+
+
+def blocking_settings(env: Mapping[str, str], go: GoOnPath | None) -> str:
+    """Why every command of ``go`` would hang before answering in ``env``; "" if nothing says so.
+
+    go reads its settings files whole before doing anything: the go env -w file (GOENV) and
+    $GOROOT/go.env. If one is a FIFO, go waits for a writer forever; better said at once than
+    a timeout waited out.
+    """
+    goenv = env["GOENV"] if "GOENV" in env else _default_goenv(env)
+    candidates = [goenv] if goenv and goenv != "off" else []
+    goroot = env.get("GOROOT") or (str(go.resolved.parent.parent) if go is not None and not go.is_script else "")
+    if goroot:
+        candidates.append(os.path.join(goroot, "go.env"))
+    for candidate in candidates:
+        try:
+            mode = os.stat(candidate).st_mode
+        except (OSError, ValueError):
+            continue
+        if stat.S_ISFIFO(mode):
+            return f"{candidate} is a FIFO: go would wait forever reading its settings there"
+    return ""
 
 
 def one_line(text: str, limit: int = 200) -> str:

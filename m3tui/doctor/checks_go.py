@@ -18,24 +18,14 @@ import fnmatch
 import os
 import re
 import shutil
-import stat
-import sys
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypedDict
 
-from m3tui.core import binfmt, files, runner, toolchain
-from m3tui.core.errors import M3tuiError
+from m3tui.core import binfmt, runner, toolchain
 from m3tui.core.host import host_info
 from m3tui.core.toolchain import GoOnPath, PathScan, ToolchainError
-from m3tui.doctor.model import (
-    SECRET_SETTINGS,
-    Check,
-    DoctorContext,
-    Finding,
-    Group,
-    Status,
-)
+from m3tui.doctor import model
+from m3tui.doctor.model import Check, DoctorContext, Finding, Group, Status
 
 # The go env keys the checks read (named keys only: asking for all computes cgo flags).
 GO_ENV_KEYS = (
@@ -48,8 +38,7 @@ MAX_GOS_RUN = 8
 # What is listed of many PATH entries that cannot be searched, and of many gos.
 MAX_LISTED = 5
 MAX_LISTED_GOS = 20
-# VERSION, go.env and the go env -w file are a few lines; go.mod can be long.
-SMALL_FILE = 1 << 16
+# go.mod can be long (VERSION, go.env and the go env -w file are a few lines).
 GO_MOD_LIMIT = 4 << 20
 
 _NOT_RUN = "not run"
@@ -89,43 +78,12 @@ def active_go(ctx: DoctorContext) -> GoOnPath | None:
     return gos[0] if gos else None
 
 
-def _default_goenv(env: Mapping[str, str]) -> str:
-    """Where go keeps `go env -w` settings when GOENV is unset (os.UserConfigDir()/go/env)."""
-    home = env.get("HOME", "")
-    if sys.platform == "darwin":
-        base = os.path.join(home, "Library", "Application Support") if home else ""
-    else:
-        base = env.get("XDG_CONFIG_HOME") or (os.path.join(home, ".config") if home else "")
-    return os.path.join(base, "go", "env") if base else ""
-
-
 def go_would_block(ctx: DoctorContext) -> str:
-    """Why every go command would hang before answering ("" if nothing says so), once per run.
-
-    go reads its settings files whole before doing anything: the go env -w file (GOENV) and
-    $GOROOT/go.env. If one is a FIFO, go waits for a writer forever; the doctor then says so
-    at once instead of waiting out its deadline.
-    """
+    """Why every go command would hang before answering ("" if nothing says so), once per run (toolchain.blocking_settings)."""
     memo: str | None = ctx._memo.get("go.would_block")
-    if memo is not None:
-        return memo
-    goenv = ctx.env["GOENV"] if "GOENV" in ctx.env else _default_goenv(ctx.env)
-    candidates = [goenv] if goenv and goenv != "off" else []
-    go = active_go(ctx)
-    goroot = ctx.env.get("GOROOT") or (str(go.resolved.parent.parent) if go is not None and not go.is_script else "")
-    if goroot:
-        candidates.append(os.path.join(goroot, "go.env"))
-    why = ""
-    for candidate in candidates:
-        try:
-            mode = os.stat(candidate).st_mode
-        except (OSError, ValueError):
-            continue
-        if stat.S_ISFIFO(mode):
-            why = f"{candidate} is a FIFO: go would wait forever reading its settings there"
-            break
-    ctx._memo["go.would_block"] = why
-    return why
+    if memo is None:
+        memo = ctx._memo["go.would_block"] = toolchain.blocking_settings(ctx.env, active_go(ctx))
+    return memo
 
 
 def go_timeout(ctx: DoctorContext) -> float:
@@ -146,7 +104,7 @@ async def go_env_probe(ctx: DoctorContext) -> tuple[dict[str, str], str]:
             env = await toolchain.go_env(go.path, GO_ENV_KEYS, cwd=ctx.cwd, env=run_env(ctx), timeout=go_timeout(ctx))
         except (ToolchainError, runner.RunnerError) as exc:
             return {}, str(exc)
-        ctx.add_secrets(v for k, v in env.items() if k in SECRET_SETTINGS)  # set by go env -w, say
+        ctx.add_secrets(v for k, v in env.items() if k in model.SECRET_SETTINGS)  # set by go env -w, say
         return env, ""
 
     return await ctx.shared("go.env", load)
@@ -176,17 +134,6 @@ async def version_probe(ctx: DoctorContext) -> tuple[toolchain.GoVersion | None,
 
 async def local_version(ctx: DoctorContext) -> toolchain.GoVersion | None:
     return (await version_probe(ctx))[0]
-
-
-def read_small(path: str | os.PathLike[str], limit: int = SMALL_FILE) -> str | None:
-    """A small regular file's text; None when it is missing, unreadable, too big or not a regular file.
-
-    Never blocks: a FIFO is opened non-blocking and refused (core.files).
-    """
-    try:
-        return files.read_input(path, limit=limit).decode("utf-8", "replace")
-    except (M3tuiError, ValueError):  # ValueError: a NUL in the name
-        return None
 
 
 def minor_of(version: str | None) -> tuple[int, int] | None:
@@ -333,7 +280,7 @@ def _go_line(entry: _GoEntry) -> str:
 
 
 def _version_file(goroot: str) -> str | None:
-    text = read_small(Path(goroot) / "VERSION")
+    text = toolchain.read_small(Path(goroot) / "VERSION")
     lines = text.splitlines() if text else []
     return lines[0].strip() if lines else None
 
@@ -377,7 +324,7 @@ async def check_goroot(ctx: DoctorContext) -> list[Finding]:
 
 
 def _setting_from_file(path: Path, key: str) -> str | None:
-    text = read_small(path)
+    text = toolchain.read_small(path)
     if text is None:
         return None
     for line in text.splitlines():
@@ -408,7 +355,7 @@ def module_files(cwd: Path) -> dict[str, dict[str, str]]:
     for directory in [cwd, *cwd.parents]:
         for name in ("go.work", "go.mod"):
             path = directory / name
-            if name in found or (text := read_small(path, GO_MOD_LIMIT)) is None:
+            if name in found or (text := toolchain.read_small(path, GO_MOD_LIMIT)) is None:
                 continue
             lines: dict[str, str] = {"path": str(path)}
             for line in text.splitlines():

@@ -24,15 +24,9 @@ from m3tui.core import files
 from m3tui.core.config import state_root
 from m3tui.core.errors import M3tuiError, UsageError, strerror
 from m3tui.core.host import host_info
+from m3tui.doctor import model
 from m3tui.doctor.checks_go import active_go, go_env, gos_on_path, local_version
-from m3tui.doctor.model import (
-    SECRET_SETTINGS,
-    Check,
-    DoctorContext,
-    Finding,
-    Group,
-    Status,
-)
+from m3tui.doctor.model import Check, DoctorContext, Finding, Group, Status
 
 BASELINE_FILE = "doctor-baseline.json"
 SNAPSHOT_ENV_KEYS = (
@@ -130,7 +124,7 @@ async def check_drift(ctx: DoctorContext) -> list[Finding]:
             # One an earlier version saved may hold credentials: masked like the new snapshot's.
             saved_env = saved.get("go_env")
             if isinstance(saved_env, Mapping):
-                ctx.add_secrets(str(v) for k, v in saved_env.items() if k in SECRET_SETTINGS)
+                ctx.add_secrets(str(v) for k, v in saved_env.items() if k in model.SECRET_SETTINGS)
             saved = ctx.redacted(saved)
             changes = diff(saved, await snapshot(ctx))
     except M3tuiError as exc:
