@@ -70,6 +70,11 @@ _REJECTED_PREFIXES = (
     "testing: invalid", "testing: -", "testing: cannot use -test.",
 )  # fmt: skip
 
+#: Output lines a run keeps (in memory, and in the history): a benchmark that logs every
+#: iteration must not fill the memory or the disk. Past it, only the lines that say why a run
+#: failed (panics, fatal errors, --- FAIL) are kept, and the count of the others.
+MAX_OUTPUT_LINES = 100_000
+
 #: The largest -count and GOMAXPROCS value taken (Go reads them as int; beyond, they wrap).
 MAX_COUNT = 2**31 - 1
 MAX_GOMAXPROCS = 2**31 - 1
@@ -186,6 +191,7 @@ class BenchRun:
     timed_out: bool = False
     error: str | None = None
     rejected: bool = False  # the test binary refused its arguments (a usage error: error says which)
+    dropped_lines: int = 0  # output lines past MAX_OUTPUT_LINES, not kept
 
     @property
     def ok(self) -> bool:
@@ -352,7 +358,10 @@ async def run_test_binary(
 
     def on_batch(batch: list[runner.OutputLine]) -> None:
         for ol in batch:
-            run.raw_output.append(ol.text)
+            if len(run.raw_output) < MAX_OUTPUT_LINES or ol.text.lstrip().startswith((*_FATAL_PREFIXES, "--- FAIL")):
+                run.raw_output.append(ol.text)
+            else:
+                run.dropped_lines += 1
             if on_line is not None:
                 on_line(ol.text)
             if ol.stream != "stdout":

@@ -314,3 +314,42 @@ def test_a_history_in_a_directory_nobody_may_write_is_exit_3(tmp_path: Path) -> 
     os.chmod(home, 0o777)
     done = as_nobody(home, "bench", "history", "export", "1", "-o", str(export_dir / "run1.txt"), cwd=base)
     assert done.returncode == 3 and "Permission denied" in done.stderr and not list(export_dir.iterdir()), done.stderr
+
+
+# --- a benchmark that talks without end does not fill the memory or the history ------------------------
+
+
+CHATTY = """package chatty
+
+import (
+	"fmt"
+	"testing"
+)
+
+func BenchmarkChatty(b *testing.B) {
+	for i := 0; i < 150000; i++ {
+		fmt.Println("chatter line", i)
+	}
+	panic("late failure after the chatter")
+}
+"""
+
+
+@pytest.mark.slow
+def test_output_past_the_cap_is_counted_not_kept_but_a_late_panic_is(real_go: Path, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    from m3tui.bench.run import MAX_OUTPUT_LINES
+
+    monkeypatch.setenv("GOFLAGS", "-mod=mod")
+    monkeypatch.setenv("GOPROXY", "off")
+    chatty = tmp_path / "chatty"
+    chatty.mkdir()
+    (chatty / "go.mod").write_text("module example.com/chatty\n\ngo 1.21\n")
+    (chatty / "chatty_test.go").write_text(CHATTY)
+    done = m3tui(chatty, "bench", "--cpu", "1", "--count", "1", "--benchtime", "1x", "-q")
+    assert done.returncode == 3 and "panic: late failure after the chatter" in done.stderr, done.stderr[-500:]
+    exported = json.loads(m3tui(chatty, "bench", "history", "export", "1", "--format", "json").stdout)
+    lines = exported["raw_output"]
+    assert MAX_OUTPUT_LINES < len(lines) < MAX_OUTPUT_LINES + 10
+    assert any(line.startswith("panic: late failure") for line in lines[MAX_OUTPUT_LINES:])
+    assert lines[-1].startswith("[m3tui: ") and "more output lines not kept" in lines[-1]
