@@ -156,9 +156,13 @@ def _fish_quote(text: str) -> str:
 
 
 def _read_state(path: Path, limit: int = 64 * 1024) -> bytes | None:
-    """A small state file's bytes, if it is a regular file (never a blocking open of a FIFO)."""
+    """An env file's bytes, if it is a regular file (never a blocking open of a FIFO); one an
+    earlier version left 0644 is tightened to 0600 on this first open."""
     try:
         with open_input(path) as f:
+            info = os.fstat(f.fileno())
+            if info.st_mode & 0o077 and info.st_uid == os.geteuid():
+                os.fchmod(f.fileno(), stat.S_IMODE(info.st_mode) & PRIVATE_FILE)
             data = f.read(limit + 1)
     except (M3tuiError, OSError, ValueError):
         return None

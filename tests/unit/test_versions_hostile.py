@@ -456,9 +456,12 @@ def test_m3tui_home_that_is_a_file(capsys, tmp_path, monkeypatch, site):
 # --- env files and rc files ---------------------------------------------------------------------
 
 
-def test_env_files_are_private_and_old_ones_tightened(m3tui_home):
+def test_env_files_are_private_and_old_ones_tightened(m3tui_home, capsys):
     env_sh = m3tui_home / "env.sh"
     env_sh.write_text(switch.env_text("bash"))  # what an earlier version left, world-readable
+    env_sh.chmod(0o644)
+    assert run_cli(capsys, "versions", "env", "--shell", "bash")[0] == EXIT_OK  # printing reads it: tightened
+    assert stat.S_IMODE(env_sh.stat().st_mode) == 0o600
     env_sh.chmod(0o644)
     switch.write_env_files()
     for path in switch.env_files():
