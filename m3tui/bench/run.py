@@ -38,11 +38,14 @@ __all__ = [
     "BUILD_TIMEOUT",
     "MAX_COUNT",
     "MAX_GOMAXPROCS",
+    "MAX_OUTPUT_BYTES",
+    "MAX_OUTPUT_LINES",
     "BadCpuList",
     "BadFlag",
     "BenchRun",
     "BenchSpec",
     "BuildFailed",
+    "OutputBudget",
     "build_test_binary",
     "check_benchtime",
     "check_count",
@@ -70,10 +73,32 @@ _REJECTED_PREFIXES = (
     "testing: invalid", "testing: -", "testing: cannot use -test.",
 )  # fmt: skip
 
-#: Output lines a run keeps (in memory, and in the history): a benchmark that logs every
-#: iteration must not fill the memory or the disk. Past it, only the lines that say why a run
-#: failed (panics, fatal errors, --- FAIL) are kept, and the count of the others.
+#: Output a run keeps (in memory, and in the history): a benchmark that logs every iteration
+#: must not fill the memory or the disk. Past either cap, only the lines that say why a run
+#: failed (panics, fatal errors, --- FAIL; the first hundred of them) are kept, and the count
+#: of the others.
 MAX_OUTPUT_LINES = 100_000
+MAX_OUTPUT_BYTES = 16 * 1024 * 1024
+_MAX_LATE_LINES = 100
+
+
+class OutputBudget:
+    """Which output lines to keep: the first MAX_OUTPUT_LINES / MAX_OUTPUT_BYTES, then failures only."""
+
+    def __init__(self) -> None:
+        self.lines = self.bytes = self.late = self.dropped = 0
+
+    def take(self, line: str) -> bool:
+        """Whether to keep ``line`` (counted as dropped when not)."""
+        if self.lines < MAX_OUTPUT_LINES and self.bytes + len(line) <= MAX_OUTPUT_BYTES:
+            self.lines += 1
+            self.bytes += len(line)
+            return True
+        if self.late < _MAX_LATE_LINES and line.lstrip().startswith((*_FATAL_PREFIXES, "--- FAIL")):
+            self.late += 1
+            return True
+        self.dropped += 1
+        return False
 
 #: The largest -count and GOMAXPROCS value taken (Go reads them as int; beyond, they wrap).
 MAX_COUNT = 2**31 - 1
@@ -191,7 +216,7 @@ class BenchRun:
     timed_out: bool = False
     error: str | None = None
     rejected: bool = False  # the test binary refused its arguments (a usage error: error says which)
-    dropped_lines: int = 0  # output lines past MAX_OUTPUT_LINES, not kept
+    budget: OutputBudget = field(default_factory=OutputBudget, repr=False)  # what raw_output keeps
 
     @property
     def ok(self) -> bool:
@@ -358,10 +383,8 @@ async def run_test_binary(
 
     def on_batch(batch: list[runner.OutputLine]) -> None:
         for ol in batch:
-            if len(run.raw_output) < MAX_OUTPUT_LINES or ol.text.lstrip().startswith((*_FATAL_PREFIXES, "--- FAIL")):
+            if run.budget.take(ol.text):
                 run.raw_output.append(ol.text)
-            else:
-                run.dropped_lines += 1
             if on_line is not None:
                 on_line(ol.text)
             if ol.stream != "stdout":

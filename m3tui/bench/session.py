@@ -32,10 +32,10 @@ from typing import TYPE_CHECKING
 
 from m3tui.bench.fmt import BenchResult
 from m3tui.bench.run import (
-    MAX_OUTPUT_LINES,
     BenchRun,
     BenchSpec,
     BuildFailed,
+    OutputBudget,
     run_benchmarks,
     run_interleaved,
 )
@@ -243,7 +243,7 @@ class BenchSession:
         self._stop = asyncio.Event()
         self._pending_results: list[BenchResult] = []
         self._pending_lines: list[str] = []
-        self._lines_seen = self._lines_dropped = 0
+        self._budget = OutputBudget()
         self.run_id: int | None = None
         self._history: History | None = None
         #: What went wrong with the history once the run had started (the run went on unsaved).
@@ -314,8 +314,8 @@ class BenchSession:
             self._end_record("cancelled", "stopped before the end", ())
             raise
         self._stop_tasks(loadwatch, flusher)
-        if self._lines_dropped:
-            self._pending_lines.append(f"[m3tui: {self._lines_dropped} more output lines not kept]")
+        if self._budget.dropped:
+            self._pending_lines.append(f"[m3tui: {self._budget.dropped} more output lines not kept]")
         self._flush()
         if result.status != "failed":
             runs = list(result.runs.values())
@@ -423,12 +423,9 @@ class BenchSession:
             self._on_result(label, r)
 
     def _line(self, label: str, line: str) -> None:
-        """Every line to ``on_line``; to the history the first MAX_OUTPUT_LINES (then only the fatal ones)."""
-        self._lines_seen += 1
-        if self._lines_seen <= MAX_OUTPUT_LINES or line.lstrip().startswith(("panic:", "fatal error:", "--- FAIL")):
+        """Every line to ``on_line``; to the history what the output budget keeps (run.OutputBudget)."""
+        if self._budget.take(line):
             self._pending_lines.append(line if len(self.toolchains) == 1 else f"[{label}] {line}")
-        else:
-            self._lines_dropped += 1
         if self._on_line is not None:
             self._on_line(label, line)
 

@@ -467,3 +467,21 @@ def test_export_refuses_fifo_device_and_directory_untouched(capsys, m3tui_home: 
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["fifo", "dir", "link-to-fifo", *(["null-like"] if device is not None else [])]
     )  # no temporary file left beside them
+
+
+# --- output a benchmark prints without end: kept up to a budget, failures past it ------------------
+
+
+def test_output_budget_keeps_lines_then_bytes_then_failures_only() -> None:
+    from m3tui.bench.run import MAX_OUTPUT_BYTES, MAX_OUTPUT_LINES, OutputBudget
+
+    by_lines = OutputBudget()
+    assert all(by_lines.take("x") for _ in range(MAX_OUTPUT_LINES))
+    assert not by_lines.take("chatter") and by_lines.take("panic: boom") and by_lines.take("--- FAIL: BenchmarkX")
+    assert by_lines.dropped == 1
+    by_bytes = OutputBudget()
+    big = "y" * (1 << 20)  # the runner's longest line
+    kept = sum(by_bytes.take(big) for _ in range(64))
+    assert kept == MAX_OUTPUT_BYTES // len(big) and by_bytes.dropped == 64 - kept
+    late = sum(by_bytes.take("fatal error: all goroutines are asleep") for _ in range(1000))
+    assert late == 100 and by_bytes.dropped == 64 - kept + 900
