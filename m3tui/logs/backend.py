@@ -48,9 +48,16 @@ class LocalLogs:
     """The real files, command log and config of this user."""
 
     async def open(self, path: Path, name: str) -> FileSource:
+        import threading
+
         from m3tui.logs.sources import open_file
 
-        return await asyncio.to_thread(open_file, path, name)
+        stop = threading.Event()
+        try:
+            return await asyncio.to_thread(open_file, path, name, stop)
+        except asyncio.CancelledError:  # the pane or the app went away: a .gz spool stops (and goes)
+            stop.set()
+            raise
 
     async def follow(
         self, path: Path, on_lines: Callable[[list[bytes]], None], stop: asyncio.Event, ready: asyncio.Event

@@ -121,8 +121,9 @@ def spool_stdin(stream: _Reader | None = None) -> Path:
     return _spool(stream, "stdin-", "stdin", "sends", lambda exc: decompress_error(exc, "stdin", user_input=True))
 
 
-def _spool(src: _Reader, prefix: str, label: str, grows: str, read_error: Callable[[BaseException], M3tuiError]) -> Path:
-    """``src`` copied to a new spool file ``<tmp>/<prefix>p<pid>-….log``; removed again on any failure."""
+def _spool(src: _Reader, prefix: str, label: str, grows: str, read_error: Callable[[BaseException], M3tuiError], stop: _StopFlag | None = None) -> Path:
+    """``src`` copied to a new spool file ``<tmp>/<prefix>p<pid>-….log``; removed again on any failure
+    or when ``stop`` is set (checked every MiB: the app quitting does not wait for a big spool)."""
     from m3tui.core.text import human_size
     from m3tui.core.tmp import make_file, tmp_root
 
@@ -142,6 +143,8 @@ def _spool(src: _Reader, prefix: str, label: str, grows: str, read_error: Callab
                     raise read_error(exc) from None
                 if not data:
                     break
+                if stop is not None and stop.is_set():
+                    raise M3tuiError(f"{label}: stopped")
                 written += len(data)
                 if written > budget:
                     why = f"half the free space in {path.parent}" if budget < SPOOL_MAX else "the most m3tui spools to disk"
@@ -176,12 +179,12 @@ def _unlink(path: Path) -> None:
         path.unlink()
 
 
-def _gunzip(fd: int, label: str) -> Path:
+def _gunzip(fd: int, label: str, stop: _StopFlag | None) -> Path:
     """The gzip file open on ``fd`` decompressed, as a stream, into a spool file of its own."""
     import gzip
 
     with os.fdopen(os.dup(fd), "rb") as raw, gzip.GzipFile(fileobj=raw, mode="rb") as src:
-        return _spool(src, "gz-", label, "decompresses to", lambda exc: decompress_error(exc, label))
+        return _spool(src, "gz-", label, "decompresses to", lambda exc: decompress_error(exc, label), stop)
 
 
 def _strip_eol(b: bytes) -> bytes:
@@ -196,22 +199,22 @@ class LineIndex:
     trailing ``\\r`` (CRLF files read like LF files).
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], stop: _StopFlag | None = None) -> None:
         self.path = Path(path)
+        self._stop = stop  # set: a gzip file's spool stops (the caller gave up waiting)
         self._lock = threading.RLock()
         self._fd: int | None = None
         self._size = 0
         self._cleanup: weakref.finalize[[Path], LineIndex] | None = None
         self.compressed = False
-        #: How many times the index was cleared (a rotation or truncation): 0 for the first one.
-        self.generation = -1
+        self.generation = -1  # times the index was cleared (a rotation or truncation): 0 for the first one
         self._reset_index()
         self._open()
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str]) -> LineIndex:
+    def open(cls, path: str | os.PathLike[str], stop: _StopFlag | None = None) -> LineIndex:
         """Open ``path`` (a log file or a gzip file); raises `M3tuiError` if it cannot be read."""
-        return cls(path)
+        return cls(path, stop)
 
     def _reset_index(self) -> None:
         #: cum[b] = number of newlines before block b; len(cum) - 1 blocks indexed.
@@ -232,7 +235,7 @@ class LineIndex:
                 st = os.fstat(f.fileno())
                 compressed = os.pread(f.fileno(), 2, 0) == GZ_MAGIC
                 if compressed:
-                    temp = _gunzip(f.fileno(), label)
+                    temp = _gunzip(f.fileno(), label, self._stop)
                     self._cleanup = weakref.finalize(self, _unlink, temp)
                     fd = os.open(temp, os.O_RDONLY)
                 else:

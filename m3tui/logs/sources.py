@@ -142,13 +142,13 @@ class FileSource:
 Source = MemSource | FileSource
 
 
-def open_file(path: Path, name: str) -> FileSource:
-    """Open a log file and read its tail (blocking: call it in a thread).
+def open_file(path: Path, name: str, stop: threading.Event | None = None) -> FileSource:
+    """Open a log file and read its tail (blocking: call it in a thread; ``stop`` ends a long spool).
 
     `M3tuiError` when it cannot be: missing, not a regular file (a FIFO is refused, never waited
     on), unreadable, corrupt gzip data, or a spool that would not fit (m3tui.logs.index).
     """
-    index = LineIndex.open(path)
+    index = LineIndex.open(path, stop)
     try:
         return FileSource(path, name, index, index.tail(TAIL_LINES, limit=LINE_LIMIT))
     except BaseException:

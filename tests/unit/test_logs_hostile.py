@@ -449,3 +449,47 @@ def test_spool_stops_when_the_disk_would_fill(tmp_path: Path, monkeypatch) -> No
         LineIndex(gz)
     assert not isinstance(info.value, InputError)  # exit 3: the operation failed
     assert spools() == []
+
+
+class StopAfter:
+    """A stop flag that turns set after ``n`` questions (the spool asks once a MiB)."""
+
+    def __init__(self, n: int) -> None:
+        self.left = n
+
+    def is_set(self) -> bool:
+        self.left -= 1
+        return self.left < 0
+
+
+def test_a_stopped_spool_ends_at_once_and_goes(tmp_path: Path) -> None:
+    bomb = zeros_gzip(tmp_path / "bomb.log.gz", 64 << 20)
+    with pytest.raises(M3tuiError, match="bomb.log.gz: stopped"):
+        LineIndex(bomb, StopAfter(5))
+    assert spools() == []
+
+
+async def test_cancelling_an_open_stops_its_spool(tmp_path: Path) -> None:
+    """The app quitting while a big .gz is still being spooled does not wait for it (before: as
+    long as the whole spool took, up to 8 GiB); the partial spool is removed."""
+    import asyncio
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from m3tui.logs.backend import LocalLogs
+
+    loop = asyncio.get_running_loop()
+    loop.set_default_executor(ThreadPoolExecutor(1))  # one worker: free again only once the spool has stopped
+    bomb = zeros_gzip(tmp_path / "bomb.log.gz", 1 << 30)
+    task = asyncio.create_task(LocalLogs().open(bomb, "bomb"))
+    started = time.monotonic()
+    while not spools() or (state_root() / "tmp" / spools()[0]).stat().st_size < 8 << 20:
+        await asyncio.sleep(0.005)
+        assert time.monotonic() - started < 10
+    task.cancel()
+    cancelled = time.monotonic()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    free = await loop.run_in_executor(None, time.monotonic)
+    assert free - cancelled < 1.0
+    assert spools() == []
