@@ -151,7 +151,7 @@ def check_mirror(mirror: str, *, what: str = "--mirror") -> str:
     try:
         parts = urlsplit(norm)
         parts.port  # noqa: B018 - raises ValueError on a port that is not a number
-        httpx.URL(norm)
+        httpx.URL(norm).host  # noqa: B018 - decodes the host: an invalid IDNA label raises here, not mid-request
     except (ValueError, httpx.InvalidURL) as exc:
         raise BadMirror(f"{what} {shown}: not a valid URL ({redact(str(exc))})") from None
     if not parts.hostname:

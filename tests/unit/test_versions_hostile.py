@@ -134,7 +134,8 @@ def test_not_a_go_version_is_checked_strictly():
 @pytest.mark.parametrize(
     "mirror",
     ["file:///dev/zero", "ftp://mirror.example", "go.dev", "https://", "http:///dl", "https://x:99999",
-     "https://mirror.example/?token=abc", "https://mirror.example/#x", "https://mir ror.example", "https://a\x1b[2Jb"],
+     "https://mirror.example/?token=abc", "https://mirror.example/#x", "https://mir ror.example", "https://a\x1b[2Jb",
+     "https://xn--.invalid", "https://[::1"],
 )  # fmt: skip
 def test_a_mirror_that_is_not_http_is_usage(capsys, mirror):
     with pytest.raises(BadMirror) as info:
