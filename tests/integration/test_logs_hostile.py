@@ -242,3 +242,27 @@ def test_a_file_size_limit_is_a_clear_error_and_the_partial_spool_goes(tmp_path:
     assert done.code == 3, done.err
     assert "bomb.log.gz: cannot spool it to" in done.err and "File too large" in done.err
     assert leftovers(home) == []
+
+
+def test_a_killed_viewers_spool_is_swept_by_the_next_m3tui(tmp_path: Path) -> None:
+    """SIGKILL leaves the spool (no exit path runs); its name says whose it was, and the next
+    m3tui command sweeps it once that process is gone."""
+    home = tmp_path / "home"
+    bomb = zeros_gzip(tmp_path / "app.log.gz", 16 << 20, line=100)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", ("import sys, time; from m3tui.logs.index import LineIndex; "
+                                "ix = LineIndex(sys.argv[1]); print('open', flush=True); time.sleep(60)"), str(bomb)],
+        env={**os.environ, "M3TUI_HOME": str(home)}, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "open\n"
+        (spool,) = leftovers(home)
+        assert spool.startswith(f"gz-p{holder.pid}-")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert leftovers(home) == [spool]  # the kill left it
+    log = tmp_path / "a.log"
+    log.write_text('{"level":"INFO","time":"2024-05-01T12:00:00Z"}\n')
+    done = measured([*M3TUI, "logs", str(log), "--lint"], home=home)
+    assert done.code == 0 and leftovers(home) == []
