@@ -7,9 +7,11 @@ With ``--lint`` on one FILE (or ``-`` for stdin): print the lint report, as text
 (``line N: rule: message`` and a summary; control characters from the log are escaped) or
 ``--json`` (strict JSON: a non-finite number in a log, such as 1e400, is null). The input is
 read as a stream (a gzip file too, known by its magic bytes), one line of at most 1 MiB at a
-time: memory stays bounded whatever its size. Exit status: 0 clean, 1 violations, 2 bad usage
-or input (missing, not a regular file, corrupt or truncated gzip data, stdin closed), 3 the
-read failed (permissions, I/O).
+time (longer ones are counted, not checked; so are corrupt JSON lines, with the first one's
+number), and the first 10,000 violations are listed (the counts are complete): memory stays
+bounded whatever its size. Exit status: 0 clean, 1 violations, 2 bad usage or input (missing,
+not a regular file, corrupt or truncated gzip data, stdin closed), 3 the read failed
+(permissions, I/O).
 """
 
 from __future__ import annotations
