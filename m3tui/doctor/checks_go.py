@@ -186,8 +186,7 @@ async def _describe_go(go: GoOnPath, ctx: DoctorContext, *, active: bool, run: b
             if active:
                 goroot = (await go_env(ctx)).get("GOROOT")
             else:
-                asked = await toolchain.go_env(go.path, ["GOROOT"], cwd=ctx.cwd, env=run_env(ctx), timeout=go_timeout(ctx))
-                goroot = asked.get("GOROOT")
+                goroot = (await toolchain.go_env(go.path, ["GOROOT"], cwd=ctx.cwd, env=run_env(ctx), timeout=go_timeout(ctx))).get("GOROOT")
             if goroot:
                 binary = Path(goroot) / "bin" / "go"
     except (ToolchainError, runner.RunnerError) as exc:
@@ -448,7 +447,7 @@ async def _go_env_findings(ctx: DoctorContext, changed: asyncio.Future[Finding])
         if version is None:  # go.path says why
             return [Finding("go.env", Group.GO, Status.SKIPPED, "no working go on PATH")]
         fix = "run `go env` to see the error; check GOENV and the go env -w file"
-        return [Finding("go.env", Group.GO, Status.ERROR, f"go env fails: {failure}", "", fix)]
+        return [Finding("go.env", Group.GO, Status.ERROR, f"go env fails: {failure or 'it printed no settings'}", "", fix)]
     host = host_info()
     path_dirs = [str(Path(p)) for p in ctx.env.get("PATH", "").split(os.pathsep) if p]
     findings: list[Finding] = []
@@ -550,6 +549,7 @@ async def _changed_settings(ctx: DoctorContext) -> Finding:
         if "-changed" in str(exc):
             return Finding("go.env.changed", Group.GO, Status.SKIPPED, "go env -changed needs Go 1.23 or newer")
         return Finding("go.env.changed", Group.GO, Status.SKIPPED, f"go env -changed failed: {exc}")
+    ctx.add_secrets(v for k, v in changed.items() if k in model.SECRET_SETTINGS)
     changed.pop("GOTOOLCHAIN", None)  # forced to local by the probe itself
     if ctx.env.get("GOTOOLCHAIN"):
         changed["GOTOOLCHAIN"] = ctx.env["GOTOOLCHAIN"]
