@@ -50,7 +50,13 @@ from m3tui.bench.run import (
 from m3tui.core import runner
 from m3tui.core.config import state_root
 from m3tui.core.errors import InputError, M3tuiError, UsageError, os_error
-from m3tui.core.files import PRIVATE_FILE, open_private, private_dir, tighten
+from m3tui.core.files import (
+    PRIVATE_FILE,
+    open_private,
+    private_dir,
+    read_input,
+    tighten,
+)
 from m3tui.core.redact import redact, redact_data
 
 __all__ = [
@@ -92,6 +98,7 @@ RATE_FLAGS = {
 
 META_NAME = "capture.json"
 META_VERSION = 1
+_META_LIMIT = 1 << 20
 _TMP_PREFIX = ".tmp-"
 _ID_RE = re.compile(r"^[0-9]{8}-[0-9]{6}\.[0-9]{3}-[0-9a-f]{6}$")
 
@@ -445,12 +452,15 @@ async def capture(
 
 
 def _load(directory: Path) -> Capture:
-    data = json.loads((directory / META_NAME).read_text(encoding="utf-8"))
+    # A regular file of at most 1 MiB (a FIFO put there must not block the list).
+    data = json.loads(read_input(directory / META_NAME, limit=_META_LIMIT).decode("utf-8"))
     if not isinstance(data, dict) or data.get("version") != META_VERSION:
         raise ValueError(f"unsupported {META_NAME} version")
     spec = CaptureSpec.from_json(data["spec"])
-    profile = directory / str(data["profile"])
-    binary = directory / str(data["binary"])
+    names = str(data["profile"]), str(data["binary"])
+    if any(os.path.basename(n) != n or n in ("", ".", "..") for n in names):
+        raise ValueError(f"{META_NAME} names a file outside its directory")
+    profile, binary = directory / names[0], directory / names[1]
     if not profile.is_file():
         raise ValueError(f"profile file {profile.name} is missing")
     warnings = [str(w) for w in data.get("warnings", [])]
@@ -489,7 +499,7 @@ def scan_captures() -> tuple[list[Capture], list[tuple[Path, str]]]:
         _tighten(d / META_NAME, PRIVATE_FILE)
         try:
             caps.append(_load(d))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (M3tuiError, OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             problems.append((d, f"{type(exc).__name__}: {exc}"))
     return caps, problems
 
@@ -508,7 +518,7 @@ def load_capture(capture_id: str) -> Capture:
     """One stored capture; raises CaptureError if it is missing or broken."""
     try:
         return _load(capture_dir(capture_id))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (M3tuiError, OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise CaptureError(f"capture {capture_id}: {exc}") from None
 
 

@@ -35,7 +35,13 @@ _WARMED: dict[str, float | None] = {}
 
 
 class PprofError(M3tuiError):
-    """``go tool pprof`` failed; ``str()`` is its first error line."""
+    """``go tool pprof`` failed; ``str()`` is its first error line (control characters escaped,
+    URL credentials masked: it may name the file)."""
+
+    def __init__(self, message: str) -> None:
+        from m3tui.profiles.pprof.model import printable
+
+        super().__init__(printable(message))
 
 
 def is_warm(go: str = "go") -> bool:

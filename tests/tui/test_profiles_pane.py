@@ -115,6 +115,32 @@ async def test_a_corrupt_file_is_one_line_in_the_status(tmp_path: Path) -> None:
         assert "bad.pprof:" in pane._status_text and "\n" not in pane._status_text
 
 
+async def test_a_fifo_or_a_directory_opened_in_the_pane_is_a_notification(tmp_path: Path) -> None:
+    """The `o` prompt (and `m3tui profile FILE`) on what is not a regular file: one line, no block, no crash."""
+    import os
+
+    fifo = tmp_path / "cpu\x1b[2J.fifo"
+    os.mkfifo(fifo)
+    folder = tmp_path / "folder.pprof"
+    folder.mkdir()
+    good = write_profile(tmp_path)
+    app = snapshot_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await open_profiles(pilot, fifo)
+        assert "is a FIFO, not a regular file" in pane._status_text and "\x1b" not in pane._status_text
+        pane.open_path(folder)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        messages = [str(n.message) for n in app._notifications]
+        assert any("cpu\\x1b[2J.fifo: is a FIFO, not a regular file" in m for m in messages), messages
+        assert any("folder.pprof: is a directory, not a regular file" in m for m in messages), messages
+        assert not any("internal error" in m for m in messages)
+        pane.open_path(good)  # and the pane still works
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert cells(pane.query_one("#prof-top", DataTable), 5)
+
+
 async def test_capture_from_the_pane_with_the_real_go(real_go: Path, tmp_path: Path, monkeypatch) -> None:
     import shutil
 

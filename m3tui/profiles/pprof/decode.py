@@ -168,10 +168,7 @@ def load_file(path: str | os.PathLike[str], *, limit: int = MAX_PROFILE_BYTES) -
     `M3tuiError` (the file cannot be read: permissions, I/O; exit 3), each one line naming the
     file, its control characters escaped and URL credentials masked.
     """
-    name = os.fspath(path)
-    label = f"profile {printable(name)}"
-    if _URL.match(name) and not os.path.exists(name):
-        raise InputError(f"{printable(name)} is a URL: m3tui reads profile files (fetch it first: curl -o cpu.pprof URL)")
+    label = f"profile {printable(path)}"
     with open_file(path, "profile") as f:
         try:
             size = os.fstat(f.fileno()).st_size
@@ -182,6 +179,8 @@ def load_file(path: str | os.PathLike[str], *, limit: int = MAX_PROFILE_BYTES) -
             data: bytes | bytearray
             if head == _GZIP_MAGIC:
                 data = _gunzip(f, label, limit, size)
+                if not data:
+                    raise ProfileError(f"{label}: not a pprof profile: empty after gunzip")
             else:
                 data = f.read(limit + 1)
                 if len(data) > limit:  # it grew since fstat
@@ -196,7 +195,11 @@ def load_file(path: str | os.PathLike[str], *, limit: int = MAX_PROFILE_BYTES) -
 
 def open_file(path: str | os.PathLike[str], what: str) -> BinaryIO:
     """`core.files.open_input` (a regular file, or a one-line error) whose message names the file
-    printably: ``profile evil\\x1b[2J: is a FIFO, not a regular file``."""
+    printably: ``profile evil\\x1b[2J: is a FIFO, not a regular file``. A URL (``go tool pprof``
+    fetches them) is refused, its credentials masked."""
+    name = os.fspath(path)
+    if _URL.match(name) and not os.path.exists(name):
+        raise InputError(f"{printable(name)} is a URL: m3tui reads {what} files (fetch it first: curl -o cpu.pprof URL)")
     try:
         return open_input(path, what=what)
     except M3tuiError as exc:  # its message names the raw path: say it again with the printable one
