@@ -280,6 +280,8 @@ def _chain(exc: BaseException) -> Iterable[BaseException]:
         yield e
         todo.extend([e.__cause__, e.__context__])
         todo.extend(a for a in e.args if isinstance(a, BaseException))
+        if isinstance(e, BaseExceptionGroup):  # anyio's TaskGroup wraps what really failed
+            todo.extend(e.exceptions)
 
 
 def describe_error(exc: BaseException, timeout: float) -> str:
@@ -288,6 +290,8 @@ def describe_error(exc: BaseException, timeout: float) -> str:
 
 
 def _describe(exc: BaseException, timeout: float) -> str:
+    if isinstance(exc, BaseExceptionGroup) and exc.exceptions:  # say the first real failure
+        return _describe(exc.exceptions[0], timeout)
     chain = list(_chain(exc))
     if any(isinstance(e, (TimeoutError, httpx.TimeoutException)) for e in chain):
         return f"timed out after {_secs(timeout)} s"

@@ -319,3 +319,19 @@ async def test_a_shared_probe_failing_after_its_checks_stopped_is_not_never_retr
     gc.collect()
     await asyncio.sleep(0)
     assert reported == []
+
+
+# --- network errors -----------------------------------------------------------------------------
+
+
+def test_a_network_error_is_one_line_without_credentials() -> None:
+    import httpx
+
+    from m3tui.doctor.netprobe import describe_error
+
+    wrapped = ExceptionGroup("unhandled errors in a TaskGroup (1 sub-exception)", [OverflowError("connect(): port must be 0-65535.")])
+    assert describe_error(wrapped, 3.0) == "OverflowError: connect(): port must be 0-65535."
+    leaky = httpx.ProxyError(f"407 for http://pxuser:{PROXY_PW}@proxy.example:3128 and https://{TOKEN}@h/?sig={QUERY}")
+    said = describe_error(leaky, 3.0)
+    assert PROXY_PW not in said and TOKEN not in said and QUERY not in said
+    assert said == "proxy error: 407 for http://pxuser:***@proxy.example:3128 and https://***@h/?sig=***"
