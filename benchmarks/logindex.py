@@ -5,7 +5,7 @@ Generates (once; cached under /tmp/m3tui-bench-logindex/, reused by later runs) 
 output, the odd long stack line), then, alternately for --rounds rounds:
 
 * `wc -l FILE` (the file is in the page cache after the warm-up read);
-* a full `LineIndex(FILE).build()` (open + mmap + index every byte).
+* a full `LineIndex(FILE).build()` (open + index every byte, pread).
 
 It prints every round, the median ratio build / wc -l (target <= 25x), the index's bytes
 per line (its checkpoints plus cached block offsets; target <= 16) and the time to open

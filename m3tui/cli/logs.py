@@ -37,7 +37,6 @@ from m3tui.core.errors import (
 
 #: What run returns without --lint: main opens the Logs pane on the files.
 TUI: Final = "tui"
-_C1_ESCAPES: Final = {c: f"\\u{c:04x}" for c in (0x7F, *range(0x80, 0xA0), 0x2028, 0x2029)}
 
 
 def run(args: argparse.Namespace, run_async: RunAsync | None = None) -> int | Literal["tui"]:
@@ -95,9 +94,7 @@ def _lint(source: str, *, as_json: bool) -> int:
     if as_json:
         from m3tui.core.jsonout import dumps
 
-        # DEL, C1 controls (a terminal may act on them) and the line separators as \u escapes: still
-        # the same JSON (they can only be inside strings), never raw bytes on a terminal
-        print(dumps(report_json(report)).translate(_C1_ESCAPES))
+        print(dumps(report_json(report)))  # strict, control characters escaped (core.jsonout)
     else:
         for v in report.violations:
             print(f"line {v.line}: {v.rule}: {one_line(v.message)}")

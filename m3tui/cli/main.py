@@ -122,7 +122,9 @@ def _report(exc: M3tuiError, wants_json: bool) -> int:
     """Say an expected failure: its line on stderr, and under --json the error object on stdout."""
     from m3tui.core.redact import redact
 
-    message = redact(str(exc)) or type(exc).__name__
+    from m3tui.core.text import one_line
+
+    message = one_line(redact(str(exc))) or type(exc).__name__
     line = message if message.startswith("m3tui") else f"m3tui: {message}"
     try:
         if wants_json:
@@ -168,11 +170,10 @@ def _sweep_scratch() -> None:
     """Remove what killed m3tui processes left in <state>/tmp (a stat when there is nothing)."""
     from m3tui.core.config import state_root
 
-    if (state_root() / "tmp").is_dir():
-        from m3tui.core import tmp
-        from m3tui.core.errors import M3tuiError
+    with contextlib.suppress(M3tuiError, OSError):  # the command that needs the dir will say why
+        if (state_root() / "tmp").is_dir():  # (is_dir raises when the root cannot be searched)
+            from m3tui.core import tmp
 
-        with contextlib.suppress(M3tuiError, OSError):  # the command that needs the dir will say why
             tmp.tmp_root()
 
 
@@ -180,8 +181,12 @@ def _show_config_warnings() -> None:
     """A headless command says once, on stderr, what in the config file it ignored."""
     from m3tui.core.config import load_config
 
-    for warning in load_config().warnings:
-        print(f"m3tui: warning: {warning}", file=sys.stderr)
+    warnings = load_config().warnings
+    if warnings:
+        from m3tui.core.text import one_line
+
+        for warning in warnings:
+            print(f"m3tui: warning: {one_line(warning)}", file=sys.stderr)
 
 
 def _subcommand(args: argparse.Namespace) -> int:

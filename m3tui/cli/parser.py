@@ -194,7 +194,7 @@ def add_versions(versions: Parser) -> None:
 def _versions_common(parser: argparse.ArgumentParser, *, mirror: bool = False) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON")
     if mirror:
-        parser.add_argument("--mirror", help="download site with go.dev's layout (e.g. https://golang.google.cn)")
+        parser.add_argument("--mirror", help="download site with go.dev's layout, http(s) only (e.g. https://golang.google.cn)")
         parser.add_argument("--offline", action="store_true", help="use the cached index only")
 
 
@@ -287,6 +287,13 @@ def add_profile(prof: Parser) -> None:
 
 
 def add_logs(logs: Parser) -> None:
-    logs.add_argument("files", nargs="*", metavar="FILE", help="log file, .gz file, or - for stdin")
-    logs.add_argument("--lint", action="store_true", help="lint JSON-lines logs ([logs.lint] in config.toml)")
-    logs.add_argument("--json", action="store_true", help="with --lint: print the report as JSON")
+    logs.add_argument("files", nargs="*", metavar="FILE", help=(
+        "log file, gzip file (known by its magic bytes) or - for stdin; regular files only. In the TUI a "
+        "gzip file or stdin is spooled to <state>/tmp (removed on exit): at most 8 GiB and half the free "
+        "space there, stopping when 256 MiB are left"))
+    logs.add_argument("--lint", action="store_true", help=(
+        "lint JSON-lines logs ([logs.lint] in config.toml) as a stream, any size in bounded memory: lines "
+        "over 1 MiB and corrupt JSON lines are counted, not checked; the first 10,000 violations are listed "
+        "(counts are complete). Exit 0 clean, 1 violations, 2 bad usage or input, 3 the read failed"))
+    logs.add_argument("--json", action="store_true",
+                      help="with --lint: print the report as strict JSON (non-finite numbers such as 1e400 are null)")

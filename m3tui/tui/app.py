@@ -441,9 +441,10 @@ def _sweep_scratch() -> None:
     """What killed m3tui processes left in <state>/tmp, removed once the screen is up."""
     from m3tui.core.config import state_root
 
-    if (state_root() / "tmp").is_dir():
-        from m3tui.core import tmp
-        from m3tui.core.errors import M3tuiError
+    from m3tui.core.errors import M3tuiError
 
-        with contextlib.suppress(M3tuiError, OSError):  # the command that needs the dir will say why
+    with contextlib.suppress(M3tuiError, OSError):  # the command that needs the dir will say why
+        if (state_root() / "tmp").is_dir():  # (is_dir raises when the root cannot be searched)
+            from m3tui.core import tmp
+
             tmp.tmp_root()

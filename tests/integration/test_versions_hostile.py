@@ -20,7 +20,6 @@ that fills, a real shell.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import shutil
@@ -28,14 +27,13 @@ import signal
 import stat
 import subprocess
 import sys
-import sysconfig
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
 
 from tests.godevsite import GoDevSite, fake_go_archive
-from tests.unprivileged import NOBODY, unprivileged_argv, world_dir
+from tests.unprivileged import NOBODY, nobody_python, unprivileged_argv, world_dir
 from tests.wait import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
@@ -63,30 +61,9 @@ def spawn(*args: str, home: Path, prefix: Sequence[str] = ()) -> subprocess.Pope
 # --- as nobody ---------------------------------------------------------------------------------
 
 
-@functools.cache
-def _nobody_python() -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
-    """An interpreter ``nobody`` can run m3tui with, and the environment it needs.
-
-    sys.executable first. When it lives where nobody cannot reach (pyenv under a 0700 /root),
-    the system's python of the same major.minor, given this interpreter's site-packages and the
-    repository on PYTHONPATH (pure-Python packages and 3.x-ABI extensions load the same)."""
-    path = os.pathsep.join([str(REPO), sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]])
-    version = f"{sys.version_info.major}.{sys.version_info.minor}"
-    for candidate, env in ((sys.executable, ()), *(
-        (c, (("PYTHONPATH", path),)) for c in (f"/usr/bin/python{version}", f"/usr/local/bin/python{version}", "/usr/bin/python3")
-    )):  # fmt: skip
-        if not os.path.exists(candidate):
-            continue
-        probe = unprivileged_argv([candidate, "-c", f"import sys, m3tui, httpx; assert sys.version.startswith('{version}.')"])
-        done = subprocess.run(probe, env={**os.environ, **dict(env)}, capture_output=True, timeout=60, check=False)
-        if done.returncode == 0:
-            return (candidate,), env
-    pytest.skip(f"no python {version} that the unprivileged user can run m3tui with ({sys.executable} is out of its reach)")
-
-
 def as_nobody(args: Sequence[str], *, env: Mapping[str, str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    python, extra = _nobody_python()
-    argv = unprivileged_argv([*python, "-m", "m3tui", *args])
+    python, extra = nobody_python()
+    argv = unprivileged_argv([python, "-m", "m3tui", *args])
     return subprocess.run(argv, env={**env, **dict(extra)}, cwd=cwd, capture_output=True, text=True, timeout=120,
                           check=False, stdin=subprocess.DEVNULL)  # fmt: skip
 
