@@ -106,7 +106,7 @@ def parse_go_version(text: str) -> GoVersion:
     match = _GO_VERSION_RE.match(line)
     if not match:
         raise ValueError(f"unrecognised `go version` output: {line[:120]!r}")
-    return GoVersion(match["version"], match["goos"], match["goarch"])
+    return GoVersion(_CONTROL.sub("?", match["version"]), match["goos"], match["goarch"])  # a hostile go's ESC: not to a terminal
 
 
 def parse_go_env_json(text: str) -> dict[str, str]:

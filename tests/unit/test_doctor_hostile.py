@@ -335,3 +335,8 @@ def test_a_network_error_is_one_line_without_credentials() -> None:
     said = describe_error(leaky, 3.0)
     assert PROXY_PW not in said and TOKEN not in said and QUERY not in said
     assert said == "proxy error: 407 for http://pxuser:***@proxy.example:3128 and https://***@h/?sig=***"
+
+
+def test_a_go_version_with_control_characters_is_shown_without_them() -> None:
+    """The status line shows the version as go printed it: a hostile go's escape sequence is not passed on."""
+    assert toolchain.parse_go_version("go version go1.22\x1b]0;PWNED\x07 linux/amd64").version == "go1.22?]0;PWNED?"
