@@ -57,7 +57,8 @@ from m3tui.core.files import (
     read_input,
     tighten,
 )
-from m3tui.core.redact import redact, redact_data
+from m3tui.core.redact import redact_data
+from m3tui.profiles.pprof.model import printable
 
 __all__ = [
     "BINARY_NAME",
@@ -104,9 +105,11 @@ _ID_RE = re.compile(r"^[0-9]{8}-[0-9]{6}\.[0-9]{3}-[0-9a-f]{6}$")
 
 
 class CaptureError(M3tuiError):
-    """A capture failed. ``str()`` is one line; ``details`` keeps every line we have."""
+    """A capture failed. ``str()`` is one line, fit to print (it may quote the compiler or the
+    benchmark: control characters escaped, URL credentials masked); ``details`` keeps every line."""
 
     def __init__(self, message: str, details: Sequence[str] = ()) -> None:
+        message = printable(message)
         super().__init__(message)
         self.message = message
         self.details = list(details) or [message]
@@ -283,7 +286,7 @@ async def run_binary(
     if run.cancelled:
         raise CaptureError("stopped")
     if run.rejected:
-        raise InvalidCaptureSpec(redact(run.error or "the test binary refused its arguments"))
+        raise InvalidCaptureSpec(printable(run.error or "the test binary refused its arguments"))
     if run.error is not None:
         raise CaptureError(run.error, run.raw_output[-MAX_ERROR_LINES:])
     return list(run.results)
@@ -402,7 +405,7 @@ async def capture(
     package_dir = Path(os.path.abspath(spec.package_dir))
     spec = replace(spec, package_dir=package_dir)
     if not package_dir.is_dir():
-        raise InvalidCaptureSpec(f"no such package directory: {redact(str(package_dir))}")
+        raise InvalidCaptureSpec(f"no such package directory: {printable(package_dir)}")
     root = private_dir(profiles_root())  # 0700; an M3tuiError naming the path if it cannot be
     cap_id = _new_id()
     tmp = _scratch_dir()
@@ -569,7 +572,6 @@ def open_external(path: Path, binary: Path | None = None) -> Capture:
     (unreadable), one line with the name made printable.
     """
     from m3tui.profiles.pprof.decode import check_file
-    from m3tui.profiles.pprof.model import printable
 
     p = Path(path).expanduser()
     check_file(p, "profile")
