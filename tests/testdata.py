@@ -11,6 +11,7 @@ MACOS = DATA / "macos"  # real recorded outputs of macOS commands (provenance: m
 BENCHSTAT = DATA / "benchstat"  # benchstat's own test data, golang.org/x/perf (BSD: benchstat/LICENSE)
 GOBENCH = DATA / "gobench"  # a Go module with benchmarks
 GOPROF = DATA / "goprof"  # a Go module whose benchmarks give CPU, heap, block and mutex profiles
+PPROF = DATA / "pprof"  # two real profiles (cpu.pb.gz, mem.pb.gz) made from GOPROF (provenance: pprof/README.md)
 
 
 def has_column(text: str, label: str, unit: str) -> bool:

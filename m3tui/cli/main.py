@@ -126,6 +126,7 @@ def _report(exc: M3tuiError, wants_json: bool) -> int:
 
     message = one_line(redact(str(exc))) or type(exc).__name__
     line = message if message.startswith("m3tui") else f"m3tui: {message}"
+    message = line  # the JSON error's message is the very line stderr gets
     try:
         if wants_json:
             from m3tui.core.jsonout import dumps

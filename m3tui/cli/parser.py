@@ -243,9 +243,13 @@ def add_bench(bench: Parser) -> None:
 
 
 def add_profile(prof: Parser) -> None:
+    from m3tui.cli.profile import PROFILE_LIMITS_HELP
+
+    prof.description = f"{prof.description or ''} {PROFILE_LIMITS_HELP}".strip()
     psub = prof.add_subparsers(dest="profile_command", metavar="ACTION", required=True)
 
-    top = psub.add_parser("top", help="the top functions of a profile, like go tool pprof -top")
+    top = psub.add_parser("top", help="the top functions of a profile, like go tool pprof -top",
+                          description=PROFILE_LIMITS_HELP)
     top.add_argument("file", metavar="FILE", help="a pprof profile (gzip'd or not)")
     top.add_argument("--sample-index", metavar="NAME", help="sample type, e.g. alloc_space, inuse_objects, delay")
     top.add_argument("--nodecount", type=int, default=None, metavar="N", help="show at most N functions")
@@ -256,7 +260,8 @@ def add_profile(prof: Parser) -> None:
     top.add_argument("--cum", action="store_true", help="sort by cumulative value")
     top.add_argument("--json", action="store_true", help="print JSON")
 
-    opener = psub.add_parser("open", help="open a profile in the Profiles pane (in a pipe: print its top)")
+    opener = psub.add_parser("open", help="open a profile in the Profiles pane (in a pipe: print its top)",
+                             description=PROFILE_LIMITS_HELP)
     opener.add_argument("file", metavar="FILE")
 
     cap = psub.add_parser("capture", help="profile one benchmark at one GOMAXPROCS")

@@ -14,6 +14,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from m3tui.core.errors import os_error
 from m3tui.core.files import private_dir
 
 _OWNER = re.compile(r"-p(?P<pid>\d+)-")
@@ -71,10 +72,18 @@ def owned_name(prefix: str) -> str:
 
 def make_dir(prefix: str) -> Path:
     """A new private scratch directory, e.g. ``make_dir("bench-")`` → ``tmp/bench-p1234-abcd``."""
-    return Path(tempfile.mkdtemp(prefix=owned_name(prefix), dir=tmp_root()))
+    root = tmp_root()
+    try:
+        return Path(tempfile.mkdtemp(prefix=owned_name(prefix), dir=root))
+    except OSError as exc:
+        raise os_error(exc, root, "create a directory in") from None
 
 
 def make_file(prefix: str, suffix: str = "") -> tuple[int, Path]:
     """A new private (0600) scratch file: its open fd and path."""
-    fd, name = tempfile.mkstemp(prefix=owned_name(prefix), suffix=suffix, dir=tmp_root())
+    root = tmp_root()
+    try:
+        fd, name = tempfile.mkstemp(prefix=owned_name(prefix), suffix=suffix, dir=root)
+    except OSError as exc:
+        raise os_error(exc, root, "create a file in") from None
     return fd, Path(name)

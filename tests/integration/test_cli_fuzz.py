@@ -5,7 +5,7 @@ of 0/1/2/3, stderr never says "internal error" or shows a traceback, stdout unde
 strict JSON (and an error object when the command failed), and nothing is written where it
 was not asked to be. The files are made for real once per module: random bytes, truncated and
 corrupt gzip, a small gzip bomb, a FIFO, a directory, an unreadable file, a symlink loop,
-names with control characters and unicode, and real profiles, benchmark output and JSON logs.
+names with control characters and unicode, and real profiles (tests/data/pprof), benchmark output and JSON logs.
 """
 
 from __future__ import annotations
@@ -26,14 +26,12 @@ from hypothesis import strategies as st
 
 from m3tui.cli.main import main
 from m3tui.core.config import state_root
-from tests.goprofiles import RealProfiles
-
-DATA = Path(__file__).resolve().parents[1] / "data"
+from tests.testdata import BENCHSTAT, PPROF
 
 pytestmark = pytest.mark.slow
 
 
-def _hostile_files(root: Path, profiles: RealProfiles) -> list[Path]:
+def _hostile_files(root: Path) -> list[Path]:
     rng = random.Random(11)
     made: dict[str, bytes] = {
         "random.bin": rng.randbytes(4096),
@@ -45,12 +43,12 @@ def _hostile_files(root: Path, profiles: RealProfiles) -> list[Path]:
         "ünïcødé ログ.txt": "BenchmarkX-8 \t 100 \t 12 ns/op\n".encode(),
         "not-utf8.log": b"\xff\xfe\xfa" * 1000 + b"\n",
         "huge-number.log": b'{"level":"info","msg":"m","time":"2026-01-01T00:00:00Z","latency":1e400}\n',
-        "bench.txt": (DATA / "benchstat" / "crc-old.txt").read_bytes(),
-        "bench-new.txt": (DATA / "benchstat" / "crc-new.txt").read_bytes(),
+        "bench.txt": (BENCHSTAT / "crc-old.txt").read_bytes(),
+        "bench-new.txt": (BENCHSTAT / "crc-new.txt").read_bytes(),
     }
     for name, data in made.items():
         (root / name).write_bytes(data)
-    cpu = profiles.cpu.read_bytes()
+    cpu = (PPROF / "cpu.pb.gz").read_bytes()
     (root / "cpu.pprof").write_bytes(cpu)
     (root / "cpu-truncated.pprof").write_bytes(cpu[: len(cpu) // 2])
     raw = gzip.decompress(cpu) if cpu[:2] == b"\x1f\x8b" else cpu
@@ -72,8 +70,8 @@ def _hostile_files(root: Path, profiles: RealProfiles) -> list[Path]:
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory: pytest.TempPathFactory, real_profiles: RealProfiles) -> list[Path]:
-    return _hostile_files(tmp_path_factory.mktemp("hostile"), real_profiles)
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    return _hostile_files(tmp_path_factory.mktemp("hostile"))
 
 
 # Text a shell could pass as one argument: anything but NUL.

@@ -75,13 +75,14 @@ class Pane(Vertical):
         traceback goes to the crash log, and the line says so, like the CLI's "internal error".
         """
         from m3tui.core.errors import M3tuiError
+        from m3tui.core.redact import redact
+        from m3tui.core.text import one_line
 
         if isinstance(exc, M3tuiError):
-            return str(exc) or type(exc).__name__
+            return one_line(redact(str(exc))) or type(exc).__name__
         from m3tui.core import crashlog
-        from m3tui.core.redact import redact
 
-        return redact(f"internal error: {type(exc).__name__}: {exc} ({crashlog.save(exc)})")
+        return one_line(redact(f"internal error: {type(exc).__name__}: {exc} ({crashlog.save(exc)})"))
 
     def focus_target(self) -> Widget:
         """Where focus goes when the pane is shown."""
