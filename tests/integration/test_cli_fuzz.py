@@ -28,7 +28,6 @@ from m3tui.cli.main import main
 from m3tui.core.config import state_root
 from tests.testdata import BENCHSTAT, PPROF
 
-pytestmark = pytest.mark.slow
 
 
 def _hostile_files(root: Path) -> list[Path]:
@@ -149,7 +148,7 @@ def check_contract(argv: list[str], code: int, out: str, err: str) -> None:
         assert err.strip(), shown  # a failure always says why
 
 
-@settings(max_examples=400, deadline=None, database=None, derandomize=True,
+@settings(max_examples=1000, deadline=None, database=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
 @given(data=st.data())
 def test_every_command_keeps_the_contract_on_hostile_input(
