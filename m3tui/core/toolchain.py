@@ -30,6 +30,7 @@ from m3tui.core import runner
 from m3tui.core.errors import M3tuiError, strerror
 from m3tui.core.host import HostInfo, host_info
 from m3tui.core.redact import redact
+from m3tui.core.text import one_line as printable
 
 # Forces the toolchain on disk; see the module docstring.
 LOCAL_TOOLCHAIN_ENV: Mapping[str, str] = {"GOTOOLCHAIN": "local"}
@@ -44,9 +45,6 @@ PROBE_TIMEOUT = 20.0
 # What one go command may print (stdout and stderr together) before it is stopped: `go env -json`
 # of every key is about 3 KB, so this is far beyond any real go and far below a memory problem.
 OUTPUT_LIMIT = 1 << 20
-
-# Control characters (but tab and newline) that a hostile go could print to a terminal.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 # "go version go1.22.2 darwin/arm64", "go version go1.18beta1 darwin/amd64",
 # "go version devel go1.24-abc123 Tue Jan 1 … linux/amd64".
@@ -106,7 +104,7 @@ def parse_go_version(text: str) -> GoVersion:
     match = _GO_VERSION_RE.match(line)
     if not match:
         raise ValueError(f"unrecognised `go version` output: {line[:120]!r}")
-    return GoVersion(_CONTROL.sub("?", match["version"]), match["goos"], match["goarch"])  # a hostile go's ESC: not to a terminal
+    return GoVersion(printable(match["version"]), match["goos"], match["goarch"])  # a hostile go's ESC: not to a terminal
 
 
 def parse_go_env_json(text: str) -> dict[str, str]:
@@ -231,8 +229,7 @@ def blocking_settings(env: Mapping[str, str], go: GoOnPath | None) -> str:
 def one_line(text: str, limit: int = 200) -> str:
     """``text`` as one printable line for a message: control characters escaped, credentials masked."""
     line = text.strip().splitlines()[0] if text.strip() else ""
-    line = _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", line[: limit * 2])
-    return redact(line[:limit])
+    return redact(printable(line[: limit * 2])[:limit])
 
 
 class _TooMuchOutput(Exception):
@@ -345,7 +342,7 @@ class Fact:
     problem: bool = False
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "value", redact(_CONTROL.sub("?", self.value)))
+        object.__setattr__(self, "value", redact(printable(self.value)))
 
 
 def report_facts(report: ToolchainReport) -> list[Fact]:

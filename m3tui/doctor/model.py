@@ -4,9 +4,9 @@ A check is an async function ``(ctx: DoctorContext) -> list[Finding]``. It retur
 findings (usually one); raising is allowed and becomes a `crashed` finding, so one
 broken probe never hides the others.
 
-A finding never holds a secret nor a control character: its constructor masks URL
-credentials (core.redact) in every text and in its data, and escapes control characters (a
-hostile `go` can print anything); `DoctorContext.mask` also masks the credentials of the
+A finding never holds a secret, nor a control character in its texts: its constructor masks
+URL credentials (core.redact) in every text and in its data, and escapes control characters
+in the texts a terminal shows (core.text.one_line: a hostile `go` can print anything); `DoctorContext.mask` also masks the credentials of the
 context's own settings in the forms redact cannot recognise (``GOPROXY=user:pw@host``).
 """
 
@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from m3tui.core.redact import MASK, redact, redact_data
+from m3tui.core.text import one_line as printable
 
 T = TypeVar("T")
 
@@ -66,35 +67,19 @@ class Finding:
         object.__setattr__(self, "summary", _clean(self.summary, one_line=True))
         object.__setattr__(self, "detail", _clean(self.detail))
         object.__setattr__(self, "fix", _clean(self.fix))
-        object.__setattr__(self, "data", _clean_data(redact_data(dict(self.data))))
+        object.__setattr__(self, "data", redact_data(dict(self.data)))  # JSON escapes its control characters
 
     @property
     def is_problem(self) -> bool:
         return self.status in (Status.WARN, Status.ERROR, Status.CRASHED)
 
 
-# C0 controls but tab and newline, DEL and C1: what could steer a terminal. A summary is one line.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_CONTROL_LINE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
-
-
-def _escape(m: re.Match[str]) -> str:
-    return f"\\x{ord(m[0]):02x}"
-
-
 def _clean(text: str, *, one_line: bool = False) -> str:
+    """Credentials masked; control characters escaped (core.text.one_line), line by line unless one line."""
     text = redact(text)
-    return (_CONTROL_LINE if one_line else _CONTROL).sub(_escape, text)
-
-
-def _clean_data(value: Any) -> Any:
-    if isinstance(value, str):
-        return _CONTROL.sub(_escape, value)
-    if isinstance(value, dict):
-        return {k: _clean_data(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_clean_data(v) for v in value]
-    return value
+    if one_line:
+        return printable(text)
+    return "\n".join(printable(line) for line in text.split("\n"))
 
 
 # --- credentials the context knows of --------------------------------------------------------

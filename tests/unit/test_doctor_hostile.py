@@ -76,10 +76,10 @@ def test_a_finding_masks_url_credentials_in_every_field() -> None:
 def test_a_finding_escapes_control_characters() -> None:
     finding = Finding("go.path", Group.GO, Status.ERROR, "go said \x1b]0;PWNED\x07\x1b[31mred\nsecond line",
                       "line one\n\tline two \x9b", "", {"error": "\x1b[2J"})  # fmt: skip
-    assert "\x1b" not in everything(finding) and "\x07" not in finding.summary and "\x9b" not in finding.detail
+    assert "\x1b" not in finding.summary + finding.detail and "\x07" not in finding.summary and "\x9b" not in finding.detail
     assert finding.summary == "go said \\x1b]0;PWNED\\x07\\x1b[31mred\\x0asecond line"
-    assert finding.detail == "line one\n\tline two \\x9b"  # newlines and tabs kept in the detail
-    assert finding.data["error"] == "\\x1b[2J"
+    assert finding.detail == "line one\n\\x09line two \\u009b"  # lines kept, each escaped (core.text.one_line)
+    assert finding.data["error"] == "\x1b[2J"  # data is for JSON, which escapes it itself
 
 
 async def test_run_doctor_masks_the_bare_forms_of_the_contexts_settings(tmp_path: Path) -> None:
@@ -339,4 +339,4 @@ def test_a_network_error_is_one_line_without_credentials() -> None:
 
 def test_a_go_version_with_control_characters_is_shown_without_them() -> None:
     """The status line shows the version as go printed it: a hostile go's escape sequence is not passed on."""
-    assert toolchain.parse_go_version("go version go1.22\x1b]0;PWNED\x07 linux/amd64").version == "go1.22?]0;PWNED?"
+    assert toolchain.parse_go_version("go version go1.22\x1b]0;PWNED\x07 linux/amd64").version == "go1.22\\x1b]0;PWNED\\x07"
