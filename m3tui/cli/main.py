@@ -153,6 +153,10 @@ def _reopen_closed_std_fds() -> None:
                 if null != fd:
                     os.dup2(null, fd)
                     os.close(null)
+    for fd, name in ((1, "stdout"), (2, "stderr")):  # Python leaves sys.stdout None when fd 1 was closed
+        if getattr(sys, name) is None:
+            with contextlib.suppress(OSError, ValueError):
+                setattr(sys, name, open(fd, "w", encoding="utf-8", errors="backslashreplace", closefd=False))  # noqa: SIM115
 
 
 def stdin_is_tty() -> bool:

@@ -139,7 +139,11 @@ def _default_action(argv: Sequence[str], command: str, actions: Sequence[str], d
 def add_doctor(doctor: Parser) -> None:
     doctor.add_argument("--json", action="store_true", help="print JSON")
     doctor.add_argument("--offline", action="store_true", help="skip network checks")
-    doctor.add_argument("--save-baseline", action="store_true", help="record this environment; later runs list what changed")
+    doctor.description = ("Every check at once, 20 s at most: a go that hangs is stopped then, and said to be. "
+                          "Credentials in URLs are masked in text, JSON and the baseline.")
+    doctor.add_argument("--save-baseline", action="store_true", help=(
+        "record this environment (credentials masked) in $M3TUI_HOME/doctor-baseline.json, 0600; later runs list "
+        "what changed; if it cannot be written, the findings print, then one line, exit 3"))
     doctor.add_argument("-v", "--verbose", action="store_true", help="show the detail of every check")
 
 

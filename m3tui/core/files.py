@@ -184,11 +184,14 @@ def private_dir(path: Path) -> Path:
                 p.mkdir(mode=PRIVATE_DIR)
         if not path.is_dir():
             raise FileExistsError
-        tighten(path, PRIVATE_DIR)
     except FileExistsError:
         raise M3tuiError(f"cannot use {path}: it exists and is not a directory") from None
     except OSError as exc:
         raise os_error(exc, path, "create") from None
+    try:
+        tighten(path, PRIVATE_DIR)
+    except OSError as exc:
+        raise os_error(exc, path, "make private") from None
     return path
 
 

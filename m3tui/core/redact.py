@@ -21,10 +21,10 @@ MASK = "***"
 # scheme://userinfo@ : userinfo runs to the last '@' before the path (a password may hold '@').
 _URL_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)(?P<userinfo>[^\s/?#'\"<>]*)@")
 # Query parameters whose value is a credential.
-_SECRET_PARAM = re.compile(
-    r"(?P<key>[?&;](?:access_?token|auth|api_?key|apikey|client_secret|code|credential|key|passw(?:or)?d|pwd|"
+_SECRET_PARAM = re.compile(  # (go env -json writes '&' as \u0026)
+    r"(?P<key>(?:[?&;]|\\u0026)(?:access_?token|auth|api_?key|apikey|client_secret|code|credential|key|passw(?:or)?d|pwd|"
     r"refresh_token|secret|session|sig|signature|token|x-amz-signature|x-amz-credential|x-goog-signature)=)"
-    r"(?P<value>[^&;#\s'\"]+)",
+    r"(?P<value>[^&;#\s'\"\\,|]+)",
     re.IGNORECASE,
 )
 # Environment variables whose value may be a scheme-less URL with userinfo.
@@ -32,6 +32,12 @@ PROXY_VARS = frozenset(
     {"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "FTP_PROXY", "http_proxy", "https_proxy", "all_proxy", "ftp_proxy"}
 )
 _BARE_USERINFO = re.compile(r"^(?P<userinfo>[^\s/@]+)@(?P<rest>[^\s@]+)$")
+# A Go or proxy setting written as text (`GOPROXY=…`, or `"GOPROXY": "…"` in go env -json), whose
+# list items may be scheme-less `user:pw@host` entries.
+_URL_SETTING = re.compile(
+    r'(?P<key>\b(?:GOPROXY|GOSUMDB|GOFLAGS|(?:HTTPS?|ALL|FTP)_PROXY|(?:https?|all|ftp)_proxy)(?:=|"\s*:\s*"))(?P<value>[^"\s]*)'
+)
+_BARE_ITEM = re.compile(r"(?P<sep>^|[,|])(?P<userinfo>[^\s/@,|:]+(?::[^\s/@,|]*)?)@")
 
 
 def _mask_userinfo(userinfo: str) -> str:
@@ -41,11 +47,16 @@ def _mask_userinfo(userinfo: str) -> str:
     return f"{user}:{MASK}" if colon else MASK
 
 
+def _mask_item(m: re.Match[str]) -> str:
+    return f"{m['sep']}{_mask_userinfo(m['userinfo'])}@"
+
+
 def redact(text: str) -> str:
     """``text`` with URL userinfo and token-like query values masked; unchanged when it has none."""
     if "@" not in text and "=" not in text:
         return text  # the fast path: most lines hold neither
     text = _URL_USERINFO.sub(lambda m: f"{m['scheme']}{_mask_userinfo(m['userinfo'])}@", text)
+    text = _URL_SETTING.sub(lambda m: m["key"] + _BARE_ITEM.sub(_mask_item, m["value"]), text)
     return _SECRET_PARAM.sub(lambda m: f"{m['key']}{MASK}", text)
 
 

@@ -221,3 +221,11 @@ def test_config_warnings_are_said_once_on_stderr(m3tui_home: Path, tmp_path: Pat
     done = m3tui("logs", str(log), "--lint")
     assert done.stderr.count("not valid TOML") == 1, done.stderr
     assert (m3tui_home / "config.toml").read_text() == "theme = [broken\n"  # never overwritten
+
+
+def test_closed_stdout_is_not_a_bug(tmp_path: Path) -> None:
+    """`m3tui … >&-`: sys.stdout starts as None; the command still answers by its exit status."""
+    done = subprocess.run([*M3TUI, "profile", "top", str(tmp_path / "missing.pprof")], stderr=subprocess.PIPE,
+                          text=True, timeout=60, stdin=subprocess.DEVNULL, preexec_fn=lambda: os.close(1))  # fmt: skip
+    assert done.returncode == 2 and "internal error" not in done.stderr, done.stderr
+    assert done.stderr.startswith("m3tui: cannot read profile "), done.stderr

@@ -34,6 +34,9 @@ SECRET = "s3cr3t-pa55"
         ("https://bucket/o?X-Amz-Signature=s3cr3t-pa55", "https://bucket/o?X-Amz-Signature=***"),
         ("https://h/x?sig=s3cr3t-pa55", "https://h/x?sig=***"),
         ("https://h/x?KEY=s3cr3t-pa55", "https://h/x?KEY=***"),
+        ("GOPROXY=bob:s3cr3t-pa55@proxy.corp,direct", "GOPROXY=bob:***@proxy.corp,direct"),  # go's scheme-less form
+        ('"GOPROXY": "https://p/x?a=1\\u0026token=s3cr3t-pa55,direct"', '"GOPROXY": "https://p/x?a=1\\u0026token=***,direct"'),
+        ('"GOPROXY": "u:s3cr3t-pa55@h|https://a:s3cr3t-pa55@c"', '"GOPROXY": "u:***@h|https://a:***@c"'),
     ],
 )
 def test_redact_masks_userinfo_and_token_parameters(text: str, expected: str) -> None:
