@@ -311,7 +311,7 @@ PROXY_PW = "ProxyPassw0rd55"
 HTTP_PROXY_PW = "HttpProxyPassw0rd"
 ALL_PROXY_PW = "AllProxyPassw0rd"
 FLAGS_PW = "FlagsPassw0rd66"
-# Forms go prints back in `go env -json` that core.redact does not know yet (see the xfail below).
+# Forms go prints back in `go env -json`: scheme-less list items, and & written as \u0026.
 BARE_PW = "BareListPassw0rd"
 QUERY = "QueryTok3nValue99"
 
@@ -386,10 +386,6 @@ def test_bare_and_query_secrets_stay_out_of_the_doctors_output_and_baseline(tmp_
     assert BARE_PW not in baseline and QUERY not in baseline and "bare:***@p4.invalid" in baseline
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "core/redact (not the doctor's): the command log keeps `go env -json` output as go prints it, with "
-    "GOPROXY's scheme-less user:pw@host entries and & written as \\u0026 before token=: redact() sees neither"
-))  # fmt: skip
 def test_bare_and_query_secrets_stay_out_of_the_command_log(tmp_path: Path, real_go: Path) -> None:
     home = tmp_path / "home"
     with ModuleProxyServer(status=401) as proxy, ModuleProxyServer(status=407) as forward:
