@@ -121,3 +121,25 @@ async def test_remove_runs_in_a_worker_and_reports_the_space_freed() -> None:
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert any("removed go1.27.3, freed 263.0 MiB" in n.message for n in app._notifications)
+
+
+class BuggyVersionsBackend(FixedVersionsBackend):
+    """A backend whose install has a bug (not an M3tuiError), with a credential in its message."""
+
+    async def install(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise KeyError("https://u:s3cr3t@mirror/go.tgz")
+
+
+async def test_a_bug_in_a_pane_is_an_internal_error_line_and_a_crash_log(m3tui_home) -> None:
+    app = snapshot_app(versions=BuggyVersionsBackend())
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = await open_versions(pilot)
+        await pilot.press("tab", "i")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.is_running  # the pane said it; the app goes on
+        status = str(pane.query_one("#install-status", Static).render())
+        assert status.startswith("install of go1.27.3 failed: internal error: KeyError:") and "s3cr3t" not in status
+        assert f"details in {m3tui_home / 'crash.log'}" in status
+        assert "raise KeyError" in (m3tui_home / "crash.log").read_text()
+        assert all("s3cr3t" not in n.message for n in app._notifications)

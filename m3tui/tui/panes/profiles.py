@@ -190,7 +190,7 @@ class ProfilesPane(Pane):
             captured = [_entry(c) for c in await asyncio.to_thread(self.backend.captures)]
         except Exception as exc:  # noqa: BLE001 - a broken capture dir: say so, keep going
             captured = []
-            self._status(Text(f"captured profiles: {exc}", style="red"))
+            self._status(Text(f"captured profiles: {self.failure_line(exc)}", style="red"))
         opened = [e for e in self.entries if e.capture_id is None]
         self.entries = captured + opened
         self._fill_list()

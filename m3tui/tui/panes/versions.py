@@ -109,8 +109,8 @@ class VersionsPane(Pane):
     async def _load_project(self) -> None:
         try:
             view = await self.backend.project()
-        except Exception as exc:  # noqa: BLE001 - shown in the panel, never fatal
-            self.query_one("#project-panel", Static).update(Text(f"here: cannot tell ({exc})", style="red"))
+        except Exception as exc:  # noqa: BLE001 - shown in the panel, never fatal (a bug: in crash.log)
+            self.query_one("#project-panel", Static).update(Text(f"here: cannot tell ({self.failure_line(exc)})", style="red"))
             return
         self.query_one("#project-panel", Static).update(project_text(view))
 
@@ -122,9 +122,10 @@ class VersionsPane(Pane):
         try:
             self.index = await self.backend.fetch_index()
         except Exception as exc:  # noqa: BLE001 - IndexUnavailable and friends: one line
+            problem = self.failure_line(exc)
             if self.installing is None:
-                status.update(Text(f"release list: {exc}", style="red"))
-            self._fill_remote(problem=str(exc))
+                status.update(Text(f"release list: {problem}", style="red"))
+            self._fill_remote(problem=problem)
             return
         if self.installing is None:
             status.update(Text(self.index.warning or "", style="yellow"))
@@ -148,8 +149,9 @@ class VersionsPane(Pane):
         try:
             goroot = await self.backend.install(archive, progress)
         except Exception as exc:  # noqa: BLE001 - InstallError, LockBusy: one line, nothing partial left
-            status.update(Text(f"install of {release.version} failed: {exc}", style="bold red"))
-            self.app.notify(str(exc), title=f"install {release.version}", severity="error", timeout=10)
+            problem = self.failure_line(exc)
+            status.update(Text(f"install of {release.version} failed: {problem}", style="bold red"))
+            self.app.notify(problem, title=f"install {release.version}", severity="error", timeout=10)
             return
         finally:
             self.installing = None
@@ -244,7 +246,7 @@ class VersionsPane(Pane):
         try:
             result = self.backend.use(target)
         except Exception as exc:  # noqa: BLE001 - SwitchError: one line
-            self.app.notify(str(exc), title="use", severity="error", timeout=10)
+            self.app.notify(self.failure_line(exc), title="use", severity="error", timeout=10)
             return
         message = f"now using {result.version}"
         if not result.on_path:
@@ -276,7 +278,7 @@ class VersionsPane(Pane):
         try:
             freed = await self.backend.remove(install.version, is_current)
         except Exception as exc:  # noqa: BLE001
-            self.app.notify(str(exc), title="remove", severity="error")
+            self.app.notify(self.failure_line(exc), title="remove", severity="error")
             return
         self.query_one("#install-status", Static).update("")
         self.app.notify(f"removed {install.version}, freed {human_size(freed)}", title="remove")
@@ -287,7 +289,7 @@ class VersionsPane(Pane):
         try:
             removed = await self.backend.prune()
         except Exception as exc:  # noqa: BLE001
-            self.app.notify(str(exc), title="prune", severity="error")
+            self.app.notify(self.failure_line(exc), title="prune", severity="error")
             return
         if not removed:
             self.app.notify("Nothing to prune: one patch release per minor line already.", title="prune")
@@ -338,7 +340,7 @@ class VersionsPane(Pane):
         try:
             path = self.backend.pin_here(version)
         except Exception as exc:  # noqa: BLE001
-            self.app.notify(str(exc), title="pin", severity="error")
+            self.app.notify(self.failure_line(exc), title="pin", severity="error")
             return
         self.app.notify(f"wrote {path}", title="pin")
         self._load_project()
