@@ -16,7 +16,6 @@ import io
 import json
 import os
 import random
-import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,8 +25,8 @@ from hypothesis import strategies as st
 
 from m3tui.cli.main import main
 from m3tui.core.config import state_root
+from tests.hostile import deadline
 from tests.testdata import BENCHSTAT, PPROF
-
 
 
 def _hostile_files(root: Path) -> list[Path]:
@@ -39,7 +38,7 @@ def _hostile_files(root: Path) -> list[Path]:
         "truncated.gz": gzip.compress(b'{"level":"info","msg":"x"}\n' * 2000)[:700],
         "garbage-inside.gz": gzip.compress(rng.randbytes(5000)),
         "nul\x01ctl\x1b[31m.log": b'{"level":"info"}\n\x00\x00\n',
-        "ünïcødé ログ.txt": "BenchmarkX-8 \t 100 \t 12 ns/op\n".encode(),
+        "ünïcødé ログ.txt": b"BenchmarkX-8 \t 100 \t 12 ns/op\n",
         "not-utf8.log": b"\xff\xfe\xfa" * 1000 + b"\n",
         "huge-number.log": b'{"level":"info","msg":"m","time":"2026-01-01T00:00:00Z","latency":1e400}\n',
         "bench.txt": (BENCHSTAT / "crc-old.txt").read_bytes(),
@@ -112,26 +111,6 @@ def _captured() -> Iterator[tuple[io.StringIO, io.StringIO]]:
         yield out, err
 
 
-class Hung(BaseException):  # not an Exception: main must not turn it into an answer
-    pass
-
-
-@contextlib.contextmanager
-def _deadline(argv: list[str], *, seconds: int) -> Iterator[None]:
-    """Fail, naming the command, when it blocks (a FIFO read, a lock) instead of answering."""
-
-    def hung(signum: int, frame: object) -> None:
-        raise Hung(f"{argv!r} still running after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, hung)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def _strict(constant: str) -> object:
     raise AssertionError(f"non-standard JSON constant {constant}")
 
@@ -159,7 +138,7 @@ def test_every_command_keeps_the_contract_on_hostile_input(
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     argv = data.draw(_argvs(hostile))
     before = {p.name: os.lstat(p) for p in hostile if os.path.lexists(p)}
-    with _captured() as (out, err), _deadline(argv, seconds=20):
+    with _captured() as (out, err), deadline(20, argv):
         code = main(argv)
     check_contract(argv, code, out.getvalue(), err.getvalue())
     scratch = state_root() / "tmp"

@@ -13,79 +13,21 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
-import time
-import zlib
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.hostile import Done, zeros_gzip
+from tests.hostile import measured as run_measured
 from tests.unprivileged import run_m3tui, world_dir
 
 M3TUI = [sys.executable, "-m", "m3tui"]
 
 
-@dataclass
-class Done:
-    code: int
-    out: str
-    err: str
-    maxrss: int  # bytes
-
-
-#: Sets the limits in the child itself, then becomes the command (no preexec_fn: unsafe with threads).
-LAUNCH = """
-import os, resource, signal, sys
-limit_as, limit_fsize, close_stdin = (int(a) for a in sys.argv[1:4])
-if limit_as:
-    resource.setrlimit(resource.RLIMIT_AS, (limit_as, limit_as))
-if limit_fsize:
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
-    resource.setrlimit(resource.RLIMIT_FSIZE, (limit_fsize, limit_fsize))
-if close_stdin:
-    os.close(0)
-os.execv(sys.argv[4], sys.argv[4:])
-"""
-
-
-def measured(argv: list[str], *, home: Path, limit_as: int | None = None, limit_fsize: int | None = None,
-             close_stdin: bool = False, timeout: float = 120) -> Done:  # fmt: skip
-    """Run ``argv`` with M3TUI_HOME=home under the given limits; its exit code, output and peak RSS."""
-    program = shutil.which(argv[0]) or argv[0]
-    argv = [sys.executable, "-c", LAUNCH, str(limit_as or 0), str(limit_fsize or 0), str(int(close_stdin)), program, *argv[1:]]
-    env = {**os.environ, "M3TUI_HOME": str(home)}
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
-        deadline = time.monotonic() + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                proc.kill()
-                os.wait4(proc.pid, 0)
-                proc.returncode = -9
-                raise AssertionError(f"{argv} did not end in {timeout} s")
-            time.sleep(0.02)
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
-        out.seek(0)
-        err.seek(0)
-        return Done(proc.returncode, out.read().decode(errors="replace"), err.read().decode(errors="replace"),
-                    usage.ru_maxrss * 1024)  # fmt: skip
-
-
-def zeros_gzip(path: Path, size: int, *, line: int | None = None) -> Path:
-    """A gzip bomb: ``size`` bytes of zeros (a newline every ``line`` bytes) streamed through zlib."""
-    z = zlib.compressobj(1, zlib.DEFLATED, 31)
-    chunk = bytearray(1 << 20)
-    if line:
-        chunk[line - 1 :: line] = b"\n" * len(chunk[line - 1 :: line])
-    with path.open("wb") as f:
-        for _ in range(size >> 20):
-            f.write(z.compress(chunk))
-        f.write(z.flush())
-    return path
+def measured(argv: list[str], *, home: Path, **limits: Any) -> Done:
+    """Run ``argv`` with M3TUI_HOME=home under the given limits (tests/hostile.py)."""
+    return run_measured(argv, env={**os.environ, "M3TUI_HOME": str(home)}, **limits)
 
 
 def leftovers(home: Path) -> list[str]:
@@ -107,16 +49,16 @@ def test_lint_of_a_gzip_bomb_stays_in_bounded_memory(tmp_path: Path) -> None:
     bomb = zeros_gzip(tmp_path / "bomb.log.gz", 512 << 20)
     assert bomb.stat().st_size < 4 << 20
     done = measured([*M3TUI, "logs", str(bomb), "--lint"], home=tmp_path / "home", limit_as=192 << 20)
-    assert done.code == 0, done.err
-    assert done.out == "0 JSON lines checked, 0 non-JSON, 0 violations, 1 lines over 1 MiB not checked\n"
-    assert done.maxrss < 96 << 20, done.maxrss
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "0 JSON lines checked, 0 non-JSON, 0 violations, 1 lines over 1 MiB not checked\n"
+    assert done.max_rss < 96 << 20, done.max_rss
 
 
 def test_lint_of_a_bomb_of_many_lines_and_a_200_mb_line(tmp_path: Path) -> None:
     many = zeros_gzip(tmp_path / "lines.log.gz", 64 << 20, line=4096)
     done = measured([*M3TUI, "logs", str(many), "--lint", "--json"], home=tmp_path / "home", limit_as=192 << 20)
-    assert done.code == 0 and '"non_json": 16384' in done.out, done.err
-    assert done.maxrss < 96 << 20, done.maxrss
+    assert done.returncode == 0 and '"non_json": 16384' in done.stdout, done.stderr
+    assert done.max_rss < 96 << 20, done.max_rss
 
     long = tmp_path / "long.log"
     with long.open("wb") as f:
@@ -126,12 +68,12 @@ def test_lint_of_a_bomb_of_many_lines_and_a_200_mb_line(tmp_path: Path) -> None:
             f.write(block)
         f.write(b'\n{"level":"LOUD","time":"2024-05-01T12:00:00Z"}\n')
     done = measured([*M3TUI, "logs", str(long), "--lint"], home=tmp_path / "home", limit_as=192 << 20)
-    assert done.code == 1, done.err
-    assert done.out.splitlines() == [
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.splitlines() == [
         "line 3: level: level 'LOUD' is not one of DEBUG, ERROR, INFO, WARN",
         "2 JSON lines checked, 0 non-JSON, 1 violations, 1 lines over 1 MiB not checked (level 1)",
     ]
-    assert done.maxrss < 96 << 20, done.maxrss
+    assert done.max_rss < 96 << 20, done.max_rss
 
 
 # --- no block, no crash ------------------------------------------------------------------------
@@ -142,15 +84,15 @@ def test_fifo_is_refused_at_once_by_lint_and_by_the_tui_path(tmp_path: Path) -> 
     os.mkfifo(fifo)
     for argv in (["logs", str(fifo), "--lint"], ["logs", str(fifo)]):
         done = measured([*M3TUI, *argv], home=tmp_path / "home", timeout=30)
-        assert done.code == 2 and "app.log: is a FIFO, not a regular file" in one_line(done.err), argv
+        assert done.returncode == 2 and "app.log: is a FIFO, not a regular file" in one_line(done.stderr), argv
 
 
 def test_closed_stdin_is_exit_2_and_leaves_nothing(tmp_path: Path) -> None:
     home = tmp_path / "home"
     done = measured([*M3TUI, "logs", "-", "--lint"], home=home, close_stdin=True)
-    assert done.code == 2 and "nothing on stdin" in one_line(done.err)
+    assert done.returncode == 2 and "nothing on stdin" in one_line(done.stderr)
     done = measured([*M3TUI, "logs", "-"], home=home, close_stdin=True)
-    assert done.code == 2 and "nothing is piped in" in one_line(done.err)
+    assert done.returncode == 2 and "nothing is piped in" in one_line(done.stderr)
     assert not (home / "crash.log").exists() and leftovers(home) == []
 
 
@@ -206,41 +148,41 @@ def on_small_disk(tmp_path: Path, size: str, gz: Path, mode: str = "") -> tuple[
     argv = ["unshare", "-m", "--propagation", "private", "sh", "-c", shell, "sh", size, str(home),
             sys.executable, "-c", SPOOL_SCRIPT, str(gz), mode]  # fmt: skip
     done = measured(argv, home=home)
-    if done.code == 99:
-        pytest.skip(f"cannot mount a tmpfs here: {done.err.strip()}")
+    if done.returncode == 99:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
     return done, home
 
 
 def test_spool_budget_is_half_the_free_space(tmp_path: Path) -> None:
     bomb = zeros_gzip(tmp_path / "bomb.log.gz", 64 << 20)
     done, home = on_small_disk(tmp_path, "8m", bomb)
-    assert done.code == 2, done.err
-    assert f"InputError {bomb}: decompresses to more than 4.0 MiB, half the free space in {home}/tmp" in done.err
-    assert done.out == ""  # ls of tmp: no spool left
+    assert done.returncode == 2, done.stderr
+    assert f"InputError {bomb}: decompresses to more than 4.0 MiB, half the free space in {home}/tmp" in done.stderr
+    assert done.stdout == ""  # ls of tmp: no spool left
 
 
 def test_spool_stops_before_the_disk_fills(tmp_path: Path) -> None:
     bomb = zeros_gzip(tmp_path / "bomb.log.gz", 128 << 20)
     done, _ = on_small_disk(tmp_path, "300m", bomb)  # budget 150 MiB, but at 64 MiB only 236 MiB are left
-    assert done.code == 3, done.err
-    assert "bomb.log.gz: stopped spooling it to" in done.err and "the disk would fill (less than 256.0 MiB free)" in done.err
-    assert done.out == ""
+    assert done.returncode == 3, done.stderr
+    assert "bomb.log.gz: stopped spooling it to" in done.stderr and "the disk would fill (less than 256.0 MiB free)" in done.stderr
+    assert done.stdout == ""
 
 
 def test_a_full_disk_is_a_clear_error_and_the_partial_spool_goes(tmp_path: Path) -> None:
     bomb = zeros_gzip(tmp_path / "bomb.log.gz", 64 << 20)
     done, _ = on_small_disk(tmp_path, "8m", bomb, "no-budget")
-    assert done.code == 3, done.err
-    assert "bomb.log.gz: cannot spool it to" in done.err and "No space left on device" in done.err
-    assert done.out == ""
+    assert done.returncode == 3, done.stderr
+    assert "bomb.log.gz: cannot spool it to" in done.stderr and "No space left on device" in done.stderr
+    assert done.stdout == ""
 
 
 def test_a_file_size_limit_is_a_clear_error_and_the_partial_spool_goes(tmp_path: Path) -> None:
     bomb = zeros_gzip(tmp_path / "bomb.log.gz", 64 << 20)
     home = tmp_path / "home"
     done = measured([sys.executable, "-c", SPOOL_SCRIPT, str(bomb), ""], home=home, limit_fsize=4 << 20)
-    assert done.code == 3, done.err
-    assert "bomb.log.gz: cannot spool it to" in done.err and "File too large" in done.err
+    assert done.returncode == 3, done.stderr
+    assert "bomb.log.gz: cannot spool it to" in done.stderr and "File too large" in done.stderr
     assert leftovers(home) == []
 
 
@@ -265,4 +207,4 @@ def test_a_killed_viewers_spool_is_swept_by_the_next_m3tui(tmp_path: Path) -> No
     log = tmp_path / "a.log"
     log.write_text('{"level":"INFO","time":"2024-05-01T12:00:00Z"}\n')
     done = measured([*M3TUI, "logs", str(log), "--lint"], home=home)
-    assert done.code == 0 and leftovers(home) == []
+    assert done.returncode == 0 and leftovers(home) == []

@@ -17,60 +17,18 @@ import subprocess
 import sys
 import tempfile
 import time
-import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
 import pytest
 
 from tests.goprofpkg import make_package
+from tests.hostile import measured, zeros_gzip
 from tests.unprivileged import unprivileged_argv, world_dir
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PPROF = REPO_ROOT / "tests" / "data" / "pprof"
-
-# Sets limits, then becomes the program (so what is measured is m3tui alone).
-LAUNCH = """
-import os, resource, sys
-limit = int(sys.argv[1])
-if limit:
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-os.execv(sys.argv[2], sys.argv[2:])
-"""
-
-
-@dataclass
-class Done:
-    returncode: int
-    stdout: str
-    stderr: str
-    max_rss: int  # bytes
-
-
-def measured(argv: list[str], *, env: dict[str, str], limit_as: int = 0, timeout: float = 120) -> Done:
-    """Run ``python ARGV`` under an address-space limit; its exit status, output and own peak RSS."""
-    argv = [sys.executable, "-c", LAUNCH, str(limit_as), sys.executable, *argv]
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
-        deadline = time.monotonic() + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                proc.kill()
-                os.wait4(proc.pid, 0)
-                proc.returncode = -9
-                raise AssertionError(f"{argv} did not end in {timeout} s")
-            time.sleep(0.02)
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
-        out.seek(0)
-        err.seek(0)
-        return Done(proc.returncode, out.read().decode(errors="replace"), err.read().decode(errors="replace"),
-                    usage.ru_maxrss * 1024)  # fmt: skip
-
 
 def m3tui(*args: str, home: Path, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "M3TUI_HOME": str(home)}
@@ -84,17 +42,6 @@ def one_line(stderr: str) -> str:
     return lines[0]
 
 
-def zeros_gzip(path: Path, size: int) -> Path:
-    """A real gzip bomb: ``size`` bytes of zeros streamed through gzip."""
-    z = zlib.compressobj(1, zlib.DEFLATED, 31)
-    chunk = bytes(1 << 20)
-    with path.open("wb") as f:
-        for _ in range(size >> 20):
-            f.write(z.compress(chunk))
-        f.write(z.flush())
-    return path
-
-
 # --- a gzip bomb, under a memory limit it would blow through --------------------------------------
 
 LIMIT_AS = 448 << 20  # the 256 MiB cap, the interpreter and the decoder fit; a whole bomb does not
@@ -106,14 +53,14 @@ def test_a_gzip_bomb_is_refused_with_its_size_before_memory_runs_out(tmp_path: P
     assert size < 4 << 20  # a few MB that gunzip to 512 MiB
     env = {**os.environ, "M3TUI_HOME": str(tmp_path / "home")}
     # The limit is real: gunzipping the bomb whole does not fit in it.
-    whole = measured(["-c", f"import gzip; gzip.decompress(open({str(bomb)!r}, 'rb').read())"], env=env, limit_as=LIMIT_AS)
+    whole = measured([sys.executable, "-c", f"import gzip; gzip.decompress(open({str(bomb)!r}, 'rb').read())"], env=env, limit_as=LIMIT_AS)
     assert whole.returncode != 0 and "MemoryError" in whole.stderr
-    done = measured(["-m", "m3tui", "profile", "top", str(bomb)], env=env, limit_as=LIMIT_AS)
+    done = measured([sys.executable, "-m", "m3tui", "profile", "top", str(bomb)], env=env, limit_as=LIMIT_AS)
     assert done.returncode == 2, done.stderr
     assert one_line(done.stderr) == (f"m3tui: profile {bomb}: {size:,} bytes that gunzip to more than 256 MiB, "
                                      "the most a profile may weigh (a gzip bomb?)")  # fmt: skip
     assert done.max_rss < 400 << 20, done.max_rss  # the cap and the interpreter, never the 512 MiB
-    done = measured(["-m", "m3tui", "profile", "top", str(bomb), "--json"], env=env, limit_as=LIMIT_AS)
+    done = measured([sys.executable, "-m", "m3tui", "profile", "top", str(bomb), "--json"], env=env, limit_as=LIMIT_AS)
     error = json.loads(done.stdout)["error"]
     assert done.returncode == 2 and error["code"] == "invalid_input" and "gzip bomb" in error["message"]
 
@@ -178,7 +125,7 @@ def test_an_unreadable_profile_is_exit_3_with_the_cause(world: Path) -> None:
         assert one_line(done.stderr) == f"m3tui: cannot read profile {secret}: Permission denied"
     done = as_nobody("profile", "top", str(secret), "--json", home=home, cwd=base)
     assert json.loads(done.stdout)["error"] == {"code": "failed", "exit": 3,
-                                                "message": f"cannot read profile {secret}: Permission denied"}  # fmt: skip
+                                                "message": f"m3tui: cannot read profile {secret}: Permission denied"}  # fmt: skip
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ import stat
 import sys
 import threading
 import tracemalloc
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from m3tui.core.errors import InputError, M3tuiError
 from m3tui.logs import index as log_index
 from m3tui.logs.index import LineIndex, spool_stdin
 from m3tui.logs.lint import MAX_LISTED, LintConfig, lint_stream, load_lint_config
+from tests.hostile import zeros_gzip
 
 REPO = Path(__file__).resolve().parents[2]
 GOOD = '{"time":"2024-05-01T12:00:00Z","level":"INFO","msg":"ok"}'
@@ -377,17 +377,6 @@ def test_replaced_by_a_fifo_while_followed_is_an_error_not_a_block(tmp_path: Pat
 
 
 # --- spools ------------------------------------------------------------------------------------
-
-
-def zeros_gzip(path: Path, size: int) -> Path:
-    """A gzip bomb: ``size`` zero bytes streamed through zlib (about size/1000 on disk)."""
-    z = zlib.compressobj(1, zlib.DEFLATED, 31)
-    chunk = b"\0" * (1 << 20)
-    with path.open("wb") as f:
-        for _ in range(size >> 20):
-            f.write(z.compress(chunk))
-        f.write(z.flush())
-    return path
 
 
 def test_gzip_spool_is_owner_named_private_and_removed_on_close(tmp_path: Path) -> None:

@@ -14,11 +14,9 @@ import gzip
 import io
 import json
 import os
-import signal
 import stat
 import time
 import tracemalloc
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,30 +35,11 @@ from m3tui.profiles.pprof.diff import diff
 from m3tui.profiles.pprof.graph import Filters, check_regexp
 from m3tui.profiles.pprof.model import ProfileError, printable
 from m3tui.profiles.pprof.profile_pb2 import Profile as Pb
+from tests.hostile import deadline
 
 PPROF = Path(__file__).resolve().parents[1] / "data" / "pprof"  # real profiles (README there)
 REAL = {name: (PPROF / name).read_bytes() for name in ("cpu.pb.gz", "mem.pb.gz")}
 RAW = {name: gzip.decompress(data) for name, data in REAL.items()}
-
-
-class Hung(BaseException):  # not an Exception: nothing under test may turn it into an answer
-    pass
-
-
-@contextlib.contextmanager
-def deadline(seconds: int) -> Iterator[None]:
-    """Fail instead of blocking for ever (a FIFO read, a regexp that backtracks without end)."""
-
-    def hung(signum: int, frame: object) -> None:
-        raise Hung(f"still running after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, hung)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def one_line(exc: BaseException) -> str:
@@ -125,7 +104,7 @@ def test_every_profile_command_refuses_them_with_exit_2(tmp_path: Path) -> None:
         assert err == f"m3tui: profile {fifo}: is a FIFO, not a regular file\n", argv
     code, out, err = cli("profile", "top", str(fifo), "--json")
     assert code == 2 and strict_json(out) == {"schema": 1, "error": {
-        "code": "invalid_input", "exit": 2, "message": f"profile {fifo}: is a FIFO, not a regular file"}}  # fmt: skip
+        "code": "invalid_input", "exit": 2, "message": f"m3tui: profile {fifo}: is a FIFO, not a regular file"}}  # fmt: skip
     code, _, err = cli("profile", "top", str(tmp_path / "missing.pprof"))
     assert code == 2 and err == f"m3tui: cannot read profile {tmp_path / 'missing.pprof'}: No such file or directory\n"
 
