@@ -316,13 +316,20 @@ def _u_cdf_ties(n1: int, n2: int, ties: Sequence[int], two_u: int) -> float:
     return total / comb(n1 + n2, n1)
 
 
+def _rank_key(v: float) -> tuple[bool, float]:
+    """A sort key with NaN last and equal to itself (ranks, ties)."""
+    return (True, 0.0) if math.isnan(v) else (False, v)
+
+
 def mann_whitney_u(a: Sequence[float], b: Sequence[float]) -> float:
     """Two-sided p-value of the Mann-Whitney U test (go-moremath semantics).
 
     Raises SampleSizeError if a sample is empty and SamplesEqualError if
     all values are equal.
     """
-    x1, x2 = sorted(float(v) for v in a), sorted(float(v) for v in b)
+    # A NaN sample (a benchmark can report one) ranks above every number, tied with the other
+    # NaNs: NaN == NaN is false, and grouping ties by == would never get past it.
+    x1, x2 = [_rank_key(float(v)) for v in a], [_rank_key(float(v)) for v in b]
     n1, n2 = len(x1), len(x2)
     if n1 == 0 or n2 == 0:
         raise SampleSizeError()

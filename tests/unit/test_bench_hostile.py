@@ -485,3 +485,25 @@ def test_output_budget_keeps_lines_then_bytes_then_failures_only() -> None:
     assert kept == MAX_OUTPUT_BYTES // len(big) and by_bytes.dropped == 64 - kept
     late = sum(by_bytes.take("fatal error: all goroutines are asleep") for _ in range(1000))
     assert late == 100 and by_bytes.dropped == 64 - kept + 900
+
+
+def test_nan_samples_do_not_hang_the_u_test(capsys, tmp_path: Path) -> None:
+    """NaN == NaN is false: grouping ties by == never got past a NaN (compare hung for ever)."""
+    import threading
+
+    from m3tui.bench.stats import mann_whitney_u
+
+    answers: list[float] = []
+    worker = threading.Thread(target=lambda: answers.extend([
+        mann_whitney_u([1, 2, 3, math.nan, 5, 6], [2, 3, 4, 5, 6, 7]),
+        mann_whitney_u([math.nan] * 6, [1, 2, 3, 4, 5, 6]),
+    ]), daemon=True)  # fmt: skip
+    worker.start()
+    worker.join(10)
+    assert not worker.is_alive(), "mann_whitney_u hangs on NaN"
+    assert 0 < answers[0] <= 1 and answers[1] < 0.01  # NaNs rank above every number
+    nan_file = tmp_path / "nan.txt"
+    nan_file.write_text("".join(f"BenchmarkSum-8 \t 1000\t {v} ns/op\n" for v in ("NaN", 1, 2, 3, 4, 5)))
+    code, out, _ = run_cli(capsys, "compare", "--json", str(write_bench_file(tmp_path / "good.txt")), str(nan_file))
+    assert code == 0
+    json.loads(out, parse_constant=lambda c: pytest.fail(f"non-standard JSON constant {c}"))
