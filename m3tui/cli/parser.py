@@ -216,7 +216,7 @@ def add_bench(bench: Parser) -> None:
                      help="GOMAXPROCS values, e.g. 1,2,4 (default: 1, 2, 4, … up to the core count, "
                      "plus the performance-core count on Apple silicon)")  # fmt: skip
     run.add_argument("--count", type=int, default=10, help="samples per benchmark (default 10; 6+ gives an interval)")
-    run.add_argument("--benchtime", metavar="T", help="per sample: a duration (1s) or iterations (100x)")
+    run.add_argument("--benchtime", metavar="T", help="per sample: a duration (1s, 1m30s) or iterations (100x), as go test takes it")
     run.add_argument("--benchmem", action="store_true", help="also measure B/op and allocs/op")
     run.add_argument("--timeout", default="10m", metavar="D", help="give up on a run after D (go duration; 0: never; default 10m)")
     run.add_argument("--go", action="append", default=[], metavar="VERSION",
@@ -227,7 +227,7 @@ def add_bench(bench: Parser) -> None:
     run.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
 
     cmp = bsub.add_parser("compare", help="compare runs or files in the Go benchmark format, like benchstat")
-    cmp.add_argument("files", nargs="+", metavar="RUN|FILE", help="history run ids or files; the first is the base")
+    cmp.add_argument("files", nargs="+", metavar="RUN|FILE", help="history run ids or files (regular files, at most 32 MiB each); the first is the base")
     cmp.add_argument("--json", action="store_true", help="print JSON")
     cmp.add_argument("--ignore", action="append", default=[], metavar="KEY",
                      help="config key not to split tables by (e.g. note); repeatable")  # fmt: skip
@@ -237,7 +237,7 @@ def add_bench(bench: Parser) -> None:
     hist.add_argument("action", nargs="?", default="list", choices=BENCH_HISTORY_ACTIONS, help="default: list")
     hist.add_argument("run_id", nargs="?", type=int, metavar="ID")
     hist.add_argument("--json", action="store_true", help="print JSON")
-    hist.add_argument("--limit", type=int, default=50, help="list at most N runs (default 50)")
+    hist.add_argument("--limit", type=int, default=50, help="list at most N runs (0 to 2^63-1, default 50)")
     hist.add_argument("--format", choices=("text", "csv", "json"), default="text",
                       help="export format: text (benchmark format, for benchstat), csv, json")  # fmt: skip
     hist.add_argument("--output", "-o", metavar="FILE", help="export to FILE instead of stdout")

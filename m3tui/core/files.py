@@ -53,6 +53,8 @@ def open_input(path: str | os.PathLike[str], *, what: str = "") -> BinaryIO:
     label = f"{what} {os.fspath(path)}" if what else os.fspath(path)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except ValueError:  # a NUL in the name: no file can have it
+        raise InputError(f"{label!r}: a file name cannot hold a NUL character") from None
     except OSError as exc:
         if exc.errno is not None and exc.errno == getattr(os, "ENXIO", -1):
             raise InputError(f"{label}: not a regular file") from None
@@ -103,6 +105,8 @@ def read_capped(stream: BinaryIO, *, limit: int, label: str) -> bytes:
 
 def output_target(target: str | os.PathLike[str]) -> Path:
     """Where writing ``target`` really goes: symlinks resolved; refused unless a regular file or new."""
+    if "\0" in os.fspath(target):
+        raise UsageError(f"cannot write {os.fspath(target)!r}: a file name cannot hold a NUL character")
     path = Path(os.path.realpath(os.fspath(target)))
     try:
         mode = path.stat().st_mode

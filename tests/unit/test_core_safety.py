@@ -245,3 +245,11 @@ def test_a_config_that_is_a_fifo_or_broken_falls_back_with_a_warning_and_is_kept
     broken.write_bytes(b"theme = [unclosed\n")
     assert "not valid TOML" in load_config(broken).warnings[0]
     assert broken.read_bytes() == b"theme = [unclosed\n"
+
+
+def test_a_nul_in_a_file_name_is_invalid_input(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="cannot hold a NUL"):
+        files.open_input(f"{tmp_path}/a\0b")
+    with pytest.raises(UsageError, match="cannot hold a NUL"):
+        files.atomic_write(f"{tmp_path}/a\0b", "x")
+    assert list(tmp_path.iterdir()) == []
