@@ -21,7 +21,7 @@ import pytest
 
 from m3tui.bench.history import DB_NAME, History, RunMeta
 from tests.testdata import has_column
-from tests.unprivileged import unprivileged_argv, world_dir
+from tests.unprivileged import nobody_python, unprivileged_argv, world_dir
 from tests.wait import wait_until
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -246,30 +246,9 @@ def test_compare_on_a_fifo_does_not_block(tmp_path: Path) -> None:
 # --- permissions, as a user they apply to ------------------------------------------------------------
 
 
-def _nobody_python() -> tuple[str, dict[str, str]]:
-    """An interpreter the unprivileged user can start, and the environment that finds m3tui with it.
-
-    Ours, unless it lives where that user may not go (a pyenv under a 0700 /root): then the
-    system's Python of the same version, with our source and site-packages on PYTHONPATH.
-    """
-    env = dict(os.environ)
-    if subprocess.run(unprivileged_argv([sys.executable, "-c", "pass"]), capture_output=True, check=False).returncode == 0:
-        return sys.executable, env
-    version = f"{sys.version_info.major}.{sys.version_info.minor}"
-    paths = [str(REPO_ROOT), *(p for p in sys.path if p.endswith("site-packages"))]
-    env["PYTHONPATH"] = os.pathsep.join(paths)
-    for candidate in (f"/usr/bin/python{version}", f"/usr/local/bin/python{version}"):
-        if os.access(candidate, os.X_OK):
-            probe = subprocess.run(unprivileged_argv([candidate, "-c", "import m3tui.cli.main, psutil"]), env=env,
-                                   capture_output=True, check=False)  # fmt: skip
-            if probe.returncode == 0:
-                return candidate, env
-    pytest.skip(f"no Python {version} the unprivileged user can run (ours is {sys.executable})")
-
-
 def as_nobody(home: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    python, env = _nobody_python()
-    env["M3TUI_HOME"] = str(home)
+    python, extra = nobody_python()
+    env = {**os.environ, **dict(extra), "M3TUI_HOME": str(home)}
     return subprocess.run(unprivileged_argv([python, "-m", "m3tui", *args]), env=env, cwd=cwd, capture_output=True,
                           text=True, timeout=60, check=False)  # fmt: skip
 

@@ -25,7 +25,7 @@ import pytest
 
 from tests.goprofpkg import make_package
 from tests.hostile import measured, zeros_gzip
-from tests.unprivileged import unprivileged_argv, world_dir
+from tests.unprivileged import nobody_python, unprivileged_argv, world_dir
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PPROF = REPO_ROOT / "tests" / "data" / "pprof"
@@ -76,27 +76,10 @@ def test_a_fifo_profile_does_not_block(tmp_path: Path) -> None:
 # --- as a user permissions apply to ----------------------------------------------------------------
 
 
-def nobody_python() -> tuple[str, dict[str, str]]:
-    """An interpreter the unprivileged user can start, and the environment that finds m3tui with it:
-    ours, unless it lives where that user may not go (a pyenv under a 0700 /root); then the
-    system's Python of the same version, with our source and site-packages on PYTHONPATH."""
-    env = dict(os.environ)
-    if subprocess.run(unprivileged_argv([sys.executable, "-c", "pass"]), capture_output=True, check=False).returncode == 0:
-        return sys.executable, env
-    version = f"{sys.version_info.major}.{sys.version_info.minor}"
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), *(p for p in sys.path if p.endswith("site-packages"))])
-    for candidate in (f"/usr/bin/python{version}", f"/usr/local/bin/python{version}"):
-        if os.access(candidate, os.X_OK):
-            probe = subprocess.run(unprivileged_argv([candidate, "-c", "import m3tui.cli.main, google.protobuf"]),
-                                   env=env, capture_output=True, check=False)  # fmt: skip
-            if probe.returncode == 0:
-                return candidate, env
-    pytest.skip(f"no Python {version} the unprivileged user can run (ours is {sys.executable})")
-
-
 def as_nobody(*args: str, home: Path, cwd: Path, extra_env: dict[str, str] | None = None,
               timeout: float = 300) -> subprocess.CompletedProcess[str]:  # fmt: skip
-    python, env = nobody_python()
+    python, extra = nobody_python()
+    env = {**os.environ, **dict(extra)}
     env.update({"M3TUI_HOME": str(home), "HOME": str(cwd), **(extra_env or {})})
     return subprocess.run(unprivileged_argv([python, "-m", "m3tui", *args]), env=env, cwd=cwd, capture_output=True,
                           text=True, stdin=subprocess.DEVNULL, timeout=timeout, check=False)  # fmt: skip
