@@ -15,7 +15,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -43,44 +42,53 @@ class Done:
     max_rss: int  # bytes
 
 
-#: Sets the limits in the child itself, then becomes the command (no preexec_fn: unsafe with threads).
+#: Run by a small interpreter: forks, sets the limits in the child, which becomes the command;
+#: waits for it and writes its peak RSS to a file. (Measured from pytest directly, a forked
+#: child's peak would start at pytest's own size, hundreds of MB late in a full run.)
 LAUNCH = """
 import os, resource, signal, sys
 limit_as, limit_fsize, close_stdin = (int(a) for a in sys.argv[1:4])
-if limit_as:
-    resource.setrlimit(resource.RLIMIT_AS, (limit_as, limit_as))
-if limit_fsize:
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
-    resource.setrlimit(resource.RLIMIT_FSIZE, (limit_fsize, limit_fsize))
-if close_stdin:
-    os.close(0)
-os.execv(sys.argv[4], sys.argv[4:])
+report = sys.argv[4]
+pid = os.fork()
+if pid == 0:
+    if limit_as:
+        resource.setrlimit(resource.RLIMIT_AS, (limit_as, limit_as))
+    if limit_fsize:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit_fsize, limit_fsize))
+    if close_stdin:
+        os.close(0)
+    os.execv(sys.argv[5], sys.argv[5:])
+signal.signal(signal.SIGTERM, lambda *_: os.kill(pid, signal.SIGKILL))
+_, status, usage = os.wait4(pid, 0)
+with open(report, "w") as f:
+    f.write(str(usage.ru_maxrss * 1024))
+code = os.waitstatus_to_exitcode(status)
+sys.exit(code if code >= 0 else 128 - code)
 """
 
 
 def measured(argv: Sequence[str], *, env: Mapping[str, str], limit_as: int = 0, limit_fsize: int = 0,
              close_stdin: bool = False, timeout: float = 120) -> Done:  # fmt: skip
-    """Run ``argv`` under the limits; its exit status, output and its own peak RSS (wait4)."""
+    """Run ``argv`` under the limits; its exit status (128+N when killed by N), output and peak RSS."""
     program = shutil.which(argv[0]) or argv[0]
-    full = [sys.executable, "-c", LAUNCH, str(limit_as), str(limit_fsize), str(int(close_stdin)), program, *argv[1:]]
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(full, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=dict(env))
-        deadline_at = time.monotonic() + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline_at:
-                proc.kill()
-                os.wait4(proc.pid, 0)
-                proc.returncode = -9
-                raise AssertionError(f"{argv} did not end in {timeout} s")
-            time.sleep(0.02)
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
-        out.seek(0)
-        err.seek(0)
-        return Done(proc.returncode, out.read().decode(errors="replace"), err.read().decode(errors="replace"),
-                    usage.ru_maxrss * 1024)  # fmt: skip
+    with tempfile.TemporaryDirectory() as scratch:
+        report = os.path.join(scratch, "maxrss")
+        full = [sys.executable, "-c", LAUNCH, str(limit_as), str(limit_fsize), str(int(close_stdin)), report, program,
+                *argv[1:]]  # fmt: skip
+        with open(os.path.join(scratch, "out"), "w+b") as out, open(os.path.join(scratch, "err"), "w+b") as err:
+            proc = subprocess.Popen(full, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=dict(env))
+            try:
+                code = proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.terminate()
+                proc.wait()
+                raise AssertionError(f"{argv} did not end in {timeout} s") from None
+            out.seek(0)
+            err.seek(0)
+            with open(report) as f:
+                max_rss = int(f.read())
+            return Done(code, out.read().decode(errors="replace"), err.read().decode(errors="replace"), max_rss)
 
 
 class Hung(BaseException):  # not an Exception: code under test must not turn it into an answer
