@@ -46,6 +46,7 @@ from m3tui.core.errors import (
 )
 from m3tui.core.jsonout import dumps
 from m3tui.core.redact import redact, redact_data
+from m3tui.core.text import one_line
 
 #: The largest file `bench compare` reads (its results take about ten times that in memory).
 COMPARE_LIMIT = 32 * 1024 * 1024
@@ -107,7 +108,7 @@ def _run(args: argparse.Namespace, run_async: RunAsync) -> int:
             check_benchtime(args.benchtime)
     except UsageError as exc:  # the duration, BadCpuList, BadFlag
         return _fail(str(exc), EXIT_USAGE)
-    if "\0" in args.bench or "\0" in args.package or any("\0" in e for e in args.extra):
+    if "\0" in args.bench or "\0" in args.package or any("\0" in e for e in [*args.extra, *getattr(args, "stray", [])]):
         return _fail("arguments cannot hold NUL characters", EXIT_USAGE)
     if args.package.startswith("-"):
         return _fail(f"no package {args.package!r}: test binary flags go after the package (m3tui bench . -- {args.package})",
@@ -115,8 +116,10 @@ def _run(args: argparse.Namespace, run_async: RunAsync) -> int:
     if len(args.go) > 2:
         return _fail("--go at most twice (A and B)", EXIT_USAGE)
     extra = tuple(args.extra)
-    if any(not e.startswith("-") for e in extra):
-        return _fail(f"one package at a time: {' '.join(e for e in extra if not e.startswith('-'))}", EXIT_USAGE)
+    stray = [one_line(word) for word in getattr(args, "stray", [])]
+    if stray:  # test binary flags go after --
+        return _fail(f"one package at a time: {' '.join(stray)} (test binary flags go after --: m3tui bench {one_line(args.package)} -- -test.benchmem)",
+                     EXIT_USAGE)  # fmt: skip
     spec = BenchSpec(Path("."), bench=args.bench, cpu=cpu or (), count=args.count, benchtime=args.benchtime,
                      benchmem=args.benchmem, extra=extra)  # fmt: skip
     return run_async(_run_session(args, spec, timeout, explicit_cpu=cpu is not None))

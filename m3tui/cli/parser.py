@@ -116,7 +116,34 @@ def build_parser() -> argparse.ArgumentParser:
 def normalize_argv(argv: Sequence[str]) -> list[str]:
     """Insert the default action: `bench [PKG] …` is `bench run [PKG] …`, `profile FILE` is `profile open FILE`."""
     argv = _default_action(argv, "bench", BENCH_ACTIONS, "run", when_empty=True)
+    argv = _bench_run_tail(argv)
     return _default_action(argv, "profile", PROFILE_ACTIONS, "open", when_empty=False)
+
+
+#: The hidden option each test binary flag after `bench run … --` becomes (`_bench_run_tail`).
+TEST_FLAG_OPTION = "--test-flag"
+
+
+class _TestFlag(argparse.Action):
+    """Appends one test binary flag; argparse hands a word that is exactly `--` over as [] (it drops `--`)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any, option_string: str | None = None) -> None:
+        flags = list(getattr(namespace, self.dest, None) or [])
+        flags.append(values if isinstance(values, str) else "--")
+        setattr(namespace, self.dest, flags)
+
+
+def _bench_run_tail(argv: list[str]) -> list[str]:
+    """`bench run … -- FLAGS`: each word after `--` becomes `--test-flag=WORD`, so options may come
+    anywhere (before PKG, after it, after the `--` part's start) and argparse never sees the `--`."""
+    try:
+        at = argv.index("bench")
+    except ValueError:
+        return argv
+    if any(not a.startswith("-") for a in argv[:at]) or argv[at + 1 : at + 2] != ["run"] or "--" not in argv[at + 2 :]:
+        return argv
+    dashes = argv.index("--", at + 2)
+    return [*argv[:dashes], *(f"{TEST_FLAG_OPTION}={word}" for word in argv[dashes + 1 :])]
 
 
 def _default_action(argv: Sequence[str], command: str, actions: Sequence[str], default: str, *, when_empty: bool) -> list[str]:
@@ -209,8 +236,12 @@ def add_bench(bench: Parser) -> None:
     bsub = bench.add_subparsers(dest="bench_command", metavar="ACTION", required=True)
 
     run = bsub.add_parser("run", help="run go test -bench with live statistics (the default action)")
+    run.usage = "m3tui bench [run] [PKG] [options] [-- -test.flags…]"
+    run.description = ("Options may come before or after PKG; every word after -- goes to the test binary as it is "
+                       "(e.g. m3tui bench . --count 5 -- -test.benchmem -test.benchtime 100x).")
     run.add_argument("package", nargs="?", default=".", metavar="PKG", help="directory or import path (default: .)")
-    run.add_argument("extra", nargs="*", metavar="FLAG", help="after --: more test binary flags (-test.…)")
+    run.add_argument("stray", nargs="*", help=argparse.SUPPRESS)  # a second package: refused by name
+    run.add_argument(TEST_FLAG_OPTION, dest="extra", action=_TestFlag, default=[], help=argparse.SUPPRESS)
     run.add_argument("--bench", default=".", metavar="RE", help="which benchmarks (default: all)")
     run.add_argument("--cpu", metavar="LIST",
                      help="GOMAXPROCS values, e.g. 1,2,4 (default: 1, 2, 4, … up to the core count, "

@@ -20,7 +20,7 @@ M3TUI = [sys.executable, "-m", "m3tui", "bench"]
 
 
 def bench(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*M3TUI, *args], capture_output=True, text=True, cwd=BENCHSTAT, timeout=60)
+    return subprocess.run([*M3TUI, *args], check=False, capture_output=True, text=True, cwd=BENCHSTAT, timeout=60)
 
 
 def test_compare_two_files_like_benchstat() -> None:
@@ -66,7 +66,7 @@ def pkg(real_go: Path, tmp_path: Path, monkeypatch) -> Path:
 
 
 def run_in(pkg: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*M3TUI, *args], capture_output=True, text=True, cwd=pkg, timeout=180, stdin=subprocess.DEVNULL)
+    return subprocess.run([*M3TUI, *args], check=False, capture_output=True, text=True, cwd=pkg, timeout=180, stdin=subprocess.DEVNULL)
 
 
 @pytest.mark.slow
@@ -230,3 +230,12 @@ def test_m3tui_killed_mid_run_leaves_a_sound_history_with_the_run_marked(pkg: Pa
     listed = json.loads(run_in(pkg, "history", "--json").stdout)[0]
     assert listed["status"] == "interrupted" and listed["n_results"] >= 10
     assert "stopped before the run finished" in listed["error"]
+
+
+def test_options_after_the_package_then_test_flags_after_dashes(pkg: Path) -> None:
+    done = run_in(pkg, ".", "--bench", "Sum", "--count", "2", "--benchtime", "10x", "--cpu", "1", "--no-save", "--json",
+                  "--", "-test.benchmem")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    units = json.loads(done.stdout)["benchmarks"][0]["units"]
+    assert {"ns/op", "B/op", "allocs/op"} <= set(units) and len(units["ns/op"]["samples"]) == 2
+    assert "-test.benchmem" in done.stderr  # the command line it ran

@@ -320,7 +320,7 @@ def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, s
 @pytest.mark.parametrize("args", [
     ["--benchtime", "nonsense"], ["--benchtime", "0s"], ["--count", "0"], ["--count", "99999999999999"],
     ["--cpu", "0"], ["--cpu", "1,two"], ["--cpu", "99999999999999999999"], ["--timeout", "soon"],
-    ["--timeout", "1e3s"], ["--timeout", "99999999999h"], ["-q", "--", "-test.bogus"],
+    ["--timeout", "1e3s"], ["--timeout", "99999999999h"], ["-q", "-test.bogus"], ["-q", ".", "-test.bogus"],
 ])  # fmt: skip
 def test_bad_run_flags_are_usage_errors_before_anything_runs(capsys, m3tui_home: Path, args: list[str]) -> None:
     code, out, err = run_cli(capsys, *args)
@@ -507,3 +507,36 @@ def test_nan_samples_do_not_hang_the_u_test(capsys, tmp_path: Path) -> None:
     code, out, _ = run_cli(capsys, "compare", "--json", str(write_bench_file(tmp_path / "good.txt")), str(nan_file))
     assert code == 0
     json.loads(out, parse_constant=lambda c: pytest.fail(f"non-standard JSON constant {c}"))
+
+
+# --- options before or after PKG, test binary flags after -- ---------------------------------------
+
+
+@pytest.mark.parametrize("argv", [
+    ["bench", ".", "--bench", "Sum", "--count", "2", "--", "-test.benchmem", "-test.benchtime", "1s"],
+    ["bench", "--bench", "Sum", ".", "--count", "2", "--", "-test.benchmem", "-test.benchtime", "1s"],
+    ["bench", "--bench", "Sum", "--count", "2", ".", "--", "-test.benchmem", "-test.benchtime", "1s"],
+    ["bench", "run", "--count", "2", ".", "--bench", "Sum", "--", "-test.benchmem", "-test.benchtime", "1s"],
+    ["bench", "run", ".", "--count=2", "--bench=Sum", "--", "-test.benchmem", "-test.benchtime", "1s"],
+])  # fmt: skip
+def test_options_anywhere_and_test_flags_after_dashes(argv: list[str]) -> None:
+    from m3tui.cli.parser import build_parser, normalize_argv
+
+    args = build_parser().parse_args(normalize_argv(argv))
+    assert (args.bench_command, args.package, args.bench, args.count) == ("run", ".", "Sum", 2)
+    assert args.extra == ["-test.benchmem", "-test.benchtime", "1s"] and args.stray == []
+
+
+def test_dashes_alone_and_words_after_them_go_to_the_test_binary_verbatim() -> None:
+    from m3tui.cli.parser import build_parser, normalize_argv
+
+    args = build_parser().parse_args(normalize_argv(["bench", "--", "-test.benchmem", "--", "--count", "x"]))
+    assert args.package == "." and args.count == 10 and args.extra == ["-test.benchmem", "--", "--count", "x"]
+    compare = build_parser().parse_args(normalize_argv(["bench", "compare", "a", "--", "b"]))
+    assert compare.files == ["a", "b"]  # only `run` rewrites what follows --
+
+
+def test_a_second_package_is_named_in_a_usage_error(capsys, m3tui_home: Path) -> None:
+    code, out, err = run_cli(capsys, "--count", "2", ".", "other/pkg", "--", "-test.benchmem")
+    assert code == 2 and out == "" and "one package at a time: other/pkg" in err and err.count("\n") == 1
+    assert not db_path().exists()
