@@ -15,6 +15,7 @@ from typing import NotRequired, TypedDict
 from m3tui.bench import stats as bs
 from m3tui.bench.fmt import BenchResult
 from m3tui.bench.units import common_scale, tidy_unit, unit_class
+from m3tui.core.text import one_line
 
 SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 
@@ -153,6 +154,7 @@ class _TextTable:
         return self
 
     def span(self, cols: int, value: str, align: int = 0, margin: str | None = None) -> _TextTable:
+        value = one_line(value)  # names, units and labels come from the input: a terminal escape is shown, not obeyed
         if margin is None:
             margin = "" if self.cur_col == 0 or not value else " "
         self.cells.append((self.cur_row, self.cur_col, cols, value, margin, align))
@@ -227,7 +229,7 @@ def render_text(tables: Sequence[Table]) -> list[str]:
     for table in tables:
         for k, v in table.config.items():
             if previous is None or previous.get(k) != v:
-                out.append(f"{k}: {v}")
+                out.append(one_line(f"{k}: {v}"))
         previous = table.config
         out += _table_lines(table)
         if table.adjusted:
@@ -300,7 +302,7 @@ def _table_lines(table: Table) -> list[str]:
                     tt.cell("?")
             tt.col(start(exp + 1) - 1)
             warn(*g.warnings)
-    return tt.lines() + [f"{superscript(i + 1)} {m}" for i, m in enumerate(warnings)]
+    return tt.lines() + [one_line(f"{superscript(i + 1)} {m}") for i, m in enumerate(warnings)]
 
 
 class VsBaseJSON(TypedDict):

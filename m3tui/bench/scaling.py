@@ -20,6 +20,7 @@ from typing import TypedDict
 from m3tui.bench.fmt import BenchResult
 from m3tui.bench.stats import pct_interval, summarize
 from m3tui.bench.units import format_center, tidy_unit
+from m3tui.core.text import one_line
 
 __all__ = ["ScalingRow", "ScalingTable", "render_scaling", "scaling_json", "scaling_tables"]
 
@@ -109,7 +110,7 @@ def _title(table: ScalingTable, shown_keys: Sequence[str]) -> str:
     title = table.name + (f"  ({', '.join(parts)})" if parts else "")
     if table.baseline_procs not in (None, 1):
         title += f"  [baseline GOMAXPROCS={table.baseline_procs}]"
-    return title
+    return one_line(title)  # names and config values come from the input: escapes shown, not obeyed
 
 
 def _shown_keys(table: ScalingTable, tables: Sequence[ScalingTable]) -> list[str]:
@@ -142,7 +143,7 @@ def render_scaling(tables: Sequence[ScalingTable]) -> list[str]:
             )
             for r, c in zip(table.rows, centres)
         ]
-        header = ("GOMAXPROCS", table.unit, "speed-up", "efficiency")
+        header = ("GOMAXPROCS", one_line(table.unit), "speed-up", "efficiency")
         widths = [max(len(row[i]) for row in (header, *cells)) for i in range(4)]
         for row in (header, *cells):
             lines.append("   ".join((

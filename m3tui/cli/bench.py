@@ -71,7 +71,7 @@ def _say_notices() -> None:
     from m3tui.bench.history import take_notices
 
     for notice in take_notices():
-        print(f"m3tui: {redact(notice)}", file=sys.stderr, flush=True)
+        print(f"m3tui: {one_line(redact(notice))}", file=sys.stderr, flush=True)
 
 
 def _fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
@@ -143,7 +143,7 @@ async def _run_session(args: argparse.Namespace, spec: BenchSpec, timeout: float
     def status(text: str) -> None:
         _say_notices()
         if not quiet:
-            print(f"· {redact(text)}", file=sys.stderr, flush=True)
+            print(f"· {one_line(redact(text))}", file=sys.stderr, flush=True)
 
     try:
         toolchains = resolve_toolchains(args.go) if args.go else [Toolchain("go", spec.go)]
@@ -168,7 +168,7 @@ async def _run_session(args: argparse.Namespace, spec: BenchSpec, timeout: float
 
         unit, value = next(iter(r.values.items()), ("", math.nan))
         side = f"{label}  " if many else ""
-        print(f"  {side}{display_name(r)}  {counts[key]}/{spec.count}  {value:g} {unit}", file=sys.stderr, flush=True)
+        print(one_line(f"  {side}{display_name(r)}  {counts[key]}/{spec.count}  {value:g} {unit}"), file=sys.stderr, flush=True)
 
     status(f"{' '.join(command_line(spec))}  (in {directory})")
     session = BenchSession(spec, toolchains, package=import_path, save=not args.no_save, timeout=timeout,
@@ -201,7 +201,7 @@ async def _run_session(args: argparse.Namespace, spec: BenchSpec, timeout: float
         _fail(f"{import_path}: {result.error}", EXIT_USAGE)
     if result.status == "failed" and not result.results:
         if result.save_error is not None:
-            print(f"m3tui bench: the run was not saved: {redact(result.save_error)}", file=sys.stderr, flush=True)
+            print(f"m3tui bench: the run was not saved: {one_line(redact(result.save_error))}", file=sys.stderr, flush=True)
         elif result.run_id is not None:
             status(f"recorded as run {result.run_id}")
         _fail(f"{import_path}: {result.error}")
@@ -214,13 +214,13 @@ async def _run_session(args: argparse.Namespace, spec: BenchSpec, timeout: float
             print(line)
     sys.stdout.flush()  # the summary is out before anything is said about saving it
     if result.save_error is not None:
-        print(f"m3tui bench: the run was not saved: {redact(result.save_error)}", file=sys.stderr, flush=True)
+        print(f"m3tui bench: the run was not saved: {one_line(redact(result.save_error))}", file=sys.stderr, flush=True)
     elif result.run_id is not None:
         status(f"saved as run {result.run_id} (m3tui bench history show {result.run_id})")
     if result.status == "cancelled":
         return EXIT_INTERRUPTED
     if result.status == "failed":
-        print(f"m3tui bench: {import_path}: {redact(result.error or 'failed')}", file=sys.stderr)
+        print(one_line(f"m3tui bench: {import_path}: {redact(result.error or 'failed')}"), file=sys.stderr)
         return EXIT_FAILED
     if result.save_error is not None:
         return EXIT_FAILED
@@ -248,7 +248,7 @@ def summary_lines(result: SessionResult, *, holm: bool = False) -> list[str]:
     if result.status == "cancelled":
         lines += ["", "stopped before the end: these are the samples gathered so far"]
     if result.noise:
-        lines += ["", "noise (the numbers may be less stable):", *(f"  ! {w}" for w in result.noise)]
+        lines += ["", "noise (the numbers may be less stable):", *(one_line(f"  ! {w}") for w in result.noise)]
     return lines
 
 
@@ -338,9 +338,9 @@ def _load_column(name: str) -> tuple[str, list[BenchResult]]:
         raise type(exc)(f"m3tui bench compare: {exc}") from None
     parsed = parse(data.decode("utf-8", errors="replace"))
     for line_no, _line, why in parsed.unparsed[:20]:
-        print(f"m3tui bench compare: {name}:{line_no}: skipped ({why})", file=sys.stderr)
+        print(one_line(f"m3tui bench compare: {name}:{line_no}: skipped ({why})"), file=sys.stderr)
     if len(parsed.unparsed) > 20:
-        print(f"m3tui bench compare: {name}: {len(parsed.unparsed) - 20} more lines skipped", file=sys.stderr)
+        print(one_line(f"m3tui bench compare: {name}: {len(parsed.unparsed) - 20} more lines skipped"), file=sys.stderr)
     if not parsed.results:
         raise InputError(f"m3tui bench compare: {name} has no benchmark results")
     return os.path.basename(name) or name, parsed.results
@@ -413,8 +413,8 @@ def _run_line(info: RunInfo) -> str:
     meta = info.meta
     when = info.started_at.replace("T", " ")[:19]
     what = meta.label or meta.go_version or ""
-    return (f"{info.id:>5}  {when}  {info.status:<11}  {info.benchmarks:>4} bench  {info.n_results:>5} samples  "
-            f"{meta.package}  -bench {meta.bench}  {what}").rstrip()  # fmt: skip
+    return one_line(f"{info.id:>5}  {when}  {info.status:<11}  {info.benchmarks:>4} bench  {info.n_results:>5} samples  "
+                    f"{meta.package}  -bench {meta.bench}  {what}").rstrip()  # fmt: skip
 
 
 def _info_json(info: RunInfo) -> dict[str, object]:
@@ -446,15 +446,15 @@ def _show(stored: StoredRun, args: argparse.Namespace) -> int:
         return EXIT_OK
     info, meta = stored.info, stored.info.meta
     print(_run_line(info))
-    print(f"command: {' '.join(meta.command)}")
+    print(one_line(f"command: {' '.join(meta.command)}"))
     if meta.commit:
-        print(f"commit:  {meta.commit}{' (uncommitted changes)' if meta.dirty else ''}")
+        print(one_line(f"commit:  {meta.commit}{' (uncommitted changes)' if meta.dirty else ''}"))
     if info.error:
-        print(f"error:   {info.error}")
+        print(one_line(f"error:   {info.error}"))
     for w in meta.noise:
-        print(f"noise:   {w}")
+        print(one_line(f"noise:   {w}"))
     for kind, name, procs, path in stored.profiles:
-        print(f"profile: {kind} of {name} at GOMAXPROCS={procs}: {path}")
+        print(one_line(f"profile: {kind} of {name} at GOMAXPROCS={procs}: {path}"))
     if stored.results:
         split = "toolchain" if any("toolchain" in r.config for r in stored.results) else None
         print()
@@ -470,7 +470,7 @@ def _export(stored: StoredRun, args: argparse.Namespace) -> int:
     target = "-" if args.output is None else args.output
     write_output(target, export(stored, args.format))
     if target != "-":
-        print(f"exported run {stored.info.id} to {target}", file=sys.stderr)
+        print(f"exported run {stored.info.id} to {one_line(target)}", file=sys.stderr)
     return EXIT_OK
 
 

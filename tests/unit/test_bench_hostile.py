@@ -540,3 +540,42 @@ def test_a_second_package_is_named_in_a_usage_error(capsys, m3tui_home: Path) ->
     code, out, err = run_cli(capsys, "--count", "2", ".", "other/pkg", "--", "-test.benchmem")
     assert code == 2 and out == "" and "one package at a time: other/pkg" in err and err.count("\n") == 1
     assert not db_path().exists()
+
+
+# --- terminal escapes in what was read are shown, not obeyed -------------------------------------
+
+OSC = "\x1b]0;pwned\x07"
+CSI = "\x1b[31m"
+
+
+def _no_raw_controls(text: str) -> None:
+    assert "\x1b" not in text and "\x07" not in text and "\x9b" not in text, repr(text)
+
+
+def test_compare_escapes_names_config_values_and_units(capsys, tmp_path: Path) -> None:
+    bad = tmp_path / f"w{CSI}.txt"
+    bad.write_text("".join(f"pkg: a{CSI}b\nnote: x\x9b2J\nBenchmarkE{OSC}-2 1 {5 + i} ns/op 3 {CSI}u/op\n" for i in range(6)))
+    code, out, err = run_cli(capsys, "compare", str(bad), str(bad))
+    assert code == 0, err
+    _no_raw_controls(out + err)
+    assert "E\\x1b]0;pwned\\x07" in out and "pkg: a\\x1b[31mb" in out and "note: x\\u009b2J" in out and "\\x1b[31mu/op" in out
+    code, out, _ = run_cli(capsys, "compare", "--json", str(bad))
+    assert code == 0 and json.loads(out)[0]["rows"][0]["name"] == f"E{OSC}-2"  # JSON keeps the text, escaped by JSON
+
+
+def test_history_show_list_and_export_escape_what_a_run_recorded(capsys, m3tui_home: Path, tmp_path: Path) -> None:
+    with History() as h:
+        run_id = h.start_run(meta(package=f"example.com/{OSC}", bench=f"E{CSI}", commit=f"abc{OSC}", noise=(f"n{CSI}",)))
+        h.add_results(run_id, [BenchResult(f"E{OSC}", 2, 1, {f"{CSI}ns/op": 5.0 + i}, {"pkg": f"p{CSI}"}) for i in range(6)])
+        h.finish_run(run_id, "failed", error=f"boom{OSC}")
+    code, out, err = run_cli(capsys, "history", "show", str(run_id))
+    assert code == 0, err
+    _no_raw_controls(out + err)
+    assert "E\\x1b]0;pwned\\x07" in out and "boom\\x1b]0;pwned\\x07" in out and "abc\\x1b]0;pwned\\x07" in out
+    code, out, err = run_cli(capsys, "history", "list")
+    assert code == 0 and "example.com/\\x1b]0;pwned\\x07" in out
+    _no_raw_controls(out + err)
+    target = tmp_path / f"out{OSC}.txt"
+    code, out, err = run_cli(capsys, "history", "export", str(run_id), "-o", str(target))
+    assert code == 0 and target.is_file() and "out\\x1b]0;pwned\\x07.txt" in err
+    _no_raw_controls(out + err)
