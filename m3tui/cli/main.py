@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
+import io
 import os
 import signal
 import sys
@@ -82,7 +84,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_tui(None)
         from m3tui.cli.parser import build_parser, normalize_argv
 
-        args = build_parser().parse_args(normalize_argv(argv))
+        try:
+            args = build_parser().parse_args(normalize_argv(argv))
+        except SystemExit as done:  # --help, --version: printed; the flush is where a full disk shows
+            sys.stdout.flush()
+            return done.code if isinstance(done.code, int) else 0
         if args.command is None:
             return run_tui(args.theme, mouse=not args.no_mouse)
         if args.theme is not None or args.no_mouse:
@@ -121,7 +127,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _report(exc: M3tuiError, wants_json: bool) -> int:
     """Say an expected failure: its line on stderr, and under --json the error object on stdout."""
     from m3tui.core.redact import redact
-
     from m3tui.core.text import one_line
 
     message = one_line(redact(str(exc))) or type(exc).__name__
@@ -153,10 +158,26 @@ def _reopen_closed_std_fds() -> None:
                 if null != fd:
                     os.dup2(null, fd)
                     os.close(null)
-    for fd, name in ((1, "stdout"), (2, "stderr")):  # Python leaves sys.stdout None when fd 1 was closed
-        if getattr(sys, name) is None:
-            with contextlib.suppress(OSError, ValueError):
-                setattr(sys, name, open(fd, "w", encoding="utf-8", errors="backslashreplace", closefd=False))  # noqa: SIM115
+    if sys.stdout is None:  # fd 1 was closed: what a command prints fails, and says so (exit 3)
+        sys.stdout = _ClosedStdout()
+    if sys.stderr is None:  # nowhere to say anything: the exit status is all there is
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
+    for stream in (sys.stdout, sys.stderr):  # an ASCII or Latin-1 terminal gets escapes, not a crash
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+
+
+class _ClosedStdout(io.TextIOBase):
+    """sys.stdout when fd 1 was closed at start (``m3tui … >&-``): any write fails like one to a closed fd."""
+
+    def write(self, text: str) -> int:
+        if not text:
+            return 0
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def fileno(self) -> int:
+        raise io.UnsupportedOperation("standard output is closed")
 
 
 def stdin_is_tty() -> bool:

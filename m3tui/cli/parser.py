@@ -10,6 +10,7 @@ command took ~11 ms of `m3tui doctor`'s start, the top level and the doctor's ~4
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -33,11 +34,18 @@ class Parser(argparse.ArgumentParser):
         kwargs.setdefault("epilog", EXIT_CODES_HELP)
         super().__init__(*args, **kwargs)
 
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
+        """As argparse's, but a failed write (a full disk, a closed stdout) is not swallowed: exit 3."""
+        if message:
+            (file or sys.stderr).write(message)
+
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message} (see {self.prog.split()[0]} --help)")
 
 
 if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
+
     _SubParsers = argparse._SubParsersAction[Parser]
 else:  # argparse's class is not generic at run time
     _SubParsers = argparse._SubParsersAction

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import sys
@@ -56,8 +57,9 @@ def open_input(path: str | os.PathLike[str], *, what: str = "") -> BinaryIO:
     except ValueError:  # a NUL in the name: no file can have it
         raise InputError(f"{label!r}: a file name cannot hold a NUL character") from None
     except OSError as exc:
-        if exc.errno is not None and exc.errno == getattr(os, "ENXIO", -1):
-            raise InputError(f"{label}: not a regular file") from None
+        if exc.errno == errno.ENXIO:  # a socket, or a device with no driver: opening is refused
+            with contextlib.suppress(OSError):
+                raise InputError(f"{label}: is {kind_of(os.stat(path).st_mode)}, not a regular file") from None
         raise os_error(exc, label, "read", user_input=True) from None
     try:
         mode = os.fstat(fd).st_mode
@@ -114,10 +116,12 @@ def output_target(target: str | os.PathLike[str]) -> Path:
         if not path.parent.is_dir():
             raise InputError(f"cannot write {target}: {path.parent} is not a directory") from None
         return path
-    except OSError as exc:
-        raise os_error(exc, target, "write") from None
+    except OSError as exc:  # a symlink loop, a name too long: the name is the problem (exit 2)
+        raise os_error(exc, target, "write", user_input=True) from None
     if not stat.S_ISREG(mode):
         raise UsageError(f"cannot write {target}: it is {kind_of(mode)}, not a regular file")
+    if not os.access(path, os.W_OK):  # the rename would replace it anyway: a read-only file stays as it is
+        raise M3tuiError(f"cannot write {target}: Permission denied (the file is read-only to you)")
     return path
 
 
@@ -200,9 +204,16 @@ def private_dir(path: Path) -> Path:
 
 
 def tighten(path: Path, mode: int = PRIVATE_FILE) -> None:
-    """Remove group and other permission bits beyond ``mode`` (files of earlier, looser versions)."""
+    """Remove group and other permission bits beyond ``mode`` (files of earlier, looser versions).
+
+    A shared directory (sticky or world-writable, like /tmp given as M3TUI_HOME) is left as it is:
+    it is not m3tui's to close, and what m3tui keeps inside it is private anyway.
+    """
     with contextlib.suppress(FileNotFoundError):
-        current = stat.S_IMODE(path.stat().st_mode)
+        st = path.stat()
+        current = stat.S_IMODE(st.st_mode)
+        if stat.S_ISDIR(st.st_mode) and current & (stat.S_ISVTX | 0o002):
+            return
         if current & ~mode & 0o077:
             os.chmod(path, current & mode)
 

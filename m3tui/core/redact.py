@@ -37,6 +37,9 @@ _BARE_USERINFO = re.compile(r"^(?P<userinfo>[^\s/@]+)@(?P<rest>[^\s@]+)$")
 _URL_SETTING = re.compile(
     r'(?P<key>\b(?:GOPROXY|GOSUMDB|GOFLAGS|(?:HTTPS?|ALL|FTP)_PROXY|(?:https?|all|ftp)_proxy)(?:=|"\s*:\s*"))(?P<value>[^"\s]*)'
 )
+# Anywhere else: `user:password@host` without a scheme (a mirror or GOINSECURE-like value typed
+# bare). The user part is a plain name, so `mailto:x@y`-like text is the only false positive.
+_BARE_CREDENTIALS = re.compile(r"(?<![\w/:@.%+-])(?P<user>[\w.%+-]+):(?!\*\*\*@)[^\s/@:'\"<>]+@(?=[\w\[])")
 _BARE_ITEM = re.compile(r"(?P<sep>^|[,|])(?P<userinfo>[^\s/@,|:]+(?::[^\s/@,|]*)?)@")
 
 
@@ -57,6 +60,7 @@ def redact(text: str) -> str:
         return text  # the fast path: most lines hold neither
     text = _URL_USERINFO.sub(lambda m: f"{m['scheme']}{_mask_userinfo(m['userinfo'])}@", text)
     text = _URL_SETTING.sub(lambda m: m["key"] + _BARE_ITEM.sub(_mask_item, m["value"]), text)
+    text = _BARE_CREDENTIALS.sub(lambda m: f"{m['user']}:{MASK}@", text)
     return _SECRET_PARAM.sub(lambda m: f"{m['key']}{MASK}", text)
 
 

@@ -158,7 +158,9 @@ def _level_check(levels: Iterable[str]) -> Check:
 
 
 def _pattern_check(pattern: str, what: str) -> Check:
-    rx = re.compile(pattern)
+    from m3tui.core.regexp import compile_safe
+
+    rx = compile_safe(pattern, f"{what} pattern")  # checked when the config was read
 
     def check(v: Any) -> str | None:
         if isinstance(v, str) and rx.match(v):
@@ -256,10 +258,12 @@ def _levels(v: Any) -> tuple[str, ...]:
 def _pattern(v: Any) -> str:
     if not isinstance(v, str):
         raise LintConfigError("must be a string")
-    try:
-        re.compile(v)
-    except re.error as exc:
-        raise LintConfigError(f"is not a valid regular expression ({exc})") from None
+    from m3tui.core.regexp import RegexpError, compile_safe
+
+    try:  # refused too: a pattern that could backtrack for ever on one log line
+        compile_safe(v, "pattern")
+    except RegexpError as exc:
+        raise LintConfigError(f"cannot be used ({exc})") from None
     return v
 
 

@@ -229,3 +229,39 @@ def test_closed_stdout_is_not_a_bug(tmp_path: Path) -> None:
                           text=True, timeout=60, stdin=subprocess.DEVNULL, preexec_fn=lambda: os.close(1))  # fmt: skip
     assert done.returncode == 2 and "internal error" not in done.stderr, done.stderr
     assert done.stderr.startswith("m3tui: cannot read profile "), done.stderr
+
+
+def test_output_that_cannot_be_written_is_exit_3(tmp_path: Path) -> None:
+    pprof = Path(__file__).resolve().parents[1] / "data" / "pprof" / "cpu.pb.gz"
+    closed = subprocess.run([*M3TUI, "profile", "top", str(pprof)], stderr=subprocess.PIPE, text=True, timeout=60,
+                            stdin=subprocess.DEVNULL, preexec_fn=lambda: os.close(1))  # fmt: skip
+    assert closed.returncode == 3 and closed.stderr == "m3tui: cannot write output: standard output is closed\n"
+    for args in (["--help"], ["--version"], ["bench", "--help"]):
+        with open("/dev/full", "w") as full:
+            done = subprocess.run([*M3TUI, *args], stdout=full, stderr=subprocess.PIPE, text=True, timeout=60)
+        assert done.returncode == 3 and "No space left on device" in done.stderr, (args, done.stderr)
+
+
+def test_an_ascii_terminal_gets_escapes_not_a_crash(tmp_path: Path) -> None:
+    bench = Path(__file__).resolve().parents[1] / "data" / "benchstat"
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    done = subprocess.run([*M3TUI, "bench", "compare", str(bench / "crc-old.txt"), str(bench / "crc-new.txt")],
+                          capture_output=True, text=True, timeout=60, env=env, stdin=subprocess.DEVNULL)  # fmt: skip
+    assert done.returncode == 0 and "internal error" not in done.stderr, done.stderr
+    assert "\\xb1" in done.stdout or "\\u00b1" in done.stdout  # '±' as an escape
+
+
+def test_an_output_read_only_to_its_user_is_left_as_it_is(tmp_path: Path) -> None:
+    from tests.unprivileged import nobody_python, unprivileged_argv, world_dir
+
+    place = world_dir(tmp_path / "w")
+    os.chmod(place, 0o777)
+    target = place / "ro.txt"
+    target.write_text("keep me\n")
+    os.chmod(target, 0o444)
+    python, extra = nobody_python()
+    code = f"from m3tui.core.files import atomic_write\natomic_write({str(target)!r}, 'new')"
+    done = subprocess.run(unprivileged_argv([python, "-c", code]), capture_output=True, text=True, timeout=60,
+                          env={**os.environ, **dict(extra)})  # fmt: skip
+    assert "Permission denied" in done.stderr and done.returncode != 0
+    assert target.read_text() == "keep me\n" and sorted(os.listdir(place)) == ["ro.txt"]

@@ -253,3 +253,57 @@ def test_a_nul_in_a_file_name_is_invalid_input(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="cannot hold a NUL"):
         files.atomic_write(f"{tmp_path}/a\0b", "x")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_user_regexps_are_checked_for_catastrophe_and_speak_re2s_posix_classes() -> None:
+    from m3tui.core.regexp import RegexpError, compile_safe
+
+    assert compile_safe("[[:alpha:]_]+", "--focus").fullmatch("runtime_mallocgc")
+    assert compile_safe("[[:^digit:]]", "--focus").fullmatch("x")
+    assert compile_safe(r"(\w+\.)+", "--focus")  # delimited: each iteration ends on its '.'
+    for rx, why in (("(a+)+$", "a repetition inside a repetition"), ("[[a]]", "nested set"),
+                    (r"\p{L}", "bad escape"), ("(unclosed", r"missing \)")):  # fmt: skip
+        with pytest.raises(RegexpError, match=why) as info:
+            compile_safe(rx, "--focus")
+        assert "\n" not in str(info.value) and info.value.exit_code == EXIT_USAGE
+
+
+def test_a_catastrophic_lint_pattern_falls_back_to_the_default_with_its_key_named() -> None:
+    from m3tui.logs.lint import COMPONENT_PATTERN, parse_lint_table
+
+    config, warnings = parse_lint_table({"component_pattern": "^(a+)+$"})
+    assert config.component_pattern == COMPONENT_PATTERN
+    assert len(warnings) == 1 and "logs.lint.component_pattern" in warnings[0] and "repetition" in warnings[0]
+
+
+def test_a_shared_directory_as_state_is_not_closed(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o1777)  # what /tmp is
+    files.private_dir(shared)
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
+    inner = files.private_dir(shared / "logs")
+    assert stat.S_IMODE(inner.stat().st_mode) == 0o700
+
+
+def test_a_socket_input_says_what_it_is(tmp_path: Path) -> None:
+    import socket
+
+    path = tmp_path / "s.sock"
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(path))
+        with pytest.raises(InputError, match="is a socket, not a regular file"):
+            files.open_input(path)
+
+
+def test_an_output_loop_is_invalid_input(tmp_path: Path) -> None:
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    with pytest.raises(InputError, match="Too many levels of symbolic links"):
+        files.atomic_write(loop, "x")
+
+
+def test_bare_credentials_are_masked_wherever_they_appear() -> None:
+    assert redact("--mirror 'u:s3cr3t-pa55@127.0.0.1:1': not an http(s) URL") == "--mirror 'u:***@127.0.0.1:1': not an http(s) URL"
+    assert redact('"GOINSECURE": "g:s3cr3t-pa55@h"') == '"GOINSECURE": "g:***@h"'
+    assert redact("git@github.com:org/repo.git") == "git@github.com:org/repo.git"

@@ -392,7 +392,7 @@ def test_an_invalid_focus_is_exit_2(tmp_path: Path) -> None:
     path.write_bytes(REAL["cpu.pb.gz"])
     for flag in ("--focus", "--ignore", "--hide"):
         code, out, err = cli("profile", "top", str(path), flag, "(unclosed")
-        assert (code, out) == (2, "") and f"parsing {flag} regexp: missing )" in err
+        assert (code, out) == (2, "") and f"{flag} regexp '(unclosed': missing )" in err
 
 
 def test_a_catastrophic_regexp_is_refused_before_it_runs(tmp_path: Path) -> None:
