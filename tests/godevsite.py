@@ -3,8 +3,10 @@
 One server for both halves of the layout: ``/dl/?mode=json&include=all`` (the index: built
 from the archives added, or any raw body a test sets) and ``/dl/<filename>`` (the archives).
 It can ask for HTTP basic auth (a mirror URL with ``user:password@``), send archives slowly
-(``pace_s`` between 64 KiB chunks: a download a test can kill midway), and records every
-request with whether it carried the right credentials.
+(``pace_s`` between ``chunk``-byte chunks, 64 KiB by default: a download a test can kill
+midway, or a trickle), trickle the index (``index_pace_s`` between single bytes, after a 200
+and its headers: a mirror that never quite stops answering), and records every request with
+whether it carried the right credentials.
 
 `fake_go_archive` builds a small archive in go.dev's layout (``go/bin/go`` a shell script that
 prints its version, ``go/VERSION``), optionally with a big file of zeros (compressed to almost
@@ -84,6 +86,8 @@ class GoDevSite:
         self.index_body: bytes | None = None
         self.auth = auth
         self.pace_s = 0.0
+        self.chunk = CHUNK
+        self.index_pace_s = 0.0
         self.hits: list[Hit] = []
         site = self
 
@@ -97,12 +101,12 @@ class GoDevSite:
                 ok = site._authorized(self.headers.get("Authorization"))
                 with site.lock:
                     site.hits.append(Hit(self.path, ok))
-                    pace = site.pace_s
+                    pace, chunk, index_pace = site.pace_s, site.chunk, site.index_pace_s
                 if not ok:
                     self._send(401, b"unauthorized\n", {"WWW-Authenticate": 'Basic realm="mirror"'})
                     return
                 if self.path.startswith("/dl/?"):
-                    self._send(200, site.index(), {"Content-Type": "application/json"})
+                    self._send(200, site.index(), {"Content-Type": "application/json"}, pace=index_pace)
                     return
                 data = site.files.get(self.path.removeprefix("/dl/"))
                 if data is None or not self.path.startswith("/dl/"):
@@ -112,21 +116,30 @@ class GoDevSite:
                     self.send_response(200)
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
-                    for start in range(0, len(data), CHUNK):
-                        self.wfile.write(data[start : start + CHUNK])
+                    for start in range(0, len(data), chunk):
+                        self.wfile.write(data[start : start + chunk])
+                        self.wfile.flush()
                         if pace and site.stopping.wait(pace):
                             return
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client went away (or was killed)
 
-            def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+            def _send(self, status: int, body: bytes, headers: dict[str, str], *, pace: float = 0.0) -> None:
                 try:
                     self.send_response(status)
                     for name, value in headers.items():
                         self.send_header(name, value)
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
-                    self.wfile.write(body)
+                    if not pace:
+                        self.wfile.write(body)
+                        return
+                    self.wfile.flush()
+                    for i in range(len(body)):  # one byte, then a pause: every read gets something
+                        self.wfile.write(body[i : i + 1])
+                        self.wfile.flush()
+                        if site.stopping.wait(pace):
+                            return
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 

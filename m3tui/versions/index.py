@@ -11,6 +11,10 @@ Why it is built this way:
   (the hash) use the redacted URL (``core.redact``); the cache files are 0600 in 0700 directories.
 * A mirror is served over http(s) only (`check_mirror`: file://, ftp://, a query or no host is a
   usage error, exit 2). The body is read in a stream and refused past `MAX_INDEX_BYTES`.
+* The whole fetch (connect, headers, body) has one deadline, `INDEX_DEADLINE_S`: httpx's
+  timeouts are per read, so a mirror trickling a byte a second would never trip them. Past it
+  the fetch is a failure like any other (the cache with a warning, else exit 3), and the
+  message says how long it really waited.
 * The UI shows :func:`load_cached` at once and refreshes in the background; when the network
   is down, a stale cache is still useful, so :func:`fetch_index` falls back to it with a
   one-line warning instead of failing. Only "no network and no cache" is an error.
@@ -90,6 +94,9 @@ __all__ = [
 
 INDEX_PATH = "/dl/?mode=json&include=all"
 DEFAULT_TIMEOUT = 10.0
+#: The whole index fetch (connect, headers and body together), in seconds: go.dev's ~2 MB
+#: index takes ~1 s; past this a mirror that keeps trickling is given up on (tests lower it).
+INDEX_DEADLINE_S = 30.0
 #: The largest index body read (go.dev's whole index, every release since 1.2, is ~2 MB).
 MAX_INDEX_BYTES = 32 * 1024 * 1024
 #: The largest archive size an index entry may claim (Go's archives are ~70-100 MB).
@@ -419,8 +426,34 @@ class _TooBig(Exception):
     pass
 
 
-async def _get(http: httpx.AsyncClient, url: str, headers: dict[str, str], timeout: float) -> tuple[httpx.Response, bytes]:
-    """GET ``url``; the body read in a stream, refused past MAX_INDEX_BYTES (`_TooBig`)."""
+class _Late(Exception):
+    def __init__(self, waited: float, received: int) -> None:
+        self.waited, self.received = waited, received
+
+
+async def _get_by_deadline(
+    http: httpx.AsyncClient, url: str, headers: dict[str, str], timeout: float
+) -> tuple[httpx.Response, bytes]:
+    """`_get` within `INDEX_DEADLINE_S` for the whole of it; `_Late` past it."""
+    deadline = INDEX_DEADLINE_S
+    received = [0]
+    start = time.monotonic()
+    clock = asyncio.timeout(deadline)
+    try:
+        async with clock:
+            return await _get(http, url, headers, timeout, received)
+    except TimeoutError:
+        if not clock.expired():
+            raise
+        raise _Late(time.monotonic() - start, received[0]) from None
+
+
+async def _get(
+    http: httpx.AsyncClient, url: str, headers: dict[str, str], timeout: float, received: list[int] | None = None
+) -> tuple[httpx.Response, bytes]:
+    """GET ``url``; the body read in a stream, refused past MAX_INDEX_BYTES (`_TooBig`);
+    ``received[0]`` counts the body bytes as they arrive."""
+    received = received if received is not None else [0]
     async with http.stream("GET", url, headers=headers, timeout=timeout, follow_redirects=True) as response:
         if response.status_code != 200:
             return response, b""
@@ -431,6 +464,7 @@ async def _get(http: httpx.AsyncClient, url: str, headers: dict[str, str], timeo
         size = 0
         async for chunk in response.aiter_bytes():
             size += len(chunk)
+            received[0] = size
             if size > MAX_INDEX_BYTES:
                 raise _TooBig
             chunks.append(chunk)
@@ -455,7 +489,8 @@ async def fetch_index(
     * ``offline=True``: the cache only (source "cache"), else :class:`IndexUnavailable`.
     * ``mirror`` not http(s): :class:`BadMirror` (exit 2), before anything is read.
 
-    ``timeout`` applies to each phase (connect, each read), as httpx does. Parsing (tens of ms
+    ``timeout`` applies to each phase (connect, each read), as httpx does; `INDEX_DEADLINE_S`
+    to the whole request (a trickle of a byte a second trips no per-read timeout). Parsing (tens of ms
     for the real index) and cache writes (fsync) run in a worker thread, off the event loop.
     Every URL in a message or the result is redacted.
     """
@@ -481,7 +516,10 @@ async def fetch_index(
     http = client or httpx.AsyncClient(timeout=timeout, follow_redirects=True)
     try:
         try:
-            response, body = await _get(http, url, headers, timeout)
+            response, body = await _get_by_deadline(http, url, headers, timeout)
+        except _Late as late:
+            got = f"{late.received:,} bytes of it had arrived" if late.received else "no byte of it had arrived"
+            reason = f"gave up after {late.waited:.1f}s (the deadline for the whole index is {INDEX_DEADLINE_S:g}s; {got})"
         except _TooBig:
             reason = f"the index at {shown} is not valid: more than {MAX_INDEX_BYTES:,} bytes"
         except (httpx.HTTPError, httpx.InvalidURL) as exc:

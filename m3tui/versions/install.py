@@ -8,6 +8,11 @@
    cannot be saved across processes, so that one local re-read is the price of not fetching
    those bytes again), a 200 restarts from zero, a 416 or a part larger than the index says
    restarts too.
+   httpx's timeouts are per read, so a server trickling a byte a second would never trip them:
+   a stall watchdog fails the download (``DownloadError``, the ``.part`` kept for a resume)
+   when fewer than `STALL_MIN_BYTES` arrived in `STALL_WINDOW_S` (counted from the request,
+   so headers that never finish count too). A rate floor, not a total deadline: a ~70 MB
+   archive on a slow line may take an hour and still get there.
 2. **verify** size and checksum against the index; a mismatch deletes the ``.part``
    (``DownloadError`` / ``ChecksumMismatch``). A dropped connection, a timeout or a cancelled
    task keeps the ``.part`` for the next attempt. The verified archive is renamed to
@@ -80,7 +85,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Literal
+from types import TracebackType
+from typing import IO, Literal, Self
 
 import httpx
 
@@ -102,6 +108,10 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=15.0)
 MAX_ARCHIVE_BYTES = 4 * 1024 * 1024 * 1024  # as index.MAX_ARCHIVE_BYTES: when the index gives no size
 MAX_UNPACKED_BYTES = 16 * 1024 * 1024 * 1024  # Go unpacks to ~250-500 MB; a bomb stops here
 MAX_LINK_TARGET = 4096  # bytes of a symlink's target (PATH_MAX)
+#: The stall watchdog of a download: fewer than STALL_MIN_BYTES in STALL_WINDOW_S seconds
+#: fails it (256 KiB in 30 s: ~8.5 KiB/s, a 70 MB archive in ~2.3 h at worst; tests lower both).
+STALL_WINDOW_S = 30.0
+STALL_MIN_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -156,6 +166,52 @@ class _Stopped(Exception):
 
 class _Restart(Exception):
     """The server cannot continue our .part: discard it and download from zero."""
+
+
+class _Watchdog:
+    """Fails a transfer that brings fewer than `STALL_MIN_BYTES` in `STALL_WINDOW_S`.
+
+    A checkpoint moves each time STALL_MIN_BYTES more have arrived; the asyncio timeout is
+    rescheduled to checkpoint + window, so it fires even while nothing arrives at all (a read
+    that never returns, headers that never end)."""
+
+    def __init__(self) -> None:
+        self.window = STALL_WINDOW_S
+        self.min_bytes = STALL_MIN_BYTES
+        self.clock = asyncio.timeout(None)
+        self.since = 0  # bytes since the checkpoint
+        self.checkpoint = time.monotonic()
+
+    async def __aenter__(self) -> Self:
+        await self.clock.__aenter__()
+        self.reset()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.clock.__aexit__(exc_type, exc, tb)  # turns its own cancellation into TimeoutError
+
+    def reset(self) -> None:
+        """Start a new window now (at the request; after local work such as hashing a .part)."""
+        self.checkpoint = time.monotonic()
+        self.since = 0
+        self.clock.reschedule(asyncio.get_running_loop().time() + self.window)
+
+    def fed(self, n: int) -> None:
+        self.since += n
+        if self.since >= self.min_bytes:
+            self.reset()
+
+    def stalled(self) -> str:
+        """What happened, once the clock expired: the bytes and the time really waited."""
+        waited = time.monotonic() - self.checkpoint
+        return (f"stalled: {self.since:,} bytes in the last {waited:.1f}s "
+                f"(less than {_kib(self.min_bytes)} in {self.window:g}s)")  # fmt: skip
+
+
+def _kib(n: int) -> str:
+    return f"{n // 1024} KiB" if n >= 1024 else f"{n} bytes"
 
 
 # --- progress ------------------------------------------------------------------------------------
@@ -394,14 +450,16 @@ async def _fetch(
     total = expected
     limit = expected if expected is not None else MAX_ARCHIVE_BYTES
     shown_url = redact(url)
+    watchdog = _Watchdog()
     try:
-        async with client.stream("GET", url, headers=headers, follow_redirects=True) as resp:
+        async with watchdog, client.stream("GET", url, headers=headers, follow_redirects=True) as resp:
             if resp.status_code == 206 and have:
                 start, full = _content_range(resp.headers.get("content-range", ""))
                 if start != have:
                     raise _Restart
                 total = expected or full
                 await _hash_existing(part, hasher, have, on_progress)
+                watchdog.reset()  # local disk time is not the server's
                 mode = "ab"
             elif resp.status_code == 200:
                 done = have = 0
@@ -423,8 +481,16 @@ async def _fetch(
                     out.write(chunk)
                     hasher.update(chunk)
                     done += len(chunk)
+                    watchdog.fed(len(chunk))
                     reporter.update(done)
             reporter.update(done, force=True)
+    except TimeoutError:
+        if not watchdog.clock.expired():
+            raise
+        raise DownloadError(
+            f"{file.filename}: download from {shown_url} {watchdog.stalled()} at {done:,} of "
+            f"{f'{total:,}' if total else '?'} bytes; run again to resume"
+        ) from None
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
         reason = redact(" ".join(str(exc).split())) or type(exc).__name__
         raise DownloadError(

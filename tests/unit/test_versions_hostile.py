@@ -15,10 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import json
 import os
+import re
 import signal
+import socket
 import stat
+import tarfile
 import time
 from pathlib import Path
 
@@ -640,3 +644,126 @@ def test_usage_errors_are_usage_errors():
     assert issubclass(goinstall.InstallUsageError, UsageError) and issubclass(goinstall.InstallUsageError, goinstall.InstallError)
     assert goindex.VersionNotFound("x").exit_code == EXIT_USAGE and IndexUnavailable("x").exit_code == EXIT_FAILED
     assert project.NoGoMod("x").exit_code == EXIT_USAGE
+
+
+# --- a mirror that trickles: deadlines, not per-read timeouts -----------------------------------
+
+
+def _waited(message: str) -> float:
+    found = re.search(r"(?:gave up after|in the last) (\d+\.\d)s", message)
+    assert found, message
+    return float(found.group(1))
+
+
+@pytest.fixture
+def quick_deadlines(monkeypatch):
+    """The 30 s of the real deadlines, lowered so a test takes about a second."""
+    monkeypatch.setattr(goindex, "INDEX_DEADLINE_S", 1.0)
+    monkeypatch.setattr(goinstall, "STALL_WINDOW_S", 0.5)
+    monkeypatch.setattr(goinstall, "STALL_MIN_BYTES", 64 * 1024)
+
+
+@pytest.mark.parametrize("command", [["list", "--remote"], ["install", "1.22.1"]])
+def test_an_index_that_trickles_gives_up_at_the_deadline(capsys, site, m3tui_home, quick_deadlines, command):
+    site.index_pace_s = 0.05  # a 200, then one byte every 50 ms: ~20 s for this index; each read gets a byte
+    start = time.monotonic()
+    code, out, err = run_cli(capsys, "versions", *command, "--mirror", site.url, "--json")
+    took = time.monotonic() - start
+    assert code == EXIT_FAILED, err
+    assert 1.0 <= took < 4.0
+    message = strict_json(out)["error"]["message"]
+    assert message == err.strip().removeprefix("m3tui: ").removeprefix("m3tui versions: ") or message in err
+    assert "\n" not in err.strip() and "gave up after" in err and "deadline for the whole index is 1s" in err
+    assert 1.0 <= _waited(err) <= took + 0.05
+    assert f"http://{USER}:***@127.0.0.1:{site.port}/dl/" in err and SECRET not in out + err
+    assert store.installed_versions() == []
+
+
+def test_a_trickling_index_falls_back_to_the_cache_saying_why(capsys, site, m3tui_home, quick_deadlines):
+    code, _, err = run_cli(capsys, "versions", "list", "--remote", "--mirror", site.url)
+    assert code == EXIT_OK, err
+    site.index_pace_s = 0.05
+    start = time.monotonic()
+    code, out, err = run_cli(capsys, "versions", "list", "--remote", "--mirror", site.url)
+    assert code == EXIT_OK and time.monotonic() - start < 4.0
+    assert "go1.22.2" in out and "using the cached Go index" in err and "gave up after" in err and SECRET not in err
+
+
+def _silent_server() -> socket.socket:
+    """Listens on 127.0.0.1 and never accepts: the connect succeeds (the kernel's backlog), then nothing."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    return sock
+
+
+async def test_a_server_that_never_answers_trips_the_deadline_not_httpx(quick_deadlines):
+    with _silent_server() as sock:
+        mirror = f"http://{USER}:{SECRET}@127.0.0.1:{sock.getsockname()[1]}"
+        start = time.monotonic()
+        with pytest.raises(IndexUnavailable) as caught:
+            await fetch_index(mirror)  # httpx's per-read timeout is 10 s: the 1 s deadline comes first
+        assert time.monotonic() - start < 4.0
+        assert "no byte of it had arrived" in str(caught.value) and SECRET not in str(caught.value)
+        file = GoFile("go1.22.1.linux-amd64.tar.gz", "linux", "amd64", "go1.22.1", "0" * 64, 1000, "archive")
+        start = time.monotonic()
+        with pytest.raises(goinstall.DownloadError, match="stalled: 0 bytes in the last 0.[5-9]s"):
+            await goinstall.install(file, goindex.archive_url(mirror, file.filename))
+        assert time.monotonic() - start < 4.0
+
+
+async def test_the_versions_pane_backend_has_the_same_deadline(site, m3tui_home, quick_deadlines):
+    from m3tui.versions.backend import LocalVersions
+
+    (m3tui_home / "config.toml").write_text(f'[versions]\nmirror = "{site.url}"\n')
+    site.index_pace_s = 0.05
+    start = time.monotonic()
+    with pytest.raises(IndexUnavailable, match="gave up after 1.[0-9]s") as caught:
+        await LocalVersions().fetch_index()
+    assert time.monotonic() - start < 4.0 and SECRET not in str(caught.value)
+
+
+def _noise_archive(version: str, size: int) -> bytes:
+    """A real Go-layout .tar.gz of ``size``-ish bytes that gzip cannot shrink (random content)."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for name, data, mode in (("go/bin/go", b"#!/bin/sh\necho go\n", 0o755), ("go/pkg/noise", os.urandom(size), 0o644)):
+            info = tarfile.TarInfo(name)
+            info.size, info.mode = len(data), mode
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+async def test_an_archive_that_trickles_stalls_keeps_its_part_and_resumes(site, m3tui_home, quick_deadlines):
+    data = _noise_archive("go1.22.3", 256 * 1024)
+    site.add("go1.22.3", data)
+    site.chunk, site.pace_s = 1024, 0.05  # 20 KiB/s, under the floor of 64 KiB in 0.5 s
+    releases = (await fetch_index(site.url)).releases
+    file = goindex.choose_archive(goindex.resolve(releases, "1.22.3"), "linux", "amd64")
+    assert file is not None
+    start = time.monotonic()
+    with pytest.raises(goinstall.DownloadError) as caught:
+        await goinstall.install(file, goindex.archive_url(site.url, file.filename))
+    took = time.monotonic() - start
+    message = str(caught.value)
+    assert took < 4.0 and "stalled:" in message and "less than 64 KiB in 0.5s" in message and "run again to resume" in message
+    assert 0.5 <= _waited(message) <= took + 0.05
+    assert f"{USER}:***@" in message and SECRET not in message
+    part = store.downloads_dir() / f"{file.filename}.part"
+    assert 0 < part.stat().st_size < len(data)
+    site.chunk, site.pace_s = 16 * 1024, 0.0
+    assert await goinstall.install(file, goindex.archive_url(site.url, file.filename)) == store.version_dir("go1.22.3")
+    assert not part.exists()
+
+
+async def test_a_slow_archive_above_the_floor_is_not_cut_off(site, m3tui_home, quick_deadlines):
+    """A rate floor, not a total deadline: 0.8 s of download through a 0.5 s window completes."""
+    data = _noise_archive("go1.22.3", 256 * 1024)
+    site.add("go1.22.3", data)
+    site.chunk, site.pace_s = 16 * 1024, 0.05  # ~320 KiB/s: 5x the floor of 64 KiB in 0.5 s
+    releases = (await fetch_index(site.url)).releases
+    file = goindex.choose_archive(goindex.resolve(releases, "1.22.3"), "linux", "amd64")
+    assert file is not None
+    start = time.monotonic()
+    assert await goinstall.install(file, goindex.archive_url(site.url, file.filename)) == store.version_dir("go1.22.3")
+    assert time.monotonic() - start > 0.5  # longer than one window: only the rate is checked
