@@ -3,6 +3,10 @@
 A name carries its owner's pid (``bench-p1234-x7k2/``, ``stdin-p1234-q9.log``). Owners remove
 their own on every exit path they can see; what a SIGKILL or a power cut leaves behind is swept
 the first time any m3tui process asks for the directory, once the owner is no longer alive.
+
+``children-p<pid>-.json`` is the runner's record of its owner's live child processes
+(:mod:`m3tui.core.proctree`): when its owner is dead (or its pid now names another process) the
+sweep first kills the recorded process trees, then removes the file.
 """
 
 from __future__ import annotations
@@ -41,7 +45,17 @@ def _alive(pid: int) -> bool:
         return False
     except (PermissionError, OverflowError, ValueError):
         return pid > 0  # someone else's live process (or a name that is not ours to judge)
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """A dead owner not yet reaped (Linux; where init does not reap, it stays so for good)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read(4096)
+    except OSError:
+        return False
+    return stat[stat.rfind(b")") + 2 : stat.rfind(b")") + 3] == b"Z"
 
 
 def sweep(root: Path) -> list[Path]:
@@ -51,7 +65,18 @@ def sweep(root: Path) -> list[Path]:
         entries = list(os.scandir(root))
     except OSError:
         return removed
-    for entry in entries:
+    from m3tui.core.proctree import CHILDREN_PREFIX, CHILDREN_SUFFIX
+
+    rest = []
+    for entry in entries:  # the orphaned processes first: they may still be writing in the dirs
+        m = _OWNER.search(entry.name)
+        if m is not None and entry.name.startswith(CHILDREN_PREFIX) and entry.name.endswith(CHILDREN_SUFFIX):
+            owner = int(m["pid"])
+            if owner != os.getpid() and _sweep_children(Path(entry.path), owner):
+                removed.append(Path(entry.path))
+            continue
+        rest.append(entry)
+    for entry in rest:
         m = _OWNER.search(entry.name)
         if m is None or _alive(int(m["pid"])):
             continue
@@ -63,6 +88,15 @@ def sweep(root: Path) -> list[Path]:
                 path.unlink()
             removed.append(path)
     return removed
+
+
+def _sweep_children(path: Path, owner: int) -> bool:
+    from m3tui.core.proctree import sweep_children
+
+    try:
+        return sweep_children(path, owner)
+    except Exception:  # noqa: BLE001 - a sweep never stops a command; the next one tries again
+        return False
 
 
 def owned_name(prefix: str) -> str:
