@@ -27,6 +27,7 @@ import signal
 import stat
 import subprocess
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -385,3 +386,26 @@ def test_the_shell_sources_the_rc_it_got(shell, layout, m3tui_home, tmp_path):
     assert path_line, ran.stdout + ran.stderr
     first = path_line[-1].removeprefix("PATH=").replace(" ", ":").split(":")[0]
     assert first == str(m3tui_home / "go" / "current" / "bin")
+
+
+# --- a mirror that trickles: the real process gives up, exit 3 -------------------------------------
+
+_LOWERED = ("import sys; from m3tui.versions import index, install; index.INDEX_DEADLINE_S = 1.5; "
+            "install.STALL_WINDOW_S = 1.0; from m3tui.cli.main import main; sys.exit(main(sys.argv[1:]))")  # fmt: skip
+
+
+@pytest.mark.parametrize("command", [["list", "--remote"], ["install", "1.22.1"]])
+def test_a_trickling_mirror_ends_the_process_with_exit_3(tmp_path, command):
+    with GoDevSite(auth=(USER, SECRET)) as site:
+        site.add("go1.22.1", fake_go_archive("go1.22.1"))
+        site.index_pace_s = 0.1  # a 200, then a byte every 100 ms: ~30 s for this index
+        argv = [sys.executable, "-c", _LOWERED, "versions", *command, "--mirror", site.url]
+        start = time.monotonic()
+        done = subprocess.run(argv, env=m3tui_env(tmp_path / "home"), capture_output=True, text=True,
+                              timeout=60, check=False, stdin=subprocess.DEVNULL)  # fmt: skip
+        took = time.monotonic() - start
+    assert done.returncode == 3, done.stderr
+    assert took < 10, took
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "gave up after 1." in lines[0] and f"http://{USER}:***@127.0.0.1:" in lines[0], lines
+    assert SECRET not in done.stdout + done.stderr and "Traceback" not in done.stderr
