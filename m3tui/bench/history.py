@@ -332,6 +332,7 @@ class RunInfo:
     error: str | None
     n_results: int
     benchmarks: int  # distinct (name, procs)
+    damaged: tuple[str, ...] = ()  # what of the row could not be read (damaged in place): "its settings", …
 
 
 @dataclass
@@ -342,6 +343,7 @@ class StoredRun:
     results: list[BenchResult] = field(default_factory=list)
     raw_output: list[str] = field(default_factory=list)
     profiles: list[tuple[str, str, int, str]] = field(default_factory=list)  # (kind, benchmark, procs, path)
+    damaged: tuple[str, ...] = ()  # what could not be read: the run's settings, results (shown without them)
 
 
 # Runs being written by History objects of this process, per database file: a second
@@ -352,11 +354,17 @@ _OPEN_RUNS_LOCK = threading.Lock()
 
 def _loads_dict(text: object) -> dict[str, Any]:
     """A JSON object stored by this module; {} for anything else (a row damaged in place)."""
+    data = _loads_obj(text)
+    return {} if data is None else data
+
+
+def _loads_obj(text: object) -> dict[str, Any] | None:
+    """A JSON object stored by this module; None for anything else (a row damaged in place)."""
     try:
         data = json.loads(text) if isinstance(text, (str, bytes)) else None
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
+    except (ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def _own_start_time() -> float | None:
@@ -756,15 +764,17 @@ class History:
     def _info(row: tuple[Any, ...]) -> RunInfo:
         """A run row as read; its text redacted (rows of earlier versions were stored as they came)."""
         run_id, started, finished, status, meta, error, n_results, benchmarks = row
+        meta_data = _loads_obj(meta)
         return RunInfo(
             id=int(run_id),
             started_at=str(started),
             finished_at=None if finished is None else str(finished),
             status=str(status),
-            meta=RunMeta.from_json(redact_data(_loads_dict(meta))),
+            meta=RunMeta.from_json(redact_data(meta_data or {})),
             error=None if error is None else redact(str(error)),
             n_results=int(n_results),
             benchmarks=int(benchmarks),
+            damaged=() if meta_data is not None else ("its settings (command, package) are not readable",),
         )
 
     def list_runs(self, limit: int | None = None) -> list[RunInfo]:
@@ -804,23 +814,35 @@ class History:
             finally:
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("COMMIT")
-        configs: dict[object, Mapping[str, str]] = {}
+        configs: dict[object, Mapping[str, str] | None] = {}
         results: list[BenchResult] = []
+        unreadable = bad_configs = 0
         for name, procs, iters, values_json, config_json in res_rows:
-            cfg = configs.get(config_json)
-            if cfg is None:
-                cfg = configs[config_json] = MappingProxyType(
-                    {str(k): redact(str(v)) for k, v in _loads_dict(config_json).items()}
-                )
-            values = {str(k): float(v) for k, v in _loads_dict(values_json).items() if isinstance(v, (int, float))}
-            if not isinstance(name, str) or not isinstance(procs, int) or not isinstance(iters, int):
-                continue  # a row damaged past reading: the others still stand
+            values = {str(k): float(v) for k, v in (_loads_obj(values_json) or {}).items()
+                      if isinstance(v, (int, float)) and not isinstance(v, bool)}  # fmt: skip
+            if not values or not isinstance(name, str) or not isinstance(procs, int) or not isinstance(iters, int):
+                unreadable += 1  # a row damaged past reading: the others still stand
+                continue
+            if config_json not in configs:
+                data = _loads_obj(config_json)
+                configs[config_json] = None if data is None else MappingProxyType({str(k): redact(str(v)) for k, v in data.items()})
+            cfg = configs[config_json]
+            if cfg is None:  # the result stands, without its configuration
+                bad_configs += 1
+                cfg = MappingProxyType({})
             results.append(BenchResult(name, procs, iters, values, cfg))
+        info = self._info(row)
+        damaged = list(info.damaged)
+        if unreadable:
+            damaged.append(f"{unreadable} of {len(res_rows)} results are not readable (left out)")
+        if bad_configs:
+            damaged.append(f"the configuration of {bad_configs} results is not readable")
         return StoredRun(
-            self._info(row),
+            info,
             results,
             [redact(str(text)) for (text,) in out_rows],
             [(str(k), str(b), int(p), str(path)) for k, b, p, path in prof_rows],
+            damaged=tuple(damaged),
         )
 
     def add_profile(self, run_id: int, kind: str, benchmark: str, procs: int, path: str) -> None:

@@ -11,7 +11,9 @@ slowdown is still 0: telling whether it matters is the reader's call); 2 bad fla
 --limit; flags the test binary itself refuses; inputs of `compare` that are not regular files,
 or over COMPARE_LIMIT bytes); 3 the run failed (the package does not build, a benchmark
 panics: the summary of what was measured is still printed first) or the history could not be
-used or saved to (a run whose history failed mid-way still prints its summary, then says so);
+used or saved to (a run whose history failed mid-way still prints its summary, then says so),
+or a run's rows are damaged in place (`history show`/`export` print what they can read first,
+then say what could not be read; `compare` of a run with no readable result is 2);
 130 (128+N) when interrupted. Notices about the history (a damaged one moved aside) go to stderr.
 """
 
@@ -327,8 +329,11 @@ def _load_column(name: str) -> tuple[str, list[BenchResult]]:
                 stored = history.get_run(number)
         except RunNotFound:
             raise InputError(f"m3tui bench compare: no run {number} in the history, and no file {name} (m3tui bench history lists the runs)") from None
+        if stored.damaged:
+            _say_damaged(stored)
         if not stored.results:
-            raise InputError(f"m3tui bench compare: run {number} has no benchmark results")
+            raise InputError(f"m3tui bench compare: run {number} has no benchmark results"
+                             + (" (its rows are damaged)" if stored.damaged else ""))  # fmt: skip
         return f"run {stored.info.id}", stored.results
     try:
         data = read_input(name, limit=COMPARE_LIMIT)
@@ -400,7 +405,7 @@ def _history(args: argparse.Namespace, run_async: RunAsync) -> int:
             return _fail(f"no run {args.run_id} in the history (m3tui bench history lists them)", EXIT_USAGE)
         if args.action == "delete":
             history.delete_run(args.run_id)
-            print(f"deleted run {args.run_id}")
+            print(dumps({"deleted": args.run_id}) if args.json else f"deleted run {args.run_id}")
             return EXIT_OK
         if args.action == "export":
             return _export(stored, args)
@@ -409,10 +414,17 @@ def _history(args: argparse.Namespace, run_async: RunAsync) -> int:
     return _rerun(stored, args, run_async)
 
 
+def _say_damaged(stored: StoredRun) -> None:
+    """One line on stderr: what of a run could not be read (its rows damaged in place)."""
+    print(one_line(f"m3tui bench: run {stored.info.id} is damaged: {'; '.join(stored.damaged)}"), file=sys.stderr, flush=True)
+
+
 def _run_line(info: RunInfo) -> str:
     meta = info.meta
     when = info.started_at.replace("T", " ")[:19]
     what = meta.label or meta.go_version or ""
+    if info.damaged:
+        what = f"{what}  [damaged]".strip()
     return one_line(f"{info.id:>5}  {when}  {info.status:<11}  {info.benchmarks:>4} bench  {info.n_results:>5} samples  "
                     f"{meta.package}  -bench {meta.bench}  {what}").rstrip()  # fmt: skip
 
@@ -442,8 +454,8 @@ def _show(stored: StoredRun, args: argparse.Namespace) -> int:
     from m3tui.bench.compare import build_tables, render_text
 
     if args.json:
-        print(dumps({**_info_json(stored.info), "benchmarks": benchmarks_json(stored.results)}))
-        return EXIT_OK
+        print(dumps({**_info_json(stored.info), "damaged": list(stored.damaged), "benchmarks": benchmarks_json(stored.results)}))
+        return _damaged_exit(stored)
     info, meta = stored.info, stored.info.meta
     print(_run_line(info))
     print(one_line(f"command: {' '.join(meta.command)}"))
@@ -459,7 +471,16 @@ def _show(stored: StoredRun, args: argparse.Namespace) -> int:
         split = "toolchain" if any("toolchain" in r.config for r in stored.results) else None
         print()
         print("\n".join(render_text(build_tables([(f"run {info.id}", stored.results)], col_key=split))))
-    return EXIT_OK
+    return _damaged_exit(stored)
+
+
+def _damaged_exit(stored: StoredRun) -> int:
+    """After printing what could be read: a damaged run is said on stderr, exit 3 (corrupt state)."""
+    if not stored.damaged:
+        return EXIT_OK
+    sys.stdout.flush()
+    _say_damaged(stored)
+    return EXIT_FAILED
 
 
 def _export(stored: StoredRun, args: argparse.Namespace) -> int:
@@ -471,7 +492,7 @@ def _export(stored: StoredRun, args: argparse.Namespace) -> int:
     write_output(target, export(stored, args.format))
     if target != "-":
         print(f"exported run {stored.info.id} to {one_line(target)}", file=sys.stderr)
-    return EXIT_OK
+    return _damaged_exit(stored)
 
 
 def _rerun(stored: StoredRun, args: argparse.Namespace, run_async: RunAsync) -> int:

@@ -274,8 +274,64 @@ def test_rows_damaged_in_place_do_not_break_reading(m3tui_home: Path) -> None:
     with History() as h:
         stored = h.get_run(run_id)
         assert h.list_runs()[0].meta.command == () and stored.info.meta.cpu == () and stored.info.meta.count == 0
-    assert (stored.results[0].name, dict(stored.results[0].values)) == ("Good", {"ns/op": 1234.5, "B/op": 64.0})
-    assert stored.results[1].values == {} and dict(stored.results[1].config) == {}
+    assert [(r.name, dict(r.values)) for r in stored.results] == [("Good", {"ns/op": 1234.5, "B/op": 64.0})]
+    assert stored.info.damaged == ()  # the settings are JSON, of wrong types inside: tolerated
+    assert stored.damaged == ("1 of 2 results are not readable (left out)",)
+
+
+def _damage_rows(run_id: int, *, meta: str | None = None, values: str | None = None) -> None:
+    conn = sqlite3.connect(db_path())
+    if meta is not None:
+        conn.execute("UPDATE runs SET meta = ? WHERE id = ?", (meta, run_id))
+    if values is not None:
+        conn.execute("UPDATE results SET values_json = ? WHERE run_id = ?", (values, run_id))
+    conn.commit()
+    conn.close()
+
+
+def test_a_run_whose_rows_are_not_json_is_shown_as_far_as_it_goes_then_exit_3(capsys, m3tui_home: Path) -> None:
+    with History() as h:
+        run_id = h.start_run(meta())
+        h.add_results(run_id, [result("Good"), result("Bad")])
+        h.finish_run(run_id, "done")
+    conn = sqlite3.connect(db_path())
+    conn.execute("UPDATE runs SET meta = 'not json{' WHERE id = ?", (run_id,))
+    conn.execute("UPDATE results SET values_json = '[[[' WHERE name = 'Bad'")
+    conn.commit()
+    conn.close()
+    code, out, err = run_cli(capsys, "history", "show", str(run_id))
+    assert code == 3 and "Good" in out and "Bad" not in out, (out, err)
+    assert err.count("\n") == 1 and f"run {run_id} is damaged" in err and "settings" in err and "1 of 2 results" in err
+    code, out, err = run_cli(capsys, "history", "show", str(run_id), "--json")
+    shown = json.loads(out)
+    assert code == 3 and len(shown["damaged"]) == 2 and [b["name"] for b in shown["benchmarks"]] == ["Good"]
+    code, out, err = run_cli(capsys, "history", "list")
+    assert code == 0 and "[damaged]" in out
+    code, out, err = run_cli(capsys, "compare", str(run_id), str(run_id))
+    assert code == 0 and "Good" in out and "is damaged" in err  # what stands is compared, the damage said
+
+
+@pytest.mark.parametrize("values", ["garbage{", "", "null", '{"ns/op": "x"}', "[" * 100000])
+def test_compare_of_a_run_with_no_readable_result_is_exit_2_like_an_empty_file(capsys, m3tui_home: Path, values: str) -> None:
+    with History() as h:
+        run_id = h.start_run(meta())
+        h.add_results(run_id, [result("A"), result("B")])
+        h.finish_run(run_id, "done")
+    _damage_rows(run_id, values=values)
+    code, out, err = run_cli(capsys, "compare", str(run_id), str(run_id))
+    assert code == 2 and out == "" and f"run {run_id} has no benchmark results" in err and "internal error" not in err, err
+    code, out, err = run_cli(capsys, "history", "show", str(run_id))
+    assert code == 3 and "2 of 2 results are not readable" in err
+
+
+def test_history_delete_json_is_a_json_document(capsys, m3tui_home: Path) -> None:
+    make_history(runs=2)
+    code, out, err = run_cli(capsys, "history", "delete", "2", "--json")
+    assert code == 0 and json.loads(out) == {"deleted": 2}, (out, err)
+    code, out, err = run_cli(capsys, "history", "delete", "1")
+    assert code == 0 and out == "deleted run 1\n"
+    code, out, _ = run_cli(capsys, "history", "delete", "1", "--json")
+    assert code == 2 and json.loads(out)["error"]["exit"] == 2
 
 
 # --- flags in Go's own forms ----------------------------------------------------------------------
