@@ -37,6 +37,7 @@ from m3tui.core.errors import M3tuiError, UsageError
 __all__ = [
     "BUILD_TIMEOUT",
     "MAX_COUNT",
+    "MAX_CPU_VALUES",
     "MAX_GOMAXPROCS",
     "MAX_OUTPUT_BYTES",
     "MAX_OUTPUT_LINES",
@@ -103,6 +104,8 @@ class OutputBudget:
 #: The largest -count and GOMAXPROCS value taken (Go reads them as int; beyond, they wrap).
 MAX_COUNT = 2**31 - 1
 MAX_GOMAXPROCS = 2**31 - 1
+#: The most -cpu values one run takes (each one is a full pass over the benchmarks).
+MAX_CPU_VALUES = 256
 #: Go's largest time.Duration, in nanoseconds (ParseDuration refuses more).
 _MAX_DURATION_NS = 2**63 - 1
 _GO_UNIT_NS = {"ns": 1, "us": 1_000, "µs": 1_000, "μs": 1_000, "ms": 1_000_000, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
@@ -241,9 +244,11 @@ def default_cpu_list(cores: int, perf_cores: int | None = None) -> tuple[int, ..
 
 def parse_gomaxprocs_list(text: str) -> tuple[int, ...]:
     """`-cpu 1,2,4` as both fronts take it: positive GOMAXPROCS values; BadCpuList names the text."""
-    parts = [part.strip() for part in text.split(",") if part.strip()]
-    if not parts or not all(part.isascii() and part.isdigit() for part in parts):
+    parts = [part.strip() for part in text.split(",")]
+    if not all(part.isascii() and part.isdigit() for part in parts):  # "", "1,,2", "2,", "-1", "٣"
         raise BadCpuList(f"bad --cpu {text!r} (like 1,2,4)")
+    if len(parts) > MAX_CPU_VALUES:
+        raise BadCpuList(f"bad --cpu: {len(parts)} values (at most {MAX_CPU_VALUES})")
     values = tuple(int(part) for part in parts)
     if any(not 1 <= v <= MAX_GOMAXPROCS for v in values):
         raise BadCpuList(f"bad --cpu {text!r} (GOMAXPROCS values from 1 to {MAX_GOMAXPROCS})")

@@ -119,7 +119,7 @@ def top_json(report: TopReport) -> dict[str, object]:
         "dropped_nodes": report.dropped_nodes,
         "rows": [
             {"name": r.name, "flat": r.flat, "cum": r.cum,
-             "flat_pct": 100 * r.flat / total if total else 0.0, "cum_pct": 100 * r.cum / total if total else 0.0}  # fmt: skip
+             "flat_pct": 100 * r.flat / total if total else 0.0, "cum_pct": 100 * r.cum / total if total else 0.0}
             for r in report.rows
         ],
     }
@@ -194,15 +194,11 @@ async def _tune(args: argparse.Namespace) -> int:
     from m3tui.profiles import tune
     from m3tui.profiles.pprof.model import printable
 
-    rates = None
-    if args.rates:
-        try:
-            rates = [int(r) for r in args.rates.split(",") if r.strip()]
-        except ValueError:
-            return _fail(f"bad --rates {printable(repr(args.rates))} (like 1,4096,524288)", EXIT_USAGE)
-    if args.rounds < 1:
-        return _fail("--rounds must be at least 1", EXIT_USAGE)
-    tune.check_spec(args.kind, rates, args.benchtime)  # InvalidTuneSpec before anything runs
+    try:  # every flag checked before anything runs
+        rates = None if args.rates is None else tune.parse_rates(args.rates)
+        tune.check_spec(args.kind, rates, args.benchtime, args.rounds)
+    except tune.InvalidTuneSpec as exc:
+        return _fail(printable(str(exc)), EXIT_USAGE)
     directory = await _resolve(args.package)
 
     def progress(text: str, done: int, total: int) -> None:

@@ -48,15 +48,18 @@ from m3tui.profiles.capture import (
 __all__ = [
     "DEFAULT_RATES",
     "FIDELITY_OK",
-    "InvalidTuneSpec",
+    "MAX_RATES",
+    "MAX_ROUNDS",
     "OVERHEAD_MAX",
     "OVERHEAD_OK",
     "TOP_N",
+    "InvalidTuneSpec",
     "TuneError",
     "TunePoint",
     "TuneResult",
     "check_spec",
     "fidelity",
+    "parse_rates",
     "recommend",
     "render_tune",
     "tune",
@@ -140,7 +143,7 @@ class TuneResult:
 
 def _flat(path: Path, sample_type: str) -> tuple[dict[str, float], float]:
     """Flat value per function of every function (not only those above pprof's node fraction)."""
-    from m3tui.profiles.pprof import analysis, decode  # noqa: PLC0415 - heavy: on first use only
+    from m3tui.profiles.pprof import analysis, decode
 
     prof = decode.load_file(path)
     rep = analysis.top(prof, prof.sample_index(sample_type), node_fraction=0.0)
@@ -225,13 +228,35 @@ def _make_tmp_dir() -> Path:
 MAX_RATE = 2**63 - 1
 
 
-def check_spec(kind: str, rates: Sequence[int] | None, benchtime: str | None = None) -> list[int]:
-    """The sorted rates to sweep for ``kind``; `InvalidTuneSpec` (exit 2) for what cannot run."""
+#: The most rounds a sweep runs (each round runs every rate once), and the most rates it sweeps.
+MAX_ROUNDS = 1000
+MAX_RATES = 32
+
+
+def parse_rates(text: str) -> list[int]:
+    """`--rates 1,4096,524288`: whole numbers, comma-separated, none empty; InvalidTuneSpec naming the text."""
+    parts = [part.strip() for part in text.split(",")]
+    if not all(part.isascii() and part.isdigit() for part in parts):  # "", "1,,2", "1,", "-5", "1e3", "٣"
+        raise InvalidTuneSpec(f"bad --rates {text!r}: comma-separated whole numbers from 1 to {MAX_RATE}, like 1,4096,524288")
+    return [int(part) for part in parts]
+
+
+def check_spec(kind: str, rates: Sequence[int] | None, benchtime: str | None = None, rounds: int = 5) -> list[int]:
+    """The sorted rates to sweep for ``kind`` (None: the kind's default sweep); `InvalidTuneSpec`
+    (exit 2) for what cannot run: an empty list, a rate out of Go's int range, more than MAX_RATES
+    rates, rounds outside 1..MAX_ROUNDS, a benchtime Go refuses."""
     if kind not in TUNE_KINDS:
         raise InvalidTuneSpec(f"the rate tuner works for {', '.join(TUNE_KINDS)}, not {kind!r}")
-    rate_list = sorted({int(r) for r in (rates or DEFAULT_RATES[kind])})
-    if not rate_list or rate_list[0] < 1 or rate_list[-1] > MAX_RATE:
-        raise InvalidTuneSpec(f"rates must be from 1 to {MAX_RATE}")
+    if isinstance(rounds, bool) or not isinstance(rounds, int) or not 1 <= rounds <= MAX_ROUNDS:
+        raise InvalidTuneSpec(f"bad --rounds {rounds} (a whole number from 1 to {MAX_ROUNDS})")
+    rate_list = sorted({int(r) for r in (DEFAULT_RATES[kind] if rates is None else rates)})
+    if not rate_list:
+        raise InvalidTuneSpec("no rates to sweep (leave --rates out for the default sweep)")
+    bad = [r for r in rate_list if not 1 <= r <= MAX_RATE]
+    if bad:
+        raise InvalidTuneSpec(f"bad rate {bad[0]}: rates must be from 1 to {MAX_RATE}")
+    if len(rate_list) > MAX_RATES:
+        raise InvalidTuneSpec(f"{len(rate_list)} rates: at most {MAX_RATES} in one sweep")
     if benchtime is not None:
         try:
             check_benchtime(benchtime)
@@ -279,8 +304,7 @@ async def tune(
     when no benchmark matched, when a run fails, or when ``stop`` is set;
     :class:`InvalidTuneSpec` before anything runs for a kind or rates it cannot tune.
     """
-    rate_list = check_spec(kind, rates, benchtime)
-    rounds = max(1, int(rounds))
+    rate_list = check_spec(kind, rates, benchtime, rounds)
     package_dir = Path(package_dir)
     reference = rate_list[0]
     sample_type = SAMPLE_TYPE[kind]

@@ -357,7 +357,7 @@ def test_go_durations() -> None:
     assert parse_go_duration("1.2.3s") is None and parse_go_duration("s") is None
 
 
-@pytest.mark.parametrize("text", ["0", "-1", "a,b", "", ",", "1,,x", "99999999999", "²", "٣", "1_0"])
+@pytest.mark.parametrize("text", ["0", "-1", "a,b", "", ",", "1,,x", "1,,2", "2,", ",2", "99999999999", "²", "٣", "1_0", ",".join(["1"] * 257)])
 def test_cpu_lists_go_refuses(text: str) -> None:
     with pytest.raises(BadCpuList):
         parse_gomaxprocs_list(text)
@@ -375,7 +375,7 @@ def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, s
 
 @pytest.mark.parametrize("args", [
     ["--benchtime", "nonsense"], ["--benchtime", "0s"], ["--count", "0"], ["--count", "99999999999999"],
-    ["--cpu", "0"], ["--cpu", "1,two"], ["--cpu", "99999999999999999999"], ["--timeout", "soon"],
+    ["--cpu", "0"], ["--cpu", "1,two"], ["--cpu", "1,,2"], ["--cpu", "99999999999999999999"], ["--timeout", "soon"],
     ["--timeout", "1e3s"], ["--timeout", "99999999999h"], ["-q", "-test.bogus"], ["-q", ".", "-test.bogus"],
 ])  # fmt: skip
 def test_bad_run_flags_are_usage_errors_before_anything_runs(capsys, m3tui_home: Path, args: list[str]) -> None:
@@ -635,3 +635,8 @@ def test_history_show_list_and_export_escape_what_a_run_recorded(capsys, m3tui_h
     code, out, err = run_cli(capsys, "history", "export", str(run_id), "-o", str(target))
     assert code == 0 and target.is_file() and "out\\x1b]0;pwned\\x07.txt" in err
     _no_raw_controls(out + err)
+
+
+def test_a_cpu_list_with_an_empty_value_is_named(capsys, m3tui_home: Path) -> None:
+    code, out, err = run_cli(capsys, ".", "--cpu", "1,,2", "--count", "1")
+    assert code == 2 and out == "" and "bad --cpu '1,,2'" in err and not db_path().exists()

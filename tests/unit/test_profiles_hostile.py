@@ -515,3 +515,36 @@ def test_hostile_capture_records_are_listed_as_broken_never_followed(m3tui_home:
     assert "outside its directory" in why["20260101-000000.000-00000b"]
     code, out, _ = cli("profile", "list", "--json")
     assert code == 0 and strict_json(out) == []
+
+
+# --- numbers and lists of profile's flags: range and shape, checked before anything runs ------------
+
+
+@pytest.mark.parametrize(("flags", "named"), [
+    (["--rounds", "99999999999999999999"], "99999999999999999999"), (["--rounds", "0"], "--rounds 0"),
+    (["--rounds", "-3"], "--rounds -3"), (["--rounds", str(proftune.MAX_ROUNDS + 1)], str(proftune.MAX_ROUNDS + 1)),
+    (["--rates", ""], "''"), (["--rates", "1,,2"], "'1,,2'"), (["--rates", "1,"], "'1,'"), (["--rates", ","], "','"),
+    (["--rates", "0"], "rate 0"), (["--rates", "-5"], "'-5'"), (["--rates", "1e3"], "'1e3'"), (["--rates", "٣"], "'٣'"),
+    (["--rates", str(2**63)], str(2**63)), (["--rates", ",".join(map(str, range(1, 40)))], "39 rates"),
+    (["--benchtime", "0x"], "0x"),
+])  # fmt: skip
+def test_tune_refuses_bad_numbers_and_lists_naming_them(flags: list[str], named: str) -> None:
+    code, out, err = cli("profile", "tune", "--bench", "Sum", *flags)
+    assert (code, out) == (EXIT_USAGE, "") and named in err and err.count("\n") == 1, err
+    code, out, _ = cli("profile", "tune", "--bench", "Sum", "--json", *flags)
+    assert code == EXIT_USAGE and strict_json(out)["error"]["exit"] == 2  # type: ignore[index]
+
+
+def test_tune_rates_and_rounds_it_takes() -> None:
+    assert proftune.parse_rates(" 1, 4096,524288 ") == [1, 4096, 524288]
+    assert proftune.check_spec("mem", [4096, 1, 4096], rounds=proftune.MAX_ROUNDS) == [1, 4096]
+    assert proftune.check_spec("mem", None, rounds=1) == sorted(set(proftune.DEFAULT_RATES["mem"]))
+    with pytest.raises(proftune.InvalidTuneSpec, match="no rates"):
+        proftune.check_spec("mem", [])
+
+
+@pytest.mark.parametrize("flags", [["--cpu", "0"], ["--cpu", str(2**31)], ["--rate", "0"], ["--rate", str(2**63)],
+                                   ["--kind", "cpu", "--rate", "5"], ["--benchtime", "-1s"]])  # fmt: skip
+def test_capture_refuses_bad_numbers(flags: list[str]) -> None:
+    code, out, err = cli("profile", "capture", "--bench", "Sum", *flags)
+    assert (code, out) == (EXIT_USAGE, "") and err.count("\n") == 1 and "internal error" not in err, err
