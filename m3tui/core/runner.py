@@ -13,7 +13,7 @@ Design, in brief:
 * timeout, cancellation and :func:`m3tui.core.proctree.kill_all_sync` kill the whole process
   tree (:mod:`m3tui.core.proctree`, which keeps the registry of live runs).
 * a SIGKILL of m3tui itself leaves no orphan: on Linux each child gets PR_SET_PDEATHSIG=SIGKILL
-  (:func:`_pdeathsig`), and everywhere (macOS has no PDEATHSIG) each live child is recorded in
+  (:func:`m3tui.core.proctree.setpriv`), and everywhere (macOS has no PDEATHSIG) each live child is recorded in
   ``<state>/tmp/children-p<pid>-.json`` for the next command's start-up sweep to kill
   (:mod:`m3tui.core.proctree`). PDEATHSIG is set per *thread*: it fires when the thread that forked
   the child exits. asyncio forks in the thread running the event loop, which is the main thread in
@@ -39,7 +39,6 @@ import os
 import secrets
 import shutil
 import subprocess
-import sys
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
@@ -48,10 +47,11 @@ from typing import Literal
 
 from m3tui.core import proctree
 from m3tui.core.errors import M3tuiError
-from m3tui.core.proctree import RUN_MARK
+from m3tui.core.proctree import NO_PDEATHSIG_ENV, RUN_MARK
 
 __all__ = [
     "MAX_LINE_BYTES",
+    "NO_PDEATHSIG_ENV",
     "CommandNotFoundError",
     "OutputLine",
     "RunResult",
@@ -76,11 +76,6 @@ _MAX_FINAL_DRAIN = 64 * _READ_SIZE
 #: process reusing our pid never carries the same token: the sweep kills by token).
 _RUN_COUNTER = itertools.count(1)
 _RUN_NONCE = secrets.token_hex(4)
-#: Test hook: a non-empty value turns PDEATHSIG off, so tests can exercise the sweep path
-#: (the one macOS relies on) on Linux.
-NO_PDEATHSIG_ENV = "M3TUI_TEST_NO_PDEATHSIG"
-#: Cached ``prctl`` (ctypes), resolved before any fork.
-_PRCTL: Callable[..., int] | None = None
 
 
 class RunnerError(M3tuiError):
@@ -385,66 +380,6 @@ def _check_cwd(cwd: str | os.PathLike[str] | None) -> str | None:
 # --------------------------------------------------------------------------
 
 
-#: util-linux's setpriv, when it knows --pdeathsig (2.33+); False until probed.
-_SETPRIV: str | None | Literal[False] = False
-
-
-async def _setpriv() -> str | None:
-    """The setpriv that sets PDEATHSIG and execs the command, probed once per process (~3 ms).
-
-    Preferred over a preexec_fn: with one, subprocess must fork instead of vfork, and the event
-    loop pays for copying the page tables and the copy-on-write faults that follow: 3.4 ms a
-    spawn at the CLI's size, 12 ms at 150 MB (the doctor missed its start-up target by that).
-    Through setpriv the spawn stays a vfork, and setpriv's own exec (~1 ms) happens in the child.
-    """
-    global _SETPRIV
-    if _SETPRIV is False:
-        _SETPRIV = None
-        for cand in ("/usr/bin/setpriv", "/bin/setpriv"):
-            if os.access(cand, os.X_OK):
-                with contextlib.suppress(OSError):
-                    probe = await asyncio.create_subprocess_exec(
-                        cand, "--pdeathsig", "KILL", "--", cand, "--help", stdin=subprocess.DEVNULL,
-                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-                    if await probe.wait() == 0:
-                        _SETPRIV = cand
-                break
-    return _SETPRIV
-
-
-def _pdeathsig_wanted() -> bool:
-    return sys.platform.startswith("linux") and not os.environ.get(NO_PDEATHSIG_ENV)
-
-
-def _pdeathsig() -> Callable[[], None] | None:
-    """Linux without a usable setpriv: a preexec_fn giving the child PR_SET_PDEATHSIG=SIGKILL.
-
-    preexec_fn runs between fork and exec, where another thread's lock could deadlock the
-    child; this one only calls an already-resolved libc function and reads getppid (no import,
-    no lock). It costs the vfork fast path (see :func:`_setpriv`).
-    The getppid check closes the race of our death between fork and prctl.
-    """
-    global _PRCTL
-    if _PRCTL is None:
-        try:
-            import ctypes
-
-            fn = ctypes.CDLL(None, use_errno=True).prctl
-            fn.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
-            fn.restype = ctypes.c_int
-        except (OSError, AttributeError):
-            return None
-        _PRCTL = fn
-    prctl, parent = _PRCTL, os.getpid()
-
-    def preexec() -> None:
-        prctl(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG, SIGKILL
-        if os.getppid() != parent:  # we died before prctl: nothing will signal it now
-            os._exit(137)
-
-    return preexec
-
-
 async def _spawn(
     args: tuple[str, ...],
     exe: str,
@@ -459,12 +394,12 @@ async def _spawn(
     """
     name = args[0]
     preexec: Callable[[], None] | None = None
-    if _pdeathsig_wanted():
-        setpriv = await _setpriv()
+    if proctree.pdeathsig_wanted():
+        setpriv = await proctree.setpriv()
         if setpriv is not None:  # setpriv execs the command itself (its argv[0] becomes exe)
             args, exe = (setpriv, "--pdeathsig", "KILL", "--", exe, *args[1:]), setpriv
         else:
-            preexec = _pdeathsig()
+            preexec = proctree.pdeathsig_preexec()
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     # os.pipe() fds are close-on-exec; subprocess dup2()s the write ends onto 1 and 2.
