@@ -49,6 +49,10 @@ from m3tui.core import proctree
 from m3tui.core.errors import M3tuiError
 from m3tui.core.proctree import NO_PDEATHSIG_ENV, RUN_MARK
 
+#: Runs with a timeout of at most this many seconds (probes: go version, go env, sysctl) get no
+#: PDEATHSIG: a killed m3tui's probe ends by itself or at the next start-up sweep.
+SHORT_RUN_S = 60.0
+
 __all__ = [
     "MAX_LINE_BYTES",
     "NO_PDEATHSIG_ENV",
@@ -386,15 +390,19 @@ async def _spawn(
     env: dict[str, str] | None,
     cwd: str | None,
     stdin_devnull: bool,
+    *,
+    short: bool = False,
 ) -> tuple[asyncio.subprocess.Process, int, int]:
     """Start the child in its own session; returns it and the two read fds.
 
     The spawn is shielded: if we are cancelled mid-spawn, the child that
     does get started is killed (tree and all) before CancelledError escapes.
+    A ``short`` run (a probe with a timeout of at most SHORT_RUN_S) skips the death signal, whose
+    setpriv exec would be most of its cost; if m3tui is killed, the next start-up sweep kills it.
     """
     name = args[0]
     preexec: Callable[[], None] | None = None
-    if proctree.pdeathsig_wanted():
+    if proctree.pdeathsig_wanted() and not short:
         setpriv = await proctree.setpriv()
         if setpriv is not None:  # setpriv execs the command itself (its argv[0] becomes exe)
             args, exe = (setpriv, "--pdeathsig", "KILL", "--", exe, *args[1:]), setpriv
@@ -485,7 +493,7 @@ async def run(
     loop = asyncio.get_running_loop()
     batcher = _Batcher(on_batch, batch_interval, capture)
     started = time.monotonic()
-    proc, out_fd, err_fd = await _spawn(args, exe, merged_env, cwd_s, stdin_devnull)
+    proc, out_fd, err_fd = await _spawn(args, exe, merged_env, cwd_s, stdin_devnull, short=timeout is not None and timeout <= SHORT_RUN_S)
     proctree.register(proc, token)
     readers = [
         _PipeReader(loop, out_fd, "stdout", batcher.add),
