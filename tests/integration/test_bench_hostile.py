@@ -96,8 +96,10 @@ def test_sigkill_leaves_a_build_dir_that_the_next_command_sweeps(pkg: Path, m3tu
     try:
         run.wait_for("Sum  3/200")
         left = scratch(m3tui_home)
-        assert len(left) == 1 and left[0].startswith(f"bench-p{run.proc.pid}-"), left
-        assert (m3tui_home / "tmp" / left[0] / "pkg.test").stat().st_size > 1_000_000  # the test binary
+        builds = [name for name in left if name.startswith("bench-")]
+        assert len(builds) == 1 and builds[0].startswith(f"bench-p{run.proc.pid}-"), left
+        assert f"children-p{run.proc.pid}-.json" in left  # its live children, for the sweep (core.proctree)
+        assert (m3tui_home / "tmp" / builds[0] / "pkg.test").stat().st_size > 1_000_000  # the test binary
     finally:
         run.kill_all()
     assert run.proc.returncode == -signal.SIGKILL
