@@ -119,19 +119,7 @@ def _descendants(proc: asyncio.subprocess.Process, *, marked: bool = False) -> l
 
 def _marked(token: str) -> list[psutil.Process]:
     """Our user's processes whose environment carries ``RUN_MARK=token`` (not ourselves)."""
-    import psutil
-
-    me, uid = os.getpid(), os.getuid()
-    found = []
-    for p in psutil.process_iter(["uids"]):
-        try:
-            if p.pid == me or (p.info["uids"] is not None and p.info["uids"].real != uid):
-                continue
-            if p.environ().get(RUN_MARK) == token:
-                found.append(p)
-        except (psutil.Error, OSError):
-            continue
-    return found
+    return _marked_any({token})
 
 
 def _merge(known: list[psutil.Process], new: list[psutil.Process]) -> list[psutil.Process]:
