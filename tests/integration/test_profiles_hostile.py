@@ -224,12 +224,17 @@ def _test_binaries(home: Path) -> list[int]:
     return found
 
 
+def _scratch_dirs(home: Path) -> list[str]:
+    """What is in <state>/tmp but the runner's record of its live children (core.proctree)."""
+    return sorted(n for n in os.listdir(home / "tmp") if not n.startswith("children-p"))
+
+
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_an_interrupted_capture_leaves_nothing_and_no_process(go_env: Path, tmp_path: Path, sig: int, code: int) -> None:
     pkg = make_package(tmp_path)
     home = tmp_path / "home"
     proc = _capture_until_running(pkg, home)
-    scratch = os.listdir(home / "tmp")
+    scratch = _scratch_dirs(home)
     assert len(scratch) == 1 and scratch[0].startswith(f"capture-p{proc.pid}-")
     assert stat.S_IMODE((home / "tmp" / scratch[0]).stat().st_mode) == 0o700
     proc.send_signal(sig)
@@ -244,12 +249,12 @@ def test_a_killed_capture_is_swept_by_the_next_command(go_env: Path, tmp_path: P
     pkg = make_package(tmp_path)
     home = tmp_path / "home"
     proc = _capture_until_running(pkg, home)
-    (scratch,) = os.listdir(home / "tmp")
+    (scratch,) = _scratch_dirs(home)
     for child in psutil.Process(proc.pid).children(recursive=True):
         child.kill()
     proc.kill()  # SIGKILL: no finally runs
     proc.communicate(timeout=30)
-    assert os.listdir(home / "tmp") == [scratch]  # left behind, named after its dead owner
+    assert _scratch_dirs(home) == [scratch]  # left behind, named after its dead owner
     done = m3tui("profile", "list", home=home)
     assert done.returncode == 0 and "no captured profiles yet" in done.stdout
     assert os.listdir(home / "tmp") == []
