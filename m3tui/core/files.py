@@ -94,6 +94,25 @@ def read_input(path: str | os.PathLike[str], *, limit: int, what: str = "") -> b
     return data
 
 
+def read_text_to_edit(path: str | os.PathLike[str], *, limit: int, what: str) -> bytes:
+    """A user's text file that m3tui is about to edit (an rc file, go.mod): its exact bytes.
+
+    Refused (`InputError`, exit 2, the file untouched) when it is not a regular file, has more
+    than ``limit`` bytes, or holds NUL bytes (then it is not the text file it should be).
+    """
+    label = f"{what} {os.fspath(path)}"
+    with open_input(path, what=what) as f:
+        try:
+            data = f.read(limit + 1)
+        except OSError as exc:
+            raise os_error(exc, label, "read") from None
+    if len(data) > limit:
+        raise InputError(f"{label}: more than {limit:,} bytes; not changed")
+    if b"\x00" in data:
+        raise InputError(f"{label}: has NUL bytes, so it is not a text file; not changed")
+    return data
+
+
 def read_capped(stream: BinaryIO, *, limit: int, label: str) -> bytes:
     """All of a stream (stdin, a decompressor), refusing more than ``limit`` bytes."""
     data = stream.read(limit + 1)

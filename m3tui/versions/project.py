@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Literal, TypeVar
 
 from m3tui.core import runner, toolchain
-from m3tui.core.errors import InputError, M3tuiError, UsageError, os_error
-from m3tui.core.files import open_input
+from m3tui.core.errors import InputError, M3tuiError, UsageError
+from m3tui.core.files import open_input, read_text_to_edit
 from m3tui.core.toolchain import GoOnPath, GoVersion
 from m3tui.doctor.checks_go import (
     _DOWNLOAD_RE,
@@ -220,20 +220,11 @@ def _read_pin_file(path: Path, *, missing_ok: bool) -> str:
     """A file to rewrite, as text whose bytes come back exactly (undecodable ones kept through
     surrogateescape): a regular file only, at most MAX_PIN_FILE_BYTES (InputError otherwise)."""
     try:
-        f = open_input(path)
+        data = read_text_to_edit(path, limit=MAX_PIN_FILE_BYTES, what="file")
     except InputError:
         if missing_ok and not os.path.lexists(path):
             return ""
         raise
-    with f:
-        try:
-            data = f.read(MAX_PIN_FILE_BYTES + 1)
-        except OSError as exc:
-            raise os_error(exc, path, "read") from None
-    if len(data) > MAX_PIN_FILE_BYTES:
-        raise InputError(f"{path}: more than {MAX_PIN_FILE_BYTES:,} bytes; not changed")
-    if b"\x00" in data:
-        raise InputError(f"{path}: has NUL bytes, so it is not a text file; not changed")
     return data.decode("utf-8", "surrogateescape")
 
 

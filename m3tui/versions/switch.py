@@ -35,8 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from m3tui.core.config import state_root
-from m3tui.core.errors import InputError, M3tuiError, UsageError, os_error, strerror
-from m3tui.core.files import PRIVATE_FILE, atomic_write, open_input, tighten
+from m3tui.core.errors import M3tuiError, UsageError, os_error, strerror
+from m3tui.core.files import PRIVATE_FILE, atomic_write, open_input, read_text_to_edit, tighten
 from m3tui.core.toolchain import go_on_path
 from m3tui.versions import names, store
 from m3tui.versions.shims import is_file
@@ -281,16 +281,7 @@ def _read_rc(rc_path: Path) -> bytes | None:
     """
     if not os.path.lexists(rc_path) or (os.path.islink(rc_path) and not os.path.exists(rc_path)):
         return None  # absent, or a dotfiles link whose target is not there yet: created
-    with open_input(rc_path, what="rc file") as f:
-        try:
-            data = f.read(MAX_RC_BYTES + 1)
-        except OSError as exc:
-            raise os_error(exc, rc_path, "read") from None
-    if len(data) > MAX_RC_BYTES:
-        raise InputError(f"rc file {rc_path}: more than {MAX_RC_BYTES:,} bytes: not a shell's rc file; not changed")
-    if b"\x00" in data:
-        raise InputError(f"rc file {rc_path}: has NUL bytes, so it is not a shell script; not changed")
-    return data
+    return read_text_to_edit(rc_path, limit=MAX_RC_BYTES, what="rc file")
 
 
 def write_user_file(path: Path, data: bytes) -> Path:

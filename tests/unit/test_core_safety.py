@@ -277,12 +277,12 @@ def test_a_catastrophic_lint_pattern_falls_back_to_the_default_with_its_key_name
 
 
 def test_a_shared_directory_as_state_is_not_closed(tmp_path: Path) -> None:
-    shared = tmp_path / "shared"
-    shared.mkdir()
-    os.chmod(shared, 0o1777)  # what /tmp is
-    files.private_dir(shared)
-    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
-    inner = files.private_dir(shared / "logs")
+    sticky = tmp_path / "sticky"
+    sticky.mkdir()
+    os.chmod(sticky, 0o1777)  # what /tmp is
+    files.private_dir(sticky)
+    assert stat.S_IMODE(sticky.stat().st_mode) == 0o1777
+    inner = files.private_dir(sticky / "logs")
     assert stat.S_IMODE(inner.stat().st_mode) == 0o700
 
 
