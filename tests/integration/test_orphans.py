@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -27,8 +26,6 @@ import pytest
 
 from m3tui.core.runner import NO_PDEATHSIG_ENV
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-GOBENCH = REPO_ROOT / "tests" / "data" / "gobench"
 M3TUI = [sys.executable, "-m", "m3tui"]
 LONG_BENCH = ["bench", ".", "--bench", "^BenchmarkSum$", "--cpu", "1", "--count", "1", "--benchtime", "10m"]
 
@@ -47,15 +44,6 @@ def wait_gone(pids: list[int], within: float) -> list[int]:
         if not alive or time.monotonic() > deadline:
             return alive
         time.sleep(0.02)
-
-
-@pytest.fixture
-def pkg(real_go: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("GOFLAGS", "-mod=mod")
-    monkeypatch.setenv("GOPROXY", "off")
-    dst = tmp_path / "gobench"
-    shutil.copytree(GOBENCH, dst)
-    return dst
 
 
 def start_bench(pkg: Path, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], psutil.Process]:

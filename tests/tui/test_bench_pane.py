@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from pathlib import Path
 
@@ -20,17 +19,14 @@ from tests.appkit import FixedBenchBackend, settle, snapshot_app
 from tests.wait import eventually
 from tests.testdata import has_column
 
-GOBENCH = Path(__file__).parents[1] / "data" / "gobench"
 
 
 @pytest.fixture
-def pkg(real_go: Path, tmp_path: Path, monkeypatch) -> Path:
-    monkeypatch.setenv("GOFLAGS", "-mod=mod")
-    monkeypatch.setenv("GOPROXY", "off")
-    dst = tmp_path / "gobench"
-    shutil.copytree(GOBENCH, dst)
-    monkeypatch.chdir(dst)
-    return dst
+def pkg(pkg: Path, real_go: Path, monkeypatch) -> Path:
+    """The shared copy of tests/data/gobench (tests/conftest.py), as the current directory.
+    (real_go named again: pytest's closure of an overriding fixture misses its parent's, and the go marker needs it.)"""
+    monkeypatch.chdir(pkg)
+    return pkg
 
 
 async def open_bench(pilot) -> BenchPane:
