@@ -11,14 +11,12 @@ import pytest
 from textual.widgets import DataTable, Input, Static
 
 from m3tui.bench.backend import LocalBench
+from m3tui.bench.history import History
 from m3tui.tui.panes.bench import BenchPane
 from m3tui.tui.panes.profiles import ProfilesPane
-from m3tui.bench.history import History
-
 from tests.appkit import FixedBenchBackend, settle, snapshot_app
-from tests.wait import eventually
 from tests.testdata import has_column
-
+from tests.wait import eventually
 
 
 @pytest.fixture
