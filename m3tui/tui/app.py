@@ -158,6 +158,7 @@ class M3tuiApp(App[int], inherit_bindings=False):
             self.notify(warning, title="config", severity="warning", timeout=12)
         if self._watch_terminal and not self.is_headless:
             self._watch_for_hangup()
+        self.watch(self.main_screen, "focused", self._watch_main_focus, init=False)
         self.call_after_refresh(self._after_first_paint)
 
     def _handle_exception(self, error: Exception) -> None:
@@ -271,7 +272,20 @@ class M3tuiApp(App[int], inherit_bindings=False):
     # --- panes ------------------------------------------------------------------------------
 
     def on_pane_tabs_chosen(self, message: PaneTabs.Chosen) -> None:
-        self.action_show_pane(message.pane_id, message.focus_body)
+        self.action_show_pane(message.pane_id)
+
+    def _watch_main_focus(self, focused: object) -> None:
+        """Focus is never lost on the main screen: when the focused widget goes (a row deleted,
+        a view swapped) and nothing took its place, the shown pane's focus target takes it, so
+        the pane's keys keep working."""
+
+        def restore() -> None:
+            screen = self.main_screen
+            if self.screen is screen and screen.focused is None and self.active_pane.built:
+                self.active_pane.focus_body()
+
+        if focused is None:
+            self.call_after_refresh(restore)
 
     def on_bench_pane_profile_captured(self, message: BenchPane.ProfileCaptured) -> None:
         """The Bench pane's `p`: show the new profile in the Profiles pane."""
@@ -313,16 +327,13 @@ class M3tuiApp(App[int], inherit_bindings=False):
             self.stylesheet.reparse()  # parses only what is new (Textual caches parsed sources)
             self.stylesheet.update(self)
 
-    def action_show_pane(self, pane_id: str, focus_body: bool = True) -> None:
+    def action_show_pane(self, pane_id: str) -> None:
         if self.screen is not self.main_screen:
             return
         self.pane(pane_id)
         self.main_screen.query_one(ContentSwitcher).current = f"pane-{pane_id}"
         self.main_screen.query_one(PaneTabs).active = pane_id
-        if focus_body:
-            self.active_pane.focus_body()
-        else:
-            self.active_pane.build()
+        self.active_pane.focus_body()
 
     # --- help and command palette -----------------------------------------------------------
 
@@ -332,21 +343,34 @@ class M3tuiApp(App[int], inherit_bindings=False):
         if isinstance(self.screen, HelpScreen):
             return
         pane = self.active_pane
-        pane_keys = self.keys_of(pane) + self.keys_of(pane.focus_target())
+        focused = self.main_screen.focused
+        inner = focused if focused is not None and pane in focused.ancestors else pane.focus_target()
+        # The keys that reach the pane from where focus is: the focused widget's, then each
+        # container's up to the pane's. A key an inner widget binds hides an outer one's.
+        chain = [node for node in inner.ancestors_with_self if node is pane or pane in node.ancestors]
+        taken: set[str] = set()
+        per_node = [self.keys_of(node, taken) for node in chain]
+        pane_keys = per_node[-1] + [row for rows in reversed(per_node[:-1]) for row in rows]
         global_keys = self.keys_of(self) + self.keys_of(self.main_screen)
-        bar_keys = self.keys_of(self.main_screen.query_one(PaneTabs))
-        self.push_screen(HelpScreen(pane.TITLE, pane_keys, global_keys, bar_keys))
+        self.push_screen(HelpScreen(pane.TITLE, pane_keys, global_keys))
 
-    def keys_of(self, node: DOMNode) -> list[KeyHelp]:
-        """The node's own bindings as the user has them (config keymap applied)."""
+    def keys_of(self, node: DOMNode, taken: set[str] | None = None) -> list[KeyHelp]:
+        """The node's own bindings as the user has them (config keymap applied).
+
+        taken: keys already bound closer to the focus; they are left out here (and the node's
+        keys are added to it).
+        """
         from m3tui.tui.widgets.help_screen import KeyHelp
 
         bindings = node._bindings.copy()
         bindings.apply_keymap(self._keymap)
+        shadowed = set(taken or ())
         grouped: dict[str, tuple[list[str], str]] = {}
-        for _key, binding in bindings:
-            if binding.system or not binding.description:
+        for key, binding in bindings:
+            if binding.system or not binding.description or key in shadowed:
                 continue
+            if taken is not None:
+                taken.add(key)
             group_id = binding.id or binding.action
             keys, _ = grouped.setdefault(group_id, ([], binding.description))
             display = self.get_key_display(binding)
@@ -419,12 +443,13 @@ class M3tuiApp(App[int], inherit_bindings=False):
 def bindable_nodes() -> list[type[DOMNode]]:
     """Every class that declares key bindings. The widgets a pane builds on first showing are
     imported here, when a keymap must be checked, not before the first paint."""
+    from m3tui.tui.panes.environment import FindingView
     from m3tui.tui.panes.log_record import RecordScreen
     from m3tui.tui.panes.log_view import LogView
     from m3tui.tui.widgets.flame_graph import FlameGraph
     from m3tui.tui.widgets.help_screen import HelpScreen
 
-    return [M3tuiApp, MainScreen, HelpScreen, KeyScroll, PaneTabs, *pane_classes(), LogView, RecordScreen, FlameGraph]
+    return [M3tuiApp, MainScreen, HelpScreen, KeyScroll, *pane_classes(), FindingView, LogView, RecordScreen, FlameGraph]
 
 
 def binding_ids() -> list[str]:

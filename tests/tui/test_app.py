@@ -13,16 +13,16 @@ from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.widgets import Input, Static
 
+from m3tui.core.config import load_config
 from m3tui.tui.app import M3tuiApp, MainScreen, bindable_nodes, binding_ids
 from m3tui.tui.panes import PANES, pane_classes
-from m3tui.tui.panes.base import Pane, PaneBody, PaneSlot
+from m3tui.tui.panes.base import Pane, PaneSlot
+from m3tui.tui.panes.environment import EnvironmentPane, FindingView
 from m3tui.tui.panes.profiles import ProfilesPane
-from m3tui.core.config import load_config
 from m3tui.tui.widgets.help_screen import HelpScreen
 from m3tui.tui.widgets.key_scroll import KeyScroll
 from m3tui.tui.widgets.pane_tabs import PaneTabs
 from m3tui.tui.widgets.status_line import StatusLine
-
 from tests.appkit import fixed_doctor, settle, snapshot_app
 
 
@@ -43,21 +43,81 @@ async def test_number_keys_jump_to_panes_and_focus_their_body() -> None:
             assert app.active_pane in app.focused.ancestors
 
 
-async def test_tab_and_shift_tab_move_focus_and_the_pane_bar_moves_with_arrows() -> None:
+async def test_tab_cycles_inside_the_pane_and_the_pane_bar_never_takes_focus() -> None:
     app = snapshot_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("4")
+        for number in ("1", "4", "5"):
+            await pilot.press(number)
+            await pilot.pause()
+            start = app.focused
+            seen = []
+            for _ in range(12):
+                await pilot.press("tab")
+                seen.append(app.focused)
+            assert not any(isinstance(w, PaneTabs) for w in seen)
+            assert all(w is not None and app.active_pane in w.ancestors for w in seen), "tab stays in the pane"
+            await pilot.press(*["shift+tab"] * 12)
+            assert app.focused is start
+
+
+async def test_letters_never_switch_panes_and_pane_keys_work_after_a_click_on_the_bar() -> None:
+    app = snapshot_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        tabs = app.main_screen.query_one(PaneTabs)
+        x = sum(len(label) + 1 for _, label in tabs.labels()[:3]) + 2  # inside " 4 Profiles "
+        await pilot.click(PaneTabs, offset=(x, 0))
         await pilot.pause()
-        assert app.focused is not None and app.focused.id == "prof-top"
-        await pilot.press("tab")
-        assert isinstance(app.focused, PaneTabs)
-        await pilot.press("right")
-        assert active(app) == "logs" and isinstance(app.focused, PaneTabs)
-        await pilot.press("left", "left", "left", "left", "left")
-        assert active(app) == "logs", "left from the first pane wraps to the last"
-        await pilot.press("shift+tab")
-        assert app.focused is not None and app.focused.id == "logs-view"
+        assert active(app) == "profiles" and not isinstance(app.focused, PaneTabs)
+        tabs.focus()  # any way of reaching the bar (it used to be a tab stop)
+        await pilot.pause()
+        assert not isinstance(app.focused, PaneTabs)
+        await pilot.press("h", "l")
+        assert active(app) == "profiles", "h and l are not pane switches"
+        await pilot.press("1")
+        await pilot.pause()
+        calls = len(app.findings)
+        await pilot.press("r")  # the Environment pane's key works at once
+        await settle(pilot)
+        assert app.main_screen.query_one(EnvironmentPane).findings and calls
+
+
+async def test_focus_is_never_lost_and_returns_after_help_and_palette() -> None:
+    app = snapshot_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j")
+        third = app.focused
+        assert isinstance(third, FindingView)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert app.focused is third, "the help gives focus back"
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.focused is third, "the palette gives focus back"
+        app.screen.set_focus(None)  # e.g. the focused row was removed with nothing beside it
+        await pilot.pause()
+        await pilot.pause()
+        assert app.focused is not None and app.active_pane in app.focused.ancestors_with_self
+
+
+async def test_help_lists_enter_and_the_keys_of_the_focused_widget_as_remapped(m3tui_home: Path) -> None:
+    (m3tui_home / "config.toml").write_text('[keymap]\n"environment.next" = "n"\n')
+    app = snapshot_app(config=load_config())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        first = app.focused
+        await pilot.press("n")
+        assert app.focused is not first and isinstance(app.focused, FindingView), "the remapped key moves"
+        await pilot.press("question_mark")
+        rows = {k.binding_id: k.keys for k in app.screen.pane_keys}
+        assert rows["environment.toggle"] == "⏎"  # Textual shows enter as ⏎
+        assert rows["environment.next"] == "n"
+        assert "j" in rows["scroll.down"], "j is free again: it scrolls the body, and ? says so"
 
 
 async def test_help_lists_the_current_panes_keys_and_closes() -> None:
@@ -67,9 +127,9 @@ async def test_help_lists_the_current_panes_keys_and_closes() -> None:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         pane_ids = [k.binding_id for k in app.screen.pane_keys]
-        assert "environment.rerun" in pane_ids and "scroll.down" in pane_ids
+        assert "environment.rerun" in pane_ids and "environment.next" in pane_ids
+        assert "scroll.down" not in pane_ids, "the body's j/k are shadowed by the finding's: not listed"
         assert {"pane.logs", "app.quit", "app.help", "focus.next"} <= {k.binding_id for k in app.screen.global_keys}
-        assert {k.binding_id for k in app.screen.bar_keys} == {"tabs.previous", "tabs.next"}
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
         await pilot.press("2")
@@ -134,7 +194,7 @@ async def test_palette_runs_a_pane_action() -> None:
 
 def test_every_binding_has_an_id() -> None:
     nodes = bindable_nodes()
-    assert {M3tuiApp, MainScreen, HelpScreen, KeyScroll, PaneTabs, *pane_classes()} <= set(nodes)
+    assert {M3tuiApp, MainScreen, HelpScreen, KeyScroll, FindingView, *pane_classes()} <= set(nodes)
     for node in nodes:
         for _key, binding in node._merge_bindings():
             assert isinstance(binding, Binding)

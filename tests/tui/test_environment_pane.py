@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
-from m3tui.tui.app import M3tuiApp
-from m3tui.tui.panes.environment import EnvironmentPane, FindingView
 from m3tui.core.config import load_config
 from m3tui.doctor.model import Finding, Group, Status
+from m3tui.tui.app import M3tuiApp
+from m3tui.tui.panes.environment import EnvironmentPane, FindingView
 from m3tui.tui.widgets.status_line import StatusLine
-
 from tests.appkit import M3_FINDINGS, fixed_probe, settle, snapshot_app
+from tests.screen import screen_text
 
 FAST = Finding("system.os", Group.SYSTEM, Status.OK, "fast check done")
 SLOW = Finding("network.proxy", Group.NETWORK, Status.ERROR, "slow check: proxy unreachable", fix="go env -w GOPROXY=direct")
@@ -62,10 +62,7 @@ async def test_expand_and_copy_a_fix() -> None:
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
         pane = app.main_screen.query_one(EnvironmentPane)
-        await pilot.press("c")
-        assert copied == [], "nothing focused: nothing copied"
-        await pilot.press("tab")  # the first finding: the Homebrew error
-        first = pane.query(FindingView).first()
+        first = pane.query(FindingView).first()  # focused at start: the Homebrew error
         assert first.finding.id == "system.homebrew" and first.collapsed
         await pilot.press("enter")
         assert not first.collapsed
@@ -92,3 +89,86 @@ async def test_r_runs_the_doctor_again() -> None:
         pane = app.main_screen.query_one(EnvironmentPane)
         assert len(runs) == 2
         assert [v.finding.summary for v in pane.query(FindingView)] == ["run 2"]
+
+
+# --- keyboard: focus, cursor, nothing cut (issue 12) ----------------------------------------
+
+
+def _focused_finding(app: M3tuiApp) -> str | None:
+    focused = app.focused
+    view = next((n for n in (focused.ancestors_with_self if focused else []) if isinstance(n, FindingView)), None)
+    return view.finding.id if view else None
+
+
+async def test_the_first_finding_is_focused_at_start_and_enter_and_arrows_work_at_once() -> None:
+    app = snapshot_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        pane = app.main_screen.query_one(EnvironmentPane)
+        ids = [v.finding.id for v in pane.query(FindingView)]
+        assert _focused_finding(app) == ids[0], "no tab needed before enter and arrows work"
+        await pilot.press("enter")
+        assert not pane.query(FindingView).first().collapsed
+        await pilot.press("down", "j")
+        assert _focused_finding(app) == ids[2]
+        await pilot.press("k")
+        assert _focused_finding(app) == ids[1]
+        await pilot.press("G")
+        assert _focused_finding(app) == ids[-1]
+        await pilot.press("g")
+        assert _focused_finding(app) == ids[0]
+
+
+async def test_tab_walks_the_findings_with_no_invisible_stop() -> None:
+    app = snapshot_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        pane = app.main_screen.query_one(EnvironmentPane)
+        ids = [v.finding.id for v in pane.query(FindingView)]
+        seen = [_focused_finding(app)]
+        for _ in range(len(ids) - 1):
+            await pilot.press("tab")
+            seen.append(_focused_finding(app))
+        assert seen == ids, "every tab stop is a finding, in order"
+
+
+async def test_the_cursor_stays_on_its_finding_across_a_rerun_and_goes_to_the_neighbour_if_it_is_gone() -> None:
+    runs: list[int] = []
+    base = [Finding(f"go.check{i}", Group.GO, Status.OK, f"check {i}") for i in range(5)]
+
+    async def doctor(on_finding):
+        runs.append(1)
+        found = base if len(runs) < 3 else [f for f in base if f.id != "go.check3"]
+        for finding in reversed(found):  # arrive in another order than shown
+            on_finding(finding)
+            await asyncio.sleep(0)
+        return found
+
+    app = M3tuiApp(config=load_config(), toolchain_probe=fixed_probe, doctor=doctor)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j", "j")
+        assert _focused_finding(app) == "go.check3"
+        await pilot.press("r")
+        await settle(pilot)
+        assert _focused_finding(app) == "go.check3", "a re-run keeps the cursor on the same finding"
+        await pilot.press("r")
+        await settle(pilot)
+        assert _focused_finding(app) == "go.check4", "the finding is gone: its neighbour"
+        await pilot.press("c")  # a pane key still works: focus was never lost
+        assert len(runs) == 3
+
+
+async def test_a_long_summary_wraps_at_80_columns_instead_of_being_cut() -> None:
+    long = Finding("go.path", Group.GO, Status.WARN,
+                   "/root/go/bin is not on PATH: tools from go install (gopls, dlv) are not found by the shell")
+
+    async def doctor(on_finding):
+        on_finding(long)
+        return [long]
+
+    app = M3tuiApp(config=load_config(), toolchain_probe=fixed_probe, doctor=doctor)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        text = " ".join(screen_text(app).split())
+        assert "are not found by the shell" in text

@@ -3,6 +3,10 @@
 Grouped (System, Go, Network, Drift), worst first; each finding expands (enter) to its
 detail and fix; `c` copies the focused finding's fix, `r` runs everything again. The
 header's problem count comes from here.
+
+The findings are the pane's cursor: one is focused from the first that arrives, arrows and
+j/k move between them, and a re-run updates them in place, so the cursor stays on its finding
+(or goes to the neighbour when that finding is gone).
 """
 
 from __future__ import annotations
@@ -12,10 +16,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
+from textual.widget import Widget
 from textual.widgets import Collapsible, Static
 
 from m3tui.doctor.model import Finding, Group, Status
-from m3tui.tui.panes.base import Pane
+from m3tui.tui.panes.base import Pane, PaneBody
 
 if TYPE_CHECKING:
     from m3tui.tui.backends import Backends
@@ -30,19 +35,53 @@ SYMBOL = {
 }
 
 
-class FindingView(Collapsible):
-    """One finding: symbol and summary as the title; detail and fix inside."""
+class FindingView(Collapsible, can_focus=True):
+    """One finding: symbol and summary as the title (wrapped, never cut); detail and fix inside.
+
+    The finding itself takes focus (not Textual's title widget inside it), so its keys carry
+    ids a keymap can remap and `?` lists enter.
+    """
+
+    BINDINGS: ClassVar = [
+        Binding("enter", "toggle_finding", "Expand / collapse the finding", show=False, id="environment.toggle"),
+        Binding("down,j", "cursor(1)", "Next finding", show=False, id="environment.next"),
+        Binding("up,k", "cursor(-1)", "Previous finding", show=False, id="environment.previous"),
+        Binding("home,g", "cursor_to(0)", "First finding", show=False, id="environment.first"),
+        Binding("end,G", "cursor_to(-1)", "Last finding", show=False, id="environment.last"),
+    ]
 
     def __init__(self, finding: Finding) -> None:
-        symbol, style = SYMBOL[finding.status]
-        title = Content.assemble((symbol, f"bold {style}"), " ", finding.summary)
-        super().__init__(
-            Static(finding_body(finding), classes="finding-body"),
-            title=title,  # type: ignore[arg-type] # Collapsible draws a Content title (the coloured symbol); its hint says str
-            collapsed=True,
-            classes=f"finding -{finding.status.value}",
-        )
+        super().__init__(Static(classes="finding-body"), title=_title(finding), collapsed=True)  # type: ignore[arg-type] # Collapsible draws a Content title (the coloured symbol); its hint says str
+        self._title.can_focus = False
         self.finding = finding
+        self.show(finding)
+
+    def show(self, finding: Finding) -> None:
+        """Show this finding (a re-run's fresh result for the same check, in place)."""
+        self.finding = finding
+        self.title = _title(finding)  # type: ignore[assignment] # as above: a Content title
+        self.set_classes(f"finding -{finding.status.value}")
+        for body in self._contents_list:
+            if isinstance(body, Static):
+                body.update(finding_body(finding))
+
+    def action_toggle_finding(self) -> None:
+        self.collapsed = not self.collapsed
+
+    def action_cursor(self, delta: int) -> None:
+        views = list(self.screen.query(FindingView))
+        index = views.index(self) + delta
+        if 0 <= index < len(views):
+            views[index].focus()
+
+    def action_cursor_to(self, index: int) -> None:
+        views = list(self.screen.query(FindingView))
+        views[index].focus()
+
+
+def _title(finding: Finding) -> Content:
+    symbol, style = SYMBOL[finding.status]
+    return Content.assemble((symbol, f"bold {style}"), " ", finding.summary)
 
 
 def finding_body(finding: Finding) -> Content:
@@ -75,6 +114,13 @@ class EnvironmentPane(Pane):
         self.findings: dict[str, Finding] = {}
         self.running = False
         self.expected: int | None = None
+        # The finding the cursor is on (kept across re-runs) and those of the last run not yet
+        # seen again in this one (removed when the run ends).
+        self.cursor_id: str | None = None
+        self._stale: set[str] = set()
+        # Until the user moves the cursor, it stays on the top finding as the others arrive.
+        self._cursor_moved = False
+        self._focusing = False
 
     def compose_body(self) -> ComposeResult:
         yield Static(self.TITLE, classes="pane-title")
@@ -88,25 +134,88 @@ class EnvironmentPane(Pane):
     # --- fed by the app's doctor worker -------------------------------------------------------
 
     def start_run(self, expected: int | None = None) -> None:
+        """A new run: the last run's findings stay (dimmed) until their check answers again."""
+        self._stale = set(self.findings)
         self.findings.clear()
         self.running, self.expected = True, expected
         if self.built:
-            self.query(FindingView).remove()
+            for view in self.query(FindingView):
+                view.add_class("-stale")
             self._update_progress()
 
     def add_finding(self, finding: Finding) -> None:
-        """Insert in its place (group, then worst first), as soon as it arrives."""
+        """Show it in its place (group, then worst first), as soon as it arrives."""
         self.findings[finding.id] = finding
+        self._stale.discard(finding.id)
         if not self.built:
             return
-        body = self.query_one(".pane-body")
-        after = next((child for child in body.children if (k := _child_key(child)) is not None and k > _key(finding)), None)
-        body.mount(FindingView(finding), before=after)
+        body = self.query_one(PaneBody)
+        view = self._view(finding.id)
+        if view is None:
+            view = FindingView(finding)
+        else:
+            view.show(finding)
+        after = next((c for c in body.children if c is not view and (k := _child_key(c)) is not None and k > _key(finding)), None)
+        if view.parent is None:
+            body.mount(view, before=after)
+        elif after is None:
+            body.move_child(view, after=body.children[-1])
+        else:
+            body.move_child(view, before=after)
         self._update_progress()
+        self._settle_focus()
 
     def finish_run(self) -> None:
+        """Findings whose check did not report this time go; the cursor moves to a neighbour."""
         self.running = False
-        self._update_progress()
+        if self.built:
+            views = list(self.query(FindingView))
+            gone = [v for v in views if v.finding.id in self._stale]
+            if self.cursor_id in self._stale:
+                kept = [v for v in views if v not in gone]
+                at = views.index(next(v for v in views if v.finding.id == self.cursor_id))
+                after = [v for v in kept if views.index(v) > at]
+                before = [v for v in kept if views.index(v) < at]
+                neighbour = after[0] if after else before[-1] if before else None
+                self.cursor_id = neighbour.finding.id if neighbour else None
+                if neighbour is not None and self.app.focused in gone:
+                    self._focusing = True
+                    neighbour.focus()
+            for view in gone:
+                view.remove()
+            self._update_progress()
+        self._stale.clear()
+
+    def _view(self, finding_id: str) -> FindingView | None:
+        return next((v for v in self.query(FindingView) if v.finding.id == finding_id), None)
+
+    def focus_target(self) -> Widget:
+        """The finding under the cursor; the body only while no finding has arrived yet."""
+        views = list(self.query(FindingView))
+        if not views:
+            return self.query_one(PaneBody)
+        return next((v for v in views if v.finding.id == self.cursor_id), views[0])
+
+    def _settle_focus(self) -> None:
+        """The body is a focus stop only while the pane is empty: once a finding is there, the
+        cursor is on it (so enter and arrows work without a first tab)."""
+        body = self.query_one(PaneBody)
+        has_findings = bool(self.query(FindingView))
+        if body.can_focus == has_findings:
+            body.can_focus = not has_findings
+        focused = self.app.focused
+        if has_findings and (focused is body or (isinstance(focused, FindingView) and not self._cursor_moved)):
+            target = self.focus_target() if self._cursor_moved else self.query(FindingView).first()
+            if target is not focused:
+                self._focusing = True
+                target.focus()
+
+    def on_descendant_focus(self, event: object) -> None:
+        focused = self.app.focused
+        if isinstance(focused, FindingView):
+            self.cursor_id = focused.finding.id
+            self._cursor_moved |= not self._focusing
+        self._focusing = False
 
     def ordered(self) -> list[Finding]:
         return sorted(self.findings.values(), key=_key)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Protocol, runtime_checkable
 
@@ -36,19 +35,16 @@ class HelpScreen(ModalScreen[None], inherit_bindings=False):
         Binding("escape,question_mark,q", "dismiss_help", "Close", id="help.close"),
     ]
 
-    def __init__(
-        self, pane_title: str, pane_keys: list[KeyHelp], global_keys: list[KeyHelp], bar_keys: Sequence[KeyHelp] = ()
-    ) -> None:
+    def __init__(self, pane_title: str, pane_keys: list[KeyHelp], global_keys: list[KeyHelp]) -> None:
         super().__init__()
         self.pane_title = pane_title
         self.pane_keys = pane_keys
         self.global_keys = global_keys
-        self.bar_keys = list(bar_keys)
 
     def compose(self) -> ComposeResult:
         with KeyScroll(id="help-box"):
             yield Static(f"Keys: {self.pane_title}", id="help-title")
-            sections = [("Everywhere", self.global_keys), ("On the pane bar (tab to it)", self.bar_keys)]
+            sections = [("Everywhere", self.global_keys)]
             yield Static(keys_table(self.pane_keys, sections), id="help-keys")
             yield Static(f"{self._close_keys()} closes · keys can be remapped by id in config.toml [keymap]", id="help-hint")
 

@@ -2,17 +2,15 @@
 
 A single Static rather than Textual's Tabs: five Tab widgets, an underline and five
 TabPanes cost about a quarter of the app's start-up for what is one line of text.
-The keys 1–5 are the primary way to switch; focused (tab), left/right move along
-the bar; a click on a label works too.
+The keys 1–5 switch; a click on a label works too. The bar never takes focus: when it
+could, the pane's keys died while it had it and letters typed there switched panes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
 
 from textual import events
-from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
@@ -22,12 +20,7 @@ ACTIVE_STYLE = "bold $block-cursor-foreground on $block-cursor-background"
 INACTIVE_STYLE = "$text-muted"
 
 
-class PaneTabs(Static, can_focus=True):
-    BINDINGS: ClassVar = [
-        Binding("left,h", "move(-1)", "Previous pane", show=False, id="tabs.previous"),
-        Binding("right,l", "move(1)", "Next pane", show=False, id="tabs.next"),
-    ]
-
+class PaneTabs(Static, can_focus=False):
     active: reactive[str] = reactive("")
 
     def __init__(self, panes: Sequence[tuple[str, str]], active: str, *, id: str | None = None) -> None:
@@ -56,20 +49,13 @@ class PaneTabs(Static, can_focus=True):
         return None
 
     class Chosen(Message):
-        """A pane was chosen on the bar: the app shows it (focus stays on the bar for ←/→)."""
+        """A pane was chosen on the bar: the app shows it and focuses it."""
 
-        def __init__(self, pane_id: str, focus_body: bool) -> None:
+        def __init__(self, pane_id: str) -> None:
             super().__init__()
             self.pane_id = pane_id
-            self.focus_body = focus_body
 
     def on_click(self, event: events.Click) -> None:
         pane_id = self.pane_at(event.x)
         if pane_id is not None:
-            self.post_message(self.Chosen(pane_id, focus_body=True))
-
-    def action_move(self, delta: int) -> None:
-        """Next/previous pane, wrapping; focus stays on the bar."""
-        ids = [pane_id for pane_id, _ in self.panes]
-        target = ids[(ids.index(self.active) + delta) % len(ids)]
-        self.post_message(self.Chosen(target, focus_body=False))
+            self.post_message(self.Chosen(pane_id))
