@@ -277,11 +277,12 @@ class M3tuiApp(App[int], inherit_bindings=False):
     def _watch_main_focus(self, focused: object) -> None:
         """Focus is never lost on the main screen: when the focused widget goes (a row deleted,
         a view swapped) and nothing took its place, the shown pane's focus target takes it, so
-        the pane's keys keep working."""
+        the pane's keys keep working. Not when the terminal lost focus (another iTerm window):
+        Textual clears focus then and gives it back to the same widget on return."""
 
         def restore() -> None:
             screen = self.main_screen
-            if self.screen is screen and screen.focused is None and self.active_pane.built:
+            if self.screen is screen and screen.focused is None and self.app_focus and self.active_pane.built:
                 self.active_pane.focus_body()
 
         if focused is None:

@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.widgets import Input, Static
@@ -103,6 +104,15 @@ async def test_focus_is_never_lost_and_returns_after_help_and_palette() -> None:
         await pilot.pause()
         await pilot.pause()
         assert app.focused is not None and app.active_pane in app.focused.ancestors_with_self
+        await pilot.press("k")
+        second = app.focused
+        app.post_message(events.AppBlur())  # the terminal lost focus (another window)
+        await pilot.pause()
+        await pilot.pause()
+        assert app.focused is None
+        app.post_message(events.AppFocus())
+        await pilot.pause()
+        assert app.focused is second, "back in the terminal: the same widget, not the pane's default"
 
 
 async def test_help_lists_enter_and_the_keys_of_the_focused_widget_as_remapped(m3tui_home: Path) -> None:
