@@ -233,6 +233,8 @@ class RunMeta:
     dirty: bool | None
     label: str | None = None  # e.g. the Go version of one side of an A/B run
     noise: tuple[str, ...] = ()  # noise-guard warnings
+    # (version, go binary) of each toolchain run, side A first: what a re-run runs (bench.toolchains)
+    toolchains: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_spec(
@@ -249,6 +251,7 @@ class RunMeta:
         dirty: bool | None = None,
         label: str | None = None,
         noise: Sequence[str] = (),
+        toolchains: Sequence[tuple[str, str]] = (),
     ) -> RunMeta:
         """A RunMeta with the spec's settings; the machine, checkout, label and noise as given."""
         return cls(
@@ -269,6 +272,7 @@ class RunMeta:
             dirty=dirty,
             label=label,
             noise=tuple(noise),
+            toolchains=tuple((str(v), str(g)) for v, g in toolchains),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -276,7 +280,7 @@ class RunMeta:
         out: dict[str, Any] = {}
         for f in fields(self):
             v = getattr(self, f.name)
-            out[f.name] = list(v) if isinstance(v, tuple) else v
+            out[f.name] = [list(x) if isinstance(x, tuple) else x for x in v] if isinstance(v, tuple) else v
         return out
 
     @classmethod
@@ -301,6 +305,8 @@ class RunMeta:
             dirty=v if isinstance(v := text("dirty"), bool) else None,
             label=_str(text("label")),
             noise=_strs(text("noise")),
+            toolchains=tuple((p[0], p[1]) for p in _list(text("toolchains"))
+                             if isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p)),
         )
 
 

