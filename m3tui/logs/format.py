@@ -6,6 +6,11 @@ Pure functions, no I/O. Levels are normalised to ``DEBUG``, ``INFO``, ``WARN``,
 prefixes, ``panic:`` → ``FATAL``, go test's ``--- FAIL``/``FAIL`` → ``ERROR``).
 Unrecognised levels are kept as written, upper-cased, and rank as 0.
 
+A line alone cannot say that ``    calc_test.go:14: got 3, want 4`` is a failure: its test's
+``--- FAIL:`` line says so, after it (``go test -v``) or above it (``go test``).
+:class:`GoTestScanner` reads go test output line by line and marks the lines that belong to a
+failure (its messages, the ``--- FAIL`` and ``FAIL`` lines, a panic and its goroutine trace).
+
 This module is plain Python and must never import Textual.
 """
 
@@ -19,11 +24,15 @@ from typing import Any
 
 __all__ = [
     "LEVELS",
+    "GoTestMark",
+    "GoTestScanner",
     "LogRecord",
     "columns",
     "go_test_failures",
+    "go_test_marks",
     "is_error",
     "level_rank",
+    "looks_like_go_test",
     "normalize_level",
     "parse_line",
     "pretty",
@@ -204,6 +213,138 @@ def _plain(text: str) -> LogRecord:
 def go_test_failures(lines: Iterable[str]) -> list[int]:
     """0-based indices of the ``--- FAIL:`` lines (the start of each failure block)."""
     return [i for i, line in enumerate(lines) if _GO_TEST_FAIL.match(line)]
+
+
+@dataclass(frozen=True, slots=True)
+class GoTestMark:
+    """A line of go test output that belongs to a failure."""
+
+    level: str  # "ERROR", or "FATAL" for the panic line
+    first: bool  # where a failure starts (`e` lands here); False: it goes on from the line above
+    test: str  # the failing test ("" for the package's FAIL lines)
+
+
+_GT_HEADER = re.compile(r"^=== (?:RUN|CONT|NAME|PAUSE)\s+(\S+)")
+_GT_RESULT = re.compile(r"^(\s*)--- (FAIL|PASS|SKIP): (\S+)")
+_GT_PANIC = re.compile(r"^(?:panic: |fatal error: )")
+_GT_SUMMARY = re.compile(r"^(?:FAIL(?:\s|$)|exit status \d+$)")
+_GT_END = re.compile(r"^(?:ok|\?)\s|^PASS$|^FAIL\s")  # a package's last line: its tests are done
+_GT_LIKE = re.compile(r"^(?:=== (?:RUN|CONT|NAME|PAUSE) |\s*--- (?:FAIL|PASS|SKIP): |(?:ok|FAIL)\t\S)")
+#: Output lines of one test kept undecided (until its --- line); older ones stay unmarked.
+MAX_PENDING = 50_000
+
+
+def _root(test: str) -> str:
+    return test.split("/", 1)[0]
+
+
+class GoTestScanner:
+    """Go test output read one line at a time: :meth:`feed` returns the lines now known to
+    belong to a failure, as ``(0-based line, mark)`` pairs, possibly for earlier lines (with
+    ``-v`` a test's messages come before its ``--- FAIL`` line). Lines of a test that has not
+    ended yet stay undecided. Pure: no I/O; a scanner can be kept and fed as a file grows.
+
+    With ``-v``, a test's output follows its ``=== RUN``/``=== CONT``/``=== NAME`` line and is
+    decided by its ``--- FAIL``/``--- PASS``/``--- SKIP`` line; without, the failing test's
+    output is indented under its ``--- FAIL`` line. A ``panic:`` (or ``fatal error:``) fails
+    every running test and its goroutine trace runs to the package's ``FAIL`` line.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0  # lines fed
+        self._current = ""  # the test whose output follows (=== RUN/CONT/NAME)
+        self._pending: dict[str, list[int]] = {}  # test -> its undecided output lines
+        self._headers: list[tuple[int, bool, str]] = []  # open --- headers: (indent, failed, test)
+        self._trace: str | None = None  # in a panic's trace: the test that panicked
+        self._prev: tuple[str, str] | None = None  # the line above, when it is (or may be) a failure's: (kind, test)
+
+    def feed(self, line: str) -> list[tuple[int, GoTestMark]]:
+        i = self.count
+        self.count += 1
+        prev, self._prev = self._prev, None
+        out: list[tuple[int, GoTestMark]] = []
+        if self._trace is not None:
+            if not (_GT_SUMMARY.match(line) or _GT_END.match(line) or _GT_HEADER.match(line)):
+                out.append((i, GoTestMark("ERROR", False, self._trace)))
+                self._prev = ("trace", self._trace)
+                return out
+            self._trace = None
+        result = _GT_RESULT.match(line)
+        if result:
+            indent, verdict, test = len(result.group(1)), result.group(2), result.group(3)
+            pending = self._pending.pop(test, [])
+            while self._headers and self._headers[-1][0] >= indent:
+                self._headers.pop()
+            self._headers.append((indent, verdict == "FAIL", test))
+            if verdict == "FAIL":
+                out += self._decided(pending, test)
+                related = prev is not None and prev[0] in ("out", "result") and _root(prev[1]) == _root(test)
+                out.append((i, GoTestMark("ERROR", not related, test)))
+                self._prev = ("result", test)
+            return out
+        header = _GT_HEADER.match(line)
+        if header:
+            self._current = header.group(1)
+            self._headers.clear()
+            return out
+        if _GT_PANIC.match(line):
+            test = self._current
+            for name in list(self._pending):  # every test still running failed with it
+                out += self._decided(self._pending.pop(name), name)
+            out.append((i, GoTestMark("FATAL", prev is None, test)))
+            self._trace = test
+            self._headers.clear()
+            self._prev = ("trace", test)
+            return out
+        if _GT_SUMMARY.match(line) or _GT_END.match(line):
+            if _GT_SUMMARY.match(line):
+                out.append((i, GoTestMark("ERROR", prev is None, "")))
+                self._prev = ("summary", "")
+            self._headers.clear()
+            if _GT_END.match(line):  # the package is done: its tests with it
+                self._current = ""
+                self._pending.clear()
+            return out
+        body = line.lstrip(" \t")
+        indent = len(line) - len(body)
+        if not indent:
+            if body:
+                self._headers.clear()
+            return out
+        while self._headers and indent <= self._headers[-1][0]:
+            self._headers.pop()
+        if self._headers:  # under a --- line (go test without -v): that test's output
+            _, failed, test = self._headers[-1]
+            if failed:
+                out.append((i, GoTestMark("ERROR", False, test)))
+                self._prev = ("out", test)
+            return out
+        if self._current:
+            pending = self._pending.setdefault(self._current, [])
+            pending.append(i)
+            if len(pending) > MAX_PENDING:
+                del pending[: len(pending) - MAX_PENDING]
+            self._prev = ("out", self._current)
+        return out
+
+    @staticmethod
+    def _decided(lines: list[int], test: str) -> list[tuple[int, GoTestMark]]:
+        """A failed test's output lines: each run of adjacent lines is one failure's message."""
+        return [(n, GoTestMark("ERROR", k == 0 or lines[k - 1] != n - 1, test)) for k, n in enumerate(lines)]
+
+
+def go_test_marks(lines: Iterable[str]) -> dict[int, GoTestMark]:
+    """The lines of go test output that belong to a failure (0-based), with their marks."""
+    scanner = GoTestScanner()
+    marks: dict[int, GoTestMark] = {}
+    for line in lines:
+        marks.update(scanner.feed(line))
+    return marks
+
+
+def looks_like_go_test(lines: Iterable[str]) -> bool:
+    """Whether these (first) lines are go test output: a ``=== RUN``, ``--- FAIL:`` or ``ok``/``FAIL`` package line."""
+    return any(_GT_LIKE.match(line) for line in lines)
 
 
 def columns(record: LogRecord) -> tuple[str, str, str]:

@@ -16,11 +16,18 @@ import bisect
 import re
 import threading
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from m3tui.logs.format import is_error, level_rank, parse_line
+from m3tui.logs.format import (
+    GoTestMark,
+    GoTestScanner,
+    is_error,
+    level_rank,
+    looks_like_go_test,
+    parse_line,
+)
 from m3tui.logs.index import LineIndex, safe_text
 
 if TYPE_CHECKING:
@@ -34,6 +41,8 @@ MAX_CHARS = 2000
 #: Bytes read of one line (enough for MAX_CHARS characters of UTF-8).
 LINE_LIMIT = MAX_CHARS * 4
 _MORE = re.compile(r" … \((\d+) more bytes\)$")
+#: Lines looked at to tell go test output from other logs (marks: :func:`go_test_marks`).
+GO_TEST_SNIFF = 2000
 #: Cheap pre-filter for error lines (confirmed with parse_line): never misses an error line.
 _ERROR_HINT = re.compile(rb"(?i)err|fatal|panic|crit|fail|emerg|alert|^[EF]\d{4}|\"(?:level|severity|lvl)\":\s*\d", re.MULTILINE)
 
@@ -45,9 +54,13 @@ class MemSource:
     indexed = True
     progress = 1.0
 
+    epoch = 0
+
     def __init__(self, name: str, lines: list[bytes]) -> None:
         self.name = name
         self._lines = lines
+        self.go_test: GoTestState | None = None
+        self.marks_lock = threading.Lock()
 
     def count(self) -> int:
         return len(self._lines)
@@ -85,6 +98,9 @@ class FileSource:
         self.progress = 0.0
         self.stop = threading.Event()
         self.builds = 0  # index builds running (an old one may still be stopping)
+        self.epoch = 0  # bumped when the tail is re-read: its line numbers change
+        self.go_test: GoTestState | None = None
+        self.marks_lock = threading.Lock()
 
     @property
     def building(self) -> bool:
@@ -137,6 +153,17 @@ class FileSource:
 
     def retail(self) -> None:
         self.tail = self.index.tail(TAIL_LINES, limit=LINE_LIMIT)
+        self.epoch += 1
+
+
+class GoTestState:
+    """What :func:`go_test_marks` knows of one source: kept, and fed as the source grows."""
+
+    def __init__(self, key: tuple[bool, int]) -> None:
+        self.key = key  # (indexed, epoch): the line numbering the marks are in
+        self.scanner = GoTestScanner()
+        self.marks: dict[int, GoTestMark] = {}
+        self.is_go_test: bool | None = None  # None: too few lines yet to tell
 
 
 Source = MemSource | FileSource
@@ -214,6 +241,40 @@ def line_is_error(raw: bytes) -> bool:
     return is_error(parse_line(safe_text(raw, 400)))
 
 
+def go_test_marks(src: Source) -> Mapping[int, GoTestMark]:
+    """The lines of ``src`` that belong to a go test failure (empty for other logs).
+
+    Blocking (call it in a thread): the first call reads the whole source, later ones only the
+    lines added since (the scanner is kept on the source), until the numbering changes (a file's
+    tail re-read, its index built). The mapping returned grows in place as the source does.
+    """
+    with src.marks_lock:
+        key = (src.indexed, src.epoch)
+        state = src.go_test
+        n = src.count()
+        if state is None or state.key != key or state.scanner.count > n:
+            state = GoTestState(key)
+        if state.is_go_test is None:
+            head = [b.decode("utf-8", "replace") for _, b in src.iter_lines(0, min(n, GO_TEST_SNIFF))]
+            if looks_like_go_test(head):
+                state.is_go_test = True
+            elif n >= GO_TEST_SNIFF:
+                state.is_go_test = False
+        src.go_test = state
+        if state.is_go_test:
+            scanner, marks = state.scanner, state.marks
+            for _, b in src.iter_lines(scanner.count, n):
+                marks.update(scanner.feed(b.decode("utf-8", "replace")))
+        return state.marks
+
+
+def known_marks(src: Source | None) -> Mapping[int, GoTestMark]:
+    """The marks :func:`go_test_marks` found last for ``src`` (never blocks; {} when none yet)."""
+    if src is None or src.go_test is None or src.go_test.key != (src.indexed, src.epoch):
+        return {}
+    return src.go_test.marks
+
+
 def make_pattern(query: str) -> tuple[re.Pattern[bytes], re.Pattern[str]]:
     """`/re/` is a regular expression, anything else plain text; lower-case means any case."""
     regex = len(query) >= 2 and query.startswith("/") and query.endswith("/")
@@ -234,8 +295,11 @@ def scan_lines(
     stop: threading.Event | None,
     start: int,
     end: int | None,
+    marks: Mapping[int, GoTestMark] | None = None,
 ) -> tuple[array[int] | None, array[int] | None]:
-    """(matching lines, shown lines) of lines [start, end); None where not asked for."""
+    """(matching lines, shown lines) of lines [start, end); None where not asked for.
+
+    ``marks`` (:func:`go_test_marks`) raise the level of the lines of a go test failure."""
     matches: array[int] | None = None
     if rx is not None:
         matches = array("Q")
@@ -265,6 +329,9 @@ def scan_lines(
         if stop is not None and n % 4096 == 0 and stop.is_set():
             break
         rank = line_rank(b)
+        mark = marks.get(i) if marks else None
+        if mark is not None:
+            rank = max(rank, level_rank(mark.level))
         if (rank or 20) >= min_rank:
             rows.append(i)
     return matches, rows
@@ -273,8 +340,14 @@ def scan_lines(
 def find_error(src: Source, rows: array[int] | None, row: int, reverse: bool) -> int | None:
     """The display row of the next (previous) error line after (before) ``row``.
 
-    Going back, go test's closing ``FAIL`` lines lead to the ``--- FAIL`` block they close.
+    Going back, go test's closing ``FAIL`` lines lead to the ``--- FAIL`` block they close. In
+    go test output (:func:`go_test_marks`) a failure is the lines that belong to it: the next
+    error is where the next failure starts (its first message), the previous one where the
+    failure above the cursor (or under it) starts.
     """
+    marks = go_test_marks(src)
+    if marks:
+        return _find_failure(src, marks, rows, row, reverse)
     found = _find_error_line(src, rows, row, reverse)
     if found is None or not reverse:
         return found
@@ -288,6 +361,23 @@ def find_error(src: Source, rows: array[int] | None, row: int, reverse: bool) ->
         if not (_is_fail_summary(raw) or raw.startswith((b" ", b"\t")) or not raw.strip()):
             break
     return found
+
+
+def _find_failure(src: Source, marks: Mapping[int, GoTestMark], rows: array[int] | None, row: int, reverse: bool) -> int | None:
+    def error(line: int) -> bool:
+        return line in marks or line_is_error(src.raw(line)[0])
+
+    def starts(line: int) -> bool:
+        if not error(line):
+            return False
+        mark = marks.get(line)
+        return mark is None or mark.first or line == 0 or not error(line - 1)
+
+    count = len(rows) if rows is not None else src.count()
+    for r in range(row - 1, -1, -1) if reverse else range(row + 1, count):
+        if starts(rows[r] if rows is not None else r):
+            return r
+    return None
 
 
 def _is_fail_summary(raw: bytes) -> bool:

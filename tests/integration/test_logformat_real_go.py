@@ -111,3 +111,39 @@ def test_real_go_test_failures(real_go: Path, tmp_path: Path) -> None:
     final = [line for line in lines if line.startswith("FAIL")]
     assert final and all(parse_line(line).level == "ERROR" for line in final)
     assert parse_line(next(line for line in lines if "--- PASS" in line)).level is None
+
+
+def test_real_go_test_output_lines_of_failures_are_errors(real_go: Path, tmp_path: Path) -> None:
+    """tests/data/gotest run again by the real go, with and without -v: the same lines are
+    failures as in its recordings (the unit tests read those), whatever the interleaving."""
+    import shutil
+
+    from m3tui.logs.format import go_test_marks, looks_like_go_test
+    from tests.testdata import DATA
+
+    module = tmp_path / "gotest"
+    shutil.copytree(DATA / "gotest", module, ignore=shutil.ignore_patterns("*.txt", "*.md"))
+    messages = {
+        "calc_test.go:17: Add(1, 2) = 4, want 3", "calc_test.go:28: Add(0, 0) = 1, want 0",
+        "calc_test.go:28: Add(2, 2) = 5, want 4", "calc_test.go:41: A: about to fail",
+        "calc_test.go:43: A: wrong answer", "crash_test.go:12: dividing by zero",
+    }  # fmt: skip
+    for verbose in (True, False):
+        out = subprocess.run([str(real_go), "test", *(["-v"] if verbose else []), "./..."], cwd=module,
+                             env=go_env(tmp_path), capture_output=True, text=True, timeout=300)  # fmt: skip
+        assert out.returncode == 1, out.stderr
+        lines = out.stdout.splitlines()
+        assert looks_like_go_test(lines)
+        marks = go_test_marks(lines)
+        marked = {lines[i].strip() for i in marks}
+        assert messages <= marked, (verbose, messages - marked)
+        assert not {"calc_test.go:9: subtracting", "calc_test.go:49: B: fine", "calc_test.go:35: not on this machine"} & marked
+        assert {"{name:zero a:0 b:0 want:0}", "FAIL"} <= marked
+        assert any(line.startswith("goroutine ") for line in marked) and any(line.startswith("panic: ") for line in marked)
+        firsts = [lines[i].strip() for i in sorted(marks) if marks[i].first]
+        if verbose:  # -v: each failure starts at its message (they come before its --- FAIL line)
+            # (A's two messages are one failure when B's output does not come between them)
+            assert messages - {"calc_test.go:43: A: wrong answer"} <= set(firsts) <= messages
+        else:  # without: at the --- FAIL line, the messages under it
+            assert [f.split(" (")[0] for f in firsts] == ["--- FAIL: TestAdd", "--- FAIL: TestTable",
+                                                          "--- FAIL: TestParallelA", "--- FAIL: TestRatioZero"]  # fmt: skip

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import sys
@@ -10,14 +9,12 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
 from textual.widgets import DataTable, Input
 
+from m3tui.core import cmdlog, runner
 from m3tui.tui.panes.log_record import RecordScreen
 from m3tui.tui.panes.log_view import LogView
 from m3tui.tui.panes.logs import LogsPane
-from m3tui.core import cmdlog, runner
-
 from tests.appkit import FixedLogsBackend, settle, snapshot_app
 from tests.wait import eventually
 
@@ -353,3 +350,43 @@ async def test_going_back_from_the_end_lands_on_the_fail_block(tmp_path) -> None
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert pane.view.cursor_line == 101, pane.view.cursor_line  # 0-based: the --- FAIL line
+
+
+GOTEST = Path(__file__).resolve().parents[1] / "data" / "gotest"  # recorded go test output (README there)
+
+
+async def test_e_on_go_test_v_output_lands_on_each_failure_message_and_error_level_keeps_them(tmp_path: Path) -> None:
+    """`e` stops on `calc_test.go:17: …` (the failure), not only on `--- FAIL`; `v` to error keeps it."""
+    log = tmp_path / "go-test-v.txt"
+    log.write_bytes((GOTEST / "go-test-v.txt").read_bytes())
+    async with app().run_test(size=(80, 24)) as pilot:
+        pane = await open_logs(pilot, log)
+        await indexed(pilot, pane)
+        await pilot.press("g")
+        stops = []
+        for _ in range(7):
+            await pilot.press("e")
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
+            stops.append(cursor_text(pane).strip())
+        assert stops == [
+            "calc_test.go:17: Add(1, 2) = 4, want 3",
+            "calc_test.go:28: Add(0, 0) = 1, want 0",
+            "calc_test.go:28: Add(2, 2) = 5, want 4",
+            "calc_test.go:41: A: about to fail",
+            "calc_test.go:43: A: wrong answer",
+            "crash_test.go:12: dividing by zero",
+            "crash_test.go:12: dividing by zero",  # no errors below: it stays
+        ]
+        await pilot.press("E")
+        await pilot.app.workers.wait_for_complete()
+        assert cursor_text(pane).strip() == "calc_test.go:43: A: wrong answer"
+        assert pane.view.text_of(pane.view.cursor_line).spans, "the failure is drawn as an error"
+        for _ in range(3):
+            await pilot.press("v")  # info+, warn+, error
+        await eventually(lambda: pane.level == 3 and pane.view.rows is not None and not pane._busy)
+        await pilot.pause()
+        kept = [pane.view.source.raw(line)[0].decode().strip() for line in pane.view.rows]
+        assert "calc_test.go:17: Add(1, 2) = 4, want 3" in kept and "{name:zero a:0 b:0 want:0}" in kept
+        assert "goroutine 19 [running]:" in kept and "calc_test.go:49: B: fine" not in kept
+        assert cursor_text(pane).strip() == "calc_test.go:43: A: wrong answer", "the cursor kept its line"

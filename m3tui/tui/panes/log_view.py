@@ -12,6 +12,7 @@ import bisect
 import re
 from array import array
 from collections import OrderedDict
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from rich.segment import Segment
@@ -24,7 +25,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from m3tui.core.errors import M3tuiError
-from m3tui.logs.format import columns, level_rank, parse_line
+from m3tui.logs.format import GoTestMark, columns, level_rank, parse_line
 from m3tui.logs.sources import Source, display_text
 
 
@@ -77,6 +78,7 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
         self.wrap = False
         self.match_rx: re.Pattern[str] | None = None
         self.lint_marks: set[int] = set()
+        self.marks: Mapping[int, GoTestMark] = {}  # go test failures' lines (their level)
         self.hint = ""
         self._cache: OrderedDict[int, Text] = OrderedDict()
         self._max_width = 0
@@ -131,6 +133,7 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
         self.source = source
         self.rows = None
         self.lint_marks = set()
+        self.marks = {}
         self._max_width = 0
         self.scroll_to(x=0, animate=False, immediate=True)
         self.invalidate()
@@ -162,7 +165,8 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
             raw, full = f"({exc})".encode(), 0
         s = display_text(raw, full)
         rec = parse_line(s)
-        style = level_style(rec.level)
+        mark = self.marks.get(line)
+        style = level_style(mark.level if mark is not None and level_rank(mark.level) > level_rank(rec.level) else rec.level)
         if rec.is_json:
             level, when, msg = columns(rec)
             text = Text(no_wrap=not self.wrap, end="")

@@ -308,6 +308,8 @@ class LogsPane(Pane):
         if not was_current:
             return
         view.rows = None
+        view.marks = {}
+        self._classify(src)
         view.invalidate()
         if offset is not None:
             try:
@@ -339,8 +341,19 @@ class LogsPane(Pane):
         self.lint_summary = ""
         view = self.view
         view.set_source(src)
+        self._classify(src)
         self._recompute()
         self._update_status()
+
+    @work(group="logs-marks")
+    async def _classify(self, src: Source) -> None:
+        """Which lines belong to a go test failure (they are drawn as errors): in a thread."""
+        from m3tui.logs.sources import go_test_marks
+
+        marks = await asyncio.to_thread(go_test_marks, src)
+        if src is self.source and (marks or self.view.marks):
+            self.view.marks = marks
+            self.view.invalidate()
 
     def _recompute(self) -> None:
         """Start the background scans the current settings need (matches, filter, lint)."""
@@ -365,8 +378,14 @@ class LogsPane(Pane):
         stop = threading.Event()
         self._busy = "searching…" if rx is not None else "filtering…"
         self._update_status()
+        def scan() -> tuple[array[int] | None, array[int] | None]:
+            from m3tui.logs.sources import go_test_marks
+
+            marks = go_test_marks(src) if min_rank else None
+            return scan_lines(src, rx, min_rank, self.filtering, stop, 0, None, marks)
+
         try:
-            matches, rows = await asyncio.to_thread(scan_lines, src, rx, min_rank, self.filtering, stop, 0, None)
+            matches, rows = await asyncio.to_thread(scan)
         finally:
             stop.set()
         if gen != self._gen or src is not self.source:
@@ -573,6 +592,7 @@ class LogsPane(Pane):
             src.retail()
             if src is self.source:
                 self.view.rows = None
+                self.view.marks = {}
                 self.view.invalidate()
             self._say(f"{src.name} was rotated or truncated: reading the new file", title="follow", timeout=3)
             self._build_index(src)
@@ -582,14 +602,19 @@ class LogsPane(Pane):
             self._update_status()
             return
         if not src.indexed:
-            src.retail()
+            src.retail()  # new line numbers: the marks found so far are for the old ones
         if src is not self.source:
             return
+        if not src.indexed:
+            self.view.marks = {}
         view = self.view
         stick = self.following or view.at_bottom
         after = src.count()
+        go_test = src.go_test is not None and src.go_test.is_go_test is not False
+        if go_test:
+            self._classify(src)  # a test's --- FAIL line makes its earlier lines errors
         if src.indexed and (self._rx is not None or self.level):
-            if after - before <= INLINE_SCAN:
+            if after - before <= INLINE_SCAN and not (go_test and self.level):
                 matches, rows = scan_lines(src, self._rx, LEVEL_FILTERS[self.level][1], self.filtering, None, before, after)
                 if self.matches is not None and matches is not None:
                     self.matches.extend(matches)
