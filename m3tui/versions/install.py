@@ -841,7 +841,9 @@ def remove(version: str, *, force: bool = False, wait_for_lock: bool = True) -> 
 
     Under the version's lock the directory is first renamed to a temp name (so a half-deleted
     tree is never listed as installed), then deleted. The current version is refused unless
-    ``force``; forcing leaves ``current`` dangling (``store.current_version()`` then says None).
+    ``force``; forcing removes the ``current`` link with it (a link to nothing would hide that
+    m3tui has no global Go any more: shells with <store>/current/bin on PATH now run the next
+    go on PATH, and `m3tui versions current` says which).
     """
     try:
         version = canonical(version)
@@ -860,6 +862,7 @@ def remove(version: str, *, force: bool = False, wait_for_lock: bool = True) -> 
             os.rename(target, doomed)
         except OSError as exc:
             raise InstallError(f"cannot remove {target}: {strerror(exc)}") from None
+        store.clear_current_link(version)
         size = _disk_usage(doomed)
         shutil.rmtree(doomed, ignore_errors=True)  # leftovers are a temp: the next install cleans them
         left = _disk_usage(doomed) if doomed.exists() else 0

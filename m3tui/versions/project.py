@@ -35,7 +35,7 @@ from m3tui.doctor.checks_go import (
 from m3tui.doctor.model import DoctorContext
 from m3tui.versions import names
 from m3tui.versions.shims import is_dir, is_file
-from m3tui.versions.switch import write_user_file
+from m3tui.versions.switch import GlobalChoice, global_choice, write_user_file
 
 GO_VERSION_FILE = ".go-version"
 TOOL_VERSIONS_FILE = ".tool-versions"
@@ -279,6 +279,9 @@ class ProjectView:
     would_download: bool = False  # go would have to download `effective` first
     error: str | None = None  # why `effective` (or `local`) is unknown
     notes: tuple[str, ...] = field(default=())
+    # m3tui's global choice (the store's `current` link) against this PATH; None: not looked at.
+    # Which of all these runs here, and why, is versions.current.resolve()'s one answer.
+    global_choice: GlobalChoice | None = None
 
     @property
     def switches(self) -> bool:
@@ -339,12 +342,13 @@ async def what_runs_here(cwd: str | os.PathLike[str], env: Mapping[str, str] | N
     pin = read_project_version(cwd)
     modules = module_files(cwd)
     go = active_go(ctx)
+    chosen = global_choice(ctx.env)
     if go is None:
         value, source = toolchain_source(ctx, "", "")
-        return ProjectView(cwd, None, None, value, source, modules, pin, error="no go on PATH")
+        return ProjectView(cwd, None, None, value, source, modules, pin, error="no go on PATH", global_choice=chosen)
     if not is_dir(cwd):
         value, source = toolchain_source(ctx, "", "")
-        return ProjectView(cwd, go, None, value, source, modules, pin, error=f"{cwd}: no such directory")
+        return ProjectView(cwd, go, None, value, source, modules, pin, error=f"{cwd}: no such directory", global_choice=chosen)
     # Three independent go runs, at once.
     local, goenv, (effective, would_download, error) = await asyncio.gather(
         _local(toolchain.go_version(go.path, cwd=cwd, env=_local_env(ctx))),
@@ -360,5 +364,5 @@ async def what_runs_here(cwd: str | os.PathLike[str], env: Mapping[str, str] | N
     if would_download:
         notes.append(f"go would download {effective} here (GOTOOLCHAIN={value or 'auto'}, {source})")
     return ProjectView(
-        cwd, go, local_version, value, source, modules, pin, effective, would_download, error, tuple(notes)
+        cwd, go, local_version, value, source, modules, pin, effective, would_download, error, tuple(notes), chosen
     )

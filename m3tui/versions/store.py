@@ -3,7 +3,9 @@
 Layout, all under the state root (so M3TUI_HOME moves all of it):
 
     go/go1.22.10/       a complete GOROOT: the archive's go/ directory, renamed into place
-    go/current          symlink -> go1.22.10 (relative), swapped atomically on `use`
+    go/current          symlink -> go1.22.10 (relative), swapped atomically on `use`: m3tui's global
+                        choice (`current_link_state` says what it names, and whether that is
+                        still installed); removing that version removes the link with it
     go/.tmp-V-*/        unpacks (and removals) of version V in progress (same filesystem, so the
                         final rename is atomic); one whose V is not locked is an interrupted
                         install's, swept by the next install (`sweep_stale`)
@@ -30,7 +32,9 @@ import shutil
 import stat
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from m3tui.core.config import state_root
 from m3tui.core.errors import M3tuiError, UsageError, os_error
@@ -211,3 +215,60 @@ def current_version() -> str | None:
         return None
     name = Path(target).name
     return name if is_version_name(name) and is_complete(store_dir() / name) else None
+
+
+LinkState = Literal["none", "ok", "dangling", "not-a-link"]
+
+
+@dataclass(frozen=True)
+class CurrentLink:
+    """m3tui's global choice as it is on disk: what ``<store>/current`` names, and whether that
+    version is still a complete install ("dangling": removed behind m3tui's back, or by an
+    m3tui older than the one that clears the link with the version)."""
+
+    path: Path
+    target: str | None  # the version the link names (None: no link, or one that names no version)
+    state: LinkState
+
+    @property
+    def version(self) -> str | None:
+        """The version that is global, when it is really there."""
+        return self.target if self.state == "ok" else None
+
+    @property
+    def goroot(self) -> Path | None:
+        return self.path.parent / self.target if self.state == "ok" and self.target else None
+
+
+def current_link_state() -> CurrentLink:
+    """What `current` is: no link, a link to a complete install, a dangling one, or something
+    else in its place (a directory or file m3tui did not make). Reads two inodes; never raises."""
+    link = current_link()
+    try:
+        target = os.readlink(link)
+    except FileNotFoundError:
+        return CurrentLink(link, None, "none")
+    except OSError as exc:
+        if exc.errno == errno.EINVAL:  # not a link: a directory or a file in its place
+            return CurrentLink(link, None, "not-a-link")
+        return CurrentLink(link, None, "none")
+    except ValueError:
+        return CurrentLink(link, None, "none")
+    name = Path(target).name
+    if not is_version_name(name):
+        return CurrentLink(link, None, "dangling")
+    return CurrentLink(link, name, "ok" if is_complete(store_dir() / name) else "dangling")
+
+
+def clear_current_link(version: str) -> bool:
+    """Remove ``current`` when it names ``version`` (whose removal is under way, under its lock);
+    True when it did. A `use` of another version that lands in between is kept: the link is
+    read, then removed only if it still names ``version`` (the window is the two syscalls)."""
+    link = current_link()
+    try:
+        if Path(os.readlink(link)).name != version:
+            return False
+        os.unlink(link)
+    except (OSError, ValueError):
+        return False
+    return True

@@ -36,7 +36,13 @@ from pathlib import Path
 
 from m3tui.core.config import state_root
 from m3tui.core.errors import M3tuiError, UsageError, os_error, strerror
-from m3tui.core.files import PRIVATE_FILE, atomic_write, open_input, read_text_to_edit, tighten
+from m3tui.core.files import (
+    PRIVATE_FILE,
+    atomic_write,
+    open_input,
+    read_text_to_edit,
+    tighten,
+)
 from m3tui.core.toolchain import go_on_path
 from m3tui.versions import names, store
 from m3tui.versions.shims import is_file
@@ -331,6 +337,24 @@ def install_rc(shell: str, rc_path: str | os.PathLike[str], *, confirm: bool = T
         prefix += b"\n"
     write_user_file(rc_path, prefix + _RC_COMMENT.encode() + b"\n" + os.fsencode(line) + b"\n")
     return True
+
+
+# --- the global choice -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GlobalChoice:
+    """m3tui's global Go (the `current` link), and whether a shell with this PATH runs it."""
+
+    link: store.CurrentLink
+    on_path: bool  # <store>/current/bin is an entry of PATH
+    rc_line: str  # the line that puts it there, for the user's shell (sh's when $SHELL is unknown)
+
+
+def global_choice(env: Mapping[str, str] | None = None) -> GlobalChoice:
+    """The `current` link as it is on disk, judged against ``env``'s PATH (default: this process's)."""
+    env = os.environ if env is None else env
+    return GlobalChoice(store.current_link_state(), on_path(env.get("PATH", "")), rc_hint({s: rc_line(s) for s in SHELLS}, env))
 
 
 # --- use --------------------------------------------------------------------------------

@@ -2,7 +2,10 @@
 
 A thin front over the Versions feature, reached through its `VersionsBackend` Protocol
 (m3tui/versions/backend.py) so tests can hand the pane fixed data. The release list opens from
-the cached index at once and refreshes in the background.
+the cached index at once and refreshes in the background. Which Go is current is the feature's
+one answer (`versions.current.resolve`): ● marks the Go that runs in this directory, `global`
+tags m3tui's own choice, and the panel above says why when they differ. Both lists keep their
+cursor on the same row (by GOROOT, by release) whatever refreshes them (versions_tables.py).
 """
 
 from __future__ import annotations
@@ -11,19 +14,27 @@ import os
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.coordinate import Coordinate
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, ProgressBar, Static
 
 from m3tui.core.text import human_size
 from m3tui.tui.panes.base import Pane
+from m3tui.tui.panes.versions_tables import (
+    InstalledTable,
+    ReleaseTable,
+    cursor_key,
+    here_text,
+    installed_columns,
+    refill,
+)
 from m3tui.versions.backend import IndexView, VersionsBackend
 
 if TYPE_CHECKING:
     from m3tui.tui.backends import Backends
+    from m3tui.versions.current import Current
     from m3tui.versions.install import Progress
     from m3tui.versions.names import GoFile, GoRelease, InstalledGo
     from m3tui.versions.project import ProjectView
@@ -42,34 +53,39 @@ class VersionsPane(Pane):
         Binding("r", "refresh", "Refresh", show=False, id="versions.refresh"),
         Binding("x", "prune", "Prune old patches", show=False, id="versions.prune"),
         Binding("p", "pin", "Pin here (.go-version)", show=False, id="versions.pin"),
-        Binding("escape", "clear_filter", "Clear filter", show=False, id="versions.clear_filter"),
-        Binding("j", "cursor('down')", "Down", show=False, id="versions.down"),
-        Binding("k", "cursor('up')", "Up", show=False, id="versions.up"),
+        Binding("escape", "back", "Close the row / clear the filter", show=False, id="versions.clear_filter"),
     ]
 
     def __init__(self, backends: Backends, **kwargs: Any) -> None:
         super().__init__(backends, **kwargs)
         self.backend: VersionsBackend = backends.versions
         self.installs: list[InstalledGo] = []
+        self.installs_loaded = False
+        self.view: ProjectView | None = None
+        self.here: Current | None = None  # versions.current's answer, once installs and view are in
         self.index: IndexView | None = None
         self.filter_text = ""
         self.installing: str | None = None
-        self._remove_armed: str | None = None
+        self.detail_open = False
+        self._remove_armed: str | None = None  # the GOROOT a first `d` asked about
+        self._release_wanted: str | None = None  # the release the cursor was on when filtering began
 
     # --- layout -----------------------------------------------------------------------------
 
     def _make_body(self) -> Widget:
         self.built = True
-        installed: DataTable[str | Text] = DataTable(id="installed", cursor_type="row", zebra_stripes=True)
-        installed.add_columns(" ", "version", "manager", "os/arch", "size", "where")
-        remote: DataTable[str | Text] = DataTable(id="remote", cursor_type="row", zebra_stripes=True)
+        installed = InstalledTable(id="installed", cursor_type="row", zebra_stripes=True)
+        remote = ReleaseTable(id="remote", cursor_type="row", zebra_stripes=True)
         remote.add_columns("release", "", "archive", "")
         progress = ProgressBar(id="install-progress", show_eta=False)
         progress.display = False
+        detail = Static("", id="row-detail")
+        detail.display = False
         return Vertical(
             Static("Looking at this directory…", id="project-panel"),
             Static("Installed", classes="section-title"),
             installed,
+            detail,
             Horizontal(
                 Static("Releases", classes="section-title"),
                 Input(placeholder="filter, e.g. 1.22", id="remote-filter"),
@@ -81,10 +97,11 @@ class VersionsPane(Pane):
         )
 
     def focus_target(self) -> Widget:
-        return self.query_one("#installed", DataTable)
+        return self.query_one("#installed", InstalledTable)
 
     def _load(self) -> None:
         self.query_one("#remote-filter", Input).display = False
+        self._fill_installed()
         cached = self.backend.cached_index()
         if cached is not None:
             self.index = cached
@@ -93,26 +110,48 @@ class VersionsPane(Pane):
         self._load_project()
         self._load_index()
 
+    def on_resize(self, event: events.Resize) -> None:
+        if self.built and self.installs_loaded:
+            self._fill_installed()
+
     # --- workers: each a thin call into a service ---------------------------------------------
 
     @work(exclusive=True, group="versions-installed")
     async def _load_installed(self) -> None:
-        self.installs = await self.backend.installed()
-        self._fill_installed()
-        self._fill_remote()
+        await self._refresh_installed()
         sized = await self.backend.sizes(self.installs)
         if [i.goroot for i in sized] == [i.goroot for i in self.installs]:
             self.installs = sized
             self._fill_installed()
 
+    async def _refresh_installed(self) -> None:
+        self.installs = await self.backend.installed()
+        self.installs_loaded = True
+        self._resolve()
+        self._fill_remote()
+
     @work(exclusive=True, group="versions-project")
     async def _load_project(self) -> None:
+        await self._refresh_project()
+
+    async def _refresh_project(self) -> None:
         try:
-            view = await self.backend.project()
+            self.view = await self.backend.project()
         except Exception as exc:  # noqa: BLE001 - shown in the panel, never fatal (a bug: in crash.log)
+            self.view = None
+            self._resolve()
             self.query_one("#project-panel", Static).update(Text(f"here: cannot tell ({self.failure_line(exc)})", style="red"))
             return
-        self.query_one("#project-panel", Static).update(project_text(view))
+        self._resolve()
+
+    def _resolve(self) -> None:
+        """Which Go is current, once the installs and what go says here are both in."""
+        from m3tui.versions.current import resolve
+
+        self.here = resolve(self.view, self.installs) if self.view is not None and self.installs_loaded else None
+        if self.view is not None:
+            self.query_one("#project-panel", Static).update(here_text(self.view, self.here))
+        self._fill_installed()
 
     @work(exclusive=True, group="versions-index")
     async def _load_index(self) -> None:
@@ -133,6 +172,8 @@ class VersionsPane(Pane):
 
     @work(exclusive=False, group="versions-install")
     async def _install(self, release: GoRelease, archive: GoFile) -> None:
+        from m3tui.versions.listing import progress_line
+
         status = self.query_one("#install-status", Static)
         bar = self.query_one("#install-progress", ProgressBar)
         self.installing = release.version
@@ -142,9 +183,7 @@ class VersionsPane(Pane):
 
         def progress(p: Progress) -> None:
             bar.update(total=p.total_bytes, progress=p.done_bytes)
-            rate = f" {human_size(int(p.rate_bytes_per_s))}/s" if p.rate_bytes_per_s else ""
-            eta = f" ETA {p.eta_s:.0f}s" if p.eta_s is not None else ""
-            status.update(f"{p.phase} {release.version}: {human_size(p.done_bytes)}/{human_size(p.total_bytes)}{rate}{eta}")
+            status.update(progress_line(release.version, p))
 
         try:
             goroot = await self.backend.install(archive, progress)
@@ -156,63 +195,87 @@ class VersionsPane(Pane):
         finally:
             self.installing = None
             bar.display = False
-        status.update(Text(f"installed {release.version} in {goroot} · u makes it current", style="green"))
+        status.update(Text(f"installed {release.version} in {goroot} · u makes it global", style="green"))
+        await self._refresh_installed()
         self._load_installed()
+        self._load_project()
 
     # --- tables -------------------------------------------------------------------------------
 
-    def _fill_installed(self) -> None:
-        table = self.query_one("#installed", DataTable)
-        table.clear()
-        for install in self.installs:
-            mark = Text("●", style="bold green") if install.current else ""
-            table.add_row(
-                mark, install.version, install.manager, f"{install.goos or '?'}/{install.goarch or '?'}",
-                human_size(install.size_bytes), str(install.goroot), key=str(install.goroot),
-            )  # fmt: skip
-        if not self.installs:
-            table.add_row("", "none", "", "", "", "install one from the releases below (i)")
+    def _width(self) -> int:
+        """The tables' width: the pane's, less the body's padding (the app's before the first layout)."""
+        return (self.size.width or self.app.size.width) - 2
 
-    def _fill_remote(self, problem: str | None = None) -> None:
-        table = self.query_one("#remote", DataTable)
-        table.clear()
+    def _fill_installed(self) -> None:
+        from m3tui.versions.listing import installed_rows
+
+        table = self.query_one("#installed", InstalledTable)
+        rows = installed_columns(table, installed_rows(self.installs, self.here), self._width())
+        if not rows:
+            hint = "install one from the releases below (i)" if self.installs_loaded else "looking…"
+            rows = [("none", ["", "none", "", "", "", "", hint])]
+        refill(table, rows)
+        self._show_detail()
+
+    def _fill_remote(self, problem: str | None = None, keep: str | None = None) -> None:
+        table = self.query_one("#remote", ReleaseTable)
         if self.index is None:
             if problem:
-                table.add_row(Text("unavailable", style="red"), "", "", Text("r retries", style="dim"))
+                refill(table, [("unavailable", [Text("unavailable", style="red"), "", "", Text("r retries", style="dim")])])
             return
         installed = {i.version for i in self.installs}
+        rows: list[tuple[str, list[str | Text]]] = []
         for release in self.index.releases:
             if self.filter_text and self.filter_text not in release.version:
                 continue
             if not release.stable and not self.filter_text:
                 continue  # rc/beta only when asked for by filter
             archive = self.backend.archive(release)
-            table.add_row(
+            rows.append((release.version, [
                 release.version,
                 "" if release.stable else Text("unstable", style="yellow"),
                 human_size(archive.size) if archive else Text("no archive here", style="dim"),
                 Text("installed", style="green") if release.version in installed else "",
-                key=release.version,
-            )
+            ]))  # fmt: skip
+        refill(table, rows, keep=keep)
 
     def _selected_install(self) -> InstalledGo | None:
-        table = self.query_one("#installed", DataTable)
-        if not self.installs or table.row_count == 0:
-            return None
-        return self.installs[min(table.cursor_row, len(self.installs) - 1)]
+        key = cursor_key(self.query_one("#installed", InstalledTable))
+        return next((i for i in self.installs if str(i.goroot) == key), None)
 
     def _selected_release(self) -> GoRelease | None:
-        table = self.query_one("#remote", DataTable)
-        if self.index is None or table.row_count == 0:
+        key = cursor_key(self.query_one("#remote", ReleaseTable))
+        if self.index is None or key is None:
             return None
-        key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
         return next((r for r in self.index.releases if r.version == key), None)
 
-    # --- actions ------------------------------------------------------------------------------
+    def _remote_focused(self) -> bool:
+        focused = self.app.focused
+        return focused is not None and focused.id in ("remote", "remote-filter")
+
+    # --- the whole row (enter) ----------------------------------------------------------------
+
+    def _show_detail(self) -> None:
+        from m3tui.versions.listing import details, installed_rows
+
+        box = self.query_one("#row-detail", Static)
+        install = self._selected_install() if self.detail_open else None
+        box.display = install is not None
+        if install is not None:
+            box.update(details(installed_rows([install], self.here)[0], self.here))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "remote":
             self.action_install()
+        elif event.data_table.id == "installed":
+            self.detail_open = not self.detail_open
+            self._show_detail()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "installed" and self.detail_open:
+            self._show_detail()
+
+    # --- actions ------------------------------------------------------------------------------
 
     def action_install(self) -> None:
         release = self._selected_release()
@@ -230,10 +293,14 @@ class VersionsPane(Pane):
 
     def action_use(self) -> None:
         target: str | None = None
-        focused = self.app.focused
-        if focused is not None and focused.id == "remote":
+        if self._remote_focused():
             release = self._selected_release()
-            target = release.version if release else None
+            if release is None:
+                return
+            if not any(i.manager == "m3tui" and i.version == release.version for i in self.installs):
+                self.app.notify(f"{release.version} is not in m3tui's store yet: i installs it.", title="use", severity="warning")
+                return
+            target = release.version
         else:
             install = self._selected_install()
             if install is not None and install.manager != "m3tui":
@@ -248,11 +315,13 @@ class VersionsPane(Pane):
         except Exception as exc:  # noqa: BLE001 - SwitchError: one line
             self.app.notify(self.failure_line(exc), title="use", severity="error", timeout=10)
             return
-        message = f"now using {result.version}"
+        message = f"{result.version} is m3tui's global Go now"
         if not result.on_path:
             from m3tui.versions.switch import rc_hint
 
-            message += f"; add to your shell rc: {rc_hint(result.rc_lines, os.environ)}"
+            message += f"; it runs in shells that have this line in their rc file: {rc_hint(result.rc_lines, os.environ)}"
+        elif result.shadowed_by is not None:
+            message += f"; {result.shadowed_by} comes first on PATH here"
         self.app.notify(message, title="use", timeout=15)
         self._load_installed()
         self._load_project()
@@ -268,21 +337,34 @@ class VersionsPane(Pane):
         if install.manager != "m3tui":
             self.app.notify(f"{install.version} belongs to {install.manager}; remove it with that tool.", severity="warning")
             return
-        is_current = self.backend.current_version() == install.version
-        if is_current and self._remove_armed != install.version:
-            self._remove_armed = install.version
-            self.app.notify(f"{install.version} is the current version: press d again to remove it.", severity="warning")
+        is_global = self.backend.current_version() == install.version
+        if self._remove_armed != str(install.goroot):
+            self._remove_armed = str(install.goroot)
+            size = f" ({human_size(install.size_bytes)})" if install.size_bytes else ""
+            warning = f"press d again to remove {install.version}{size}"
+            if is_global:
+                warning = f"{install.version} is m3tui's global Go (the current link goes with it): {warning}"
+            self.app.notify(warning, title="remove", severity="warning")
             return
         self._remove_armed = None
-        self.query_one("#install-status", Static).update(f"removing {install.version}…")
+        status = self.query_one("#install-status", Static)
+        status.update(f"removing {install.version}…")
         try:
-            freed = await self.backend.remove(install.version, is_current)
+            freed = await self.backend.remove(install.version, is_global)
         except Exception as exc:  # noqa: BLE001
+            status.update("")
             self.app.notify(self.failure_line(exc), title="remove", severity="error")
             return
-        self.query_one("#install-status", Static).update("")
-        self.app.notify(f"removed {install.version}, freed {human_size(freed)}", title="remove")
-        self._load_installed()
+        status.update("")
+        await self._refresh_installed()
+        await self._refresh_project()
+        message = f"removed {install.version}, freed {human_size(freed)}"
+        if is_global:
+            message += "; m3tui has no global Go now"
+        if self.here is not None:
+            message += f"; here runs {self.here.summary()}"
+        self.app.notify(message, title="remove", timeout=12)
+        self._load_installed()  # the sizes
 
     @work(exclusive=True, group="versions-remove")
     async def action_prune(self) -> None:
@@ -298,34 +380,42 @@ class VersionsPane(Pane):
         names = ", ".join(v for v, _ in removed)
         self.app.notify(f"removed {names}; freed {human_size(freed)}", title="prune", timeout=10)
         self._load_installed()
-
-    def action_cursor(self, direction: str) -> None:
-        """j/k as well as the arrows, in whichever table has focus."""
-        table = self.app.focused
-        if isinstance(table, DataTable):
-            table.action_cursor_down() if direction == "down" else table.action_cursor_up()
+        self._load_project()
 
     def action_filter(self) -> None:
         box = self.query_one("#remote-filter", Input)
+        if not box.display:
+            self._release_wanted = cursor_key(self.query_one("#remote", ReleaseTable))
         box.display = True
         box.focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "remote-filter":
             self.filter_text = event.value.strip().removeprefix("go")
-            self._fill_remote()
+            self._fill_remote(keep=self._release_wanted)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "remote-filter":
-            self.query_one("#remote", DataTable).focus()
+            self._release_wanted = None
+            self.query_one("#remote", ReleaseTable).focus()
 
-    def action_clear_filter(self) -> None:
+    def action_back(self) -> None:
+        """escape: close the row details, else clear the filter (back to the release it was on)."""
+        if self.detail_open:
+            self.detail_open = False
+            self._show_detail()
+            return
         box = self.query_one("#remote-filter", Input)
+        if not box.display and not self.filter_text:
+            return
+        remote = self.query_one("#remote", ReleaseTable)
+        keep = self._release_wanted or cursor_key(remote)
         box.value = ""
         box.display = False
         self.filter_text = ""
-        self._fill_remote()
-        self.query_one("#remote", DataTable).focus()
+        self._release_wanted = None
+        self._fill_remote(keep=keep)
+        remote.focus()
 
     def action_refresh(self) -> None:
         self._load_installed()
@@ -333,7 +423,7 @@ class VersionsPane(Pane):
         self._load_index()
 
     def action_pin(self) -> None:
-        release = self._selected_release() if (self.app.focused and self.app.focused.id == "remote") else None
+        release = self._selected_release() if self._remote_focused() else None
         version = release.version if release else (i.version if (i := self._selected_install()) else None)
         if version is None:
             return
@@ -344,29 +434,3 @@ class VersionsPane(Pane):
             return
         self.app.notify(f"wrote {path}", title="pin")
         self._load_project()
-
-
-def project_text(view: ProjectView) -> Text:
-    """Two lines: what this directory asks for, and what really runs here."""
-    text = Text()
-    text.append("here ", style="bold")
-    text.append(f"{view.cwd}: ")
-    asks = []
-    for name, module in (view.modules or {}).items():
-        asks.append(f"{name} " + ", ".join(f"{k} {v}" for k, v in module.items() if k != "path"))
-    pinned = view.pin.pinned if view.pin is not None else None
-    if pinned is not None:
-        asks.append(f"{pinned.kind} {pinned.value}")
-    text.append("; ".join(asks) or "no go.mod, no pin")
-    text.append("\nruns ", style="bold")
-    runs = view.effective or (view.local.version if view.local else "no go")
-    text.append(runs, style="bold red" if view.would_download or view.switches else "bold")
-    if view.would_download:
-        text.append(" (go would download it first)", style="red")
-    elif view.switches and view.local is not None:
-        text.append(f" (not {view.local.version} on PATH)", style="yellow")
-    where = f"GOTOOLCHAIN={view.gotoolchain} ({view.gotoolchain_source})" if view.gotoolchain else f"GOTOOLCHAIN {view.gotoolchain_source}"
-    text.append(f" · {where}", style="dim")
-    if view.error:
-        text.append(f"\n{view.error}", style="red")
-    return text
