@@ -9,9 +9,11 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from textual.widgets import DataTable, Input
 
 from m3tui.core import cmdlog, runner
+from m3tui.core.cmdlog import CommandRecord
 from m3tui.tui.panes.log_record import RecordScreen
 from m3tui.tui.panes.log_view import LogView
 from m3tui.tui.panes.logs import LogsPane
@@ -229,12 +231,12 @@ async def test_lint_marks_violations(tmp_path: Path) -> None:
         await pilot.press("L")
         await eventually(lambda: pane.lint_summary.startswith("lint:"))
         await pilot.pause()
-        assert pane.view.lint_marks == {1, 3}
-        assert "3 violations on 2 lines" in pane._status_text
+        assert set(pane.view.lint_marks) == {1, 3}
+        assert "lint 3 ⚠" in pane._status_text and "3 violations on 2 lines" in lint_line(pane)
         rows = shown(pane)
         assert [r[0] for r in rows[:5]] == [" ", "▌", " ", "▌", " "]
         await pilot.press("L")
-        assert not pane.view.lint_marks and "violations" not in pane._status_text
+        assert not pane.view.lint_marks and "⚠" not in pane._status_text and not lint_line(pane)
 
 
 async def test_command_output_in_source_list_after_r(tmp_path: Path) -> None:
@@ -390,3 +392,218 @@ async def test_e_on_go_test_v_output_lands_on_each_failure_message_and_error_lev
         assert "calc_test.go:17: Add(1, 2) = 4, want 3" in kept and "{name:zero a:0 b:0 want:0}" in kept
         assert "goroutine 19 [running]:" in kept and "calc_test.go:49: B: fine" not in kept
         assert cursor_text(pane).strip() == "calc_test.go:43: A: wrong answer", "the cursor kept its line"
+
+
+def lint_line(pane: LogsPane) -> str:
+    from textual.widgets import Static
+
+    widget = pane.query_one("#logs-lint", Static)
+    return str(widget.render()) if widget.display else ""
+
+
+async def test_lint_says_why_at_the_cursor_and_in_the_record_and_brackets_jump_between_violations(tmp_path: Path) -> None:
+    from tests.screen import screen_text
+
+    good = {"time": "2026-01-02T03:04:05Z", "level": "INFO", "msg": "ok", "component": "api"}
+    lines = [json.dumps(good)] * 3 + [json.dumps({**good, "level": "LOUD"}), "not json",
+             json.dumps({**good, "component": "Bad_Name", "trace_id": "xyz"})] + [json.dumps(good)] * 30  # fmt: skip
+    log = write_lines(tmp_path / "lint.jsonl", lines)
+    async with app().run_test(size=(80, 24)) as pilot:
+        pane = await open_logs(pilot, log)
+        await indexed(pilot, pane)
+        await pilot.press("L")
+        await eventually(lambda: pane.lint_summary.startswith("lint:"))
+        await pilot.press("g")
+        await pilot.pause()
+        assert "3 violations on 2 lines" in lint_line(pane) and "] next" in lint_line(pane)
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert pane.view.cursor_line == 3
+        assert "line 4: level 'LOUD' is not one of DEBUG, ERROR, INFO, WARN" in lint_line(pane)
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert pane.view.cursor_line == 5
+        said = lint_line(pane)
+        assert "component 'Bad_Name' does not match" in said and "trace_id 'xyz' is not 32 lowercase hex" in said
+        assert "trace_id 'xyz'" in screen_text(pilot.app), "the reason is on screen, not cut"
+        await pilot.press("right_square_bracket")  # none below: it stays
+        await pilot.pause()
+        assert pane.view.cursor_line == 5
+        await pilot.press("left_square_bracket")
+        await pilot.pause()
+        assert pane.view.cursor_line == 3
+        await pilot.press("j", "j")
+        await pilot.pause()
+        assert "trace_id 'xyz'" in lint_line(pane), "moving the cursor onto a marked line says why too"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, RecordScreen)
+        body = str(pilot.app.screen.query_one("#logs-record-text").render())
+        assert "component 'Bad_Name' does not match ^[a-z][a-z0-9]*(-[a-z0-9]+)*$" in body
+        assert "trace_id 'xyz' is not 32 lowercase hex digits (W3C trace-context)" in body
+        await pilot.press("escape")
+        await pilot.press("question_mark")
+        await pilot.pause()
+        ids = {k.binding_id: k.keys for k in pilot.app.screen.pane_keys}
+        assert "]" in ids["logs.next_violation"] and "[" in ids["logs.previous_violation"]
+
+
+async def test_the_status_line_fits_at_80_columns(tmp_path: Path) -> None:
+    """Everything on: the status is said short, never cut (`lint: 2089 v…`)."""
+    from tests.screen import screen_text
+
+    records = [json.dumps({"time": "2026-01-02T03:04:05Z", "level": "LOUD" if i % 3 else "WARN", "msg": f"request {i}"})
+               for i in range(3000)]  # fmt: skip
+    log = write_lines(tmp_path / "a-rather-long-service-name.jsonl", records)
+    async with app().run_test(size=(80, 24)) as pilot:
+        pane = await open_logs(pilot, log)
+        await indexed(pilot, pane)
+        await pilot.press("L", "f", "w", "v", "v")
+        await pilot.press("slash", *"request", "enter")
+        await eventually(lambda: pane.lint_summary.startswith("lint:") and pane.matches is not None and not pane._busy)
+        await pilot.pause()
+        status = next(line for line in screen_text(pilot.app).splitlines() if "a-rather-lon" in line and "·" in line)
+        assert not status.endswith("…") and len(status.strip()) <= 78, status
+        assert "lint 2,000 ⚠" in status and "3,000 lines" in status and "/request 3,000" in status, status
+        assert "warn+" in status, status
+
+
+async def test_wrap_keeps_every_character_beside_the_scrollbar(tmp_path: Path) -> None:
+    """`w` wraps at the width left of the scrollbar: no character is drawn under it."""
+    long = "".join(f"{i:03d}," for i in range(60))  # 240 characters, each different where it is
+    log = write_lines(tmp_path / "wide.log", [f"line {i}" for i in range(100)] + [long])
+    async with app().run_test(size=(80, 24)) as pilot:
+        pane = await open_logs(pilot, log)
+        await indexed(pilot, pane)
+        assert pane.view.scrollbars_enabled[0], "a scrollbar: 101 lines in a short view"
+        await pilot.press("G", "w")
+        await pilot.pause()
+        gutter = pane.view.gutter_width()
+        rows = [row[gutter:] for row in pane.view.visible_lines()]
+        start = next(i for i, row in enumerate(rows) if row.startswith("000,"))
+        joined = "".join(row.rstrip() for row in rows[start:])
+        assert joined == long, joined
+        assert all(len(row) <= pane.view.scrollable_content_region.width - gutter for row in rows)
+
+
+def mixed_levels(n: int) -> list[str]:
+    return [f"{i:03d} WARN w" if i % 10 == 8 else f"{i:03d} INFO i" for i in range(n)]
+
+
+async def test_cursor_keeps_its_line_across_filters_follow_and_source_switches(tmp_path: Path) -> None:
+    log = write_lines(tmp_path / "levels.log", mixed_levels(60))
+    other = write_lines(tmp_path / "other.log", ["other 1", "other 2"])
+    async with app().run_test(size=(80, 24)) as pilot:
+        pane = await open_logs(pilot, log)
+        await indexed(pilot, pane)
+        await pilot.press("g", *["j"] * 20)  # line 20: INFO, hidden at warn+; the closest shown is 18
+        assert cursor_text(pane) == "020 INFO i"
+        await pilot.press("v", "v")
+        await eventually(lambda: pane.level == 2 and pane.view.rows is not None and not pane._busy)
+        await pilot.pause()
+        assert cursor_text(pane) == "018 WARN w", "the closest line shown"
+        await pilot.press("v", "v")
+        await eventually(lambda: pane.view.rows is None)
+        assert cursor_text(pane) == "018 WARN w", "back to all: the same line"
+        await pilot.press("f")
+        await watching(pane)
+        assert pane.view.at_bottom
+        await pilot.press("k", "k", "k")
+        assert cursor_text(pane) == "056 INFO i"
+        with open(log, "a") as f:
+            f.write("060 INFO appended\n")
+        await eventually(lambda: pane.source.count() == 61, what="the appended line")
+        await pilot.pause()
+        assert cursor_text(pane) == "056 INFO i", "a followed file grows: the cursor moved up stays"
+        assert "paused" in pane._status_text
+        await pilot.press("G")
+        with open(log, "a") as f:
+            f.write("061 INFO appended\n")
+        await eventually(lambda: cursor_text(pane) == "061 INFO appended", what="following the end again")
+        await pilot.press("f", "g", "j", "j", "j")
+        assert cursor_text(pane) == "003 INFO i"
+        pane.open_paths([other])
+        await eventually(lambda: pane.source.name == "other.log")
+        table = pane.query_one("#logs-sources", DataTable)
+        table.focus()
+        await pilot.press("down", "enter")  # the list: other.log, levels.log
+        await eventually(lambda: pane.source.name == "levels.log")
+        await pilot.pause()
+        assert cursor_text(pane) == "003 INFO i", "back on a source: where its cursor was"
+        assert pilot.app.focused is pane.view
+
+
+def command(argv: list[str], started: str, out: str) -> CommandRecord:
+    return CommandRecord(argv=argv, cwd=None, started=started, duration_s=0.5, returncode=0, stdout_tail=[out])
+
+
+async def test_a_command_row_keeps_its_place_when_the_list_reloads() -> None:
+    backend = FixedLogsBackend([command(["go", "version"], "2026-01-02T03:04:05Z", "go version go1.27.3"),
+                                command(["go", "env"], "2026-01-02T03:04:00Z", "GOOS=linux")])  # fmt: skip
+    async with snapshot_app(logs=backend).run_test(size=(80, 24)) as pilot:
+        pane = await open_logs(pilot)
+        table = pane.query_one("#logs-sources", DataTable)
+        table.focus()
+        await pilot.press("down", "enter")
+        await eventually(lambda: pane.source is not None and pane.source.name == "go env")
+        backend._commands.insert(0, command(["go", "build", "./..."], "2026-01-02T03:05:00Z", "built"))
+        await pilot.press("r")
+        await pilot.pause()
+        assert table.cursor_row == 2 and str(table.get_row_at(2)[0]) == "go env", "the same command, one row down"
+        table.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert pane.source.name == "go env" and "GOOS=linux" in shown_text(pane)
+
+
+async def test_help_lists_every_key_of_the_pane_enter_included() -> None:
+    async with app().run_test(size=(80, 24)) as pilot:
+        pane = await open_logs(pilot)
+        assert pilot.app.focused is pane.view and pane.focus_target() is pane.view
+        await pilot.press("question_mark")
+        await pilot.pause()
+        listed = {k.binding_id for k in pilot.app.screen.pane_keys}
+        every = {b.id for b in [*LogsPane.BINDINGS, *LogView.BINDINGS]}
+        assert every <= listed, every - listed
+        assert {k.binding_id: k.keys for k in pilot.app.screen.pane_keys}["logs.pretty"] == "⏎"
+
+
+def cell_background(app, region, y: int):
+    strips = app.screen._compositor.render_strips()
+    x = region.x + 1
+    for seg in strips[y]:
+        if x < len(seg.text):
+            return seg.style.bgcolor if seg.style else None
+        x -= len(seg.text)
+    return None
+
+
+@pytest.mark.parametrize("theme", ["textual-dark", "textual-light", "ansi-dark"])
+async def test_the_prompt_is_highlighted_while_typing_and_esc_returns_to_the_view(tmp_path: Path, theme: str) -> None:
+    from tests.screen import screen_text
+
+    log = write_lines(tmp_path / "app.log", [f"line {i}" for i in range(50)])
+    async with snapshot_app(logs=FixedLogsBackend(), theme=theme).run_test(size=(80, 24)) as pilot:
+        pane = await open_logs(pilot, log)
+        await indexed(pilot, pane)
+        view = pane.view
+        cursor_y = view.content_region.y + (view.cursor - view.scroll_offset.y)
+        assert cell_background(pilot.app, view.region, cursor_y) != cell_background(pilot.app, view.region, cursor_y - 1), \
+            "the cursor line stands out"  # fmt: skip
+        await pilot.press("slash")
+        await pilot.pause()
+        prompt = pilot.app.focused
+        assert isinstance(prompt, Input)
+        row = prompt.region.y
+        assert "search" in screen_text(pilot.app).splitlines()[row], "the prompt says what it asks"
+        status = pane.query_one("#logs-status").region
+        assert cell_background(pilot.app, prompt.region, row) != cell_background(pilot.app, status, status.y), \
+            "the input being typed into stands out"  # fmt: skip
+        await pilot.press(*"line", "escape")
+        await pilot.pause()
+        assert pilot.app.focused is view and not pane.query_one("#logs-prompt").display
+        await pilot.press("v")
+        assert pane.level == 1, "the pane's keys work again"
+        pane.query_one("#logs-sources", DataTable).focus()
+        await pilot.press("escape")
+        assert pilot.app.focused is view

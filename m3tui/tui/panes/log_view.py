@@ -26,6 +26,7 @@ from textual.strip import Strip
 
 from m3tui.core.errors import M3tuiError
 from m3tui.logs.format import GoTestMark, columns, level_rank, parse_line
+from m3tui.logs.lint import LintMarks
 from m3tui.logs.sources import Source, display_text
 
 
@@ -58,6 +59,9 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
     class RecordWanted(Message):
         """`enter`: the pane shows the record under the cursor in full."""
 
+    class CursorMoved(Message):
+        """The cursor is on another line (or row): the pane says what it knows of it."""
+
     BINDINGS: ClassVar = [
         Binding("up,k", "cursor(-1)", "Up", show=False, id="logs.up"),
         Binding("down,j", "cursor(1)", "Down", show=False, id="logs.down"),
@@ -77,13 +81,15 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
         self.cursor = 0
         self.wrap = False
         self.match_rx: re.Pattern[str] | None = None
-        self.lint_marks: set[int] = set()
+        self.lint_marks = LintMarks()
         self.marks: Mapping[int, GoTestMark] = {}  # go test failures' lines (their level)
         self.hint = ""
         self._cache: OrderedDict[int, Text] = OrderedDict()
         self._max_width = 0
         self._frame_key: tuple[Any, ...] | None = None
         self._frame: list[tuple[int, int, Text]] = []
+        self._said: tuple[int, int | None] = (-1, None)  # (row, line) the last CursorMoved was for
+        self._anchor: tuple[int, bool] | None = None  # (line, at the end) of the cursor when last on a line
 
     # --- model -----------------------------------------------------------------------------
 
@@ -97,11 +103,17 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
         return self.rows[row] if self.rows is not None else row
 
     def row_of(self, line: int) -> int:
-        """The display row showing ``line``, or the nearest one after it (before, at the end)."""
-        if self.rows is None:
+        """The display row showing ``line``, or the one showing the line closest to it (the
+        one after it on a tie)."""
+        rows = self.rows
+        if rows is None:
             return line
-        r = bisect.bisect_left(self.rows, line)
-        return min(r, max(0, len(self.rows) - 1))
+        r = bisect.bisect_left(rows, line)
+        if r >= len(rows):
+            return max(0, len(rows) - 1)
+        if r > 0 and rows[r] != line and line - rows[r - 1] < rows[r] - line:
+            return r - 1
+        return r
 
     @property
     def cursor_line(self) -> int | None:
@@ -121,9 +133,18 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
         self._update_virtual()
         self.refresh()
 
+    @property
+    def text_width(self) -> int:
+        """Columns the lines are drawn in: the view's width less its scrollbar."""
+        return self.scrollable_content_region.width
+
     def _update_virtual(self) -> None:
-        width = self.size.width if self.wrap else self.gutter_width() + self._max_width
-        self.virtual_size = Size(width, self.count)
+        if self.wrap:  # room below for the rows the last screenful's lines wrap onto
+            count, height = self.count, self.size.height
+            extra = sum(self._rows_of(r) - 1 for r in range(max(0, count - height), count)) if self.source else 0
+            self.virtual_size = Size(self.text_width, count + extra)
+        else:
+            self.virtual_size = Size(self.gutter_width() + self._max_width, self.count)
 
     @property
     def at_bottom(self) -> bool:
@@ -131,8 +152,9 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
 
     def set_source(self, source: Source | None) -> None:
         self.source = source
+        self._anchor = None
         self.rows = None
-        self.lint_marks = set()
+        self.lint_marks = LintMarks()
         self.marks = {}
         self._max_width = 0
         self.scroll_to(x=0, animate=False, immediate=True)
@@ -140,8 +162,9 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
         self.to_bottom()
 
     def set_rows(self, rows: array[int] | None) -> None:
-        line = self.cursor_line
-        bottom = self.at_bottom
+        """Show only ``rows`` (None: every line), the cursor on its line or the closest shown
+        (where it was before a filter that showed nothing)."""
+        line, bottom = self._anchor if not self.count and self._anchor is not None else (self.cursor_line, self.at_bottom)
         self.rows = rows
         self.invalidate()
         if bottom or line is None:
@@ -210,7 +233,7 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
         return Strip(segments).crop_extend(0, width, self.rich_style) if width >= 0 else Strip(segments)
 
     def _wrap_frame(self) -> list[tuple[int, int, Text]]:
-        width = max(1, self.size.width - self.gutter_width())
+        width = max(1, self.text_width - self.gutter_width())
         _, sy = self.scroll_offset
         key = (sy, width, self.size.height, self.count)
         if key == self._frame_key:
@@ -228,11 +251,11 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
         return frame
 
     def _rows_of(self, row: int) -> int:
-        width = max(1, self.size.width - self.gutter_width())
+        width = max(1, self.text_width - self.gutter_width())
         return max(1, len(self.text_of(self.line_at(row)).wrap(self.app.console, width)))
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.text_width
         base = self.rich_style
         blank = Strip.blank(width, base)
         if self.source is None or not self.count:
@@ -271,6 +294,8 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
     def move_to(self, row: int) -> None:
         n = self.count
         self.cursor = max(0, min(row, n - 1)) if n else 0
+        if n:
+            self._anchor = (self.line_at(self.cursor), self.cursor >= n - 1)
         self._frame_key = None
         height = max(1, self.size.height)
         _, sy = self.scroll_offset
@@ -295,6 +320,14 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
         self.scroll_to(y=sy, animate=False, immediate=True)
         self._frame_key = None
         self.refresh()
+        self.cursor_moved()
+
+    def cursor_moved(self) -> None:
+        """Tell the pane when the cursor is on another line than it last said."""
+        said = (self.cursor, self.cursor_line)
+        if said != self._said:
+            self._said = said
+            self.post_message(self.CursorMoved())
 
     def to_bottom(self) -> None:
         self.move_to(self.count - 1)

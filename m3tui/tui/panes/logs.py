@@ -2,10 +2,16 @@
 
 The pane holds the state (which source, search, level filter, follow, lint) and the keys; the
 lines come from :mod:`m3tui.logs.sources` (files read with pread and indexed in a thread, tail first),
-are drawn by :class:`~m3tui.tui.panes.log_view.LogView` (only the rows on screen), and a record
-opens in :class:`~m3tui.tui.panes.log_record.RecordScreen`. The commands list and lint rules
-come through the :class:`~m3tui.logs.backend.LogsBackend` Protocol, so tests can swap in fixed
-data. Everything that touches more than a screenful of lines runs in a thread.
+are drawn by :class:`~m3tui.tui.panes.log_view.LogView` (only the rows on screen), the sources
+are listed by :class:`~m3tui.tui.panes.log_sources.SourceList`, and a record opens in
+:class:`~m3tui.tui.panes.log_record.RecordScreen`. The commands list and lint rules come through
+the :class:`~m3tui.logs.backend.LogsBackend` Protocol, so tests can swap in fixed data.
+Everything that touches more than a screenful of lines runs in a thread.
+
+The cursor is the user's place: it stays on its line when the file grows (unless it is at the
+end: following), when a filter changes (the closest line shown when its own is hidden), and
+each source keeps its own when another is shown. With lint on, the line under the status says
+what is wrong with the cursor's line (`]`/`[` jump between violations; `enter` says it all).
 
 The log services (and the viewer that uses them) are imported when the pane is first built,
 not at start-up: m3tui's first paint should not pay for a hidden pane. Hence the imports
@@ -30,17 +36,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.coordinate import Coordinate
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
 from m3tui.core.errors import M3tuiError
-from m3tui.core.text import human_size
 from m3tui.tui.panes.base import Pane
+from m3tui.tui.panes.log_sources import NONE_KEY, OWN_KEY, SourceList, file_key
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
@@ -48,7 +54,7 @@ if TYPE_CHECKING:
     from m3tui.core.cmdlog import CommandRecord
     from m3tui.logs.backend import LogsBackend
     from m3tui.logs.lint import LintConfig, LintReport
-    from m3tui.logs.sources import FileSource, Source
+    from m3tui.logs.sources import FileSource, MemSource, Source
     from m3tui.tui.backends import Backends
     from m3tui.tui.panes.log_view import LogView
 
@@ -65,7 +71,7 @@ class LogsPane(Pane):
     SUMMARY = "Every command's output and any log file, live: follow, filter, search, lint."
 
     BINDINGS: ClassVar = [
-        Binding("o", "open", "Open file", id="logs.open"),
+        Binding("o", "open", "Open", id="logs.open"),
         Binding("slash", "search", "Search", id="logs.search"),
         Binding("n", "next_match(False)", "Next match", show=False, id="logs.next"),
         Binding("N", "next_match(True)", "Previous match", show=False, id="logs.previous"),
@@ -77,6 +83,9 @@ class LogsPane(Pane):
         Binding("w", "wrap", "Wrap", show=False, id="logs.wrap"),
         Binding("c", "copy", "Copy line", show=False, id="logs.copy"),
         Binding("L", "lint", "Lint", id="logs.lint"),
+        Binding("right_square_bracket", "next_violation(False)", "Next lint violation", show=False, id="logs.next_violation"),
+        Binding("left_square_bracket", "next_violation(True)", "Previous lint violation", show=False,
+                id="logs.previous_violation"),  # fmt: skip
         Binding("r", "reload", "Reload sources", show=False, id="logs.reload"),
         Binding("escape", "cancel", "Cancel", show=False, id="logs.cancel"),
     ]
@@ -102,7 +111,8 @@ class LogsPane(Pane):
         self._follow_stop: asyncio.Event | None = None
         self.follow_ready: asyncio.Event | None = None  # set once the current follow watches its file
         self.lint_on = False
-        self.lint_summary = ""
+        self.lint_summary = ""  # the report in a sentence (the lint line, when the cursor is on no violation)
+        self._lint_short = ""  # in a few characters, for the status
         self._gen = 0  # bumped on every change that makes background results stale
         self._busy = ""  # what a background scan is doing, for the status line
         self._status_text = ""
@@ -110,22 +120,26 @@ class LogsPane(Pane):
         self._lint_report: LintReport | None = None  # the current source's, extended as it grows
         self._lint_config: LintConfig | None = None
         self._lint_warned = False
-        self._selected_key = ""
+        self._selected_key = ""  # the source list's row of the source shown (or being opened)
+        self._shown_key = ""  # the row key of self.source
+        self._places: dict[str, tuple[bool, int]] = {}  # row key -> (indexed, cursor line) when left, not at its end
+        self._cmd_sources: dict[str, MemSource] = {}
 
     # --- layout ----------------------------------------------------------------------------
 
     def _make_body(self) -> Widget:
         self.built = True
-        table: DataTable[str | Text] = DataTable(id="logs-sources", cursor_type="row", show_header=False, zebra_stripes=False)
-        table.add_columns("source", "status", "took")
+        table = SourceList(id="logs-sources")
         self._reload_lists()
         self._fill_sources(table)  # now, not after the first refresh: the first paint shows the list
-        prompt = Input("", id="logs-input", classes="hidden")
+        prompt = Horizontal(Static("", id="logs-prompt-label"), Input("", id="logs-input"), id="logs-prompt", classes="hidden")
         from m3tui.tui.panes.log_view import LogView
 
         self._view = view = LogView(id="logs-view")
         view.hint = "o opens a log file · enter on a command shows its output"
-        return Vertical(table, prompt, Static(Text("no source", style="dim"), id="logs-status"), view, id="logs-body")
+        status = Static(Text("no source", style="dim"), id="logs-status")
+        lint = Static("", id="logs-lint", classes="hidden")
+        return Vertical(table, prompt, status, lint, view, id="logs-body")
 
     def focus_target(self) -> Widget:
         return self.view
@@ -139,12 +153,19 @@ class LogsPane(Pane):
         event.stop()
         self.action_pretty()
 
+    def on_log_view_cursor_moved(self, event: LogView.CursorMoved) -> None:
+        event.stop()
+        self._update_status()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.call_after_refresh(self._update_status)  # the status is fitted to the new width
+
     def _load(self) -> None:
         pending, self._pending = self._pending, []
         if pending:
             self.open_paths(pending)
         elif self.source is None and not self._opening:
-            table = self.query_one("#logs-sources", DataTable)
+            table = self.query_one(SourceList)
             if table.row_count:
                 table.move_cursor(row=0)
                 self._select(str(table.coordinate_to_cell_key(Coordinate(0, 0)).row_key.value))
@@ -180,26 +201,12 @@ class LogsPane(Pane):
         except Exception:  # noqa: BLE001
             self.own = None
 
-    def _fill_sources(self, table: DataTable[str | Text] | None = None) -> None:
-        from m3tui.logs.sources import command_title
-
+    def _fill_sources(self, table: SourceList | None = None) -> None:
         if table is None:
             if not self.built:
                 return
-            table = self.query_one("#logs-sources", DataTable)
-        table.clear()
-        for key, src in reversed(list(self.files.items())):
-            size = src.index.size
-            table.add_row(Text(src.name, style="bold"), Text("file", style="cyan"), human_size(size), key=f"file:{key}")
-        if self.own is not None:
-            table.add_row(Text("m3tui log", style="bold"), Text("log", style="cyan"), "", key="own")
-        for i, rec in enumerate(self.commands):
-            table.add_row(command_title(rec.argv), _exit(rec), f"{rec.duration_s:.2f} s", key=f"cmd:{i}")
-        if not table.row_count:
-            table.add_row(Text("no commands yet · o opens a file", style="dim"), "", "", key="none")
-        keys = [str(k.value) for k in table.rows]
-        if self._selected_key in keys:
-            table.move_cursor(row=keys.index(self._selected_key), animate=False)
+            table = self.query_one(SourceList)
+        table.fill(self.files, self.own, self.commands, self._selected_key)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "logs-sources":
@@ -214,14 +221,17 @@ class LogsPane(Pane):
             src = self.files.get(key[5:])
             if src is not None:
                 self._selected_key = key
-                self._show(src)
-        elif key == "own" and self.own is not None:
+                self._show(src, key)
+        elif key == OWN_KEY and self.own is not None:
             self._selected_key = key
             self._open_file(self.own, "m3tui log", own=True)
-        elif key.startswith("cmd:"):
-            rec = self.commands[int(key[4:])]
-            self._selected_key = key
-            self._show(command_source(rec))
+        elif key != NONE_KEY:
+            rec = self.query_one(SourceList).commands.get(key)
+            if rec is not None:
+                self._selected_key = key
+                cached = self._cmd_sources.get(key)
+                self._cmd_sources[key] = cached or command_source(rec)
+                self._show(self._cmd_sources[key], key)
 
     # --- opening files ---------------------------------------------------------------------
 
@@ -233,7 +243,7 @@ class LogsPane(Pane):
         for p in paths:
             p = Path(p)
             name = "stdin" if p.name.startswith("stdin-") and p.parent.name == "tmp" else p.name
-            self._selected_key = f"file:{p}"  # claimed now: _load must not show another source meanwhile
+            self._selected_key = file_key(p)  # claimed now: _load must not show another source meanwhile
             self._opening += 1
             self._open_file(p, name)
 
@@ -243,11 +253,12 @@ class LogsPane(Pane):
     @work(group="logs-open")
     async def _open_file(self, path: Path, name: str, own: bool = False) -> None:
         key = str(path)
+        row_key = OWN_KEY if own else file_key(key)
         existing = self._own_source if own else self.files.get(key)
         if existing is not None:
             if not own:
                 self._opening = max(0, self._opening - 1)
-            self._show(existing)
+            self._show(existing, row_key)
             return
 
         try:
@@ -266,9 +277,9 @@ class LogsPane(Pane):
         else:
             self.files.pop(key, None)
             self.files[key] = src
-            self._selected_key = f"file:{key}"
+            self._selected_key = row_key
             self._fill_sources()
-        self._show(src)
+        self._show(src, row_key)
         # The tail is on screen within a frame or two; only then start indexing (it competes for the GIL).
         self.set_timer(INDEX_DELAY, lambda: self._build_index(src))
 
@@ -332,15 +343,26 @@ class LogsPane(Pane):
 
     # --- showing a source ------------------------------------------------------------------
 
-    def _show(self, src: Source) -> None:
+    def _show(self, src: Source, key: str) -> None:
+        """Show ``src`` (the source list's row ``key``), where its cursor was when it was left."""
+        view = self.view
         if self.following:
             self._stop_follow()
+        if self.source is not None and self._shown_key:
+            line = view.cursor_line
+            if line is None or view.at_bottom:
+                self._places.pop(self._shown_key, None)
+            else:
+                self._places[self._shown_key] = (self.source.indexed, line)
         self.source = src
+        self._shown_key = key
         self._gen += 1
         self.matches = None
         self.lint_summary = ""
-        view = self.view
         view.set_source(src)
+        place = self._places.get(key)
+        if place is not None and place[0] == src.indexed and place[1] < src.count():
+            view.move_to(place[1])
         self._classify(src)
         self._recompute()
         self._update_status()
@@ -402,14 +424,13 @@ class LogsPane(Pane):
         self._prompt = mode
         prompt.placeholder = placeholder
         prompt.value = value
-        prompt.border_title = mode
-        prompt.remove_class("hidden")
+        self.query_one("#logs-prompt-label", Static).update(f"{mode} ›")
+        self.query_one("#logs-prompt").remove_class("hidden")
         prompt.focus()
 
     def _close_prompt(self) -> None:
         self._prompt = ""
-        prompt = self.query_one("#logs-input", Input)
-        prompt.add_class("hidden")
+        self.query_one("#logs-prompt").add_class("hidden")
         self.view.focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -573,9 +594,11 @@ class LogsPane(Pane):
                 self._update_status()
 
     def _caught_up(self, src: FileSource) -> None:
-        """New data in a followed file: extend the index (or re-read the tail) and show it."""
+        """New data in a followed file: extend the index (or re-read the tail) and show it. The
+        view follows the end when its cursor is there; moved up, the cursor stays on its line."""
         from m3tui.logs.sources import scan_lines
 
+        stick = src is self.source and self.view.at_bottom
         before = src.count()
         try:
             state = src.index.refresh()
@@ -608,7 +631,6 @@ class LogsPane(Pane):
         if not src.indexed:
             self.view.marks = {}
         view = self.view
-        stick = self.following or view.at_bottom
         after = src.count()
         go_test = src.go_test is not None and src.go_test.is_go_test is not False
         if go_test:
@@ -624,7 +646,9 @@ class LogsPane(Pane):
                 self._recompute()
         if self.lint_on and src.indexed and after - before <= INLINE_SCAN:
             self._lint_more(src, before, after)
-        elif not src.indexed:
+        elif self.lint_on:
+            self._lint(self._gen)  # many new lines (or the tail re-read): lint again, in a thread
+        if not src.indexed:
             view._cache.clear()
         view.grown(stick)
         self._update_status()
@@ -632,10 +656,13 @@ class LogsPane(Pane):
     # --- lint ------------------------------------------------------------------------------
 
     def action_lint(self) -> None:
+        from m3tui.logs.lint import LintMarks
+
         self.lint_on = not self.lint_on
+        self.query_one("#logs-lint").set_class(not self.lint_on, "hidden")
         if not self.lint_on:
-            self.view.lint_marks = set()
-            self.lint_summary = ""
+            self.view.lint_marks = LintMarks()
+            self.lint_summary = self._lint_short = ""
             self.view.invalidate()
             self._update_status()
             return
@@ -643,7 +670,13 @@ class LogsPane(Pane):
 
     @work(group="logs-lint", exclusive=True)
     async def _lint(self, gen: int) -> None:
-        from m3tui.logs.lint import LintReport, lint_lines
+        from m3tui.logs.lint import (
+            LintMarks,
+            LintReport,
+            lint_lines,
+            short_summary,
+            summary,
+        )
         from m3tui.logs.sources import lint_texts
 
         src = self.source
@@ -657,7 +690,7 @@ class LogsPane(Pane):
             self._lint_warned = True  # said once per pane, not at every lint
             for warning in config.warnings:
                 self._say(warning, title="lint config", severity="warning", timeout=10)
-        self.lint_summary = "linting…"
+        self._lint_short = "linting…"
         self._update_status()
 
         stop = threading.Event()
@@ -671,15 +704,16 @@ class LogsPane(Pane):
             return
         self._lint_report = report
         self._lint_config = config
-        self.view.lint_marks = {v.line - 1 for v in report.violations}
-        self.lint_summary = _lint_summary(report, len(self.view.lint_marks))
+        marks = self.view.lint_marks = LintMarks(report.violations)
+        self.lint_summary = summary(report, len(marks))
+        self._lint_short = short_summary(report)
         self.view.refresh()
         self._update_status()
 
     def _lint_more(self, src: Source, start: int, stop: int) -> None:
         from dataclasses import replace
 
-        from m3tui.logs.lint import LintReport, lint_lines
+        from m3tui.logs.lint import LintReport, lint_lines, short_summary, summary
         from m3tui.logs.sources import lint_texts
 
         report = self._lint_report
@@ -687,18 +721,59 @@ class LogsPane(Pane):
             return
         more = LintReport()
         lint_lines(list(lint_texts(src, more, start, stop)), config=self._lint_config, report=more)
+        marks = self.view.lint_marks
         for v in more.violations:
             listed = len(report.violations)
             report.add(replace(v, line=start + v.line))
             if len(report.violations) > listed:  # marks stay as bounded as the report's list
-                self.view.lint_marks.add(start + v.line - 1)
+                marks.add(v, start)
         report.checked += more.checked
         report.non_json += more.non_json
         report.malformed += more.malformed
         report.too_long += more.too_long
         if report.first_malformed is None and more.first_malformed is not None:
             report.first_malformed = start + more.first_malformed
-        self.lint_summary = _lint_summary(report, len(self.view.lint_marks))
+        self.lint_summary = summary(report, len(marks))
+        self._lint_short = short_summary(report)
+
+    def action_next_violation(self, reverse: bool) -> None:
+        """`]`/`[`: the cursor to the next (previous) line lint marked, shown by the filters."""
+        from m3tui.logs.sources import shown
+
+        view = self.view
+        marks, line = view.lint_marks, view.cursor_line
+        if not self.lint_on:
+            self.app.notify("L lints the lines first; then ] and [ go from one violation to the next", title="lint")
+            return
+        if line is None or not marks:
+            self.app.notify("no violations marked" if self._lint_report is not None else "still linting…", title="lint", timeout=3)
+            return
+        target = marks.next(line, reverse)
+        while target is not None and view.rows is not None and not shown(view.rows, target):
+            target = marks.next(target, reverse)
+        if target is None:
+            self.app.notify("no violations above" if reverse else "no violations below", title="lint", timeout=3)
+            return
+        view.move_to(view.row_of(target))
+
+    def _lint_line(self, width: int) -> Text:
+        """What the line under the status says with lint on: what is wrong with the cursor's
+        line, else the report and the keys. At most three rows of ``width``; `enter` says all."""
+        view = self.view
+        marks, line = view.lint_marks, view.cursor_line
+        text = Text()
+        if line is not None and line in marks:
+            text.append(f"⚠ line {line + 1}: ", style="bold red")
+            text.append(" · ".join(marks.reasons(line)))
+        else:
+            text.append(self.lint_summary or self._lint_short, style="red" if marks else "green")
+            if marks:
+                text.append(" · ] next  [ previous", style="dim")
+        room = 3 * max(10, width)
+        if text.cell_len > room:
+            text.truncate(room - 16)
+            text.append(" … ⏎ shows all", style="dim")
+        return text
 
     # --- other keys ------------------------------------------------------------------------
 
@@ -723,6 +798,7 @@ class LogsPane(Pane):
         self.app.notify(f"copied line {line + 1}" if src.indexed else "copied the line", title="logs", timeout=2)
 
     def action_pretty(self) -> None:
+        """`enter`: the record under the cursor in full, with what lint and go test say of it."""
         from m3tui.logs.format import parse_line, pretty
         from m3tui.logs.sources import display_text
         from m3tui.tui.panes.log_record import RecordScreen
@@ -732,9 +808,14 @@ class LogsPane(Pane):
         if src is None or line is None:
             return
         raw, full = src.raw(line)
-        record = parse_line(display_text(raw, full))
+        body = pretty(parse_line(display_text(raw, full)))
+        if line in view.lint_marks:
+            body += "\n\nlint:\n" + "\n".join(f"  ⚠ {reason}" for reason in view.lint_marks.reasons(line))
+        mark = view.marks.get(line)
+        if mark is not None:
+            body += f"\n\ngo test: part of the failure of {mark.test}" if mark.test else "\n\ngo test: part of a package's failure"
         where = f"{src.name} · line {line + 1}" if src.indexed else src.name
-        self.app.push_screen(RecordScreen(where, pretty(record)))
+        self.app.push_screen(RecordScreen(where, body))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Letters belong to the input while it has focus (it keeps enter and esc)."""
@@ -744,62 +825,33 @@ class LogsPane(Pane):
 
     def _update_status(self) -> None:
         from m3tui.logs.sources import FileSource
+        from m3tui.logs.status import StatusFacts, fit_status, status_parts
 
         if not self.built:
             return
         src, view = self.source, self.view
-        parts: list[tuple[str, str]] = []
+        status = self.query_one("#logs-status", Static)
+        width = status.size.width or max(20, self.app.size.width - 2)
         if src is None:
-            parts.append(("no source", "dim"))
+            facts = StatusFacts(None)
         else:
-            parts.append((src.name, "bold"))
-            if isinstance(src, FileSource) and not src.indexed:
-                parts.append((f"indexing {src.progress:.0%}… (last {len(src.tail):,} lines)", "yellow"))
-            else:
-                n = src.count()
-                parts.append((f"{n:,} line{'s' if n != 1 else ''}", ""))
-            if view.rows is not None:
-                parts.append((f"{len(view.rows):,} shown", "cyan"))
-            parts.append(("following" if self.following else "follow off", "green" if self.following else "dim"))
-            if self.level:
-                parts.append((f"level {LEVEL_FILTERS[self.level][0]}", "cyan"))
-            if self.query_text:
-                found = "" if self.matches is None else f": {len(self.matches):,} match{'es' if len(self.matches) != 1 else ''}"
-                parts.append((f"/{self.query_text}{found}" if not self.query_text.startswith("/") else f"{self.query_text}{found}", "magenta"))
-            if self.filtering:
-                parts.append(("filter on", "cyan"))
-            if self.lint_summary:
-                parts.append((self.lint_summary, "red" if view.lint_marks else "green"))
-            if view.wrap:
-                parts.append(("wrap", "dim"))
-            if self._busy:
-                parts.append((self._busy, "yellow"))
+            tail = isinstance(src, FileSource) and not src.indexed
+            facts = StatusFacts(
+                src.name, lines=src.count(), indexing=src.progress if tail else None,
+                tail_lines=len(src.tail) if isinstance(src, FileSource) else 0,
+                shown=len(view.rows) if view.rows is not None else None,
+                following=self.following, paused=self.following and not view.at_bottom,
+                level=LEVEL_FILTERS[self.level][0] if self.level else "", query=self.query_text,
+                matches=None if self.matches is None else len(self.matches), filtering=self.filtering,
+                lint=self._lint_short if self.lint_on else "", lint_problems=bool(view.lint_marks),
+                wrap=view.wrap, busy=self._busy,
+            )  # fmt: skip
         text = Text()
-        for i, (part, style) in enumerate(parts):
+        for i, part in enumerate(fit_status(status_parts(facts), width)):
             if i:
                 text.append(" · ", style="dim")
-            text.append(part, style=style)
+            text.append(part.text, style=part.style)
         self._status_text = text.plain
-        self.query_one("#logs-status", Static).update(text)
-
-
-def _lint_summary(report: LintReport, lines: int) -> str:
-    corrupt = f" · {report.malformed:,} malformed JSON (first: line {report.first_malformed})" if report.malformed else ""
-    corrupt += f" · {report.too_long:,} lines too long to check" if report.too_long else ""
-    if not report.total:
-        return f"lint ok: {report.checked:,} records{corrupt}"
-    rules = ", ".join(f"{name} {n}" for name, n in report.counts.items() if n)
-    if report.total > len(report.violations):
-        return f"lint: {report.total:,} violations ({rules}; the first {len(report.violations):,} marked){corrupt}"
-    return f"lint: {report.total} violations on {lines} lines ({rules}){corrupt}"
-
-
-def _exit(rec: CommandRecord) -> Text:
-    if rec.timed_out:
-        return Text("timed out", style="red")
-    if rec.cancelled:
-        return Text("cancelled", style="yellow")
-    if rec.returncode == 0:
-        return Text("ok", style="green")
-    return Text(f"exit {rec.returncode}", style="bold red")
-
+        status.update(text)
+        if self.lint_on:
+            self.query_one("#logs-lint", Static).update(self._lint_line(width))

@@ -1,0 +1,71 @@
+"""The Logs pane's source list: the files opened (newest first), m3tui's own log, and the
+commands m3tui ran (newest first), one row each; `enter` shows a row's lines.
+
+Each row has a key that names its source for good (a file's path, a command's start time and
+command line), so the cursor stays on the same source when the list is filled again (`r`, a
+file opened, a new command at the top).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from m3tui.core.text import human_size
+
+if TYPE_CHECKING:
+    from m3tui.core.cmdlog import CommandRecord
+    from m3tui.logs.sources import FileSource
+
+NONE_KEY = "none"
+OWN_KEY = "own"
+
+
+def file_key(path: Path | str) -> str:
+    return f"file:{path}"
+
+
+class SourceList(DataTable[str | Text]):
+    """One row per source; :meth:`fill` keeps the cursor on the row of ``selected``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cursor_type="row", show_header=False, zebra_stripes=False, **kwargs)
+        self.add_columns("source", "status", "took")
+        self.commands: dict[str, CommandRecord] = {}  # row key -> the command it shows
+
+    def fill(self, files: dict[str, FileSource], own: Path | None, commands: list[CommandRecord], selected: str) -> None:
+        from m3tui.logs.sources import command_title
+
+        self.clear()
+        self.commands = {}
+        for key, src in reversed(list(files.items())):
+            self.add_row(Text(src.name, style="bold"), Text("file", style="cyan"), human_size(src.index.size), key=file_key(key))
+        if own is not None:
+            self.add_row(Text("m3tui log", style="bold"), Text("log", style="cyan"), "", key=OWN_KEY)
+        for rec in commands:
+            key = f"cmd:{rec.started} {' '.join(rec.argv)}"
+            while key in self.commands:  # the same command line started in the same instant
+                key += "+"
+            self.commands[key] = rec
+            self.add_row(command_title(rec.argv), _exit(rec), f"{rec.duration_s:.2f} s", key=key)
+        if not self.row_count:
+            self.add_row(Text("no commands yet · o opens a file", style="dim"), "", "", key=NONE_KEY)
+        keys = self.keys()
+        if selected in keys:
+            self.move_cursor(row=keys.index(selected), animate=False)
+
+    def keys(self) -> list[str]:
+        return [str(k.value) for k in self.rows]
+
+
+def _exit(rec: CommandRecord) -> Text:
+    if rec.timed_out:
+        return Text("timed out", style="red")
+    if rec.cancelled:
+        return Text("cancelled", style="yellow")
+    if rec.returncode == 0:
+        return Text("ok", style="green")
+    return Text(f"exit {rec.returncode}", style="bold red")
