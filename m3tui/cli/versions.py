@@ -23,6 +23,7 @@ from m3tui.core.text import human_size
 
 if TYPE_CHECKING:
     from m3tui.cli.main import RunAsync
+    from m3tui.versions.current import Current
     from m3tui.versions.install import Progress
     from m3tui.versions.names import VersionSpec
 
@@ -99,23 +100,54 @@ def _cwd() -> Path:
 # --- list ------------------------------------------------------------------------------------
 
 
+def _here_lines(current: Current) -> list[str]:
+    """What runs here and why, m3tui's global choice, and the notes: as `list` and `current` say it."""
+    runs = current.version or "nothing"
+    lines = [f"runs here:   {runs}" + (" (go would download it first)" if current.would_download else ""),
+             f"why:         {current.why}"]  # fmt: skip
+    if current.global_state == "ok":
+        where = "runs here" if current.runs_global else "does not run here"
+        lines.append(f"global:      {current.global_version} (m3tui's current link; {where})")
+    elif current.global_state == "none":
+        lines.append("global:      none (m3tui versions use VERSION makes one)")
+    elif current.global_state in ("dangling", "not-a-link"):
+        lines.append(f"global:      broken ({current.global_link})")
+    lines += [f"note:        {n.text}" + (f": {n.fix}" if n.fix else "") for n in current.notes if n.kind != "would-download"]
+    return lines
+
+
 async def _list(args: argparse.Namespace) -> int:
-    from m3tui.versions import index as release_index
-    from m3tui.versions import installed
+    import asyncio
+
+    from m3tui.versions import installed, project
+    from m3tui.versions.current import resolve
+    from m3tui.versions.listing import installed_rows
 
     if not args.remote:
-        found = installed.discover(with_sizes=args.sizes)
+        cwd = _cwd()
+        # The installations (file reads) while go says what it runs here: one answer for `*`.
+        found, view = await asyncio.gather(
+            asyncio.to_thread(installed.discover, with_sizes=args.sizes, cwd=cwd), project.what_runs_here(cwd, dict(os.environ))
+        )
+        current = resolve(view, found.installs)
+        listed = installed_rows(found.installs, current)
         rows = [
-            f"{'*' if i.current else ' '} {i.version:<14} {i.manager:<9} {i.goos or '?'}/{i.goarch or '?':<6} "
-            f"{human_size(i.size_bytes):>10} {i.goroot}"
-            for i in found.installs
+            f"{'*' if r.runs_here else ' '} {r.version:<14} {r.tag:<6} {r.manager:<9} {r.platform:<13} {r.size:>10} {r.where}"
+            for r in listed
         ]
         if not rows:
             rows = ["no Go installed (m3tui versions install latest)"]
+        rows += ["", *_here_lines(current)]
         rows += [f"note: {p}" for p in found.problems]
-        payload = {"installed": [asdict(i) for i in found.installs], "problems": found.problems}
+        payload = {
+            "installed": [asdict(r.install) | {"runs_here": r.runs_here, "global": r.is_global} for r in listed],
+            "problems": found.problems,
+            "here": current.to_json(),
+        }
         _out(args, payload, rows)
         return EXIT_OK
+
+    from m3tui.versions import index as release_index  # httpx: only for the releases
 
     mirror = _mirror(args)
     try:
@@ -253,8 +285,9 @@ def _matches(spec: VersionSpec, version: str) -> bool:
         return False
 
 
-def _remove(args: argparse.Namespace) -> int:
+async def _remove(args: argparse.Namespace) -> int:
     from m3tui.versions import install, store
+    from m3tui.versions.current import which_go
     from m3tui.versions.names import NotAGoVersion, canonical
 
     try:
@@ -263,11 +296,18 @@ def _remove(args: argparse.Namespace) -> int:
         return _fail(str(exc), EXIT_USAGE)
     if version not in store.installed_versions():
         return _fail(f"{version} is not in m3tui's store", EXIT_USAGE)
+    was_global = store.current_version() == version
     try:
         freed = install.remove(version, force=args.force)
     except M3tuiError as exc:  # current without --force (2); LockBusy, cannot rename (3)
         return _fail(str(exc), exc.exit_code)
-    _out(args, {"removed": version, "freed_bytes": freed}, [f"removed {version}, freed {human_size(freed)}"])
+    lines = [f"removed {version}, freed {human_size(freed)}"]
+    payload: dict[str, object] = {"removed": version, "freed_bytes": freed, "global_cleared": was_global}
+    if was_global:  # its `current` link went with it: say what runs now
+        current = await which_go(_cwd())
+        lines.append(f"it was m3tui's global Go (its current link is removed too); here runs {current.summary()}")
+        payload["here"] = current.to_json()
+    _out(args, payload, lines)
     return EXIT_OK
 
 
@@ -292,9 +332,16 @@ def _prune(args: argparse.Namespace) -> int:
 
 
 async def _current(args: argparse.Namespace) -> int:
-    from m3tui.versions import project
+    import asyncio
 
-    view = await project.what_runs_here(_cwd(), dict(os.environ))
+    from m3tui.versions import installed, project
+    from m3tui.versions.current import resolve
+
+    cwd = _cwd()
+    view, found = await asyncio.gather(
+        project.what_runs_here(cwd, dict(os.environ)), asyncio.to_thread(installed.discover, cwd=cwd)
+    )
+    current = resolve(view, found.installs)
     lines = [
         f"go on PATH:  {view.go.path if view.go else 'none'}" + (f" ({view.local.version})" if view.local else ""),
         f"GOTOOLCHAIN: {view.gotoolchain} ({view.gotoolchain_source})" if view.gotoolchain else f"GOTOOLCHAIN: {view.gotoolchain_source}",
@@ -304,11 +351,10 @@ async def _current(args: argparse.Namespace) -> int:
     pinned = view.pin.pinned
     if pinned is not None:
         lines.append(f"pinned:      {pinned.value} ({pinned.path})")
-    runs = view.effective or (view.local.version if view.local else "nothing")
-    lines.append(f"runs here:   {runs}" + (" (go would download it first)" if view.would_download else ""))
+    lines += _here_lines(current)
     if view.error:
         lines.append(f"problem:     {view.error}")
-    _out(args, asdict(view), lines)
+    _out(args, asdict(view) | {"here": current.to_json()}, lines)
     return EXIT_PROBLEMS if view.error else EXIT_OK
 
 

@@ -12,11 +12,14 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from m3tui.core.text import human_size, one_line
 from m3tui.versions.current import Current
-from m3tui.versions.install import Progress
 from m3tui.versions.names import InstalledGo
+
+if TYPE_CHECKING:  # install imports httpx: not for `versions list`
+    from m3tui.versions.install import Progress
 
 ELLIPSIS = "…"
 
