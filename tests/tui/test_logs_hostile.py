@@ -125,10 +125,10 @@ async def test_lint_config_warnings_are_said_once(tmp_path: Path) -> None:
         for _ in range(3):  # on, off, on
             await pilot.press("L")
             await pilot.pause()
-        await eventually(lambda: pane.lint_summary.startswith("lint:"))
+        await eventually(lambda: pane.lint.summary.startswith("lint:"))
         said = [m for m in messages(pilot) if "logs.lint.levels" in m]
         assert len(said) == 1 and "must be a list of strings; using the default" in said[0]
-        assert pane.lint_summary == "lint: 1 violation on 1 line (level 1)"  # the default levels
+        assert pane.lint.summary == "lint: 1 violation on 1 line (level 1)"  # the default levels
 
 
 async def test_lint_in_the_pane_checks_long_records_and_counts_what_it_cannot(tmp_path: Path) -> None:
@@ -142,8 +142,8 @@ async def test_lint_in_the_pane_checks_long_records_and_counts_what_it_cannot(tm
         pane = await open_logs(pilot, log)
         await indexed(pilot, pane)
         await pilot.press("L")
-        await eventually(lambda: pane.lint_summary.startswith("lint:"))
+        await eventually(lambda: pane.lint.summary.startswith("lint:"))
         assert set(pane.view.lint_marks) == {1}
-        assert pane.lint_summary == (
+        assert pane.lint.summary == (
             "lint: 1 violation on 1 line (level 1) · 1 malformed JSON (first: line 4) · 1 line too long to check"
         )

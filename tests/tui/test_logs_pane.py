@@ -229,7 +229,7 @@ async def test_lint_marks_violations(tmp_path: Path) -> None:
         pane = await open_logs(pilot, log)
         await indexed(pilot, pane)
         await pilot.press("L")
-        await eventually(lambda: pane.lint_summary.startswith("lint:"))
+        await eventually(lambda: pane.lint.summary.startswith("lint:"))
         await pilot.pause()
         assert set(pane.view.lint_marks) == {1, 3}
         assert "lint 3 ⚠" in pane._status_text and "3 violations on 2 lines" in lint_line(pane)
@@ -412,7 +412,7 @@ async def test_lint_says_why_at_the_cursor_and_in_the_record_and_brackets_jump_b
         pane = await open_logs(pilot, log)
         await indexed(pilot, pane)
         await pilot.press("L")
-        await eventually(lambda: pane.lint_summary.startswith("lint:"))
+        await eventually(lambda: pane.lint.summary.startswith("lint:"))
         await pilot.press("g")
         await pilot.pause()
         assert "3 violations on 2 lines" in lint_line(pane) and "] next" in lint_line(pane)
@@ -460,7 +460,7 @@ async def test_the_status_line_fits_at_80_columns(tmp_path: Path) -> None:
         await indexed(pilot, pane)
         await pilot.press("L", "f", "w", "v", "v")
         await pilot.press("slash", *"request", "enter")
-        await eventually(lambda: pane.lint_summary.startswith("lint:") and pane.matches is not None and not pane._busy)
+        await eventually(lambda: pane.lint.summary.startswith("lint:") and pane.matches is not None and not pane._busy)
         await pilot.pause()
         status = next(line for line in screen_text(pilot.app).splitlines() if "a-rather-lon" in line and "·" in line)
         assert not status.endswith("…") and len(status.strip()) <= 78, status
@@ -607,3 +607,16 @@ async def test_the_prompt_is_highlighted_while_typing_and_esc_returns_to_the_vie
         pane.query_one("#logs-sources", DataTable).focus()
         await pilot.press("escape")
         assert pilot.app.focused is view
+
+
+async def test_a_match_off_to_the_right_is_panned_into_view(tmp_path: Path) -> None:
+    lines = [json.dumps({"time": "2026-01-02T03:04:05Z", "level": "INFO", "msg": "request served " + "x" * 80,
+                         "component": "needle" if i == 30 else "api"}) for i in range(40)]  # fmt: skip
+    log = write_lines(tmp_path / "wide.jsonl", lines)
+    async with app().run_test(size=(80, 24)) as pilot:
+        pane = await open_logs(pilot, log)
+        await indexed(pilot, pane)
+        await pilot.press("g", "slash", *"needle", "enter")
+        await eventually(lambda: pane.view.cursor_line == 30)
+        await pilot.pause()
+        assert any("component=needle" in row for row in shown(pane)), shown(pane)

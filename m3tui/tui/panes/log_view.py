@@ -71,7 +71,7 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
         Binding("end,G", "bottom", "Bottom", show=False, id="logs.bottom"),
         Binding("left,h", "pan(-8)", "Left", show=False, id="logs.left"),
         Binding("right,l", "pan(8)", "Right", show=False, id="logs.right"),
-        Binding("enter", "pretty", "Record", id="logs.pretty"),
+        Binding("enter", "pretty", "Details", id="logs.pretty"),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
@@ -328,6 +328,18 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
         if said != self._said:
             self._said = said
             self.post_message(self.CursorMoved())
+
+    def reveal_match(self) -> None:
+        """Pan so that the cursor line's first search match is on screen (not when wrapping)."""
+        line = self.cursor_line
+        if self.wrap or self.match_rx is None or line is None:
+            return
+        m = self.match_rx.search(self.text_of(line).plain)
+        if m is None:
+            return
+        x, room = self.scroll_offset.x, max(1, self.text_width - self.gutter_width())
+        if m.start() < x or m.end() > x + room:
+            self.scroll_to(x=max(0, min(m.start() - 8, m.end() - room + 8)), animate=False, immediate=True)
 
     def to_bottom(self) -> None:
         self.move_to(self.count - 1)

@@ -3,8 +3,9 @@
 The pane holds the state (which source, search, level filter, follow, lint) and the keys; the
 lines come from :mod:`m3tui.logs.sources` (files read with pread and indexed in a thread, tail first),
 are drawn by :class:`~m3tui.tui.panes.log_view.LogView` (only the rows on screen), the sources
-are listed by :class:`~m3tui.tui.panes.log_sources.SourceList`, and a record opens in
-:class:`~m3tui.tui.panes.log_record.RecordScreen`. The commands list and lint rules come through
+are listed by :class:`~m3tui.tui.panes.log_sources.SourceList`, lint runs in
+:class:`~m3tui.tui.panes.log_lint.PaneLint`, the status is worded by :mod:`m3tui.logs.status`,
+and a record opens in :class:`~m3tui.tui.panes.log_record.RecordScreen`. The commands list and lint rules come through
 the :class:`~m3tui.logs.backend.LogsBackend` Protocol, so tests can swap in fixed data.
 Everything that touches more than a screenful of lines runs in a thread.
 
@@ -18,11 +19,11 @@ not at start-up: m3tui's first paint should not pay for a hidden pane. Hence the
 inside methods below.
 
 Long because: it is one state machine. The source shown, the search, the level filter, the
-follow loop, lint and a running index build all act on each other (a new source restarts the
-scans; a grown or rotated file extends or redoes them; each background result is dropped when
-a newer change made it stale). Split across modules, that one state would be read and written
-from several places; what is not state (the lines, the scans, the drawing, the record view)
-already lives elsewhere.
+follow loop and a running index build all act on each other and on the cursor (a new source
+restarts the scans; a grown or rotated file extends or redoes them; each background result is
+dropped when a newer change made it stale). Split across modules, that one state would be read
+and written from several places; what is not that state (the lines, the scans, the drawing,
+the source list, lint with its own state, the status's wording, the record view) lives elsewhere.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from textual.widgets import DataTable, Input, Static
 
 from m3tui.core.errors import M3tuiError
 from m3tui.tui.panes.base import Pane
+from m3tui.tui.panes.log_lint import PaneLint
 from m3tui.tui.panes.log_sources import NONE_KEY, OWN_KEY, SourceList, file_key
 
 if TYPE_CHECKING:
@@ -53,7 +55,6 @@ if TYPE_CHECKING:
 
     from m3tui.core.cmdlog import CommandRecord
     from m3tui.logs.backend import LogsBackend
-    from m3tui.logs.lint import LintConfig, LintReport
     from m3tui.logs.sources import FileSource, MemSource, Source
     from m3tui.tui.backends import Backends
     from m3tui.tui.panes.log_view import LogView
@@ -75,8 +76,8 @@ class LogsPane(Pane):
         Binding("slash", "search", "Search", id="logs.search"),
         Binding("n", "next_match(False)", "Next match", show=False, id="logs.next"),
         Binding("N", "next_match(True)", "Previous match", show=False, id="logs.previous"),
-        Binding("F", "filter", "Filter", id="logs.filter"),
-        Binding("v", "level", "Level", id="logs.level"),
+        Binding("F", "filter", "Filter", show=False, id="logs.filter"),
+        Binding("v", "level", "Level", show=False, id="logs.level"),
         Binding("e", "next_error(False)", "Next error", show=False, id="logs.next_error"),
         Binding("E", "next_error(True)", "Previous error", show=False, id="logs.previous_error"),
         Binding("f", "follow", "Follow", id="logs.follow"),
@@ -110,16 +111,11 @@ class LogsPane(Pane):
         self.following = False
         self._follow_stop: asyncio.Event | None = None
         self.follow_ready: asyncio.Event | None = None  # set once the current follow watches its file
-        self.lint_on = False
-        self.lint_summary = ""  # the report in a sentence (the lint line, when the cursor is on no violation)
-        self._lint_short = ""  # in a few characters, for the status
+        self.lint = PaneLint(self)
         self._gen = 0  # bumped on every change that makes background results stale
         self._busy = ""  # what a background scan is doing, for the status line
         self._status_text = ""
         self._ticker: Timer | None = None
-        self._lint_report: LintReport | None = None  # the current source's, extended as it grows
-        self._lint_config: LintConfig | None = None
-        self._lint_warned = False
         self._selected_key = ""  # the source list's row of the source shown (or being opened)
         self._shown_key = ""  # the row key of self.source
         self._places: dict[str, tuple[bool, int]] = {}  # row key -> (indexed, cursor line) when left, not at its end
@@ -358,7 +354,7 @@ class LogsPane(Pane):
         self._shown_key = key
         self._gen += 1
         self.matches = None
-        self.lint_summary = ""
+        self.lint.summary = ""
         view.set_source(src)
         place = self._places.get(key)
         if place is not None and place[0] == src.indexed and place[1] < src.count():
@@ -386,8 +382,8 @@ class LogsPane(Pane):
             self._scan(self._gen)
         else:
             view.set_rows(None)
-        if self.lint_on and self.source is not None:
-            self._lint(self._gen)
+        if self.lint.on and self.source is not None:
+            self.lint.start(self._gen)
         self._update_status()
 
     @work(group="logs-scan", exclusive=True)
@@ -517,6 +513,7 @@ class LogsPane(Pane):
         if view.rows is not None and not shown(view.rows, found):
             self.app.notify("the match is hidden by the level filter", title="search", severity="warning")
         view.move_to(view.row_of(found))
+        view.reveal_match()
         if wrapped:
             self.app.notify("search wrapped", title="search", timeout=2)
         self._update_status()
@@ -644,138 +641,22 @@ class LogsPane(Pane):
                     view.rows.extend(rows)
             else:
                 self._recompute()
-        if self.lint_on and src.indexed and after - before <= INLINE_SCAN:
-            self._lint_more(src, before, after)
-        elif self.lint_on:
-            self._lint(self._gen)  # many new lines (or the tail re-read): lint again, in a thread
+        if self.lint.on and src.indexed and after - before <= INLINE_SCAN:
+            self.lint.more(src, before, after)
+        elif self.lint.on:
+            self.lint.start(self._gen)  # many new lines (or the tail re-read): lint again, in a thread
         if not src.indexed:
             view._cache.clear()
         view.grown(stick)
         self._update_status()
 
-    # --- lint ------------------------------------------------------------------------------
+    # --- other keys ------------------------------------------------------------------------
 
     def action_lint(self) -> None:
-        from m3tui.logs.lint import LintMarks
-
-        self.lint_on = not self.lint_on
-        self.query_one("#logs-lint").set_class(not self.lint_on, "hidden")
-        if not self.lint_on:
-            self.view.lint_marks = LintMarks()
-            self.lint_summary = self._lint_short = ""
-            self.view.invalidate()
-            self._update_status()
-            return
-        self._lint(self._gen)
-
-    @work(group="logs-lint", exclusive=True)
-    async def _lint(self, gen: int) -> None:
-        from m3tui.logs.lint import (
-            LintMarks,
-            LintReport,
-            lint_lines,
-            short_summary,
-            summary,
-        )
-        from m3tui.logs.sources import lint_texts
-
-        src = self.source
-        if src is None:
-            return
-        try:
-            config = self.backend.lint_config()
-        except Exception:  # noqa: BLE001 - a bad config: the defaults
-            config = None
-        if config is not None and config.warnings and not self._lint_warned:
-            self._lint_warned = True  # said once per pane, not at every lint
-            for warning in config.warnings:
-                self._say(warning, title="lint config", severity="warning", timeout=10)
-        self._lint_short = "linting…"
-        self._update_status()
-
-        stop = threading.Event()
-        report = LintReport()
-        texts = lint_texts(src, report, halt=stop)
-        try:
-            await asyncio.to_thread(lambda: lint_lines(texts, config=config, report=report))
-        finally:
-            stop.set()
-        if gen != self._gen or src is not self.source or not self.lint_on:
-            return
-        self._lint_report = report
-        self._lint_config = config
-        marks = self.view.lint_marks = LintMarks(report.violations)
-        self.lint_summary = summary(report, len(marks))
-        self._lint_short = short_summary(report)
-        self.view.refresh()
-        self._update_status()
-
-    def _lint_more(self, src: Source, start: int, stop: int) -> None:
-        from dataclasses import replace
-
-        from m3tui.logs.lint import LintReport, lint_lines, short_summary, summary
-        from m3tui.logs.sources import lint_texts
-
-        report = self._lint_report
-        if report is None:
-            return
-        more = LintReport()
-        lint_lines(list(lint_texts(src, more, start, stop)), config=self._lint_config, report=more)
-        marks = self.view.lint_marks
-        for v in more.violations:
-            listed = len(report.violations)
-            report.add(replace(v, line=start + v.line))
-            if len(report.violations) > listed:  # marks stay as bounded as the report's list
-                marks.add(v, start)
-        report.checked += more.checked
-        report.non_json += more.non_json
-        report.malformed += more.malformed
-        report.too_long += more.too_long
-        if report.first_malformed is None and more.first_malformed is not None:
-            report.first_malformed = start + more.first_malformed
-        self.lint_summary = summary(report, len(marks))
-        self._lint_short = short_summary(report)
+        self.lint.toggle()
 
     def action_next_violation(self, reverse: bool) -> None:
-        """`]`/`[`: the cursor to the next (previous) line lint marked, shown by the filters."""
-        from m3tui.logs.sources import shown
-
-        view = self.view
-        marks, line = view.lint_marks, view.cursor_line
-        if not self.lint_on:
-            self.app.notify("L lints the lines first; then ] and [ go from one violation to the next", title="lint")
-            return
-        if line is None or not marks:
-            self.app.notify("no violations marked" if self._lint_report is not None else "still linting…", title="lint", timeout=3)
-            return
-        target = marks.next(line, reverse)
-        while target is not None and view.rows is not None and not shown(view.rows, target):
-            target = marks.next(target, reverse)
-        if target is None:
-            self.app.notify("no violations above" if reverse else "no violations below", title="lint", timeout=3)
-            return
-        view.move_to(view.row_of(target))
-
-    def _lint_line(self, width: int) -> Text:
-        """What the line under the status says with lint on: what is wrong with the cursor's
-        line, else the report and the keys. At most three rows of ``width``; `enter` says all."""
-        view = self.view
-        marks, line = view.lint_marks, view.cursor_line
-        text = Text()
-        if line is not None and line in marks:
-            text.append(f"⚠ line {line + 1}: ", style="bold red")
-            text.append(" · ".join(marks.reasons(line)))
-        else:
-            text.append(self.lint_summary or self._lint_short, style="red" if marks else "green")
-            if marks:
-                text.append(" · ] next  [ previous", style="dim")
-        room = 3 * max(10, width)
-        if text.cell_len > room:
-            text.truncate(room - 16)
-            text.append(" … ⏎ shows all", style="dim")
-        return text
-
-    # --- other keys ------------------------------------------------------------------------
+        self.lint.jump(reverse)
 
     def action_wrap(self) -> None:
         view = self.view
@@ -843,7 +724,7 @@ class LogsPane(Pane):
                 following=self.following, paused=self.following and not view.at_bottom,
                 level=LEVEL_FILTERS[self.level][0] if self.level else "", query=self.query_text,
                 matches=None if self.matches is None else len(self.matches), filtering=self.filtering,
-                lint=self._lint_short if self.lint_on else "", lint_problems=bool(view.lint_marks),
+                lint=self.lint.short if self.lint.on else "", lint_problems=bool(view.lint_marks),
                 wrap=view.wrap, busy=self._busy,
             )  # fmt: skip
         text = Text()
@@ -853,5 +734,5 @@ class LogsPane(Pane):
             text.append(part.text, style=part.style)
         self._status_text = text.plain
         status.update(text)
-        if self.lint_on:
-            self.query_one("#logs-lint", Static).update(self._lint_line(width))
+        if self.lint.on:
+            self.query_one("#logs-lint", Static).update(self.lint.line_text(width))
