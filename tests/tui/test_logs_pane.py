@@ -620,3 +620,22 @@ async def test_a_match_off_to_the_right_is_panned_into_view(tmp_path: Path) -> N
         await eventually(lambda: pane.view.cursor_line == 30)
         await pilot.pause()
         assert any("component=needle" in row for row in shown(pane)), shown(pane)
+
+
+async def test_an_empty_view_says_why_and_a_followed_files_size_grows_in_the_list(tmp_path: Path) -> None:
+    empty = write_lines(tmp_path / "empty.log", [])
+    async with app().run_test(size=(80, 24)) as pilot:
+        pane = await open_logs(pilot, empty)
+        await indexed(pilot, pane)
+        assert shown(pane)[0].startswith("no lines yet · f follows the file as it grows")
+        await pilot.press("f")
+        await watching(pane)
+        with open(empty, "a") as f:
+            f.write("INFO first line\n")
+        await eventually(lambda: "INFO first line" in shown_text(pane), what="the first line")
+        table = pane.query_one("#logs-sources", DataTable)
+        await eventually(lambda: str(table.get_row_at(0)[2]) == "16 B", what="the new size in the list")
+        await pilot.press("v", "v", "v")
+        await eventually(lambda: pane.level == 3 and pane.view.rows is not None and not pane._busy)
+        await pilot.pause()
+        assert shown(pane)[0].startswith("no line shown: the filters hide them all")

@@ -33,7 +33,7 @@ class SourceList(DataTable[str | Text]):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", show_header=False, zebra_stripes=False, **kwargs)
-        self.add_columns("source", "status", "took")
+        self._size_column = self.add_columns("source", "status", "took")[2]
         self.commands: dict[str, CommandRecord] = {}  # row key -> the command it shows
 
     def fill(self, files: dict[str, FileSource], own: Path | None, commands: list[CommandRecord], selected: str) -> None:
@@ -56,6 +56,11 @@ class SourceList(DataTable[str | Text]):
         keys = self.keys()
         if selected in keys:
             self.move_cursor(row=keys.index(selected), animate=False)
+
+    def show_size(self, key: str, size: int) -> None:
+        """A file's row says its size now (a followed file grows)."""
+        if key in self.keys():
+            self.update_cell(key, self._size_column, human_size(size))
 
     def keys(self) -> list[str]:
         return [str(k.value) for k in self.rows]

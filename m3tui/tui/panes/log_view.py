@@ -259,8 +259,9 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
         base = self.rich_style
         blank = Strip.blank(width, base)
         if self.source is None or not self.count:
-            if y == 0 and self.hint:
-                text = Text(self.hint, style=self.get_component_rich_style("logview--hint"), no_wrap=True, end="")
+            hint = self.hint if self.source is None else self.empty_hint()
+            if y == 0 and hint:
+                text = Text(hint, style=self.get_component_rich_style("logview--hint"), no_wrap=True, end="")
                 return self._strip(text, width).apply_style(base)
             return blank
         scroll_x, scroll_y = self.scroll_offset
@@ -284,6 +285,12 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
             body = Strip(list(self.text_of(line).render(self.app.console)))
             body = body.crop_extend(scroll_x, scroll_x + body_width, base)
         return Strip.join([gutter, body]).apply_style(base)
+
+    def empty_hint(self) -> str:
+        """What an empty view says: the source has no line yet, or the filters hide them all."""
+        if self.source is not None and self.source.count() and self.rows is not None:
+            return "no line shown: the filters hide them all (v: level, F: search filter)"
+        return "no lines yet · f follows the file as it grows" if self.source is not None and self.source.kind == "file" else "no lines"
 
     def visible_lines(self) -> list[str]:
         """The plain text of the rows on screen (what the tests read)."""

@@ -623,6 +623,7 @@ class LogsPane(Pane):
             return
         if not src.indexed:
             src.retail()  # new line numbers: the marks found so far are for the old ones
+        self.query_one(SourceList).show_size(file_key(src.path), src.index.size)
         if src is not self.source:
             return
         if not src.indexed:
