@@ -639,3 +639,20 @@ async def test_an_empty_view_says_why_and_a_followed_files_size_grows_in_the_lis
         await eventually(lambda: pane.level == 3 and pane.view.rows is not None and not pane._busy)
         await pilot.pause()
         assert shown(pane)[0].startswith("no line shown: the filters hide them all")
+
+
+async def test_the_footer_fits_at_80_columns_and_says_esc_while_typing(tmp_path: Path) -> None:
+    from tests.screen import screen_text
+
+    log = write_lines(tmp_path / "app.log", ["one", "two"])
+    async with app().run_test(size=(80, 24)) as pilot:
+        pane = await open_logs(pilot, log)
+        footer = screen_text(pilot.app).splitlines()[-1]
+        assert "⏎ Details" in footer and "q Quit" in footer and "esc" not in footer, footer
+        await pilot.press("slash")
+        await pilot.pause()
+        footer = screen_text(pilot.app).splitlines()[-1]
+        assert "esc Cancel" in footer and "o Open" not in footer, footer
+        await pilot.press("escape")
+        await pilot.pause()
+        assert pilot.app.focused is pane.view and "esc" not in screen_text(pilot.app).splitlines()[-1]

@@ -88,7 +88,7 @@ class LogsPane(Pane):
         Binding("left_square_bracket", "next_violation(True)", "Previous lint violation", show=False,
                 id="logs.previous_violation"),  # fmt: skip
         Binding("r", "reload", "Reload sources", show=False, id="logs.reload"),
-        Binding("escape", "cancel", "Cancel", show=False, id="logs.cancel"),
+        Binding("escape", "cancel", "Cancel", id="logs.cancel"),  # shown while there is something to leave
     ]
 
     def __init__(self, backends: Backends, **kwargs: Any) -> None:
@@ -423,11 +423,13 @@ class LogsPane(Pane):
         self.query_one("#logs-prompt-label", Static).update(f"{mode} ›")
         self.query_one("#logs-prompt").remove_class("hidden")
         prompt.focus()
+        self.refresh_bindings()
 
     def _close_prompt(self) -> None:
         self._prompt = ""
         self.query_one("#logs-prompt").add_class("hidden")
         self.view.focus()
+        self.refresh_bindings()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "logs-input":
@@ -700,8 +702,11 @@ class LogsPane(Pane):
         self.app.push_screen(RecordScreen(where, body))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Letters belong to the input while it has focus (it keeps enter and esc)."""
-        return not (isinstance(self.app.focused, Input) and action != "cancel")
+        """Letters belong to the input while it has focus (it keeps enter and esc); esc is there
+        (and in the footer) while there is a prompt to close or the lines to go back to."""
+        if action == "cancel":
+            return bool(self._prompt) or not (self.built and self.view.has_focus)
+        return not isinstance(self.app.focused, Input)
 
     # --- status ----------------------------------------------------------------------------
 
