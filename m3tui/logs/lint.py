@@ -506,6 +506,8 @@ def summary(report: LintReport, lines: int) -> str:
     """The report in one sentence: violations (per rule) on how many lines, what was not checked."""
     corrupt = f" · {report.malformed:,} malformed JSON (first: line {report.first_malformed})" if report.malformed else ""
     corrupt += f" · {_n(report.too_long, 'line')} too long to check" if report.too_long else ""
+    if not report.checked and not report.total:
+        return f"lint: no JSON records to check ({_n(report.non_json, 'line')} not JSON){corrupt}"
     if not report.total:
         return f"lint ok: {_n(report.checked, 'record')}{corrupt}"
     rules = ", ".join(f"{name} {n:,}" for name, n in report.counts.items() if n)
@@ -516,7 +518,9 @@ def summary(report: LintReport, lines: int) -> str:
 
 def short_summary(report: LintReport) -> str:
     """The report in a few characters, for a status line: ``lint 2,089 ⚠`` or ``lint ok``."""
-    return f"lint {report.total:,} ⚠" if report.total else "lint ok"
+    if report.total:
+        return f"lint {report.total:,} ⚠"
+    return "lint ok" if report.checked else "lint: no JSON"
 
 
 def report_json(report: LintReport) -> dict[str, Any]:

@@ -172,3 +172,23 @@ def test_cli_stdin_errors_and_tui(tmp_path: Path, capsys, monkeypatch) -> None:
     fails("a", "--json", code=2, says="--json applies to --lint only")
     assert cli_logs.run(parse(), no_async) == "tui"
     assert cli_logs.run(parse("x.log", "-"), no_async) == "tui"
+
+
+def test_marks_know_each_lines_reasons_and_the_next_one() -> None:
+    from m3tui.logs.lint import LintMarks, short_summary, summary
+
+    report = lint_lines([GOOD, *BAD, GOOD, BAD[1]])
+    marks = LintMarks(report.violations)
+    assert marks.lines == [1, 2, 3, 4, 5, 6, 7, 9] and 0 not in marks and 1 in marks
+    assert marks.reasons(1) == ["level 'VERBOSE' is not one of DEBUG, ERROR, INFO, WARN"]
+    assert marks.reasons(7) == ["missing field 'level'", "missing field 'time'"]
+    assert marks.next(1) == 2 and marks.next(7) == 9 and marks.next(9) is None
+    assert marks.next(1, reverse=True) is None and marks.next(9, reverse=True) == 7 and marks.next(8, reverse=True) == 7
+    grown = LintMarks()
+    grown.add(report.violations[0], offset=100)  # lint of lines added from line 100 on
+    assert grown.lines == [101] and grown.reasons(101) == marks.reasons(1)
+    assert summary(report, len(marks)) == "lint: 9 violations on 8 lines (level 2, component 2, trace_id 2, time 3)"
+    assert short_summary(report) == "lint 9 ⚠"
+    assert summary(lint_lines([GOOD]), 0) == "lint ok: 1 record" and short_summary(lint_lines([GOOD])) == "lint ok"
+    plain = lint_lines(["=== RUN   TestX", "--- PASS: TestX (0.00s)", ""])
+    assert summary(plain, 0) == "lint: no JSON records to check (2 lines not JSON)" and short_summary(plain) == "lint: no JSON"
