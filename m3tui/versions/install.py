@@ -81,7 +81,6 @@ import threading
 import time
 import zipfile
 import zlib
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,7 +92,7 @@ import httpx
 from m3tui.core.errors import M3tuiError, UsageError, strerror
 from m3tui.core.redact import redact
 from m3tui.versions import store
-from m3tui.versions.names import GoFile, canonical, parse_version, shown
+from m3tui.versions.names import GoFile, canonical, prunable, shown
 from m3tui.versions.shims import is_file
 
 log = logging.getLogger(__name__)
@@ -874,22 +873,10 @@ def prune(keep_latest_patches: int = 1) -> list[tuple[str, int]]:
     current one, always); remove the rest. Returns (version, bytes freed) for each removal."""
     if keep_latest_patches < 0:
         raise ValueError("keep_latest_patches must be 0 or more")
-    current = store.current_version()
-    lines: dict[tuple[int, int], list[tuple[object, str]]] = defaultdict(list)
-    for version in store.installed_versions():
-        try:
-            key = parse_version(version)
-        except ValueError:
-            continue
-        lines[(key.major, key.minor)].append((key, version))
     removed: list[tuple[str, int]] = []
-    for line in sorted(lines):
-        newest_first = sorted(lines[line], reverse=True)
-        for _, version in newest_first[keep_latest_patches:]:
-            if version == current:
-                continue
-            try:
-                removed.append((version, remove(version)))
-            except InstallError:
-                continue  # removed by someone else meanwhile, or became current
+    for version in prunable(store.installed_versions(), keep_latest_patches, store.current_version()):
+        try:
+            removed.append((version, remove(version)))
+        except InstallError:
+            continue  # removed by someone else meanwhile, or became current
     return removed

@@ -112,6 +112,19 @@ def pick(spec: VersionSpec, versions: list[str], *, include_unstable: bool = Fal
     return max(candidates)[1] if candidates else None
 
 
+def prunable(versions: list[str], keep: int, protect: str | None = None) -> list[str]:
+    """The versions prune removes: in each minor line all but the newest ``keep``, never
+    ``protect`` (m3tui's global version); oldest line first. Unparseable names are left alone."""
+    lines: dict[tuple[int, int], list[tuple[VersionKey, str]]] = {}
+    for version in versions:
+        try:
+            key = parse_version(version)
+        except NotAGoVersion:
+            continue
+        lines.setdefault((key.major, key.minor), []).append((key, version))
+    return [v for line in sorted(lines) for _, v in sorted(lines[line], reverse=True)[keep:] if v != protect]
+
+
 # --- shared types -----------------------------------------------------------------------------
 
 

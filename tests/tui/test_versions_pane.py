@@ -77,15 +77,26 @@ async def test_install_shows_progress_then_refreshes() -> None:
         assert "installed go1.27.2" in str(pane.query_one("#install-status", Static).render())
 
 
+async def test_i_on_a_release_already_in_the_store_says_so() -> None:
+    backend = FixedVersionsBackend(install_outcome="fail")
+    app = snapshot_app(versions=backend)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = await open_versions(pilot)
+        await pilot.press("tab", "i")  # go1.27.3, in m3tui's store
+        await pilot.pause()
+        assert any(n.message == "go1.27.3 is installed already (u makes it global)." for n in app._notifications)
+        assert pane.installing is None and "install of" not in str(pane.query_one("#install-status", Static).render())
+
+
 async def test_install_error_is_one_line_and_nothing_hangs() -> None:
     app = snapshot_app(versions=FixedVersionsBackend(install_outcome="fail"))
     async with app.run_test(size=(100, 30)) as pilot:
         pane = await open_versions(pilot)
-        await pilot.press("tab", "i")
+        await pilot.press("tab", "down", "i")  # go1.27.2 (go1.27.3 is installed already)
         await app.workers.wait_for_complete()
         await pilot.pause()
         status = str(pane.query_one("#install-status", Static).render())
-        assert status.startswith("install of go1.27.3 failed: checksum mismatch")
+        assert status.startswith("install of go1.27.2 failed: checksum mismatch")
         assert pane.installing is None
 
 
@@ -104,8 +115,25 @@ async def test_sizes_fill_in_after_the_list_and_prune_says_what_it_freed() -> No
         pane = await open_versions(pilot)
         table = pane.query_one("#installed", DataTable)
         assert table.get_row_at(0)[5] == "263.0 MiB"
+        await pilot.press("x")  # m3tui's store has one patch of one line: nothing to prune
+        await pilot.pause()
+        assert any(n.message.startswith("Nothing to prune") for n in app._notifications)
+
+
+async def test_prune_says_what_it_would_remove_and_acts_on_the_second_x() -> None:
+    backend = LiveVersions([m3("go1.27.3", current=True), m3("go1.27.2"), m3("go1.26.6"), m3("go1.26.5")])
+    app = snapshot_app(versions=backend)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_versions(pilot)
         await pilot.press("x")
         await pilot.pause()
+        assert any(n.message.startswith("press x again to remove go1.26.5, go1.27.2 (the newest patch of each line")
+                   for n in app._notifications)  # fmt: skip
+        assert backend.pruned is False
+        await pilot.press("x")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert backend.pruned is True
         assert any("freed 241.0 MiB" in n.message for n in app._notifications)
 
 
@@ -148,12 +176,12 @@ async def test_a_bug_in_a_pane_is_an_internal_error_line_and_a_crash_log(m3tui_h
     app = snapshot_app(versions=BuggyVersionsBackend())
     async with app.run_test(size=(100, 30)) as pilot:
         pane = await open_versions(pilot)
-        await pilot.press("tab", "i")
+        await pilot.press("tab", "down", "i")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.is_running  # the pane said it; the app goes on
         status = str(pane.query_one("#install-status", Static).render())
-        assert status.startswith("install of go1.27.3 failed: internal error: KeyError:") and "s3cr3t" not in status
+        assert status.startswith("install of go1.27.2 failed: internal error: KeyError:") and "s3cr3t" not in status
         assert f"details in {m3tui_home / 'crash.log'}" in status
         assert "raise KeyError" in (m3tui_home / "crash.log").read_text()
         assert all("s3cr3t" not in n.message for n in app._notifications)
@@ -179,6 +207,11 @@ class LiveVersions(FixedVersionsBackend):
         self.removed: list[str] = []
         self.hold_index: asyncio.Event | None = None
         self.hold_sizes: asyncio.Event | None = None
+        self.pruned = False
+
+    async def prune(self) -> list[tuple[str, int]]:
+        self.pruned = True
+        return await super().prune()
 
     async def installed(self) -> list[InstalledGo]:
         return list(self.installs)

@@ -243,3 +243,12 @@ def test_the_progress_line_fits_next_to_the_bar_at_80_columns() -> None:
     slow = progress_line("go1.23rc1", Progress(900 * 1024, 79_691_776, 1500.0, 5400.0, "download"))
     assert slow == "download go1.23rc1 900.0 KiB/76.0 MiB 1.5 KiB/s ETA 1h30m"
     assert progress_line("go1.22.10", Progress(10, None, 0.0, None, "unpack")) == "unpack go1.22.10 10 B"
+
+
+def test_prunable_keeps_the_newest_patches_of_each_line_and_the_global_one() -> None:
+    from m3tui.versions.names import prunable
+
+    versions = ["go1.22.9", "go1.22.10", "go1.22.8", "go1.23rc1", "go1.23.0", "go1.21.13", "gofoo"]
+    assert prunable(versions, 1) == ["go1.22.9", "go1.22.8", "go1.23rc1"]
+    assert prunable(versions, 1, protect="go1.22.8") == ["go1.22.9", "go1.23rc1"]
+    assert prunable(versions, 2) == ["go1.22.8"]

@@ -11,6 +11,7 @@ cursor on the same row (by GOROOT, by release) whatever refreshes them (versions
 from __future__ import annotations
 
 import os
+import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -40,6 +41,10 @@ if TYPE_CHECKING:
     from m3tui.versions.project import ProjectView
 
 
+#: How long a first `d` or `x` waits for the second.
+ARM_SECONDS = 10.0
+
+
 class VersionsPane(Pane):
     PANE_ID = "versions"
     TITLE = "Versions"
@@ -51,7 +56,7 @@ class VersionsPane(Pane):
         Binding("d", "remove", "Remove", id="versions.remove"),
         Binding("slash", "filter", "Filter releases", id="versions.filter"),
         Binding("r", "refresh", "Refresh", show=False, id="versions.refresh"),
-        Binding("x", "prune", "Prune old patches", show=False, id="versions.prune"),
+        Binding("x", "prune", "Prune old patches (x x)", show=False, id="versions.prune"),
         Binding("p", "pin", "Pin here (.go-version)", show=False, id="versions.pin"),
         Binding("escape", "back", "Close the row / clear the filter", show=False, id="versions.clear_filter"),
     ]
@@ -67,7 +72,7 @@ class VersionsPane(Pane):
         self.filter_text = ""
         self.installing: str | None = None
         self.detail_open = False
-        self._remove_armed: str | None = None  # the GOROOT a first `d` asked about
+        self._armed: tuple[str, float] | None = None  # what a first `d` or `x` asked about, and when
         self._release_wanted: str | None = None  # the release the cursor was on when filtering began
 
     # --- layout -----------------------------------------------------------------------------
@@ -282,6 +287,9 @@ class VersionsPane(Pane):
         if release is None:
             self.app.notify("Choose a release in the list below first (tab to it).", severity="warning")
             return
+        if any(i.manager == "m3tui" and i.version == release.version for i in self.installs):
+            self.app.notify(f"{release.version} is installed already (u makes it global).", title="install")
+            return
         if self.installing:
             self.app.notify(f"{self.installing} is being installed; one at a time.", severity="warning")
             return
@@ -338,15 +346,14 @@ class VersionsPane(Pane):
             self.app.notify(f"{install.version} belongs to {install.manager}; remove it with that tool.", severity="warning")
             return
         is_global = self.backend.current_version() == install.version
-        if self._remove_armed != str(install.goroot):
-            self._remove_armed = str(install.goroot)
+        ran_here = self.here is not None and self.here.runs(install)
+        if not self._confirmed(f"d:{install.goroot}"):
             size = f" ({human_size(install.size_bytes)})" if install.size_bytes else ""
             warning = f"press d again to remove {install.version}{size}"
             if is_global:
                 warning = f"{install.version} is m3tui's global Go (the current link goes with it): {warning}"
             self.app.notify(warning, title="remove", severity="warning")
             return
-        self._remove_armed = None
         status = self.query_one("#install-status", Static)
         status.update(f"removing {install.version}…")
         try:
@@ -361,13 +368,35 @@ class VersionsPane(Pane):
         message = f"removed {install.version}, freed {human_size(freed)}"
         if is_global:
             message += "; m3tui has no global Go now"
-        if self.here is not None:
+        if self.here is not None and (is_global or ran_here):
             message += f"; here runs {self.here.summary()}"
         self.app.notify(message, title="remove", timeout=12)
         self._load_installed()  # the sizes
 
+    def _confirmed(self, what: str) -> bool:
+        """A destructive key acts on its second press (on the same row, within 10 s); the first arms it."""
+        armed, self._armed = self._armed, (what, time.monotonic())
+        if armed is not None and armed[0] == what and time.monotonic() - armed[1] < ARM_SECONDS:
+            self._armed = None
+            return True
+        return False
+
+    def action_prune(self) -> None:
+        from m3tui.versions.names import prunable
+
+        doomed = prunable([i.version for i in self.installs if i.manager == "m3tui"], 1, self.backend.current_version())
+        if not doomed:
+            self._armed = None
+            self.app.notify("Nothing to prune: one patch release per minor line already.", title="prune")
+            return
+        if not self._confirmed("x"):
+            self.app.notify(f"press x again to remove {', '.join(doomed)} (the newest patch of each line and the global one stay)",
+                            title="prune", severity="warning")  # fmt: skip
+            return
+        self._prune()
+
     @work(exclusive=True, group="versions-remove")
-    async def action_prune(self) -> None:
+    async def _prune(self) -> None:
         try:
             removed = await self.backend.prune()
         except Exception as exc:  # noqa: BLE001
