@@ -384,6 +384,16 @@ async def test_e_on_go_test_v_output_lands_on_each_failure_message_and_error_lev
         await pilot.app.workers.wait_for_complete()
         assert cursor_text(pane).strip() == "calc_test.go:43: A: wrong answer"
         assert pane.view.text_of(pane.view.cursor_line).spans, "the failure is drawn as an error"
+        await pilot.press("E", "E")
+        await pilot.app.workers.wait_for_complete()
+        assert cursor_text(pane).strip() == "calc_test.go:28: Add(2, 2) = 5, want 4"
+        await pilot.press("enter")
+        await pilot.pause()
+        body = str(pilot.app.screen.query_one("#logs-record-text").render())
+        assert "go test: the failure of TestTable/small (lines 13–18):" in body
+        assert "{name:small a:2 b:2 want:4}" in body and "--- FAIL: TestTable/small" in body  # all of it
+        await pilot.press("escape", "e", "e")
+        await pilot.app.workers.wait_for_complete()
         for _ in range(3):
             await pilot.press("v")  # info+, warn+, error
         await eventually(lambda: pane.level == 3 and pane.view.rows is not None and not pane._busy)

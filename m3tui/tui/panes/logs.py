@@ -695,11 +695,25 @@ class LogsPane(Pane):
         body = pretty(parse_line(display_text(raw, full)))
         if line in view.lint_marks:
             body += "\n\nlint:\n" + "\n".join(f"  ⚠ {reason}" for reason in view.lint_marks.reasons(line))
-        mark = view.marks.get(line)
-        if mark is not None:
-            body += f"\n\ngo test: part of the failure of {mark.test}" if mark.test else "\n\ngo test: part of a package's failure"
+        if line in view.marks:
+            body += "\n\n" + self._failure_text(src, line)
         where = f"{src.name} · line {line + 1}" if src.indexed else src.name
         self.app.push_screen(RecordScreen(where, body))
+
+    def _failure_text(self, src: Source, line: int, most: int = 200) -> str:
+        """The go test failure ``line`` belongs to, all its lines (its message, its trace)."""
+        from m3tui.logs.sources import display_text
+
+        marks = self.view.marks
+        first = last = line
+        while first > 0 and first - 1 in marks and not marks[first].first and line - first < most:
+            first -= 1
+        while last + 1 in marks and not marks[last + 1].first and last - first < most:
+            last += 1
+        test = marks[line].test
+        head = f"go test: the failure of {test}" if test else "go test: a package's failure"
+        lines = "\n".join(display_text(*src.raw(i)) for i in range(first, last + 1))
+        return f"{head} (lines {first + 1}–{last + 1}):\n{lines}"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Letters belong to the input while it has focus (it keeps enter and esc); esc is there
