@@ -666,3 +666,18 @@ async def test_the_footer_fits_at_80_columns_and_says_esc_while_typing(tmp_path:
         await pilot.press("escape")
         await pilot.pause()
         assert pilot.app.focused is pane.view and "esc" not in screen_text(pilot.app).splitlines()[-1]
+
+
+async def test_a_long_command_line_leaves_room_for_its_status_at_80_columns() -> None:
+    from tests.screen import screen_text
+
+    argv = ["go", "env", "-json", "GOROOT", "GOPATH", "GOOS", "GOARCH", "GOFLAGS", "GOPROXY", "GONOSUMDB", "GOPRIVATE",
+            "GOTOOLCHAIN", "GOVERSION", "CGO_ENABLED"]  # fmt: skip
+    backend = FixedLogsBackend([CommandRecord(argv=argv, cwd=None, started="2026-01-02T03:04:05Z", duration_s=0.25,
+                                              returncode=0, stdout_tail=["{}"])])  # fmt: skip
+    async with snapshot_app(logs=backend).run_test(size=(80, 24)) as pilot:
+        pane = await open_logs(pilot)
+        row = next(line for line in screen_text(pilot.app).splitlines() if "go env -json" in line)
+        assert "ok" in row and "0.25 s" in row and "…" in row, row
+        await eventually(lambda: pane.source is not None)  # the list's first row, shown at once
+        assert pane.source.raw(0)[0].decode() == "$ " + " ".join(argv), "the whole command line is its first line"

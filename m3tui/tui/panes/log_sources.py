@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from m3tui.logs.sources import FileSource
 
 NONE_KEY = "none"
+#: Columns the list keeps for the status and size columns (and the cells' padding).
+TAKEN = 30
 OWN_KEY = "own"
 
 
@@ -37,12 +39,19 @@ class SourceList(DataTable[str | Text]):
         self.commands: dict[str, CommandRecord] = {}  # row key -> the command it shows
 
     def fill(self, files: dict[str, FileSource], own: Path | None, commands: list[CommandRecord], selected: str) -> None:
+        """One row per source; a name longer than the list leaves room for is cut at its end
+        (a command's whole line is the first line of its output, a file's name the status's)."""
         from m3tui.logs.sources import command_title
+
+        room = max(16, (self.size.width or self.app.size.width - 4) - TAKEN)
+
+        def fitted(name: str) -> str:
+            return name if len(name) <= room else name[: room - 1] + "…"
 
         self.clear()
         self.commands = {}
         for key, src in reversed(list(files.items())):
-            self.add_row(Text(src.name, style="bold"), Text("file", style="cyan"), human_size(src.index.size), key=file_key(key))
+            self.add_row(Text(fitted(src.name), style="bold"), Text("file", style="cyan"), human_size(src.index.size), key=file_key(key))
         if own is not None:
             self.add_row(Text("m3tui log", style="bold"), Text("log", style="cyan"), "", key=OWN_KEY)
         for rec in commands:
@@ -50,7 +59,7 @@ class SourceList(DataTable[str | Text]):
             while key in self.commands:  # the same command line started in the same instant
                 key += "+"
             self.commands[key] = rec
-            self.add_row(command_title(rec.argv), _exit(rec), f"{rec.duration_s:.2f} s", key=key)
+            self.add_row(fitted(command_title(rec.argv)), _exit(rec), f"{rec.duration_s:.2f} s", key=key)
         if not self.row_count:
             self.add_row(Text("no commands yet · o opens a file", style="dim"), "", "", key=NONE_KEY)
         keys = self.keys()

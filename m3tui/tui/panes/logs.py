@@ -155,6 +155,7 @@ class LogsPane(Pane):
 
     def on_resize(self, event: events.Resize) -> None:
         self.call_after_refresh(self._update_status)  # the status is fitted to the new width
+        self.call_after_refresh(self._fill_sources)  # and the source names
 
     def _load(self) -> None:
         pending, self._pending = self._pending, []
