@@ -130,17 +130,17 @@ async def _list(args: argparse.Namespace) -> int:
             asyncio.to_thread(installed.discover, with_sizes=args.sizes, cwd=cwd), project.what_runs_here(cwd, dict(os.environ))
         )
         current = resolve(view, found.installs)
-        listed = installed_rows(found.installs, current)
+        shown = installed_rows(found.installs, current)
         rows = [
             f"{'*' if r.runs_here else ' '} {r.version:<14} {r.tag:<6} {r.manager:<9} {r.platform:<13} {r.size:>10} {r.where}"
-            for r in listed
+            for r in shown
         ]
         if not rows:
             rows = ["no Go installed (m3tui versions install latest)"]
         rows += ["", *_here_lines(current)]
         rows += [f"note: {p}" for p in found.problems]
         payload = {
-            "installed": [asdict(r.install) | {"runs_here": r.runs_here, "global": r.is_global} for r in listed],
+            "installed": [asdict(r.install) | {"runs_here": r.runs_here, "global": r.is_global} for r in shown],
             "problems": found.problems,
             "here": current.to_json(),
         }

@@ -505,3 +505,24 @@ async def test_question_mark_lists_enter_for_each_table() -> None:
         await pilot.press("escape", "tab", "question_mark")
         rows = {k.binding_id: (k.keys, k.description) for k in app.screen.pane_keys}
         assert rows["versions.install_row"] == ("⏎", "Install this release")
+
+
+async def test_the_pane_tells_the_app_when_the_current_go_changes() -> None:
+    """The header can show the pane's answer: a CurrentChanged message after each change."""
+    seen: list[tuple[str | None, str | None]] = []
+    backend = HereVersions()
+    app = snapshot_app(versions=backend)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = await open_versions(pilot)
+        original = pane.post_message
+
+        def spy(message):  # type: ignore[no-untyped-def]
+            if isinstance(message, VersionsPane.CurrentChanged):
+                seen.append((message.current.version, message.current.global_version))
+            return original(message)
+
+        pane.post_message = spy  # type: ignore[method-assign]
+        await pilot.press("down", "down", "u")  # go1.22.10 becomes global; go1.27.3 still runs here
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert seen and seen[-1] == ("go1.27.3", "go1.22.10")

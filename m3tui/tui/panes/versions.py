@@ -18,6 +18,7 @@ from rich.text import Text
 from textual import events, work
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, ProgressBar, Static
 
@@ -60,6 +61,13 @@ class VersionsPane(Pane):
         Binding("p", "pin", "Pin here (.go-version)", show=False, id="versions.pin"),
         Binding("escape", "back", "Close the row / clear the filter", show=False, id="versions.clear_filter"),
     ]
+
+    class CurrentChanged(Message):
+        """Which Go is current here changed (or is first known): for the header to show it."""
+
+        def __init__(self, current: Current) -> None:
+            super().__init__()
+            self.current = current
 
     def __init__(self, backends: Backends, **kwargs: Any) -> None:
         super().__init__(backends, **kwargs)
@@ -153,7 +161,9 @@ class VersionsPane(Pane):
         """Which Go is current, once the installs and what go says here are both in."""
         from m3tui.versions.current import resolve
 
-        self.here = resolve(self.view, self.installs) if self.view is not None and self.installs_loaded else None
+        before, self.here = self.here, (resolve(self.view, self.installs) if self.view is not None and self.installs_loaded else None)
+        if self.here is not None and self.here != before:
+            self.post_message(self.CurrentChanged(self.here))
         if self.view is not None:
             self.query_one("#project-panel", Static).update(here_text(self.view, self.here))
         self._fill_installed()
@@ -285,7 +295,8 @@ class VersionsPane(Pane):
     def action_install(self) -> None:
         release = self._selected_release()
         if release is None:
-            self.app.notify("Choose a release in the list below first (tab to it).", severity="warning")
+            hint = "The release list is unavailable: r retries." if self.index is None else "Choose a release in the list below first (tab to it)."
+            self.app.notify(hint, title="install", severity="warning")
             return
         if any(i.manager == "m3tui" and i.version == release.version for i in self.installs):
             self.app.notify(f"{release.version} is installed already (u makes it global).", title="install")
