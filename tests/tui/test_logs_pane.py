@@ -553,8 +553,9 @@ async def test_a_command_row_keeps_its_place_when_the_list_reloads() -> None:
     async with snapshot_app(logs=backend).run_test(size=(80, 24)) as pilot:
         pane = await open_logs(pilot)
         table = pane.query_one("#logs-sources", DataTable)
-        table.focus()
-        await pilot.press("down", "enter")
+        await pilot.press("tab")
+        assert pilot.app.focused is table, "tab goes from the lines to the source list"
+        await pilot.press("j", "enter")  # j/k move in the list as in the lines
         await eventually(lambda: pane.source is not None and pane.source.name == "go env")
         backend._commands.insert(0, command(["go", "build", "./..."], "2026-01-02T03:05:00Z", "built"))
         await pilot.press("r")

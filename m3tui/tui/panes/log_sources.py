@@ -9,9 +9,10 @@ file opened, a new command at the top).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 from m3tui.core.text import human_size
@@ -31,7 +32,13 @@ def file_key(path: Path | str) -> str:
 
 
 class SourceList(DataTable[str | Text]):
-    """One row per source; :meth:`fill` keeps the cursor on the row of ``selected``."""
+    """One row per source; :meth:`fill` keeps the cursor on the row of ``selected``. j/k move
+    too, as in the lines below."""
+
+    BINDINGS: ClassVar = [
+        Binding("j", "cursor_down", "Next source", show=False, id="logs.sources_down"),
+        Binding("k", "cursor_up", "Previous source", show=False, id="logs.sources_up"),
+    ]
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", show_header=False, zebra_stripes=False, **kwargs)
