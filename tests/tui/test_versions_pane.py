@@ -526,3 +526,15 @@ async def test_the_pane_tells_the_app_when_the_current_go_changes() -> None:
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert seen and seen[-1] == ("go1.27.3", "go1.22.10")
+
+
+async def test_a_release_filtered_out_gets_the_cursor_back_when_the_filter_is_cleared() -> None:
+    app = snapshot_app(versions=LiveVersions())
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = await open_versions(pilot)
+        remote = pane.query_one("#remote", DataTable)
+        await pilot.press("tab", "down", "down")  # go1.26.6
+        await pilot.press("slash", *"1.25")
+        assert [remote.get_row_at(i)[0] for i in range(remote.row_count)] == ["go1.25.5"]
+        await pilot.press("escape")
+        assert cursor_key(remote) == "go1.26.6" and app.focused is remote
