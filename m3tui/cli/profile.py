@@ -139,6 +139,7 @@ async def _resolve(package: str) -> Path:
 async def _capture(args: argparse.Namespace) -> int:
     from m3tui.core.jsonout import dumps
     from m3tui.profiles import capture
+    from m3tui.profiles.naming import capture_name
     from m3tui.profiles.pprof.model import printable
 
     try:  # the spec first: a bad flag is said before anything runs
@@ -159,8 +160,10 @@ async def _capture(args: argparse.Namespace) -> int:
     for warning in cap.warnings:
         print(f"· {printable(warning)}", file=sys.stderr)
     if args.json:
-        print(dumps({"id": cap.id, "profile": str(cap.profile), "binary": str(cap.binary), "kind": cap.kind}))
+        print(dumps({"id": cap.id, "name": capture_name(cap), "profile": str(cap.profile),
+                     "binary": str(cap.binary), "kind": cap.kind}))  # fmt: skip
     else:
+        print(f"· captured {capture_name(cap)}", file=sys.stderr)
         print(printable(cap.profile))
         print(f"· binary kept beside it: {printable(str(cap.binary))}; m3tui profile {printable(cap.profile)} shows its top",
               file=sys.stderr)  # fmt: skip
@@ -170,17 +173,18 @@ async def _capture(args: argparse.Namespace) -> int:
 def _list(args: argparse.Namespace) -> int:
     from m3tui.core.jsonout import dumps
     from m3tui.profiles import capture
+    from m3tui.profiles.naming import capture_name
     from m3tui.profiles.pprof.model import printable
 
     captures = capture.list_captures()
     if args.json:
-        print(dumps([{"id": c.id, "kind": c.kind, "profile": str(c.profile), "binary": str(c.binary),
-                      "bench": _bench(c), "created": c.created} for c in captures]))  # fmt: skip
+        print(dumps([{"id": c.id, "name": capture_name(c), "kind": c.kind, "profile": str(c.profile),
+                      "binary": str(c.binary), "bench": _bench(c), "created": c.created} for c in captures]))  # fmt: skip
         return EXIT_OK
     if not captures:
         print("no captured profiles yet (m3tui profile capture --bench RE)")
     for c in captures:
-        print(printable(f"{c.id}  {c.kind:<6} {_bench(c):<30} {c.profile}"))
+        print(f"{c.id}  {capture_name(c):<36} {printable(c.profile)}")
     return EXIT_OK
 
 

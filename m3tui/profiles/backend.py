@@ -15,9 +15,15 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from m3tui.profiles.capture import Capture, CaptureSpec
-    from m3tui.profiles.pprof.analysis import FlameNode, PeekEntry, SourceFile, TopReport
+    from m3tui.profiles.pprof.analysis import (
+        FlameNode,
+        PeekEntry,
+        SourceFile,
+        TopReport,
+    )
     from m3tui.profiles.pprof.graph import Filters
     from m3tui.profiles.pprof.model import Profile
+    from m3tui.profiles.pproftool import WebState
     from m3tui.profiles.tune import ProgressCallback, TuneResult
 
 
@@ -41,7 +47,9 @@ class ProfilesBackend(Protocol):
         stop: asyncio.Event,
     ) -> TuneResult: ...  # fmt: skip
     async def warm_pprof(self) -> None: ...
-    async def serve_web(self, profile: Path, binary: Path | None, on_url: Callable[[str], None]) -> None: ...
+    async def serve_web(
+        self, profile: Path, binary: Path | None, on_state: Callable[[WebState], None], stop: asyncio.Event
+    ) -> WebState: ...
 
 
 class LocalProfiles:
@@ -105,7 +113,9 @@ class LocalProfiles:
 
         await pproftool.warm()
 
-    async def serve_web(self, profile: Path, binary: Path | None, on_url: Callable[[str], None]) -> None:
+    async def serve_web(
+        self, profile: Path, binary: Path | None, on_state: Callable[[WebState], None], stop: asyncio.Event
+    ) -> WebState:
         from m3tui.profiles import pproftool
 
-        await pproftool.serve_web(profile, binary, on_url)
+        return await pproftool.serve_web(profile, binary, on_state, stop=stop)

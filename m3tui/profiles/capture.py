@@ -5,9 +5,9 @@ at one ``-test.cpu`` value. The test binary is built with ``go test -c`` (``GOTO
 optionally ``-gcflags=-l`` for clearer stacks) and kept next to the profile: ``go tool pprof``
 needs it for ``-source``/``-disasm`` and for the symbols of profiles written by old Go.
 
-Layout: ``state_root()/profiles/<id>/`` (0700) holds ``pkg.test``, ``<kind>.pprof`` and
-``capture.json`` (0600, redacted: it holds the package path and flags). A capture is assembled
-in a scratch directory of :mod:`m3tui.core.tmp` (``tmp/capture-p<pid>-*``, removed on every exit
+Layout: ``state_root()/profiles/<id>/`` (0700) holds ``pkg.test``, the profile (named by
+:mod:`m3tui.profiles.naming`, like the capture itself) and ``capture.json`` (0600, redacted: it
+holds the package path and flags). A capture is assembled in a scratch directory of :mod:`m3tui.core.tmp` (``tmp/capture-p<pid>-*``, removed on every exit
 path, swept when its process died) and renamed into place only when complete, so an
 interrupted, stopped or failed capture leaves nothing behind. A state root that cannot be
 written is one line naming the path and the cause (exit 3).
@@ -58,6 +58,7 @@ from m3tui.core.files import (
     tighten,
 )
 from m3tui.core.redact import redact_data
+from m3tui.profiles.naming import profile_file_name
 from m3tui.profiles.pprof.model import printable
 
 __all__ = [
@@ -81,7 +82,7 @@ __all__ = [
     "scan_captures",
 ]
 
-KINDS = ("cpu", "mem", "block", "mutex")
+KINDS = ("cpu", "mem", "block", "mutex")  # their labels for a form: naming.KIND_CHOICES
 
 #: The test binary flag that writes each kind's profile.
 PROFILE_FLAGS = {
@@ -426,6 +427,7 @@ async def capture(
             raise CaptureError(f"no benchmark matched {spec.bench!r}")
         if not profile.exists() or profile.stat().st_size == 0:
             raise CaptureError("the test binary wrote no profile")
+        profile = profile.rename(tmp / profile_file_name(spec.kind, names, spec))
         warnings = []
         if len(names) > 1:
             shown = ", ".join(names[:5]) + (", …" if len(names) > 5 else "")

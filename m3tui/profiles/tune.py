@@ -107,6 +107,13 @@ class TunePoint:
     overhead_pct: float | None
     fidelity: float | None
     top: list[tuple[str, float]]  # the rate's top functions: (name, flat share 0..1)
+    #: What the rate's profiles recorded in all (the sample type summed over every round):
+    #: 0 = no samples (fidelity is then None, not 0); None = not counted.
+    recorded: float | None = None
+
+    @property
+    def no_samples(self) -> bool:
+        return self.recorded is not None and self.recorded <= 0
 
 
 #: A profiled run this much faster than the unprofiled baseline is noise, not a measurement.
@@ -420,13 +427,15 @@ async def tune(
                     rate=rate,
                     ns_op=ns[rate],
                     overhead_pct=_overhead(ns[rate], base),
-                    fidelity=fidelity(f, ref_flats),
+                    fidelity=fidelity(f, ref_flats) if tot > 0 else None,  # nothing seen: no fidelity, not 0
                     top=top,
+                    recorded=tot,
                 )
             )
-        if not any(ref_flats.values()):
+        if not any(ref_flats.values()) and any(p.recorded for p in points):
             warnings.append(
-                f"the reference rate {reference} recorded no {sample_type}: fidelity unknown"
+                f"the reference rate {reference} recorded no {sample_type}: fidelity unknown "
+                f"(run longer: -benchtime)"
             )
         # Profiling cannot make code faster: a baseline clearly slower than profiled runs means the
         # machine's noise is larger than what is measured here.
@@ -510,7 +519,7 @@ def render_tune(result: TuneResult) -> list[str]:
             str(p.rate),
             _fmt_ns(_median(p.ns_op)),
             "–" if p.overhead_pct is None else f"{p.overhead_pct:+.1f}%",
-            "–" if p.fidelity is None else f"{p.fidelity:.3f}",
+            "no samples" if p.no_samples else "–" if p.fidelity is None else f"{p.fidelity:.3f}",
             " ".join(mark),
         ))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
@@ -520,6 +529,7 @@ def render_tune(result: TuneResult) -> list[str]:
         lines.append(("  ".join(cells) + ("  " + r[4] if r[4] else "")).rstrip())
     lines.insert(1, "-" * len(lines[0]))
     lines.append("")
+    lines.extend(no_samples_lines(result))
     if result.recommendation is not None:
         lines.append(f"flags: {result.flags}")
     else:
@@ -536,6 +546,20 @@ def render_tune(result: TuneResult) -> list[str]:
         )
     lines.extend(f"warning: {w}" for w in result.warnings)
     return lines
+
+
+def no_samples_lines(result: TuneResult) -> list[str]:
+    """What to do when rates recorded nothing (instead of a fidelity of 0)."""
+    empty = [p for p in result.points if p.no_samples]
+    if not empty:
+        return []
+    flag = GO_TEST_FLAGS[result.kind][2]
+    what = result.sample_type or SAMPLE_TYPE[result.kind]
+    if len(empty) == len(result.points):
+        return [f"no samples at any rate: the benchmark recorded no {what}; run it longer (-benchtime) "
+                f"or check that it {'allocates' if result.kind == 'mem' else 'blocks' if result.kind == 'block' else 'contends a mutex'}"]  # fmt: skip
+    rates = ", ".join(str(p.rate) for p in empty)
+    return [f"no samples at {flag} {rates}: run longer (-benchtime) or sample more often (a smaller {flag})"]
 
 
 def _clean(v: float | None) -> float | None:
@@ -560,6 +584,7 @@ def tune_json(result: TuneResult) -> dict[str, Any]:
                 "ns_op_median": _median(p.ns_op),
                 "overhead_pct": _clean(p.overhead_pct),
                 "fidelity": _clean(p.fidelity),
+                "recorded": _clean(p.recorded),
                 "top": [[n, s] for n, s in p.top],
             }
             for p in result.points

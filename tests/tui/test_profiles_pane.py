@@ -5,14 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input
 
-from m3tui.tui.panes.profiles import ProfilesPane
 from m3tui.profiles.pprof import analysis
 from m3tui.profiles.pprof.decode import load_file
+from m3tui.tui.panes.profiles import ProfilesPane
 from m3tui.tui.widgets.flame_graph import FlameGraph
-
 from tests.appkit import m3_cpu_profile_bytes, settle, snapshot_app
+from tests.screen import screen_text
+from tests.testdata import PPROF
 
 
 def write_profile(tmp_path: Path, name: str = "cpu.pprof") -> Path:
@@ -64,8 +65,8 @@ async def test_top_equals_the_analysis_and_keys_switch_views(tmp_path: Path) -> 
         await pilot.press("g")  # peek: callers and callees of the selected function
         await app.workers.wait_for_complete()
         await pilot.pause()
-        peek = str(pane.query_one("#prof-peek-text", Static).render())
-        assert "example.com/shop/cart.price" in peek and "example.com/shop/cart.Checkout" in peek
+        peek = str(screen_text(app))
+        assert "| example.com/shop/cart.price" in peek and "example.com/shop/cart.Checkout" in peek
 
         await pilot.press("f")
         await app.workers.wait_for_complete()
@@ -154,12 +155,247 @@ async def test_capture_from_the_pane_with_the_real_go(real_go: Path, tmp_path: P
         pane = await open_profiles(pilot)
         await pilot.press("u")
         assert app.focused is pane.query_one("#prof-bench", Input)
+        from textual.widgets import Select
+
         pane.query_one("#prof-bench", Input).value = "^BenchmarkSum$"
-        pane.query_one("#prof-kind", Input).value = "cpu"
-        await pilot.press("enter", "n")
+        pane.query_one("#prof-kind", Select).value = "cpu"
+        await pilot.press("escape", "n")  # out of the field (to the text below), then n captures
         await app.workers.wait_for_complete()
         await pilot.pause()
         await app.workers.wait_for_complete()
         assert pane.entries and pane.entries[0].kind == "cpu" and pane.entries[0].binary.name == "pkg.test"
         names = cells(pane.query_one("#prof-top", DataTable), 5)
         assert any("BenchmarkSum" in n or "gobench.sum" in n for n in names), names
+
+
+# --- keyboard first (issue 12): the flame selection, pprof web, peek, the form, what is cut -------
+
+REAL_CPU = PPROF / "cpu.pb.gz"
+
+
+def selection_cells(app, graph: FlameGraph) -> list[str]:
+    """The flame graph's selected frame as drawn on screen (the only bold box), if it is."""
+    region = graph.region.intersection(graph.parent.region)
+    strips = app.screen._compositor.render_strips()
+    return [
+        segment.text for y in range(region.y, region.bottom)
+        for segment in strips[y].crop(region.x, region.right)
+        if segment.style is not None and segment.style.bold and segment.text
+    ]  # fmt: skip
+
+
+def styled(app, region) -> list[tuple[str, str]]:
+    """The text and style of every segment inside region, row by row."""
+    strips = app.screen._compositor.render_strips()
+    return [(s.text, str(s.style)) for y in range(region.y, region.bottom) for s in strips[y].crop(region.x, region.right)]
+
+
+def flat(text: str) -> str:
+    """Screen text with its wrapping undone: every run of whitespace one space."""
+    return " ".join(text.split())
+
+
+async def view(pilot, key: str) -> None:
+    await pilot.press(key)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_flame_selection_stays_in_view_enter_zooms_into_it_and_home_goes_back_to_the_root() -> None:
+    app = snapshot_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_profiles(pilot, REAL_CPU)
+        await view(pilot, "f")
+        graph = pane.query_one(FlameGraph)
+        assert app.focused is graph
+        flame_view = pane.query_one("#prof-flame")
+        scrolling = [w for w in (flame_view, *flame_view.query("*")) if w.show_vertical_scrollbar or w.show_horizontal_scrollbar]
+        assert len(scrolling) == 1, f"one scrollbar, not {scrolling}"
+        deepest = len(graph.rows) - 1
+        visible = graph.region.intersection(flame_view.region).height
+        assert deepest > visible, "the graph must be taller than the screen for this test"
+        for _ in range(deepest):
+            await pilot.press("j")
+            await pilot.pause()
+            assert selection_cells(app, graph), f"the selection at depth {graph.selected[0]} is off screen"
+        assert graph.selected[0] > visible
+        for _ in range(3):
+            await pilot.press("k")
+            await pilot.pause()
+            assert selection_cells(app, graph)
+        chosen = graph.selected_node()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert graph.root is chosen and graph.rows[0][0].width == graph.rows[0][0].width and selection_cells(app, graph)
+        await pilot.press("home")
+        await pilot.pause()
+        assert graph.root is graph.full_root and graph.selected == (0, 0)
+        assert "root 100.0%" in screen_text(app) and selection_cells(app, graph)
+
+
+@pytest.mark.go
+@pytest.mark.slow
+async def test_p_serves_pprof_web_at_its_real_port_says_how_to_reach_it_and_stops(real_go: Path, monkeypatch) -> None:
+    import asyncio
+    import re
+
+    import httpx
+
+    from tests.wait import eventually
+
+    monkeypatch.setenv("SSH_CONNECTION", "192.0.2.7 50022 198.51.100.4 22")
+    monkeypatch.setenv("USER", "gopher")
+    app = snapshot_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_profiles(pilot, REAL_CPU)
+        await pilot.press("p")
+        text = await eventually(lambda: re.search(r"serving at (http://127\.0\.0\.1:(\d+)/)", flat(screen_text(app))),
+                                timeout=240, what="pprof web says where it serves")  # fmt: skip
+        url, port = text.group(1), text.group(2)
+        assert port != "0"
+        page = await asyncio.to_thread(httpx.get, url, follow_redirects=True, trust_env=False, timeout=30)
+        assert page.status_code == 200 and "goprof.test" in page.text
+        assert f"ssh -L {port}:127.0.0.1:{port} gopher@198.51.100.4" in flat(screen_text(app))
+        await pilot.press("p")  # again: stops it
+        await eventually(lambda: "pprof web: stopped" in flat(screen_text(app)), timeout=30, what="the final state")
+        with pytest.raises(httpx.ConnectError):
+            await asyncio.to_thread(httpx.get, url, trust_env=False, timeout=5)
+
+
+async def test_peek_shows_callers_the_function_then_callees_and_enter_walks_the_call_graph(tmp_path: Path) -> None:
+    path = write_profile(tmp_path)
+    app = snapshot_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await open_profiles(pilot, path)
+        table = pane.query_one("#prof-top", DataTable)
+        table.move_cursor(row=cells(table, 5).index("example.com/shop/cart.Checkout"))
+        await view(pilot, "enter")  # enter on a top row: peek at it
+        lines = [line.strip() for line in screen_text(app).splitlines()]
+        at = {name: next(i for i, line in enumerate(lines) if line.endswith(name))
+              for name in ("callers", "example.com/shop/cart.BenchmarkCheckout", "| example.com/shop/cart.Checkout",
+                           "callees", "example.com/shop/cart.price")}  # fmt: skip
+        assert at["callers"] < at["example.com/shop/cart.BenchmarkCheckout"] < at["| example.com/shop/cart.Checkout"]
+        assert at["| example.com/shop/cart.Checkout"] < at["callees"] < at["example.com/shop/cart.price"]
+        await pilot.press("j")  # the first callee (the heaviest): encoding/json.Marshal
+        await view(pilot, "enter")
+        assert "| encoding/json.Marshal" in screen_text(app), "enter on a callee peeks at it"
+        await pilot.press("k")  # its caller: Checkout
+        await view(pilot, "enter")
+        assert "| example.com/shop/cart.Checkout" in screen_text(app), "enter on a caller peeks at it"
+        await view(pilot, "backspace")
+        assert "| encoding/json.Marshal" in screen_text(app), "backspace goes back"
+        await view(pilot, "backspace")
+        assert "| example.com/shop/cart.Checkout" in screen_text(app)
+
+
+async def test_the_top_tables_flat_column_shrinks_back_after_a_diff(tmp_path: Path) -> None:
+    mine = write_profile(tmp_path, "mine.pprof")
+    app = snapshot_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await open_profiles(pilot, REAL_CPU)
+        pane.open_path(mine)
+        await app.workers.wait_for_complete()
+        pane.query_one("#prof-list", DataTable).move_cursor(row=0)
+        await view(pilot, "b")  # cpu.pb.gz is the base: flat values are signed differences
+        table = pane.query_one("#prof-top", DataTable)
+        assert any(v.startswith("-") for v in cells(table, 0))
+        pane.query_one("#prof-list", DataTable).move_cursor(row=0)
+        await view(pilot, "b")  # no base again
+        widths = [len(v) for v in cells(table, 0)]
+        column = table.ordered_columns[0]
+        assert column.get_render_width(table) - 2 * table.cell_padding == max(widths + [len("flat")])
+
+
+async def test_the_info_of_a_profile_is_never_cut_at_80_columns() -> None:
+    app = snapshot_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_profiles(pilot, PPROF / "mem.pb.gz")
+        types = ["alloc_objects/count", "alloc_space/bytes", "inuse_objects/count", "inuse_space/bytes"]
+        if not all(t in flat(screen_text(app)) for t in types):
+            info = pane.query_one("#prof-info")
+            assert "enter" in flat(screen_text(app)), "cut, and nothing says how to see it all"
+            while app.focused is not info:
+                await pilot.press("tab")
+            await pilot.press("enter")
+            await pilot.pause()
+        shown = flat(screen_text(app))
+        assert all(t in shown for t in types), shown
+
+
+async def test_the_capture_form_help_is_wrapped_at_80_columns() -> None:
+    from m3tui.tui.panes.profile_text import TUNE_HELP
+
+    app = snapshot_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_profiles(pilot)
+        await view(pilot, "u")
+        shown = set(screen_text(app).split())
+        missing = [w for w in TUNE_HELP.split() if w not in shown]
+        assert not missing, missing
+
+
+async def test_enter_is_in_the_help_of_every_view(tmp_path: Path) -> None:
+    from m3tui.tui.widgets.help_screen import HelpScreen
+
+    app = snapshot_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_profiles(pilot, write_profile(tmp_path))
+        for key, words in (("t", "peek"), ("g", "peek"), ("f", "zoom")):
+            await view(pilot, key)
+            await pilot.press("question_mark")
+            assert isinstance(app.screen, HelpScreen)
+            rows = {k.keys: k.description.lower() for k in app.screen.pane_keys}
+            assert words in rows.get("⏎", ""), (key, rows)
+            await pilot.press("escape")
+            await pilot.pause()
+
+
+async def test_each_view_focuses_its_widget_and_every_tab_stop_is_visible(tmp_path: Path) -> None:
+    from textual import events
+
+    app = snapshot_app(theme="ansi-dark")
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_profiles(pilot, write_profile(tmp_path))
+        for key in "tgfsu":
+            await view(pilot, key)
+            assert app.focused is pane.focus_target(), (key, app.focused)
+        seen: list[object] = []
+        while app.focused not in seen:
+            focused = app.focused
+            seen.append(focused)
+            region = focused.region.intersection(app.screen.region)
+            assert region.area, f"an invisible tab stop: {focused!r}"
+            before = styled(app, region)
+            app.post_message(events.AppBlur())
+            await pilot.pause()
+            await pilot.pause()
+            after = styled(app, region)
+            app.post_message(events.AppFocus())
+            await pilot.pause()
+            assert before != after, f"{focused!r} does not show it has focus"
+            await pilot.press("tab")
+            await pilot.pause()
+
+
+@pytest.mark.go
+async def test_the_capture_form_kind_is_a_choice_and_enter_never_submits_half_a_form(pkg: Path, monkeypatch) -> None:
+    from textual.widgets import Select
+
+    monkeypatch.chdir(pkg)
+    app = snapshot_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_profiles(pilot)
+        await view(pilot, "u")
+        kind = pane.query_one("#prof-kind")
+        assert isinstance(kind, Select), "the kind is chosen from a list, not typed"
+        assert [value for _label, value in kind._options if value is not Select.BLANK] == ["cpu", "mem", "block", "mutex"]
+        await pilot.press(*"Sum", "enter")  # enter in -bench: to the next field, nothing runs
+        await pilot.pause()
+        assert app.focused is kind and not pane.entries and not any(w.name == "_capture" for w in app.workers)
+        kind.value = "cpu"
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        assert pane.entries and pane.entries[0].kind == "cpu"
+        assert pane.entries[0].label.startswith("cpu Sum -cpu 1 "), pane.entries[0].label

@@ -16,13 +16,13 @@ if TYPE_CHECKING:
     from m3tui.profiles.pprof.analysis import PeekEntry, SourceFile
     from m3tui.profiles.tune import TuneResult
 
-#: What the tuner view says before its first run.
+#: What the capture view says below the form before its first run (wrapped to the width).
 TUNE_HELP = (
-    "Fill in one benchmark of the package in the current directory, then:\n"
-    "  n   capture a profile of it (kind cpu, mem, block or mutex; rate optional)\n"
-    "  T   run the tuner: sweep the rate of kind mem, block or mutex, interleaved with an\n"
-    "      unprofiled run, and show overhead against fidelity with the flags to use.\n"
-    "Headless: m3tui profile capture / m3tui profile tune"
+    "Name one benchmark of the package in this directory, choose its kind, then:\n"
+    "• Capture (ctrl+s; n outside a field): build, run it once profiled, open the profile.\n"
+    "• Tune (T outside a field): sweep the rate of a heap, block or mutex profile against an "
+    "unprofiled run: overhead, fidelity and the flags to use.\n"
+    "enter: next field · esc: leave the form · headless: m3tui profile capture / tune"
 )
 #: How the current report writes a value ("1.20s", "4.50MB"); `str` before any report.
 Format = Callable[[int], str]
@@ -74,7 +74,7 @@ def tune_text(result: TuneResult) -> Text:
     """The tuner's view: its table, its flags and warnings, then the chart; fit for the screen."""
     from m3tui.profiles.tune import render_tune
 
-    return Text("\n".join(map(screen_text, [*render_tune(result), "", *tune_chart(result)])), no_wrap=True)
+    return Text("\n".join(map(screen_text, [*render_tune(result), "", *tune_chart(result)])))
 
 
 def tune_chart(result: TuneResult) -> list[str]:
@@ -82,9 +82,11 @@ def tune_chart(result: TuneResult) -> list[str]:
     lines = ["rate          overhead                fidelity"]
     for p in result.points:
         over = max(0.0, p.overhead_pct or 0.0)
-        fid = p.fidelity or 0.0
         over_bar = "█" * min(20, round(over / 2.5)) or "·"
-        fid_bar = "█" * round(fid * 20) or "·"
+        if p.no_samples or p.fidelity is None:
+            fid_text = "no samples" if p.no_samples else "–"
+        else:
+            fid_text = f"{'█' * round(p.fidelity * 20) or '·':<20} {p.fidelity:.2f}"
         mark = " ◀" if p.rate == result.recommendation else ""
-        lines.append(f"{p.rate:<12}  {over_bar:<20} {over:5.1f}%  {fid_bar:<20} {fid:.2f}{mark}")
+        lines.append(f"{p.rate:<12}  {over_bar:<20} {over:5.1f}%  {fid_text}{mark}")
     return lines

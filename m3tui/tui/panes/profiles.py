@@ -16,13 +16,21 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.text import Text
 from textual import work
 from textual.binding import Binding
-from textual.containers import Horizontal, ScrollableContainer, Vertical
+from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
-from textual.widgets import Checkbox, ContentSwitcher, DataTable, Input, Static
+from textual.widgets import ContentSwitcher, DataTable, Input, Static
 
 from m3tui.core.errors import M3tuiError
 from m3tui.tui.panes.base import Pane
-from m3tui.tui.panes.profile_text import TUNE_HELP, peek_text, screen_text, source_text, tune_text
+from m3tui.tui.panes.profile_text import screen_text, source_text
+from m3tui.tui.panes.profile_widgets import (
+    PeekList,
+    PprofWeb,
+    ProfileInfo,
+    ProfileList,
+    TextScroll,
+    TopTable,
+)
 
 if TYPE_CHECKING:
     from m3tui.profiles.backend import ProfilesBackend
@@ -31,10 +39,15 @@ if TYPE_CHECKING:
     from m3tui.profiles.pprof.graph import Filters
     from m3tui.profiles.pprof.model import Profile
     from m3tui.tui.backends import Backends
+    from m3tui.tui.panes.profile_form import CaptureView
     from m3tui.tui.widgets.flame_graph import FlameGraph
 
 VIEWS = ("top", "peek", "flame", "source", "tune")
 VIEW_KEYS = {"top": "t", "peek": "g", "flame": "f", "source": "s", "tune": "u"}
+#: The widget each view puts the focus on (`focus_target`).
+VIEW_FOCUS = {"top": "#prof-top", "peek": "#prof-peek", "flame": "#prof-flamegraph", "source": "#prof-source",
+              "tune": "#prof-bench"}  # fmt: skip
+TOP_COLUMNS = ("flat", "flat%", "sum%", "cum", "cum%", "function")
 
 
 @dataclass
@@ -64,15 +77,14 @@ class ProfilesPane(Pane):
         Binding("slash", "filter", "Filter", id="profiles.filter"),
         Binding("i", "sample_type", "Sample type", id="profiles.sample_type"),
         Binding("o", "open", "Open file", id="profiles.open"),
-        Binding("b", "base", "Diff base", show=False, id="profiles.base"),
-        Binding("c", "sort", "Sort flat/cum", show=False, id="profiles.sort"),
-        Binding("r", "reload", "Reload", show=False, id="profiles.reload"),
-        Binding("n", "capture", "Capture", show=False, id="profiles.capture"),
-        Binding("T", "run_tune", "Run tuner", show=False, id="profiles.run_tune"),
-        Binding("p", "pprof", "Open in pprof (web)", show=False, id="profiles.pprof"),
-        Binding("escape", "clear", "Stop / clear filter", show=False, id="profiles.clear"),
-        Binding("j", "cursor('down')", "Down", show=False, id="profiles.down"),
-        Binding("k", "cursor('up')", "Up", show=False, id="profiles.up"),
+        Binding("b", "base", "Diff against the listed profile under the cursor (again: off)", show=False,
+                id="profiles.base"),  # fmt: skip
+        Binding("c", "sort", "Sort by flat / cum", show=False, id="profiles.sort"),
+        Binding("r", "reload", "Reload the captured profiles", show=False, id="profiles.reload"),
+        Binding("n", "capture", "Capture (the form in u)", show=False, id="profiles.capture"),
+        Binding("T", "run_tune", "Run the rate tuner (the form in u)", show=False, id="profiles.run_tune"),
+        Binding("p", "pprof", "Open in pprof (web); again: stop it", show=False, id="profiles.pprof"),
+        Binding("escape", "clear", "Stop / leave the field / clear filter", show=False, id="profiles.clear"),
     ]
 
     def __init__(self, backends: Backends, **kwargs: Any) -> None:
@@ -86,24 +98,27 @@ class ProfilesPane(Pane):
         self.sort = "flat"
         self.view = "top"
         self.report: TopReport | None = None
-        self._stop: asyncio.Event | None = None  # set by esc: ends a capture or a tuner run
         self._status_text = ""
         self._selected_function: str | None = None
+        self._peek_back: list[str] = []  # the functions peeked at before (backspace)
         self._flame: FlameGraph | None = None
+        self._filling = False  # the top table is being refilled: its cursor moves are not the user's
 
     # --- layout -----------------------------------------------------------------------------
 
     def _make_body(self) -> Widget:
-        from m3tui.tui.widgets.flame_graph import FlameGraph  # with the body, not before the first paint
+        from m3tui.tui.panes.profile_form import CaptureView
+        from m3tui.tui.widgets.flame_graph import (
+            FlameGraph,  # with the body, not before the first paint
+        )
 
         self.built = True
         self._flame = FlameGraph(id="prof-flamegraph")
-        profiles: DataTable[str | Text] = DataTable(id="prof-list", cursor_type="row", zebra_stripes=True)
-        profiles.add_columns("kind", "profile", "binary")
-        top: DataTable[str | Text] = DataTable(id="prof-top", cursor_type="row", zebra_stripes=True)
-        top.add_columns("flat", "flat%", "sum%", "cum", "cum%", "function")
+        profiles = ProfileList(id="prof-list", cursor_type="row", zebra_stripes=True)
+        top = TopTable(id="prof-top", cursor_type="row", zebra_stripes=True)
+        top.add_columns(*TOP_COLUMNS)
         return Vertical(
-            Horizontal(profiles, Static("", id="prof-info"), id="prof-head"),
+            Horizontal(profiles, ProfileInfo(id="prof-info"), id="prof-head"),
             Horizontal(
                 Static("focus", classes="label"),
                 Input("", placeholder="regexp", id="prof-focus"),
@@ -115,26 +130,14 @@ class ProfilesPane(Pane):
             ),
             Input("", placeholder="path of a profile file, enter opens it", id="prof-open"),
             Static("", id="prof-status"),
+            PprofWeb(self.backend, id="prof-web"),
             Static("", id="prof-views"),
             ContentSwitcher(
                 top,
-                ScrollableContainer(Static("", id="prof-peek-text"), id="prof-peek", can_focus=True),
-                ScrollableContainer(self._flame, Static("", id="prof-flame-info"), id="prof-flame"),
-                ScrollableContainer(Static("", id="prof-source-text"), id="prof-source", can_focus=True),
-                Vertical(
-                    Horizontal(
-                        Static("-bench", classes="label"),
-                        Input("", placeholder="one benchmark, e.g. ^BenchmarkCheckout$", id="prof-bench"),
-                        Static("kind", classes="label"),
-                        Input("mem", placeholder="cpu mem block mutex", id="prof-kind"),
-                        Static("rate", classes="label"),
-                        Input("", placeholder="default", id="prof-rate"),
-                        Checkbox("-gcflags=-l", False, id="prof-noinline"),
-                        id="prof-form",
-                    ),
-                    ScrollableContainer(Static("", id="prof-tune-text"), id="prof-tune-out", can_focus=True),
-                    id="prof-tune",
-                ),
+                PeekList(id="prof-peek"),
+                Vertical(self._flame, Static("", id="prof-flame-info"), id="prof-flame"),
+                TextScroll(Static("", id="prof-source-text"), id="prof-source"),
+                CaptureView(self.backend, id="prof-tune"),
                 initial="prof-top",
                 id="prof-switcher",
             ),
@@ -147,7 +150,9 @@ class ProfilesPane(Pane):
         return self._flame
 
     def focus_target(self) -> Widget:
-        return self.query_one("#prof-top", DataTable)
+        """The current view's widget: the top table, the peek rows, the flame graph, the source
+        text, or the first field of the capture form."""
+        return self.query_one(VIEW_FOCUS[self.view])
 
     def _load(self) -> None:
         self.query_one("#prof-open", Input).display = False
@@ -198,13 +203,19 @@ class ProfilesPane(Pane):
             self._open_entry(self.entries[0])
 
     def _fill_list(self) -> None:
+        """The list again, the cursor kept on the same profile."""
         table = self.query_one("#prof-list", DataTable)
-        table.clear()
+        at = self.entries[table.cursor_row] if 0 <= table.cursor_row < len(self.entries) and table.row_count else None
+        table.clear(columns=True)  # and the columns: sized to what is listed now
+        table.add_columns("profile", "binary")
         for entry in self.entries:
             mark = "◆ " if entry is self.base else ""
-            table.add_row(entry.kind, mark + entry.label, entry.binary.name if entry.binary else "—", key=str(entry.path))
+            table.add_row(mark + entry.label, entry.binary.name if entry.binary else "—", key=str(entry.path))
         if not self.entries:
-            table.add_row("", "no profiles yet", "o opens a file; m3tui profile capture makes one")
+            table.add_row("no profiles yet", "o opens a file; n in the u view captures one")
+        keep = at if at in self.entries else self.current
+        if keep is not None and keep in self.entries:
+            table.move_cursor(row=self.entries.index(keep), animate=False)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "prof-list" and self.entries:
@@ -212,10 +223,11 @@ class ProfilesPane(Pane):
         elif event.data_table.id == "prof-top" and self.report is not None and self.report.rows:
             row = self.report.rows[min(event.cursor_row, len(self.report.rows) - 1)]
             self._selected_function = row.name
+            self._peek_back = []
             self.action_view("peek")
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.data_table.id == "prof-top" and self.report is not None and self.report.rows:
+        if event.data_table.id == "prof-top" and self.report is not None and self.report.rows and not self._filling:
             self._selected_function = self.report.rows[min(event.cursor_row, len(self.report.rows) - 1)].name
 
     def open_capture(self, cap: Capture) -> None:
@@ -267,28 +279,33 @@ class ProfilesPane(Pane):
             else:
                 self._status(Text(self.failure_line(exc), style="bold red"))
 
-    def _info(self, entry: Entry) -> None:
+    def _info(self, entry: Entry, header: list[str] | None = None) -> None:
+        """The profile's facts beside the list (wrapped; enter on them shows all): name, counts,
+        sample types, pprof's header (file, build id, type, time, duration), binary, path."""
         p = entry.profile
         assert p is not None  # called once it is decoded
-        types = screen_text(", ".join(f"{t.type}/{t.unit}" for t in p.sample_types))
-        lines = [screen_text(entry.path.name), f"samples: {p.n_samples:,} · stacks: {len(p.stacks):,}", f"types: {types}"]
+        counts = f"{p.n_samples:,} samples · {len(p.stacks):,} stacks"
         if p.duration_ns:
-            lines.append(f"duration: {p.duration_ns / 1e9:.2f}s")
+            counts += f" · {p.duration_ns / 1e9:.2f}s"
+        lines = [screen_text(entry.label), counts, "types: " + screen_text(", ".join(f"{t.type}/{t.unit}" for t in p.sample_types))]
+        lines += [screen_text(line) for line in header or ()]
         if entry.binary is not None:
-            lines.append(f"binary: {screen_text(entry.binary.name)}")
-        self.query_one("#prof-info", Static).update("\n".join(lines))
+            lines.append(f"binary: {screen_text(entry.binary)}")
+        lines.append(f"file: {screen_text(entry.path)}")
+        self.query_one("#prof-info", ProfileInfo).show(lines)
 
     def _clear_views(self) -> None:
         """Nothing of the previous profile may stay on screen next to a failed one."""
         self.report = None
         self.sample_index = None
         self.query_one("#prof-top", DataTable).clear()
-        for name in ("#prof-peek-text", "#prof-source-text", "#prof-flame-info"):
+        for name in ("#prof-source-text", "#prof-flame-info"):
             self.query_one(name, Static).update("")
+        self.query_one("#prof-peek", PeekList).show([], str)
         self.flame.show(None)
         entry = self.current
-        self.query_one("#prof-info", Static).update(
-            Text(f"{screen_text(entry.path.name)}\n{entry.problem or 'cannot be read'}", style="red") if entry else "")
+        info = [screen_text(entry.label), entry.problem or "cannot be read"] if entry else []
+        self.query_one("#prof-info", ProfileInfo).show(info, style="red")
         self._show_view(self.view if self.view != "tune" else "top")
 
     # --- views ------------------------------------------------------------------------------
@@ -319,13 +336,22 @@ class ProfilesPane(Pane):
         elif self.view == "flame":
             self.flame.show(await self.backend.flame(profile, self.sample_index, filters))
         self._show_view(self.view)
-        self._status(" · ".join(self.backend.header(report)))
+        header = self.backend.header(report)
+        cut = next((i for i, line in enumerate(header) if line.startswith(("Active filters:", "Showing nodes"))), len(header))
+        if self.current is not None:
+            self._info(self.current, header[:cut])
+        # The numbers that change with the filters (the filters themselves are in their fields).
+        self._status(" · ".join(line for line in header[cut:] if not line.startswith(("Active filters:", "   "))))
 
     def _fill_top(self, report: TopReport) -> None:
+        """The top table again: columns sized to this content (a diff's wide values go with it),
+        the cursor kept on the same function."""
         from m3tui.profiles.pprof.measure import percentage
 
         table = self.query_one("#prof-top", DataTable)
-        table.clear()
+        self._filling = True
+        table.clear(columns=True)
+        table.add_columns(*TOP_COLUMNS)
         total, fmt = report.total, report.format
         diff = self.base is not None and self.base is not self.current
         for row in report.rows:
@@ -337,6 +363,10 @@ class ProfilesPane(Pane):
             )  # fmt: skip
         if not report.rows:
             table.add_row("", "", "", "", "", Text("no samples match", style="dim"))
+        names = [row.name for row in report.rows]
+        if self._selected_function in names:
+            table.move_cursor(row=names.index(self._selected_function), animate=False)
+        self.call_after_refresh(setattr, self, "_filling", False)
 
     def _function(self) -> str | None:
         """The function the peek and source views are about: the selected one, else the hottest."""
@@ -349,17 +379,41 @@ class ProfilesPane(Pane):
         import re
 
         name = self._function()
-        target = self.query_one(f"#prof-{view}-text", Static)
         if name is None or self.sample_index is None:
-            target.update(Text("no function selected (choose one in the top view, enter)", style="dim"))
+            empty = Text("no function selected (choose one in the top view, enter)", style="dim")
+            if view == "peek":
+                self.query_one("#prof-peek", PeekList).show([], str, empty)
+            else:
+                self.query_one("#prof-source-text", Static).update(empty)
             return
         regex, fmt = f"^{re.escape(name)}$", self.report.format if self.report else str
         if view == "peek":
             entries = await self.backend.peek(profile, self.sample_index, regex, filters)
-            target.update(peek_text(entries, fmt) if entries else Text(f"{name}: no samples", style="dim"))
+            self.query_one("#prof-peek", PeekList).show(entries, fmt, Text(f"{screen_text(name)}: no samples", style="dim"))
         else:
             listings = await self.backend.source(profile, self.sample_index, regex, filters)
-            target.update(source_text(listings, fmt) if listings else Text(f"{name}: no source lines", style="dim"))
+            target = self.query_one("#prof-source-text", Static)
+            target.update(source_text(listings, fmt) if listings else Text(f"{screen_text(name)}: no source lines", style="dim"))
+
+    def on_peek_list_walk(self, event: PeekList.Walk) -> None:
+        """Enter on a peek row: a caller or callee becomes the function peeked at; on the function
+        itself, its source."""
+        if event.itself:
+            self.action_view("source")
+            return
+        if self._selected_function != event.name:
+            current = self._function()
+            if current is not None:
+                self._peek_back.append(current)
+            self._selected_function = event.name
+        self._refresh()
+
+    def on_peek_list_back(self, event: PeekList.Back) -> None:
+        if self._peek_back:
+            self._selected_function = self._peek_back.pop()
+            self._refresh()
+        else:
+            self.app.notify("No function peeked at before this one (enter on a caller or callee walks).", timeout=4)
 
     def on_flame_graph_selected(self, event: FlameGraph.Selected) -> None:
         total = self.report.total if self.report else 0
@@ -367,23 +421,18 @@ class ProfilesPane(Pane):
         share = f" ({100 * event.node.value / total:.2f}%)" if total else ""
         self._selected_function = event.node.name if event.node.name != "root" else self._selected_function
         self.query_one("#prof-flame-info", Static).update(
-            Text(f"{event.node.name}: {fmt(event.node.value)}{share} · {' > '.join(event.path[-4:])}")
+            Text(screen_text(f"{event.node.name}: {fmt(event.node.value)}{share}"
+                             + (f" · {' > '.join(event.path[-4:])}" if event.path else "")))
         )
 
     # --- actions ----------------------------------------------------------------------------
 
     def action_view(self, view: str) -> None:
-        if view == "tune":
-            self._show_view("tune")
-            self.query_one("#prof-bench", Input).focus()
-            if not str(self.query_one("#prof-tune-text", Static).render()).strip():
-                self.query_one("#prof-tune-text", Static).update(Text(TUNE_HELP, style="dim"))
-            return
         self.view = view
         self._show_view(view)
-        self._refresh()
-        focus = {"top": "#prof-top", "peek": "#prof-peek", "flame": "#prof-flamegraph", "source": "#prof-source"}[view]
-        self.query_one(focus).focus()
+        if view != "tune":
+            self._refresh()
+        self.focus_target().focus()
 
     @work(exclusive=True, group="prof-refresh")
     async def _refresh(self) -> None:
@@ -395,110 +444,47 @@ class ProfilesPane(Pane):
                 self._fill_list()
             self._status(Text(self.failure_line(exc), style="bold red"))
 
-    def _form(self) -> tuple[str, str, int | None, bool] | None:
-        bench = self.query_one("#prof-bench", Input).value.strip()
-        kind = self.query_one("#prof-kind", Input).value.strip() or "mem"
-        rate_text = self.query_one("#prof-rate", Input).value.strip()
-        if not bench:
-            self.app.notify("Name the benchmark first (-bench).", severity="warning")
-            self.action_view("tune")
-            return None
-        if kind not in ("cpu", "mem", "block", "mutex"):
-            self.app.notify("kind is one of cpu, mem, block, mutex", severity="error")
-            return None
-        if rate_text and not rate_text.isdigit():
-            self.app.notify("rate is a whole number", severity="error")
-            return None
-        return bench, kind, int(rate_text) if rate_text else None, self.query_one("#prof-noinline", Checkbox).value
+    def _captures(self) -> CaptureView:
+        from m3tui.tui.panes.profile_form import CaptureView
+
+        return self.query_one("#prof-tune", CaptureView)
 
     def action_capture(self) -> None:
-        form = self._form()
-        if form is not None:
-            self._capture(*form)
-
-    @work(exclusive=True, group="prof-capture")
-    async def _capture(self, bench: str, kind: str, rate: int | None, noinline: bool) -> None:
-        from m3tui.profiles import capture as profcapture
-
-        try:
-            spec = profcapture.CaptureSpec(Path.cwd(), bench, kind, rate=rate, noinline=noinline)
-        except profcapture.InvalidCaptureSpec as exc:
-            self.app.notify(str(exc), severity="error")
-            return
-        self._status(f"capturing a {kind} profile of {screen_text(bench)}… (esc stops)")
-        self._stop = asyncio.Event()
-        try:
-            cap = await self.backend.capture(spec, self._stop)
-        except M3tuiError as exc:  # the build or run failed, a flag refused, the state not writable
-            self._status(Text(f"capture failed: {screen_text(self.failure_line(exc))}", style="bold red"))
-            return
-        finally:
-            self._stop = None
-        entry = _entry(cap)
-        self.entries.insert(0, entry)
-        self._fill_list()
-        self.view = "top"
-        self._show_view("top")
-        self.focus_target().focus()  # the form that had focus is hidden now
-        self._open_entry(entry)
-        self.app.notify(f"captured {screen_text(cap.profile.name)} (binary kept beside it)", title="profile")
+        self._captures().capture()
 
     def action_run_tune(self) -> None:
-        form = self._form()
-        if form is None:
+        if self.view != "tune":
+            self.action_view("tune")
+        self._captures().tune()
+
+    def on_capture_view_status(self, event: CaptureView.Status) -> None:
+        self._status(event.text)
+
+    def on_capture_view_invalid(self, event: CaptureView.Invalid) -> None:
+        self.app.notify(event.reason, severity="warning")
+        if self.view != "tune":
+            self.action_view("tune")
+
+    def on_capture_view_captured(self, event: CaptureView.Captured) -> None:
+        entry = _entry(event.capture)
+        self.entries.insert(0, entry)
+        self._fill_list()
+        self.action_view("top")  # the form that had focus is hidden now
+        self._open_entry(entry)
+        self.app.notify(f"captured {entry.label} (binary kept beside it)", title="profile")
+
+    def action_pprof(self) -> None:
+        """`go tool pprof -http` on the current profile; `p` again stops it."""
+        if self.current is None:
+            self.app.notify("Open a profile first (o, or enter on the list).", severity="warning")
             return
-        bench, kind, _rate, noinline = form
-        if kind == "cpu":
-            self.app.notify("The tuner sweeps mem, block or mutex rates (cpu has no rate).", severity="warning")
-            return
-        self._tune(bench, kind, noinline)
-
-    @work(exclusive=True, group="prof-tune")
-    async def _tune(self, bench: str, kind: str, noinline: bool) -> None:
-        out = self.query_one("#prof-tune-text", Static)
-        self._show_view("tune")
-
-        def progress(text: str, done: int, total: int) -> None:
-            self._status(f"tuner: [{done}/{total}] {screen_text(text)} · esc stops")
-
-        self._stop = asyncio.Event()
-        try:
-            result = await self.backend.tune(Path.cwd(), bench, kind, noinline=noinline, on_progress=progress,
-                                             stop=self._stop)  # fmt: skip
-        except M3tuiError as exc:  # a failed run, a flag refused, the scratch directory not creatable
-            self._status(Text(f"tuner: {screen_text(self.failure_line(exc))}", style="bold red"))
-            return
-        finally:
-            self._stop = None
-        out.update(tune_text(result))
-        self._status(Text(f"tuner done: use {result.flags}" if result.flags else "tuner done: no rate qualified",
-                          style="green"))  # fmt: skip
-
-    @work(exclusive=True, group="prof-pprof")
-    async def action_pprof(self) -> None:
-        """`go tool pprof -http` on the current profile: the URL is shown (tunnel it over SSH)."""
-        entry = self.current
-        if entry is None:
-            return
-
-        def on_url(url: str) -> None:
-            self.app.notify(f"pprof serves {screen_text(entry.path.name)} at {screen_text(url)} (ssh -L to reach it)", title="pprof", timeout=20)
-
-        self._status(f"starting go tool pprof -http on {screen_text(entry.path.name)}…")
-        try:
-            await self.backend.serve_web(entry.path, entry.binary, on_url)
-        except M3tuiError as exc:
-            self.app.notify(self.failure_line(exc), severity="error")
+        self.query_one("#prof-web", PprofWeb).toggle(self.current.path, self.current.binary, self.current.label)
 
     def action_filter(self) -> None:
         self.query_one("#prof-focus", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if event.input.id in ("prof-bench", "prof-kind", "prof-rate"):
-            self.query_one("#prof-tune-out").focus()
-            self._status("n captures a profile of that benchmark · T runs the tuner")
-            return
         if event.input.id == "prof-open":
             event.input.display = False
             text = event.value.strip()
@@ -521,27 +507,21 @@ class ProfilesPane(Pane):
         self.focus_target().focus()
 
     def action_clear(self) -> None:
-        if self._stop is not None and not self._stop.is_set():
-            self._stop.set()
+        if self._captures().stop():
             self._status(Text("stopping…", style="yellow"))
             return
-        if isinstance(self.app.focused, Input):
-            if self.app.focused.id == "prof-open":
-                self.app.focused.display = False
-            self.focus_target().focus()
+        focused = self.app.focused
+        if isinstance(focused, Input):
+            if focused.id == "prof-open":
+                focused.display = False
+            # Out of the field: the form's fields go to the text below them (where n, T, t… work).
+            (self.query_one("#prof-tune-out") if self.view == "tune" else self.focus_target()).focus()
             return
         if any(self.filters.values()):
             for name in self.filters:
                 self.filters[name] = None
                 self.query_one(f"#prof-{name}", Input).value = ""
             self._refresh()
-
-    def action_cursor(self, direction: str) -> None:
-        focused = self.app.focused
-        if isinstance(focused, DataTable):
-            focused.action_cursor_down() if direction == "down" else focused.action_cursor_up()
-        elif isinstance(focused, ScrollableContainer):
-            focused.scroll_down() if direction == "down" else focused.scroll_up()
 
     def action_sample_type(self) -> None:
         profile = self._profile()
@@ -587,6 +567,8 @@ class ProfilesPane(Pane):
 
 
 def _entry(cap: Capture) -> Entry:
-    """A captured profile (or a file opened through the capture store) as a list entry."""
-    bench = cap.spec.bench if cap.spec is not None else cap.profile.name
-    return Entry(cap.profile, cap.kind, f"{cap.kind} {bench}", cap.binary, cap.id)
+    """A captured profile (or a file opened through the capture store) as a list entry, named
+    as everywhere else (`capture.capture_name`)."""
+    from m3tui.profiles.naming import capture_name
+
+    return Entry(cap.profile, cap.kind, capture_name(cap), cap.binary, cap.id)

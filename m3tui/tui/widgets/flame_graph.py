@@ -2,7 +2,10 @@
 
 Layout is :func:`m3tui.profiles.pprof.flame.layout` (pure, tested on its own); this widget only
 paints the boxes and moves a selection: ←/→ along a row, ↑ to the caller, ↓ to the biggest callee,
-enter zooms into the selected frame, backspace (or escape) zooms back out.
+enter zooms into the selected frame, backspace (or escape) zooms back out, home returns to the root.
+
+One scrolling widget (a ScrollView: one scrollbar), and the view follows the selection: the
+selected frame is always on screen, so enter zooms into a frame the user sees.
 """
 
 from __future__ import annotations
@@ -10,11 +13,14 @@ from __future__ import annotations
 import zlib
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.text import Text
+from rich.segment import Segment
+from rich.style import Style
 from textual.binding import Binding
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widget import Widget
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 if TYPE_CHECKING:
     from m3tui.profiles.pprof.analysis import FlameNode
@@ -22,6 +28,9 @@ if TYPE_CHECKING:
 
 # Warm colours for code, like pprof's flame graph; the hue comes from the function's package.
 PALETTE = ("#d9534f", "#e8743b", "#f0a030", "#e0b040", "#c8553d", "#f28f3b", "#d96c3a", "#e3a72f")
+#: The selected frame: the same in every theme (tests find it on screen by this style).
+SELECTED = Style.parse("bold black on white")
+EMPTY = "no samples to draw (nothing matched, or the profile is empty)"
 
 
 def colour_for(name: str) -> str:
@@ -29,11 +38,11 @@ def colour_for(name: str) -> str:
     return PALETTE[zlib.crc32(package.encode()) % len(PALETTE)]
 
 
-class FlameGraph(Widget, can_focus=True):
+class FlameGraph(ScrollView, can_focus=True, inherit_bindings=False):
     """Shows a FlameNode tree; ``root`` is replaced with :meth:`show`."""
 
     DEFAULT_CSS = """
-    FlameGraph { height: auto; min-height: 3; }
+    FlameGraph { height: 1fr; min-height: 3; overflow-x: hidden; overflow-y: auto; }
     """
     BINDINGS: ClassVar = [
         Binding("left,h", "move(-1)", "Left", show=False, id="flame.left"),
@@ -42,6 +51,7 @@ class FlameGraph(Widget, can_focus=True):
         Binding("down,j", "down", "Callee", show=False, id="flame.down"),
         Binding("enter", "zoom", "Zoom in", id="flame.zoom"),
         Binding("backspace,escape", "unzoom", "Zoom out", id="flame.unzoom"),
+        Binding("home", "root", "Back to the root (unzoomed)", show=False, id="flame.root"),
     ]
 
     class Selected(Message):
@@ -63,6 +73,7 @@ class FlameGraph(Widget, can_focus=True):
         self._zooms: list[tuple[str, ...]] = []  # earlier zoom paths: backspace returns to them
         self.rows: list[list[FlameBox]] = []
         self.total = 0
+        self._laid_out_for = (0, 0)  # (width, height) the rows were laid out for
 
     def show(self, root: FlameNode | None) -> None:
         self.full_root = root
@@ -73,54 +84,67 @@ class FlameGraph(Widget, can_focus=True):
     def _set_root(self, root: FlameNode | None) -> None:
         self.root = root
         self.total = root.value if root is not None else 0
-        if root is None:
-            self.rows = []
-            self.refresh(layout=True)
-            return
         self._relayout()
         self.selected = (0, 0)
+        self.scroll_to(y=0, animate=False, immediate=True)
         self._announce()
+
+    def _width(self, rows: int) -> int:
+        """Columns for the boxes: the whole width, less the scrollbar when the rows need one."""
+        width = self.size.width or 80
+        if rows > self.size.height:
+            width -= self.styles.scrollbar_size_vertical
+        return max(10, width)
 
     def _relayout(self) -> None:
         from m3tui.profiles.pprof.flame import layout
 
-        width = max(10, self.size.width or 80)
-        self.rows = layout(self.root, width) if self.root is not None and self.root.value > 0 else []
-        self.styles.height = max(3, len(self.rows))
-        self.refresh(layout=True)
+        if self.root is None or self.root.value <= 0:
+            self.rows = []
+        else:
+            self.rows = layout(self.root, self._width(0))
+            if len(self.rows) > self.size.height:  # a scrollbar takes its columns
+                self.rows = layout(self.root, self._width(len(self.rows)))
+        self._laid_out_for = (self.size.width, self.size.height)
+        width = max((b.x + b.width for row in self.rows for b in row), default=0)
+        self.virtual_size = Size(width, len(self.rows) if self.rows else 1)
+        self.refresh()
 
     def on_resize(self) -> None:
-        if self.root is not None:
+        if self.root is not None and self._laid_out_for != (self.size.width, self.size.height):
             keep = self._path_of(self.selected)
             self._relayout()
             self.selected = self._find(keep)
+            self._reveal()
 
-    def render(self) -> Text:
+    # --- drawing ----------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width or self.size.width
+        base = self.rich_style
+        depth = y + self.scroll_offset.y
         if not self.rows:
-            return Text("no samples to draw (nothing matched, or the profile is empty)", style="dim")
-        width = max(10, self.size.width)
-        out = Text()
+            text = EMPTY[:width] if y == 0 else ""
+            return Strip([Segment(text.ljust(width), base + Style(dim=True))], width)
+        if depth >= len(self.rows):
+            return Strip.blank(width, base)
+        segments: list[Segment] = []
+        x = 0
         sel_depth, sel_index = self.selected
-        for depth, row in enumerate(self.rows):
-            line = [" "] * width
-            spans: list[tuple[int, int, str]] = []
-            for i, box in enumerate(row):
-                label = box.node.name
-                share = f" {100 * box.node.value / self.total:.1f}%" if self.total else ""
-                text = (label + share)[: max(0, box.width - 1)]
-                for k, ch in enumerate(text.ljust(box.width)):
-                    if box.x + k < width:
-                        line[box.x + k] = ch
-                chosen = (depth, i) == (sel_depth, sel_index)
-                style = "bold black on white" if chosen else f"black on {colour_for(label)}"
-                spans.append((box.x, min(width, box.x + box.width), style))
-            row_text = Text("".join(line))
-            for start, end, style in spans:
-                row_text.stylize(style, start, max(start, end - 1) if end - start > 1 else end)
-            out.append_text(row_text)
-            if depth < len(self.rows) - 1:
-                out.append("\n")
-        return out
+        for i, box in enumerate(self.rows[depth]):
+            if box.x > x:
+                segments.append(Segment(" " * (box.x - x), base))
+            label = box.node.name
+            share = f" {100 * box.node.value / self.total:.1f}%" if self.total else ""
+            text = (label + share)[: max(0, box.width - 1)].ljust(box.width - 1) if box.width > 1 else ""
+            style = SELECTED if (depth, i) == (sel_depth, sel_index) else Style.parse(f"black on {colour_for(label)}")
+            segments.append(Segment(text if box.width > 1 else " ", style))
+            if box.width > 1:
+                segments.append(Segment(" ", base))  # a gap between neighbours
+            x = box.x + box.width
+        if x < width:
+            segments.append(Segment(" " * (width - x), base))
+        return Strip(segments).crop(0, width)
 
     # --- selection --------------------------------------------------------------------------
 
@@ -141,7 +165,7 @@ class FlameGraph(Widget, can_focus=True):
     def _find(self, path: tuple[str, ...]) -> tuple[int, int]:
         if not path or not self.rows:
             return (0, 0)
-        lo, hi = 0, max(10, self.size.width)
+        lo, hi = 0, self._width(len(self.rows))
         found = (0, 0)
         for depth, name in enumerate(path):
             if depth >= len(self.rows):
@@ -162,6 +186,28 @@ class FlameGraph(Widget, can_focus=True):
     def watch_selected(self) -> None:
         self.refresh()
 
+    def _selected_region(self) -> Region:
+        depth, index = self.selected
+        if not self.rows:
+            return Region(0, 0, 1, 1)
+        box = self.rows[depth][index]
+        return Region(box.x, depth, max(1, box.width), 1)
+
+    def selection_visible(self) -> bool:
+        """Whether the selected frame's row is inside the scrolled window."""
+        depth = self.selected[0]
+        top = self.scroll_offset.y
+        return top <= depth < top + max(1, self.scrollable_content_region.height)
+
+    def _reveal(self) -> None:
+        """Scroll just enough that the selected frame is on screen."""
+        self.scroll_to_region(self._selected_region(), animate=False, immediate=True, force=True)
+
+    def _select(self, at: tuple[int, int]) -> None:
+        self.selected = at
+        self._reveal()
+        self._announce()
+
     def _announce(self) -> None:
         node = self.selected_node()
         if node is not None:
@@ -170,8 +216,7 @@ class FlameGraph(Widget, can_focus=True):
     def action_move(self, step: int) -> None:
         depth, index = self.selected
         if self.rows:
-            self.selected = (depth, max(0, min(len(self.rows[depth]) - 1, index + step)))
-            self._announce()
+            self._select((depth, max(0, min(len(self.rows[depth]) - 1, index + step))))
 
     def action_up(self) -> None:
         depth, index = self.selected
@@ -179,8 +224,7 @@ class FlameGraph(Widget, can_focus=True):
             return
         x = self.rows[depth][index].x
         parent = next((i for i, b in enumerate(self.rows[depth - 1]) if b.x <= x < b.x + b.width), 0)
-        self.selected = (depth - 1, parent)
-        self._announce()
+        self._select((depth - 1, parent))
 
     def action_down(self) -> None:
         depth, index = self.selected
@@ -189,12 +233,20 @@ class FlameGraph(Widget, can_focus=True):
         box = self.rows[depth][index]
         children = [(i, b) for i, b in enumerate(self.rows[depth + 1]) if box.x <= b.x < box.x + box.width]
         if children:
-            self.selected = (depth + 1, max(children, key=lambda c: c[1].width)[0])
-            self._announce()
+            self._select((depth + 1, max(children, key=lambda c: c[1].width)[0]))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "unzoom":  # nothing to zoom out of: escape is the pane's again (stop, clear)
+            return bool(self._zooms)
+        return True
 
     def action_zoom(self) -> None:
+        """Zoom into the selected frame; one the user cannot see is first scrolled into view."""
         from m3tui.profiles.pprof.flame import zoom
 
+        if not self.selection_visible():
+            self._reveal()
+            return
         path = self._path_of(self.selected)
         if len(path) <= 1 or self.full_root is None:
             return
@@ -209,3 +261,9 @@ class FlameGraph(Widget, can_focus=True):
             return
         self.zoom_path = self._zooms.pop()
         self._set_root(zoom(self.full_root, self.zoom_path) if self.zoom_path else self.full_root)
+
+    def action_root(self) -> None:
+        """The whole graph again: unzoomed, the root selected, scrolled to the top."""
+        self.zoom_path = ()
+        self._zooms = []
+        self._set_root(self.full_root)
