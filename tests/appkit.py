@@ -31,7 +31,8 @@ from m3tui.versions.install import InstallError
 from m3tui.versions.install import Progress as InstallProgress
 from m3tui.versions.names import GoFile, GoRelease, InstalledGo
 from m3tui.versions.project import ProjectPin, ProjectView
-from m3tui.versions.switch import SwitchError, SwitchResult
+from m3tui.versions.store import CurrentLink
+from m3tui.versions.switch import GlobalChoice, SwitchError, SwitchResult
 
 # What the probe reports on an M3 Pro with Homebrew's Go: snapshots must not depend on the
 # machine that runs them, so they show this report instead of probing.
@@ -169,6 +170,8 @@ class FixedVersionsBackend:
             gotoolchain="auto", gotoolchain_source="/opt/homebrew/Cellar/go/1.24.2/libexec/go.env",
             modules={"go.mod": {"path": "/Users/gopher/src/shop/go.mod", "go": "1.25.0"}},
             pin=ProjectPin(Path("/Users/gopher/src/shop")), effective="go1.25.0", would_download=True,
+            global_choice=GlobalChoice(CurrentLink(Path("/Users/gopher/Library/Application Support/m3tui/go/current"),
+                                                   "go1.27.3", "ok"), False, 'source "…/env.sh"'),
         )  # fmt: skip
 
     def cached_index(self) -> IndexView | None:

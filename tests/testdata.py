@@ -11,6 +11,7 @@ MACOS = DATA / "macos"  # real recorded outputs of macOS commands (provenance: m
 BENCHSTAT = DATA / "benchstat"  # benchstat's own test data, golang.org/x/perf (BSD: benchstat/LICENSE)
 GOBENCH = DATA / "gobench"  # a Go module with benchmarks
 GOPROF = DATA / "goprof"  # a Go module whose benchmarks give CPU, heap, block and mutex profiles
+GOTEST = DATA / "gotest"  # a Go module whose tests fail, and its recorded go test output (gotest/README.md)
 PPROF = DATA / "pprof"  # two real profiles (cpu.pb.gz, mem.pb.gz) made from GOPROF (provenance: pprof/README.md)
 
 

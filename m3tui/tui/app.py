@@ -42,6 +42,7 @@ from m3tui.tui.widgets.status_line import StatusLine
 if TYPE_CHECKING:
     from m3tui.core.toolchain import ToolchainReport
     from m3tui.tui.panes.bench import BenchPane
+    from m3tui.tui.panes.versions import VersionsPane
     from m3tui.tui.widgets.help_screen import KeyHelp
 
 # The top-level styles/ folder, installed as the package m3tui.styles (see pyproject.toml).
@@ -418,6 +419,25 @@ class M3tuiApp(App[int], inherit_bindings=False):
         report = await self._toolchain_probe()
         self.toolchain_report = report
         self.main_screen.query_one(StatusLine).show(report)
+        self._find_current()
+
+    @work(exclusive=True, group="current")
+    async def _find_current(self) -> None:
+        """Which Go is current here and m3tui's global one, for the header: the same answer as
+        the Versions pane's ● and `global` (versions.current.resolve), from the same backend."""
+        from m3tui.core.errors import M3tuiError
+        from m3tui.versions.current import resolve
+
+        versions = self.backends.versions
+        try:
+            view, installs = await asyncio.gather(versions.project(), versions.installed())
+        except M3tuiError:
+            return  # the Versions pane says why when it is shown
+        self.main_screen.query_one(StatusLine).show_current(resolve(view, installs))
+
+    def on_versions_pane_current_changed(self, message: VersionsPane.CurrentChanged) -> None:
+        """A `u`, an install or a removal in the Versions pane: the header follows at once."""
+        self.main_screen.query_one(StatusLine).show_current(message.current)
 
     @work(exclusive=True, group="doctor")
     async def _run_doctor(self) -> None:
@@ -446,11 +466,15 @@ def bindable_nodes() -> list[type[DOMNode]]:
     imported here, when a keymap must be checked, not before the first paint."""
     from m3tui.tui.panes.environment import FindingView
     from m3tui.tui.panes.log_record import RecordScreen
+    from m3tui.tui.panes.log_sources import SourceList
     from m3tui.tui.panes.log_view import LogView
+    from m3tui.tui.panes.versions_tables import InstalledTable, ReleaseTable
     from m3tui.tui.widgets.flame_graph import FlameGraph
     from m3tui.tui.widgets.help_screen import HelpScreen
+    from m3tui.tui.widgets.row_table import RowTable
 
-    return [M3tuiApp, MainScreen, HelpScreen, KeyScroll, *pane_classes(), FindingView, LogView, RecordScreen, FlameGraph]
+    return [M3tuiApp, MainScreen, HelpScreen, KeyScroll, *pane_classes(), FindingView, RowTable, InstalledTable, ReleaseTable, LogView,
+            SourceList, RecordScreen, FlameGraph]  # fmt: skip
 
 
 def binding_ids() -> list[str]:

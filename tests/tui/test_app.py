@@ -25,6 +25,7 @@ from m3tui.tui.widgets.key_scroll import KeyScroll
 from m3tui.tui.widgets.pane_tabs import PaneTabs
 from m3tui.tui.widgets.status_line import StatusLine
 from tests.appkit import fixed_doctor, settle, snapshot_app
+from tests.screen import screen_text
 
 
 def active(app: M3tuiApp) -> str:
@@ -268,7 +269,8 @@ async def test_header_shows_the_real_go_after_first_paint(real_go: Path) -> None
         assert app.toolchain_report is not None and app.toolchain_report.error is None
         rendered = str(status.render())
         assert real_version in rendered
-        assert f"host {app.toolchain_report.host.goos}/{app.toolchain_report.host.goarch}" in rendered
+        host = f"{app.toolchain_report.host.goos}/{app.toolchain_report.host.goarch}"
+        assert f"{real_version} {host}" in rendered, "go builds for this host"
         problems = sum(1 for f in app.findings if f.is_problem)
         assert app.findings, "the real doctor ran after the first paint"
         assert (f"doctor: {problems} problem" if problems else "doctor: ok") in rendered
@@ -378,3 +380,34 @@ async def test_own_log_records_the_start_after_the_first_paint(m3tui_home: Path)
         await settle(pilot)
         assert cmdlog.own_log_path().is_relative_to(m3tui_home)
         assert "started in" in cmdlog.own_log_path().read_text()
+
+
+async def test_header_tags_m3tuis_global_go_when_another_runs_here_and_says_a_broken_link() -> None:
+    from tests.tui.test_versions_pane import HereVersions
+
+    backend = HereVersions()
+    app = snapshot_app(versions=backend)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        header = screen_text(app).splitlines()[0]
+        assert "go1.24.2 darwin/arm64  global go1.26.6" in header
+        assert header.rstrip().endswith("doctor: 4 problems"), "the count is never cut at 80 columns"
+        assert "host" not in header, "the host is the platform go builds for: not repeated"
+        backend.link_state = "dangling"
+        await pilot.press("r")
+        await settle(pilot)
+        assert "global: broken link" in screen_text(app).splitlines()[0]
+
+
+def test_header_names_the_host_only_when_it_differs_from_the_target() -> None:
+    from dataclasses import replace
+
+    from m3tui.tui.widgets.status_line import status_text
+
+    from tests.appkit import M3_REPORT
+
+    assert "host" not in str(status_text(M3_REPORT, 0))
+    rosetta = replace(M3_REPORT, host=replace(M3_REPORT.host, translated=True))
+    assert "host darwin/arm64 (Rosetta)" in str(status_text(rosetta, 0))
+    amd64 = replace(M3_REPORT, env={**M3_REPORT.env, "GOARCH": "amd64", "GOOS": "darwin"})
+    assert "darwin/amd64  host darwin/arm64" in str(status_text(amd64, 0))

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.widgets import DataTable
 
 from m3tui.core.text import human_size
+from m3tui.tui.widgets.row_table import RowTable
 
 if TYPE_CHECKING:
     from m3tui.core.cmdlog import CommandRecord
@@ -31,14 +31,10 @@ def file_key(path: Path | str) -> str:
     return f"file:{path}"
 
 
-class SourceList(DataTable[str | Text]):
-    """One row per source; :meth:`fill` keeps the cursor on the row of ``selected``. j/k move
-    too, as in the lines below."""
+class SourceList(RowTable):
+    """One row per source; :meth:`fill` keeps the cursor on the row of ``selected``."""
 
-    BINDINGS: ClassVar = [
-        Binding("j", "cursor_down", "Next source", show=False, id="logs.sources_down"),
-        Binding("k", "cursor_up", "Previous source", show=False, id="logs.sources_up"),
-    ]
+    BINDINGS: ClassVar = [Binding("enter", "select_cursor", "Show its lines", show=False, id="logs.open_source")]
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", show_header=False, zebra_stripes=False, **kwargs)
@@ -79,7 +75,7 @@ class SourceList(DataTable[str | Text]):
             self.update_cell(key, self._size_column, human_size(size))
 
     def keys(self) -> list[str]:
-        return [str(k.value) for k in self.rows]
+        return self.row_keys()
 
 
 def _exit(rec: CommandRecord) -> Text:

@@ -24,14 +24,8 @@ from textual.widgets import DataTable, Input, ProgressBar, Static
 
 from m3tui.core.text import human_size
 from m3tui.tui.panes.base import Pane
-from m3tui.tui.panes.versions_tables import (
-    InstalledTable,
-    ReleaseTable,
-    cursor_key,
-    here_text,
-    installed_columns,
-    refill,
-)
+from m3tui.tui.panes.versions_tables import InstalledTable, ReleaseTable, here_text, installed_columns
+from m3tui.tui.widgets.row_table import cursor_key, refill
 from m3tui.versions.backend import IndexView, VersionsBackend
 
 if TYPE_CHECKING:

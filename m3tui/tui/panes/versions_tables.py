@@ -1,6 +1,6 @@
 """The Versions pane's two lists and its "here" panel: rows keyed by identity, fitted to the width.
 
-Both tables are refilled in place (`refill`): the cursor stays on the row with the same key (a
+Both tables are refilled in place (`RowTable.refill`, tui/widgets/row_table.py): the cursor stays on the row with the same key (a
 GOROOT, a release) across refreshes, installs, background updates and filtering; when that row
 is gone (removed) it moves to the neighbour: the next row, or the previous one if it was last.
 The installed table fits its width: at under 100 columns the platform narrows to the
@@ -15,34 +15,17 @@ from typing import ClassVar
 from rich.cells import cell_len
 from rich.text import Text
 from textual.binding import Binding
-from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
+from m3tui.tui.widgets.row_table import Cell, RowTable
 from m3tui.versions.current import Current
 from m3tui.versions.listing import InstalledRow, short_path, tilde
 from m3tui.versions.project import ProjectView
 
-Cell = str | Text
 #: Below this many columns of table the platform shows as the architecture only.
 WIDE = 96
 #: The path column never narrows below this.
 MIN_WHERE = 12
-
-
-class RowTable(DataTable[Cell], inherit_bindings=False):
-    """A row-cursor table whose keys all have ids (a keymap can remap them, `?` lists them):
-    DataTable's own, plus j/k and g/G."""
-
-    BINDINGS: ClassVar = [
-        Binding("up,k", "cursor_up", "Previous row", show=False, id="versions.up"),
-        Binding("down,j", "cursor_down", "Next row", show=False, id="versions.down"),
-        Binding("home,g", "scroll_top", "First row", show=False, id="versions.first"),
-        Binding("end,G", "scroll_bottom", "Last row", show=False, id="versions.last"),
-        Binding("pageup", "page_up", "Page up", show=False, id="versions.page_up"),
-        Binding("pagedown", "page_down", "Page down", show=False, id="versions.page_down"),
-        Binding("left", "scroll_left", "Scroll left", show=False, id="versions.left"),
-        Binding("right", "scroll_right", "Scroll right", show=False, id="versions.right"),
-    ]
 
 
 class InstalledTable(RowTable):
@@ -55,33 +38,6 @@ class ReleaseTable(RowTable):
     """go.dev's releases; enter installs the highlighted one."""
 
     BINDINGS: ClassVar = [Binding("enter", "select_cursor", "Install this release", show=False, id="versions.install_row")]
-
-
-def cursor_key(table: DataTable[Cell]) -> str | None:
-    """The key of the row under the cursor (None for an empty table)."""
-    if table.row_count == 0:
-        return None
-    value = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
-    return value if isinstance(value, str) else None
-
-
-def refill(table: DataTable[Cell], rows: Sequence[tuple[str, Sequence[Cell]]], *, keep: str | None = None) -> None:
-    """Replace the rows (key, cells) and put the cursor back on the row it was on (``keep``: on
-    that key instead); when that row is gone, on its neighbour (the same position, clamped)."""
-    wanted = keep if keep is not None else cursor_key(table)
-    position = table.cursor_row
-    scroll_y = table.scroll_y
-    table.clear()
-    for column in table.columns.values():  # clear() keeps the widest cell ever seen: fit the new rows
-        column.content_width = column.label.cell_len
-    for key, cells in rows:
-        table.add_row(*cells, key=key)
-    if not rows:
-        return
-    keys = [key for key, _ in rows]
-    row = keys.index(wanted) if wanted in keys else min(position, len(keys) - 1)
-    table.scroll_to(y=scroll_y, animate=False, immediate=True)
-    table.move_cursor(row=row, animate=False)
 
 
 # --- the installed table, fitted to its width ------------------------------------------------------

@@ -1,4 +1,8 @@
-"""The one-line header: the active Go, what it builds for, the host, and the doctor's count."""
+"""The one-line header: the Go that runs here, what it builds for, m3tui's global Go when
+another one runs here, the host when it differs, and the doctor's count.
+
+It fits 80 columns: the host is named only when it is not the platform go builds for (or runs
+under Rosetta), which is exactly when it matters."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from textual.widgets import Static
 
 if TYPE_CHECKING:
     from m3tui.core.toolchain import ToolchainReport
+    from m3tui.versions.current import Current
 
 
 class StatusLine(Static):
@@ -19,6 +24,7 @@ class StatusLine(Static):
         self.report: ToolchainReport | None = None
         self.problems: int | None = None
         self.checking = False
+        self.current: Current | None = None
 
     def on_mount(self) -> None:
         self._refresh_text()
@@ -27,16 +33,23 @@ class StatusLine(Static):
         self.report = report
         self._refresh_text()
 
+    def show_current(self, current: Current | None) -> None:
+        """Which Go is current (versions.current: the one answer the Versions pane shows too)."""
+        self.current = current
+        self._refresh_text()
+
     def show_problems(self, problems: int | None, *, checking: bool = False) -> None:
         """The doctor's count of problems (warn, error, crashed) so far; None before any run."""
         self.problems, self.checking = problems, checking
         self._refresh_text()
 
     def _refresh_text(self) -> None:
-        self.update(status_text(self.report, self.problems, checking=self.checking))
+        self.update(status_text(self.report, self.problems, checking=self.checking, current=self.current))
 
 
-def status_text(report: ToolchainReport | None, findings: int | None = None, *, checking: bool = False) -> Text:
+def status_text(
+    report: ToolchainReport | None, findings: int | None = None, *, checking: bool = False, current: Current | None = None
+) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(" m3tui ", style="bold reverse")
     text.append("  ")
@@ -51,7 +64,15 @@ def status_text(report: ToolchainReport | None, findings: int | None = None, *, 
         text.append("go: not on PATH", style="bold red")
     else:
         text.append("go: broken", style="bold red")
-    text.append(f"  host {report.host.goos}/{report.host.goarch}")
+        target = None
+    if current is not None:
+        if current.global_state == "dangling":
+            text.append("  global: broken link", style="bold red")
+        elif current.global_version and not current.runs_global:
+            text.append(f"  global {current.global_version}", style="dim")
+    host = f"{report.host.goos}/{report.host.goarch}"
+    if host != target or report.host.translated:
+        text.append(f"  host {host}")
     if report.host.translated:
         text.append(" (Rosetta)", style="bold red")
     text.append("  ")

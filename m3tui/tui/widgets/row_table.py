@@ -1,0 +1,70 @@
+"""The one row-cursor table every pane uses: keys with ids, and a cursor that keeps its row.
+
+Textual's DataTable binds its keys without ids (a keymap cannot remap them, `?` cannot name
+them) and `clear()` + `add_row` puts the cursor back on row 0. Here the keys are restated with
+ids (plus vi keys), and `refill` replaces the rows keeping the cursor on the row with the same
+key; when that row is gone it goes to the neighbour (the same position, clamped: the next row,
+or the previous one if it was last). A table whose enter does something adds that binding itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable
+
+Cell = str | Text
+
+
+class RowTable(DataTable[Cell], inherit_bindings=False):
+    BINDINGS: ClassVar = [
+        Binding("up,k", "cursor_up", "Previous row", show=False, id="table.up"),
+        Binding("down,j", "cursor_down", "Next row", show=False, id="table.down"),
+        Binding("home,g", "scroll_top", "First row", show=False, id="table.first"),
+        Binding("end,G", "scroll_bottom", "Last row", show=False, id="table.last"),
+        Binding("pageup", "page_up", "Page up", show=False, id="table.page_up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="table.page_down"),
+        Binding("left", "scroll_left", "Scroll left", show=False, id="table.left"),
+        Binding("right", "scroll_right", "Scroll right", show=False, id="table.right"),
+    ]
+
+    def cursor_key(self) -> str | None:
+        """The key of the row under the cursor (None for an empty table)."""
+        return cursor_key(self)
+
+    def row_keys(self) -> list[str]:
+        return [str(key.value) for key in self.rows]
+
+    def refill(self, rows: Sequence[tuple[str, Sequence[Cell]]], *, keep: str | None = None) -> None:
+        refill(self, rows, keep=keep)
+
+
+def cursor_key(table: DataTable[Cell]) -> str | None:
+    """The key of the row under the cursor (None for an empty table)."""
+    if table.row_count == 0:
+        return None
+    value = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
+    return value if isinstance(value, str) else None
+
+
+def refill(table: DataTable[Cell], rows: Sequence[tuple[str, Sequence[Cell]]], *, keep: str | None = None) -> None:
+    """Replace the rows (key, cells) and put the cursor back on the row it was on (``keep``: on
+    that key instead); when that row is gone, on its neighbour (the same position, clamped)."""
+    wanted = keep if keep is not None else cursor_key(table)
+    position = table.cursor_row
+    scroll_y = table.scroll_y
+    table.clear()
+    for column in table.columns.values():  # clear() keeps the widest cell ever seen: fit the new rows
+        column.content_width = column.label.cell_len
+    for key, cells in rows:
+        table.add_row(*cells, key=key)
+    if not rows:
+        return
+    keys = [key for key, _ in rows]
+    row = keys.index(wanted) if wanted in keys else min(position, len(keys) - 1)
+    table.scroll_to(y=scroll_y, animate=False, immediate=True)
+    table.move_cursor(row=row, animate=False)
