@@ -215,17 +215,32 @@ async def test_a_long_status_is_cut_with_a_note_and_e_shows_all_of_it(pkg: Path)
         assert not isinstance(app.screen, StatusScreen) and app.focused is pane.focus_target()
 
 
+def test_every_bench_binding_has_an_id_and_a_description() -> None:
+    """The pane's widgets too (app.bindable_nodes should list them for the keymap)."""
+    from textual.binding import Binding
+
+    from m3tui.tui.panes.bench_status import StatusScreen
+    from m3tui.tui.panes.bench_views import LiveResults, RunHistory, WideScroll
+
+    for node in (BenchPane, LiveResults, RunHistory, WideScroll, StatusScreen):
+        for _key, binding in node._merge_bindings():
+            assert isinstance(binding, Binding) and binding.id and binding.description, (node.__name__, binding)
+    assert {key for key, _ in RunHistory._merge_bindings()} >= {"enter", "up", "k", "down", "j", "g", "G", "ctrl+home", "ctrl+end"}
+    assert "enter" not in {key for key, _ in LiveResults._merge_bindings()}  # nothing to say "Select" for
+
+
 def footer(app) -> str:
     return screen_text(app).splitlines()[-1]
 
 
+@pytest.mark.slow
 async def test_esc_stop_is_in_the_footer_only_while_a_run_runs_and_esc_in_an_input_leaves_it(pkg: Path) -> None:
     app = snapshot_app(bench=LocalBench())
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_bench(pilot)
         assert "Stop" not in footer(app) and "r Run" in footer(app) and "h History" in footer(app)  # whole at 80
         await pilot.press("f")  # into the form, then out again with esc: nothing else happens
-        assert isinstance(app.focused, Input)
+        assert isinstance(app.focused, Input) and "esc Leave form" in footer(app)
         await pilot.press("escape")
         await pilot.pause()
         assert app.focused is pane.focus_target() and not pane.running and "Stop" not in footer(app)
@@ -237,7 +252,7 @@ async def test_esc_stop_is_in_the_footer_only_while_a_run_runs_and_esc_in_an_inp
         assert "esc Stop" in footer(app)
         await pilot.press("f")  # editing the next run while this one runs: esc leaves the input, the run goes on
         await pilot.pause()
-        assert "Stop" not in footer(app)
+        assert "Stop" not in footer(app) and "esc Leave form" in footer(app)
         await pilot.press("escape")
         await pilot.pause()
         assert pane.running and app.focused is pane.focus_target() and "esc Stop" in footer(app)

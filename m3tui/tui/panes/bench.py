@@ -25,7 +25,6 @@ from rich.text import Text
 from textual import work
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Checkbox, ContentSwitcher, DataTable, Input, Select, Static
@@ -72,7 +71,7 @@ class BenchPane(Pane):
     BINDINGS: ClassVar = [
         Binding("r", "run", "Run", id="bench.run"),
         Binding("escape", "stop", "Stop", id="bench.stop"),
-        Binding("escape", "leave_form", "Leave the form", show=False, id="bench.leave_form"),
+        Binding("escape", "leave_form", "Leave form", id="bench.leave_form"),  # shown only while editing
         Binding("ctrl+c", "stop", "Stop", show=False, id="bench.stop_ctrl_c"),
         Binding("f", "form", "Edit run", id="bench.form"),
         Binding("h", "view('history')", "History", id="bench.view_history"),
@@ -87,10 +86,6 @@ class BenchPane(Pane):
         Binding("e", "status", "The whole status line", show=False, id="bench.status"),
         Binding("p", "profile('cpu')", "CPU profile of this row", show=False, id="bench.profile_cpu"),
         Binding("P", "profile('mem')", "Heap profile of this row", show=False, id="bench.profile_mem"),
-        Binding("j", "cursor('down')", "Down", show=False, id="bench.down"),
-        Binding("k", "cursor('up')", "Up", show=False, id="bench.up"),
-        Binding("g", "cursor('top')", "Top", show=False, id="bench.top"),
-        Binding("G", "cursor('bottom')", "Bottom", show=False, id="bench.bottom"),
     ]
 
     class ProfileCaptured(Message):
@@ -438,12 +433,16 @@ class BenchPane(Pane):
     def marked(self) -> list[int]:  # base, then new
         return self.history.marked
 
-    def _selected_run(self) -> RunInfo | None:
-        """The run of the history row under the cursor (by key); None outside the history."""
-        return self.history.selected() if self.view == "history" else None
+    def _selected_run(self, to: str = "") -> RunInfo | None:
+        """The run of the history row under the cursor (by key); None (and, given what it was
+        ``to`` do, said) outside the history or on no run."""
+        info = self.history.selected() if self.view == "history" else None
+        if info is None and to:
+            self.app.notify(f"Choose a run in the history (h) to {to}.", severity="warning")
+        return info
 
     def action_mark(self) -> None:
-        info = self._selected_run()
+        info = self._selected_run("mark it")
         if info is None:
             return
         self.history.toggle_mark(info.id)
@@ -480,7 +479,7 @@ class BenchPane(Pane):
 
     @work(exclusive=True, group="bench-delete")
     async def action_delete(self) -> None:
-        info = self._selected_run()
+        info = self._selected_run("delete it")
         if info is None:
             return
         if self._delete_armed != info.id:
@@ -500,9 +499,8 @@ class BenchPane(Pane):
     @work(exclusive=True, group="bench-export")
     async def action_export(self) -> None:
         """Write the selected run as text (benchstat-ready), CSV and JSON into the current directory."""
-        info = self._selected_run()
+        info = self._selected_run("export it")
         if info is None:
-            self.app.notify("Choose a run in the history (h) to export.", severity="warning")
             return
         stored = await self._get_run(info.id)
         if stored is None:
@@ -521,9 +519,8 @@ class BenchPane(Pane):
 
     def action_rerun(self) -> None:
         """Put the selected run's settings in the form and run them again."""
-        info = self._selected_run()
+        info = self._selected_run("run it again")
         if info is None:
-            self.app.notify("Choose a run in the history (h) to run again.", severity="warning")
             return
         fill_form(self, info.meta)
         self.action_run()
@@ -532,12 +529,11 @@ class BenchPane(Pane):
 
     def action_profile(self, kind: str) -> None:
         """Capture a profile of the benchmark under the cursor at its GOMAXPROCS, then show it."""
-        table = self.query_one("#bench-live", DataTable)
         rows = list(self.live.rows.values())
         if self.view != "live" or not rows or self.package_dir is None or self.running:
             self.app.notify("Choose a result row in the live table (after a run) to profile it.", severity="warning")
             return
-        key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value or ""
+        key = self.query_one(LiveResults).cursor_key()
         row = next((r for r in rows if "|".join(map(str, r.key)) == key), None)
         if row is None:
             self.app.notify("Choose a result row in the live table to profile it.", severity="warning")
@@ -580,13 +576,6 @@ class BenchPane(Pane):
 
     def action_form(self) -> None:
         self.query_one("#bench-regex", Input).focus()
-
-    def action_cursor(self, direction: str) -> None:
-        """j/k/g/G on the focused table (the text views have their own)."""
-        table = self.app.focused
-        if isinstance(table, DataTable):
-            rows = {"down": table.cursor_row + 1, "up": table.cursor_row - 1, "top": 0, "bottom": table.row_count - 1}
-            table.move_cursor(row=max(0, min(rows[direction], table.row_count - 1)))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Letters belong to the inputs while one has focus (the form keeps enter and esc); esc

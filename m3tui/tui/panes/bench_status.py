@@ -56,7 +56,7 @@ class BenchStatus(Static):
         self._show()
 
 
-class StatusScreen(ModalScreen[None]):
+class StatusScreen(ModalScreen[None], inherit_bindings=False):
     """The whole status text, scrollable; esc (or e, q) closes it."""
 
     BINDINGS: ClassVar = [Binding("escape,e,q", "dismiss_status", "Close", id="bench.status_close")]

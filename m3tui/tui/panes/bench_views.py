@@ -26,8 +26,25 @@ if TYPE_CHECKING:
 STATUS_STYLES = {"done": "green", "failed": "red", "cancelled": "yellow", "interrupted": "yellow", "running": "cyan"}
 
 
-class KeptCursorTable(DataTable[str | Text]):
-    """A row-cursor table whose cursor follows its row's key across refills."""
+class KeptCursorTable(DataTable[str | Text], inherit_bindings=False):
+    """A row-cursor table whose cursor follows its row's key across refills.
+
+    DataTable's keys restated with ids (a keymap can remap them) and vi keys; no enter: a table
+    where enter does something says so itself (the history: open the run).
+    """
+
+    BINDINGS: ClassVar = [
+        Binding("up,k", "cursor_up", "Up", show=False, id="bench.table.up"),
+        Binding("down,j", "cursor_down", "Down", show=False, id="bench.table.down"),
+        Binding("g,ctrl+home", "scroll_top", "First row", show=False, id="bench.table.top"),
+        Binding("G,ctrl+end", "scroll_bottom", "Last row", show=False, id="bench.table.bottom"),
+        Binding("pageup", "page_up", "Page up", show=False, id="bench.table.page_up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="bench.table.page_down"),
+        Binding("left", "cursor_left", "Scroll left", show=False, id="bench.table.left"),
+        Binding("right", "cursor_right", "Scroll right", show=False, id="bench.table.right"),
+        Binding("home", "scroll_home", "First column", show=False, id="bench.table.home"),
+        Binding("end", "scroll_end", "Last column", show=False, id="bench.table.end"),
+    ]
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
@@ -109,7 +126,9 @@ class LiveResults(KeptCursorTable):
 
 
 class RunHistory(KeptCursorTable):
-    """The saved runs, newest first; `space` marks (two: base, then new)."""
+    """The saved runs, newest first; enter opens one; `space` marks (two: base, then new)."""
+
+    BINDINGS: ClassVar = [Binding("enter", "select_cursor", "Open the run", show=False, id="bench.open_run")]
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -161,8 +180,8 @@ class WideScroll(KeyScroll, can_focus=True):
     """A text view wider and longer than the screen: arrows, j/k, g/G, page keys, and left/right."""
 
     BINDINGS: ClassVar = [
-        Binding("left", "scroll_left", "Scroll left", show=False, id="scroll.left"),
-        Binding("right", "scroll_right", "Scroll right", show=False, id="scroll.right"),
+        Binding("left", "scroll_left", "Scroll left", show=False, id="bench.scroll.left"),
+        Binding("right", "scroll_right", "Scroll right", show=False, id="bench.scroll.right"),
     ]
 
 
