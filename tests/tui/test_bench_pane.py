@@ -367,6 +367,7 @@ async def test_history_cursor_stays_on_its_run_and_goes_to_the_neighbour_after_a
         await app.workers.wait_for_complete()
         await pilot.press("j")  # run 11 (rows: 12, 11, 10)
         assert _cursor_run(pane) == "11"
+        assert "go1.24.2" in screen_text(app)  # the Go of each run, visible at 80 columns (right scrolls to the rest)
         await pilot.press("h")  # refresh
         await app.workers.wait_for_complete()
         await pilot.pause()
