@@ -350,19 +350,15 @@ async def test_enter_is_in_the_help_of_every_view(tmp_path: Path) -> None:
             await pilot.pause()
 
 
-async def test_each_view_focuses_its_widget_and_every_tab_stop_is_visible(tmp_path: Path) -> None:
+@pytest.mark.parametrize("theme", ["textual-dark", "textual-light", "ansi-dark"])
+async def test_each_view_focuses_its_widget_and_every_tab_stop_is_visible(tmp_path: Path, theme: str) -> None:
     from textual import events
 
-    app = snapshot_app(theme="ansi-dark")
+    app = snapshot_app(theme=theme)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_profiles(pilot, write_profile(tmp_path))
-        for key in "tgfsu":
-            await view(pilot, key)
-            assert app.focused is pane.focus_target(), (key, app.focused)
-        seen: list[object] = []
-        while app.focused not in seen:
+
+        async def shows_focus() -> None:
             focused = app.focused
-            seen.append(focused)
             region = focused.region.intersection(app.screen.region)
             assert region.area, f"an invisible tab stop: {focused!r}"
             before = styled(app, region)
@@ -372,9 +368,20 @@ async def test_each_view_focuses_its_widget_and_every_tab_stop_is_visible(tmp_pa
             after = styled(app, region)
             app.post_message(events.AppFocus())
             await pilot.pause()
-            assert before != after, f"{focused!r} does not show it has focus"
+            assert before != after, f"{focused!r} does not show it has focus in {theme}"
+
+        pane = await open_profiles(pilot, write_profile(tmp_path))
+        for key in "tgfsu":
+            await view(pilot, key)
+            assert app.focused is pane.focus_target(), (key, app.focused)
+            await shows_focus()
+        seen: list[object] = []
+        while app.focused not in seen:  # every tab stop, from the form's first field round to it
+            seen.append(app.focused)
+            await shows_focus()
             await pilot.press("tab")
             await pilot.pause()
+        assert len(seen) >= 10, seen
 
 
 @pytest.mark.go
@@ -399,3 +406,21 @@ async def test_the_capture_form_kind_is_a_choice_and_enter_never_submits_half_a_
         await app.workers.wait_for_complete()
         assert pane.entries and pane.entries[0].kind == "cpu"
         assert pane.entries[0].label.startswith("cpu Sum -cpu 1 "), pane.entries[0].label
+
+
+async def test_the_list_marks_the_profile_shown_and_keeps_its_cursor_across_a_reload(tmp_path: Path) -> None:
+    first, second, third = (write_profile(tmp_path, f"{n}.pprof") for n in ("first", "second", "third"))
+    app = snapshot_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_profiles(pilot, first)
+        pane.open_path(second)
+        await app.workers.wait_for_complete()
+        table = pane.query_one("#prof-list", DataTable)
+        assert cells(table, 0) == ["first.pprof", "▶ second.pprof"] and table.cursor_row == 1
+        table.move_cursor(row=0)
+        await view(pilot, "r")  # reload: the cursor stays on first.pprof, the one under it
+        assert table.cursor_row == 0 and cells(table, 0)[0] == "first.pprof"
+        pane.open_path(third)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert cells(table, 0)[table.cursor_row] == "▶ third.pprof", "a profile opened is the one under the cursor"

@@ -106,7 +106,7 @@ class PeekList(OptionList, inherit_bindings=False):
             for caller, value in entry.callers:
                 row(Text.assemble((f"{fmt(value):>12}   ", "dim"), caller), caller)
             if not entry.callers:
-                label("   (none: it is where the stacks start)")
+                label("   (none)")
             head = Text(f"{fmt(entry.flat):>12} flat {fmt(entry.cum):>10} cum  ", style="bold")
             head.append(f"| {entry.name}", style="bold yellow")
             row(head, entry.name, itself=True)
@@ -114,7 +114,7 @@ class PeekList(OptionList, inherit_bindings=False):
             for callee, value in entry.callees:
                 row(Text.assemble(f"{fmt(value):>12}   ", f"   {callee}"), callee)
             if not entry.callees:
-                label("   (none: all of its time is its own)")
+                label("   (none)")
         if not entries and empty is not None:
             options.append(Option(empty, disabled=True))
             self.targets.append(None)

@@ -157,7 +157,7 @@ class ProfilesPane(Pane):
     def _load(self) -> None:
         self.query_one("#prof-open", Input).display = False
         self._show_view("top")
-        self._status("o opens a profile file · captured profiles are listed above · ? all keys")
+        self._status("o opens a profile file · u captures one from a benchmark · captured ones are listed above · ? all keys")
         self._fill_list()  # at once (empty or the profiles opened so far); the worker adds the captures
         self._load_list()
         self._warm()
@@ -202,20 +202,27 @@ class ProfilesPane(Pane):
         if self.entries and self.current is None:
             self._open_entry(self.entries[0])
 
-    def _fill_list(self) -> None:
-        """The list again, the cursor kept on the same profile."""
+    def _fill_list(self, at: Entry | None = None) -> None:
+        """The list again (▶ the profile shown, ◆ the diff base), the cursor on ``at``, else kept
+        on the same profile, else on the one shown."""
+        from textual.coordinate import Coordinate
+
         table = self.query_one("#prof-list", DataTable)
-        at = self.entries[table.cursor_row] if 0 <= table.cursor_row < len(self.entries) and table.row_count else None
+        if at is None and table.row_count:
+            key = table.coordinate_to_cell_key(Coordinate(min(table.cursor_row, table.row_count - 1), 0)).row_key.value
+            at = next((e for e in self.entries if str(e.path) == key), None)
+        at = at if at in self.entries else self.current
         table.clear(columns=True)  # and the columns: sized to what is listed now
         table.add_columns("profile", "binary")
         for entry in self.entries:
-            mark = "◆ " if entry is self.base else ""
+            mark = ("▶ " if entry is self.current else "") + ("◆ " if entry is self.base else "")
             table.add_row(mark + entry.label, entry.binary.name if entry.binary else "—", key=str(entry.path))
         if not self.entries:
-            table.add_row("no profiles yet", "o opens a file; n in the u view captures one")
-        keep = at if at in self.entries else self.current
-        if keep is not None and keep in self.entries:
-            table.move_cursor(row=self.entries.index(keep), animate=False)
+            table.add_row("no profiles yet", "")
+            self.query_one("#prof-info", ProfileInfo).show(
+                ["No profile open.", "o opens a file; u, then ctrl+s, captures one from a benchmark here."])
+        if at is not None and at in self.entries:
+            table.move_cursor(row=self.entries.index(at), animate=False)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "prof-list" and self.entries:
@@ -234,7 +241,6 @@ class ProfilesPane(Pane):
         """Show a capture made elsewhere (the Bench pane's `p`), with its binary."""
         entry = _entry(cap)
         self.entries = [entry, *(e for e in self.entries if e.path != entry.path)]
-        self._fill_list()
         self._open_entry(entry)
 
     def open_path(self, path: Path) -> None:
@@ -243,11 +249,11 @@ class ProfilesPane(Pane):
         entry = existing or Entry(path, "file", path.name)
         if existing is None:
             self.entries.append(entry)
-            self._fill_list()
         self._open_entry(entry)
 
     def _open_entry(self, entry: Entry) -> None:
         self.current = entry
+        self._fill_list(at=entry)
         self._decode(entry)
 
     @work(exclusive=True, group="prof-decode")
@@ -468,7 +474,6 @@ class ProfilesPane(Pane):
     def on_capture_view_captured(self, event: CaptureView.Captured) -> None:
         entry = _entry(event.capture)
         self.entries.insert(0, entry)
-        self._fill_list()
         self.action_view("top")  # the form that had focus is hidden now
         self._open_entry(entry)
         self.app.notify(f"captured {entry.label} (binary kept beside it)", title="profile")
@@ -511,8 +516,9 @@ class ProfilesPane(Pane):
             self._status(Text("stopping…", style="yellow"))
             return
         focused = self.app.focused
-        if isinstance(focused, Input):
-            if focused.id == "prof-open":
+        in_form = focused is not None and any(node.id == "prof-form" for node in focused.ancestors)
+        if isinstance(focused, Input) or in_form:
+            if focused is not None and focused.id == "prof-open":
                 focused.display = False
             # Out of the field: the form's fields go to the text below them (where n, T, t… work).
             (self.query_one("#prof-tune-out") if self.view == "tune" else self.focus_target()).focus()
