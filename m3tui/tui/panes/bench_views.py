@@ -13,10 +13,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.coordinate import Coordinate
-from textual.widgets import DataTable
 
 from m3tui.tui.widgets.key_scroll import KeyScroll
+from m3tui.tui.widgets.row_table import RowTable
 
 if TYPE_CHECKING:
     from m3tui.bench.fmt import BenchResult
@@ -26,41 +25,18 @@ if TYPE_CHECKING:
 STATUS_STYLES = {"done": "green", "failed": "red", "cancelled": "yellow", "interrupted": "yellow", "running": "cyan"}
 
 
-class KeptCursorTable(DataTable[str | Text], inherit_bindings=False):
-    """A row-cursor table whose cursor follows its row's key across refills.
-
-    DataTable's keys restated with ids (a keymap can remap them) and vi keys; no enter: a table
-    where enter does something says so itself (the history: open the run).
-    """
-
-    BINDINGS: ClassVar = [
-        Binding("up,k", "cursor_up", "Up", show=False, id="bench.table.up"),
-        Binding("down,j", "cursor_down", "Down", show=False, id="bench.table.down"),
-        Binding("g,ctrl+home", "scroll_top", "First row", show=False, id="bench.table.top"),
-        Binding("G,ctrl+end", "scroll_bottom", "Last row", show=False, id="bench.table.bottom"),
-        Binding("pageup", "page_up", "Page up", show=False, id="bench.table.page_up"),
-        Binding("pagedown", "page_down", "Page down", show=False, id="bench.table.page_down"),
-        Binding("left", "cursor_left", "Scroll left", show=False, id="bench.table.left"),
-        Binding("right", "cursor_right", "Scroll right", show=False, id="bench.table.right"),
-        Binding("home", "scroll_home", "First column", show=False, id="bench.table.home"),
-        Binding("end", "scroll_end", "Last column", show=False, id="bench.table.end"),
-    ]
+class KeptCursorTable(RowTable):
+    """The app's row table (keys with ids, no enter) with a row cursor and zebra stripes; a table
+    whose columns change (the live one) puts its cursor back with restore_cursor."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
 
-    def cursor_key(self) -> str | None:
-        """The key of the row under the cursor (None: no rows, or a row without a key)."""
-        if self.row_count == 0:
-            return None
-        return self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0)).row_key.value
-
     def restore_cursor(self, key: str | None, index: int) -> None:
         """Back onto ``key``'s row; gone: onto the row now at ``index`` (or the last)."""
         keys = [row.key.value for row in self.ordered_rows]
-        if not keys:
-            return
-        self.move_cursor(row=keys.index(key) if key in keys else min(index, len(keys) - 1))
+        if keys:
+            self.move_cursor(row=keys.index(key) if key in keys else min(index, len(keys) - 1))
 
 
 class LiveResults(KeptCursorTable):
@@ -141,20 +117,15 @@ class RunHistory(KeptCursorTable):
         """The rows again (``runs`` when given), the cursor kept on its run."""
         if runs is not None:
             self.runs = runs
-        key, index = self.cursor_key(), self.cursor_row
-        self.clear()
+        rows: list[tuple[str, list[str | Text]]] = []
         for info in self.runs:
             meta = info.meta
-            self.add_row(
+            rows.append((str(info.id), [
                 Text("●", style="bold magenta") if info.id in self.marked else "",
                 str(info.id), info.started_at.replace("T", " ")[:16], Text(info.status, style=STATUS_STYLES.get(info.status, "")),
                 meta.label or meta.go_version or "", meta.bench, meta.package, str(info.benchmarks), str(info.n_results),
-                key=str(info.id),
-            )  # fmt: skip
-        if not self.runs:
-            self.add_row("", "", "no saved runs yet", "", "", "", "r runs one", "", "")
-            return
-        self.restore_cursor(key, index)
+            ]))  # fmt: skip
+        self.refill(rows or [("none", ["", "", "no saved runs yet", "", "", "", "r runs one", "", ""])])
 
     def selected(self) -> RunInfo | None:
         """The run under the cursor: by its key, never by a position that may have moved."""
