@@ -258,8 +258,9 @@ def add_bench(bench: Parser) -> None:
     run.add_argument("--benchtime", metavar="T", help="per sample: a duration (1s, 1m30s) or iterations (100x), as go test takes it")
     run.add_argument("--benchmem", action="store_true", help="also measure B/op and allocs/op")
     run.add_argument("--timeout", default="10m", metavar="D", help="give up on a run after D (go duration; 0: never; default 10m)")
-    run.add_argument("--go", action="append", default=[], metavar="VERSION",
-                     help="run with this installed Go; twice: compare two versions, interleaved A B A B")  # fmt: skip
+    run.add_argument("--go", action="append", default=[], metavar="GO",
+                     help="run with this Go: an installed version (1.22.10) or the path of a go binary; "
+                          "twice: compare two, interleaved A B A B")  # fmt: skip
     run.add_argument("--holm", action="store_true", help="Holm-Bonferroni-adjust the p-values of an A/B comparison")
     run.add_argument("--json", action="store_true", help="print JSON: raw samples, median and interval per unit")
     run.add_argument("--no-save", action="store_true", help="do not record the run in the history")

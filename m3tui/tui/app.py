@@ -464,6 +464,8 @@ class M3tuiApp(App[int], inherit_bindings=False):
 def bindable_nodes() -> list[type[DOMNode]]:
     """Every class that declares key bindings. The widgets a pane builds on first showing are
     imported here, when a keymap must be checked, not before the first paint."""
+    from m3tui.tui.panes.bench_status import StatusScreen
+    from m3tui.tui.panes.bench_views import LiveResults, RunHistory, WideScroll
     from m3tui.tui.panes.environment import FindingView
     from m3tui.tui.panes.log_record import RecordScreen
     from m3tui.tui.panes.log_sources import SourceList
@@ -474,7 +476,7 @@ def bindable_nodes() -> list[type[DOMNode]]:
     from m3tui.tui.widgets.row_table import RowTable
 
     return [M3tuiApp, MainScreen, HelpScreen, KeyScroll, *pane_classes(), FindingView, RowTable, InstalledTable, ReleaseTable, LogView,
-            SourceList, RecordScreen, FlameGraph]  # fmt: skip
+            SourceList, RecordScreen, FlameGraph, LiveResults, RunHistory, WideScroll, StatusScreen]  # fmt: skip
 
 
 def binding_ids() -> list[str]:
