@@ -35,8 +35,8 @@ def _table_bindings(prefix: str, enter: str) -> list[BindingType]:
     return [
         Binding("up,k", "cursor_up", "Up", show=False, id=f"{prefix}.up"),
         Binding("down,j", "cursor_down", "Down", show=False, id=f"{prefix}.down"),
-        Binding("left", "cursor_left", "Scroll left", show=False, id=f"{prefix}.left"),
-        Binding("right", "cursor_right", "Scroll right", show=False, id=f"{prefix}.right"),
+        Binding("left", "pan(-8)", "Scroll left", show=False, id=f"{prefix}.left"),
+        Binding("right", "pan(8)", "Scroll right (long names)", show=False, id=f"{prefix}.right"),
         Binding("pageup", "page_up", "Page up", show=False, id=f"{prefix}.page_up"),
         Binding("pagedown", "page_down", "Page down", show=False, id=f"{prefix}.page_down"),
         Binding("home", "scroll_top", "First row", show=False, id=f"{prefix}.first"),
@@ -45,13 +45,19 @@ def _table_bindings(prefix: str, enter: str) -> list[BindingType]:
     ]
 
 
-class ProfileList(DataTable[str | Text], inherit_bindings=False):
+class _Table(DataTable[str | Text], inherit_bindings=False):
+    def action_pan(self, step: int) -> None:
+        """Scroll sideways a few columns at a time (a long function name, at 80 columns)."""
+        self.scroll_to(x=max(0, self.scroll_x + step), animate=False)
+
+
+class ProfileList(_Table, inherit_bindings=False):
     """The profiles the pane knows (captured, opened): enter opens one."""
 
     BINDINGS: ClassVar[list[BindingType]] = _table_bindings("profiles.list", "Open it")
 
 
-class TopTable(DataTable[str | Text], inherit_bindings=False):
+class TopTable(_Table, inherit_bindings=False):
     """`go tool pprof -top`: enter peeks at the function under the cursor."""
 
     BINDINGS: ClassVar[list[BindingType]] = _table_bindings("profiles.top_table", "Peek at it")
