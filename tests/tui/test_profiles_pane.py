@@ -424,3 +424,22 @@ async def test_the_list_marks_the_profile_shown_and_keeps_its_cursor_across_a_re
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert cells(table, 0)[table.cursor_row] == "▶ third.pprof", "a profile opened is the one under the cursor"
+
+
+def test_every_key_of_the_panes_widgets_has_an_id_and_a_description() -> None:
+    """What `?` lists and a keymap can remap (the app's bindable_nodes can take these classes)."""
+    from textual.binding import Binding
+
+    from m3tui.tui.panes.profile_form import CaptureForm
+    from m3tui.tui.panes.profile_widgets import BINDABLE
+
+    ids: list[str] = []
+    for node in (*BINDABLE, CaptureForm, FlameGraph):
+        own = set()
+        for _key, binding in node._merge_bindings():
+            assert isinstance(binding, Binding) and binding.id and binding.description, (node, binding)
+            own.add(binding.id)
+        ids += own
+    assert len(ids) == len(set(ids)), "an id names one binding"
+    assert {"profiles.top_table.enter", "profiles.peek_list.enter", "profiles.peek_list.back", "flame.root",
+            "profiles.form.capture", "profiles.info.toggle"} <= set(ids)  # fmt: skip

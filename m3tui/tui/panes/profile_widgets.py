@@ -257,6 +257,8 @@ class PprofWeb(Static):
         self.path = path
 
         def on_state(state: WebState) -> None:
+            if self._stop is not stop:  # a server replaced by another one (p on another profile)
+                return
             self.state = state
             style = {"serving": "green", "failed": "bold red", "stopped": "dim"}.get(state.phase, "yellow")
             what = f"{screen_text(label)}: " if state.phase in ("starting", "serving") else ""
