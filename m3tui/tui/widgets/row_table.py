@@ -51,6 +51,20 @@ def cursor_key(table: DataTable[Cell]) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _fit_columns(table: DataTable[Cell], rows: Sequence[tuple[str, Sequence[Cell]]]) -> None:
+    """Each column as wide as its widest new cell, now. clear() keeps the widest cell ever seen,
+    and DataTable measures new rows only on its next idle, which a table that is sent nothing
+    else may not get for a while: its columns then showed cut to their labels' width."""
+    from textual.render import measure
+    from textual.widgets._data_table import default_cell_formatter  # how DataTable itself measures a cell
+
+    console = table.app.console
+    for index, column in enumerate(table.ordered_columns):
+        cells = [row[index] for _, row in rows if index < len(row)]
+        widths = [measure(console, default_cell_formatter(cell, wrap=False), 1) for cell in cells]
+        column.content_width = max([column.label.cell_len, *widths])
+
+
 def refill(table: DataTable[Cell], rows: Sequence[tuple[str, Sequence[Cell]]], *, keep: str | None = None) -> None:
     """Replace the rows (key, cells) and put the cursor back on the row it was on (``keep``: on
     that key instead); when that row is gone, on its neighbour (the same position, clamped)."""
@@ -58,10 +72,9 @@ def refill(table: DataTable[Cell], rows: Sequence[tuple[str, Sequence[Cell]]], *
     position = table.cursor_row
     scroll_y = table.scroll_y
     table.clear()
-    for column in table.columns.values():  # clear() keeps the widest cell ever seen: fit the new rows
-        column.content_width = column.label.cell_len
     for key, cells in rows:
         table.add_row(*cells, key=key)
+    _fit_columns(table, rows)
     if not rows:
         return
     keys = [key for key, _ in rows]
