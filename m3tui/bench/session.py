@@ -319,6 +319,9 @@ class BenchSession:
             elif any(r.error for r in runs):
                 result.status = "failed"
                 result.error = next(r.error for r in runs if r.error)
+            elif not result.results:  # go test ran, passed, and measured nothing: say so, keep no empty run
+                result.status, result.rejected = "failed", True
+                result.error = f"no benchmark matches -bench {spec.bench!r} (go test -list . shows the names)"
         if self.noise and before is not None and result.status != "failed":
             # The 1-minute load still counts the benchmark itself: allow for its GOMAXPROCS.
             busy_cores = max(spec.cpu or (1,))

@@ -352,7 +352,7 @@ class M3tuiApp(App[int], inherit_bindings=False):
         chain = [node for node in inner.ancestors_with_self if node is pane or pane in node.ancestors]
         taken: set[str] = set()
         per_node = [self.keys_of(node, taken) for node in chain]
-        pane_keys = per_node[-1] + [row for rows in reversed(per_node[:-1]) for row in rows]
+        pane_keys = per_node[-1] + [row for rows in per_node[:-1] for row in rows]  # the pane's, then the focused widget's first
         global_keys = self.keys_of(self) + self.keys_of(self.main_screen)
         self.push_screen(HelpScreen(pane.TITLE, pane_keys, global_keys))
 

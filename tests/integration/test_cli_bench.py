@@ -139,6 +139,14 @@ def test_ctrl_c_stops_keeps_samples_and_leaves_no_process(pkg: Path, m3tui_home:
     assert listed["status"] == "cancelled" and listed["n_results"] >= 2
 
 
+def test_a_bench_regexp_that_matches_nothing_says_so_and_saves_no_empty_run(pkg: Path) -> None:
+    done = run_in(pkg, "--bench", "Fib", "--cpu", "1", "--count", "1", "--benchtime", "1x")
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        "m3tui bench: example.com/gobench: no benchmark matches -bench 'Fib' (go test -list . shows the names)")
+    assert "no saved runs yet" in run_in(pkg, "history").stdout
+
+
 def test_a_package_that_does_not_compile_shows_the_compiler(pkg: Path) -> None:
     (pkg / "broken_test.go").write_text("package gobench\n\nvar _ = undefinedThing\n")
     done = run_in(pkg, "--count", "1")

@@ -411,3 +411,20 @@ def test_header_names_the_host_only_when_it_differs_from_the_target() -> None:
     assert "host darwin/arm64 (Rosetta)" in str(status_text(rosetta, 0))
     amd64 = replace(M3_REPORT, env={**M3_REPORT.env, "GOARCH": "amd64", "GOOS": "darwin"})
     assert "darwin/amd64  host darwin/arm64" in str(status_text(amd64, 0))
+
+
+async def test_a_key_typed_right_after_a_pane_switch_reaches_the_new_pane() -> None:
+    app = snapshot_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")  # built once, as a user would have seen it before
+        await settle(pilot)
+        await pilot.press("1")
+        await pilot.pause()
+        for key, char in (("2", "2"), ("slash", "/")):  # queued together: a fast typist
+            app.post_message(events.Key(key, char))
+        await pilot.pause()
+        await pilot.pause()
+        assert active(app) == "versions"
+        box = app.main_screen.query_one("#remote-filter", Input)
+        assert box.display and app.focused is box, "/ opened the Versions filter, not nothing in Environment"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+from textual import events
+
 from m3tui.core.config import load_config
 from m3tui.doctor.model import Finding, Group, Status
 from m3tui.tui.app import M3tuiApp
@@ -147,6 +149,7 @@ async def test_the_cursor_stays_on_its_finding_across_a_rerun_and_goes_to_the_ne
     app = M3tuiApp(config=load_config(), toolchain_probe=fixed_probe, doctor=doctor)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
+        assert _focused_finding(app) == "go.check0", "the cursor stayed on top while the others arrived"
         await pilot.press("j", "j", "j")
         assert _focused_finding(app) == "go.check3"
         await pilot.press("r")
@@ -172,3 +175,15 @@ async def test_a_long_summary_wraps_at_80_columns_instead_of_being_cut() -> None
         await settle(pilot)
         text = " ".join(screen_text(app).split())
         assert "are not found by the shell" in text
+
+
+async def test_keys_typed_faster_than_the_screen_updates_act_on_the_row_the_cursor_reached() -> None:
+    app = snapshot_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        views = list(app.main_screen.query_one(EnvironmentPane).query(FindingView))
+        for key in ("j", "enter"):  # queued together, as a terminal delivers a fast typist's keys
+            app.post_message(events.Key(key, "\r" if key == "enter" else key))
+        await pilot.pause()
+        await pilot.pause()
+        assert views[0].collapsed and not views[1].collapsed

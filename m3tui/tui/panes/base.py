@@ -90,10 +90,20 @@ class Pane(Vertical):
 
     def focus_body(self) -> None:
         if self.built:
-            self.focus_target().focus()
+            focus_now(self.focus_target())
         else:
             self.build()
-            self.call_after_refresh(lambda: self.focus_target().focus())
+            self.call_after_refresh(lambda: focus_now(self.focus_target()))
+
+
+def focus_now(widget: Widget) -> None:
+    """Focus ``widget`` before the next key is handled. Widget.focus() only queues the change,
+    so keys typed fast (`3` then `r`, `j` then enter, `f` then text) went to the widget that
+    had focus before: another pane's, or the row the cursor was leaving."""
+    if widget.is_mounted and widget.focusable:
+        widget.screen.set_focus(widget)
+    else:  # not laid out yet: Textual's queued focus finds it once it is
+        widget.focus()
 
 
 class PaneSlot(Widget):

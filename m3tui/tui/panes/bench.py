@@ -30,7 +30,7 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, ContentSwitcher, DataTable, Input, Select, Static
 
 from m3tui.core.errors import M3tuiError
-from m3tui.tui.panes.base import Pane
+from m3tui.tui.panes.base import Pane, focus_now
 from m3tui.tui.panes.bench_form import (
     RunForm,
     fill_form,
@@ -253,7 +253,7 @@ class BenchPane(Pane):
         self.source = f"{import_path} · running"
         self._fill_live(rebuild=True)
         self._show_view("live")
-        self.focus_target().focus()
+        focus_now(self.focus_target())
 
         def on_result(label: str, result: BenchResult) -> None:
             self.live.add(label, result)  # no UI work here: the repaint timer picks it up
@@ -320,7 +320,7 @@ class BenchPane(Pane):
 
     def action_leave_form(self) -> None:
         """esc in a form field: back to the view (a running run goes on; esc again stops it)."""
-        self.focus_target().focus()
+        focus_now(self.focus_target())
 
     def _editing(self) -> bool:
         """Whether focus is in the run form (its inputs, the package list, the benchmem box)."""
@@ -365,7 +365,7 @@ class BenchPane(Pane):
             if not self.running:
                 self._status("enter opens a run · space marks two, c compares them · R runs it again · x exports · d d deletes")
         self._show_view(view)
-        self.focus_target().focus()
+        focus_now(self.focus_target())
 
     def _fill_scaling(self) -> None:
         self.query_one("#bench-scaling-text", Static).update(scaling_text(self.results, self.noise))
@@ -386,7 +386,7 @@ class BenchPane(Pane):
                             title="compare", timeout=8)  # fmt: skip
             return
         self._show_view("compare")
-        self.focus_target().focus()
+        focus_now(self.focus_target())
 
     @work(exclusive=True, group="bench-compare")
     async def _compare_runs(self, ids: list[int]) -> None:
@@ -398,7 +398,7 @@ class BenchPane(Pane):
             columns.append((f"run {run_id}", stored.results))
         self._compare_columns(columns)
         self._show_view("compare")
-        self.focus_target().focus()
+        focus_now(self.focus_target())
 
     def action_holm(self) -> None:
         self.holm = not self.holm
@@ -475,7 +475,7 @@ class BenchPane(Pane):
                     for version, go in sides if (ref := rerun_ref(version, go)) is not None}  # fmt: skip
         self._status(f"run {info.id} ({info.status}) · {info.meta.package} · {' '.join(info.meta.command)}")
         self._show_view("live")
-        self.focus_target().focus()
+        focus_now(self.focus_target())
 
     @work(exclusive=True, group="bench-delete")
     async def action_delete(self) -> None:
@@ -575,7 +575,7 @@ class BenchPane(Pane):
     # --- keys -------------------------------------------------------------------------------
 
     def action_form(self) -> None:
-        self.query_one("#bench-regex", Input).focus()
+        focus_now(self.query_one("#bench-regex", Input))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Letters belong to the inputs while one has focus (the form keeps enter and esc); esc

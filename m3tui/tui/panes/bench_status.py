@@ -17,6 +17,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from m3tui.tui.panes.base import focus_now
 from m3tui.tui.widgets.key_scroll import KeyScroll
 
 #: Lines the status may take before the rest goes behind `e`.
@@ -72,7 +73,7 @@ class StatusScreen(ModalScreen[None], inherit_bindings=False):
             yield Static("esc closes · arrows, page keys scroll", id="bench-status-hint")
 
     def on_mount(self) -> None:
-        self.query_one("#bench-status-scroll").focus()
+        focus_now(self.query_one("#bench-status-scroll"))
 
     def action_dismiss_status(self) -> None:
         self.dismiss(None)

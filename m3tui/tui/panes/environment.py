@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -20,7 +21,7 @@ from textual.widget import Widget
 from textual.widgets import Collapsible, Static
 
 from m3tui.doctor.model import Finding, Group, Status
-from m3tui.tui.panes.base import Pane, PaneBody
+from m3tui.tui.panes.base import Pane, PaneBody, focus_now
 
 if TYPE_CHECKING:
     from m3tui.tui.backends import Backends
@@ -43,7 +44,7 @@ class FindingView(Collapsible, can_focus=True):
     """
 
     BINDINGS: ClassVar = [
-        Binding("enter", "toggle_finding", "Expand / collapse the finding", show=False, id="environment.toggle"),
+        Binding("enter", "toggle_finding", "Expand / collapse", show=False, id="environment.toggle"),
         Binding("down,j", "cursor(1)", "Next finding", show=False, id="environment.next"),
         Binding("up,k", "cursor(-1)", "Previous finding", show=False, id="environment.previous"),
         Binding("home,g", "cursor_to(0)", "First finding", show=False, id="environment.first"),
@@ -72,11 +73,10 @@ class FindingView(Collapsible, can_focus=True):
         views = list(self.screen.query(FindingView))
         index = views.index(self) + delta
         if 0 <= index < len(views):
-            views[index].focus()
+            focus_now(views[index])
 
     def action_cursor_to(self, index: int) -> None:
-        views = list(self.screen.query(FindingView))
-        views[index].focus()
+        focus_now(list(self.screen.query(FindingView))[index])
 
 
 def _title(finding: Finding) -> Content:
@@ -120,7 +120,7 @@ class EnvironmentPane(Pane):
         self._stale: set[str] = set()
         # Until the user moves the cursor, it stays on the top finding as the others arrive.
         self._cursor_moved = False
-        self._focusing = False
+        self._auto_focused: set[FindingView] = set()  # focused by the pane, not the user
 
     def compose_body(self) -> ComposeResult:
         yield Static(self.TITLE, classes="pane-title")
@@ -179,8 +179,7 @@ class EnvironmentPane(Pane):
                 neighbour = after[0] if after else before[-1] if before else None
                 self.cursor_id = neighbour.finding.id if neighbour else None
                 if neighbour is not None and self.app.focused in gone:
-                    self._focusing = True
-                    neighbour.focus()
+                    self._focus(neighbour)
             for view in gone:
                 view.remove()
             self._update_progress()
@@ -205,17 +204,22 @@ class EnvironmentPane(Pane):
             body.can_focus = not has_findings
         focused = self.app.focused
         if has_findings and (focused is body or (isinstance(focused, FindingView) and not self._cursor_moved)):
-            target = self.focus_target() if self._cursor_moved else self.query(FindingView).first()
+            views = list(self.query(FindingView))
+            target = next((v for v in views if v.finding.id == self.cursor_id and self._cursor_moved), views[0])
             if target is not focused:
-                self._focusing = True
-                target.focus()
+                self._focus(target)
 
-    def on_descendant_focus(self, event: object) -> None:
-        focused = self.app.focused
-        if isinstance(focused, FindingView):
-            self.cursor_id = focused.finding.id
-            self._cursor_moved |= not self._focusing
-        self._focusing = False
+    def _focus(self, view: FindingView) -> None:
+        self._auto_focused.add(view)
+        focus_now(view)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if isinstance(event.widget, FindingView):
+            self.cursor_id = event.widget.finding.id
+            if event.widget in self._auto_focused:
+                self._auto_focused.discard(event.widget)
+            else:
+                self._cursor_moved = True
 
     def ordered(self) -> list[Finding]:
         return sorted(self.findings.values(), key=_key)

@@ -46,7 +46,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
 from m3tui.core.errors import M3tuiError
-from m3tui.tui.panes.base import Pane
+from m3tui.tui.panes.base import Pane, focus_now
 from m3tui.tui.panes.log_lint import PaneLint
 from m3tui.tui.panes.log_sources import NONE_KEY, OWN_KEY, SourceList, file_key
 
@@ -209,7 +209,7 @@ class LogsPane(Pane):
         if event.data_table.id == "logs-sources":
             event.stop()
             self._select(str(event.row_key.value))
-            self.view.focus()
+            focus_now(self.view)
 
     def _select(self, key: str) -> None:
         from m3tui.logs.sources import command_source
@@ -423,13 +423,13 @@ class LogsPane(Pane):
         prompt.value = value
         self.query_one("#logs-prompt-label", Static).update(f"{mode} ›")
         self.query_one("#logs-prompt").remove_class("hidden")
-        prompt.focus()
+        focus_now(prompt)
         self.refresh_bindings()
 
     def _close_prompt(self) -> None:
         self._prompt = ""
         self.query_one("#logs-prompt").add_class("hidden")
-        self.view.focus()
+        focus_now(self.view)
         self.refresh_bindings()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -447,7 +447,7 @@ class LogsPane(Pane):
         if self._prompt:
             self._close_prompt()
         elif not self.view.has_focus:
-            self.view.focus()
+            focus_now(self.view)
 
     # --- search and filters ----------------------------------------------------------------
 

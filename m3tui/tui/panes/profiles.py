@@ -21,7 +21,7 @@ from textual.widget import Widget
 from textual.widgets import ContentSwitcher, DataTable, Input, Static
 
 from m3tui.core.errors import M3tuiError
-from m3tui.tui.panes.base import Pane
+from m3tui.tui.panes.base import Pane, focus_now
 from m3tui.tui.panes.profile_text import screen_text, source_text
 from m3tui.tui.panes.profile_widgets import (
     PeekList,
@@ -438,7 +438,7 @@ class ProfilesPane(Pane):
         self._show_view(view)
         if view != "tune":
             self._refresh()
-        self.focus_target().focus()
+        focus_now(self.focus_target())
 
     @work(exclusive=True, group="prof-refresh")
     async def _refresh(self) -> None:
@@ -486,7 +486,7 @@ class ProfilesPane(Pane):
         self.query_one("#prof-web", PprofWeb).toggle(self.current.path, self.current.binary, self.current.label)
 
     def action_filter(self) -> None:
-        self.query_one("#prof-focus", Input).focus()
+        focus_now(self.query_one("#prof-focus", Input))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -495,7 +495,7 @@ class ProfilesPane(Pane):
             text = event.value.strip()
             if text:
                 self.open_path(Path(text).expanduser())
-            self.focus_target().focus()
+            focus_now(self.focus_target())
             return
         from m3tui.profiles.pprof.graph import check_regexp
 
@@ -509,7 +509,7 @@ class ProfilesPane(Pane):
                     return
             self.filters[name] = value
         self._refresh()
-        self.focus_target().focus()
+        focus_now(self.focus_target())
 
     def action_clear(self) -> None:
         if self._captures().stop():
@@ -521,7 +521,7 @@ class ProfilesPane(Pane):
             if focused is not None and focused.id == "prof-open":
                 focused.display = False
             # Out of the field: the form's fields go to the text below them (where n, T, t… work).
-            (self.query_one("#prof-tune-out") if self.view == "tune" else self.focus_target()).focus()
+            focus_now(self.query_one("#prof-tune-out") if self.view == "tune" else self.focus_target())
             return
         if any(self.filters.values()):
             for name in self.filters:
@@ -543,7 +543,7 @@ class ProfilesPane(Pane):
     def action_open(self) -> None:
         box = self.query_one("#prof-open", Input)
         box.display = True
-        box.focus()
+        focus_now(box)
 
     def action_base(self) -> None:
         """Mark the profile under the cursor as the diff base (again: no base)."""

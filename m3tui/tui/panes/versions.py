@@ -23,7 +23,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Input, ProgressBar, Static
 
 from m3tui.core.text import human_size
-from m3tui.tui.panes.base import Pane
+from m3tui.tui.panes.base import Pane, focus_now
 from m3tui.tui.panes.versions_tables import InstalledTable, ReleaseTable, here_text, installed_columns
 from m3tui.tui.widgets.row_table import cursor_key, refill
 from m3tui.versions.backend import IndexView, VersionsBackend
@@ -421,7 +421,7 @@ class VersionsPane(Pane):
         if not box.display:
             self._release_wanted = cursor_key(self.query_one("#remote", ReleaseTable))
         box.display = True
-        box.focus()
+        focus_now(box)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "remote-filter":
@@ -431,7 +431,7 @@ class VersionsPane(Pane):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "remote-filter":
             self._release_wanted = None
-            self.query_one("#remote", ReleaseTable).focus()
+            focus_now(self.query_one("#remote", ReleaseTable))
 
     def action_back(self) -> None:
         """escape: close the row details, else clear the filter (back to the release it was on)."""
@@ -449,7 +449,7 @@ class VersionsPane(Pane):
         self.filter_text = ""
         self._release_wanted = None
         self._fill_remote(keep=keep)
-        remote.focus()
+        focus_now(remote)
 
     def action_refresh(self) -> None:
         self._load_installed()
