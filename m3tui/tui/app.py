@@ -470,13 +470,15 @@ def bindable_nodes() -> list[type[DOMNode]]:
     from m3tui.tui.panes.log_record import RecordScreen
     from m3tui.tui.panes.log_sources import SourceList
     from m3tui.tui.panes.log_view import LogView
+    from m3tui.tui.panes.profile_form import CaptureForm
+    from m3tui.tui.panes.profile_widgets import BINDABLE as PROFILE_WIDGETS
     from m3tui.tui.panes.versions_tables import InstalledTable, ReleaseTable
     from m3tui.tui.widgets.flame_graph import FlameGraph
     from m3tui.tui.widgets.help_screen import HelpScreen
     from m3tui.tui.widgets.row_table import RowTable
 
     return [M3tuiApp, MainScreen, HelpScreen, KeyScroll, *pane_classes(), FindingView, RowTable, InstalledTable, ReleaseTable, LogView,
-            SourceList, RecordScreen, FlameGraph, LiveResults, RunHistory, WideScroll, StatusScreen]  # fmt: skip
+            SourceList, RecordScreen, FlameGraph, LiveResults, RunHistory, WideScroll, StatusScreen, *PROFILE_WIDGETS, CaptureForm]  # fmt: skip
 
 
 def binding_ids() -> list[str]:
