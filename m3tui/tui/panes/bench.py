@@ -569,7 +569,9 @@ class BenchPane(Pane):
                 await self.backend.add_profile(self.run_id, kind, name, procs, cap.profile)
             except Exception as exc:  # noqa: BLE001 - the capture itself is fine; say what was not recorded
                 self.app.notify(f"profile not linked to run {self.run_id}: {exc}", severity="warning")
-        self._status(Text(f"captured {cap.profile} (Profiles pane)", style="green"))
+        from m3tui.profiles.naming import capture_name
+
+        self._status(Text(f"captured {capture_name(cap)} (Profiles pane)", style="green"))
         self.post_message(self.ProfileCaptured(cap))
 
     # --- keys -------------------------------------------------------------------------------
