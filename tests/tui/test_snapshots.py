@@ -238,3 +238,45 @@ def test_logs_lint(snap_compare, tmp_path) -> None:
 def test_logs_search(snap_compare, tmp_path) -> None:
     run_before = _logs_snapshot(tmp_path, "shop.log", LOGS_PLAIN, keys=("n",), search="post")
     assert snap_compare(snapshot_app(), terminal_size=(80, 24), run_before=run_before)
+
+
+# --- keyboard and focus (issue 12): the new states, in the dark and the ANSI theme -----------------
+
+THEMES = ["textual-dark", "ansi-dark"]
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_versions_current_and_global(snap_compare, theme: str) -> None:
+    """● on the Go that runs here, `global` on m3tui's choice, the note saying why they differ."""
+    from tests.tui.test_versions_pane import HereVersions
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+
+    assert snap_compare(snapshot_app(theme=theme, versions=HereVersions()), terminal_size=(80, 24), run_before=run_before)
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_logs_lint_reason_at_the_cursor(snap_compare, tmp_path, theme: str) -> None:
+    run_before = _logs_snapshot(tmp_path, "shop.jsonl", LOGS_JSON, keys=("L", "g", "right_square_bracket"))
+    assert snap_compare(snapshot_app(theme=theme), terminal_size=(80, 24), run_before=run_before)
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_flame_selection_scrolled_into_view(snap_compare, theme: str) -> None:
+    keys = ("f", *["j"] * 12)
+    assert snap_compare(snapshot_app(theme=theme), terminal_size=(80, 24), run_before=_profiles(keys))
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_bench_form_field_focused(snap_compare, theme: str) -> None:
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("f", *"Sum|Sizes")
+        await pilot.pause()
+
+    assert snap_compare(snapshot_app(theme=theme), terminal_size=(80, 24), run_before=run_before)
