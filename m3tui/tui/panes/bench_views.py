@@ -15,7 +15,7 @@ from rich.text import Text
 from textual.binding import Binding
 
 from m3tui.tui.widgets.key_scroll import KeyScroll
-from m3tui.tui.widgets.row_table import RowTable
+from m3tui.tui.widgets.row_table import RowTable, fit_columns
 
 if TYPE_CHECKING:
     from m3tui.bench.fmt import BenchResult
@@ -65,9 +65,11 @@ class LiveResults(KeptCursorTable):
             if not rows:
                 self.add_row(*[""] * (len(wanted) - 1), Text("no results yet · r runs", style="dim"))
             self._add(live, rows)
+            fit_columns(self)
             self.restore_cursor(key, index)
             return
         self._add(live, live.take_dirty())
+        fit_columns(self)
 
     def _add(self, live: LiveTable, rows: list[LiveRow]) -> None:
         for row in rows:

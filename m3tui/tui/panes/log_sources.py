@@ -15,7 +15,7 @@ from rich.text import Text
 from textual.binding import Binding
 
 from m3tui.core.text import human_size
-from m3tui.tui.widgets.row_table import RowTable
+from m3tui.tui.widgets.row_table import RowTable, fit_columns
 
 if TYPE_CHECKING:
     from m3tui.core.cmdlog import CommandRecord
@@ -65,6 +65,7 @@ class SourceList(RowTable):
             self.add_row(fitted(command_title(rec.argv)), _exit(rec), f"{rec.duration_s:.2f} s", key=key)
         if not self.row_count:
             self.add_row(Text("no commands yet · o opens a file", style="dim"), "", "", key=NONE_KEY)
+        fit_columns(self)
         keys = self.keys()
         if selected in keys:
             self.move_cursor(row=keys.index(selected), animate=False)

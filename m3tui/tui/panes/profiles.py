@@ -22,6 +22,7 @@ from textual.widgets import ContentSwitcher, DataTable, Input, Static
 
 from m3tui.core.errors import M3tuiError
 from m3tui.tui.panes.base import Pane, focus_now
+from m3tui.tui.widgets.row_table import fit_columns
 from m3tui.tui.panes.profile_text import screen_text, source_text
 from m3tui.tui.panes.profile_widgets import (
     PeekList,
@@ -221,6 +222,7 @@ class ProfilesPane(Pane):
             table.add_row("no profiles yet", "")
             self.query_one("#prof-info", ProfileInfo).show(
                 ["No profile open.", "o opens a file; u, then ctrl+s, captures one from a benchmark here."])
+        fit_columns(table)
         if at is not None and at in self.entries:
             table.move_cursor(row=self.entries.index(at), animate=False)
 
@@ -369,6 +371,7 @@ class ProfilesPane(Pane):
             )  # fmt: skip
         if not report.rows:
             table.add_row("", "", "", "", "", Text("no samples match", style="dim"))
+        fit_columns(table)
         names = [row.name for row in report.rows]
         if self._selected_function in names:
             table.move_cursor(row=names.index(self._selected_function), animate=False)

@@ -51,18 +51,19 @@ def cursor_key(table: DataTable[Cell]) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _fit_columns(table: DataTable[Cell], rows: Sequence[tuple[str, Sequence[Cell]]]) -> None:
-    """Each column as wide as its widest new cell, now. clear() keeps the widest cell ever seen,
-    and DataTable measures new rows only on its next idle, which a table that is sent nothing
-    else may not get for a while: its columns then showed cut to their labels' width."""
+def fit_columns(table: DataTable[Cell]) -> None:
+    """Each column as wide as its widest cell, now. clear() keeps the widest cell ever seen, and
+    DataTable measures new rows only on its next idle, which a table that is sent nothing else
+    may not get for a while: its columns then showed cut to their labels' width (and snapshots
+    of them differed from run to run)."""
     from textual.render import measure
     from textual.widgets._data_table import default_cell_formatter  # how DataTable itself measures a cell
 
     console = table.app.console
-    for index, column in enumerate(table.ordered_columns):
-        cells = [row[index] for _, row in rows if index < len(row)]
-        widths = [measure(console, default_cell_formatter(cell, wrap=False), 1) for cell in cells]
+    for key, column in table.columns.items():
+        widths = [measure(console, default_cell_formatter(cell, wrap=False), 1) for cell in table.get_column(key)]
         column.content_width = max([column.label.cell_len, *widths])
+    table.refresh(layout=True)
 
 
 def refill(table: DataTable[Cell], rows: Sequence[tuple[str, Sequence[Cell]]], *, keep: str | None = None) -> None:
@@ -74,7 +75,7 @@ def refill(table: DataTable[Cell], rows: Sequence[tuple[str, Sequence[Cell]]], *
     table.clear()
     for key, cells in rows:
         table.add_row(*cells, key=key)
-    _fit_columns(table, rows)
+    fit_columns(table)
     if not rows:
         return
     keys = [key for key, _ in rows]
