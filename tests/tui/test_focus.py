@@ -8,25 +8,13 @@ takes focus away and nothing is highlighted).
 from __future__ import annotations
 
 import pytest
-from textual import events
-from textual.app import App
-from textual.geometry import Region
 
 from m3tui.tui.panes import PANES
 
 from tests.appkit import settle, snapshot_app
+from tests.screen import looks_focused
 
 THEMES = ["textual-dark", "textual-light", "ansi-dark"]
-
-
-def cells(app: App[object], region: Region) -> list[tuple[str, str]]:
-    """The text and style of every segment inside region, row by row."""
-    strips = app.screen._compositor.render_strips()
-    out: list[tuple[str, str]] = []
-    for y in range(region.y, region.bottom):
-        strip = strips[y].crop(region.x, region.right)
-        out += [(segment.text, str(segment.style)) for segment in strip]
-    return out
 
 
 @pytest.mark.parametrize("theme", THEMES)
@@ -40,14 +28,4 @@ async def test_every_pane_has_a_visible_focus_as_soon_as_it_is_shown(theme: str,
         focused = app.focused
         assert focused is not None, f"{pane_id}: nothing focused"
         assert app.active_pane in focused.ancestors, f"{pane_id}: focus is outside the pane: {focused!r}"
-        region = focused.region.intersection(app.screen.region)
-        assert region.area, f"{pane_id}: the focused {focused!r} is not on screen"
-        seen = cells(app, region)
-        app.post_message(events.AppBlur())
-        await pilot.pause()
-        await pilot.pause()
-        assert app.focused is None
-        unseen = cells(app, region)
-        app.post_message(events.AppFocus())
-        await pilot.pause()
-        assert seen != unseen, f"{pane_id} in {theme}: the focused {focused!r} looks the same without focus"
+        assert await looks_focused(pilot), f"{pane_id} in {theme}: the focused {focused!r} looks the same without focus"

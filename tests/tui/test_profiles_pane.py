@@ -12,7 +12,7 @@ from m3tui.profiles.pprof.decode import load_file
 from m3tui.tui.panes.profiles import ProfilesPane
 from m3tui.tui.widgets.flame_graph import FlameGraph
 from tests.appkit import m3_cpu_profile_bytes, settle, snapshot_app
-from tests.screen import screen_text
+from tests.screen import looks_focused, screen_text
 from tests.testdata import PPROF
 
 
@@ -184,12 +184,6 @@ def selection_cells(app, graph: FlameGraph) -> list[str]:
     ]  # fmt: skip
 
 
-def styled(app, region) -> list[tuple[str, str]]:
-    """The text and style of every segment inside region, row by row."""
-    strips = app.screen._compositor.render_strips()
-    return [(s.text, str(s.style)) for y in range(region.y, region.bottom) for s in strips[y].crop(region.x, region.right)]
-
-
 def flat(text: str) -> str:
     """Screen text with its wrapping undone: every run of whitespace one space."""
     return " ".join(text.split())
@@ -352,23 +346,11 @@ async def test_enter_is_in_the_help_of_every_view(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("theme", ["textual-dark", "textual-light", "ansi-dark"])
 async def test_each_view_focuses_its_widget_and_every_tab_stop_is_visible(tmp_path: Path, theme: str) -> None:
-    from textual import events
-
     app = snapshot_app(theme=theme)
     async with app.run_test(size=(80, 24)) as pilot:
 
         async def shows_focus() -> None:
-            focused = app.focused
-            region = focused.region.intersection(app.screen.region)
-            assert region.area, f"an invisible tab stop: {focused!r}"
-            before = styled(app, region)
-            app.post_message(events.AppBlur())
-            await pilot.pause()
-            await pilot.pause()
-            after = styled(app, region)
-            app.post_message(events.AppFocus())
-            await pilot.pause()
-            assert before != after, f"{focused!r} does not show it has focus in {theme}"
+            assert await looks_focused(pilot), f"{app.focused!r} does not show it has focus in {theme}"
 
         pane = await open_profiles(pilot, write_profile(tmp_path))
         for key in "tgfsu":
