@@ -195,7 +195,7 @@ async def remove_worktree(top: Path, path: Path) -> None:
 
 async def remove_stale_worktrees(top: Path) -> list[Path]:
     """Remove this repository's worktree entries left by dead m3tui runs (their files were swept)."""
-    root = tmp.tmp_root()
+    root = Path(os.path.realpath(tmp.tmp_root()))  # git lists real paths (macOS: /private/var/…)
     result = await _git(["worktree", "list", "--porcelain"], top)
     removed: list[Path] = []
     if not result.ok:

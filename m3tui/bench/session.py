@@ -200,6 +200,9 @@ def command_line(spec: BenchSpec) -> tuple[str, ...]:
 
 # --- the session ---------------------------------------------------------------------------
 
+#: The error of a session stopped while it waited for the run lock (nothing ran).
+LOCK_WAIT_STOPPED = "stopped while waiting for another m3tui run"
+
 
 class BenchSession:
     """Run ``spec`` under ``toolchains`` (one: a plain run; two or more: interleaved comparison).
@@ -221,6 +224,7 @@ class BenchSession:
         on_result: Callable[[str, BenchResult], None] | None = None,
         on_line: Callable[[str, str], None] | None = None,
         on_status: Callable[[str], None] | None = None,
+        wait_lock: bool = True,
     ) -> None:
         self.spec = spec
         self.toolchains = list(toolchains) or [Toolchain("go", spec.go)]
@@ -231,6 +235,8 @@ class BenchSession:
         self._on_result = on_result
         self._on_line = on_line
         self._on_status = on_status
+        #: Wait for another m3tui run holding the machine-wide run lock (False: fail naming it).
+        self.wait_lock = wait_lock
         self._stop = asyncio.Event()
         self._pending_results: list[BenchResult] = []
         self._pending_lines: list[str] = []
@@ -252,6 +258,16 @@ class BenchSession:
             self._on_status(text)
 
     async def run(self) -> SessionResult:
+        """Build and run under the machine-wide run lock (``core/runlock.py``), waiting for it first."""
+        from m3tui.core.runlock import hold
+
+        what = f"m3tui bench {self.package} -bench {self.spec.bench}"
+        async with hold(what, wait=self.wait_lock, on_wait=self._status, stopped=self._stop.is_set) as held:
+            if not held:  # stopped while waiting: nothing ran, nothing recorded
+                return SessionResult(self.spec, self.toolchains, {}, "cancelled", error=LOCK_WAIT_STOPPED)
+            return await self._run_locked()
+
+    async def _run_locked(self) -> SessionResult:
         from m3tui.bench.history import History, RunMeta, module_commit
         from m3tui.bench.noise import busy_during, sample_noise
 

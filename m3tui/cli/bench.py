@@ -131,7 +131,9 @@ async def _run_session(args: argparse.Namespace, spec: BenchSpec, timeout: float
     from dataclasses import replace
 
     from m3tui.bench.history import HistoryError
+    from m3tui.core.runlock import RunLockBusy
     from m3tui.bench.session import (
+        LOCK_WAIT_STOPPED,
         BenchSession,
         Toolchain,
         command_line,
@@ -174,7 +176,7 @@ async def _run_session(args: argparse.Namespace, spec: BenchSpec, timeout: float
 
     status(f"{' '.join(command_line(spec))}  (in {directory})")
     session = BenchSession(spec, toolchains, package=import_path, save=not args.no_save, timeout=timeout,
-                           on_result=on_result, on_status=status)  # fmt: skip
+                           on_result=on_result, on_status=status, wait_lock=not getattr(args, "no_wait", False))  # fmt: skip
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
     interrupts: list[int] = []
@@ -192,6 +194,8 @@ async def _run_session(args: argparse.Namespace, spec: BenchSpec, timeout: float
         result = await session.run()
     except HistoryError as exc:  # at the start: nothing has run
         return _fail(f"{exc} (--no-save runs without the history)")
+    except RunLockBusy as exc:  # --no-wait and another run is measuring: nothing has run
+        return _fail(str(exc), exc.exit_code)
     except asyncio.CancelledError:
         if interrupts:
             return EXIT_INTERRUPTED
@@ -199,6 +203,8 @@ async def _run_session(args: argparse.Namespace, spec: BenchSpec, timeout: float
     finally:
         loop.remove_signal_handler(signal.SIGINT)
 
+    if result.status == "cancelled" and result.error == LOCK_WAIT_STOPPED:
+        return EXIT_INTERRUPTED
     if result.rejected:  # the test binary refused its flags: usage, nothing saved
         _fail(f"{import_path}: {result.error}", EXIT_USAGE)
     if result.status == "failed" and not result.results:

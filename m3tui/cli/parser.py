@@ -19,6 +19,7 @@ from m3tui.core.errors import EXIT_CODES_HELP, UsageError
 
 #: `bench`'s actions; `m3tui bench [PKG] …` means `m3tui bench run [PKG] …`.
 BENCH_ACTIONS = ("run", "compare", "history")
+NO_WAIT_HELP = "if another m3tui run (bench, profile capture or tune) is measuring, fail (exit 3) instead of waiting"
 BENCH_HISTORY_ACTIONS = ("list", "show", "delete", "export", "rerun")
 #: `profile`'s actions; `m3tui profile FILE` means `m3tui profile open FILE`.
 PROFILE_ACTIONS = ("top", "open", "capture", "tune", "list")
@@ -264,6 +265,7 @@ def add_bench(bench: Parser) -> None:
     run.add_argument("--holm", action="store_true", help="Holm-Bonferroni-adjust the p-values of an A/B comparison")
     run.add_argument("--json", action="store_true", help="print JSON: raw samples, median and interval per unit")
     run.add_argument("--no-save", action="store_true", help="do not record the run in the history")
+    run.add_argument("--no-wait", action="store_true", help=NO_WAIT_HELP)
     run.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
 
     cmp = bsub.add_parser("compare", help="compare runs or files in the Go benchmark format, like benchstat")

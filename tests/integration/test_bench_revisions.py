@@ -243,3 +243,54 @@ async def test_gobench_builds_and_runs_at_both_sides(real_go, tmp_path, monkeypa
     assert user_state(repo) == before
     assert _leftovers(repo)[0] == []
     assert revisions.SNAPSHOT_REFS + sides[1].commit in git(repo, "for-each-ref", "refs/m3tui")
+
+
+_HOLDER = """
+import asyncio, sys
+from pathlib import Path
+from m3tui.bench.revisions import checkout, resolve
+
+async def main():
+    repo = Path(sys.argv[1])
+    async with checkout(repo, await resolve(repo, "main")) as co:
+        print(co.root, flush=True)
+        await asyncio.sleep(3600)
+
+asyncio.run(main())
+"""
+
+
+async def test_no_worktree_is_left_after_sigkill(tmp_path):
+    import signal
+    import sys
+
+    repo = make_repo(tmp_path / "repo")
+    child = subprocess.Popen([sys.executable, "-c", _HOLDER, str(repo)], stdout=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})  # fmt: skip
+    try:
+        root = Path(child.stdout.readline().strip())  # type: ignore[union-attr]
+        assert root.is_dir() and str(root) in git(repo, "worktree", "list")
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(30)
+    assert root.exists()  # SIGKILL: nothing of the child's could clean up
+    tmp.sweep(tmp.tmp_root())  # what the next m3tui's start-up sweep does (tmp_root sweeps once too)
+    assert not root.parent.exists()
+    async with checkout(repo, await resolve(repo, "main")):  # and the next checkout in that repo
+        pass
+    assert str(root) not in git(repo, "worktree", "list", "--porcelain")
+    assert _leftovers(repo)[0] == []
+
+
+async def test_both_sides_checked_out_at_once(tmp_path):
+    """The A/B run's case: two worktrees of one repository alive together, both removed."""
+    import contextlib
+
+    repo = make_repo(tmp_path / "repo")
+    (repo / "a.txt").write_text("changed\n")
+    sides = [await resolve(repo, "main"), await snapshot_worktree(repo)]
+    async with contextlib.AsyncExitStack() as stack:
+        cos = await asyncio.gather(*(stack.enter_async_context(checkout(repo, s)) for s in sides))
+        assert [(co.package / "a.txt").read_text() for co in cos] == ["a1\n", "changed\n"]
+        assert len(git(repo, "worktree", "list").splitlines()) == 3
+    assert _leftovers(repo)[0] == [] and len(git(repo, "worktree", "list").splitlines()) == 1
