@@ -8,8 +8,11 @@ out as benchstat's text format does, byte for byte.
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import NotRequired, TypedDict
 
 from m3tui.bench import stats as bs
@@ -52,12 +55,15 @@ def build_tables(
     ignore: Sequence[str] = (),
     assume: dict[str, str] | None = None,
     holm: bool = False,
+    alpha: float = 0.05,
+    confidence: float = 0.95,
 ) -> list[Table]:
     """Group samples into tables. columns: (label, results) per input file; with ``col_key``
     the columns come from that config key instead (benchstat's ``-col note``).
 
     ``holm``: adjust each table's p-values together (Holm-Bonferroni), so comparing many
     benchmarks at once does not turn chance into "significant" rows. benchstat never does this.
+    ``alpha`` and ``confidence``: benchstat's ``-alpha`` and ``-confidence``.
     """
     assume = assume or {}
     order: dict[str, dict[str, int]] = {}
@@ -104,8 +110,8 @@ def build_tables(
                 if (name, col) not in cells:
                     continue
                 base = cells.get((name, cols[0])) if i > 0 else None
-                comparison = bs.compare(base, cells[(name, col)], 0.05, mode) if base is not None else None
-                row[col] = Cell(bs.summarize(cells[(name, col)], 0.95, mode), comparison)
+                comparison = bs.compare(base, cells[(name, col)], alpha, mode, confidence) if base is not None else None
+                row[col] = Cell(bs.summarize(cells[(name, col)], confidence, mode), comparison)
             table.rows.append((name, row))
         if len(names) > 1:
             base_centers = [row[cols[0]].summary.center if cols[0] in row else None for _, row in table.rows]
@@ -303,6 +309,128 @@ def _table_lines(table: Table) -> list[str]:
             tt.col(start(exp + 1) - 1)
             warn(*g.warnings)
     return tt.lines() + [one_line(f"{superscript(i + 1)} {m}") for i, m in enumerate(warnings)]
+
+
+def go_float(v: float) -> str:
+    """A float as Go's ``fmt.Sprint`` writes it: the shortest digits, %e when the exponent is
+    below -4 or 6 and over (``2.98e-08``, ``2.530510859531825e+09``, ``398.5``)."""
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "+Inf" if v > 0 else "-Inf"
+    if v == 0:
+        return "-0" if math.copysign(1, v) < 0 else "0"
+    sign, digits, exp = Decimal(repr(v)).as_tuple()
+    ds = "".join(map(str, digits)).rstrip("0")
+    assert isinstance(exp, int)
+    x = len(digits) + exp - 1  # the decimal exponent of the first digit
+    out = "-" if sign else ""
+    if x < -4 or x >= 6:
+        mant = ds[0] + ("." + ds[1:] if len(ds) > 1 else "")
+        return f"{out}{mant}e{'-' if x < 0 else '+'}{abs(x):02d}"
+    if x < 0:
+        return f"{out}0.{'0' * (-x - 1)}{ds}"
+    whole = ds[: x + 1].ljust(x + 1, "0")
+    frac = ds[x + 1 :]
+    return f"{out}{whole}{'.' + frac if frac else ''}"
+
+
+def _csv_field(value: str) -> str:
+    """One field as Go's encoding/csv writes it (quoted when it holds a comma, a quote, a line
+    break, or starts with a space)."""
+    if value == "" or not (value == "\\." or any(c in value for c in ',"\r\n') or value[0].isspace()):
+        return value
+    return '"' + value.replace('"', '""') + '"'
+
+
+def _cell_ref(col: int) -> str:
+    """benchtab's spreadsheet-style column name (its own arithmetic: 1 is B, 26 is BA)."""
+    name = ""
+    while col > 0:
+        name = chr(ord("A") + col % 26) + name
+        col //= 26
+    return name or "A"
+
+
+def render_csv(tables: Sequence[Table]) -> tuple[str, list[str]]:
+    """benchstat's ``-format csv``, byte for byte: (the CSV text, the warnings, each prefixed
+    with the cell it belongs to, for stderr). A port of benchtab's Tables.ToCSV."""
+    out: list[list[str]] = []
+    warnings: list[str] = []
+    previous: dict[str, str] | None = None
+    for ti, table in enumerate(tables):
+        if ti > 0:
+            out.append([""])
+        for k, v in table.config.items():
+            if previous is None or previous.get(k) != v:
+                out.append([f"{k}: {v}"])
+        previous = table.config
+
+        def start(exp: int) -> int:
+            return 1 if exp == 0 else 1 + 2 + (exp - 1) * 4
+
+        row: list[str] = []
+
+        def clear_to(col: int) -> None:
+            row.extend([""] * (col - len(row)))
+
+        def emit() -> None:
+            out.append(row[:])
+            row.clear()
+
+        def warn(*messages: str | None) -> None:
+            for m in messages:
+                if m:
+                    warnings.append(f"{_cell_ref(len(row))}{len(out) + 1}: {m}")
+
+        for exp, col in enumerate(table.columns):
+            clear_to(start(exp))
+            row.append(col)
+        clear_to(start(len(table.columns)))
+        emit()
+        for exp in range(len(table.columns)):
+            clear_to(start(exp))
+            row += [table.unit, "CI"] + (["vs base", "P"] if exp > 0 else [])
+        emit()
+        for name, cells in table.rows:
+            row.append(name)
+            for exp, col in enumerate(table.columns):
+                cell = cells.get(col)
+                if cell is None:
+                    continue
+                clear_to(start(exp))
+                warn(cell.summary.warning)
+                row += [go_float(cell.summary.center), bs.format_interval(cell.summary, prefix=False)]
+                if exp > 0 and cell.comparison is not None:
+                    warn(cell.comparison.warning)
+                    row += [bs.format_delta(cell.comparison), bs.format_p(cell.comparison, parens=False)]
+            emit()
+        geomean = table.geomean or _geomeans(table)
+        row.append("geomean")
+        for exp, col in enumerate(table.columns):
+            g = geomean.get(col)
+            if g is None:
+                continue
+            clear_to(start(exp))
+            warn(*g.warnings)
+            if g.geomean is not None:
+                row.append(go_float(g.geomean))
+            if exp > 0:
+                clear_to(start(exp) + 2)
+                row.append("?" if g.ratio is None else f"{(g.ratio - 1) * 100:+.2f}%")
+        clear_to(start(len(table.columns)))
+        emit()
+    return "".join(",".join(map(_csv_field, r)) + "\n" for r in out), warnings
+
+
+def _geomeans(table: Table) -> dict[str, bs.ColumnSummary]:
+    """The geomean row of every column (text tables show it only under two rows or more)."""
+    cols = table.columns
+    base = [row[cols[0]].summary.center if cols[0] in row else None for _, row in table.rows]
+    return {
+        col: bs.summarize_column([row[col].summary.center if col in row else None for _, row in table.rows], None if i == 0 else base)
+        for i, col in enumerate(cols)
+    }
 
 
 class VsBaseJSON(TypedDict):

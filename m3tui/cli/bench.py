@@ -320,8 +320,9 @@ def session_json(result: SessionResult, *, holm: bool = False) -> dict[str, obje
 # --- compare -------------------------------------------------------------------------------
 
 
-def _load_column(name: str) -> tuple[str, list[BenchResult]]:
-    """(label, results) for a file or a history run id; InputError (or HistoryError) otherwise."""
+def _load_column(name: str, label: str, stdin_data: bytes | None = None) -> tuple[str, list[BenchResult]]:
+    """(label, results) for a file (``-``: standard input, whose bytes are ``stdin_data``) or a
+    history run id; InputError (or HistoryError) otherwise."""
     from m3tui.bench.fmt import parse
     from m3tui.core.files import read_input
 
@@ -340,13 +341,18 @@ def _load_column(name: str) -> tuple[str, list[BenchResult]]:
         if not stored.results:
             raise InputError(f"m3tui bench compare: run {number} has no benchmark results"
                              + (" (its rows are damaged)" if stored.damaged else ""))  # fmt: skip
-        return f"run {stored.info.id}", stored.results
-    try:
-        data = read_input(name, limit=COMPARE_LIMIT)
-    except ValueError:  # a NUL in the name
-        raise InputError(f"m3tui bench compare: {name!r}: not a file name") from None
-    except M3tuiError as exc:
-        raise type(exc)(f"m3tui bench compare: {exc}") from None
+        if label == name or label.startswith(f"{name}#"):  # not named by the user: "run 3", "run 3#1"
+            label = f"run {stored.info.id}{label[len(name):]}"
+        return label, stored.results
+    if stdin_data is not None:
+        data = stdin_data
+    else:
+        try:
+            data = read_input(name, limit=COMPARE_LIMIT)
+        except ValueError:  # a NUL in the name
+            raise InputError(f"m3tui bench compare: {name!r}: not a file name") from None
+        except M3tuiError as exc:
+            raise type(exc)(f"m3tui bench compare: {exc}") from None
     parsed = parse(data.decode("utf-8", errors="replace"))
     for line_no, _line, why in parsed.unparsed[:20]:
         print(one_line(f"m3tui bench compare: {name}:{line_no}: skipped ({why})"), file=sys.stderr)
@@ -354,7 +360,30 @@ def _load_column(name: str) -> tuple[str, list[BenchResult]]:
         print(one_line(f"m3tui bench compare: {name}: {len(parsed.unparsed) - 20} more lines skipped"), file=sys.stderr)
     if not parsed.results:
         raise InputError(f"m3tui bench compare: {name} has no benchmark results")
-    return os.path.basename(name) or name, parsed.results
+    return label, parsed.results
+
+
+def compare_inputs(words: Sequence[str]) -> list[tuple[str, str]]:
+    """(path, label) per input word, by benchstat's rules (benchfmt.Files): ``label=path`` names
+    a column (inputs of one label are pooled); a path given more than once is told apart as
+    ``path#0``, ``path#1``…; otherwise the label is the path as given (``-``: standard input)."""
+    inputs: list[tuple[str, str, bool]] = []
+    count: dict[str, int] = {}
+    for word in words:
+        label, eq, path = word.partition("=")
+        if eq:
+            inputs.append((path, label, True))
+        else:
+            inputs.append((word, word, False))
+            count[word] = count.get(word, 0) + 1
+    seen: dict[str, int] = {}
+    out = []
+    for path, label, labelled in inputs:
+        if not labelled and count[path] > 1:
+            label = f"{path}#{seen.get(path, 0)}"
+            seen[path] = seen.get(path, 0) + 1
+        out.append((path, label))
+    return out
 
 
 def _lexists(name: str) -> bool:
@@ -366,21 +395,30 @@ def _lexists(name: str) -> bool:
 
 def _compare(args: argparse.Namespace) -> int:
     """Exit 0 once the tables are printed, whatever they show (no threshold makes a slowdown a failure)."""
-    from m3tui.bench.compare import build_tables, render_text, to_json
+    from m3tui.bench.compare import build_tables, render_csv, render_text, to_json
 
-    columns = [_load_column(name) for name in args.files]
-    labels = [label for label, _ in columns]
-    if len(set(labels)) != len(labels) and len(set(args.files)) == len(args.files):
-        labels = list(args.files)  # two files of one name in different directories
-    seen: dict[str, int] = {}
-    for i, label in enumerate(labels):  # still the same (a run against itself): number them
-        seen[label] = seen.get(label, 0) + 1
-        if seen[label] > 1:
-            labels[i] = f"{label} ({seen[label]})"
-    columns = [(label, results) for label, (_, results) in zip(labels, columns)]
-    tables = build_tables(columns, ignore=args.ignore, holm=args.holm)
+    if not 0 <= args.alpha <= 1:
+        return _fail(f"bad --alpha {args.alpha} (a number from 0 to 1)", EXIT_USAGE)
+    if not 0 <= args.confidence <= 1:
+        return _fail(f"bad --confidence {args.confidence} (a number from 0 to 1)", EXIT_USAGE)
+    inputs = compare_inputs(args.files)
+    stdin_data = sys.stdin.buffer.read(COMPARE_LIMIT + 1) if any(path == "-" for path, _ in inputs) else None
+    if stdin_data is not None and len(stdin_data) > COMPARE_LIMIT:
+        raise InputError(f"m3tui bench compare: standard input: more than the {COMPARE_LIMIT:,}-byte limit")
+    columns = []
+    for path, label in inputs:
+        columns.append(_load_column(path, label, stdin_data if path == "-" else None))
+        if path == "-":
+            stdin_data = b""  # read once: a second - finds it at its end, as benchstat's does
+    ignore = [key for word in args.ignore for key in word.split(",") if key]
+    tables = build_tables(columns, ignore=ignore, holm=args.holm, alpha=args.alpha, confidence=args.confidence)
     if args.json:
         print(dumps(to_json(tables)))
+    elif args.format == "csv":
+        text, warnings = render_csv(tables)
+        sys.stdout.write(text)
+        for warning in warnings:
+            print(one_line(warning), file=sys.stderr)
     else:
         print("\n".join(render_text(tables)))
     return EXIT_OK

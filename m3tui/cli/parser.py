@@ -269,10 +269,18 @@ def add_bench(bench: Parser) -> None:
     run.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
 
     cmp = bsub.add_parser("compare", help="compare runs or files in the Go benchmark format, like benchstat")
-    cmp.add_argument("files", nargs="+", metavar="RUN|FILE", help="history run ids or files (regular files, at most 32 MiB each); the first is the base")
+    cmp.add_argument("files", nargs="+", metavar="RUN|FILE",
+                     help="history run ids or files (regular files, at most 32 MiB each; - for standard input; "
+                     "LABEL=FILE names the column); the first is the base")  # fmt: skip
     cmp.add_argument("--json", action="store_true", help="print JSON")
-    cmp.add_argument("--ignore", action="append", default=[], metavar="KEY",
-                     help="config key not to split tables by (e.g. note); repeatable")  # fmt: skip
+    cmp.add_argument("--ignore", "-ignore", action="append", default=[], metavar="KEYS",
+                     help="config keys not to split tables by (e.g. note, or cpu,goos); repeatable")  # fmt: skip
+    cmp.add_argument("--alpha", "-alpha", type=float, default=0.05, metavar="α",
+                     help="a change is significant if p < α (0 to 1, default 0.05)")  # fmt: skip
+    cmp.add_argument("--confidence", "-confidence", type=float, default=0.95, metavar="LEVEL",
+                     help="confidence level of the ± ranges (0 to 1, default 0.95)")  # fmt: skip
+    cmp.add_argument("--format", "-format", choices=("text", "csv"), default="text",
+                     help="text (default) or csv (warnings to stderr), as benchstat's")  # fmt: skip
     cmp.add_argument("--holm", action="store_true", help="Holm-Bonferroni-adjust the p-values within each table")
 
     hist = bsub.add_parser("history", help="saved runs: list, show, delete, export, rerun")

@@ -1,0 +1,60 @@
+"""benchstat's -format csv (benchtab's ToCSV), Go's float printing, and how `bench compare`
+names its inputs (benchfmt.Files: labels, stdin, a file given twice)."""
+
+from __future__ import annotations
+
+import pytest
+
+from m3tui.bench.compare import build_tables, go_float, render_csv
+from m3tui.bench.fmt import parse
+from m3tui.cli.bench import compare_inputs
+
+from tests.testdata import BENCHSTAT, DATA
+
+
+def test_csv_matches_benchstats_own_expected_output() -> None:
+    """benchstat's testdata csvOldNew: `-format csv old.txt new.txt`."""
+    columns = [(f, parse((BENCHSTAT / f).read_text()).results) for f in ("old.txt", "new.txt")]
+    text, warnings = render_csv(build_tables(columns))
+    assert text == (BENCHSTAT / "csvOldNew.stdout").read_text()
+    assert warnings == []
+
+
+def test_csv_warnings_name_their_cell() -> None:
+    """Warnings go to stderr prefixed with the spreadsheet cell (benchtab's warn: row from 1,
+    column letters by its own arithmetic)."""
+    text = "BenchmarkA 1 10 ns/op\nBenchmarkA 1 11 ns/op\n"
+    _, warnings = render_csv(build_tables([("x.txt", parse(text).results)]))
+    # row 1: the column labels, 2: units, 3: BenchmarkA; its centre is in column B
+    assert warnings == ["B3: need >= 6 samples for confidence interval at level 0.95"]
+
+
+@pytest.mark.parametrize("value,want", [
+    (2.9800000000000002e-08, "2.9800000000000002e-08"), (398.5, "398.5"), (123456.0, "123456"),
+    (1234567.0, "1.234567e+06"), (2.530510859531825e09, "2.530510859531825e+09"), (0.0001, "0.0001"),
+    (0.00001234, "1.234e-05"), (1e21, "1e+21"), (-3.5, "-3.5"), (0.0, "0"), (100.0, "100"),
+])  # fmt: skip
+def test_go_float_is_fmt_sprint(value: float, want: str) -> None:
+    assert go_float(value) == want
+
+
+def test_inputs_are_named_as_benchstat_names_them() -> None:
+    assert compare_inputs(["old.txt", "new.txt"]) == [("old.txt", "old.txt"), ("new.txt", "new.txt")]
+    assert compare_inputs(["a/old.txt", "./new.txt"]) == [("a/old.txt", "a/old.txt"), ("./new.txt", "./new.txt")]
+    assert compare_inputs(["old.txt", "old.txt", "new.txt"]) == [("old.txt", "old.txt#0"), ("old.txt", "old.txt#1"), ("new.txt", "new.txt")]
+    assert compare_inputs(["before=old.txt", "after=old.txt"]) == [("old.txt", "before"), ("old.txt", "after")]
+    assert compare_inputs(["-"]) == [("-", "-")]
+    # A labelled input does not count toward a path given twice (benchfmt.Files.init).
+    assert compare_inputs(["x=old.txt", "old.txt"]) == [("old.txt", "x"), ("old.txt", "old.txt")]
+
+
+def test_alpha_and_confidence_reach_the_statistics() -> None:
+    more = DATA / "benchstat-more"
+    columns = [(f, parse((more / f).read_text()).results) for f in ("sum-old.txt", "sum-new.txt")]
+    strict = build_tables(columns, alpha=0.001)
+    loose = build_tables(columns, confidence=0.8)
+    cell = strict[0].rows[0][1]["sum-new.txt"]
+    assert cell.comparison is not None and not cell.comparison.significant  # p=0.002 is not < 0.001
+    default = build_tables(columns)[0].rows[0][1]["sum-old.txt"].summary
+    narrow = loose[0].rows[0][1]["sum-old.txt"].summary
+    assert narrow.confidence < default.confidence and narrow.hi - narrow.lo < default.hi - default.lo
