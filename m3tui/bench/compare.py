@@ -48,6 +48,26 @@ def display_name(result: BenchResult) -> str:
     return result.name if result.procs == 1 else f"{result.name}-{result.procs}"
 
 
+def unit_assumptions(text: str, into: dict[str, str] | None = None) -> dict[str, str]:
+    """The ``assume=`` of benchstat's unit metadata lines (``Unit points/op assume=exact``), by
+    tidied unit; ``into``: what earlier inputs said, which is kept (benchfmt's first wins)."""
+    found = {} if into is None else into
+    if "Unit" not in text:
+        return found
+    for line in text.splitlines():
+        if not line.startswith("Unit"):
+            continue
+        fields = line.split()
+        if len(fields) < 2 or fields[0] != "Unit":
+            continue
+        unit = tidy_unit(fields[1])[0]
+        for kv in fields[2:]:
+            key, eq, value = kv.partition("=")
+            if eq and key == "assume":
+                found.setdefault(unit, value)
+    return found
+
+
 def build_tables(
     columns: Sequence[tuple[str, Sequence[BenchResult]]],
     *,
@@ -87,6 +107,8 @@ def build_tables(
             observe(".col", column)
             for unit, value in r.values.items():
                 tunit, factor = tidy_unit(unit)
+                if value * factor == value:  # 0 (benchfmt's reader): kept in its own unit, so in its own table
+                    tunit, factor = unit, 1.0
                 observe(".unit", tunit)
                 cells = grouped.setdefault(tcfg + ((".unit", tunit),), {})
                 cells.setdefault((name, column), []).append(value * factor)
@@ -102,7 +124,7 @@ def build_tables(
         unit = config.pop(".unit")
         names = sorted({n for n, _ in cells}, key=order[".name"].__getitem__)
         cols = sorted({c for _, c in cells}, key=order[".col"].__getitem__)
-        mode = assume.get(unit, "nothing")
+        mode = assume.get(tidy_unit(unit)[0], "nothing")  # a 0 kept in ns/op takes sec/op's
         table = Table(config, unit, cols)
         for name in names:
             row: dict[str, Cell] = {}

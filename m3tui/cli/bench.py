@@ -320,9 +320,12 @@ def session_json(result: SessionResult, *, holm: bool = False) -> dict[str, obje
 # --- compare -------------------------------------------------------------------------------
 
 
-def _load_column(name: str, label: str, stdin_data: bytes | None = None) -> tuple[str, list[BenchResult]]:
+def _load_column(name: str, label: str, stdin_data: bytes | None = None,
+                 assume: dict[str, str] | None = None) -> tuple[str, list[BenchResult]]:
     """(label, results) for a file (``-``: standard input, whose bytes are ``stdin_data``) or a
-    history run id; InputError (or HistoryError) otherwise."""
+    history run id; InputError (or HistoryError) otherwise. A file's ``Unit … assume=…`` lines
+    are added to ``assume``."""
+    from m3tui.bench.compare import unit_assumptions
     from m3tui.bench.fmt import parse
     from m3tui.core.files import read_input
 
@@ -353,13 +356,13 @@ def _load_column(name: str, label: str, stdin_data: bytes | None = None) -> tupl
             raise InputError(f"m3tui bench compare: {name!r}: not a file name") from None
         except M3tuiError as exc:
             raise type(exc)(f"m3tui bench compare: {exc}") from None
-    parsed = parse(data.decode("utf-8", errors="replace"))
+    text = data.decode("utf-8", errors="replace")
+    parsed = parse(text)
+    unit_assumptions(text, assume)
     for line_no, _line, why in parsed.unparsed[:20]:
         print(one_line(f"m3tui bench compare: {name}:{line_no}: skipped ({why})"), file=sys.stderr)
     if len(parsed.unparsed) > 20:
         print(one_line(f"m3tui bench compare: {name}: {len(parsed.unparsed) - 20} more lines skipped"), file=sys.stderr)
-    if not parsed.results:
-        raise InputError(f"m3tui bench compare: {name} has no benchmark results")
     return label, parsed.results
 
 
@@ -406,12 +409,15 @@ def _compare(args: argparse.Namespace) -> int:
     if stdin_data is not None and len(stdin_data) > COMPARE_LIMIT:
         raise InputError(f"m3tui bench compare: standard input: more than the {COMPARE_LIMIT:,}-byte limit")
     columns = []
+    assume: dict[str, str] = {}
     for path, label in inputs:
-        columns.append(_load_column(path, label, stdin_data if path == "-" else None))
+        columns.append(_load_column(path, label, stdin_data if path == "-" else None, assume))
         if path == "-":
             stdin_data = b""  # read once: a second - finds it at its end, as benchstat's does
+    if not any(results for _, results in columns):  # one input without any is left out, as benchstat does
+        raise InputError(f"m3tui bench compare: {', '.join(args.files)}: no benchmark results")
     ignore = [key for word in args.ignore for key in word.split(",") if key]
-    tables = build_tables(columns, ignore=ignore, holm=args.holm, alpha=args.alpha, confidence=args.confidence)
+    tables = build_tables(columns, ignore=ignore, assume=assume, holm=args.holm, alpha=args.alpha, confidence=args.confidence)
     if args.json:
         print(dumps(to_json(tables)))
     elif args.format == "csv":

@@ -17,12 +17,9 @@ M3TUI = [sys.executable, "-m", "m3tui", "bench", "compare"]
 
 #: Cases not matched yet, and why (issue 13): strict, so each turns into a failure once it passes.
 NOT_YET = {
-    "zeroOldNew": "a value of exactly 0 in ns/op or MB/s: benchstat keeps it in its own unit and table",
-    "emptyMiddle": "an input with no results: benchstat prints the other columns",
     "procsOldNew": "BenchmarkParse-1 is not BenchmarkParse (the parser drops a written -1)",
     "machines": "table order when config lines differ (benchproc's key order, not the files')",
     "branchMid": "a key that first appears later in a file (an empty `branch: ` in the first header)",
-    "unitsExact": "`Unit … assume=exact` lines in the input",
     "sumColAlgo": "-col", "sumRowSizeColAlgo": "-row/-col", "sumFilter": "-filter", "sumTableAlgo": "-table",
 }
 

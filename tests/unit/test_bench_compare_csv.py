@@ -58,3 +58,20 @@ def test_alpha_and_confidence_reach_the_statistics() -> None:
     default = build_tables(columns)[0].rows[0][1]["sum-old.txt"].summary
     narrow = loose[0].rows[0][1]["sum-old.txt"].summary
     assert narrow.confidence < default.confidence and narrow.hi - narrow.lo < default.hi - default.lo
+
+
+def test_a_zero_keeps_its_unit_and_table() -> None:
+    """benchfmt's reader keeps a value whose tidied value equals it (0 ns/op, 0 MB/s) in its
+    original unit: such rows get their own ns/op and MB/s tables (benchfmt/reader.go)."""
+    text = "BenchmarkA 1 5 ns/op 3 MB/s\nBenchmarkB 1 0 ns/op 0 MB/s\n"
+    tables = build_tables([("x", parse(text).results)])
+    assert [(t.unit, [name for name, _ in t.rows]) for t in tables] == [
+        ("sec/op", ["A"]), ("B/s", ["A"]), ("ns/op", ["B"]), ("MB/s", ["B"])]
+
+
+def test_unit_lines_first_one_wins_and_units_are_tidied() -> None:
+    from m3tui.bench.compare import unit_assumptions
+
+    found = unit_assumptions("Unit ns/op assume=exact better=lower\nUnit  x/op  assume=exact\nUnitx y/op assume=exact\n")
+    found = unit_assumptions("Unit ns/op assume=nothing\n", found)
+    assert found == {"sec/op": "exact", "x/op": "exact"}
