@@ -327,6 +327,7 @@ def add_profile(prof: Parser) -> None:
     cap.add_argument("--benchtime", metavar="T")
     cap.add_argument("--noinline", action="store_true", help="build with -gcflags=-l (clearer stacks)")
     cap.add_argument("--json", action="store_true", help="print JSON")
+    cap.add_argument("--no-wait", action="store_true", help=NO_WAIT_HELP)
 
     tune = psub.add_parser("tune", help="sweep a sampling rate: overhead against fidelity")
     tune.add_argument("package", nargs="?", default=".", metavar="PKG")
@@ -337,6 +338,7 @@ def add_profile(prof: Parser) -> None:
     tune.add_argument("--benchtime", metavar="T")
     tune.add_argument("--noinline", action="store_true", help="also show what -gcflags=-l changes")
     tune.add_argument("--json", action="store_true", help="print JSON")
+    tune.add_argument("--no-wait", action="store_true", help=NO_WAIT_HELP)
 
     lst = psub.add_parser("list", help="captured profiles")
     lst.add_argument("--json", action="store_true", help="print JSON")

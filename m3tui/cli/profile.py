@@ -152,7 +152,8 @@ async def _capture(args: argparse.Namespace) -> int:
                                benchtime=args.benchtime, noinline=args.noinline)  # fmt: skip
     print(f"· capturing a {args.kind} profile of {printable(args.bench)} in {printable(directory)}", file=sys.stderr)
     try:
-        cap = await capture.capture(spec)
+        cap = await capture.capture(spec, wait_lock=not args.no_wait,
+                                    on_wait=lambda text: print(f"· {printable(text)}", file=sys.stderr, flush=True))  # fmt: skip
     except capture.InvalidCaptureSpec as exc:  # the test binary refused a flag or the regexp
         return _fail(str(exc), EXIT_USAGE)
     except capture.CaptureError as exc:  # the build or the run failed
@@ -210,7 +211,8 @@ async def _tune(args: argparse.Namespace) -> int:
 
     try:
         result = await tune.tune(directory, args.bench, args.kind, rates=rates, rounds=args.rounds,
-                                 benchtime=args.benchtime, noinline=args.noinline, on_progress=progress)  # fmt: skip
+                                 benchtime=args.benchtime, noinline=args.noinline, on_progress=progress,
+                                 wait_lock=not args.no_wait)  # fmt: skip
     except (tune.InvalidTuneSpec, tune.TuneError) as exc:  # usage (e.g. --rates 0): 2; a failed tune: 3
         return _fail(str(exc), exc.exit_code)
     if args.json:

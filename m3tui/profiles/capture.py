@@ -50,13 +50,8 @@ from m3tui.bench.run import (
 from m3tui.core import runner
 from m3tui.core.config import state_root
 from m3tui.core.errors import InputError, M3tuiError, UsageError, os_error
-from m3tui.core.files import (
-    PRIVATE_FILE,
-    open_private,
-    private_dir,
-    read_input,
-    tighten,
-)
+from m3tui.core.files import PRIVATE_FILE, open_private, private_dir, read_input, tighten
+from m3tui.core.runlock import hold
 from m3tui.core.redact import redact_data
 from m3tui.profiles.naming import profile_file_name
 from m3tui.profiles.pprof.model import printable
@@ -394,6 +389,8 @@ async def capture(
     on_line: Callable[[str], None] | None = None,
     stop: asyncio.Event | None = None,
     timeout: float | None = 600,
+    wait_lock: bool = True,
+    on_wait: Callable[[str], None] | None = None,
 ) -> Capture:
     """Build the test binary, run the benchmark with profiling, keep profile + binary.
 
@@ -408,52 +405,52 @@ async def capture(
     if not package_dir.is_dir():
         raise InvalidCaptureSpec(f"no such package directory: {printable(package_dir)}")
     root = private_dir(profiles_root())  # 0700; an M3tuiError naming the path if it cannot be
-    cap_id = _new_id()
-    tmp = _scratch_dir()
-    try:
-        binary = await build_binary(
-            package_dir, tmp / BINARY_NAME, go=spec.go, noinline=spec.noinline,
-            timeout=timeout, stop=stop,
-        )
-        profile = tmp / f"{spec.kind}.pprof"
-        results = await run_binary(
-            binary, package_dir, spec.test_args(profile),
-            on_line=on_line, timeout=timeout, stop=stop,
-        )
-        if stop is not None and stop.is_set():
+    what = f"m3tui profile capture {printable(package_dir)} -bench {spec.bench}"
+    async with hold(what, wait=wait_lock, on_wait=on_wait, stopped=stop.is_set if stop else None) as held:
+        if not held:  # stopped while waiting for another m3tui run: nothing ran
             raise CaptureError("stopped")
-        names = bench_names(results)
-        if not names:
-            raise CaptureError(f"no benchmark matched {spec.bench!r}")
-        if not profile.exists() or profile.stat().st_size == 0:
-            raise CaptureError("the test binary wrote no profile")
-        profile = profile.rename(tmp / profile_file_name(spec.kind, names, spec))
-        warnings = []
-        if len(names) > 1:
-            shown = ", ".join(names[:5]) + (", …" if len(names) > 5 else "")
-            warnings.append(
-                f"{len(names)} benchmarks matched {spec.bench!r} ({shown}); "
-                "the profile mixes all of them"
+        cap_id = _new_id()
+        tmp = _scratch_dir()
+        try:
+            binary = await build_binary(package_dir, tmp / BINARY_NAME, go=spec.go, noinline=spec.noinline,
+                                        timeout=timeout, stop=stop)  # fmt: skip
+            profile = tmp / f"{spec.kind}.pprof"
+            results = await run_binary(binary, package_dir, spec.test_args(profile), on_line=on_line, timeout=timeout,
+                                       stop=stop)  # fmt: skip
+            if stop is not None and stop.is_set():
+                raise CaptureError("stopped")
+            names = bench_names(results)
+            if not names:
+                raise CaptureError(f"no benchmark matched {spec.bench!r}")
+            if not profile.exists() or profile.stat().st_size == 0:
+                raise CaptureError("the test binary wrote no profile")
+            profile = profile.rename(tmp / profile_file_name(spec.kind, names, spec))
+            warnings = []
+            if len(names) > 1:
+                shown = ", ".join(names[:5]) + (", …" if len(names) > 5 else "")
+                warnings.append(
+                    f"{len(names)} benchmarks matched {spec.bench!r} ({shown}); "
+                    "the profile mixes all of them"
+                )
+            go_version = await _go_version(spec.go)
+            final = root / cap_id
+            cap = Capture(
+                profile=final / profile.name,
+                binary=final / BINARY_NAME,
+                kind=spec.kind,
+                spec=spec,
+                results=results,
+                created=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+                id=cap_id,
+                warnings=warnings,
+                go_version=go_version,
             )
-        go_version = await _go_version(spec.go)
-        final = root / cap_id
-        cap = Capture(
-            profile=final / profile.name,
-            binary=final / BINARY_NAME,
-            kind=spec.kind,
-            spec=spec,
-            results=results,
-            created=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-            id=cap_id,
-            warnings=warnings,
-            go_version=go_version,
-        )
-        _write_meta(tmp / META_NAME, _meta(cap))
-        _store(tmp, final)
-        return cap
-    finally:
-        # Gone on every path: renamed into place, or removed after a failure, a stop or a cancel.
-        shutil.rmtree(tmp, ignore_errors=True)
+            _write_meta(tmp / META_NAME, _meta(cap))
+            _store(tmp, final)
+            return cap
+        finally:
+            # Gone on every path: renamed into place, or removed after a failure, a stop or a cancel.
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _load(directory: Path) -> Capture:

@@ -35,6 +35,7 @@ from typing import Any
 from m3tui.bench.fmt import BenchResult
 from m3tui.bench.run import BadFlag, check_benchtime
 from m3tui.core.errors import M3tuiError, UsageError, os_error
+from m3tui.core.runlock import hold
 from m3tui.profiles.capture import (
     BINARY_NAME,
     CaptureError,
@@ -303,6 +304,7 @@ async def tune(
     on_progress: ProgressCallback | None = None,
     stop: asyncio.Event | None = None,
     timeout: float | None = RUN_TIMEOUT,
+    wait_lock: bool = True,
 ) -> TuneResult:
     """Sweep ``rates`` for ``kind`` on the benchmarks matching ``bench``; see the module doc.
 
@@ -333,153 +335,151 @@ async def tune(
             args += ["-test.benchtime", benchtime]
         return args
 
-    tmp = _make_tmp_dir()
-    try:
+    what = f"m3tui profile tune {package_dir} -bench {bench}"
+    async with hold(what, wait=wait_lock, on_wait=progress, stopped=stop.is_set if stop else None) as held:
+        if not held:  # stopped while waiting for another m3tui run: nothing ran
+            raise TuneError("stopped")
+        tmp = _make_tmp_dir()
         try:
-            progress("building the test binary")
-            binary = await build_binary(
-                package_dir, tmp / BINARY_NAME, go=go, timeout=timeout, stop=stop
-            )
-            done += 1
-            binary_l = None
-            if noinline:
-                (tmp / "l").mkdir()
-                progress("building the test binary with -gcflags=-l")
-                binary_l = await build_binary(
-                    package_dir, tmp / "l" / BINARY_NAME, go=go, noinline=True,
-                    timeout=timeout, stop=stop,
-                )
+            try:
+                progress("building the test binary")
+                binary = await build_binary(package_dir, tmp / BINARY_NAME, go=go, timeout=timeout, stop=stop)
                 done += 1
-        except CaptureError as exc:
-            raise TuneError(exc.message, exc.details) from None
+                binary_l = None
+                if noinline:
+                    (tmp / "l").mkdir()
+                    progress("building the test binary with -gcflags=-l")
+                    binary_l = await build_binary(package_dir, tmp / "l" / BINARY_NAME, go=go, noinline=True,
+                                                  timeout=timeout, stop=stop)  # fmt: skip
+                    done += 1
+            except CaptureError as exc:
+                raise TuneError(exc.message, exc.details) from None
 
-        ns: dict[object, list[float]] = {item: [] for item in items}
-        profiles: dict[object, list[Path]] = {item: [] for item in items}
-        names: list[str] = []
-        for r in range(rounds):
-            k = r % len(items)
-            for item in items[k:] + items[:k]:
-                label = (
-                    "baseline" if item is None
-                    else f"-gcflags=-l at {reference}" if item == "noinline"
-                    else f"rate {item}"
-                )
-                progress(f"round {r + 1}/{rounds}: {label}")
-                args = common_args()
-                run_bin = binary
-                prof_path = None
-                if item is not None:
-                    rate = reference if item == "noinline" else int(item)
-                    prof_path = tmp / f"r{r}-{item}.pprof"
-                    args += profile_args(kind, prof_path, rate)
-                    if item == "noinline":
-                        assert binary_l is not None
-                        run_bin = binary_l
-                try:
-                    results = await run_binary(
-                        run_bin, package_dir, args, timeout=timeout, stop=stop
+            ns: dict[object, list[float]] = {item: [] for item in items}
+            profiles: dict[object, list[Path]] = {item: [] for item in items}
+            names: list[str] = []
+            for r in range(rounds):
+                k = r % len(items)
+                for item in items[k:] + items[:k]:
+                    label = (
+                        "baseline" if item is None
+                        else f"-gcflags=-l at {reference}" if item == "noinline"
+                        else f"rate {item}"
                     )
-                except InvalidCaptureSpec as exc:  # the binary refused the -bench regexp or a flag
-                    raise InvalidTuneSpec(str(exc)) from None
-                except CaptureError as exc:
-                    raise TuneError(f"{label}: {exc.message}", exc.details) from None
-                if stop is not None and stop.is_set():
-                    raise TuneError("stopped")
-                value = _ns_op(results)
-                if value is None:
-                    raise TuneError(f"no benchmark matched {bench!r}")
-                for n in bench_names(results):
-                    if n not in names:
-                        names.append(n)
-                ns[item].append(value)
-                if prof_path is not None and prof_path.exists():
-                    profiles[item].append(prof_path)
-                done += 1
+                    progress(f"round {r + 1}/{rounds}: {label}")
+                    args = common_args()
+                    run_bin = binary
+                    prof_path = None
+                    if item is not None:
+                        rate = reference if item == "noinline" else int(item)
+                        prof_path = tmp / f"r{r}-{item}.pprof"
+                        args += profile_args(kind, prof_path, rate)
+                        if item == "noinline":
+                            assert binary_l is not None
+                            run_bin = binary_l
+                    try:
+                        results = await run_binary(run_bin, package_dir, args, timeout=timeout, stop=stop)
+                    except InvalidCaptureSpec as exc:  # the binary refused the -bench regexp or a flag
+                        raise InvalidTuneSpec(str(exc)) from None
+                    except CaptureError as exc:
+                        raise TuneError(f"{label}: {exc.message}", exc.details) from None
+                    if stop is not None and stop.is_set():
+                        raise TuneError("stopped")
+                    value = _ns_op(results)
+                    if value is None:
+                        raise TuneError(f"no benchmark matched {bench!r}")
+                    for n in bench_names(results):
+                        if n not in names:
+                            names.append(n)
+                    ns[item].append(value)
+                    if prof_path is not None and prof_path.exists():
+                        profiles[item].append(prof_path)
+                    done += 1
 
-        progress("reading the profiles")
-        flats: dict[object, dict[str, float]] = {}
-        warnings: list[str] = []
-        for item in items[1:]:
-            agg: dict[str, float] = {}
-            for p in profiles[item]:
-                try:
-                    f, _total = _flat(p, sample_type)
-                except M3tuiError as exc:  # one bad profile must not sink the tune
-                    warnings.append(f"{p.name}: cannot read the profile: {exc}")
-                    continue
-                for name, v in f.items():
-                    agg[name] = agg.get(name, 0.0) + v
-            flats[item] = agg
-        if len(names) > 1:
-            warnings.append(
-                f"{len(names)} benchmarks matched {bench!r}; ns/op is their geometric mean"
-            )
-
-        ref_flats = flats.get(reference, {})
-        base = ns[None]
-        points = []
-        for rate in rate_list:
-            f = flats.get(rate, {})
-            tot = sum(f.values())
-            top = [(n, f[n] / tot) for n in _top(f)] if tot > 0 else []
-            points.append(
-                TunePoint(
-                    rate=rate,
-                    ns_op=ns[rate],
-                    overhead_pct=_overhead(ns[rate], base),
-                    fidelity=fidelity(f, ref_flats) if tot > 0 else None,  # nothing seen: no fidelity, not 0
-                    top=top,
-                    recorded=tot,
+            progress("reading the profiles")
+            flats: dict[object, dict[str, float]] = {}
+            warnings: list[str] = []
+            for item in items[1:]:
+                agg: dict[str, float] = {}
+                for p in profiles[item]:
+                    try:
+                        f, _total = _flat(p, sample_type)
+                    except M3tuiError as exc:  # one bad profile must not sink the tune
+                        warnings.append(f"{p.name}: cannot read the profile: {exc}")
+                        continue
+                    for name, v in f.items():
+                        agg[name] = agg.get(name, 0.0) + v
+                flats[item] = agg
+            if len(names) > 1:
+                warnings.append(
+                    f"{len(names)} benchmarks matched {bench!r}; ns/op is their geometric mean"
                 )
+
+            ref_flats = flats.get(reference, {})
+            base = ns[None]
+            points = []
+            for rate in rate_list:
+                f = flats.get(rate, {})
+                tot = sum(f.values())
+                top = [(n, f[n] / tot) for n in _top(f)] if tot > 0 else []
+                points.append(
+                    TunePoint(
+                        rate=rate,
+                        ns_op=ns[rate],
+                        overhead_pct=_overhead(ns[rate], base),
+                        fidelity=fidelity(f, ref_flats) if tot > 0 else None,  # nothing seen: no fidelity, not 0
+                        top=top,
+                        recorded=tot,
+                    )
+                )
+            if not any(ref_flats.values()) and any(p.recorded for p in points):
+                warnings.append(
+                    f"the reference rate {reference} recorded no {sample_type}: fidelity unknown "
+                    f"(run longer: -benchtime)"
+                )
+            # Profiling cannot make code faster: a baseline clearly slower than profiled runs means the
+            # machine's noise is larger than what is measured here.
+            faster = [p for p in points if p.overhead_pct is not None and p.overhead_pct < -NOISE_PCT]
+            if faster:
+                worst = min(faster, key=lambda p: p.overhead_pct or 0.0)
+                warnings.append(f"the unprofiled baseline ran {-(worst.overhead_pct or 0.0):.0f}% slower than rate "
+                                f"{worst.rate}: the machine is too noisy for these overheads; use more rounds or a "
+                                f"quieter machine")  # fmt: skip
+            rec = recommend(points)
+            delta = None
+            if noinline:
+                lf = flats.get("noinline", {})
+                # Only functions that matter (>= 0.5 %): the tail is sampling noise.
+                normal = _top(ref_flats, min_share=DELTA_MIN_SHARE)
+                noinl = _top(lf, min_share=DELTA_MIN_SHARE)
+                delta = {
+                    "rate": reference,
+                    "appear": [n for n in noinl if n not in normal],
+                    "disappear": [n for n in normal if n not in noinl],
+                    "ns_op": ns["noinline"],
+                    "overhead_pct": _overhead(ns["noinline"], base),
+                    "fidelity_vs_inlined": fidelity(lf, ref_flats),
+                    "top": [(n, lf[n] / sum(lf.values())) for n in noinl],
+                }
+            done = total
+            progress("done")
+            return TuneResult(
+                kind=kind,
+                rates=rate_list,
+                baseline_ns_op=base,
+                points=points,
+                reference_rate=reference,
+                recommendation=rec,
+                flags=flags_for(kind, rec) if rec is not None else "",
+                noinline_delta=delta,
+                bench=bench,
+                benchmarks=tuple(names),
+                rounds=rounds,
+                sample_type=sample_type,
+                warnings=tuple(warnings),
             )
-        if not any(ref_flats.values()) and any(p.recorded for p in points):
-            warnings.append(
-                f"the reference rate {reference} recorded no {sample_type}: fidelity unknown "
-                f"(run longer: -benchtime)"
-            )
-        # Profiling cannot make code faster: a baseline clearly slower than profiled runs means the
-        # machine's noise is larger than what is measured here.
-        faster = [p for p in points if p.overhead_pct is not None and p.overhead_pct < -NOISE_PCT]
-        if faster:
-            worst = min(faster, key=lambda p: p.overhead_pct or 0.0)
-            warnings.append(f"the unprofiled baseline ran {-(worst.overhead_pct or 0.0):.0f}% slower than rate "
-                            f"{worst.rate}: the machine is too noisy for these overheads; use more rounds or a "
-                            f"quieter machine")  # fmt: skip
-        rec = recommend(points)
-        delta = None
-        if noinline:
-            lf = flats.get("noinline", {})
-            # Only functions that matter (>= 0.5 %): the tail is sampling noise.
-            normal = _top(ref_flats, min_share=DELTA_MIN_SHARE)
-            noinl = _top(lf, min_share=DELTA_MIN_SHARE)
-            delta = {
-                "rate": reference,
-                "appear": [n for n in noinl if n not in normal],
-                "disappear": [n for n in normal if n not in noinl],
-                "ns_op": ns["noinline"],
-                "overhead_pct": _overhead(ns["noinline"], base),
-                "fidelity_vs_inlined": fidelity(lf, ref_flats),
-                "top": [(n, lf[n] / sum(lf.values())) for n in noinl],
-            }
-        done = total
-        progress("done")
-        return TuneResult(
-            kind=kind,
-            rates=rate_list,
-            baseline_ns_op=base,
-            points=points,
-            reference_rate=reference,
-            recommendation=rec,
-            flags=flags_for(kind, rec) if rec is not None else "",
-            noinline_delta=delta,
-            bench=bench,
-            benchmarks=tuple(names),
-            rounds=rounds,
-            sample_type=sample_type,
-            warnings=tuple(warnings),
-        )
-    finally:  # every exit path: done, failed, stopped, cancelled
-        shutil.rmtree(tmp, ignore_errors=True)
+        finally:  # every exit path: done, failed, stopped, cancelled
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------

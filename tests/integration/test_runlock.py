@@ -148,3 +148,37 @@ def test_ctrl_c_while_waiting_leaves_no_lock_held(systmp: Path, tmp_path: Path, 
         bench.kill()
         bench.wait()
     assert _lock_is_free()
+
+
+@pytest.mark.parametrize("action", [["capture", "--kind", "cpu"], ["tune", "--kind", "mem"]])
+def test_profile_capture_and_tune_no_wait_exit_3_naming_the_holder(systmp: Path, tmp_path: Path, pkg: Path,
+                                                                   action: list[str]) -> None:  # fmt: skip
+    holder = _start_holder(tmp_path)
+    try:
+        r = subprocess.run([sys.executable, "-m", "m3tui", "profile", *action, "--bench", "^BenchmarkSum$", "--no-wait"],
+                           cwd=pkg, env=_env(tmp_path / "home-b"), capture_output=True, text=True, timeout=120,
+                           stdin=subprocess.DEVNULL)  # fmt: skip
+    finally:
+        holder.communicate("\n", timeout=30)
+    assert r.returncode == 3, r.stderr
+    assert f"m3tui bench ./holder -bench . (pid {holder.pid}, started " in r.stderr
+    assert not (tmp_path / "home-b" / "profiles").exists() or not any((tmp_path / "home-b" / "profiles").iterdir())
+
+
+def test_a_capture_waits_for_the_holder_then_captures(systmp: Path, tmp_path: Path, pkg: Path) -> None:
+    holder = _start_holder(tmp_path)
+    cap = subprocess.Popen([sys.executable, "-m", "m3tui", "profile", "capture", "--bench", "^BenchmarkSum$", "--benchtime", "1x"],
+                           cwd=pkg, env=_env(tmp_path / "home-b"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           stdin=subprocess.DEVNULL)  # fmt: skip
+    try:
+        lines = _read_until(cap.stderr, "waiting for")
+        assert f"(pid {holder.pid}, " in lines[-1]
+        holder.communicate("\n", timeout=30)
+        out, err = cap.communicate(timeout=180)
+    finally:
+        holder.kill()
+        cap.kill()
+        cap.wait()
+    assert cap.returncode == 0, err
+    assert out.strip().endswith(".pprof")
+    assert _lock_is_free()
