@@ -113,15 +113,22 @@ def build_tables(
                 cells = grouped.setdefault(tcfg + ((".unit", tunit),), {})
                 cells.setdefault((name, column), []).append(value * factor)
 
-    def table_order(key: tuple[tuple[str, str], ...]) -> tuple[int, ...]:
+    # benchstat's table keys (benchproc's .config, then .unit): every file config key seen, in
+    # the order keys first appear ("" where a table's results lack one: its header then says
+    # `key: `). .config's sub-fields get no observation order (Projection.internRow updates only
+    # top-level fields), so tables sort by the values as strings; .unit by first appearance.
+    config_keys = [f for f in field_order if not f.startswith(".")]
+
+    def table_order(key: tuple[tuple[str, str], ...]) -> tuple[tuple[str, ...], int]:
         d = dict(key)
-        return tuple(order[f].get(d[f], -1) if f in d else -1 for f in field_order if f not in (".name", ".col"))
+        return tuple(d.get(f, "") for f in config_keys), order[".unit"][d[".unit"]]
 
     tables = []
     for key in sorted(grouped, key=table_order):
         cells = grouped[key]
-        config = dict(key)
-        unit = config.pop(".unit")
+        d = dict(key)
+        unit = d[".unit"]
+        config = {f: d.get(f, "") for f in config_keys}
         names = sorted({n for n, _ in cells}, key=order[".name"].__getitem__)
         cols = sorted({c for _, c in cells}, key=order[".col"].__getitem__)
         mode = assume.get(tidy_unit(unit)[0], "nothing")  # a 0 kept in ns/op takes sec/op's

@@ -363,6 +363,8 @@ def _load_column(name: str, label: str, stdin_data: bytes | None = None,
         print(one_line(f"m3tui bench compare: {name}:{line_no}: skipped ({why})"), file=sys.stderr)
     if len(parsed.unparsed) > 20:
         print(one_line(f"m3tui bench compare: {name}: {len(parsed.unparsed) - 20} more lines skipped"), file=sys.stderr)
+    if not parsed.results:  # left out, as benchstat leaves it out; said, as benchstat does not
+        print(one_line(f"m3tui bench compare: {name}: no benchmark results (left out)"), file=sys.stderr)
     return label, parsed.results
 
 

@@ -75,3 +75,19 @@ def test_unit_lines_first_one_wins_and_units_are_tidied() -> None:
     found = unit_assumptions("Unit ns/op assume=exact better=lower\nUnit  x/op  assume=exact\nUnitx y/op assume=exact\n")
     found = unit_assumptions("Unit ns/op assume=nothing\n", found)
     assert found == {"sec/op": "exact", "x/op": "exact"}
+
+
+def test_tables_sort_by_config_values_as_strings_then_unit() -> None:
+    """benchproc gives .config's sub-fields no observation order (Projection.internRow updates
+    only top-level fields): tables sort by the config values as strings, a missing key ("")
+    first, whatever the order of the files; units keep their first appearance."""
+    def result_text(cpu: str) -> str:
+        return (f"cpu: {cpu}\n" if cpu else "") + "BenchmarkA 1 5 ns/op 3 B/op\nBenchmarkA 1 6 ns/op 3 B/op\n"
+
+    columns = [(f"{cpu or 'none'}.txt", parse(result_text(cpu)).results) for cpu in ("Zen", "Apple", "", "AMD")]
+    tables = build_tables(columns)
+    assert [(t.config, t.unit) for t in tables] == [
+        ({"cpu": cpu}, unit) for cpu in ("", "AMD", "Apple", "Zen") for unit in ("sec/op", "B/op")]
+    from m3tui.bench.compare import render_text
+
+    assert render_text(tables)[0] == "cpu: "  # benchstat's header for a key a table lacks

@@ -422,8 +422,8 @@ def test_compare_random_bytes_non_utf8_and_oversized(capsys, tmp_path: Path) -> 
     good = write_bench_file(tmp_path / "good.txt")
     noise = tmp_path / "random.bin"
     noise.write_bytes(os.urandom(64 * 1024))
-    code, _, err = run_cli(capsys, "compare", str(good), str(noise))
-    assert code == 2 and "no benchmark results" in err and "internal error" not in err
+    code, _, err = run_cli(capsys, "compare", str(good), str(noise))  # left out, as benchstat does (issue 13)
+    assert code == 0 and "no benchmark results" in err and "internal error" not in err
     latin1 = write_bench_file(tmp_path / "latin1.txt", ns=90.0, extra=b"note: caf\xe9 cr\xe8me\n")
     code, out, err = run_cli(capsys, "compare", str(good), str(latin1))
     assert code == 0 and "Sum" in out, err  # the bytes that are not UTF-8 do not stop the comparison
