@@ -406,6 +406,9 @@ def _compare(args: argparse.Namespace) -> int:
         return _fail(f"bad --alpha {args.alpha} (a number from 0 to 1)", EXIT_USAGE)
     if not 0 <= args.confidence <= 1:
         return _fail(f"bad --confidence {args.confidence} (a number from 0 to 1)", EXIT_USAGE)
+    col = args.col if args.col not in (None, ".file") else None
+    if col is not None and not re.fullmatch(r"[a-z][^\s:A-Z]*", col):  # a file config key (benchfmt's rule)
+        return _fail(f"--col {col!r}: only a config key (such as note) is supported yet, not benchstat's projections", EXIT_USAGE)
     inputs = compare_inputs(args.files)
     stdin_data = sys.stdin.buffer.read(COMPARE_LIMIT + 1) if any(path == "-" for path, _ in inputs) else None
     if stdin_data is not None and len(stdin_data) > COMPARE_LIMIT:
@@ -419,7 +422,7 @@ def _compare(args: argparse.Namespace) -> int:
     if not any(results for _, results in columns):  # one input without any is left out, as benchstat does
         raise InputError(f"m3tui bench compare: {', '.join(args.files)}: no benchmark results")
     ignore = [key for word in args.ignore for key in word.split(",") if key]
-    tables = build_tables(columns, ignore=ignore, assume=assume, holm=args.holm, alpha=args.alpha, confidence=args.confidence)
+    tables = build_tables(columns, col_key=col, ignore=ignore, assume=assume, holm=args.holm, alpha=args.alpha, confidence=args.confidence)
     if args.json:
         print(dumps(to_json(tables)))
     elif args.format == "csv":

@@ -279,6 +279,9 @@ def add_bench(bench: Parser) -> None:
                      help="a change is significant if p < α (0 to 1, default 0.05)")  # fmt: skip
     cmp.add_argument("--confidence", "-confidence", type=float, default=0.95, metavar="LEVEL",
                      help="confidence level of the ± ranges (0 to 1, default 0.95)")  # fmt: skip
+    cmp.add_argument("--col", "-col", metavar="KEY",
+                     help="columns by this config key instead of by input (e.g. note); benchstat's "
+                     "other projections (.name, /sub, @order) and -row/-table/-filter are not supported yet")  # fmt: skip
     cmp.add_argument("--format", "-format", choices=("text", "csv"), default="text",
                      help="text (default) or csv (warnings to stderr), as benchstat's")  # fmt: skip
     cmp.add_argument("--holm", action="store_true", help="Holm-Bonferroni-adjust the p-values within each table")

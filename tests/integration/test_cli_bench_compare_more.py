@@ -90,3 +90,38 @@ def test_geomean_exp_is_gos_bit_for_bit(real_go: Path, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     want = [float(v) for v in done.stdout.split()]
     assert [go_exp(x) for x in xs] == want
+
+
+#: benchstat's own testdata (tests/data/benchstat/README.md lists the arguments).
+OWN = {
+    "crcOldNew": ["crc-old.txt", "crc-new.txt"],
+    "crcIgnore": ["-ignore", "note", "crc-old.txt", "crc-new.txt"],
+    "crcSizeVsPoly": ["-filter", "/align:0", "-row", "/size", "-col", "/poly", "crc-new.txt"],
+    "csvOldNew": ["-format", "csv", "old.txt", "new.txt"],
+    "csvErrors": ["-format", "csv", "-row", ".name", "new.txt"],
+    "units": ["-col", "note", "units.txt"],
+    "zero": ["-col", "note", "zero.txt"],
+    "smallSample": ["-col", "note", "smallSample.txt"],
+    "issue19565": ["-col", "note", "issue19565.txt"],
+    "issue19634": ["-col", "note", "issue19634.txt"],
+}
+OWN_NOT_YET = {"crcSizeVsPoly": "-filter, -row /size, -col /poly", "csvErrors": "-row .name"}
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=[pytest.mark.xfail(reason=OWN_NOT_YET[n], strict=True)] if n in OWN_NOT_YET else [])
+                                  for n in OWN])  # fmt: skip
+def test_benchstats_own_testdata_from_the_command_line(name: str) -> None:
+    """The whole of benchstat's testdata, run as a user runs it (-col KEY: a config key only, yet)."""
+    from tests.testdata import BENCHSTAT
+
+    done = subprocess.run([*M3TUI, *OWN[name]], capture_output=True, cwd=BENCHSTAT, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode() == (BENCHSTAT / f"{name}.stdout").read_text()
+    stderr = BENCHSTAT / f"{name}.stderr"
+    if stderr.exists():
+        assert done.stderr.decode() == stderr.read_text()
+
+
+def test_col_other_than_a_config_key_is_a_usage_error() -> None:
+    done = subprocess.run([*M3TUI, "-col", "/algo", "sum-new.txt"], capture_output=True, text=True, cwd=MORE, timeout=60, check=False)
+    assert done.returncode == 2 and "/algo" in done.stderr and done.stderr.count("\n") == 1 and done.stdout == ""
