@@ -68,12 +68,12 @@ def test_paths_are_shown_as_given(tmp_path: Path) -> None:
 
 @pytest.mark.go
 def test_geomean_exp_is_gos_bit_for_bit(real_go: Path, tmp_path: Path) -> None:
-    """stats.go_exp against the real Go's math.Exp on this machine (benchstat's CSV prints geomeans
+    """goexp.go_exp against the real Go's math.Exp on this machine (benchstat's CSV prints geomeans
     in full, and C's exp differs from Go's amd64 one in the last bit now and then)."""
     import platform
     import random
 
-    from m3tui.bench.stats import go_exp
+    from m3tui.bench.goexp import go_exp
 
     if platform.machine() not in ("x86_64", "AMD64"):
         pytest.skip("go_exp follows Go's amd64 math.Exp")
