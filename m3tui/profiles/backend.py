@@ -41,7 +41,9 @@ class ProfilesBackend(Protocol):
     async def flame(self, profile: Profile, sample_index: int, filters: Filters) -> FlameNode: ...
     async def source(self, profile: Profile, sample_index: int, regex: str, filters: Filters) -> list[SourceFile]: ...
     def header(self, report: TopReport) -> list[str]: ...
-    async def capture(self, spec: CaptureSpec, stop: asyncio.Event | None = None) -> Capture: ...
+    async def capture(
+        self, spec: CaptureSpec, stop: asyncio.Event | None = None, on_wait: Callable[[str], None] | None = None
+    ) -> Capture: ...
     async def tune(
         self, package_dir: Path, bench: str, kind: str, *, noinline: bool, on_progress: ProgressCallback,
         stop: asyncio.Event,
@@ -95,10 +97,12 @@ class LocalProfiles:
 
         return analysis.header_lines(report)
 
-    async def capture(self, spec: CaptureSpec, stop: asyncio.Event | None = None) -> Capture:
+    async def capture(
+        self, spec: CaptureSpec, stop: asyncio.Event | None = None, on_wait: Callable[[str], None] | None = None
+    ) -> Capture:
         from m3tui.profiles import capture
 
-        return await capture.capture(spec, stop=stop)
+        return await capture.capture(spec, stop=stop, on_wait=on_wait)
 
     async def tune(
         self, package_dir: Path, bench: str, kind: str, *, noinline: bool, on_progress: ProgressCallback,

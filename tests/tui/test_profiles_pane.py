@@ -425,3 +425,30 @@ def test_every_key_of_the_panes_widgets_has_an_id_and_a_description() -> None:
     assert len(ids) == len(set(ids)), "an id names one binding"
     assert {"profiles.top_table.enter", "profiles.peek_list.enter", "profiles.peek_list.back", "flame.root",
             "profiles.form.capture", "profiles.info.toggle"} <= set(ids)  # fmt: skip
+
+
+async def test_a_capture_waiting_for_another_run_says_for_whom(tmp_path: Path, monkeypatch) -> None:
+    """The run lock (core/runlock.py) held by another run: the capture form says who it waits for."""
+    import tempfile
+
+    from textual.widgets import Select
+
+    from m3tui.core import runlock
+
+    from tests.wait import eventually
+
+    (tmp_path / "sys").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "sys"))  # a lock of this test's own
+    monkeypatch.chdir(tmp_path)
+    app = snapshot_app()
+    async with app.run_test(size=(100, 30)) as pilot:  # started before the hold: not in its context
+        pane = await open_profiles(pilot)
+        async with runlock.hold("m3tui bench ./other -bench ."):
+            await pilot.press("u")
+            pane.query_one("#prof-bench", Input).value = "^BenchmarkSum$"
+            pane.query_one("#prof-kind", Select).value = "cpu"
+            await pilot.press("escape", "n")
+            await eventually(lambda: "waiting for m3tui bench ./other" in " ".join(screen_text(app).split()))
+            await pilot.press("escape")  # stops the waiting capture
+            await app.workers.wait_for_complete()
+        assert not pane.entries, "nothing was captured while another run held the lock"

@@ -560,7 +560,7 @@ class BenchPane(Pane):
         spec = profcapture.CaptureSpec(self.package_dir, regex, kind, procs=procs, go=go)
         self._status(f"capturing a {kind} profile of {name} at GOMAXPROCS={procs}…")
         try:
-            cap = await self.backends.profiles.capture(spec, asyncio.Event())
+            cap = await self.backends.profiles.capture(spec, asyncio.Event(), on_wait=self._status)
         except profcapture.CaptureError as exc:
             self._status(Text(f"profile of {name}: {exc}", style="bold red"))
             return

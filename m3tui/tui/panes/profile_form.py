@@ -187,7 +187,7 @@ class CaptureView(Vertical):
                   "then one run… (esc stops)")  # fmt: skip
         self._stop = asyncio.Event()
         try:
-            cap = await self.backend.capture(spec, self._stop)
+            cap = await self.backend.capture(spec, self._stop, on_wait=self._say)
         except M3tuiError as exc:  # the build or run failed, a flag refused, the state not writable
             self._say(Text(f"capture failed: {screen_text(str(exc))}", style="bold red"))
             return
