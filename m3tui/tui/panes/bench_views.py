@@ -32,12 +32,6 @@ class KeptCursorTable(RowTable):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
 
-    def restore_cursor(self, key: str | None, index: int) -> None:
-        """Back onto ``key``'s row; gone: onto the row now at ``index`` (or the last)."""
-        keys = [row.key.value for row in self.ordered_rows]
-        if keys:
-            self.move_cursor(row=keys.index(key) if key in keys else min(index, len(keys) - 1))
-
 
 class LiveResults(KeptCursorTable):
     """One row per benchmark and GOMAXPROCS (and Go, in an A/B run), repainted from a LiveTable."""

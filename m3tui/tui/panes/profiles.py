@@ -22,7 +22,7 @@ from textual.widgets import ContentSwitcher, DataTable, Input, Static
 
 from m3tui.core.errors import M3tuiError
 from m3tui.tui.panes.base import Pane, focus_now
-from m3tui.tui.widgets.row_table import fit_columns
+from m3tui.tui.widgets.row_table import cursor_key, fit_columns
 from m3tui.tui.panes.profile_text import screen_text, source_text
 from m3tui.tui.panes.profile_widgets import (
     PeekList,
@@ -206,11 +206,9 @@ class ProfilesPane(Pane):
     def _fill_list(self, at: Entry | None = None) -> None:
         """The list again (▶ the profile shown, ◆ the diff base), the cursor on ``at``, else kept
         on the same profile, else on the one shown."""
-        from textual.coordinate import Coordinate
-
         table = self.query_one("#prof-list", DataTable)
-        if at is None and table.row_count:
-            key = table.coordinate_to_cell_key(Coordinate(min(table.cursor_row, table.row_count - 1), 0)).row_key.value
+        if at is None:
+            key = cursor_key(table)
             at = next((e for e in self.entries if str(e.path) == key), None)
         at = at if at in self.entries else self.current
         table.clear(columns=True)  # and the columns: sized to what is listed now

@@ -42,6 +42,11 @@ class RowTable(DataTable[Cell], inherit_bindings=False):
     def refill(self, rows: Sequence[tuple[str, Sequence[Cell]]], *, keep: str | None = None) -> None:
         refill(self, rows, keep=keep)
 
+    def restore_cursor(self, key: str | None, index: int) -> None:
+        """After a fill of its own (the columns changed too): back onto ``key``'s row, else the
+        row now at ``index``."""
+        put_cursor(self, key, index)
+
 
 def cursor_key(table: DataTable[Cell]) -> str | None:
     """The key of the row under the cursor (None for an empty table)."""
@@ -76,9 +81,14 @@ def refill(table: DataTable[Cell], rows: Sequence[tuple[str, Sequence[Cell]]], *
     for key, cells in rows:
         table.add_row(*cells, key=key)
     fit_columns(table)
-    if not rows:
-        return
-    keys = [key for key, _ in rows]
-    row = keys.index(wanted) if wanted in keys else min(position, len(keys) - 1)
-    table.scroll_to(y=scroll_y, animate=False, immediate=True)
-    table.move_cursor(row=row, animate=False)
+    if rows:
+        table.scroll_to(y=scroll_y, animate=False, immediate=True)
+        put_cursor(table, wanted, position)
+
+
+def put_cursor(table: DataTable[Cell], wanted: str | None, position: int) -> None:
+    """The cursor onto ``wanted``'s row; when it is gone, onto the row now at ``position`` (the
+    neighbour: clamped to the last row)."""
+    keys = [row.key.value for row in table.ordered_rows]
+    if keys:
+        table.move_cursor(row=keys.index(wanted) if wanted in keys else min(position, len(keys) - 1), animate=False)
