@@ -22,8 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import os
-import re
 import signal
 import sys
 from collections.abc import Sequence
@@ -42,7 +40,6 @@ from m3tui.core.errors import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
-    InputError,
     M3tuiError,
     UsageError,
 )
@@ -50,15 +47,14 @@ from m3tui.core.jsonout import dumps
 from m3tui.core.redact import redact, redact_data
 from m3tui.core.text import one_line
 
-#: The largest file `bench compare` reads (its results take about ten times that in memory).
-COMPARE_LIMIT = 32 * 1024 * 1024
-_RUN_ID = re.compile(r"#?([0-9]+)")
 
 
 def run(args: argparse.Namespace, run_async: RunAsync) -> int:
     try:
         if args.bench_command == "compare":
-            return _compare(args)
+            from m3tui.cli.bench_compare import compare
+
+            return compare(args)
         if args.bench_command == "history":
             return _history(args, run_async)
         return _run(args, run_async)
@@ -315,124 +311,6 @@ def session_json(result: SessionResult, *, holm: bool = False) -> dict[str, obje
         out["compare"] = to_json(build_tables(_columns(result), holm=holm))
     redacted: dict[str, object] = redact_data(out)  # a dict stays a dict
     return redacted
-
-
-# --- compare -------------------------------------------------------------------------------
-
-
-def _load_column(name: str, label: str, stdin_data: bytes | None = None,
-                 assume: dict[str, str] | None = None) -> tuple[str, list[BenchResult]]:
-    """(label, results) for a file (``-``: standard input, whose bytes are ``stdin_data``) or a
-    history run id; InputError (or HistoryError) otherwise. A file's ``Unit … assume=…`` lines
-    are added to ``assume``."""
-    from m3tui.bench.compare import unit_assumptions
-    from m3tui.bench.fmt import parse
-    from m3tui.core.files import read_input
-
-    run_id = _RUN_ID.fullmatch(name)
-    if run_id is not None and not _lexists(name):
-        from m3tui.bench.history import History, RunNotFound
-
-        number = int(run_id.group(1))
-        try:
-            with History() as history:
-                stored = history.get_run(number)
-        except RunNotFound:
-            raise InputError(f"m3tui bench compare: no run {number} in the history, and no file {name} (m3tui bench history lists the runs)") from None
-        if stored.damaged:
-            _say_damaged(stored)
-        if not stored.results:
-            raise InputError(f"m3tui bench compare: run {number} has no benchmark results"
-                             + (" (its rows are damaged)" if stored.damaged else ""))  # fmt: skip
-        if label == name or label.startswith(f"{name}#"):  # not named by the user: "run 3", "run 3#1"
-            label = f"run {stored.info.id}{label[len(name):]}"
-        return label, stored.results
-    if stdin_data is not None:
-        data = stdin_data
-    else:
-        try:
-            data = read_input(name, limit=COMPARE_LIMIT)
-        except ValueError:  # a NUL in the name
-            raise InputError(f"m3tui bench compare: {name!r}: not a file name") from None
-        except M3tuiError as exc:
-            raise type(exc)(f"m3tui bench compare: {exc}") from None
-    text = data.decode("utf-8", errors="replace")
-    parsed = parse(text)
-    unit_assumptions(text, assume)
-    for line_no, _line, why in parsed.unparsed[:20]:
-        print(one_line(f"m3tui bench compare: {name}:{line_no}: skipped ({why})"), file=sys.stderr)
-    if len(parsed.unparsed) > 20:
-        print(one_line(f"m3tui bench compare: {name}: {len(parsed.unparsed) - 20} more lines skipped"), file=sys.stderr)
-    if not parsed.results:  # left out, as benchstat leaves it out; said, as benchstat does not
-        print(one_line(f"m3tui bench compare: {name}: no benchmark results (left out)"), file=sys.stderr)
-    return label, parsed.results
-
-
-def compare_inputs(words: Sequence[str]) -> list[tuple[str, str]]:
-    """(path, label) per input word, by benchstat's rules (benchfmt.Files): ``label=path`` names
-    a column (inputs of one label are pooled); a path given more than once is told apart as
-    ``path#0``, ``path#1``…; otherwise the label is the path as given (``-``: standard input)."""
-    inputs: list[tuple[str, str, bool]] = []
-    count: dict[str, int] = {}
-    for word in words:
-        label, eq, path = word.partition("=")
-        if eq:
-            inputs.append((path, label, True))
-        else:
-            inputs.append((word, word, False))
-            count[word] = count.get(word, 0) + 1
-    seen: dict[str, int] = {}
-    out = []
-    for path, label, labelled in inputs:
-        if not labelled and count[path] > 1:
-            label = f"{path}#{seen.get(path, 0)}"
-            seen[path] = seen.get(path, 0) + 1
-        out.append((path, label))
-    return out
-
-
-def _lexists(name: str) -> bool:
-    try:
-        return os.path.lexists(name)
-    except ValueError:
-        return False
-
-
-def _compare(args: argparse.Namespace) -> int:
-    """Exit 0 once the tables are printed, whatever they show (no threshold makes a slowdown a failure)."""
-    from m3tui.bench.compare import build_tables, render_csv, render_text, to_json
-
-    if not 0 <= args.alpha <= 1:
-        return _fail(f"bad --alpha {args.alpha} (a number from 0 to 1)", EXIT_USAGE)
-    if not 0 <= args.confidence <= 1:
-        return _fail(f"bad --confidence {args.confidence} (a number from 0 to 1)", EXIT_USAGE)
-    col = args.col if args.col not in (None, ".file") else None
-    if col is not None and not re.fullmatch(r"[a-z][^\s:A-Z]*", col):  # a file config key (benchfmt's rule)
-        return _fail(f"--col {col!r}: only a config key (such as note) is supported yet, not benchstat's projections", EXIT_USAGE)
-    inputs = compare_inputs(args.files)
-    stdin_data = sys.stdin.buffer.read(COMPARE_LIMIT + 1) if any(path == "-" for path, _ in inputs) else None
-    if stdin_data is not None and len(stdin_data) > COMPARE_LIMIT:
-        raise InputError(f"m3tui bench compare: standard input: more than the {COMPARE_LIMIT:,}-byte limit")
-    columns = []
-    assume: dict[str, str] = {}
-    for path, label in inputs:
-        columns.append(_load_column(path, label, stdin_data if path == "-" else None, assume))
-        if path == "-":
-            stdin_data = b""  # read once: a second - finds it at its end, as benchstat's does
-    if not any(results for _, results in columns):  # one input without any is left out, as benchstat does
-        raise InputError(f"m3tui bench compare: {', '.join(args.files)}: no benchmark results")
-    ignore = [key for word in args.ignore for key in word.split(",") if key]
-    tables = build_tables(columns, col_key=col, ignore=ignore, assume=assume, holm=args.holm, alpha=args.alpha, confidence=args.confidence)
-    if args.json:
-        print(dumps(to_json(tables)))
-    elif args.format == "csv":
-        text, warnings = render_csv(tables)
-        sys.stdout.write(text)
-        for warning in warnings:
-            print(one_line(warning), file=sys.stderr)
-    else:
-        print("\n".join(render_text(tables)))
-    return EXIT_OK
 
 
 # --- history -------------------------------------------------------------------------------

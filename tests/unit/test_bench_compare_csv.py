@@ -7,7 +7,7 @@ import pytest
 
 from m3tui.bench.compare import build_tables, go_float, render_csv
 from m3tui.bench.fmt import parse
-from m3tui.cli.bench import compare_inputs
+from m3tui.cli.bench_compare import compare_inputs
 
 from tests.testdata import BENCHSTAT, DATA
 

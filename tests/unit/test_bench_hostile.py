@@ -37,7 +37,7 @@ from m3tui.bench.run import (
     parse_go_duration,
     parse_gomaxprocs_list,
 )
-from m3tui.cli.bench import COMPARE_LIMIT
+from m3tui.cli.bench_compare import COMPARE_LIMIT
 from m3tui.cli.main import main
 
 SECRET = "hunter2"
