@@ -44,7 +44,10 @@ class Table:
 
 
 def display_name(result: BenchResult) -> str:
-    """Name as benchstat shows it: with the -P suffix when GOMAXPROCS is not 1."""
+    """Name as benchstat shows it: as written (``Parse-1`` stays ``Parse-1``); for a result not
+    parsed from text, with the -P suffix when GOMAXPROCS is not 1."""
+    if result.written:
+        return result.written
     return result.name if result.procs == 1 else f"{result.name}-{result.procs}"
 
 

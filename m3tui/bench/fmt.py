@@ -59,6 +59,10 @@ class BenchResult:
     values: dict[str, float]  # unit -> value, in line order
     config: Mapping[str, str] = field(default_factory=lambda: _EMPTY_CONFIG, compare=False)
     line: int = field(default=0, compare=False)  # 1-based line where the result starts
+    # The name as written after "Benchmark", -P suffix included ("Parse-1", "Encode/size=1k-8"):
+    # benchstat keeps names as written, so "BenchmarkA-1" is not "BenchmarkA" there although
+    # both run at GOMAXPROCS 1. "" for a result not parsed from text (name and procs then say it).
+    written: str = field(default="", compare=False)
 
     @property
     def base_name(self) -> str:
@@ -72,7 +76,9 @@ class BenchResult:
 
     @property
     def full_name(self) -> str:
-        """The name as Go prints it: "BenchmarkEncode/size=1k-8"."""
+        """The name as Go prints it: "BenchmarkEncode/size=1k-8" (as written, when parsed)."""
+        if self.written:
+            return f"Benchmark{self.written}"
         suffix = f"-{self.procs}" if self.procs != 1 else ""
         return f"Benchmark{self.name}{suffix}"
 
@@ -172,7 +178,7 @@ class Parser:
         # go test -json: partial Output text per package, with the line number it started on.
         self._json_buf: dict[str, tuple[int, str]] = {}
         self._chunk_tail = ""
-        self._names: dict[str, tuple[str, int]] = {}  # "BenchmarkX-8" -> ("X", 8)
+        self._names: dict[str, tuple[str, int, str]] = {}  # "BenchmarkX-8" -> ("X", 8, "X-8")
 
     # -- public API -------------------------------------------------------------------------
 
@@ -275,8 +281,9 @@ class Parser:
                             token = f[0]
                             np = names.get(token)
                             if np is None:
-                                np = names[token] = split_procs(token[9:])
-                            append(result(np[0], np[1], iters, values, config, lineno))
+                                written = token[9:]
+                                np = names[token] = (*split_procs(written), written)
+                            append(result(np[0], np[1], iters, values, config, lineno, np[2]))
                             continue
                 self._lineno = lineno
                 try:
@@ -408,7 +415,7 @@ class Parser:
         except ValueError:
             return None
         name, procs = split_procs(token)
-        r = BenchResult(name, procs, iters, values, self.config, lineno)
+        r = BenchResult(name, procs, iters, values, self.config, lineno, token)
         self.results.append(r)
         return r
 

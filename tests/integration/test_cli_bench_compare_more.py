@@ -17,7 +17,6 @@ M3TUI = [sys.executable, "-m", "m3tui", "bench", "compare"]
 
 #: Cases not matched yet, and why (issue 13): strict, so each turns into a failure once it passes.
 NOT_YET = {
-    "procsOldNew": "BenchmarkParse-1 is not BenchmarkParse (the parser drops a written -1)",
     "sumColAlgo": "-col", "sumRowSizeColAlgo": "-row/-col", "sumFilter": "-filter", "sumTableAlgo": "-table",
 }
 
