@@ -95,28 +95,31 @@ def git_env(extra: Mapping[str, str | None] | None = None) -> dict[str, str | No
     return env
 
 
-async def _git(
+async def git(
     args: Sequence[str], cwd: Path, *, env: Mapping[str, str | None] | None = None, config: Sequence[str] = ()
 ) -> runner.RunResult:
+    """``git args`` in ``cwd`` as this module runs every git (``git_env``, no hooks, ``-c config``)."""
     argv = ["git", "-c", "core.hooksPath=" + os.devnull]
     for item in config:
         argv += ["-c", item]
     return await runner.run([*argv, *args], cwd=cwd, env=git_env(env), timeout=GIT_TIMEOUT_S)
 
 
-def _first_line(result: runner.RunResult) -> str:
+def first_line(result: runner.RunResult) -> str:
+    """git's first non-blank line (stderr first), without its ``fatal: ``/``error: ``."""
     for line in (*result.stderr, *result.stdout):
         if line.strip():
             return line.strip().removeprefix("fatal: ").removeprefix("error: ")
     return f"exit status {result.returncode}"
 
 
-async def _git_ok(
+async def git_ok(
     args: Sequence[str], cwd: Path, what: str, *, env: Mapping[str, str | None] | None = None, config: Sequence[str] = ()
 ) -> str:
-    result = await _git(args, cwd, env=env, config=config)
+    """:func:`git`'s stripped stdout; RevisionError naming ``cwd``, ``what`` and git's line on a failure."""
+    result = await git(args, cwd, env=env, config=config)
     if not result.ok:
-        raise RevisionError(f"{cwd}: cannot {what}: {_first_line(result)}")
+        raise RevisionError(f"{cwd}: cannot {what}: {first_line(result)}")
     return result.stdout_text.strip()
 
 
@@ -124,10 +127,10 @@ async def toplevel(repo_dir: Path) -> Path:
     """The top level of the git work tree holding ``repo_dir``; InputError when there is none."""
     if not repo_dir.is_dir():
         raise InputError(f"{repo_dir}: not a directory")
-    result = await _git(["rev-parse", "--show-toplevel"], repo_dir)
+    result = await git(["rev-parse", "--show-toplevel"], repo_dir)
     top = result.stdout_text.strip()
     if not result.ok or not top:
-        raise InputError(f"{repo_dir}: not in a git repository ({_first_line(result)})")
+        raise InputError(f"{repo_dir}: not in a git repository ({first_line(result)})")
     return Path(top)
 
 
@@ -136,11 +139,11 @@ async def resolve(repo_dir: Path, rev: str) -> Revision:
     top = await toplevel(repo_dir)
     if not rev or rev.startswith("-") or "\n" in rev or "\0" in rev:
         raise InputError(f"revision {rev!r}: not a revision name")
-    result = await _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], top)
+    result = await git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], top)
     commit = result.stdout_text.strip()
     if not result.ok or not commit:
         raise InputError(f"revision {rev!r}: no such commit in {top}")
-    short = await _git_ok(["rev-parse", "--short=7", commit], top, "abbreviate a commit hash")
+    short = await git_ok(["rev-parse", "--short=7", commit], top, "abbreviate a commit hash")
     named = not commit.startswith(rev.lower())  # a branch, tag or expression, not a hash prefix
     return Revision(commit, f"{rev}@{short}" if named else short, False, top)
 
@@ -159,7 +162,7 @@ async def _user_excludes_file(top: Path) -> str | None:
 async def snapshot_worktree(repo_dir: Path) -> Revision:
     """The working tree of the repository holding ``repo_dir`` as a commit (HEAD itself when clean)."""
     top = await toplevel(repo_dir)
-    head = await _git(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], top)
+    head = await git(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], top)
     if not head.ok or not head.stdout_text.strip():
         raise InputError(f"{top}: the repository has no commit yet (nothing to compare the working tree with)")
     head_commit = head.stdout_text.strip()
@@ -168,35 +171,35 @@ async def snapshot_worktree(repo_dir: Path) -> Revision:
     scratch = tmp.make_dir("gitindex-")
     try:
         index_env = {"GIT_INDEX_FILE": str(scratch / "index")}
-        await _git_ok(["read-tree", head_commit], top, "read HEAD into a temporary index", env=index_env)
-        await _git_ok(["add", "-A", "--", ":/"], top, "add the working tree to a temporary index",
+        await git_ok(["read-tree", head_commit], top, "read HEAD into a temporary index", env=index_env)
+        await git_ok(["add", "-A", "--", ":/"], top, "add the working tree to a temporary index",
                       env=index_env, config=config)  # fmt: skip
-        tree = await _git_ok(["write-tree"], top, "write the working tree's tree", env=index_env)
+        tree = await git_ok(["write-tree"], top, "write the working tree's tree", env=index_env)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    head_tree = await _git_ok(["rev-parse", f"{head_commit}^{{tree}}"], top, "read HEAD's tree")
+    head_tree = await git_ok(["rev-parse", f"{head_commit}^{{tree}}"], top, "read HEAD's tree")
     if tree == head_tree:
         return Revision(head_commit, WORKTREE_LABEL, False, top)
-    commit = await _git_ok(["commit-tree", tree, "-p", head_commit, "-m", "m3tui: snapshot of the working tree"],
+    commit = await git_ok(["commit-tree", tree, "-p", head_commit, "-m", "m3tui: snapshot of the working tree"],
                            top, "make the snapshot commit")  # fmt: skip
-    await _git_ok(["update-ref", SNAPSHOT_REFS + commit, commit], top, "keep the snapshot under " + SNAPSHOT_REFS)
+    await git_ok(["update-ref", SNAPSHOT_REFS + commit, commit], top, "keep the snapshot under " + SNAPSHOT_REFS)
     return Revision(commit, WORKTREE_LABEL, True, top)
 
 
 async def remove_worktree(top: Path, path: Path) -> None:
     """``git worktree remove --force``; if that fails, delete the files and remove the entry again."""
     with contextlib.suppress(M3tuiError):
-        if (await _git(["worktree", "remove", "--force", str(path)], top)).ok and not path.exists():
+        if (await git(["worktree", "remove", "--force", str(path)], top)).ok and not path.exists():
             return
     shutil.rmtree(path, ignore_errors=True)
     with contextlib.suppress(M3tuiError):  # on a missing directory git only drops .git/worktrees/<name>
-        await _git(["worktree", "remove", "--force", str(path)], top)
+        await git(["worktree", "remove", "--force", str(path)], top)
 
 
 async def remove_stale_worktrees(top: Path) -> list[Path]:
     """Remove this repository's worktree entries left by dead m3tui runs (their files were swept)."""
     root = Path(os.path.realpath(tmp.tmp_root()))  # git lists real paths (macOS: /private/var/…)
-    result = await _git(["worktree", "list", "--porcelain"], top)
+    result = await git(["worktree", "list", "--porcelain"], top)
     removed: list[Path] = []
     if not result.ok:
         return removed
@@ -226,9 +229,9 @@ async def checkout(repo_dir: Path, revision: Revision) -> AsyncIterator[Checkout
     scratch = tmp.make_dir(WORKTREE_PREFIX)
     path = scratch / "src"
     try:
-        result = await _git(["worktree", "add", "--detach", "--quiet", str(path), revision.commit], top)
+        result = await git(["worktree", "add", "--detach", "--quiet", str(path), revision.commit], top)
         if not result.ok:
-            raise RevisionError(f"{top}: cannot check out {revision.label} in a worktree: {_first_line(result)}")
+            raise RevisionError(f"{top}: cannot check out {revision.label} in a worktree: {first_line(result)}")
         package = path / rel if rel.parts else path
         if not package.is_dir():
             raise InputError(f"{rel}: no such directory at {revision.label}")
