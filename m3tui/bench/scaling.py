@@ -7,14 +7,27 @@ results (:mod:`m3tui.bench.fmt`), using benchstat's median and confidence interv
 
 When there is no GOMAXPROCS=1 run, the smallest GOMAXPROCS p0 is the baseline and the table
 says so (speed-up t(p0)/t(p), efficiency speed-up / (p/p0)) rather than pretending.
+
+Given what the Go source says of each benchmark (:mod:`m3tui.bench.gosource`: "serial",
+"parallel", "unknown"), a table also gets a kind:
+
+- ``serial``: the loop runs on one goroutine, so GOMAXPROCS does not apply; no efficiency is
+  shown (speed-up stays: the runtime, its GC above all, may still use the other Ps).
+- ``serial-scales``: a serial loop that is nonetheless clearly faster at the largest GOMAXPROCS
+  (speed-up >= `FLAT_SPEEDUP` and the two 95% intervals apart): the code it calls, or the GC,
+  runs on the other Ps; efficiency shown.
+- ``contended``: calls RunParallel, but time per op stays flat: at the largest GOMAXPROCS (at
+  least twice the baseline's) the median speed-up is below `FLAT_SPEEDUP` (1.2x, slower
+  included); shown with its efficiency there.
+- ``parallel``: calls RunParallel and gets faster; ``unknown``: the source could not tell.
 Pure Python; never imports Textual.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import TypedDict
 
 from m3tui.bench.fmt import BenchResult
@@ -22,9 +35,12 @@ from m3tui.bench.stats import pct_interval, summarize
 from m3tui.bench.units import format_center, tidy_unit
 from m3tui.core.text import one_line
 
-__all__ = ["ScalingRow", "ScalingTable", "render_scaling", "scaling_json", "scaling_tables"]
+__all__ = ["FLAT_SPEEDUP", "ScalingRow", "ScalingTable", "render_scaling", "scaling_json", "scaling_tables"]
 
 _CONFIDENCE = 0.95
+
+#: Below this speed-up at the largest GOMAXPROCS, time per op "stays flat".
+FLAT_SPEEDUP = 1.2
 
 
 @dataclass(frozen=True)
@@ -48,13 +64,30 @@ class ScalingTable:
     unit: str
     rows: tuple[ScalingRow, ...]
     baseline_procs: int | None
+    kind: str = "unknown"  # serial, serial-scales, parallel, contended, unknown (module docstring)
+
+    @property
+    def note(self) -> str | None:
+        """The one-line verdict shown after the title, or None."""
+        last = self.rows[-1] if self.rows else None
+        if self.kind == "serial":
+            return "serial: GOMAXPROCS does not apply"
+        if self.kind == "serial-scales":
+            return "serial loop, yet faster with more GOMAXPROCS: the code it calls (or the GC) uses the other Ps"
+        if self.kind == "contended" and last is not None:
+            eff = "?" if last.efficiency is None else f"{last.efficiency * 100:.0f}%"
+            return (f"contended: RunParallel, but {self.unit} is flat or worse with more GOMAXPROCS"
+                    f" (efficiency {eff} at GOMAXPROCS={last.procs})")
+        return None
 
 
-def scaling_tables(results: Iterable[BenchResult], *, unit: str = "ns/op") -> list[ScalingTable]:
+def scaling_tables(results: Iterable[BenchResult], *, unit: str = "ns/op",
+                   kinds: Mapping[str, str] | None = None) -> list[ScalingTable]:
     """One table per (benchmark name, config) measured at >= 2 distinct GOMAXPROCS values.
 
     Results without ``unit`` are ignored. Tables come in first-seen name order (then
-    first-seen config order within a name).
+    first-seen config order within a name). ``kinds`` maps a top-level benchmark name
+    ("Encode" for "Encode/size=1k") to what its source says (`gosource.read_benchmark_kinds`).
     """
     tidied, factor = tidy_unit(unit)
     groups: dict[tuple[str, tuple[tuple[str, str], ...]], dict[int, list[float]]] = {}
@@ -76,8 +109,26 @@ def scaling_tables(results: Iterable[BenchResult], *, unit: str = "ns/op") -> li
         by_procs = groups[key]
         if len(by_procs) < 2:
             continue
-        tables.append(_table(key[0], configs[key], tidied, by_procs))
+        table = _table(key[0], configs[key], tidied, by_procs)
+        source = (kinds or {}).get(key[0].split("/", 1)[0], "unknown")
+        tables.append(replace(table, kind=_verdict(source, table)))
     return tables
+
+
+def _verdict(source: str, table: ScalingTable) -> str:
+    """The table's kind from what the source says and how the time per op moved."""
+    if source not in ("serial", "parallel") or not table.rows:
+        return "unknown"
+    first, last = table.rows[0], table.rows[-1]
+    if source == "parallel":
+        flat = last.speedup is not None and last.speedup < FLAT_SPEEDUP
+        wide = table.baseline_procs is not None and last.procs >= 2 * table.baseline_procs
+        return "contended" if flat and wide else "parallel"
+    p0, p1 = first.interval_pct, last.interval_pct
+    apart = (p0 is not None and p1 is not None and math.isfinite(p0) and math.isfinite(p1)
+             and last.center * (1 + p1 / 100) < first.center * (1 - p0 / 100))  # fmt: skip
+    faster = last.speedup is not None and last.speedup >= FLAT_SPEEDUP
+    return "serial-scales" if faster and apart else "serial"
 
 
 def _table(name: str, config: dict[str, str], unit: str,
@@ -110,6 +161,8 @@ def _title(table: ScalingTable, shown_keys: Sequence[str]) -> str:
     title = table.name + (f"  ({', '.join(parts)})" if parts else "")
     if table.baseline_procs not in (None, 1):
         title += f"  [baseline GOMAXPROCS={table.baseline_procs}]"
+    if table.note is not None:
+        title += f"  {table.note}"
     return one_line(title)  # names and config values come from the input: escapes shown, not obeyed
 
 
@@ -144,13 +197,13 @@ def render_scaling(tables: Sequence[ScalingTable]) -> list[str]:
             for r, c in zip(table.rows, centres)
         ]
         header = ("GOMAXPROCS", one_line(table.unit), "speed-up", "efficiency")
-        widths = [max(len(row[i]) for row in (header, *cells)) for i in range(4)]
+        shown = 3 if table.kind == "serial" else 4  # no efficiency for a loop on one goroutine
+        widths = [max(len(row[i]) for row in (header, *cells)) for i in range(shown)]
         for row in (header, *cells):
             lines.append("   ".join((
                 row[0].ljust(widths[0]),
                 row[1].ljust(widths[1]),
-                row[2].rjust(widths[2]),
-                row[3].rjust(widths[3]),
+                *(row[i].rjust(widths[i]) for i in range(2, shown)),
             )).rstrip())
     return lines
 
@@ -176,6 +229,8 @@ class ScalingTableJSON(TypedDict):
     config: dict[str, str]
     unit: str
     baseline_procs: int | None
+    kind: str
+    note: str | None
     rows: list[ScalingRowJSON]
 
 
@@ -187,6 +242,8 @@ def scaling_json(tables: Sequence[ScalingTable]) -> list[ScalingTableJSON]:
             "config": dict(t.config),
             "unit": t.unit,
             "baseline_procs": t.baseline_procs,
+            "kind": t.kind,
+            "note": t.note,
             "rows": [
                 {
                     "procs": r.procs,

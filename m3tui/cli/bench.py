@@ -239,14 +239,15 @@ def _columns(result: SessionResult) -> list[tuple[str, list[BenchResult]]]:
 def summary_lines(result: SessionResult, *, holm: bool = False) -> list[str]:
     """The benchstat-style table (one column, or A vs B), the scaling tables, the noise warnings."""
     from m3tui.bench.compare import build_tables, render_text
+    from m3tui.bench.gosource import read_benchmark_kinds
     from m3tui.bench.scaling import render_scaling, scaling_tables
 
     lines: list[str] = []
     columns = _columns(result)
     if columns:
         lines += render_text(build_tables(columns, holm=holm))
-    if len(result.runs) == 1:
-        scaling = scaling_tables(result.results)
+    if len(result.runs) == 1:  # serial or parallel: read from the package's *_test.go
+        scaling = scaling_tables(result.results, kinds=read_benchmark_kinds(result.spec.package_dir))
         if scaling:
             lines += ["", "scaling (against the smallest GOMAXPROCS):", *render_scaling(scaling)]
     if result.status == "cancelled":
@@ -291,6 +292,7 @@ def session_json(result: SessionResult, *, holm: bool = False) -> dict[str, obje
     from dataclasses import asdict
 
     from m3tui.bench.compare import build_tables, to_json
+    from m3tui.bench.gosource import read_benchmark_kinds
     from m3tui.bench.scaling import scaling_json, scaling_tables
 
     out: dict[str, object] = {
@@ -305,7 +307,7 @@ def session_json(result: SessionResult, *, holm: bool = False) -> dict[str, obje
     }
     if len(result.runs) == 1:
         out["benchmarks"] = benchmarks_json(result.results)
-        out["scaling"] = scaling_json(scaling_tables(result.results))
+        out["scaling"] = scaling_json(scaling_tables(result.results, kinds=read_benchmark_kinds(result.spec.package_dir)))
     else:
         out["sides"] = {label: benchmarks_json(run.results) for label, run in result.runs.items()}
         out["compare"] = to_json(build_tables(_columns(result), holm=holm))

@@ -129,3 +129,63 @@ def test_dataclasses_are_frozen():
         t.name = "Y"  # type: ignore[misc]
     with pytest.raises(AttributeError):
         row.procs = 2  # type: ignore[misc]
+
+
+# --- kinds: what the Go source says, against how the time per op moved ------------------------
+
+
+def _flat(name: str = "Lock") -> list[BenchResult]:
+    return [*_results(name, 1, [100] * 6), *_results(name, 2, [95] * 6), *_results(name, 4, [110] * 6)]
+
+
+def test_serial_benchmark_is_labelled_and_shows_no_efficiency():
+    [t] = scaling_tables(_flat("Sum"), kinds={"Sum": "serial"})
+    assert t.kind == "serial" and t.note == "serial: GOMAXPROCS does not apply"
+    lines = render_scaling([t])
+    assert lines[0] == "Sum  (pkg: example.com/x)  serial: GOMAXPROCS does not apply"
+    assert lines[1].split() == ["GOMAXPROCS", "sec/op", "speed-up"]
+    assert [len(line.split()) for line in lines[2:]] == [5, 5, 5]  # P, centre ± x%, speed-up: no efficiency
+    assert [line.split()[-1] for line in lines[2:]] == ["1.00x", "1.05x", "0.91x"]
+
+
+def test_serial_loop_clearly_faster_keeps_its_efficiency():
+    [t] = scaling_tables(_sweep(), kinds={"Encode": "serial"})  # 100 → 30 ns/op, intervals apart
+    assert t.kind == "serial-scales" and "yet faster" in (t.note or "")
+    assert render_scaling([t])[1].split()[-1] == "efficiency"
+    few = [*_results("Encode", 1, [100, 101]), *_results("Encode", 2, [50, 51])]  # n=2: interval ± ∞
+    [t] = scaling_tables(few, kinds={"Encode": "serial"})
+    assert t.kind == "serial"  # faster by the medians, but not provably: the source's word stands
+
+
+def test_parallel_benchmark_flat_is_contended_with_its_efficiency():
+    [t] = scaling_tables(_flat(), kinds={"Lock": "parallel"})
+    assert t.kind == "contended"
+    assert t.note == ("contended: RunParallel, but sec/op is flat or worse with more GOMAXPROCS"
+                      " (efficiency 23% at GOMAXPROCS=4)")
+    assert render_scaling([t])[0].endswith(t.note)
+    assert render_scaling([t])[-1].split()[-1] == "23%"
+    [t] = scaling_tables(_sweep(), kinds={"Encode": "parallel"})
+    assert t.kind == "parallel" and t.note is None
+    narrow = [*_results("Lock", 4, [100] * 6), *_results("Lock", 6, [95] * 6)]  # 4 → 6 procs: too close to say
+    assert scaling_tables(narrow, kinds={"Lock": "parallel"})[0].kind == "parallel"
+
+
+def test_unknown_or_absent_kind_is_today_s_table():
+    plain = render_scaling(scaling_tables(_flat()))
+    assert render_scaling(scaling_tables(_flat(), kinds={"Lock": "unknown"})) == plain
+    assert render_scaling(scaling_tables(_flat(), kinds={"Other": "serial"})) == plain
+    assert scaling_tables(_flat())[0].kind == "unknown"
+
+
+def test_sub_benchmarks_take_their_top_level_kind():
+    rs = [*_flat("Map/size=10"), *_flat("Map/size=100"), *_flat("Mapper")]
+    got = {t.name: t.kind for t in scaling_tables(rs, kinds={"Map": "serial"})}
+    assert got == {"Map/size=10": "serial", "Map/size=100": "serial", "Mapper": "unknown"}
+
+
+def test_json_has_kind_and_note():
+    data = scaling_json(scaling_tables([*_flat("Sum"), *_flat()], kinds={"Sum": "serial", "Lock": "parallel"}))
+    assert [(t["kind"], t["note"] is not None) for t in data] == [("serial", True), ("contended", True)]
+    assert data[0]["rows"][1]["efficiency"] == pytest.approx(0.526, abs=0.001)  # the number stays in the data
+    assert scaling_json(scaling_tables(_sweep()))[0]["kind"] == "unknown"
+    json.dumps(data, allow_nan=False)

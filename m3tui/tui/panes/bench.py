@@ -368,7 +368,7 @@ class BenchPane(Pane):
         focus_now(self.focus_target())
 
     def _fill_scaling(self) -> None:
-        self.query_one("#bench-scaling-text", Static).update(scaling_text(self.results, self.noise))
+        self.query_one("#bench-scaling-text", Static).update(scaling_text(self.results, self.noise, self.package_dir))
 
     def _compare_columns(self, columns: list[tuple[str, list[BenchResult]]]) -> None:
         self._compared = columns

@@ -18,6 +18,8 @@ from m3tui.tui.widgets.key_scroll import KeyScroll
 from m3tui.tui.widgets.row_table import RowTable, fit_columns
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from m3tui.bench.fmt import BenchResult
     from m3tui.bench.history import RunInfo
     from m3tui.bench.live import LiveRow, LiveTable
@@ -158,13 +160,17 @@ def _with_noise(lines: list[str], noise: Sequence[str]) -> Text:
     return Text("\n".join(lines).strip("\n"), no_wrap=True)
 
 
-def scaling_text(results: dict[str, list[BenchResult]], noise: Sequence[str]) -> Text:
-    """Speed-up per GOMAXPROCS, per toolchain when there are two."""
+def scaling_text(results: dict[str, list[BenchResult]], noise: Sequence[str],
+                 package_dir: Path | None = None) -> Text:
+    """Speed-up per GOMAXPROCS, per toolchain when there are two; serial or contended benchmarks
+    labelled from the Go source in ``package_dir`` (as it is now: a few capped, cached reads)."""
+    from m3tui.bench.gosource import read_benchmark_kinds
     from m3tui.bench.scaling import render_scaling, scaling_tables
 
+    kinds = read_benchmark_kinds(package_dir) if package_dir is not None else {}
     lines = []
     for label, rs in results.items():
-        tables = scaling_tables(rs)
+        tables = scaling_tables(rs, kinds=kinds)
         if tables:
             if len(results) > 1:
                 lines.append(f"── {label}")
