@@ -9,24 +9,26 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from m3tui.bench.fmt import BenchResult
     from m3tui.bench.history import RunInfo, StoredRun
+    from m3tui.bench.revisions import Revision, RevisionChoice
     from m3tui.bench.run import BenchSpec
     from m3tui.bench.session import SessionResult, Toolchain
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """A package and toolchains resolved for a run."""
+    """A package, toolchains and (for a revision A/B run) revisions resolved for a run."""
 
     directory: Path
     import_path: str
     toolchains: list[Toolchain]
+    revisions: list[Revision] = field(default_factory=list)
 
 
 class Session(Protocol):
@@ -41,7 +43,8 @@ class BenchBackend(Protocol):
 
     async def packages(self, cwd: Path) -> list[tuple[str, Path]]: ...
     async def default_cpu(self) -> tuple[int, ...]: ...
-    async def prepare(self, package: str, versions: Sequence[str]) -> Prepared: ...
+    async def prepare(self, package: str, versions: Sequence[str], revs: Sequence[str] = ()) -> Prepared: ...
+    async def revision_choices(self, directory: Path) -> list[RevisionChoice]: ...
     def session(
         self,
         spec: BenchSpec,
@@ -50,6 +53,7 @@ class BenchBackend(Protocol):
         *,
         on_result: Callable[[str, BenchResult], None],
         on_status: Callable[[str], None],
+        revisions: Sequence[Revision] = (),
     ) -> Session: ...
     async def list_runs(self, limit: int) -> list[RunInfo]: ...
     async def get_run(self, run_id: int) -> StoredRun: ...
@@ -73,13 +77,25 @@ class LocalBench:
         facts = await machine_facts()
         return default_cpu_list(facts.cores, facts.perf_cores)
 
-    async def prepare(self, package: str, versions: Sequence[str]) -> Prepared:
-        """SessionError for a package or version that does not resolve."""
+    async def prepare(self, package: str, versions: Sequence[str], revs: Sequence[str] = ()) -> Prepared:
+        """SessionError for a package or version that does not resolve; UsageError for two Gos and
+        revisions (one axis at a time); InputError for a revision that does not exist or a directory
+        outside git. One rev: it against the working tree (snapshotted now)."""
         from m3tui.bench import session
+        from m3tui.core.errors import UsageError
 
+        if revs and len(versions) > 1:
+            raise UsageError("two Gos and a revision: one axis at a time (compare revisions under one Go, or Gos at one revision)")
         toolchains = session.resolve_toolchains(versions)
         directory, import_path = await session.resolve_package(package, toolchains[0].go)
-        return Prepared(directory, import_path, toolchains)
+        revisions = await session.resolve_revisions(directory, revs) if revs else []
+        return Prepared(directory, import_path, toolchains, revisions)
+
+    async def revision_choices(self, directory: Path) -> list[RevisionChoice]:
+        """Branches, tags and recent commits of the repository holding ``directory`` (empty outside git)."""
+        from m3tui.bench.revisions import revision_choices
+
+        return await revision_choices(directory)
 
     def session(
         self,
@@ -89,10 +105,12 @@ class LocalBench:
         *,
         on_result: Callable[[str, BenchResult], None],
         on_status: Callable[[str], None],
+        revisions: Sequence[Revision] = (),
     ) -> Session:
         from m3tui.bench.session import BenchSession
 
-        return BenchSession(spec, toolchains, package=package, on_result=on_result, on_status=on_status)
+        return BenchSession(spec, toolchains, package=package, on_result=on_result, on_status=on_status,
+                            revisions=revisions)  # fmt: skip
 
     async def list_runs(self, limit: int) -> list[RunInfo]:
         from m3tui.bench.history import History

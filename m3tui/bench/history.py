@@ -235,6 +235,9 @@ class RunMeta:
     noise: tuple[str, ...] = ()  # noise-guard warnings
     # (version, go binary) of each toolchain run, side A first: what a re-run runs (bench.toolchains)
     toolchains: tuple[tuple[str, str], ...] = ()
+    # (label, commit, dirty) of each revision compared, side A first (bench.revisions); a
+    # working-tree snapshot's commit is kept under refs/m3tui/snapshots/, so a re-run repeats it
+    revisions: tuple[tuple[str, str, bool], ...] = ()
 
     @classmethod
     def from_spec(
@@ -252,6 +255,7 @@ class RunMeta:
         label: str | None = None,
         noise: Sequence[str] = (),
         toolchains: Sequence[tuple[str, str]] = (),
+        revisions: Sequence[tuple[str, str, bool]] = (),
     ) -> RunMeta:
         """A RunMeta with the spec's settings; the machine, checkout, label and noise as given."""
         return cls(
@@ -273,6 +277,7 @@ class RunMeta:
             label=label,
             noise=tuple(noise),
             toolchains=tuple((str(v), str(g)) for v, g in toolchains),
+            revisions=tuple((str(label), str(commit), bool(dirty)) for label, commit, dirty in revisions),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -307,6 +312,9 @@ class RunMeta:
             noise=_strs(text("noise")),
             toolchains=tuple((p[0], p[1]) for p in _list(text("toolchains"))
                              if isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p)),
+            revisions=tuple((p[0], p[1], p[2]) for p in _list(text("revisions"))
+                            if isinstance(p, list) and len(p) == 3 and isinstance(p[0], str)
+                            and isinstance(p[1], str) and isinstance(p[2], bool)),
         )
 
 

@@ -241,3 +241,39 @@ async def checkout(repo_dir: Path, revision: Revision) -> AsyncIterator[Checkout
             await asyncio.shield(remove_worktree(top, path))
         finally:  # a second cancellation during the removal still leaves no files
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+@dataclass(frozen=True, slots=True)
+class RevisionChoice:
+    """A revision to offer for completion: what to type, and a line about it."""
+
+    word: str
+    #: ``branch``, ``tag`` or ``commit``.
+    kind: str
+    #: The short hash and the subject of its commit.
+    about: str
+
+
+async def revision_choices(repo_dir: Path, *, commits: int = 20, refs: int = 50) -> list[RevisionChoice]:
+    """Branches and tags (most recent commit first), then the last ``commits`` commits of HEAD;
+    empty outside git. Read-only (``for-each-ref``, ``log``)."""
+    try:
+        top = await toplevel(repo_dir)
+    except M3tuiError:
+        return []
+    out: list[RevisionChoice] = []
+    fmt = "%(refname)%00%(objectname:short=7)%00%(subject)"
+    result = await git(["for-each-ref", "--sort=-committerdate", f"--count={refs}", f"--format={fmt}",
+                         "refs/heads", "refs/tags"], top)  # fmt: skip
+    for line in result.stdout if result.ok else []:
+        ref, _, rest = line.rstrip("\n").partition("\0")
+        short, _, subject = rest.partition("\0")
+        for prefix, kind in (("refs/heads/", "branch"), ("refs/tags/", "tag")):
+            if ref.startswith(prefix):
+                out.append(RevisionChoice(ref.removeprefix(prefix), kind, f"{short} {subject}".strip()))
+    result = await git(["log", f"-n{commits}", "--format=%h%x00%s", "HEAD"], top)
+    for line in result.stdout if result.ok else []:
+        short, _, subject = line.rstrip("\n").partition("\0")
+        if short:
+            out.append(RevisionChoice(short, "commit", subject))
+    return out

@@ -25,7 +25,7 @@ import functools
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
@@ -47,6 +47,7 @@ __all__ = [
     "BenchSpec",
     "BuildFailed",
     "OutputBudget",
+    "Side",
     "build_test_binary",
     "check_benchtime",
     "check_count",
@@ -219,6 +220,7 @@ class BenchRun:
     timed_out: bool = False
     error: str | None = None
     rejected: bool = False  # the test binary refused its arguments (a usage error: error says which)
+    build_lines: list[str] = field(default_factory=list)  # the compiler's lines, when this side did not build
     budget: OutputBudget = field(default_factory=OutputBudget, repr=False)  # what raw_output keeps
 
     @property
@@ -278,6 +280,7 @@ async def build_test_binary(
     *,
     timeout: float | None = BUILD_TIMEOUT,
     stop: asyncio.Event | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> Path:
     """``go test -c -o <out_dir>/pkg.test .`` in ``spec.package_dir``; returns the binary path.
 
@@ -287,7 +290,7 @@ async def build_test_binary(
     out = Path(out_dir) / BINARY_NAME
     res = await runner.run(
         [spec.go, "test", "-c", "-o", str(out), *spec.build_flags, "."],
-        env=_go_env(),
+        env={**_go_env(), **(env or {})},
         cwd=spec.package_dir,
         timeout=timeout,
         stop_event=stop,
@@ -382,6 +385,7 @@ async def run_test_binary(
     on_line: Callable[[str], None] | None,
     timeout: float | None,
     stop: asyncio.Event | None,
+    env: Mapping[str, str] | None = None,
 ) -> None:
     """Run the test binary once, appending its output and results to ``run`` (errors land in it too)."""
     parser = Parser()
@@ -400,7 +404,7 @@ async def run_test_binary(
 
     res = await runner.run(
         [str(binary), *args],
-        env=_go_env(),
+        env={**_go_env(), **(env or {})},
         cwd=spec.package_dir,
         timeout=timeout,
         on_batch=on_batch,
@@ -429,53 +433,78 @@ async def run_test_binary(
         run.error = f"timed out after {timeout:g}s"
 
 
+@dataclass(frozen=True)
+class Side:
+    """One side of an interleaved comparison: a toolchain, or a revision checked out elsewhere."""
+
+    label: str
+    go: str = "go"
+    #: Where this side builds and runs (a revision's worktree); None: the spec's package_dir.
+    package_dir: Path | None = None
+    #: Environment overrides for this side's go commands (a revision's GOWORK, bench.revbuild).
+    env: tuple[tuple[str, str], ...] = ()
+
+
 async def run_interleaved(
     spec: BenchSpec,
-    sides: Sequence[tuple[str, str]],
+    sides: Sequence[Side | tuple[str, str]],
     *,
     on_result: Callable[[str, BenchResult], None] | None = None,
     on_line: Callable[[str, str], None] | None = None,
     timeout: float | None = None,
     stop: asyncio.Event | None = None,
 ) -> dict[str, BenchRun]:
-    """The same benchmarks under several Go toolchains, interleaved A B A B … ``spec.count`` rounds.
+    """The same benchmarks on several sides, interleaved A B A B … ``spec.count`` rounds.
 
-    ``sides`` is (label, go command) per toolchain. Each side's test binary is built once; each
-    round runs every side with ``-test.count 1``, so slow drift of the machine (heat, background
-    work) hits every side equally instead of biasing whichever ran last. ``timeout`` bounds each
-    single run. A side that fails stops the whole comparison (its error is kept). Raises
-    :class:`BuildFailed` naming the side whose package does not compile.
+    ``sides`` are toolchains ((label, go command) pairs) or :class:`Side` objects (a revision's
+    checkout). Each side's test binary is built once; each round runs every side with
+    ``-test.count 1``, so slow drift of the machine (heat, background work) hits every side
+    equally instead of biasing whichever ran last. ``timeout`` bounds each single run. A side that
+    fails while running stops the whole comparison (its error is kept). A side that does not build
+    is left out with its compiler lines in its run's ``error``/``build_lines`` while the others
+    still run; :class:`BuildFailed` (naming the side) only when no side builds.
     """
-    if len({label for label, _ in sides}) != len(sides):
+    resolved = [s if isinstance(s, Side) else Side(s[0], s[1]) for s in sides]
+    if len({s.label for s in resolved}) != len(resolved):
         raise ValueError("each side needs its own label")
     tmp = _make_tmp_dir()
-    runs = {label: BenchRun() for label, _ in sides}
+    runs = {s.label: BenchRun() for s in resolved}
+    specs = {s.label: replace(spec, go=s.go, package_dir=s.package_dir or spec.package_dir) for s in resolved}
     try:
         binaries: dict[str, Path] = {}
-        for i, (label, go) in enumerate(sides):
+        first_failure: BuildFailed | None = None
+        for i, side in enumerate(resolved):
             out_dir = tmp / str(i)
             out_dir.mkdir()
             try:
-                binaries[label] = await build_test_binary(replace(spec, go=go), out_dir, stop=stop)
+                binaries[side.label] = await build_test_binary(specs[side.label], out_dir, stop=stop, env=dict(side.env))
             except BuildFailed as exc:
                 if stop is not None and stop.is_set():
                     for r in runs.values():
                         r.cancelled = True
                     return runs
-                raise BuildFailed(f"{label}: {exc.message}", exc.returncode, exc.lines) from None
+                failed = BuildFailed(f"{side.label}: {exc.message}", exc.returncode, exc.lines)
+                first_failure = first_failure or failed
+                runs[side.label].error = f"{side.label}: the build failed: {exc.lines[0]}"
+                runs[side.label].build_lines = list(exc.lines)
+        if not binaries and first_failure is not None:
+            raise first_failure
         args = replace(spec, count=1).test_args()
         for _ in range(max(1, spec.count)):
-            for label, _go in sides:
-                run = runs[label]
+            for side in resolved:
+                if side.label not in binaries:
+                    continue
+                run = runs[side.label]
                 await run_test_binary(
-                    binaries[label],
-                    spec,
+                    binaries[side.label],
+                    specs[side.label],
                     args,
                     run,
-                    functools.partial(on_result, label) if on_result else None,
-                    functools.partial(on_line, label) if on_line else None,
+                    functools.partial(on_result, side.label) if on_result else None,
+                    functools.partial(on_line, side.label) if on_line else None,
                     timeout,
                     stop,
+                    env=dict(side.env),
                 )
                 if run.cancelled or run.timed_out or run.error:
                     for other in runs.values():

@@ -31,18 +31,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from m3tui.bench.fmt import BenchResult
+from m3tui.bench.revisions import Revision
 from m3tui.bench.run import (
     BenchRun,
     BenchSpec,
     BuildFailed,
     OutputBudget,
+    Side,
     run_benchmarks,
     run_interleaved,
 )
 from m3tui.bench.toolchains import SessionError as SessionError
 from m3tui.bench.toolchains import Toolchain as Toolchain
 from m3tui.core import runner
-from m3tui.core.errors import M3tuiError
+from m3tui.core.errors import InputError, M3tuiError, UsageError
 
 if TYPE_CHECKING:
     from m3tui.bench.history import History, HistoryError
@@ -75,6 +77,7 @@ class SessionResult:
     noise: list[str] = field(default_factory=list)  # warnings, before and during the run
     save_error: str | None = None  # the history failed during the run: what was measured was not (all) saved
     rejected: bool = False  # the test binary refused its arguments (a usage error); nothing saved
+    revisions: list[Revision] = field(default_factory=list)  # the git revisions compared, A first
 
     @property
     def results(self) -> list[BenchResult]:
@@ -169,6 +172,36 @@ def resolve_toolchains(versions: Sequence[str]) -> list[Toolchain]:
     return resolve(versions)
 
 
+async def resolve_revisions(package_dir: Path, words: Sequence[str]) -> list[Revision]:
+    """``--rev A [--rev B]`` as revisions of the repository holding ``package_dir``; B defaults to
+    the working tree, snapshotted now (bench.revisions.snapshot_worktree). InputError for a
+    directory outside git or a revision that does not exist."""
+    from m3tui.bench.revisions import resolve, snapshot_worktree
+
+    if not 1 <= len(words) <= 2:
+        raise UsageError("--rev once (A, against the working tree) or twice (A and B)")
+    out = [await resolve(package_dir, word) for word in words]
+    if len(out) == 1:
+        out.append(await snapshot_worktree(package_dir))
+    return out
+
+
+async def recorded_revisions(package_dir: Path, recorded: Sequence[tuple[str, str, bool]]) -> list[Revision]:
+    """A saved run's revisions again, by commit (a snapshot's commit is kept under refs/m3tui/)."""
+    from dataclasses import replace
+
+    from m3tui.bench.revisions import resolve
+
+    out = []
+    for label, commit, dirty in recorded:
+        try:
+            found = await resolve(package_dir, commit)
+        except InputError:
+            raise InputError(f"revision {label} ({commit[:12]}) is no longer in the repository: the run cannot be repeated") from None
+        out.append(replace(found, label=label, dirty=dirty))
+    return out
+
+
 def recorded_toolchains(toolchains: Sequence[Toolchain], facts: MachineFacts) -> tuple[tuple[str, str], ...]:
     """(version, go) of each toolchain as the history keeps it: PATH's go as the GOROOT's real go
     (an upgrade or another PATH cannot change what a re-run runs), a chosen one as it was chosen."""
@@ -225,8 +258,12 @@ class BenchSession:
         on_line: Callable[[str, str], None] | None = None,
         on_status: Callable[[str], None] | None = None,
         wait_lock: bool = True,
+        revisions: Sequence[Revision] = (),
     ) -> None:
         self.spec = spec
+        #: Git revisions compared (bench.revisions), each built and run in its own temporary
+        #: worktree under the one toolchain; empty: the sides are the toolchains.
+        self.revisions = list(revisions)
         self.toolchains = list(toolchains) or [Toolchain("go", spec.go)]
         self.package = package
         self.save = save
@@ -243,6 +280,7 @@ class BenchSession:
         self._budget = OutputBudget()
         self.run_id: int | None = None
         self._history: History | None = None
+        self._sides: list[Side] = []
         #: What went wrong with the history once the run had started (the run went on unsaved).
         self.save_error: str | None = None
 
@@ -265,7 +303,40 @@ class BenchSession:
         async with hold(what, wait=self.wait_lock, on_wait=self._status, stopped=self._stop.is_set) as held:
             if not held:  # stopped while waiting: nothing ran, nothing recorded
                 return SessionResult(self.spec, self.toolchains, {}, "cancelled", error=LOCK_WAIT_STOPPED)
-            return await self._run_locked()
+            if not self.revisions:
+                return await self._run_locked()
+            async with contextlib.AsyncExitStack() as stack:  # the worktrees go on every way out
+                self._sides = await self._check_out(stack)
+                return await self._run_locked()
+
+    async def _check_out(self, stack: contextlib.AsyncExitStack) -> list[Side]:
+        """Each revision in a temporary worktree, made to build as the user's tree does (bench.revbuild)."""
+        from m3tui.bench.revbuild import prepare
+        from m3tui.bench.revisions import checkout
+
+        go = self.toolchains[0].go
+        sides = []
+        for label, revision in zip(self.side_labels, self.revisions, strict=True):
+            self._status(f"checking out {label} ({revision.commit[:12]})")
+            co = await stack.enter_async_context(checkout(self.spec.package_dir, revision))
+            env = await prepare(co, self.spec.package_dir, go)
+            sides.append(Side(label, go, co.package, tuple(sorted(env.items()))))
+        return sides
+
+    @property
+    def side_labels(self) -> list[str]:
+        """The column of each side: the revisions' labels (told apart when equal), else the toolchains'."""
+        if not self.revisions:
+            return [t.label for t in self.toolchains]
+        labels = [r.label for r in self.revisions]
+        if len(set(labels)) < len(labels):
+            labels = [f"{label} ({chr(ord('A') + i)})" for i, label in enumerate(labels)]
+        return labels
+
+    @property
+    def comparing(self) -> bool:
+        """Whether this is an interleaved comparison (two sides or more)."""
+        return len(self.side_labels) > 1
 
     async def _run_locked(self) -> SessionResult:
         from m3tui.bench.history import History, RunMeta, module_commit
@@ -295,9 +366,10 @@ class BenchSession:
                     cpu_model=facts.cpu_model,
                     commit=commit,
                     dirty=dirty,
-                    label=" vs ".join(t.label for t in self.toolchains) if len(self.toolchains) > 1 else None,
+                    label=" vs ".join(self.side_labels) if self.comparing else None,
                     noise=tuple(warnings),
                     toolchains=recorded_toolchains(self.toolchains, facts),
+                    revisions=[(label, r.commit, r.dirty) for label, r in zip(self.side_labels, self.revisions, strict=False)],
                 )
                 self.run_id = history.start_run(meta)
             except BaseException:
@@ -307,9 +379,9 @@ class BenchSession:
         flusher = asyncio.create_task(self._flush_loop()) if history is not None else None
         load_peak: list[float] = []
         loadwatch = asyncio.create_task(self._watch_load(load_peak))
-        result = SessionResult(spec, self.toolchains, {}, "done", run_id=self.run_id)
+        result = SessionResult(spec, self.toolchains, {}, "done", run_id=self.run_id, revisions=self.revisions)
         try:
-            self._status("building the test binaries" if len(self.toolchains) > 1 else "building the test binary")
+            self._status("building the test binaries" if self.comparing else "building the test binary")
             try:
                 result.runs = await self._run(spec)
             except BuildFailed as exc:
@@ -409,6 +481,9 @@ class BenchSession:
             history.close()
 
     async def _run(self, spec: BenchSpec) -> dict[str, BenchRun]:
+        if self._sides:
+            return await run_interleaved(spec, self._sides, on_result=self._result, on_line=self._line,
+                                         timeout=self.timeout, stop=self._stop)  # fmt: skip
         if len(self.toolchains) == 1:
             label = self.toolchains[0].label
             run = await run_benchmarks(
@@ -429,14 +504,16 @@ class BenchSession:
         )
 
     def _result(self, label: str, r: BenchResult) -> None:
-        self._pending_results.append(_labelled(r, label) if len(self.toolchains) > 1 else r)
+        if self.comparing:
+            r = _labelled(r, label, "revision" if self.revisions else "toolchain")
+        self._pending_results.append(r)
         if self._on_result is not None:
             self._on_result(label, r)
 
     def _line(self, label: str, line: str) -> None:
         """Every line to ``on_line``; to the history what the output budget keeps (run.OutputBudget)."""
         if self._budget.take(line):
-            self._pending_lines.append(line if len(self.toolchains) == 1 else f"[{label}] {line}")
+            self._pending_lines.append(f"[{label}] {line}" if self.comparing else line)
         if self._on_line is not None:
             self._on_line(label, line)
 
@@ -474,6 +551,12 @@ def _with_go(spec: BenchSpec, go: str) -> BenchSpec:
     return replace(spec, go=go)
 
 
-def _labelled(r: BenchResult, label: str) -> BenchResult:
-    """The result with ``toolchain: <label>`` in its config, so a saved A/B run splits by side."""
-    return BenchResult(r.name, r.procs, r.iters, r.values, {**r.config, "toolchain": label}, r.line)
+#: The config keys a saved A/B run's results carry their side in (``toolchain: go1.22.3``).
+SIDE_KEYS = ("toolchain", "revision")
+
+
+def _labelled(r: BenchResult, label: str, key: str) -> BenchResult:
+    """The result with ``<key>: <label>`` in its config, so a saved A/B run splits by side."""
+    from dataclasses import replace
+
+    return replace(r, config={**r.config, key: label})

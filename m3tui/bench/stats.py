@@ -24,33 +24,23 @@ from __future__ import annotations
 
 import functools
 import math
+from bisect import bisect_left, bisect_right
+from collections import Counter
 from dataclasses import dataclass, field
+from itertools import compress, filterfalse, groupby, repeat
 from math import comb
+from operator import add, lt, mul
 from typing import Iterable, Sequence
 
 from m3tui.bench.goexp import go_exp
 from m3tui.bench.units import go_value
 
 __all__ = [
-    "Summary",
-    "Comparison",
-    "ColumnSummary",
-    "SamplesEqualError",
-    "SampleSizeError",
-    "quantile_ci",
-    "median",
-    "summarize",
-    "pct_interval",
-    "mann_whitney_u",
-    "compare",
-    "geomean",
-    "summarize_column",
-    "holm_bonferroni",
-    "format_interval",
-    "format_delta",
-    "format_p",
-    "format_ratio",
-]
+    "Summary", "Comparison", "ColumnSummary", "SamplesEqualError", "SampleSizeError",
+    "quantile_ci", "median", "summarize", "sorted_sample", "summarize_sorted", "pct_interval",
+    "mann_whitney_u", "compare", "compare_sorted", "geomean", "summarize_column",
+    "holm_bonferroni", "format_interval", "format_delta", "format_p", "format_ratio",
+]  # fmt: skip
 
 ASSUME_NOTHING = "nothing"
 ASSUME_EXACT = "exact"
@@ -196,7 +186,18 @@ def _median_samples(confidence: float) -> tuple[str, int]:
 def summarize(samples: Sequence[float], confidence: float = 0.95,
               assume: str = ASSUME_NOTHING) -> Summary:
     """Centre and confidence interval of a sample, as benchstat computes it."""
-    xs = sorted(float(v) for v in samples)
+    return summarize_sorted(sorted_sample(samples), confidence, assume)
+
+
+def sorted_sample(samples: Iterable[float]) -> list[float]:
+    """A sample as :func:`summarize_sorted` and :func:`compare_sorted` take it: each cell sorted
+    once however many times it is summarized and compared (``compare`` and ``summarize`` sort)."""
+    return sorted(map(float, samples))
+
+
+def summarize_sorted(xs: list[float], confidence: float = 0.95,
+                     assume: str = ASSUME_NOTHING) -> Summary:
+    """:func:`summarize` of a :func:`sorted_sample`."""
     n = len(xs)
     if n == 0:
         raise SampleSizeError()
@@ -317,40 +318,56 @@ def _u_cdf_ties(n1: int, n2: int, ties: Sequence[int], two_u: int) -> float:
     return total / comb(n1 + n2, n1)
 
 
-def _rank_key(v: float) -> tuple[bool, float]:
-    """A sort key with NaN last and equal to itself (ranks, ties)."""
-    return (True, 0.0) if math.isnan(v) else (False, v)
-
-
 def mann_whitney_u(a: Sequence[float], b: Sequence[float]) -> float:
     """Two-sided p-value of the Mann-Whitney U test (go-moremath semantics).
 
     Raises SampleSizeError if a sample is empty and SamplesEqualError if
     all values are equal.
     """
-    # A NaN sample (a benchmark can report one) ranks above every number, tied with the other
-    # NaNs: NaN == NaN is false, and grouping ties by == would never get past it.
-    x1, x2 = [_rank_key(float(v)) for v in a], [_rank_key(float(v)) for v in b]
-    n1, n2 = len(x1), len(x2)
+    return _mann_whitney_sorted(sorted(map(float, a)), sorted(map(float, b)))
+
+
+def _finite_sorted(xs: list[float]) -> tuple[list[float], int]:
+    """``xs`` (sorted, as ``sorted`` leaves a list with NaNs in it) without its NaNs, truly sorted,
+    and how many NaNs there were."""
+    if not math.isnan(sum(xs)) or not any(map(math.isnan, xs)):  # the sum: NaN, or inf - inf
+        return xs, 0
+    rest = sorted(filterfalse(math.isnan, xs))
+    return rest, len(xs) - len(rest)
+
+
+def _mann_whitney_sorted(xs1: list[float], xs2: list[float]) -> float:
+    """:func:`mann_whitney_u` of two :func:`sorted_sample`, with no Python loop per value.
+
+    The value counts give the tie groups; the pairs counted below (a stable sort, or a bisection
+    per distinct value) give U1, and R1 = U1 + n1(n1+1)/2. All integers, so R1 is the float that
+    go-moremath's per-group float sum gives: its partial sums are multiples of 1/2 below 2**52
+    while N * (N + 1) < 2**53 (N < 94 million values)."""
+    n1, n2 = len(xs1), len(xs2)
     if n1 == 0 or n2 == 0:
         raise SampleSizeError()
-    merged = sorted([(v, 1) for v in x1] + [(v, 2) for v in x2], key=lambda t: t[0])
-    r1 = 0.0
-    ties: list[int] = []
-    has_ties = False
-    i = 0
-    N = len(merged)
-    while i < N:
-        rank1, nx1, v1 = i + 1, 0, merged[i][0]
-        while i < N and merged[i][0] == v1:
-            if merged[i][1] == 1:
-                nx1 += 1
-            i += 1
-        if nx1:
-            r1 += (i + rank1) / 2 * nx1
-        ties.append(i - rank1 + 1)
-        if i > rank1:
-            has_ties = True
+    # A NaN sample (a benchmark can report one) ranks above every number, tied with the other
+    # NaNs: NaN == NaN is false, and grouping ties by == would never get past it.
+    f1, nan1 = _finite_sorted(xs1)
+    f2, nan2 = _finite_sorted(xs2)
+    m1, nnan = len(f1), nan1 + nan2
+    nf = m1 + len(f2)
+    cat = f1 + f2
+    c1, c2 = Counter(f1), Counter(f2)  # keys in ascending order (the samples are sorted)
+    # below: how many (x1, x2) pairs have x2 < x1, by whichever way costs fewer steps
+    if 5 * min(len(c1), len(c2)) > 2 * nf:  # mostly distinct values: one stable sort
+        order = sorted(range(nf), key=cat.__getitem__)  # sample 1 first among equals
+        below = sum(compress(range(nf), map(lt, order, repeat(m1)))) - m1 * (m1 - 1) // 2
+    elif len(c1) <= len(c2):  # few distinct values: a bisection per value
+        below = sum(map(mul, c1.values(), map(bisect_left, repeat(f2), c1)))
+    else:
+        below = m1 * len(f2) - sum(map(mul, c2.values(), map(bisect_right, repeat(f1), c2)))
+    common = c1.keys() & c2.keys()  # order does not matter: only sums over it
+    k1, k2 = list(map(c1.__getitem__, common)), list(map(c2.__getitem__, common))
+    # R1 = U1 + m1(m1+1)/2 over the numbers, U1 = below + half of the equal pairs; NaNs rank last
+    two_r1 = 2 * below + sum(map(mul, k1, k2)) + m1 * (m1 + 1) + nan1 * (2 * nf + 1 + nnan)
+    has_ties = len(c1) < m1 or len(c2) < len(f2) or bool(common) or nnan > 1
+    r1 = two_r1 / 2
     u1 = r1 - n1 * (n1 + 1) / 2
     u2 = n1 * n2 - u1
     umin = min(u1, u2)
@@ -359,6 +376,7 @@ def mann_whitney_u(a: Sequence[float], b: Sequence[float]) -> float:
              or (has_ties and n1 <= MANN_WHITNEY_TIES_EXACT_LIMIT
                  and n2 <= MANN_WHITNEY_TIES_EXACT_LIMIT))
     if exact:
+        ties = [len(list(g)) for _, g in groupby(sorted(cat))] + ([nnan] if nnan else [])
         if len(ties) == 1:
             raise SamplesEqualError()
         if u1 == u2:
@@ -371,7 +389,10 @@ def mann_whitney_u(a: Sequence[float], b: Sequence[float]) -> float:
         ui = int(math.floor(umin))
         return sum(counts[: ui + 1]) / comb(n1 + n2, n1) * 2
 
-    t = float(sum(tt * tt * tt - tt for tt in ties))
+    # sum of (t**3 - t) over the tie groups; a group's size is k1 + k2, (k1 + k2)**3 = k1**3 + k2**3 + 3*k1*k2*(k1 + k2)
+    cubes = (sum(map(pow, c1.values(), repeat(3))) + sum(map(pow, c2.values(), repeat(3))) + nnan ** 3
+             + 3 * sum(map(mul, map(mul, k1, k2), map(add, k1, k2))))
+    t = float(cubes - (n1 + n2))
     Nf = float(n1 + n2)
     mu = n1 * n2 / 2
     sigma = math.sqrt(n1 * n2 * ((Nf + 1) - t / (Nf * (Nf - 1))) / 12)
@@ -421,14 +442,20 @@ def _delta(old: float, new: float) -> float | None:
 def compare(a: Sequence[float], b: Sequence[float], alpha: float = 0.05,
             assume: str = ASSUME_NOTHING, confidence: float = 0.95) -> Comparison:
     """Compare baseline ``a`` with ``b`` the way benchstat does."""
-    ca = summarize(a, confidence, assume).center
-    cb = summarize(b, confidence, assume).center
-    na, nb = len(a), len(b)
+    return compare_sorted(sorted_sample(a), sorted_sample(b), alpha, assume, confidence)
+
+
+def compare_sorted(xa: list[float], xb: list[float], alpha: float = 0.05,
+                   assume: str = ASSUME_NOTHING, confidence: float = 0.95) -> Comparison:
+    """:func:`compare` of two :func:`sorted_sample` (each sorted once for the centre and the test)."""
+    ca = summarize_sorted(xa, confidence, assume).center
+    cb = summarize_sorted(xb, confidence, assume).center
+    na, nb = len(xa), len(xb)
     if assume == ASSUME_EXACT:
         # benchmath's AssumeExact: P=0 and alpha unset (0): always shown.
         return Comparison(_delta(ca, cb), 0.0, na, nb, True, None, 0.0, ca, cb)
     try:
-        p = mann_whitney_u(a, b)
+        p = _mann_whitney_sorted(xa, xb)
     except ValueError as e:
         return Comparison(_delta(ca, cb), 1.0, na, nb, False, str(e), alpha, ca, cb)
     warning = None

@@ -113,6 +113,14 @@ def _run(args: argparse.Namespace, run_async: RunAsync) -> int:
                      EXIT_USAGE)  # fmt: skip
     if len(args.go) > 2:
         return _fail("--go at most twice (A and B)", EXIT_USAGE)
+    revs = getattr(args, "rev", [])
+    if len(revs) > 2:
+        return _fail("--rev at most twice (A and B)", EXIT_USAGE)
+    if revs and len(args.go) > 1:
+        return _fail("two --go and --rev: one axis at a time (compare revisions under one Go, or Gos at one revision)",
+                     EXIT_USAGE)  # fmt: skip
+    if any("\0" in r for r in revs):
+        return _fail("arguments cannot hold NUL characters", EXIT_USAGE)
     extra = tuple(args.extra)
     stray = [one_line(word) for word in getattr(args, "stray", [])]
     if stray:  # test binary flags go after --
@@ -123,9 +131,11 @@ def _run(args: argparse.Namespace, run_async: RunAsync) -> int:
     return run_async(_run_session(args, spec, timeout, explicit_cpu=cpu is not None))
 
 
-async def _run_session(args: argparse.Namespace, spec: BenchSpec, timeout: float | None, *, explicit_cpu: bool) -> int:
+async def _run_session(args: argparse.Namespace, spec: BenchSpec, timeout: float | None, *, explicit_cpu: bool,
+                       recorded_revisions: Sequence[tuple[str, str, bool]] = ()) -> int:  # fmt: skip
     from dataclasses import replace
 
+    from m3tui.bench import session as session_mod
     from m3tui.bench.history import HistoryError
     from m3tui.core.runlock import RunLockBusy
     from m3tui.bench.session import (
@@ -148,16 +158,21 @@ async def _run_session(args: argparse.Namespace, spec: BenchSpec, timeout: float
     try:
         toolchains = resolve_toolchains(args.go) if args.go else [Toolchain("go", spec.go)]
         directory, import_path = await resolve_package(args.package, toolchains[0].go)
+        revisions = []
+        if recorded_revisions:
+            revisions = await session_mod.recorded_revisions(directory, recorded_revisions)
+        elif getattr(args, "rev", []):
+            revisions = await session_mod.resolve_revisions(directory, args.rev)
         if not explicit_cpu:
             from m3tui.bench.run import default_cpu_list
 
             facts = await machine_facts(toolchains[0].go)
             spec = replace(spec, cpu=default_cpu_list(facts.cores, facts.perf_cores))
-    except M3tuiError as exc:  # SessionError (no such package or version: 2), go not found (3)
+    except M3tuiError as exc:  # SessionError (no such package or version), no such revision: 2; go not found: 3
         return _fail(str(exc), exc.exit_code)
     spec = replace(spec, package_dir=directory, go=toolchains[0].go)
     counts: dict[tuple[str, str, int], int] = {}
-    many = len(toolchains) > 1
+    many = len(toolchains) > 1 or bool(revisions)
 
     def on_result(label: str, r: BenchResult) -> None:
         key = (label, r.name, r.procs)
@@ -171,8 +186,11 @@ async def _run_session(args: argparse.Namespace, spec: BenchSpec, timeout: float
         print(one_line(f"  {side}{display_name(r)}  {counts[key]}/{spec.count}  {value:g} {unit}"), file=sys.stderr, flush=True)
 
     status(f"{' '.join(command_line(spec))}  (in {directory})")
+    if revisions:
+        status(" vs ".join(f"{r.label} ({r.commit[:12]})" for r in revisions))
     session = BenchSession(spec, toolchains, package=import_path, save=not args.no_save, timeout=timeout,
-                           on_result=on_result, on_status=status, wait_lock=not getattr(args, "no_wait", False))  # fmt: skip
+                           on_result=on_result, on_status=status, wait_lock=not getattr(args, "no_wait", False),
+                           revisions=revisions)  # fmt: skip
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
     interrupts: list[int] = []
@@ -191,6 +209,8 @@ async def _run_session(args: argparse.Namespace, spec: BenchSpec, timeout: float
     except HistoryError as exc:  # at the start: nothing has run
         return _fail(f"{exc} (--no-save runs without the history)")
     except RunLockBusy as exc:  # --no-wait and another run is measuring: nothing has run
+        return _fail(str(exc), exc.exit_code)
+    except M3tuiError as exc:  # a revision's checkout (no such package at that revision: 2; git failed: 3)
         return _fail(str(exc), exc.exit_code)
     except asyncio.CancelledError:
         if interrupts:
@@ -224,6 +244,9 @@ async def _run_session(args: argparse.Namespace, spec: BenchSpec, timeout: float
     if result.status == "cancelled":
         return EXIT_INTERRUPTED
     if result.status == "failed":
+        for label, side in result.runs.items():  # a side that did not build: the compiler's lines
+            for line in side.build_lines:
+                print(one_line(f"m3tui bench: {label}: {redact(line)}"), file=sys.stderr)
         print(one_line(f"m3tui bench: {import_path}: {redact(result.error or 'failed')}"), file=sys.stderr)
         return EXIT_FAILED
     if result.save_error is not None:
@@ -301,6 +324,8 @@ def session_json(result: SessionResult, *, holm: bool = False) -> dict[str, obje
         "error": result.error,
         "package_dir": str(result.spec.package_dir),
         "toolchains": [asdict(t) for t in result.toolchains],
+        "revisions": [{"label": label, "commit": r.commit, "dirty": r.dirty}
+                      for label, r in zip(result.runs or [r.label for r in result.revisions], result.revisions, strict=False)],
         "noise": result.noise,
         "unparsed": [{"line": n, "text": t, "why": w} for n, t, w in result.unparsed],
         "save_error": result.save_error,
@@ -396,6 +421,8 @@ def _show(stored: StoredRun, args: argparse.Namespace) -> int:
     print(one_line(f"command: {' '.join(meta.command)}"))
     if meta.commit:
         print(one_line(f"commit:  {meta.commit}{' (uncommitted changes)' if meta.dirty else ''}"))
+    for side, (label, commit, dirty) in zip("AB", meta.revisions, strict=False):
+        print(one_line(f"{side}: {label}  {commit}{' (uncommitted changes)' if dirty else ''}"))
     if info.error:
         print(one_line(f"error:   {info.error}"))
     for w in meta.noise:
@@ -403,7 +430,9 @@ def _show(stored: StoredRun, args: argparse.Namespace) -> int:
     for kind, name, procs, path in stored.profiles:
         print(one_line(f"profile: {kind} of {name} at GOMAXPROCS={procs}: {path}"))
     if stored.results:
-        split = "toolchain" if any("toolchain" in r.config for r in stored.results) else None
+        from m3tui.bench.session import SIDE_KEYS
+
+        split = next((key for key in SIDE_KEYS if any(key in r.config for r in stored.results)), None)
         print()
         print("\n".join(render_text(build_tables([(f"run {info.id}", stored.results)], col_key=split))))
     return _damaged_exit(stored)
@@ -455,6 +484,7 @@ def _rerun(stored: StoredRun, args: argparse.Namespace, run_async: RunAsync) -> 
         return _fail(f"run {stored.info.id} cannot be run again: {exc}", EXIT_USAGE)
     spec = BenchSpec(Path(meta.package_dir), bench=meta.bench, cpu=tuple(meta.cpu), count=meta.count,
                      benchtime=meta.benchtime, benchmem=meta.benchmem, extra=tuple(meta.extra))  # fmt: skip
-    rerun_args = argparse.Namespace(package=meta.package_dir, go=rerun_refs(meta), quiet=False, holm=False,
-                                    json=args.json, no_save=False)  # fmt: skip
-    return run_async(_run_session(rerun_args, spec, parse_duration("10m"), explicit_cpu=True))
+    rerun_args = argparse.Namespace(package=meta.package_dir, go=rerun_refs(meta)[:1] if meta.revisions else rerun_refs(meta),
+                                    quiet=False, holm=False, json=args.json, no_save=False, rev=[])  # fmt: skip
+    return run_async(_run_session(rerun_args, spec, parse_duration("10m"), explicit_cpu=True,
+                                  recorded_revisions=meta.revisions))  # fmt: skip

@@ -262,6 +262,9 @@ def add_bench(bench: Parser) -> None:
     run.add_argument("--go", action="append", default=[], metavar="GO",
                      help="run with this Go: an installed version (1.22.10) or the path of a go binary; "
                           "twice: compare two, interleaved A B A B")  # fmt: skip
+    run.add_argument("--rev", action="append", default=[], metavar="REV",
+                     help="compare git revision REV (a branch, tag or commit) with the working tree, "
+                          "interleaved A B A B, each built in a temporary worktree; twice: REV A with REV B")  # fmt: skip
     run.add_argument("--holm", action="store_true", help="Holm-Bonferroni-adjust the p-values of an A/B comparison")
     run.add_argument("--json", action="store_true", help="print JSON: raw samples, median and interval per unit")
     run.add_argument("--no-save", action="store_true", help="do not record the run in the history")
