@@ -31,6 +31,7 @@ def superscript(i: int) -> str:
 class Cell:
     summary: bs.Summary
     comparison: bs.Comparison | None  # against the first column; None for the first column
+    vary: str | None = None  # "benchmarks vary in …": what no projection names differs within the cell
 
 
 @dataclass
@@ -41,6 +42,14 @@ class Table:
     rows: list[tuple[str, dict[str, Cell]]] = field(default_factory=list)
     geomean: dict[str, bs.ColumnSummary] = field(default_factory=dict)
     adjusted: int = 0  # comparisons whose p-values were Holm-adjusted together (0: none)
+    # The column header rows when columns have several fields (-col a,b): per level, (value,
+    # first column, span). None: one row, the column labels.
+    col_levels: list[list[tuple[str, int, int]]] | None = None
+
+    def header_levels(self) -> list[list[tuple[str, int, int]]]:
+        if self.col_levels is None:
+            return [[(c, i, 1) for i, c in enumerate(self.columns)]]
+        return self.col_levels
 
 
 def display_name(result: BenchResult) -> str:
@@ -80,80 +89,58 @@ def build_tables(
     holm: bool = False,
     alpha: float = 0.05,
     confidence: float = 0.95,
+    table: str = ".config",
+    row: str = ".fullname",
+    col: str | None = None,
+    filter: str = "*",
 ) -> list[Table]:
-    """Group samples into tables. columns: (label, results) per input file; with ``col_key``
-    the columns come from that config key instead (benchstat's ``-col note``).
+    """benchstat's tables. columns: (label, results) per input file (the label is ``.file``).
+    ``table``, ``row``, ``col``: benchstat's ``-table``, ``-row``, ``-col`` projections (``col``
+    defaults to ``col_key``, a config key, else ``.file``); ``ignore``: the ``-ignore`` keys or
+    projections; ``filter``: ``-filter``. UsageError for a malformed one.
 
     ``holm``: adjust each table's p-values together (Holm-Bonferroni), so comparing many
     benchmarks at once does not turn chance into "significant" rows. benchstat never does this.
     ``alpha`` and ``confidence``: benchstat's ``-alpha`` and ``-confidence``.
     """
+    from m3tui.bench.benchtab import group
+
     assume = assume or {}
-    order: dict[str, dict[str, int]] = {}
-    field_order: list[str] = []
-
-    def observe(fld: str, val: str) -> None:
-        if fld not in order:
-            order[fld] = {}
-            field_order.append(fld)
-        order[fld].setdefault(val, len(order[fld]))
-
-    grouped: dict[tuple[tuple[str, str], ...], dict[tuple[str, str], list[float]]] = {}
-    for label, results in columns:
-        for r in results:
-            column = r.config.get(col_key, "") if col_key else label
-            tcfg = tuple((k, v) for k, v in r.config.items() if k not in ignore and k != col_key)
-            for k, v in tcfg:
-                observe(k, v)
-            name = display_name(r)
-            observe(".name", name)
-            observe(".col", column)
-            for unit, value in r.values.items():
-                tunit, factor = tidy_unit(unit)
-                if value * factor == value:  # 0 (benchfmt's reader): kept in its own unit, so in its own table
-                    tunit, factor = unit, 1.0
-                observe(".unit", tunit)
-                cells = grouped.setdefault(tcfg + ((".unit", tunit),), {})
-                cells.setdefault((name, column), []).append(value * factor)
-
-    # benchstat's table keys (benchproc's .config, then .unit): every file config key seen, in
-    # the order keys first appear ("" where a table's results lack one: its header then says
-    # `key: `). .config's sub-fields get no observation order (Projection.internRow updates only
-    # top-level fields), so tables sort by the values as strings; .unit by first appearance.
-    config_keys = [f for f in field_order if not f.startswith(".")]
-
-    def table_order(key: tuple[tuple[str, str], ...]) -> tuple[tuple[str, ...], int]:
-        d = dict(key)
-        return tuple(d.get(f, "") for f in config_keys), order[".unit"][d[".unit"]]
-
+    if col is None:
+        col = ".file" if col_key is None else benchproc_key(col_key)
+    groups = group(columns, table=table, row=row, col=col, ignore=",".join(ignore), filter=filter)
     tables = []
-    for key in sorted(grouped, key=table_order):
-        cells = grouped[key]
-        d = dict(key)
-        unit = d[".unit"]
-        config = {f: d.get(f, "") for f in config_keys}
-        names = sorted({n for n, _ in cells}, key=order[".name"].__getitem__)
-        cols = sorted({c for _, c in cells}, key=order[".col"].__getitem__)
-        mode = assume.get(tidy_unit(unit)[0], "nothing")  # a 0 kept in ns/op takes sec/op's
-        table = Table(config, unit, cols)
-        for name in names:
-            row: dict[str, Cell] = {}
-            for i, col in enumerate(cols):
-                if (name, col) not in cells:
-                    continue
-                base = cells.get((name, cols[0])) if i > 0 else None
-                comparison = bs.compare(base, cells[(name, col)], alpha, mode, confidence) if base is not None else None
-                row[col] = Cell(bs.summarize(cells[(name, col)], confidence, mode), comparison)
-            table.rows.append((name, row))
-        if len(names) > 1:
-            base_centers = [row[cols[0]].summary.center if cols[0] in row else None for _, row in table.rows]
-            for i, col in enumerate(cols):
-                centers = [row[col].summary.center if col in row else None for _, row in table.rows]
-                table.geomean[col] = bs.summarize_column(centers, None if i == 0 else base_centers)
+    for g in groups:
+        mode = assume.get(tidy_unit(g.unit)[0], "nothing")  # a 0 kept in ns/op takes sec/op's
+        cols = g.cols
+        out = Table(dict(g.header), g.unit, cols, col_levels=g.col_levels)
+        by_row: list[dict[int, list[float]]] = [{} for _ in g.rows]
+        for (ri, ci), values in g.cells.items():
+            by_row[ri][ci] = values
+        for ri, name in enumerate(g.rows):
+            cells = by_row[ri]
+            base = cells.get(0)
+            r: dict[str, Cell] = {}
+            for ci in sorted(cells):
+                comparison = bs.compare(base, cells[ci], alpha, mode, confidence) if ci > 0 and base is not None else None
+                r[cols[ci]] = Cell(bs.summarize(cells[ci], confidence, mode), comparison, g.vary.get((ri, ci)))
+            out.rows.append((name, r))
+        if len(g.rows) > 1:
+            base_centers = [row[cols[0]].summary.center if cols[0] in row else None for _, row in out.rows]
+            for i, c in enumerate(cols):
+                centers = [row[c].summary.center if c in row else None for _, row in out.rows]
+                out.geomean[c] = bs.summarize_column(centers, None if i == 0 else base_centers)
         if holm:
-            _holm(table)
-        tables.append(table)
+            _holm(out)
+        tables.append(out)
     return tables
+
+
+def benchproc_key(key: str) -> str:
+    """A config key as a projection word (quoted when it would not read back as itself)."""
+    from m3tui.bench.benchproc import quote_word
+
+    return quote_word(key)
 
 
 def _holm(table: Table) -> None:
@@ -165,7 +152,7 @@ def _holm(table: Table) -> None:
     adjusted = bs.holm_adjust([c.p for c in comparisons])
     for (i, col), c, p in zip(spots, comparisons, adjusted):
         cell = table.rows[i][1][col]
-        table.rows[i][1][col] = Cell(cell.summary, bs.with_adjusted_p(c, p))
+        table.rows[i][1][col] = Cell(cell.summary, bs.with_adjusted_p(c, p), cell.vary)
     table.adjusted = len(comparisons)
 
 
@@ -297,10 +284,11 @@ def _table_lines(table: Table) -> list[str]:
         tt.cell(" ".join(marks))
 
     right_edge = start(len(table.columns) + 1)
-    tt.row()
-    for i, col in enumerate(table.columns):
-        tt.col(start(i)).span(start(i + 1) - start(i), col, C, " │ ")
-    tt.col(right_edge).cell("", L, " │")
+    for level in table.header_levels():
+        tt.row()
+        for value, first, span in level:
+            tt.col(start(first)).span(start(first + span) - start(first), value, C, " │ ")
+        tt.col(right_edge).cell("", L, " │")
     tt.row()
     for i in range(len(table.columns)):
         tt.col(start(i)).span(center_cols, table.unit, C, " │ ")
@@ -319,7 +307,7 @@ def _table_lines(table: Table) -> list[str]:
                 continue
             tt.col(start(exp)).cell(scaler.format(cell.summary.center), R)
             tt.cell(bs.format_interval(cell.summary, prefix=False), R, " ± ")
-            warn(cell.summary.warning)
+            warn(cell.vary, cell.summary.warning)
             if exp > 0 and cell.comparison is not None:
                 tt.cell(bs.format_delta(cell.comparison), R)
                 tt.cell(bs.format_p(cell.comparison))
@@ -415,11 +403,13 @@ def render_csv(tables: Sequence[Table]) -> tuple[str, list[str]]:
                 if m:
                     warnings.append(f"{_cell_ref(len(row))}{len(out) + 1}: {m}")
 
-        for exp, col in enumerate(table.columns):
-            clear_to(start(exp))
-            row.append(col)
-        clear_to(start(len(table.columns)))
-        emit()
+        for level in table.header_levels():
+            for value, first, span in level:
+                for exp in range(first, first + span):
+                    clear_to(start(exp))
+                    row.append(value)
+            clear_to(start(len(table.columns)))
+            emit()
         for exp in range(len(table.columns)):
             clear_to(start(exp))
             row += [table.unit, "CI"] + (["vs base", "P"] if exp > 0 else [])
@@ -431,6 +421,7 @@ def render_csv(tables: Sequence[Table]) -> tuple[str, list[str]]:
                 if cell is None:
                     continue
                 clear_to(start(exp))
+                warn(cell.vary)
                 warn(cell.summary.warning)
                 row += [go_float(cell.summary.center), bs.format_interval(cell.summary, prefix=False)]
                 if exp > 0 and cell.comparison is not None:

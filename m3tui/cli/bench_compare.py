@@ -114,9 +114,13 @@ def compare(args: argparse.Namespace) -> int:
         raise UsageError(f"m3tui bench: bad --alpha {args.alpha} (a number from 0 to 1)")
     if not 0 <= args.confidence <= 1:
         raise UsageError(f"m3tui bench: bad --confidence {args.confidence} (a number from 0 to 1)")
-    col = args.col if args.col not in (None, ".file") else None
-    if col is not None and not re.fullmatch(r"[a-z][^\s:A-Z]*", col):  # a file config key (benchfmt's rule)
-        raise UsageError(f"m3tui bench: --col {col!r}: only a config key (such as note) is supported yet, not benchstat's projections")
+    from m3tui.bench.benchtab import group
+
+    projections = {"table": args.table, "row": args.row, "col": args.col, "filter": args.filter, "ignore": ",".join(args.ignore)}
+    try:
+        group([], **projections)  # a malformed projection or filter is said before any input is read
+    except UsageError as exc:
+        raise UsageError(one_line(f"m3tui bench compare: {exc}")) from None
     inputs = compare_inputs(args.files)
     stdin_data = sys.stdin.buffer.read(COMPARE_LIMIT + 1) if any(path == "-" for path, _ in inputs) else None
     if stdin_data is not None and len(stdin_data) > COMPARE_LIMIT:
@@ -129,8 +133,11 @@ def compare(args: argparse.Namespace) -> int:
             stdin_data = b""  # read once: a second - finds it at its end, as benchstat's does
     if not any(results for _, results in columns):  # one input without any is left out, as benchstat does
         raise InputError(f"m3tui bench compare: {', '.join(args.files)}: no benchmark results")
-    ignore = [key for word in args.ignore for key in word.split(",") if key]
-    tables = build_tables(columns, col_key=col, ignore=ignore, assume=assume, holm=args.holm, alpha=args.alpha, confidence=args.confidence)
+    try:
+        tables = build_tables(columns, table=args.table, row=args.row, col=args.col, filter=args.filter, ignore=args.ignore,
+                              assume=assume, holm=args.holm, alpha=args.alpha, confidence=args.confidence)  # fmt: skip
+    except UsageError as exc:
+        raise UsageError(one_line(f"m3tui bench compare: {exc}")) from None
     if args.json:
         print(dumps(to_json(tables)))
     elif args.format == "csv":

@@ -277,14 +277,23 @@ def add_bench(bench: Parser) -> None:
                      "LABEL=FILE names the column); the first is the base")  # fmt: skip
     cmp.add_argument("--json", action="store_true", help="print JSON")
     cmp.add_argument("--ignore", "-ignore", action="append", default=[], metavar="KEYS",
-                     help="config keys not to split tables by (e.g. note, or cpu,goos); repeatable")  # fmt: skip
+                     help="keys whose variation is ignored: left out of .config and .fullname (e.g. note, or "
+                     "cpu,goos, or /size); repeatable")  # fmt: skip
     cmp.add_argument("--alpha", "-alpha", type=float, default=0.05, metavar="α",
                      help="a change is significant if p < α (0 to 1, default 0.05)")  # fmt: skip
     cmp.add_argument("--confidence", "-confidence", type=float, default=0.95, metavar="LEVEL",
                      help="confidence level of the ± ranges (0 to 1, default 0.95)")  # fmt: skip
-    cmp.add_argument("--col", "-col", metavar="KEY",
-                     help="columns by this config key instead of by input (e.g. note); benchstat's "
-                     "other projections (.name, /sub, @order) and -row/-table/-filter are not supported yet")  # fmt: skip
+    cmp.add_argument("--table", "-table", default=".config", metavar="PROJECTION",
+                     help="split results into tables by these keys, then by unit (default .config: the file config)")  # fmt: skip
+    cmp.add_argument("--row", "-row", default=".fullname", metavar="PROJECTION",
+                     help="rows by these keys (default .fullname: the name as written)")  # fmt: skip
+    cmp.add_argument("--col", "-col", default=".file", metavar="PROJECTION",
+                     help="columns by these keys (default .file: one per input); keys: .name, .fullname, /sub "
+                     "(a key=value part of the name; /gomaxprocs), .file, .config, a config key (note); "
+                     "comma-separated; each may take @alpha, @num or @(v1 v2) (a fixed order that also filters)")  # fmt: skip
+    cmp.add_argument("--filter", "-filter", default="*", metavar="QUERY",
+                     help="only results matching this: key:value, key:/regexp/, key:(a OR b), AND, OR, -NOT, "
+                     "( ), * (everything); .unit:B/op keeps only those measurements")  # fmt: skip
     cmp.add_argument("--format", "-format", choices=("text", "csv"), default="text",
                      help="text (default) or csv (warnings to stderr), as benchstat's")  # fmt: skip
     cmp.add_argument("--holm", action="store_true", help="Holm-Bonferroni-adjust the p-values within each table")

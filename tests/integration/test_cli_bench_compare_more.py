@@ -16,9 +16,7 @@ MORE = DATA / "benchstat-more"
 M3TUI = [sys.executable, "-m", "m3tui", "bench", "compare"]
 
 #: Cases not matched yet, and why (issue 13): strict, so each turns into a failure once it passes.
-NOT_YET = {
-    "sumColAlgo": "-col", "sumRowSizeColAlgo": "-row/-col", "sumFilter": "-filter", "sumTableAlgo": "-table",
-}
+NOT_YET: dict[str, str] = {}
 
 
 def cases() -> list[tuple[str, list[str]]]:
@@ -104,7 +102,7 @@ OWN = {
     "issue19565": ["-col", "note", "issue19565.txt"],
     "issue19634": ["-col", "note", "issue19634.txt"],
 }
-OWN_NOT_YET = {"crcSizeVsPoly": "-filter, -row /size, -col /poly", "csvErrors": "-row .name"}
+OWN_NOT_YET: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=[pytest.mark.xfail(reason=OWN_NOT_YET[n], strict=True)] if n in OWN_NOT_YET else [])
@@ -121,6 +119,16 @@ def test_benchstats_own_testdata_from_the_command_line(name: str) -> None:
         assert done.stderr.decode() == stderr.read_text()
 
 
-def test_col_other_than_a_config_key_is_a_usage_error() -> None:
-    done = subprocess.run([*M3TUI, "-col", "/algo", "sum-new.txt"], capture_output=True, text=True, cwd=MORE, timeout=60, check=False)
-    assert done.returncode == 2 and "/algo" in done.stderr and done.stderr.count("\n") == 1 and done.stdout == ""
+@pytest.mark.parametrize("flag,text,cause", [
+    ("-col", "/algo@sideways", 'parsing -col: syntax error: unknown order "sideways"'),
+    ("-row", ".unit", "parsing -row: syntax error: .unit is only allowed in filters"),
+    ("-table", ".config@(a b)", "parsing -table: syntax error: fixed order not allowed for .config"),
+    ("-filter", "/size:", "parsing -filter: syntax error: expected key:value"),
+    ("-filter", ".config:x", "parsing -filter: syntax error: .config is only allowed in projections"),
+    ("-ignore", "a,,b", "parsing -ignore: syntax error: expected key"),
+])  # fmt: skip
+def test_bad_projections_and_filters_are_one_line_usage_errors(flag: str, text: str, cause: str) -> None:
+    """benchstat's messages (benchstat/main.go: "parsing -col: " + benchproc's SyntaxError), on one line."""
+    done = subprocess.run([*M3TUI, flag, text, "sum-new.txt"], capture_output=True, text=True, cwd=MORE, timeout=60, check=False)
+    assert done.returncode == 2 and done.stdout == "" and done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith(f"m3tui bench compare: {cause} (at character ") and repr(text).strip("'") in done.stderr
