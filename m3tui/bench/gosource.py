@@ -180,7 +180,9 @@ def _kind(f: _Facts) -> str:
         return "unknown"
     if f.subs:  # a benchmark that calls b.Run is not measured itself: its sub-benchmarks are
         kinds = set(f.subs)
-        return kinds.pop() if len(kinds) == 1 and not f.parallel else "unknown"
+        if len(kinds) != 1 or f.parallel or (f.goroutine and kinds == {"serial"}):
+            return "unknown"  # subs that differ, or a goroutine of the parent's working beside them
+        return kinds.pop()
     if f.parallel:
         return "parallel"
     return "serial" if f.loop and not f.goroutine else "unknown"
@@ -188,6 +190,8 @@ def _kind(f: _Facts) -> str:
 
 _CLOSURE = re.compile(r"func\s*\(\s*([A-Za-z_]\w*)\s*\*\s*testing\s*\.\s*B\s*\)\s*\{")
 _IDENT = re.compile(r"[A-Za-z_]\w*")
+_SELECTOR = re.compile(r"\s*\.\s*(\w*)")
+_CALLEE = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\s*\Z")
 
 
 def _names_re(names: Iterable[str]) -> str:
@@ -197,6 +201,7 @@ def _names_re(names: Iterable[str]) -> str:
 class _Scanner:
     def __init__(self, funcs: dict[str, list[_Func]]) -> None:
         self.funcs = funcs  # one package's functions by name
+        self.helpers: dict[tuple[str, frozenset[str], int], _Facts] = {}  # a helper scanned once
 
     def helper(self, name: str) -> _Func | None:
         found = self.funcs.get(name, [])
@@ -214,10 +219,9 @@ class _Scanner:
             if re.search(rf"(?<![\w.])(?:{alt})\s*\.\s*(?:N\b|Loop\s*\()", m[1]):
                 f.loop = True
         for m in re.finditer(rf"(?<![\w.])(?:{alt})\b", own):
-            rest = own[m.end():].lstrip()
-            if rest.startswith("."):
-                sel = re.match(r"\.\s*(\w+)", rest)
-                if sel is not None and sel[1] == "Run":
+            sel = _SELECTOR.match(own, m.end())
+            if sel is not None:
+                if sel[1] == "Run":
                     f.unknown = True  # a b.Run the cut did not understand
                 continue
             self._escape(own, m.start(), depth, f)
@@ -231,7 +235,10 @@ class _Scanner:
         if h is None or not hnames:
             f.unknown = True
             return
-        f.merge(self.scan(h.body, hnames, depth + 1))
+        key = (h.name, frozenset(hnames), depth + 1)
+        if key not in self.helpers:
+            self.helpers[key] = self.scan(h.body, hnames, depth + 1)
+        f.merge(self.helpers[key])
 
     def _cut_subs(self, body: str, names: set[str], depth: int, f: _Facts) -> str:
         """The body without its ``b.Run(name, func(b *testing.B) {…})`` calls, each scanned."""
@@ -313,7 +320,7 @@ def _enclosing_call(text: str, at: int) -> str | None:
                     break
             k -= 1
         k -= 1
-    m = re.search(r"(?<![\w.])([A-Za-z_]\w*)\s*$", text[:k + 1])
+    m = _CALLEE.search(text[max(0, k - 200):k + 1])  # a window: never the whole body again per use
     if m is None or m[1] in ("func", "if", "for", "switch", "return", "go", "defer", "range"):
         return None
     return m[1]

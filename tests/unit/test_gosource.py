@@ -120,8 +120,28 @@ func BenchmarkNested(b *testing.B) {
 	})
 }
 """
-    assert kinds(src) == {"SubsSerial": "serial", "SubsParallel": "parallel", "Mixed": "unknown",
-                          "Nested": "serial"}
+    server = """
+func BenchmarkServer(b *testing.B) {
+	go serve()
+	b.Run("client", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+		}
+	})
+}
+
+func BenchmarkHelperSubs(b *testing.B) { cases(b, 3) }
+
+func cases(b *testing.B, n int) {
+	for i := 0; i < n; i++ {
+		b.Run(fmt.Sprint(i), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+			}
+		})
+	}
+}
+"""
+    assert kinds(src + server) == {"SubsSerial": "serial", "SubsParallel": "parallel", "Mixed": "unknown",
+                                   "Nested": "serial", "Server": "unknown", "HelperSubs": "serial"}
 
 
 def test_helpers_one_level_deep():
@@ -259,3 +279,14 @@ def test_a_file_over_the_cap_is_left_out(tmp_path):
     src = HEAD + "func BenchmarkA(b *testing.B) {\n\tfor i := 0; i < b.N; i++ {\n\t}\n}\n"
     (tmp_path / "a_test.go").write_text(src + "// " + "x" * FILE_LIMIT + "\n")
     assert read_benchmark_kinds(tmp_path) == {}
+
+
+def test_a_huge_generated_body_is_read_in_linear_time():
+    import time
+
+    body = "\tuse(b)\n\tb.ResetTimer()\n" * 20000  # was minutes when each use re-read the body
+    src = HEAD + "func use(b *testing.B) {}\n\nfunc BenchmarkBig(b *testing.B) {\n" + body + (
+        "\tfor i := 0; i < b.N; i++ {\n\t}\n}\n")
+    started = time.perf_counter()
+    assert kinds(src) == {"Big": "serial"}
+    assert time.perf_counter() - started < 5
