@@ -70,3 +70,15 @@ async def test_scaling_view_says_serial_and_contended(tmp_path: Path, monkeypatc
         await pilot.press("l", "s")
         await pilot.pause()
         assert "serial" not in str(pane.query_one("#bench-scaling-text", Static).render())
+
+
+def test_sides_measured_in_another_tree_get_no_labels(tmp_path: Path) -> None:
+    from m3tui.tui.panes.bench_views import scaling_text
+
+    (tmp_path / "cart_test.go").write_text(SOURCE)
+    results = {"main@3f2c1d0": flat("Encode"), "working tree": flat("Encode")}
+    text = str(scaling_text(results, [], tmp_path, other_trees={"main@3f2c1d0"}))
+    main, work = text.split("── working tree")
+    assert "serial" not in main and "Encode  (pkg: example.com/shop/cart)\n" in main
+    assert "Encode  (pkg: example.com/shop/cart)  serial: GOMAXPROCS does not apply" in work
+    assert "serial" not in str(scaling_text(results, [], None))

@@ -8,7 +8,7 @@ took its place. Whatever acts on "the selected row" (`p`, `R`, `x`, `d`, enter) 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -161,16 +161,17 @@ def _with_noise(lines: list[str], noise: Sequence[str]) -> Text:
 
 
 def scaling_text(results: dict[str, list[BenchResult]], noise: Sequence[str],
-                 package_dir: Path | None = None) -> Text:
+                 package_dir: Path | None = None, other_trees: Collection[str] = ()) -> Text:
     """Speed-up per GOMAXPROCS, per toolchain when there are two; serial or contended benchmarks
-    labelled from the Go source in ``package_dir`` (as it is now: a few capped, cached reads)."""
+    labelled from the Go source in ``package_dir`` (as it is now: a few capped, cached reads),
+    except the sides in ``other_trees`` (another revision's source is not this one)."""
     from m3tui.bench.gosource import read_benchmark_kinds
     from m3tui.bench.scaling import render_scaling, scaling_tables
 
     kinds = read_benchmark_kinds(package_dir) if package_dir is not None else {}
     lines = []
     for label, rs in results.items():
-        tables = scaling_tables(rs, kinds=kinds)
+        tables = scaling_tables(rs, kinds=None if label in other_trees else kinds)
         if tables:
             if len(results) > 1:
                 lines.append(f"── {label}")
