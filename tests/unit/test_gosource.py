@@ -290,3 +290,25 @@ def test_a_huge_generated_body_is_read_in_linear_time():
     started = time.perf_counter()
     assert kinds(src) == {"Big": "serial"}
     assert time.perf_counter() - started < 5
+
+
+def test_runparallel_in_a_nested_closure_counts():
+    src = """
+func BenchmarkClosure(b *testing.B) {
+	run := func() {
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+			}
+		})
+	}
+	run()
+}
+
+func BenchmarkDeferred(b *testing.B) {
+	defer func() {
+		for i := 0; i < b.N; i++ {
+		}
+	}()
+}
+"""
+    assert kinds(src) == {"Closure": "parallel", "Deferred": "serial"}
