@@ -7,7 +7,13 @@ For scale, `wc -l` on the same file is timed in the same run. Each figure is the
 starts from a collected heap, so one run is not charged for scanning the previous run's results.
 Exits 1 when either rate is below the target.
 
+``--compare``: `m3tui bench compare old.txt new.txt` (run in this process, output discarded) on
+two generated files of --lines/2 result lines each (default 100,000 in all), against parsing the
+same two files alone (read and `parse`, as compare reads them): compare time / parse time,
+target <= 1.5x (statistics, grouping and layout add at most half again). Exits 1 above it.
+
     python benchmarks/benchparse.py [--lines 500000] [--repeat 3]
+    python benchmarks/benchparse.py --compare [--lines 100000] [--repeat 5]
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from pathlib import Path
 from m3tui.bench.fmt import Parser, parse
 
 TARGET = 200_000
+COMPARE_TARGET = 1.5
 
 
 def generate(n: int, seed: int = 1) -> str:
@@ -44,11 +51,57 @@ def generate(n: int, seed: int = 1) -> str:
     return "\n".join(out) + "\n"
 
 
+def compare_ratio(lines: int, repeat: int) -> int:
+    """`bench compare` on two files of lines/2 results each, against parsing them alone."""
+    import contextlib
+    import io
+
+    from m3tui.cli.bench_compare import compare
+    from m3tui.cli.parser import build_parser
+
+    tmp = Path(tempfile.mkdtemp())
+    old, new = tmp / "old.txt", tmp / "new.txt"
+    old.write_text(generate(lines // 2, seed=1))
+    new.write_text(generate(lines - lines // 2, seed=2))
+    args = build_parser().parse_args(["bench", "compare", str(old), str(new)])
+    parse_times, compare_times = [], []
+    out = ""
+    for _ in range(repeat):  # interleaved, so a busy moment falls on both sides
+        gc.collect()
+        start = time.perf_counter()
+        n = sum(len(parse(p.read_bytes().decode("utf-8", errors="replace")).results) for p in (old, new))
+        parse_times.append(time.perf_counter() - start)
+        assert n == lines
+        gc.collect()
+        buf = io.StringIO()
+        start = time.perf_counter()
+        with contextlib.redirect_stdout(buf):
+            assert compare(args) == 0
+        compare_times.append(time.perf_counter() - start)
+        out = buf.getvalue()
+    for p in (old, new):
+        p.unlink()
+    tmp.rmdir()
+    assert "geomean" in out and "vs base" in out, out[:500]
+    tp, tc = statistics.median(parse_times), statistics.median(compare_times)
+    ratio = tc / tp
+    verdict = "OK" if ratio <= COMPARE_TARGET else "MISSED"
+    print(f"{lines:,} result lines in two files, median of {repeat} runs, target <= {COMPARE_TARGET}x")
+    print(f"{'parse alone':<34} {tp:8.3f} s")
+    print(f"{'bench compare':<34} {tc:8.3f} s  {ratio:5.2f}x parse  {verdict}")
+    return 0 if ratio <= COMPARE_TARGET else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lines", type=int, default=500_000)
-    parser.add_argument("--repeat", type=int, default=3, help="timed runs per figure (median)")
+    parser.add_argument("--lines", type=int, default=None, help="default 500,000; 100,000 with --compare")
+    parser.add_argument("--repeat", type=int, default=None, help="timed runs per figure (median; default 3, 5 with --compare)")
+    parser.add_argument("--compare", action="store_true", help="bench compare time / parse time instead (target <= 1.5x)")
     args = parser.parse_args()
+    if args.compare:
+        return compare_ratio(args.lines or 100_000, args.repeat or 5)
+    args.lines = args.lines or 500_000
+    args.repeat = args.repeat or 3
     text = generate(args.lines)
     path = Path(tempfile.mkstemp(suffix=".txt")[1])
     path.write_text(text)

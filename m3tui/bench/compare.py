@@ -116,14 +116,15 @@ def build_tables(
         out = Table(dict(g.header), g.unit, cols, col_levels=g.col_levels)
         by_row: list[dict[int, list[float]]] = [{} for _ in g.rows]
         for (ri, ci), values in g.cells.items():
+            values.sort()  # each cell sorted once (in place: the list is the group's own), as bs.sorted_sample would
             by_row[ri][ci] = values
         for ri, name in enumerate(g.rows):
             cells = by_row[ri]
             base = cells.get(0)
             r: dict[str, Cell] = {}
             for ci in sorted(cells):
-                comparison = bs.compare(base, cells[ci], alpha, mode, confidence) if ci > 0 and base is not None else None
-                r[cols[ci]] = Cell(bs.summarize(cells[ci], confidence, mode), comparison, g.vary.get((ri, ci)))
+                comparison = bs.compare_sorted(base, cells[ci], alpha, mode, confidence) if ci > 0 and base is not None else None
+                r[cols[ci]] = Cell(bs.summarize_sorted(cells[ci], confidence, mode), comparison, g.vary.get((ri, ci)))
             out.rows.append((name, r))
         if len(g.rows) > 1:
             base_centers = [row[cols[0]].summary.center if cols[0] in row else None for _, row in out.rows]
