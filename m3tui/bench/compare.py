@@ -1,11 +1,12 @@
-"""benchstat's comparison tables: rows by benchmark, columns by file (or by a config key).
+"""benchstat's comparison tables: by default rows by benchmark, columns by file, tables by
+config and unit; any benchproc projection and filter (``-table``, ``-row``, ``-col``,
+``-ignore``, ``-filter``) instead.
 
-Built on :mod:`m3tui.bench.fmt` (parsing) and :mod:`m3tui.bench.stats` (the numbers). Tables
-split by the config keys that vary between results (pkg, goos, …) and by unit, as benchstat's
-do; the first column is the base every other column is compared with. `render_text` lays them
-out as benchstat's text format does, byte for byte.
+Built on :mod:`m3tui.bench.fmt` (parsing), :mod:`m3tui.bench.benchtab` (the grouping, over
+:mod:`m3tui.bench.benchproc` and :mod:`m3tui.bench.benchfilter`) and :mod:`m3tui.bench.stats`
+(the numbers); the first column is the base every other column is compared with.
+`render_text` and `render_csv` lay them out as benchstat's text and CSV formats do, byte for byte.
 """
-
 from __future__ import annotations
 
 import math

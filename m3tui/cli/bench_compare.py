@@ -1,8 +1,10 @@
 """`m3tui bench compare`: benchstat, from the command line (same arguments, same output).
 
 Inputs are files in the Go benchmark format (``-``: standard input; ``LABEL=FILE`` names a
-column) or history run ids. Exit 0 once the tables are printed, whatever they show; 2 for an
-input that is not a regular file, is over ``COMPARE_LIMIT`` bytes, or holds no result at all.
+column) or history run ids; ``-table``/``-row``/``-col``/``-ignore`` projections and ``-filter``
+as benchstat takes them. Exit 0 once the tables are printed, whatever they show; 2 for a
+malformed projection or filter (said before any input is read), an input that is not a regular
+file, is over ``COMPARE_LIMIT`` bytes, or holds no result at all.
 """
 
 from __future__ import annotations
