@@ -1,4 +1,5 @@
-"""Go's ``math.Exp`` bit for bit, for benchstat's geomeans.
+"""Go's ``math.Exp`` bit for bit, for benchstat's geomeans; go-moremath's exact Mann-Whitney U
+distributions (small samples), in integers, for :mod:`m3tui.bench.stats`' p-values.
 
 Hand-written because no library reproduces Go's amd64 assembly: ``-format csv`` prints the
 geomeans in full, and C's ``exp`` (Python's ``math.exp``) differs from Go's in the last bit now
@@ -8,7 +9,9 @@ and then.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from fractions import Fraction
+from math import comb
 
 
 def _fma(a: float, b: float, c: float) -> float:
@@ -52,3 +55,56 @@ def go_exp(x: float) -> float:
     if biased < -52:
         return 0.0
     return math.ldexp(r * math.ldexp(1.0, biased - 1), -1022)
+
+
+def u_counts_no_ties(m: int, n: int) -> list[int]:
+    """counts[u] = number of arrangements with U == u (Gaussian binomial)."""
+    # Coefficients of prod_{i=1..m} (1 - q^(n+i)) / (1 - q^i).
+    deg = m * n
+    poly = [0] * (deg + 1)
+    poly[0] = 1
+    for i in range(1, m + 1):
+        # multiply by (1 - q^(n+i))
+        k = n + i
+        for d in range(deg, k - 1, -1):
+            poly[d] -= poly[d - k]
+        # divide by (1 - q^i): prefix sums with stride i
+        for d in range(i, deg + 1):
+            poly[d] += poly[d - i]
+    return poly
+
+
+def u_cdf_ties(n1: int, n2: int, ties: Sequence[int], two_u: int) -> float:
+    """P(2U <= two_u) for sample 1 of size n1 with tie vector ``ties``.
+
+    Exact count of rank assignments (same quantity as go-moremath's
+    Cheung-Klotz algorithm). polys[c] is a generating polynomial in
+    2*(rank sum of sample 1) for c members of sample 1 chosen so far,
+    packed into one big integer with ``width`` bits per coefficient and
+    truncated above the largest rank sum of interest.
+    """
+    limit = two_u + n1 * (n1 + 1)  # 2U = 2R1 - n1(n1+1)
+    width = (comb(n1 + n2, n1).bit_length() + 8) // 8 * 8
+    nslots = limit + 1
+    mask = (1 << (nslots * width)) - 1
+    polys = [0] * (n1 + 1)
+    polys[0] = 1
+    start = 0
+    seen = 0
+    for t in ties:
+        two_mid = 2 * start + t + 1
+        for c in range(min(seen, n1), -1, -1):
+            pc = polys[c]
+            if not pc:
+                continue
+            for r in range(1, min(t, n1 - c) + 1):
+                shift = r * two_mid
+                if shift > limit:
+                    break
+                polys[c + r] = (polys[c + r] + comb(t, r) * (pc << (shift * width))) & mask
+        seen += t
+        start += t
+    raw = polys[n1].to_bytes(nslots * width // 8, "little")
+    step = width // 8
+    total = sum(int.from_bytes(raw[i:i + step], "little") for i in range(0, len(raw), step))
+    return total / comb(n1 + n2, n1)

@@ -1,6 +1,6 @@
 """Benchmark statistics compatible with golang.org/x/perf/cmd/benchstat.
 
-Pure Python (stdlib ``math`` only). This reproduces the numbers that
+Pure Python (stdlib only). This reproduces the numbers that
 benchstat prints (via golang.org/x/perf/benchmath, benchunit and
 github.com/aclements/go-moremath/stats) as below; the units and number formatting
 are in :mod:`m3tui.bench.units`:
@@ -27,12 +27,12 @@ import math
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
-from itertools import compress, filterfalse, groupby, repeat
+from itertools import compress, filterfalse, groupby, islice, repeat
 from math import comb
-from operator import add, lt, mul
+from operator import add, eq, lt, mul
 from typing import Iterable, Sequence
 
-from m3tui.bench.goexp import go_exp
+from m3tui.bench.goexp import go_exp, u_cdf_ties as _u_cdf_ties, u_counts_no_ties as _u_counts_no_ties
 from m3tui.bench.units import go_value
 
 __all__ = [
@@ -265,59 +265,6 @@ def format_interval(summary: Summary, prefix: bool = True) -> str:
 # Mann-Whitney U test
 
 
-def _u_counts_no_ties(m: int, n: int) -> list[int]:
-    """counts[u] = number of arrangements with U == u (Gaussian binomial)."""
-    # Coefficients of prod_{i=1..m} (1 - q^(n+i)) / (1 - q^i).
-    deg = m * n
-    poly = [0] * (deg + 1)
-    poly[0] = 1
-    for i in range(1, m + 1):
-        # multiply by (1 - q^(n+i))
-        k = n + i
-        for d in range(deg, k - 1, -1):
-            poly[d] -= poly[d - k]
-        # divide by (1 - q^i): prefix sums with stride i
-        for d in range(i, deg + 1):
-            poly[d] += poly[d - i]
-    return poly
-
-
-def _u_cdf_ties(n1: int, n2: int, ties: Sequence[int], two_u: int) -> float:
-    """P(2U <= two_u) for sample 1 of size n1 with tie vector ``ties``.
-
-    Exact count of rank assignments (same quantity as go-moremath's
-    Cheung-Klotz algorithm). polys[c] is a generating polynomial in
-    2*(rank sum of sample 1) for c members of sample 1 chosen so far,
-    packed into one big integer with ``width`` bits per coefficient and
-    truncated above the largest rank sum of interest.
-    """
-    limit = two_u + n1 * (n1 + 1)  # 2U = 2R1 - n1(n1+1)
-    width = (comb(n1 + n2, n1).bit_length() + 8) // 8 * 8
-    nslots = limit + 1
-    mask = (1 << (nslots * width)) - 1
-    polys = [0] * (n1 + 1)
-    polys[0] = 1
-    start = 0
-    seen = 0
-    for t in ties:
-        two_mid = 2 * start + t + 1
-        for c in range(min(seen, n1), -1, -1):
-            pc = polys[c]
-            if not pc:
-                continue
-            for r in range(1, min(t, n1 - c) + 1):
-                shift = r * two_mid
-                if shift > limit:
-                    break
-                polys[c + r] = (polys[c + r] + comb(t, r) * (pc << (shift * width))) & mask
-        seen += t
-        start += t
-    raw = polys[n1].to_bytes(nslots * width // 8, "little")
-    step = width // 8
-    total = sum(int.from_bytes(raw[i:i + step], "little") for i in range(0, len(raw), step))
-    return total / comb(n1 + n2, n1)
-
-
 def mann_whitney_u(a: Sequence[float], b: Sequence[float]) -> float:
     """Two-sided p-value of the Mann-Whitney U test (go-moremath semantics).
 
@@ -336,13 +283,53 @@ def _finite_sorted(xs: list[float]) -> tuple[list[float], int]:
     return rest, len(xs) - len(rest)
 
 
+def _pairs(f1: list[float], f2: list[float], cat: list[float]) -> tuple[int, int, int]:
+    """For sorted NaN-free samples (``cat`` = f1 + f2): the (x1, x2) pairs with x2 < x1, those
+    with x2 == x1, and the sum of the tie groups' sizes cubed (the sample size: no ties)."""
+    m1, nf = len(f1), len(cat)
+    # Few ties (values printed to a few digits): a stable sort, then each run of equal values; many
+    # (counts, sizes): a bisection per distinct value. Which: a glance at sample 1's middle (a tie
+    # in 32 there), then where values equal the next, up to one in 10 (the same numbers either way).
+    glance, eqpos = f1[m1 // 2:m1 // 2 + 500], []
+    sparse = 32 * sum(map(eq, glance, islice(glance, 1, None))) <= len(glance)
+    if sparse:
+        merged = sorted(cat)  # two sorted runs: one merge
+        eqpos = list(islice(compress(range(nf - 1), map(eq, merged, islice(merged, 1, None))), nf // 10 + 1))
+        sparse = len(eqpos) <= nf // 10
+    if sparse:
+        order = sorted(range(nf), key=cat.__getitem__)  # sample 1 first among equals
+        below = sum(compress(range(nf), map(lt, order, repeat(m1)))) - m1 * (m1 - 1) // 2
+        groups: list[list[int]] = []  # [start, end) of each run of equal values
+        for i in eqpos:
+            if groups and groups[-1][1] == i + 1:
+                groups[-1][1] = i + 2
+            else:
+                groups.append([i, i + 2])
+        equal, cubes = 0, nf
+        for start, end in groups:
+            k1 = sum(map(lt, order[start:end], repeat(m1)))
+            equal += k1 * (end - start - k1)
+            cubes += (end - start) ** 3 - (end - start)
+        return below, equal, cubes
+    c1, c2 = Counter(f1), Counter(f2)  # keys in ascending order (the samples are sorted)
+    if len(c1) <= len(c2):
+        below = sum(map(mul, c1.values(), map(bisect_left, repeat(f2), c1)))
+    else:
+        below = m1 * len(f2) - sum(map(mul, c2.values(), map(bisect_right, repeat(f1), c2)))
+    common = c1.keys() & c2.keys()  # order does not matter: only sums over it
+    k1s, k2s = list(map(c1.__getitem__, common)), list(map(c2.__getitem__, common))
+    # a group's size is k1 + k2: (k1 + k2)**3 = k1**3 + k2**3 + 3*k1*k2*(k1 + k2)
+    cubes = (sum(map(pow, c1.values(), repeat(3))) + sum(map(pow, c2.values(), repeat(3)))
+             + 3 * sum(map(mul, map(mul, k1s, k2s), map(add, k1s, k2s))))
+    return below, sum(map(mul, k1s, k2s)), cubes
+
+
 def _mann_whitney_sorted(xs1: list[float], xs2: list[float]) -> float:
     """:func:`mann_whitney_u` of two :func:`sorted_sample`, with no Python loop per value.
 
-    The value counts give the tie groups; the pairs counted below (a stable sort, or a bisection
-    per distinct value) give U1, and R1 = U1 + n1(n1+1)/2. All integers, so R1 is the float that
-    go-moremath's per-group float sum gives: its partial sums are multiples of 1/2 below 2**52
-    while N * (N + 1) < 2**53 (N < 94 million values)."""
+    :func:`_pairs` counts U1 and the ties, and R1 = U1 + n1(n1+1)/2: integers, so R1 is the float
+    go-moremath's per-group float sum gives (its partial sums are multiples of 1/2 below 2**52
+    while N * (N + 1) < 2**53: N < 94 million values)."""
     n1, n2 = len(xs1), len(xs2)
     if n1 == 0 or n2 == 0:
         raise SampleSizeError()
@@ -353,20 +340,10 @@ def _mann_whitney_sorted(xs1: list[float], xs2: list[float]) -> float:
     m1, nnan = len(f1), nan1 + nan2
     nf = m1 + len(f2)
     cat = f1 + f2
-    c1, c2 = Counter(f1), Counter(f2)  # keys in ascending order (the samples are sorted)
-    # below: how many (x1, x2) pairs have x2 < x1, by whichever way costs fewer steps
-    if 5 * min(len(c1), len(c2)) > 2 * nf:  # mostly distinct values: one stable sort
-        order = sorted(range(nf), key=cat.__getitem__)  # sample 1 first among equals
-        below = sum(compress(range(nf), map(lt, order, repeat(m1)))) - m1 * (m1 - 1) // 2
-    elif len(c1) <= len(c2):  # few distinct values: a bisection per value
-        below = sum(map(mul, c1.values(), map(bisect_left, repeat(f2), c1)))
-    else:
-        below = m1 * len(f2) - sum(map(mul, c2.values(), map(bisect_right, repeat(f1), c2)))
-    common = c1.keys() & c2.keys()  # order does not matter: only sums over it
-    k1, k2 = list(map(c1.__getitem__, common)), list(map(c2.__getitem__, common))
+    below, equal, cubes = _pairs(f1, f2, cat)
     # R1 = U1 + m1(m1+1)/2 over the numbers, U1 = below + half of the equal pairs; NaNs rank last
-    two_r1 = 2 * below + sum(map(mul, k1, k2)) + m1 * (m1 + 1) + nan1 * (2 * nf + 1 + nnan)
-    has_ties = len(c1) < m1 or len(c2) < len(f2) or bool(common) or nnan > 1
+    two_r1 = 2 * below + equal + m1 * (m1 + 1) + nan1 * (2 * nf + 1 + nnan)
+    has_ties = cubes > nf or nnan > 1
     r1 = two_r1 / 2
     u1 = r1 - n1 * (n1 + 1) / 2
     u2 = n1 * n2 - u1
@@ -389,9 +366,7 @@ def _mann_whitney_sorted(xs1: list[float], xs2: list[float]) -> float:
         ui = int(math.floor(umin))
         return sum(counts[: ui + 1]) / comb(n1 + n2, n1) * 2
 
-    # sum of (t**3 - t) over the tie groups; a group's size is k1 + k2, (k1 + k2)**3 = k1**3 + k2**3 + 3*k1*k2*(k1 + k2)
-    cubes = (sum(map(pow, c1.values(), repeat(3))) + sum(map(pow, c2.values(), repeat(3))) + nnan ** 3
-             + 3 * sum(map(mul, map(mul, k1, k2), map(add, k1, k2))))
+    cubes += nnan ** 3  # t: the sum of (size**3 - size) over the tie groups
     t = float(cubes - (n1 + n2))
     Nf = float(n1 + n2)
     mu = n1 * n2 / 2
