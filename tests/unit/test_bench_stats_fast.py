@@ -127,11 +127,17 @@ def test_fast_u_test_matches_the_reference_bit_for_bit(seed: int) -> None:
 
 
 def test_every_way_of_counting_the_pairs_below() -> None:
-    # the pair count takes a stable sort (mostly distinct values) or a bisection per distinct value
-    # of the sample with fewer of them (either side): the same U whichever is taken
+    # the pair count takes a stable sort and the runs of equal values (few ties) or a bisection
+    # per distinct value of the sample with fewer of them (either side): the same U either way
     rng = random.Random(7)
+    few = [round(rng.uniform(0, 3000), 1) for _ in range(900)]  # ~1.5% ties, in and across samples
+    runs = [7.25] * 3 + [1500.05] * 2 + [2999.95] * 4  # runs of 2 to 7 equal values with the other side's
     cases = [
-        ([rng.random() for _ in range(300)], [rng.random() for _ in range(280)]),  # sort
+        ([rng.random() for _ in range(300)], [rng.random() for _ in range(280)]),  # sort, no tie
+        (few[:450] + runs, few[450:] + runs[2:7]),  # sort, runs of equal values
+        (few[:450] * 2, few[450:]),  # sample 1 all in pairs: its glance says "many"
+        ([0.0] * 200 + few[:400], few[400:]),  # the glance says few, the full count says many
+        (few[:300] + [1500.05] * 40, few[300:] + [1500.05] * 30),  # a big run in the middle
         ([rng.randrange(5) for _ in range(300)], [rng.random() for _ in range(300)]),  # bisect sample 1
         ([rng.random() for _ in range(300)], [rng.randrange(5) for _ in range(300)]),  # bisect sample 2
         ([rng.randrange(20) for _ in range(300)], [rng.randrange(20) + 0.5 for _ in range(300)]),  # no common value
