@@ -148,5 +148,7 @@ def compare(args: argparse.Namespace) -> int:
         for warning in warnings:
             print(one_line(warning), file=sys.stderr)
     else:
-        print("\n".join(render_text(tables)))
+        lines = render_text(tables)
+        if lines:  # no table (everything filtered out): nothing, as benchstat prints
+            print("\n".join(lines))
     return EXIT_OK

@@ -297,6 +297,12 @@ def add_bench(bench: Parser) -> None:
     cmp.add_argument("--format", "-format", choices=("text", "csv"), default="text",
                      help="text (default) or csv (warnings to stderr), as benchstat's")  # fmt: skip
     cmp.add_argument("--holm", action="store_true", help="Holm-Bonferroni-adjust the p-values within each table")
+    # Go's flags take a value that starts with "-" (-filter -/algo:sha, -filter -goos:linux, -filter -*); argparse
+    # takes such a word as a value only when it looks like a negative number, so these are made to look like one
+    # (set after the options are added: none of them looks like one).
+    import re
+
+    cmp._negative_number_matcher = re.compile(r"-(?!-)(?:[^A-Za-z]|\S*:)")
 
     hist = bsub.add_parser("history", help="saved runs: list, show, delete, export, rerun")
     hist.add_argument("action", nargs="?", default="list", choices=BENCH_HISTORY_ACTIONS, help="default: list")

@@ -132,3 +132,13 @@ def test_bad_projections_and_filters_are_one_line_usage_errors(flag: str, text: 
     done = subprocess.run([*M3TUI, flag, text, "sum-new.txt"], capture_output=True, text=True, cwd=MORE, timeout=60, check=False)
     assert done.returncode == 2 and done.stdout == "" and done.stderr.count("\n") == 1, done.stderr
     assert done.stderr.startswith(f"m3tui bench compare: {cause} (at character ") and repr(text).strip("'") in done.stderr
+
+
+@pytest.mark.parametrize("words", [["-filter", "-/algo:sha"], ["-filter=-/algo:sha"], ["--filter", "-/algo:(sha)"]])
+def test_a_filter_that_starts_with_a_dash_is_a_value(words: list[str]) -> None:
+    """Go's flag package takes "-filter -/algo:sha" as -filter's value; so does m3tui (argparse would not)."""
+    done = subprocess.run([*M3TUI, *words, "sum-new.txt"], capture_output=True, text=True, cwd=MORE, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "algo=sha" not in done.stdout and "Sum/size=64/algo=crc-11" in done.stdout
+    assert subprocess.run([*M3TUI, "-filter", "-goos:darwin", "sum-new.txt"], capture_output=True, text=True, cwd=MORE,
+                          timeout=60, check=False).stdout == ""  # fmt: skip
