@@ -12,8 +12,10 @@ from textual.pilot import Pilot
 from m3tui.bench.backend import BenchBackend, LocalBench, Prepared, Session
 from m3tui.bench.fmt import BenchResult
 from m3tui.bench.history import RunInfo, RunMeta, StoredRun
-from m3tui.bench.run import BenchSpec
-from m3tui.bench.session import Toolchain
+from m3tui.bench.revisions import WORKTREE_LABEL, Revision, RevisionChoice
+from m3tui.bench.run import BenchRun, BenchSpec
+from m3tui.bench.session import SessionResult, Toolchain
+from m3tui.core.errors import InputError, UsageError
 from m3tui.core.cmdlog import CommandRecord
 from m3tui.core.config import LoadedConfig, load_config
 from m3tui.core.host import HostInfo
@@ -24,6 +26,7 @@ from m3tui.logs.lint import LintConfig
 from m3tui.logs.sources import FileSource
 from m3tui.profiles.backend import LocalProfiles, ProfilesBackend
 from m3tui.profiles.capture import Capture
+from m3tui.profiles.fetch import FetchError, FetchedProfile
 from m3tui.tui.app import M3tuiApp
 from m3tui.tui.backends import Backends
 from m3tui.versions.backend import IndexView, VersionsBackend
@@ -237,19 +240,105 @@ def m3_run_info(run_id: int, status: str = "done", label: str | None = None) -> 
     return RunInfo(run_id, f"2026-11-2{run_id % 10}T10:1{run_id % 10}:00Z", None, status, meta, None, 120, 12)
 
 
+# The shop's repository: its branches, a tag and recent commits (what `down` in the rev field lists).
+M3_REPO = Path("/Users/gopher/shop")
+M3_REVISION_CHOICES = [
+    RevisionChoice("main", "branch", "3f2c1d0 cart: cache the price table"),
+    RevisionChoice("faster-encode", "branch", "9e8d7c6 encode: reuse the buffer"),
+    RevisionChoice("v1.4.0", "tag", "5b4a392 release v1.4.0"),
+    RevisionChoice("3f2c1d0", "commit", "cart: cache the price table"),
+    RevisionChoice("77aa01e", "commit", "cart: items as a slice"),
+]
+# What those names resolve to (a revision run needs no git here: the fake's session measures nothing).
+M3_REVISIONS = {
+    "main": Revision("3f2c1d0" + "4e" * 16 + "0", "main@3f2c1d0", False, M3_REPO),
+    "faster-encode": Revision("9e8d7c6" + "1a" * 16 + "0", "faster-encode@9e8d7c6", False, M3_REPO),
+    "v1.4.0": Revision("5b4a392" + "2b" * 16 + "0", "v1.4.0@5b4a392", False, M3_REPO),
+    WORKTREE_LABEL: Revision("c0ffee1" + "5d" * 16 + "0", WORKTREE_LABEL, True, M3_REPO),
+}
+# A build failure as go test prints it (a side that does not build).
+M3_BUILD_LINES = ["# example.com/shop/cart [example.com/shop/cart.test]", "./price.go:41:9: undefined: priceCache",
+                  "./price.go:57:2: too many return values"]  # fmt: skip
+
+
+def m3_revision_run_info(run_id: int) -> RunInfo:
+    """A saved revision A/B run: main against the working tree (its snapshot commit), under go1.24.2."""
+    main, tree = M3_REVISIONS["main"], M3_REVISIONS[WORKTREE_LABEL]
+    info = m3_run_info(run_id, label=f"{main.label} vs {WORKTREE_LABEL}")
+    meta = dataclasses.replace(info.meta, go_version="go1.24.2", toolchains=(("go1.24.2", "/opt/homebrew/bin/go"),),
+                               revisions=((main.label, main.commit, False), (WORKTREE_LABEL, tree.commit, True)))  # fmt: skip
+    return dataclasses.replace(info, meta=meta, n_results=240)
+
+
+def m3_revision_results() -> dict[str, list[BenchResult]]:
+    """Both sides of main against the working tree: the working tree 12% faster (fixed samples)."""
+    sides = {"main@3f2c1d0": m3_bench_results(seed=3), WORKTREE_LABEL: m3_bench_results(speedup=1.12, seed=8)}
+    return {label: [dataclasses.replace(r, config={**r.config, "revision": label}) for r in rs] for label, rs in sides.items()}
+
+
+class FixedRevisionSession:
+    """A revision A/B run over fixed samples, A B A B … one round each tick, as the real one
+    streams them; ``fail`` names a side that does not build (M3_BUILD_LINES); ``hold``, when
+    given, keeps the run going after its first round until it is set."""
+
+    def __init__(self, spec: BenchSpec, toolchains: Sequence[Toolchain], revisions: Sequence[Revision], *,
+                 on_result: Callable[[str, BenchResult], None], on_status: Callable[[str], None],
+                 fail: str | None = None, hold: asyncio.Event | None = None) -> None:  # fmt: skip
+        self.spec, self.toolchains, self.revisions = spec, list(toolchains), list(revisions)
+        self.on_result, self.on_status, self.fail, self.hold = on_result, on_status, fail, hold
+        self._stop = asyncio.Event()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def run(self) -> SessionResult:
+        samples = m3_revision_results()
+        runs = {r.label: BenchRun() for r in self.revisions}
+        for label, run in runs.items():
+            self.on_status(f"checking out {label}")
+            if label == self.fail:
+                run.error, run.build_lines = f"{label}: the build failed: {M3_BUILD_LINES[1]}", list(M3_BUILD_LINES)
+        built = [label for label in runs if label != self.fail]
+        status, error = "done", next((run.error for run in runs.values() if run.error), None)
+        for i in range(10):  # round i: sample i of every benchmark and GOMAXPROCS, side by side
+            for label in built:
+                for r in samples.get(label, samples["main@3f2c1d0"])[i::10]:
+                    r = dataclasses.replace(r, config={**r.config, "revision": label})
+                    runs[label].results.append(r)
+                    self.on_result(label, r)
+            await asyncio.sleep(0)  # a round at a time, quickly: the pane's "done in 0 s" stays fixed
+            if i == 0 and self.hold is not None:
+                await self.hold.wait()
+            if self._stop.is_set():
+                status = "cancelled"
+                break
+        if error and status == "done":
+            status = "failed"
+        return SessionResult(self.spec, self.toolchains, runs, status, error=error, revisions=self.revisions)
+
+
 class FixedBenchBackend:
     """Fixed packages, core counts and history: snapshots never depend on this machine.
 
-    Running, exporting and linking a profile are the real ones (`real`), said here one by one.
+    Running, exporting and linking a profile are the real ones (`real`), said here one by one;
+    a revision run is fixed: the names of M3_REVISIONS (or their full hashes), and a session
+    over fixed samples (FixedRevisionSession; ``fail``: the side that does not build).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, revision_run: bool = False) -> None:
         self.real = LocalBench()
         self.stored = {
             12: StoredRun(m3_run_info(12), m3_bench_results(), []),
             11: StoredRun(m3_run_info(11, "cancelled"), m3_bench_results(speedup=0.9, seed=4)[:50], []),
             10: StoredRun(m3_run_info(10), m3_bench_results(speedup=0.97, seed=5), []),
         }
+        if revision_run:  # a saved revision A/B run, newest
+            results = [r for rs in m3_revision_results().values() for r in rs]
+            self.stored = {13: StoredRun(m3_revision_run_info(13), results, []), **self.stored}
+        self.fail: str | None = None
+        self.hold: asyncio.Event | None = None
+        self.prepared: list[tuple[str, list[str], list[str]]] = []  # (package, versions, revs) of each prepare
+        self.sessions: list[FixedRevisionSession] = []
 
     async def packages(self, cwd: Path) -> list[tuple[str, Path]]:
         return [("example.com/shop/cart", cwd), ("example.com/shop/cart/internal/price", cwd / "internal" / "price")]
@@ -266,8 +355,28 @@ class FixedBenchBackend:
     async def delete_run(self, run_id: int) -> bool:
         return self.stored.pop(run_id, None) is not None
 
-    async def prepare(self, package: str, versions: Sequence[str]) -> Prepared:
-        return await self.real.prepare(package, versions)
+    async def prepare(self, package: str, versions: Sequence[str], revs: Sequence[str] = ()) -> Prepared:
+        self.prepared.append((package, list(versions), list(revs)))
+        if not revs:
+            return await self.real.prepare(package, versions)
+        if len(versions) > 1:
+            raise UsageError("two Gos and a revision: one axis at a time (compare revisions under one Go, or Gos at one revision)")
+        by_commit = {r.commit: r for r in M3_REVISIONS.values()}
+        revisions = []
+        for word in revs:
+            if word in M3_REVISIONS:
+                revisions.append(M3_REVISIONS[word])
+            elif word in by_commit:  # a full hash (a re-run): resolve() labels it by its short hash
+                revisions.append(dataclasses.replace(by_commit[word], label=word[:7], dirty=False))
+            else:
+                raise InputError(f"revision {word!r}: no such commit in {M3_REPO}")
+        if len(revisions) == 1:
+            revisions.append(M3_REVISIONS[WORKTREE_LABEL])
+        toolchains = [Toolchain(versions[0], versions[0]) if versions else Toolchain("go", "go")]
+        return Prepared(Path(package), "example.com/shop/cart", toolchains, revisions)
+
+    async def revision_choices(self, directory: Path) -> list[RevisionChoice]:
+        return list(M3_REVISION_CHOICES)
 
     def session(
         self,
@@ -277,8 +386,14 @@ class FixedBenchBackend:
         *,
         on_result: Callable[[str, BenchResult], None],
         on_status: Callable[[str], None],
+        revisions: Sequence[Revision] = (),
     ) -> Session:
-        return self.real.session(spec, toolchains, package, on_result=on_result, on_status=on_status)
+        if not revisions:
+            return self.real.session(spec, toolchains, package, on_result=on_result, on_status=on_status)
+        session = FixedRevisionSession(spec, toolchains, revisions, on_result=on_result, on_status=on_status,
+                                       fail=self.fail, hold=self.hold)  # fmt: skip
+        self.sessions.append(session)
+        return session
 
     async def add_profile(self, run_id: int, kind: str, benchmark: str, procs: int, path: Path) -> None:
         await self.real.add_profile(run_id, kind, benchmark, procs, path)
@@ -335,11 +450,28 @@ class FixedProfilesBackend(LocalProfiles):
     tests compare them with it); only the machine-dependent parts are fixed.
     """
 
+    #: What `fetch` hands back; None: it runs like a 30 s CPU profile (progress each 50 ms) until stopped.
+    fetch_result: FetchedProfile | None = None
+
     def captures(self) -> list[Capture]:
         return []
 
     async def warm_pprof(self) -> None:
         return None
+
+    async def fetch(
+        self, url: str, *, seconds: int | None = None, headers: Sequence[str] = (),
+        on_progress: Callable[[float, float], None] | None = None, stop: asyncio.Event | None = None,
+    ) -> FetchedProfile:  # fmt: skip
+        for tick in range(600):
+            if self.fetch_result is not None:
+                return self.fetch_result
+            if stop is not None and stop.is_set():
+                break
+            if on_progress is not None:
+                on_progress(tick * 0.05, 30.0)
+            await asyncio.sleep(0.05)
+        raise FetchError(f"{url}: stopped")
 
 
 # --- the Logs pane with fixed data -------------------------------------------------------------

@@ -115,7 +115,7 @@ async def test_escape_stops_the_run_keeps_samples_and_leaves_no_process(pkg: Pat
 
 
 COMMON_VALUES = {"regex": "Fib|Join|Hash", "flags": "-test.shuffle=on -test.cpu=1,2,4", "cpu": "1,2,4,5,8,11",
-                 "count": "10", "benchtime": "1000x", "go": "go1.22.10 go1.23.4"}  # fmt: skip
+                 "count": "10", "benchtime": "1000x", "go": "go1.22.10 go1.23.4", "rev": "release-branch.go1.23 feature/cache"}  # fmt: skip
 
 
 @pytest.mark.parametrize("size", [(80, 24), (100, 30), (120, 40)])
@@ -175,13 +175,13 @@ async def test_focus_lands_on_the_shown_view_and_tab_walks_the_visible_form_in_r
         pane = await open_bench(pilot)
         assert app.focused is pane.query_one("#bench-live")  # pane keys work at once: r runs, f edits, h …
         order = []
-        for _ in range(10):
+        for _ in range(11):
             await pilot.press("tab")
             await pilot.pause()
             widget = app.focused
             assert widget is not None and widget.region.area > 0 and app.screen.region.contains_region(widget.region)
             order.append(widget.id)
-        assert order == ["bench-package", "bench-go", "bench-regex", "bench-flags", "bench-cpu", "bench-count",
+        assert order == ["bench-package", "bench-go", "bench-rev", "bench-regex", "bench-flags", "bench-cpu", "bench-count",
                          "bench-benchtime", "bench-benchmem", "bench-live", "bench-package"]  # fmt: skip
         await pilot.press("escape", "h")
         await app.workers.wait_for_complete()

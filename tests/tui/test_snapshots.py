@@ -102,6 +102,28 @@ def test_bench_compare_view(snap_compare, size: str) -> None:
     assert snap_compare(snapshot_app(), terminal_size=SIZES[size], run_before=_bench_ab)
 
 
+async def _bench_revisions(pilot) -> None:
+    """main against the working tree, run to its end (a fixed session), the cursor on the working
+    tree's sixth row: both sides' rows on screen, labelled by revision."""
+    await settle(pilot)
+    await pilot.press("3")
+    await settle(pilot)
+    pane = pilot.app.query_one("#pane-bench")
+    pane.query_one("#bench-rev").value = "main"
+    pane.focus_target().focus()
+    await pilot.press("r")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.press(*["j"] * 17)
+    await pilot.pause()
+
+
+def test_bench_revision_run(snap_compare) -> None:
+    from tests.appkit import FixedBenchBackend
+
+    assert snap_compare(snapshot_app(bench=FixedBenchBackend()), terminal_size=(80, 24), run_before=_bench_revisions)
+
+
 async def _bench_scaling(pilot) -> None:
     await _bench_with_results(pilot)
     await pilot.press("s")

@@ -31,14 +31,9 @@ from textual.widgets import Checkbox, ContentSwitcher, DataTable, Input, Select,
 
 from m3tui.core.errors import M3tuiError
 from m3tui.tui.panes.base import Pane, focus_now
-from m3tui.tui.panes.bench_form import (
-    RunForm,
-    fill_form,
-    form_rows,
-    load_choices,
-    read_form,
-)
-from m3tui.tui.panes.bench_status import BenchStatus, StatusScreen
+from m3tui.tui.panes.bench_form import RunForm, fill_form, form_rows, load_choices, read_form
+from m3tui.tui.panes.bench_revs import load_revision_choices, relabel, revision_lines, side_labels, split_sides
+from m3tui.tui.panes.bench_status import BenchStatus, StatusScreen, finished_status
 from m3tui.tui.panes.bench_views import (
     LiveResults,
     RunHistory,
@@ -114,6 +109,9 @@ class BenchPane(Pane):
         self.view = "live"  # which of VIEWS is shown
         self._phase = ""  # what the running session last said it is doing
         self.gos: dict[str, str] = {}  # label of the results shown -> the toolchain (version or go path) that measured them
+        self.axis = "go"  # what tells the sides apart: "go" (toolchains) or "rev" (git revisions)
+        self.rev_labels: set[str] = set()  # sides measured in another tree than the user's (`p` cannot profile them)
+        self._recorded: dict[str, tuple[str, bool]] = {}  # commit -> (label, dirty) of the run `R` put in the form
         self._history_loaded = False  # the history was shown: a finished run refreshes it
 
     @property
@@ -211,8 +209,6 @@ class BenchPane(Pane):
             self._history_failed(exc if isinstance(exc, M3tuiError) else f"run {run_id} is gone")
             return None
 
-    # --- loading ----------------------------------------------------------------------------
-
     # --- running ----------------------------------------------------------------------------
 
     def action_run(self) -> None:
@@ -226,6 +222,10 @@ class BenchPane(Pane):
             return
         self._run(form)
 
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "bench-package":  # its repository's revisions for the rev field
+            self.run_worker(load_revision_choices(self, self.backend), exclusive=True, group="bench-revs")
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id and event.input.id.startswith("bench-"):
             event.stop()
@@ -235,19 +235,28 @@ class BenchPane(Pane):
     async def _run(self, form: RunForm) -> None:
         from m3tui.bench.run import BenchSpec
 
-        self._status("preparing…")
+        again = bool(form.revs) and all(word in self._recorded for word in form.revs)
+        self._status("preparing: the recorded run's very trees, by commit…" if again else "preparing…")
         try:
-            prepared = await self.backend.prepare(form.package, form.versions)
-        except M3tuiError as exc:  # SessionError (no such package or version), go not found
+            prepared = await self.backend.prepare(form.package, form.versions, form.revs)
+        except M3tuiError as exc:  # SessionError (no such package or version), no such revision, go not found
             self._status(Text(str(exc), style="bold red"))
             return
         directory, import_path, toolchains = prepared.directory, prepared.import_path, prepared.toolchains
+        revisions = relabel(prepared.revisions, form.revs, self._recorded)
+        labels = side_labels(revisions) if revisions else [t.label for t in toolchains]
         spec = BenchSpec(directory, bench=form.bench, cpu=form.cpu, count=form.count, benchtime=form.benchtime,
                          benchmem=form.benchmem, extra=form.extra, go=toolchains[0].go)  # fmt: skip
         self.package_dir = directory
         self.gos = {t.label: t.go for t in toolchains if t.go != "go"}  # not PATH's go: a path
+        if revisions:  # every side under the one Go; `p` profiles the user's tree only
+            from m3tui.bench.revisions import WORKTREE_LABEL
+
+            self.gos = {label: toolchains[0].go for label in labels if toolchains[0].go != "go"}
+            self.rev_labels = {label for label, r in zip(labels, revisions, strict=True) if r.label != WORKTREE_LABEL}
+        self.axis = "rev" if revisions else "go"
         self.live.clear()
-        self.results = {t.label: [] for t in toolchains}
+        self.results = {label: [] for label in labels}
         self.noise = []
         self._phase = ""
         self.source = f"{import_path} · running"
@@ -268,7 +277,7 @@ class BenchPane(Pane):
             self._status(Text(text, style="yellow" if text.startswith("noise") else ""))
 
         self.session = session = self.backend.session(spec, toolchains, import_path, on_result=on_result,
-                                                      on_status=on_status)  # fmt: skip
+                                                      on_status=on_status, revisions=revisions)  # fmt: skip
         self.started = time.monotonic()
         self.refresh_bindings()  # esc Stop in the footer
         timer = self.set_interval(REPAINT_SECONDS, self._repaint)
@@ -296,19 +305,7 @@ class BenchPane(Pane):
         where = f"run {result.run_id}" if result.run_id is not None else "not saved"
         self.source = f"{import_path} · {where}"
         self.noise = list(result.noise)
-        n = sum(len(r.results) for r in result.runs.values())
-        if result.status == "failed" and not n:
-            self._status(Text(f"{import_path}: {result.error}", style="bold red"))
-        elif result.status == "cancelled":
-            self._status(Text(f"stopped: kept {n} samples ({where})", style="yellow"))
-        elif result.status == "failed":
-            self._status(Text(f"{result.error} · kept {n} samples ({where})", style="bold red"))
-        else:
-            done = Text(f"done: {n} samples in {time.monotonic() - self.started:.0f} s ({where})", style="green")
-            if result.noise:
-                more = f" (+{len(result.noise) - 1} more: s)" if len(result.noise) > 1 else ""
-                done.append(f" · noise: {result.noise[0]}{more}", style="yellow")
-            self._status(done)
+        self._status(finished_status(result, import_path, where, time.monotonic() - self.started))
         self._fill_live(rebuild=True)
         if len(self.results) > 1:
             self._compare_columns([(label, rs) for label, rs in self.results.items() if rs])
@@ -341,12 +338,13 @@ class BenchPane(Pane):
 
     def _fill_live(self, rebuild: bool = False) -> None:
         many = len(self.live.labels) > 1 or len(self.results) > 1
-        self.query_one(LiveResults).fill(self.live, many=many, rebuild=rebuild)
+        self.query_one(LiveResults).fill(self.live, many=many, rebuild=rebuild, side=self.axis)
 
-    def load_results(self, columns: dict[str, list[BenchResult]], source: str) -> None:
-        """Show saved or given results in the live view (history `enter`, and the tests)."""
+    def load_results(self, columns: dict[str, list[BenchResult]], source: str, axis: str = "go") -> None:
+        """Show saved or given results in the live view (history `enter`, and the tests); ``axis``
+        names what tells the columns apart (go, rev)."""
         self.run_id = None
-        self.gos = {}
+        self.gos, self.axis, self.rev_labels = {}, axis, set()
         self.live.clear()
         self.results = {label: list(rs) for label, rs in columns.items()}
         for label, rs in columns.items():
@@ -368,7 +366,7 @@ class BenchPane(Pane):
         focus_now(self.focus_target())
 
     def _fill_scaling(self) -> None:
-        self.query_one("#bench-scaling-text", Static).update(scaling_text(self.results, self.noise, self.package_dir))
+        self.query_one("#bench-scaling-text", Static).update(scaling_text(self.results, self.noise, self.package_dir, self.rev_labels))
 
     def _compare_columns(self, columns: list[tuple[str, list[BenchResult]]]) -> None:
         self._compared = columns
@@ -463,17 +461,20 @@ class BenchPane(Pane):
             return
         from m3tui.bench.toolchains import recorded, rerun_ref
 
-        split: dict[str, list[BenchResult]] = {}
-        for r in stored.results:
-            split.setdefault(r.config.get("toolchain", f"run {info.id}"), []).append(r)
-        self.noise = list(info.meta.noise)
-        self.package_dir = Path(info.meta.package_dir)
-        self.load_results(split, f"{info.meta.package} · run {info.id}")
+        meta = info.meta
+        split = split_sides(stored.results, f"run {info.id}")  # by toolchain or revision
+        self.noise = list(meta.noise)
+        self.package_dir = Path(meta.package_dir)
+        self.load_results(split, f"{meta.package} · run {info.id}", axis="rev" if meta.revisions else "go")
         self.run_id = info.id
-        sides = recorded(info.meta)  # an A/B run's results are labelled by version; a plain run's by "run N"
+        sides = recorded(meta)  # an A/B run's results are labelled by version; a plain run's by "run N"
         self.gos = {(version if len(sides) > 1 and version else f"run {info.id}"): ref
                     for version, go in sides if (ref := rerun_ref(version, go)) is not None}  # fmt: skip
-        self._status(f"run {info.id} ({info.status}) · {info.meta.package} · {' '.join(info.meta.command)}")
+        if meta.revisions:  # labelled by revision, every side under the one Go; none is the user's tree now
+            ref = next(iter(self.gos.values()), None)
+            self.gos, self.rev_labels = ({label: ref for label in split} if ref else {}), set(split)
+        revs = f" · {revision_lines(meta)}" if meta.revisions else ""
+        self._status(f"run {info.id} ({info.status}) · {meta.package}{revs} · {' '.join(meta.command)}")
         self._show_view("live")
         focus_now(self.focus_target())
 
@@ -522,7 +523,9 @@ class BenchPane(Pane):
         info = self._selected_run("run it again")
         if info is None:
             return
-        fill_form(self, info.meta)
+        self._recorded = fill_form(self, info.meta)  # a revision run: its commits, by full hash
+        if info.meta.revisions:
+            self.app.notify(f"run {info.id} again at its very commits: {revision_lines(info.meta)}", title="re-run", timeout=10)
         self.action_run()
 
     # --- profiling a row ----------------------------------------------------------------------
@@ -537,6 +540,9 @@ class BenchPane(Pane):
         row = next((r for r in rows if "|".join(map(str, r.key)) == key), None)
         if row is None:
             self.app.notify("Choose a result row in the live table to profile it.", severity="warning")
+            return
+        if row.label in self.rev_labels:
+            self.app.notify(f"p profiles the package as it is now: this row was measured at {row.label}.", severity="warning")
             return
         go = "go"  # the row's own Go: the one that measured it (a past run's, found again)
         if (ref := self.gos.get(row.label)) is not None:

@@ -8,13 +8,15 @@ place and the pane keeps only what it does with a run.
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Select, Static
+
+from m3tui.tui.panes.bench_revs import RevInput, load_revision_choices, read_revs, rerun_revs
 
 if TYPE_CHECKING:
     from m3tui.bench.backend import BenchBackend
@@ -33,12 +35,14 @@ class RunForm:
     benchmem: bool
     versions: list[str]  # toolchains (versions or go paths): none (PATH), one, or two (A/B)
     extra: tuple[str, ...]  # flags for the test binary
+    revs: list[str] = field(default_factory=list)  # git revisions: none, A (against the working tree), or A and B
 
 
 def form_rows() -> list[Horizontal]:
-    """The form's three rows, each field wide enough at 80 columns for its common values (a
+    """The form's four rows, each field wide enough at 80 columns for its common values (a
     package path, ``Fib|Join|Hash``, ``-test.shuffle=on -test.cpu=1,2,4``, ``1000x``, two Go
-    versions): what to run and with which Go; how (-bench, test flags); how much."""
+    versions, two revisions): what to run and with which Go; at which git revisions; how (-bench,
+    test flags); how much."""
     return [
         Horizontal(
             Static("pkg", classes="label first"),
@@ -46,6 +50,12 @@ def form_rows() -> list[Horizontal]:
             Static("go", classes="label"),
             Input("", placeholder="PATH's go", id="bench-go"),
             id="bench-form-1",
+            classes="bench-form",
+        ),
+        Horizontal(
+            Static("rev", classes="label first"),
+            RevInput(placeholder="A [B]: git revision A vs the working tree, or A vs B · ↓ lists them", id="bench-rev"),
+            id="bench-form-rev",
             classes="bench-form",
         ),
         Horizontal(
@@ -86,6 +96,7 @@ async def load_choices(pane: Widget, backend: BenchBackend) -> None:
         options.insert(0, (".", "."))
     select.set_options(options)
     select.value = here if any(value == here for _, value in options) else options[0][1]
+    await load_revision_choices(pane, backend)
     try:
         cpus = await backend.default_cpu()
     except Exception:  # noqa: BLE001 - the placeholder stays "auto"
@@ -128,12 +139,15 @@ def read_form(pane: Widget) -> RunForm:
         benchmem=pane.query_one("#bench-benchmem", Checkbox).value,
         versions=versions,
         extra=flags,
+        revs=read_revs(pane.query_one("#bench-rev", Input).value, versions),
     )
 
 
-def fill_form(pane: Widget, meta: RunMeta) -> None:
-    """Put a past run's settings in the form, its toolchains included (its package is added to the
-    list if missing): `r` then runs exactly that run again (bench.toolchains.rerun_refs)."""
+def fill_form(pane: Widget, meta: RunMeta) -> dict[str, tuple[str, bool]]:
+    """Put a past run's settings in the form, its toolchains and revisions included (its package is
+    added to the list if missing): `r` then runs exactly that run again (bench.toolchains.rerun_refs;
+    a revision run: its Go, and its commits by full hash, bench_revs.rerun_revs). Returns the
+    recorded revisions' labels by commit (bench_revs.relabel)."""
     from m3tui.bench.toolchains import join, rerun_refs
 
     select: Select[str] = pane.query_one("#bench-package", Select)
@@ -146,8 +160,12 @@ def fill_form(pane: Widget, meta: RunMeta) -> None:
     pane.query_one("#bench-count", Input).value = str(meta.count)
     pane.query_one("#bench-benchtime", Input).value = meta.benchtime or ""
     pane.query_one("#bench-benchmem", Checkbox).value = meta.benchmem
-    pane.query_one("#bench-go", Input).value = join(rerun_refs(meta))
+    refs = rerun_refs(meta)
+    pane.query_one("#bench-go", Input).value = join(refs[:1] if meta.revisions else refs)
     pane.query_one("#bench-flags", Input).value = " ".join(meta.extra)
+    revs, recorded = rerun_revs(meta)
+    pane.query_one("#bench-rev", Input).value = revs
+    return recorded
 
 
 def _cpu(text: str) -> tuple[int, ...]:

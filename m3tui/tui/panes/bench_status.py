@@ -8,7 +8,7 @@ text in a scrollable box (esc closes it, and focus goes back where it was).
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -19,6 +19,9 @@ from textual.widgets import Static
 
 from m3tui.tui.panes.base import focus_now
 from m3tui.tui.widgets.key_scroll import KeyScroll
+
+if TYPE_CHECKING:
+    from m3tui.bench.session import SessionResult
 
 #: Lines the status may take before the rest goes behind `e`.
 MAX_LINES = 3
@@ -55,6 +58,39 @@ class BenchStatus(Static):
 
     def on_resize(self) -> None:
         self._show()
+
+
+def finished_status(result: SessionResult, import_path: str, where: str, seconds: float) -> Text:
+    """What a run ended in: done (with its noise), stopped, or failed with the reason; a side that
+    did not build says the compiler's lines (`e` shows them all) and the other side's rows stay."""
+    n = sum(len(r.results) for r in result.runs.values())
+    if result.status == "failed" and not n:
+        return Text(f"{import_path}: {result.error}", style="bold red")
+    if result.status == "cancelled":
+        return Text(f"stopped: kept {n} samples ({where})", style="yellow")
+    if result.status == "failed":
+        return build_failures(result, f"{n} samples ({where})") or Text(f"{result.error} · kept {n} samples ({where})",
+                                                                          style="bold red")  # fmt: skip
+    done = Text(f"done: {n} samples in {seconds:.0f} s ({where})", style="green")
+    if result.noise:
+        more = f" (+{len(result.noise) - 1} more: s)" if len(result.noise) > 1 else ""
+        done.append(f" · noise: {result.noise[0]}{more}", style="yellow")
+    return done
+
+
+def build_failures(result: SessionResult, kept: str) -> Text | None:
+    """A side that did not build (an A/B run): the error, the other sides' rows kept, then the
+    compiler's lines of each failed side; None when every side built."""
+    failed = [(label, run) for label, run in result.runs.items() if run.build_lines]
+    if not failed:
+        return None
+    others = ", ".join(label for label, run in result.runs.items() if run.results) or "no side"
+    text = Text()
+    text.append(f"{failed[0][1].error or failed[0][0] + ': the build failed'} · kept {others}: {kept}", style="bold red")
+    for label, run in failed:
+        text.append(f"\n{label}: go test's build output:\n", style="bold")
+        text.append("\n".join(run.build_lines))
+    return text
 
 
 class StatusScreen(ModalScreen[None], inherit_bindings=False):

@@ -43,12 +43,12 @@ class LiveResults(KeptCursorTable):
         self.names: list[str] = []  # the columns shown
         self.placeholder = False  # "no results yet" instead of rows
 
-    def fill(self, live: LiveTable, *, many: bool, rebuild: bool = False) -> None:
+    def fill(self, live: LiveTable, *, many: bool, rebuild: bool = False, side: str = "go") -> None:
         """The rows ``live`` changed since the last call; everything again when ``rebuild`` or the
-        columns change (a new unit, a second Go)."""
+        columns change (a new unit, a second side). ``side`` names the sides' column: go or rev."""
         from m3tui.bench.live import display_unit
 
-        wanted = (["go"] if many else []) + ["benchmark", "P", "n"] + [display_unit(u) for u in live.units] + ["trend"]
+        wanted = ([side] if many else []) + ["benchmark", "P", "n"] + [display_unit(u) for u in live.units] + ["trend"]
         if rebuild or wanted != self.names:
             key, index = self.cursor_key(), self.cursor_row
             self.clear(columns=True)
@@ -83,7 +83,7 @@ class LiveResults(KeptCursorTable):
     def _cells(self, live: LiveTable, row: LiveRow) -> list[str | Text]:
         from m3tui.bench.live import cell_view, sparkline
 
-        cells: list[str | Text] = [row.label] if self.names and self.names[0] == "go" else []
+        cells: list[str | Text] = [row.label] if self.names and self.names[0] in ("go", "rev") else []
         cells += [row.name, str(row.procs), str(row.n)]
         for unit in live.units:
             values = row.samples.get(unit)
@@ -180,7 +180,13 @@ def scaling_text(results: dict[str, list[BenchResult]], noise: Sequence[str],
 
 
 def compare_text(columns: list[tuple[str, list[BenchResult]]], noise: Sequence[str], *, holm: bool) -> Text:
-    """benchstat's tables: the first column is the base."""
-    from m3tui.bench.compare import build_tables, render_text
+    """benchstat's tables: the first column is the base. An A/B run's side (the config key
+    ``toolchain`` or ``revision`` its results carry) is the column, not a table of its own."""
+    from dataclasses import replace
 
+    from m3tui.bench.compare import build_tables, render_text
+    from m3tui.bench.session import SIDE_KEYS
+
+    columns = [(label, [replace(r, config={k: v for k, v in r.config.items() if k not in SIDE_KEYS})
+                        if any(k in r.config for k in SIDE_KEYS) else r for r in rs]) for label, rs in columns]  # fmt: skip
     return _with_noise(render_text(build_tables(columns, holm=holm)) or ["Nothing to compare."], noise)
