@@ -159,3 +159,14 @@ def test_the_fast_pass_equals_the_exact_one(seed: int) -> None:
         assert seed % 3 == 0 or seed % 4 == 0, "only zeros and changing unit sets need the exact pass"
         fast = summary(group(cols, **opts))
     assert fast == summary(_Build(*args).run(cols, exact=True))
+
+
+def test_a_written_minus_one_is_gomaxprocs_1_only_to_gomaxprocs() -> None:
+    """benchfmt's Name.Parts: "Parse-1" has the part "-1" (/gomaxprocs 1), "Parse" none (/gomaxprocs
+    empty); excluding /gomaxprocs from .fullname makes both "Parse" (extractFullExcluded)."""
+    text = "BenchmarkParse-1 1 5 ns/op\nBenchmarkParse 1 6 ns/op\nBenchmarkParse-1 1 7 ns/op\n"
+    (g,) = group([("f", results(text))])
+    assert g.rows == ["Parse-1", "Parse"]
+    (g,) = group([("f", results(text))], col="/gomaxprocs")
+    assert (g.rows, g.cols) == (["Parse"], ["1", ""]) and sorted(g.cells[(0, 0)]) == [5 * 1e-9, 7 * 1e-9]
+    assert group([("f", results(text))], row=".name")[0].rows == ["Parse"]
