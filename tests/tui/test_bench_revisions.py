@@ -256,7 +256,7 @@ def repo(real_go: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path
 
 
 @pytest.mark.slow
-async def test_a_real_revision_run_shows_both_sides_rows_and_saves_both_commits(repo: Path, monkeypatch,
+async def test_a_real_revision_run_shows_both_sides_rows_and_R_repeats_its_commits(repo: Path, monkeypatch,
                                                                                 m3tui_home: Path) -> None:  # fmt: skip
     monkeypatch.chdir(repo)
     app = snapshot_app(bench=LocalBench())
@@ -278,3 +278,13 @@ async def test_a_real_revision_run_shows_both_sides_rows_and_saves_both_commits(
         (a_label, a_commit, a_dirty), (b_label, _, b_dirty) = meta.revisions
         assert a_label in labels and a_label.startswith("main@") and not a_dirty and len(a_commit) == 40
         assert (b_label, b_dirty) == (WORKTREE_LABEL, True), "the working tree, with its uncommitted change"
+        (repo / "n.go").write_text("package revab\n\nconst N = 7\n")  # the tree changes: R still runs the snapshot
+        await pilot.press("h")
+        await app.workers.wait_for_complete()
+        await pilot.press("R")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert status(pane).startswith("done: 16 samples"), status(pane)
+        with History() as history:
+            again = history.list_runs(1)[0].meta
+        assert again.revisions == meta.revisions, "the very same commits, labelled as before"

@@ -248,7 +248,7 @@ class BenchPane(Pane):
         spec = BenchSpec(directory, bench=form.bench, cpu=form.cpu, count=form.count, benchtime=form.benchtime,
                          benchmem=form.benchmem, extra=form.extra, go=toolchains[0].go)  # fmt: skip
         self.package_dir = directory
-        self.gos = {t.label: t.go for t in toolchains if t.go != "go"}  # not PATH's go: a path
+        self.gos, self.rev_labels = {t.label: t.go for t in toolchains if t.go != "go"}, set()  # not PATH's go: a path
         if revisions:  # every side under the one Go; `p` profiles the user's tree only
             from m3tui.bench.revisions import WORKTREE_LABEL
 
