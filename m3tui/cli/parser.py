@@ -22,7 +22,7 @@ BENCH_ACTIONS = ("run", "compare", "history")
 NO_WAIT_HELP = "if another m3tui run (bench, profile capture or tune) is measuring, fail (exit 3) instead of waiting"
 BENCH_HISTORY_ACTIONS = ("list", "show", "delete", "export", "rerun")
 #: `profile`'s actions; `m3tui profile FILE` means `m3tui profile open FILE`.
-PROFILE_ACTIONS = ("top", "open", "capture", "tune", "list")
+PROFILE_ACTIONS = ("top", "open", "capture", "tune", "list", "export")
 
 
 class Parser(argparse.ArgumentParser):
@@ -363,6 +363,17 @@ def add_profile(prof: Parser) -> None:
 
     lst = psub.add_parser("list", help="captured profiles")
     lst.add_argument("--json", action="store_true", help="print JSON")
+
+    exp = psub.add_parser("export", help="the top view as collapsed stacks, speedscope JSON or an SVG flame graph",
+                          description=PROFILE_LIMITS_HELP)  # fmt: skip
+    exp.add_argument("file", metavar="FILE", help="a pprof profile (gzip'd or not)")
+    exp.add_argument("--format", choices=("collapsed", "speedscope", "svg"),
+                     help="collapsed (flamegraph.pl's stackcollapse text), speedscope (JSON), svg (a flame graph); "
+                     "default: what -o ends with (.folded, .json, .svg)")  # fmt: skip
+    exp.add_argument("-o", "--output", metavar="OUT", help="write OUT, all or nothing (default, or -: stdout)")
+    for action in top._actions:  # top's own filter flags: the export is the view top shows
+        if action.dest in ("sample_index", "focus", "ignore", "hide"):
+            exp._add_action(action)
 
 
 # --- logs ----------------------------------------------------------------------------------

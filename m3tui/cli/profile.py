@@ -49,6 +49,10 @@ def run(args: argparse.Namespace, run_async: RunAsync) -> int | Literal["tui"]:
         return _top(args)
     if args.profile_command == "list":
         return _list(args)
+    if args.profile_command == "export":
+        from m3tui.cli import profile_export
+
+        return profile_export.run(args)
     if args.profile_command == "capture":
         return run_async(_capture(args))
     return run_async(_tune(args))

@@ -41,6 +41,7 @@ class ProfilesBackend(Protocol):
     async def flame(self, profile: Profile, sample_index: int, filters: Filters) -> FlameNode: ...
     async def source(self, profile: Profile, sample_index: int, regex: str, filters: Filters) -> list[SourceFile]: ...
     def header(self, report: TopReport) -> list[str]: ...
+    async def export(self, profile: Profile, sample_index: int, filters: Filters, label: str) -> list[Path]: ...
     async def capture(
         self, spec: CaptureSpec, stop: asyncio.Event | None = None, on_wait: Callable[[str], None] | None = None
     ) -> Capture: ...
@@ -96,6 +97,24 @@ class LocalProfiles:
         from m3tui.profiles.pprof import analysis
 
         return analysis.header_lines(report)
+
+    async def export(self, profile: Profile, sample_index: int, filters: Filters, label: str) -> list[Path]:
+        """The view as an SVG flame graph, speedscope JSON and collapsed stacks, each written all or
+        nothing under ``<state>/exports`` (named by `export.default_name`); their paths."""
+        from datetime import datetime, timezone
+
+        from m3tui.core.config import state_root
+        from m3tui.core.files import atomic_write, private_dir
+        from m3tui.profiles.pprof import export
+
+        def write() -> list[Path]:
+            directory = private_dir(state_root() / "exports")
+            sample_type, now = profile.sample_types[sample_index].type, datetime.now(timezone.utc)
+            return [atomic_write(directory / export.default_name(label, sample_type, fmt, now),
+                                 export.export(profile, sample_index, fmt, filters, name=label), mode=0o600)
+                    for fmt in ("svg", "speedscope", "collapsed")]  # fmt: skip
+
+        return await asyncio.to_thread(write)
 
     async def capture(
         self, spec: CaptureSpec, stop: asyncio.Event | None = None, on_wait: Callable[[str], None] | None = None

@@ -85,6 +85,7 @@ class ProfilesPane(Pane):
         Binding("n", "capture", "Capture (the form in u)", show=False, id="profiles.capture"),
         Binding("T", "run_tune", "Run the rate tuner (the form in u)", show=False, id="profiles.run_tune"),
         Binding("p", "pprof", "Open in pprof (web); again: stop it", show=False, id="profiles.pprof"),
+        Binding("x", "export", "Export the view: SVG flame graph, speedscope, collapsed", show=False, id="profiles.export"),
         Binding("escape", "clear", "Stop / leave the field / clear filter", show=False, id="profiles.clear"),
     ]
 
@@ -485,6 +486,19 @@ class ProfilesPane(Pane):
             self.app.notify("Open a profile first (o, or enter on the list).", severity="warning")
             return
         self.query_one("#prof-web", PprofWeb).toggle(self.current.path, self.current.binary, self.current.label)
+
+    @work(exclusive=True, group="prof-export")
+    async def action_export(self) -> None:
+        """The view as shown (sample type, filters, diff) to <state>/exports: SVG, speedscope JSON, collapsed."""
+        profile = await self._effective()
+        if profile is None or self.sample_index is None or self.current is None:
+            self.app.notify("Open a profile first (o, or enter on the list).", severity="warning")
+            return
+        try:
+            paths = await self.backend.export(profile, self.sample_index, self._filters(), self.current.label)
+        except M3tuiError as exc:
+            return self._status(Text(self.failure_line(exc), style="bold red"))
+        self._status(f"exported to {screen_text(paths[0].parent)}: {', '.join(screen_text(p.name) for p in paths)}")
 
     def action_filter(self) -> None:
         focus_now(self.query_one("#prof-focus", Input))

@@ -1,0 +1,61 @@
+"""`m3tui profile export FILE --format collapsed|speedscope|svg [-o OUT]`: the view `profile top`
+shows (same --sample-index, --focus, --ignore, --hide) as collapsed stacks, speedscope JSON or an
+SVG flame graph (:mod:`m3tui.profiles.pprof.export`).
+
+To stdout without -o (or with ``-o -``), else all-or-nothing to a regular file, through symlinks
+(`core.files.write_output`, as `bench history export`). Without --format, -o's ending says it
+(``.svg``, ``.json``, ``.folded``/``.collapsed``/``.txt``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import PurePath
+
+from m3tui.core.errors import EXIT_OK, UsageError
+
+#: -o endings that name a format when --format is not given
+_BY_SUFFIX = {".svg": "svg", ".json": "speedscope", ".folded": "collapsed", ".collapsed": "collapsed", ".txt": "collapsed"}
+
+
+def export_format(fmt: str | None, output: str | None) -> str:
+    """--format, else the one -o's ending names; else a usage error (exit 2)."""
+    if fmt:
+        return fmt
+    if output and output != "-":
+        for suffix, name in _BY_SUFFIX.items():
+            if output.lower().endswith(suffix):
+                return name
+    raise UsageError("m3tui profile export: say --format collapsed, speedscope or svg (or an -o ending in .folded, .json or .svg)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from m3tui.core.files import write_output
+    from m3tui.profiles.pprof import export
+    from m3tui.profiles.pprof.decode import load_file
+    from m3tui.profiles.pprof.graph import Filters, check_regexp
+    from m3tui.profiles.pprof.model import ProfileError, printable
+
+    fmt = export_format(args.format, args.output)
+    for name in ("focus", "ignore", "hide"):
+        value = getattr(args, name)
+        if value is not None:
+            try:
+                check_regexp(value, f"--{name}")
+            except ProfileError as exc:
+                raise UsageError(f"m3tui profile: {exc}") from None
+    target = "-" if args.output is None else args.output
+    if target != "-":
+        from m3tui.core.files import output_target
+
+        output_target(target)  # a FIFO, a directory or a missing folder: said before the profile is read
+    profile = load_file(args.file)
+    index = profile.sample_index(args.sample_index)
+    filters = Filters(focus=args.focus, ignore=args.ignore, hide=args.hide)
+    text = export.export(profile, index, fmt, filters, name=PurePath(args.file).name)
+    write_output(target, text)
+    if target != "-":
+        st = profile.sample_types[index]
+        print(f"· wrote {fmt} of {printable(args.file)} ({printable(st.type)}) to {printable(target)}", file=sys.stderr)
+    return EXIT_OK
