@@ -183,7 +183,8 @@ class _Parser:
 
 
 class _NeedExact(Exception):
-    """A value the fast pass cannot place (0 or ±Inf in a scaled unit): run the exact pass."""
+    """What the fast pass cannot place (a 0 or ±Inf in a scaled unit, results of one name and
+    config with different units): the exact pass runs instead."""
 
 
 @dataclass

@@ -22,7 +22,7 @@ BENCH_ACTIONS = ("run", "compare", "history")
 NO_WAIT_HELP = "if another m3tui run (bench, profile capture or tune) is measuring, fail (exit 3) instead of waiting"
 BENCH_HISTORY_ACTIONS = ("list", "show", "delete", "export", "rerun")
 #: `profile`'s actions; `m3tui profile FILE` means `m3tui profile open FILE`.
-PROFILE_ACTIONS = ("top", "open", "capture", "tune", "list", "export")
+PROFILE_ACTIONS = ("top", "open", "capture", "tune", "list", "export", "watch")
 
 
 class Parser(argparse.ArgumentParser):
@@ -317,6 +317,17 @@ def add_bench(bench: Parser) -> None:
 # --- profile -------------------------------------------------------------------------------
 
 
+FILE_OR_URL_HELP = ("a pprof profile (gzip'd or not), or a URL to fetch it from, as go tool pprof takes: "
+                    "http://host:port/debug/pprof/heap (profile, allocs, goroutine, block, mutex; host:port alone: "
+                    "the CPU profile)")
+
+
+def _add_url_flags(p: Parser) -> None:
+    p.add_argument("--seconds", type=int, metavar="N", help="with a URL: profile for N seconds (?seconds=N)")
+    p.add_argument("--header", action="append", metavar="'NAME: VALUE'",
+                   help="with a URL: an HTTP header to send (repeatable); never printed or stored")  # fmt: skip
+
+
 def add_profile(prof: Parser) -> None:
     from m3tui.cli.profile import PROFILE_LIMITS_HELP
 
@@ -325,7 +336,7 @@ def add_profile(prof: Parser) -> None:
 
     top = psub.add_parser("top", help="the top functions of a profile, like go tool pprof -top",
                           description=PROFILE_LIMITS_HELP)
-    top.add_argument("file", metavar="FILE", help="a pprof profile (gzip'd or not)")
+    top.add_argument("file", metavar="FILE", help=FILE_OR_URL_HELP)
     top.add_argument("--sample-index", metavar="NAME", help="sample type, e.g. alloc_space, inuse_objects, delay")
     top.add_argument("--nodecount", type=int, default=None, metavar="N", help="show at most N functions")
     top.add_argument("--focus", metavar="RE", help="only samples through functions matching RE")
@@ -334,10 +345,20 @@ def add_profile(prof: Parser) -> None:
     top.add_argument("--diff-base", metavar="BASE", help="show the change from the BASE profile")
     top.add_argument("--cum", action="store_true", help="sort by cumulative value")
     top.add_argument("--json", action="store_true", help="print JSON")
+    _add_url_flags(top)
 
     opener = psub.add_parser("open", help="open a profile in the Profiles pane (in a pipe: print its top)",
                              description=PROFILE_LIMITS_HELP)
-    opener.add_argument("file", metavar="FILE")
+    opener.add_argument("file", metavar="FILE", help=FILE_OR_URL_HELP)
+    _add_url_flags(opener)
+
+    watch = psub.add_parser("watch", help="fetch a profile from a running program again and again: the growth each time")
+    watch.add_argument("url", metavar="URL", help="http://host:port/debug/pprof/heap (or goroutine, …)")
+    watch.add_argument("--every", default="30s", metavar="DURATION", help="how often (default 30s; 1m, 500ms, …)")
+    watch.add_argument("--keep", type=int, default=10, metavar="N", help="keep the last N fetched profiles (default 10)")
+    watch.add_argument("--sample-index", metavar="NAME", help="sample type, e.g. inuse_space, alloc_objects")
+    watch.add_argument("--nodecount", type=int, default=None, metavar="N", help="show at most N functions (default 10)")
+    _add_url_flags(watch)
 
     cap = psub.add_parser("capture", help="profile one benchmark at one GOMAXPROCS")
     cap.add_argument("package", nargs="?", default=".", metavar="PKG")

@@ -9,12 +9,13 @@ thread: a 50 MB profile must not freeze the keys. Services load on first call, n
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from m3tui.profiles.capture import Capture, CaptureSpec
+    from m3tui.profiles.fetch import FetchedProfile
     from m3tui.profiles.pprof.analysis import (
         FlameNode,
         PeekEntry,
@@ -53,6 +54,10 @@ class ProfilesBackend(Protocol):
     async def serve_web(
         self, profile: Path, binary: Path | None, on_state: Callable[[WebState], None], stop: asyncio.Event
     ) -> WebState: ...
+    async def fetch(
+        self, url: str, *, seconds: int | None = None, headers: Sequence[str] = (),
+        on_progress: Callable[[float, float], None] | None = None, stop: asyncio.Event | None = None,
+    ) -> FetchedProfile: ...  # fmt: skip
 
 
 class LocalProfiles:
@@ -142,3 +147,11 @@ class LocalProfiles:
         from m3tui.profiles import pproftool
 
         return await pproftool.serve_web(profile, binary, on_state, stop=stop)
+
+    async def fetch(
+        self, url: str, *, seconds: int | None = None, headers: Sequence[str] = (),
+        on_progress: Callable[[float, float], None] | None = None, stop: asyncio.Event | None = None,
+    ) -> FetchedProfile:  # fmt: skip
+        from m3tui.profiles import fetch
+
+        return await fetch.fetch(url, seconds=seconds, headers=headers, on_progress=on_progress, stop=stop)

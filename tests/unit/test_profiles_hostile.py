@@ -375,8 +375,10 @@ def test_control_characters_in_function_names_never_reach_the_terminal(tmp_path:
 
 
 def test_a_url_with_credentials_is_refused_and_never_printed(tmp_path: Path) -> None:
+    """A URL where only a file goes (--diff-base; FILE itself may be a URL: tests/integration/test_profile_fetch.py)."""
     url = "https://alice:hunter2@pprof.example.com/debug/pprof/heap?token=s3cr3t"
-    for argv in (["profile", "top", url], ["profile", "top", url, "--json"], ["profile", url]):
+    cpu = str(PPROF / "cpu.pb.gz")
+    for argv in (["profile", "top", cpu, "--diff-base", url], ["profile", "top", cpu, "--diff-base", url, "--json"]):
         code, out, err = cli(*argv)
         assert code == 2, (argv, err)
         assert "hunter2" not in out + err and "s3cr3t" not in out + err

@@ -199,7 +199,7 @@ def open_file(path: str | os.PathLike[str], what: str) -> BinaryIO:
     fetches them) is refused, its credentials masked."""
     name = os.fspath(path)
     if _URL.match(name) and not os.path.exists(name):
-        raise InputError(f"{printable(name)} is a URL: m3tui reads {what} files (fetch it first: curl -o cpu.pprof URL)")
+        raise InputError(f"{printable(name)} is a URL: m3tui reads {what} files (m3tui profile top URL fetches and keeps one)")
     try:
         return open_input(path, what=what)
     except M3tuiError as exc:  # its message names the raw path: say it again with the printable one

@@ -1,6 +1,6 @@
 """The Profiles pane's widgets: the profile list, the top table, the peek list (a cursor that walks
-the call graph), a scrolling text view, the profile's facts (expanded on enter) and the line of
-`go tool pprof -http` (`p`).
+the call graph), a scrolling text view, the profile's facts (expanded on enter), the line of
+`go tool pprof -http` (`p`) and the line of a fetch from a URL (`o` with a URL; esc cancels).
 
 Each binds its own keys, every one with an id and a description (`?` lists them from the focus,
 enter included); j/k move like the arrows. The pane decides what they show.
@@ -22,10 +22,12 @@ from textual.message import Message
 from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
+from m3tui.core.errors import M3tuiError
 from m3tui.tui.panes.profile_text import screen_text
 
 if TYPE_CHECKING:
     from m3tui.profiles.backend import ProfilesBackend
+    from m3tui.profiles.fetch import FetchedProfile
     from m3tui.profiles.pprof.analysis import PeekEntry
     from m3tui.profiles.pproftool import WebState
     from m3tui.tui.panes.profile_text import Format
@@ -271,6 +273,89 @@ class PprofWeb(Static):
             await self.backend.serve_web(path, binary, on_state, stop)
         finally:
             stop.set()
+
+
+class UrlFetch(Static):
+    """A profile fetched from a running program (``o`` with a URL), as one line: fetching (the
+    seconds of a CPU profile counted), then gone when it is opened, or stopped / failed with the
+    reason. :meth:`stop` (esc) closes the connection. Hidden until first used."""
+
+    DEFAULT_CSS = "UrlFetch { display: none; height: auto; }"
+    #: The `o` field's placeholder: a file, or a URL as `go tool pprof` takes it.
+    PLACEHOLDER = "a profile file, or a URL: http://host:port/debug/pprof/heap (…/profile?seconds=N); enter opens it"
+
+    class Fetched(Message):
+        def __init__(self, fetched: FetchedProfile, label: str) -> None:
+            super().__init__()
+            self.fetched = fetched
+            self.label = label
+
+    def __init__(self, backend: ProfilesBackend, *, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self.backend = backend
+        self._stop: asyncio.Event | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._stop is not None and not self._stop.is_set()
+
+    def stop(self) -> bool:
+        """Cancel the fetch in progress; False when there is none."""
+        if not self.running:
+            return False
+        assert self._stop is not None
+        self._stop.set()
+        return True
+
+    def open_url(self, text: str) -> bool:
+        """Fetch ``text`` if it is a URL (a fetch in progress gives way to it); False if it is not one."""
+        from m3tui.profiles.fetch import is_url
+
+        if not is_url(text):
+            return False
+        self.stop()
+        self._fetch(text)
+        return True
+
+    @work(exclusive=True, group="prof-fetch")
+    async def _fetch(self, url: str) -> None:
+        from m3tui.core.redact import redact
+
+        self.display = True
+        stop = self._stop = asyncio.Event()
+        shown = screen_text(redact(url))
+        self.update(Text(f"fetching {shown}… · esc cancels", style="yellow"))
+
+        def on_progress(elapsed: float, total: float) -> None:
+            if self._stop is stop:
+                self.update(Text(f"fetching {shown}: {int(elapsed)}/{int(total)} s · esc cancels", style="yellow"))
+
+        try:
+            got = await self.backend.fetch(url, on_progress=on_progress, stop=stop)
+        except M3tuiError as exc:
+            if self._stop is stop:
+                stopped = stop.is_set()
+                self.update(Text(f"fetch: {screen_text(str(exc))}", style="dim" if stopped else "bold red"))
+                if not stopped:
+                    self.app.notify(screen_text(str(exc)), severity="error", title="fetch")
+            return
+        finally:
+            stop.set()
+        self.display = False
+        self.app.notify(f"fetched {fetched_label(got)}", title="profile")
+        self.post_message(self.Fetched(got, fetched_label(got)))
+
+
+def fetched_label(got: FetchedProfile) -> str:
+    """``heap 127.0.0.1:6060 05:06:11``: the kind, where from, and the local time."""
+    import datetime as _dt
+    import urllib.parse
+
+    try:
+        when = _dt.datetime.fromisoformat(got.fetched_at).astimezone().strftime("%H:%M:%S")
+    except ValueError:
+        when = got.fetched_at
+    return screen_text(f"{got.kind} {urllib.parse.urlsplit(got.url_redacted).netloc} {when}")
 
 
 #: The widget classes with bindings: every binding has an id (a keymap can remap them).

@@ -31,6 +31,7 @@ from m3tui.tui.panes.profile_widgets import (
     ProfileList,
     TextScroll,
     TopTable,
+    UrlFetch,
 )
 
 if TYPE_CHECKING:
@@ -130,9 +131,10 @@ class ProfilesPane(Pane):
                 Input("", placeholder="regexp", id="prof-hide"),
                 id="prof-filters",
             ),
-            Input("", placeholder="path of a profile file, enter opens it", id="prof-open"),
+            Input("", placeholder=UrlFetch.PLACEHOLDER, id="prof-open"),
             Static("", id="prof-status"),
             PprofWeb(self.backend, id="prof-web"),
+            UrlFetch(self.backend, id="prof-fetch"),
             Static("", id="prof-views"),
             ContentSwitcher(
                 top,
@@ -244,10 +246,10 @@ class ProfilesPane(Pane):
         self.entries = [entry, *(e for e in self.entries if e.path != entry.path)]
         self._open_entry(entry)
 
-    def open_path(self, path: Path) -> None:
+    def open_path(self, path: Path, label: str | None = None) -> None:
         """Open a profile file (the `o` prompt, and `m3tui` started beside a profile)."""
         existing = next((e for e in self.entries if e.path == path), None)
-        entry = existing or Entry(path, "file", path.name)
+        entry = existing or Entry(path, "file", label or path.name)
         if existing is None:
             self.entries.append(entry)
         self._open_entry(entry)
@@ -508,7 +510,7 @@ class ProfilesPane(Pane):
         if event.input.id == "prof-open":
             event.input.display = False
             text = event.value.strip()
-            if text:
+            if text and not self.query_one("#prof-fetch", UrlFetch).open_url(text):  # a URL: fetched, then opened
                 self.open_path(Path(text).expanduser())
             focus_now(self.focus_target())
             return
@@ -526,8 +528,11 @@ class ProfilesPane(Pane):
         self._refresh()
         focus_now(self.focus_target())
 
+    def on_url_fetch_fetched(self, event: UrlFetch.Fetched) -> None:
+        self.open_path(event.fetched.path, event.label)
+
     def action_clear(self) -> None:
-        if self._captures().stop():
+        if self.query_one("#prof-fetch", UrlFetch).stop() or self._captures().stop():
             self._status(Text("stopping…", style="yellow"))
             return
         focused = self.app.focused
