@@ -158,6 +158,7 @@ def test_speedscope_is_valid_and_its_weights_sum_to_the_total(path: Path) -> Non
         assert prof["unit"] == {"nanoseconds": "nanoseconds", "bytes": "bytes"}.get(st.unit, "none")
         assert all(0 <= i < len(frames) for s in prof["samples"] for i in s)
         assert len({f["name"] for f in frames}) == len(frames)  # one frame per function
+        assert all(f["file"].endswith(".go") for f in frames if "goprof" in f["name"])
         # the same paths as the collapsed stacks
         rows = parse_collapsed(export.collapsed(profile, index))
         ours = sorted(([frames[i]["name"] for i in s], w) for s, w in zip(prof["samples"], prof["weights"]))

@@ -87,7 +87,13 @@ def speedscope(profile: Profile, sample_index: int, filters: Filters | None = No
     samples = []
     for path, _value in rows:
         samples.append([used.setdefault(i, len(used)) for i in path])
-    frames = [{"name": escape_controls(names[i])} for i in used]
+    files: dict[int, str] = {}
+    for frame, func in zip(profile.frames, _funcs(profile).frame_func):
+        if frame.file:
+            files.setdefault(func, frame.file)
+    frames: list[dict[str, str]] = []
+    for i in used:  # a frame is a function (pprof's granularity), with the file it is in
+        frames.append({"name": escape_controls(names[i])} | ({"file": escape_controls(files[i])} if i in files else {}))
     st = profile.sample_types[sample_index]
     total = sum(v for _p, v in rows)
     title = escape_controls(f"{name} {st.type}" if name else st.type)
@@ -110,7 +116,7 @@ WIDTH = 1200
 ROW = 17  # pixels per frame row
 _TOP = 40  # room for the heading
 _FONT = 12
-_CHAR = 7.0  # an average character's width at _FONT in a monospace face, to cut labels
+_CHAR = 7.2  # a character's advance at _FONT in a monospace face (0.6em), to cut labels
 
 
 def _colour(name: str) -> str:
