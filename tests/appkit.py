@@ -339,6 +339,7 @@ class FixedBenchBackend:
         self.hold: asyncio.Event | None = None
         self.prepared: list[tuple[str, list[str], list[str]]] = []  # (package, versions, revs) of each prepare
         self.sessions: list[FixedRevisionSession] = []
+        self.choice_dirs: list[Path] = []  # the directory of each revision_choices call
 
     async def packages(self, cwd: Path) -> list[tuple[str, Path]]:
         return [("example.com/shop/cart", cwd), ("example.com/shop/cart/internal/price", cwd / "internal" / "price")]
@@ -376,6 +377,7 @@ class FixedBenchBackend:
         return Prepared(Path(package), "example.com/shop/cart", toolchains, revisions)
 
     async def revision_choices(self, directory: Path) -> list[RevisionChoice]:
+        self.choice_dirs.append(directory)
         return list(M3_REVISION_CHOICES)
 
     def session(

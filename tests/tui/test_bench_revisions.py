@@ -34,7 +34,8 @@ async def _type_rev(pilot, pane: BenchPane, keys: str) -> RevInput:
 async def test_the_rev_field_completes_the_word_being_typed_from_the_repositorys_revisions(tmp_path: Path,
                                                                                             monkeypatch) -> None:  # fmt: skip
     monkeypatch.chdir(tmp_path)
-    app = snapshot_app(bench=FixedBenchBackend())
+    backend = FixedBenchBackend()
+    app = snapshot_app(bench=backend)
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_bench(pilot)
         field = await _type_rev(pilot, pane, "ma")
@@ -52,6 +53,11 @@ async def test_the_rev_field_completes_the_word_being_typed_from_the_repositorys
         await pilot.pause()
         await pilot.pause()
         assert field._suggestion == "main faster-encode 77aa01e", "a recent commit too"
+        price = tmp_path / "internal" / "price"
+        pane.query_one("#bench-package").value = str(price)  # another package: its repository's revisions
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        assert tmp_path in backend.choice_dirs and backend.choice_dirs[-1] == price
 
 
 async def test_down_lists_the_revisions_and_enter_puts_one_in_place_of_the_word_being_typed(tmp_path: Path,
@@ -69,7 +75,8 @@ async def test_down_lists_the_revisions_and_enter_puts_one_in_place_of_the_word_
         assert column(table, "revision") == ["main", "faster-encode", "v1.4.0", "3f2c1d0", "77aa01e"]
         assert column(table, "kind") == ["branch", "branch", "tag", "commit", "commit"]
         assert "release v1.4.0" in screen_text(app)
-        await pilot.press("j", "j", "enter")
+        assert table.cursor_row == 2, "on the first revision that starts with the word being typed (v)"
+        await pilot.press("k", "k", "j", "j", "enter")
         await pilot.pause()
         assert not isinstance(app.screen, RevisionPicker) and app.focused is field
         assert field.value == "main v1.4.0"

@@ -60,8 +60,7 @@ class RevSuggester(Suggester):
 class RevInput(Input):
     """The rev field: completion of the word being typed; `down` lists every revision to pick one."""
 
-    BINDINGS: ClassVar = [Binding("down", "choices", "List the revisions (branches, tags, recent commits)",
-                                  id="bench.rev_choices")]  # fmt: skip
+    BINDINGS: ClassVar = [Binding("down", "choices", "List revisions", id="bench.rev_choices")]
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__("", suggester=RevSuggester(), **kwargs)
@@ -80,7 +79,7 @@ class RevInput(Input):
         if not self.choices:
             self.app.notify("No revisions to list: the package is not in a git repository.", title="rev", severity="warning")
             return
-        self.app.push_screen(RevisionPicker(self.choices), self.put_word)
+        self.app.push_screen(RevisionPicker(self.choices, self.value.split(" ")[-1]), self.put_word)
 
     def put_word(self, word: str | None) -> None:
         """The picked revision in place of the word being typed (after the others: A, then B)."""
@@ -104,13 +103,15 @@ class RevisionTable(RowTable):
 
 
 class RevisionPicker(ModalScreen[str | None], inherit_bindings=False):
-    """Branches, tags and recent commits (word, kind, the commit); enter picks one, esc closes."""
+    """Branches, tags and recent commits (word, kind, the commit), the cursor on the first that
+    starts with the word being typed; enter picks one, esc closes."""
 
     BINDINGS: ClassVar = [Binding("escape,q", "close", "Close", id="bench.rev_picker_close")]
 
-    def __init__(self, choices: Sequence[RevisionChoice]) -> None:
+    def __init__(self, choices: Sequence[RevisionChoice], typed: str = "") -> None:
         super().__init__(classes="bench-status-screen")
         self.choices = list(choices)
+        self.typed = typed
 
     def compose(self) -> ComposeResult:
         with Vertical(id="bench-rev-box"):
@@ -127,6 +128,9 @@ class RevisionPicker(ModalScreen[str | None], inherit_bindings=False):
                 seen.add(c.word)
                 table.add_row(c.word, Text(c.kind, style="dim"), c.about, key=c.word)
         fit_columns(table)
+        words = table.row_keys()
+        if self.typed:
+            table.move_cursor(row=next((i for i, w in enumerate(words) if w.startswith(self.typed)), 0))
         focus_now(table)
 
     def action_close(self) -> None:
