@@ -494,8 +494,8 @@ class ProfilesPane(Pane):
         """The view as shown (sample type, filters, diff) to <state>/exports: SVG, speedscope JSON, collapsed."""
         profile = await self._effective()
         if profile is None or self.sample_index is None or self.current is None:
-            self.app.notify("Open a profile first (o, or enter on the list).", severity="warning")
-            return
+            return self.app.notify("Open a profile first (o, or enter on the list).", severity="warning")
+        self._status("exporting the view: SVG flame graph, speedscope JSON, collapsed stacks…")
         try:
             paths = await self.backend.export(profile, self.sample_index, self._filters(), self.current.label)
         except M3tuiError as exc:
