@@ -295,3 +295,25 @@ async def test_a_real_revision_run_shows_both_sides_rows_and_R_repeats_its_commi
         with History() as history:
             again = history.list_runs(1)[0].meta
         assert again.revisions == meta.revisions, "the very same commits, labelled as before"
+
+
+@pytest.mark.slow
+async def test_a_real_side_that_does_not_build_says_the_compilers_lines_and_the_other_sides_rows_stay(
+        repo: Path, monkeypatch, m3tui_home: Path) -> None:  # fmt: skip
+    fixed = (repo / "n.go").read_text()  # main: broken at a commit of its own; the working tree: fixed
+    (repo / "n.go").write_text("package revab\n\nconst N = undefinedThing\n")
+    git(repo, "commit", "-q", "-am", "broken")
+    (repo / "n.go").write_text(fixed)
+    monkeypatch.chdir(repo)
+    app = snapshot_app(bench=LocalBench())
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await open_bench(pilot)
+        fill(pane, rev="main", cpu="1", count="2", benchtime="100x")
+        pane.focus_target().focus()
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        said = status(pane)
+        assert said.startswith("main@") and "the build failed" in said and "kept working tree: 4 samples" in said, said
+        assert "undefined: undefinedThing" in said, "the compiler's own line"
+        assert set(column(pane.query_one("#bench-live", DataTable), "rev")) == {WORKTREE_LABEL}
