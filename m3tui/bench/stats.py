@@ -316,12 +316,12 @@ def _pairs(f1: list[float], f2: list[float], cat: list[float]) -> tuple[int, int
         below = sum(map(mul, c1.values(), map(bisect_left, repeat(f2), c1)))
     else:
         below = m1 * len(f2) - sum(map(mul, c2.values(), map(bisect_right, repeat(f1), c2)))
-    common = c1.keys() & c2.keys()  # order does not matter: only sums over it
-    k1s, k2s = list(map(c1.__getitem__, common)), list(map(c2.__getitem__, common))
-    # a group's size is k1 + k2: (k1 + k2)**3 = k1**3 + k2**3 + 3*k1*k2*(k1 + k2)
+    small, large = (c1, c2) if len(c1) <= len(c2) else (c2, c1)
+    ks, kl = list(small.values()), list(map(large.get, small, repeat(0)))  # each value's count in both
+    # a group's size is ks + kl: (ks + kl)**3 = ks**3 + kl**3 + 3*ks*kl*(ks + kl)
     cubes = (sum(map(pow, c1.values(), repeat(3))) + sum(map(pow, c2.values(), repeat(3)))
-             + 3 * sum(map(mul, map(mul, k1s, k2s), map(add, k1s, k2s))))
-    return below, sum(map(mul, k1s, k2s)), cubes
+             + 3 * sum(map(mul, map(mul, ks, kl), map(add, ks, kl))))
+    return below, sum(map(mul, ks, kl)), cubes
 
 
 def _mann_whitney_sorted(xs1: list[float], xs2: list[float]) -> float:
