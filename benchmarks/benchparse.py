@@ -84,11 +84,13 @@ def compare_ratio(lines: int, repeat: int) -> int:
     tmp.rmdir()
     assert "geomean" in out and "vs base" in out, out[:500]
     tp, tc = statistics.median(parse_times), statistics.median(compare_times)
-    ratio = tc / tp
+    # Each round's ratio (its two timings are seconds apart): a busy machine moves both alike.
+    ratio = statistics.median(c / p for p, c in zip(parse_times, compare_times))
     verdict = "OK" if ratio <= COMPARE_TARGET else "MISSED"
-    print(f"{lines:,} result lines in two files, median of {repeat} runs, target <= {COMPARE_TARGET}x")
+    print(f"{lines:,} result lines in two files, median of {repeat} rounds, target <= {COMPARE_TARGET}x")
     print(f"{'parse alone':<34} {tp:8.3f} s")
-    print(f"{'bench compare':<34} {tc:8.3f} s  {ratio:5.2f}x parse  {verdict}")
+    print(f"{'bench compare':<34} {tc:8.3f} s  {ratio:5.2f}x parse (median of the rounds' ratios)  {verdict}")
+    print(f"{'(fastest of each)':<34} {min(compare_times) / min(parse_times):8.2f}x")
     return 0 if ratio <= COMPARE_TARGET else 1
 
 
