@@ -14,7 +14,9 @@ granularity, inlined frames expanded), with their summed values.
 
 Names are written as the terminal shows them (`model.escape_controls`: no control characters in
 XML or in a line-oriented file); ``;`` in a name would split a collapsed frame and becomes ``:``
-there. A diff (negative values) has no flame graph to draw and is refused.
+there. A diff (negative values) has no flame graph to draw and is refused. A sample without a
+single location has no path and is left out (Go's runtime writes none: the tests check that each
+format sums to the profile's total).
 """
 
 from __future__ import annotations
