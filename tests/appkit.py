@@ -452,7 +452,7 @@ class FixedProfilesBackend(LocalProfiles):
     tests compare them with it); only the machine-dependent parts are fixed.
     """
 
-    #: What `fetch` hands back; None: it runs like a 30 s CPU profile (progress each 50 ms) until stopped.
+    #: What `fetch` hands back; None: it runs like a CPU profile (30 s, or the seconds asked for) until stopped.
     fetch_result: FetchedProfile | None = None
 
     def captures(self) -> list[Capture]:
@@ -471,7 +471,7 @@ class FixedProfilesBackend(LocalProfiles):
             if stop is not None and stop.is_set():
                 break
             if on_progress is not None:
-                on_progress(tick * 0.05, 30.0)
+                on_progress(tick * 0.05, float(seconds or 30))
             await asyncio.sleep(0.05)
         raise FetchError(f"{url}: stopped")
 

@@ -53,6 +53,7 @@ __all__ = [
     "fetch",
     "fetched_root",
     "is_url",
+    "split_seconds",
     "list_fetched",
     "parse_header",
     "profile_kind",
@@ -99,6 +100,12 @@ def is_url(text: str) -> bool:
     if _SCHEME.match(text):
         return text.split("://", 1)[0].lower() in ("http", "https")
     return bool(_HOST_PORT.match(text)) and not os.path.exists(text)
+
+
+def split_seconds(text: str) -> tuple[str, int | None]:
+    """A typed ``URL --seconds N`` (the Profiles pane's `o` field) → (URL, N); else (text, None)."""
+    m = re.fullmatch(r"\s*(\S+)\s+--seconds[= ]\s*([0-9]{1,6})\s*", text)
+    return (m.group(1), int(m.group(2))) if m else (text.strip(), None)
 
 
 def parse_header(text: str) -> tuple[str, str]:

@@ -152,6 +152,7 @@ def test_watch_prints_the_growth_keeps_the_last_n_and_stops_on_ctrl_c(pprof_serv
 
 class Hostile(http.server.BaseHTTPRequestHandler):
     seen_headers: list[str] = []
+    flaky_calls = 0
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -182,6 +183,12 @@ class Hostile(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             for _ in range(100):
                 self.wfile.write(b"\0" * 1024)
+        elif path == "/flaky/debug/pprof/heap":  # every second call fails
+            Hostile.flaky_calls += 1
+            if Hostile.flaky_calls % 2 == 0:
+                self._send(500, b"overloaded\n", "text/plain")
+            else:
+                self._send(200, PROFILE)
         elif path == "/auth/debug/pprof/heap":
             Hostile.seen_headers.append(self.headers.get("Authorization", ""))
             if self.headers.get("Authorization") == f"Bearer {SECRET}":
@@ -306,9 +313,42 @@ def test_urls_as_pprof_reads_them() -> None:
     assert fetch.adjust_url("http://h:1/debug/pprof/heap?seconds=5") == ("http://h:1/debug/pprof/heap?seconds=5", 5)
     assert fetch.adjust_url("http://h:1/debug/pprof/profile?seconds=5", 2) == ("http://h:1/debug/pprof/profile?seconds=2", 2)
     assert fetch.profile_kind("http://h:1/debug/pprof/profile") == "cpu"
+    assert fetch.split_seconds(" h:1 --seconds 20 ") == ("h:1", 20) and fetch.split_seconds("h:1/x") == ("h:1/x", None)
     assert fetch.is_url("http://x/y") and fetch.is_url("127.0.0.1:6060") and not fetch.is_url("cpu.pprof")
     with pytest.raises(UsageError, match="only http:// and https://"):
         fetch.adjust_url("ftp://h/x")
     with pytest.raises(UsageError) as bad:
         fetch.parse_header(f"Authorization {SECRET}")
     assert SECRET not in str(bad.value)
+
+
+def test_ctrl_c_during_a_fetch_exits_130_and_keeps_nothing(hostile: str, tmp_path: Path) -> None:
+    env = {**os.environ, "M3TUI_HOME": str(tmp_path)}
+    proc = subprocess.Popen([*M3TUI, "top", f"{hostile}/slow/debug/pprof/heap"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    assert proc.stderr is not None
+    assert proc.stderr.readline().startswith("· fetching ")
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and out == "" and "Traceback" not in err, err
+    assert not (tmp_path / "fetched").exists() or not list((tmp_path / "fetched").iterdir())
+    assert not (tmp_path / "tmp").exists() or not [p for p in (tmp_path / "tmp").iterdir() if p.name.startswith("fetch-")]
+
+
+def test_watch_goes_on_after_a_failed_fetch(hostile: str, tmp_path: Path) -> None:
+    Hostile.flaky_calls = 0
+    env = {**os.environ, "M3TUI_HOME": str(tmp_path)}
+    proc = subprocess.Popen([*M3TUI, "watch", f"{hostile}/flaky/debug/pprof/heap", "--every", "100ms", "--keep", "1"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    assert proc.stdout is not None
+    seen: list[str] = []
+    deadline = time.monotonic() + 60
+    while not any(line.startswith("== sample 3 ") for line in seen) and time.monotonic() < deadline:
+        seen.append(proc.stdout.readline())
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "== sample 1 at " in seen[0] and any(line.startswith("== sample 3 at ") for line in seen)
+    assert "· sample 2: " in err and "server response: 500 Internal Server Error - overloaded" in err
+    assert len(list((tmp_path / "fetched").iterdir())) == 1

@@ -15,19 +15,19 @@ from tests.tui.test_profiles_pane import open_profiles
 async def test_a_url_is_fetched_with_progress_esc_cancels_then_it_opens(tmp_path: Path) -> None:
     backend = FixedProfilesBackend()
     app = snapshot_app(profiles=backend)
-    url = "http://127.0.0.1:6060/debug/pprof/profile?seconds=30"
+    url = "http://127.0.0.1:6060/debug/pprof/profile"
     async with app.run_test(size=(120, 40)) as pilot:
         pane = await open_profiles(pilot)
         await pilot.press("o")
         assert isinstance(app.focused, Input) and app.focused.id == "prof-open"
-        await pilot.press(*url, "enter")
+        await pilot.press(*url, *" --seconds 20", "enter")  # the pane's --seconds, as the CLI's
         line = pane.query_one("#prof-fetch")
         for _ in range(40):  # the progress line counts the seconds
             await pilot.pause(0.05)
-            if "/30 s" in str(line.render()):
+            if "/20 s" in str(line.render()):
                 break
-        assert line.display and "fetching http://127.0.0.1:6060/debug/pprof/profile?seconds=30" in str(line.render())
-        assert "/30 s · esc cancels" in str(line.render())
+        assert line.display and f"fetching {url}" in str(line.render())
+        assert "/20 s · esc cancels" in str(line.render())
         await pilot.press("escape")
         await app.workers.wait_for_complete()
         await pilot.pause()

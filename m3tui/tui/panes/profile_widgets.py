@@ -282,7 +282,7 @@ class UrlFetch(Static):
 
     DEFAULT_CSS = "UrlFetch { display: none; height: auto; }"
     #: The `o` field's placeholder: a file, or a URL as `go tool pprof` takes it.
-    PLACEHOLDER = "a profile file, or a URL: http://host:port/debug/pprof/heap (…/profile?seconds=N); enter opens it"
+    PLACEHOLDER = "a profile file, or a URL: http://host:port/debug/pprof/heap (…/profile --seconds N); enter opens it"
 
     class Fetched(Message):
         def __init__(self, fetched: FetchedProfile, label: str) -> None:
@@ -309,16 +309,17 @@ class UrlFetch(Static):
 
     def open_url(self, text: str) -> bool:
         """Fetch ``text`` if it is a URL (a fetch in progress gives way to it); False if it is not one."""
-        from m3tui.profiles.fetch import is_url
+        from m3tui.profiles.fetch import is_url, split_seconds
 
-        if not is_url(text):
+        url, seconds = split_seconds(text)
+        if not is_url(url):
             return False
         self.stop()
-        self._fetch(text)
+        self._fetch(url, seconds)
         return True
 
     @work(exclusive=True, group="prof-fetch")
-    async def _fetch(self, url: str) -> None:
+    async def _fetch(self, url: str, seconds: int | None) -> None:
         from m3tui.core.redact import redact
 
         self.display = True
@@ -331,7 +332,7 @@ class UrlFetch(Static):
                 self.update(Text(f"fetching {shown}: {int(elapsed)}/{int(total)} s · esc cancels", style="yellow"))
 
         try:
-            got = await self.backend.fetch(url, on_progress=on_progress, stop=stop)
+            got = await self.backend.fetch(url, seconds=seconds, on_progress=on_progress, stop=stop)
         except M3tuiError as exc:
             if self._stop is stop:
                 stopped = stop.is_set()
