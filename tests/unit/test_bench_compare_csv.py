@@ -91,3 +91,15 @@ def test_tables_sort_by_config_values_as_strings_then_unit() -> None:
     from m3tui.bench.compare import render_text
 
     assert render_text(tables)[0] == "cpu: "  # benchstat's header for a key a table lacks
+
+
+def test_csv_has_a_header_row_per_column_field() -> None:
+    """-col /algo,.file: benchtab's ToCSV writes one row per field of the column projection, each
+    column's value of that field in every column (not merged as the text header is)."""
+    more = DATA / "benchstat-more"
+    columns = [(f, parse((more / f).read_text()).results) for f in ("sum-old.txt", "sum-new.txt")]
+    tables = build_tables(columns, col="/algo,.file", row="/size", filter="/algo:(crc OR xxh) .unit:sec/op")
+    lines = render_csv(tables)[0].splitlines()
+    assert lines[4:7] == [",crc,,crc,,,,xxh,,,,xxh,,,", ",sum-old.txt,,sum-new.txt,,,,sum-old.txt,,,,sum-new.txt,,,",
+                          ",sec/op,CI,sec/op,CI,vs base,P,sec/op,CI,vs base,P,sec/op,CI,vs base,P"]  # fmt: skip
+    assert [line.split(",")[0] for line in lines[7:]] == ["64", "1k", "16k", "geomean"]
