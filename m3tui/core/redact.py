@@ -78,12 +78,24 @@ def redact_env(env: Mapping[str, str]) -> dict[str, str]:
     return {name: redact_env_value(name, value) for name, value in env.items()}
 
 
+def _mask_header(header: str) -> str:
+    """An HTTP header as given to ``--header`` (``Name: value``): the value is a secret."""
+    name, colon, _value = header.partition(":")
+    return f"{name}: {MASK}" if colon else MASK
+
+
 def redact_args(args: Iterable[str]) -> list[str]:
-    """A command line, argument by argument (``KEY=VALUE`` arguments as environment values)."""
-    out = []
+    """A command line, argument by argument (``KEY=VALUE`` arguments as environment values; the
+    value of ``--header NAME: VALUE``, m3tui profile's, masked whole)."""
+    out: list[str] = []
     for arg in args:
         name, eq, value = arg.partition("=")
-        out.append(f"{name}={redact_env_value(name, value)}" if eq and name.isidentifier() else redact(arg))
+        if out and out[-1] == "--header":
+            out.append(_mask_header(arg))
+        elif name == "--header" and eq:
+            out.append(f"--header={_mask_header(value)}")
+        else:
+            out.append(f"{name}={redact_env_value(name, value)}" if eq and name.isidentifier() else redact(arg))
     return out
 
 

@@ -61,6 +61,10 @@ def test_redact_env_knows_scheme_less_proxy_values() -> None:
 def test_redact_args_and_data_reach_every_string() -> None:
     args = ["go", "env", "-w", f"GOPROXY=https://u:{SECRET}@h", f"https://t:{SECRET}@h/p"]
     assert SECRET not in " ".join(redact_args(args))
+    headers = ["profile", "top", "URL", "--header", f"Authorization: Bearer {SECRET}", f"--header=X-Key:{SECRET}",
+               "--header", SECRET]  # fmt: skip
+    assert redact_args(headers) == ["profile", "top", "URL", "--header", "Authorization: ***", "--header=X-Key: ***",
+                                    "--header", "***"]  # fmt: skip
     data = {"env": {"HTTP_PROXY": f"u:{SECRET}@p:1"}, "urls": [f"https://{SECRET}@h"], "n": 1.5, "ok": True}
     out = redact_data(data)
     assert SECRET not in json.dumps(out) and out["n"] == 1.5 and out["ok"] is True
