@@ -182,6 +182,11 @@ class _Parser:
             self._late.append(lambda: box.__setitem__(0, extractor(".fullname", self.fullname_keys)))
 
 
+#: The exact pass's plan for a unit: (factor, (unit, list) of a scaled value, (unit, list) of a
+#: value tidying leaves as it is); list None: the filter drops such values.
+_Plan = tuple[float, tuple[str, "list[float] | None"], tuple[str, "list[float] | None"]]
+
+
 class _NeedExact(Exception):
     """What the fast pass cannot place (a 0 or ±Inf in a scaled unit, results of one name and
     config with different units): the exact pass runs instead."""
@@ -197,7 +202,7 @@ class _Slot:
     dicts: list[dict[str, float]] = field(default_factory=list)
     shape: tuple[str, ...] = ()  # the first result's units (the fast pass)
     exact: dict[str, list[float]] = field(default_factory=dict)
-    verdicts: dict[tuple[str, str], bool] = field(default_factory=dict)
+    plans: dict[str, _Plan] = field(default_factory=dict)  # the exact pass: by unit as written
 
 
 _INF, _NINF = math.inf, -math.inf
@@ -294,7 +299,7 @@ class _Build:
                 continue
             per_unit: list[tuple[str, list[float]]]
             if exact:
-                per_unit = list(s.exact.items())
+                per_unit = [(u, vals) for u, vals in s.exact.items() if vals]  # a plan makes lists no value may reach
             else:
                 per_unit = self.columns_of(s)
             tkey, rkey, ckey, reskey = s.keys
@@ -333,22 +338,36 @@ class _Build:
 
     def add_exact(self, s: _Slot, r: BenchResult, label: str) -> None:
         """One result, value by value, as benchfmt reads it and benchtab adds it."""
+        plans = s.plans
+        units = self.units
         for u, v in r.values.items():
-            tu, f = self.tidied(u)
+            plan = plans.get(u)
+            if plan is None:
+                plan = plans[u] = self.plan(s, r, label, u)
+            f, tidied, kept = plan
             x = v * f
-            orig = u
-            if x == v:  # benchfmt's reader: "tidyVal == val" keeps the value in its unit
-                tu, x, orig = u, v, ""
-            if self.unit_filter:
-                ok = s.verdicts.get((tu, orig))
-                if ok is None:
-                    ok = s.verdicts[(tu, orig)] = self.filter(r, label, tu, orig)
-                if not ok:
-                    continue
+            # benchfmt's reader: "tidyVal == val" keeps the value in its unit (0, ±Inf; every
+            # value of a unit tidying does not scale).
+            unit, into = (tidied if x != v else kept)
+            if into is None:  # the filter drops it
+                continue
             if not s.observed:
                 self.observe(s, r, label)
-            self.units.setdefault(tu, len(self.units))
-            s.exact.setdefault(tu, []).append(x)
+            if unit not in units:
+                units[unit] = len(units)
+            into.append(x if x != v else v)
+
+    def plan(self, s: _Slot, r: BenchResult, label: str, u: str) -> _Plan:
+        """For unit u in this slot: the factor, and where a scaled value goes and where one that
+        tidying leaves as it is goes, each (its unit, its list, or None when the filter drops it)."""
+        tu, f = self.tidied(u)
+
+        def dest(unit: str, orig: str) -> tuple[str, list[float] | None]:
+            if self.unit_filter and not self.filter(r, label, unit, orig):
+                return unit, None
+            return unit, s.exact.setdefault(unit, [])
+
+        return f, dest(tu, u), dest(u, "")
 
     def groups(self, tables: dict[tuple[Key, str], dict[tuple[Key, Key], tuple[list[float], set[Key]]]]) -> list[Group]:
         out = []

@@ -170,3 +170,12 @@ def test_a_written_minus_one_is_gomaxprocs_1_only_to_gomaxprocs() -> None:
     (g,) = group([("f", results(text))], col="/gomaxprocs")
     assert (g.rows, g.cols) == (["Parse"], ["1", ""]) and sorted(g.cells[(0, 0)]) == [5 * 1e-9, 7 * 1e-9]
     assert group([("f", results(text))], row=".name")[0].rows == ["Parse"]
+
+
+def test_a_unit_filter_sees_a_zero_value_under_its_own_unit_only() -> None:
+    """filter.go matches Value.Unit or Value.OrigUnit; benchfmt leaves a 0 as Unit ns/op with no
+    OrigUnit, and makes a 3 Unit sec/op, OrigUnit ns/op: .unit:sec/op drops the 0, .unit:ns/op
+    keeps both (each in its own table)."""
+    text = "BenchmarkA 1 0 ns/op\nBenchmarkA 1 3 ns/op\n"
+    assert [(g.unit, g.cells[(0, 0)]) for g in group([("f", results(text))], filter=".unit:sec/op")] == [("sec/op", [3 * 1e-9])]
+    assert [g.unit for g in group([("f", results(text))], filter=".unit:ns/op")] == ["ns/op", "sec/op"]
