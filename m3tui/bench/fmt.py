@@ -364,13 +364,16 @@ class Parser:
         kv = _parse_config(line) if c0.islower() else None
         if kv is not None:
             key, val = kv
-            if self.config.get(key) != val or (not val and key in self.config):
-                cfg = dict(self.config)
-                if val:
-                    cfg[key] = val
-                else:
-                    cfg.pop(key, None)
-                self.config = MappingProxyType(cfg)
+            if val and self.config.get(key) != val:
+                self.config = MappingProxyType({**self.config, key: val})
+            elif not val and key in self.config:
+                # benchfmt's deleteConfig: the last key takes the deleted one's place (the order
+                # benchstat's .config lists keys in, so its table headers' order).
+                items = list(self.config.items())
+                pos = list(self.config).index(key)
+                items[pos] = items[-1]
+                items.pop()
+                self.config = MappingProxyType(dict(items))
             return
         self.other_lines += 1
 
