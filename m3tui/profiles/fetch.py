@@ -140,6 +140,8 @@ def adjust_url(source: str, seconds: int | None = None) -> tuple[str, int | None
     path = parts.path
     if path in ("", "/", "/debug/pprof", "/debug/pprof/"):
         path = CPU_PATH
+    if path.rstrip("/").endswith("/debug/pprof/trace"):
+        raise UsageError(f"{printable(redact(source))}: an execution trace is not a profile (go tool trace reads it)")
     query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
     if seconds is not None:
         if not 1 <= seconds <= MAX_SECONDS:
@@ -209,7 +211,7 @@ async def _download(
         url = urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
     async with httpx.AsyncClient(timeout=httpx.Timeout(timeout), follow_redirects=True, trust_env=True) as client:
         try:
-            async with client.stream("GET", url, headers=sent) as resp:
+            async with asyncio.timeout(timeout), client.stream("GET", url, headers=sent) as resp:  # the whole fetch too
                 if resp.status_code != 200:
                     body = b""
                     with contextlib.suppress(httpx.HTTPError):
@@ -230,7 +232,7 @@ async def _download(
                     if len(data) > max_bytes:
                         raise InputError(f"{shown}: the response is more than the {max_bytes:,}-byte limit")
                 return bytes(data), resp.headers.get("content-type", "")
-        except httpx.TimeoutException:
+        except (httpx.TimeoutException, TimeoutError):
             raise FetchError(f"{shown}: no answer within {timeout:g}s (timed out)") from None
         except httpx.ConnectError as exc:
             raise FetchError(f"{shown}: cannot connect: {printable(redact(_cause(exc)))}") from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input
 
 from m3tui.profiles.fetch import FetchedProfile
@@ -12,6 +13,7 @@ from tests.appkit import FixedProfilesBackend, m3_cpu_profile_bytes, snapshot_ap
 from tests.tui.test_profiles_pane import open_profiles
 
 
+@pytest.mark.slow
 async def test_a_url_is_fetched_with_progress_esc_cancels_then_it_opens(tmp_path: Path) -> None:
     backend = FixedProfilesBackend()
     app = snapshot_app(profiles=backend)
