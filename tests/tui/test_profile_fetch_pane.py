@@ -28,7 +28,7 @@ async def test_a_url_is_fetched_with_progress_esc_cancels_then_it_opens(tmp_path
             await pilot.pause(0.05)
             if "/20 s" in str(line.render()):
                 break
-        assert line.display and f"fetching {url}" in str(line.render())
+        assert line.display and f"fetching {url}?seconds=20" in str(line.render())
         assert "/20 s · esc cancels" in str(line.render())
         await pilot.press("escape")
         await app.workers.wait_for_complete()

@@ -321,10 +321,14 @@ class UrlFetch(Static):
     @work(exclusive=True, group="prof-fetch")
     async def _fetch(self, url: str, seconds: int | None) -> None:
         from m3tui.core.redact import redact
+        from m3tui.profiles.fetch import adjust_url
 
         self.display = True
         stop = self._stop = asyncio.Event()
-        shown = screen_text(redact(url))
+        try:  # the URL as it is fetched (host:port alone: …/debug/pprof/profile?seconds=N)
+            shown = screen_text(redact(adjust_url(url, seconds)[0]))
+        except M3tuiError:  # said by the fetch below
+            shown = screen_text(redact(url))
         self.update(Text(f"fetching {shown}… · esc cancels", style="yellow"))
 
         def on_progress(elapsed: float, total: float) -> None:
