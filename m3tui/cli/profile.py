@@ -35,16 +35,16 @@ PROFILE_LIMITS_HELP = (
 
 
 def run(args: argparse.Namespace, run_async: RunAsync) -> int | Literal["tui"]:
-    if args.profile_command in ("open", "top", "watch"):  # a URL where a FILE goes: fetched first
+    if args.profile_command == "watch":
         from m3tui.cli import profile_fetch
-        from m3tui.profiles.fetch import is_url
 
-        if args.profile_command == "watch":
-            return run_async(profile_fetch.watch(args))
-        if is_url(args.file):
-            profile_fetch.fetch_for_file(args, run_async)
-        else:
-            profile_fetch.check_flags(args)
+        return run_async(profile_fetch.watch(args))
+    if args.profile_command in ("open", "top") and ":" in args.file:  # perhaps a URL: fetched first
+        from m3tui.cli import profile_fetch
+
+        profile_fetch.fetch_if_url(args, run_async)
+    elif args.profile_command in ("open", "top") and (args.seconds is not None or args.header):
+        return _fail("--seconds and --header apply to a URL, not to a file", EXIT_USAGE)
     if args.profile_command == "open":
         from m3tui.profiles.pprof.decode import check_file
 

@@ -91,15 +91,15 @@ async def fetch_one(url: str, seconds: int | None, headers: list[str]) -> Fetche
     return got
 
 
-def fetch_for_file(args: argparse.Namespace, run_async: RunAsync) -> None:
-    """`profile top|open URL`: fetch, then point ``args.file`` at the saved profile."""
-    got = run_async(fetch_one(args.file, args.seconds, args.header or []))
-    args.file = str(got.path)
+def fetch_if_url(args: argparse.Namespace, run_async: RunAsync) -> None:
+    """`profile top|open URL`: fetch, then point ``args.file`` at the saved profile. A FILE that is
+    not a URL stays as it is (--seconds / --header with it are a usage error)."""
+    from m3tui.profiles.fetch import is_url
 
-
-def check_flags(args: argparse.Namespace) -> None:
-    """--seconds / --header given with a FILE: they only mean something for a URL."""
-    if getattr(args, "seconds", None) is not None or getattr(args, "header", None):
+    if is_url(args.file):
+        got = run_async(fetch_one(args.file, args.seconds, args.header or []))
+        args.file = str(got.path)
+    elif args.seconds is not None or args.header:
         raise UsageError("m3tui profile: --seconds and --header apply to a URL, not to a file")
 
 

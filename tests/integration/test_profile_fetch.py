@@ -354,3 +354,10 @@ def test_watch_goes_on_after_a_failed_fetch(hostile: str, tmp_path: Path) -> Non
     assert "== sample 1 at " in seen[0] and any(line.startswith("== sample 3 at ") for line in seen)
     assert "· sample 2: " in err and "server response: 500 Internal Server Error - overloaded" in err
     assert len(list((tmp_path / "fetched").iterdir())) == 1
+
+
+def test_seconds_or_a_header_with_a_file_is_usage(tmp_path: Path) -> None:
+    for extra in (["--seconds", "2"], ["--header", f"X-Key: {SECRET}"]):
+        r = m3tui("top", str(PPROF / "cpu.pb.gz"), *extra, home=tmp_path)
+        assert r.returncode == 2 and SECRET not in r.stderr
+        assert one_line(r.stderr) == "m3tui profile: --seconds and --header apply to a URL, not to a file"
