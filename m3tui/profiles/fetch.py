@@ -30,6 +30,7 @@ import os
 import re
 import secrets
 import shutil
+import socket
 import time
 import urllib.parse
 from collections.abc import Callable, Sequence
@@ -118,6 +119,8 @@ def parse_header(text: str) -> tuple[str, str]:
     value = value.strip()
     if any(c in value for c in "\r\n\0"):
         raise UsageError(f"--header {name}: the value cannot hold a line break or NUL")
+    if not value.isascii():
+        raise UsageError(f"--header {name}: the value must be ASCII (encode it as the service expects)")
     return name, value
 
 
@@ -189,6 +192,8 @@ def _cause(exc: BaseException) -> str:
     """The innermost OS-level cause ("Connection refused"), else the exception's own words."""
     seen: BaseException | None = exc
     while seen is not None:
+        if isinstance(seen, socket.gaierror):  # its errno is getaddrinfo's, not errno's
+            return f"cannot resolve the host ({seen.strerror or 'not found'})"
         if isinstance(seen, OSError) and seen.errno:
             return os.strerror(seen.errno)
         if isinstance(seen, OSError) and seen.strerror:
@@ -239,8 +244,8 @@ async def _download(
         except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
             why = printable(redact(_cause(exc)))
             raise FetchError(f"{shown}: the server dropped the connection before the whole response ({why})") from None
-        except httpx.UnsupportedProtocol as exc:
-            raise UsageError(f"{shown}: {printable(redact(str(exc)))}") from None
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:  # (InvalidURL is no HTTPError)
+            raise UsageError(f"{shown}: not a URL to fetch ({printable(redact(str(exc)))})") from None
         except httpx.HTTPError as exc:
             raise FetchError(f"{shown}: {type(exc).__name__}: {printable(redact(_cause(exc)))}") from None
 

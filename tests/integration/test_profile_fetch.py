@@ -315,13 +315,16 @@ def test_urls_as_pprof_reads_them() -> None:
     assert fetch.profile_kind("http://h:1/debug/pprof/profile") == "cpu"
     assert fetch.split_seconds(" h:1 --seconds 20 ") == ("h:1", 20) and fetch.split_seconds("h:1/x") == ("h:1/x", None)
     assert fetch.is_url("http://x/y") and fetch.is_url("127.0.0.1:6060") and not fetch.is_url("cpu.pprof")
+    with pytest.raises(UsageError, match=r"not a URL to fetch \(Invalid non-printable ASCII character"):
+        asyncio.run(fetch.fetch("http://127.0.0.1:1/\x00", timeout=1))
     with pytest.raises(UsageError, match="an execution trace is not a profile"):
         fetch.adjust_url("h:1/debug/pprof/trace?seconds=5")
     with pytest.raises(UsageError, match="only http:// and https://"):
         fetch.adjust_url("ftp://h/x")
-    with pytest.raises(UsageError) as bad:
-        fetch.parse_header(f"Authorization {SECRET}")
-    assert SECRET not in str(bad.value)
+    for header in (f"Authorization {SECRET}", f"X-Key: {SECRET}é", f"X-Key: {SECRET}\r\nX-Other: 1"):
+        with pytest.raises(UsageError) as bad:
+            fetch.parse_header(header)
+        assert SECRET not in str(bad.value)
 
 
 def test_ctrl_c_during_a_fetch_exits_130_and_keeps_nothing(hostile: str, tmp_path: Path) -> None:
