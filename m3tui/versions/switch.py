@@ -44,7 +44,7 @@ from m3tui.core.files import (
     tighten,
 )
 from m3tui.core.toolchain import go_on_path
-from m3tui.versions import names, store
+from m3tui.versions import hook, names, store
 from m3tui.versions.shims import is_file
 
 SHELLS: tuple[str, ...] = ("zsh", "bash", "fish")
@@ -200,7 +200,7 @@ def env_text(shell: str, *, export_goroot: bool | None = None) -> str:
         )
         if export_goroot:
             text += f"set -gx GOROOT {_fish_quote(goroot)}\n"
-        return text
+        return text + hook.fish_hook(_fish_quote(str(store.store_dir())), export_goroot=export_goroot)
     quoted_entry = _sh_quote(f":{directory}:")
     text = header + (
         f'case ":${{PATH}}:" in\n'
@@ -210,7 +210,7 @@ def env_text(shell: str, *, export_goroot: bool | None = None) -> str:
     )
     if export_goroot:
         text += f"export GOROOT={_sh_quote(goroot)}\n"
-    return text
+    return text + hook.sh_hook(_sh_quote(str(store.store_dir())), export_goroot=export_goroot)
 
 
 def write_env_files(*, export_goroot: bool | None = None) -> tuple[Path, ...]:

@@ -1,0 +1,275 @@
+"""The directory hook in the env files (`env.sh` for zsh and bash, `env.fish`): on entering a
+directory, the Go it pins (`pins.py`'s order) first on PATH; the global choice back on leaving.
+
+It runs from the prompt (bash: appended to PROMPT_COMMAND, the user's commands kept; zsh:
+chpwd_functions and precmd_functions; fish: `--on-variable PWD`), so it must cost next to
+nothing and start no process: shell builtins only (`read` from files, `[`/`test`, parameter
+expansion, fish's `string`), no command substitution in bash/zsh, and it works only when $PWD
+(or $M3TUI_GO_VERSION) changed since the last prompt. It reads the same files in the same
+order as `pins.resolve_pin` (the mise.toml shapes that function reads; it warns about the
+others, which the hook skips silently). A pinned version the store does not have prints one
+line (`go 1.22.10 is pinned here; m3tui versions install`) once per pin, and the global choice
+stays. GOROOT follows only when the env file exports it (`--export-goroot`).
+
+Text only: `switch.env_text` appends these to the PATH lines; nothing here runs anything.
+"""
+
+from __future__ import annotations
+
+# Shared by bash and zsh (one env.sh); zsh-only lines sit behind $ZSH_VERSION tests.
+_SH = r"""
+# The directory hook: the Go a directory pins ($M3TUI_GO_VERSION, else the nearest directory up
+# with a .tool-versions, mise.toml, .mise.toml or .go-version naming go) first on PATH. Builtins only.
+_m3tui_go_store=@STORE@
+_m3tui_go_read() {  # $1: a pin file, $2: its kind -> _m3tui_go_v (its go version, as written)
+    _m3tui_go_v=
+    [ -f "$1" ] || return 1
+    local _l _k _r _s=
+    while IFS= read -r _l || [ -n "$_l" ]; do
+        _l=${_l%%#*}
+        _l=${_l%$'\r'}
+        case $2 in
+        t)  _k=${_l#"${_l%%[![:space:]]*}"}
+            case $_k in *[[:space:]]*) ;; *) continue ;; esac
+            _r=${_k#*[[:space:]]}
+            _k=${_k%%[[:space:]]*}
+            case $_k in go|golang) ;; *) continue ;; esac
+            _r=${_r#"${_r%%[![:space:]]*}"}
+            _r=${_r%%[[:space:]]*}
+            [ -n "$_r" ] && { _m3tui_go_v=$_r; return 0; } ;;
+        m)  _l=${_l#"${_l%%[![:space:]]*}"}
+            case $_l in
+            \[*) _s=${_l#\[}; _s=${_s%%\]*}; _s=${_s//[[:space:]]/}; continue ;;
+            *=*) ;;
+            *) continue ;;
+            esac
+            _k=${_l%%=*}
+            _k=${_k%"${_k##*[![:space:]]}"}
+            case "$_s:$_k" in tools:go|tools:golang|:tools.go|:tools.golang) ;; *) continue ;; esac
+            _r=${_l#*=}
+            _r=${_r#"${_r%%[![:space:]]*}"}
+            case $_r in
+            \"*) _r=${_r#\"}; _r=${_r%%\"*} ;;
+            \'*) _r=${_r#\'}; _r=${_r%%\'*} ;;
+            *) return 1 ;;
+            esac
+            [ -n "$_r" ] && { _m3tui_go_v=$_r; return 0; }
+            return 1 ;;
+        *)  _r=${_l#"${_l%%[![:space:]]*}"}
+            _r=${_r%%[[:space:]]*}
+            [ -n "$_r" ] && { _m3tui_go_v=$_r; return 0; } ;;
+        esac
+    done <"$1"
+    return 1
+}
+_m3tui_go_resolve() {  # -> _m3tui_go_v (the pinned value), _m3tui_go_f (where it is written)
+    _m3tui_go_f=M3TUI_GO_VERSION
+    _m3tui_go_v=${M3TUI_GO_VERSION-}
+    [ -n "$_m3tui_go_v" ] && return 0
+    local _d=${PWD%/}
+    while :; do
+        if _m3tui_go_read "$_d/.tool-versions" t; then _m3tui_go_f=$_d/.tool-versions; return 0; fi
+        if _m3tui_go_read "$_d/mise.toml" m; then _m3tui_go_f=$_d/mise.toml; return 0; fi
+        if _m3tui_go_read "$_d/.mise.toml" m; then _m3tui_go_f=$_d/.mise.toml; return 0; fi
+        if _m3tui_go_read "$_d/.go-version" v; then _m3tui_go_f=$_d/.go-version; return 0; fi
+        [ -z "$_d" ] && break
+        _d=${_d%/*}
+    done
+    _m3tui_go_f=
+    return 1
+}
+_m3tui_go_pick() {  # $1: a pinned value -> _m3tui_go_dir (the store's install it selects, or empty)
+    [ -n "${ZSH_VERSION-}" ] && setopt localoptions nullglob
+    local _v=${1#prefix:} _c _p _best=-1
+    _v=${_v#go}
+    _m3tui_go_dir=
+    case $_v in
+    *[!0-9.rcbeta]*|'') return 2 ;;
+    [0-9]*.[0-9]*rc*|[0-9]*.[0-9]*beta*|[0-9]*.[0-9]*.[0-9]*)
+        [ -x "$_m3tui_go_store/go$_v/bin/go" ] && _m3tui_go_dir=$_m3tui_go_store/go$_v ;;
+    [0-9]*.[0-9]*)
+        for _c in "$_m3tui_go_store/go$_v" "$_m3tui_go_store/go$_v".*; do
+            [ -x "$_c/bin/go" ] || continue
+            _p=${_c#"$_m3tui_go_store/go$_v"}
+            _p=${_p#.}
+            case $_p in '') _p=0 ;; *[!0-9]*) continue ;; esac
+            [ "$_p" -gt "$_best" ] && { _best=$_p; _m3tui_go_dir=$_c; }
+        done ;;
+    *) return 2 ;;
+    esac
+    [ -n "$_m3tui_go_dir" ]
+}
+_m3tui_go_hook() {
+    [ "$PWD|${M3TUI_GO_VERSION-}" = "${_m3tui_go_key-}" ] && return 0
+    _m3tui_go_key="$PWD|${M3TUI_GO_VERSION-}"
+    local _new= _p _said=
+    if _m3tui_go_resolve; then
+        _m3tui_go_pick "$_m3tui_go_v"
+        _p=$?
+        if [ "$_p" = 0 ]; then
+            _new=$_m3tui_go_dir/bin
+        elif [ "$_p" = 1 ]; then
+            _said="$_m3tui_go_f|$_m3tui_go_v"
+            [ "$_said" != "${_m3tui_go_said-}" ] && printf 'go %s is pinned here; m3tui versions install\n' "${_m3tui_go_v#go}" >&2
+        fi
+    fi
+    _m3tui_go_said=$_said
+    [ "$_new" = "${_m3tui_go_added-}" ] && return 0
+    if [ -n "${_m3tui_go_added-}" ]; then
+        _p=":$PATH:"
+        _p=${_p/":$_m3tui_go_added:"/:}
+        _p=${_p#:}
+        PATH=${_p%:}
+    fi
+    [ -n "$_new" ] && PATH=$_new:$PATH
+    _m3tui_go_added=$_new
+@GOROOT_SH@    hash -r
+}
+if [ -n "${ZSH_VERSION-}" ]; then
+    case " ${chpwd_functions[*]-} " in *" _m3tui_go_hook "*) ;; *) chpwd_functions+=(_m3tui_go_hook) ;; esac
+    case " ${precmd_functions[*]-} " in *" _m3tui_go_hook "*) ;; *) precmd_functions+=(_m3tui_go_hook) ;; esac
+else
+    case "${PROMPT_COMMAND-}" in
+    *_m3tui_go_hook*) ;;
+    *) PROMPT_COMMAND="${PROMPT_COMMAND:+$PROMPT_COMMAND
+}_m3tui_go_hook" ;;
+    esac
+fi
+_m3tui_go_hook
+"""
+
+_FISH = r"""
+# The directory hook: the Go a directory pins ($M3TUI_GO_VERSION, else the nearest directory up
+# with a .tool-versions, mise.toml, .mise.toml or .go-version naming go) first on PATH. Builtins only.
+set -g _m3tui_go_store @STORE@
+function _m3tui_go_read --argument-names file kind  # -> _m3tui_go_v
+    set -g _m3tui_go_v
+    test -f $file; or return 1
+    set -l section ''
+    while read -l line
+        set line (string replace -r '#.*' '' -- $line | string trim)
+        switch $kind
+            case t
+                set -l m (string match -r -- '^(?:go|golang)\s+(\S+)' $line)
+                if set -q m[2]
+                    set -g _m3tui_go_v $m[2]
+                    return 0
+                end
+            case m
+                set -l sec (string match -r -- '^\[\s*([^\]]*?)\s*\]' $line)
+                if set -q sec[2]
+                    set section $sec[2]
+                    continue
+                end
+                set -l kv (string match -r -- '^([A-Za-z0-9_.-]+)\s*=\s*(.*)$' $line)
+                set -q kv[3]; or continue
+                contains -- "$section:$kv[2]" tools:go tools:golang :tools.go :tools.golang; or continue
+                set -l q (string match -r -- '^(?:"([^"]*)"|\'([^\']*)\')' $kv[3])
+                set -l value (string join '' -- $q[2..-1])
+                if test -n "$value"
+                    set -g _m3tui_go_v $value
+                    return 0
+                end
+                return 1
+            case '*'
+                set -l w (string match -r -- '^(\S+)' $line)
+                if set -q w[2]
+                    set -g _m3tui_go_v $w[2]
+                    return 0
+                end
+        end
+    end <$file
+    return 1
+end
+function _m3tui_go_resolve  # -> _m3tui_go_v, _m3tui_go_f
+    set -g _m3tui_go_f M3TUI_GO_VERSION
+    set -g _m3tui_go_v "$M3TUI_GO_VERSION"
+    test -n "$_m3tui_go_v"; and return 0
+    set -l d (string replace -r '/$' '' -- $PWD)
+    while true
+        for pair in .tool-versions:t mise.toml:m .mise.toml:m .go-version:v
+            set -l nk (string split -m1 -r : -- $pair)
+            if _m3tui_go_read "$d/$nk[1]" $nk[2]
+                set -g _m3tui_go_f "$d/$nk[1]"
+                return 0
+            end
+        end
+        test -z "$d"; and break
+        set d (string replace -r '/[^/]*$' '' -- $d)
+    end
+    set -g _m3tui_go_f
+    return 1
+end
+function _m3tui_go_pick --argument-names value  # -> _m3tui_go_dir; status 2: not a version
+    set -g _m3tui_go_dir
+    set -l v (string replace -r '^prefix:' '' -- $value | string replace -r '^go' '')
+    if string match -qr -- '^\d+\.\d+$' $v
+        set -l best -1
+        for c in $_m3tui_go_store/go$v $_m3tui_go_store/go$v.*
+            test -x $c/bin/go; or continue
+            set -l p (string replace -- $_m3tui_go_store/go$v '' $c | string replace -r '^\.' '')
+            test -z "$p"; and set p 0
+            string match -qr '^\d+$' -- $p; or continue
+            if test $p -gt $best
+                set best $p
+                set -g _m3tui_go_dir $c
+            end
+        end
+    else if string match -qr -- '^\d+\.\d+(\.\d+)?((rc|beta)\d+)?$' $v
+        test -x $_m3tui_go_store/go$v/bin/go; and set -g _m3tui_go_dir $_m3tui_go_store/go$v
+    else
+        return 2
+    end
+    test -n "$_m3tui_go_dir"
+end
+function _m3tui_go_hook --on-variable PWD --on-variable M3TUI_GO_VERSION
+    test "$PWD|$M3TUI_GO_VERSION" = "$_m3tui_go_key"; and return 0
+    set -g _m3tui_go_key "$PWD|$M3TUI_GO_VERSION"
+    set -l new ''
+    set -l said ''
+    if _m3tui_go_resolve
+        _m3tui_go_pick $_m3tui_go_v
+        set -l picked $status
+        if test $picked = 0
+            set new $_m3tui_go_dir/bin
+        else if test $picked = 1
+            set said "$_m3tui_go_f|$_m3tui_go_v"
+            test "$said" != "$_m3tui_go_said"
+            and printf 'go %s is pinned here; m3tui versions install\n' (string replace -r '^go' '' -- $_m3tui_go_v) >&2
+        end
+    end
+    set -g _m3tui_go_said $said
+    test "$new" = "$_m3tui_go_added"; and return 0
+    if test -n "$_m3tui_go_added"
+        set -l i (contains -i -- $_m3tui_go_added $PATH)
+        and set -e PATH[$i[1]]
+    end
+    test -n "$new"; and set -gx PATH $new $PATH
+    set -g _m3tui_go_added $new
+@GOROOT_FISH@end
+set -q _m3tui_go_key; or set -g _m3tui_go_key ''
+set -q _m3tui_go_added; or set -g _m3tui_go_added ''
+set -q _m3tui_go_said; or set -g _m3tui_go_said ''
+_m3tui_go_hook
+"""
+
+
+# Only with --export-goroot: GOROOT follows the Go put first on PATH.
+_GOROOT_SH = """    if [ -n "$_new" ]; then export GOROOT="${_new%/bin}"; else export GOROOT="$_m3tui_go_store/current"; fi
+"""
+_GOROOT_FISH = """    if test -n "$new"
+        set -gx GOROOT (string replace -r '/bin$' '' -- $new)
+    else
+        set -gx GOROOT $_m3tui_go_store/current
+    end
+"""
+
+
+def sh_hook(store_quoted: str, *, export_goroot: bool) -> str:
+    """The hook for env.sh (zsh and bash); ``store_quoted``: the store directory, quoted for sh."""
+    return _SH.replace("@STORE@", store_quoted).replace("@GOROOT_SH@", _GOROOT_SH if export_goroot else "")
+
+
+def fish_hook(store_quoted: str, *, export_goroot: bool) -> str:
+    """The hook for env.fish; ``store_quoted``: the store directory, quoted for fish."""
+    return _FISH.replace("@STORE@", store_quoted).replace("@GOROOT_FISH@", _GOROOT_FISH if export_goroot else "")
