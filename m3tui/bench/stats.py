@@ -32,7 +32,7 @@ from math import comb
 from operator import add, eq, lt, mul
 from typing import Iterable, Sequence
 
-from m3tui.bench.goexp import go_exp, u_cdf_ties as _u_cdf_ties, u_counts_no_ties as _u_counts_no_ties
+from m3tui.bench.goexp import go_choose, go_exp, u_cdf_ties as _u_cdf_ties, u_counts_no_ties as _u_counts_no_ties
 from m3tui.bench.units import go_value
 
 __all__ = [
@@ -92,9 +92,11 @@ class QuantileCI:
 
 
 def _binom_pmf(n: int, p: float, k: int) -> float:
+    """go-moremath's ``BinomialDist.PMF``: its ``Choose`` is exp(Lgamma…) above 20 values, which
+    decides which side the interval grows on (n = 24: orders 8..17, not 7..16)."""
     if k < 0 or k > n:
         return 0.0
-    return float(comb(n, k)) * math.pow(p, k) * math.pow(1 - p, n - k)
+    return go_choose(n, k) * math.pow(p, k) * math.pow(1 - p, n - k)
 
 
 def _std_normal_inv_cdf(p: float) -> float:
@@ -166,12 +168,20 @@ def quantile_ci(n: int, q: float = 0.5, confidence: float = 0.95) -> QuantileCI:
 
 
 def median(sorted_xs: Sequence[float]) -> float:
+    """go-moremath's ``Sample.Quantile(0.5)`` (R8: x[k-1] + frac*(x[k]-x[k-1])), not (a+b)/2: the
+    last bit differs (12.25 and 100 give 56.125 here, 56.12500000000001 there)."""
     n = len(sorted_xs)
     if n == 0:
         return math.nan
-    if n % 2:
-        return sorted_xs[n // 2]
-    return (sorted_xs[n // 2 - 1] + sorted_xs[n // 2]) / 2
+    pos = 1 / 3.0 + 0.5 * (n + 1 / 3.0)
+    k = int(pos)
+    frac = pos - k
+    if k <= 0:
+        return sorted_xs[0]
+    if k >= n:
+        return sorted_xs[-1]
+    lo = sorted_xs[k - 1]
+    return lo + frac * (sorted_xs[k] - lo)
 
 
 @functools.lru_cache(maxsize=64)
