@@ -1,6 +1,7 @@
 """`m3tui versions …`: the headless front of the Versions services.
 
-Exit status (core.errors): 0 done; 1 `current` found a problem (go does not run here); 2 usage
+Exit status (core.errors): 0 done; 1 `current` found a problem (go does not run here, or
+what the directory pins is not what runs); 2 usage
 or invalid input: a version string that is not one (checked before any network), a version the
 index or the store does not have, a mirror that is not http(s), an rc file or pin file that is a
 directory, FIFO or binary; 3 the operation failed: no index (network, a body that is not the
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
     from m3tui.versions.current import Current
     from m3tui.versions.install import Progress
     from m3tui.versions.names import VersionSpec
+    from m3tui.versions.project import ProjectView
+    from m3tui.versions.runs import Runs
 
 from m3tui.core.errors import (
     EXIT_FAILED,
@@ -342,7 +345,11 @@ async def _current(args: argparse.Namespace) -> int:
         project.what_runs_here(cwd, dict(os.environ)), asyncio.to_thread(installed.discover, cwd=cwd)
     )
     current = resolve(view, found.installs)
+    chain = _chain(cwd, view)
+    for warning in chain.pin.warnings:
+        _warn(warning)
     lines = [
+        f"{'' if chain.matches else 'problem: '}{chain.line()}",
         f"go on PATH:  {view.go.path if view.go else 'none'}" + (f" ({view.local.version})" if view.local else ""),
         f"GOTOOLCHAIN: {view.gotoolchain} ({view.gotoolchain_source})" if view.gotoolchain else f"GOTOOLCHAIN: {view.gotoolchain_source}",
     ]
@@ -354,8 +361,18 @@ async def _current(args: argparse.Namespace) -> int:
     lines += _here_lines(current)
     if view.error:
         lines.append(f"problem:     {view.error}")
-    _out(args, asdict(view) | {"here": current.to_json()}, lines)
-    return EXIT_PROBLEMS if view.error else EXIT_OK
+    _out(args, asdict(view) | {"here": current.to_json(), "chain": chain.to_json()}, lines)
+    return EXIT_PROBLEMS if view.error or not chain.matches else EXIT_OK
+
+
+def _chain(cwd: Path, view: ProjectView) -> Runs:
+    """The pin (pins.py's order) → the go on PATH → go.mod/GOTOOLCHAIN → what runs (files only)."""
+    from m3tui.versions import store
+    from m3tui.versions.pins import resolve_pin
+    from m3tui.versions.runs import what_runs
+
+    pin = resolve_pin(cwd, os.environ, store.store_dir())
+    return what_runs(cwd, os.environ, pin, go_said=view.local.version if view.local else None)
 
 
 def _env(args: argparse.Namespace) -> int:

@@ -48,7 +48,7 @@ def project(tmp_path: Path) -> Path:
     return path
 
 
-def shell(script: str, cwd: Path, m3tui_home: Path, tmp_path: Path) -> str:
+def shell(script: str, cwd: Path, m3tui_home: Path, tmp_path: Path, expect: int = 0) -> str:
     """bash as a user runs it: a clean PATH, the user's go settings, m3tui on a function."""
     env = {
         "HOME": str(tmp_path), "M3TUI_HOME": str(m3tui_home), "PATH": "/usr/bin:/bin", "SHELL": "/bin/bash",
@@ -58,7 +58,7 @@ def shell(script: str, cwd: Path, m3tui_home: Path, tmp_path: Path) -> str:
     prelude = f'm3tui() {{ "{sys.executable}" -m m3tui "$@"; }}\n'
     done = subprocess.run(["bash", "--noprofile", "--norc", "-c", prelude + script], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=120)  # fmt: skip
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.returncode == expect, done.stdout + done.stderr
     return done.stdout
 
 
@@ -132,7 +132,9 @@ def test_a_dangling_link_and_a_pin_of_a_go_not_installed_are_said(stored: Path, 
     use(version, m3tui_home)
     shutil.rmtree(stored)  # removed behind m3tui's back (or by an older m3tui)
     (project / ".go-version").write_text("1.21.13\n")
-    text = shell(f'export PATH="{real_go.parent}:$PATH"; m3tui versions current', project, m3tui_home, tmp_path)
+    # The pin is not what runs: exit 1.
+    text = shell(f'export PATH="{real_go.parent}:$PATH"; m3tui versions current', project, m3tui_home, tmp_path, expect=1)
+    assert text.startswith("problem: pinned 1.21.13 (.go-version) → not installed (m3tui versions install) → ")
     assert f"global:      broken ({m3tui_home}/go/current)" in text
     assert (f"note:        m3tui's global link {m3tui_home}/go/current names {version}, which is not installed: "
             f"m3tui versions use VERSION (or install {version[2:]} again: m3tui versions install {version[2:]})") in text  # fmt: skip
@@ -141,3 +143,28 @@ def test_a_dangling_link_and_a_pin_of_a_go_not_installed_are_said(stored: Path, 
     listed = json.loads(shell(f'export PATH="{real_go.parent}:$PATH"; m3tui versions list --json', project, m3tui_home, tmp_path))
     assert listed["here"]["global"]["state"] == "dangling"
     assert [n["kind"] for n in listed["here"]["notes"]] == ["dangling", "pin-missing"]
+
+
+def test_the_pin_then_go_mod_then_what_runs(stored: Path, real_go: Path, project: Path, m3tui_home: Path,
+                                            tmp_path: Path) -> None:  # fmt: skip
+    """The pin put first on PATH by the hook (bash, env.sh sourced), then go.mod's toolchain line:
+    `current` says both steps and exits 1 when the pin is not what runs."""
+    version = real_version(real_go)
+    use(version, m3tui_home)
+    (project / ".go-version").write_text(version.removeprefix("go") + "\n")
+    run = f'export PATH="{real_go.parent}:$PATH"; source "{m3tui_home}/env.sh"; command -v go; m3tui versions current'
+    out = shell(run, project, m3tui_home, tmp_path)
+    assert out.splitlines()[0] == f"{stored}/bin/go"  # the hook put the pinned version first
+    assert out.splitlines()[1] == f"pinned {version[2:]} (.go-version) → runs {version}"
+    (project / "go.mod").write_text("module example.com/shop\n\ngo 1.21\n\ntoolchain go1.99.1\n")
+    out = shell(run + " --json; echo rc=$?", project, m3tui_home, tmp_path)
+    chain = json.loads(out.split("\n", 1)[1].rsplit("rc=", 1)[0])["chain"]
+    assert out.rstrip().endswith("rc=1")
+    assert chain["line"] == f"pinned {version[2:]} (.go-version) → go.mod asks go1.99.1 → runs go1.99.1 from a download (GOTOOLCHAIN=auto)"
+    assert (chain["asks"], chain["runs"], chain["pin_runs"], chain["gotoolchain_source"]) == (
+        "go1.99.1", "go1.99.1", False, f"{stored}/go.env")  # fmt: skip
+    # What go itself says agrees (GOPROXY=off: it names the toolchain it would download).
+    said = shell(f'source "{m3tui_home}/env.sh"; go version 2>&1; true', project, m3tui_home, tmp_path)
+    assert "go1.99.1" in said
+    out = shell(f'export GOTOOLCHAIN=local; {run}', project, m3tui_home, tmp_path)
+    assert out.splitlines()[1] == f"pinned {version[2:]} (.go-version) → runs {version}"
