@@ -68,11 +68,13 @@ _m3tui_go_resolve() {  # -> _m3tui_go_v (the pinned value), _m3tui_go_f (where i
     [ -n "$_m3tui_go_v" ] && return 0
     local _d=${PWD%/}
     while :; do
-        if _m3tui_go_read "$_d/.tool-versions" t; then _m3tui_go_f=$_d/.tool-versions; return 0; fi
-        if _m3tui_go_read "$_d/mise.toml" m; then _m3tui_go_f=$_d/mise.toml; return 0; fi
-        if _m3tui_go_read "$_d/.mise.toml" m; then _m3tui_go_f=$_d/.mise.toml; return 0; fi
-        if _m3tui_go_read "$_d/.go-version" v; then _m3tui_go_f=$_d/.go-version; return 0; fi
-        [ -z "$_d" ] && break
+        if [[ -f $_d/.tool-versions || -f $_d/mise.toml || -f $_d/.mise.toml || -f $_d/.go-version ]]; then
+            if _m3tui_go_read "$_d/.tool-versions" t; then _m3tui_go_f=$_d/.tool-versions; return 0; fi
+            if _m3tui_go_read "$_d/mise.toml" m; then _m3tui_go_f=$_d/mise.toml; return 0; fi
+            if _m3tui_go_read "$_d/.mise.toml" m; then _m3tui_go_f=$_d/.mise.toml; return 0; fi
+            if _m3tui_go_read "$_d/.go-version" v; then _m3tui_go_f=$_d/.go-version; return 0; fi
+        fi
+        [[ -z $_d ]] && break
         _d=${_d%/*}
     done
     _m3tui_go_f=
@@ -140,41 +142,37 @@ _m3tui_go_hook
 
 _FISH = r"""
 # The directory hook: the Go a directory pins ($M3TUI_GO_VERSION, else the nearest directory up
-# with a .tool-versions, mise.toml, .mise.toml or .go-version naming go) first on PATH. Builtins only.
+# with a .tool-versions, mise.toml, .mise.toml or .go-version naming go) first on PATH. Builtins
+# only, and no command substitution (each costs more than the rest of the hook).
 set -g _m3tui_go_store @STORE@
 function _m3tui_go_read --argument-names file kind  # -> _m3tui_go_v
     set -g _m3tui_go_v
     test -f $file; or return 1
     set -l section ''
     while read -l line
-        set line (string replace -r '#.*' '' -- $line | string trim)
         switch $kind
             case t
-                set -l m (string match -r -- '^(?:go|golang)\s+(\S+)' $line)
-                if set -q m[2]
-                    set -g _m3tui_go_v $m[2]
+                if string match -rq -- '^\s*(?:go|golang)\s+(?<ver>[^\s#]+)' $line
+                    set -g _m3tui_go_v $ver
                     return 0
                 end
             case m
-                set -l sec (string match -r -- '^\[\s*([^\]]*?)\s*\]' $line)
-                if set -q sec[2]
-                    set section $sec[2]
+                if string match -rq -- '^\s*\[\s*(?<sec>[^\]]*?)\s*\]' $line
+                    set section $sec
                     continue
                 end
-                set -l kv (string match -r -- '^([A-Za-z0-9_.-]+)\s*=\s*(.*)$' $line)
-                set -q kv[3]; or continue
-                contains -- "$section:$kv[2]" tools:go tools:golang :tools.go :tools.golang; or continue
-                set -l q (string match -r -- '^(?:"([^"]*)"|\'([^\']*)\')' $kv[3])
-                set -l value (string join '' -- $q[2..-1])
-                if test -n "$value"
-                    set -g _m3tui_go_v $value
-                    return 0
+                string match -rq -- '^\s*(?<key>[A-Za-z0-9_.-]+)\s*=\s*(?<val>.*)$' $line; or continue
+                contains -- "$section:$key" tools:go tools:golang :tools.go :tools.golang; or continue
+                if string match -rq -- '^"(?<ver>[^"]*)"' $val; or string match -rq -- "^'(?<ver>[^']*)'" $val
+                    if test -n "$ver"
+                        set -g _m3tui_go_v $ver
+                        return 0
+                    end
                 end
                 return 1
             case '*'
-                set -l w (string match -r -- '^(\S+)' $line)
-                if set -q w[2]
-                    set -g _m3tui_go_v $w[2]
+                if string match -rq -- '^\s*(?<ver>[^\s#]+)' $line
+                    set -g _m3tui_go_v $ver
                     return 0
                 end
         end
@@ -185,31 +183,39 @@ function _m3tui_go_resolve  # -> _m3tui_go_v, _m3tui_go_f
     set -g _m3tui_go_f M3TUI_GO_VERSION
     set -g _m3tui_go_v "$M3TUI_GO_VERSION"
     test -n "$_m3tui_go_v"; and return 0
-    set -l d (string replace -r '/$' '' -- $PWD)
-    while true
-        for pair in .tool-versions:t mise.toml:m .mise.toml:m .go-version:v
-            set -l nk (string split -m1 -r : -- $pair)
-            if _m3tui_go_read "$d/$nk[1]" $nk[2]
-                set -g _m3tui_go_f "$d/$nk[1]"
-                return 0
-            end
+    printf '%s\n' $PWD | read -l --delimiter / -a parts
+    set -l dirs ''
+    for p in $parts[2..]
+        set -p dirs $dirs[1]/$p
+    end
+    # Every pin file that exists, nearest directory first, in the order of the files (one builtin).
+    path filter -f $dirs/{.tool-versions,mise.toml,.mise.toml,.go-version} | read -lz --delimiter \n -a files
+    for f in $files
+        switch $f
+            case '*/.tool-versions'
+                _m3tui_go_read $f t; or continue
+            case '*/.go-version'
+                _m3tui_go_read $f v; or continue
+            case '*'
+                _m3tui_go_read $f m; or continue
         end
-        test -z "$d"; and break
-        set d (string replace -r '/[^/]*$' '' -- $d)
+        set -g _m3tui_go_f $f
+        return 0
     end
     set -g _m3tui_go_f
     return 1
 end
 function _m3tui_go_pick --argument-names value  # -> _m3tui_go_dir; status 2: not a version
     set -g _m3tui_go_dir
-    set -l v (string replace -r '^prefix:' '' -- $value | string replace -r '^go' '')
+    string match -rq -- '^(?:prefix:)?(?:go)?(?<v>.*)$' $value
     if string match -qr -- '^\d+\.\d+$' $v
         set -l best -1
         for c in $_m3tui_go_store/go$v $_m3tui_go_store/go$v.*
             test -x $c/bin/go; or continue
-            set -l p (string replace -- $_m3tui_go_store/go$v '' $c | string replace -r '^\.' '')
-            test -z "$p"; and set p 0
-            string match -qr '^\d+$' -- $p; or continue
+            set -l p 0
+            if not string match -rq -- '/go\d+\.\d+$' $c
+                string match -rq -- '/go\d+\.\d+\.(?<p>\d+)$' $c; or continue
+            end
             if test $p -gt $best
                 set best $p
                 set -g _m3tui_go_dir $c
@@ -227,24 +233,35 @@ function _m3tui_go_hook --on-variable PWD --on-variable M3TUI_GO_VERSION
     set -g _m3tui_go_key "$PWD|$M3TUI_GO_VERSION"
     set -l new ''
     set -l said ''
+    set -l root $_m3tui_go_store/current
     if _m3tui_go_resolve
         _m3tui_go_pick $_m3tui_go_v
         set -l picked $status
         if test $picked = 0
             set new $_m3tui_go_dir/bin
+            set root $_m3tui_go_dir
         else if test $picked = 1
             set said "$_m3tui_go_f|$_m3tui_go_v"
-            test "$said" != "$_m3tui_go_said"
-            and printf 'go %s is pinned here; m3tui versions install\n' (string replace -r '^go' '' -- $_m3tui_go_v) >&2
+            if test "$said" != "$_m3tui_go_said"
+                string match -rq -- '^(?:go)?(?<shown>.*)$' $_m3tui_go_v
+                printf 'go %s is pinned here; m3tui versions install\n' $shown >&2
+            end
         end
     end
     set -g _m3tui_go_said $said
     test "$new" = "$_m3tui_go_added"; and return 0
+    set -l kept $PATH
     if test -n "$_m3tui_go_added"
-        set -l i (contains -i -- $_m3tui_go_added $PATH)
-        and set -e PATH[$i[1]]
+        set kept
+        for entry in $PATH
+            test "$entry" = "$_m3tui_go_added"; or set -a kept $entry
+        end
     end
-    test -n "$new"; and set -gx PATH $new $PATH
+    if test -n "$new"
+        set -gx PATH $new $kept
+    else
+        set -gx PATH $kept
+    end
     set -g _m3tui_go_added $new
 @GOROOT_FISH@end
 set -q _m3tui_go_key; or set -g _m3tui_go_key ''
@@ -257,11 +274,7 @@ _m3tui_go_hook
 # Only with --export-goroot: GOROOT follows the Go put first on PATH.
 _GOROOT_SH = """    if [ -n "$_new" ]; then export GOROOT="${_new%/bin}"; else export GOROOT="$_m3tui_go_store/current"; fi
 """
-_GOROOT_FISH = """    if test -n "$new"
-        set -gx GOROOT (string replace -r '/bin$' '' -- $new)
-    else
-        set -gx GOROOT $_m3tui_go_store/current
-    end
+_GOROOT_FISH = """    set -gx GOROOT $root
 """
 
 
