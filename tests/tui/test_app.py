@@ -411,6 +411,8 @@ def test_header_names_the_host_only_when_it_differs_from_the_target() -> None:
     assert "host darwin/arm64 (Rosetta)" in str(status_text(rosetta, 0))
     amd64 = replace(M3_REPORT, env={**M3_REPORT.env, "GOARCH": "amd64", "GOOS": "darwin"})
     assert "darwin/amd64  host darwin/arm64" in str(status_text(amd64, 0))
+    no_go = replace(M3_REPORT, go=None, version=None, env={})  # no go on PATH: it was an UnboundLocalError
+    assert "go: not on PATH  host darwin/arm64" in str(status_text(no_go, 0))
 
 
 async def test_a_key_typed_right_after_a_pane_switch_reaches_the_new_pane() -> None:

@@ -56,6 +56,7 @@ def status_text(
     if report is None:
         text.append("go: probing…", style="dim")
         return text
+    target: str | None = None  # no go, or one that does not run: the host is always shown
     if report.version is not None:
         text.append(report.version.version, style="bold red" if report.binary_mismatch else "bold")
         target = report.target or f"{report.version.goos}/{report.version.goarch}"
@@ -64,7 +65,6 @@ def status_text(
         text.append("go: not on PATH", style="bold red")
     else:
         text.append("go: broken", style="bold red")
-        target = None
     if current is not None:
         if current.global_state == "dangling":
             text.append("  global: broken link", style="bold red")
