@@ -24,12 +24,10 @@ from __future__ import annotations
 
 import functools
 import math
-from bisect import bisect_left, bisect_right
-from collections import Counter
 from dataclasses import dataclass, field
 from itertools import compress, filterfalse, groupby, islice, repeat
 from math import comb
-from operator import add, eq, lt, mul
+from operator import add, eq, lt, ne, sub
 from typing import Iterable, Sequence
 
 from m3tui.bench.goexp import go_choose, go_exp, u_cdf_ties as _u_cdf_ties, u_counts_no_ties as _u_counts_no_ties
@@ -293,15 +291,16 @@ def _finite_sorted(xs: list[float]) -> tuple[list[float], int]:
     return rest, len(xs) - len(rest)
 
 
-def _pairs(f1: list[float], f2: list[float], cat: list[float]) -> tuple[int, int, int]:
-    """For sorted NaN-free samples (``cat`` = f1 + f2): the (x1, x2) pairs with x2 < x1, those
-    with x2 == x1, and the sum of the tie groups' sizes cubed (the sample size: no ties)."""
+def _pairs(f1: list[float], f2: list[float], cat: list[float]) -> tuple[int, int]:
+    """For sorted NaN-free samples (``cat`` = f1 + f2): 2 U1 (twice the (x1, x2) pairs with x2 < x1,
+    plus those with x2 == x1), and the sum of the tie groups' sizes cubed (the sample size: no ties)."""
     m1, nf = len(f1), len(cat)
     # Few ties (values printed to a few digits): a stable sort, then each run of equal values; many
-    # (counts, sizes): a bisection per distinct value. Which: a glance at sample 1's middle (a tie
+    # (counts, sizes): the runs of the merged sample. Which: a glance at sample 1's middle (a tie
     # in 32 there), then where values equal the next, up to one in 10 (the same numbers either way).
     glance, eqpos = f1[m1 // 2:m1 // 2 + 500], []
     sparse = 32 * sum(map(eq, glance, islice(glance, 1, None))) <= len(glance)
+    merged: list[float] | None = None
     if sparse:
         merged = sorted(cat)  # two sorted runs: one merge
         eqpos = list(islice(compress(range(nf - 1), map(eq, merged, islice(merged, 1, None))), nf // 10 + 1))
@@ -320,18 +319,18 @@ def _pairs(f1: list[float], f2: list[float], cat: list[float]) -> tuple[int, int
             k1 = sum(map(lt, order[start:end], repeat(m1)))
             equal += k1 * (end - start - k1)
             cubes += (end - start) ** 3 - (end - start)
-        return below, equal, cubes
-    c1, c2 = Counter(f1), Counter(f2)  # keys in ascending order (the samples are sorted)
-    if len(c1) <= len(c2):
-        below = sum(map(mul, c1.values(), map(bisect_left, repeat(f2), c1)))
-    else:
-        below = m1 * len(f2) - sum(map(mul, c2.values(), map(bisect_right, repeat(f1), c2)))
-    small, large = (c1, c2) if len(c1) <= len(c2) else (c2, c1)
-    ks, kl = list(small.values()), list(map(large.get, small, repeat(0)))  # each value's count in both
-    # a group's size is ks + kl: (ks + kl)**3 = ks**3 + kl**3 + 3*ks*kl*(ks + kl)
-    cubes = (sum(map(pow, c1.values(), repeat(3))) + sum(map(pow, c2.values(), repeat(3)))
-             + 3 * sum(map(mul, map(mul, ks, kl), map(add, ks, kl))))
-    return below, sum(map(mul, ks, kl)), cubes
+        return 2 * below + equal, cubes
+    # Many: the runs of equal values in the merged sample (each a tie group: its size, and the sum
+    # of its first and last rank, 2 x its mid-rank - 1), by value; each value of sample 1 looks up its own.
+    if merged is None:
+        merged = sorted(cat)
+    starts = [0, *compress(range(1, nf), map(ne, merged, islice(merged, 1, None)))]  # nf > 1 here
+    ends = [*islice(starts, 1, None), nf]
+    cubes = sum(map(pow, map(sub, ends, starts), repeat(3)))
+    if not m1:
+        return 0, cubes
+    two_mid = dict(zip(map(merged.__getitem__, starts), map(add, starts, ends)))  # 2 x mid-rank - 1
+    return sum(map(two_mid.__getitem__, f1)) + m1 - m1 * (m1 + 1), cubes
 
 
 def _mann_whitney_sorted(xs1: list[float], xs2: list[float]) -> float:
@@ -350,9 +349,9 @@ def _mann_whitney_sorted(xs1: list[float], xs2: list[float]) -> float:
     m1, nnan = len(f1), nan1 + nan2
     nf = m1 + len(f2)
     cat = f1 + f2
-    below, equal, cubes = _pairs(f1, f2, cat)
+    two_u1, cubes = _pairs(f1, f2, cat)
     # R1 = U1 + m1(m1+1)/2 over the numbers, U1 = below + half of the equal pairs; NaNs rank last
-    two_r1 = 2 * below + equal + m1 * (m1 + 1) + nan1 * (2 * nf + 1 + nnan)
+    two_r1 = two_u1 + m1 * (m1 + 1) + nan1 * (2 * nf + 1 + nnan)
     has_ties = cubes > nf or nnan > 1
     r1 = two_r1 / 2
     u1 = r1 - n1 * (n1 + 1) / 2
