@@ -126,6 +126,7 @@ def normalize_argv(argv: Sequence[str]) -> list[str]:
     """Insert the default action: `bench [PKG] …` is `bench run [PKG] …`, `profile FILE` is `profile open FILE`."""
     argv = _default_action(argv, "bench", BENCH_ACTIONS, "run", when_empty=True)
     argv = _bench_run_tail(argv)
+    argv = _versions_exec_tail(argv)
     return _default_action(argv, "profile", PROFILE_ACTIONS, "open", when_empty=False)
 
 
@@ -153,6 +154,22 @@ def _bench_run_tail(argv: list[str]) -> list[str]:
         return argv
     dashes = argv.index("--", at + 2)
     return [*argv[:dashes], *(f"{TEST_FLAG_OPTION}={word}" for word in argv[dashes + 1 :])]
+
+
+#: The hidden option each word of the command after `versions exec … --` becomes.
+EXEC_WORD_OPTION = "--exec-word"
+
+
+def _versions_exec_tail(argv: list[str]) -> list[str]:
+    """`versions exec [VERSION] -- CMD…`: the words after `--` become `--exec-word=WORD` (as `bench run`'s)."""
+    try:
+        at = argv.index("versions")
+    except ValueError:
+        return argv
+    if any(not a.startswith("-") for a in argv[:at]) or argv[at + 1 : at + 2] != ["exec"] or "--" not in argv[at + 2 :]:
+        return argv
+    dashes = argv.index("--", at + 2)
+    return [*argv[:dashes], *(f"{EXEC_WORD_OPTION}={word}" for word in argv[dashes + 1 :])]
 
 
 def _default_action(argv: Sequence[str], command: str, actions: Sequence[str], default: str, *, when_empty: bool) -> list[str]:
@@ -196,7 +213,7 @@ def add_versions(versions: Parser) -> None:
     _versions_common(lst, mirror=True)
 
     inst = vsub.add_parser("install", help="download, verify and install a version (1.22.10, 1.22, latest)")
-    inst.add_argument("version")
+    inst.add_argument("version", nargs="?", help="default: what this directory pins (.go-version, .tool-versions, mise.toml)")
     inst.add_argument("--arch", help="GOARCH of the archive (default: this machine's hardware)")
     inst.add_argument("--os", dest="goos", help="GOOS of the archive (default: this machine's)")
     _versions_common(inst, mirror=True)
@@ -204,7 +221,16 @@ def add_versions(versions: Parser) -> None:
     use = vsub.add_parser("use", help="make an installed version current (atomic switch)")
     use.add_argument("version")
     use.add_argument("--export-goroot", action="store_true", help="also export GOROOT in the env files (not needed)")
+    use.add_argument("--here", action="store_true", help="pin it for this directory instead (writes .go-version, as project --set)")
     _versions_common(use)
+
+    ex = vsub.add_parser("exec", help="run one command with a version first on PATH (default: what this directory pins)")
+    ex.usage = "m3tui versions exec [VERSION] -- CMD [ARG…]"
+    ex.description = ("For make, IDEs, CI and scripts (no prompt hook runs there): CMD runs in m3tui's place with the "
+                      "version's bin first on PATH and GOROOT set; its exit status is m3tui's (127: CMD not found).")
+    ex.add_argument("version", nargs="?")
+    ex.add_argument("stray", nargs="*", help=argparse.SUPPRESS)  # a command without `--`: said by the command
+    ex.add_argument(EXEC_WORD_OPTION, dest="exec_argv", action=_TestFlag, default=[], help=argparse.SUPPRESS)
 
     rm = vsub.add_parser("remove", help="remove a version from m3tui's store")
     rm.add_argument("version")

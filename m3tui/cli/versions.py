@@ -6,7 +6,9 @@ or invalid input: a version string that is not one (checked before any network),
 index or the store does not have, a mirror that is not http(s), an rc file or pin file that is a
 directory, FIFO or binary; 3 the operation failed: no index (network, a body that is not the
 index), download, checksum, unpacking, permissions, a full disk, another m3tui holding the
-version. Every URL said is redacted; --json output is strict JSON.
+version. `exec` ends as its command ends (m3tui becomes the command); before that, 2 for a version
+not installed, 127 for a command not found, 126 for one that cannot run. Every URL said is
+redacted; --json output is strict JSON.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from m3tui.versions.current import Current
     from m3tui.versions.install import Progress
     from m3tui.versions.names import VersionSpec
+    from m3tui.versions.pins import Pin
     from m3tui.versions.project import ProjectView
     from m3tui.versions.runs import Runs
 
@@ -54,6 +57,7 @@ def run(args: argparse.Namespace, run_async: RunAsync) -> int:
         "current": _current,
         "env": _env,
         "project": _project,
+        "exec": _exec,
     }
     result = actions[args.versions_command](args)
     return run_async(result) if isinstance(result, Coroutine) else result
@@ -212,6 +216,15 @@ async def _install(args: argparse.Namespace) -> int:
     from m3tui.versions import install, store
     from m3tui.versions.names import NotAGoVersion, parse_spec, shown
 
+    pinned_by = ""
+    if args.version is None:  # what this directory pins
+        pin = _pinned_here()
+        if pin.installed is not None:
+            root = store.version_dir(pin.installed)
+            _out(args, {"version": pin.installed, "goroot": str(root), "pinned_by": pin.where, "already_installed": True},
+                 [f"{pin.installed} (pinned in {pin.where}) is already installed in {root}"])  # fmt: skip
+            return EXIT_OK
+        args.version, pinned_by = pin.value.strip().removeprefix("prefix:"), pin.where
     try:
         parse_spec(args.version)  # a bad version is bad usage before any network
     except NotAGoVersion as exc:
@@ -239,9 +252,25 @@ async def _install(args: argparse.Namespace) -> int:
         return _fail(str(exc), exc.exit_code)
     printer.done()
     current = store.current_version()
-    hint = "" if current == release.version else f" (make it current: m3tui versions use {release.version.removeprefix('go')})"
+    hint = f" (pinned in {pinned_by})" if pinned_by else "" if current == release.version else f" (make it current: m3tui versions use {release.version.removeprefix('go')})"
     _out(args, {"version": release.version, "goroot": str(goroot)}, [f"installed {release.version} in {goroot}{hint}"])
     return EXIT_OK
+
+
+def _pinned_here() -> Pin:
+    """What the working directory pins (not the global choice): a usage error naming the files
+    looked for when nothing does; the pin's warnings said on stderr."""
+    from m3tui.versions import store
+    from m3tui.versions.execute import looked_for
+    from m3tui.versions.pins import resolve_pin
+
+    cwd = _cwd()
+    pin = resolve_pin(cwd, os.environ, store.store_dir())
+    for warning in pin.warnings:
+        _warn(warning)
+    if not pin.pinned:
+        return _fail(f"no Go version pinned in {cwd} ({looked_for()}): name one (m3tui versions install VERSION)", EXIT_USAGE)
+    return pin
 
 
 # --- use / remove / prune ----------------------------------------------------------------------
@@ -255,6 +284,10 @@ def _use(args: argparse.Namespace) -> int:
         parse_spec(args.version)
     except NotAGoVersion as exc:
         return _fail(str(exc), EXIT_USAGE)
+    if args.here:
+        if args.export_goroot:
+            return _fail("--export-goroot is about the global choice, not --here", EXIT_USAGE)
+        return _use_here(args)
     try:
         result = switch.use(args.version, export_goroot=True if args.export_goroot else None)
     except switch.SwitchUsageError as exc:
@@ -275,6 +308,26 @@ def _use(args: argparse.Namespace) -> int:
     if result.shadowed_by:
         lines.append(f"note: {result.shadowed_by} comes first on PATH and shadows it")
     _out(args, asdict(result), lines)
+    return EXIT_OK
+
+
+def _use_here(args: argparse.Namespace) -> int:
+    """`use VERSION --here`: the pin `project --set VERSION` writes (.go-version), then whether it is installed."""
+    from m3tui.versions import project, store
+    from m3tui.versions.pins import resolve_pin
+
+    cwd = _cwd()
+    try:
+        path = project.set_project_version(cwd, args.version, how="go-version")
+    except M3tuiError as exc:  # BadPin, a dir/FIFO (2); cannot write (3)
+        return _fail(str(exc), exc.exit_code)
+    pin = resolve_pin(cwd, os.environ, store.store_dir())
+    lines = [f"wrote {path}"]
+    if pin.source != path:  # $M3TUI_GO_VERSION, or a .tool-versions/mise.toml here that comes first
+        lines.append(f"note: {pin.where} comes first here ({pin.value})")
+    elif pin.installed is None:
+        lines.append(f"note: {pin.value} is not installed: m3tui versions install")
+    _out(args, {"written": str(path), "pin": pin.to_json()}, lines)
     return EXIT_OK
 
 
@@ -406,3 +459,22 @@ def _project(args: argparse.Namespace) -> int:
     lines = [f"{s.kind:<16} {s.value:<12} {s.path}" for s in pin.sources] or ["no Go version pinned here"]
     _out(args, asdict(pin), lines)
     return EXIT_OK
+
+
+# --- exec --------------------------------------------------------------------------------------
+
+
+def _exec(args: argparse.Namespace) -> int:
+    """`exec [VERSION] -- CMD…`: m3tui becomes CMD (os.execve, see versions/execute.py for why);
+    only a failure before that returns here: one line, 2 (no such version), 127/126 (no such command)."""
+    from m3tui.versions import execute, store
+
+    if not args.exec_argv or args.stray:
+        return _fail("put the command to run after --: m3tui versions exec [VERSION] -- CMD [ARG…]", EXIT_USAGE)
+    try:
+        chosen = execute.choose(args.version, _cwd(), os.environ, store.store_dir())
+        for warning in chosen.warnings:
+            _warn(warning)
+        execute.exec_command(args.exec_argv, execute.command_env(chosen, os.environ))
+    except M3tuiError as exc:  # the same class (its exit status), said as this command's line
+        raise type(exc)(f"m3tui versions exec: {exc}") from None
