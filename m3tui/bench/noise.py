@@ -250,17 +250,32 @@ def _prime(exclude: tuple[int, ...]) -> list[psutil.Process]:
 
 
 def _measure(procs: list[psutil.Process], exclude: tuple[int, ...],
-             busy_percent: float) -> list[BusyProcess]:
-    """Read the CPU used since :func:`_prime`; keep those at or above ``busy_percent``."""
+             busy_percent: float, started: float | None = None) -> list[BusyProcess]:
+    """Read the CPU used since :func:`_prime`; keep those at or above ``busy_percent``. With
+    ``started`` (when the priming was), a process started since is read over its own life."""
+    import time
+
     import psutil
 
     skip = _excluded(exclude)  # again: the excluded trees may have grown meanwhile
     busy: list[BusyProcess] = []
-    for p in procs:
+    primed = {p.pid for p in procs}
+    candidates: list[tuple[psutil.Process, bool]] = [(p, False) for p in procs]
+    if started is not None:
+        candidates += [(p, True) for p in psutil.process_iter(["name"]) if p.pid not in primed and p.pid != 0]
+    now = time.time()
+    for p, new in candidates:
         if p.pid in skip:
             continue
         try:
-            pct = p.cpu_percent(None)
+            if new:
+                age = now - max(p.create_time(), started or 0.0)
+                if age < 0.2:  # too young to say
+                    continue
+                times = p.cpu_times()
+                pct = 100.0 * (times.user + times.system) / max(now - p.create_time(), age)
+            else:
+                pct = p.cpu_percent(None)
             if pct < busy_percent:
                 continue
             name = p.info.get("name") or p.name()
@@ -299,6 +314,25 @@ def _psutil_on_battery() -> bool | None:
     return not batt.power_plugged
 
 
+@dataclass
+class NoiseWatch:
+    """A look at the machine begun (every process's CPU measurement primed), to be read later."""
+
+    procs: list[psutil.Process]
+    exclude: tuple[int, ...]
+    started: float  # time.time() when primed
+    probe: NoiseProbe
+
+
+async def start_watch(*, exclude_pids: Iterable[int] = (), probe: NoiseProbe | None = None) -> NoiseWatch:
+    """Prime the CPU measurement of every process now; :func:`finish_watch` reads what they used since."""
+    import time
+
+    exclude = tuple(exclude_pids)
+    procs = await asyncio.to_thread(_prime, exclude)
+    return NoiseWatch(procs, exclude, time.time(), probe if probe is not None else default_probe())
+
+
 async def sample_noise(
     *,
     exclude_pids: Iterable[int] = (),
@@ -313,16 +347,20 @@ async def sample_noise(
     and the benchmark binary's. A process is busy at ``busy_percent`` % of one core or more;
     the load is high above ``load_factor`` × cores.
     """
-    if probe is None:
-        probe = default_probe()
-    exclude = tuple(exclude_pids)
+    watch = await start_watch(exclude_pids=exclude_pids, probe=probe)
+    await asyncio.sleep(interval)
+    return await finish_watch(watch, busy_percent=busy_percent, load_factor=load_factor)
 
-    procs = await asyncio.to_thread(_prime, exclude)
+
+async def finish_watch(watch: NoiseWatch, *, busy_percent: float = 25.0, load_factor: float = 0.5) -> NoiseReport:
+    """What disturbed the machine since :func:`start_watch`, without waiting: a run's own length is
+    the interval (a process busy through the run averages high; one started meanwhile is read
+    over its own life), so the look after a run costs no extra half second."""
+    probe = watch.probe
     batt_task = asyncio.ensure_future(probe.pmset_batt())
     therm_task = asyncio.ensure_future(probe.pmset_therm())
     try:
-        await asyncio.sleep(interval)
-        busy = await asyncio.to_thread(_measure, procs, exclude, busy_percent)
+        busy = await asyncio.to_thread(_measure, watch.procs, watch.exclude, busy_percent, watch.started)
         batt_text, therm_text = await asyncio.gather(batt_task, therm_task)
     finally:
         for t in (batt_task, therm_task):

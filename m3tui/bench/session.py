@@ -340,7 +340,7 @@ class BenchSession:
 
     async def _run_locked(self) -> SessionResult:
         from m3tui.bench.history import History, RunMeta, module_commit
-        from m3tui.bench.noise import busy_during, sample_noise
+        from m3tui.bench.noise import busy_during, finish_watch, sample_noise, start_watch
 
         spec = self.spec if len(self.toolchains) != 1 else _with_go(self.spec, self.toolchains[0].go)
         facts = await machine_facts(self.toolchains[0].go)
@@ -351,6 +351,8 @@ class BenchSession:
             warnings += before.warnings
             for w in before.warnings:
                 self._status(f"noise: {w}")
+        # The look after the run reads the CPU used during it: no extra wait once the run is done.
+        watch = await start_watch(exclude_pids=[os.getpid()]) if self.noise else None
         history = None
         if self.save:
             history = History()  # HistoryError: nothing has run yet, the caller says why
@@ -410,11 +412,11 @@ class BenchSession:
             elif not result.results:  # go test ran, passed, and measured nothing: say so, keep no empty run
                 result.status, result.rejected = "failed", True
                 result.error = f"no benchmark matches -bench {spec.bench!r} (go test -list . shows the names)"
-        if self.noise and before is not None and result.status != "failed":
+        if watch is not None and before is not None and result.status != "failed":
             # The 1-minute load still counts the benchmark itself: allow for its GOMAXPROCS.
             busy_cores = max(spec.cpu or (1,))
             allowance = (busy_cores + 0.5 * facts.cores) / facts.cores
-            after = await sample_noise(exclude_pids=[os.getpid()], load_factor=allowance)
+            after = await finish_watch(watch, load_factor=allowance)
             during = list(busy_during(before, after))
             peak = max(load_peak, default=None)
             if peak is not None and peak > busy_cores + 0.5 * facts.cores and not any("load" in w for w in during):
