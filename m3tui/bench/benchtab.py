@@ -205,9 +205,6 @@ class _Slot:
     plans: dict[str, _Plan] = field(default_factory=dict)  # the exact pass: by unit as written
 
 
-_INF, _NINF = math.inf, -math.inf
-
-
 def group(columns: Sequence[tuple[str, Sequence[BenchResult]]], *, table: str = ".config", row: str = ".fullname",
           col: str = ".file", ignore: str = "", filter: str = "*") -> list[Group]:  # fmt: skip
     """benchstat's tables for ``columns`` ((label, results) per input: the label is ``.file``).
@@ -325,12 +322,12 @@ class _Build:
         try:
             for u in shape:
                 tu, f = self.tidied(u)
-                if f == 1:
-                    out.append((u, [d[u] for d in dicts]))
-                    continue
+                if f == 1:  # x * 1.0: x, bit for bit, as a new float; the cell's values then lie side by
+                    out.append((u, [d[u] * 1.0 for d in dicts]))  # side in memory, in the order sorting
+                    continue  # and ranking read them (the parsed ones, among 100k results: 1/3 slower)
                 vals = [d[u] * f for d in dicts]
-                if 0.0 in vals or _INF in vals or _NINF in vals:  # 0 or ±Inf before (or after) scaling
-                    raise _NeedExact
+                if 0.0 in vals or not math.isfinite(sum(vals)):  # 0 or ±Inf before (or after) scaling (or
+                    raise _NeedExact  # a NaN, or a sum too big: the exact pass, which keeps them the same way)
                 out.append((tu, vals))
         except KeyError:
             raise _NeedExact from None

@@ -25,12 +25,12 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass, field
-from itertools import compress, filterfalse, groupby, islice, repeat
+from itertools import groupby
 from math import comb
-from operator import add, eq, lt, ne, sub
 from typing import Iterable, Sequence
 
 from m3tui.bench.goexp import go_choose, go_exp, u_cdf_ties as _u_cdf_ties, u_counts_no_ties as _u_counts_no_ties
+from m3tui.bench.ranks import finite_sorted as _finite_sorted, two_u_and_ties as _pairs
 from m3tui.bench.units import go_value
 
 __all__ = [
@@ -280,57 +280,6 @@ def mann_whitney_u(a: Sequence[float], b: Sequence[float]) -> float:
     all values are equal.
     """
     return _mann_whitney_sorted(sorted(map(float, a)), sorted(map(float, b)))
-
-
-def _finite_sorted(xs: list[float]) -> tuple[list[float], int]:
-    """``xs`` (sorted, as ``sorted`` leaves a list with NaNs in it) without its NaNs, truly sorted,
-    and how many NaNs there were."""
-    if not math.isnan(sum(xs)) or not any(map(math.isnan, xs)):  # the sum: NaN, or inf - inf
-        return xs, 0
-    rest = sorted(filterfalse(math.isnan, xs))
-    return rest, len(xs) - len(rest)
-
-
-def _pairs(f1: list[float], f2: list[float], cat: list[float]) -> tuple[int, int]:
-    """For sorted NaN-free samples (``cat`` = f1 + f2): 2 U1 (twice the (x1, x2) pairs with x2 < x1,
-    plus those with x2 == x1), and the sum of the tie groups' sizes cubed (the sample size: no ties)."""
-    m1, nf = len(f1), len(cat)
-    # Few ties (values printed to a few digits): a stable sort, then each run of equal values; many
-    # (counts, sizes): the runs of the merged sample. Which: a glance at sample 1's middle (a tie
-    # in 32 there), then where values equal the next, up to one in 10 (the same numbers either way).
-    glance, eqpos = f1[m1 // 2:m1 // 2 + 500], []
-    sparse = 32 * sum(map(eq, glance, islice(glance, 1, None))) <= len(glance)
-    merged: list[float] | None = None
-    if sparse:
-        merged = sorted(cat)  # two sorted runs: one merge
-        eqpos = list(islice(compress(range(nf - 1), map(eq, merged, islice(merged, 1, None))), nf // 10 + 1))
-        sparse = len(eqpos) <= nf // 10
-    if sparse:
-        order = sorted(range(nf), key=cat.__getitem__)  # sample 1 first among equals
-        below = sum(compress(range(nf), map(lt, order, repeat(m1)))) - m1 * (m1 - 1) // 2
-        groups: list[list[int]] = []  # [start, end) of each run of equal values
-        for i in eqpos:
-            if groups and groups[-1][1] == i + 1:
-                groups[-1][1] = i + 2
-            else:
-                groups.append([i, i + 2])
-        equal, cubes = 0, nf
-        for start, end in groups:
-            k1 = sum(map(lt, order[start:end], repeat(m1)))
-            equal += k1 * (end - start - k1)
-            cubes += (end - start) ** 3 - (end - start)
-        return 2 * below + equal, cubes
-    # Many: the runs of equal values in the merged sample (each a tie group: its size, and the sum
-    # of its first and last rank, 2 x its mid-rank - 1), by value; each value of sample 1 looks up its own.
-    if merged is None:
-        merged = sorted(cat)
-    starts = [0, *compress(range(1, nf), map(ne, merged, islice(merged, 1, None)))]  # nf > 1 here
-    ends = [*islice(starts, 1, None), nf]
-    cubes = sum(map(pow, map(sub, ends, starts), repeat(3)))
-    if not m1:
-        return 0, cubes
-    two_mid = dict(zip(map(merged.__getitem__, starts), map(add, starts, ends)))  # 2 x mid-rank - 1
-    return sum(map(two_mid.__getitem__, f1)) + m1 - m1 * (m1 + 1), cubes
 
 
 def _mann_whitney_sorted(xs1: list[float], xs2: list[float]) -> float:

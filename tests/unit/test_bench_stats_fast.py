@@ -127,8 +127,8 @@ def test_fast_u_test_matches_the_reference_bit_for_bit(seed: int) -> None:
 
 
 def test_every_way_of_counting_the_pairs_below() -> None:
-    # the pair count takes a stable sort and the runs of equal values (few ties) or a bisection
-    # per distinct value of the sample with fewer of them (either side): the same U either way
+    # the pair count takes a stable sort and the runs of equal values (few ties), the merged
+    # sample's runs (many), or a walk over them (few distinct values): the same U either way
     rng = random.Random(7)
     few = [round(rng.uniform(0, 3000), 1) for _ in range(900)]  # ~1.5% ties, in and across samples
     runs = [7.25] * 3 + [1500.05] * 2 + [2999.95] * 4  # runs of 2 to 7 equal values with the other side's
@@ -141,6 +141,8 @@ def test_every_way_of_counting_the_pairs_below() -> None:
         ([rng.randrange(5) for _ in range(300)], [rng.random() for _ in range(300)]),  # bisect sample 1
         ([rng.random() for _ in range(300)], [rng.randrange(5) for _ in range(300)]),  # bisect sample 2
         ([rng.randrange(20) for _ in range(300)], [rng.randrange(20) + 0.5 for _ in range(300)]),  # no common value
+        ([rng.randrange(6) for _ in range(900)], [rng.randrange(7) - 0.5 for _ in range(800)]),  # few values: a walk
+        ([rng.random() for _ in range(300)] + [0.5] * 1500, few[:500]),  # the glance says few values, the walk gives up
         ([math.nan] * 40 + [1.0] * 40, [1.0] * 30 + [math.nan] * 50),  # NaNs tie with each other, last
         ([math.inf, -math.inf] * 20, [math.inf, 0.0, -0.0] * 20),  # inf - inf is NaN in the sum: no NaN
     ]
