@@ -64,10 +64,17 @@ def display_name(result: BenchResult) -> str:
 def unit_assumptions(text: str, into: dict[str, str] | None = None) -> dict[str, str]:
     """The ``assume=`` of benchstat's unit metadata lines (``Unit points/op assume=exact``), by
     tidied unit; ``into``: what earlier inputs said, which is kept (benchfmt's first wins)."""
-    found = {} if into is None else into
     if "Unit" not in text:
-        return found
-    for line in text.splitlines():
+        return {} if into is None else into
+    return unit_assumptions_of_lines(text.split("\n"), into)
+
+
+def unit_assumptions_of_lines(lines: Sequence[str], into: dict[str, str] | None = None) -> dict[str, str]:
+    """:func:`unit_assumptions` of the lines a parse kept (``ParseResult.unit_lines``): no second
+    pass over the text."""
+    found = {} if into is None else into
+    for line in lines:
+        line = line.rstrip("\r")
         if not line.startswith("Unit"):
             continue
         fields = line.split()

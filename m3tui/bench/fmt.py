@@ -97,6 +97,8 @@ class ParseResult:
     results: list[BenchResult]
     unparsed: list[tuple[int, str, str]]  # (1-based line, the line, why)
     other_lines: int
+    #: benchfmt's unit metadata lines (``Unit points/op assume=exact``), as read (compare.unit_assumptions)
+    unit_lines: list[str] = field(default_factory=list)
 
     @property
     def configs(self) -> list[Mapping[str, str]]:
@@ -170,6 +172,7 @@ class Parser:
         self.results: list[BenchResult] = []
         self.unparsed: list[tuple[int, str, str]] = []
         self.other_lines = 0
+        self.unit_lines: list[str] = []
         self.config: Mapping[str, str] = _EMPTY_CONFIG
         self._lineno = 0
         # A result whose name was printed but whose numbers have not arrived yet:
@@ -223,7 +226,7 @@ class Parser:
         return out
 
     def result(self) -> ParseResult:
-        return ParseResult(list(self.results), sorted(self.unparsed), self.other_lines)
+        return ParseResult(list(self.results), sorted(self.unparsed), self.other_lines, list(self.unit_lines))
 
     # -- internals --------------------------------------------------------------------------
 
@@ -302,6 +305,8 @@ class Parser:
             line = line[:-1]
         if line.endswith("\r"):
             line = line[:-1]
+        if line.startswith("Unit"):  # kept for compare (the line is also read as any other)
+            self.unit_lines.append(line)
         if line.startswith("{") and self._feed_json(line)[0]:
             return
         self._text_line(self._lineno, line, [])
