@@ -1,7 +1,8 @@
 """Interleaving overhead of a revision A/B run: ≤ 1.05x running the two prebuilt binaries by hand.
 
-A temporary git repository holds a module with one CPU-bound benchmark; commit A does N = 100
-steps per op, the working tree (B) N = 300. Per measurement round, in alternating order:
+A temporary git repository (tests/gitrepo.py, as the revision tests use) holds a module whose
+BenchmarkSlow does N steps per op: commit A has N = 100, the working tree (B) N = 300. Per
+measurement round, in alternating order:
 
 * hand: the two test binaries, built beforehand from the two revisions (`git worktree add`,
   `go test -c`), run alternately A B A B … ``--count`` times with `subprocess.run`, each with
@@ -35,49 +36,11 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.gitrepo: the same repository as the tests
+from tests.gitrepo import git, make_revab_repo  # noqa: E402
+
 TARGET = 1.05
 EXIT_OK, EXIT_MISSED, EXIT_ERROR = 0, 1, 2
-GIT_ENV = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "b",
-           "GIT_AUTHOR_EMAIL": "b@example.com", "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.com"}  # fmt: skip
-SOURCE = """package revab
-
-import "testing"
-
-var sink int
-
-func work(n int) int {
-	s := 0
-	for i := 0; i < n; i++ {
-		s += i ^ (s >> 3)
-	}
-	return s
-}
-
-func BenchmarkWork(b *testing.B) {
-	for i := 0; i < b.N; i++ {
-		sink += work(N)
-	}
-}
-"""
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, env=GIT_ENV, check=True, capture_output=True, text=True).stdout.strip()
-
-
-def make_repo(root: Path) -> Path:
-    repo = root / "repo"
-    repo.mkdir()
-    git(repo, "init", "-q", "-b", "main")
-    (repo / "go.mod").write_text("module example.com/revab\n\ngo 1.21\n")
-    (repo / "bench_test.go").write_text(SOURCE)
-    (repo / "n.go").write_text("package revab\n\nconst N = 100\n")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "A")
-    (repo / "n.go").write_text("package revab\n\nconst N = 300\n")
-    return repo
-
-
 def build_by_hand(repo: Path, root: Path) -> list[Path]:
     """The two binaries, A (main) and B (the working tree), built outside m3tui."""
     a_src = root / "a"
@@ -133,7 +96,7 @@ def main() -> int:
         return EXIT_ERROR
     with tempfile.TemporaryDirectory(prefix="m3tui-revab-") as tmp:
         root = Path(tmp)
-        repo = make_repo(root)
+        repo = make_revab_repo(root, main_n=100, tree_n=300)
         try:
             binaries = build_by_hand(repo, root)
             ratios, hands, m3tuis = [], [], []

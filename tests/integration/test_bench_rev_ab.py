@@ -12,43 +12,16 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.integration.test_bench_revisions import git, user_state
+from tests.gitrepo import git, make_revab_repo, set_n
+from tests.integration.test_bench_revisions import user_state
 from tests.wait import wait_until
 
 M3TUI = [sys.executable, "-m", "m3tui", "bench"]
 FAST = ["--cpu", "1", "--count", "6", "--benchtime", "3000x"]
-
-BENCH = """package revab
-
-import "testing"
-
-var sink int
-
-func work(n int) int {
-	s := 0
-	for i := 0; i < n; i++ {
-		s += i ^ (s >> 3)
-	}
-	return s
-}
-
-func BenchmarkFast(b *testing.B) {
-	for i := 0; i < b.N; i++ {
-		sink += work(50)
-	}
-}
-
-func BenchmarkSlow(b *testing.B) {
-	for i := 0; i < b.N; i++ {
-		sink += work(N)
-	}
-}
-"""
 
 
 @pytest.fixture
@@ -56,17 +29,9 @@ def repo(real_go: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path
     """A git repository holding the module at its top; main has N = 100, the working tree N = 2000."""
     monkeypatch.setenv("GOFLAGS", "-mod=mod")
     monkeypatch.setenv("GOPROXY", "off")
-    root = tmp_path / "repo"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
-    (root / "go.mod").write_text("module example.com/revab\n\ngo 1.21\n")
-    (root / "bench_test.go").write_text(BENCH)
-    (root / "n.go").write_text("package revab\n\nconst N = 100\n")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "first")
-    (root / "n.go").write_text("package revab\n\nconst N = 2000\n")
+    root = make_revab_repo(tmp_path)
     git(root, "stash", "push", "-q", "-m", "an old stash of the user's")  # the stash must survive untouched
-    (root / "n.go").write_text("package revab\n\nconst N = 2000\n")
+    set_n(root, 2000)
     (root / "notes.txt").write_text("untracked, not ignored: part of the working tree\n")
     return root
 
@@ -123,7 +88,7 @@ def test_history_keeps_each_sides_revision_and_a_rerun_repeats_the_same_trees(re
     listed = bench(repo, "history").stdout
     assert f"main@{main_commit[:7]} vs working tree" in listed
     # The user undoes the change: a re-run still measures the snapshot, not today's tree.
-    (repo / "n.go").write_text("package revab\n\nconst N = 100\n")
+    set_n(repo, 100)
     again = bench(repo, "history", "rerun", str(run_id), "--json")
     assert again.returncode == 0, again.stderr
     out = json.loads(again.stdout)
@@ -175,7 +140,7 @@ def test_a_package_missing_at_one_revision_is_named(repo: Path, m3tui_home: Path
 
 
 def test_a_build_that_fails_at_one_side_keeps_the_other(repo: Path, m3tui_home: Path) -> None:
-    (repo / "n.go").write_text("package revab\n\nconst N = undefinedThing\n")
+    set_n(repo, "undefinedThing")
     done = bench(repo, ".", "--rev", "main", *FAST, "--bench", "Slow")
     assert done.returncode == 3, done.stderr
     main_short = git(repo, "rev-parse", "--short=7", "main")
@@ -210,7 +175,6 @@ def test_no_worktree_is_left_after_a_cancel_or_sigkill(repo: Path, m3tui_home: P
             proc.wait()
     if how == "sigkill":  # nothing ran on the way out: the next m3tui sweeps the files and the entries
         assert len(worktree_dirs(m3tui_home)) == 2
-        time.sleep(0.1)
         done = bench(repo, ".", "--rev", "main", *FAST, "--bench", "Fast", "--no-save")
         assert done.returncode == 0, done.stderr
     wait_until(lambda: worktree_dirs(m3tui_home) == [], timeout=10)

@@ -15,7 +15,7 @@ from m3tui.bench.history import History
 from m3tui.bench.revisions import WORKTREE_LABEL
 from m3tui.tui.panes.bench import BenchPane
 from m3tui.tui.panes.bench_revs import RevInput, RevisionPicker, RevisionTable
-from tests.integration.test_bench_revisions import git
+from tests.gitrepo import git, make_revab_repo, set_n
 from tests.appkit import M3_BUILD_LINES, M3_REVISIONS, FixedBenchBackend, snapshot_app
 from tests.screen import screen_text
 from tests.tui.test_bench_pane import column, fill, open_bench, status, wait_for
@@ -216,50 +216,13 @@ async def test_the_rev_fields_keys_are_named_in_the_help() -> None:
 
 # --- the real backend: a git repository made here, the real git and go ---------------------------
 
-BENCH = """package revab
-
-import "testing"
-
-var sink int
-
-func work(n int) int {
-	s := 0
-	for i := 0; i < n; i++ {
-		s += i ^ (s >> 3)
-	}
-	return s
-}
-
-func BenchmarkFast(b *testing.B) {
-	for i := 0; i < b.N; i++ {
-		sink += work(50)
-	}
-}
-
-func BenchmarkSlow(b *testing.B) {
-	for i := 0; i < b.N; i++ {
-		sink += work(N)
-	}
-}
-"""
-
-
 @pytest.fixture
 def repo(real_go: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A git repository holding a module (tests/integration/test_bench_rev_ab.py's): main has
     N = 100, the working tree N = 2000."""
     monkeypatch.setenv("GOFLAGS", "-mod=mod")
     monkeypatch.setenv("GOPROXY", "off")
-    root = tmp_path / "repo"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
-    (root / "go.mod").write_text("module example.com/revab\n\ngo 1.21\n")
-    (root / "bench_test.go").write_text(BENCH)
-    (root / "n.go").write_text("package revab\n\nconst N = 100\n")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "first")
-    (root / "n.go").write_text("package revab\n\nconst N = 2000\n")
-    return root
+    return make_revab_repo(tmp_path)
 
 
 @pytest.mark.slow
@@ -285,7 +248,7 @@ async def test_a_real_revision_run_shows_both_sides_rows_and_R_repeats_its_commi
         (a_label, a_commit, a_dirty), (b_label, _, b_dirty) = meta.revisions
         assert a_label in labels and a_label.startswith("main@") and not a_dirty and len(a_commit) == 40
         assert (b_label, b_dirty) == (WORKTREE_LABEL, True), "the working tree, with its uncommitted change"
-        (repo / "n.go").write_text("package revab\n\nconst N = 7\n")  # the tree changes: R still runs the snapshot
+        set_n(repo, 7)  # the tree changes: R still runs the snapshot
         await pilot.press("h")
         await app.workers.wait_for_complete()
         await pilot.press("R")
@@ -301,7 +264,7 @@ async def test_a_real_revision_run_shows_both_sides_rows_and_R_repeats_its_commi
 async def test_a_real_side_that_does_not_build_says_the_compilers_lines_and_the_other_sides_rows_stay(
         repo: Path, monkeypatch, m3tui_home: Path) -> None:  # fmt: skip
     fixed = (repo / "n.go").read_text()  # main: broken at a commit of its own; the working tree: fixed
-    (repo / "n.go").write_text("package revab\n\nconst N = undefinedThing\n")
+    set_n(repo, "undefinedThing")
     git(repo, "commit", "-q", "-am", "broken")
     (repo / "n.go").write_text(fixed)
     monkeypatch.chdir(repo)
