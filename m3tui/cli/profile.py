@@ -68,6 +68,20 @@ def run(args: argparse.Namespace, run_async: RunAsync) -> int | Literal["tui"]:
     return run_async(_tune(args))
 
 
+def check_filter_flags(args: argparse.Namespace) -> None:
+    """--focus/--ignore/--hide as pprof takes them (RE2-compatible, no catastrophic patterns): UsageError."""
+    from m3tui.profiles.pprof.graph import check_regexp
+    from m3tui.profiles.pprof.model import ProfileError
+
+    for name in ("focus", "ignore", "hide"):
+        value = getattr(args, name)
+        if value is not None:
+            try:
+                check_regexp(value, f"--{name}")
+            except ProfileError as exc:
+                raise UsageError(f"m3tui profile: {exc}") from None
+
+
 def _fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
     """Stop with an expected failure: main says it (and its JSON error object) and exits ``code``."""
     raise (UsageError if code == EXIT_USAGE else M3tuiError)(f"m3tui profile: {message}")
@@ -97,18 +111,11 @@ def _top(args: argparse.Namespace) -> int:
     from m3tui.profiles.pprof import analysis
     from m3tui.profiles.pprof.decode import load_file
     from m3tui.profiles.pprof.diff import diff
-    from m3tui.profiles.pprof.graph import Filters, check_regexp
-    from m3tui.profiles.pprof.model import ProfileError
+    from m3tui.profiles.pprof.graph import Filters
 
     if args.nodecount is not None and args.nodecount < 0:
         return _fail("--nodecount must be 0 or more", EXIT_USAGE)
-    for name in ("focus", "ignore", "hide"):
-        value = getattr(args, name)
-        if value is not None:
-            try:
-                check_regexp(value, f"--{name}")
-            except ProfileError as exc:
-                return _fail(str(exc), EXIT_USAGE)
+    check_filter_flags(args)
     # Paths as given (a str): pathlib would fold "a//b", and the messages name what the user typed.
     profile = load_file(args.file)
     if args.diff_base:

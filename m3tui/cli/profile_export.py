@@ -34,17 +34,13 @@ def run(args: argparse.Namespace) -> int:
     from m3tui.core.files import write_output
     from m3tui.profiles.pprof import export
     from m3tui.profiles.pprof.decode import load_file
-    from m3tui.profiles.pprof.graph import Filters, check_regexp
-    from m3tui.profiles.pprof.model import ProfileError, printable
+    from m3tui.profiles.pprof.graph import Filters
+    from m3tui.profiles.pprof.model import printable
 
     fmt = export_format(args.format, args.output)
-    for name in ("focus", "ignore", "hide"):
-        value = getattr(args, name)
-        if value is not None:
-            try:
-                check_regexp(value, f"--{name}")
-            except ProfileError as exc:
-                raise UsageError(f"m3tui profile: {exc}") from None
+    from m3tui.cli.profile import check_filter_flags
+
+    check_filter_flags(args)
     target = "-" if args.output is None else args.output
     if target != "-":
         from m3tui.core.files import output_target
