@@ -118,8 +118,12 @@ def _here_lines(current: Current) -> list[str]:
     elif current.global_state == "none":
         lines.append("global:      none (m3tui versions use VERSION makes one)")
     elif current.global_state in ("dangling", "not-a-link"):
-        lines.append(f"global:      broken ({current.global_link})")
-    lines += [f"note:        {n.text}" + (f": {n.fix}" if n.fix else "") for n in current.notes if n.kind != "would-download"]
+        # One line: what is broken and the fix (the note of the same kind, said here, not again).
+        broken = next((n for n in current.notes if n.kind == current.global_state), None)
+        said = f"{broken.text}: {broken.fix}" if broken is not None and broken.fix else f"{current.global_link}"
+        lines.append(f"global:      broken: {said}")
+    lines += [f"note:        {n.text}" + (f": {n.fix}" if n.fix else "") for n in current.notes
+              if n.kind not in ("would-download", "dangling", "not-a-link")]  # fmt: skip
     return lines
 
 
@@ -302,6 +306,9 @@ def _use(args: argparse.Namespace) -> int:
     except M3tuiError as exc:  # the store cannot be written, another m3tui holds the version: 3
         return _fail(str(exc), exc.exit_code)
     lines = [f"now using {result.version}" + (f" (was {result.previous})" if result.previous else "")]
+    if result.repaired is not None:
+        named = f"named {result.repaired}, which is not installed" if result.repaired else "named no version"
+        lines.append(f"repaired m3tui's current link: it {named}")
     if not result.on_path:
         hint = switch.rc_hint(result.rc_lines, os.environ)
         lines.append(f"add this line to your shell's rc file, then open a new shell: {hint}")

@@ -82,6 +82,9 @@ class SwitchResult:
     # The go that PATH finds first, when it is not m3tui's (another go shadows the switch).
     shadowed_by: Path | None = None
     env_changed: tuple[Path, ...] = field(default=())  # env files whose content changed
+    # The link was dangling before (its version removed behind m3tui's back): what it named
+    # ("" when that was no version name). The switch repaired it.
+    repaired: str | None = None
 
 
 # --- paths ------------------------------------------------------------------------------
@@ -438,7 +441,9 @@ def use(version: str, *, path_env: str | None = None, export_goroot: bool | None
         with store.version_lock(resolved, wait=False):
             if not store.is_complete(store.version_dir(resolved)):
                 raise SwitchError(f"{resolved} was just removed from m3tui's store")
-            previous = store.current_version()
+            before = store.current_link_state()
+            previous = before.version
+            repaired = (before.target or "") if before.state == "dangling" else None
             _swap_link(resolved)
     except store.LockBusy:
         raise SwitchError(f"{resolved} is being installed or removed by another m3tui; try again when it is done") from None
@@ -455,4 +460,5 @@ def use(version: str, *, path_env: str | None = None, export_goroot: bool | None
         on_path=on_path(path_env),
         shadowed_by=_shadowing_go(path_env),
         env_changed=changed,
+        repaired=repaired,
     )

@@ -135,14 +135,42 @@ def test_a_dangling_link_and_a_pin_of_a_go_not_installed_are_said(stored: Path, 
     # The pin is not what runs: exit 1.
     text = shell(f'export PATH="{real_go.parent}:$PATH"; m3tui versions current', project, m3tui_home, tmp_path, expect=1)
     assert text.startswith("problem: pinned 1.21.13 (.go-version) → not installed (m3tui versions install) → ")
-    assert f"global:      broken ({m3tui_home}/go/current)" in text
-    assert (f"note:        m3tui's global link {m3tui_home}/go/current names {version}, which is not installed: "
-            f"m3tui versions use VERSION (or install {version[2:]} again: m3tui versions install {version[2:]})") in text  # fmt: skip
+    # The broken link in one line, with its fix (not said again as a note).
+    broken = (f"global:      broken: m3tui's global link {m3tui_home}/go/current names {version}, which is not installed: "
+              f"m3tui versions use VERSION (or install {version[2:]} again: m3tui versions install {version[2:]})")  # fmt: skip
+    assert broken in text.splitlines()
+    assert "note:        m3tui's global link" not in text
     assert (f"note:        .go-version ({project}/.go-version) pins 1.21.13, which is not installed: "
             "m3tui versions install 1.21.13") in text  # fmt: skip
     listed = json.loads(shell(f'export PATH="{real_go.parent}:$PATH"; m3tui versions list --json', project, m3tui_home, tmp_path))
     assert listed["here"]["global"]["state"] == "dangling"
     assert [n["kind"] for n in listed["here"]["notes"]] == ["dangling", "pin-missing"]
+    listed_text = shell(f'export PATH="{real_go.parent}:$PATH"; m3tui versions list', project, m3tui_home, tmp_path)
+    assert broken in listed_text.splitlines() and "note:        m3tui's global link" not in listed_text
+
+
+def test_use_repairs_a_dangling_link_and_remove_never_leaves_one(stored: Path, real_go: Path, project: Path,
+                                                                  m3tui_home: Path, tmp_path: Path) -> None:  # fmt: skip
+    version = real_version(real_go)
+    other = gostore.version_dir("go1.99.0")
+    shutil.copytree(stored, other, copy_function=_link_or_copy)
+    use(version, m3tui_home)
+    shutil.rmtree(stored)  # the link now dangles
+    out = shell("m3tui versions use 1.99.0", project, m3tui_home, tmp_path)
+    assert out.splitlines()[:2] == ["now using go1.99.0", f"repaired m3tui's current link: it named {version}, which is not installed"]
+    assert os.readlink(m3tui_home / "go" / "current") == "go1.99.0"
+    # remove: the current version is refused without --force, and the link stays whole.
+    done = subprocess.run([sys.executable, "-m", "m3tui", "versions", "remove", "1.99.0"], capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "M3TUI_HOME": str(m3tui_home)})  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.strip().endswith("go1.99.0 is the current version; use another first or pass --force")
+    assert gostore.current_link_state().state == "ok"
+    # With --force the link goes with the version: never a link to nothing.
+    out = shell("m3tui versions remove --force 1.99.0", project, m3tui_home, tmp_path)
+    assert "it was m3tui's global Go (its current link is removed too)" in out
+    assert not os.path.lexists(m3tui_home / "go" / "current")
+    text = shell(f'export PATH="{real_go.parent}:$PATH"; m3tui versions current', project, m3tui_home, tmp_path)
+    assert "global:      none (m3tui versions use VERSION makes one)" in text and "broken" not in text
 
 
 def test_the_pin_then_go_mod_then_what_runs(stored: Path, real_go: Path, project: Path, m3tui_home: Path,
