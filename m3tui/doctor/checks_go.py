@@ -587,9 +587,9 @@ async def check_tools(ctx: DoctorContext) -> list[Finding]:
             findings.append(Finding(fid, Group.GO, Status.ERROR, summary, "", f"go install {package}", data))
             continue
         tool_minor, go_minor = minor_of(data["built_with"]), minor_of(version.version if version else None)
-        if tool_minor and go_minor and tool_minor < go_minor:
-            summary = f"{tool} was built with {data['built_with']}, older than {version.version if version else ''}"
-            detail = f"{tool} may not understand code that uses newer language features."
+        if tool_minor and go_minor and tool_minor != go_minor:  # older: new syntax; newer: a stdlib it does not match
+            summary = f"{tool} was built with {data['built_with']}, {'older' if tool_minor < go_minor else 'newer'} than the go here ({version.version if version else ''})"
+            detail = f"{tool} should be built by the Go that runs here: rebuild it after switching Go."
             findings.append(Finding(fid, Group.GO, Status.WARN, summary, detail, f"go install {package}", data))
             continue
         summary = f"{tool} {info.goos}/{info.goarch}, built with {data['built_with'] or 'an unknown Go'}"
