@@ -357,9 +357,12 @@ async def _remove(args: argparse.Namespace) -> int:
         version = canonical(args.version)
     except NotAGoVersion as exc:
         return _fail(str(exc), EXIT_USAGE)
-    if version not in store.installed_versions():
+    target = store.version_dir(version)
+    # A broken install (no bin/go) can be removed too: its link, if `current` names it, goes with it.
+    if version not in store.installed_versions() and (os.path.islink(target) or not os.path.isdir(target)):
         return _fail(f"{version} is not in m3tui's store", EXIT_USAGE)
-    was_global = store.current_version() == version
+    link = store.current_link_state()
+    was_global = link.target == version and link.state in ("ok", "dangling")
     try:
         freed = install.remove(version, force=args.force)
     except M3tuiError as exc:  # current without --force (2); LockBusy, cannot rename (3)

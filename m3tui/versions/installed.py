@@ -442,18 +442,23 @@ def _sorted(installs: list[InstalledGo]) -> list[InstalledGo]:
 # --- sizes -----------------------------------------------------------------------------------
 
 
-def tree_size(path: Path) -> int:
-    """Bytes in the regular files under path (each hard-linked file once; symlinks not followed)."""
+def tree_size(path: Path, *, skip: frozenset[str] = frozenset()) -> int:
+    """Bytes in the regular files under path (each hard-linked file once; symlinks not followed),
+    leaving out the entries of path itself named in ``skip``."""
     total = 0
     seen: set[tuple[int, int]] = set()
-    stack = [os.fspath(path)]
+    top = os.fspath(path)
+    stack = [top]
     while stack:
+        where = stack.pop()
         try:
-            it = os.scandir(stack.pop())
+            it = os.scandir(where)
         except OSError:
             continue
         with it:
             for entry in it:
+                if skip and where == top and entry.name in skip:
+                    continue
                 try:
                     if entry.is_dir(follow_symlinks=False):
                         stack.append(entry.path)
@@ -472,7 +477,12 @@ def tree_size(path: Path) -> int:
 
 def sizes(installs: Iterable[InstalledGo]) -> list[InstalledGo]:
     """The installs with size_bytes filled in: ~70 ms per warm GOROOT, so call it from a worker."""
-    return [dataclasses.replace(i, size_bytes=tree_size(_resolve(i.goroot))) for i in installs]
+    return [dataclasses.replace(i, size_bytes=tree_size(_resolve(i.goroot), skip=_not_its_own(i))) for i in installs]
+
+
+def _not_its_own(install: InstalledGo) -> frozenset[str]:
+    """What lies inside a GOROOT without being part of it: g keeps every version in ~/.go/.versions."""
+    return frozenset({".versions"}) if install.manager == "g" and install.goroot.parent.name != ".versions" else frozenset()
 
 
 # --- switching -------------------------------------------------------------------------------

