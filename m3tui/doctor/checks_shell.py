@@ -10,6 +10,11 @@ what the doctor's own process shows is whether <store>/current/bin is on its PAT
 
 Files only (the doctor layer may not import versions): the paths and the quoting here are
 switch.env_file's and switch.rc_line's (tests/unit/test_shell_check.py holds them equal).
+
+"The pinned Go is what runs here": the pin of the doctor's directory (core/pins.py, the order
+the hook and `versions current` use), then what really runs (doctor/runs.py: the go on PATH,
+go.mod's go/toolchain lines, GOTOOLCHAIN); a pin that is not installed, or not what runs, is a
+warning whose fix says which step to change.
 """
 
 from __future__ import annotations
@@ -21,7 +26,10 @@ from pathlib import Path
 from m3tui.core.config import state_root
 from m3tui.core.errors import M3tuiError
 from m3tui.core.files import open_input
+from m3tui.core.pins import Pin, resolve_pin
+from m3tui.doctor.checks_go import local_version
 from m3tui.doctor.model import Check, DoctorContext, Finding, Group, Status
+from m3tui.doctor.runs import Runs, what_runs
 
 SHELLS = ("zsh", "bash", "fish")
 #: An rc file is a few KB; reading stops after this much.
@@ -112,4 +120,45 @@ async def check_shell_hook(ctx: DoctorContext) -> list[Finding]:
     return [hook_finding(ctx.env)]
 
 
-SHELL_CHECKS: list[Check] = [check_shell_hook]
+PIN_ID = "go.pinned"
+
+
+def pin_finding(pin: Pin, runs: Runs | None, env: Mapping[str, str]) -> Finding:
+    """The finding for a directory's ``pin`` and what runs there (None: not asked, the pin is not installed)."""
+    data: dict[str, object] = {"pin": pin.to_json(), "runs": runs.to_json() if runs else None}
+    warned = "\n".join(pin.warnings)
+    if not pin.pinned:
+        status = Status.WARN if pin.warnings else Status.OK
+        return Finding(PIN_ID, Group.GO, status, "no Go version is pinned here" + (" (a pin file was skipped)" if warned else ""), warned, "", data)
+    shown = pin.value.removeprefix("prefix:").removeprefix("go")
+    where = pin.where
+    if pin.installed is None:
+        summary = f"go {shown} is pinned here ({where}) but m3tui has not installed it"
+        detail = "The shell hook leaves PATH alone in this directory: another Go runs." + (f"\n{warned}" if warned else "")
+        return Finding(PIN_ID, Group.GO, Status.WARN, summary, detail, f"m3tui versions install {shown}", data)
+    assert runs is not None
+    if runs.matches:
+        return Finding(PIN_ID, Group.GO, Status.WARN if warned else Status.OK, f"the pinned Go is what runs here: {runs.line()}", warned, "", data)
+    summary = f"the pinned Go is not what runs here: {runs.line()}"
+    if runs.asks is not None:
+        detail = (f"{runs.asks_why} makes go switch to {runs.asks}, newer than the pin: Go 1.21+ runs at least what go.mod\n"
+                  f"(or go.work) asks for, with GOTOOLCHAIN={runs.gotoolchain} ({runs.gotoolchain_source}).")  # fmt: skip
+        fix = (f"pin {runs.asks} here (m3tui versions use {runs.asks.removeprefix('go')} --here), or lower go.mod's go/toolchain line;\n"
+               "GOTOOLCHAIN=local makes go run the pinned one (and refuse a module that needs a newer Go)")  # fmt: skip
+    else:
+        shell = Path(env.get("SHELL", "")).name
+        detail = "The go on PATH is not the pinned one: the shell hook did not put it first (not sourced, or no prompt since cd)."
+        fix = (f"{rc_line(shell if shell in SHELLS else 'bash')} in your rc file, then open a new shell;\n"
+               "in scripts, make and IDEs: m3tui versions exec -- CMD")  # fmt: skip
+    return Finding(PIN_ID, Group.GO, Status.WARN, summary, detail + (f"\n{warned}" if warned else ""), fix, data)
+
+
+async def check_pinned_go(ctx: DoctorContext) -> list[Finding]:
+    pin = resolve_pin(ctx.cwd, ctx.env, state_root() / "go")  # store.store_dir()
+    if not pin.pinned or pin.installed is None:
+        return [pin_finding(pin, None, ctx.env)]
+    said = await local_version(ctx)  # only used when the go on PATH has no VERSION file
+    return [pin_finding(pin, what_runs(ctx.cwd, ctx.env, pin, go_said=said.version if said else None), ctx.env)]
+
+
+SHELL_CHECKS: list[Check] = [check_shell_hook, check_pinned_go]

@@ -102,3 +102,35 @@ async def test_run_doctor_reports_the_shell_hook(tool_env: Path, tmp_path: Path,
     findings = {f.id: f for f in await run_doctor(DoctorContext(env=dict(os.environ), cwd=tmp_path), checks=checks)}
     assert findings["go.shell_hook"].status is Status.WARN
     assert findings["go.shell_hook"].fix == switch.rc_line("bash")
+
+
+async def test_check_pinned_go_with_the_real_go_in_the_store(real_go: Path, tmp_path: Path, monkeypatch) -> None:
+    """m3tui's store holds the real go (its bin/go a link to it); the doctor's directory pins it."""
+    from m3tui.core.config import state_root
+    from m3tui.doctor.checks_shell import check_pinned_go
+
+    version = real_version(real_go)
+    installed = state_root() / "go" / version
+    (installed / "bin").mkdir(parents=True)
+    (installed / "bin" / "go").symlink_to(real_go)
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / ".go-version").write_text(version.removeprefix("go") + "\n")
+    monkeypatch.setenv("PATH", f"{installed / 'bin'}{os.pathsep}/usr/bin:/bin")
+    monkeypatch.setenv("GOMODCACHE", str(tmp_path / "mod"))
+    for key in ("GOTOOLCHAIN", "M3TUI_GO_VERSION", "GOROOT"):
+        monkeypatch.delenv(key, raising=False)
+
+    async def pinned() -> Finding:
+        (finding,) = await check_pinned_go(DoctorContext(env=dict(os.environ), cwd=project))
+        return finding
+
+    finding = await pinned()
+    assert finding.status is Status.OK and finding.summary.endswith(f"→ runs {version}"), finding
+    (project / "go.mod").write_text("module x\n\ngo 1.21\n\ntoolchain go1.99.1\n")
+    finding = await pinned()
+    assert finding.status is Status.WARN and "go.mod asks go1.99.1 → runs go1.99.1" in finding.summary
+    assert "m3tui versions use 1.99.1 --here" in finding.fix
+    (project / ".go-version").write_text("1.20.14\n")
+    finding = await pinned()
+    assert finding.status is Status.WARN and finding.fix == "m3tui versions install 1.20.14"

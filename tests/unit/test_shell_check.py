@@ -101,3 +101,71 @@ def test_the_check_reads_the_context_env(tmp_path: Path) -> None:
     (tmp_path / ".zshrc").write_text(switch.rc_line("zsh") + "\n")
     (finding,) = asyncio.run(check_shell_hook(DoctorContext(env=env_for(tmp_path, "zsh"), cwd=tmp_path)))
     assert finding.id == "go.shell_hook" and finding.status is Status.OK
+
+
+# --- "the pinned Go is what runs here" (pin_finding over files only; check_pinned_go runs go:
+# tests/integration/test_doctor_tool_builds.py) ------------------------------------------------
+
+
+def fake_goroot(root: Path, version: str) -> None:
+    """A GOROOT as what_runs reads it (its VERSION file; the go is never run here)."""
+    (root / "bin").mkdir(parents=True)
+    (root / "bin" / "go").write_text("")
+    (root / "bin" / "go").chmod(0o755)
+    (root / "VERSION").write_text(f"{version}\n")
+    (root / "go.env").write_text("GOTOOLCHAIN=auto\n")
+
+
+def pin_setup(tmp_path: Path) -> tuple[Path, dict[str, str], Path]:
+    store = tmp_path / "store"
+    fake_goroot(store / "go1.22.10", "go1.22.10")
+    fake_goroot(store / "go1.23.4", "go1.23.4")
+    (store / "current").symlink_to("go1.23.4")
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / ".go-version").write_text("1.22.10\n")
+    env = {"PATH": f"{store}/go1.22.10/bin", "HOME": str(tmp_path), "GOMODCACHE": str(tmp_path / "mod"), "SHELL": "/bin/zsh"}
+    return project, env, store
+
+
+def finding_for(project: Path, env: dict[str, str], store: Path):  # type: ignore[no-untyped-def]
+    from m3tui.core.pins import resolve_pin
+    from m3tui.doctor.checks_shell import pin_finding
+    from m3tui.doctor.runs import what_runs
+
+    pin = resolve_pin(project, env, store)
+    return pin_finding(pin, what_runs(project, env, pin) if pin.pinned and pin.installed else None, env)
+
+
+def test_the_pinned_go_runs(tmp_path: Path) -> None:
+    project, env, store = pin_setup(tmp_path)
+    finding = finding_for(project, env, store)
+    assert finding.id == "go.pinned" and finding.status is Status.OK
+    assert finding.summary == "the pinned Go is what runs here: pinned 1.22.10 (.go-version) → runs go1.22.10"
+    assert finding_for(tmp_path, env, store).summary == "no Go version is pinned here"
+
+
+def test_a_pin_that_is_not_installed_says_how_to_install_it(tmp_path: Path) -> None:
+    project, env, store = pin_setup(tmp_path)
+    (project / ".go-version").write_text("go1.21.3\n")
+    finding = finding_for(project, env, store)
+    assert finding.status is Status.WARN and finding.fix == "m3tui versions install 1.21.3"
+    assert f"go 1.21.3 is pinned here ({project / '.go-version'})" in finding.summary
+
+
+def test_another_go_on_path_points_at_the_hook(tmp_path: Path) -> None:
+    project, env, store = pin_setup(tmp_path)
+    env["PATH"] = f"{store}/go1.23.4/bin"  # the global one: the hook did not switch
+    finding = finding_for(project, env, store)
+    assert finding.status is Status.WARN and "the go on PATH is go1.23.4" in finding.summary
+    assert finding.fix.startswith(rc_line("zsh") + " in your rc file") and "m3tui versions exec -- CMD" in finding.fix
+
+
+def test_a_go_mod_toolchain_newer_than_the_pin_is_explained(tmp_path: Path) -> None:
+    project, env, store = pin_setup(tmp_path)
+    (project / "go.mod").write_text("module x\n\ngo 1.22\n\ntoolchain go1.23.4\n")
+    finding = finding_for(project, env, store)
+    assert finding.status is Status.WARN
+    assert "go.mod asks go1.23.4 → runs go1.23.4" in finding.summary
+    assert f"go.mod toolchain go1.23.4 ({project / 'go.mod'}) makes go switch to go1.23.4" in finding.detail
+    assert "m3tui versions use 1.23.4 --here" in finding.fix and "GOTOOLCHAIN=local" in finding.fix
