@@ -108,7 +108,8 @@ def hook_finding(env: Mapping[str, str]) -> Finding:
             return Finding(ID, Group.GO, Status.WARN, summary, "", fix, data)
         detail = "" if on_path else "This process's PATH does not have m3tui's Go: open a new shell."
         return Finding(ID, Group.GO, Status.OK, f"m3tui's shell hook is active in {shell} ({found[0]})", detail, "", data)
-    summary = f"m3tui's shell hook is not active in {shell}: {' nor '.join(str(p) for p in files)} does not source {target.name}"
+    named = f"neither {' nor '.join(str(p) for p in files)} sources" if len(files) > 1 else f"{files[0]} does not source"
+    summary = f"m3tui's shell hook is not active in {shell}: {named} {target.name}"
     detail = ("Without it, cd does not switch to the Go a directory pins (.go-version, .tool-versions, mise.toml).\n"
               f"Add the line to {files[0]} (or run m3tui versions env --shell {shell} --add-to-rc), then open a new shell.")  # fmt: skip
     if not target.exists():
