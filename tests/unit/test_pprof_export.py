@@ -193,7 +193,7 @@ def _check_svg(g: ET.Element, node: analysis.FlameNode, total: int, width: float
     for kid_g, kid in zip(kids, node.children):
         kx, kw, _, _ = _box(kid_g)
         assert kw <= w + 1e-9 and kx == pytest.approx(at, abs=2e-3)
-        at += kw
+        at += width * kid.value / total  # exact: the 3-decimal rounding of each number must not add up
     assert at <= x + w + 3e-3  # the children tile at most the parent
     assert sum(_box(k)[1] for k in kids) == pytest.approx(w * sum(k.value for k in node.children) / node.value, abs=5e-3)
     return 1 + sum(_check_svg(kg, kid, total, width) for kg, kid in zip(kids, node.children))
