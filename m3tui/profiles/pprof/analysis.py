@@ -456,6 +456,18 @@ def peek_lines(profile: Profile, sample_index: int, regex: str,
 # flame graph
 
 
+def path_sums(profile: Profile, sample_index: int, filters: Filters | None = None) -> dict[str, int]:
+    """Each distinct root-first path of function ids (a string of code points) with its summed
+    value: what the flame graph and the exports are built from."""
+    groups: dict[str, int] = {}
+    get = groups.get
+    untag = _Untag()
+    for fs, w in _function_stacks(profile, sample_index, filters):
+        k = fs.translate(untag)[::-1]
+        groups[k] = get(k, 0) + w
+    return groups
+
+
 def flame(profile: Profile, sample_index: int, filters: Filters | None = None) -> FlameNode:
     """Root-first call tree of function names; a node's value is the sum of stacks through it.
 
@@ -463,12 +475,7 @@ def flame(profile: Profile, sample_index: int, filters: Filters | None = None) -
     so its children (found by bisection) and values (prefix sums) cost nothing until asked for.
     """
     fn = _funcs(profile)
-    groups: dict[str, int] = {}
-    get = groups.get
-    untag = _Untag()
-    for fs, w in _function_stacks(profile, sample_index, filters):
-        k = fs.translate(untag)[::-1]
-        groups[k] = get(k, 0) + w
+    groups = path_sums(profile, sample_index, filters)
     paths = sorted(k for k, v in groups.items() if v)  # paths that cancel out (diff): no box
     cum = [0]
     acc = 0

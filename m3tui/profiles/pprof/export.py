@@ -25,8 +25,8 @@ import zlib
 from datetime import datetime, timezone
 from xml.sax.saxutils import escape
 
-from m3tui.profiles.pprof.analysis import FlameNode, _Untag, flame
-from m3tui.profiles.pprof.graph import Filters, _funcs, _function_stacks
+from m3tui.profiles.pprof.analysis import FlameNode, flame, path_sums
+from m3tui.profiles.pprof.graph import Filters, _funcs
 from m3tui.profiles.pprof.measure import format_value
 from m3tui.profiles.pprof.model import Profile, ProfileError, escape_controls
 
@@ -46,12 +46,7 @@ def paths(profile: Profile, sample_index: int, filters: Filters | None = None) -
     sorted by path: the same paths and sums `analysis.flame` builds its tree from."""
     _check(profile, sample_index)
     names = _funcs(profile).names
-    groups: dict[str, int] = {}
-    get = groups.get
-    untag = _Untag()
-    for fs, w in _function_stacks(profile, sample_index, filters):
-        k = fs.translate(untag)[::-1]
-        groups[k] = get(k, 0) + w
+    groups = path_sums(profile, sample_index, filters)
     out = []
     for k in sorted(groups):
         v = groups[k]
