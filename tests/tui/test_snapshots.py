@@ -6,6 +6,10 @@ the machine. Update after a deliberate UI change with `pytest --snapshot-update`
 
 from __future__ import annotations
 
+import os
+import shutil
+from pathlib import Path
+
 import pytest
 
 from m3tui.tui.panes import PANES
@@ -144,19 +148,30 @@ def test_bench_views(snap_compare, view: str) -> None:
     assert snap_compare(snapshot_app(), terminal_size=(80, 24), run_before=before)
 
 
+def _snapshot_profile_dir() -> Path:
+    """A path of one length in every run, and per process (two runs at once do not collide)."""
+    return Path("/tmp") / f"m3tui-snap-{os.getpid():08d}"
+
+
+@pytest.fixture
+def profile_dir():
+    yield _snapshot_profile_dir()
+    shutil.rmtree(_snapshot_profile_dir(), ignore_errors=True)
+
+
 def _profiles(keys: tuple[str, ...] = ()):
     async def run_before(pilot) -> None:
-        import os
-        import tempfile
-        from pathlib import Path
-
         from tests.appkit import m3_cpu_profile_bytes
 
         await settle(pilot)
         await pilot.press("4")
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
-        path = Path(tempfile.mkdtemp(prefix="m3tui-snap-", dir=os.environ["M3TUI_HOME"])) / "cpu.pprof"  # not /tmp
+        # The info box wraps the file's path, so its length is part of the picture: M3TUI_HOME's
+        # (m3tui-home0 … m3tui-home1234, by test order) is not fixed, this one is. The
+        # profile_dir fixture removes it.
+        path = _snapshot_profile_dir() / "cpu.pprof"
+        path.parent.mkdir(exist_ok=True)
         path.write_bytes(m3_cpu_profile_bytes())
         pilot.app.query_one("#pane-profiles").open_path(path)
         await pilot.app.workers.wait_for_complete()
@@ -171,13 +186,13 @@ def _profiles(keys: tuple[str, ...] = ()):
 
 @pytest.mark.parametrize("size", list(SIZES))
 @pytest.mark.parametrize("view", ["top", "flame"])
-def test_profiles_views(snap_compare, view: str, size: str) -> None:
+def test_profiles_views(snap_compare, profile_dir, view: str, size: str) -> None:
     keys = {"top": (), "flame": ("f", "down", "down", "down", "down")}[view]
     assert snap_compare(snapshot_app(), terminal_size=SIZES[size], run_before=_profiles(keys))
 
 
 @pytest.mark.parametrize("view", ["peek", "source"])
-def test_profiles_function_views(snap_compare, view: str) -> None:
+def test_profiles_function_views(snap_compare, profile_dir, view: str) -> None:
     keys = ("down", "g") if view == "peek" else ("down", "s")
     assert snap_compare(snapshot_app(), terminal_size=(100, 30), run_before=_profiles(keys))
 
