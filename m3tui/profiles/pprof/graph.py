@@ -13,10 +13,10 @@ pprof package's own, shared by its reports.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from m3tui.profiles.pprof.goregexp import GoRegexp
 from m3tui.profiles.pprof.model import Profile, ProfileError
 
 __all__ = ["Filters", "check_regexp"]
@@ -64,27 +64,29 @@ def _funcs(p: Profile) -> _Funcs:
     return fc[1]
 
 
-def _compile(rx: str | None, what: str) -> re.Pattern[str] | None:
+def _compile(rx: str | None, what: str) -> GoRegexp | None:
     if not rx:
         return None
     return check_regexp(rx, what)
 
 
-def check_regexp(rx: str, what: str) -> re.Pattern[str]:
-    """``rx`` compiled (core.regexp: RE2's POSIX classes understood, catastrophic nesting refused),
-    or a one-line `ProfileError` (invalid input) saying why it cannot be used."""
-    from m3tui.core.regexp import RegexpError, compile_safe
+def check_regexp(rx: str, what: str) -> GoRegexp:
+    """``rx`` compiled as pprof compiles it (Go's regexp: `goregexp`, RE2 itself), or a one-line
+    `ProfileError` (invalid input) with Go's reason: ``focus regexp '(a': missing closing ): `(a` ``."""
+    from m3tui.core.text import one_line
+    from m3tui.profiles.pprof.goregexp import GoRegexpError, compile
 
     try:
-        return compile_safe(rx, f"{what} regexp")
-    except RegexpError as e:
-        raise ProfileError(str(e)) from None
+        return compile(rx)
+    except GoRegexpError as e:
+        reason = str(e).removeprefix("error parsing regexp: ")
+        raise ProfileError(f"{what} regexp {one_line(repr(rx))}: {reason}") from None
 
 
-def _matching_sites(p: Profile, rx: re.Pattern[str]) -> set[str]:
+def _matching_sites(p: Profile, rx: GoRegexp) -> set[str]:
     """Sites whose function name or file name matches, or whose mapping's file does (pprof)."""
-    frames_ok = [bool(rx.search(f.function) or rx.search(f.file)) for f in p.frames]
-    maps_ok = [m is not None and bool(rx.search(m)) for m in p.mapping_files]
+    frames_ok = [rx.search(f.function) or rx.search(f.file) for f in p.frames]
+    maps_ok = [m is not None and rx.search(m) for m in p.mapping_files]
     sm = p.site_mapping or [0] * len(p.site_frame)
     return {chr(i) for i, (f, m) in enumerate(zip(p.site_frame, sm)) if frames_ok[f] or maps_ok[m]}
 

@@ -1,0 +1,276 @@
+"""Go's regular expressions, for the patterns pprof takes (focus, ignore, hide, show, peek, list).
+
+pprof is Go: it compiles each user pattern with ``regexp.Compile`` (RE2 syntax, Perl flags) and asks
+``MatchString``. Python's ``re`` is another dialect (no ``\\pL``, ``\\Q…\\E``, ``\\z``, POSIX classes;
+``(?U)`` means Unicode there, ungreedy in Go) and backtracks, so a user pattern goes to RE2 itself
+(the ``google-re2`` package: Google's C++ RE2, which Go's regexp was ported from): the same
+syntax, linear time whatever the pattern, and so the same answers. Go's parser differs from the
+C++ one in a few places; `compile` closes those gaps (each one checked against the real Go in
+tests/integration/test_goregexp_real.py) and words its errors as Go does
+(``invalid repeat count: `{1001}` ``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from m3tui.core.errors import InputError
+from m3tui.core.text import one_line
+
+__all__ = ["GoRegexp", "GoRegexpError", "compile", "quote_meta"]
+
+# C++ RE2's error codes (re2/regexp.cc) in Go's words (regexp/syntax.ErrorCode), longest first so
+# that a code that starts another is not taken for it.
+_GO_CODES = (
+    ("invalid character class range", "invalid character class range"),
+    ("invalid character class", "invalid character class"),
+    ("invalid escape sequence", "invalid escape sequence"),
+    ("missing ]", "missing closing ]"),
+    ("missing )", "missing closing )"),
+    ("unexpected )", "unexpected )"),
+    ("trailing \\", "trailing backslash at end of expression"),
+    ("no argument for repetition operator", "missing argument to repetition operator"),
+    ("invalid repetition size", "invalid repeat count"),
+    ("bad repetition operator", "invalid nested repetition operator"),
+    ("invalid perl operator", "invalid or unsupported Perl syntax"),
+    ("invalid UTF-8", "invalid UTF-8"),
+    ("invalid named capture group", "invalid named capture"),
+    ("pattern too large - compile failed", "expression too large"),
+)
+
+#: Go's QuoteMeta escapes exactly these.
+_SPECIAL = frozenset("\\.+*?()|[]{}^$")
+#: what Go's parser takes literally after a backslash (no letter or digit: those are escapes)
+_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+_re2: Any = None
+_options: Any = None
+
+
+class GoRegexpError(InputError):
+    """A pattern Go's regexp.Compile refuses; the message is Go's (``error parsing regexp: …``)."""
+
+
+class GoRegexp:
+    """A compiled Go regexp; `search` is Go's ``MatchString`` (a match anywhere in the text)."""
+
+    __slots__ = ("_match", "_anchor", "_literal", "pattern")
+
+    def __init__(self, pattern: str, compiled: Any, anchor: Any) -> None:
+        self.pattern = pattern
+        self._match = compiled.Match
+        self._anchor = anchor
+        self._literal = _literal(pattern)
+
+    def search(self, text: str) -> bool:
+        """Whether the pattern matches somewhere in ``text`` (its UTF-8 bytes, as Go sees them)."""
+        if self._literal is not None:  # the common "runtime\.mallocgc": 20x cheaper than a call into RE2
+            return self._literal in text
+        b = _utf8(text)
+        found: int = self._match(self._anchor, b, 0, len(b))[0][0]
+        return found >= 0
+
+    def __repr__(self) -> str:
+        return f"GoRegexp({self.pattern!r})"
+
+
+def _literal(pattern: str) -> str | None:
+    """The text a pattern of plain characters and escaped ASCII punctuation matches, else None."""
+    out, i = [], 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            nxt = pattern[i + 1] if i + 1 < len(pattern) else ""
+            if not (nxt.isascii() and nxt in _PUNCT):
+                return None
+            out.append(nxt)
+            i += 2
+        elif c in _SPECIAL:
+            return None
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def _utf8(text: str) -> bytes:
+    """The bytes Go would have: a name's undecodable bytes come back (surrogateescape), and a
+    lone surrogate is the invalid UTF-8 it stands for."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
+
+
+def _load() -> Any:
+    global _re2, _options
+    if _re2 is None:
+        mod = importlib.import_module("re2")
+        opts = mod.Options()
+        opts.log_errors = False  # C++ RE2 would print each refused pattern on fd 2 (the TUI's screen)
+        opts.never_capture = True  # only whether it matches is asked
+        opts.max_mem = 64 << 20  # Go compiles what needs up to ~128 MiB of program; C++'s default is 8 MiB
+        _options = opts
+        _re2 = mod
+    return _re2
+
+
+def _go_error(code: str, arg: str) -> GoRegexpError:
+    return GoRegexpError(one_line(f"error parsing regexp: {code}: `{arg}`"))
+
+
+def _parse_int(s: str, i: int) -> tuple[int, int] | None:
+    """Go's parseInt at ``s[i:]``: (value, end), the value -1 past 1e8; None without digits or
+    with a leading zero (``{01}`` is no repeat in Go)."""
+    j = i
+    while j < len(s) and "0" <= s[j] <= "9":
+        j += 1
+    if j == i or (j - i >= 2 and s[i] == "0"):
+        return None
+    n = 0
+    for c in s[i:j]:
+        if n >= 100_000_000:
+            return -1, j
+        n = n * 10 + ord(c) - 48
+    return n, j
+
+
+def _bad_repeat(s: str, i: int) -> int:
+    """The end of a ``{n}``/``{n,}``/``{n,m}`` at ``s[i]`` whose counts Go refuses, else -1."""
+    first = _parse_int(s, i + 1)
+    if first is None:
+        return -1
+    lo, j = first
+    hi = lo
+    if j < len(s) and s[j] == ",":
+        j += 1
+        hi = -1
+        if j < len(s) and s[j] != "}":
+            second = _parse_int(s, j)
+            if second is None:
+                return -1
+            hi, j = second
+            if hi < 0:
+                hi = 1_000_000_000  # too big: refused below
+    if j >= len(s) or s[j] != "}":
+        return -1
+    return j + 1 if lo < 0 or lo > 1000 or hi > 1000 or (hi >= 0 and lo > hi) else -1
+
+
+def _class_end(s: str, i: int) -> int:
+    """Where the bracket expression at ``s[i]`` ends (after its ``]``), or len(s)."""
+    i += 1
+    if i < len(s) and s[i] == "^":
+        i += 1
+    first = True
+    while i < len(s) and (s[i] != "]" or first):
+        first = False
+        if s.startswith("[:", i):
+            close = s.find(":]", i + 2)
+            if close >= 0:
+                i = close + 2
+                continue
+        if s[i] == "\\" and i + 1 < len(s):
+            i = _escape_end(s, i)
+            continue
+        i += 1
+    return min(i + 1, len(s))
+
+
+def _escape_end(s: str, i: int) -> int:
+    """After the escape at ``s[i]`` (``\\p{Greek}`` and ``\\x{41}`` whole)."""
+    if i + 2 < len(s) and s[i + 1] in "pPx" and s[i + 2] == "{":
+        close = s.find("}", i + 3)
+        return close + 1 if close >= 0 else len(s)
+    return i + 2
+
+
+def _go_only_refusal(pattern: str) -> tuple[int, GoRegexpError] | None:
+    """The first thing Go's parser refuses and C++ RE2's does not, with where it starts: ``\\C``
+    (any byte), counts past 1e8 (C++ takes ``{99999999999}`` literally), capture names that are not
+    ASCII words (C++ allows ``(?P<Ü>``; Go reads ``(?<=`` as a bad name too), and nesting 1000
+    captures deep (Go's maxHeight; a lower bound of Go's tree height, which counts every node)."""
+    s, i, n, depth = pattern, 0, len(pattern), 0
+    stack: list[bool] = []
+    while i < n:
+        c = s[i]
+        if c == "\\":
+            nxt = s[i + 1] if i + 1 < n else ""
+            if nxt == "Q":  # literal text up to \E or the end
+                end = s.find("\\E", i + 2)
+                if end < 0:
+                    return None
+                i = end + 2
+            elif nxt == "C":
+                return i, _go_error("invalid escape sequence", "\\C")
+            else:
+                i = _escape_end(s, i)
+        elif c == "[":
+            i = _class_end(s, i)
+        elif c == "{":
+            end = _bad_repeat(s, i)
+            if end >= 0:
+                return i, _go_error("invalid repeat count", s[i:end])
+            i += 1
+        elif c == "(":
+            capture = not s.startswith("(?", i)
+            name_at = 4 if s.startswith("(?P<", i) else 3 if s.startswith("(?<", i) else 0
+            if name_at:
+                close = s.find(">", i)
+                if close < 0:
+                    return i, _go_error("invalid named capture", s[i:])
+                name = s[i + name_at:close]
+                if not name or not all(ch.isascii() and (ch.isalnum() or ch == "_") for ch in name):
+                    return i, _go_error("invalid named capture", s[i:close + 1])
+                capture = True
+            stack.append(capture)
+            depth += capture
+            if depth >= 1000:
+                return 0, _go_error("expression nests too deeply", s)
+            i += 1
+        elif c == ")":
+            if stack:
+                depth -= stack.pop()
+            i += 1
+        else:
+            i += 1
+    return None
+
+
+def compile(pattern: str) -> GoRegexp:  # noqa: A001 (the name Go and re use)
+    """``pattern`` as Go's ``regexp.Compile`` takes it, or `GoRegexpError` with Go's message."""
+    re2 = _load()
+    refusal = _go_only_refusal(pattern)
+    if refusal is not None:
+        at, go_only = refusal
+        # Go reports the first error: one C++ finds before this point comes first (a missing
+        # ")" there is only the cut).
+        before = _cxx_error(re2, pattern[:at]) if at else None
+        raise before if before is not None and "missing closing )" not in str(before) else go_only
+    compiled = re2._re2.RE2(_utf8(pattern), _options)
+    error = _cxx_error(re2, pattern, compiled)
+    if error is not None:
+        raise error
+    return GoRegexp(pattern, compiled, re2._re2.RE2.Anchor.UNANCHORED)
+
+
+def _cxx_error(re2: Any, pattern: str, compiled: Any = None) -> GoRegexpError | None:
+    """C++ RE2's refusal of ``pattern`` in Go's words, or None."""
+    if compiled is None:
+        compiled = re2._re2.RE2(_utf8(pattern), _options)
+    if compiled.ok():
+        return None
+    message = compiled.error()
+    if isinstance(message, bytes):
+        message = message.decode("utf-8", "surrogateescape")
+    for theirs, ours in _GO_CODES:
+        if message.startswith(theirs):
+            rest = message[len(theirs):]
+            return _go_error(ours, rest[2:] if rest.startswith(": ") else rest)
+    return GoRegexpError(one_line(f"error parsing regexp: {message}"))
+
+
+def quote_meta(text: str) -> str:
+    """Go's ``regexp.QuoteMeta``: ``text`` as a pattern that matches it literally."""
+    return "".join("\\" + c if c in _SPECIAL else c for c in text)
