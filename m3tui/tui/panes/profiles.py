@@ -3,15 +3,15 @@
 A thin front over :mod:`m3tui.profiles.pprof` (decode, aggregate), :mod:`~m3tui.profiles.capture`
 and :mod:`~m3tui.profiles.tune`, reached through the
 :class:`~m3tui.profiles.backend.ProfilesBackend` Protocol. Decoding and aggregation run in a
-thread: a million-sample heap profile never freezes the UI.
+thread: a million-sample heap profile never freezes the UI. The views and what they show are
+:mod:`~m3tui.tui.panes.profile_views`'; here: the layout, the keys, the list and the opening.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -21,9 +21,10 @@ from textual.widget import Widget
 from textual.widgets import ContentSwitcher, DataTable, Input, Static
 
 from m3tui.core.errors import M3tuiError
-from m3tui.tui.panes.base import Pane, focus_now
+from m3tui.tui.panes.base import focus_now
 from m3tui.tui.widgets.row_table import cursor_key, fit_columns
-from m3tui.tui.panes.profile_text import screen_text, source_text
+from m3tui.tui.panes.profile_text import screen_text
+from m3tui.tui.panes.profile_views import TOP_COLUMNS, Entry, ProfileViews, _entry
 from m3tui.tui.panes.profile_widgets import (
     PeekList,
     PprofWeb,
@@ -35,37 +36,13 @@ from m3tui.tui.panes.profile_widgets import (
 )
 
 if TYPE_CHECKING:
-    from m3tui.profiles.backend import ProfilesBackend
     from m3tui.profiles.capture import Capture
-    from m3tui.profiles.pprof.analysis import TopReport
-    from m3tui.profiles.pprof.graph import Filters
-    from m3tui.profiles.pprof.model import Profile
-    from m3tui.tui.backends import Backends
     from m3tui.tui.panes.profile_form import CaptureView
-    from m3tui.tui.widgets.flame_graph import FlameGraph
 
-VIEWS = ("top", "peek", "flame", "source", "tune")
-VIEW_KEYS = {"top": "t", "peek": "g", "flame": "f", "source": "s", "tune": "u"}
-#: The widget each view puts the focus on (`focus_target`).
-VIEW_FOCUS = {"top": "#prof-top", "peek": "#prof-peek", "flame": "#prof-flamegraph", "source": "#prof-source",
-              "tune": "#prof-bench"}  # fmt: skip
-TOP_COLUMNS = ("flat", "flat%", "sum%", "cum", "cum%", "function")
+__all__ = ["Entry", "ProfilesPane", "_entry"]
 
 
-@dataclass
-class Entry:
-    """A profile the pane knows: captured (with its binary) or opened from a file."""
-
-    path: Path
-    kind: str  # cpu / mem / block / mutex / file
-    label: str
-    binary: Path | None = None
-    capture_id: str | None = None
-    profile: Profile | None = None  # decoded, once loaded
-    problem: str | None = None
-
-
-class ProfilesPane(Pane):
+class ProfilesPane(ProfileViews):
     PANE_ID = "profiles"
     TITLE = "Profiles"
     SUMMARY = "Read pprof profiles without a browser, with numbers that agree with go tool pprof."
@@ -89,23 +66,6 @@ class ProfilesPane(Pane):
         Binding("x", "export", "Export the view: SVG flame graph, speedscope, collapsed", show=False, id="profiles.export"),
         Binding("escape", "clear", "Stop / leave the field / clear filter", show=False, id="profiles.clear"),
     ]
-
-    def __init__(self, backends: Backends, **kwargs: Any) -> None:
-        super().__init__(backends, **kwargs)
-        self.backend: ProfilesBackend = backends.profiles
-        self.entries: list[Entry] = []
-        self.current: Entry | None = None
-        self.base: Entry | None = None
-        self.sample_index: int | None = None
-        self.filters: dict[str, str | None] = {"focus": None, "ignore": None, "hide": None}
-        self.sort = "flat"
-        self.view = "top"
-        self.report: TopReport | None = None
-        self._status_text = ""
-        self._selected_function: str | None = None
-        self._peek_back: list[str] = []  # the functions peeked at before (backspace)
-        self._flame: FlameGraph | None = None
-        self._filling = False  # the top table is being refilled: its cursor moves are not the user's
 
     # --- layout -----------------------------------------------------------------------------
 
@@ -148,16 +108,6 @@ class ProfilesPane(Pane):
             id="prof-body",
         )
 
-    @property
-    def flame(self) -> FlameGraph:
-        assert self._flame is not None, "the Profiles pane is not built yet"
-        return self._flame
-
-    def focus_target(self) -> Widget:
-        """The current view's widget: the top table, the peek rows, the flame graph, the source
-        text, or the first field of the capture form."""
-        return self.query_one(VIEW_FOCUS[self.view])
-
     def _load(self) -> None:
         self.query_one("#prof-open", Input).display = False
         self._show_view("top")
@@ -165,31 +115,6 @@ class ProfilesPane(Pane):
         self._fill_list()  # at once (empty or the profiles opened so far); the worker adds the captures
         self._load_list()
         self._warm()
-
-    # --- helpers ----------------------------------------------------------------------------
-
-    def _status(self, text: str | Text) -> None:
-        self._status_text = str(text)
-        self.query_one("#prof-status", Static).update(text)
-
-    def _show_view(self, view: str) -> None:
-        self.view = view
-        self.query_one("#prof-switcher", ContentSwitcher).current = f"prof-{view}"
-        bar = Text()
-        for name in VIEWS:
-            bar.append(f" {VIEW_KEYS[name]} {name} ", style="bold reverse" if name == view else "dim")
-            bar.append(" ")
-        if self.current is not None and self.current.profile is not None and self.sample_index is not None:
-            st = self.current.profile.sample_types[self.sample_index]
-            bar.append(f"  i sample: {st.type} ({st.unit})", style="cyan")
-        if self.base is not None:
-            bar.append(f"  diff vs {self.base.label}", style="magenta")
-        self.query_one("#prof-views", Static).update(bar)
-
-    def _filters(self) -> Filters:
-        from m3tui.profiles.pprof.graph import Filters
-
-        return Filters(**self.filters)
 
     # --- the list ---------------------------------------------------------------------------
 
@@ -288,171 +213,7 @@ class ProfilesPane(Pane):
             else:
                 self._status(Text(self.failure_line(exc), style="bold red"))
 
-    def _info(self, entry: Entry, header: list[str] | None = None) -> None:
-        """The profile's facts beside the list (wrapped; enter on them shows all): name, counts,
-        sample types, pprof's header (file, build id, type, time, duration), binary, path."""
-        p = entry.profile
-        assert p is not None  # called once it is decoded
-        counts = f"{p.n_samples:,} samples · {len(p.stacks):,} stacks"
-        if p.duration_ns:
-            counts += f" · {p.duration_ns / 1e9:.2f}s"
-        lines = [screen_text(entry.label), counts, "types: " + screen_text(", ".join(f"{t.type}/{t.unit}" for t in p.sample_types))]
-        lines += [screen_text(line) for line in header or ()]
-        if entry.binary is not None:
-            lines.append(f"binary: {screen_text(entry.binary)}")
-        lines.append(f"file: {screen_text(entry.path)}")
-        self.query_one("#prof-info", ProfileInfo).show(lines)
-
-    def _clear_views(self) -> None:
-        """Nothing of the previous profile may stay on screen next to a failed one."""
-        self.report = None
-        self.sample_index = None
-        self.query_one("#prof-top", DataTable).clear()
-        for name in ("#prof-source-text", "#prof-flame-info"):
-            self.query_one(name, Static).update("")
-        self.query_one("#prof-peek", PeekList).show([], str)
-        self.flame.show(None)
-        entry = self.current
-        info = [screen_text(entry.label), entry.problem or "cannot be read"] if entry else []
-        self.query_one("#prof-info", ProfileInfo).show(info, style="red")
-        self._show_view(self.view if self.view != "tune" else "top")
-
-    # --- views ------------------------------------------------------------------------------
-
-    def _profile(self) -> Profile | None:
-        if self.current is None or self.current.profile is None:
-            return None
-        return self.current.profile
-
-    async def _effective(self) -> Profile | None:
-        """The current profile, or its difference from the base."""
-        profile = self._profile()
-        if profile is None or self.base is None or self.base is self.current:
-            return profile
-        if self.base.profile is None:
-            self.base.profile = await self.backend.load(self.base.path)
-        return await self.backend.diff(profile, self.base.profile)
-
-    async def _refresh_views(self) -> None:
-        profile = await self._effective()
-        if profile is None or self.sample_index is None:
-            return
-        filters = self._filters()
-        self.report = report = await self.backend.top(profile, self.sample_index, filters, sort=self.sort)
-        self._fill_top(report)
-        if self.view in ("peek", "source"):
-            await self._fill_function_view(self.view, profile, filters)
-        elif self.view == "flame":
-            self.flame.show(await self.backend.flame(profile, self.sample_index, filters))
-        self._show_view(self.view)
-        header = self.backend.header(report)
-        cut = next((i for i, line in enumerate(header) if line.startswith(("Active filters:", "Showing nodes"))), len(header))
-        if self.current is not None:
-            self._info(self.current, header[:cut])
-        # The numbers that change with the filters (the filters themselves are in their fields).
-        self._status(" · ".join(line for line in header[cut:] if not line.startswith(("Active filters:", "   "))))
-
-    def _fill_top(self, report: TopReport) -> None:
-        """The top table again: columns sized to this content (a diff's wide values go with it),
-        the cursor kept on the same function."""
-        from m3tui.profiles.pprof.measure import percentage
-
-        table = self.query_one("#prof-top", DataTable)
-        self._filling = True
-        table.clear(columns=True)
-        table.add_columns(*TOP_COLUMNS)
-        total, fmt = report.total, report.format
-        diff = self.base is not None and self.base is not self.current
-        for row in report.rows:
-            style = ("red" if row.flat > 0 else "green" if row.flat < 0 else "") if diff else ""
-            table.add_row(
-                Text(fmt(row.flat), justify="right", style=style), Text(percentage(row.flat, total).strip(), justify="right"),
-                Text(percentage(row.flat_sum, total).strip(), justify="right"), Text(fmt(row.cum), justify="right"),
-                Text(percentage(row.cum, total).strip(), justify="right"), row.name,
-            )  # fmt: skip
-        if not report.rows:
-            table.add_row("", "", "", "", "", Text("no samples match", style="dim"))
-        fit_columns(table)
-        names = [row.name for row in report.rows]
-        if self._selected_function in names:
-            table.move_cursor(row=names.index(self._selected_function), animate=False)
-        self.call_after_refresh(setattr, self, "_filling", False)
-
-    def _function(self) -> str | None:
-        """The function the peek and source views are about: the selected one, else the hottest."""
-        if self._selected_function:
-            return self._selected_function
-        return self.report.rows[0].name if self.report and self.report.rows else None
-
-    async def _fill_function_view(self, view: str, profile: Profile, filters: Filters) -> None:
-        """Peek or source, about one function (`_function`)."""
-        import re
-
-        name = self._function()
-        if name is None or self.sample_index is None:
-            empty = Text("no function selected (choose one in the top view, enter)", style="dim")
-            if view == "peek":
-                self.query_one("#prof-peek", PeekList).show([], str, empty)
-            else:
-                self.query_one("#prof-source-text", Static).update(empty)
-            return
-        regex, fmt = f"^{re.escape(name)}$", self.report.format if self.report else str
-        if view == "peek":
-            entries = await self.backend.peek(profile, self.sample_index, regex, filters)
-            self.query_one("#prof-peek", PeekList).show(entries, fmt, Text(f"{screen_text(name)}: no samples", style="dim"))
-        else:
-            listings = await self.backend.source(profile, self.sample_index, regex, filters)
-            target = self.query_one("#prof-source-text", Static)
-            target.update(source_text(listings, fmt) if listings else Text(f"{screen_text(name)}: no source lines", style="dim"))
-
-    def on_peek_list_walk(self, event: PeekList.Walk) -> None:
-        """Enter on a peek row: a caller or callee becomes the function peeked at; on the function
-        itself, its source."""
-        if event.itself:
-            self.action_view("source")
-            return
-        if self._selected_function != event.name:
-            current = self._function()
-            if current is not None:
-                self._peek_back.append(current)
-            self._selected_function = event.name
-        self._refresh()
-
-    def on_peek_list_back(self, event: PeekList.Back) -> None:
-        if self._peek_back:
-            self._selected_function = self._peek_back.pop()
-            self._refresh()
-        else:
-            self.app.notify("No function peeked at before this one (enter on a caller or callee walks).", timeout=4)
-
-    def on_flame_graph_selected(self, event: FlameGraph.Selected) -> None:
-        total = self.report.total if self.report else 0
-        fmt = self.report.format if self.report else str
-        share = f" ({100 * event.node.value / total:.2f}%)" if total else ""
-        self._selected_function = event.node.name if event.node.name != "root" else self._selected_function
-        self.query_one("#prof-flame-info", Static).update(
-            Text(screen_text(f"{event.node.name}: {fmt(event.node.value)}{share}"
-                             + (f" · {' > '.join(event.path[-4:])}" if event.path else "")))
-        )
-
     # --- actions ----------------------------------------------------------------------------
-
-    def action_view(self, view: str) -> None:
-        self.view = view
-        self._show_view(view)
-        if view != "tune":
-            self._refresh()
-        focus_now(self.focus_target())
-
-    @work(exclusive=True, group="prof-refresh")
-    async def _refresh(self) -> None:
-        try:
-            await self._refresh_views()
-        except M3tuiError as exc:  # e.g. a diff base of another kind, or unreadable: one line, the base dropped
-            if self.base is not None:
-                self.base = None
-                self._fill_list()
-            self._status(Text(self.failure_line(exc), style="bold red"))
 
     def _captures(self) -> CaptureView:
         from m3tui.tui.panes.profile_form import CaptureView
@@ -488,19 +249,6 @@ class ProfilesPane(Pane):
             self.app.notify("Open a profile first (o, or enter on the list).", severity="warning")
             return
         self.query_one("#prof-web", PprofWeb).toggle(self.current.path, self.current.binary, self.current.label)
-
-    @work(exclusive=True, group="prof-export")
-    async def action_export(self) -> None:
-        """The view as shown (sample type, filters, diff) to <state>/exports: SVG, speedscope JSON, collapsed."""
-        profile = await self._effective()
-        if profile is None or self.sample_index is None or self.current is None:
-            return self.app.notify("Open a profile first (o, or enter on the list).", severity="warning")
-        self._status("exporting the view: SVG flame graph, speedscope JSON, collapsed stacks…")
-        try:
-            paths = await self.backend.export(profile, self.sample_index, self._filters(), self.current.label)
-        except M3tuiError as exc:
-            return self._status(Text(self.failure_line(exc), style="bold red"))
-        self._status(f"exported to {screen_text(paths[0].parent)}: {', '.join(screen_text(p.name) for p in paths)}")
 
     def action_filter(self) -> None:
         focus_now(self.query_one("#prof-focus", Input))
@@ -590,11 +338,3 @@ class ProfilesPane(Pane):
         if isinstance(self.app.focused, Input) and action not in ("clear",):
             return False
         return True
-
-
-def _entry(cap: Capture) -> Entry:
-    """A captured profile (or a file opened through the capture store) as a list entry, named
-    as everywhere else (`capture.capture_name`)."""
-    from m3tui.profiles.naming import capture_name
-
-    return Entry(cap.profile, cap.kind, capture_name(cap), cap.binary, cap.id)
