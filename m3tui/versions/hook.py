@@ -1,5 +1,7 @@
 """The directory hook in the env files (`env.sh` for zsh and bash, `env.fish`): on entering a
-directory, the Go it pins (`pins.py`'s order) first on PATH; the global choice back on leaving.
+directory, the Go it pins (`pins.py`'s order) first on PATH: its `bin`, then its `gobin` (where
+default-go-packages installs that version's tools); the global choice back on leaving (the env
+file's own line puts `current/bin` and `current/gobin` there).
 
 It runs from the prompt (bash: appended to PROMPT_COMMAND, the user's commands kept; zsh:
 chpwd_functions and precmd_functions; fish: `--on-variable PWD`), so it must cost next to
@@ -104,7 +106,7 @@ _m3tui_go_pick() {  # $1: a pinned value -> _m3tui_go_dir (the store's install i
 _m3tui_go_hook() {
     [ "$PWD|${M3TUI_GO_VERSION-}" = "${_m3tui_go_key-}" ] && return 0
     _m3tui_go_key="$PWD|${M3TUI_GO_VERSION-}"
-    local _new= _p _said=
+    local _new= _p _g _said=
     if _m3tui_go_resolve; then
         _m3tui_go_pick "$_m3tui_go_v"
         _p=$?
@@ -117,13 +119,15 @@ _m3tui_go_hook() {
     fi
     _m3tui_go_said=$_said
     [ "$_new" = "${_m3tui_go_added-}" ] && return 0
-    if [ -n "${_m3tui_go_added-}" ]; then
+    if [ -n "${_m3tui_go_added-}" ]; then  # its bin and gobin (the version's `go install` tools)
+        _g=":${_m3tui_go_added%/bin}/gobin:"
         _p=":$PATH:"
         _p=${_p/":$_m3tui_go_added:"/:}
+        _p=${_p/"$_g"/:}
         _p=${_p#:}
         PATH=${_p%:}
     fi
-    [ -n "$_new" ] && PATH=$_new:$PATH
+    [ -n "$_new" ] && PATH=$_new:${_new%/bin}/gobin:$PATH
     _m3tui_go_added=$_new
 @GOROOT_SH@    hash -r
 }
@@ -143,39 +147,26 @@ _m3tui_go_hook
 _FISH = r"""
 # The directory hook: the Go a directory pins ($M3TUI_GO_VERSION, else the nearest directory up
 # with a .tool-versions, mise.toml, .mise.toml or .go-version naming go) first on PATH. Builtins
-# only, and no command substitution (each costs more than the rest of the hook).
+# only, and no command substitution (each costs more than the rest of the hook); a pin file is
+# read by one `string match` over the file (the first line that names a version), mise.toml by lines.
 set -g _m3tui_go_store @STORE@
-function _m3tui_go_read --argument-names file kind  # -> _m3tui_go_v
+function _m3tui_go_mise --argument-names file  # -> _m3tui_go_v: [tools] go = "…" (or tools.go = …)
     set -g _m3tui_go_v
-    test -f $file; or return 1
     set -l section ''
     while read -l line
-        switch $kind
-            case t
-                if string match -rq -- '^\s*(?:go|golang)\s+(?<ver>[^\s#]+)' $line
-                    set -g _m3tui_go_v $ver
-                    return 0
-                end
-            case m
-                if string match -rq -- '^\s*\[\s*(?<sec>[^\]]*?)\s*\]' $line
-                    set section $sec
-                    continue
-                end
-                string match -rq -- '^\s*(?<key>[A-Za-z0-9_.-]+)\s*=\s*(?<val>.*)$' $line; or continue
-                contains -- "$section:$key" tools:go tools:golang :tools.go :tools.golang; or continue
-                if string match -rq -- '^"(?<ver>[^"]*)"' $val; or string match -rq -- "^'(?<ver>[^']*)'" $val
-                    if test -n "$ver"
-                        set -g _m3tui_go_v $ver
-                        return 0
-                    end
-                end
-                return 1
-            case '*'
-                if string match -rq -- '^\s*(?<ver>[^\s#]+)' $line
-                    set -g _m3tui_go_v $ver
-                    return 0
-                end
+        if string match -rq -- '^\s*\[\s*(?<sec>[^\]]*?)\s*\]' $line
+            set section $sec
+            continue
         end
+        string match -rq -- '^\s*(?<key>[A-Za-z0-9_.-]+)\s*=\s*(?<val>.*)$' $line; or continue
+        contains -- "$section:$key" tools:go tools:golang :tools.go :tools.golang; or continue
+        if string match -rq -- '^"(?<ver>[^"]*)"' $val; or string match -rq -- "^'(?<ver>[^']*)'" $val
+            if test -n "$ver"
+                set -g _m3tui_go_v $ver
+                return 0
+            end
+        end
+        return 1
     end <$file
     return 1
 end
@@ -183,37 +174,44 @@ function _m3tui_go_resolve  # -> _m3tui_go_v, _m3tui_go_f
     set -g _m3tui_go_f M3TUI_GO_VERSION
     set -g _m3tui_go_v "$M3TUI_GO_VERSION"
     test -n "$_m3tui_go_v"; and return 0
-    printf '%s\n' $PWD | read -l --delimiter / -a parts
+    set -l parts
+    string match -rqa -- '(?<parts>[^/]+)' $PWD  # its components (no pipe: a capture sets them)
     set -l dirs ''
-    for p in $parts[2..]
+    for p in $parts
         set -p dirs $dirs[1]/$p
     end
     # Every pin file that exists, nearest directory first, in the order of the files (one builtin).
     path filter -f $dirs/{.tool-versions,mise.toml,.mise.toml,.go-version} | read -lz --delimiter \n -a files
     for f in $files
         switch $f
-            case '*/.tool-versions'
-                _m3tui_go_read $f t; or continue
             case '*/.go-version'
-                _m3tui_go_read $f v; or continue
+                string match -rq -- '^\s*(?<ver>[^\s#]+)' <$f; or continue
+                set -g _m3tui_go_v $ver
+            case '*/.tool-versions'
+                string match -rq -- '^\s*(?:go|golang)\s+(?<ver>[^\s#]+)' <$f; or continue
+                set -g _m3tui_go_v $ver
             case '*'
-                _m3tui_go_read $f m; or continue
+                _m3tui_go_mise $f; or continue
         end
         set -g _m3tui_go_f $f
         return 0
     end
+    set -g _m3tui_go_v
     set -g _m3tui_go_f
     return 1
 end
 function _m3tui_go_pick --argument-names value  # -> _m3tui_go_dir; status 2: not a version
     set -g _m3tui_go_dir
-    string match -rq -- '^(?:prefix:)?(?:go)?(?<v>.*)$' $value
-    if string match -qr -- '^\d+\.\d+$' $v
+    # v: the minor line; exact: the rest of an exact version (.patch, rcN, betaN), empty for a line.
+    string match -rq -- '^(?:prefix:)?(?:go)?(?<v>\d+\.\d+)(?<exact>(?:\.\d+)?(?:(?:rc|beta)\d+)?)$' $value; or return 2
+    if test -n "$exact"
+        test -x $_m3tui_go_store/go$v$exact/bin/go; and set -g _m3tui_go_dir $_m3tui_go_store/go$v$exact
+    else
         set -l best -1
         for c in $_m3tui_go_store/go$v $_m3tui_go_store/go$v.*
             test -x $c/bin/go; or continue
             set -l p 0
-            if not string match -rq -- '/go\d+\.\d+$' $c
+            if test $c != $_m3tui_go_store/go$v
                 string match -rq -- '/go\d+\.\d+\.(?<p>\d+)$' $c; or continue
             end
             if test $p -gt $best
@@ -221,24 +219,20 @@ function _m3tui_go_pick --argument-names value  # -> _m3tui_go_dir; status 2: no
                 set -g _m3tui_go_dir $c
             end
         end
-    else if string match -qr -- '^\d+\.\d+(\.\d+)?((rc|beta)\d+)?$' $v
-        test -x $_m3tui_go_store/go$v/bin/go; and set -g _m3tui_go_dir $_m3tui_go_store/go$v
-    else
-        return 2
     end
     test -n "$_m3tui_go_dir"
 end
 function _m3tui_go_hook --on-variable PWD --on-variable M3TUI_GO_VERSION
     test "$PWD|$M3TUI_GO_VERSION" = "$_m3tui_go_key"; and return 0
     set -g _m3tui_go_key "$PWD|$M3TUI_GO_VERSION"
-    set -l new ''
+    set -l new
     set -l said ''
     set -l root $_m3tui_go_store/current
     if _m3tui_go_resolve
         _m3tui_go_pick $_m3tui_go_v
         set -l picked $status
         if test $picked = 0
-            set new $_m3tui_go_dir/bin
+            set new $_m3tui_go_dir/bin $_m3tui_go_dir/gobin
             set root $_m3tui_go_dir
         else if test $picked = 1
             set said "$_m3tui_go_f|$_m3tui_go_v"
@@ -251,21 +245,22 @@ function _m3tui_go_hook --on-variable PWD --on-variable M3TUI_GO_VERSION
     set -g _m3tui_go_said $said
     test "$new" = "$_m3tui_go_added"; and return 0
     set -l kept $PATH
-    if test -n "$_m3tui_go_added"
-        set kept
-        for entry in $PATH
-            test "$entry" = "$_m3tui_go_added"; or set -a kept $entry
+    if set -q _m3tui_go_added[1]
+        # Ours are first on PATH unless something was put before them since.
+        if test "$PATH[1]|$PATH[2]" = "$_m3tui_go_added[1]|$_m3tui_go_added[2]"
+            set kept $PATH[3..]
+        else
+            set kept
+            for entry in $PATH
+                contains -- $entry $_m3tui_go_added; or set -a kept $entry
+            end
         end
     end
-    if test -n "$new"
-        set -gx PATH $new $kept
-    else
-        set -gx PATH $kept
-    end
+    set -gx PATH $new $kept
     set -g _m3tui_go_added $new
 @GOROOT_FISH@end
 set -q _m3tui_go_key; or set -g _m3tui_go_key ''
-set -q _m3tui_go_added; or set -g _m3tui_go_added ''
+set -q _m3tui_go_added; or set -g _m3tui_go_added
 set -q _m3tui_go_said; or set -g _m3tui_go_said ''
 _m3tui_go_hook
 """

@@ -95,6 +95,11 @@ def bin_dir() -> Path:
     return store.current_link() / "bin"
 
 
+def gobin_dir() -> Path:
+    """Where the current version's tools go (default-go-packages): <store>/current/gobin, after bin on PATH."""
+    return store.current_link() / "gobin"
+
+
 def _check_shell(shell: str) -> str:
     if shell not in SHELLS:
         raise UnknownShell(f"unknown shell {shell!r} (expected one of: {', '.join(SHELLS)})")
@@ -193,22 +198,37 @@ def env_text(shell: str, *, export_goroot: bool | None = None) -> str:
     if export_goroot is None:
         export_goroot = _goroot_exported()
     directory = str(bin_dir())
+    gobin = str(gobin_dir())
     goroot = str(store.current_link())
-    header = "# Written by m3tui (`m3tui versions use` rewrites it): Go from m3tui's store first on PATH.\n"
+    header = ("# Written by m3tui (`m3tui versions use` rewrites it): Go from m3tui's store first on PATH,\n"
+              "# then the tools installed for it (its gobin).\n")  # fmt: skip
     if shell == "fish":
+        bin_q, gobin_q = _fish_quote(directory), _fish_quote(gobin)
         text = header + (
-            f"if not contains -- {_fish_quote(directory)} $PATH\n"
-            f"    set -gx PATH {_fish_quote(directory)} $PATH\n"
+            f"if not contains -- {bin_q} $PATH\n"
+            f"    set -gx PATH {bin_q} {gobin_q} $PATH\n"
+            f"else if not contains -- {gobin_q} $PATH\n"  # bin put there before: gobin right after it
+            "    set -l _m3tui_path\n"
+            "    for _m3tui_entry in $PATH\n"
+            "        set -a _m3tui_path $_m3tui_entry\n"
+            f"        test \"$_m3tui_entry\" = {bin_q}; and set -a _m3tui_path {gobin_q}\n"
+            "    end\n"
+            "    set -gx PATH $_m3tui_path\n"
+            "    set -e _m3tui_entry\n"
             "end\n"
         )
         if export_goroot:
             text += f"set -gx GOROOT {_fish_quote(goroot)}\n"
         return text + hook.fish_hook(_fish_quote(str(store.store_dir())), export_goroot=export_goroot)
-    quoted_entry = _sh_quote(f":{directory}:")
+    bin_entry, both = _sh_quote(f":{directory}:"), f"{_sh_quote(directory)[1:-1]}:{_sh_quote(gobin)[1:-1]}"
     text = header + (
         f'case ":${{PATH}}:" in\n'
-        f"    *{quoted_entry}*) ;;\n"
-        f'    *) export PATH={_sh_quote(directory)[:-1]}:${{PATH}}" ;;\n'
+        f'    *":{both}:"*) ;;\n'
+        f'    *{bin_entry}*)  # bin put there before: gobin right after it\n'
+        '        _m3tui_path=":${PATH}:"\n'
+        f'        _m3tui_path="${{_m3tui_path%%{bin_entry}*}}:{both}:${{_m3tui_path#*{bin_entry}}}"\n'
+        '        _m3tui_path=${_m3tui_path#:}; export PATH="${_m3tui_path%:}"; unset _m3tui_path ;;\n'
+        f'    *) export PATH="{both}:${{PATH}}" ;;\n'
         "esac\n"
     )
     if export_goroot:

@@ -160,16 +160,16 @@ def test_on_path_and_shadowing(store: Path, real_go: Path) -> None:
 # --- env files --------------------------------------------------------------------------
 
 
-def test_env_files_put_current_bin_first_once(store: Path, m3tui_home: Path, real_go: Path) -> None:
+def test_env_files_put_current_bin_and_gobin_first_once(store: Path, m3tui_home: Path, real_go: Path) -> None:
     result = goswitch.use("1.22.10")
     env_sh, env_fish = m3tui_home / "env.sh", m3tui_home / "env.fish"
     assert result.env_files == (env_sh, env_fish)
     assert set(result.env_changed) == {env_sh, env_fish}
-    bin_dir = f"{m3tui_home}/go/current/bin"
+    bin_dir, gobin = f"{m3tui_home}/go/current/bin", f"{m3tui_home}/go/current/gobin"
     sh = env_sh.read_text()
-    assert f'export PATH="{bin_dir}:${{PATH}}"' in sh and "GOROOT" not in sh
+    assert f'export PATH="{bin_dir}:{gobin}:${{PATH}}"' in sh and "GOROOT" not in sh
     fish = env_fish.read_text()
-    assert f'set -gx PATH "{bin_dir}" $PATH' in fish and f'contains -- "{bin_dir}" $PATH' in fish
+    assert f'set -gx PATH "{bin_dir}" "{gobin}" $PATH' in fish and f'contains -- "{bin_dir}" $PATH' in fish
     assert "GOROOT" not in fish
     assert goswitch.env_text("zsh") == goswitch.env_text("bash") == sh
     assert goswitch.env_text("fish") == fish
@@ -177,21 +177,26 @@ def test_env_files_put_current_bin_first_once(store: Path, m3tui_home: Path, rea
     out = bash(f'source "{env_sh}"; source "{env_sh}"; echo "$PATH"; command -v go; go version',
                PATH="/usr/bin:/bin", GOTOOLCHAIN="local")  # fmt: skip
     path, which, version = out.stdout.splitlines()
-    assert path.split(":") == [bin_dir, "/usr/bin", "/bin"]
+    assert path.split(":") == [bin_dir, gobin, "/usr/bin", "/bin"]
     assert which == f"{bin_dir}/go" and version.startswith(f"go version {real_version(real_go)} ")
-    # Already on PATH (not first): left where it is, not added twice.
+    # Already on PATH (not first): left where it is, not added twice; gobin put right after it.
     out = bash(f'source "{env_sh}"; echo "$PATH"', PATH=f"/usr/bin:{bin_dir}:/bin")
-    assert out.stdout.strip() == f"/usr/bin:{bin_dir}:/bin"
+    assert out.stdout.strip() == f"/usr/bin:{bin_dir}:{gobin}:/bin"
+    out = bash(f'source "{env_sh}"; echo "$PATH"', PATH=f"/usr/bin:{bin_dir}:{gobin}:/bin")
+    assert out.stdout.strip() == f"/usr/bin:{bin_dir}:{gobin}:/bin"
 
     # CI installs zsh and fish (.ci/run): there, a missing shell fails the test instead of skipping its part.
     if shutil.which("zsh") or os.environ.get("CI"):
         out = subprocess.run(["zsh", "-f", "-c", f'source "{env_sh}"; source "{env_sh}"; echo "$PATH"'],
                              env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=20, check=True)  # fmt: skip
-        assert out.stdout.strip() == f"{bin_dir}:/usr/bin:/bin"
+        assert out.stdout.strip() == f"{bin_dir}:{gobin}:/usr/bin:/bin"
     if shutil.which("fish") or os.environ.get("CI"):  # only the run needs fish; the text is checked above
         out = subprocess.run(["fish", "--no-config", "-c", f'source "{env_fish}"; source "{env_fish}"; string join : $PATH'],
                              env={"PATH": "/usr/bin:/bin", "HOME": str(m3tui_home)}, capture_output=True, text=True, timeout=20, check=True)  # fmt: skip
-        assert out.stdout.strip() == f"{bin_dir}:/usr/bin:/bin"
+        assert out.stdout.strip() == f"{bin_dir}:{gobin}:/usr/bin:/bin"
+        out = subprocess.run(["fish", "--no-config", "-c", f'source "{env_fish}"; string join : $PATH'],
+                             env={"PATH": f"/usr/bin:{bin_dir}:/bin", "HOME": str(m3tui_home)}, capture_output=True, text=True, timeout=20, check=True)  # fmt: skip
+        assert out.stdout.strip() == f"/usr/bin:{bin_dir}:{gobin}:/bin"
 
 
 def test_goroot_only_when_asked_and_kept_on_later_switches(store: Path, m3tui_home: Path) -> None:
@@ -215,7 +220,7 @@ def test_env_files_quote_an_awkward_state_root(real_go: Path, tmp_path: Path, mo
     out = bash(f'{goswitch.rc_line("bash")}; source "$M3TUI_ENV"; echo "$PATH"; echo "$GOROOT"',
                PATH="/usr/bin:/bin", M3TUI_ENV=str(home / "env.sh"))  # fmt: skip
     path, goroot = out.stdout.splitlines()
-    assert path.split(":") == [f"{home}/go/current/bin", "/usr/bin", "/bin"]
+    assert path.split(":") == [f"{home}/go/current/bin", f"{home}/go/current/gobin", "/usr/bin", "/bin"]
     assert goroot == f"{home}/go/current"
 
 

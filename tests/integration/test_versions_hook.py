@@ -80,11 +80,18 @@ def _check(out: subprocess.CompletedProcess[str], root: Path) -> None:
     assert [(d, w) for d, w in seen] == _expected(root), out.stdout + out.stderr
     assert out.stderr.count(MISSING) == 1, out.stderr  # once on entering d, not again for the same pin
     path = [line for line in out.stdout.splitlines() if line.startswith("PATH ")][-1]
-    assert path == f"PATH {gostore.current_link()}/bin:/usr/bin:/bin"  # our entries gone, once each
+    glob = gostore.current_link()
+    assert path == f"PATH {glob}/bin:{glob}/gobin:/usr/bin:/bin"  # our entries gone, once each
+    # In a.../deep: that version's bin, then its gobin (default-go-packages' tools), then the global ones.
+    pinned = gostore.version_dir("go1.23.4")
+    assert f"PATHIN {pinned}/bin:{pinned}/gobin:{glob}/bin:{glob}/gobin:/usr/bin:/bin" in out.stdout.splitlines()
 
 
-def _steps(root: Path, show: str) -> str:
-    return "".join(f"cd '{d}'\n{show}\n" for d, _ in _expected(root)) + f"cd '{root}'\n" + 'echo "PATH $PATH"\n'
+def _steps(root: Path, show: str, path: str = 'echo "PATH $PATH"') -> str:
+    """`cd` into each directory of _expected and `show` there (PATH too in the first, as PATHIN), then out."""
+    steps = [f"cd '{d}'\n{show}\n" for d, _ in _expected(root)]
+    steps[0] += path.replace("PATH ", "PATHIN ", 1) + "\n"
+    return "".join(steps) + f"cd '{root}'\n{path}\n"
 
 
 def test_bash_prompt_command_switches_per_directory(tree: Path, m3tui_home: Path, tmp_path: Path) -> None:
@@ -110,8 +117,7 @@ def test_zsh_chpwd_switches_per_directory(tree: Path, m3tui_home: Path, tmp_path
 
 def test_fish_on_variable_pwd_switches_per_directory(tree: Path, m3tui_home: Path, tmp_path: Path) -> None:
     _need("fish")
-    steps = "".join(f"cd '{d}'\necho \"@ $PWD \"(command -v go)\n" for d, _ in _expected(tree))
-    script = f"source '{m3tui_home}/env.fish'\n{steps}cd '{tree}'\necho \"PATH \"(string join : $PATH)\n"
+    script = f"source '{m3tui_home}/env.fish'\n" + _steps(tree, 'echo "@ $PWD "(command -v go)', 'echo "PATH "(string join : $PATH)')
     out = subprocess.run(["fish", "--no-config", "-c", script], env=_env(m3tui_home, tmp_path), cwd=tmp_path,
                          capture_output=True, text=True, timeout=30)  # fmt: skip
     _check(out, tree)
