@@ -30,6 +30,7 @@ from m3tui.profiles.fetch import FetchError, FetchedProfile
 from m3tui.tui.app import M3tuiApp
 from m3tui.tui.backends import Backends
 from m3tui.versions.backend import IndexView, VersionsBackend
+from m3tui.versions.defaultpkgs import Outcome, PackageProgress
 from m3tui.versions.install import InstallError
 from m3tui.versions.install import Progress as InstallProgress
 from m3tui.versions.names import GoFile, GoRelease, InstalledGo
@@ -193,6 +194,9 @@ class FixedVersionsBackend:
         if self.install_outcome == "wait":
             await self.release_install.wait()
         return Path("/Users/gopher/Library/Application Support/m3tui/go") / file.version
+
+    async def default_packages(self, version: str, on_progress: Callable[[PackageProgress], None]) -> Outcome:
+        return Outcome()  # no default-go-packages file
 
     def use(self, version: str) -> SwitchResult:
         self.used.append(version)

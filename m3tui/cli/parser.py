@@ -216,7 +216,12 @@ def add_versions(versions: Parser) -> None:
     inst.add_argument("version", nargs="?", help="default: what this directory pins (.go-version, .tool-versions, mise.toml)")
     inst.add_argument("--arch", help="GOARCH of the archive (default: this machine's hardware)")
     inst.add_argument("--os", dest="goos", help="GOOS of the archive (default: this machine's)")
+    inst.add_argument("--no-default-packages", action="store_true", help="do not go install the default-go-packages file's tools")
     _versions_common(inst, mirror=True)
+
+    tools = vsub.add_parser("default-packages", help="go install the default-go-packages file's tools into a version's gobin")
+    tools.add_argument("version", nargs="?", help="an installed version (default: what this directory pins, else the global one)")
+    _versions_common(tools)
 
     use = vsub.add_parser("use", help="make an installed version current (atomic switch)")
     use.add_argument("version")

@@ -27,6 +27,7 @@ from m3tui.core.text import human_size
 if TYPE_CHECKING:
     from m3tui.cli.main import RunAsync
     from m3tui.versions.current import Current
+    from m3tui.versions.defaultpkgs import PackageProgress, PackageResult
     from m3tui.versions.install import Progress
     from m3tui.versions.names import VersionSpec
     from m3tui.versions.pins import Pin
@@ -58,6 +59,7 @@ def run(args: argparse.Namespace, run_async: RunAsync) -> int:
         "env": _env,
         "project": _project,
         "exec": _exec,
+        "default-packages": _default_packages,
     }
     result = actions[args.versions_command](args)
     return run_async(result) if isinstance(result, Coroutine) else result
@@ -249,6 +251,7 @@ async def _install(args: argparse.Namespace) -> int:
                          f"({release.skipped} of its file entries are malformed)")  # fmt: skip
         return _fail(f"{release.version} has no archive for {where}", EXIT_USAGE)
     printer = _ProgressPrinter(archive.filename)
+    fresh = not store.is_complete(store.version_dir(release.version))  # the tools follow a new install only
     try:
         goroot = await install.install(archive, release_index.archive_url(mirror, archive.filename), on_progress=printer)
     except M3tuiError as exc:  # InstallError (and its kinds), LockBusy, the store's own paths: 3
@@ -257,11 +260,87 @@ async def _install(args: argparse.Namespace) -> int:
     printer.done()
     current = store.current_version()
     hint = f" (pinned in {pinned_by})" if pinned_by else "" if current == release.version else f" (make it current: m3tui versions use {release.version.removeprefix('go')})"
-    _out(args, {"version": release.version, "goroot": str(goroot)}, [f"installed {release.version} in {goroot}{hint}"])
+    payload: dict[str, object] = {"version": release.version, "goroot": str(goroot)}
+    if not args.json:
+        _out(args, payload, [f"installed {release.version} in {goroot}{hint}"])
+    if fresh and not args.no_default_packages:
+        # A tool that fails is warned about; the Go version is installed all the same (exit 0).
+        results = await _run_default_packages(release.version)
+        payload["default_packages"] = [asdict(r) for r in results]
+        failed = [r for r in results if not r.ok]
+        if failed:
+            _warn(f"{len(failed)} of {len(results)} default packages failed; "
+                  f"m3tui versions default-packages {release.version.removeprefix('go')} tries again")  # fmt: skip
+    if args.json:
+        _out(args, payload, [])
     return EXIT_OK
 
 
-def _pinned_here() -> Pin:
+# --- default packages --------------------------------------------------------------------------
+
+
+async def _run_default_packages(version: str) -> list[PackageResult]:
+    """The file's tools installed into ``version``'s gobin: its warnings, then a line per package
+    on stderr (go's latest line updating in place on a terminal)."""
+    from m3tui.core.redact import redact
+    from m3tui.versions import defaultpkgs
+
+    parsed = defaultpkgs.load()
+    for warning in parsed.warnings:
+        _warn(warning)
+    tty = sys.stderr.isatty()
+
+    def show(p: PackageProgress) -> None:
+        if p.state == "installing":
+            if tty:  # otherwise (a log) one line per package, with its result
+                print(f"\r\033[K{redact(p.line())[:_columns() - 1]}", end="", file=sys.stderr, flush=True)
+            return
+        print(("\r\033[K" if tty else "") + redact(p.line()), file=sys.stderr, flush=True)
+
+    return await defaultpkgs.install_packages(version, parsed.specs, on_progress=show)
+
+
+def _columns() -> int:
+    import shutil
+
+    return shutil.get_terminal_size().columns
+
+
+async def _default_packages(args: argparse.Namespace) -> int:
+    """`versions default-packages [VERSION]`: install the file's tools again; 3 when one fails."""
+    from m3tui.versions import defaultpkgs, store
+    from m3tui.versions.names import NotAGoVersion, canonical, version_sort_key
+
+    if args.version is None:
+        pin = _pinned_here(fallback=True)
+        if pin.installed is None:
+            return _fail(f"{pin.value or 'nothing'} ({pin.where}) is not installed: name an installed version", EXIT_USAGE)
+        version = pin.installed
+    else:
+        try:
+            version = canonical(args.version)
+        except NotAGoVersion as exc:
+            return _fail(str(exc), EXIT_USAGE)
+        if version not in store.installed_versions():  # 1.22: the newest 1.22.x installed
+            line = sorted((v for v in store.installed_versions() if v.startswith(f"{version}.")), key=version_sort_key)
+            version = line[-1] if line else version
+    path = defaultpkgs.file_path()
+    if not os.path.lexists(path):
+        _out(args, {"version": version, "file": str(path), "default_packages": []},
+             [f"no default packages: {path} does not exist (one `go install` package a line)"])  # fmt: skip
+        return EXIT_OK
+    try:
+        results = await _run_default_packages(version)
+    except M3tuiError as exc:
+        return _fail(str(exc), exc.exit_code)
+    failed = [r for r in results if not r.ok]
+    target = defaultpkgs.gobin(version)
+    _out(args, {"version": version, "file": str(path), "gobin": str(target), "default_packages": [asdict(r) for r in results]},
+         [f"{len(results) - len(failed)} of {len(results)} default packages installed in {target}"])  # fmt: skip
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _pinned_here(*, fallback: bool = False) -> Pin:
     """What the working directory pins (not the global choice): a usage error naming the files
     looked for when nothing does; the pin's warnings said on stderr."""
     from m3tui.versions import store
@@ -272,7 +351,7 @@ def _pinned_here() -> Pin:
     pin = resolve_pin(cwd, os.environ, store.store_dir())
     for warning in pin.warnings:
         _warn(warning)
-    if not pin.pinned:
+    if not pin.pinned and not (fallback and pin.kind == "global"):
         return _fail(f"no Go version pinned in {cwd} ({looked_for()}): name one (m3tui versions install VERSION)", EXIT_USAGE)
     return pin
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from m3tui.versions.defaultpkgs import Outcome, PackageProgress
     from m3tui.versions.install import Progress
     from m3tui.versions.names import GoFile, GoRelease, InstalledGo
     from m3tui.versions.project import ProjectView
@@ -41,6 +42,7 @@ class VersionsBackend(Protocol):
     async def fetch_index(self) -> IndexView: ...
     def archive(self, release: GoRelease) -> GoFile | None: ...
     async def install(self, file: GoFile, on_progress: Callable[[Progress], None]) -> Path: ...
+    async def default_packages(self, version: str, on_progress: Callable[[PackageProgress], None]) -> Outcome: ...
     def use(self, version: str) -> SwitchResult: ...
     def current_version(self) -> str | None: ...
     async def remove(self, version: str, force: bool) -> int: ...
@@ -95,6 +97,12 @@ class LocalVersions:
         from m3tui.versions import index, install
 
         return await install.install(file, index.archive_url(self._mirror(), file.filename), on_progress=on_progress)
+
+    async def default_packages(self, version: str, on_progress: Callable[[PackageProgress], None]) -> Outcome:
+        """default-go-packages into the new version's gobin (versions/defaultpkgs.py)."""
+        from m3tui.versions import defaultpkgs
+
+        return await defaultpkgs.install_default(version, on_progress=on_progress)
 
     def use(self, version: str) -> SwitchResult:
         from m3tui.versions import switch

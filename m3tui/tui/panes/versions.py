@@ -31,6 +31,7 @@ from m3tui.versions.backend import IndexView, VersionsBackend
 if TYPE_CHECKING:
     from m3tui.tui.backends import Backends
     from m3tui.versions.current import Current
+    from m3tui.versions.defaultpkgs import PackageProgress
     from m3tui.versions.install import Progress
     from m3tui.versions.names import GoFile, GoRelease, InstalledGo
     from m3tui.versions.project import ProjectView
@@ -196,6 +197,8 @@ class VersionsPane(Pane):
 
         try:
             goroot = await self.backend.install(archive, progress)
+            bar.display = False
+            tools = await self._default_packages(release.version, status)
         except Exception as exc:  # noqa: BLE001 - InstallError, LockBusy: one line, nothing partial left
             problem = self.failure_line(exc)
             status.update(Text(f"install of {release.version} failed: {problem}", style="bold red"))
@@ -204,10 +207,26 @@ class VersionsPane(Pane):
         finally:
             self.installing = None
             bar.display = False
-        status.update(Text(f"installed {release.version} in {goroot} · u makes it global", style="green"))
+        status.update(Text(f"installed {release.version} in {goroot}{tools} · u makes it global", style="green"))
         await self._refresh_installed()
         self._load_installed()
         self._load_project()
+
+    async def _default_packages(self, version: str, status: Static) -> str:
+        """default-go-packages into the new version's gobin, each step on the status line; " · 2 of 3
+        tools installed" (or "") for the final line, a notification per failure (the install stands)."""
+
+        def progress(p: PackageProgress) -> None:
+            status.update(Text(p.line()))
+
+        try:
+            outcome = await self.backend.default_packages(version, progress)
+        except Exception as exc:  # noqa: BLE001 - the version's lock or gobin: one line
+            self.app.notify(self.failure_line(exc), title=f"default packages of {version}", severity="warning", timeout=10)
+            return " · default packages not installed"
+        for line in (*outcome.warnings, *(r.line() for r in outcome.results if not r.ok)):
+            self.app.notify(line, title=f"default packages of {version}", severity="warning", timeout=10)
+        return f" · {outcome.summary()}" if outcome.results else ""
 
     # --- tables -------------------------------------------------------------------------------
 
