@@ -359,6 +359,20 @@ def _add_url_flags(p: Parser) -> None:
                    help="with a URL: an HTTP header to send (repeatable); never printed or stored")  # fmt: skip
 
 
+def add_pprof_flags(p: Parser) -> None:
+    """pprof's flags that `profile top` takes beyond the filters (m3tui/cli/profile_flags.py)."""
+    p.add_argument("--nodefraction", type=float, metavar="F", help="hide nodes below F x the total (default 0.005)")
+    p.add_argument("--granularity", choices=("functions", "filefunctions", "files", "lines", "addresses"), help="what a node is (default functions; addresses: "
+                   "where the profile has them)")  # fmt: skip
+    p.add_argument("--tagfocus", metavar="TAG", help="only samples with a label matching: key=RE, RE on key:value, "
+                   "or a numeric range (bytes=1mb:, :64kb, 1kb:4kb)")  # fmt: skip
+    p.add_argument("--tagignore", metavar="TAG", help="drop samples with a label matching (as --tagfocus)")
+    p.add_argument("--show", metavar="RE", help="show only the frames of functions matching RE")
+    p.add_argument("--show-from", metavar="RE", help="drop the frames above the highest one matching RE")
+    p.add_argument("--timeout", type=float, metavar="SECONDS", help="with a URL: give up fetching after SECONDS "
+                   "(+5, as pprof's -timeout; default: 1.5 x --seconds, else 60)")  # fmt: skip
+
+
 def add_profile(prof: Parser) -> None:
     from m3tui.cli.profile import PROFILE_LIMITS_HELP
 
@@ -368,6 +382,8 @@ def add_profile(prof: Parser) -> None:
     top = psub.add_parser("top", help="the top functions of a profile, like go tool pprof -top",
                           description=PROFILE_LIMITS_HELP)
     top.add_argument("file", metavar="FILE", help=FILE_OR_URL_HELP)
+    top.add_argument("more", nargs="*", metavar="FILE", help="more profiles (or URLs), merged with the first as go tool "
+                     "pprof merges them: of one kind (their common sample types)")  # fmt: skip
     top.add_argument("--sample-index", metavar="NAME", help="sample type, e.g. alloc_space, inuse_objects, delay")
     top.add_argument("--nodecount", type=int, default=None, metavar="N", help="show at most N functions")
     top.add_argument("--focus", metavar="RE", help="only samples through functions matching RE")
@@ -377,6 +393,7 @@ def add_profile(prof: Parser) -> None:
     top.add_argument("--cum", action="store_true", help="sort by cumulative value")
     top.add_argument("--json", action="store_true", help="print JSON")
     _add_url_flags(top)
+    add_pprof_flags(top)
 
     opener = psub.add_parser("open", help="open a profile in the Profiles pane (in a pipe: print its top)",
                              description=PROFILE_LIMITS_HELP)

@@ -72,8 +72,9 @@ def _progress() -> tuple[Callable[[float, float], None], Callable[[], None]]:
     return on_progress, finish
 
 
-async def fetch_one(url: str, seconds: int | None, headers: list[str]) -> FetchedProfile:
-    """Fetch with the `·` lines on stderr; the headers checked before anything is sent."""
+async def fetch_one(url: str, seconds: int | None, headers: list[str], timeout: float | None = None) -> FetchedProfile:
+    """Fetch with the `·` lines on stderr; the headers checked before anything is sent. ``timeout``:
+    the whole fetch's, in seconds (default: pprof's, from the seconds)."""
     from m3tui.core.redact import redact
     from m3tui.profiles import fetch
     from m3tui.profiles.pprof.model import printable
@@ -84,7 +85,7 @@ async def fetch_one(url: str, seconds: int | None, headers: list[str]) -> Fetche
     _say(f"fetching {printable(redact(full))}" + (f" (the profile takes {wait} s)" if wait else ""))
     on_progress, finish = _progress()
     try:
-        got = await fetch.fetch(url, seconds=seconds, headers=headers, on_progress=on_progress)
+        got = await fetch.fetch(url, seconds=seconds, headers=headers, timeout=timeout, on_progress=on_progress)
     finally:
         finish()
     _say(f"saved {printable(str(got.path))} ({got.size:,} bytes)")

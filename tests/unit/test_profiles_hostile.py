@@ -375,10 +375,11 @@ def test_control_characters_in_function_names_never_reach_the_terminal(tmp_path:
 
 
 def test_a_url_with_credentials_is_refused_and_never_printed(tmp_path: Path) -> None:
-    """A URL where only a file goes (--diff-base; FILE itself may be a URL: tests/integration/test_profile_fetch.py)."""
+    """A URL where only a file goes (export's FILE; top's FILEs and --diff-base may be URLs:
+    tests/integration/test_profile_fetch.py, test_profile_flags.py)."""
     url = "https://alice:hunter2@pprof.example.com/debug/pprof/heap?token=s3cr3t"
-    cpu = str(PPROF / "cpu.pb.gz")
-    for argv in (["profile", "top", cpu, "--diff-base", url], ["profile", "top", cpu, "--diff-base", url, "--json"]):
+    out_file = str(tmp_path / "out.folded")
+    for argv in (["profile", "export", url, "-o", out_file], ["profile", "export", url, "--format", "svg"]):
         code, out, err = cli(*argv)
         assert code == 2, (argv, err)
         assert "hunter2" not in out + err and "s3cr3t" not in out + err

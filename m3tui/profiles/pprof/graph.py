@@ -24,15 +24,24 @@ __all__ = ["Filters", "check_regexp"]
 
 @dataclass
 class Filters:
-    """pprof's -focus / -ignore / -hide (Go regular expressions, searched, not anchored)."""
+    """pprof's -focus / -ignore / -hide (Go regular expressions, searched, not anchored).
+
+    -show, -show_from, -tagfocus and -tagignore are applied by `pipeline.prepare` (the reports
+    here do not read them); `active` lists them all, in pprof's order."""
 
     focus: str | None = None
     ignore: str | None = None
     hide: str | None = None
+    show: str | None = None
+    show_from: str | None = None
+    tagfocus: str | None = None
+    tagignore: str | None = None
 
     def active(self) -> list[str]:
         return [f"{k}={v}" for k, v in (("focus", self.focus), ("ignore", self.ignore),
-                                         ("hide", self.hide)) if v]
+                                         ("hide", self.hide), ("show", self.show),
+                                         ("show_from", self.show_from), ("tagfocus", self.tagfocus),
+                                         ("tagignore", self.tagignore)) if v]
 
 
 _MAX_FUNC = 0x10FFFF >> 1

@@ -1,0 +1,3 @@
+module example.com/goproflabels
+
+go 1.21

@@ -1,0 +1,293 @@
+"""pprof's report flags on `m3tui profile top`, against the real `go tool pprof -top` with the same
+flags: --granularity, --tagfocus/--tagignore (labels from pprof.Do, the heap's numeric "bytes"),
+--show/--show-from, --nodefraction, several profiles merged, --diff-base (a file, a URL) and the
+one-line errors.
+
+Profiles: tests/data/goproflabels (built once per session with the real Go, run three times: a CPU
+profile under pprof.Do labels, heap, allocs, goroutine) and tests/data/goprof's (cpu, heap, block,
+mutex: the `real_profiles` fixture). Most cases run pipeline + analysis in this process (the code
+the CLI runs, tests/integration because they run go); a few run the CLI itself.
+
+At --granularity files pprof's own order of rows that print alike (one file, two function start
+lines: two nodes) changes from run to run (a Go map's order, then an unstable sort), so those
+reports are compared as the header, the (flat, name) sequence and the set of rows.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from m3tui.profiles.pprof import analysis, pipeline
+from m3tui.profiles.pprof.graph import Filters
+from tests.goprofiles import go_env
+from tests.realgo import GO_BIN_DIR
+from tests.testdata import DATA
+
+M3TUI = [sys.executable, "-m", "m3tui", "profile", "top"]
+
+pytestmark = pytest.mark.go  # the real Go builds the label profiles and runs go tool pprof
+
+
+@dataclass
+class LabelProfiles:
+    binary: Path
+    runs: list[Path]  # each holds cpu, heap, allocs, goroutine
+
+    def __call__(self, kind: str, run: int = 0) -> Path:
+        return self.runs[run] / kind
+
+
+@pytest.fixture(scope="session")
+def label_profiles(tmp_path_factory: pytest.TempPathFactory) -> LabelProfiles:
+    """tests/data/goproflabels built with the real Go and run three times."""
+    root = tmp_path_factory.mktemp("goproflabels")
+    src = root / "src"
+    shutil.copytree(DATA / "goproflabels", src)
+    assert GO_BIN_DIR is not None
+    binary = root / "lbl"
+    built = subprocess.run([str(GO_BIN_DIR / "go"), "build", "-o", str(binary), "."], cwd=src, env=go_env(),
+                           capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    runs = []
+    for i in range(3):
+        out = root / f"run{i}"
+        out.mkdir()
+        r = subprocess.run([str(binary), str(out)], capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        runs.append(out)
+    return LabelProfiles(binary, runs)
+
+
+def go_pprof(binary: Path | None, flags: list[str], files: list[Path]) -> tuple[list[str], list[str], int]:
+    """`go tool pprof -top FLAGS [BINARY] FILES…`: (stdout lines, stderr lines, exit status)."""
+    argv = [str(GO_BIN_DIR / "go"), "tool", "pprof", "-top", *flags, *([str(binary)] if binary else []),
+            *map(str, files)]  # fmt: skip
+    r = subprocess.run(argv, env=go_env(), capture_output=True, text=True, timeout=600)
+    return r.stdout.splitlines(), r.stderr.splitlines(), r.returncode
+
+
+_FLAG = {"granularity": None, "sample_index": "-sample_index", "nodecount": "-nodecount",
+         "nodefraction": "-nodefraction", "diff_base": "-diff_base"}  # fmt: skip
+
+
+def pprof_flags(opts: dict[str, str]) -> list[str]:
+    out = []
+    for key, value in opts.items():
+        if key == "granularity":
+            out.append(f"-{value}")
+        elif key == "cum":
+            out.append("-cum")
+        else:
+            out.append(f"{_FLAG.get(key) or '-' + key}={value}")
+    return out
+
+
+def ours(binary: Path, files: list[Path], opts: dict[str, str]) -> tuple[list[str], list[str]]:
+    """What `m3tui profile top FILES --flags` prints, made in this process: (lines, stderr lines)."""
+    names = ("focus", "ignore", "hide", "show", "show_from", "tagfocus", "tagignore")
+    filters = Filters(**{k: opts[k] for k in names if k in opts})
+    base = opts.get("diff_base")
+    prepared = pipeline.prepare([pipeline.read_profile(str(f)) for f in files], [str(f) for f in files], filters,
+                                opts.get("granularity"), pipeline.read_profile(base) if base else None,
+                                base or "")  # fmt: skip
+    p = prepared.profile
+    sort = "cum" if "cum" in opts else "flat"
+    report = analysis.top(p, p.sample_index(opts.get("sample_index")), None,
+                          nodecount=int(opts["nodecount"]) if "nodecount" in opts else None, sort=sort,
+                          node_fraction=float(opts.get("nodefraction", analysis.DEFAULT_NODE_FRACTION)))  # fmt: skip
+    pipeline.finish(report, prepared, sort)
+    return analysis.top_lines(report, binary=str(binary)), prepared.warnings
+
+
+def assert_same(got: list[str], want: list[str], unordered_ties: bool = False) -> None:
+    if not unordered_ties:
+        assert got == want
+        return
+    at = next(i for i, line in enumerate(want) if line.split()[:2] == ["flat", "flat%"]) + 1
+    assert got[:at] == want[:at]
+
+    def cols(row: str) -> list[str]:
+        return row.split(maxsplit=5)
+
+    def order(row: str) -> tuple[str, str, str]:  # what the order decides: flat, sum%, the name
+        flat, _, running, _, _, name = cols(row)
+        return flat, running, name.removesuffix(" (inline)").removesuffix(" (partial-inline)")
+
+    assert list(map(order, got[at:])) == list(map(order, want[at:]))
+    rows = sorted((c[:2] + c[3:] for c in map(cols, got[at:])))
+    assert rows == sorted((c[:2] + c[3:] for c in map(cols, want[at:])))
+
+
+def check(binary: Path, files: list[Path], opts: dict[str, str]) -> None:
+    want, want_err, rc = go_pprof(binary, pprof_flags(opts), files)
+    assert rc == 0, want_err
+    got, warnings = ours(binary, files, opts)
+    assert_same(got, want, unordered_ties=opts.get("granularity") == "files")
+    assert warnings == want_err
+
+
+GRANULARITIES = ("functions", "filefunctions", "files", "lines", "addresses")
+LABEL_KINDS = ("cpu", "heap", "allocs", "goroutine")
+
+
+@pytest.mark.parametrize("kind", LABEL_KINDS)
+@pytest.mark.parametrize("granularity", GRANULARITIES)
+def test_granularity_matches_pprof_labels(label_profiles, kind, granularity):
+    check(label_profiles.binary, [label_profiles(kind)], {"granularity": granularity})
+
+
+@pytest.mark.parametrize("kind", ("cpu", "mem", "block", "mutex"))
+@pytest.mark.parametrize("granularity", GRANULARITIES[1:])
+def test_granularity_matches_pprof_goprof(real_profiles, kind, granularity):
+    opts = {"granularity": granularity}
+    if kind == "mem":
+        opts["sample_index"] = "alloc_space"
+    check(real_profiles.binary, [real_profiles.by_name(kind)], opts)
+
+
+TAG_CASES = [
+    ("cpu", {"tagfocus": "worker=alpha"}),
+    ("cpu", {"tagfocus": "alpha"}),  # no key: a regexp on key:value
+    ("cpu", {"tagfocus": "worker:gamma,phase:hash"}),  # every one must match
+    ("cpu", {"tagfocus": "worker=alpha|beta", "tagignore": "phase=sum"}),
+    ("cpu", {"tagignore": "worker=beta", "granularity": "lines", "nodecount": "12"}),
+    ("cpu", {"tagfocus": "nosuchkey=x"}),  # nothing left: pprof's warning
+    ("cpu", {"tagfocus": "worker=[[:lower:]]+a$", "focus": "hash"}),
+    ("heap", {"tagfocus": "bytes=1kb:"}),
+    ("heap", {"tagfocus": "bytes=:4kb", "sample_index": "alloc_objects"}),
+    ("heap", {"tagfocus": "bytes=1kb:64kb", "sample_index": "alloc_space"}),
+    ("heap", {"tagignore": "2mb:"}),  # no key: any numeric label
+    ("heap", {"tagfocus": "bytes=4096", "sample_index": "alloc_space"}),
+    ("allocs", {"tagfocus": "bytes=300000"}),
+    ("allocs", {"tagfocus": "bytes=40000", "granularity": "lines"}),
+    ("goroutine", {"tagfocus": "pool=db"}),
+    ("goroutine", {"tagignore": "pool=io.*"}),
+    ("goroutine", {"tagfocus": "pool:cpu"}),
+]
+
+
+@pytest.mark.parametrize(("kind", "opts"), TAG_CASES, ids=[f"{k}-{'-'.join(o.values())}" for k, o in TAG_CASES])
+def test_tag_filters_match_pprof(label_profiles, kind, opts):
+    check(label_profiles.binary, [label_profiles(kind)], opts)
+
+
+SHOW_CASES = [
+    ("cpu", {"show": r"main\."}),
+    ("cpu", {"show": "hash|sum"}),
+    ("cpu", {"show_from": r"work\.func1"}),
+    ("cpu", {"show_from": "hash"}),
+    ("cpu", {"show": "runtime", "hide": "mallocgc"}),
+    ("cpu", {"focus": "hash", "show": "main"}),  # focus matches the frames show removes
+    ("cpu", {"show_from": "nomatchzz"}),
+    ("cpu", {"show": "nomatchzz"}),
+    ("heap", {"show": "main", "granularity": "lines"}),
+    ("goroutine", {"show_from": "park", "granularity": "filefunctions"}),
+]
+
+
+@pytest.mark.parametrize(("kind", "opts"), SHOW_CASES, ids=[f"{k}-{'-'.join(o.values())}" for k, o in SHOW_CASES])
+def test_show_filters_match_pprof(label_profiles, kind, opts):
+    check(label_profiles.binary, [label_profiles(kind)], opts)
+
+
+@pytest.mark.parametrize("fraction", ("0", "0.02", "0.1", "0.5"))
+def test_nodefraction_matches_pprof(label_profiles, real_profiles, fraction):
+    check(label_profiles.binary, [label_profiles("cpu")], {"nodefraction": fraction})
+    check(real_profiles.binary, [real_profiles.cpu], {"nodefraction": fraction, "granularity": "lines"})
+
+
+def test_merges_match_pprof(label_profiles, real_profiles):
+    lp = label_profiles
+    check(lp.binary, [lp("cpu", 0), lp("cpu", 1)], {})
+    check(lp.binary, [lp("cpu", 0), lp("cpu", 1), lp("cpu", 2)], {"nodecount": "10", "cum": ""})
+    check(lp.binary, [lp("heap", 0), lp("heap", 1)], {"sample_index": "alloc_space"})
+    check(lp.binary, [lp("heap"), lp("allocs")], {})  # heap and allocs: the same four sample types
+    check(lp.binary, [lp("goroutine", 0), lp("goroutine", 1), lp("goroutine", 2)], {"granularity": "lines"})
+    check(lp.binary, [lp("cpu", 0), lp("cpu", 1)], {"tagfocus": "worker=beta"})
+    rp = real_profiles
+    check(rp.binary, [rp.cpu, rp.cpu_b], {})
+    check(rp.binary, [rp.mem, rp.mem_default], {"sample_index": "inuse_space"})
+    check(rp.binary, [rp.block, rp.mutex], {"sample_index": "delay"})  # both contentions, delay
+
+
+def test_diff_base_with_flags_matches_pprof(label_profiles):
+    lp = label_profiles
+    check(lp.binary, [lp("cpu", 0)], {"granularity": "lines", "diff_base": str(lp("cpu", 1))})
+    check(lp.binary, [lp("cpu", 0)], {"tagfocus": "worker=beta", "diff_base": str(lp("cpu", 1))})
+    check(lp.binary, [lp("cpu", 0), lp("cpu", 2)], {"diff_base": str(lp("cpu", 1))})
+    check(lp.binary, [lp("heap", 0)], {"show": "main", "diff_base": str(lp("heap", 1))})
+    check(lp.binary, [lp("goroutine", 0)], {"tagfocus": "pool=db", "diff_base": str(lp("goroutine", 1))})
+
+
+# --- the CLI itself ------------------------------------------------------------------------------
+
+
+def m3tui(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "M3TUI_HOME": str(home)}
+    return subprocess.run([*M3TUI, *args], env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                          timeout=300, check=False)  # fmt: skip
+
+
+def test_cli_flags_and_merge_match_pprof(label_profiles, tmp_path):
+    lp = label_profiles
+    files = [lp("cpu", 0), lp("cpu", 1), lp("cpu", 2)]
+    want, want_err, rc = go_pprof(None, ["-lines", "-tagfocus=worker=alpha|gamma", "-show=main", "-nodecount=9"], files)
+    assert rc == 0, want_err
+    r = m3tui(*map(str, files), "--granularity", "lines", "--tagfocus", "worker=alpha|gamma", "--show", "main",
+              "--nodecount", "9", home=tmp_path)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == want
+    want, want_err, rc = go_pprof(None, ["-tagfocus=bytes=1kb:", "-nodefraction=0.2", "-sample_index=alloc_space"],
+                                  [lp("heap")])  # fmt: skip
+    r = m3tui(str(lp("heap")), "--tagfocus", "bytes=1kb:", "--nodefraction", "0.2", "--sample-index", "alloc_space",
+              home=tmp_path)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == want
+    assert r.stderr.splitlines() == want_err == ["tagfocus:Interpreted '1kb:' as range, not regexp"]
+
+
+def test_cli_errors_are_one_line(label_profiles, tmp_path):
+    lp = label_profiles
+    r = m3tui(str(lp("cpu")), str(lp("heap")), home=tmp_path)  # pprof: "profiles have empty common sample type list"
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.splitlines() == [
+        f"m3tui: cannot merge {lp('cpu')} (samples, cpu) and {lp('heap')} (alloc_objects, alloc_space, "
+        "inuse_objects, inuse_space): they have no sample type in common"]
+    r = m3tui(str(lp("goroutine")), "--diff-base", str(lp("heap")), home=tmp_path)
+    assert r.returncode == 2 and len(r.stderr.splitlines()) == 1 and "cannot compare" in r.stderr, r.stderr
+    r = m3tui(str(lp("cpu")), "--tagfocus", "worker=(", home=tmp_path)
+    assert (r.returncode, r.stderr) == (2, "m3tui: tagfocus regexp '(': missing closing ): `(`\n")
+    r = m3tui(str(lp("cpu")), "--show-from", "a(", home=tmp_path)
+    assert r.returncode == 2 and r.stderr.startswith("m3tui profile: --show-from regexp 'a(': "), r.stderr
+    r = m3tui(str(lp("cpu")), "--nodefraction", "1.5", home=tmp_path)
+    assert (r.returncode, r.stderr) == (2, "m3tui profile: --nodefraction 1.5: must be from 0 to 1\n")
+    r = m3tui(str(lp("cpu")), "--timeout", "3", home=tmp_path)
+    assert r.returncode == 2 and "apply to a URL" in r.stderr
+    r = m3tui(str(lp("cpu")), "--granularity", "bytes", home=tmp_path)
+    assert r.returncode == 2 and "invalid choice: 'bytes'" in r.stderr
+
+
+def test_cli_addresses_need_addresses(tmp_path):
+    """A profile without addresses (written by hand, as some tools do) cannot be shown by address."""
+    from m3tui.profiles.pprof.profile_pb2 import Profile as PbProfile
+
+    pb = PbProfile(string_table=["", "samples", "count", "main.f"])
+    pb.sample_type.add(type=1, unit=2)
+    pb.function.add(id=1, name=3)
+    loc = pb.location.add(id=1)
+    loc.line.add(function_id=1, line=3)
+    pb.sample.add(location_id=[1], value=[5])
+    path = tmp_path / "noaddr.pb"
+    path.write_bytes(pb.SerializeToString())
+    r = m3tui(str(path), "--granularity", "addresses", home=tmp_path)
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr == f"m3tui: {path}: the profile has no addresses: granularity addresses needs them\n"
+    r = m3tui(str(path), "--granularity", "lines", home=tmp_path)
+    assert r.returncode == 0 and r.stdout.splitlines()[-1].endswith("  main.f :3"), r.stdout
