@@ -39,6 +39,11 @@ def run(args: argparse.Namespace, run_async: RunAsync) -> int | Literal["tui"]:
         from m3tui.cli import profile_fetch
 
         return run_async(profile_fetch.watch(args))
+    if args.profile_command == "top":
+        from m3tui.cli import profile_flags
+
+        if profile_flags.wanted(args):  # pprof's other flags, merged profiles, a --diff-base URL
+            return profile_flags.top(args, run_async)
     if args.profile_command in ("open", "top") and ":" in args.file:  # perhaps a URL: fetched first
         from m3tui.cli import profile_fetch
 

@@ -20,6 +20,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from m3tui.profiles.pprof import fastagg
 from m3tui.profiles.pprof.graph import (
     Filters,
     _compile,
@@ -221,8 +222,9 @@ def top(
     names = fn.names
     st = p.sample_types[sample_index]
     total = p.total(sample_index)
-    fstacks = _function_stacks(p, sample_index, filters)
-    flat, cum = _nodes(fstacks)
+    fast = fastagg.nodes(p, sample_index, filters)  # a big profile: numpy; else None
+    fstacks = _function_stacks(p, sample_index, filters) if fast is None else []
+    flat, cum = _nodes(fstacks) if fast is None else fast
     # the graph's nodes; in a diff, nodes whose values net to zero are left out of the list but
     # (like pprof's, which still have their edges) stay in the call chains until a trim rebuilds
     nodes = [n for n in cum if flat.get(n, 0) or cum[n]]
@@ -252,6 +254,8 @@ def top(
                 if n not in kept_set:
                     drop[n << 1] = None
                     drop[n << 1 | 1] = None
+        if fast is not None:
+            fstacks = _function_stacks(p, sample_index, filters)
         edges = _edges(fstacks, drop)
         inl: dict[int, list[bool]] = {}
         for (c, _par), (w, is_inline) in edges.items():
