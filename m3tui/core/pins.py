@@ -120,8 +120,12 @@ def _mise(path: Path) -> tuple[str | None, str | None]:
 
 
 def _go_version_file(path: Path) -> str | None:
-    words = (read_small_text(path) or "").split("#", 1)[0].split()
-    return words[0] if words else None
+    """The first word of its first line that has one, `#` comments left out (as the hook reads it)."""
+    for line in (read_small_text(path) or "").splitlines():
+        words = line.split("#", 1)[0].split()
+        if words:
+            return words[0]
+    return None
 
 
 def _read(path: Path, kind: str) -> tuple[str | None, str | None]:

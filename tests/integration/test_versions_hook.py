@@ -162,3 +162,48 @@ def test_changing_directories_runs_no_process(shell: str, tree: Path, m3tui_home
     execs = [line for line in trace.read_text().splitlines() if "execve(" in line]
     assert len(execs) == 1 and execs[0].split('"')[1].endswith(f"/{shell}"), execs  # the shell itself only
     assert out.stderr.count(MISSING) == 3, out.stderr  # the hook did run: once on each entering of d
+
+
+# Pin files in the shapes users write, each hook against resolve_pin (what `versions current` and the
+# doctor read): (directory under the root, {file: content}, the version that runs there; None: the global).
+SHAPES = [
+    ("go-prefixed", {".go-version": "go1.23.4\n"}, "go1.23.4"),
+    ("minor-line", {".go-version": "1.23\n"}, "go1.23.12"),  # its newest installed patch
+    ("prefix-form", {"mise.toml": '[tools]\ngo = "prefix:1.22"\n'}, "go1.22.10"),
+    ("crlf-and-comment", {".go-version": "  1.22.10 # the team's\r\n"}, "go1.22.10"),
+    ("comment-line-first", {".go-version": "# pinned for the 1.23 runtime\n1.23.4\n"}, "go1.23.4"),
+    ("tool-versions-without-go", {".tool-versions": "nodejs 20.1.0\n", ".go-version": "1.23.4\n"}, "go1.23.4"),
+    ("mise-list-skipped", {"mise.toml": '[tools]\ngo = ["1.22", "1.23"]\n', ".go-version": "1.22.10\n"}, "go1.22.10"),
+    ("mise-latest", {"mise.toml": "[tools]\ngo = 'latest'\n"}, None),  # warned about by current; the global runs
+    ("system", {".go-version": "system\n"}, None),
+    ("with space/and 'quotes'", {".go-version": "1.23.12\n"}, "go1.23.12"),
+    ("outer/empty-pin", {".go-version": ""}, "go1.23.4"),  # an empty file names nothing: the parent's pin
+    ("outer", {".go-version": "1.23.4\n"}, "go1.23.4"),
+]
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_each_pin_shape_runs_what_resolve_pin_says(shell: str, tree: Path, m3tui_home: Path, tmp_path: Path) -> None:
+    _need(shell)
+    root = tmp_path / "shapes"
+    for sub, files, _ in SHAPES:
+        (root / sub).mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            (root / sub / name).write_bytes(text.encode())
+    glob = f"{gostore.current_link()}/bin/go"
+    expected = [(str(root / sub), _bin(v) if v else glob) for sub, _, v in SHAPES]
+    for directory, go in expected:  # the shells' answer is the one the Python side gives
+        pin = resolve_pin(directory, {}, gostore.store_dir())
+        assert (_bin(pin.installed) if pin.installed and pin.pinned else glob) == go, (directory, pin)
+    show = 'echo "@ $PWD "(command -v go)' if shell == "fish" else 'echo "@ $PWD $(command -v go)"'
+    script = "".join(f'cd "{d}"\n{show}\n' for d, _ in expected)
+    if shell == "fish":
+        argv, stdin = ["fish", "--no-config", "-c", f"source '{m3tui_home}/env.fish'\n{script}"], None
+    elif shell == "zsh":
+        argv, stdin = ["zsh", "-f", "-c", f"source '{m3tui_home}/env.sh'\n{script}"], None
+    else:
+        argv, stdin = ["bash", "--noprofile", "--norc", "-i"], f"PS1=''\nsource '{m3tui_home}/env.sh'\n{script}"
+    out = subprocess.run(argv, input=stdin, env=_env(m3tui_home, tmp_path), cwd=tmp_path, capture_output=True,
+                         text=True, timeout=30)  # fmt: skip
+    seen = [tuple(line.removeprefix("@ ").rsplit(" ", 1)) for line in out.stdout.splitlines() if line.startswith("@ ")]
+    assert seen == expected, out.stdout + out.stderr

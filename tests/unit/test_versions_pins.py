@@ -73,6 +73,12 @@ def test_pinned_but_not_installed(store: Path, tmp_path: Path) -> None:
     assert resolve_pin(tmp_path, {}, store).installed == "go1.24rc1"
 
 
+def test_go_version_file_comment_lines_are_skipped(store: Path, tmp_path: Path) -> None:
+    # As the shell hook reads it: the first word of the first line that has one after `#…` goes.
+    (tmp_path / ".go-version").write_text("# pinned for the 1.23 runtime\n\n  1.23.4 # x\n1.22.10\n")
+    assert resolve_pin(tmp_path, {}, store).installed == "go1.23.4"
+
+
 def test_mise_forms(store: Path, tmp_path: Path) -> None:
     mise = tmp_path / "mise.toml"
     mise.write_text("tools.go = 'prefix:1.23'\n")
