@@ -180,3 +180,29 @@ def test_small_profiles_do_not_import_numpy_here() -> None:
     assert not fastagg.is_big(p)
     assert fastagg.nodes(p, 0, None) is None
     assert "_m3tui_flat" not in p.__dict__
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=profiles())
+def test_flame_fast_equals_pure(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    """The whole tree (FlameNode equality opens every node), values and order, fast and pure;
+    a profile with a negative value keeps the pure path (paths that cancel out lose their box)."""
+    for big in (1 << 62, 0):
+        monkeypatch.setattr(fastagg, "BIG_STACKS", big)
+        p = load(data)
+        trees = [analysis.flame(p, si, flt) for si in range(len(p.sample_types)) for flt in FILTERS]
+        if big:
+            slow = trees
+    assert trees == slow
+    assert [t.value for t in trees] == [t.value for t in slow]
+
+
+def test_flame_of_real_profiles(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("cpu.pb.gz", "mem.pb.gz"):
+        data = (DATA / name).read_bytes()
+        monkeypatch.setattr(fastagg, "BIG_STACKS", 1 << 62)
+        p = load(data)
+        slow = [analysis.flame(p, si, flt) for si in range(len(p.sample_types)) for flt in FILTERS]
+        monkeypatch.setattr(fastagg, "BIG_STACKS", 0)
+        p = load(data)
+        assert [analysis.flame(p, si, flt) for si in range(len(p.sample_types)) for flt in FILTERS] == slow

@@ -478,6 +478,11 @@ def flame(profile: Profile, sample_index: int, filters: Filters | None = None) -
     The distinct root-first paths are sorted once; a node is a range of them sharing a prefix,
     so its children (found by bisection) and values (prefix sums) cost nothing until asked for.
     """
+    from m3tui.profiles.pprof import fastflame
+
+    fast = fastflame.flame(profile, sample_index, filters)  # a big profile: numpy; else None
+    if fast is not None:
+        return fast
     fn = _funcs(profile)
     groups = path_sums(profile, sample_index, filters)
     paths = sorted(k for k, v in groups.items() if v)  # paths that cancel out (diff): no box

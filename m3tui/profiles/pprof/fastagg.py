@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     _Ints = npt.NDArray[np.int64]
 
-__all__ = ["BIG_STACKS", "is_big", "nodes"]
+__all__ = ["BIG_STACKS", "is_big", "kept", "nodes"]
 
 #: From this many distinct stacks on, numpy (imported once, ~0.1 s) beats the pure path.
 BIG_STACKS = 50_000
@@ -59,7 +59,7 @@ class _Flat:
         lens = np.fromiter(map(len, stacks), dtype=np.int64, count=n)
         starts = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(lens, out=starts[1:])
-        self.lens = lens
+        self.lens, self.sites, self.starts = lens, sites, starts
         nonempty = np.flatnonzero(lens)
         self.leaf = np.zeros(n, dtype=np.int64)  # an empty stack's 0 is never used: never kept
         self.leaf[nonempty] = sites[starts[nonempty]]
@@ -159,9 +159,9 @@ def _flat(p: Profile) -> _Flat:
     return got[1]
 
 
-def nodes(p: Profile, si: int, filters: Filters | None) -> tuple[dict[int, int], dict[int, int]] | None:
-    """(flat, cum) per function id, as `graph._nodes(graph._function_stacks(...))` gives them;
-    None when the profile is small or an option is not covered here."""
+def kept(p: Profile, si: int, filters: Filters | None) -> tuple[_Flat, Any, Any] | None:
+    """The profile laid out, sample type `si`'s values (int64) and which stacks the filters keep
+    (nonzero, not empty, -focus met, -ignore not); None when not covered here."""
     if not is_big(p) or (filters is not None and filters.hide):
         return None
     try:
@@ -173,7 +173,6 @@ def nodes(p: Profile, si: int, filters: Filters | None) -> tuple[dict[int, int],
     w = fl.column(p, si)
     if w is None:
         return None
-    nf = len(_funcs(p).names)
     keep = (w != 0) & (fl.lens > 0)
     if filters is not None:
         for rx_text, what, want in ((filters.focus, "focus", True), (filters.ignore, "ignore", False)):
@@ -184,6 +183,19 @@ def nodes(p: Profile, si: int, filters: Filters | None) -> tuple[dict[int, int],
             ok[[ord(c) for c in _matching_sites(p, rx)]] = 1.0
             meets = np.bincount(fl.set_of_site, weights=ok[fl.site_of_set], minlength=fl.nsets) > 0
             keep &= meets[fl.inv] if want else ~meets[fl.inv]
+    return fl, w, keep
+
+
+def nodes(p: Profile, si: int, filters: Filters | None) -> tuple[dict[int, int], dict[int, int]] | None:
+    """(flat, cum) per function id, as `graph._nodes(graph._function_stacks(...))` gives them;
+    None when the profile is small or an option is not covered here."""
+    got = kept(p, si, filters)
+    if got is None:
+        return None
+    import numpy as np
+
+    fl, w, keep = got
+    nf = len(_funcs(p).names)
     if not keep.any():
         return {}, {}
     kf = keep.astype(np.float64)
