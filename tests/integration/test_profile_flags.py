@@ -15,10 +15,13 @@ reports are compared as the header, the (flat, name) sequence and the set of row
 
 from __future__ import annotations
 
+import http.server
 import os
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -291,3 +294,72 @@ def test_cli_addresses_need_addresses(tmp_path):
     assert r.stderr == f"m3tui: {path}: the profile has no addresses: granularity addresses needs them\n"
     r = m3tui(str(path), "--granularity", "lines", home=tmp_path)
     assert r.returncode == 0 and r.stdout.splitlines()[-1].endswith("  main.f :3"), r.stdout
+
+
+# --- URLs: --diff-base and extra profiles fetched, --timeout ----------------------------------------
+
+
+class _Serve(http.server.BaseHTTPRequestHandler):
+    files: dict[str, bytes] = {}
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - quiet tests
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        path = self.path.split("?")[0]
+        if path == "/slow/debug/pprof/heap":
+            time.sleep(30)  # longer than any --timeout the tests give
+            return
+        body = self.files.get(path)
+        self.send_response(200 if body is not None else 404)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(body or b"")))
+        self.end_headers()
+        self.wfile.write(body or b"")
+
+
+@pytest.fixture
+def profile_site(label_profiles):
+    """A server on 127.0.0.1 serving run 1's heap and cpu at /debug/pprof/heap and /debug/pprof/profile."""
+    handler = type("Handler", (_Serve,), {"files": {
+        "/debug/pprof/heap": label_profiles("heap", 1).read_bytes(),
+        "/debug/pprof/profile": label_profiles("cpu", 1).read_bytes(),
+    }})  # fmt: skip
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_cli_diff_base_and_more_profiles_as_urls(label_profiles, profile_site, tmp_path):
+    lp = label_profiles
+    want, want_err, rc = go_pprof(None, ["-diff_base=" + str(lp("heap", 1)), "-sample_index=alloc_space"], [lp("heap")])
+    assert rc == 0, want_err
+    r = m3tui(str(lp("heap")), "--diff-base", f"{profile_site}/debug/pprof/heap", "--sample-index", "alloc_space",
+              home=tmp_path)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == want
+    assert "· fetching" in r.stderr
+    want, want_err, rc = go_pprof(None, ["-show=main"], [lp("cpu"), lp("cpu", 1)])
+    r = m3tui(str(lp("cpu")), f"{profile_site}/debug/pprof/profile?seconds=1", "--show", "main", home=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == want
+
+
+def test_cli_timeout_gives_up_on_a_slow_url(label_profiles, profile_site, tmp_path):
+    started = time.monotonic()
+    r = m3tui(str(label_profiles("heap")), "--diff-base", f"{profile_site}/slow/debug/pprof/heap", "--timeout", "1",
+              home=tmp_path)  # fmt: skip
+    took = time.monotonic() - started
+    assert r.returncode == 3 and r.stdout == ""
+    assert r.stderr.splitlines()[-1] == (f"m3tui: {profile_site}/slow/debug/pprof/heap: no answer within 6s "
+                                         "(timed out)")  # pprof's -timeout, plus its client's 5 s
+    assert took < 20
+    r = m3tui(str(label_profiles("heap")), "--diff-base", f"{profile_site}/debug/pprof/heap", "--timeout", "0",
+              home=tmp_path)  # fmt: skip
+    assert (r.returncode, r.stderr) == (2, "m3tui profile: --timeout 0: must be more than 0 seconds, at most a day\n")
