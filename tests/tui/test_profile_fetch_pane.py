@@ -48,3 +48,83 @@ async def test_a_url_is_fetched_with_progress_esc_cancels_then_it_opens(tmp_path
         assert pane.current.label.startswith("cpu 127.0.0.1:6060 ")
         assert pane.current.profile is not None and not line.display
         assert "Showing nodes accounting for" in pane._status_text
+
+
+SECRET = "s3cret-pane-token"
+
+
+def _all_text_under(root: Path) -> str:
+    return "\n".join(p.read_bytes().decode("latin-1") for p in root.rglob("*") if p.is_file())
+
+
+@pytest.mark.slow
+@pytest.mark.go  # the real Go builds the service
+async def test_the_open_bar_fetches_from_a_real_service_behind_auth_with_seconds_and_a_hidden_header(
+    tmp_path: Path, m3tui_home: Path
+) -> None:
+    """`o`, a URL; tab: the seconds; tab: the header (dots on screen), as `profile URL --seconds N
+    --header 'Name: value'`; against tests/data/pprofserver built with the real Go, behind auth."""
+    from m3tui.profiles.backend import LocalProfiles
+    from tests.pprofserver import pprof_server
+    from tests.screen import screen_text
+
+    with pprof_server(tmp_path, header=f"Authorization: Bearer {SECRET}") as base:
+        app = snapshot_app(profiles=LocalProfiles())
+        async with app.run_test(size=(80, 24)) as pilot:
+            pane = await open_profiles(pilot)
+            line = pane.query_one("#prof-fetch")
+
+            async def fetched() -> None:
+                for _ in range(3):
+                    await app.workers.wait_for_complete()
+                    await pilot.pause()
+
+            await pilot.press("o", *f"{base}/debug/pprof/heap", "enter")  # no header: the service says 401
+            await fetched()
+            assert "401" in str(line.render()) and pane.current is None
+            assert not pane.query_one("#prof-opener").display
+
+            await pilot.press("o")
+            assert app.focused is not None and app.focused.id == "prof-open"
+            assert pane.query_one("#prof-open", Input).value == f"{base}/debug/pprof/heap", "kept for a retry"
+            await pilot.press("tab")
+            assert app.focused is pane.query_one("#prof-open-seconds")
+            await pilot.press("tab")
+            assert app.focused is pane.query_one("#prof-open-header")
+            await pilot.press(*"Authorization Bearer", "enter")  # no colon: said, the value unsaid, nothing sent
+            await pilot.pause()
+            assert app.focused is pane.query_one("#prof-open-header") and pane.current is None
+            notes = [str(n.message) for n in app._notifications]
+            assert any(m.startswith("header must be 'Name: value'") for m in notes), notes
+            pane.query_one("#prof-open-header", Input).value = ""
+            await pilot.press(*f"Authorization: Bearer {SECRET}")
+            await pilot.pause()
+            assert SECRET not in screen_text(app) and "•" * 10 in screen_text(app), "the header shows as dots"
+            await pilot.press("enter")
+            await fetched()
+            assert pane.current is not None and pane.current.label.startswith(f"heap {base.split('//')[1]} ")
+            assert pane.current.profile is not None and "Showing nodes accounting for" in pane._status_text
+            assert pane.current.path.is_relative_to(m3tui_home)
+
+            # The CPU profile for the seconds typed (the same host: the header stays).
+            await pilot.press("o", *f"{base}/debug/pprof/profile", "tab", "1", "enter")
+            await fetched()
+            assert pane.current.label.startswith("cpu "), pane.current.label
+            meta = (pane.current.path.parent / "fetch.json").read_text()
+            assert "/debug/pprof/profile?seconds=1" in meta
+
+            # Another host: the header is cleared, not sent there.
+            fetches = len(list((m3tui_home / "fetched").iterdir()))
+            await pilot.press("o", *f"http://localhost:{base.rsplit(':', 1)[1]}/debug/pprof/heap", "enter")
+            await fetched()
+            assert pane.query_one("#prof-open-header", Input).value == "" and pane.query_one("#prof-opener").display
+            notes = [str(n.message) for n in app._notifications]
+            assert any(m.startswith(f"The header was typed for 127.0.0.1:{base.rsplit(':', 1)[1]}, not localhost:")
+                       for m in notes), notes  # fmt: skip
+            assert app.focused is pane.query_one("#prof-open-header")
+            assert len(list((m3tui_home / "fetched").iterdir())) == fetches
+            await pilot.press("escape")
+            await pilot.pause()
+            assert not pane.query_one("#prof-opener").display and app.focused is pane.focus_target()
+
+    assert SECRET not in _all_text_under(m3tui_home), "the header is never stored (nor logged)"

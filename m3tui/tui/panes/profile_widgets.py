@@ -281,8 +281,6 @@ class UrlFetch(Static):
     reason. :meth:`stop` (esc) closes the connection. Hidden until first used."""
 
     DEFAULT_CSS = "UrlFetch { display: none; height: auto; }"
-    #: The `o` field's placeholder: a file, or a URL as `go tool pprof` takes it.
-    PLACEHOLDER = "a profile file, or a URL: http://host:port/debug/pprof/heap (…/profile --seconds N); enter opens it"
 
     class Fetched(Message):
         def __init__(self, fetched: FetchedProfile, label: str) -> None:
@@ -307,19 +305,14 @@ class UrlFetch(Static):
         self._stop.set()
         return True
 
-    def open_url(self, text: str) -> bool:
-        """Fetch ``text`` if it is a URL (a fetch in progress gives way to it); False if it is not one."""
-        from m3tui.profiles.fetch import is_url, split_seconds
-
-        url, seconds = split_seconds(text)
-        if not is_url(url):
-            return False
+    def open_url(self, url: str, seconds: int | None = None, headers: Sequence[str] = ()) -> None:
+        """Fetch ``url`` (a fetch in progress gives way to it); ``headers`` ('Name: value') are
+        sent, never shown."""
         self.stop()
-        self._fetch(url, seconds)
-        return True
+        self._fetch(url, seconds, tuple(headers))
 
     @work(exclusive=True, group="prof-fetch")
-    async def _fetch(self, url: str, seconds: int | None) -> None:
+    async def _fetch(self, url: str, seconds: int | None, headers: tuple[str, ...]) -> None:
         from m3tui.core.redact import redact
         from m3tui.profiles.fetch import adjust_url
 
@@ -336,7 +329,7 @@ class UrlFetch(Static):
                 self.update(Text(f"fetching {shown}: {int(elapsed)}/{int(total)} s · esc cancels", style="yellow"))
 
         try:
-            got = await self.backend.fetch(url, seconds=seconds, on_progress=on_progress, stop=stop)
+            got = await self.backend.fetch(url, seconds=seconds, headers=headers, on_progress=on_progress, stop=stop)
         except M3tuiError as exc:
             if self._stop is stop:
                 stopped = stop.is_set()

@@ -23,6 +23,7 @@ from textual.widgets import ContentSwitcher, DataTable, Input, Static
 from m3tui.core.errors import M3tuiError
 from m3tui.tui.panes.base import focus_now
 from m3tui.tui.widgets.row_table import cursor_key, fit_columns
+from m3tui.tui.panes.profile_open import OpenBar
 from m3tui.tui.panes.profile_text import screen_text
 from m3tui.tui.panes.profile_views import TOP_COLUMNS, Entry, ProfileViews, _entry
 from m3tui.tui.panes.profile_widgets import (
@@ -91,7 +92,7 @@ class ProfilesPane(ProfileViews):
                 Input("", placeholder="regexp", id="prof-hide"),
                 id="prof-filters",
             ),
-            Input("", placeholder=UrlFetch.PLACEHOLDER, id="prof-open"),
+            OpenBar(id="prof-opener"),
             Static("", id="prof-status"),
             PprofWeb(self.backend, id="prof-web"),
             UrlFetch(self.backend, id="prof-fetch"),
@@ -109,7 +110,7 @@ class ProfilesPane(ProfileViews):
         )
 
     def _load(self) -> None:
-        self.query_one("#prof-open", Input).display = False
+        self.query_one("#prof-opener", OpenBar).display = False
         self._show_view("top")
         self._status("o opens a profile file · u captures one from a benchmark · captured ones are listed above · ? all keys")
         self._fill_list()  # at once (empty or the profiles opened so far); the worker adds the captures
@@ -255,13 +256,6 @@ class ProfilesPane(ProfileViews):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if event.input.id == "prof-open":
-            event.input.display = False
-            text = event.value.strip()
-            if text and not self.query_one("#prof-fetch", UrlFetch).open_url(text):  # a URL: fetched, then opened
-                self.open_path(Path(text).expanduser())
-            focus_now(self.focus_target())
-            return
         from m3tui.profiles.pprof.graph import check_regexp
 
         for name in ("focus", "ignore", "hide"):
@@ -276,6 +270,15 @@ class ProfilesPane(ProfileViews):
         self._refresh()
         focus_now(self.focus_target())
 
+    def on_open_bar_open_file(self, event: OpenBar.OpenFile) -> None:
+        self.open_path(event.path)
+        focus_now(self.focus_target())
+
+    def on_open_bar_open_url(self, event: OpenBar.OpenUrl) -> None:
+        """Fetched (a progress line; esc cancels), then opened."""
+        self.query_one("#prof-fetch", UrlFetch).open_url(event.url, event.seconds, event.headers)
+        focus_now(self.focus_target())
+
     def on_url_fetch_fetched(self, event: UrlFetch.Fetched) -> None:
         self.open_path(event.fetched.path, event.label)
 
@@ -286,8 +289,9 @@ class ProfilesPane(ProfileViews):
         focused = self.app.focused
         in_form = focused is not None and any(node.id == "prof-form" for node in focused.ancestors)
         if isinstance(focused, Input) or in_form:
-            if focused is not None and focused.id == "prof-open":
-                focused.display = False
+            opener = self.query_one("#prof-opener", OpenBar)
+            if focused is not None and opener in focused.ancestors:
+                opener.display = False
             # Out of the field: the form's fields go to the text below them (where n, T, t… work).
             focus_now(self.query_one("#prof-tune-out") if self.view == "tune" else self.focus_target())
             return
@@ -309,9 +313,7 @@ class ProfilesPane(ProfileViews):
         self._refresh()
 
     def action_open(self) -> None:
-        box = self.query_one("#prof-open", Input)
-        box.display = True
-        focus_now(box)
+        self.query_one("#prof-opener", OpenBar).show()
 
     def action_base(self) -> None:
         """Mark the profile under the cursor as the diff base (again: no base)."""

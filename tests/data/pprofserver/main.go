@@ -2,6 +2,8 @@
 // "port N") while it burns CPU, allocates (and keeps a growing part: a slow leak, up to 16 MiB), blocks on
 // channels and contends on a mutex, so every /debug/pprof profile has samples. It stops when its
 // stdin closes. Written for m3tui's fetch tests (tests/integration/test_profile_fetch.py).
+// With PPROFSERVER_HEADER="Name: value" set, a request without that header gets a 401 (a service
+// behind auth: tests/tui/test_profile_fetch_pane.py).
 package main
 
 import (
@@ -12,6 +14,7 @@ import (
 	_ "net/http/pprof"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 )
@@ -107,7 +110,19 @@ func main() {
 		os.Exit(0)
 	}()
 	fmt.Printf("port %d\n", ln.Addr().(*net.TCPAddr).Port)
-	if err := http.Serve(ln, nil); err != nil {
+	var handler http.Handler = http.DefaultServeMux
+	if want := os.Getenv("PPROFSERVER_HEADER"); want != "" {
+		name, value, _ := strings.Cut(want, ":")
+		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
+		handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get(name) != value {
+				http.Error(w, "401 unauthorized", http.StatusUnauthorized)
+				return
+			}
+			http.DefaultServeMux.ServeHTTP(w, r)
+		})
+	}
+	if err := http.Serve(ln, handler); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}

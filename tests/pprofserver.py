@@ -1,0 +1,42 @@
+"""tests/data/pprofserver (a Go program serving net/http/pprof on 127.0.0.1) built with the real Go
+and started: for the Profiles pane's fetch tests. ``header`` ("Name: value") makes it a service
+behind auth: a request without that header gets a 401."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.goprofiles import go_env
+from tests.realgo import GO_BIN_DIR
+from tests.testdata import DATA
+
+
+@contextmanager
+def pprof_server(root: Path, header: str | None = None) -> Iterator[str]:
+    """Build and run the server under ``root``; its base URL (http://127.0.0.1:PORT)."""
+    src = root / "src"
+    shutil.copytree(DATA / "pprofserver", src)
+    assert GO_BIN_DIR is not None
+    binary = root / "pprofserver"
+    built = subprocess.run([str(GO_BIN_DIR / "go"), "build", "-o", str(binary), "."], cwd=src, env=go_env(),
+                           capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    env = {**os.environ, **({"PPROFSERVER_HEADER": header} if header else {})}
+    proc = subprocess.Popen([str(binary)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        m = re.fullmatch(r"port (\d+)\n", first)
+        assert m, first
+        time.sleep(1.0)  # a second of work to profile
+        yield f"http://127.0.0.1:{m.group(1)}"
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
