@@ -117,7 +117,6 @@ def _top(args: argparse.Namespace) -> int:
     from m3tui.profiles.pprof.decode import load_file
     from m3tui.profiles.pprof.diff import diff
     from m3tui.profiles.pprof.graph import Filters
-    from m3tui.profiles.pprof.nomatch import no_match_warnings
 
     if args.nodecount is not None and args.nodecount < 0:
         return _fail("--nodecount must be 0 or more", EXIT_USAGE)
@@ -128,9 +127,9 @@ def _top(args: argparse.Namespace) -> int:
         profile = diff(profile, load_file(args.diff_base))
     index = profile.sample_index(args.sample_index)
     filters = Filters(focus=args.focus, ignore=args.ignore, hide=args.hide)
-    for warning in no_match_warnings(profile, filters):  # as pprof prints them
-        print(warning, file=sys.stderr)
     report = analysis.top(profile, index, filters, nodecount=args.nodecount, sort="cum" if args.cum else "flat")
+    for warning in report.warnings:  # pprof's "Focus expression matched no samples", as it prints them
+        print(warning, file=sys.stderr)
     if args.json:
         print(dumps(top_json(report)))
         return EXIT_OK

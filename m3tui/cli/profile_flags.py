@@ -96,6 +96,8 @@ def top(args: argparse.Namespace, run_async: RunAsync) -> int:
         report_filters = filters
     index = profile.sample_index(args.sample_index)
     report = analysis.top(profile, index, report_filters, nodecount=args.nodecount, sort=sort, node_fraction=fraction)
+    for line in report.warnings:  # the plain path's "Focus expression matched no samples" (nomatch)
+        print(line, file=sys.stderr)
     if prepared is not None:
         pipeline.finish(report, prepared, sort)
     if args.json:

@@ -34,6 +34,7 @@ from m3tui.profiles.pprof.graph import (
 )
 from m3tui.profiles.pprof.measure import ReportUnit, format_value, percentage, scale
 from m3tui.profiles.pprof.model import Profile, ProfileError
+from m3tui.profiles.pprof.nomatch import no_match_warnings
 
 __all__ = [
     "FlameNode",
@@ -98,6 +99,8 @@ class TopReport:
     node_fraction: float = DEFAULT_NODE_FRACTION
     filters: Filters | None = None
     profile: Profile | None = field(default=None, repr=False)
+    #: pprof's stderr lines about these filters ("Focus expression matched no samples", `nomatch`)
+    warnings: list[str] = field(default_factory=list)
 
     def format(self, value: int) -> str:
         """A value as pprof prints it in this report."""
@@ -286,6 +289,7 @@ def top(
         node_fraction=node_fraction,
         filters=filters,
         profile=p,
+        warnings=no_match_warnings(p, filters),
     )
 
 

@@ -12,6 +12,7 @@ tests/integration/test_goregexp_real.py) and words its errors as Go does
 
 from __future__ import annotations
 
+import functools
 import importlib
 from typing import Any
 
@@ -239,7 +240,13 @@ def _go_only_refusal(pattern: str) -> tuple[int, GoRegexpError] | None:
 
 
 def compile(pattern: str) -> GoRegexp:  # noqa: A001 (the name Go and re use)
-    """``pattern`` as Go's ``regexp.Compile`` takes it, or `GoRegexpError` with Go's message."""
+    """``pattern`` as Go's ``regexp.Compile`` takes it, or `GoRegexpError` with Go's message.
+    Kept: a report compiles its filters several times (the stacks, the warnings, the big path)."""
+    return _compile(pattern)
+
+
+@functools.lru_cache(maxsize=64)
+def _compile(pattern: str) -> GoRegexp:
     re2 = _load()
     refusal = _go_only_refusal(pattern)
     if refusal is not None:

@@ -174,8 +174,10 @@ class ProfileViews(Pane):
         cut = next((i for i, line in enumerate(header) if line.startswith(("Active filters:", "Showing nodes"))), len(header))
         if self.current is not None:
             self._info(self.current, header[:cut])
-        # The numbers that change with the filters (the filters themselves are in their fields).
-        self._status(" · ".join(line for line in header[cut:] if not line.startswith(("Active filters:", "   "))))
+        # The numbers that change with the filters (the filters themselves are in their fields),
+        # after pprof's word on a filter that matched nothing ("Focus expression matched no samples").
+        numbers = " · ".join(line for line in header[cut:] if not line.startswith(("Active filters:", "   ")))
+        self._status(Text.assemble((" · ".join(report.warnings), "yellow"), " · ", numbers) if report.warnings else numbers)
 
     def _fill_top(self, report: TopReport) -> None:
         """The top table again: columns sized to this content (a diff's wide values go with it),
