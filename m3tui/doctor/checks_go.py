@@ -564,8 +564,7 @@ TOOLS = {"gopls": "golang.org/x/tools/gopls@latest", "dlv": "github.com/go-delve
 
 
 async def check_tools(ctx: DoctorContext) -> list[Finding]:
-    env = await go_env(ctx)
-    version = await local_version(ctx)
+    env, version = await go_env(ctx), await local_version(ctx)
     host = host_info()
     search = [p for p in ctx.env.get("PATH", "").split(os.pathsep) if p]
     for extra in (env.get("GOBIN"), *(str(Path(p) / "bin") for p in env.get("GOPATH", "").split(os.pathsep) if p)):
@@ -575,8 +574,9 @@ async def check_tools(ctx: DoctorContext) -> list[Finding]:
     for tool, package in TOOLS.items():
         fid = f"go.tools.{tool}"
         location = shutil.which(tool, path=os.pathsep.join(search))
-        if location is None:
-            findings.append(Finding(fid, Group.GO, Status.SKIPPED, f"{tool} not installed", "", f"go install {package}"))
+        if location is None:  # not installed, or in m3tui's per-version gobin and not on PATH
+            from m3tui.doctor.checks_shell import missing_tool  # (checks_shell imports this module)
+            findings.append(missing_tool(fid, tool, package, env.get("GOROOT"), ctx.env))
             continue
         info = binfmt.identify_file(location)
         build = binfmt.read_build_info_file(location)

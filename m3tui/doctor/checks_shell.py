@@ -117,6 +117,18 @@ def hook_finding(env: Mapping[str, str]) -> Finding:
     return Finding(ID, Group.GO, Status.WARN, summary, detail, line, data)
 
 
+def missing_tool(fid: str, tool: str, package: str, goroot: str | None, env: Mapping[str, str]) -> Finding:
+    """checks_go's gopls/dlv not found on PATH: in the running Go's ``<GOROOT>/gobin`` (where m3tui's
+    default-go-packages go, versions/defaultpkgs.py), a warning whose fix is the rc line; else not installed."""
+    kept = Path(goroot) / "gobin" / tool if goroot else None
+    if kept is None or not (kept.is_file() and os.access(kept, os.X_OK)):
+        return Finding(fid, Group.GO, Status.SKIPPED, f"{tool} not installed", "", f"go install {package}")
+    shell = os.path.basename(env.get("SHELL", ""))
+    summary = f"{tool} is in {kept.parent} (m3tui's default packages), which is not on PATH"
+    detail = "m3tui's env file puts it on PATH right after the version's bin: editors and shells find it then."
+    return Finding(fid, Group.GO, Status.WARN, summary, detail, rc_line(shell if shell in SHELLS else "bash"), {"path": str(kept)})
+
+
 async def check_shell_hook(ctx: DoctorContext) -> list[Finding]:
     return [hook_finding(ctx.env)]
 

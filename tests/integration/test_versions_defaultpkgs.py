@@ -4,6 +4,7 @@ proxy (GOPROXY=file://…, laid out as the module proxy protocol wants it: <modu
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import os
@@ -163,10 +164,12 @@ def test_default_packages_command(installed: str, m3tui_home: Path, tmp_path: Pa
 
 
 @pytest.mark.slow
-def test_install_then_the_tools_follow(archive_server, go_archive, proxy_env: Path, m3tui_home: Path, tmp_path: Path) -> None:
+def test_install_then_the_tools_follow(archive_server, go_archive, proxy_env: Path, m3tui_home: Path, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     """A real `versions install` from a go.dev-shaped site: the file's tools are installed with the
     new version's go into its gobin; one that fails is a line and a warning, and the install exits 0.
-    Installing it again (already there) or with --no-default-packages runs no tool."""
+    Installing it again (already there) or with --no-default-packages runs no tool. The doctor
+    finds a tool in the gobin that is not on PATH and says so."""
     index = [{"version": go_archive.version, "stable": True, "files": [{
         "filename": go_archive.filename, "os": "linux", "arch": "amd64", "version": go_archive.version,
         "sha256": go_archive.sha256, "size": go_archive.size, "kind": "archive"}]}]  # fmt: skip
@@ -190,3 +193,11 @@ def test_install_then_the_tools_follow(archive_server, go_archive, proxy_env: Pa
     again = m3tui("versions", "install", "--json", short, cwd=tmp_path)  # already there: no tools
     assert again.returncode == 0 and "tools " not in again.stderr
     assert "default_packages" not in json.loads(again.stdout)
+    # The doctor, with the version's bin on PATH but not its gobin: the tool is there, not on PATH.
+    monkeypatch.setenv("PATH", f"{root / 'bin'}{os.pathsep}/usr/bin:/bin")
+    (m3tui_home / "default-go-packages").write_text(f"{MODULE}/cmd/gopls\n")
+    assert m3tui("versions", "default-packages", short, cwd=tmp_path).returncode == 0
+    found = {f.id: f for f in asyncio.run(check_tools(DoctorContext(env={**os.environ, "SHELL": "/bin/zsh"}, cwd=tmp_path)))}
+    gopls = found["go.tools.gopls"]
+    assert (gopls.status, gopls.summary) == (Status.WARN, f"gopls is in {root / 'gobin'} (m3tui's default packages), which is not on PATH")
+    assert gopls.fix == f'source "{m3tui_home / "env.sh"}"'
