@@ -18,9 +18,15 @@ Also, in process: load_file and top on the big file, analysis.flame on the 100,0
 flame.layout of that tree at 200 columns (the first layout, which also builds the children it
 shows: a tree's children are built lazily; the target applies to it).
 
-Targets: big file ≤ 0.5 x pprof; small file ≤ 1.5 x pprof (start-up dominates); flame layout of
-100,000 samples ≤ 100 ms. Exit status 0 when all hold, 1 when one is missed, 2 when the
-measurement failed.
+The Profiles pane, headless (Textual's run_test, 200x60, the real LocalProfiles backend, in a
+child process per round, alternating with `m3tui profile top` on the big file): the big profile
+opened until its top table is filled; then `f` until the flame graph is shown; then `i` (the next
+sample type) and a focus filter (`/` walkC enter), each until the views are filled again.
+
+Targets: big file ≤ 0.1 x pprof; small file ≤ 1.0 x pprof (start-up dominates); flame layout of
+100,000 samples ≤ 100 ms; in the pane, against `m3tui profile top` of the big file: the top table
+≤ 1.3 x, the flame graph after `f` ≤ 0.2 x, a sample-type switch and a focus filter ≤ 0.2 x
+each. Exit status 0 when all hold, 1 when one is missed, 2 when the measurement failed.
 """
 
 from __future__ import annotations
@@ -158,6 +164,68 @@ def timed(cmd: list[str], env=None, cwd=None) -> float:
     return dt
 
 
+PANE_PROGRAM = r"""
+import asyncio, json, sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[2])
+from m3tui.profiles.backend import LocalProfiles
+from m3tui.tui.panes.profiles import ProfilesPane
+from tests.appkit import settle, snapshot_app
+
+async def main():
+    app = snapshot_app(profiles=LocalProfiles())
+    out = {}
+    async with app.run_test(size=(200, 60)) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        pane = app.main_screen.query_one(ProfilesPane)
+
+        async def done():
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+
+        t = time.perf_counter()
+        pane.open_path(Path(sys.argv[1]))
+        await done()
+        out["open"] = time.perf_counter() - t
+        assert pane.report is not None and pane.report.rows, "no top table"
+        for name, keys in (("flame", ["f"]), ("sample", ["i"]), ("focus", ["slash", *"walkC", "enter"])):
+            t = time.perf_counter()
+            for key in keys:
+                await pilot.press(key)
+            await done()
+            out[name] = time.perf_counter() - t
+        assert pane.view == "flame" and pane.filters.get("focus") == "walkC", (pane.view, pane.filters)
+    print(json.dumps(out))
+
+asyncio.run(main())
+"""
+
+
+def pane_rounds(file: Path, rounds: int, cli: list[str], env: dict[str, str]) -> dict:
+    """The pane's times (a child process each round), alternating with the CLI's."""
+    prog = [sys.executable, "-c", PANE_PROGRAM, str(file), str(ROOT)]
+    panes: list[dict[str, float]] = []
+    clis: list[float] = []
+    for i in range(rounds):
+        for who in (("pane", "cli") if i % 2 == 0 else ("cli", "pane")):
+            if who == "cli":
+                clis.append(timed(cli, env=env, cwd=ROOT))
+                print(f"  pane round {i + 1}: m3tui profile top {clis[-1]:7.3f} s", flush=True)
+                continue
+            r = subprocess.run(prog, capture_output=True, text=True, cwd=ROOT, env=env)
+            if r.returncode != 0:
+                raise RuntimeError(f"pane run failed: {r.stderr[-800:]}")
+            panes.append(json.loads(r.stdout.strip().splitlines()[-1]))
+            print(f"  pane round {i + 1}: " + ", ".join(f"{k} {v:.3f} s" for k, v in panes[-1].items()),
+                  flush=True)
+    cli_s = statistics.median(clis)
+    med = {k: statistics.median(p[k] for p in panes) for k in panes[0]}
+    return {"cli_s": clis, "pane_s": panes, "median": med, "ratios": {k: v / cli_s for k, v in med.items()}}
+
+
 API_SNIPPET = (
     "import sys\n"
     "from m3tui.profiles.pprof.decode import load_file\n"
@@ -202,6 +270,7 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3, help="alternating rounds on the big file")
     ap.add_argument("--small-rounds", type=int, default=10)
     ap.add_argument("--flame-paths", type=int, default=100_000)
+    ap.add_argument("--pane-rounds", type=int, default=3, help="alternating pane/CLI rounds (0: none)")
     ap.add_argument("--keep", metavar="DIR", help="work in DIR and reuse its profiles")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
@@ -260,6 +329,11 @@ def main() -> int:
 
         res_big = compare(go, binary, big, args.rounds, "big")
         res_small = compare(go, binary, small, args.small_rounds, "small")
+        res_pane = None
+        if args.pane_rounds > 0:
+            cli, _how = m3tui_command(big)
+            env = dict(os.environ, M3TUI_HOME=tempfile.mkdtemp(prefix="m3tui-home-"))
+            res_pane = pane_rounds(big, args.pane_rounds, cli, env)
     except (subprocess.CalledProcessError, RuntimeError, OSError) as e:
         print(f"measurement failed: {e}", file=sys.stderr)
         return 2
@@ -268,16 +342,24 @@ def main() -> int:
             shutil.rmtree(work, ignore_errors=True)
 
     checks = [
-        ("big file, m3tui/pprof", res_big["ratio"], 0.5),
-        ("small file, m3tui/pprof", res_small["ratio"], 1.5),
+        ("big file, m3tui/pprof", res_big["ratio"], 0.1),
+        ("small file, m3tui/pprof", res_small["ratio"], 1.0),
         ("flame layout 100k samples (s)", t_layout, 0.1),
     ]
+    if res_pane is not None:
+        for key, label, target in (("open", "pane: top table / CLI top", 1.3), ("flame", "pane: f flame / CLI top", 0.2),
+                                   ("sample", "pane: i sample type / CLI top", 0.2),
+                                   ("focus", "pane: focus filter / CLI top", 0.2)):
+            checks.append((label, res_pane["ratios"][key], target))
     print()
     print(f"m3tui command: {res_big['m3tui_cmd']}")
     for label, res in (("big", res_big), ("small", res_small)):
         print(f"{label:5}: pprof median {statistics.median(res['pprof_s']):.3f} s, "
               f"m3tui median {statistics.median(res['m3tui_s']):.3f} s, "
               f"ratio {res['ratio']:.2f}x")
+    if res_pane is not None:
+        print(f"pane : CLI top median {statistics.median(res_pane['cli_s']):.3f} s; "
+              + ", ".join(f"{k} {v:.3f} s ({res_pane['ratios'][k]:.2f}x)" for k, v in res_pane["median"].items()))
     ok = True
     for label, value, target in checks:
         good = value <= target
@@ -285,7 +367,7 @@ def main() -> int:
         print(f"{label:32} {value:8.3f}  target <= {target:<5}  {'ok' if good else 'MISSED'}")
     print("verdict:", "all targets met" if ok else "a target was missed")
     if args.json:
-        print(json.dumps({"big": res_big, "small": res_small, "load_s": t_load, "top_s": t_top,
+        print(json.dumps({"big": res_big, "small": res_small, "pane": res_pane, "load_s": t_load, "top_s": t_top,
                           "flame_build_s": t_build, "flame_layout_s": t_layout, "ok": ok},
                          indent=2))
     return 0 if ok else 1
