@@ -27,40 +27,42 @@ _m3tui_go_read() {  # $1: a pin file, $2: its kind -> _m3tui_go_v (its go versio
     _m3tui_go_v=
     [ -f "$1" ] || return 1
     local _l _k _r _s=
-    while IFS= read -r _l || [ -n "$_l" ]; do
+    case $2 in
+    v)  # .go-version: the first word of the first line that has one (`read` splits; `#…` goes)
+        while IFS=$' \t\r' read -r _r _l || [ -n "$_r" ]; do
+            _r=${_r%%#*}
+            [ -n "$_r" ] && { _m3tui_go_v=$_r; return 0; }
+        done <"$1"
+        return 1 ;;
+    t)  # .tool-versions: the first version of the first `golang` (or `go`) line
+        while IFS=$' \t\r' read -r _k _r _l || [ -n "$_k" ]; do
+            case $_k in go|golang) ;; *) continue ;; esac
+            _r=${_r%%#*}
+            [ -n "$_r" ] && { _m3tui_go_v=$_r; return 0; }
+        done <"$1"
+        return 1 ;;
+    esac
+    while IFS= read -r _l || [ -n "$_l" ]; do  # mise.toml: [tools] go = "…", or tools.go = "…"
         _l=${_l%%#*}
         _l=${_l%$'\r'}
-        case $2 in
-        t)  _k=${_l#"${_l%%[![:space:]]*}"}
-            case $_k in *[[:space:]]*) ;; *) continue ;; esac
-            _r=${_k#*[[:space:]]}
-            _k=${_k%%[[:space:]]*}
-            case $_k in go|golang) ;; *) continue ;; esac
-            _r=${_r#"${_r%%[![:space:]]*}"}
-            _r=${_r%%[[:space:]]*}
-            [ -n "$_r" ] && { _m3tui_go_v=$_r; return 0; } ;;
-        m)  _l=${_l#"${_l%%[![:space:]]*}"}
-            case $_l in
-            \[*) _s=${_l#\[}; _s=${_s%%\]*}; _s=${_s//[[:space:]]/}; continue ;;
-            *=*) ;;
-            *) continue ;;
-            esac
-            _k=${_l%%=*}
-            _k=${_k%"${_k##*[![:space:]]}"}
-            case "$_s:$_k" in tools:go|tools:golang|:tools.go|:tools.golang) ;; *) continue ;; esac
-            _r=${_l#*=}
-            _r=${_r#"${_r%%[![:space:]]*}"}
-            case $_r in
-            \"*) _r=${_r#\"}; _r=${_r%%\"*} ;;
-            \'*) _r=${_r#\'}; _r=${_r%%\'*} ;;
-            *) return 1 ;;
-            esac
-            [ -n "$_r" ] && { _m3tui_go_v=$_r; return 0; }
-            return 1 ;;
-        *)  _r=${_l#"${_l%%[![:space:]]*}"}
-            _r=${_r%%[[:space:]]*}
-            [ -n "$_r" ] && { _m3tui_go_v=$_r; return 0; } ;;
+        _l=${_l#"${_l%%[![:space:]]*}"}
+        case $_l in
+        \[*) _s=${_l#\[}; _s=${_s%%\]*}; _s=${_s//[[:space:]]/}; continue ;;
+        *=*) ;;
+        *) continue ;;
         esac
+        _k=${_l%%=*}
+        _k=${_k%"${_k##*[![:space:]]}"}
+        case "$_s:$_k" in tools:go|tools:golang|:tools.go|:tools.golang) ;; *) continue ;; esac
+        _r=${_l#*=}
+        _r=${_r#"${_r%%[![:space:]]*}"}
+        case $_r in
+        \"*) _r=${_r#\"}; _r=${_r%%\"*} ;;
+        \'*) _r=${_r#\'}; _r=${_r%%\'*} ;;
+        *) return 1 ;;
+        esac
+        [ -n "$_r" ] && { _m3tui_go_v=$_r; return 0; }
+        return 1
     done <"$1"
     return 1
 }
@@ -71,10 +73,11 @@ _m3tui_go_resolve() {  # -> _m3tui_go_v (the pinned value), _m3tui_go_f (where i
     local _d=${PWD%/}
     while :; do
         if [[ -f $_d/.tool-versions || -f $_d/mise.toml || -f $_d/.mise.toml || -f $_d/.go-version ]]; then
-            if _m3tui_go_read "$_d/.tool-versions" t; then _m3tui_go_f=$_d/.tool-versions; return 0; fi
-            if _m3tui_go_read "$_d/mise.toml" m; then _m3tui_go_f=$_d/mise.toml; return 0; fi
-            if _m3tui_go_read "$_d/.mise.toml" m; then _m3tui_go_f=$_d/.mise.toml; return 0; fi
-            if _m3tui_go_read "$_d/.go-version" v; then _m3tui_go_f=$_d/.go-version; return 0; fi
+            # A function call costs more than a test: only the files that are there are read.
+            if [[ -f $_d/.tool-versions ]] && _m3tui_go_read "$_d/.tool-versions" t; then _m3tui_go_f=$_d/.tool-versions; return 0; fi
+            if [[ -f $_d/mise.toml ]] && _m3tui_go_read "$_d/mise.toml" m; then _m3tui_go_f=$_d/mise.toml; return 0; fi
+            if [[ -f $_d/.mise.toml ]] && _m3tui_go_read "$_d/.mise.toml" m; then _m3tui_go_f=$_d/.mise.toml; return 0; fi
+            if [[ -f $_d/.go-version ]] && _m3tui_go_read "$_d/.go-version" v; then _m3tui_go_f=$_d/.go-version; return 0; fi
         fi
         [[ -z $_d ]] && break
         _d=${_d%/*}
