@@ -19,6 +19,7 @@ from m3tui.core.errors import InputError, UsageError
 from m3tui.core.cmdlog import CommandRecord
 from m3tui.core.config import LoadedConfig, load_config
 from m3tui.core.host import HostInfo
+from m3tui.core.pins import Pin
 from m3tui.core.toolchain import GoOnPath, GoVersion, ToolchainReport
 from m3tui.doctor.model import Finding, Group, Status
 from m3tui.logs.backend import LocalLogs, LogsBackend
@@ -135,6 +136,7 @@ def _release(version: str, stable: bool = True) -> GoRelease:
 M3_RELEASES = [_release(v) for v in ("go1.27.3", "go1.27.2", "go1.26.6", "go1.25.5", "go1.24.11")] + [
     _release("go1.28rc1", stable=False)
 ]
+M3_STORE = Path("/Users/gopher/Library/Application Support/m3tui/go")
 M3_INSTALLS = [
     InstalledGo("go1.27.3", Path("/Users/gopher/Library/Application Support/m3tui/go/go1.27.3"), "m3tui", "darwin", "arm64", current=True),
     InstalledGo("go1.24.2", Path("/opt/homebrew/Cellar/go/1.24.2/libexec"), "homebrew", "darwin", "arm64"),
@@ -177,6 +179,13 @@ class FixedVersionsBackend:
             global_choice=GlobalChoice(CurrentLink(Path("/Users/gopher/Library/Application Support/m3tui/go/current"),
                                                    "go1.27.3", "ok"), False, 'source "…/env.sh"'),
         )  # fmt: skip
+
+    async def pin(self) -> Pin:
+        """Nothing pinned in ~/src/shop: the global `current` (the store's version current_version() names)."""
+        version = self.current_version()
+        if version is None:
+            return Pin("none", "", None, None, None)
+        return Pin("global", version, M3_STORE / "current", version, version)
 
     def cached_index(self) -> IndexView | None:
         return IndexView(list(M3_RELEASES), "cache")

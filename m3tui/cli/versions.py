@@ -119,11 +119,9 @@ def _here_lines(current: Current) -> list[str]:
         lines.append(f"global:      {current.global_version} (m3tui's current link; {where})")
     elif current.global_state == "none":
         lines.append("global:      none (m3tui versions use VERSION makes one)")
-    elif current.global_state in ("dangling", "not-a-link"):
+    elif (broken := current.broken_line()) is not None:
         # One line: what is broken and the fix (the note of the same kind, said here, not again).
-        broken = next((n for n in current.notes if n.kind == current.global_state), None)
-        said = f"{broken.text}: {broken.fix}" if broken is not None and broken.fix else f"{current.global_link}"
-        lines.append(f"global:      broken: {said}")
+        lines.append(f"global:      broken: {broken}")
     lines += [f"note:        {n.text}" + (f": {n.fix}" if n.fix else "") for n in current.notes
               if n.kind not in ("would-download", "dangling", "not-a-link")]  # fmt: skip
     return lines
@@ -386,8 +384,9 @@ def _use(args: argparse.Namespace) -> int:
         return _fail(str(exc), exc.exit_code)
     lines = [f"now using {result.version}" + (f" (was {result.previous})" if result.previous else "")]
     if result.repaired is not None:
-        named = f"named {result.repaired}, which is not installed" if result.repaired else "named no version"
-        lines.append(f"repaired m3tui's current link: it {named}")
+        from m3tui.versions.current import repaired_line
+
+        lines.append(repaired_line(result.repaired))
     if not result.on_path:
         hint = switch.rc_hint(result.rc_lines, os.environ)
         lines.append(f"add this line to your shell's rc file, then open a new shell: {hint}")

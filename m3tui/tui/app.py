@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from m3tui.tui.panes.bench import BenchPane
     from m3tui.tui.panes.versions import VersionsPane
     from m3tui.tui.widgets.help_screen import KeyHelp
+    from m3tui.versions.current import Current
 
 # The top-level styles/ folder, installed as the package m3tui.styles (see pyproject.toml).
 STYLES = Path(m3tui.styles.__file__).parent
@@ -433,11 +434,26 @@ class M3tuiApp(App[int], inherit_bindings=False):
             view, installs = await asyncio.gather(versions.project(), versions.installed())
         except M3tuiError:
             return  # the Versions pane says why when it is shown
-        self.main_screen.query_one(StatusLine).show_current(resolve(view, installs))
+        await self._show_current(resolve(view, installs))
+
+    async def _show_current(self, current: Current) -> None:
+        """The header's origin: ``current`` and what this directory pins (files, in a thread)."""
+        from m3tui.core.errors import M3tuiError
+
+        try:
+            pin = await self.backends.versions.pin()
+        except (M3tuiError, OSError):
+            pin = None  # the header then says what `current` alone tells
+        self.main_screen.query_one(StatusLine).show_current(current, pin)
 
     def on_versions_pane_current_changed(self, message: VersionsPane.CurrentChanged) -> None:
         """A `u`, an install or a removal in the Versions pane: the header follows at once."""
-        self.main_screen.query_one(StatusLine).show_current(message.current)
+        self.main_screen.query_one(StatusLine).show_current(message.current, self.main_screen.query_one(StatusLine).pin)
+        self._pin_for_header(message.current)
+
+    @work(exclusive=True, group="current")
+    async def _pin_for_header(self, current: Current) -> None:
+        await self._show_current(current)
 
     @work(exclusive=True, group="doctor")
     async def _run_doctor(self) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from m3tui.core.pins import Pin
     from m3tui.versions.defaultpkgs import Outcome, PackageProgress
     from m3tui.versions.install import Progress
     from m3tui.versions.names import GoFile, GoRelease, InstalledGo
@@ -38,6 +39,7 @@ class VersionsBackend(Protocol):
     async def installed(self) -> list[InstalledGo]: ...
     async def sizes(self, installs: list[InstalledGo]) -> list[InstalledGo]: ...
     async def project(self) -> ProjectView: ...
+    async def pin(self) -> Pin: ...
     def cached_index(self) -> IndexView | None: ...
     async def fetch_index(self) -> IndexView: ...
     def archive(self, release: GoRelease) -> GoFile | None: ...
@@ -75,6 +77,14 @@ class LocalVersions:
         from m3tui.versions import project
 
         return await project.what_runs_here(Path.cwd(), dict(os.environ))
+
+    async def pin(self) -> Pin:
+        """What this directory pins (pins.py's order: M3TUI_GO_VERSION, the nearest pin file, the
+        global `current`): files only, read in a thread (a slow disk never holds the UI)."""
+        from m3tui.versions import store
+        from m3tui.versions.pins import resolve_pin
+
+        return await asyncio.to_thread(resolve_pin, Path.cwd(), dict(os.environ), store.store_dir())
 
     def cached_index(self) -> IndexView | None:
         from m3tui.versions import index

@@ -86,6 +86,14 @@ class Current:
         download = ", go would download it first" if self.would_download else ""
         return f"{self.version} ({self.why}{download})"
 
+    def broken_line(self) -> str | None:
+        """m3tui's global link is dangling or not a link: what is wrong and its fix, in one line
+        (`versions current`/`list` and the Versions pane say it so); None when it is not broken."""
+        if self.global_state not in ("dangling", "not-a-link"):
+            return None
+        broken = next((n for n in self.notes if n.kind == self.global_state), None)
+        return f"{broken.text}: {broken.fix}" if broken is not None and broken.fix else f"{self.global_link}"
+
     def to_json(self) -> dict[str, object]:
         return {
             "cwd": str(self.cwd),
@@ -103,6 +111,13 @@ class Current:
             },
             "notes": [{"kind": n.kind, "text": n.text, "fix": n.fix} for n in self.notes],
         }
+
+
+def repaired_line(repaired: str) -> str:
+    """What `use` says when it replaced a dangling `current` link (SwitchResult.repaired: the
+    version the link named, "" for none): the CLI and the Versions pane in the same words."""
+    named = f"named {repaired}, which is not installed" if repaired else "named no version"
+    return f"repaired m3tui's current link: it {named}"
 
 
 def _same(a: Path, b: Path) -> bool:

@@ -12,13 +12,16 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from m3tui.core.text import human_size, one_line
+from m3tui.versions import names
 from m3tui.versions.current import Current
 from m3tui.versions.names import InstalledGo
 
 if TYPE_CHECKING:  # install imports httpx: not for `versions list`
+    from m3tui.core.pins import Pin
     from m3tui.versions.install import Progress
 
 ELLIPSIS = "…"
@@ -133,3 +136,82 @@ def details(row: InstalledRow, current: Current | None) -> str:
     if row.is_global:
         lines.append("global: m3tui's `current` link names it" + ("" if row.runs_here else " (it does not run here)"))
     return "\n".join(lines)
+
+
+# --- where the Go that runs here comes from (the header) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where the Go that runs here comes from, said in the header: a pin file (`.go-version`,
+    `mise.toml in ~/src/shop`), M3TUI_GO_VERSION, m3tui's global `current`, or just PATH;
+    ``warn`` when m3tui's choice (the pin, else the global one) is not what runs here."""
+
+    forms: tuple[str, ...]  # the same fact, longest first: the header shows the longest that fits
+    warn: bool = False
+
+
+def _switcher(current: Current) -> str:
+    """"go.mod", "go.work" or "GOTOOLCHAIN": what made go switch toolchains here (as `versions current` says it)."""
+    word = current.why.split(" ")[0].split("=")[0]
+    return word if word in ("go.mod", "go.work", "GOTOOLCHAIN") else "go.mod"
+
+
+def _pin_runs(pin: Pin, version: str | None) -> bool:
+    if version is None or pin.version is None:
+        return False
+    try:
+        return names.parse_spec(pin.version).matches(version)
+    except names.NotAGoVersion:
+        return False
+
+
+def _labels(pin: Pin, cwd: Path, home: str | None) -> list[str]:
+    """["mise.toml in ~/src/shop", "mise.toml in ~/…/shop", "mise.toml"]: the pin's name, with
+    its directory (shorter and shorter) when that is not ``cwd``."""
+    if pin.kind == "env" or pin.source is None:
+        return ["M3TUI_GO_VERSION"]
+    name, directory = pin.source.name, pin.source.parent
+    if os.path.normpath(directory) == os.path.normpath(cwd):
+        return [name]
+    wide, narrow = short_path(directory, 28, home), short_path(directory, 14, home)
+    return [f"{name} in {wide}", *([f"{name} in {narrow}"] if narrow != wide else []), name]
+
+
+def origin(current: Current, pin: Pin | None, home: str | None = None) -> Origin:
+    """The header's words for ``current`` (versions.current) and the directory's ``pin``
+    (core.pins.resolve_pin; None when it could not be read: then from ``current`` alone)."""
+    runs = current.version
+    switched = current.reason in ("go.mod", "GOTOOLCHAIN")
+    asks = f"{_switcher(current)} asks {runs}"
+    if pin is not None and pin.pinned:
+        labels = _labels(pin, current.cwd, home)
+        name = labels[-1]
+        if _pin_runs(pin, runs):
+            return Origin(tuple(f"from {label}" for label in labels))
+        value = one_line(pin.value)
+        if switched:
+            why = asks
+        elif pin.installed is None:
+            why = "not installed"
+        else:
+            why = f"{runs} on PATH runs" if runs else "no go runs"
+        short = [f"{name}={value}"] if pin.kind == "env" else []
+        forms = [f"{label} pins {value}, {why}" for label in labels] + [f"{name} pins {value}", *short, name]
+        return Origin(tuple(forms), warn=True)
+    if current.global_state == "dangling":
+        return Origin(("global link broken: m3tui versions use VERSION", "global link broken", "global broken"), warn=True)
+    if current.global_state == "not-a-link":
+        return Origin(("global link: a file is in its place", "global link broken", "global broken"), warn=True)
+    wanted = current.global_version
+    if current.global_state == "ok" and wanted:
+        if current.runs_global:
+            return Origin(("from m3tui's global current", "from global current", "from global"))
+        if switched:
+            return Origin((f"global {wanted}, {asks}", f"global {wanted}, {_switcher(current)} switches", f"global {wanted}"), warn=True)
+        return Origin((f"global {wanted} is not first on PATH", f"global {wanted} not on PATH", f"global {wanted}"), warn=True)
+    if runs is None:
+        return Origin(())
+    if switched:
+        return Origin((asks,))
+    return Origin(("from PATH",))

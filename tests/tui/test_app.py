@@ -390,13 +390,13 @@ async def test_header_tags_m3tuis_global_go_when_another_runs_here_and_says_a_br
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         header = screen_text(app).splitlines()[0]
-        assert "go1.24.2 darwin/arm64  global go1.26.6" in header
+        assert "go1.24.2 darwin/arm64  ! global go1.26.6" in header, "m3tui's choice does not run here: marked"
         assert header.rstrip().endswith("doctor: 4 problems"), "the count is never cut at 80 columns"
         assert "host" not in header, "the host is the platform go builds for: not repeated"
         backend.link_state = "dangling"
         await pilot.press("r")
         await settle(pilot)
-        assert "global: broken link" in screen_text(app).splitlines()[0]
+        assert "! global link broken" in screen_text(app).splitlines()[0]
 
 
 def test_header_names_the_host_only_when_it_differs_from_the_target() -> None:

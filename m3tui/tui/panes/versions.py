@@ -77,6 +77,8 @@ class VersionsPane(Pane):
         self.detail_open = False
         self._armed: tuple[str, float] | None = None  # what a first `d` or `x` asked about, and when
         self._release_wanted: str | None = None  # the release the cursor was on when filtering began
+        self._broken_said = False  # the status line says m3tui's global link is broken
+        self._repaired: Text | None = None  # what `u` said it repaired (kept until `r`)
 
     # --- layout -----------------------------------------------------------------------------
 
@@ -161,7 +163,25 @@ class VersionsPane(Pane):
             self.post_message(self.CurrentChanged(self.here))
         if self.view is not None:
             self.query_one("#project-panel", Static).update(here_text(self.view, self.here))
+        if self.installing is None and (self._broken() is not None or self._broken_said):
+            self.query_one("#install-status", Static).update(self._quiet_status())
         self._fill_installed()
+
+    def _broken(self) -> str | None:
+        """A dangling (or not-a-link) global `current`, as `versions current` says it."""
+        line = self.here.broken_line() if self.here is not None else None
+        return f"global: broken: {line}" if line is not None else None
+
+    def _quiet_status(self) -> Text:
+        """The status line when nothing runs: a broken global link first, else what `u` repaired,
+        else the index's warning."""
+        broken = self._broken()
+        self._broken_said = broken is not None
+        if broken is not None:
+            return Text(broken, style="bold red")
+        if self._repaired is not None:
+            return self._repaired
+        return Text((self.index.warning if self.index is not None else None) or "", style="yellow")
 
     @work(exclusive=True, group="versions-index")
     async def _load_index(self) -> None:
@@ -177,7 +197,7 @@ class VersionsPane(Pane):
             self._fill_remote(problem=problem)
             return
         if self.installing is None:
-            status.update(Text(self.index.warning or "", style="yellow"))
+            status.update(self._quiet_status())
         self._fill_remote()
 
     @work(exclusive=False, group="versions-install")
@@ -347,6 +367,11 @@ class VersionsPane(Pane):
         except Exception as exc:  # noqa: BLE001 - SwitchError: one line
             self.app.notify(self.failure_line(exc), title="use", severity="error", timeout=10)
             return
+        if result.repaired is not None:  # it replaced a dangling link: said as `versions use` says it
+            from m3tui.versions.current import repaired_line
+
+            self._repaired = Text(repaired_line(result.repaired), style="yellow")
+            self.query_one("#install-status", Static).update(self._repaired)
         message = f"{result.version} is m3tui's global Go now"
         if not result.on_path:
             from m3tui.versions.switch import rc_hint
@@ -471,6 +496,7 @@ class VersionsPane(Pane):
         focus_now(remote)
 
     def action_refresh(self) -> None:
+        self._repaired = None
         self._load_installed()
         self._load_project()
         self._load_index()
