@@ -22,7 +22,7 @@ BENCH_ACTIONS = ("run", "compare", "history")
 NO_WAIT_HELP = "if another m3tui run (bench, profile capture or tune) is measuring, fail (exit 3) instead of waiting"
 BENCH_HISTORY_ACTIONS = ("list", "show", "delete", "export", "rerun")
 #: `profile`'s actions; `m3tui profile FILE` means `m3tui profile open FILE`.
-PROFILE_ACTIONS = ("top", "open", "capture", "tune", "list", "export", "watch")
+PROFILE_ACTIONS = ("top", "open", "capture", "tune", "list", "export", "watch", "peek", "traces", "captured")
 
 
 class Parser(argparse.ArgumentParser):
@@ -359,6 +359,17 @@ def _add_url_flags(p: Parser) -> None:
                    help="with a URL: an HTTP header to send (repeatable); never printed or stored")  # fmt: skip
 
 
+def add_report_flags(p: Parser) -> None:
+    """The report flags pprof's views share (peek, list, traces): sample type, filters, diff base."""
+    p.add_argument("--sample-index", metavar="NAME", help="sample type, e.g. alloc_space, inuse_objects, delay")
+    p.add_argument("--focus", metavar="RE", help="only samples through functions matching RE")
+    p.add_argument("--ignore", metavar="RE", help="drop samples through functions matching RE")
+    p.add_argument("--hide", metavar="RE", help="hide frames of functions matching RE")
+    p.add_argument("--diff-base", metavar="BASE", help="show the change from the BASE profile")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    _add_url_flags(p)
+
+
 def add_pprof_flags(p: Parser) -> None:
     """pprof's flags that `profile top` takes beyond the filters (m3tui/cli/profile_flags.py)."""
     p.add_argument("--nodefraction", type=float, metavar="F", help="hide nodes below F x the total (default 0.005)")
@@ -430,8 +441,28 @@ def add_profile(prof: Parser) -> None:
     tune.add_argument("--json", action="store_true", help="print JSON")
     tune.add_argument("--no-wait", action="store_true", help=NO_WAIT_HELP)
 
-    lst = psub.add_parser("list", help="captured profiles")
-    lst.add_argument("--json", action="store_true", help="print JSON")
+    captured = psub.add_parser("captured", help="captured profiles")
+    captured.add_argument("--json", action="store_true", help="print JSON")
+
+    peek = psub.add_parser("peek", help="callers and callees of the functions matching REGEX, like go tool pprof -peek",
+                           description=PROFILE_LIMITS_HELP)  # fmt: skip
+    peek.add_argument("file", metavar="FILE", help=FILE_OR_URL_HELP)
+    peek.add_argument("regex", metavar="REGEX", help="functions to show (a Go regular expression, searched)")
+    add_report_flags(peek)
+    lst = psub.add_parser("list", help="source lines of the functions matching REGEX with flat and cum, like go tool "
+                          "pprof -list (no FILE: the captured profiles, now profile captured)",
+                          description=PROFILE_LIMITS_HELP)  # fmt: skip
+    lst.add_argument("file", nargs="?", metavar="FILE", help=FILE_OR_URL_HELP)
+    lst.add_argument("regex", nargs="?", metavar="REGEX", help="functions to list (a Go regular expression, searched)")
+    lst.add_argument("--source-path", metavar="DIRS", help="where to look for relative source files "
+                     "(':'-separated; default: the current directory), as pprof's -source_path")  # fmt: skip
+    lst.add_argument("--trim-path", metavar="PREFIXES", help="path prefixes to remove from the profile's "
+                     "source file names (':'-separated), as pprof's -trim_path")  # fmt: skip
+    add_report_flags(lst)
+    traces = psub.add_parser("traces", help="every sample with its labels and call stack, like go tool pprof -traces",
+                             description=PROFILE_LIMITS_HELP)  # fmt: skip
+    traces.add_argument("file", metavar="FILE", help=FILE_OR_URL_HELP)
+    add_report_flags(traces)
 
     exp = psub.add_parser("export", help="the top view as collapsed stacks, speedscope JSON or an SVG flame graph",
                           description=PROFILE_LIMITS_HELP)  # fmt: skip

@@ -62,8 +62,12 @@ def run(args: argparse.Namespace, run_async: RunAsync) -> int | Literal["tui"]:
         return _top(args)
     if args.profile_command == "top":
         return _top(args)
-    if args.profile_command == "list":
-        return _list(args)
+    if args.profile_command in ("peek", "list", "traces"):  # pprof's other views; list with no FILE: captured
+        from m3tui.cli import profile_views
+
+        return profile_views.run(args, run_async)
+    if args.profile_command == "captured":
+        return list_captured(args)
     if args.profile_command == "export":
         from m3tui.cli import profile_export
 
@@ -199,7 +203,8 @@ async def _capture(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _list(args: argparse.Namespace) -> int:
+def list_captured(args: argparse.Namespace) -> int:
+    """`m3tui profile captured`: the captured profiles, newest first."""
     from m3tui.core.jsonout import dumps
     from m3tui.profiles import capture
     from m3tui.profiles.naming import capture_name

@@ -1,6 +1,6 @@
 """One name per capture, wherever it was made (the Profiles pane, the Bench pane's ``p``,
 ``m3tui profile capture``) and wherever it is shown (the pane's list, notifications, ``m3tui
-profile list``): the kind, the benchmark that really ran (not the regexp typed), ``-cpu`` =
+profile captured``): the kind, the benchmark that really ran (not the regexp typed), ``-cpu`` =
 GOMAXPROCS, and the local time; so two captures at GOMAXPROCS 1 and 2 never look alike. The
 profile's file name says the same (``cpu-Sum-cpu2.pprof``; its directory has the time).
 

@@ -26,7 +26,6 @@ from m3tui.profiles.pprof.graph import (
     _compile,
     _edges,
     _function_stacks,
-    _function_stacks_keyed,
     _Funcs,
     _funcs,
     _nodes,
@@ -175,6 +174,7 @@ class SourceFile:
     missing: bool = False
     flat: int = 0
     cum: int = 0
+    error: str = ""  # why the file could not be read, as pprof says it ("open PATH: no such file or directory")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -535,65 +535,8 @@ class _Untag(dict[int, int]):
 
 def source_listing(profile: Profile, sample_index: int, regex: str,
                    filters: Filters | None = None) -> list[SourceFile]:
-    """Per-line flat/cum of the functions whose name matches regex (like `-list`)."""
-    p = profile
-    rx = _compile(regex, "list")
-    if rx is None:
-        raise ProfileError("list needs a regular expression")
-    wanted = {i for i, f in enumerate(p.frames) if rx.search(f.function)}
-    if not wanted:
-        return []
-    stacks = p.stacks
-    vals = p.values[sample_index]
-    keep: set[int] | None = None
-    if filters is not None and (filters.focus or filters.ignore or filters.hide):
-        kept = {s for s, _w in _function_stacks_keyed(p, sample_index, filters)}
-        keep = kept
-    flat: dict[int, int] = {}
-    cum: dict[int, int] = {}
-    for i, (st, w) in enumerate(zip(stacks, vals)):
-        if not w or (keep is not None and i not in keep):
-            continue
-        if wanted.isdisjoint(st):
-            continue
-        if st[0] in wanted:
-            flat[st[0]] = flat.get(st[0], 0) + w
-        seen_lines: set[tuple[str, str, int]] = set()
-        for f in st:
-            if f in wanted:
-                fr = p.frames[f]
-                k = (fr.function, fr.file, fr.line)
-                if k not in seen_lines:
-                    seen_lines.add(k)
-                    cum[f] = cum.get(f, 0) + w
-    by_func: dict[tuple[str, str], dict[int, list[int]]] = {}
-    for f in wanted:
-        fr = p.frames[f]
-        by_line = by_func.setdefault((fr.file, fr.function), {})
-        e = by_line.setdefault(fr.line, [0, 0])
-        e[0] += flat.get(f, 0)
-        e[1] += cum.get(f, 0)
-    out: list[SourceFile] = []
-    for (path, function), per_line in sorted(by_func.items()):
-        tf = sum(v[0] for v in per_line.values())
-        tc = max((v[1] for v in per_line.values()), default=0)
-        try:
-            with open(path, encoding="utf-8", errors="replace") as fh:
-                text = fh.read().splitlines()
-        except OSError:
-            out.append(SourceFile(path, function, [], missing=True, flat=tf, cum=tc))
-            continue
-        numbers = [n for n in per_line if n > 0]
-        if not numbers:
-            out.append(SourceFile(path, function, [], flat=tf, cum=tc))
-            continue
-        starts = [p.frames[f].start_line for f in wanted if p.frames[f].function == function
-                  and p.frames[f].file == path and p.frames[f].start_line > 0]
-        lo = max(1, min(numbers + starts) - 2)
-        hi = min(len(text), max(numbers) + 2)
-        lines = [
-            SourceLine(n, text[n - 1], per_line.get(n, [0, 0])[0], per_line.get(n, [0, 0])[1])
-            for n in range(lo, hi + 1)
-        ]
-        out.append(SourceFile(path, function, lines, flat=tf, cum=tc))
-    return out
+    """Per-line flat/cum of the functions whose name matches regex, as `-list` shows them
+    (:mod:`~m3tui.profiles.pprof.listing`); none matching: []."""
+    from m3tui.profiles.pprof.listing import listing
+
+    return listing(profile, sample_index, regex, filters, empty_ok=True).files

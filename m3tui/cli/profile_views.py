@@ -1,0 +1,251 @@
+"""`m3tui profile peek FILE REGEX`, `profile list FILE REGEX`, `profile traces FILE`: pprof's other
+text views, headless: the same text as `go tool pprof -peek REGEX FILE`, `-list REGEX` and
+`-traces` (:mod:`m3tui.profiles.pprof.analysis`, :mod:`~m3tui.profiles.pprof.listing`,
+:mod:`~m3tui.profiles.pprof.traces`), or with --json one JSON object each (its shape: the
+``*_json`` functions below, typed by the TypedDicts beside them).
+
+FILE may be a URL, fetched first as for `profile top`. `profile list` with no FILE lists the
+captured profiles as it used to (that is `profile captured` now: a note on stderr says so).
+A REGEX that does not compile is one line, exit 2; one that matches no function is pprof's
+message ("no matches found for regexp: RE"), exit 2 as pprof's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING, TypedDict
+
+from m3tui.core.errors import EXIT_OK, UsageError
+
+if TYPE_CHECKING:
+    from m3tui.cli.main import RunAsync
+    from m3tui.profiles.pprof.analysis import PeekEntry
+    from m3tui.profiles.pprof.graph import Filters
+    from m3tui.profiles.pprof.listing import Listing
+    from m3tui.profiles.pprof.model import Profile
+    from m3tui.profiles.pprof.traces import Traces
+
+#: What `profile list` with no FILE says on stderr before the captured profiles.
+LIST_NOTE = "· m3tui profile list (no FILE) is now m3tui profile captured"
+
+
+class CallJSON(TypedDict):
+    name: str
+    value: int
+    inline: bool
+
+
+class PeekEntryJSON(TypedDict):
+    name: str
+    flat: int
+    cum: int
+    callers: list[CallJSON]
+    callees: list[CallJSON]
+
+
+class PeekJSON(TypedDict):
+    """`profile peek --json`: each matching function (pprof's order) with its callers and callees."""
+
+    sample_type: str
+    unit: str
+    total: int
+    functions: list[PeekEntryJSON]
+
+
+class LineJSON(TypedDict):
+    number: int
+    text: str
+    flat: int
+    cum: int
+
+
+class RoutineJSON(TypedDict):
+    function: str
+    file: str | None  # None: the profile has no source information for the function
+    flat: int
+    cum: int
+    error: str | None  # the source file could not be read (pprof's words); then no lines
+    lines: list[LineJSON]
+
+
+class ListJSON(TypedDict):
+    """`profile list FILE REGEX --json`: each function and source file pprof lists, its lines."""
+
+    sample_type: str
+    unit: str
+    total: int
+    routines: list[RoutineJSON]
+
+
+class FrameJSON(TypedDict):
+    name: str
+    inline: bool
+
+
+class NumLabelJSON(TypedDict):
+    value: int
+    unit: str
+
+
+class TraceJSON(TypedDict):
+    value: int
+    labels: dict[str, list[str]]
+    num_labels: dict[str, list[NumLabelJSON]]
+    frames: list[FrameJSON]  # leaf first
+
+
+class TracesJSON(TypedDict):
+    """`profile traces --json`: every sample the filters keep, in the file's order."""
+
+    sample_type: str
+    unit: str
+    total: int
+    traces: list[TraceJSON]
+
+
+def run(args: argparse.Namespace, run_async: RunAsync) -> int:
+    command = args.profile_command
+    if command == "list" and args.file is None:
+        print(LIST_NOTE, file=sys.stderr)
+        from m3tui.cli.profile import list_captured
+
+        return list_captured(args)
+    if command == "list" and args.regex is None:
+        raise UsageError("m3tui profile list: FILE needs a REGEX, the functions to list (captured profiles: m3tui profile captured)")
+    from m3tui.cli import profile_fetch
+    from m3tui.cli.profile import check_filter_flags
+
+    check_filter_flags(args)
+    if command in ("peek", "list"):
+        _check_regex(args.regex, command)
+    profile_fetch.fetch_if_url(args, run_async)
+    if command == "peek":
+        return _peek(args)
+    if command == "list":
+        return _list(args)
+    return _traces(args)
+
+
+def _check_regex(regex: str, what: str) -> None:
+    from m3tui.profiles.pprof.graph import check_regexp
+    from m3tui.profiles.pprof.model import ProfileError
+
+    if not regex:
+        raise UsageError(f"m3tui profile {what}: REGEX is empty")
+    try:
+        check_regexp(regex, what)
+    except ProfileError as exc:
+        raise UsageError(f"m3tui profile {what}: {exc}") from None
+
+
+def _filters(args: argparse.Namespace) -> Filters | None:
+    from m3tui.profiles.pprof.graph import Filters
+
+    filters = Filters(focus=args.focus, ignore=args.ignore, hide=args.hide)
+    return filters if filters.active() else None
+
+
+def _load(args: argparse.Namespace) -> tuple[Profile, int]:
+    from m3tui.profiles.pprof.decode import load_file
+    from m3tui.profiles.pprof.diff import diff
+
+    profile = load_file(args.file)
+    if args.diff_base:
+        profile = diff(profile, load_file(args.diff_base))
+    return profile, profile.sample_index(args.sample_index)
+
+
+def _print(lines: list[str]) -> None:
+    """pprof's text: each line's control characters escaped, tabs kept (source lines have them)."""
+    from m3tui.profiles.pprof.model import printable
+
+    sys.stdout.write("".join("\t".join(map(printable, line.split("\t"))) + "\n" for line in lines))
+
+
+def _dump(obj: object) -> int:
+    from m3tui.core.jsonout import dumps
+
+    print(dumps(obj))
+    return EXIT_OK
+
+
+# --- peek ------------------------------------------------------------------------------------
+
+
+def _peek(args: argparse.Namespace) -> int:
+    from m3tui.profiles.pprof import analysis
+    from m3tui.profiles.pprof.model import ProfileError
+
+    profile, index = _load(args)
+    filters = _filters(args)
+    if args.json:
+        entries = analysis.peek(profile, index, args.regex, filters)
+        if not entries:
+            raise ProfileError(f"no matches found for regexp: {args.regex}")
+        return _dump(peek_json(profile, index, entries))
+    _print(analysis.peek_lines(profile, index, args.regex, filters))
+    return EXIT_OK
+
+
+def peek_json(profile: Profile, index: int, entries: list[PeekEntry]) -> PeekJSON:
+    st = profile.sample_types[index]
+
+    def calls(pairs: list[tuple[str, int]], inline: set[str]) -> list[CallJSON]:
+        return [{"name": name, "value": value, "inline": name in inline} for name, value in pairs]
+
+    return {
+        "sample_type": st.type, "unit": st.unit, "total": profile.total(index),
+        "functions": [{"name": e.name, "flat": e.flat, "cum": e.cum,
+                       "callers": calls(e.callers, e.inline_callers), "callees": calls(e.callees, e.inline_callees)}
+                      for e in entries],
+    }  # fmt: skip
+
+
+# --- list ------------------------------------------------------------------------------------
+
+
+def _list(args: argparse.Namespace) -> int:
+    from m3tui.profiles.pprof import listing
+
+    profile, index = _load(args)
+    report = listing.listing(profile, index, args.regex, _filters(args),
+                             source_path=args.source_path or "", trim=args.trim_path or "")  # fmt: skip
+    if args.json:
+        return _dump(list_json(report))
+    _print(listing.list_lines(report))
+    return EXIT_OK
+
+
+def list_json(report: Listing) -> ListJSON:
+    return {
+        "sample_type": report.sample_type, "unit": report.unit, "total": report.total,
+        "routines": [{"function": f.function, "file": f.path or None, "flat": f.flat, "cum": f.cum,
+                      "error": f.error or None,
+                      "lines": [{"number": x.number, "text": x.text, "flat": x.flat, "cum": x.cum} for x in f.lines]}
+                     for f in report.files],
+    }  # fmt: skip
+
+
+# --- traces ----------------------------------------------------------------------------------
+
+
+def _traces(args: argparse.Namespace) -> int:
+    from m3tui.profiles.pprof import traces
+
+    report = traces.read_traces(args.file, args.sample_index, _filters(args), args.diff_base)
+    if args.json:
+        return _dump(traces_json(report))
+    _print(traces.traces_lines(report))
+    return EXIT_OK
+
+
+def traces_json(report: Traces) -> TracesJSON:
+    units = report.num_units
+    return {
+        "sample_type": report.sample_type, "unit": report.unit, "total": report.total,
+        "traces": [{"value": t.value, "labels": t.labels,
+                    "num_labels": {k: [{"value": v, "unit": units.get(k, k)} for v in vs] for k, vs in t.num_labels.items()},
+                    "frames": [{"name": f.name, "inline": f.inline} for f in t.frames]}
+                   for t in report.traces],
+    }  # fmt: skip

@@ -1,0 +1,3 @@
+module example.com/goviews
+
+go 1.21
