@@ -363,3 +363,15 @@ def test_cli_timeout_gives_up_on_a_slow_url(label_profiles, profile_site, tmp_pa
     r = m3tui(str(label_profiles("heap")), "--diff-base", f"{profile_site}/debug/pprof/heap", "--timeout", "0",
               home=tmp_path)  # fmt: skip
     assert (r.returncode, r.stderr) == (2, "m3tui profile: --timeout 0: must be more than 0 seconds, at most a day\n")
+
+
+def test_cli_nodefraction_alone_keeps_the_no_match_warnings(label_profiles, tmp_path):
+    """--nodefraction without the pipeline's flags: the plain top, with pprof's Focus warning."""
+    want, want_err, rc = go_pprof(None, ["-nodefraction=0.05", "-focus=nosuchfunc"], [label_profiles("cpu")])
+    assert rc == 0
+    r = m3tui(str(label_profiles("cpu")), "--nodefraction", "0.05", "--focus", "nosuchfunc", home=tmp_path)
+    assert (r.returncode, r.stdout.splitlines(), r.stderr.splitlines()) == (0, want, want_err)
+    assert want_err == ["Focus expression matched no samples"]
+    want, want_err, rc = go_pprof(None, ["-nodefraction=0.2"], [label_profiles("heap")])
+    r = m3tui(str(label_profiles("heap")), "--nodefraction", "0.2", home=tmp_path)
+    assert (r.returncode, r.stdout.splitlines(), r.stderr) == (0, want, "")
