@@ -174,9 +174,11 @@ function _m3tui_go_mise --argument-names file  # -> _m3tui_go_v: [tools] go = "â
     return 1
 end
 function _m3tui_go_resolve  # -> _m3tui_go_v, _m3tui_go_f
-    set -g _m3tui_go_f M3TUI_GO_VERSION
-    set -g _m3tui_go_v "$M3TUI_GO_VERSION"
-    test -n "$_m3tui_go_v"; and return 0
+    if test -n "$M3TUI_GO_VERSION"
+        set -g _m3tui_go_f M3TUI_GO_VERSION
+        set -g _m3tui_go_v $M3TUI_GO_VERSION
+        return 0
+    end
     set -l parts
     string match -rqa -- '(?<parts>[^/]+)' $PWD  # its components (no pipe: a capture sets them)
     set -l dirs ''
@@ -230,36 +232,32 @@ function _m3tui_go_hook --on-variable PWD --on-variable M3TUI_GO_VERSION
     set -g _m3tui_go_key "$PWD|$M3TUI_GO_VERSION"
     set -l new
     set -l said ''
-    set -l root $_m3tui_go_store/current
     if _m3tui_go_resolve
         _m3tui_go_pick $_m3tui_go_v
-        set -l picked $status
-        if test $picked = 0
-            set new $_m3tui_go_dir/bin $_m3tui_go_dir/gobin
-            set root $_m3tui_go_dir
-        else if test $picked = 1
-            set said "$_m3tui_go_f|$_m3tui_go_v"
-            if test "$said" != "$_m3tui_go_said"
-                string match -rq -- '^(?:go)?(?<shown>.*)$' $_m3tui_go_v
-                printf 'go %s is pinned here; m3tui versions install\n' $shown >&2
-            end
+        switch $status
+            case 0
+                set new $_m3tui_go_dir/bin $_m3tui_go_dir/gobin
+            case 1
+                set said "$_m3tui_go_f|$_m3tui_go_v"
+                if test "$said" != "$_m3tui_go_said"
+                    string match -rq -- '^(?:go)?(?<shown>.*)$' $_m3tui_go_v
+                    printf 'go %s is pinned here; m3tui versions install\n' $shown >&2
+                end
         end
     end
     set -g _m3tui_go_said $said
     test "$new" = "$_m3tui_go_added"; and return 0
-    set -l kept $PATH
-    if set -q _m3tui_go_added[1]
-        # Ours are first on PATH unless something was put before them since.
-        if test "$PATH[1]|$PATH[2]" = "$_m3tui_go_added[1]|$_m3tui_go_added[2]"
-            set kept $PATH[3..]
-        else
-            set kept
-            for entry in $PATH
-                contains -- $entry $_m3tui_go_added; or set -a kept $entry
-            end
+    if not set -q _m3tui_go_added[1]
+        set -gx PATH $new $PATH
+    else if test "$PATH[1]|$PATH[2]" = "$_m3tui_go_added[1]|$_m3tui_go_added[2]"
+        set -gx PATH $new $PATH[3..]  # ours are first unless something was put before them since
+    else
+        set -l kept
+        for entry in $PATH
+            contains -- $entry $_m3tui_go_added; or set -a kept $entry
         end
+        set -gx PATH $new $kept
     end
-    set -gx PATH $new $kept
     set -g _m3tui_go_added $new
 @GOROOT_FISH@end
 set -q _m3tui_go_key; or set -g _m3tui_go_key ''
@@ -272,7 +270,11 @@ _m3tui_go_hook
 # Only with --export-goroot: GOROOT follows the Go put first on PATH.
 _GOROOT_SH = """    if [ -n "$_new" ]; then export GOROOT="${_new%/bin}"; else export GOROOT="$_m3tui_go_store/current"; fi
 """
-_GOROOT_FISH = """    set -gx GOROOT $root
+_GOROOT_FISH = """    if set -q new[1]
+        set -gx GOROOT $_m3tui_go_dir
+    else
+        set -gx GOROOT $_m3tui_go_store/current
+    end
 """
 
 

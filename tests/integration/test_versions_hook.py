@@ -136,7 +136,14 @@ def test_env_variable_wins_and_goroot_follows_when_exported(tree: Path, m3tui_ho
               f"M3TUI_GO_VERSION=1.22.10\n_m3tui_go_hook\ncommand -v go\nunset M3TUI_GO_VERSION\ncd '{tree}'\necho \"$GOROOT\"\n")  # fmt: skip
     out = subprocess.run(["zsh", "-f", "-c", script], env=_env(m3tui_home, tmp_path), cwd=tmp_path,
                          capture_output=True, text=True, timeout=30, check=True)  # fmt: skip
-    assert out.stdout.splitlines() == [str(gostore.version_dir("go1.23.4")), _bin("go1.22.10"), str(gostore.current_link())]
+    expected = [str(gostore.version_dir("go1.23.4")), _bin("go1.22.10"), str(gostore.current_link())]
+    assert out.stdout.splitlines() == expected
+    _need("fish")  # the same in fish: its hook also fires on a change of M3TUI_GO_VERSION
+    script = (f"source '{m3tui_home}/env.fish'\ncd '{tree}/a'\necho \"$GOROOT\"\n"
+              f"set -gx M3TUI_GO_VERSION 1.22.10\ncommand -v go\nset -e M3TUI_GO_VERSION\ncd '{tree}'\necho \"$GOROOT\"\n")  # fmt: skip
+    out = subprocess.run(["fish", "--no-config", "-c", script], env=_env(m3tui_home, tmp_path), cwd=tmp_path,
+                         capture_output=True, text=True, timeout=30, check=True)  # fmt: skip
+    assert out.stdout.splitlines() == expected
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
