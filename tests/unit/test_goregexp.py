@@ -33,6 +33,12 @@ CPU = Path(__file__).resolve().parents[1] / "data" / "pprof" / "cpu.pb.gz"
     ("a{01}", ["a{01}"], ["a"]),
     (r"runtime\.mallocgc", ["runtime.mallocgc"], ["runtimeXmallocgc"]),  # the literal fast path
     ("", ["", "x"], []),
+    (r"\p{greek}", ["α"], ["a"]),  # Go's loose names (Go 1.25+)
+    (r"\p{Old Italic}", ["\U00010300"], ["a"]),
+    (r"\p{Letter}\p{digit}", ["a1"], ["11"]),  # category aliases
+    (r"^\P{ASCII}$", ["é"], ["e"]),
+    (r"^\p{LC}$", ["ǅ", "a"], ["ア"]),  # RE2 has no LC
+    (r"^\pC$", ["\U0010ffff", "\x01"], ["a"]),  # Go's C has the unassigned (Cn) too
 ])  # fmt: skip
 def test_go_semantics(pattern: str, yes: list[str], no: list[str]) -> None:
     rx = goregexp.compile(pattern)

@@ -6,8 +6,14 @@ pprof is Go: it compiles each user pattern with ``regexp.Compile`` (RE2 syntax, 
 (the ``google-re2`` package: Google's C++ RE2, which Go's regexp was ported from): the same
 syntax, linear time whatever the pattern, and so the same answers. Go's parser differs from the
 C++ one in a few places; `compile` closes those gaps (each one checked against the real Go in
-tests/integration/test_goregexp_real.py) and words its errors as Go does
-(``invalid repeat count: `{1001}` ``).
+tests/integration/test_goregexp_real.py): Go's own refusals, Go's Unicode class names (looked up
+loosely since Go 1.25: ``\\p{greek}``, ``\\p{Letter}``, ``\\p{ASCII}``) spelled as RE2 knows
+them, and its errors in Go's words (``invalid repeat count: `{1001}` ``).
+
+Left different (tests/integration/test_goregexp_real.py's KNOWN): Go refuses a tree more than
+1000 deep counting every node, checked here for nested captures only; Go 1.27's Unicode is 17.0,
+RE2's older, so the 11 scripts new in Unicode 16 and 17 are refused here and characters those
+versions added may not match a class; inside brackets ``\\pC`` is RE2's (no Cn), ``\\P{LC}`` refused.
 """
 
 from __future__ import annotations
@@ -239,6 +245,170 @@ def _go_only_refusal(pattern: str) -> tuple[int, GoRegexpError] | None:
     return None
 
 
+# --- \p{Name}: Go's names, looked up as Go does (regexp/syntax unicodeTable, Go 1.25+) -------------
+
+#: Go's unicode.Scripts that C++ RE2 has (Go 1.27, Unicode 17). RE2 lacks 11 scripts new in Unicode
+#: 16 and 17 (Garay, Todhri, ...): those stay refused here, and RE2's tables are older for the
+#: characters those versions added.
+_SCRIPTS = """
+    Adlam Ahom Anatolian_Hieroglyphs Arabic Armenian Avestan Balinese Bamum Bassa_Vah Batak Bengali
+    Bhaiksuki Bopomofo Brahmi Braille Buginese Buhid Canadian_Aboriginal Carian Caucasian_Albanian
+    Chakma Cham Cherokee Chorasmian Common Coptic Cuneiform Cypriot Cypro_Minoan Cyrillic Deseret
+    Devanagari Dives_Akuru Dogra Duployan Egyptian_Hieroglyphs Elbasan Elymaic Ethiopic Georgian
+    Glagolitic Gothic Grantha Greek Gujarati Gunjala_Gondi Gurmukhi Han Hangul Hanifi_Rohingya
+    Hanunoo Hatran Hebrew Hiragana Imperial_Aramaic Inherited Inscriptional_Pahlavi
+    Inscriptional_Parthian Javanese Kaithi Kannada Katakana Kawi Kayah_Li Kharoshthi
+    Khitan_Small_Script Khmer Khojki Khudawadi Lao Latin Lepcha Limbu Linear_A Linear_B Lisu Lycian
+    Lydian Mahajani Makasar Malayalam Mandaic Manichaean Marchen Masaram_Gondi Medefaidrin
+    Meetei_Mayek Mende_Kikakui Meroitic_Cursive Meroitic_Hieroglyphs Miao Modi Mongolian Mro
+    Multani Myanmar Nabataean Nag_Mundari Nandinagari New_Tai_Lue Newa Nko Nushu
+    Nyiakeng_Puachue_Hmong Ogham Ol_Chiki Old_Hungarian Old_Italic Old_North_Arabian Old_Permic
+    Old_Persian Old_Sogdian Old_South_Arabian Old_Turkic Old_Uyghur Oriya Osage Osmanya
+    Pahawh_Hmong Palmyrene Pau_Cin_Hau Phags_Pa Phoenician Psalter_Pahlavi Rejang Runic Samaritan
+    Saurashtra Sharada Shavian Siddham SignWriting Sinhala Sogdian Sora_Sompeng Soyombo Sundanese
+    Syloti_Nagri Syriac Tagalog Tagbanwa Tai_Le Tai_Tham Tai_Viet Takri Tamil Tangsa Tangut Telugu
+    Thaana Thai Tibetan Tifinagh Tirhuta Toto Ugaritic Vai Vithkuqi Wancho Warang_Citi Yezidi Yi
+    Zanabazar_Square
+""".split()
+#: Go's unicode.Categories (LC and Cn are spelled out below: RE2 has neither) and CategoryAliases
+_CATEGORIES = "C Cc Cf Co Cs L Ll Lm Lo Lt Lu M Mc Me Mn N Nd Nl No P Pc Pd Pe Pf Pi Po Ps S Sc Sk Sm So Z Zl Zp Zs".split()
+_CATEGORY_ALIASES = {
+    "Cased_Letter": "LC", "Close_Punctuation": "Pe", "Combining_Mark": "M", "Connector_Punctuation": "Pc",
+    "Control": "Cc", "Currency_Symbol": "Sc", "Dash_Punctuation": "Pd", "Decimal_Number": "Nd",
+    "Enclosing_Mark": "Me", "Final_Punctuation": "Pf", "Format": "Cf", "Initial_Punctuation": "Pi",
+    "Letter": "L", "Letter_Number": "Nl", "Line_Separator": "Zl", "Lowercase_Letter": "Ll", "Mark": "M",
+    "Math_Symbol": "Sm", "Modifier_Letter": "Lm", "Modifier_Symbol": "Sk", "Nonspacing_Mark": "Mn",
+    "Number": "N", "Open_Punctuation": "Ps", "Other": "C", "Other_Letter": "Lo", "Other_Number": "No",
+    "Other_Punctuation": "Po", "Other_Symbol": "So", "Paragraph_Separator": "Zp", "Private_Use": "Co",
+    "Punctuation": "P", "Separator": "Z", "Space_Separator": "Zs", "Spacing_Mark": "Mc", "Surrogate": "Cs",
+    "Symbol": "S", "Titlecase_Letter": "Lt", "Unassigned": "Cn", "Uppercase_Letter": "Lu", "cntrl": "Cc",
+    "digit": "Nd", "punct": "P",
+}  # fmt: skip
+#: what is assigned: every category but Cn (RE2's C is Cc Cf Co Cs, as Go's)
+_ASSIGNED = "\\p{L}\\p{M}\\p{N}\\p{P}\\p{S}\\p{Z}\\p{C}"
+#: a name as RE2 spells it: (class body, whether the body is one escape whose \\P form negates it)
+_SPECIAL_NAMES: dict[str, tuple[str, bool]] = {
+    "Any": ("\\p{Any}", True), "Assigned": (_ASSIGNED, False), "Ascii": ("\\x00-\\x7f", False),
+    "Lc": ("\\p{Lu}\\p{Ll}\\p{Lt}", False),
+}
+
+
+def _canonical(name: str) -> str:
+    """Go's canonicalName: no ``_``, ``-`` or space, the first letter upper case, the rest lower."""
+    out: list[str] = []
+    for c in name:
+        if c in "_- ":
+            continue
+        out.append(c.upper() if not out and "a" <= c <= "z" else c.lower() if out and "A" <= c <= "Z" else c)
+    return "".join(out)
+
+
+@functools.cache
+def _names() -> dict[str, tuple[str, bool]]:
+    """Canonical name -> RE2's spelling, in Go's order of lookup (exact keys, then aliases)."""
+    table: dict[str, tuple[str, bool]] = {}
+    for alias, actual in _CATEGORY_ALIASES.items():
+        table.setdefault(_canonical(alias), _category(actual))
+    for script in _SCRIPTS:
+        table.setdefault(_canonical(script), (f"\\p{{{script}}}", True))
+    for cat in _CATEGORIES:  # exact keys win over aliases
+        table[cat] = _category(cat)
+    for script in _SCRIPTS:
+        table[script] = (f"\\p{{{script}}}", True)
+    table["Cn"] = _category("Cn")
+    table.update(_SPECIAL_NAMES)
+    return table
+
+
+def _category(name: str) -> tuple[str, bool]:
+    if name == "C":  # Go's C has Cn too (all but L M N P S Z); RE2's is Cc Cf Co Cs
+        return "^\\p{L}\\p{M}\\p{N}\\p{P}\\p{S}\\p{Z}", False
+    if name == "LC":
+        return _SPECIAL_NAMES["Lc"]
+    if name == "Cn":
+        return "^" + _ASSIGNED, False  # negated: see _unicode_class
+    return f"\\p{{{name}}}", True
+
+
+def _unicode_class(name: str, negated: bool, in_class: bool) -> str | None:
+    """``\\p{name}`` (``\\P`` when negated) in RE2's words, or None to leave it as written."""
+    if name.startswith("^"):
+        negated, name = not negated, name[1:]
+    key = _canonical(name)
+    found = _names().get(key)
+    if found is None:
+        return None
+    body, single = found
+    if body.startswith("^"):
+        negated, body = not negated, body[1:]
+    if single:
+        return body.replace("\\p{", "\\P{", 1) if negated else body
+    if body == "\\x00-\\x7f" and negated:
+        body, negated = "\\x{80}-\\x{10ffff}", False
+    if not in_class:
+        return f"[^{body}]" if negated else f"[{body}]"
+    return None if negated else body
+
+
+def _go_unicode_names(pattern: str) -> str:
+    """The pattern with each ``\\p{...}``/``\\pX`` Go knows in the form RE2 knows: loose names
+    (``\\p{greek}``, ``\\p{Old Italic}``), category aliases (``\\p{Letter}``, ``digit``), ``Any``,
+    ``Assigned``, ``ASCII``, ``LC``, ``Cn``."""
+    if "\\p" not in pattern and "\\P" not in pattern:
+        return pattern
+    out: list[str] = []
+    s, i, n, depth = pattern, 0, len(pattern), -1  # depth >= 0: inside a bracket expression
+    while i < n:
+        c = s[i]
+        if c == "\\" and i + 1 < n:
+            nxt = s[i + 1]
+            if nxt == "Q" and depth < 0:
+                end = s.find("\\E", i + 2)
+                end = n if end < 0 else end + 2
+                out.append(s[i:end])
+                i = end
+                continue
+            if nxt in "pP" and i + 2 < n:
+                if s[i + 2] == "{":
+                    close = s.find("}", i)
+                    if close < 0:
+                        out.append(s[i:])
+                        break
+                    name, end = s[i + 3:close], close + 1
+                else:
+                    name, end = s[i + 2], i + 3
+                new = _unicode_class(name, nxt == "P", depth >= 0)
+                out.append(s[i:end] if new is None else new)
+                i = end
+                continue
+            end = _escape_end(s, i)
+            out.append(s[i:end])
+            i = end
+            continue
+        if depth < 0 and c == "[":
+            depth = 0
+            j = i + 1
+            if j < n and s[j] == "^":
+                j += 1
+            if j < n and s[j] == "]":  # a leading ] is a literal
+                j += 1
+            out.append(s[i:j])
+            i = j
+            continue
+        if depth >= 0:
+            if s.startswith("[:", i):
+                close = s.find(":]", i + 2)
+                if close >= 0:
+                    out.append(s[i:close + 2])
+                    i = close + 2
+                    continue
+            if c == "]":
+                depth = -1
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
 def compile(pattern: str) -> GoRegexp:  # noqa: A001 (the name Go and re use)
     """``pattern`` as Go's ``regexp.Compile`` takes it, or `GoRegexpError` with Go's message.
     Kept: a report compiles its filters several times (the stacks, the warnings, the big path)."""
@@ -253,17 +423,20 @@ def _compile(pattern: str) -> GoRegexp:
         at, go_only = refusal
         # Go reports the first error: one C++ finds before this point comes first (a missing
         # ")" there is only the cut).
-        before = _cxx_error(re2, pattern[:at]) if at else None
+        before = _cxx_error(re2, _go_unicode_names(pattern[:at]), None, pattern[:at]) if at else None
         raise before if before is not None and "missing closing )" not in str(before) else go_only
-    compiled = re2._re2.RE2(_utf8(pattern), _options)
-    error = _cxx_error(re2, pattern, compiled)
+    spelled = _go_unicode_names(pattern)
+    compiled = re2._re2.RE2(_utf8(spelled), _options)
+    error = _cxx_error(re2, spelled, compiled, pattern)
     if error is not None:
         raise error
     return GoRegexp(pattern, compiled, re2._re2.RE2.Anchor.UNANCHORED)
 
 
-def _cxx_error(re2: Any, pattern: str, compiled: Any = None) -> GoRegexpError | None:
-    """C++ RE2's refusal of ``pattern`` in Go's words, or None."""
+def _cxx_error(re2: Any, pattern: str, compiled: Any = None, written: str = "") -> GoRegexpError | None:
+    """C++ RE2's refusal of ``pattern`` in Go's words, or None. ``written``: the pattern as the user
+    wrote it, when ``pattern`` is its RE2 spelling (`_go_unicode_names`): an error that quotes the
+    pattern from some point to its end quotes the user's text."""
     if compiled is None:
         compiled = re2._re2.RE2(_utf8(pattern), _options)
     if compiled.ok():
@@ -274,7 +447,12 @@ def _cxx_error(re2: Any, pattern: str, compiled: Any = None) -> GoRegexpError | 
     for theirs, ours in _GO_CODES:
         if message.startswith(theirs):
             rest = message[len(theirs):]
-            return _go_error(ours, rest[2:] if rest.startswith(": ") else rest)
+            arg = rest[2:] if rest.startswith(": ") else rest
+            if written and written != pattern and arg and pattern.endswith(arg):
+                head = pattern[:len(pattern) - len(arg)]
+                if written.startswith(head):
+                    arg = written[len(head):]
+            return _go_error(ours, arg)
     return GoRegexpError(one_line(f"error parsing regexp: {message}"))
 
 
