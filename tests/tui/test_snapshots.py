@@ -153,8 +153,9 @@ def _snapshot_profile_dir() -> Path:
     return Path("/tmp") / f"m3tui-snap-{os.getpid():08d}"
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def profile_dir():
+    """Every test here: the profile a Profiles snapshot opened goes with the test."""
     yield _snapshot_profile_dir()
     shutil.rmtree(_snapshot_profile_dir(), ignore_errors=True)
 
@@ -186,14 +187,14 @@ def _profiles(keys: tuple[str, ...] = ()):
 
 @pytest.mark.parametrize("size", list(SIZES))
 @pytest.mark.parametrize("view", ["top", "flame"])
-def test_profiles_views(snap_compare, profile_dir, view: str, size: str) -> None:
+def test_profiles_views(snap_compare, view: str, size: str) -> None:
     keys = {"top": (), "flame": ("f", "down", "down", "down", "down")}[view]
     assert snap_compare(snapshot_app(), terminal_size=SIZES[size], run_before=_profiles(keys))
 
 
-@pytest.mark.parametrize("view", ["peek", "source"])
-def test_profiles_function_views(snap_compare, profile_dir, view: str) -> None:
-    keys = ("down", "g") if view == "peek" else ("down", "s")
+@pytest.mark.parametrize("view", ["peek", "source", "traces"])
+def test_profiles_function_views(snap_compare, view: str) -> None:
+    keys = {"peek": ("down", "g"), "source": ("down", "s"), "traces": ("a",)}[view]
     assert snap_compare(snapshot_app(), terminal_size=(100, 30), run_before=_profiles(keys))
 
 
