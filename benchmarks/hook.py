@@ -3,10 +3,11 @@
 Two projects pinned to two store versions (.go-version at their top), each with a directory
 10 levels deep, and in bash, zsh and fish two measurements:
 
-* prompt: a prompt in the 10-levels-deep directory. bash's PROMPT_COMMAND and zsh's precmd
-  call the hook before every prompt; it compares $PWD (and $M3TUI_GO_VERSION) with the last
-  one and returns. (fish's hook runs only when PWD changes: there the call is made by hand.)
-  Target: <= 1/10 of `go version`'s start, in each shell: the exit status says.
+* prompt: a prompt in the 10-levels-deep directory. bash's PROMPT_COMMAND, zsh's precmd and
+  fish's fish_prompt event call the hook before every prompt; it tests which pin files $PWD
+  holds and compares them, $PWD and $M3TUI_GO_VERSION with the last ones, and returns (the
+  loop calls it as the prompt does). Target: <= 1/10 of `go version`'s start, in each shell:
+  the exit status says.
 * cd: a prompt after changing between the two deep directories: the hook resolves the pin
   walking up 10 levels (4 files a level) and swaps PATH, its worst case. Same target, printed
   with its own verdict (fish's builtins cost several times bash's: see the README).

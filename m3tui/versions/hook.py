@@ -4,10 +4,13 @@ default-go-packages installs that version's tools); the global choice back on le
 file's own line puts `current/bin` and `current/gobin` there).
 
 It runs from the prompt (bash: appended to PROMPT_COMMAND, the user's commands kept; zsh:
-chpwd_functions and precmd_functions; fish: `--on-variable PWD`), so it must cost next to
-nothing and start no process: shell builtins only (`read` from files, `[`/`test`, parameter
-expansion, fish's `string`), no command substitution in bash/zsh, and it works only when $PWD
-(or $M3TUI_GO_VERSION) changed since the last prompt. It reads the same files in the same
+chpwd_functions and precmd_functions; fish: `--on-variable PWD` and the `fish_prompt` event), so
+it must cost next to nothing and start no process: shell builtins only (`read` from files,
+`[`/`test`, parameter expansion, fish's `string`), no command substitution in bash/zsh, and it
+works only when $PWD, $M3TUI_GO_VERSION or which pin files $PWD itself holds changed since the
+last prompt (four tests a prompt: a pin written here, by `m3tui versions use X --here`, is
+followed at the next prompt; a pin file rewritten in place, or one written in a parent, at the
+next `cd`). It reads the same files in the same
 order as `pins.resolve_pin` (the mise.toml shapes that function reads; it warns about the
 others, which the hook skips silently). A pinned version the store does not have prints one
 line (`go 1.22.10 is pinned here; m3tui versions install`) once per pin, and the global choice
@@ -107,8 +110,13 @@ _m3tui_go_pick() {  # $1: a pinned value -> _m3tui_go_dir (the store's install i
     [ -n "$_m3tui_go_dir" ]
 }
 _m3tui_go_hook() {
-    [ "$PWD|${M3TUI_GO_VERSION-}" = "${_m3tui_go_key-}" ] && return 0
-    _m3tui_go_key="$PWD|${M3TUI_GO_VERSION-}"
+    local _k=
+    [[ -f $PWD/.tool-versions ]] && _k=t
+    [[ -f $PWD/mise.toml ]] && _k=${_k}m
+    [[ -f $PWD/.mise.toml ]] && _k=${_k}M
+    [[ -f $PWD/.go-version ]] && _k=${_k}v
+    [ "$PWD|${M3TUI_GO_VERSION-}|$_k" = "${_m3tui_go_key-}" ] && return 0
+    _m3tui_go_key="$PWD|${M3TUI_GO_VERSION-}|$_k"
     local _new= _p _g _said=
     if _m3tui_go_resolve; then
         _m3tui_go_pick "$_m3tui_go_v"
@@ -227,9 +235,14 @@ function _m3tui_go_pick --argument-names value  # -> _m3tui_go_dir; status 2: no
     end
     test -n "$_m3tui_go_dir"
 end
-function _m3tui_go_hook --on-variable PWD --on-variable M3TUI_GO_VERSION
-    test "$PWD|$M3TUI_GO_VERSION" = "$_m3tui_go_key"; and return 0
-    set -g _m3tui_go_key "$PWD|$M3TUI_GO_VERSION"
+function _m3tui_go_hook --on-variable PWD --on-variable M3TUI_GO_VERSION --on-event fish_prompt
+    set -l k
+    test -f $PWD/.tool-versions; and set k t
+    test -f $PWD/mise.toml; and set k "$k"m
+    test -f $PWD/.mise.toml; and set k "$k"M
+    test -f $PWD/.go-version; and set k "$k"v
+    test "$PWD|$M3TUI_GO_VERSION|$k" = "$_m3tui_go_key"; and return 0
+    set -g _m3tui_go_key "$PWD|$M3TUI_GO_VERSION|$k"
     set -l new
     set -l said ''
     if _m3tui_go_resolve

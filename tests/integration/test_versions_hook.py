@@ -214,3 +214,25 @@ def test_each_pin_shape_runs_what_resolve_pin_says(shell: str, tree: Path, m3tui
                          text=True, timeout=30)  # fmt: skip
     seen = [tuple(line.removeprefix("@ ").rsplit(" ", 1)) for line in out.stdout.splitlines() if line.startswith("@ ")]
     assert seen == expected, out.stdout + out.stderr
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_a_pin_written_here_is_followed_at_the_next_prompt(shell: str, tree: Path, m3tui_home: Path, tmp_path: Path) -> None:
+    """`m3tui versions use X --here` writes .go-version in $PWD: the next prompt runs X, without a cd
+    (the hook's key holds which pin files $PWD has); removing it brings the global Go back."""
+    _need(shell)
+    here = tree / "here"
+    here.mkdir()
+    steps = ["command -v go", "echo 1.23.4 > .go-version", "command -v go", "echo 'golang 1.22.10' > .tool-versions",
+             "command -v go", "rm .go-version .tool-versions", "command -v go"]  # fmt: skip
+    if shell == "fish":  # fish emits fish_prompt before each prompt; a fish reading a pipe shows none
+        script = f"source '{m3tui_home}/env.fish'\ncd '{here}'\n" + "".join(f"{s}\nemit fish_prompt\n" for s in steps)
+        argv, stdin = ["fish", "--no-config", "-c", script], None
+    else:  # interactive, reading commands from stdin: bash's PROMPT_COMMAND and zsh's precmd run before each
+        argv = ["bash", "--noprofile", "--norc", "-i"] if shell == "bash" else ["zsh", "-f", "-i"]
+        stdin = f"PS1=''\nsource '{m3tui_home}/env.sh'\ncd '{here}'\n" + "".join(f"{s}\n" for s in steps)
+    out = subprocess.run(argv, input=stdin, env=_env(m3tui_home, tmp_path), cwd=tmp_path, capture_output=True,
+                         text=True, timeout=30)  # fmt: skip
+    glob = f"{gostore.current_link()}/bin/go"
+    found = [line for line in out.stdout.splitlines() if line.endswith("/bin/go")]
+    assert found == [glob, _bin("go1.23.4"), _bin("go1.22.10"), glob], out.stdout + out.stderr
