@@ -31,23 +31,27 @@ def flame(p: Profile, si: int, filters: Filters | None) -> FlameNode | None:
     idx = np.flatnonzero(keep)
     if bool((w[idx] < 0).any()) or float(np.abs(w[idx].astype(np.float64)).sum()) >= 2.0**62:
         return None  # paths that cancel out lose their box: the pure path groups them
-    src = _Grower(fl, w, _funcs(p).names)
-    total = int(w[idx].sum())
     if len(idx) == 0:
         return FlameNode("root", 0)
-    return FlameNode("root", total, _src=(src, 0, src.add(idx), 0))
+    src = _Grower(fl, _funcs(p).names)
+    # per kept stack: where its root frame is, how many frames it has, its value
+    top = fl.starts[idx] + fl.lens[idx] - 1
+    node = src.add((top, fl.lens[idx], w[idx]))
+    return FlameNode("root", int(w[idx].sum()), _src=(src, 0, node, 0))
 
 
 class _Grower(_FlameSource):
-    """Children of a node made from its stacks (kept in `subsets` until the node is opened)."""
+    """Children of a node made from its stacks, kept in `subsets` until the node is opened: for
+    each stack, the position of its frame at the node's depth (one below per level), the frames
+    left from there, and its value."""
 
-    def __init__(self, fl: fastagg._Flat, w: Any, names: list[str]) -> None:
+    def __init__(self, fl: fastagg._Flat, names: list[str]) -> None:
         super().__init__([], [], names)
-        self.fl, self.w = fl, w
-        self.subsets: dict[int, Any] = {}
+        self.fl = fl
+        self.subsets: dict[int, tuple[Any, Any, Any]] = {}
         self.made = 0
 
-    def add(self, stacks: Any) -> int:
+    def add(self, stacks: tuple[Any, Any, Any]) -> int:
         """A node's stacks, by a number its `_src` range carries."""
         self.made += 1
         self.subsets[self.made] = stacks
@@ -56,21 +60,25 @@ class _Grower(_FlameSource):
     def expand(self, depth: int, lo: int, hi: int) -> list[FlameNode]:
         import numpy as np
 
-        fl = self.fl
-        stacks = self.subsets.pop(lo)
-        stacks = stacks[fl.lens[stacks] > depth]  # the ones that go on below this node
-        if len(stacks) == 0:
+        at, left, w = self.subsets.pop(lo)
+        on = left > 0  # the stacks that go on below this node
+        if not on.all():
+            at, left, w = at[on], left[on], w[on]
+        if len(at) == 0:
             return []
-        # the function `depth` frames below the root, in each stack (stacks are leaf first)
-        at = fl.starts[stacks] + fl.lens[stacks] - 1 - depth
-        func = fl.site_func[fl.sites[at]]
+        func = self.fl.site_func[self.fl.sites[at]]
+        below = (at - 1, left - 1)
+        if bool((func == func[0]).all()):  # one child (the common case deep down): no sort
+            f = int(func[0])
+            return [FlameNode(self.names[f], int(w.sum()), _src=(self, depth + 1, self.add((*below, w)), 0))]
         order = np.argsort(func.astype(np.uint16) if len(self.names) <= 1 << 16 else func, kind="stable")
-        func, stacks = func[order], stacks[order]
+        func, w = func[order], w[order]
+        at, left = below[0][order], below[1][order]
         cut = np.flatnonzero(func[1:] != func[:-1]) + 1
         firsts = np.concatenate(([0], cut))
-        sums = np.add.reduceat(self.w[stacks], firsts)
-        ends = np.concatenate((cut, [len(stacks)]))
-        kids = [FlameNode(self.names[f], v, _src=(self, depth + 1, self.add(stacks[a:b]), 0))
+        sums = np.add.reduceat(w, firsts)
+        ends = np.concatenate((cut, [len(w)]))
+        kids = [FlameNode(self.names[f], v, _src=(self, depth + 1, self.add((at[a:b], left[a:b], w[a:b])), 0))
                 for f, v, a, b in zip(func[firsts].tolist(), sums.tolist(), firsts.tolist(), ends.tolist())]
         kids.sort(key=lambda x: (-x.value, x.name))
         return kids
