@@ -1,4 +1,5 @@
-"""Regular expressions from users (filters, lint patterns), made safe for a backtracking engine.
+"""Regular expressions from users (log lint patterns, benchstat filters), made safe for a backtracking
+engine. (pprof's filters are Go's RE2 itself: profiles/pprof/goregexp.py.)
 
 Go's tools take RE2, which runs in linear time whatever the pattern; Python's ``re`` backtracks,
 so a repetition inside a repetition (``(a+)+$``) can take exponential time on a long name, and
@@ -58,7 +59,7 @@ def compile_safe(rx: str, what: str) -> re.Pattern[str]:
     Such a pattern is refused unless each outer iteration must end on a character the inner
     repetition cannot match (``(\\w+\\.)+`` is fine: every ``\\w+`` stops at its ``.``); an atomic
     group or a possessive quantifier (``(?>a+)+``, ``(a++)+``) never backtracks and is fine too.
-    (pprof's own RE2 is linear: a pattern refused here still works in ``go tool pprof``.)
+    (Go's RE2 is linear: a pattern refused here still works in Go's tools.)
     RE2's POSIX classes (``[[:alpha:]]``) are translated; what Python would only warn about
     (a nested set) is refused rather than printed as a FutureWarning.
     """
