@@ -7,7 +7,8 @@ text views, headless: the same text as `go tool pprof -peek REGEX FILE`, `-list 
 FILE may be a URL, fetched first as for `profile top`. `profile list` with no FILE lists the
 captured profiles as it used to (that is `profile captured` now: a note on stderr says so).
 A REGEX that does not compile is one line, exit 2; one that matches no function is pprof's
-message ("no matches found for regexp: RE"), exit 2 as pprof's.
+message ("no matches found for regexp: RE"), exit 2 as pprof's; a filter that matches nothing is
+pprof's warning on stderr (`nomatch`).
 """
 
 from __future__ import annotations
@@ -146,6 +147,15 @@ def _filters(args: argparse.Namespace) -> Filters | None:
     return filters if filters.active() else None
 
 
+def _warn(profile: Profile, filters: Filters | None) -> None:
+    """pprof's stderr lines for a --focus/--ignore/--hide that matched nothing ("Focus expression
+    matched no samples"), before the report or the error, as pprof prints them."""
+    from m3tui.profiles.pprof.nomatch import no_match_warnings
+
+    for warning in no_match_warnings(profile, filters):
+        print(warning, file=sys.stderr)
+
+
 def _load(args: argparse.Namespace) -> tuple[Profile, int]:
     from m3tui.profiles.pprof.decode import load_file
     from m3tui.profiles.pprof.diff import diff
@@ -179,6 +189,7 @@ def _peek(args: argparse.Namespace) -> int:
 
     profile, index = _load(args)
     filters = _filters(args)
+    _warn(profile, filters)
     if args.json:
         entries = analysis.peek(profile, index, args.regex, filters)
         if not entries:
@@ -209,6 +220,7 @@ def _list(args: argparse.Namespace) -> int:
     from m3tui.profiles.pprof import listing
 
     profile, index = _load(args)
+    _warn(profile, _filters(args))
     report = listing.listing(profile, index, args.regex, _filters(args),
                              source_path=args.source_path or "", trim=args.trim_path or "")  # fmt: skip
     if args.json:
@@ -234,6 +246,7 @@ def _traces(args: argparse.Namespace) -> int:
     from m3tui.profiles.pprof import traces
 
     report = traces.read_traces(args.file, args.sample_index, _filters(args), args.diff_base)
+    _warn(report.profile, _filters(args))
     if args.json:
         return _dump(traces_json(report))
     _print(traces.traces_lines(report))

@@ -226,6 +226,22 @@ def test_bad_input_is_one_line(views: Views, tmp_path: Path) -> None:
     assert r.returncode == 2 and "REGEX" in r.stderr and len(r.stderr.splitlines()) == 1
 
 
+@pytest.mark.go
+def test_filters_that_match_nothing_warn_as_pprof(views: Views) -> None:
+    """pprof's "… expression matched no samples" lines on stderr, then its report (or its error)."""
+    path = views.path("cpu")
+    cases = [(["traces", path, "--focus=zzz"], ["-traces", "-focus=zzz", path]),
+             (["traces", path, "--hide=zzz", "--ignore=yyy"], ["-traces", "-hide=zzz", "-ignore=yyy", path]),
+             (["list", path, "main", "--ignore=zzz"], ["-list", "main", "-ignore=zzz", path]),
+             (["peek", path, "main", "--focus=zzz"], ["-peek", "main", "-focus=zzz", path])]  # fmt: skip
+    for ours, theirs in cases:
+        want, got = pprof(*theirs, cwd=views.dir), m3tui(*ours, cwd=views.dir)
+        assert (got.returncode, got.stdout) == (want.returncode, want.stdout)
+        warnings = [line for line in want.stderr.splitlines() if "matched no samples" in line]
+        assert warnings and got.stderr.splitlines()[:len(warnings)] == warnings
+    assert want.returncode == 2 and got.stderr.splitlines()[-1] == "m3tui: no matches found for regexp: main"
+
+
 def test_profile_list_without_file_is_captured_with_a_note(tmp_path: Path) -> None:
     captured = m3tui("captured", cwd=tmp_path)
     old = m3tui("list", cwd=tmp_path)
