@@ -121,8 +121,10 @@ async def check_os(ctx: DoctorContext) -> list[Finding]:
         lines.append(f"Memory: {_gib(f.memory_bytes)}")
     if f.perf_cores is not None and f.eff_cores is not None:
         lines.append(
-            "Benchmarks: GOMAXPROCS defaults to all cores, efficiency cores included; "
-            f"compare -cpu={f.perf_cores} (performance cores only) against -cpu={f.cores_total}."
+            "Benchmarks: GOMAXPROCS defaults to all cores, efficiency cores included. "
+            f"-cpu={f.perf_cores} (the performance-core count) lets at most {f.perf_cores} threads run Go code at once; "
+            "macOS has no CPU affinity, so it does not pin them: the scheduler usually gives busy threads the "
+            f"performance cores, but may still use efficiency cores. Compare -cpu={f.perf_cores} against -cpu={f.cores_total}."
         )
     if f.probe_errors:
         lines.append("Probes that failed: " + "; ".join(f.probe_errors))
