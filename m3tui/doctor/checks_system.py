@@ -350,19 +350,31 @@ async def check_homebrew(ctx: DoctorContext) -> list[Finding]:
 # --------------------------------------------------------------------------
 
 
+async def _cgo_setting(ctx: DoctorContext) -> tuple[str, str]:
+    """CGO_ENABLED as the go here sees it (`go env`: the environment, then `go env -w`'s file),
+    and where it came from; the process environment only when no go answers."""
+    from m3tui.doctor.checks_go import go_env  # (lazy: the Go group's shared `go env` run)
+
+    env = await go_env(ctx)
+    if "CGO_ENABLED" in env:
+        return env["CGO_ENABLED"], "go env"
+    return ctx.env.get("CGO_ENABLED", ""), "the environment (no go answered)"
+
+
 async def check_xcode_clt(ctx: DoctorContext) -> list[Finding]:
     f = await system_facts(ctx)
     if not f.is_macos:
         return [_not_macos("system.xcode_clt", f, "Xcode Command Line Tools")]
-    cgo = ctx.env.get("CGO_ENABLED", "")
-    data = {"clt_checked": f.clt_checked, "clt_path": f.clt_path, "xcrun": f.clt_xcrun, "CGO_ENABLED": cgo or None}
+    cgo, cgo_from = await _cgo_setting(ctx)
+    data = {"clt_checked": f.clt_checked, "clt_path": f.clt_path, "xcrun": f.clt_xcrun, "CGO_ENABLED": cgo or None,
+            "CGO_ENABLED_from": cgo_from}  # fmt: skip
     if cgo == "0":
         return [
             _finding(
                 "system.xcode_clt",
                 Status.SKIPPED,
                 "cgo is off (CGO_ENABLED=0): the Command Line Tools are not needed",
-                f"xcode-select -p: {f.clt_path or '(none)'}",
+                f"CGO_ENABLED=0 from {cgo_from}\nxcode-select -p: {f.clt_path or '(none)'}",
                 data=data,
             )
         ]
