@@ -4,6 +4,7 @@ same error text, and the others give ``MatchString``'s answer on every subject."
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 
@@ -19,6 +20,7 @@ ORACLE = """\
 package main
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"regexp"
@@ -27,11 +29,13 @@ import (
 type in struct {
 	P string   `json:"p"`
 	S []string `json:"s"`
+	B []string `json:"b"` // subjects as base64: bytes that are not UTF-8
 }
 
 type out struct {
 	Err string `json:"err"`
 	M   []bool `json:"m"`
+	MB  []bool `json:"mb"`
 }
 
 func main() {
@@ -49,6 +53,13 @@ func main() {
 		res[i].M = make([]bool, len(c.S))
 		for j, s := range c.S {
 			res[i].M[j] = rx.MatchString(s)
+		}
+		for _, s := range c.B {
+			b, err := base64.StdEncoding.DecodeString(s)
+			if err != nil {
+				panic(err)
+			}
+			res[i].MB = append(res[i].MB, rx.Match(b))
 		}
 	}
 	json.NewEncoder(os.Stdout).Encode(res)
@@ -154,12 +165,21 @@ def go_answers(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
     cases = [{"p": p, "s": NAMES} for p in PATTERNS + DEEP]
+    cases += [{"p": p, "s": [], "b": [base64.b64encode(b).decode() for b in BYTES]} for p in BYTE_PATTERNS]
     r = subprocess.run([str(root / "gorx")], input=json.dumps(cases), cwd=root, env=env,
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     answers: list[dict] = json.loads(r.stdout)
     assert len(answers) == len(cases)
     return answers
+
+
+#: names that are not UTF-8 (a profile's strings are bytes): Go reads each invalid byte as U+FFFD
+BYTES = [b"a\xffb", b"\xff", b"\xe2\x82", b"\xe2\x82x", b"main.\xc0\xafFib", b"\xed\xa0\x80", b"ok", b"\xf0\x9f\x98",
+         b"\xff\xfe", "é".encode()]  # fmt: skip
+BYTE_PATTERNS = [r"^.$", r"^..$", r"^...$", r"a.b", r"\x{FFFD}", r"^\x{FFFD}$", r"^\x{FFFD}{2}$", "\ufffd", r"[^a]",
+                 r"^[^x]+$", r"\pL", "Fib", r"^main\..*Fib$", r"\PL", r"(?s)^.*$", r"^\p{Cn}$", r"^\p{Any}$",
+                 r"^\p{Any}+$", r"\b", r"^\W+$", r"^\S+$", "(?i)é", "^[\ufffd]+$"]  # fmt: skip
 
 
 def _ours(pattern: str) -> dict:
@@ -176,7 +196,7 @@ def _show(pattern: str) -> str:
 
 def test_every_pattern_is_compiled_and_matched_as_go_does(go_answers: list[dict]) -> None:
     wrong = []
-    for pattern, want in zip(PATTERNS + DEEP, go_answers, strict=True):
+    for pattern, want in zip(PATTERNS + DEEP, go_answers[:len(PATTERNS + DEEP)], strict=True):
         got = _ours(pattern)
         if pattern in KNOWN:
             assert bool(want["err"]) != bool(got["err"]), _show(pattern)
@@ -186,9 +206,19 @@ def test_every_pattern_is_compiled_and_matched_as_go_does(go_answers: list[dict]
         elif want["m"] is not None and got["m"] != want["m"]:
             diff = [f"{s!r}: go {w}" for s, w, g in zip(NAMES, want["m"], got["m"]) if w != g]
             wrong.append(f"{_show(pattern)}: {', '.join(diff)}")
-    refused = sum(1 for a in go_answers if a["err"])
+    answers = go_answers[:len(PATTERNS + DEEP)]
+    refused = sum(1 for a in answers if a["err"])
     assert not wrong, f"{len(wrong)} of {len(go_answers)} differ:\n" + "\n".join(wrong)
-    assert refused > 60 and len(go_answers) - refused > 150  # both sides of the table are exercised
+    assert refused > 60 and len(answers) - refused > 150  # both sides of the table are exercised
+
+
+def test_names_that_are_not_utf8_match_as_go_reads_them(go_answers: list[dict]) -> None:
+    wrong = []
+    for pattern, want in zip(BYTE_PATTERNS, go_answers[len(PATTERNS + DEEP):], strict=True):
+        rx = goregexp.compile(pattern)
+        got = [rx.search(b.decode("utf-8", "surrogateescape")) for b in BYTES]  # as decode keeps them
+        wrong += [f"{pattern!r} on {b!r}: go {w}" for b, w, g in zip(BYTES, want["mb"], got) if w != g]
+    assert not wrong, "\n".join(wrong)
 
 
 def test_quote_meta_is_gos(go_answers: list[dict]) -> None:

@@ -74,7 +74,7 @@ class GoRegexp:
         """Whether the pattern matches somewhere in ``text`` (its UTF-8 bytes, as Go sees them)."""
         if self._literal is not None:  # the common "runtime\.mallocgc": 20x cheaper than a call into RE2
             return self._literal in text
-        b = _utf8(text)
+        b = _subject(text)
         found: int = self._match(self._anchor, b, 0, len(b))[0][0]
         return found >= 0
 
@@ -98,7 +98,8 @@ def _literal(pattern: str) -> str | None:
         else:
             out.append(c)
             i += 1
-    return "".join(out)
+    text = "".join(out)
+    return None if "\ufffd" in text else text  # Go's U+FFFD also matches an invalid byte
 
 
 def _utf8(text: str) -> bytes:
@@ -108,6 +109,20 @@ def _utf8(text: str) -> bytes:
         return text.encode("utf-8", "surrogateescape")
     except UnicodeEncodeError:
         return text.encode("utf-8", "surrogatepass")
+
+
+#: a byte that was not UTF-8 (surrogateescape) is U+FFFD to Go's matcher, one per byte; another
+#: lone surrogate stands for its three invalid bytes
+_INVALID = {c: "\ufffd" if 0xDC80 <= c <= 0xDCFF else "\ufffd" * 3 for c in range(0xD800, 0xE000)}
+
+
+def _subject(text: str) -> bytes:
+    """What Go's matcher sees of a name: its UTF-8, each invalid byte read as U+FFFD (as Go's
+    utf8.DecodeRune does: ``.`` and ``\\x{FFFD}`` match it; RE2 would match none)."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.translate(_INVALID).encode("utf-8")
 
 
 def _load() -> Any:
