@@ -4,7 +4,7 @@ PATH, like `mise x`: the way for make, IDEs, CI and scripts, which never run the
 The version: VERSION when given (1.22.10, or a line 1.22 = its newest installed patch), else
 what the directory pins (`pins.resolve_pin`: $M3TUI_GO_VERSION, the nearest pin file, then
 m3tui's global choice). The command's environment is m3tui's, with that version's `bin` first
-on PATH, GOROOT set to its root and M3TUI_GO_VERSION set to it (so a shell started this way,
+on PATH (then its `gobin`, where default-go-packages go), GOROOT set to its root and M3TUI_GO_VERSION set to it (so a shell started this way,
 with the directory hook, and a nested `m3tui versions current` keep the same Go); GOTOOLCHAIN
 is left as it is (go.mod's toolchain line still decides what `go` finally runs).
 
@@ -106,11 +106,12 @@ def _from_pin(pin: Pin, cwd: Path, store_dir: Path) -> Chosen:
 
 
 def command_env(chosen: Chosen, env: Mapping[str, str]) -> dict[str, str]:
-    """``env`` with the version's bin first on PATH (once), GOROOT and $M3TUI_GO_VERSION set to it."""
-    bin_dir = str(chosen.goroot / "bin")
-    rest = [p for p in env.get("PATH", os.defpath).split(os.pathsep) if p and p != bin_dir]
+    """``env`` with the version's bin then gobin first on PATH (once each, as the hook puts them),
+    GOROOT and $M3TUI_GO_VERSION set to it."""
+    first = [str(chosen.goroot / "bin"), str(chosen.goroot / "gobin")]
+    rest = [p for p in env.get("PATH", os.defpath).split(os.pathsep) if p and p not in first]
     out = dict(env)
-    out["PATH"] = os.pathsep.join([bin_dir, *rest])
+    out["PATH"] = os.pathsep.join([*first, *rest])
     out["GOROOT"] = str(chosen.goroot)
     out[ENV_VAR] = chosen.version.removeprefix("go")
     return out

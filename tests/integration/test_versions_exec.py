@@ -57,9 +57,10 @@ def one_line(done: subprocess.CompletedProcess[str]) -> str:
 def test_exec_runs_the_pinned_version_first_on_path(store: Path, pinned: Path, tmp_path: Path) -> None:
     done = versions("exec", "--", "go", "env", "GOROOT", cwd=pinned / "cmd" / "api")
     assert (done.returncode, done.stdout, done.stderr) == (0, f"{store / OLD}\n", "")
-    shown = versions("exec", "--", "sh", "-c", 'echo "$M3TUI_GO_VERSION|${PATH%%:*}|${GOTOOLCHAIN-unset}"', cwd=pinned,
-                     env=os.environ | {"GOTOOLCHAIN": "local"})  # fmt: skip
-    assert shown.stdout == f"1.22.10|{store / OLD / 'bin'}|local\n", shown.stderr
+    shown = versions("exec", "--", "sh", "-c", 'echo "$M3TUI_GO_VERSION|$PATH|${GOTOOLCHAIN-unset}"', cwd=pinned,
+                     env=os.environ | {"GOTOOLCHAIN": "local", "PATH": f"/usr/bin:{store / OLD / 'gobin'}:/bin"})  # fmt: skip
+    # bin, then gobin (default-go-packages), as the hook puts them; each once.
+    assert shown.stdout == f"1.22.10|{store / OLD / 'bin'}:{store / OLD / 'gobin'}:/usr/bin:/bin|local\n", shown.stderr
     # VERSION given (a line: its newest installed patch), and outside any pin: the global choice.
     given = versions("exec", "1.23", "--", "go", "env", "GOROOT", cwd=pinned)
     assert given.stdout == f"{store / NEW}\n", given.stderr
