@@ -310,7 +310,7 @@ async def _default_packages(args: argparse.Namespace) -> int:
     from m3tui.versions.names import NotAGoVersion, canonical, version_sort_key
 
     if args.version is None:
-        pin = _pinned_here(fallback=True)
+        pin = _pinned_here(fallback=True, command="default-packages")
         if pin.installed is None:
             return _fail(f"{pin.value or 'nothing'} ({pin.where}) is not installed: name an installed version", EXIT_USAGE)
         version = pin.installed
@@ -338,7 +338,7 @@ async def _default_packages(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def _pinned_here(*, fallback: bool = False) -> Pin:
+def _pinned_here(*, fallback: bool = False, command: str = "install") -> Pin:
     """What the working directory pins (not the global choice): a usage error naming the files
     looked for when nothing does; the pin's warnings said on stderr."""
     from m3tui.versions import store
@@ -350,7 +350,7 @@ def _pinned_here(*, fallback: bool = False) -> Pin:
     for warning in pin.warnings:
         _warn(warning)
     if not pin.pinned and not (fallback and pin.kind == "global"):
-        return _fail(f"no Go version pinned in {cwd} ({looked_for()}): name one (m3tui versions install VERSION)", EXIT_USAGE)
+        return _fail(f"no Go version pinned in {cwd} ({looked_for()}): name one (m3tui versions {command} VERSION)", EXIT_USAGE)
     return pin
 
 

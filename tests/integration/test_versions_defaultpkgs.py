@@ -201,3 +201,9 @@ def test_install_then_the_tools_follow(archive_server, go_archive, proxy_env: Pa
     gopls = found["go.tools.gopls"]
     assert (gopls.status, gopls.summary) == (Status.WARN, f"gopls is in {root / 'gobin'} (m3tui's default packages), which is not on PATH")
     assert gopls.fix == f'source "{m3tui_home / "env.sh"}"'
+
+
+def test_default_packages_with_nothing_to_run_them_with_names_its_own_command(tmp_path: Path) -> None:
+    done = m3tui("versions", "default-packages", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and done.stderr.rstrip().endswith("name one (m3tui versions default-packages VERSION)")
