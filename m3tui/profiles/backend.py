@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from m3tui.profiles.capture import Capture, CaptureSpec
     from m3tui.profiles.fetch import FetchedProfile
+    from m3tui.profiles.pprof.traces import Traces
     from m3tui.profiles.pprof.analysis import (
         FlameNode,
         PeekEntry,
@@ -58,6 +59,7 @@ class ProfilesBackend(Protocol):
         self, url: str, *, seconds: int | None = None, headers: Sequence[str] = (),
         on_progress: Callable[[float, float], None] | None = None, stop: asyncio.Event | None = None,
     ) -> FetchedProfile: ...  # fmt: skip
+    async def traces(self, path: Path, sample_index: int, filters: Filters, base: Path | None = None) -> Traces: ...
 
 
 class LocalProfiles:
@@ -102,6 +104,12 @@ class LocalProfiles:
         from m3tui.profiles.pprof import analysis
 
         return analysis.header_lines(report)
+
+    async def traces(self, path: Path, sample_index: int, filters: Filters, base: Path | None = None) -> Traces:
+        """`go tool pprof -traces` of the file (each sample, as the file holds it), minus ``base``."""
+        from m3tui.profiles.pprof.traces import read_traces
+
+        return await asyncio.to_thread(read_traces, path, sample_index, filters, diff_base=base)
 
     async def export(self, profile: Profile, sample_index: int, filters: Filters, label: str) -> list[Path]:
         """The view as an SVG flame graph, speedscope JSON and collapsed stacks, each written all or

@@ -1,5 +1,6 @@
 """The Profiles pane's text views, drawn from the analysis results: peek (callers and callees
-of a function), source lines with their flat and cum, and the tuner's trade-off chart.
+of a function), source lines with their flat and cum, the traces (each sample's stack with its
+value), and the tuner's trade-off chart.
 
 Pure functions from typed results to Rich text, so the pane only decides what to show.
 """
@@ -14,6 +15,7 @@ from rich.text import Text
 
 if TYPE_CHECKING:
     from m3tui.profiles.pprof.analysis import PeekEntry, SourceFile
+    from m3tui.profiles.pprof.traces import Traces
     from m3tui.profiles.tune import TuneResult
 
 #: What the capture view says below the form before its first run (wrapped to the width).
@@ -67,6 +69,41 @@ def source_text(listings: Sequence[SourceFile], fmt: Format) -> Text:
                         style="yellow" if hot else "dim")  # fmt: skip
             text.append(f"{line.text}\n", style="" if hot else "dim")
         text.append("\n")
+    return text
+
+
+#: The traces the view draws (a million-sample profile has a million); the rest: the CLI's.
+TRACES_SHOWN = 2000
+
+
+def traces_text(report: Traces, limit: int = TRACES_SHOWN) -> Text:
+    """Like `go tool pprof -traces`, the same lines: the profile's labels, then each sample (file
+    order) between rules: its labels, its stack leaf first, the value on the leaf's line."""
+    import dataclasses
+
+    from m3tui.profiles.pprof.traces import traces_lines
+
+    shown = dataclasses.replace(report, traces=report.traces[:limit])
+    lines = iter(traces_lines(shown))
+    head = len(traces_lines(dataclasses.replace(report, traces=[]))) - 1  # the profile's labels
+    text = Text()
+    for _ in range(head):
+        text.append(screen_text(next(lines)) + "\n", style="dim")
+    for t in shown.traces:
+        text.append(next(lines) + "\n", style="dim")  # the rule
+        for _ in range(len(t.labels) + len(t.num_labels)):
+            text.append(screen_text(next(lines)) + "\n", style="cyan")
+        for i in range(len(t.frames)):
+            line = next(lines)
+            if i == 0:
+                text.append(line[:10], style="bold yellow")
+            text.append(screen_text(line[10:] if i == 0 else line) + "\n", style="bold" if i == 0 else "")
+    text.append(next(lines) + "\n", style="dim")
+    if not report.traces:
+        text.append("no samples match\n", style="dim")
+    if len(report.traces) > limit:
+        text.append(f"… {len(report.traces) - limit:,} more samples: m3tui profile traces FILE prints them all\n",
+                    style="dim italic")  # fmt: skip
     return text
 
 

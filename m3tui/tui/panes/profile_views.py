@@ -1,5 +1,5 @@
-"""The Profiles pane's views and what they show: the view bar (top, peek, flame, source, tune),
-the top table, peek, source and the flame graph, the profile's facts, all refreshed from the
+"""The Profiles pane's views and what they show: the view bar (top, peek, flame, source, traces,
+tune), the top table, peek, source, the flame graph and the traces, the profile's facts, all refreshed from the
 backend for the current profile (or its diff against the base), sample type, filters and sort;
 and `x`, the view as shown exported.
 
@@ -21,7 +21,7 @@ from textual.widgets import ContentSwitcher, DataTable, Static
 from m3tui.core.errors import M3tuiError
 from m3tui.tui.panes.base import Pane, focus_now
 from m3tui.tui.widgets.row_table import fit_columns
-from m3tui.tui.panes.profile_text import screen_text, source_text
+from m3tui.tui.panes.profile_text import screen_text, source_text, traces_text
 from m3tui.tui.panes.profile_widgets import PeekList, ProfileInfo
 
 if TYPE_CHECKING:
@@ -33,11 +33,11 @@ if TYPE_CHECKING:
     from m3tui.tui.backends import Backends
     from m3tui.tui.widgets.flame_graph import FlameGraph
 
-VIEWS = ("top", "peek", "flame", "source", "tune")
-VIEW_KEYS = {"top": "t", "peek": "g", "flame": "f", "source": "s", "tune": "u"}
+VIEWS = ("top", "peek", "flame", "source", "traces", "tune")
+VIEW_KEYS = {"top": "t", "peek": "g", "flame": "f", "source": "s", "traces": "a", "tune": "u"}
 #: The widget each view puts the focus on (`focus_target`).
 VIEW_FOCUS = {"top": "#prof-top", "peek": "#prof-peek", "flame": "#prof-flamegraph", "source": "#prof-source",
-              "tune": "#prof-bench"}  # fmt: skip
+              "traces": "#prof-traces", "tune": "#prof-bench"}  # fmt: skip
 TOP_COLUMNS = ("flat", "flat%", "sum%", "cum", "cum%", "function")
 
 
@@ -133,7 +133,7 @@ class ProfileViews(Pane):
         self.report = None
         self.sample_index = None
         self.query_one("#prof-top", DataTable).clear()
-        for name in ("#prof-source-text", "#prof-flame-info"):
+        for name in ("#prof-source-text", "#prof-flame-info", "#prof-traces-text"):
             self.query_one(name, Static).update("")
         self.query_one("#prof-peek", PeekList).show([], str)
         self.flame.show(None)
@@ -169,6 +169,10 @@ class ProfileViews(Pane):
             await self._fill_function_view(self.view, profile, filters)
         elif self.view == "flame":
             self.flame.show(await self.backend.flame(profile, self.sample_index, filters))
+        elif self.view == "traces" and self.current is not None:
+            base = self.base.path if self.base is not None and self.base is not self.current else None
+            traces = await self.backend.traces(self.current.path, self.sample_index, filters, base)
+            self.query_one("#prof-traces-text", Static).update(traces_text(traces))
         self._show_view(self.view)
         header = self.backend.header(report)
         cut = next((i for i, line in enumerate(header) if line.startswith(("Active filters:", "Showing nodes"))), len(header))

@@ -1,4 +1,4 @@
-"""Profiles pane: pprof in the terminal (top, peek, flame, source), capture, and the rate tuner.
+"""Profiles pane: pprof in the terminal (top, peek, flame, source, traces), capture, and the rate tuner.
 
 A thin front over :mod:`m3tui.profiles.pprof` (decode, aggregate), :mod:`~m3tui.profiles.capture`
 and :mod:`~m3tui.profiles.tune`, reached through the
@@ -53,6 +53,7 @@ class ProfilesPane(ProfileViews):
         Binding("g", "view('peek')", "Peek", id="profiles.peek"),
         Binding("f", "view('flame')", "Flame", id="profiles.flame"),
         Binding("s", "view('source')", "Source", id="profiles.source"),
+        Binding("a", "view('traces')", "Traces", id="profiles.traces"),
         Binding("u", "view('tune')", "Tuner", id="profiles.tune"),
         Binding("slash", "filter", "Filter", id="profiles.filter"),
         Binding("i", "sample_type", "Sample type", id="profiles.sample_type"),
@@ -102,6 +103,7 @@ class ProfilesPane(ProfileViews):
                 PeekList(id="prof-peek"),
                 Vertical(self._flame, Static("", id="prof-flame-info"), id="prof-flame"),
                 TextScroll(Static("", id="prof-source-text"), id="prof-source"),
+                TextScroll(Static("", id="prof-traces-text"), id="prof-traces"),
                 CaptureView(self.backend, id="prof-tune"),
                 initial="prof-top",
                 id="prof-switcher",
