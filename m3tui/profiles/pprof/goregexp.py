@@ -14,7 +14,7 @@ Left different (tests/integration/test_goregexp_real.py's KNOWN): Go refuses a t
 1000 deep counting every node, checked here for nested captures only; Go 1.27's Unicode is 17.0,
 RE2's older, so the 11 scripts new in Unicode 16 and 17 are refused here and characters those
 versions added may not match a class; RE2 compiles a Unicode class into UTF-8 byte automata, so a
-big one repeated many times (``\\pL{1000}`` five times) is too large here where Go takes it;
+big one repeated many times (``\\pL{1000}``) is too large here (RE2's 8 MiB) where Go takes it;
 inside brackets ``\\pC`` is RE2's (no Cn), ``\\P{LC}`` refused.
 """
 
@@ -134,7 +134,8 @@ def _load() -> Any:
         opts = mod.Options()
         opts.log_errors = False  # C++ RE2 would print each refused pattern on fd 2 (the TUI's screen)
         opts.never_capture = True  # only whether it matches is asked
-        opts.max_mem = 64 << 20  # Go compiles what needs up to ~128 MiB of program; C++'s default is 8 MiB
+        # max_mem stays RE2's 8 MiB: a regexp's memory (program and DFA cache) stays bounded; Go takes
+        # more (\pL{1000}: RE2 compiles a class into UTF-8 automata, 1.3 s and 150 MB at 32 MiB)
         _options = opts
         _re2 = mod
     return _re2
@@ -428,11 +429,11 @@ def _go_unicode_names(pattern: str) -> str:
 
 def compile(pattern: str) -> GoRegexp:  # noqa: A001 (the name Go and re use)
     """``pattern`` as Go's ``regexp.Compile`` takes it, or `GoRegexpError` with Go's message.
-    Kept: a report compiles its filters several times (the stacks, the warnings, the big path)."""
+    The last 16 are kept: a report compiles its filters several times (stacks, warnings, numpy path)."""
     return _compile(pattern)
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=16)
 def _compile(pattern: str) -> GoRegexp:
     re2 = _load()
     refusal = _go_only_refusal(pattern)
