@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from m3tui.profiles.pprof import analysis, fastagg
+from m3tui.profiles.pprof import analysis, fastagg, fastflame
 from m3tui.profiles.pprof.decode import load, load_file
 from m3tui.profiles.pprof.graph import Filters, _function_stacks, _nodes
 from m3tui.profiles.pprof.model import Profile
@@ -189,6 +189,7 @@ def test_flame_fast_equals_pure(monkeypatch: pytest.MonkeyPatch, data: bytes) ->
     a profile with a negative value keeps the pure path (paths that cancel out lose their box)."""
     for big in (1 << 62, 0):
         monkeypatch.setattr(fastagg, "BIG_STACKS", big)
+        monkeypatch.setattr(fastflame, "FLAME_STACKS", big)
         p = load(data)
         trees = [analysis.flame(p, si, flt) for si in range(len(p.sample_types)) for flt in FILTERS]
         if big:
@@ -204,5 +205,7 @@ def test_flame_of_real_profiles(monkeypatch: pytest.MonkeyPatch) -> None:
         p = load(data)
         slow = [analysis.flame(p, si, flt) for si in range(len(p.sample_types)) for flt in FILTERS]
         monkeypatch.setattr(fastagg, "BIG_STACKS", 0)
+        monkeypatch.setattr(fastflame, "FLAME_STACKS", 0)
         p = load(data)
+        assert fastflame.flame(p, 0, None) is not None  # the numpy path indeed
         assert [analysis.flame(p, si, flt) for si in range(len(p.sample_types)) for flt in FILTERS] == slow

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["BIG_STACKS", "is_big", "kept", "nodes"]
 
 #: From this many distinct stacks on, numpy (imported once, ~0.1 s) beats the pure path.
-BIG_STACKS = 50_000
+BIG_STACKS = 100_000
 #: float64 sums of integers are exact below this
 _EXACT = 1 << 53
 #: with at most 64 × this many distinct sites, a stack's set of sites is a bitset
