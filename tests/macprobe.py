@@ -24,7 +24,8 @@ class RecordedMacProbe:
 
     ``sysctl`` maps a subtree tuple (("hw",), ("machdep.cpu",)) to a text; ``self_sysctl``
     and ``shell`` give what sysctlbyname / `$SHELL -c 'sysctl -n NAME'` would answer;
-    ``files`` are the paths that exist; ``raises`` names methods that raise.
+    ``files`` are the paths that exist; ``raises`` names methods that raise; ``procs`` maps a pid
+to its kinfo_proc bytes (constructed: tests/kinfoproc.py).
     """
 
     platform = "darwin"
@@ -42,6 +43,8 @@ class RecordedMacProbe:
         shell: Mapping[str, str] | None = None,
         login_shell: str | None = "/bin/zsh",
         raises: Sequence[str] = (),
+        procs: Mapping[int, bytes] | None = None,
+        parent_pid: int = 0,
     ) -> None:
         self._sysctl = dict(sysctl or {})
         self._self_sysctl = dict(self_sysctl or {})
@@ -53,6 +56,8 @@ class RecordedMacProbe:
         self._shell = dict(shell or {})
         self._login_shell = login_shell
         self._raises = set(raises)
+        self._procs = dict(procs or {})
+        self._parent_pid = parent_pid
         self.calls: list[tuple] = []
 
     async def _enter(self, name: str, *args: object) -> None:
@@ -100,6 +105,13 @@ class RecordedMacProbe:
     async def shell_sysctl(self, shell: str, name: str, env: Mapping[str, str] | None = None) -> str | None:
         await self._enter("shell_sysctl", shell, name)
         return self._shell.get(name)
+
+    async def proc_info(self, pid: int) -> bytes | None:
+        await self._enter("proc_info", pid)
+        return self._procs.get(pid)
+
+    def parent_pid(self) -> int:
+        return self._parent_pid  # 0: no walk (the Rosetta tests give a constructed chain)
 
 
 def m3max_probe(**kw) -> RecordedMacProbe:

@@ -14,7 +14,9 @@ Rosetta facts never come from ``uname -m``, ``arch`` or ``platform.machine()``: 
 report the translated view. ``hw.optional.arm64`` is 1 on Apple silicon even under
 Rosetta; ``sysctl.proc_translated`` (1 translated, 0 native, absent on Intel) describes
 the asking process, so m3tui asks it about itself through ``sysctlbyname`` and runs the
-login shell to ask it about the shell (a child of a translated process is translated).
+login shell to ask it about the shell binary. A child of native m3tui is native even in a Rosetta
+terminal, so the terminal is asked about directly: each process up the parent chain has its
+``P_TRANSLATED`` flag read from the kernel's kinfo_proc (``core/darwin.py``).
 
 This module is plain asyncio and must never import Textual.
 """
@@ -127,6 +129,10 @@ class SystemProbe(Protocol):
         """Run ``SHELL -c 'sysctl -n NAME'``: the value as a child of that shell sees it."""
         ...
 
+    async def proc_info(self, pid: int) -> bytes | None: ...  # kinfo_proc bytes (kern.proc.pid.PID)
+
+    def parent_pid(self) -> int: ...  # where the walk up to the terminal starts: m3tui's parent
+
 
 def _first_existing(*paths: str) -> str | None:
     for p in paths:
@@ -189,6 +195,12 @@ class _RunningProbe:
     async def shell_sysctl(self, shell: str, name: str, env: Mapping[str, str] | None = None) -> str | None:
         return None
 
+    async def proc_info(self, pid: int) -> bytes | None:
+        return None
+
+    def parent_pid(self) -> int:
+        return os.getppid()
+
 
 class MacProbe(_RunningProbe):
     """The real macOS probe: sysctl, sw_vers, brew config, xcode-select, the login shell."""
@@ -242,6 +254,11 @@ class MacProbe(_RunningProbe):
             return None
         return result.stdout_text
 
+    async def proc_info(self, pid: int) -> bytes | None:
+        from m3tui.core.darwin import kinfo_proc_bytes
+
+        return kinfo_proc_bytes(pid)  # None on failure; anything raised is the gather's note
+
 
 class LinuxProbe(_RunningProbe):
     """The real Linux probe: /etc/os-release, /proc and /sys; the macOS questions answer None."""
@@ -286,6 +303,9 @@ class SystemFacts:
     process_translated: bool | None = None  # m3tui itself runs under Rosetta
     login_shell: str | None = None
     shell_translated: bool | None = None  # a child of the login shell runs under Rosetta
+    # A process up m3tui's parent chain (shell, login, the terminal) has P_TRANSLATED: None = not read.
+    terminal_translated: bool | None = None
+    translated_ancestor: str | None = None  # "Terminal (pid 640)": the first translated one
     brew: BrewConfig | None = None
     brew_path: str | None = None  # the brew that PATH finds (or a standard location)
     brew_installs: tuple[str, ...] = ()  # which of /opt/homebrew/bin/brew, /usr/local/bin/brew exist
@@ -330,6 +350,8 @@ class SystemFacts:
             "process_translated": self.process_translated,
             "login_shell": self.login_shell,
             "shell_translated": self.shell_translated,
+            "terminal_translated": self.terminal_translated,
+            "translated_ancestor": self.translated_ancestor,
             "brew": self.brew.to_data() if self.brew is not None else None,
             "brew_path": self.brew_path,
             "brew_prefix": self.brew_prefix,
@@ -362,6 +384,8 @@ class _FactFields(TypedDict, total=False):
     process_translated: bool | None
     login_shell: str | None
     shell_translated: bool | None
+    terminal_translated: bool | None
+    translated_ancestor: str | None
     brew: BrewConfig | None
     brew_path: str | None
     brew_installs: tuple[str, ...]
@@ -456,6 +480,26 @@ async def _shell(probe: SystemProbe, safe: _Tolerant, env: Mapping[str, str]) ->
     return {"login_shell": shell, "shell_translated": _flag(text)}
 
 
+MAX_ANCESTORS = 32  # a longer parent chain is a loop: a terminal is a few levels up
+
+
+async def _ancestors(probe: SystemProbe, safe: _Tolerant, pid: int) -> _FactFields:
+    """Up from m3tui's parent through each process's kinfo_proc: the first with P_TRANSLATED is a
+    Rosetta terminal (or shell, or login) even when m3tui is native. False at launchd (pid 1)."""
+    from m3tui.core.darwin import parse_kinfo_proc
+
+    seen: set[int] = set()
+    while pid > 1 and pid not in seen and len(seen) < MAX_ANCESTORS:
+        seen.add(pid)
+        data = await safe(f"kern.proc.pid.{pid}", probe.proc_info(pid))
+        if (info := parse_kinfo_proc(data) if data else None) is None:
+            return {"terminal_translated": None}  # unreadable or gone: the rest is unknown
+        if info.translated:
+            return {"terminal_translated": True, "translated_ancestor": f"{info.comm} (pid {info.pid})"}
+        pid = info.ppid
+    return {"terminal_translated": False if seen and pid <= 1 else None}
+
+
 async def _brew(probe: SystemProbe, safe: _Tolerant, env: Mapping[str, str]) -> _FactFields:
     on_path, exist = await asyncio.gather(
         safe("which brew", probe.which("brew", env.get("PATH", ""))),
@@ -538,6 +582,7 @@ async def gather_system_facts(probe: SystemProbe, env: Mapping[str, str]) -> Sys
             _mac_cpu(probe, safe),
             _process_translated(probe, safe),
             _shell(probe, safe, env),
+            _ancestors(probe, safe, probe.parent_pid()),
             _brew(probe, safe, env),
             _clt(probe, safe),
         )

@@ -171,11 +171,15 @@ async def check_rosetta(ctx: DoctorContext) -> list[Finding]:
         "process_translated": f.process_translated,
         "login_shell": f.login_shell,
         "shell_translated": f.shell_translated,
+        "terminal_translated": f.terminal_translated,
+        "translated_ancestor": f.translated_ancestor,
     }
     facts = (
         f"Hardware arm64 (hw.optional.arm64): {_yn(f.hardware_arm64)}\n"
         f"m3tui translated (sysctl.proc_translated): {_yn(f.process_translated)}\n"
-        f"Login shell {f.login_shell or '(unknown)'} translated: {_yn(f.shell_translated)}"
+        f"Login shell {f.login_shell or '(unknown)'} translated: {_yn(f.shell_translated)}\n"
+        f"Terminal and parent processes translated (P_TRANSLATED): {_yn(f.terminal_translated)}"
+        + (f", first: {f.translated_ancestor}" if f.translated_ancestor else "")
     )
     if f.process_translated:
         return [
@@ -186,6 +190,20 @@ async def check_rosetta(ctx: DoctorContext) -> list[Finding]:
                 "Everything started from this terminal runs as x86_64: `go` builds amd64 binaries, "
                 "Homebrew installs into /usr/local, benchmarks measure the translation.\n"
                 "If the terminal is native, the Python running m3tui may be an x86_64-only build.\n" + facts,
+                fix=ROSETTA_FIX,
+                data=data,
+            )
+        ]
+    if f.terminal_translated:
+        return [
+            _finding(
+                "system.rosetta",
+                Status.ERROR,
+                f"the terminal runs under Rosetta: {f.translated_ancestor} is translated",
+                "m3tui itself is native (an arm64-only Python), but a process it was started from is "
+                "x86_64: commands typed in this terminal (go build, brew, make) run translated, as x86_64.\n"
+                "Usually the terminal app has \"Open using Rosetta\" set in Finder's Get Info, or it is an "
+                "Intel-only build.\n" + facts,
                 fix=ROSETTA_FIX,
                 data=data,
             )

@@ -85,6 +85,8 @@ async def test_healthy_apple_silicon_mac() -> None:
         "process_translated": False,
         "login_shell": "/bin/zsh",
         "shell_translated": False,
+        "terminal_translated": None,  # no parent chain given (tests/unit/test_darwin.py walks one)
+        "translated_ancestor": None,
     }
 
     brew = f["system.homebrew"]
