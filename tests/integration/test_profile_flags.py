@@ -375,3 +375,25 @@ def test_cli_nodefraction_alone_keeps_the_no_match_warnings(label_profiles, tmp_
     want, want_err, rc = go_pprof(None, ["-nodefraction=0.2"], [label_profiles("heap")])
     r = m3tui(str(label_profiles("heap")), "--nodefraction", "0.2", home=tmp_path)
     assert (r.returncode, r.stdout.splitlines(), r.stderr) == (0, want, "")
+
+
+def test_cli_a_bad_profile_is_one_line_on_the_flags_path(label_profiles, tmp_path):
+    """What the plain top says of a file that is not a profile, the flags' path says too (exit 2)."""
+    from m3tui.profiles.pprof.profile_pb2 import Profile as PbProfile
+
+    junk = tmp_path / "junk.pb"
+    junk.write_bytes(b"\x0a\xff\xff\xff\xff\xff\xff")
+    legacy = tmp_path / "legacy.txt"
+    legacy.write_text("heap profile: 1: 2 [3: 4] @ heap/1048576\n")
+    pb = PbProfile(string_table=["", "samples", "count"])
+    pb.sample_type.add(type=1, unit=2)
+    pb.location.add(id=1).line.add(function_id=9)
+    pb.sample.add(location_id=[1], value=[1])
+    dangling = tmp_path / "dangling.pb"
+    dangling.write_bytes(pb.SerializeToString())
+    for path in (junk, legacy, dangling):
+        plain = m3tui(str(path), home=tmp_path)
+        flagged = m3tui(str(path), str(label_profiles("cpu")), "--granularity", "lines", home=tmp_path)
+        assert plain.returncode == flagged.returncode == 2 and flagged.stdout == ""
+        assert len(flagged.stderr.splitlines()) == 1 and f"profile {path}: " in flagged.stderr, flagged.stderr
+        assert flagged.stderr.split(f"{path}: ")[1] == plain.stderr.split(f"{path}: ")[1], (plain.stderr, flagged.stderr)

@@ -17,10 +17,11 @@ for; the result is re-encoded and decoded as usual, so `analysis` makes its repo
 
 from __future__ import annotations
 
+import itertools
 import os
 import posixpath
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -47,6 +48,7 @@ _Fn = tuple[str, str, int]
 
 @dataclass
 class _Loc:
+    lid: int  # unique among the profiles of one `prepare`: its id in the re-encoded profile
     mapping: int  # index into _Prof.mappings, 0: none
     address: int
     lines: list[tuple[_Fn | None, int]]  # (function, line number), inlined first
@@ -70,8 +72,9 @@ class _Prof:
     time_nanos: int
     duration_nanos: int
     comments: list[str]
-    mappings: list[tuple[str, str]]  # (file, build id); [0] is a placeholder
+    mappings: list[tuple[str, str]]  # (file, build id); [0] is a placeholder; shared by merged profiles
     samples: list[_Sample]
+    locations: list[_Loc]  # all of them, as pprof's filters walk them
 
 
 @dataclass
@@ -94,7 +97,7 @@ def needed(filters: Filters, granularity: str | None, nprofiles: int) -> bool:
 def read_profile(path: str) -> bytes:
     """A profile file's protobuf bytes, gunzipped, within decode's limits (its one-line errors)."""
     from m3tui.core.errors import os_error
-    from m3tui.profiles.pprof.decode import _GZIP_MAGIC, MAX_PROFILE_BYTES, _gunzip, load, open_file
+    from m3tui.profiles.pprof.decode import _GZIP_MAGIC, MAX_PROFILE_BYTES, _gunzip, open_file
 
     label = f"profile {printable(path)}"
     with open_file(path, "profile") as f:
@@ -108,23 +111,33 @@ def read_profile(path: str) -> bytes:
                 else f.read(MAX_PROFILE_BYTES + 1)
         except OSError as exc:
             raise os_error(exc, label, "read") from None
-    try:
-        load(data)  # decode's checks and messages (corrupt, legacy formats, ...)
-    except ProfileError as exc:
-        raise ProfileError(f"{label}: {exc}") from None
+    if not data:
+        raise ProfileError(f"{label}: not a pprof profile: empty file")
     return data
 
 
-def _parse(data: bytes, label: str) -> _Prof:
+def _parse(data: bytes, label: str, mappings: list[tuple[str, str]], lids: Iterator[int], tags: bool) -> _Prof:
+    """One profile; its mappings appended to ``mappings`` (shared by the profiles merged), its
+    locations numbered from ``lids``; the samples' labels read only when ``tags``."""
+    from m3tui.profiles.pprof.decode import load
     from m3tui.profiles.pprof.profile_pb2 import Profile as PbProfile
 
-    pb = PbProfile.FromString(data)
+    try:
+        pb = PbProfile.FromString(data)
+    except Exception:  # decode's message: a legacy format, bad protobuf, ...
+        try:
+            load(data)
+        except ProfileError as exc:
+            raise ProfileError(f"profile {label}: {exc}") from None
+        raise ProfileError(f"profile {label}: not a pprof profile: invalid protobuf data") from None
     strings = [escape_controls(s) for s in pb.string_table]
 
     def s(i: int) -> str:
         return strings[i] if 0 <= i < len(strings) else ""
 
-    mappings: list[tuple[str, str]] = [("", "")]
+    def corrupt(what: str) -> ProfileError:
+        return ProfileError(f"profile {label}: profile is corrupt: {what}")
+
     mindex: dict[int, int] = {}
     for m in pb.mapping:
         mindex[m.id] = len(mappings)
@@ -132,30 +145,43 @@ def _parse(data: bytes, label: str) -> _Prof:
     funcs: dict[int, _Fn] = {f.id: (s(f.name), s(f.filename), f.start_line) for f in pb.function}
     locs: dict[int, _Loc] = {}
     for loc in pb.location:
-        locs[loc.id] = _Loc(mindex.get(loc.mapping_id, 0), loc.address,
-                            [(funcs.get(ln.function_id), ln.line) for ln in loc.line])
+        if loc.mapping_id and loc.mapping_id not in mindex:
+            raise corrupt(f"location {loc.id} refers to mapping {loc.mapping_id}, which does not exist")
+        lines: list[tuple[_Fn | None, int]] = []
+        for ln in loc.line:
+            fn = funcs.get(ln.function_id) if ln.function_id else None
+            if ln.function_id and fn is None:
+                raise corrupt(f"location {loc.id} refers to function {ln.function_id}, which does not exist")
+            lines.append((fn, ln.line))
+        locs[loc.id] = _Loc(next(lids), mindex.get(loc.mapping_id, 0), loc.address, lines)
+    nt = len(pb.sample_type)
     samples = []
+    get = locs.__getitem__
     for smp in pb.sample:
         labels: dict[str, list[str]] = {}
         nums: dict[str, list[int]] = {}
         units: dict[str, list[str]] = {}
-        for lb in smp.label:
-            key = s(lb.key)
-            if lb.str:
-                labels.setdefault(key, []).append(s(lb.str))
-            else:
-                nums.setdefault(key, []).append(lb.num)
-                units.setdefault(key, []).append(s(lb.num_unit))
+        if tags:
+            for lb in smp.label:
+                key = s(lb.key)
+                if lb.str:
+                    labels.setdefault(key, []).append(s(lb.str))
+                else:
+                    nums.setdefault(key, []).append(lb.num)
+                    units.setdefault(key, []).append(s(lb.num_unit))
         try:
-            stack = [locs[i] for i in smp.location_id]
+            stack = list(map(get, smp.location_id))
         except KeyError:
-            raise ProfileError(f"{label}: profile is corrupt: a sample refers to a missing location") from None
-        samples.append(_Sample(stack, list(smp.value), labels, nums, units))
+            raise corrupt("a sample refers to a location that does not exist") from None
+        values = list(smp.value)
+        if len(values) != nt:
+            raise corrupt(f"a sample has {len(values)} values for {nt} sample types")
+        samples.append(_Sample(stack, values, labels, nums, units))
     period_type = (SampleType(s(pb.period_type.type), s(pb.period_type.unit))
                    if pb.HasField("period_type") else None)
     return _Prof([SampleType(s(v.type), s(v.unit)) for v in pb.sample_type], s(pb.default_sample_type),
                  period_type, pb.period, pb.time_nanos, pb.duration_nanos, [s(c) for c in pb.comment],
-                 mappings, samples)
+                 mappings, samples, list(locs.values()))
 
 
 # --- merging (driver.combineProfiles: CompatibilizeSampleTypes, ScaleProfiles, profile.Merge) -----
@@ -191,29 +217,13 @@ def _merge(profs: list[_Prof], labels: list[str], what: str) -> _Prof:
                                f"({name(first.period_type)} and {name(p.period_type)})")
     if len(profs) == 1 or what != "merge":
         return first
-    times = [p.time_nanos for p in profs]
+    times = [p.time_nanos for p in profs if p.time_nanos]
     comments = list(dict.fromkeys(c for p in profs for c in p.comments))
-    mappings: list[tuple[str, str]] = [("", "")]
-    samples: list[_Sample] = []
-    for p in profs:
-        base = len(mappings) - 1
-        mappings.extend(p.mappings[1:])
-        moved: dict[int, _Loc] = {}
-        for smp in p.samples:
-            if not any(smp.values):  # profile.Merge drops zero samples
-                continue
-            locs = []
-            for loc in smp.locs:
-                m = moved.get(id(loc))
-                if m is None:
-                    m = moved[id(loc)] = _Loc(loc.mapping + base if loc.mapping else 0, loc.address, loc.lines)
-                locs.append(m)
-            smp.locs = locs
-            samples.append(smp)
-    nonzero = [t for t in times if t]
+    samples = [smp for p in profs for smp in p.samples if any(smp.values)]  # Merge drops zero samples
     return _Prof(first.sample_types, next((p.default_sample_type for p in profs if p.default_sample_type), ""),
-                 first.period_type, max(p.period for p in profs), min(nonzero) if nonzero else 0,
-                 sum(p.duration_nanos for p in profs), comments, mappings, samples)
+                 first.period_type, max(p.period for p in profs), min(times) if times else 0,
+                 sum(p.duration_nanos for p in profs), comments, first.mappings, samples,
+                 [loc for p in profs for loc in p.locations])
 
 
 # --- filters (profile.FilterSamplesByName, ShowFrom, driver.compileTagFilter) ----------------------
@@ -226,7 +236,7 @@ def _rx(value: str | None, what: str) -> _Rx | None:
 def _filter_names(p: _Prof, f: Filters, warnings: list[str]) -> None:
     focus, ignore, hide = _rx(f.focus, "focus"), _rx(f.ignore, "ignore"), _rx(f.hide, "hide")
     show, show_from = _rx(f.show, "show"), _rx(f.show_from, "show_from")
-    locs = {id(loc): loc for smp in p.samples for loc in smp.locs}
+    locs = {loc.lid: loc for loc in p.locations}
     maps = p.mappings
 
     def line_ok(rx: _Rx, fn: _Fn | None) -> bool:
@@ -265,7 +275,7 @@ def _filter_names(p: _Prof, f: Filters, warnings: list[str]) -> None:
         for smp in p.samples:
             focused = False
             for loc in smp.locs:  # focusedAndNotIgnored
-                k = keep.get(id(loc))
+                k = keep.get(loc.lid)
                 if k is False:
                     break
                 focused = focused or bool(k)
@@ -273,7 +283,7 @@ def _filter_names(p: _Prof, f: Filters, warnings: list[str]) -> None:
                 if not focused:
                     continue
                 if hidden:
-                    smp.locs = [loc for loc in smp.locs if id(loc) not in hidden]
+                    smp.locs = [loc for loc in smp.locs if loc.lid not in hidden]
                     if not smp.locs:
                         continue
                 out.append(smp)
@@ -295,7 +305,7 @@ def _filter_names(p: _Prof, f: Filters, warnings: list[str]) -> None:
         out = []
         for smp in p.samples:
             for i in range(len(smp.locs) - 1, -1, -1):
-                if id(smp.locs[i]) in matched:
+                if smp.locs[i].lid in matched:
                     smp.locs = smp.locs[:i + 1]
                     out.append(smp)
                     break
@@ -470,7 +480,7 @@ def _encode(p: _Prof, namer: _Namer | None) -> bytes:
     for i, (mfile, build) in enumerate(p.mappings[1:], 1):
         pb.mapping.add(id=i, filename=sid(mfile), build_id=sid(build))
     fids: dict[_Fn, int] = {}
-    lids: dict[int, int] = {}
+    seen: set[int] = set()
 
     def fid(fn: _Fn) -> int:
         i = fids.get(fn)
@@ -480,19 +490,16 @@ def _encode(p: _Prof, namer: _Namer | None) -> bytes:
         return i
 
     for smp in p.samples:
-        ids = []
         for loc in smp.locs:
-            li = lids.get(id(loc))
-            if li is None:
-                li = lids[id(loc)] = len(lids) + 1
-                pl = pb.location.add(id=li, mapping_id=loc.mapping, address=loc.address)
+            if loc.lid not in seen:
+                seen.add(loc.lid)
+                pl = pb.location.add(id=loc.lid, mapping_id=loc.mapping, address=loc.address)
                 lines = loc.lines
                 if namer is not None:
                     lines = [((namer.name(loc, fn, ln), "", 0), 0) for fn, ln in (lines or [(None, 0)])]
                 for fn, ln in lines:
                     pl.line.add(function_id=fid(fn) if fn is not None else 0, line=ln)
-            ids.append(li)
-        pb.sample.add(location_id=ids, value=smp.values)
+        pb.sample.add(location_id=[loc.lid for loc in smp.locs], value=smp.values)
     pb.time_nanos, pb.duration_nanos, pb.period = p.time_nanos, p.duration_nanos, p.period
     if p.period_type is not None:
         pb.period_type.type, pb.period_type.unit = sid(p.period_type.type), sid(p.period_type.unit)
@@ -516,13 +523,16 @@ def prepare(datas: Sequence[bytes], labels: Sequence[str], filters: Filters, gra
     g = granularity or "functions"
     if g not in GRANULARITIES:
         raise ProfileError(f"granularity {g!r} must be one of: {', '.join(GRANULARITIES)}")
-    profs = [_parse(d, lb) for d, lb in zip(datas, labels)]
+    lids = itertools.count(1)
+    tags = bool(filters.tagfocus or filters.tagignore)
+    mappings: list[tuple[str, str]] = [("", "")]
+    profs = [_parse(d, lb, mappings, lids, tags) for d, lb in zip(datas, labels)]
     merged = _merge(profs, list(labels), "merge")
     based = None
     if base is not None:
-        based = _parse(base, base_label)
+        based = _parse(base, base_label, [("", "")], lids, tags)
         _merge([merged, based], [labels[0], base_label], "compare")  # same sample types, in that order
-    if g == "addresses" and not any(loc.address for smp in merged.samples for loc in smp.locs):
+    if g == "addresses" and not any(loc.address for loc in merged.locations):
         raise ProfileError(f"{labels[0]}: the profile has no addresses: granularity addresses needs them")
     totals = _totals(merged)
     if based is not None:  # computeTotal: the base's when it has some
