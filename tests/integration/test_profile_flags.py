@@ -92,7 +92,7 @@ def pprof_flags(opts: dict[str, str]) -> list[str]:
     return out
 
 
-def ours(binary: Path, files: list[Path], opts: dict[str, str]) -> tuple[list[str], list[str]]:
+def ours(binary: Path | None, files: list[Path], opts: dict[str, str]) -> tuple[list[str], list[str]]:
     """What `m3tui profile top FILES --flags` prints, made in this process: (lines, stderr lines)."""
     names = ("focus", "ignore", "hide", "show", "show_from", "tagfocus", "tagignore")
     filters = Filters(**{k: opts[k] for k in names if k in opts})
@@ -106,7 +106,7 @@ def ours(binary: Path, files: list[Path], opts: dict[str, str]) -> tuple[list[st
                           nodecount=int(opts["nodecount"]) if "nodecount" in opts else None, sort=sort,
                           node_fraction=float(opts.get("nodefraction", analysis.DEFAULT_NODE_FRACTION)))  # fmt: skip
     pipeline.finish(report, prepared, sort)
-    return analysis.top_lines(report, binary=str(binary)), prepared.warnings
+    return analysis.top_lines(report, binary=str(binary) if binary else None), prepared.warnings
 
 
 def assert_same(got: list[str], want: list[str], unordered_ties: bool = False) -> None:
@@ -128,7 +128,9 @@ def assert_same(got: list[str], want: list[str], unordered_ties: bool = False) -
     assert rows == sorted((c[:2] + c[3:] for c in map(cols, want[at:])))
 
 
-def check(binary: Path, files: list[Path], opts: dict[str, str]) -> None:
+def check(binary: Path | None, files: list[Path], opts: dict[str, str]) -> None:
+    """Ours equals `go tool pprof -top` with the same flags. ``binary``: given to pprof (its path
+    then stands for the main mapping's file, which the filters also match), None: not given."""
     want, want_err, rc = go_pprof(binary, pprof_flags(opts), files)
     assert rc == 0, want_err
     got, warnings = ours(binary, files, opts)
@@ -204,6 +206,26 @@ def test_show_filters_match_pprof(label_profiles, kind, opts):
 def test_nodefraction_matches_pprof(label_profiles, real_profiles, fraction):
     check(label_profiles.binary, [label_profiles("cpu")], {"nodefraction": fraction})
     check(real_profiles.binary, [real_profiles.cpu], {"nodefraction": fraction, "granularity": "lines"})
+
+
+GOPROF_CASES = [
+    ("block", {"show": "goprof", "sample_index": "delay"}),  # the test binary's own mapping file matches
+    ("mutex", {"show_from": "Inc"}),
+    ("block", {"tagfocus": "x=y"}),  # no labels at all
+    ("cpu", {"granularity": "lines", "cum": ""}),
+    ("cpu", {"granularity": "filefunctions", "hide": "runtime", "nodecount": "7"}),
+    ("mem", {"show": "goprof", "granularity": "lines", "sample_index": "alloc_objects"}),
+    ("mem", {"tagfocus": "bytes=64", "sample_index": "alloc_space"}),
+    ("mem", {"tagfocus": "bytes=:32", "sample_index": "alloc_objects", "granularity": "addresses"}),
+    ("cpu", {"ignore": "Fib", "show_from": "Benchmark"}),
+]
+
+
+@pytest.mark.parametrize(("kind", "opts"), GOPROF_CASES, ids=[f"{k}-{'-'.join(o.values())}" for k, o in GOPROF_CASES])
+def test_goprof_flags_match_pprof(real_profiles, kind, opts):
+    """Without the binary on pprof's command line, as `m3tui profile top` runs (with it, pprof's
+    filters match the binary's path instead of the profile's mapping file)."""
+    check(None, [real_profiles.by_name(kind)], opts)
 
 
 def test_merges_match_pprof(label_profiles, real_profiles):
