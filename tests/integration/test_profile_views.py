@@ -278,5 +278,6 @@ def test_hostile_regexes_and_flags_keep_the_contract(data: st.DataObject, tmp_pa
     with _captured() as (out, err):
         code = main(argv)
     check_contract(argv, code, out.getvalue(), err.getvalue())
-    if code in (2, 3):
-        assert len(err.getvalue().strip().splitlines()) == 1, (argv, err.getvalue())
+    if code in (2, 3):  # one line says why (after pprof's warnings for filters that matched nothing)
+        said = [x for x in err.getvalue().strip().splitlines() if not x.endswith(" expression matched no samples")]
+        assert len(said) == 1, (argv, err.getvalue())
