@@ -25,7 +25,9 @@ class RecordedMacProbe:
     ``sysctl`` maps a subtree tuple (("hw",), ("machdep.cpu",)) to a text; ``self_sysctl``
     and ``shell`` give what sysctlbyname / `$SHELL -c 'sysctl -n NAME'` would answer;
     ``files`` are the paths that exist; ``raises`` names methods that raise; ``procs`` maps a pid
-to its kinfo_proc bytes (constructed: tests/kinfoproc.py).
+to its kinfo_proc bytes (constructed: tests/kinfoproc.py); ``brew_prefix`` is `brew --prefix`'s
+answer (None: falls back to `brew config`, as when brew --prefix fails); ``heads`` maps a Mac
+path to a real local file whose header stands for it.
     """
 
     platform = "darwin"
@@ -45,6 +47,8 @@ to its kinfo_proc bytes (constructed: tests/kinfoproc.py).
         raises: Sequence[str] = (),
         procs: Mapping[int, bytes] | None = None,
         parent_pid: int = 0,
+        brew_prefix: str | None = None,
+        heads: Mapping[str, str] | None = None,
     ) -> None:
         self._sysctl = dict(sysctl or {})
         self._self_sysctl = dict(self_sysctl or {})
@@ -58,6 +62,8 @@ to its kinfo_proc bytes (constructed: tests/kinfoproc.py).
         self._raises = set(raises)
         self._procs = dict(procs or {})
         self._parent_pid = parent_pid
+        self._brew_prefix = brew_prefix
+        self._heads = dict(heads or {})
         self.calls: list[tuple] = []
 
     async def _enter(self, name: str, *args: object) -> None:
@@ -109,6 +115,16 @@ to its kinfo_proc bytes (constructed: tests/kinfoproc.py).
     async def proc_info(self, pid: int) -> bytes | None:
         await self._enter("proc_info", pid)
         return self._procs.get(pid)
+
+    async def brew_prefix(self, brew: str, env: Mapping[str, str] | None = None) -> str | None:
+        await self._enter("brew_prefix", brew)
+        return self._brew_prefix
+
+    async def read_head(self, path: str) -> bytes | None:
+        """The head of the REAL file ``heads`` maps ``path`` to (a Mach-O built by the real go)."""
+        await self._enter("read_head", path)
+        real = self._heads.get(path)
+        return open(real, "rb").read(4096) if real else None
 
     def parent_pid(self) -> int:
         return self._parent_pid  # 0: no walk (the Rosetta tests give a constructed chain)

@@ -35,7 +35,7 @@ def run(args: argparse.Namespace, run_async: RunAsync) -> int:
     saved: list[str] = []
 
     async def checks() -> list[Finding]:
-        ctx = doc.DoctorContext(offline=args.offline)
+        ctx = doc.DoctorContext(offline=args.offline, verbose=args.verbose)
         findings = await doc.run_doctor(ctx)
         if args.save_baseline:
             try:

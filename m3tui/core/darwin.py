@@ -20,6 +20,7 @@ import ctypes.util
 import re
 import struct
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 __all__ = [
@@ -104,6 +105,25 @@ def parse_kinfo_proc(data: bytes) -> ProcInfo | None:
     return ProcInfo(pid=pid, ppid=ppid, comm=comm, flags=flags & 0xFFFFFFFF)
 
 
+MAX_ANCESTORS = 32  # a longer parent chain is a loop: a terminal is a few levels up
+
+
+async def translated_ancestor(read: Callable[[int], Awaitable[bytes | None]], pid: int) -> tuple[bool | None, str | None]:
+    """Up from ``pid`` (m3tui's parent) through each process's kinfo_proc (``read``): the first with
+    P_TRANSLATED, as "Terminal (pid 640)", is a Rosetta terminal (or shell, or login) even when m3tui
+    is native. (False, None) once launchd (pid 1) is reached; (None, None) when a link is unreadable."""
+    seen: set[int] = set()
+    while pid > 1 and pid not in seen and len(seen) < MAX_ANCESTORS:
+        seen.add(pid)
+        data = await read(pid)
+        if (info := parse_kinfo_proc(data) if data else None) is None:
+            return None, None  # unreadable or gone: the rest of the chain is unknown
+        if info.translated:
+            return True, f"{info.comm} (pid {info.pid})"
+        pid = info.ppid
+    return (False if seen and pid <= 1 else None), None
+
+
 def kinfo_proc_bytes(pid: int) -> bytes | None:
     """``sysctl({CTL_KERN, KERN_PROC, KERN_PROC_PID, pid})`` through ctypes (macOS only; None elsewhere
     or on failure). No subprocess: the kernel answers for any pid the user may see."""
@@ -117,6 +137,41 @@ def kinfo_proc_bytes(pid: int) -> bytes | None:
     if rc != 0 or size.value < KINFO_PROC_SIZE:
         return None
     return buf.raw[: size.value]
+
+
+# --- Homebrew's architecture -------------------------------------------------------------------
+
+# `brew` itself is a bash script; the Mach-O that shows which Homebrew this is (and the Ruby that
+# `brew config` would start) is its portable Ruby, under the repository: the prefix itself on
+# Apple silicon (/opt/homebrew), <prefix>/Homebrew on Intel (/usr/local).
+BREW_RUBY_PATHS: tuple[str, ...] = (
+    "{prefix}/Library/Homebrew/vendor/portable-ruby/current/bin/ruby",
+    "{prefix}/Homebrew/Library/Homebrew/vendor/portable-ruby/current/bin/ruby",
+)
+_APPLE_ARCH = {"arm64": "arm64", "amd64": "x86_64", "386": "i386"}
+
+
+async def brew_arch(
+    read_head: Callable[[str], Awaitable[bytes | None]], brew: str, prefix: str | None
+) -> tuple[tuple[str, ...], str | None]:
+    """Homebrew's architectures and the file whose Mach-O header said so: brew itself if it is
+    Mach-O, else its portable Ruby under ``prefix`` (or the prefix brew's own path implies)."""
+    base = prefix or (brew[: -len("/bin/brew")] if brew.endswith("/bin/brew") else None)
+    for path in (brew, *(p.format(prefix=base) for p in BREW_RUBY_PATHS if base)):
+        if archs := macho_archs(await read_head(path) or b""):
+            return archs, path
+    return (), None
+
+
+def macho_archs(head: bytes) -> tuple[str, ...]:
+    """The architectures a Mach-O or universal (0xcafebabe) header names, in Apple's spelling
+    ("arm64", "x86_64"); () for anything else (a script, ELF, a truncated file)."""
+    from m3tui.core.binfmt import identify
+
+    info = identify(head)
+    if info.kind not in ("macho", "universal"):
+        return ()
+    return tuple(_APPLE_ARCH.get(s.goarch or "", s.goarch or "unknown") for s in info.slices)
 
 
 # --- DevToolsSecurity -------------------------------------------------------------------------

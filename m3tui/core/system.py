@@ -19,6 +19,10 @@ terminal, so the terminal is asked about directly: each process up the parent ch
 ``P_TRANSLATED`` flag read from the kernel's kinfo_proc (``core/darwin.py``).
 
 This module is plain asyncio and must never import Textual.
+
+Long because: the probe Protocol, both real probes and the gathering of every fact stay together,
+so a new fact is added in one file; the text parsers (``system_parsers``) and the macOS struct and
+header readers (``darwin``) are already out.
 """
 
 from __future__ import annotations
@@ -113,6 +117,12 @@ class SystemProbe(Protocol):
         """``xcode-select -p``: the path, or its error text, or None."""
         ...
 
+    async def brew_prefix(self, brew: str, env: Mapping[str, str] | None = None) -> str | None:
+        """``BREW --prefix`` (answered by brew's bash part: no Ruby start)."""
+        ...
+
+    async def read_head(self, path: str) -> bytes | None: ...  # a file's first 4 KiB (a header)
+
     async def read_text(self, path: str) -> str | None: ...
 
     async def exists(self, path: str) -> bool: ...
@@ -171,6 +181,18 @@ class _RunningProbe:
 
     async def xcode_select(self) -> str | None:
         return None
+
+    async def brew_prefix(self, brew: str, env: Mapping[str, str] | None = None) -> str | None:
+        return None
+
+    async def read_head(self, path: str) -> bytes | None:
+        from m3tui.core.binfmt import HEAD_SIZE
+
+        try:
+            with open(path, "rb") as fh:
+                return fh.read(HEAD_SIZE)
+        except OSError:
+            return None
 
     async def read_text(self, path: str) -> str | None:
         try:
@@ -237,6 +259,10 @@ class MacProbe(_RunningProbe):
         if result is None or not result.stdout_text.strip():
             return None
         return result.stdout_text
+
+    async def brew_prefix(self, brew: str, env: Mapping[str, str] | None = None) -> str | None:
+        result = await self._run([brew, "--prefix"], timeout=BREW_TIMEOUT, env=env, need_ok=True)
+        return result.stdout_text.strip() or None if result is not None else None
 
     async def xcode_select(self) -> str | None:
         exe = _first_existing("/usr/bin/xcode-select") or "xcode-select"
@@ -309,6 +335,9 @@ class SystemFacts:
     brew: BrewConfig | None = None
     brew_path: str | None = None  # the brew that PATH finds (or a standard location)
     brew_installs: tuple[str, ...] = ()  # which of /opt/homebrew/bin/brew, /usr/local/bin/brew exist
+    brew_prefix_said: str | None = None  # `brew --prefix`
+    brew_archs: tuple[str, ...] = ()  # from a Mach-O header: ("arm64",), ("arm64", "x86_64") universal
+    brew_arch_file: str | None = None  # whose header that was (brew's portable Ruby)
     path_order: PathOrder = field(default_factory=lambda: PathOrder(None, None))
     clt_checked: bool = False  # xcode-select gave an answer (a path or its error)
     clt_path: str | None = None  # xcode-select -p
@@ -322,6 +351,8 @@ class SystemFacts:
     @property
     def brew_prefix(self) -> str | None:
         """HOMEBREW_PREFIX from brew config, else derived from the brew binary's location."""
+        if self.brew_prefix_said:
+            return self.brew_prefix_said
         if self.brew is not None and self.brew.prefix:
             return self.brew.prefix
         path = self.brew_path or (self.brew_installs[0] if self.brew_installs else None)
@@ -356,6 +387,8 @@ class SystemFacts:
             "brew_path": self.brew_path,
             "brew_prefix": self.brew_prefix,
             "brew_installs": list(self.brew_installs),
+            "brew_archs": list(self.brew_archs),
+            "brew_arch_file": self.brew_arch_file,
             "path_order": {"/opt/homebrew/bin": self.path_order.opt_homebrew, "/usr/local/bin": self.path_order.usr_local},
             "clt_checked": self.clt_checked,
             "clt_path": self.clt_path,
@@ -389,6 +422,9 @@ class _FactFields(TypedDict, total=False):
     brew: BrewConfig | None
     brew_path: str | None
     brew_installs: tuple[str, ...]
+    brew_prefix_said: str | None
+    brew_archs: tuple[str, ...]
+    brew_arch_file: str | None
     clt_checked: bool
     clt_path: str | None
     clt_xcrun: bool | None
@@ -480,38 +516,33 @@ async def _shell(probe: SystemProbe, safe: _Tolerant, env: Mapping[str, str]) ->
     return {"login_shell": shell, "shell_translated": _flag(text)}
 
 
-MAX_ANCESTORS = 32  # a longer parent chain is a loop: a terminal is a few levels up
-
-
 async def _ancestors(probe: SystemProbe, safe: _Tolerant, pid: int) -> _FactFields:
-    """Up from m3tui's parent through each process's kinfo_proc: the first with P_TRANSLATED is a
-    Rosetta terminal (or shell, or login) even when m3tui is native. False at launchd (pid 1)."""
-    from m3tui.core.darwin import parse_kinfo_proc
+    from m3tui.core.darwin import translated_ancestor
 
-    seen: set[int] = set()
-    while pid > 1 and pid not in seen and len(seen) < MAX_ANCESTORS:
-        seen.add(pid)
-        data = await safe(f"kern.proc.pid.{pid}", probe.proc_info(pid))
-        if (info := parse_kinfo_proc(data) if data else None) is None:
-            return {"terminal_translated": None}  # unreadable or gone: the rest is unknown
-        if info.translated:
-            return {"terminal_translated": True, "translated_ancestor": f"{info.comm} (pid {info.pid})"}
-        pid = info.ppid
-    return {"terminal_translated": False if seen and pid <= 1 else None}
+    found, name = await translated_ancestor(lambda p: safe(f"kern.proc.pid.{p}", probe.proc_info(p)), pid)
+    return {"terminal_translated": found, "translated_ancestor": name}
 
 
-async def _brew(probe: SystemProbe, safe: _Tolerant, env: Mapping[str, str]) -> _FactFields:
+async def _brew(probe: SystemProbe, safe: _Tolerant, env: Mapping[str, str], verbose: bool) -> _FactFields:
     on_path, exist = await asyncio.gather(
         safe("which brew", probe.which("brew", env.get("PATH", ""))),
         asyncio.gather(*(safe(f"exists {p}", probe.exists(p), False) for p in BREW_CANDIDATES)),
     )
     installs = tuple(p for p, there in zip(BREW_CANDIDATES, exist, strict=True) if there)
     brew_path = on_path or (installs[0] if installs else None)
-    config = None
-    if brew_path:
+    out: _FactFields = {"brew": None, "brew_path": brew_path, "brew_installs": installs}
+    if not brew_path:
+        return out
+    from m3tui.core.darwin import brew_arch
+
+    prefix = out["brew_prefix_said"] = await safe("brew --prefix", probe.brew_prefix(brew_path, env=env))
+    out["brew_archs"], out["brew_arch_file"] = await brew_arch(
+        lambda path: safe(f"read {path}", probe.read_head(path)), brew_path, prefix
+    )
+    if verbose or prefix is None:  # `brew config` starts Ruby: for -v, or when --prefix gave nothing
         text = await safe("brew config", probe.brew_config(brew_path, env=env))
-        config = parse_brew_config(text) if text else None
-    return {"brew": config, "brew_path": brew_path, "brew_installs": installs}
+        out["brew"] = parse_brew_config(text) if text else None
+    return out
 
 
 async def _clt(probe: SystemProbe, safe: _Tolerant) -> _FactFields:
@@ -571,8 +602,9 @@ async def _linux_cpu(probe: SystemProbe, safe: _Tolerant) -> _FactFields:
     return out
 
 
-async def gather_system_facts(probe: SystemProbe, env: Mapping[str, str]) -> SystemFacts:
-    """Ask ``probe`` everything, concurrently; a probe that fails leaves its fields None."""
+async def gather_system_facts(probe: SystemProbe, env: Mapping[str, str], *, verbose: bool = False) -> SystemFacts:
+    """Ask ``probe`` everything, concurrently; a probe that fails leaves its fields None.
+    ``verbose`` also runs `brew config` (Ruby: slow), which otherwise runs only when `brew --prefix` fails."""
     safe = _Tolerant()
     platform = probe.platform
     fields: _FactFields = {}
@@ -583,7 +615,7 @@ async def gather_system_facts(probe: SystemProbe, env: Mapping[str, str]) -> Sys
             _process_translated(probe, safe),
             _shell(probe, safe, env),
             _ancestors(probe, safe, probe.parent_pid()),
-            _brew(probe, safe, env),
+            _brew(probe, safe, env, verbose),
             _clt(probe, safe),
         )
         for p in parts:

@@ -47,7 +47,7 @@ def probe_for(ctx: DoctorContext) -> SystemProbe:
 async def system_facts(ctx: DoctorContext) -> SystemFacts:
     """The facts, gathered once per context however many checks ask."""
     probe = probe_for(ctx)
-    return await ctx.shared(FACTS_KEY, lambda: gather_system_facts(probe, ctx.env))
+    return await ctx.shared(FACTS_KEY, lambda: gather_system_facts(probe, ctx.env, verbose=ctx.verbose))
 
 
 def _finding(
@@ -264,7 +264,8 @@ async def check_homebrew(ctx: DoctorContext) -> list[Finding]:
     if not f.is_macos:
         return [_not_macos("system.homebrew", f, "Homebrew prefix")]
     prefix = f.brew_prefix
-    arch = f.brew.arch if f.brew is not None else None
+    # The installation's architecture from a Mach-O header; brew config's "ran as" when only it answered.
+    arch = "+".join(f.brew_archs) if f.brew_archs else (f.brew.arch if f.brew is not None else None)
     data: dict[str, Any] = {
         "prefix": prefix,
         "arch": arch,
@@ -274,6 +275,7 @@ async def check_homebrew(ctx: DoctorContext) -> list[Finding]:
         "path_order": {"/opt/homebrew/bin": f.path_order.opt_homebrew, "/usr/local/bin": f.path_order.usr_local},
         "hardware_arm64": f.hardware_arm64,
         "config": f.brew.to_data() if f.brew is not None else None,
+        "arch_file": f.brew_arch_file,
     }
     if f.brew is None and f.brew_path is None:
         return [
@@ -289,7 +291,8 @@ async def check_homebrew(ctx: DoctorContext) -> list[Finding]:
     lines = [
         f"brew: {f.brew_path or '(not on PATH)'}",
         f"HOMEBREW_PREFIX: {prefix or 'unknown'}",
-        f"brew ran as: {arch or 'unknown'}" + (f" (brew config: CPU {f.brew.cpu})" if f.brew and f.brew.cpu else ""),
+        (f"Homebrew's architecture: {arch} (Mach-O header of {f.brew_arch_file})" if f.brew_arch_file else
+         f"brew ran as: {arch or 'unknown'}" + (f" (brew config: CPU {f.brew.cpu})" if f.brew and f.brew.cpu else "")),
     ]
     if f.brew is not None and f.brew.rosetta is not None:
         lines.append(f"brew config 'Rosetta 2': {str(f.brew.rosetta).lower()}")
@@ -299,8 +302,8 @@ async def check_homebrew(ctx: DoctorContext) -> list[Finding]:
         f"PATH position: /opt/homebrew/bin {f.path_order.opt_homebrew if f.path_order.opt_homebrew is not None else 'absent'}, "
         f"/usr/local/bin {f.path_order.usr_local if f.path_order.usr_local is not None else 'absent'}"
     )
-    if f.brew is None:
-        lines.append("`brew config` gave no answer; the prefix comes from where brew is.")
+    if f.brew is None and not f.brew_prefix_said:
+        lines.append("`brew --prefix` and `brew config` gave no answer; the prefix comes from where brew is.")
 
     if f.hardware_arm64 is not True:
         summary = f"Homebrew in {prefix or 'unknown prefix'}" + (f" ({arch})" if arch else "")
@@ -321,8 +324,9 @@ async def check_homebrew(ctx: DoctorContext) -> list[Finding]:
         problems.append(
             (
                 Status.ERROR,
-                f"brew runs under Rosetta (brew config: {(f.brew.macos or f.brew.cpu) if f.brew else 'x86_64'}): "
-                "what it installs or builds is x86_64",
+                (f"Homebrew in {prefix} is x86_64 (Mach-O header of {f.brew_arch_file}): " if f.brew_arch_file else
+                 f"brew runs under Rosetta (brew config: {(f.brew.macos or f.brew.cpu) if f.brew else 'x86_64'}): ")
+                + "what it installs or builds is x86_64",
                 ROSETTA_FIX,
             )
         )

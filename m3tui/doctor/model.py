@@ -148,6 +148,7 @@ class DoctorContext:
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     cwd: Path = field(default_factory=_cwd)
     offline: bool = False
+    verbose: bool = False  # -v: the slower extras too (`brew config`, which starts Ruby)
     deadline: float | None = None
     # Memo for probes that several checks share (e.g. `go env`), keyed by name.
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
