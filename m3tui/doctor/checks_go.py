@@ -24,7 +24,7 @@ from typing import Any, TypedDict
 from m3tui.core import binfmt, runner, toolchain
 from m3tui.core.host import host_info
 from m3tui.core.toolchain import GoOnPath, PathScan, ToolchainError
-from m3tui.doctor import model
+from m3tui.doctor import goplatform, model
 from m3tui.doctor.model import Check, DoctorContext, Finding, Group, Status
 
 # The go env keys the checks read (named keys only: asking for all computes cgo flags).
@@ -42,7 +42,6 @@ MAX_LISTED_GOS = 20
 GO_MOD_LIMIT = 4 << 20
 
 _NOT_RUN = "not run"
-_INSTALL_FIX = "install Go for this machine: `m3tui versions install latest`, or the arm64 package from go.dev/dl"
 _GO_VERSION_RE = re.compile(r"go(\d+)\.(\d+)(?:\.(\d+))?")
 _DOWNLOAD_RE = re.compile(r"go: download(?:ing)? (go\d+\.\d+(?:\.\d+)?(?:rc\d+|beta\d+)?)")
 
@@ -232,18 +231,18 @@ async def check_go_path(ctx: DoctorContext) -> list[Finding]:
     detail = "\n".join(lines)
     if not entries:
         summary = "no go on PATH" + (f" ({len(unsearchable)} PATH entries cannot be searched)" if unsearchable else "")
-        return [Finding("go.path", Group.GO, Status.ERROR, summary, detail, _INSTALL_FIX, data)]
+        return [Finding("go.path", Group.GO, Status.ERROR, summary, detail, goplatform.install_fix(host.goos, host.goarch), data)]
 
     first = entries[0]
     info = binfmt.identify_file(first["binary"])
     if first["error"] and info.kind in ("macho", "universal", "elf") and not info.runs_on(host.goos, host.goarch):
         summary = f"{first['path']} is a {info.detail} binary, for {_platform(first)}; this machine is {host.goos}/{host.goarch}"
-        return [Finding("go.path", Group.GO, Status.ERROR, summary, detail, _INSTALL_FIX, data)]
+        return [Finding("go.path", Group.GO, Status.ERROR, summary, detail, goplatform.install_fix(host.goos, host.goarch), data)]
     if first["error"]:
-        return [Finding("go.path", Group.GO, Status.ERROR, f"the go on PATH does not run: {first['error']}", detail, _INSTALL_FIX, data)]
+        return [Finding("go.path", Group.GO, Status.ERROR, f"the go on PATH does not run: {first['error']}", detail, goplatform.install_fix(host.goos, host.goarch), data)]
     if host.goarch == "arm64" and host.goos == "darwin" and first["goarch"] == "amd64":
         summary = f"{first['path']} is an amd64 go on arm64 hardware: it runs under Rosetta and builds amd64"
-        return [Finding("go.path", Group.GO, Status.ERROR, summary, detail, _INSTALL_FIX, data)]
+        return [Finding("go.path", Group.GO, Status.ERROR, summary, detail, goplatform.install_fix(host.goos, host.goarch), data)]
 
     distinct = {e["resolved"] for e in entries}
     if len(distinct) > 1:
@@ -485,7 +484,7 @@ async def _go_env_findings(ctx: DoctorContext, changed: asyncio.Future[Finding])
         add("gosumdb", Status.WARN, "GOSUMDB=off: module downloads are not checked against the checksum database",
             "", "go env -u GOSUMDB (use GOPRIVATE for private modules instead)", GOSUMDB=sumdb)  # fmt: skip
     else:
-        add("gosumdb", Status.OK, f"GOSUMDB={sumdb}", GOSUMDB=sumdb)
+        add("gosumdb", *goplatform.gosumdb_verdict(sumdb), GOSUMDB=sumdb)
 
     private = _patterns(env.get("GOPRIVATE", ""))
     broader = {
@@ -597,4 +596,4 @@ async def check_tools(ctx: DoctorContext) -> list[Finding]:
     return findings
 
 
-GO_CHECKS: list[Check] = [check_go_path, check_goroot, check_gotoolchain, check_go_env, check_tools]
+GO_CHECKS: list[Check] = [check_go_path, check_goroot, check_gotoolchain, check_go_env, check_tools, *goplatform.GOPLATFORM_CHECKS]

@@ -7,6 +7,8 @@ what these describe. Never imports Textual.
 
 from __future__ import annotations
 
+import binascii
+import hashlib
 import re
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -24,7 +26,9 @@ __all__ = [
     "check_not_private",
     "match_prefix_patterns",
     "module_list_url",
+    "gosumdb_problem",
     "parse_gosumdb",
+    "verifier_key_problem",
     "split_goproxy",
 ]
 
@@ -248,10 +252,58 @@ def parse_gosumdb(value: str) -> SumDB | None:
     if len(fields) > 2:
         raise ValueError("invalid GOSUMDB: too many fields")
     key = _KNOWN_GOSUMDB.get(fields[0], fields[0])
+    problem = verifier_key_problem(key)
+    if problem:
+        raise ValueError(f"invalid GOSUMDB: {problem}")
     name = key.split("+", 1)[0]
     if not name or name.endswith("/") or not re.fullmatch(r"[A-Za-z0-9.\-]+(?::\d+)?(?:/[^\s?#]*)?", name):
         raise ValueError(f"invalid sumdb name (must be host[/path]): {name!r}")
     url = fields[1] if len(fields) == 2 else None
-    if url is not None and "://" not in url:
-        raise ValueError(f"invalid GOSUMDB URL: {url!r}")
+    if url is not None and (problem := _url_parse_problem(url)):
+        raise ValueError(f"invalid GOSUMDB URL: {url!r}: {problem}")
     return SumDB(name, key, url)
+
+
+def gosumdb_problem(value: str) -> str | None:
+    """Why go would reject this GOSUMDB (its own words, as `go mod download` prints them), or None."""
+    try:
+        parse_gosumdb(value)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+_STD_BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+
+
+def verifier_key_problem(vkey: str) -> str | None:
+    """golang.org/x/mod/sumdb/note.NewVerifier: ``<name>+<hash>+<keydata>``, where name has no
+    space or '+', hash is 8 hex digits = the first 4 bytes of SHA-256(name "\n" key) and keydata
+    is standard base64 of 1 (Ed25519) followed by 32 key bytes. None when valid; else Go's error."""
+    name, _, rest = vkey.partition("+")
+    hash16, _, key64 = rest.partition("+")
+    key = binascii.a2b_base64(key64) if _STD_BASE64.fullmatch(key64) else b""  # Go's StdEncoding
+    valid_name = bool(name) and not any(c.isspace() or c == "+" for c in name)
+    if not re.fullmatch(r"[0-9A-Fa-f]{8}", hash16) or not key or not valid_name:
+        return "malformed verifier id"
+    digest = hashlib.sha256(name.encode() + b"\n" + key).digest()
+    if int(hash16, 16) != int.from_bytes(digest[:4], "big"):
+        return "invalid verifier hash"
+    if key[0] != 1:
+        return "unknown verifier algorithm"
+    if len(key) != 33:
+        return "malformed verifier id"
+    return None
+
+
+def _url_parse_problem(url: str) -> str | None:
+    """The errors Go's net/url.Parse gives for a GOSUMDB URL field (a relative one parses)."""
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in url):
+        return "invalid control character in URL"
+    if re.search(r"%(?![0-9A-Fa-f]{2})", url):
+        return "invalid URL escape"
+    if url.startswith(":"):
+        return "missing protocol scheme"
+    if not re.match(r"[A-Za-z][A-Za-z0-9+.\-]*:", url) and ":" in url.split("/", 1)[0]:
+        return "first path segment in URL cannot contain colon"
+    return None

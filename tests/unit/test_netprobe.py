@@ -7,6 +7,8 @@ other DNS lookup or connect into a failure.
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import time
 
 import pytest
@@ -145,6 +147,13 @@ def test_proxy_for_url_follows_go(url, env, expected):
 # --- GOSUMDB -------------------------------------------------------------------------------
 
 
+def verifier_key(name: str, pub: bytes = bytes(range(32))) -> str:
+    """A verifier key as golang.org/x/mod/sumdb/note.GenerateKey writes it (any 32 bytes as the Ed25519 key)."""
+    key = b"\x01" + pub
+    digest = hashlib.sha256(name.encode() + b"\n" + key).hexdigest()[:8]
+    return f"{name}+{digest}+{base64.b64encode(key).decode()}"
+
+
 def test_parse_gosumdb():
     default = parse_gosumdb("sum.golang.org")
     assert default.name == "sum.golang.org" and default.key.startswith("sum.golang.org+033de0ae+")
@@ -152,14 +161,14 @@ def test_parse_gosumdb():
     assert default.supported_url("https://proxy.golang.org/") == "https://proxy.golang.org/sumdb/sum.golang.org/supported"
     cn = parse_gosumdb("sum.golang.google.cn")
     assert (cn.name, cn.latest_url) == ("sum.golang.org", "https://sum.golang.google.cn/latest")
-    custom = parse_gosumdb("sum.corp.example+abcd1234+AAAA https://sumdb.corp.example/base/")
+    custom = parse_gosumdb(f"{verifier_key('sum.corp.example')} https://sumdb.corp.example/base/")
     assert (custom.name, custom.url, custom.latest_url) == (
         "sum.corp.example",
         "https://sumdb.corp.example/base/",
         "https://sumdb.corp.example/base/latest",
     )
     assert parse_gosumdb("off") is None
-    for bad in ("", "a b c", "sum.example+k not-a-url", "bad name/+k"):
+    for bad in ("", "a b c", "sum.example+k not-a-url", "bad name/+k", "sum.corp.example+abcd1234+AAAA"):
         with pytest.raises(ValueError):
             parse_gosumdb(bad)
 
@@ -273,7 +282,7 @@ async def test_probe_sumdb_direct(fast, silent):
     probe = await probe_sumdb(f"sum.golang.org {fast.url}", timeout=1, env={}, proxy="http://ignored.invalid")
     assert probe.ok and probe.direct.ok and probe.via_proxy is None  # an explicit URL bypasses proxies
     assert fast.paths == ["/latest"]
-    probe = await probe_sumdb(f"sum.example+k {silent.url}/", timeout=0.5, env={})
+    probe = await probe_sumdb(f"{verifier_key('sum.example')} {silent.url}/", timeout=0.5, env={})
     assert not probe.ok and probe.direct.error == "timed out after 0.5 s"
     assert probe.to_dict()["name"] == "sum.example"
     with pytest.raises(ValueError, match="off"):
@@ -283,7 +292,7 @@ async def test_probe_sumdb_direct(fast, silent):
 async def test_probe_sumdb_through_the_proxy(fast):
     # A name without URL: Go asks $PROXY/sumdb/<name>/supported, and the name's https:// host.
     name = f"127.0.0.1:{closed_port()}"
-    probe = await probe_sumdb(name, timeout=1, env={}, proxy=fast.url)
+    probe = await probe_sumdb(verifier_key(name), timeout=1, env={}, proxy=fast.url)
     assert probe.via_proxy is not None and probe.via_proxy.ok
     assert probe.via_proxy.url == f"{fast.url}/sumdb/{name}/supported"
     assert not probe.direct.ok and probe.direct.error == "connection refused"

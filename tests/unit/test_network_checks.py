@@ -18,6 +18,7 @@ from m3tui.doctor.model import DoctorContext, Group, Status
 from m3tui.doctor.proxyconf import FIXED_MODULE_PATH
 
 from tests.httpserver import ModuleProxyServer, closed_port
+from tests.unit.test_netprobe import verifier_key
 
 TIMEOUT = 0.5
 
@@ -242,7 +243,7 @@ async def test_sumdb_ok_unreachable_off_invalid(tmp_path, fast, refused):
 
 async def test_sumdb_through_the_first_proxy(tmp_path, fast):
     name = f"127.0.0.1:{closed_port()}"  # its direct https://<name>/latest is refused
-    ctx = make_ctx(tmp_path, {"GOPROXY": f"{fast.url},direct", "GOSUMDB": name}, [])
+    ctx = make_ctx(tmp_path, {"GOPROXY": f"{fast.url},direct", "GOSUMDB": verifier_key(name)}, [])
     f = await run_check(nc.check_sumdb, ctx)
     assert f.status is Status.OK and "through the proxy" in f.summary
     assert f"/sumdb/{name}/supported" in fast.paths
