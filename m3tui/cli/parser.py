@@ -472,7 +472,7 @@ def add_profile(prof: Parser) -> None:
                      "default: what -o ends with (.folded, .json, .svg)")  # fmt: skip
     exp.add_argument("-o", "--output", metavar="OUT", help="write OUT, all or nothing (default, or -: stdout)")
     for action in top._actions:  # top's own filter flags: the export is the view top shows
-        if action.dest in ("sample_index", "focus", "ignore", "hide"):
+        if action.dest in ("sample_index", "focus", "ignore", "hide", "show", "show_from", "tagfocus", "tagignore", "more"):
             exp._add_action(action)
 
 

@@ -419,3 +419,28 @@ def test_cli_a_bad_profile_is_one_line_on_the_flags_path(label_profiles, tmp_pat
         assert plain.returncode == flagged.returncode == 2 and flagged.stdout == ""
         assert len(flagged.stderr.splitlines()) == 1 and f"profile {path}: " in flagged.stderr, flagged.stderr
         assert flagged.stderr.split(f"{path}: ")[1] == plain.stderr.split(f"{path}: ")[1], (plain.stderr, flagged.stderr)
+
+
+def test_cli_export_takes_the_tag_and_show_filters_and_merges(label_profiles, tmp_path):
+    """The collapsed stacks of merged, tag- and show-filtered profiles add up to what `go tool pprof
+    -proto` with the same flags keeps (the filtered profile pprof would draw)."""
+    from m3tui.profiles.pprof.decode import load_file
+
+    lp = label_profiles
+    files = [lp("heap", 0), lp("heap", 1)]
+    flags = ["-tagfocus=bytes=1kb:", "-show_from=main\\.allocate", "-sample_index=alloc_space"]
+    kept = tmp_path / "kept.pb.gz"
+    r = subprocess.run([str(GO_BIN_DIR / "go"), "tool", "pprof", "-proto", *flags, "-output", str(kept), *map(str, files)],
+                       env=go_env(), capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    want = load_file(kept)
+    si = want.sample_index("alloc_space")
+    out = subprocess.run([*M3TUI[:-1], "export", *map(str, files), "--tagfocus", "bytes=1kb:", "--show-from",
+                          "main\\.allocate", "--sample-index", "alloc_space", "--format", "collapsed"],
+                         env={**os.environ, "M3TUI_HOME": str(tmp_path)}, capture_output=True, text=True,
+                         timeout=300)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.splitlines() == ["tagfocus:Interpreted '1kb:' as range, not regexp"]
+    lines = out.stdout.splitlines()
+    assert lines and all(line.startswith("main.allocate;") for line in lines)
+    assert sum(int(line.rsplit(" ", 1)[1]) for line in lines) == sum(want.values[si]) > 0

@@ -514,9 +514,10 @@ def _totals(p: _Prof) -> list[int]:
 
 
 def prepare(datas: Sequence[bytes], labels: Sequence[str], filters: Filters, granularity: str | None,
-            base: bytes | None = None, base_label: str = "") -> Prepared:
+            base: bytes | None = None, base_label: str = "", *, keep_total: bool = True) -> Prepared:
     """The profiles (protobuf bytes, each named by its label) merged, less ``base`` if given,
-    filtered and aggregated as pprof does; raises `ProfileError` with one line."""
+    filtered and aggregated as pprof does; raises `ProfileError` with one line. ``keep_total``
+    False: the profile's total is what the filters left (an export's), not pprof's report total."""
     from m3tui.profiles.pprof.decode import load
     from m3tui.profiles.pprof.diff import diff
 
@@ -548,7 +549,8 @@ def prepare(datas: Sequence[bytes], labels: Sequence[str], filters: Filters, gra
         if namer is not None:
             namer.maps = based.mappings  # one namer: a node of both profiles keeps one name
         profile = diff(profile, load(_encode(based, namer)))
-    profile.diff_base_totals = totals
+    if keep_total or based is not None:
+        profile.diff_base_totals = totals
     return Prepared(profile, filters, warnings, dict(namer.names) if namer else {}, dict(namer.ties) if namer else {})
 
 
