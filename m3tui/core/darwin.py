@@ -1,5 +1,5 @@
 """macOS-only facts read without a shell: a process's kinfo_proc (Rosetta, its parent), Homebrew's
-architecture from Mach-O headers, and `DevToolsSecurity -status`.
+architecture from Mach-O headers, `DevToolsSecurity -status`; and bash's startup file on macOS.
 
 Pure functions over bytes or text (tested on Linux: constructed kinfo_proc bytes, real Mach-O
 files cross-compiled by the real go, recorded `DevToolsSecurity` output); the one call into the
@@ -22,6 +22,7 @@ import struct
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 __all__ = [
     "DEBUGSERVER_PATHS",
@@ -172,6 +173,22 @@ def macho_archs(head: bytes) -> tuple[str, ...]:
     if info.kind not in ("macho", "universal"):
         return ()
     return tuple(_APPLE_ARCH.get(s.goarch or "", s.goarch or "unknown") for s in info.slices)
+
+
+# --- bash's startup file ----------------------------------------------------------------------
+
+BASH_LOGIN_FILES = (".bash_profile", ".bash_login", ".profile")  # bash reads the first that exists
+
+
+def bash_rc_path(home: Path, platform: str) -> Path:
+    """Where a line for interactive bash goes. Linux: ~/.bashrc. macOS: Terminal and iTerm open login
+    shells, which read ~/.bashrc only if told to, so the login file bash actually reads: the first of
+    ~/.bash_profile, ~/.bash_login, ~/.profile that exists (creating ~/.bash_profile next to a
+    ~/.profile would stop bash reading the latter), else ~/.bash_profile, where Homebrew's installer
+    writes on macOS (and ~/.bashrc on Linux)."""
+    if platform != "darwin":
+        return home / ".bashrc"
+    return next((home / n for n in BASH_LOGIN_FILES if (home / n).is_file()), home / ".bash_profile")
 
 
 # --- DevToolsSecurity -------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 The hook lives in m3tui's env file (`<state>/env.sh` for zsh and bash, `env.fish` for fish,
 written by `m3tui versions use`); a shell runs it when its rc file sources that file. The check
 reads the rc files of $SHELL (zsh: $ZDOTDIR/.zshrc, else ~/.zshrc; bash: ~/.bashrc and
-~/.bash_profile; fish: $XDG_CONFIG_HOME/fish/config.fish, else ~/.config/fish/config.fish) for
+~/.bash_profile, on macOS the login file that bash reads first; fish: $XDG_CONFIG_HOME/fish/config.fish, else ~/.config/fish/config.fish) for
 an uncommented line naming the env file, the test `m3tui versions env --add-to-rc` uses, and
 says the exact line to add when there is none. The env file exports no variable of its own;
 what the doctor's own process shows is whether <store>/current/bin is on its PATH.
@@ -20,10 +20,12 @@ warning whose fix says which step to change.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
 from m3tui.core.config import state_root
+from m3tui.core.darwin import bash_rc_path
 from m3tui.core.errors import M3tuiError
 from m3tui.core.files import open_input
 from m3tui.core.pins import Pin, resolve_pin
@@ -54,13 +56,15 @@ def rc_line(shell: str) -> str:
     return f"source {_quote(str(env_file(shell)), shell)}"
 
 
-def rc_files(shell: str, env: Mapping[str, str]) -> list[Path]:
-    """The startup files of an interactive ``shell``, the first being where the line goes."""
+def rc_files(shell: str, env: Mapping[str, str], platform: str = sys.platform) -> list[Path]:
+    """The startup files of an interactive ``shell``, the first being where the line goes (bash on
+    macOS: its login file, as `--add-to-rc` picks it: core.darwin.bash_rc_path)."""
     home = Path(env.get("HOME") or Path.home())
     if shell == "zsh":
         return [Path(env.get("ZDOTDIR") or home) / ".zshrc"]
     if shell == "bash":
-        return [home / ".bashrc", home / ".bash_profile"]
+        first = bash_rc_path(home, platform)
+        return [first, *(p for p in (home / ".bashrc", home / ".bash_profile") if p != first)]
     return [Path(env.get("XDG_CONFIG_HOME") or home / ".config") / "fish" / "config.fish"]
 
 
@@ -88,14 +92,14 @@ def _on_path(env: Mapping[str, str]) -> bool:
     return any(e and os.path.normpath(e) == wanted for e in env.get("PATH", "").split(os.pathsep))
 
 
-def hook_finding(env: Mapping[str, str]) -> Finding:
-    """The finding for ``env`` (its $SHELL, $HOME, $ZDOTDIR, $XDG_CONFIG_HOME and $PATH)."""
+def hook_finding(env: Mapping[str, str], platform: str = sys.platform) -> Finding:
+    """The finding for ``env`` (its $SHELL, $HOME, $ZDOTDIR, $XDG_CONFIG_HOME and $PATH) on ``platform``."""
     shell = Path(env.get("SHELL", "")).name
     if shell not in SHELLS:
         what = f"$SHELL is {shell}" if shell else "$SHELL is not set"
         return Finding(ID, Group.GO, Status.SKIPPED, f"shell hook not checked: {what} (m3tui knows zsh, bash and fish)")
     target, line = env_file(shell), rc_line(shell)
-    files = rc_files(shell, env)
+    files = rc_files(shell, env, platform)
     on_path = _on_path(env)
     data = {"shell": shell, "env_file": str(target), "rc_files": [str(p) for p in files], "rc_line": line,
             "this_process_path": on_path}  # fmt: skip

@@ -30,6 +30,7 @@ import re
 import secrets
 import shutil
 import stat
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,14 +116,17 @@ def env_files() -> tuple[Path, ...]:
     return (state_root() / ENV_SH, state_root() / ENV_FISH)
 
 
-def default_rc_path(shell: str, env: Mapping[str, str] | None = None) -> Path:
-    """Where a shell's interactive startup file usually is (for the UI to suggest)."""
+def default_rc_path(shell: str, env: Mapping[str, str] | None = None, platform: str | None = None) -> Path:
+    """Where a shell's interactive startup file usually is (for the UI to suggest); bash on macOS:
+    its login file (core.darwin.bash_rc_path), ~/.bashrc elsewhere."""
     env = os.environ if env is None else env
     home = Path(env.get("HOME") or Path.home())
     if _check_shell(shell) == "zsh":
         return Path(env.get("ZDOTDIR") or home) / ".zshrc"
     if shell == "bash":
-        return home / ".bashrc"
+        from m3tui.core.darwin import bash_rc_path
+
+        return bash_rc_path(home, sys.platform if platform is None else platform)
     return Path(env.get("XDG_CONFIG_HOME") or home / ".config") / "fish" / "config.fish"
 
 

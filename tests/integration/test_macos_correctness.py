@@ -143,3 +143,27 @@ async def test_homebrew_prefix_unanswered_falls_back_to_brew_config() -> None:
     finding, probe = await _homebrew({}, prefix=None)
     assert [c for c in probe.calls if c[0] == "brew_config"]
     assert finding.data["prefix"] == "/opt/homebrew" and finding.data["arch"] == "arm64"  # from brew config
+
+
+# --- bash's startup file (issue 16 #4): the rule against the real bash's login-shell reading --------
+
+from m3tui.core.darwin import bash_rc_path  # noqa: E402
+
+
+@pytest.mark.parametrize("existing", [(), (".profile",), (".bash_login", ".profile"), (".bash_profile", ".profile")])
+def test_the_file_picked_for_macos_is_the_one_a_login_bash_reads(tmp_path: Path, existing: tuple[str, ...]) -> None:
+    """Terminal and iTerm start bash as a login shell (`bash -l`, here the real bash on Linux, which
+    follows the same rule): the line goes where such a bash reads it, and ~/.bashrc is not read."""
+    bash = shutil.which("bash")
+    assert bash, "bash is not installed"
+    home = tmp_path / "home"
+    home.mkdir()
+    for name in existing:
+        (home / name).write_text(f"export FROM_{name.strip('.').upper()}=1\n")
+    (home / ".bashrc").write_text("export FROM_BASHRC=1\n")
+    picked = bash_rc_path(home, "darwin")
+    with picked.open("a") as fh:
+        fh.write("export M3TUI_LINE=1\n")
+    res = subprocess.run([bash, "-l", "-c", 'echo "line=${M3TUI_LINE:-} bashrc=${FROM_BASHRC:-}"'],
+                         env={"HOME": str(home), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=30)  # fmt: skip
+    assert res.stdout.strip() == "line=1 bashrc=", (picked, res.stdout, res.stderr)

@@ -139,3 +139,40 @@ def test_kinfo_proc_bytes_off_macos_is_none() -> None:
 
     if sys.platform != "darwin":  # kern.proc.pid is a macOS sysctl: nothing to ask elsewhere
         assert kinfo_proc_bytes(os.getpid()) is None
+
+
+# --- bash's startup file on macOS (issue 16 #4): files only, the platform given ---------------------
+
+from pathlib import Path  # noqa: E402
+
+from m3tui.core.darwin import bash_rc_path  # noqa: E402
+from m3tui.doctor.checks_shell import hook_finding, rc_line  # noqa: E402
+from m3tui.versions.switch import default_rc_path  # noqa: E402
+
+
+def test_bash_rc_path_by_platform(tmp_path: Path) -> None:
+    assert bash_rc_path(tmp_path, "linux") == tmp_path / ".bashrc"
+    assert bash_rc_path(tmp_path, "darwin") == tmp_path / ".bash_profile"  # none yet: Homebrew's choice
+    (tmp_path / ".profile").write_text("export A=1\n")
+    assert bash_rc_path(tmp_path, "darwin") == tmp_path / ".profile"  # the one login bash reads
+    (tmp_path / ".bash_login").write_text("")
+    assert bash_rc_path(tmp_path, "darwin") == tmp_path / ".bash_login"
+    (tmp_path / ".bash_profile").write_text("")
+    assert bash_rc_path(tmp_path, "darwin") == tmp_path / ".bash_profile"
+    assert bash_rc_path(tmp_path, "linux") == tmp_path / ".bashrc"
+    env = {"HOME": str(tmp_path)}
+    assert default_rc_path("bash", env, platform="darwin") == tmp_path / ".bash_profile"
+    assert default_rc_path("bash", env, platform="linux") == tmp_path / ".bashrc"
+    assert default_rc_path("zsh", env, platform="darwin") == tmp_path / ".zshrc"
+
+
+def test_shell_hook_check_names_bash_profile_on_macos(tmp_path: Path) -> None:
+    env = {"HOME": str(tmp_path), "SHELL": "/bin/bash", "PATH": "/usr/bin"}
+    mac = hook_finding(env, platform="darwin")
+    assert mac.status is Status.WARN
+    assert mac.data["rc_files"] == [str(tmp_path / ".bash_profile"), str(tmp_path / ".bashrc")]
+    assert f"Add the line to {tmp_path / '.bash_profile'}" in mac.detail
+    linux = hook_finding(env, platform="linux")
+    assert f"Add the line to {tmp_path / '.bashrc'}" in linux.detail
+    (tmp_path / ".bash_profile").write_text(rc_line("bash") + "\n")
+    assert hook_finding(env, platform="darwin").data["sourced_in"] == str(tmp_path / ".bash_profile")
