@@ -27,7 +27,8 @@ class RecordedMacProbe:
     ``files`` are the paths that exist; ``raises`` names methods that raise; ``procs`` maps a pid
 to its kinfo_proc bytes (constructed: tests/kinfoproc.py); ``brew_prefix`` is `brew --prefix`'s
 answer (None: falls back to `brew config`, as when brew --prefix fails); ``heads`` maps a Mac
-path to a real local file whose header stands for it.
+path to a real local file whose header stands for it; ``tools`` are other names `which` finds
+(dlv); ``devtools`` is `DevToolsSecurity -status`'s output.
     """
 
     platform = "darwin"
@@ -49,6 +50,8 @@ path to a real local file whose header stands for it.
         parent_pid: int = 0,
         brew_prefix: str | None = None,
         heads: Mapping[str, str] | None = None,
+        tools: Mapping[str, str] | None = None,
+        devtools: str | None = None,
     ) -> None:
         self._sysctl = dict(sysctl or {})
         self._self_sysctl = dict(self_sysctl or {})
@@ -64,6 +67,8 @@ path to a real local file whose header stands for it.
         self._parent_pid = parent_pid
         self._brew_prefix = brew_prefix
         self._heads = dict(heads or {})
+        self._tools = dict(tools or {})
+        self._devtools = devtools
         self.calls: list[tuple] = []
 
     async def _enter(self, name: str, *args: object) -> None:
@@ -102,7 +107,7 @@ path to a real local file whose header stands for it.
 
     async def which(self, name: str, path: str | None) -> str | None:
         await self._enter("which", name)
-        return self._path_brew if name == "brew" else None
+        return self._path_brew if name == "brew" else self._tools.get(name)
 
     async def login_shell(self) -> str | None:
         await self._enter("login_shell")
@@ -125,6 +130,10 @@ path to a real local file whose header stands for it.
         await self._enter("read_head", path)
         real = self._heads.get(path)
         return open(real, "rb").read(4096) if real else None
+
+    async def devtools_security(self) -> str | None:
+        await self._enter("devtools_security")
+        return self._devtools
 
     def parent_pid(self) -> int:
         return self._parent_pid  # 0: no walk (the Rosetta tests give a constructed chain)

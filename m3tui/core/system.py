@@ -123,6 +123,8 @@ class SystemProbe(Protocol):
 
     async def read_head(self, path: str) -> bytes | None: ...  # a file's first 4 KiB (a header)
 
+    async def devtools_security(self) -> str | None: ...  # `DevToolsSecurity -status` (stdout and stderr)
+
     async def read_text(self, path: str) -> str | None: ...
 
     async def exists(self, path: str) -> bool: ...
@@ -183,6 +185,9 @@ class _RunningProbe:
         return None
 
     async def brew_prefix(self, brew: str, env: Mapping[str, str] | None = None) -> str | None:
+        return None
+
+    async def devtools_security(self) -> str | None:
         return None
 
     async def read_head(self, path: str) -> bytes | None:
@@ -263,6 +268,11 @@ class MacProbe(_RunningProbe):
     async def brew_prefix(self, brew: str, env: Mapping[str, str] | None = None) -> str | None:
         result = await self._run([brew, "--prefix"], timeout=BREW_TIMEOUT, env=env, need_ok=True)
         return result.stdout_text.strip() or None if result is not None else None
+
+    async def devtools_security(self) -> str | None:
+        exe = _first_existing("/usr/sbin/DevToolsSecurity") or "DevToolsSecurity"
+        result = await self._run([exe, "-status"], timeout=SW_VERS_TIMEOUT)
+        return None if result is None else (result.stdout_text + result.stderr_text) or None
 
     async def xcode_select(self) -> str | None:
         exe = _first_existing("/usr/bin/xcode-select") or "xcode-select"

@@ -449,4 +449,47 @@ async def check_xcode_clt(ctx: DoctorContext) -> list[Finding]:
     ]
 
 
+# --------------------------------------------------------------------------
+# system.delve (macOS, when dlv is installed)
+# --------------------------------------------------------------------------
+
+DEVTOOLS_FIX = "sudo DevToolsSecurity -enable"
+
+
+async def check_delve(ctx: DoctorContext) -> list[Finding]:
+    """Delve on macOS drives lldb's debugserver, and the system asks an administrator to allow it
+    unless Developer mode (DevToolsSecurity) is on. No finding at all where dlv is not installed."""
+    f = await system_facts(ctx)
+    if not f.is_macos:
+        return []
+    from m3tui.core.darwin import DEBUGSERVER_PATHS, parse_devtools_security
+    from m3tui.doctor.checks_go import go_env
+
+    probe, env = probe_for(ctx), await go_env(ctx)
+    search = [ctx.env.get("PATH", ""), env.get("GOBIN", ""), *(f"{p}/bin" for p in env.get("GOPATH", "").split(":") if p)]
+    dlv = await probe.which("dlv", ":".join(p for p in search if p))
+    if dlv is None:
+        return []
+    servers = [p for p in DEBUGSERVER_PATHS if await probe.exists(p)]
+    text = await probe.devtools_security()
+    status = parse_devtools_security(text) if text else None
+    data = {"dlv": dlv, "debugserver": servers[0] if servers else None,
+            "developer_mode": status.enabled if status else None, "devtools_security": status.line if status else None}  # fmt: skip
+    facts = (f"dlv: {dlv}\ndebugserver: {servers[0] if servers else 'not found in ' + ', '.join(DEBUGSERVER_PATHS)}\n"
+             f"DevToolsSecurity -status: {status.line if status else 'no answer'}")  # fmt: skip
+    if not servers:
+        summary = "dlv cannot debug: no debugserver (it comes with the Command Line Tools' LLDB)"
+        return [_finding("system.delve", Status.ERROR, summary, facts, CLT_FIX, data)]
+    if status is None or status.enabled is None:
+        summary = "dlv: could not tell whether Developer mode is on (DevToolsSecurity -status)"
+        return [_finding("system.delve", Status.WARN, summary, facts, "DevToolsSecurity -status", data)]
+    if not status.enabled:
+        summary = "Developer mode is off: dlv asks for an administrator password at every debug session"
+        detail = "Over ssh, in an editor's terminal or in CI there is no dialog to answer, and dlv fails to attach.\n" + facts
+        return [_finding("system.delve", Status.WARN, summary, detail, DEVTOOLS_FIX, data)]
+    return [_finding("system.delve", Status.OK, "dlv: debugserver found, Developer mode on", facts, data=data)]
+
+
 SYSTEM_CHECKS: list[Check] = [check_os, check_rosetta, check_homebrew, check_xcode_clt]
+# One more System check, apart: it gives no finding at all where it does not apply (no dlv, not macOS).
+MAC_TOOL_CHECKS: list[Check] = [check_delve]

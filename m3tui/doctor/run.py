@@ -20,7 +20,7 @@ from typing import Any, TypedDict
 from m3tui.doctor.checks_go import GO_CHECKS
 from m3tui.doctor.checks_network import NETWORK_CHECKS
 from m3tui.doctor.checks_shell import SHELL_CHECKS
-from m3tui.doctor.checks_system import SYSTEM_CHECKS
+from m3tui.doctor.checks_system import MAC_TOOL_CHECKS, SYSTEM_CHECKS
 from m3tui.doctor.drift import DRIFT_CHECKS, save_baseline, snapshot
 from m3tui.doctor.model import Check, DoctorContext, Finding, Group, Status
 
@@ -37,6 +37,7 @@ GRACE = 2.0
 GROUP_ORDER = (Group.SYSTEM, Group.GO, Group.NETWORK, Group.DRIFT)
 ALL_CHECKS: list[tuple[Group, Check]] = [
     *((Group.SYSTEM, c) for c in SYSTEM_CHECKS),
+    *((Group.SYSTEM, c) for c in MAC_TOOL_CHECKS),
     *((Group.GO, c) for c in GO_CHECKS),
     *((Group.GO, c) for c in SHELL_CHECKS),
     *((Group.DRIFT, c) for c in DRIFT_CHECKS),

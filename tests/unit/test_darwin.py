@@ -176,3 +176,57 @@ def test_shell_hook_check_names_bash_profile_on_macos(tmp_path: Path) -> None:
     assert f"Add the line to {tmp_path / '.bashrc'}" in linux.detail
     (tmp_path / ".bash_profile").write_text(rc_line("bash") + "\n")
     assert hook_finding(env, platform="darwin").data["sourced_in"] == str(tmp_path / ".bash_profile")
+
+
+# --- Delve on macOS (issue 16 #10): DevToolsSecurity recorded, debugserver's presence ----------------
+
+from m3tui.core.darwin import DEBUGSERVER_PATHS  # noqa: E402
+from m3tui.doctor.checks_system import check_delve  # noqa: E402
+
+CLT_DEBUGSERVER = DEBUGSERVER_PATHS[0]
+DLV = "/Users/dev/go/bin/dlv"
+
+
+async def _delve(**kw):
+    probe = m3max_probe(**kw)
+    ctx = DoctorContext(env={"PATH": "/opt/homebrew/bin:/usr/bin:/bin:/Users/dev/go/bin", "SHELL": "/bin/zsh"})
+    ctx._memo[PROBE_KEY] = probe
+    return await check_delve(ctx), probe
+
+
+async def test_delve_ok_with_developer_mode_and_debugserver() -> None:
+    files = ["/opt/homebrew/bin/brew", CLT_DEBUGSERVER]
+    (f,), _ = await _delve(tools={"dlv": DLV}, files=files, devtools=fixture("devtoolssecurity-status.enabled.txt"))
+    assert f.id == "system.delve" and f.status is Status.OK
+    assert f.data["debugserver"] == CLT_DEBUGSERVER and f.data["developer_mode"] is True
+
+
+async def test_delve_developer_mode_off_is_a_warning_with_the_fix() -> None:
+    files = [CLT_DEBUGSERVER]
+    (f,), _ = await _delve(tools={"dlv": DLV}, files=files, devtools=fixture("devtoolssecurity-status.disabled.txt"))
+    assert f.status is Status.WARN and f.fix == "sudo DevToolsSecurity -enable"
+    assert "DevToolsSecurity -status: Developer mode is currently disabled." in f.detail
+
+
+async def test_delve_without_debugserver_is_an_error() -> None:
+    (f,), _ = await _delve(tools={"dlv": DLV}, files=[], devtools=fixture("devtoolssecurity-status.enabled.txt"))
+    assert f.status is Status.ERROR and f.fix == "xcode-select --install"
+    assert "no debugserver" in f.summary
+    xcode = DEBUGSERVER_PATHS[1]
+    (f,), _ = await _delve(tools={"dlv": DLV}, files=[xcode], devtools=fixture("devtoolssecurity-status.enabled.txt"))
+    assert f.status is Status.OK and f.data["debugserver"] == xcode  # Xcode's copy does
+
+
+async def test_delve_unknown_status_and_no_dlv() -> None:
+    (f,), _ = await _delve(tools={"dlv": DLV}, files=[CLT_DEBUGSERVER], devtools=None)
+    assert f.status is Status.WARN and f.data["developer_mode"] is None
+    findings, probe = await _delve(files=[CLT_DEBUGSERVER], devtools=fixture("devtoolssecurity-status.enabled.txt"))
+    assert findings == [] and not [c for c in probe.calls if c[0] == "devtools_security"]  # no dlv: not asked
+
+
+async def test_delve_no_finding_off_macos() -> None:
+    from m3tui.core.system import LinuxProbe
+
+    ctx = DoctorContext(env={"PATH": "/usr/bin"})
+    ctx._memo[PROBE_KEY] = LinuxProbe()
+    assert await check_delve(ctx) == []
