@@ -49,6 +49,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from m3tui.core import tls
 from m3tui.core.redact import redact
 from m3tui.doctor.proxyconf import (
     FIXED_MODULE_PATH,
@@ -225,10 +226,12 @@ def make_client(
     *,
     timeout: float = PROBE_TIMEOUT,
     exempt_loopback: bool = True,
-    verify: Any = True,
+    verify: Any = None,
 ) -> httpx.AsyncClient:
-    """An httpx client whose proxy choice comes from ``env`` (Go's rules), not from os.environ."""
+    """An httpx client whose proxy choice comes from ``env`` (Go's rules), not from os.environ,
+    and whose trust is go's for that env (core/tls: the system store, or SSL_CERT_FILE/DIR off macOS)."""
     env = dict(os.environ) if env is None else env
+    verify = tls.ssl_context(env) if verify is None else verify
     return httpx.AsyncClient(
         transport=_RoutingTransport(env, exempt_loopback=exempt_loopback, verify=verify),
         trust_env=False,

@@ -214,7 +214,10 @@ async def _download(
     if any(name.lower() == "authorization" for name, _ in headers):  # as Go's client: the header wins over
         parts = urllib.parse.urlsplit(url)  # the URL's user:password (which httpx would send instead)
         url = urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
-    async with httpx.AsyncClient(timeout=httpx.Timeout(timeout), follow_redirects=True, trust_env=True) as client:
+    from m3tui.core import tls
+
+    verify = tls.ssl_context()  # go's trust (go tool pprof fetches with Go's client)
+    async with httpx.AsyncClient(timeout=httpx.Timeout(timeout), follow_redirects=True, trust_env=True, verify=verify) as client:
         try:
             async with asyncio.timeout(timeout), client.stream("GET", url, headers=sent) as resp:  # the whole fetch too
                 if resp.status_code != 200:
@@ -240,7 +243,7 @@ async def _download(
         except (httpx.TimeoutException, TimeoutError):
             raise FetchError(f"{shown}: no answer within {timeout:g}s (timed out)") from None
         except httpx.ConnectError as exc:
-            raise FetchError(f"{shown}: cannot connect: {printable(redact(_cause(exc)))}") from None
+            raise FetchError(f"{shown}: cannot connect: {printable(redact(tls.tls_problem(exc) or _cause(exc)))}") from None
         except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
             why = printable(redact(_cause(exc)))
             raise FetchError(f"{shown}: the server dropped the connection before the whole response ({why})") from None

@@ -55,6 +55,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from m3tui.core import tls
 from m3tui.core import tmp as scratch
 from m3tui.core.errors import M3tuiError, UsageError, strerror
 from m3tui.core.files import PRIVATE_FILE
@@ -416,7 +417,7 @@ def _reason(exc: BaseException, timeout: float) -> str:
     if isinstance(exc, httpx.TimeoutException):
         return f"timed out after {timeout:g}s"
     if isinstance(exc, httpx.ConnectError):
-        detail = _one_line(redact(str(exc))) or "connection failed"
+        detail = tls.tls_problem(exc) or _one_line(redact(str(exc))) or "connection failed"
         return f"cannot connect ({detail})"
     text = _one_line(redact(str(exc)))
     return f"{exc.__class__.__name__}: {text}" if text else exc.__class__.__name__
@@ -513,7 +514,7 @@ async def fetch_index(
 
     reason: str
     own_client = client is None
-    http = client or httpx.AsyncClient(timeout=timeout, follow_redirects=True)
+    http = client or httpx.AsyncClient(timeout=timeout, follow_redirects=True, verify=tls.ssl_context())  # go's trust
     try:
         try:
             response, body = await _get_by_deadline(http, url, headers, timeout)

@@ -89,6 +89,7 @@ from typing import IO, Literal, Self
 
 import httpx
 
+from m3tui.core import tls
 from m3tui.core.errors import M3tuiError, UsageError, strerror
 from m3tui.core.redact import redact
 from m3tui.versions import store
@@ -389,7 +390,7 @@ async def _download(
             raise _os_failure(exc, final, "reuse") from None
     own_client = client is None
     if client is None:
-        client = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, follow_redirects=True)
+        client = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, follow_redirects=True, verify=tls.ssl_context())  # go's trust
     try:
         try:
             hasher, size = await _fetch(file, url, part, client, on_progress)
@@ -491,7 +492,7 @@ async def _fetch(
             f"{f'{total:,}' if total else '?'} bytes; run again to resume"
         ) from None
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
-        reason = redact(" ".join(str(exc).split())) or type(exc).__name__
+        reason = tls.tls_problem(exc) or redact(" ".join(str(exc).split())) or type(exc).__name__
         raise DownloadError(
             f"{file.filename}: download interrupted at {done} of {total or '?'} bytes ({reason}); run again to resume"
         ) from None
