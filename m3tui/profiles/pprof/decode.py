@@ -18,8 +18,8 @@ import re
 import zlib
 from collections import Counter
 from collections.abc import Sequence
-from itertools import repeat
-from operator import add, itemgetter
+from itertools import compress, repeat
+from operator import add, itemgetter, ne, not_
 from typing import Any, BinaryIO, NoReturn, Protocol, cast
 
 from m3tui.core.errors import InputError, M3tuiError, os_error
@@ -545,16 +545,17 @@ def _samples_fast(samples: Sequence[_FastSample], locstr: dict[int, str], nt: in
 def _merge(keys: list[str], rows: list[tuple[int, ...]], nt: int) -> _Merged:
     """Sum the rows of equal keys: (distinct keys, per-type columns), all but the sums in C."""
     n = len(keys)
-    first = dict(zip(reversed(keys), range(n - 1, -1, -1)))  # key -> its first position
+    first: dict[str, int] = {}
+    firsts = list(map(first.setdefault, keys, range(n)))  # each key's first position, one pass
     if len(first) == n:
         return keys, _columns(rows, nt)
-    firsts = list(map(first.__getitem__, keys))
     rows = list(rows)
-    for i, f in enumerate(firsts):
-        if f != i:
-            rows[f] = tuple(map(add, rows[f], rows[i]))
-    keep = [i for i, f in enumerate(firsts) if f == i]
-    return [keys[i] for i in keep], _columns([rows[i] for i in keep], nt)
+    again = list(map(ne, firsts, range(n)))  # a key met before: only those are visited in Python
+    for i in compress(range(n), again):
+        f = firsts[i]
+        rows[f] = tuple(map(add, rows[f], rows[i]))
+    keep = list(compress(range(n), map(not_, again)))
+    return list(map(keys.__getitem__, keep)), _columns(list(map(rows.__getitem__, keep)), nt)
 
 
 def _columns(rows: list[tuple[int, ...]], nt: int) -> list[list[int]]:
