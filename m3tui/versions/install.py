@@ -85,7 +85,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Literal, Self
+from typing import IO, TYPE_CHECKING, Literal, Self
 
 import httpx
 
@@ -95,6 +95,9 @@ from m3tui.core.redact import redact
 from m3tui.versions import store
 from m3tui.versions.names import GoFile, canonical, prunable, shown
 from m3tui.versions.shims import is_file
+
+if TYPE_CHECKING:
+    from m3tui.core.system import SystemProbe
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +144,10 @@ class InstallError(M3tuiError):
 
 class InstallUsageError(UsageError, InstallError):
     """Asked wrongly (exit 2): not a version, not installed, the current one without --force."""
+
+
+class MacOSTooOld(InstallUsageError):
+    """This Mac's macOS is older than the Go release supports (Go's release notes): exit 2, nothing fetched."""
 
 
 class DownloadError(InstallError):
@@ -286,6 +293,7 @@ async def install(
     on_progress: Callable[[Progress], None] | None = None,
     client: httpx.AsyncClient | None = None,
     wait_for_lock: bool = True,
+    probe: SystemProbe | None = None,
 ) -> Path:
     """Download, verify and unpack ``file`` from ``url``; return the installed GOROOT.
 
@@ -294,6 +302,7 @@ async def install(
     times out), ``InstallError`` (or a subclass) for everything else.
     """
     _check_file(file)
+    await _refuse_old_macos(file, probe)
     target = store.version_dir(file.version)
     if _complete(target):
         return target
@@ -313,6 +322,21 @@ async def install(
             raise
         archive.unlink(missing_ok=True)
     return target
+
+
+async def _refuse_old_macos(file: GoFile, probe: SystemProbe | None) -> None:
+    """A macOS archive of a Go this Mac's macOS is too old for: MacOSTooOld. Only on macOS: the
+    system probe's sw_vers answers there alone (``probe``: the real one unless a test gives one)."""
+    if file.os != "darwin":
+        return
+    from m3tui.core.system import default_probe
+    from m3tui.core.system_parsers import parse_sw_vers
+    from m3tui.doctor.goplatform import macos_too_old
+
+    here = parse_sw_vers(await (probe or default_probe()).sw_vers() or "").get("ProductVersion", "")
+    problem = macos_too_old(file.version, here) if here else None
+    if problem:
+        raise MacOSTooOld(f"not installing {file.version}: {problem} (Go 1.22 runs on macOS 10.15, Go 1.24 on macOS 11)")
 
 
 async def _acquire_lock(stack: contextlib.ExitStack, version: str, *, wait: bool) -> None:
