@@ -7,8 +7,16 @@ throttled measures the machine's mood, not the code. Before and during a run m3t
 * processes using CPU over a short interval (psutil), except m3tui itself, the benchmark
   binary and their descendants,
 * the power source (``pmset -g batt`` on macOS, psutil's battery sensor elsewhere),
-* thermal limits where the OS reports them (``pmset -g therm``; Apple silicon often prints
-  only "No … has been recorded").
+* Low Power Mode (``pmset -g``: ``lowpowermode 1``), which caps the clocks on any Mac,
+* thermal limits where the OS reports them: ``pmset -g therm`` (Intel Macs; Apple silicon
+  prints only "No … has been recorded"), and on every Mac the thermal pressure level that
+  ``notifyutil -g com.apple.system.thermalpressurelevel`` reads without root (0 nominal,
+  1 moderate, 2 heavy, 3 trapping, 4 sleeping: OSThermalNotification.h's levels, the ones
+  ``powermetrics -s thermal`` shows as root). No sysctl exposes it.
+
+On battery an Intel Mac slows its CPU; Apple silicon runs at full speed on battery unless Low
+Power Mode is on (System Settings › Battery › Low Power Mode: "Only on Battery" turns it on as
+the charger is pulled), so there the warning is Low Power Mode's, not the battery's.
 
 The parsers are pure functions over text so they can be tested on recorded macOS output;
 the commands go through a small :class:`NoiseProbe` protocol, run by
@@ -40,7 +48,9 @@ __all__ = [
     "busy_during",
     "default_probe",
     "parse_pmset_batt",
+    "parse_pmset_live",
     "parse_pmset_therm",
+    "parse_thermal_pressure",
     "sample_noise",
 ]
 
@@ -105,6 +115,25 @@ def parse_pmset_batt(text: str) -> PowerSource:
     return PowerSource(on_battery, percent, charging)
 
 
+_LOW_POWER_RE = re.compile(r"^\s*lowpowermode\s+(\d+)\s*$", re.MULTILINE)
+THERMAL_PRESSURE_NAME = "com.apple.system.thermalpressurelevel"
+PRESSURE_LEVELS = ("nominal", "moderate", "heavy", "trapping", "sleeping")
+
+
+def parse_pmset_live(text: str) -> bool | None:
+    """``pmset -g`` (the settings in use) -> Low Power Mode on (True), off (False), not listed (None)."""
+    m = _LOW_POWER_RE.search(text)
+    return None if m is None else m.group(1) != "0"
+
+
+def parse_thermal_pressure(text: str) -> int | None:
+    """``notifyutil -g com.apple.system.thermalpressurelevel`` ("<name> <level>") -> the level."""
+    words = text.split()
+    if len(words) >= 2 and words[-2] == THERMAL_PRESSURE_NAME and words[-1].isdigit():
+        return int(words[-1])
+    return None
+
+
 def _warning_level(line: str) -> bool | None:
     """A "… warning level …" line -> recorded-and-raised (True), none (False), unclear (None)."""
     low = line.lower()
@@ -155,24 +184,43 @@ class NoiseProbe(Protocol):
 
     async def pmset_therm(self) -> str | None: ...
 
+    async def pmset_live(self) -> str | None: ...
+
+    async def thermal_pressure(self) -> str | None: ...
+
+    @property
+    def apple_silicon(self) -> bool: ...
+
 
 class MacNoiseProbe:
-    """Runs ``pmset -g batt`` / ``pmset -g therm`` through the runner."""
+    """Runs ``pmset -g batt|therm``, ``pmset -g`` and ``notifyutil -g …`` through the runner."""
 
-    async def _pmset(self, what: str) -> str | None:
+    async def _run(self, argv: list[str]) -> str | None:
         from m3tui.core.runner import RunnerError, run
 
         try:
-            res = await run(["pmset", "-g", what], timeout=5)
+            res = await run(argv, timeout=5)
         except (RunnerError, OSError):
             return None
         return res.stdout_text if res.ok else None
 
     async def pmset_batt(self) -> str | None:
-        return await self._pmset("batt")
+        return await self._run(["pmset", "-g", "batt"])
 
     async def pmset_therm(self) -> str | None:
-        return await self._pmset("therm")
+        return await self._run(["pmset", "-g", "therm"])
+
+    async def pmset_live(self) -> str | None:
+        return await self._run(["pmset", "-g"])
+
+    async def thermal_pressure(self) -> str | None:
+        return await self._run(["notifyutil", "-g", THERMAL_PRESSURE_NAME])
+
+    @property
+    def apple_silicon(self) -> bool:
+        from m3tui.core.host import host_info
+
+        return host_info().goarch == "arm64"  # the hardware's, also under Rosetta
 
 
 class NullNoiseProbe:
@@ -183,6 +231,16 @@ class NullNoiseProbe:
 
     async def pmset_therm(self) -> str | None:
         return None
+
+    async def pmset_live(self) -> str | None:
+        return None
+
+    async def thermal_pressure(self) -> str | None:
+        return None
+
+    @property
+    def apple_silicon(self) -> bool:
+        return False
 
 
 def default_probe() -> NoiseProbe:
@@ -212,6 +270,8 @@ class NoiseReport:
     on_battery: bool | None
     thermal: Thermal | None
     warnings: tuple[str, ...]
+    low_power: bool | None = None  # Low Power Mode (pmset -g); None: not known
+    thermal_pressure: int | None = None  # 0 nominal … 4 sleeping (notifyutil); None: not known
 
     @property
     def ok(self) -> bool:
@@ -357,13 +417,12 @@ async def finish_watch(watch: NoiseWatch, *, busy_percent: float = 25.0, load_fa
     the interval (a process busy through the run averages high; one started meanwhile is read
     over its own life), so the look after a run costs no extra half second."""
     probe = watch.probe
-    batt_task = asyncio.ensure_future(probe.pmset_batt())
-    therm_task = asyncio.ensure_future(probe.pmset_therm())
+    tasks = [asyncio.ensure_future(c) for c in (probe.pmset_batt(), probe.pmset_therm(), probe.pmset_live(), probe.thermal_pressure())]
     try:
         busy = await asyncio.to_thread(_measure, watch.procs, watch.exclude, busy_percent, watch.started)
-        batt_text, therm_text = await asyncio.gather(batt_task, therm_task)
+        batt_text, therm_text, live_text, pressure_text = await asyncio.gather(*tasks)
     finally:
-        for t in (batt_task, therm_task):
+        for t in tasks:
             t.cancel()
     load1, cores = _load_and_cores()
 
@@ -373,17 +432,29 @@ async def finish_watch(watch: NoiseWatch, *, busy_percent: float = 25.0, load_fa
     if on_battery is None:
         on_battery = _psutil_on_battery()
     thermal = parse_pmset_therm(therm_text) if therm_text else None
+    low_power = parse_pmset_live(live_text) if live_text else None
+    pressure = parse_thermal_pressure(pressure_text) if pressure_text else None
 
     warnings: list[str] = []
     if load1 is not None and load1 > load_factor * cores:
         warnings.append(f"load average {load1:.1f} on {cores} cores: the machine is busy")
     for b in busy:
         warnings.append(f"{b.name} (pid {b.pid}) is using {b.cpu_percent:.0f}% CPU")
-    if on_battery:
+    if low_power:
+        warnings.append("Low Power Mode is on: macOS caps the CPU's clocks; turn it off (System Settings › Battery) "
+                        "for stable numbers")  # fmt: skip
+    if on_battery and not probe.apple_silicon:
         warnings.append("on battery: macOS may slow the CPU; plug in for stable numbers")
+    elif on_battery and low_power is None:  # Apple silicon: full speed on battery, unless Low Power Mode
+        warnings.append("on battery: Apple silicon keeps full speed on battery unless Low Power Mode is on "
+                        "(System Settings › Battery: 'Only on Battery' turns it on now); m3tui could not read it")  # fmt: skip
+    if pressure is not None and pressure > 0:
+        name = PRESSURE_LEVELS[pressure] if pressure < len(PRESSURE_LEVELS) else f"level {pressure}"
+        effect = "clocks may drop during the run" if pressure == 1 else "the CPU is being throttled"
+        warnings.append(f"thermal pressure is {name} (macOS level {pressure} of 4): {effect}")
     if thermal is not None:
         warnings.extend(_thermal_warnings(thermal, cores))
-    return NoiseReport(load1, cores, tuple(busy), on_battery, thermal, tuple(warnings))
+    return NoiseReport(load1, cores, tuple(busy), on_battery, thermal, tuple(warnings), low_power, pressure)
 
 
 def _thermal_warnings(t: Thermal, cores: int) -> list[str]:

@@ -102,9 +102,11 @@ def test_therm_throttled_and_warning_levels():
 class FakeMacProbe:
     """The macOS probe interface, answering with recorded/synthetic pmset text."""
 
-    def __init__(self, batt: str | None, therm: str | None) -> None:
-        self.batt, self.therm = batt, therm
-        self.calls = 0
+    def __init__(self, batt: str | None, therm: str | None, live: str | None = None, pressure: str | None = None,
+                 apple_silicon: bool = False) -> None:  # fmt: skip
+        self.batt, self.therm, self.live, self.pressure = batt, therm, live, pressure
+        self.apple_silicon = apple_silicon
+        self.calls = 0  # pmset -g batt / therm
 
     async def pmset_batt(self) -> str | None:
         self.calls += 1
@@ -113,6 +115,12 @@ class FakeMacProbe:
     async def pmset_therm(self) -> str | None:
         self.calls += 1
         return self.therm
+
+    async def pmset_live(self) -> str | None:
+        return self.live
+
+    async def thermal_pressure(self) -> str | None:
+        return self.pressure
 
 
 async def test_fake_probe_on_battery_and_throttled():
