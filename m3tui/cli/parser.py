@@ -370,6 +370,18 @@ def add_report_flags(p: Parser) -> None:
     _add_url_flags(p)
 
 
+def add_view_flags(p: Parser, granularity: bool) -> None:
+    """pprof's flags for peek, list and traces beyond the report flags (m3tui/cli/profile_views.py):
+    more profiles merged, tag and show filters; --granularity for peek and traces (-list is at lines)."""
+    p.add_argument("more", nargs="*", metavar="FILE", help="more profiles (or URLs), merged with the first as go tool "
+                   "pprof merges them")  # fmt: skip
+    flags = Parser(add_help=False)
+    add_pprof_flags(flags)
+    for action in flags._actions:
+        if action.dest in ("tagfocus", "tagignore", "show", "show_from") or (granularity and action.dest == "granularity"):
+            p._add_action(action)
+
+
 def add_pprof_flags(p: Parser) -> None:
     """pprof's flags that `profile top` takes beyond the filters (m3tui/cli/profile_flags.py)."""
     p.add_argument("--nodefraction", type=float, metavar="F", help="hide nodes below F x the total (default 0.005)")
@@ -449,6 +461,7 @@ def add_profile(prof: Parser) -> None:
     peek.add_argument("file", metavar="FILE", help=FILE_OR_URL_HELP)
     peek.add_argument("regex", metavar="REGEX", help="functions to show (a Go regular expression, searched)")
     add_report_flags(peek)
+    add_view_flags(peek, granularity=True)
     lst = psub.add_parser("list", help="source lines of the functions matching REGEX with flat and cum, like go tool "
                           "pprof -list (no FILE: the captured profiles, now profile captured)",
                           description=PROFILE_LIMITS_HELP)  # fmt: skip
@@ -459,10 +472,12 @@ def add_profile(prof: Parser) -> None:
     lst.add_argument("--trim-path", metavar="PREFIXES", help="path prefixes to remove from the profile's "
                      "source file names (':'-separated), as pprof's -trim_path")  # fmt: skip
     add_report_flags(lst)
+    add_view_flags(lst, granularity=False)
     traces = psub.add_parser("traces", help="every sample with its labels and call stack, like go tool pprof -traces",
                              description=PROFILE_LIMITS_HELP)  # fmt: skip
     traces.add_argument("file", metavar="FILE", help=FILE_OR_URL_HELP)
     add_report_flags(traces)
+    add_view_flags(traces, granularity=True)
 
     exp = psub.add_parser("export", help="the top view as collapsed stacks, speedscope JSON or an SVG flame graph",
                           description=PROFILE_LIMITS_HELP)  # fmt: skip

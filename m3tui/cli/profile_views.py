@@ -9,6 +9,12 @@ captured profiles as it used to (that is `profile captured` now: a note on stder
 A REGEX that does not compile is one line, exit 2; one that matches no function is pprof's
 message ("no matches found for regexp: RE"), exit 2 as pprof's; a filter that matches nothing is
 pprof's warning on stderr (`nomatch`).
+
+pprof's other report flags (--tagfocus/--tagignore, --show/--show-from, --granularity for peek and
+traces, more FILEs merged) go through :mod:`m3tui.profiles.pprof.pipeline` as for `profile top`:
+the view then runs on the prepared profile with no filters of its own. `list` has no
+--granularity (pprof's -list is always at lines), none has --nodefraction (pprof does not trim
+these views).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ if TYPE_CHECKING:
     from m3tui.profiles.pprof.graph import Filters
     from m3tui.profiles.pprof.listing import Listing
     from m3tui.profiles.pprof.model import Profile
+    from m3tui.profiles.pprof.pipeline import Prepared
     from m3tui.profiles.pprof.traces import Traces
 
 #: What `profile list` with no FILE says on stderr before the captured profiles.
@@ -118,14 +125,69 @@ def run(args: argparse.Namespace, run_async: RunAsync) -> int:
     from m3tui.cli.profile import check_filter_flags
 
     check_filter_flags(args)
+    _check_show(args)
     if command in ("peek", "list"):
         _check_regex(args.regex, command)
     profile_fetch.fetch_if_url(args, run_async)
+    args.more = [_local(m, args, run_async) for m in args.more]
+    if args.diff_base:
+        args.diff_base = _local(args.diff_base, args, run_async)
+    prepared = _prepare(args)
     if command == "peek":
-        return _peek(args)
+        return _peek(args, prepared)
     if command == "list":
-        return _list(args)
-    return _traces(args)
+        return _list(args, prepared)
+    return _traces(args, prepared)
+
+
+def _local(source: str, args: argparse.Namespace, run_async: RunAsync) -> str:
+    """A URL fetched (as FILE is): the saved profile's path; a file as it is."""
+    from m3tui.cli import profile_fetch
+    from m3tui.profiles.fetch import is_url
+
+    if not is_url(source):
+        return source
+    return str(run_async(profile_fetch.fetch_one(source, args.seconds, args.header or [])).path)
+
+
+def _prepare(args: argparse.Namespace) -> Prepared | None:
+    """pprof's steps on the protobuf when a flag asks for them (None: the view does it all), its
+    stderr lines printed."""
+    from m3tui.profiles.pprof import pipeline
+    from m3tui.profiles.pprof.model import printable
+
+    files = [args.file, *args.more]
+    granularity = getattr(args, "granularity", None)
+    if not pipeline.needed(_all_filters(args), granularity, len(files)):
+        return None
+    base = args.diff_base
+    prepared = pipeline.prepare([pipeline.read_profile(f) for f in files], [printable(f) for f in files],
+                                _all_filters(args), granularity, pipeline.read_profile(base) if base else None,
+                                printable(base) if base else "", labels=args.profile_command == "traces")  # fmt: skip
+    for line in prepared.warnings:
+        print(printable(line), file=sys.stderr)
+    return prepared
+
+
+def _all_filters(args: argparse.Namespace) -> Filters:
+    from m3tui.profiles.pprof.graph import Filters
+
+    return Filters(focus=args.focus, ignore=args.ignore, hide=args.hide, show=args.show, show_from=args.show_from,
+                   tagfocus=args.tagfocus, tagignore=args.tagignore)  # fmt: skip
+
+
+def _check_show(args: argparse.Namespace) -> None:
+    """--show/--show-from as check_filter_flags checks --focus: UsageError, one line."""
+    from m3tui.profiles.pprof.graph import check_regexp
+    from m3tui.profiles.pprof.model import ProfileError
+
+    for name in ("show", "show_from"):
+        value = getattr(args, name)
+        if value is not None:
+            try:
+                check_regexp(value, f"--{name.replace('_', '-')}")
+            except ProfileError as exc:
+                raise UsageError(f"m3tui profile: {exc}") from None
 
 
 def _check_regex(regex: str, what: str) -> None:
@@ -183,19 +245,25 @@ def _dump(obj: object) -> int:
 # --- peek ------------------------------------------------------------------------------------
 
 
-def _peek(args: argparse.Namespace) -> int:
+def _peek(args: argparse.Namespace, prepared: Prepared | None) -> int:
     from m3tui.profiles.pprof import analysis
     from m3tui.profiles.pprof.model import ProfileError
 
-    profile, index = _load(args)
-    filters = _filters(args)
-    _warn(profile, filters)
+    if prepared is None:
+        profile, index = _load(args)
+        filters = _filters(args)
+        _warn(profile, filters)
+    else:
+        profile, filters = prepared.profile, None
+        index = profile.sample_index(args.sample_index)
+    printed = prepared.names if prepared else None
     if args.json:
-        entries = analysis.peek(profile, index, args.regex, filters)
+        entries = analysis.peek(profile, index, args.regex, filters, printed)
         if not entries:
             raise ProfileError(f"no matches found for regexp: {args.regex}")
         return _dump(peek_json(profile, index, entries))
-    _print(analysis.peek_lines(profile, index, args.regex, filters))
+    _print(analysis.peek_lines(profile, index, args.regex, filters, printed=printed,
+                               shown=prepared.filters if prepared else None))  # fmt: skip
     return EXIT_OK
 
 
@@ -216,12 +284,16 @@ def peek_json(profile: Profile, index: int, entries: list[PeekEntry]) -> PeekJSO
 # --- list ------------------------------------------------------------------------------------
 
 
-def _list(args: argparse.Namespace) -> int:
+def _list(args: argparse.Namespace, prepared: Prepared | None) -> int:
     from m3tui.profiles.pprof import listing
 
-    profile, index = _load(args)
-    _warn(profile, _filters(args))
-    report = listing.listing(profile, index, args.regex, _filters(args),
+    if prepared is None:
+        profile, index = _load(args)
+        _warn(profile, _filters(args))
+    else:
+        profile = prepared.profile
+        index = profile.sample_index(args.sample_index)
+    report = listing.listing(profile, index, args.regex, _filters(args) if prepared is None else None,
                              source_path=args.source_path or "", trim=args.trim_path or "")  # fmt: skip
     if args.json:
         return _dump(list_json(report))
@@ -242,11 +314,19 @@ def list_json(report: Listing) -> ListJSON:
 # --- traces ----------------------------------------------------------------------------------
 
 
-def _traces(args: argparse.Namespace) -> int:
+def _traces(args: argparse.Namespace, prepared: Prepared | None) -> int:
     from m3tui.profiles.pprof import traces
 
-    report = traces.read_traces(args.file, args.sample_index, _filters(args), args.diff_base)
-    _warn(report.profile, _filters(args))
+    if prepared is None:
+        report = traces.read_traces(args.file, args.sample_index, _filters(args), args.diff_base)
+        _warn(report.profile, _filters(args))
+    else:  # the prepared protobuf, labels kept: filtered, merged, its frames named at the granularity
+        p = prepared.profile
+        report = traces.traces(p, prepared.data, p.sample_index(args.sample_index), None, prepared.base_data,
+                               filtered=True)
+        for t in report.traces:
+            for f in t.frames:
+                f.name = prepared.names.get(f.name, f.name)
     if args.json:
         return _dump(traces_json(report))
     _print(traces.traces_lines(report))

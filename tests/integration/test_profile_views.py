@@ -3,7 +3,9 @@ byte, on real profiles of every kind Go writes: tests/data/goviews (built and ru
 with the real Go: cpu with pprof.Do labels, heap, allocs, block, mutex, goroutine) and the two
 stored profiles of tests/data/pprof (their sources are gone: -list's error lines). Both run in
 the same directory (-list looks for relative sources there). Also: --json's shapes, bad input,
-and `profile list` with no FILE (now `profile captured`, with a note).
+and `profile list` with no FILE (now `profile captured`, with a note). pprof's other report flags
+on the views (--tagfocus/--tagignore, --show/--show-from, --granularity, several FILEs merged)
+against the same `go tool pprof` views with those flags.
 """
 
 from __future__ import annotations
@@ -267,7 +269,7 @@ def test_hostile_regexes_and_flags_keep_the_contract(data: st.DataObject, tmp_pa
         pairs = st.lists(st.tuples(st.sampled_from(names), ARG_TEXT), max_size=2)
         return pairs.map(lambda xs: [w for x in xs for w in x])
 
-    common = ("--focus", "--ignore", "--hide", "--sample-index")
+    common = ("--focus", "--ignore", "--hide", "--sample-index", "--show", "--show-from", "--tagfocus", "--tagignore")
     json_flag = st.sampled_from([[], ["--json"]])
     argv = data.draw(st.one_of(
         st.tuples(files, ARG_TEXT, flags(*common), json_flag).map(lambda t: ["profile", "peek", t[0], t[1], *t[2], *t[3]]),
@@ -281,3 +283,83 @@ def test_hostile_regexes_and_flags_keep_the_contract(data: st.DataObject, tmp_pa
     if code in (2, 3):  # one line says why (after pprof's warnings for filters that matched nothing)
         said = [x for x in err.getvalue().strip().splitlines() if not x.endswith(" expression matched no samples")]
         assert len(said) == 1, (argv, err.getvalue())
+
+
+# --- pprof's other report flags on the views (through profiles/pprof/pipeline.py) ---------------
+
+#: (kind, REGEX or None for traces, flags, more profiles merged with the first)
+VIEW_FLAGS = [
+    ("cpu", "main", ["--tagfocus=worker=fib"], []), ("cpu", r"main\.", ["--tagignore=worker=hash"], []),
+    ("cpu", "main", ["--show=main"], []), ("cpu", "main", ["--show-from=burn"], []),
+    ("cpu", "main", ["--granularity=lines"], []), ("cpu", "main", ["--granularity=filefunctions"], []),
+    ("cpu", "main", ["--granularity=addresses"], []), ("cpu", "main", [], ["cpu"]),
+    ("heap", r"main\.", ["--tagfocus=bytes=1kb:"], []), ("heap", "alloc", ["--sample-index=alloc_space"], ["allocs"]),
+    ("goroutine", "parked", ["--tagfocus=pool=a", "--granularity=lines"], []),
+    ("cpu", "main", ["--show=main", f"--diff-base={PPROF / 'cpu.pb.gz'}"], []),
+]  # fmt: skip
+LIST_FLAGS = [
+    ("cpu", r"main\.(fib|hash)$", ["--tagfocus=worker=fib"], []), ("cpu", r"main\.", ["--tagignore=worker=fib"], []),
+    ("cpu", r"main\.", ["--show=hash"], []), ("cpu", r"main\.", ["--show-from=burn"], []),
+    ("cpu", r"main\.burn", [], ["cpu"]), ("heap", r"main\.", ["--tagfocus=bytes=:1kb"], []),
+    ("allocs", r"main\.", ["--tagignore=bytes=1kb:", "--focus=alloc"], ["heap"]),
+    ("cpu", r"main\.fib", ["--show=main", f"--diff-base={PPROF / 'cpu.pb.gz'}"], []),
+]  # fmt: skip
+TRACES_FLAGS = [
+    ("cpu", None, ["--tagfocus=worker=fib"], []), ("cpu", None, ["--tagignore=phase=one"], []),
+    ("cpu", None, ["--show=main"], []), ("cpu", None, ["--show-from=burn"], []),
+    ("cpu", None, ["--granularity=lines"], []), ("cpu", None, ["--granularity=files"], []),
+    ("cpu", None, ["--granularity=filefunctions"], []), ("cpu", None, ["--granularity=addresses"], []),
+    ("cpu", None, [], ["cpu"]), ("heap", None, [], ["allocs"]), ("heap", None, ["--tagfocus=bytes=1kb:"], []),
+    ("goroutine", None, ["--tagfocus=pool=a", "--granularity=lines"], []),
+    ("cpu", None, ["--show=main", f"--diff-base={PPROF / 'cpu.pb.gz'}"], []),
+    ("cpu", None, ["--show-from=main", "--granularity=files", f"--diff-base={PPROF / 'cpu.pb.gz'}"], []),
+]  # fmt: skip
+
+
+def _view_flags(flags: list[str]) -> list[str]:
+    """pprof's spelling: -tagfocus=…, -show_from=…, and a granularity is its own flag (-lines)."""
+    return [f"-{f.split('=')[1]}" if f.startswith("--granularity=") else _pprof_flags([f])[0] for f in flags]
+
+
+@pytest.mark.go
+@pytest.mark.parametrize(("view", "case"), [("peek", c) for c in VIEW_FLAGS] + [("list", c) for c in LIST_FLAGS]
+                         + [("traces", c) for c in TRACES_FLAGS])  # fmt: skip
+def test_views_with_pprof_flags_are_go_tool_pprof(views: Views, view: str, case: tuple[str, str | None, list[str], list[str]]) -> None:
+    kind, regex, flags, more = case
+    paths = [views.path(k) for k in (kind, *more)]
+    rx = [regex] if regex is not None else []
+    ours = [view, paths[0], *rx, *paths[1:], *flags]
+    theirs = [f"-{view}", *rx, *_view_flags(flags), *paths]
+    out = same(ours, theirs, views.dir)
+    if view == "traces" and more:
+        assert out.count("-----------+---") < 2 * same(["traces", paths[0]], ["-traces", paths[0]], views.dir).count(
+            "-----------+---")  # merged: a stack and its labels once, their values summed  # fmt: skip
+
+
+@pytest.mark.go
+def test_peek_at_files_granularity_is_pprofs_blocks(views: Views) -> None:
+    """At files pprof's order of nodes that print alike changes from run to run (see
+    test_profile_flags): the same header and the same set of blocks."""
+    path = views.path("cpu")
+    want, got = pprof("-peek", "main", "-files", path, cwd=views.dir), m3tui("peek", path, "main", "--granularity=files", cwd=views.dir)
+    assert want.returncode == got.returncode == 0, got.stderr
+    sep = "----------------------------------------------------------+-------------\n"
+    (w_head, *w_blocks), (g_head, *g_blocks) = want.stdout.split(sep), got.stdout.split(sep)
+    assert g_head == w_head and sorted(g_blocks) == sorted(w_blocks) and len(g_blocks) > 3
+
+
+@pytest.mark.go
+def test_view_flags_warn_and_refuse_as_pprof(views: Views) -> None:
+    path, heap = views.path("cpu"), views.path("heap")
+    for ours, theirs in ((["traces", path, "--tagfocus=worker=zzz"], ["-traces", "-tagfocus=worker=zzz", path]),
+                         (["list", path, r"main\.fib", "--show=zzz"], ["-list", r"main\.fib", "-show=zzz", path]),
+                         (["traces", heap, "--tagfocus=bytes=1kb:4kb"], ["-traces", "-tagfocus=bytes=1kb:4kb", heap])):
+        want, got = pprof(*theirs, cwd=views.dir), m3tui(*ours, cwd=views.dir)
+        assert (got.returncode, got.stdout) == (want.returncode, want.stdout)
+        said = [x for x in want.stderr.splitlines() if "matched no samples" in x or "Interpreted" in x]
+        assert said and got.stderr.splitlines()[:len(said)] == said
+    for args in (["traces", path, "--show-from=("], ["peek", path, "x", "--tagfocus=worker=("],
+                 ["traces", path, heap], ["peek", path, "main", "--nodefraction=0.1"],
+                 ["list", path, "main", "--granularity=lines"]):  # pprof ignores both there: not offered
+        r = m3tui(*args, cwd=views.dir)
+        assert r.returncode == 2 and r.stdout == "" and len(r.stderr.splitlines()) == 1, (args, r.stderr)

@@ -26,7 +26,6 @@ from m3tui.profiles.pprof.graph import (
     _compile,
     _edges,
     _function_stacks,
-    _Funcs,
     _funcs,
     _nodes,
     _sort_nodes,
@@ -377,11 +376,11 @@ def _edge_sort(items: list[_PeekEdge], names: list[str]) -> None:
 
 
 def _peek_graph(
-    profile: Profile, sample_index: int, regex: str, filters: Filters | None
-) -> tuple[_Funcs, dict[int, int], dict[int, int], list[int], dict[tuple[int, int], list[int]], list[int]]:
+    profile: Profile, sample_index: int, regex: str, filters: Filters | None, printed: dict[str, str] | None = None
+) -> tuple[list[str], dict[int, int], dict[int, int], list[int], dict[tuple[int, int], list[int]], list[int]]:
     p = profile
     fn = _funcs(p)
-    names = fn.names
+    names = [printed.get(x, x) for x in fn.names] if printed else fn.names  # pipeline.Prepared.names
     rx = _compile(regex, "peek")
     if rx is None:
         raise ProfileError("peek needs a regular expression")
@@ -391,14 +390,14 @@ def _peek_graph(
     _sort_nodes(names, nodes, flat, cum, False)
     edges = _edges(fstacks, None)
     matched = [n for n in nodes if rx.search(names[n])]
-    return fn, flat, cum, nodes, edges, matched
+    return names, flat, cum, nodes, edges, matched
 
 
 def peek(profile: Profile, sample_index: int, regex: str,
-         filters: Filters | None = None) -> list[PeekEntry]:
-    """`go tool pprof -peek REGEX`: callers and callees (edge weights) of matching functions."""
-    fn, flat, cum, _nodes_, edges, matched = _peek_graph(profile, sample_index, regex, filters)
-    names = fn.names
+         filters: Filters | None = None, printed: dict[str, str] | None = None) -> list[PeekEntry]:
+    """`go tool pprof -peek REGEX`: callers and callees (edge weights) of matching functions
+    (``printed``: node names as printed, for a profile from `pipeline.prepare`)."""
+    names, flat, cum, _nodes_, edges, matched = _peek_graph(profile, sample_index, regex, filters, printed)
     want = set(matched)
     ins: dict[int, list[_PeekEdge]] = {n: [] for n in matched}
     outs: dict[int, list[_PeekEdge]] = {n: [] for n in matched}
@@ -422,11 +421,13 @@ def peek(profile: Profile, sample_index: int, regex: str,
     return result
 
 
-def peek_lines(profile: Profile, sample_index: int, regex: str,
-               filters: Filters | None = None, binary: str | None = None) -> list[str]:
-    """The whole text of `go tool pprof -peek REGEX`, line by line."""
+def peek_lines(profile: Profile, sample_index: int, regex: str, filters: Filters | None = None,
+               binary: str | None = None, printed: dict[str, str] | None = None,
+               shown: Filters | None = None) -> list[str]:
+    """The whole text of `go tool pprof -peek REGEX`, line by line (``shown``: the "Active
+    filters" when ``filters`` are applied already, as `pipeline.prepare` does)."""
     p = profile
-    fn, flat, cum, nodes, _edges_, matched = _peek_graph(p, sample_index, regex, filters)
+    _names, flat, cum, nodes, _edges_, matched = _peek_graph(p, sample_index, regex, filters, printed)
     st = p.sample_types[sample_index]
     total = p.total(sample_index)
     out_unit = _output_unit(st.unit, total, [(flat.get(n, 0), cum[n]) for n in nodes])
@@ -434,14 +435,14 @@ def peek_lines(profile: Profile, sample_index: int, regex: str,
     def fmt(v: int) -> str:
         return format_value(v, st.unit, out_unit)
 
-    shown = sum(flat.get(n, 0) for n in nodes)
-    out = _report_labels(p, sample_index, total, shown, fmt, filters, 0, 0.0, len(nodes),
+    kept = sum(flat.get(n, 0) for n in nodes)
+    out = _report_labels(p, sample_index, total, kept, fmt, shown or filters, 0, 0.0, len(nodes),
                          len(nodes), binary)
     sep = "----------------------------------------------------------+-------------"
     out.append(sep)
     out.append("      flat  flat%   sum%        cum   cum%   calls calls% + context \t \t ")
     flat_sum = 0
-    for e in peek(p, sample_index, regex, filters):
+    for e in peek(p, sample_index, regex, filters, printed):
         out.append(sep)
         for name, w in e.callers:
             inl = " (inline)" if name in e.inline_callers else ""

@@ -86,6 +86,8 @@ class Prepared:
     warnings: list[str] = field(default_factory=list)  # pprof's stderr lines
     names: dict[str, str] = field(default_factory=dict)  # a made-unique name -> its printed name
     ties: dict[str, str] = field(default_factory=dict)  # a node's name -> fmt.Sprint(NodeInfo)
+    data: bytes = b""  # with ``labels``: the protobuf `profile` was decoded from (labels kept)
+    base_data: bytes | None = None  # with ``labels`` and a base: the base's, filtered likewise
 
 
 def needed(filters: Filters, granularity: str | None, nprofiles: int) -> bool:
@@ -191,7 +193,7 @@ def _types(p: _Prof) -> str:
     return ", ".join(st.type for st in p.sample_types)
 
 
-def _merge(profs: list[_Prof], labels: list[str], what: str) -> _Prof:
+def _merge(profs: list[_Prof], labels: list[str], what: str, dedup: bool = False) -> _Prof:
     first = profs[0]
     common = [st.type for st in first.sample_types
               if all(any(o.type == st.type for o in p.sample_types) for p in profs[1:])]
@@ -220,6 +222,15 @@ def _merge(profs: list[_Prof], labels: list[str], what: str) -> _Prof:
     times = [p.time_nanos for p in profs if p.time_nanos]
     comments = list(dict.fromkeys(c for p in profs for c in p.comments))
     samples = [smp for p in profs for smp in p.samples if any(smp.values)]  # Merge drops zero samples
+    if dedup:  # Merge sums the samples of one stack and labels (only -traces shows the difference)
+        kept: dict[object, _Sample] = {}
+        for smp in samples:
+            key = (tuple((first.mappings[x.mapping][0], x.address, tuple(x.lines)) for x in smp.locs),
+                   repr((sorted(smp.labels.items()), sorted(smp.nums.items()), sorted(smp.units.items()))))
+            got = kept.setdefault(key, smp)
+            if got is not smp:
+                got.values = [a + b for a, b in zip(got.values, smp.values)]
+        samples = list(kept.values())
     return _Prof(first.sample_types, next((p.default_sample_type for p in profs if p.default_sample_type), ""),
                  first.period_type, max(p.period for p in profs), min(times) if times else 0,
                  sum(p.duration_nanos for p in profs), comments, first.mappings, samples,
@@ -463,7 +474,7 @@ class _Namer:
         return unique
 
 
-def _encode(p: _Prof, namer: _Namer | None) -> bytes:
+def _encode(p: _Prof, namer: _Namer | None, labels: bool = False) -> bytes:
     from m3tui.profiles.pprof.profile_pb2 import Profile as PbProfile
 
     strings: dict[str, int] = {"": 0}
@@ -499,7 +510,14 @@ def _encode(p: _Prof, namer: _Namer | None) -> bytes:
                     lines = [((namer.name(loc, fn, ln), "", 0), 0) for fn, ln in (lines or [(None, 0)])]
                 for fn, ln in lines:
                     pl.line.add(function_id=fid(fn) if fn is not None else 0, line=ln)
-        pb.sample.add(location_id=[loc.lid for loc in smp.locs], value=smp.values)
+        ps = pb.sample.add(location_id=[loc.lid for loc in smp.locs], value=smp.values)
+        if labels:  # for -traces
+            for k, vs in smp.labels.items():
+                for v in vs:
+                    ps.label.add(key=sid(k), str=sid(v))
+            for k, ns in smp.nums.items():
+                for n, u in itertools.zip_longest(ns, smp.units.get(k, ())):
+                    ps.label.add(key=sid(k), num=n or 0, num_unit=sid(u or ""))
     pb.time_nanos, pb.duration_nanos, pb.period = p.time_nanos, p.duration_nanos, p.period
     if p.period_type is not None:
         pb.period_type.type, pb.period_type.unit = sid(p.period_type.type), sid(p.period_type.unit)
@@ -513,11 +531,14 @@ def _totals(p: _Prof) -> list[int]:
     return [sum(abs(s.values[t]) for s in p.samples) for t in range(len(p.sample_types))]
 
 
-def prepare(datas: Sequence[bytes], labels: Sequence[str], filters: Filters, granularity: str | None,
-            base: bytes | None = None, base_label: str = "", *, keep_total: bool = True) -> Prepared:
+def prepare(datas: Sequence[bytes], names: Sequence[str], filters: Filters, granularity: str | None,
+            base: bytes | None = None, base_label: str = "", *, keep_total: bool = True,
+            labels: bool = False) -> Prepared:
     """The profiles (protobuf bytes, each named by its label) merged, less ``base`` if given,
     filtered and aggregated as pprof does; raises `ProfileError` with one line. ``keep_total``
-    False: the profile's total is what the filters left (an export's), not pprof's report total."""
+    False: the profile's total is what the filters left (an export's), not pprof's report total.
+    ``labels``: the samples' labels kept, merged samples of one stack and labels summed, and the
+    protobufs in `Prepared.data` / `base_data` (what -traces reads)."""
     from m3tui.profiles.pprof.decode import load
     from m3tui.profiles.pprof.diff import diff
 
@@ -525,16 +546,16 @@ def prepare(datas: Sequence[bytes], labels: Sequence[str], filters: Filters, gra
     if g not in GRANULARITIES:
         raise ProfileError(f"granularity {g!r} must be one of: {', '.join(GRANULARITIES)}")
     lids = itertools.count(1)
-    tags = bool(filters.tagfocus or filters.tagignore)
+    tags = labels or bool(filters.tagfocus or filters.tagignore)
     mappings: list[tuple[str, str]] = [("", "")]
-    profs = [_parse(d, lb, mappings, lids, tags) for d, lb in zip(datas, labels)]
-    merged = _merge(profs, list(labels), "merge")
+    profs = [_parse(d, lb, mappings, lids, tags) for d, lb in zip(datas, names)]
+    merged = _merge(profs, list(names), "merge", dedup=labels)
     based = None
     if base is not None:
         based = _parse(base, base_label, [("", "")], lids, tags)
-        _merge([merged, based], [labels[0], base_label], "compare")  # same sample types, in that order
+        _merge([merged, based], [names[0], base_label], "compare")  # same sample types, in that order
     if g == "addresses" and not any(loc.address for loc in merged.locations):
-        raise ProfileError(f"{labels[0]}: the profile has no addresses: granularity addresses needs them")
+        raise ProfileError(f"{names[0]}: the profile has no addresses: granularity addresses needs them")
     totals = _totals(merged)
     if based is not None:  # computeTotal: the base's when it has some
         totals = [b or t for b, t in zip(_totals(based), totals)]
@@ -544,14 +565,15 @@ def prepare(datas: Sequence[bytes], labels: Sequence[str], filters: Filters, gra
     for i, p in enumerate(sides):
         _filter_names(p, filters, warnings if i == 0 else [])
         _filter_tags(p, filters, warnings if i == 0 else [])
-    profile = load(_encode(merged, namer))
-    if based is not None:
-        if namer is not None:
-            namer.maps = based.mappings  # one namer: a node of both profiles keeps one name
-        profile = diff(profile, load(_encode(based, namer)))
+    data = _encode(merged, namer, labels)
+    if based is not None and namer is not None:
+        namer.maps = based.mappings  # one namer: a node of both profiles keeps one name
+    base_data = _encode(based, namer, labels) if based is not None else None
+    profile = load(data) if base_data is None else diff(load(data), load(base_data))
     if keep_total or based is not None:
         profile.diff_base_totals = totals
-    return Prepared(profile, filters, warnings, dict(namer.names) if namer else {}, dict(namer.ties) if namer else {})
+    return Prepared(profile, filters, warnings, dict(namer.names) if namer else {}, dict(namer.ties) if namer else {},
+                    data if labels else b"", base_data if labels else None)
 
 
 def finish(report: TopReport, prepared: Prepared, sort: str = "flat") -> TopReport:

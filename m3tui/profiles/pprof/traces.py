@@ -181,9 +181,10 @@ def _merge(samples: list[_Sample]) -> list[_Sample]:
 
 
 def traces(profile: Profile, data: bytes | bytearray, sample_index: int, filters: Filters | None = None,
-           base: bytes | bytearray | None = None) -> Traces:
+           base: bytes | bytearray | None = None, *, filtered: bool = False) -> Traces:
     """The samples of ``data`` (the protobuf `profile` was decoded from; with ``base``, the base
-    profile's too, as `read_traces`), kept by the filters."""
+    profile's too, as `read_traces`), kept by the filters. ``filtered``: both were filtered already
+    (`pipeline.prepare`): the base's samples follow, not merged (pprof merges before filtering)."""
     nt = len(profile.sample_types)
     samples, units = _parse(data, nt)
     if base is not None:
@@ -193,7 +194,8 @@ def traces(profile: Profile, data: bytes | bytearray, sample_index: int, filters
         for x in base_samples:
             x.values = [-v for v in x.values]
             x.labels["pprof::base"] = ["true"]
-        samples = _merge(samples + base_samples)
+        samples = samples + base_samples
+        samples = [x for x in samples if any(x.values)] if filtered else _merge(samples)
     focus, ignore, hide = _patterns(filters)
     filtering = focus is not None or ignore is not None
     seen: dict[_Loc, tuple[bool | None, list[Frame] | None]] = {}  # focused/ignored, frames (None: hidden)
