@@ -29,7 +29,7 @@ def test_two_captures_at_gomaxprocs_1_and_2_are_named_apart_the_same_everywhere(
         made.append(json.loads(done.stdout))
     assert made[0]["name"].startswith("cpu Sum -cpu 1 ") and made[1]["name"].startswith("cpu Sum -cpu 2 ")
     assert Path(made[0]["profile"]).name == "cpu-Sum-cpu1.pprof" and Path(made[1]["profile"]).name == "cpu-Sum-cpu2.pprof"
-    listed = m3tui("list")
+    listed = m3tui("captured")
     assert listed.returncode == 0, listed.stderr
     stored = {c.id: c for c in list_captures()}
     for one in made:

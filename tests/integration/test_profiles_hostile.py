@@ -255,6 +255,6 @@ def test_a_killed_capture_is_swept_by_the_next_command(go_env: Path, tmp_path: P
     proc.kill()  # SIGKILL: no finally runs
     proc.communicate(timeout=30)
     assert _scratch_dirs(home) == [scratch]  # left behind, named after its dead owner
-    done = m3tui("profile", "list", home=home)
+    done = m3tui("profile", "captured", home=home)
     assert done.returncode == 0 and "no captured profiles yet" in done.stdout
     assert os.listdir(home / "tmp") == []

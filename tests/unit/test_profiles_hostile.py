@@ -525,7 +525,7 @@ def test_hostile_capture_records_are_listed_as_broken_never_followed(m3tui_home:
     assert caps == [] and sorted(why) == sorted(records)
     assert "is a FIFO" in why["20260101-000000.000-00000a"]
     assert "outside its directory" in why["20260101-000000.000-00000b"]
-    code, out, _ = cli("profile", "list", "--json")
+    code, out, _ = cli("profile", "captured", "--json")
     assert code == 0 and strict_json(out) == []
 
 
