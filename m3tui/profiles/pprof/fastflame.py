@@ -72,14 +72,16 @@ class _Grower(_FlameSource):
             at, left, w = at[on], left[on], w[on]
         if len(at) == 0:
             return []
-        func = self.fl.site_func[self.fl.sites[at]]
-        below = (at - 1, left - 1)
+        func = self.fl.site_func.take(self.fl.sites.take(at))
         if bool((func == func[0]).all()):  # one child (the common case deep down): no sort
+            at -= 1  # this node's arrays are its child's now: moved down in place
+            left -= 1
             f = int(func[0])
-            return [FlameNode(self.names[f], int(w.sum()), _src=(self, depth + 1, self.add((*below, w)), 0))]
+            return [FlameNode(self.names[f], int(w.sum()), _src=(self, depth + 1, self.add((at, left, w)), 0))]
         order = np.argsort(func.astype(np.uint16) if len(self.names) <= 1 << 16 else func, kind="stable")
-        func, w = func[order], w[order]
-        at, left = below[0][order], below[1][order]
+        func, w, at, left = func.take(order), w.take(order), at.take(order), left.take(order)
+        at -= 1
+        left -= 1
         cut = np.flatnonzero(func[1:] != func[:-1]) + 1
         firsts = np.concatenate(([0], cut))
         sums = np.add.reduceat(w, firsts)
