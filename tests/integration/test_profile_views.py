@@ -296,6 +296,8 @@ VIEW_FLAGS = [
     ("heap", r"main\.", ["--tagfocus=bytes=1kb:"], []), ("heap", "alloc", ["--sample-index=alloc_space"], ["allocs"]),
     ("goroutine", "parked", ["--tagfocus=pool=a", "--granularity=lines"], []),
     ("cpu", "main", ["--show=main", f"--diff-base={PPROF / 'cpu.pb.gz'}"], []),
+    ("block", ".", ["--granularity=addresses"], []), ("mutex", ".", ["--show=runtime"], []),
+    ("stored-mem.pb.gz", ".", ["--granularity=lines"], []),
 ]  # fmt: skip
 LIST_FLAGS = [
     ("cpu", r"main\.(fib|hash)$", ["--tagfocus=worker=fib"], []), ("cpu", r"main\.", ["--tagignore=worker=fib"], []),
@@ -303,6 +305,7 @@ LIST_FLAGS = [
     ("cpu", r"main\.burn", [], ["cpu"]), ("heap", r"main\.", ["--tagfocus=bytes=:1kb"], []),
     ("allocs", r"main\.", ["--tagignore=bytes=1kb:", "--focus=alloc"], ["heap"]),
     ("cpu", r"main\.fib", ["--show=main", f"--diff-base={PPROF / 'cpu.pb.gz'}"], []),
+    ("stored-mem.pb.gz", "main|sync", ["--show-from=main"], []),
 ]  # fmt: skip
 TRACES_FLAGS = [
     ("cpu", None, ["--tagfocus=worker=fib"], []), ("cpu", None, ["--tagignore=phase=one"], []),
@@ -313,6 +316,8 @@ TRACES_FLAGS = [
     ("goroutine", None, ["--tagfocus=pool=a", "--granularity=lines"], []),
     ("cpu", None, ["--show=main", f"--diff-base={PPROF / 'cpu.pb.gz'}"], []),
     ("cpu", None, ["--show-from=main", "--granularity=files", f"--diff-base={PPROF / 'cpu.pb.gz'}"], []),
+    ("block", None, ["--granularity=lines"], []), ("mutex", None, ["--granularity=addresses"], []),
+    ("stored-cpu.pb.gz", None, ["--show-from=main"], []),
 ]  # fmt: skip
 
 
@@ -346,6 +351,9 @@ def test_peek_at_files_granularity_is_pprofs_blocks(views: Views) -> None:
     sep = "----------------------------------------------------------+-------------\n"
     (w_head, *w_blocks), (g_head, *g_blocks) = want.stdout.split(sep), got.stdout.split(sep)
     assert g_head == w_head and sorted(g_blocks) == sorted(w_blocks) and len(g_blocks) > 3
+    peek = json.loads(m3tui("peek", path, "main", "--granularity=files", "--json", cwd=views.dir).stdout)
+    names = {c["name"] for f in peek["functions"] for c in [f, *f["callers"], *f["callees"]]}
+    assert names == {x.rsplit("| ", 1)[-1].strip() for b in w_blocks[1:] for x in b.splitlines()}  # as printed
 
 
 @pytest.mark.go
