@@ -364,3 +364,21 @@ def test_seconds_or_a_header_with_a_file_is_usage(tmp_path: Path) -> None:
         r = m3tui("top", str(PPROF / "cpu.pb.gz"), *extra, home=tmp_path)
         assert r.returncode == 2 and SECRET not in r.stderr
         assert one_line(r.stderr) == "m3tui profile: --seconds and --header apply to a URL, not to a file"
+
+
+@pytest.mark.slow
+@pytest.mark.go  # pprof_server: the real Go builds it
+def test_views_take_urls_for_every_profile_merged(pprof_server: str, tmp_path: Path) -> None:
+    """`profile peek URL REGEX URL` and `traces URL URL --diff-base URL`: each fetched and saved, then
+    merged as `go tool pprof` merges the saved files."""
+    assert GO_BIN_DIR is not None
+    heap = f"{pprof_server}/debug/pprof/heap"
+    for view, args in (("peek", [heap, "main", heap]), ("traces", [heap, heap, f"--diff-base={heap}", "--show=main"])):
+        r = m3tui(view, *args, home=tmp_path)
+        assert r.returncode == 0, r.stderr
+        saved = re.findall(r"^· saved (.+) \([\d,]+ bytes\)$", r.stderr, re.MULTILINE)
+        assert len(saved) == sum(pprof_server in a for a in args)
+        theirs = ["-peek", "main", *saved] if view == "peek" else ["-traces", f"-diff_base={saved[2]}", "-show=main", *saved[:2]]
+        want = subprocess.run([str(GO_BIN_DIR / "go"), "tool", "pprof", *theirs], env=go_env(), capture_output=True,
+                              text=True, timeout=600)  # fmt: skip
+        assert want.returncode == 0 and r.stdout == want.stdout and "main." in r.stdout
