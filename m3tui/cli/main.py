@@ -243,6 +243,10 @@ def _subcommand(args: argparse.Namespace) -> int:
         if code == cli_logs.TUI:
             return _run_logs_tui(args.files)
         return code
+    if args.command == "completion":
+        from m3tui.cli import completion
+
+        return completion.run(args)
     raise UsageError(f"m3tui: unknown command {args.command}")
 
 

@@ -43,6 +43,16 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message} (see {self.prog.split()[0]} --help)")
 
+    def format_help(self) -> str:
+        """argparse's help, then this command's examples (m3tui/cli/examples.py: read only for --help)."""
+        from m3tui.cli.examples import examples_of
+
+        lines = examples_of(self.prog)
+        if not lines:
+            return super().format_help()
+        head = "example:" if len(lines) == 1 else "examples:"
+        return super().format_help() + f"\n{head}\n" + "".join(f"  {line}\n" for line in lines)
+
 
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
@@ -119,7 +129,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="follow, filter, search and lint logs (files, .gz, - for stdin)",
         description="Open the Logs pane on FILEs (default: the commands m3tui ran), or lint one with --lint.",
     )  # fmt: skip
+    sub.add_command(
+        "completion", add_completion,
+        help="print the tab-completion script for zsh, bash or fish (static: no Python runs per tab)",
+        description="Prints a script generated from this parser with shtab; install it once (README: Completions).",
+    )  # fmt: skip
     return parser
+
+
+def build_full_parser() -> argparse.ArgumentParser:
+    """The parser with every command's arguments added (not lazily): for completions and the --help test."""
+    parser = build_parser()
+    todo: list[argparse.ArgumentParser] = [parser]
+    while todo:
+        for action in todo.pop()._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                pending = getattr(action, "_pending", {})
+                for name, child in action.choices.items():
+                    if add := pending.pop(name, None):
+                        add(child)
+                    todo.append(child)
+    return parser
+
+
+def add_completion(completion: Parser) -> None:
+    completion.add_argument("shell", choices=("zsh", "bash", "fish"), help="the shell to complete for")
 
 
 def normalize_argv(argv: Sequence[str]) -> list[str]:
@@ -198,12 +232,6 @@ def add_doctor(doctor: Parser) -> None:
         "record this environment (credentials masked) in $M3TUI_HOME/doctor-baseline.json, 0600; later runs list "
         "what changed; if it cannot be written, the findings print, then one line, exit 3"))
     doctor.add_argument("-v", "--verbose", action="store_true", help="show the detail of every check")
-    doctor.add_argument("--fix", action="store_true", help=(
-        "offer the fixes m3tui can make and undo (go env -w/-u, a line in an rc file, kept as <rc>.bak), one at a "
-        "time, the exact change shown first; apply what is confirmed, then check again"))
-    doctor.add_argument("--yes", action="store_true", help="with --fix: apply every fix offered without asking (needed without a terminal)")
-    doctor.add_argument("--undo", action="store_true", help=(
-        "revert the last --fix run's changes exactly; refused, nothing changed, when a file was edited since"))
 
 
 # --- versions ------------------------------------------------------------------------------
@@ -230,7 +258,7 @@ def add_versions(versions: Parser) -> None:
     _versions_common(tools)
 
     use = vsub.add_parser("use", help="make an installed version current (atomic switch)")
-    use.add_argument("version")
+    use.add_argument("version", help="an installed version, e.g. 1.22.10")
     use.add_argument("--export-goroot", action="store_true", help="also export GOROOT in the env files (not needed)")
     use.add_argument("--here", action="store_true", help="pin it for this directory instead (writes .go-version, as project --set)")
     _versions_common(use)
@@ -239,12 +267,12 @@ def add_versions(versions: Parser) -> None:
     ex.usage = "m3tui versions exec [VERSION] -- CMD [ARG…]"
     ex.description = ("For make, IDEs, CI and scripts (no prompt hook runs there): CMD runs in m3tui's place with the "
                       "version's bin first on PATH and GOROOT set; its exit status is m3tui's (127: CMD not found).")
-    ex.add_argument("version", nargs="?")
+    ex.add_argument("version", nargs="?", help="an installed version (default: what this directory pins, else the current one)")
     ex.add_argument("stray", nargs="*", help=argparse.SUPPRESS)  # a command without `--`: said by the command
     ex.add_argument(EXEC_WORD_OPTION, dest="exec_argv", action=_TestFlag, default=[], help=argparse.SUPPRESS)
 
     rm = vsub.add_parser("remove", help="remove a version from m3tui's store")
-    rm.add_argument("version")
+    rm.add_argument("version", help="an installed version of m3tui's store")
     rm.add_argument("--force", action="store_true", help="remove even the current version")
     _versions_common(rm)
 
@@ -256,15 +284,16 @@ def add_versions(versions: Parser) -> None:
     _versions_common(cur)
 
     env = vsub.add_parser("env", help="print the shell lines that put the current version on PATH")
-    env.add_argument("--shell", choices=["zsh", "bash", "fish"], required=True)
+    env.add_argument("--shell", choices=["zsh", "bash", "fish"], required=True, help="the shell whose syntax to print")
     env.add_argument(
         "--add-to-rc", action="store_true",
         help="append the one `source` line to the shell's rc file (a .bak copy is kept; never done otherwise)",
     )  # fmt: skip
 
     proj = vsub.add_parser("project", help="show or set this directory's Go version")
-    proj.add_argument("--set", dest="set_version", metavar="VERSION")
-    proj.add_argument("--how", choices=["go-version", "tool-versions", "toolchain"], default="go-version")
+    proj.add_argument("--set", dest="set_version", metavar="VERSION", help="pin VERSION for this directory")
+    proj.add_argument("--how", choices=["go-version", "tool-versions", "toolchain"], default="go-version",
+                      help="with --set: write .go-version (default), .tool-versions, or go.mod's toolchain line")  # fmt: skip
     _versions_common(proj)
 
 
@@ -343,7 +372,7 @@ def add_bench(bench: Parser) -> None:
 
     hist = bsub.add_parser("history", help="saved runs: list, show, delete, export, rerun")
     hist.add_argument("action", nargs="?", default="list", choices=BENCH_HISTORY_ACTIONS, help="default: list")
-    hist.add_argument("run_id", nargs="?", type=int, metavar="ID")
+    hist.add_argument("run_id", nargs="?", type=int, metavar="ID", help="the run (show, delete, export, rerun)")
     hist.add_argument("--json", action="store_true", help="print JSON")
     hist.add_argument("--limit", type=int, default=50, help="list at most N runs (0 to 2^63-1, default 50)")
     hist.add_argument("--format", choices=("text", "csv", "json"), default="text",
@@ -438,23 +467,23 @@ def add_profile(prof: Parser) -> None:
     _add_url_flags(watch)
 
     cap = psub.add_parser("capture", help="profile one benchmark at one GOMAXPROCS")
-    cap.add_argument("package", nargs="?", default=".", metavar="PKG")
+    cap.add_argument("package", nargs="?", default=".", metavar="PKG", help="directory or import path (default: .)")
     cap.add_argument("--bench", required=True, metavar="RE", help="the benchmark (one)")
-    cap.add_argument("--kind", choices=("cpu", "mem", "block", "mutex"), default="cpu")
+    cap.add_argument("--kind", choices=("cpu", "mem", "block", "mutex"), default="cpu", help="the profile (default cpu)")
     cap.add_argument("--rate", type=int, metavar="N", help="memprofilerate / blockprofilerate / mutexprofilefraction")
     cap.add_argument("--cpu", type=int, default=1, metavar="P", help="GOMAXPROCS (default 1)")
-    cap.add_argument("--benchtime", metavar="T")
+    cap.add_argument("--benchtime", metavar="T", help="a duration (1s) or iterations (100x), as go test takes it")
     cap.add_argument("--noinline", action="store_true", help="build with -gcflags=-l (clearer stacks)")
     cap.add_argument("--json", action="store_true", help="print JSON")
     cap.add_argument("--no-wait", action="store_true", help=NO_WAIT_HELP)
 
     tune = psub.add_parser("tune", help="sweep a sampling rate: overhead against fidelity")
-    tune.add_argument("package", nargs="?", default=".", metavar="PKG")
-    tune.add_argument("--bench", required=True, metavar="RE")
-    tune.add_argument("--kind", choices=("mem", "block", "mutex"), default="mem")
+    tune.add_argument("package", nargs="?", default=".", metavar="PKG", help="directory or import path (default: .)")
+    tune.add_argument("--bench", required=True, metavar="RE", help="the benchmark (one)")
+    tune.add_argument("--kind", choices=("mem", "block", "mutex"), default="mem", help="the profile whose rate to sweep (default mem)")
     tune.add_argument("--rates", metavar="LIST", help="comma-separated rates (default: a sweep for the kind)")
-    tune.add_argument("--rounds", type=int, default=5)
-    tune.add_argument("--benchtime", metavar="T")
+    tune.add_argument("--rounds", type=int, default=5, help="rounds, each running every rate once (default 5)")
+    tune.add_argument("--benchtime", metavar="T", help="a duration (1s) or iterations (100x), as go test takes it")
     tune.add_argument("--noinline", action="store_true", help="also show what -gcflags=-l changes")
     tune.add_argument("--json", action="store_true", help="print JSON")
     tune.add_argument("--no-wait", action="store_true", help=NO_WAIT_HELP)
