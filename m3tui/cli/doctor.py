@@ -1,4 +1,4 @@
-"""`m3tui doctor [--json] [--offline] [--save-baseline] [-v]`: the headless front of the doctor.
+"""`m3tui doctor [--json] [--offline] [--save-baseline] [-v] [--fix [--yes] | --undo]`: the headless front of the doctor.
 
 Every check runs concurrently (m3tui.doctor.run) under one deadline (run.DEADLINE, 20 s: a go
 that hangs is stopped then, and said to be); the findings print grouped, worst first, like
@@ -29,6 +29,8 @@ SYMBOLS = {"ok": "✓", "warn": "!", "error": "✗", "skipped": "-", "crashed": 
 
 def run(args: argparse.Namespace, run_async: RunAsync) -> int:
     """Run every check; print like `flutter doctor`, or JSON. Exit 1 when a check is an error."""
+    if args.fix or args.undo or args.yes:
+        return fix_or_undo(args, run_async)
     from m3tui.doctor import run as doc
 
     failed: list[M3tuiError] = []
@@ -100,3 +102,66 @@ def doctor_text(findings: Sequence[Finding], *, verbose: bool) -> list[str]:
     lines.append("")
     lines.append(f"{problems} problem{'s' if problems != 1 else ''} ({summary})" if problems else f"no problems ({summary})")
     return lines
+
+
+# --- --fix and --undo (doctor/fixes.py) -----------------------------------------------------
+
+
+def fix_or_undo(args: argparse.Namespace, run_async: RunAsync) -> int:
+    """--fix: each fix offered, shown, asked (--yes: all), applied, journaled; the checks again. --undo: the last run's reverted."""
+    from m3tui.core.errors import UsageError
+    from m3tui.doctor import fixes
+
+    if args.json or args.save_baseline or (args.fix and args.undo) or (args.yes and not args.fix):
+        raise UsageError("m3tui doctor: --fix [--yes] and --undo go alone (no --json, --save-baseline, or each other)")
+    if args.undo:
+        done = run_async(fixes.undo_last())
+        for change in done:
+            print(f"undone: {change.said()}")
+        if not done:
+            print(f"nothing to undo: no m3tui doctor --fix changes are recorded ({fixes.journal_path()})")
+        return 0
+    if not args.yes and not sys.stdin.isatty():
+        raise UsageError("m3tui doctor --fix: no terminal to ask on: pass --yes to apply every fix offered")
+    from m3tui.doctor import run as doc
+
+    ctx = doc.DoctorContext(offline=args.offline, verbose=args.verbose)
+    findings = run_async(doc.run_doctor(ctx))
+    offered = [(f, fix) for f in findings if f.is_problem for fix in fixes.fixes_for(f, ctx.env)]
+    if not offered:
+        print(f"nothing m3tui can fix for you ({doc.problem_count(findings)} problems; m3tui doctor says what to do)")
+        return doc.exit_status(findings)
+    journal = fixes.Journal()
+    applied: list[fixes.Fix] = []
+    for n, (finding, fix) in enumerate(offered, 1):
+        print(f"[{n}/{len(offered)}] {SYMBOLS[finding.status.value]} {finding.summary}")
+        print("\n".join(f"    {line}" for line in fix.describe().splitlines()))
+        if not args.yes and not _confirm("    apply? [y/N] "):
+            print("    skipped")
+            continue
+        try:
+            journal.record(run_async(fix.apply()))
+        except M3tuiError as exc:
+            print(f"    not applied: {exc}")
+            continue
+        applied.append(fix)
+        print("    applied")
+    if not applied:
+        print("nothing changed")
+        return 0
+    env = dict(ctx.env)
+    for fix in applied:
+        env = fix.env_after(env)
+    ids = list(dict.fromkeys(fix.finding_id for fix in applied))
+    print("\nchecked again" + (" (as a new shell would start)" if env != ctx.env else "") + ":")
+    for finding in run_async(fixes.recheck(ids, env, offline=args.offline)):
+        print(f"  {SYMBOLS[finding.status.value]} {finding.summary}")
+    print(f"m3tui doctor --undo reverts these {len(journal.changes)} changes (recorded in {journal.path})")
+    return 0
+
+
+def _confirm(prompt: str) -> bool:
+    try:
+        return input(prompt).strip().lower() in ("y", "yes")
+    except EOFError:
+        return False

@@ -232,6 +232,12 @@ def add_doctor(doctor: Parser) -> None:
         "record this environment (credentials masked) in $M3TUI_HOME/doctor-baseline.json, 0600; later runs list "
         "what changed; if it cannot be written, the findings print, then one line, exit 3"))
     doctor.add_argument("-v", "--verbose", action="store_true", help="show the detail of every check")
+    doctor.add_argument("--fix", action="store_true", help=(
+        "offer the fixes m3tui can make and undo (go env -w/-u, a line in an rc file, kept as <rc>.bak), one at a "
+        "time, the exact change shown first; apply what is confirmed, then check again"))
+    doctor.add_argument("--yes", action="store_true", help="with --fix: apply every fix offered without asking (needed without a terminal)")
+    doctor.add_argument("--undo", action="store_true", help=(
+        "revert the last --fix run's changes exactly; refused, nothing changed, when a file was edited since"))
 
 
 # --- versions ------------------------------------------------------------------------------

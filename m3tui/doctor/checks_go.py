@@ -25,7 +25,7 @@ from m3tui.core import binfmt, runner, toolchain
 from m3tui.core.host import host_info
 from m3tui.core.toolchain import GoOnPath, PathScan, ToolchainError
 from m3tui.doctor import goplatform, model
-from m3tui.doctor.model import Check, DoctorContext, Finding, Group, Status
+from m3tui.doctor.model import Check, DoctorContext, Finding, Group, Offer, Status
 
 # The go env keys the checks read (named keys only: asking for all computes cgo flags).
 GO_ENV_KEYS = (
@@ -301,7 +301,7 @@ async def check_goroot(ctx: DoctorContext) -> list[Finding]:
                 "uses the compiler of the GOROOT it is told to use."
             )
             fix = "unset GOROOT (and remove it from your shell's rc file); go finds its own root"
-            return [Finding("go.goroot", Group.GO, Status.ERROR, summary, detail, fix, data)]
+            return [Finding("go.goroot", Group.GO, Status.ERROR, summary, detail, fix, data, offers=(Offer("rc_unset", ("GOROOT",)),))]
         return [
             Finding(
                 "go.goroot", Group.GO, Status.OK, f"GOROOT={explicit} (set in the environment; not needed)",
@@ -451,38 +451,38 @@ async def _go_env_findings(ctx: DoctorContext, changed: asyncio.Future[Finding])
     path_dirs = [str(Path(p)) for p in ctx.env.get("PATH", "").split(os.pathsep) if p]
     findings: list[Finding] = []
 
-    def add(suffix: str, status: Status, summary: str, detail: str = "", fix: str = "", **data: Any) -> None:
-        findings.append(Finding(f"go.env.{suffix}", Group.GO, status, summary, detail, fix, data))
+    def add(suffix: str, status: Status, summary: str, detail: str = "", fix: str = "", offer: Offer | None = None, **data: Any) -> None:
+        findings.append(Finding(f"go.env.{suffix}", Group.GO, status, summary, detail, fix, data, offers=(offer,) if offer else ()))
 
     target = f"{env.get('GOOS')}/{env.get('GOARCH')}"
     if target != f"{host.goos}/{host.goarch}":
         set_in = "the environment" if ctx.env.get("GOARCH") or ctx.env.get("GOOS") else "go env -w"
         add("target", Status.WARN, f"go builds for {target}, not this {host.goos}/{host.goarch} machine",
-            f"GOOS/GOARCH are set in {set_in}.", "unset GOARCH GOOS; go env -u GOARCH GOOS", target=target)  # fmt: skip
+            f"GOOS/GOARCH are set in {set_in}.", "unset GOARCH GOOS; go env -u GOARCH GOOS", model.go_env_offer(ctx.env, "go_env_u", "GOARCH", "GOOS"), target=target)  # fmt: skip
     else:
         add("target", Status.OK, f"builds for {target}, the host's platform", target=target)
 
     goflags = env.get("GOFLAGS", "")
     if goflags:
         add("goflags", Status.WARN, f"GOFLAGS={goflags} applies to every go command",
-            "Easy to forget, and it changes builds and tests everywhere.", "go env -u GOFLAGS (or unset GOFLAGS)", GOFLAGS=goflags)  # fmt: skip
+            "Easy to forget, and it changes builds and tests everywhere.", "go env -u GOFLAGS (or unset GOFLAGS)", model.go_env_offer(ctx.env, "go_env_u", "GOFLAGS"), GOFLAGS=goflags)  # fmt: skip
     else:
         add("goflags", Status.OK, "GOFLAGS not set")
 
     proxy = env.get("GOPROXY", "")
     entries = [e for e in re.split(r"[,|]", proxy) if e]
     if proxy == "off" or entries == ["off"]:
-        add("goproxy", Status.WARN, "GOPROXY=off: go cannot download modules", "", "go env -w GOPROXY=https://proxy.golang.org,direct", GOPROXY=proxy)
+        add("goproxy", Status.WARN, "GOPROXY=off: go cannot download modules", "", "go env -w GOPROXY=https://proxy.golang.org,direct", model.go_env_offer(ctx.env, "go_env_w", "GOPROXY", "https://proxy.golang.org,direct"), GOPROXY=proxy)
     elif entries and all(e == "direct" for e in entries):
         add("goproxy", Status.WARN, "GOPROXY=direct: every module is fetched from its VCS (slow, no mirror cache)",
-            "", "go env -w GOPROXY=https://proxy.golang.org,direct (goproxy.cn in China)", GOPROXY=proxy)  # fmt: skip
+            "", "go env -w GOPROXY=https://proxy.golang.org,direct (goproxy.cn in China)", model.go_env_offer(ctx.env, "go_env_w", "GOPROXY", "https://proxy.golang.org,direct"), GOPROXY=proxy)  # fmt: skip
     else:
         add("goproxy", Status.OK, f"GOPROXY={proxy}", GOPROXY=proxy)
 
     sumdb = env.get("GOSUMDB", "")
     if sumdb == "off":
         add("gosumdb", Status.WARN, "GOSUMDB=off: module downloads are not checked against the checksum database",
-            "", "go env -u GOSUMDB (use GOPRIVATE for private modules instead)", GOSUMDB=sumdb)  # fmt: skip
+            "", "go env -u GOSUMDB (use GOPRIVATE for private modules instead)", model.go_env_offer(ctx.env, "go_env_u", "GOSUMDB"), GOSUMDB=sumdb)  # fmt: skip
     else:
         add("gosumdb", *goplatform.gosumdb_verdict(sumdb), GOSUMDB=sumdb)
 
@@ -501,7 +501,7 @@ async def _go_env_findings(ctx: DoctorContext, changed: asyncio.Future[Finding])
         add("private", Status.OK, f"GOPRIVATE={','.join(private) or '(empty)'}; GONOSUMDB/GOINSECURE within it", GOPRIVATE=private)
 
     if env.get("GO111MODULE", "").lower() == "off":
-        add("go111module", Status.WARN, "GO111MODULE=off: GOPATH mode, modules ignored", "", "go env -u GO111MODULE; unset GO111MODULE")
+        add("go111module", Status.WARN, "GO111MODULE=off: GOPATH mode, modules ignored", "", "go env -u GO111MODULE; unset GO111MODULE", model.go_env_offer(ctx.env, "go_env_u", "GO111MODULE"))
     else:
         add("go111module", Status.OK, f"GO111MODULE={env.get('GO111MODULE') or '(default: on)'}")
 
@@ -509,7 +509,7 @@ async def _go_env_findings(ctx: DoctorContext, changed: asyncio.Future[Finding])
     first_gopath = gopath.split(os.pathsep)[0] if gopath else ""
     if first_gopath and goroot and os.path.realpath(first_gopath) == os.path.realpath(goroot):
         add("gopath", Status.ERROR, f"GOPATH equals GOROOT ({goroot})", "go install would write into the Go installation.",
-            "go env -w GOPATH=$HOME/go", GOPATH=gopath)  # fmt: skip
+            "go env -w GOPATH=$HOME/go", model.go_env_offer(ctx.env, "go_env_w", "GOPATH", str(Path(ctx.env.get("HOME") or Path.home()) / "go")), GOPATH=gopath)  # fmt: skip
     else:
         add("gopath", Status.OK, f"GOPATH={gopath}", GOPATH=gopath)
 

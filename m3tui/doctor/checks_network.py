@@ -38,7 +38,7 @@ from m3tui.doctor.checks_go import active_go, go_env_probe
 if TYPE_CHECKING:
     from m3tui.doctor.netprobe import ProbeResult, SumdbProbe
     from m3tui.doctor.proxyconf import ProxyEntry
-from m3tui.doctor.model import Check, DoctorContext, Finding, Group, Status
+from m3tui.doctor.model import Check, DoctorContext, Finding, Group, Offer, Status
 
 __all__ = [
     "GOENV_KEYS",
@@ -447,6 +447,7 @@ async def check_mirrors(ctx: DoctorContext) -> list[Finding]:
     configured = probes.configured
     env_note = _setting_in_env_note(ctx, "GOPROXY")
     fix = f"go env -w GOPROXY={best},direct"
+    offers = () if ctx.env.get("GOPROXY") else (Offer("go_env_w", ("GOPROXY", f"{best},direct")),)
     summary = f"fastest mirror: {best} ({_ms(best_r)})"
     if configured:
         first = configured[0]
@@ -458,7 +459,7 @@ async def check_mirrors(ctx: DoctorContext) -> list[Finding]:
                     Finding(
                         cid, Group.NETWORK, Status.WARN,
                         f"{summary}; your GOPROXY {first.url} fails ({first_r.error})",
-                        detail + env_note, fix, data,
+                        detail + env_note, fix, data, offers=offers,
                     )
                 ]
             first_ms, best_ms = first_r.latency_ms or 0.0, best_r.latency_ms or 0.0
@@ -468,7 +469,7 @@ async def check_mirrors(ctx: DoctorContext) -> list[Finding]:
                     Finding(
                         cid, Group.NETWORK, Status.WARN,
                         f"{best} is {ratio:.1f}x faster ({_ms(best_r)}) than your GOPROXY {first.url} ({_ms(first_r)})",
-                        detail + env_note, fix, data,
+                        detail + env_note, fix, data, offers=offers,
                     )
                 ]
     return [Finding(cid, Group.NETWORK, Status.OK, summary, detail, data=data)]

@@ -30,7 +30,7 @@ from m3tui.core.errors import M3tuiError
 from m3tui.core.files import open_input
 from m3tui.core.pins import Pin, resolve_pin
 from m3tui.doctor.checks_go import local_version
-from m3tui.doctor.model import Check, DoctorContext, Finding, Group, Status
+from m3tui.doctor.model import Check, DoctorContext, Finding, Group, Offer, Status
 from m3tui.doctor.runs import Runs, what_runs
 
 SHELLS = ("zsh", "bash", "fish")
@@ -118,7 +118,7 @@ def hook_finding(env: Mapping[str, str], platform: str = sys.platform) -> Findin
               f"Add the line to {files[0]} (or run m3tui versions env --shell {shell} --add-to-rc), then open a new shell.")  # fmt: skip
     if not target.exists():
         detail += "\nThe env file does not exist yet: m3tui versions use <version> writes it."
-    return Finding(ID, Group.GO, Status.WARN, summary, detail, line, data)
+    return Finding(ID, Group.GO, Status.WARN, summary, detail, line, data, offers=(Offer("rc_line", (str(files[0]), line)),))
 
 
 def missing_tool(fid: str, tool: str, package: str, goroot: str | None, env: Mapping[str, str]) -> Finding:
@@ -130,7 +130,8 @@ def missing_tool(fid: str, tool: str, package: str, goroot: str | None, env: Map
     shell = os.path.basename(env.get("SHELL", ""))
     summary = f"{tool} is in {kept.parent} (m3tui's default packages), which is not on PATH"
     detail = "m3tui's env file puts it on PATH right after the version's bin: editors and shells find it then."
-    return Finding(fid, Group.GO, Status.WARN, summary, detail, rc_line(shell if shell in SHELLS else "bash"), {"path": str(kept)})
+    offers = (Offer("rc_line", (str(rc_files(shell, env)[0]), rc_line(shell))),) if shell in SHELLS else ()
+    return Finding(fid, Group.GO, Status.WARN, summary, detail, rc_line(shell if shell in SHELLS else "bash"), {"path": str(kept)}, offers=offers)
 
 
 async def check_shell_hook(ctx: DoctorContext) -> list[Finding]:

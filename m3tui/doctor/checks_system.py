@@ -7,11 +7,15 @@ under ``ctx._memo["system.probe"]``; otherwise the real one for this machine is 
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+from m3tui.core.darwin import bash_rc_path
 from m3tui.core.system import SystemFacts, SystemProbe, default_probe, gather_system_facts
-from m3tui.core.system_parsers import BREW_INTEL_PREFIX
-from m3tui.doctor.model import Check, DoctorContext, Finding, Group, Status
+from m3tui.core.system_parsers import BREW_ARM64_PREFIX, BREW_INTEL_PREFIX
+from m3tui.doctor.model import Check, DoctorContext, Finding, Group, Offer, Status
 
 __all__ = [
     "FACTS_KEY",
@@ -22,6 +26,7 @@ __all__ = [
     "check_rosetta",
     "check_xcode_clt",
     "probe_for",
+    "shellenv_offer",
     "system_facts",
 ]
 
@@ -51,9 +56,10 @@ async def system_facts(ctx: DoctorContext) -> SystemFacts:
 
 
 def _finding(
-    id: str, status: Status, summary: str, detail: str = "", fix: str = "", data: dict[str, Any] | None = None
+    id: str, status: Status, summary: str, detail: str = "", fix: str = "", data: dict[str, Any] | None = None,
+    offers: tuple[Offer, ...] = (),
 ) -> Finding:
-    return Finding(id=id, group=Group.SYSTEM, status=status, summary=summary, detail=detail, fix=fix, data=data or {})
+    return Finding(id=id, group=Group.SYSTEM, status=status, summary=summary, detail=detail, fix=fix, data=data or {}, offers=offers)
 
 
 def _gib(n: int) -> str:
@@ -364,7 +370,19 @@ async def check_homebrew(ctx: DoctorContext) -> list[Finding]:
         if fix not in fixes:
             fixes.append(fix)
     data["problems"] = [line for _, line, _ in problems]
-    return [_finding("system.homebrew", worst, first + more, detail, fix="\n".join(fixes), data=data)]
+    offers = (shellenv_offer(ctx.env),) if SHELLENV_FIX in fixes else ()
+    return [_finding("system.homebrew", worst, first + more, detail, fix="\n".join(fixes), data=data, offers=offers)]
+
+
+def shellenv_offer(env: Mapping[str, str], platform: str = sys.platform) -> Offer:
+    """`brew shellenv` in the login file of $SHELL, where Homebrew's installer says to put it."""
+    home = Path(env.get("HOME") or Path.home())
+    shell = Path(env.get("SHELL", "")).name
+    if shell == "fish":
+        rc = Path(env.get("XDG_CONFIG_HOME") or home / ".config") / "fish" / "config.fish"
+        return Offer("rc_line", (str(rc), f"{BREW_ARM64_PREFIX}/bin/brew shellenv | source"))
+    rc = bash_rc_path(home, platform) if shell == "bash" else Path(env.get("ZDOTDIR") or home) / ".zprofile"
+    return Offer("rc_line", (str(rc), f'eval "$({BREW_ARM64_PREFIX}/bin/brew shellenv)"'))
 
 
 # --------------------------------------------------------------------------

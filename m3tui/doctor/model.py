@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from m3tui.core.redact import MASK, redact, redact_data
 from m3tui.core.text import one_line as printable
@@ -50,6 +50,27 @@ class Group(StrEnum):
     DRIFT = "Drift"
 
 
+OfferKind = Literal["go_env_w", "go_env_u", "rc_line", "rc_unset"]
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A fix `m3tui doctor --fix` can apply and undo (doctor/fixes.py builds it from this).
+
+    ``go_env_w``: (KEY, VALUE); ``go_env_u``: (KEY, …); ``rc_line``: (rc file, line) to append;
+    ``rc_unset``: (VAR,): the lines of $SHELL's rc files that set VAR, commented out.
+    """
+
+    kind: OfferKind
+    args: tuple[str, ...]
+
+
+def go_env_offer(env: Mapping[str, str], kind: OfferKind, *args: str) -> Offer | None:
+    """`go env -w`/`-u` for keys set only there: it does not change one the environment sets."""
+    keys = args[:1] if kind == "go_env_w" else args
+    return None if any(env.get(k) for k in keys) else Offer(kind, args)
+
+
 @dataclass(frozen=True)
 class Finding:
     """One check's result: a one-line summary, the detail, and how to fix it."""
@@ -61,6 +82,7 @@ class Finding:
     detail: str = ""
     fix: str = ""  # a command or an instruction; empty when nothing is to be done
     data: Mapping[str, Any] = field(default_factory=dict)  # machine-readable facts (JSON-safe)
+    offers: tuple[Offer, ...] = field(default=(), kw_only=True)  # what `doctor --fix` can do about it
 
     def __post_init__(self) -> None:
         # The one place every finding passes: both fronts, the JSON and the drift file show it.
