@@ -9,7 +9,7 @@ from __future__ import annotations
 
 EXAMPLES: dict[str, tuple[str, ...]] = {
     "": ("m3tui", "m3tui doctor --offline", "m3tui completion zsh > ~/.zfunc/_m3tui"),
-    "doctor": ("m3tui doctor", "m3tui doctor --offline --json", "m3tui doctor --save-baseline"),
+    "doctor": ("m3tui doctor", "m3tui doctor --offline --json", "m3tui doctor --fix", "m3tui doctor --undo"),
     "versions": ("m3tui versions install 1.22", "m3tui versions use 1.22.10", "m3tui versions exec -- go build ./..."),
     "versions list": ("m3tui versions list", "m3tui versions list --remote --all"),
     "versions install": ("m3tui versions install 1.22.10", "m3tui versions install latest --mirror https://golang.google.cn"),
