@@ -1,8 +1,10 @@
 """Environment pane: the doctor's findings, streamed in as each check finishes.
 
 Grouped (System, Go, Network, Drift), worst first; each finding expands (enter) to its
-detail and fix; `c` copies the focused finding's fix, `r` runs everything again. The
-header's problem count comes from here.
+detail and fix; `c` copies the focused finding's fix, `f` applies it when m3tui can make and
+undo it (doctor/fixes.py, as `m3tui doctor --fix`: the exact change shown in a modal first,
+then journaled for `m3tui doctor --undo`), `r` runs everything again. The header's problem
+count comes from here.
 
 The findings are the pane's cursor: one is focused from the first that arrives, arrows and
 j/k move between them, and a re-run updates them in place, so the cursor stays on its finding
@@ -17,6 +19,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
+from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Collapsible, Static
 
@@ -24,6 +27,7 @@ from m3tui.doctor.model import Finding, Group, Status
 from m3tui.tui.panes.base import Pane, PaneBody, focus_now
 
 if TYPE_CHECKING:
+    from m3tui.doctor.fixes import Fix
     from m3tui.tui.backends import Backends
 
 GROUP_ORDER = (Group.SYSTEM, Group.GO, Group.NETWORK, Group.DRIFT)
@@ -106,6 +110,7 @@ class EnvironmentPane(Pane):
     BINDINGS: ClassVar = [
         Binding("r", "app.run_doctor", "Re-run checks", id="environment.rerun"),
         Binding("c", "copy_fix", "Copy fix", id="environment.copy_fix"),
+        Binding("f", "apply_fix", "Apply fix", show=False, id="environment.apply_fix"),
         Binding("e", "expand_problems", "Expand problems", id="environment.expand"),
     ]
 
@@ -240,9 +245,45 @@ class EnvironmentPane(Pane):
 
     # --- actions ------------------------------------------------------------------------------
 
-    def action_copy_fix(self) -> None:
+    def _focused_view(self) -> FindingView | None:
         focused = self.app.focused
-        view = next((node for node in (focused.ancestors_with_self if focused else []) if isinstance(node, FindingView)), None)
+        return next((node for node in (focused.ancestors_with_self if focused else []) if isinstance(node, FindingView)), None)
+
+    def action_apply_fix(self) -> None:
+        """The focused finding's fixes, shown in a modal; applied and journaled when confirmed, then the checks again."""
+        import os
+
+        from m3tui.doctor.fixes import fixes_for
+
+        view = self._focused_view()
+        fixes = fixes_for(view.finding, dict(os.environ)) if view is not None and view.finding.is_problem else []
+        if view is None:
+            self.app.notify("Move to a finding first (tab), then press f.", severity="warning")
+        elif not fixes:
+            self.app.notify("m3tui has no fix it can make and undo for this one" + (": c copies what to do." if view.finding.fix else "."))
+        else:
+            def confirmed(yes: bool | None) -> None:
+                if yes:
+                    self.run_worker(self._apply(fixes), group="environment-fix", exclusive=True)
+
+            self.app.push_screen(FixScreen(view.finding, fixes), confirmed)
+
+    async def _apply(self, fixes: list[Fix]) -> None:
+        from m3tui.core.errors import M3tuiError
+        from m3tui.doctor.fixes import Journal
+
+        journal = Journal()
+        try:
+            for fix in fixes:
+                journal.record(await fix.apply())
+        except M3tuiError as exc:
+            self.app.notify(f"not applied: {exc}", title="fix", severity="error")
+        if journal.changes:
+            self.app.notify(f"{len(journal.changes)} change(s) made; m3tui doctor --undo reverts them", title="fix")
+            await self.run_action("app.run_doctor")
+
+    def action_copy_fix(self) -> None:
+        view = self._focused_view()
         if view is None:
             self.app.notify("Move to a finding first (tab), then press c.", severity="warning")
         elif not view.finding.fix:
@@ -267,3 +308,33 @@ def _child_key(child: object) -> tuple[int, int, str] | None:
     if isinstance(child, Static) and child.has_class("group-title"):
         return (GROUP_ORDER.index(Group[str(child.id).removeprefix("group-").upper()]), -1, "")
     return None
+
+
+class FixScreen(ModalScreen[bool], inherit_bindings=False):
+    """The exact changes a fix makes (doctor/fixes.py `describe()`); y applies them, n or escape does not."""
+
+    DEFAULT_CSS = """
+    FixScreen { align: center middle; }
+    #environment-fix-box {
+        width: 90%; max-width: 120; height: auto; max-height: 90%;
+        border: thick $warning; background: $surface; padding: 0 1;
+    }
+    """
+    BINDINGS: ClassVar = [
+        Binding("y", "answer(True)", "Apply", id="environment.fix_yes"),
+        Binding("n,escape,q", "answer(False)", "Cancel", id="environment.fix_no"),
+    ]
+
+    def __init__(self, finding: Finding, fixes: list[Fix]) -> None:
+        super().__init__()
+        self.finding = finding
+        self.changes = "\n\n".join(fix.describe() for fix in fixes)
+
+    def compose(self) -> ComposeResult:
+        box = Static(Content(f"{self.finding.summary}\n\n{self.changes}\n\n") + Content.styled("y applies · n cancels", "bold"),
+                     id="environment-fix-box")  # fmt: skip
+        box.border_title = "Apply this fix?"
+        yield box
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
