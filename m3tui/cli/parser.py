@@ -96,7 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="m3tui",
         description="A keyboard-driven terminal workbench for Go developers on Apple-silicon Macs. "
         "With no command it opens the TUI.",
-        epilog="State lives under $M3TUI_HOME (default: the platform's user data directory). "
+        epilog="Files: ~/.config/m3tui, ~/.local/share/m3tui, ~/.cache/m3tui (XDG_CONFIG_HOME, XDG_DATA_HOME, "
+        "XDG_CACHE_HOME honoured), or all of them under $M3TUI_HOME when set. "
         "Exit status, for every command: 0 done, nothing found; 1 done, problems found (doctor errors, "
         "lint violations); 2 usage or invalid input; 3 the operation failed (I/O, network, permissions, "
         "corrupt state); 128+N ended by signal N. With --json an error is "

@@ -1,20 +1,28 @@
-"""Paths and config: one state root, one TOML file, never overwritten.
+"""Paths and config: three directories, one TOML file, never overwritten.
 
-Every file m3tui keeps lives under one root: ``$M3TUI_HOME`` when set (tests and
-scripts set it so they never touch the real home), else platformdirs' user data
-directory. The config is read with the stdlib's tomllib. A broken file is not
-fatal: it yields defaults plus warnings for the UI and the CLI to show, and m3tui
-never writes over it, so the user's text is never lost.
+Where m3tui keeps its files, on macOS and Linux alike (as mise, gh and uv do; no space in any
+path, so GOROOT and PATH never hold one):
+
+    config_dir()  $XDG_CONFIG_HOME/m3tui (~/.config/m3tui): config.toml, default-go-packages
+    data_dir()    $XDG_DATA_HOME/m3tui (~/.local/share/m3tui): the Go installs, env files, history,
+                  logs, captured and fetched profiles
+    cache_dir()   $XDG_CACHE_HOME/m3tui (~/.cache/m3tui): the release index, downloads, scratch
+
+A relative XDG value is ignored, as the XDG spec says. ``$M3TUI_HOME``, when set (tests and
+scripts set it so they never touch the real home), holds all three: one root, every file
+directly under it. ``core/layout.py`` moves what an older m3tui kept in platformdirs' place.
+The config is read with the stdlib's tomllib. A broken file is not fatal: it yields defaults
+plus warnings for the UI and the CLI to show, and m3tui never writes over it, so the user's
+text is never lost.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import platformdirs
 
 APP_NAME = "m3tui"
 HOME_ENV = "M3TUI_HOME"
@@ -23,16 +31,49 @@ DEFAULT_THEME = "textual-dark"
 DEFAULT_GO_MIRROR = "https://go.dev"
 
 
-def state_root() -> Path:
-    """The one directory every m3tui file lives under (not created here)."""
+def home_override() -> Path | None:
+    """``$M3TUI_HOME`` (``~`` expanded) when set: then every m3tui file lives directly under it."""
     override = os.environ.get(HOME_ENV)
-    if override:
-        return Path(override).expanduser()
-    return platformdirs.user_data_path(APP_NAME, appauthor=False)
+    return Path(override).expanduser() if override else None
+
+
+def _xdg(var: str, default: str) -> Path:
+    """``$var/m3tui`` when $var is an absolute path, else ``~/<default>/m3tui``."""
+    value = os.environ.get(var, "")
+    base = Path(value) if value and os.path.isabs(value) else Path.home() / default
+    return base / APP_NAME
+
+
+def config_dir() -> Path:
+    """config.toml and default-go-packages (not created here)."""
+    return home_override() or _xdg("XDG_CONFIG_HOME", ".config")
+
+
+def data_dir() -> Path:
+    """The Go installs, env files, history, logs, profiles (not created here)."""
+    return home_override() or _xdg("XDG_DATA_HOME", ".local/share")
+
+
+def cache_dir() -> Path:
+    """What can be fetched or made again: the release index, downloads, scratch (not created here)."""
+    return home_override() or _xdg("XDG_CACHE_HOME", ".cache")
+
+
+def state_root() -> Path:
+    """The data directory (``$M3TUI_HOME`` when set): what most of m3tui's files live under."""
+    return data_dir()
+
+
+def legacy_root(platform: str | None = None) -> Path:
+    """Where m3tui before the XDG layout kept everything: platformdirs' user data directory."""
+    if (platform or sys.platform) == "darwin":
+        return Path.home() / "Library" / "Application Support" / APP_NAME
+    value = os.environ.get("XDG_DATA_HOME", "").strip()  # platformdirs took a relative one too
+    return Path(value or os.path.expanduser("~/.local/share")) / APP_NAME
 
 
 def config_path() -> Path:
-    return state_root() / CONFIG_FILE
+    return config_dir() / CONFIG_FILE
 
 
 @dataclass(frozen=True)

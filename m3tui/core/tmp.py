@@ -1,4 +1,4 @@
-"""``<state root>/tmp``: scratch files and build dirs, each named after the process that owns it.
+"""``<cache dir>/tmp``: scratch files and build dirs, each named after the process that owns it.
 
 A name carries its owner's pid (``bench-p1234-x7k2/``, ``stdin-p1234-q9.log``). Owners remove
 their own on every exit path they can see; what a SIGKILL or a power cut leaves behind is swept
@@ -27,9 +27,9 @@ _swept: set[Path] = set()
 
 def tmp_root() -> Path:
     """The scratch directory (0700), swept of dead owners' leftovers once per process."""
-    from m3tui.core.config import state_root
+    from m3tui.core.config import cache_dir
 
-    root = private_dir(Path(os.path.abspath(state_root() / "tmp")))
+    root = private_dir(Path(os.path.abspath(cache_dir() / "tmp")))
     if root not in _swept:
         _swept.add(root)
         sweep(root)

@@ -508,13 +508,13 @@ def binding_ids() -> list[str]:
 
 
 def _sweep_scratch() -> None:
-    """What killed m3tui processes left in <state>/tmp, removed once the screen is up."""
-    from m3tui.core.config import state_root
+    """What killed m3tui processes left in <cache>/tmp, removed once the screen is up."""
+    from m3tui.core.config import cache_dir
 
     from m3tui.core.errors import M3tuiError
 
     with contextlib.suppress(M3tuiError, OSError):  # the command that needs the dir will say why
-        if (state_root() / "tmp").is_dir():  # (is_dir raises when the root cannot be searched)
+        if (cache_dir() / "tmp").is_dir():  # (is_dir raises when the root cannot be searched)
             from m3tui.core import tmp
 
             tmp.tmp_root()

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Literal
 
 from m3tui.core import runner
-from m3tui.core.config import state_root
+from m3tui.core.config import config_dir
 from m3tui.core.errors import M3tuiError, UsageError, strerror
 from m3tui.core.gonames import canonical, shown
 from m3tui.versions import store
@@ -132,8 +132,8 @@ class Outcome:
 
 
 def file_path() -> Path:
-    """``default-go-packages`` beside config.toml, in m3tui's state root."""
-    return state_root() / FILE_NAME
+    """``default-go-packages`` beside config.toml, in m3tui's config directory."""
+    return config_dir() / FILE_NAME
 
 
 def _problem(word: str) -> str | None:

@@ -1,6 +1,7 @@
 """Where m3tui keeps Go versions, and the per-version lock.
 
-Layout, all under the state root (so M3TUI_HOME moves all of it):
+Layout: go/ and the env files in the data directory, downloads/ and cache/ in the cache directory
+(``core/config.py``; under M3TUI_HOME all of it is under that one root):
 
     go/go1.22.10/       a complete GOROOT: the archive's go/ directory, renamed into place
     go/current          symlink -> go1.22.10 (relative), swapped atomically on `use`: m3tui's global
@@ -36,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from m3tui.core import config
 from m3tui.core.config import state_root
 from m3tui.core.errors import M3tuiError, UsageError, os_error
 from m3tui.core.files import private_dir
@@ -58,11 +60,11 @@ def current_link() -> Path:
 
 
 def downloads_dir() -> Path:
-    return state_root() / "downloads"
+    return config.cache_dir() / "downloads"
 
 
 def cache_dir() -> Path:
-    return state_root() / "cache"
+    return config.cache_dir() / "cache"
 
 
 def lock_path(version: str) -> Path:
