@@ -127,7 +127,7 @@ def fix_or_undo(args: argparse.Namespace, run_async: RunAsync) -> int:
 
     ctx = doc.DoctorContext(offline=args.offline, verbose=args.verbose)
     findings = run_async(doc.run_doctor(ctx))
-    offered = [(f, fix) for f in findings if f.is_problem for fix in fixes.fixes_for(f, ctx.env)]
+    offered = fixes.offered(findings, ctx.env)
     if not offered:
         print(f"nothing m3tui can fix for you ({doc.problem_count(findings)} problems; m3tui doctor says what to do)")
         return doc.exit_status(findings)

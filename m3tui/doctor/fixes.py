@@ -25,7 +25,7 @@ import os
 import re
 import shlex
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -38,7 +38,7 @@ from m3tui.doctor.model import Finding, Offer
 
 __all__ = [
     "JOURNAL", "Change", "Fix", "GoEnvChange", "GoEnvFix", "Journal", "RcChange", "RcEditFix", "fixes_for",
-    "journal_path", "load_journal", "recheck", "undo_last",
+    "journal_path", "load_journal", "offered", "recheck", "undo_last",
 ]  # fmt: skip
 
 JOURNAL = "doctor-fixes.json"
@@ -317,6 +317,21 @@ def fixes_for(finding: Finding, env: Mapping[str, str]) -> list[Fix]:
     for offer in finding.offers:
         fixes.extend(_fixes(finding.id, offer, env))
     return fixes
+
+
+def offered(findings: Sequence[Finding], env: Mapping[str, str]) -> list[tuple[Finding, Fix]]:
+    """Every problem's fixes, each change once (the hook line is offered by go.shell_hook and go.tools.* alike)."""
+    seen: set[object] = set()
+    pairs: list[tuple[Finding, Fix]] = []
+    for finding in findings:
+        if not finding.is_problem:
+            continue
+        for fix in fixes_for(finding, env):
+            key = replace(fix, finding_id="")  # type: ignore[type-var]  # every Fix is a frozen dataclass
+            if key not in seen:
+                seen.add(key)
+                pairs.append((finding, fix))
+    return pairs
 
 
 def _fixes(fid: str, offer: Offer, env: Mapping[str, str]) -> list[Fix]:
