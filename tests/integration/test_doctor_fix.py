@@ -123,3 +123,31 @@ def test_fix_asks_on_a_terminal_and_applies_only_what_is_confirmed(setup: tuple[
         assert goenv.read_bytes() == b"GOPROXY=off\nGOPRIVATE=example.com/*\n" and rc.read_bytes() == RC
     else:
         assert goenv.read_bytes() == GOENV
+
+
+@pytest.mark.parametrize("shell", ["bash", "fish"])
+def test_the_real_shell_no_longer_sets_the_stale_goroot(setup: tuple[dict[str, str], Path, Path, Path], shell: str) -> None:
+    """What the shell itself reads, before the fix, after it, and after the undo (bash: .bashrc; fish: config.fish)."""
+    import shutil
+
+    env, home, rc, goenv = setup
+    exe = shutil.which(shell)
+    assert exe is not None, f"{shell} is installed for these tests"
+    if shell == "fish":
+        rc = home / ".config" / "fish" / "config.fish"
+        rc.parent.mkdir(parents=True)
+        rc.write_bytes(b"set -gx GOROOT /old/go\n")
+    env = {**env, "SHELL": exe, "XDG_CONFIG_HOME": str(home / ".config")}
+    before = rc.read_bytes()
+    script = 'printf "%s" "${GOROOT-unset}"' if shell == "bash" else 'if set -q GOROOT; printf "%s" $GOROOT; else; printf unset; end'
+    shell_env = {k: v for k, v in env.items() if k != "GOROOT"}
+
+    def goroot() -> str:
+        argv = [exe, "-i", "-c", script] if shell == "bash" else [exe, "-c", script]  # interactive bash reads ~/.bashrc
+        return subprocess.run(argv, capture_output=True, text=True, env=shell_env, timeout=30, stdin=subprocess.DEVNULL).stdout
+
+    assert goroot() == "/old/go"
+    assert _m3tui(env, "--fix", "--yes", "--offline").returncode == 0
+    assert goroot() == "unset"
+    assert _m3tui(env, "--undo").returncode == 0
+    assert rc.read_bytes() == before and goroot() == "/old/go"
