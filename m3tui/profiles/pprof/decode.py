@@ -24,11 +24,14 @@ from typing import Any, BinaryIO, NoReturn, Protocol, cast
 
 from m3tui.core.errors import InputError, M3tuiError, os_error
 from m3tui.core.files import open_input
+from m3tui.profiles.pprof import fastdecode
 from m3tui.profiles.pprof.model import (
+    ArrayProfile,
     Frame,
     Profile,
     ProfileError,
     SampleType,
+    StackArrays,
     escape_controls,
     has_controls,
     printable,
@@ -278,7 +281,23 @@ def load(data: bytes | bytearray) -> Profile:
                        "FILE.pb.gz converts it)")
 
 
+class _Retry(Exception):
+    """The numpy decoder (`fastdecode`) does not take this profile: decode it the usual way."""
+
+
 def _decode(data: bytes | bytearray) -> Profile:
+    if len(data) >= fastdecode.BIG_BYTES and _has_numpy():
+        try:
+            bp = fastdecode.bulk_class().FromString(data)
+        except Exception:  # invalid: the usual parse below says so
+            bp = None
+        if bp is not None:
+            try:
+                return _build(bp, data)
+            except (_Retry, ProfileError):  # the usual decoder decides, and names what is wrong
+                pass
+            except (IndexError, KeyError, ValueError, OverflowError, TypeError, MemoryError):
+                pass
     try:
         fp = _fast_profile_class().FromString(data)
     except Exception:  # upb's DecodeError, RecursionError, ...
@@ -408,17 +427,25 @@ def _build(fp: _FastProfile, raw: bytes | bytearray) -> Profile:
             parts.append(site(fr, j != last, mi))
         locstr[loc.id] = "".join(parts)
 
-    got = _samples_fast(fp.sample, locstr, nt)
-    if got is None:  # unpacked encoding somewhere: let upb decode every sample the usual way
-        got = _samples_slow(raw, locstr, nt)
-    stacks, values = got
+    arrays: StackArrays | None = None
+    if fastdecode.is_bulk(fp):  # a big profile, its samples as bytes: numpy decodes them
+        arrays = fastdecode.samples(fp.sample, locstr, nt)
+        if arrays is None:
+            raise _Retry
+        stacks: list[str] = []
+        values: list[list[int]] = [col.tolist() for col in arrays.values.T]
+    else:
+        got = _samples_fast(fp.sample, locstr, nt)
+        if got is None:  # unpacked encoding somewhere: let upb decode every sample the usual way
+            got = _samples_slow(raw, locstr, nt)
+        stacks, values = got
     n_samples = len(fp.sample)
 
     period_type = None
     if fp.HasField("period_type"):
         period_type = SampleType(s(fp.period_type.type), s(fp.period_type.unit))
     default = s(fp.default_sample_type) or None
-    return Profile(
+    p = (Profile if arrays is None else ArrayProfile)(
         sample_types=sample_types,
         default_sample_type=default,
         period_type=period_type,
@@ -437,6 +464,19 @@ def _build(fp: _FastProfile, raw: bytes | bytearray) -> Profile:
         mapping_files=mapping_list,
         site_stacks=stacks,
     )
+    if arrays is not None:
+        arrays.values_list = p.values
+        cast(ArrayProfile, p).seed(arrays)
+    return p
+
+
+def _has_numpy() -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("numpy") is not None
+    except (ImportError, ValueError):
+        return False
 
 
 _VARINT = re.compile(rb"[\x80-\xff]*[\x00-\x7f]", re.S)

@@ -38,7 +38,7 @@ _CHUNK = 1 << 18
 
 
 def is_big(p: Profile) -> bool:
-    return len(p.site_stacks) >= BIG_STACKS
+    return p.stack_count() >= BIG_STACKS
 
 
 class _Flat:
@@ -53,17 +53,26 @@ class _Flat:
     def __init__(self, p: Profile) -> None:
         import numpy as np
 
-        stacks = p.site_stacks
-        n = len(stacks)
-        sites = np.frombuffer("".join(stacks).encode("utf-32-le", "surrogatepass"), dtype="<u4")
-        lens = np.fromiter(map(len, stacks), dtype=np.int64, count=n)
-        starts = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(lens, out=starts[1:])
+        self.values: dict[int, _Ints | None] = {}
+        arrays = p.stack_arrays()  # the decoder's arrays (a big profile): as they are
+        if arrays is not None:
+            sites, starts = arrays.sites, arrays.starts
+            n = len(starts) - 1
+            lens = np.diff(starts)
+            if arrays.values_list is p.values:
+                for si in range(arrays.values.shape[1]):
+                    self.values[si] = _checked(arrays.values[:, si])
+        else:
+            stacks = p.site_stacks
+            n = len(stacks)
+            sites = np.frombuffer("".join(stacks).encode("utf-32-le", "surrogatepass"), dtype="<u4")
+            lens = np.fromiter(map(len, stacks), dtype=np.int64, count=n)
+            starts = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(lens, out=starts[1:])
         self.lens, self.sites, self.starts = lens, sites, starts
         nonempty = np.flatnonzero(lens)
         self.leaf = np.zeros(n, dtype=np.int64)  # an empty stack's 0 is never used: never kept
         self.leaf[nonempty] = sites[starts[nonempty]]
-        self.values: dict[int, _Ints | None] = {}
         ns = len(p.site_frame)
         site_func = np.array(_funcs(p).frame_func, dtype=np.int64)[np.array(p.site_frame, dtype=np.int64)] \
             if ns else np.zeros(0, dtype=np.int64)
@@ -144,14 +153,23 @@ class _Flat:
                 col = np.array(p.values[si], dtype=np.int64)
             except OverflowError:
                 col = None
-            if col is not None and float(np.abs(col.astype(np.float64)).sum()) >= _EXACT / 2:
-                col = None
-            self.values[si] = col
+            self.values[si] = _checked(col)
         return self.values[si]
 
 
+def _checked(col: _Ints | None) -> _Ints | None:
+    """`col`, or None when its absolute values sum past what float64 sums exactly."""
+    import numpy as np
+
+    if col is not None and float(np.abs(col.astype(np.float64)).sum()) >= _EXACT / 2:
+        return None
+    return col
+
+
 def _flat(p: Profile) -> _Flat:
-    key = (id(p.site_stacks), len(p.site_stacks), id(p.values), len(p.site_frame))
+    arrays = p.stack_arrays()
+    stacks: object = arrays if arrays is not None else p.site_stacks
+    key = (id(stacks), p.stack_count(), id(p.values), len(p.site_frame))
     got: tuple[tuple[int, int, int, int], _Flat] | None = p.__dict__.get("_m3tui_flat")
     if got is None or got[0] != key:
         got = (key, _Flat(p))

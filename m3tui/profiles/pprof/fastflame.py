@@ -26,7 +26,7 @@ FLAME_STACKS = 300_000
 
 
 def flame(p: Profile, si: int, filters: Filters | None) -> FlameNode | None:
-    if len(p.site_stacks) < FLAME_STACKS:
+    if p.stack_count() < FLAME_STACKS:
         return None
     got = fastagg.kept(p, si, filters)
     if got is None:

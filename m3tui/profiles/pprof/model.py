@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from m3tui.core.errors import InputError
 from m3tui.core.redact import redact
@@ -108,6 +109,14 @@ class Profile:
             self._stacks = [tuple(map(ord, s.translate(table))) for s in self.site_stacks]
         return self._stacks
 
+    def stack_count(self) -> int:
+        """How many distinct stacks (`len(site_stacks)`, without making them)."""
+        return len(self.site_stacks)
+
+    def stack_arrays(self) -> StackArrays | None:
+        """The stacks as numpy arrays when the decoder made them so (a big profile), else None."""
+        return None
+
     @property
     def sample_type_names(self) -> list[str]:
         return [st.type for st in self.sample_types]
@@ -141,3 +150,50 @@ class Profile:
         if self.diff_base_totals is not None and self.diff_base_totals[sample_index] > 0:
             return self.diff_base_totals[sample_index]
         return sum(map(abs, self.values[sample_index]))
+
+
+class StackArrays:
+    """A big profile's distinct stacks as numpy arrays (`fastdecode`): their site ids end to end
+    (`sites`, uint32), each stack's start (`starts`, int64, one more than the stacks) and the
+    values (`values`, int64, a row per stack, a column per sample type)."""
+
+    def __init__(self, sites: Any, starts: Any, values: Any) -> None:
+        self.sites, self.starts, self.values = sites, starts, values
+        #: the profile's `values` made from these (`fastagg` uses `values` while they are its)
+        self.values_list: list[list[int]] | None = None
+
+    def strings(self) -> list[str]:
+        text = self.sites.astype("<u4").tobytes().decode("utf-32-le", "surrogatepass")
+        b = self.starts.tolist()
+        return list(map(text.__getitem__, map(slice, b[:-1], b[1:])))
+
+
+class ArrayProfile(Profile):
+    """A `Profile` whose `site_stacks` strings are made from its `StackArrays` when first read
+    (top on a big profile never reads them: `fastagg` takes the arrays). Assigning `site_stacks`
+    drops the arrays."""
+
+    @property
+    def site_stacks(self) -> list[str]:
+        arrays: StackArrays | None = self.__dict__.get("_arrays")
+        got: list[str] | None = self.__dict__.get("_site_stacks")
+        if got is None:
+            got = self.__dict__["_site_stacks"] = arrays.strings() if arrays is not None else []
+        return got
+
+    @site_stacks.setter
+    def site_stacks(self, value: list[str]) -> None:
+        self.__dict__["_site_stacks"] = value
+        self.__dict__["_arrays"] = None
+
+    def seed(self, arrays: StackArrays) -> None:
+        self.__dict__["_arrays"] = arrays
+        self.__dict__["_site_stacks"] = None
+
+    def stack_count(self) -> int:
+        arrays = self.stack_arrays()
+        return len(arrays.starts) - 1 if arrays is not None else len(self.site_stacks)
+
+    def stack_arrays(self) -> StackArrays | None:
+        arrays: StackArrays | None = self.__dict__.get("_arrays")
+        return arrays

@@ -1,0 +1,378 @@
+"""The samples of a big profile decoded with numpy, all at once, and kept as arrays.
+
+`decode._decode` parses a big profile (at least `BIG_BYTES` of protobuf) with `bulk_class`: its
+`Profile.sample` is declared `bytes`, so upb hands over each Sample's encoding whole and no Python
+object is made per field. Every field of a Sample is made of varints (location ids and values,
+packed or not; a Label's four int64 fields), so the joined Samples are one stream of varints:
+each Sample's fields are walked together, one field of every Sample per step, and the bytes of
+the location ids and of the values decoded at once.
+
+The stacks are then site ids end to end (uint32) with each stack's start; identical stacks are
+merged in numpy (a hash of each stack's sites, then an exact comparison of the stacks merged), in
+the order they first occur, their values summed, exactly what `decode._samples_fast` gives. The
+result seeds a `model.Profile` whose `site_stacks` strings are made only when something reads
+them; `fastagg` takes the arrays as they are. `samples` returns None when something is unusual (a
+field of another wire type, a missing location, a value count that is not the sample types', sums
+past int64, a hash collision): then the usual decoder runs and says what is wrong.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, cast
+
+from m3tui.profiles.pprof.model import StackArrays
+
+__all__ = ["BIG_BYTES", "bulk_class", "is_bulk", "samples"]
+
+#: protobuf size from which `decode` takes this path (about 150,000 samples of 20 frames; below,
+#: numpy's import costs about what it saves)
+BIG_BYTES = 6 << 20
+#: bytes per chunk of the varint pass (small temporaries, reused: cheaper than page faults)
+_CHUNK = 1 << 18
+#: samples per chunk of the walk, expansion and hash
+_SAMPLES = 1 << 16
+_BULK = "m3tui.pprof.bulk"
+
+_bulk: Any = None
+
+
+class _BulkClass(Protocol):
+    def FromString(self, s: bytes | bytearray) -> Any: ...
+
+
+def bulk_class() -> _BulkClass:
+    """profile.proto's Profile with `sample` as raw bytes (each Sample's encoding)."""
+    global _bulk
+    if _bulk is None:
+        from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+
+        from m3tui.profiles.pprof import profile_pb2
+
+        fdp = descriptor_pb2.FileDescriptorProto()
+        profile_pb2.DESCRIPTOR.CopyToProto(fdp)
+        fdp.name = "m3tui_pprof_bulk.proto"
+        fdp.package = _BULK
+        for m in fdp.message_type:
+            for f in m.field:
+                if f.type_name.startswith(".perftools.profiles."):
+                    f.type_name = f".{_BULK}." + f.type_name.rsplit(".", 1)[1]
+            if m.name == "Profile":
+                for f in m.field:
+                    if f.name == "sample":
+                        f.type = f.TYPE_BYTES
+                        f.ClearField("type_name")
+        pool = descriptor_pool.DescriptorPool()
+        pool.Add(fdp)
+        _bulk = message_factory.GetMessageClass(pool.FindMessageTypeByName(f"{_BULK}.Profile"))
+    return cast(_BulkClass, _bulk)
+
+
+def is_bulk(fp: object) -> bool:
+    return bool(getattr(getattr(fp, "DESCRIPTOR", None), "full_name", "") == f"{_BULK}.Profile")
+
+
+def _varints(buf: Any) -> Any:
+    """The varints that `buf` (uint8) holds end to end, as uint64 (`buf` itself, uint8, when
+    every varint is one byte)."""
+    import numpy as np
+
+    if len(buf) == 0:
+        return np.zeros(0, dtype=np.uint64)
+    if buf[-1] >= 0x80:
+        raise _Unusual
+    if int(buf.max()) < 0x80:  # every varint one byte
+        return buf
+    ends = np.flatnonzero(buf < 0x80)
+    vals = np.empty(len(ends), dtype=np.uint64)
+    t0 = c0 = 0
+    while c0 < len(buf):  # a chunk of whole varints at a time: small temporaries
+        t1 = min(len(ends), t0 + _CHUNK)
+        c1 = int(ends[t1 - 1]) + 1
+        b = buf[c0:c1]
+        e = ends[t0:t1] - c0
+        starts = np.empty(len(e), dtype=np.int64)
+        starts[0] = 0
+        starts[1:] = e[:-1] + 1
+        if int((e - starts).max()) >= 10:
+            raise _Unusual
+        tok = np.zeros(len(b), dtype=np.int64)
+        tok[starts[1:]] = 1
+        np.cumsum(tok, out=tok)
+        shift = (np.arange(len(b), dtype=np.int64) - starts[tok]) * 7
+        contrib = np.left_shift((b & 0x7F).astype(np.uint64), shift.astype(np.uint64))
+        vals[t0:t1] = np.bitwise_or.reduceat(contrib, starts)
+        t0, c0 = t1, c1
+    return vals
+
+
+def _varint_at(buf: Any, pos: Any) -> tuple[Any, Any]:
+    """The varint starting at each byte position: (value as uint64, its length in bytes)."""
+    import numpy as np
+
+    v = np.zeros(len(pos), dtype=np.uint64)
+    length = np.zeros(len(pos), dtype=np.int64)
+    done = np.zeros(len(pos), dtype=bool)
+    last = len(buf) - 1
+    for k in range(10):
+        b = buf[np.minimum(pos + k, last)]
+        live = ~done
+        v |= np.where(live, (b & 0x7F).astype(np.uint64) << np.uint64(7 * k), np.uint64(0))
+        length += live
+        done |= b < 0x80
+        if bool(done.all()):
+            break
+    if not bool(done.all()) or bool((pos + length > len(buf)).any()):
+        raise _Unusual
+    return v, length
+
+
+class _Unusual(Exception):
+    """Something the vectorised path does not take: the usual decoder decides."""
+
+
+def samples(raw: Any, locstr: dict[int, str], nt: int) -> StackArrays | None:
+    """The samples merged by stack, as `decode._samples_fast` merges them, as arrays; None when
+    the usual decoder must decide."""
+    try:
+        return _samples(raw, locstr, nt)
+    except _Unusual:
+        return None
+
+
+def _samples(raw: Any, locstr: dict[int, str], nt: int) -> StackArrays:
+    import numpy as np
+
+    n = len(raw)
+    if n == 0 or nt == 0:
+        raise _Unusual
+    locations = _Locations(locstr)
+    tab = _table()
+    parts = []
+    for lo in range(0, n, _SAMPLES):  # a chunk at a time: temporaries that stay small
+        locs, lper, values = _walk(raw[lo:lo + _SAMPLES], nt)
+        sites, lens = locations.expand(locs, lper)
+        starts = np.zeros(len(lens) + 1, dtype=np.int64)
+        np.cumsum(lens, out=starts[1:])
+        parts.append((sites, lens, values, _hash(sites, lens, starts, locations.ns, tab)))
+    sites, lens, values, h = (np.concatenate([x[i] for x in parts]) for i in range(4))
+    starts = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lens, out=starts[1:])
+    return _merged(sites, lens, starts, values, h)
+
+
+def _walk(raw: Any, nt: int) -> tuple[Any, Any, Any]:
+    """One chunk of samples: their location ids end to end, how many each has, their values."""
+    import numpy as np
+
+    n = len(raw)
+    buf = np.frombuffer(b"".join(raw), dtype=np.uint8)
+    slen = np.fromiter(map(len, raw), dtype=np.int64, count=n)
+    if len(buf) == 0 or buf[-1] >= 0x80 or not slen.all():
+        raise _Unusual
+    sstart = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(slen, out=sstart[1:])
+    # walk the fields of every sample together: a tag, then a value (wire type 0) or a length
+    # and a payload (wire type 2: packed ids or values, a Label, ...). The bytes of the location
+    # ids (packed or not) and of the values are marked, in order, then decoded at once.
+    marks: dict[int, tuple[list[Any], list[Any], list[Any]]] = {1: ([], [], []), 2: ([], [], [])}
+    live = np.arange(n, dtype=np.int64)
+    pos = sstart[:-1].copy()
+    while len(live):
+        tag, tl = _varint_at(buf, pos)
+        field, wire = tag >> np.uint64(3), tag & np.uint64(7)
+        if bool(((wire != 0) & (wire != 2)).any()):
+            raise _Unusual
+        is_len = wire == 2
+        v, vl = _varint_at(buf, pos + tl)
+        body = pos + tl + np.where(is_len, vl, 0)
+        stop = np.where(is_len, body + v.astype(np.int64), body + vl)
+        if bool((stop > sstart[live + 1]).any()) or bool((v[is_len] >= 1 << 40).any()):
+            raise _Unusual
+        for want, (sm, st, sp) in marks.items():  # field -> its bytes: (sample, start, stop)
+            sel = field == want
+            if sel.any():
+                sm.append(live[sel])
+                st.append(body[sel])
+                sp.append(stop[sel])
+        more = stop < sstart[live + 1]
+        live, pos = live[more], stop[more]
+
+    def picked(field: int) -> tuple[Any, Any]:
+        """The varints of `field` in every sample, in order, and how many each sample has."""
+        sm, st, sp = marks[field]
+        if not st:
+            return np.zeros(0, dtype=np.uint64), np.zeros(n, dtype=np.int64)
+        starts, stops = np.concatenate(st), np.concatenate(sp)
+        d = np.zeros(len(buf) + 1, dtype=np.int8)
+        d[starts] += 1  # no two fields start (or stop) at one byte
+        d[stops] -= 1
+        mask = np.cumsum(d[:-1], dtype=np.int8).view(bool)
+        got = buf[mask]
+        if len(got) and got[-1] >= 0x80:
+            raise _Unusual
+        # varints per sample: the varint ends among each sample's picked bytes
+        nbytes = np.bincount(np.concatenate(sm), weights=stops - starts, minlength=n).astype(np.int64)
+        bound = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(nbytes, out=bound[1:])
+        vals = _varints(got)
+        if len(vals) == len(got):
+            return vals, nbytes
+        cends = np.flatnonzero(got < 0x80)
+        at = np.searchsorted(cends, bound - 1, side="right")  # ends up to each sample's last byte
+        return vals, np.diff(at)
+
+    raw_vals, vper = picked(2)
+    if not bool((vper == nt).all()):
+        raise _Unusual
+    values = raw_vals.astype(np.uint64).view(np.int64).reshape(n, nt)
+    locs, lper = picked(1)
+    if not lper.all():
+        raise _Unusual  # a sample with no location: the usual decoder decides
+    return locs, lper, values
+
+
+def _small(n: int) -> Any:
+    """The smallest unsigned dtype holding 0..n."""
+    import numpy as np
+
+    return np.uint8 if n < 1 << 8 else np.uint16 if n < 1 << 16 else np.uint32
+
+
+class _Locations:
+    """The profile's locations as tables: index by id, and each location's sites (left-aligned)."""
+
+    def __init__(self, locstr: dict[int, str]) -> None:
+        import numpy as np
+
+        ids = np.array(sorted(locstr), dtype=np.uint64)
+        nl = len(ids)
+        if nl == 0:
+            raise _Unusual
+        self.ids, self.nl = ids, nl
+        self.lut = None
+        if int(ids[-1]) <= 4 * nl + 1024:  # dense ids (Go numbers them 1, 2, 3, ...)
+            self.lut = np.full(int(ids[-1]) + 1, nl, dtype=_small(nl))  # nl: no such location
+            self.lut[ids.astype(np.int64)] = np.arange(nl)
+        table = [[ord(c) for c in locstr[i]] for i in ids.tolist()]
+        self.chars = np.array([len(x) for x in table], dtype=np.int64)
+        self.width = int(self.chars.max())
+        if int(self.chars.min()) == 0 or self.width > 16:
+            raise _Unusual
+        self.ns = max(max(x) for x in table) + 1
+        self.padded = np.zeros((nl, self.width), dtype=_small(self.ns))
+        for i, x in enumerate(table):
+            self.padded[i, :len(x)] = x
+
+    def expand(self, locs: Any, lper: Any) -> tuple[Any, Any]:
+        """The samples' location ids (`lper` each, end to end) as site ids, and each one's count."""
+        import numpy as np
+
+        ids, nl = self.ids, self.nl
+        if self.lut is not None:
+            if len(locs) and int(locs.max()) > int(ids[-1]):
+                raise _Unusual
+            at = self.lut[locs]
+            if len(at) and int(at.max()) == nl:
+                raise _Unusual  # a location that does not exist: the usual decoder names it
+        else:
+            at = np.minimum(np.searchsorted(ids, locs), nl - 1)
+            if not np.array_equal(ids[at], locs):
+                raise _Unusual
+        padded, chars, width = self.padded, self.chars, self.width
+        if at.dtype == np.uint8 and self.ns <= 256:  # few locations and sites: bytes.translate
+            raw = at.tobytes()
+
+            def lookup(col: Any) -> Any:
+                return np.frombuffer(raw.translate(bytes(col.tolist()) + bytes(256 - len(col))), dtype=np.uint8)
+        else:
+            def lookup(col: Any) -> Any:
+                return col[at]
+        if width == 1:  # one site per location
+            return lookup(padded[:, 0]), lper.astype(np.int64)
+        # inlined frames: each location expands to its sites (slot k: its k-th site, if any)
+        first = np.zeros(len(lper), dtype=np.int64)
+        np.cumsum(lper[:-1], out=first[1:])
+        lens = np.add.reduceat(lookup(chars.astype(padded.dtype)), first, dtype=np.int64)
+        slots = np.empty((len(at), width), dtype=padded.dtype)
+        valid = np.empty((len(at), width), dtype=bool)
+        for k in range(width):
+            slots[:, k] = lookup(padded[:, k])
+            valid[:, k] = lookup(chars > k) if k else True
+        return slots.ravel()[valid.ravel()], lens
+
+
+def _table() -> Any:
+    """2**16 random 64-bit numbers, the same every time, and one more for the lengths."""
+    import numpy as np
+
+    return np.random.default_rng(0x6D337475).integers(0, 2**63, size=(1 << 16) + 1, dtype=np.int64).view(np.uint64)
+
+
+def _hash(sites: Any, lens: Any, starts: Any, ns: int, tab: Any) -> Any:
+    """A 64-bit hash of each stack: the sum, wrapping, of a random number per (depth, site) of its
+    frames, plus one per length; equal stacks hash alike."""
+    import numpy as np
+
+    if len(lens) == 0:
+        return np.zeros(0, dtype=np.uint64)
+    if int(lens.min()) == 0:
+        raise _Unusual
+    depth = _depths(lens, starts, len(sites))
+    if ns <= 256 and int(lens.max()) <= 256:  # (depth, site) as a uint16: one look-up
+        code = depth.astype(np.uint16)
+        code <<= 8
+        code |= sites
+        contrib = tab[code]
+    else:
+        contrib = tab[depth] | np.uint64(1)
+        contrib *= sites.astype(np.uint64) + np.uint64(1)
+    h = np.add.reduceat(contrib, starts[:-1])
+    h += lens.astype(np.uint64) * (tab[-1] | np.uint64(1))
+    return h
+
+
+def _depths(lens: Any, starts: Any, total: int) -> Any:
+    """Each frame's depth in its stack (0 at the leaf), uint8 or uint16: a cumsum that wraps."""
+    import numpy as np
+
+    dt = np.uint8 if int(lens.max()) < 1 << 8 else np.uint16
+    if int(lens.max()) >= 1 << 16:
+        raise _Unusual
+    d = np.ones(total, dtype=dt)
+    d[starts[1:-1]] = (1 - lens[:-1]).astype(dt)  # back to 0 at each stack's start (mod 2**bits)
+    d[0] = 0
+    return np.cumsum(d, dtype=dt)
+
+
+def _merged(sites: Any, lens: Any, starts: Any, values: Any, h: Any) -> StackArrays:
+    """Identical stacks merged: the first of each kept, in order, the values of all summed."""
+    import numpy as np
+
+    n = len(lens)
+    order = np.argsort(h, kind="stable")  # stable: the first of a run of one hash comes first
+    hs = h[order]
+    again = np.zeros(n, dtype=bool)
+    np.equal(hs[1:], hs[:-1], out=again[1:])
+    if not again.any():  # all hashes distinct: all stacks distinct
+        return StackArrays(sites, starts, values)
+    run = np.cumsum(~again) - 1  # each sorted stack's run of one hash
+    heads = order[np.flatnonzero(~again)]
+    dup = order[again]
+    rd = heads[run[again]]  # each repeated stack's first stack of the same hash
+    if not np.array_equal(lens[dup], lens[rd]):
+        raise _Unusual  # a hash collision: the usual decoder merges
+    dl = lens[dup]
+    off = np.arange(int(dl.sum()), dtype=np.int64) - np.repeat(np.cumsum(dl) - dl, dl)
+    if not np.array_equal(sites[np.repeat(starts[dup], dl) + off], sites[np.repeat(starts[rd], dl) + off]):
+        raise _Unusual
+    big = np.abs(values).max(axis=0).astype(np.float64)
+    if bool((big * n >= 2.0**62).any()):
+        raise _Unusual  # sums could pass int64: the usual decoder adds Python ints
+    sums = values.copy()
+    np.add.at(sums, rd, values[dup])
+    is_first = np.ones(n, dtype=bool)
+    is_first[dup] = False
+    klens = lens[is_first]
+    kstarts = np.zeros(len(klens) + 1, dtype=np.int64)
+    np.cumsum(klens, out=kstarts[1:])
+    return StackArrays(sites[np.repeat(is_first, lens)], kstarts, sums[is_first])
