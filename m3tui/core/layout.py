@@ -110,6 +110,19 @@ def _is_stub(path: Path) -> bool:
         return False
 
 
+def legacy_env_stub(name: str) -> Path | None:
+    """The stub at an older layout's env file path (``name``: env.sh or env.fish), when there is
+    one: rc lines that name it source m3tui's env file as well as a line naming the new one.
+    Both platforms' old roots are looked at (a stat each: a home synced between systems)."""
+    if home_override() is not None:
+        return None
+    for root in (legacy_root("darwin"), legacy_root("linux")):
+        stub = root / name
+        if stub != data_dir() / name and _is_stub(stub):
+            return stub
+    return None
+
+
 def _remove(path: Path) -> None:
     """Remove a file, a symlink or a whole tree (read-only parts made writable first)."""
     if path.is_symlink() or not path.is_dir():

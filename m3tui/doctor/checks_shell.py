@@ -28,6 +28,7 @@ from m3tui.core.config import state_root
 from m3tui.core.darwin import bash_rc_path
 from m3tui.core.errors import M3tuiError
 from m3tui.core.files import open_input
+from m3tui.core.layout import legacy_env_stub
 from m3tui.core.pins import Pin, resolve_pin
 from m3tui.doctor.checks_go import local_version
 from m3tui.doctor.model import Check, DoctorContext, Finding, Group, Offer, Status
@@ -103,7 +104,13 @@ def hook_finding(env: Mapping[str, str], platform: str = sys.platform) -> Findin
     on_path = _on_path(env)
     data = {"shell": shell, "env_file": str(target), "rc_files": [str(p) for p in files], "rc_line": line,
             "this_process_path": on_path}  # fmt: skip
-    found = [p for p in files if (text := _read(p)) is not None and sources(text, target, line)]
+    stub = legacy_env_stub(target.name)  # an older layout's path, sourcing this one
+    stub_line = f"source {_quote(str(stub), shell)}" if stub is not None else ""
+
+    def names_env(text: bytes) -> bool:
+        return sources(text, target, line) or (stub is not None and sources(text, stub, stub_line))
+
+    found = [p for p in files if (text := _read(p)) is not None and names_env(text)]
     if found:
         data["sourced_in"] = str(found[0])
         if not target.exists():

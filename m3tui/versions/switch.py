@@ -44,6 +44,7 @@ from m3tui.core.files import (
     read_text_to_edit,
     tighten,
 )
+from m3tui.core.layout import legacy_env_stub
 from m3tui.core.toolchain import go_on_path
 from m3tui.versions import hook, names, store
 from m3tui.versions.shims import is_file
@@ -286,12 +287,16 @@ def rc_hint(rc_lines: Mapping[str, str], env: Mapping[str, str] | None = None) -
 
 
 def _sources_env_file(text: bytes, shell: str, line: str) -> bool:
-    """Does the rc text already have our line, or another (uncommented) line naming the env file?"""
-    path = os.fsencode(env_file(shell))
+    """Does the rc text already have our line, or another (uncommented) line naming the env file
+    (or the stub an older m3tui's layout left at its old path, which sources it: core/layout.py)?"""
+    paths = [os.fsencode(env_file(shell))]
+    stub = legacy_env_stub(env_file(shell).name)
+    if stub is not None:
+        paths.append(os.fsencode(stub))
     ours = os.fsencode(line)
     for existing in text.splitlines():
         stripped = existing.strip()
-        if stripped == ours or (not stripped.startswith(b"#") and path in stripped):
+        if stripped == ours or (not stripped.startswith(b"#") and any(path in stripped for path in paths)):
             return True
     return False
 

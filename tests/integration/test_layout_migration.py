@@ -92,6 +92,15 @@ def test_macos_migration_stub_sources_the_new_env_in_real_shells(home: Path, tmu
     assert out.splitlines() == [go, f"fake go from {go}"]
     out = run_shell(["fish", "--no-config", "-c"], f"source '{old}/env.fish'\ncommand -v go\ngo", home)
     assert out.splitlines() == [go, f"fake go from {go}"]
+    # The rc line naming the old path still counts: the doctor's hook check, and --add-to-rc adds no second line.
+    from m3tui.doctor.checks_shell import hook_finding
+    from m3tui.doctor.model import Status
+
+    rc = home / ".bash_profile"
+    rc.write_text(f'source "{old}/env.sh"\n')
+    finding = hook_finding({"HOME": str(home), "SHELL": "/bin/bash", "PATH": "/usr/bin"}, platform="darwin")
+    assert finding.status == Status.OK and finding.data["sourced_in"] == str(rc), finding
+    assert switch.install_rc("bash", rc) is False and rc.read_text() == f'source "{old}/env.sh"\n'
     # A second start: nothing moves, tmutil does not run again.
     assert layout.prepare("darwin") is None
     assert tmutil_log.read_text().splitlines() == ["addexclusion", str(cache)]
