@@ -270,7 +270,7 @@ class EnvironmentPane(Pane):
 
     async def _apply(self, fixes: list[Fix]) -> None:
         from m3tui.core.errors import M3tuiError
-        from m3tui.doctor.fixes import Journal
+        from m3tui.doctor.fixes import Journal, RcEditFix
 
         journal = Journal()
         try:
@@ -279,7 +279,8 @@ class EnvironmentPane(Pane):
         except M3tuiError as exc:
             self.app.notify(f"not applied: {exc}", title="fix", severity="error")
         if journal.changes:
-            self.app.notify(f"{len(journal.changes)} change(s) made; m3tui doctor --undo reverts them", title="fix")
+            shell = " (an rc file: a new shell picks it up)" if any(isinstance(f, RcEditFix) for f in fixes) else ""
+            self.app.notify(f"{len(journal.changes)} change(s) made{shell}; m3tui doctor --undo reverts them", title="fix")
             await self.run_action("app.run_doctor")
 
     def action_copy_fix(self) -> None:
