@@ -66,10 +66,9 @@ def state_root() -> Path:
 
 def legacy_root(platform: str | None = None) -> Path:
     """Where m3tui before the XDG layout kept everything: platformdirs' user data directory."""
-    if (platform or sys.platform) == "darwin":
+    if (platform or sys.platform) == "darwin":  # (platformdirs >= 4.3: $XDG_DATA_HOME/m3tui when set)
         return Path.home() / "Library" / "Application Support" / APP_NAME
-    value = os.environ.get("XDG_DATA_HOME", "").strip()  # platformdirs took a relative one too
-    return Path(value or os.path.expanduser("~/.local/share")) / APP_NAME
+    return _xdg("XDG_DATA_HOME", ".local/share")  # the new data directory: an absolute value only
 
 
 def config_path() -> Path:

@@ -162,13 +162,27 @@ def move_entry(src: Path, dst: Path) -> None:
 
 
 def migrate(platform: str | None = None) -> Migration | None:
-    """Move the old root's entries to the XDG layout once; None when there was nothing to do.
+    """Move the old roots' entries to the XDG layout once; None when there was nothing to do.
 
-    Raises M3tuiError naming the path and the cause when a move fails (what moved stays moved;
-    the next start carries on)."""
+    The old roots: platformdirs' place on this platform, and the data directory (platformdirs
+    4.3 and later put an older m3tui there on macOS too when XDG_DATA_HOME was set). Raises
+    M3tuiError naming the path and the cause when a move fails (what moved stays moved; the
+    next start carries on)."""
     if home_override() is not None:
         return None
-    old = legacy_root(platform)
+    done: Migration | None = None
+    for old in dict.fromkeys((legacy_root(platform), data_dir())):
+        step = _migrate_root(old)
+        if done is None:
+            done = step
+        elif step is not None:
+            done.moved += step.moved
+            done.kept += step.kept
+            done.stubs += step.stubs
+    return done
+
+
+def _migrate_root(old: Path) -> Migration | None:
     marker = old / MARKER
     if not old.is_dir() or os.path.lexists(marker):
         return None

@@ -1,4 +1,4 @@
-"""Paths and config: one root under M3TUI_HOME, bad files give defaults and stay untouched."""
+"""Paths and config: one root under M3TUI_HOME (the XDG layout: test_layout.py), bad files give defaults and stay untouched."""
 
 from __future__ import annotations
 
@@ -12,11 +12,22 @@ def test_state_root_follows_m3tui_home(m3tui_home: Path) -> None:
     assert config_path() == m3tui_home / "config.toml"
 
 
-def test_state_root_default_comes_from_platformdirs(monkeypatch) -> None:
-    monkeypatch.delenv("M3TUI_HOME", raising=False)
+def test_the_old_root_is_where_platformdirs_put_it(monkeypatch, tmp_path: Path) -> None:
+    """What core/layout.py migrates from: platformdirs' user data directory on this platform,
+    relative XDG_DATA_HOME and all (the new data directory ignores a relative one)."""
+    import sys
+
     import platformdirs
 
-    assert state_root() == platformdirs.user_data_path("m3tui", appauthor=False)
+    from m3tui.core.config import data_dir, legacy_root
+
+    monkeypatch.delenv("M3TUI_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for value in (str(tmp_path / "d"), "relative/d", ""):
+        monkeypatch.setenv("XDG_DATA_HOME", value)
+        old = platformdirs.user_data_path("m3tui", appauthor=False)
+        assert legacy_root(sys.platform) == old or (sys.platform == "darwin" and old == data_dir())
+    assert state_root() == data_dir() == tmp_path / ".local" / "share" / "m3tui"
 
 
 def test_missing_config_gives_defaults_without_warnings(m3tui_home: Path) -> None:

@@ -190,3 +190,16 @@ def test_time_machine_exclusion_argv(home: Path) -> None:
     assert layout.ensure_cache_dir("linux") is False  # made, no process: there is no Time Machine
     assert (home / ".cache/m3tui").is_dir()
     assert oct((home / ".cache/m3tui").stat().st_mode & 0o777) == "0o700"
+
+
+def test_macos_with_xdg_data_home_moves_the_config_out_of_the_data_dir(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """platformdirs 4.3 and later honour XDG_DATA_HOME on macOS too: an older m3tui was then in the
+    new data directory already, and only its config and cache move (as on Linux)."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "xdata"))
+    data = home / "xdata" / "m3tui"
+    old_layout(data)
+    done = layout.migrate("darwin")
+    assert done is not None and done.old_root == data and not done.stubs
+    assert (home / ".config/m3tui/config.toml").is_file() and (home / ".cache/m3tui/downloads").is_dir()
+    assert (data / "go" / "current" / "bin" / "go").is_file() and (data / "env.sh").is_file()
+    assert layout.migrate("darwin") is None
