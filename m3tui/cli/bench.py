@@ -43,7 +43,7 @@ from m3tui.core.errors import (
     M3tuiError,
     UsageError,
 )
-from m3tui.core.jsonout import dumps
+from m3tui.core.jsonout import dumps_doc
 from m3tui.core.redact import redact, redact_data
 from m3tui.core.text import one_line
 
@@ -173,8 +173,13 @@ async def _run_session(args: argparse.Namespace, spec: BenchSpec, timeout: float
     spec = replace(spec, package_dir=directory, go=toolchains[0].go)
     counts: dict[tuple[str, str, int], int] = {}
     many = len(toolchains) > 1 or bool(revisions)
+    from m3tui.cli import progress
+
+    fancy = not quiet and progress.fancy()  # a terminal: a bar per benchmark; piped: a line per sample
+    bar: progress.Bar | None = None
 
     def on_result(label: str, r: BenchResult) -> None:
+        nonlocal bar
         key = (label, r.name, r.procs)
         counts[key] = counts.get(key, 0) + 1
         if quiet:
@@ -183,7 +188,15 @@ async def _run_session(args: argparse.Namespace, spec: BenchSpec, timeout: float
 
         unit, value = next(iter(r.values.items()), ("", math.nan))
         side = f"{label}  " if many else ""
-        print(one_line(f"  {side}{display_name(r)}  {counts[key]}/{spec.count}  {value:g} {unit}"), file=sys.stderr, flush=True)
+        line = f"  {side}{display_name(r)}  {counts[key]}/{spec.count}  {value:g} {unit}"
+        if fancy and bar is None:  # from the first sample on: the build's lines stay plain
+            bar = progress.bar("items")
+        if bar is None:
+            print(one_line(line), file=sys.stderr, flush=True)
+            return
+        if counts[key] >= spec.count:  # a benchmark done: its last line stays above the bar
+            bar.log(line)
+        bar.update(f"{side}{display_name(r)}", counts[key], spec.count, info=f"{value:g} {unit}")
 
     status(f"{' '.join(command_line(spec))}  (in {directory})")
     if revisions:
@@ -218,6 +231,8 @@ async def _run_session(args: argparse.Namespace, spec: BenchSpec, timeout: float
         raise
     finally:
         loop.remove_signal_handler(signal.SIGINT)
+        if bar is not None:
+            bar.close()
 
     if result.status == "cancelled" and result.error == LOCK_WAIT_STOPPED:
         return EXIT_INTERRUPTED
@@ -232,7 +247,7 @@ async def _run_session(args: argparse.Namespace, spec: BenchSpec, timeout: float
     for line_no, line, why in result.unparsed:
         status(f"output line {line_no} not understood ({why}): {line[:120]}")
     if args.json:
-        print(dumps(session_json(result, holm=args.holm)))
+        print(dumps_doc("bench run", session_json(result, holm=args.holm)))
     else:
         for line in summary_lines(result, holm=args.holm):
             print(line)
@@ -365,7 +380,7 @@ def _history(args: argparse.Namespace, run_async: RunAsync) -> int:
             return _fail(f"no run {args.run_id} in the history (m3tui bench history lists them)", EXIT_USAGE)
         if args.action == "delete":
             history.delete_run(args.run_id)
-            print(dumps({"deleted": args.run_id}) if args.json else f"deleted run {args.run_id}")
+            print(dumps_doc("bench history delete", {"deleted": args.run_id}) if args.json else f"deleted run {args.run_id}")
             return EXIT_OK
         if args.action == "export":
             return _export(stored, args)
@@ -399,7 +414,7 @@ def _info_json(info: RunInfo) -> dict[str, object]:
 def _history_list(history: History, args: argparse.Namespace) -> int:
     runs = history.list_runs(limit=args.limit)
     if args.json:
-        print(dumps([_info_json(i) for i in runs]))
+        print(dumps_doc("bench history list", {"runs": [_info_json(i) for i in runs]}))
         return EXIT_OK
     if not runs:
         print("no saved runs yet (m3tui bench [PKG] runs and saves one)")
@@ -414,7 +429,7 @@ def _show(stored: StoredRun, args: argparse.Namespace) -> int:
     from m3tui.bench.compare import build_tables, render_text
 
     if args.json:
-        print(dumps({**_info_json(stored.info), "damaged": list(stored.damaged), "benchmarks": benchmarks_json(stored.results)}))
+        print(dumps_doc("bench history show", {**_info_json(stored.info), "damaged": list(stored.damaged), "benchmarks": benchmarks_json(stored.results)}))
         return _damaged_exit(stored)
     info, meta = stored.info, stored.info.meta
     print(_run_line(info))

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from m3tui.bench.fmt import BenchResult
 
 from m3tui.core.errors import EXIT_OK, InputError, M3tuiError, UsageError
-from m3tui.core.jsonout import dumps
+from m3tui.core.jsonout import dumps_doc
 from m3tui.core.text import one_line
 
 #: The largest file `bench compare` reads (its results take about ten times that in memory).
@@ -133,7 +133,7 @@ def compare(args: argparse.Namespace) -> int:
     with gc_paused():  # results, cells and tables form no cycles: no collection walks 100k results
         tables = _tables(args, inputs, stdin_data)
     if args.json:
-        print(dumps(to_json(tables)))
+        print(dumps_doc("bench compare", {"tables": to_json(tables)}))
     elif args.format == "csv":
         text, warnings = render_csv(tables)
         sys.stdout.write(text)

@@ -48,14 +48,14 @@ def run(args: argparse.Namespace, run_async: RunAsync) -> int:
 
     findings = run_async(checks())
     if args.json:
-        from m3tui.core.jsonout import dumps
+        from m3tui.core.jsonout import dumps_doc
 
         document: dict[str, Any] = dict(doc.to_json(findings, offline=args.offline))
         if args.save_baseline:
             document["baseline"] = {"saved": bool(saved), "path": saved[0] if saved else None}
         if failed:
             document["error"] = _error_object(failed[0])
-        print(dumps(document))
+        print(dumps_doc("doctor", document))
     else:
         for line in doctor_text(findings, verbose=args.verbose):
             print(line)

@@ -92,9 +92,9 @@ def _lint(source: str, *, as_json: bool) -> int:
         raise type(exc)(one_line(str(exc))) from None
     report.warnings.extend(warnings)
     if as_json:
-        from m3tui.core.jsonout import dumps
+        from m3tui.core.jsonout import dumps_doc
 
-        print(dumps(report_json(report)))  # strict, control characters escaped (core.jsonout)
+        print(dumps_doc("logs --lint", report_json(report)))  # strict, control characters escaped (core.jsonout)
     else:
         for v in report.violations:
             print(f"line {v.line}: {v.rule}: {one_line(v.message)}")

@@ -116,7 +116,7 @@ def _out(text: str) -> None:
 
 
 def _top(args: argparse.Namespace) -> int:
-    from m3tui.core.jsonout import dumps
+    from m3tui.core.jsonout import dumps_doc
     from m3tui.profiles.pprof import analysis
     from m3tui.profiles.pprof.decode import load_file
     from m3tui.profiles.pprof.diff import diff
@@ -135,7 +135,7 @@ def _top(args: argparse.Namespace) -> int:
     for warning in report.warnings:  # pprof's "Focus expression matched no samples", as it prints them
         print(warning, file=sys.stderr)
     if args.json:
-        print(dumps(top_json(report)))
+        print(dumps_doc("profile top", top_json(report)))
         return EXIT_OK
     _out("\n".join(analysis.top_lines(report)))
     return EXIT_OK
@@ -169,7 +169,7 @@ async def _resolve(package: str) -> Path:
 
 
 async def _capture(args: argparse.Namespace) -> int:
-    from m3tui.core.jsonout import dumps
+    from m3tui.core.jsonout import dumps_doc
     from m3tui.profiles import capture
     from m3tui.profiles.naming import capture_name
     from m3tui.profiles.pprof.model import printable
@@ -193,7 +193,7 @@ async def _capture(args: argparse.Namespace) -> int:
     for warning in cap.warnings:
         print(f"· {printable(warning)}", file=sys.stderr)
     if args.json:
-        print(dumps({"id": cap.id, "name": capture_name(cap), "profile": str(cap.profile),
+        print(dumps_doc("profile capture", {"id": cap.id, "name": capture_name(cap), "profile": str(cap.profile),
                      "binary": str(cap.binary), "kind": cap.kind}))  # fmt: skip
     else:
         print(f"· captured {capture_name(cap)}", file=sys.stderr)
@@ -205,15 +205,16 @@ async def _capture(args: argparse.Namespace) -> int:
 
 def list_captured(args: argparse.Namespace) -> int:
     """`m3tui profile captured`: the captured profiles, newest first."""
-    from m3tui.core.jsonout import dumps
+    from m3tui.core.jsonout import dumps_doc
     from m3tui.profiles import capture
     from m3tui.profiles.naming import capture_name
     from m3tui.profiles.pprof.model import printable
 
     captures = capture.list_captures()
     if args.json:
-        print(dumps([{"id": c.id, "name": capture_name(c), "kind": c.kind, "profile": str(c.profile),
-                      "binary": str(c.binary), "bench": _bench(c), "created": c.created} for c in captures]))  # fmt: skip
+        print(dumps_doc("profile captured", {"captures": [{"id": c.id, "name": capture_name(c), "kind": c.kind,
+                     "profile": str(c.profile), "binary": str(c.binary), "bench": _bench(c), "created": c.created}
+                     for c in captures]}))  # fmt: skip
         return EXIT_OK
     if not captures:
         print("no captured profiles yet (m3tui profile capture --bench RE)")
@@ -228,7 +229,7 @@ def _bench(capture: Capture) -> str:
 
 
 async def _tune(args: argparse.Namespace) -> int:
-    from m3tui.core.jsonout import dumps
+    from m3tui.core.jsonout import dumps_doc
     from m3tui.profiles import tune
     from m3tui.profiles.pprof.model import printable
 
@@ -249,7 +250,7 @@ async def _tune(args: argparse.Namespace) -> int:
     except (tune.InvalidTuneSpec, tune.TuneError) as exc:  # usage (e.g. --rates 0): 2; a failed tune: 3
         return _fail(str(exc), exc.exit_code)
     if args.json:
-        print(dumps(tune.tune_json(result)))
+        print(dumps_doc("profile tune", tune.tune_json(result)))
     else:
         _out("\n".join(tune.render_tune(result)))
     return EXIT_OK

@@ -55,19 +55,25 @@ def _say(text: str) -> None:
 
 
 def _progress() -> tuple[Callable[[float, float], None], Callable[[], None]]:
-    """An on_progress that counts the seconds on a terminal (one line, rewritten), and its finish."""
-    tty = sys.stderr.isatty()
-    shown = [-1]
+    """An on_progress that shows the seconds on a terminal (a bar, cli/progress.py; piped: nothing), and its finish."""
+    from m3tui.cli import progress
+
+    fancy = progress.fancy()
+    bars: list[progress.Bar] = []
 
     def on_progress(elapsed: float, total: float) -> None:
-        whole = int(elapsed)
-        if tty and whole != shown[0]:
-            shown[0] = whole
-            print(f"\r· profiling: {whole}/{int(total)} s", end="", file=sys.stderr, flush=True)
+        if not fancy:
+            return
+        if not bars:  # started by the first report: a fetch without --seconds shows none
+            made = progress.bar("seconds")
+            if made is None:
+                return
+            bars.append(made)
+        bars[0].update("· profiling", min(elapsed, total), total)
 
     def finish() -> None:
-        if tty and shown[0] >= 0:
-            print(file=sys.stderr, flush=True)
+        for bar in bars:
+            bar.close()
 
     return on_progress, finish
 

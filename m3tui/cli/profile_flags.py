@@ -57,7 +57,7 @@ def top(args: argparse.Namespace, run_async: RunAsync) -> int:
     """`m3tui profile top FILE [FILE…]` with pprof's flags: its text (or --json) on stdout."""
     from m3tui.cli import profile_fetch
     from m3tui.cli.profile import _out, top_json
-    from m3tui.core.jsonout import dumps
+    from m3tui.core.jsonout import dumps_doc
     from m3tui.profiles.fetch import is_url
     from m3tui.profiles.pprof import analysis, pipeline
     from m3tui.profiles.pprof.decode import load_file
@@ -101,7 +101,7 @@ def top(args: argparse.Namespace, run_async: RunAsync) -> int:
     if prepared is not None:
         pipeline.finish(report, prepared, sort)
     if args.json:
-        print(dumps(top_json(report)))
+        print(dumps_doc("profile top", top_json(report)))
         return EXIT_OK
     _out("\n".join(analysis.top_lines(report)))
     return EXIT_OK

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, TypedDict
 
 from m3tui.core.errors import EXIT_OK, UsageError
@@ -235,10 +236,10 @@ def _print(lines: list[str]) -> None:
     sys.stdout.write("".join("\t".join(map(printable, line.split("\t"))) + "\n" for line in lines))
 
 
-def _dump(obj: object) -> int:
-    from m3tui.core.jsonout import dumps
+def _dump(command: str, obj: Mapping[str, object]) -> int:
+    from m3tui.core.jsonout import dumps_doc
 
-    print(dumps(obj))
+    print(dumps_doc(command, obj))
     return EXIT_OK
 
 
@@ -261,7 +262,7 @@ def _peek(args: argparse.Namespace, prepared: Prepared | None) -> int:
         entries = analysis.peek(profile, index, args.regex, filters, printed)
         if not entries:
             raise ProfileError(f"no matches found for regexp: {args.regex}")
-        return _dump(peek_json(profile, index, entries))
+        return _dump("profile peek", peek_json(profile, index, entries))
     _print(analysis.peek_lines(profile, index, args.regex, filters, printed=printed,
                                shown=prepared.filters if prepared else None))  # fmt: skip
     return EXIT_OK
@@ -296,7 +297,7 @@ def _list(args: argparse.Namespace, prepared: Prepared | None) -> int:
     report = listing.listing(profile, index, args.regex, _filters(args) if prepared is None else None,
                              source_path=args.source_path or "", trim=args.trim_path or "")  # fmt: skip
     if args.json:
-        return _dump(list_json(report))
+        return _dump("profile list", list_json(report))
     _print(listing.list_lines(report))
     return EXIT_OK
 
@@ -328,7 +329,7 @@ def _traces(args: argparse.Namespace, prepared: Prepared | None) -> int:
             for f in t.frames:
                 f.name = prepared.names.get(f.name, f.name)
     if args.json:
-        return _dump(traces_json(report))
+        return _dump("profile traces", traces_json(report))
     _print(traces.traces_lines(report))
     return EXIT_OK
 

@@ -17,7 +17,7 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
@@ -65,13 +65,13 @@ def run(args: argparse.Namespace, run_async: RunAsync) -> int:
     return run_async(result) if isinstance(result, Coroutine) else result
 
 
-def _out(args: argparse.Namespace, payload: object, lines: list[str]) -> None:
+def _out(args: argparse.Namespace, payload: Mapping[str, object], lines: list[str]) -> None:
     """Text lines, or (--json) the payload as strict JSON; either redacted (a mirror's credentials)."""
-    from m3tui.core.jsonout import dumps
+    from m3tui.core.jsonout import dumps_doc
     from m3tui.core.redact import redact, redact_data
 
     if args.json:
-        print(dumps(redact_data(payload)))
+        print(dumps_doc(f"versions {args.versions_command}", redact_data(payload)))
     else:
         for line in lines:
             print(redact(line))
@@ -186,17 +186,26 @@ async def _list(args: argparse.Namespace) -> int:
 
 
 class _ProgressPrinter:
-    """One updating line on a terminal; a line every few seconds (and per phase) otherwise."""
+    """A progress bar on a terminal (cli/progress.py); a line every few seconds (and per phase) otherwise."""
 
     def __init__(self, name: str) -> None:
+        from m3tui.cli import progress
+
         self.name = name
-        self.tty = sys.stderr.isatty()
+        self.bar = progress.bar("bytes")
         self.last_phase = ""
         self.last_print = 0.0
+        self.last_note = ""
 
     def __call__(self, p: Progress) -> None:
+        if self.bar is not None:
+            if p.note and p.note != self.last_note:
+                self.bar.log(f"{p.phase} {self.name}: {p.note}")
+            self.last_note = p.note
+            self.bar.update(f"{p.phase:<8} {self.name}", p.done_bytes, p.total_bytes)
+            return
         now = time.monotonic()
-        if not self.tty and p.phase == self.last_phase and now - self.last_print < 3 and not p.note:
+        if p.phase == self.last_phase and now - self.last_print < 3 and not p.note:
             return
         total = f"/{human_size(p.total_bytes)}" if p.total_bytes else ""
         eta = f"  ETA {p.eta_s:.0f}s" if p.eta_s is not None else ""
@@ -204,15 +213,12 @@ class _ProgressPrinter:
         line = f"{p.phase:<8} {self.name}  {human_size(p.done_bytes)}{total}{rate}{eta}"
         if p.note:
             line += f"  ({p.note})"
-        if self.tty:
-            print(f"\r\033[K{line}", end="", file=sys.stderr, flush=True)
-        else:
-            print(line, file=sys.stderr)
+        print(line, file=sys.stderr)
         self.last_phase, self.last_print = p.phase, now
 
     def done(self) -> None:
-        if self.tty:
-            print(file=sys.stderr)
+        if self.bar is not None:
+            self.bar.close()
 
 
 async def _install(args: argparse.Namespace) -> int:
@@ -286,16 +292,26 @@ async def _run_default_packages(version: str) -> list[PackageResult]:
     parsed = defaultpkgs.load()
     for warning in parsed.warnings:
         _warn(warning)
-    tty = sys.stderr.isatty()
+    from m3tui.cli import progress
+
+    bar = progress.bar("items") if parsed.specs else None
 
     def show(p: PackageProgress) -> None:
         if p.state == "installing":
-            if tty:  # otherwise (a log) one line per package, with its result
-                print(f"\r\033[K{redact(p.line())[:_columns() - 1]}", end="", file=sys.stderr, flush=True)
+            if bar is not None:  # otherwise (a log) one line per package, with its result
+                bar.update(f"tools {p.spec}", p.index - 1, p.total, info=redact(p.text)[:_columns() // 2])
             return
-        print(("\r\033[K" if tty else "") + redact(p.line()), file=sys.stderr, flush=True)
+        if bar is not None:
+            bar.log(redact(p.line()))
+            bar.update(f"tools {p.spec}", p.index, p.total)
+        else:
+            print(redact(p.line()), file=sys.stderr, flush=True)
 
-    return await defaultpkgs.install_packages(version, parsed.specs, on_progress=show)
+    try:
+        return await defaultpkgs.install_packages(version, parsed.specs, on_progress=show)
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _columns() -> int:

@@ -115,7 +115,7 @@ def test_a_run_and_a_terminated_run_leave_nothing_behind(pkg: Path, m3tui_home: 
     assert scratch(m3tui_home) == []
     wait_until(lambda: not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in binaries
                                if psutil.pid_exists(p.pid)), what="the test binary to end")  # fmt: skip
-    listed = json.loads(m3tui(pkg, "bench", "history", "--json").stdout)
+    listed = json.loads(m3tui(pkg, "bench", "history", "--json").stdout)["runs"]
     assert listed[0]["status"] == "cancelled" and listed[0]["n_results"] >= 3
 
 
@@ -136,7 +136,7 @@ def test_history_deleted_mid_run_the_summary_is_printed_then_exit_3(pkg: Path, m
     assert has_column(out, "run 1", "sec/op") and "Sum" in out  # every sample, summarised
     assert "the run was not saved: no run 1 in the bench history" in err
     assert "internal error" not in err and "Traceback" not in err
-    assert json.loads(m3tui(pkg, "bench", "history", "--json").stdout) == []
+    assert json.loads(m3tui(pkg, "bench", "history", "--json").stdout)["runs"] == []
 
 
 def test_history_damaged_mid_run_in_process_keeps_every_sample(pkg: Path, m3tui_home: Path) -> None:
@@ -216,7 +216,7 @@ def test_flags_the_test_binary_refuses_are_usage_and_save_nothing(pkg: Path, m3t
         done = m3tui(pkg, "bench", "--cpu", "1", "--count", "1", "--benchtime", "1x", "-q", *extra)
         assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
         assert "refused its arguments" in done.stderr
-    assert json.loads(m3tui(pkg, "bench", "history", "--json").stdout) == []
+    assert json.loads(m3tui(pkg, "bench", "history", "--json").stdout)["runs"] == []
     assert scratch(m3tui_home) == []
 
 

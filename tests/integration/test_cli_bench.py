@@ -33,7 +33,7 @@ def test_compare_two_files_like_benchstat() -> None:
 
 
 def test_compare_json() -> None:
-    tables = json.loads(bench("compare", "--json", "--ignore", "note", "crc-old.txt", "crc-new.txt").stdout)
+    tables = json.loads(bench("compare", "--json", "--ignore", "note", "crc-old.txt", "crc-new.txt").stdout)["tables"]
     sec = next(t for t in tables if t["unit"] == "sec/op")
     assert sec["columns"] == ["crc-old.txt", "crc-new.txt"]
     row = sec["rows"][0]
@@ -73,7 +73,7 @@ def test_run_streams_progress_and_prints_json_with_raw_samples(pkg: Path) -> Non
     assert [r["procs"] for r in out["scaling"][0]["rows"]] == [1, 2]
     # Progress went to stderr, one line per sample as it came.
     assert sum("Sum-2" in line and "/6" in line for line in done.stderr.splitlines()) == 6
-    listed = json.loads(run_in(pkg, "history", "--json").stdout)
+    listed = json.loads(run_in(pkg, "history", "--json").stdout)["runs"]
     assert [r["id"] for r in listed] == [out["run_id"]] and listed[0]["n_results"] == 12
 
 
@@ -135,7 +135,7 @@ def test_ctrl_c_stops_keeps_samples_and_leaves_no_process(pkg: Path, m3tui_home:
     assert proc.returncode == 130, err
     assert has_column(out, "run 1", "sec/op") and "stopped before the end" in out
     wait_until(lambda: not [b for b in binaries if _alive(b)], what="the benchmark binaries to end")
-    listed = json.loads(run_in(pkg, "history", "--json").stdout)[0]
+    listed = json.loads(run_in(pkg, "history", "--json").stdout)["runs"][0]
     assert listed["status"] == "cancelled" and listed["n_results"] >= 2
 
 
@@ -152,7 +152,7 @@ def test_a_package_that_does_not_compile_shows_the_compiler(pkg: Path) -> None:
     done = run_in(pkg, "--count", "1")
     assert done.returncode == 3  # the run failed (saved as such)
     assert "undefined: undefinedThing" in done.stderr
-    listed = json.loads(run_in(pkg, "history", "--json").stdout)[0]
+    listed = json.loads(run_in(pkg, "history", "--json").stdout)["runs"][0]
     assert listed["status"] == "failed" and "undefinedThing" in listed["error"]
 
 
@@ -224,7 +224,7 @@ def test_m3tui_killed_mid_run_leaves_a_sound_history_with_the_run_marked(pkg: Pa
     db = m3tui_home / "bench-history.sqlite3"
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    listed = json.loads(run_in(pkg, "history", "--json").stdout)[0]
+    listed = json.loads(run_in(pkg, "history", "--json").stdout)["runs"][0]
     assert listed["status"] == "interrupted" and listed["n_results"] >= 10
     assert "stopped before the run finished" in listed["error"]
 

@@ -179,7 +179,7 @@ def test_diff_base_peek_list_and_traces(views: Views) -> None:
 def test_json_shapes(views: Views) -> None:
     path = views.path("cpu")
     peek = json.loads(m3tui("peek", path, r"main\.fib$", "--json", cwd=views.dir).stdout)
-    assert set(peek) == {"sample_type", "unit", "total", "functions"}
+    assert set(peek) == {"schema", "sample_type", "unit", "total", "functions"}
     assert (peek["sample_type"], peek["unit"]) == ("cpu", "nanoseconds") and peek["total"] > 0
     (fib,) = peek["functions"]
     assert fib["name"] == "main.fib" and 0 <= fib["flat"] <= fib["cum"] <= peek["total"] and fib["cum"] > 0
@@ -187,7 +187,7 @@ def test_json_shapes(views: Views) -> None:
     assert all(set(c) == {"name", "value", "inline"} for c in fib["callers"] + fib["callees"])
 
     listed = json.loads(m3tui("list", path, r"main\.hash$", "--json", cwd=views.dir).stdout)
-    assert set(listed) == {"sample_type", "unit", "total", "routines"}
+    assert set(listed) == {"schema", "sample_type", "unit", "total", "routines"}
     (routine,) = listed["routines"]
     assert routine["function"] == "main.hash" and routine["file"] == str(views.src / "main.go")
     assert routine["error"] is None
@@ -197,7 +197,7 @@ def test_json_shapes(views: Views) -> None:
     assert all(set(x) == {"number", "text", "flat", "cum"} for x in routine["lines"])
 
     traces = json.loads(m3tui("traces", path, "--json", cwd=views.dir).stdout)
-    assert set(traces) == {"sample_type", "unit", "total", "traces"}
+    assert set(traces) == {"schema", "sample_type", "unit", "total", "traces"}
     assert sum(t["value"] for t in traces["traces"]) == traces["total"]
     labelled = [t for t in traces["traces"] if t["labels"].get("worker") == ["fib"]]
     assert labelled and all(t["labels"]["phase"] == ["one"] for t in labelled)
@@ -252,7 +252,7 @@ def test_profile_list_without_file_is_captured_with_a_note(tmp_path: Path) -> No
     assert captured.stderr == ""
     assert old.stderr == "· m3tui profile list (no FILE) is now m3tui profile captured\n"
     old_json = m3tui("list", "--json", cwd=tmp_path)
-    assert json.loads(old_json.stdout) == json.loads(m3tui("captured", "--json", cwd=tmp_path).stdout) == []
+    assert json.loads(old_json.stdout) == json.loads(m3tui("captured", "--json", cwd=tmp_path).stdout) == {"schema": 1, "captures": []}
     assert old_json.stderr.count("\n") == 1
 
 

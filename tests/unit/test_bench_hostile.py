@@ -327,7 +327,7 @@ def test_compare_of_a_run_with_no_readable_result_is_exit_2_like_an_empty_file(c
 def test_history_delete_json_is_a_json_document(capsys, m3tui_home: Path) -> None:
     make_history(runs=2)
     code, out, err = run_cli(capsys, "history", "delete", "2", "--json")
-    assert code == 0 and json.loads(out) == {"deleted": 2}, (out, err)
+    assert code == 0 and json.loads(out) == {"schema": 1, "deleted": 2}, (out, err)
     code, out, err = run_cli(capsys, "history", "delete", "1")
     assert code == 0 and out == "deleted run 1\n"
     code, out, _ = run_cli(capsys, "history", "delete", "1", "--json")
@@ -459,7 +459,7 @@ def test_history_json_is_strict_with_infinite_and_nan_samples(capsys, m3tui_home
 def test_a_damaged_history_is_said_once_on_stderr_and_the_command_goes_on(capsys, m3tui_home: Path) -> None:
     damage_pages(make_history())
     code, out, err = run_cli(capsys, "history", "--json")
-    assert code == 0 and json.loads(out) == []
+    assert code == 0 and json.loads(out)["runs"] == []
     notices = [line for line in err.splitlines() if "damaged" in line]
     assert len(notices) == 1 and "moved it aside" in notices[0] and notices[0].startswith("m3tui: ")
     code, _, err = run_cli(capsys, "history")
@@ -616,7 +616,7 @@ def test_compare_escapes_names_config_values_and_units(capsys, tmp_path: Path) -
     _no_raw_controls(out + err)
     assert "E\\x1b]0;pwned\\x07" in out and "pkg: a\\x1b[31mb" in out and "note: x\\u009b2J" in out and "\\x1b[31mu/op" in out
     code, out, _ = run_cli(capsys, "compare", "--json", str(bad))
-    assert code == 0 and json.loads(out)[0]["rows"][0]["name"] == f"E{OSC}-2"  # JSON keeps the text, escaped by JSON
+    assert code == 0 and json.loads(out)["tables"][0]["rows"][0]["name"] == f"E{OSC}-2"  # JSON keeps the text, escaped by JSON
 
 
 def test_history_show_list_and_export_escape_what_a_run_recorded(capsys, m3tui_home: Path, tmp_path: Path) -> None:

@@ -526,7 +526,7 @@ def test_hostile_capture_records_are_listed_as_broken_never_followed(m3tui_home:
     assert "is a FIFO" in why["20260101-000000.000-00000a"]
     assert "outside its directory" in why["20260101-000000.000-00000b"]
     code, out, _ = cli("profile", "captured", "--json")
-    assert code == 0 and strict_json(out) == []
+    assert code == 0 and strict_json(out) == {"schema": 1, "captures": []}
 
 
 # --- numbers and lists of profile's flags: range and shape, checked before anything runs ------------
