@@ -79,6 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     wants_json = "--json" in argv[: argv.index("--")] if "--" in argv else "--json" in argv
     try:
         _reopen_closed_std_fds()
+        _prepare_layout()
         if not argv:  # plain `m3tui`: the TUI, without building the parser of every command first
             return run_tui(None)
         from m3tui.cli.parser import build_parser, normalize_argv
@@ -191,12 +192,36 @@ def _isatty(stream: Any) -> bool:
         return False
 
 
+def _prepare_layout() -> None:
+    """Once: an older m3tui's files moved to the XDG layout (one line on stderr says so), the env
+    files rewritten for their new place; the cache dir made (on macOS kept out of Time Machine)."""
+    from m3tui.core import layout
+    from m3tui.core.text import one_line
+
+    try:
+        migration = layout.prepare()
+        notice = migration.notice() if migration is not None else None
+        if migration is not None and migration.env_moved:
+            from m3tui.versions.switch import write_env_files
+
+            write_env_files()
+    except (M3tuiError, OSError) as exc:  # what moved stays moved; the next start carries on
+        notice = f"m3tui: warning: {one_line(str(exc))}"
+    if notice:
+        _layout_notices.append(notice.removeprefix("m3tui: "))  # the TUI shows it too
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            print(notice, file=sys.stderr)
+
+
+_layout_notices: list[str] = []
+
+
 def _sweep_scratch() -> None:
-    """Remove what killed m3tui processes left in <state>/tmp (a stat when there is nothing)."""
-    from m3tui.core.config import state_root
+    """Remove what killed m3tui processes left in <cache>/tmp (a stat when there is nothing)."""
+    from m3tui.core.config import cache_dir
 
     with contextlib.suppress(M3tuiError, OSError):  # the command that needs the dir will say why
-        if (state_root() / "tmp").is_dir():  # (is_dir raises when the root cannot be searched)
+        if (cache_dir() / "tmp").is_dir():  # (is_dir raises when the root cannot be searched)
             from m3tui.core import tmp
 
             tmp.tmp_root()
@@ -313,6 +338,10 @@ def run_tui(
     from m3tui.tui.app import M3tuiApp  # Textual loads only here.
 
     loaded = load_config()
+    if _layout_notices:
+        from dataclasses import replace
+
+        loaded = replace(loaded, warnings=(*_layout_notices, *loaded.warnings))
     app = M3tuiApp(config=loaded, theme=theme, open_logs=open_logs, open_profile=open_profile, own_log=True)
     if theme is not None and theme not in app.available_themes:
         names = ", ".join(sorted(app.available_themes))
