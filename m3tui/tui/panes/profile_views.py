@@ -9,6 +9,7 @@ adds the layout, the keys, the list of profiles and how they are opened.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +28,8 @@ from m3tui.tui.panes.profile_widgets import PeekList, ProfileInfo
 if TYPE_CHECKING:
     from m3tui.profiles.backend import ProfilesBackend
     from m3tui.profiles.capture import Capture
-    from m3tui.profiles.pprof.analysis import TopReport
+    from m3tui.profiles.pprof.analysis import FlameNode, TopReport
+    from m3tui.profiles.pprof.flame import FlameBox
     from m3tui.profiles.pprof.graph import Filters
     from m3tui.profiles.pprof.model import Profile
     from m3tui.tui.backends import Backends
@@ -68,6 +70,7 @@ class ProfileViews(Pane):
         self.sort = "flat"
         self.view = "top"
         self.report: TopReport | None = None
+        self._report_for: tuple[object, ...] | None = None  # what `report` was made from (`_report_key`)
         self._status_text = ""
         self._selected_function: str | None = None
         self._peek_back: list[str] = []  # the functions peeked at before (backspace)
@@ -131,6 +134,7 @@ class ProfileViews(Pane):
     def _clear_views(self) -> None:
         """Nothing of the previous profile may stay on screen next to a failed one."""
         self.report = None
+        self._report_for = None
         self.sample_index = None
         self.query_one("#prof-top", DataTable).clear()
         for name in ("#prof-source-text", "#prof-flame-info", "#prof-traces-text"):
@@ -163,12 +167,29 @@ class ProfileViews(Pane):
         if profile is None or self.sample_index is None:
             return
         filters = self._filters()
-        self.report = report = await self.backend.top(profile, self.sample_index, filters, sort=self.sort)
-        self._fill_top(report)
+        # The top report stays while what it was made from does (a view switch, `f` after `t`):
+        # the table is filled already. A flame graph is made (tree and layout, off the event loop)
+        # while the top report is.
+        key = (profile, self.sample_index, tuple(self.filters.items()), self.sort)
+        fresh = self.report is None or self._report_for is None or not _same(self._report_for, key)
+        flame = self._flame_rows(profile, filters) if self.view == "flame" else None
+        report: TopReport | None = self.report
+        laid_out: tuple[FlameNode, tuple[tuple[int, int], list[list[FlameBox]]]] | None = None
+        if fresh and flame is not None:
+            report, laid_out = await asyncio.gather(self.backend.top(profile, self.sample_index, filters, sort=self.sort), flame)
+        else:
+            if fresh:
+                report = await self.backend.top(profile, self.sample_index, filters, sort=self.sort)
+            if flame is not None:
+                laid_out = await flame
+        assert report is not None
+        if fresh:
+            self.report, self._report_for = report, key
+            self._fill_top(report)
         if self.view in ("peek", "source"):
             await self._fill_function_view(self.view, profile, filters)
-        elif self.view == "flame":
-            self.flame.show(await self.backend.flame(profile, self.sample_index, filters))
+        elif laid_out is not None:
+            self.flame.show(*laid_out)
         elif self.view == "traces" and self.current is not None:
             base = self.base.path if self.base is not None and self.base is not self.current else None
             traces = await self.backend.traces(self.current.path, self.sample_index, filters, base)
@@ -182,6 +203,12 @@ class ProfileViews(Pane):
         # after pprof's word on a filter that matched nothing ("Focus expression matched no samples").
         numbers = " · ".join(line for line in header[cut:] if not line.startswith(("Active filters:", "   ")))
         self._status(Text.assemble((" · ".join(report.warnings), "yellow"), " · ", numbers) if report.warnings else numbers)
+
+    async def _flame_rows(self, profile: Profile, filters: Filters) -> tuple[FlameNode, tuple[tuple[int, int], list[list[FlameBox]]]]:
+        """The flame tree and its layout at the graph's size (a worker thread lays a big one out)."""
+        assert self.sample_index is not None
+        tree = await self.backend.flame(profile, self.sample_index, filters)
+        return tree, await asyncio.to_thread(self.flame.rows_for, tree)
 
     def _fill_top(self, report: TopReport) -> None:
         """The top table again: columns sized to this content (a diff's wide values go with it),
@@ -297,6 +324,11 @@ class ProfileViews(Pane):
         except M3tuiError as exc:
             return self._status(Text(self.failure_line(exc), style="bold red"))
         self._status(f"exported to {screen_text(paths[0].parent)}: {', '.join(screen_text(p.name) for p in paths)}")
+
+
+def _same(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
+    """Report keys alike: the very same profile (a diff is made anew each time), the rest equal."""
+    return a[0] is b[0] and a[1:] == b[1:]
 
 
 def _entry(cap: Capture) -> Entry:

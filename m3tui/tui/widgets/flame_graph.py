@@ -6,11 +6,16 @@ enter zooms into the selected frame, backspace (or escape) zooms back out, home 
 
 One scrolling widget (a ScrollView: one scrollbar), and the view follows the selection: the
 selected frame is always on screen, so enter zooms into a frame the user sees.
+
+Only the rows on screen are drawn (Textual's line API), each row's strip kept until the layout,
+the selection in that row, the width or the style changes; the layout of a big tree can be made
+off the event loop (:meth:`rows_for`, then :meth:`show` with them).
 """
 
 from __future__ import annotations
 
 import zlib
+from functools import lru_cache
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.segment import Segment
@@ -36,6 +41,11 @@ EMPTY = "no samples to draw (nothing matched, or the profile is empty)"
 def colour_for(name: str) -> str:
     package = name.rsplit(".", 1)[0] if "." in name else name
     return PALETTE[zlib.crc32(package.encode()) % len(PALETTE)]
+
+
+@lru_cache(maxsize=4096)
+def _box_style(name: str) -> Style:
+    return Style.parse(f"black on {colour_for(name)}")
 
 
 class FlameGraph(ScrollView, can_focus=True, inherit_bindings=False):
@@ -74,37 +84,57 @@ class FlameGraph(ScrollView, can_focus=True, inherit_bindings=False):
         self.rows: list[list[FlameBox]] = []
         self.total = 0
         self._laid_out_for = (0, 0)  # (width, height) the rows were laid out for
+        # depth -> (selected index in that row or -1, width, base style, strip): rows drawn before
+        self._strips: dict[int, tuple[int, int, Style, Strip]] = {}
 
-    def show(self, root: FlameNode | None) -> None:
+    def show(self, root: FlameNode | None, laid_out: tuple[tuple[int, int], list[list[FlameBox]]] | None = None) -> None:
+        """Show `root`; `laid_out` is `rows_for(root)`'s answer, when made off the event loop."""
         self.full_root = root
         self.zoom_path = ()
         self._zooms = []
-        self._set_root(root)
+        self._set_root(root, laid_out)
 
-    def _set_root(self, root: FlameNode | None) -> None:
+    def rows_for(self, root: FlameNode | None) -> tuple[tuple[int, int], list[list[FlameBox]]]:
+        """The layout of `root` at the widget's size now, and that size: pure (grows the tree's
+        children, reads the size), so a worker thread may call it for a tree nothing else holds."""
+        size = (self.size.width, self.size.height)
+        return size, self._layout(root, size)
+
+    def _layout(self, root: FlameNode | None, size: tuple[int, int]) -> list[list[FlameBox]]:
+        from m3tui.profiles.pprof.flame import layout
+
+        if root is None or root.value <= 0:
+            return []
+        rows = layout(root, self._width(0, size))
+        if len(rows) > size[1]:  # a scrollbar takes its columns
+            rows = layout(root, self._width(len(rows), size))
+        return rows
+
+    def _set_root(self, root: FlameNode | None, laid_out: tuple[tuple[int, int], list[list[FlameBox]]] | None = None) -> None:
         self.root = root
         self.total = root.value if root is not None else 0
-        self._relayout()
+        if laid_out is not None and laid_out[0] == (self.size.width, self.size.height):
+            self._use_rows(laid_out[1])
+        else:
+            self._relayout()
         self.selected = (0, 0)
         self.scroll_to(y=0, animate=False, immediate=True)
         self._announce()
 
-    def _width(self, rows: int) -> int:
+    def _width(self, rows: int, size: tuple[int, int] | None = None) -> int:
         """Columns for the boxes: the whole width, less the scrollbar when the rows need one."""
-        width = self.size.width or 80
-        if rows > self.size.height:
+        width, height = size if size is not None else (self.size.width, self.size.height)
+        width = width or 80
+        if rows > height:
             width -= self.styles.scrollbar_size_vertical
         return max(10, width)
 
     def _relayout(self) -> None:
-        from m3tui.profiles.pprof.flame import layout
+        self._use_rows(self._layout(self.root, (self.size.width, self.size.height)))
 
-        if self.root is None or self.root.value <= 0:
-            self.rows = []
-        else:
-            self.rows = layout(self.root, self._width(0))
-            if len(self.rows) > self.size.height:  # a scrollbar takes its columns
-                self.rows = layout(self.root, self._width(len(self.rows)))
+    def _use_rows(self, rows: list[list[FlameBox]]) -> None:
+        self.rows = rows
+        self._strips = {}
         self._laid_out_for = (self.size.width, self.size.height)
         width = max((b.x + b.width for row in self.rows for b in row), default=0)
         self.virtual_size = Size(width, len(self.rows) if self.rows else 1)
@@ -128,16 +158,25 @@ class FlameGraph(ScrollView, can_focus=True, inherit_bindings=False):
             return Strip([Segment(text.ljust(width), base + Style(dim=True))], width)
         if depth >= len(self.rows):
             return Strip.blank(width, base)
+        sel_depth, sel_index = self.selected
+        mark = sel_index if depth == sel_depth else -1
+        kept = self._strips.get(depth)
+        if kept is not None and kept[:3] == (mark, width, base):
+            return kept[3]
+        strip = self._draw_row(depth, mark, width, base)
+        self._strips[depth] = (mark, width, base, strip)
+        return strip
+
+    def _draw_row(self, depth: int, mark: int, width: int, base: Style) -> Strip:
         segments: list[Segment] = []
         x = 0
-        sel_depth, sel_index = self.selected
         for i, box in enumerate(self.rows[depth]):
             if box.x > x:
                 segments.append(Segment(" " * (box.x - x), base))
             label = box.node.name
             share = f" {100 * box.node.value / self.total:.1f}%" if self.total else ""
             text = (label + share)[: max(0, box.width - 1)].ljust(box.width - 1) if box.width > 1 else ""
-            style = SELECTED if (depth, i) == (sel_depth, sel_index) else Style.parse(f"black on {colour_for(label)}")
+            style = SELECTED if i == mark else _box_style(label)
             segments.append(Segment(text if box.width > 1 else " ", style))
             if box.width > 1:
                 segments.append(Segment(" ", base))  # a gap between neighbours
