@@ -349,16 +349,18 @@ def _merged(sites: Any, lens: Any, starts: Any, values: Any, h: Any) -> StackArr
     import numpy as np
 
     n = len(lens)
-    order = np.argsort(h, kind="stable")  # stable: the first of a run of one hash comes first
+    order = np.argsort(h)
     hs = h[order]
     again = np.zeros(n, dtype=bool)
     np.equal(hs[1:], hs[:-1], out=again[1:])
     if not again.any():  # all hashes distinct: all stacks distinct
         return StackArrays(sites, starts, values)
-    run = np.cumsum(~again) - 1  # each sorted stack's run of one hash
-    heads = order[np.flatnonzero(~again)]
-    dup = order[again]
-    rd = heads[run[again]]  # each repeated stack's first stack of the same hash
+    run_start = np.flatnonzero(~again)
+    heads = np.minimum.reduceat(order, run_start)  # each run of one hash: its first stack
+    run = np.cumsum(~again) - 1  # each sorted stack's run
+    rep = heads[run]
+    dup = order[order != rep]
+    rd = rep[order != rep]  # each repeated stack's first stack of the same hash
     if not np.array_equal(lens[dup], lens[rd]):
         raise _Unusual  # a hash collision: the usual decoder merges
     dl = lens[dup]
