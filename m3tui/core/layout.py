@@ -9,8 +9,9 @@ into place, then the original removed), so an interrupted migration loses nothin
 start carries on. An entry whose new place is already taken stays where it is (the notice says
 so). Where env.sh/env.fish moved away, a stub stays in the old place that sources the new one
 (users' rc files name the old path). A marker file in the old root says it is done, so later
-starts cost one or two stats. Nothing happens under ``$M3TUI_HOME`` (it keeps the one-root
-layout).
+starts cost one or two stats; the move runs under a lock file there (two starts at once: one
+moves, the other waits and finds the marker). Nothing happens under ``$M3TUI_HOME`` (it keeps
+the one-root layout).
 
 On macOS the cache directory is excluded from Time Machine (``tmutil addexclusion``, through
 the runner) when it is made, which :func:`prepare` does at start-up before anything else can.
@@ -21,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import fcntl
 import os
 import shutil
 import stat
@@ -41,6 +43,7 @@ from m3tui.core.errors import M3tuiError, os_error
 from m3tui.core.files import PRIVATE_FILE, atomic_write, private_dir
 
 MARKER = ".moved-to-xdg-layout"
+LOCK = MARKER + ".lock"
 MOVING_PREFIX = ".m3tui-moving-"
 # Top-level entries of the old root that are config or cache; everything else is data.
 CONFIG_ENTRIES = frozenset({CONFIG_FILE, "default-go-packages"})
@@ -186,6 +189,18 @@ def _migrate_root(old: Path) -> Migration | None:
     marker = old / MARKER
     if not old.is_dir() or os.path.lexists(marker):
         return None
+    try:  # two m3tui starting at once: the second waits, then finds the marker
+        fd = os.open(old / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, PRIVATE_FILE)
+    except OSError as exc:
+        raise os_error(exc, old, "write to") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return None if os.path.lexists(marker) else _move_root(old, marker)
+    finally:
+        os.close(fd)
+
+
+def _move_root(old: Path, marker: Path) -> Migration:
     done = Migration(old)
     made: set[Path] = set()
     try:
@@ -194,7 +209,7 @@ def _migrate_root(old: Path) -> Migration | None:
         raise os_error(exc, old, "read") from None
     for entry in entries:
         src, dst = Path(entry.path), destination(entry.name)
-        if entry.name == MARKER or entry.name.startswith(MOVING_PREFIX) or dst == src:
+        if entry.name in (MARKER, LOCK) or entry.name.startswith(MOVING_PREFIX) or dst == src:
             continue
         if entry.name in ENV_FILES and _is_stub(src):
             continue

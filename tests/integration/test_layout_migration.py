@@ -137,3 +137,32 @@ def test_linux_start_moves_config_and_cache_with_one_line(home: Path, tmp_path: 
     assert (data / "env.sh").read_text() == "# env\n" and (data / layout.MARKER).is_file()
     second = start()
     assert second.returncode == 0 and second.stderr == ""
+
+
+
+def test_a_start_waits_for_a_migration_in_progress(home: Path) -> None:
+    """The old root's lock: while another m3tui holds it (here: this test), a start waits and
+    moves nothing; once it is released, the start moves, says so, and exits 0."""
+    import fcntl
+    import time
+
+    data = home / ".local" / "share" / "m3tui"
+    data.mkdir(parents=True)
+    (data / "config.toml").write_text('theme = "nord"\n')
+    env = {k: v for k, v in os.environ.items() if k not in ("M3TUI_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME",
+                                                            "XDG_CACHE_HOME")}  # fmt: skip
+    env.update(HOME=str(home), PYTHONDONTWRITEBYTECODE="1")
+    fd = os.open(data / layout.LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        proc = subprocess.Popen([sys.executable, "-m", "m3tui", "--version"], env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True)  # fmt: skip
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline and (data / "config.toml").exists() and proc.poll() is None:
+            time.sleep(0.05)
+        assert proc.poll() is None and (data / "config.toml").exists()
+    finally:
+        os.close(fd)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and "moved its files" in err, err
+    assert (home / ".config" / "m3tui" / "config.toml").is_file() and not (data / "config.toml").exists()

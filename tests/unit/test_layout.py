@@ -97,7 +97,7 @@ def test_macos_old_layout_moves_once(home: Path) -> None:
     assert (data / "env.sh").read_text() == "export PATH=old\n"  # cli/main rewrites it (versions)
     assert (data / "bench-history.sqlite3").is_file() and (data / "profiles/cap1/cpu.pprof").is_file()
     # The old place: the stubs and the marker, nothing else.
-    assert sorted(p.name for p in old.iterdir()) == [layout.MARKER, "env.fish", "env.sh"]
+    assert sorted(p.name for p in old.iterdir()) == [layout.MARKER, layout.LOCK, "env.fish", "env.sh"]
     assert (old / "env.sh").read_text() == (
         f"{layout.STUB_FIRST_LINE}\nif [ -f '{data}/env.sh' ]; then . '{data}/env.sh'; fi\n")
     assert (old / "env.fish").read_text() == (
@@ -122,7 +122,7 @@ def test_linux_moves_only_config_and_cache(home: Path) -> None:
     assert (home / ".config/m3tui/config.toml").is_file() and (home / ".cache/m3tui/downloads").is_dir()
     assert (data / "env.sh").read_text() == "export PATH=old\n" and not done.env_moved
     assert sorted(p.name for p in data.iterdir()) == [
-        layout.MARKER, "bench-history.sqlite3", "env.fish", "env.sh", "go", "profiles"]
+        layout.MARKER, layout.LOCK, "bench-history.sqlite3", "env.fish", "env.sh", "go", "profiles"]
     assert layout.migrate("linux") is None
 
 
