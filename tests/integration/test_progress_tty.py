@@ -1,6 +1,7 @@
 """Long headless work shows a Rich progress bar on a terminal and plain lines when piped
 (m3tui/cli/progress.py): `m3tui versions install` from the go.dev-shaped site on 127.0.0.1, run
-once with stderr on a real pty and once piped, and with CI=true on the pty (plain again)."""
+once with stderr on a real pty and once piped, and with CI=true on the pty (plain again); a real
+`m3tui bench` run on a pty (piped, its line per sample: tests/integration/test_cli_bench.py)."""
 
 from __future__ import annotations
 
@@ -23,12 +24,12 @@ def _env(home: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def on_pty(args: list[str], env: dict[str, str], timeout: float = 60) -> tuple[int, str, str]:
+def on_pty(args: list[str], env: dict[str, str], timeout: float = 60, cwd: Path | None = None) -> tuple[int, str, str]:
     """``m3tui ARGS`` with stderr on a pty (stdout piped): exit status, stdout, what the pty got."""
     master, slave = os.openpty()
     try:
         child = subprocess.Popen([sys.executable, "-m", "m3tui", *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                 stderr=slave, env=env, text=True)  # fmt: skip
+                                 stderr=slave, env=env, text=True, cwd=cwd)  # fmt: skip
     finally:
         os.close(slave)
     got = b""
@@ -80,3 +81,12 @@ def test_ci_on_a_terminal_is_plain_lines(site: GoDevSite, tmp_path: Path) -> Non
     code, _, screen = on_pty(["versions", "install", "1.22.1", "--mirror", site.url], _env(tmp_path / "ci", CI="true"))
     assert code == 0, screen
     assert BAR not in screen and "download " in screen and "\x1b[" not in screen, screen[-2000:]
+
+
+def test_a_bench_run_on_a_terminal_shows_a_bar_per_benchmark(pkg: Path, tmp_path: Path) -> None:
+    args = ["bench", "--bench", "^BenchmarkSum$", "--cpu", "1,2", "--count", "3", "--benchtime", "100x", "--json"]
+    code, out, screen = on_pty(args, _env(tmp_path / "home"), timeout=300, cwd=pkg)
+    assert code == 0, screen[-2000:]
+    assert BAR in screen and "3/3" in screen and "Sum-2" in screen, screen[-2000:]
+    assert "· building the test binary" in screen  # the status lines still said, above the bar
+    assert '"schema": 1' in out  # stdout untouched by the bar
