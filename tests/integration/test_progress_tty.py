@@ -1,7 +1,8 @@
 """Long headless work shows a Rich progress bar on a terminal and plain lines when piped
 (m3tui/cli/progress.py): `m3tui versions install` from the go.dev-shaped site on 127.0.0.1, run
 once with stderr on a real pty and once piped, and with CI=true on the pty (plain again); a real
-`m3tui bench` run on a pty (piped, its line per sample: tests/integration/test_cli_bench.py)."""
+`m3tui bench` run on a pty (piped, its line per sample: tests/integration/test_cli_bench.py); a
+`--seconds` fetch from the real net/http/pprof server (piped: no progress, test_profile_fetch.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.godevsite import GoDevSite, fake_go_archive
+from tests.pprofserver import pprof_server
 
 BAR = "━"  # Rich's BarColumn draws with it
 
@@ -90,3 +92,12 @@ def test_a_bench_run_on_a_terminal_shows_a_bar_per_benchmark(pkg: Path, tmp_path
     assert BAR in screen and "3/3" in screen and "Sum-2" in screen, screen[-2000:]
     assert "· building the test binary" in screen  # the status lines still said, above the bar
     assert '"schema": 1' in out  # stdout untouched by the bar
+
+
+def test_a_fetch_with_seconds_on_a_terminal_counts_them_on_a_bar(real_go: Path, tmp_path: Path) -> None:
+    with pprof_server(tmp_path / "server") as url:
+        args = ["profile", "top", f"{url}/debug/pprof/profile", "--seconds", "2", "--nodecount", "3"]
+        code, out, screen = on_pty(args, _env(tmp_path / "home"), timeout=120)
+    assert code == 0, screen[-2000:]
+    assert BAR in screen and "· profiling" in screen and "2/2 s" in screen, screen[-2000:]
+    assert "· saved " in screen and "flat%" in out
