@@ -239,9 +239,14 @@ async def _tune(args: argparse.Namespace) -> int:
     except tune.InvalidTuneSpec as exc:
         return _fail(printable(str(exc)), EXIT_USAGE)
     directory = await _resolve(args.package)
+    from m3tui.cli.progress import bar as progress_bar
+
+    bar = progress_bar("items")  # a terminal: the steps so far on a bar too
 
     def progress(text: str, done: int, total: int) -> None:
         print(f"· [{done}/{total}] {printable(text)}", file=sys.stderr, flush=True)
+        if bar is not None:
+            bar.update("· tune", done, total)
 
     try:
         result = await tune.tune(directory, args.bench, args.kind, rates=rates, rounds=args.rounds,
@@ -249,6 +254,9 @@ async def _tune(args: argparse.Namespace) -> int:
                                  wait_lock=not args.no_wait)  # fmt: skip
     except (tune.InvalidTuneSpec, tune.TuneError) as exc:  # usage (e.g. --rates 0): 2; a failed tune: 3
         return _fail(str(exc), exc.exit_code)
+    finally:
+        if bar is not None:
+            bar.close()
     if args.json:
         print(dumps_doc("profile tune", tune.tune_json(result)))
     else:
