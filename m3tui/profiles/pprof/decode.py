@@ -20,11 +20,12 @@ from collections import Counter
 from collections.abc import Sequence
 from itertools import compress, repeat
 from operator import add, itemgetter, ne, not_
-from typing import Any, BinaryIO, NoReturn, Protocol, cast
+from typing import Any, BinaryIO, NoReturn, cast
 
 from m3tui.core.errors import InputError, M3tuiError, os_error
 from m3tui.core.files import open_input
 from m3tui.profiles.pprof import fastdecode
+from m3tui.profiles.pprof.rawpb import FastProfile, FastSample, fast_profile_class, varint
 from m3tui.profiles.pprof.model import (
     ArrayProfile,
     Frame,
@@ -40,111 +41,8 @@ from m3tui.profiles.pprof.model import (
 _MAX_SITE = 0x10FFFF
 
 
-# The messages of the class that _fast_profile_class builds at run time (profile_pb2.pyi types
-# the usual ones): the fields read here, as upb gives them.
-class _ValueType(Protocol):
-    type: int
-    unit: int
-
-
-class _Mapping(Protocol):
-    id: int
-    filename: int
-    build_id: int
-
-
-class _Function(Protocol):
-    id: int
-    name: int
-    filename: int
-    start_line: int
-
-
-class _Line(Protocol):
-    function_id: int
-    line: int
-
-
-class _Location(Protocol):
-    id: int
-    mapping_id: int
-    line: Sequence[_Line]
-
-
-class _FastSample(Protocol):
-    location_id: bytes  # the packed varints, raw
-    value: bytes
-
-
-class _FastProfile(Protocol):
-    sample_type: Sequence[_ValueType]
-    sample: Sequence[_FastSample]
-    mapping: Sequence[_Mapping]
-    location: Sequence[_Location]
-    function: Sequence[_Function]
-    string_table: Sequence[str]
-    period_type: _ValueType
-    period: int
-    duration_nanos: int
-    time_nanos: int
-    comment: Sequence[int]
-    default_sample_type: int
-
-    def HasField(self, field_name: str) -> bool: ...
-
-
-class _FastProfileClass(Protocol):
-    def FromString(self, s: bytes | bytearray) -> _FastProfile: ...
-
-
 #: (distinct stacks as site strings, then per sample type the value of each stack)
 _Merged = tuple[list[str], list[list[int]]]
-
-_fast_class: _FastProfileClass | None = None
-
-
-def _fast_profile_class() -> _FastProfileClass:
-    """profile.proto's Profile whose Samples keep `location_id` and `value` as raw packed bytes."""
-    global _fast_class
-    if _fast_class is None:
-        from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
-
-        from m3tui.profiles.pprof import profile_pb2
-
-        fdp = descriptor_pb2.FileDescriptorProto()
-        profile_pb2.DESCRIPTOR.CopyToProto(fdp)
-        fdp.name = "m3tui_pprof_fast.proto"
-        fdp.package = "m3tui.pprof.fast"
-        for m in fdp.message_type:
-            for f in m.field:
-                if f.type_name.startswith(".perftools.profiles."):
-                    f.type_name = ".m3tui.pprof.fast." + f.type_name.rsplit(".", 1)[1]
-            if m.name == "Sample":
-                # the packed varints as raw bytes; labels are not needed (pprof -top ignores them)
-                keep = [f for f in m.field if f.name in ("location_id", "value")]
-                for f in keep:
-                    f.type = f.TYPE_BYTES
-                    f.label = f.LABEL_OPTIONAL
-                    f.ClearField("options")
-                del m.field[:]
-                m.field.extend(keep)
-        pool = descriptor_pool.DescriptorPool()
-        pool.Add(fdp)
-        _fast_class = cast(
-            _FastProfileClass,
-            message_factory.GetMessageClass(pool.FindMessageTypeByName("m3tui.pprof.fast.Profile")),
-        )
-    return _fast_class
-
-
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while n >= 0x80:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
-
 
 #: The most a profile may weigh, on disk and once gunzipped (each): 256 MiB. Real profiles are far
 #: smaller (a busy service's CPU or heap profile: a few MB gzip'd, some tens of MB of protobuf),
@@ -299,7 +197,7 @@ def _decode(data: bytes | bytearray) -> Profile:
             except (IndexError, KeyError, ValueError, OverflowError, TypeError, MemoryError):
                 pass
     try:
-        fp = _fast_profile_class().FromString(data)
+        fp = fast_profile_class().FromString(data)
     except Exception:  # upb's DecodeError, RecursionError, ...
         raise ProfileError("not a pprof profile: invalid protobuf data") from None
     try:
@@ -332,7 +230,7 @@ def _legacy_format(data: bytes | bytearray) -> str | None:
     return None
 
 
-def _build(fp: _FastProfile, raw: bytes | bytearray) -> Profile:
+def _build(fp: FastProfile, raw: bytes | bytearray) -> Profile:
     strings = list(fp.string_table)
     # Names are whatever the file says: none may carry a terminal's control sequences into a
     # report or the TUI. Escaped once here (a real profile has none: one search of the table).
@@ -534,7 +432,7 @@ class _ValueCache(dict[bytes, tuple[int, ...]]):
         return v
 
 
-def _samples_fast(samples: Sequence[_FastSample], locstr: dict[int, str], nt: int) -> _Merged | None:
+def _samples_fast(samples: Sequence[FastSample], locstr: dict[int, str], nt: int) -> _Merged | None:
     """Merge samples by stack from their raw packed bytes; None if some sample is not packed.
 
     Every step maps a C function over the whole list; Python only loops where stacks merge.
@@ -561,7 +459,7 @@ def _samples_fast(samples: Sequence[_FastSample], locstr: dict[int, str], nt: in
         except TypeError:
             keys = [lb.decode("latin-1").translate(ascii_table) for lb in lbs]  # raises
     else:
-        chunk_table = {_varint(i): st for i, st in locstr.items()}
+        chunk_table = {varint(i): st for i, st in locstr.items()}
         chunkget = chunk_table.__getitem__
         findall = _VARINT.findall
         keys = []
