@@ -58,3 +58,35 @@ async def test_switching_views_keeps_the_top_report_and_the_flame_graph_is_laid_
         await press("down", "down")  # the selection moves: its rows are drawn again, the others kept
         assert graph.selected[0] == 2
         assert f"{graph.rows[2][graph.selected[1]].node.name}"[:10] in str(screen_text(app))
+
+
+async def test_a_big_profiles_flame_tree_is_grown_ahead_once_the_top_table_shows_and_f_shows_it(tmp_path: Path) -> None:
+    path = write_profile(tmp_path)
+    profile = load_file(path)
+    app = snapshot_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await open_profiles(pilot)
+        pane.FLAME_AHEAD_STACKS = 0  # every profile is big here
+        pane.open_path(path)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert pane._flame_ahead is not None
+        key, task = pane._flame_ahead
+        tree = await task
+        assert key[0] is pane.current.profile and key[1] == pane.sample_index
+
+        await pilot.press("slash", *"cart", "enter")  # another filter: the tree grown ahead is for it
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert pane._flame_ahead is not None and pane._flame_ahead[1] is not task
+        tree = await pane._flame_ahead[1]
+
+        await pilot.press("f")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        graph = pane.query_one(FlameGraph)
+        assert graph.full_root is tree and pane._flame_ahead is None  # taken: the graph owns it now
+        si = profile.sample_index(None)
+        expected = flame.layout(analysis.flame(profile, si, Filters(focus="cart")), graph.rows[0][0].width)
+        assert boxes(graph.rows) == boxes(expected)
+        assert graph.rows[0][0].width >= graph.size.width - graph.styles.scrollbar_size_vertical

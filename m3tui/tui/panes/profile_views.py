@@ -59,6 +59,10 @@ class Entry:
 class ProfileViews(Pane):
     """The pane's state and its views (the layout and the keys are the subclass's)."""
 
+    #: A profile of this many distinct stacks gets its flame tree grown in the background once
+    #: its top table shows (the nodes a layout about the graph's size opens), so `f` finds it.
+    FLAME_AHEAD_STACKS = 300_000
+
     def __init__(self, backends: Backends, **kwargs: Any) -> None:
         super().__init__(backends, **kwargs)
         self.backend: ProfilesBackend = backends.profiles
@@ -71,6 +75,7 @@ class ProfileViews(Pane):
         self.view = "top"
         self.report: TopReport | None = None
         self._report_for: tuple[object, ...] | None = None  # what `report` was made from (`_report_key`)
+        self._flame_ahead: tuple[tuple[object, ...], asyncio.Task[FlameNode]] | None = None
         self._status_text = ""
         self._selected_function: str | None = None
         self._peek_back: list[str] = []  # the functions peeked at before (backspace)
@@ -135,6 +140,7 @@ class ProfileViews(Pane):
         """Nothing of the previous profile may stay on screen next to a failed one."""
         self.report = None
         self._report_for = None
+        self._flame_ahead = None
         self.sample_index = None
         self.query_one("#prof-top", DataTable).clear()
         for name in ("#prof-source-text", "#prof-flame-info", "#prof-traces-text"):
@@ -203,11 +209,40 @@ class ProfileViews(Pane):
         # after pprof's word on a filter that matched nothing ("Focus expression matched no samples").
         numbers = " · ".join(line for line in header[cut:] if not line.startswith(("Active filters:", "   ")))
         self._status(Text.assemble((" · ".join(report.warnings), "yellow"), " · ", numbers) if report.warnings else numbers)
+        if self.view != "flame" and len(profile.site_stacks) >= self.FLAME_AHEAD_STACKS:
+            self._grow_flame_ahead(profile, filters, key[:3])
+
+    def _grow_flame_ahead(self, profile: Profile, filters: Filters, key: tuple[object, ...]) -> None:
+        """The flame tree of what the top table shows, grown in a worker thread (a plain task: the
+        table is not held back; `_flame_rows` takes the tree, or makes its own if another is asked)."""
+        if self._flame_ahead is not None and _same(self._flame_ahead[0], key):
+            return
+        si, area = self.sample_index, self.query_one("#prof-switcher").size
+        assert si is not None
+
+        async def grow() -> FlameNode:
+            tree = await self.backend.flame(profile, si, filters)
+            await asyncio.to_thread(self.flame.rows_for, tree, (area.width, max(1, area.height - 1)))
+            return tree
+
+        task = asyncio.create_task(grow())
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())  # a failure: made again on `f`
+        self._flame_ahead = (key, task)
 
     async def _flame_rows(self, profile: Profile, filters: Filters) -> tuple[FlameNode, tuple[tuple[int, int], list[list[FlameBox]]]]:
-        """The flame tree and its layout at the graph's size (a worker thread lays a big one out)."""
+        """The flame tree (grown ahead, or made now) and its layout at the graph's size (a worker
+        thread lays a big one out). A tree grown ahead is used once: the graph shown owns it."""
         assert self.sample_index is not None
-        tree = await self.backend.flame(profile, self.sample_index, filters)
+        tree: FlameNode | None = None
+        ahead = self._flame_ahead
+        if ahead is not None and _same(ahead[0], (profile, self.sample_index, tuple(self.filters.items()))):
+            try:
+                tree = await asyncio.shield(ahead[1])
+            except M3tuiError:
+                tree = None
+            self._flame_ahead = None
+        if tree is None:
+            tree = await self.backend.flame(profile, self.sample_index, filters)
         return tree, await asyncio.to_thread(self.flame.rows_for, tree)
 
     def _fill_top(self, report: TopReport) -> None:

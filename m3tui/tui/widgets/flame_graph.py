@@ -94,10 +94,10 @@ class FlameGraph(ScrollView, can_focus=True, inherit_bindings=False):
         self._zooms = []
         self._set_root(root, laid_out)
 
-    def rows_for(self, root: FlameNode | None) -> tuple[tuple[int, int], list[list[FlameBox]]]:
-        """The layout of `root` at the widget's size now, and that size: pure (grows the tree's
+    def rows_for(self, root: FlameNode | None, size: tuple[int, int] | None = None) -> tuple[tuple[int, int], list[list[FlameBox]]]:
+        """The layout of `root` at `size` (the widget's now), and that size: pure (grows the tree's
         children, reads the size), so a worker thread may call it for a tree nothing else holds."""
-        size = (self.size.width, self.size.height)
+        size = size or (self.size.width, self.size.height)
         return size, self._layout(root, size)
 
     def _layout(self, root: FlameNode | None, size: tuple[int, int]) -> list[list[FlameBox]]:
