@@ -77,16 +77,17 @@ def run(args: argparse.Namespace, run_async: RunAsync) -> int | Literal["tui"]:
     return run_async(_tune(args))
 
 
-def check_filter_flags(args: argparse.Namespace) -> None:
-    """--focus/--ignore/--hide as pprof takes them (RE2-compatible, no catastrophic patterns): UsageError."""
+def check_filter_flags(args: argparse.Namespace, names: tuple[str, ...] = ("focus", "ignore", "hide")) -> None:
+    """The regexp flags ``names`` (--focus/--ignore/--hide by default) as pprof takes them (Go's
+    RE2 syntax): a UsageError naming the flag and the pattern, one line."""
     from m3tui.profiles.pprof.graph import check_regexp
     from m3tui.profiles.pprof.model import ProfileError
 
-    for name in ("focus", "ignore", "hide"):
+    for name in names:
         value = getattr(args, name)
         if value is not None:
             try:
-                check_regexp(value, f"--{name}")
+                check_regexp(value, f"--{name.replace('_', '-')}")
             except ProfileError as exc:
                 raise UsageError(f"m3tui profile: {exc}") from None
 

@@ -32,8 +32,6 @@ def wanted(args: argparse.Namespace) -> bool:
 
 def _check(args: argparse.Namespace) -> None:
     from m3tui.profiles.fetch import is_url
-    from m3tui.profiles.pprof.graph import check_regexp
-    from m3tui.profiles.pprof.model import ProfileError
 
     if args.nodecount is not None and args.nodecount < 0:
         raise UsageError("m3tui profile: --nodecount must be 0 or more")
@@ -41,13 +39,9 @@ def _check(args: argparse.Namespace) -> None:
         raise UsageError(f"m3tui profile: --nodefraction {args.nodefraction:g}: must be from 0 to 1")
     if args.timeout is not None and not 0 < args.timeout <= 24 * 3600:
         raise UsageError(f"m3tui profile: --timeout {args.timeout:g}: must be more than 0 seconds, at most a day")
-    for name in ("focus", "ignore", "hide", "show", "show_from"):
-        value = getattr(args, name)
-        if value is not None:
-            try:
-                check_regexp(value, f"--{name.replace('_', '-')}")
-            except ProfileError as exc:
-                raise UsageError(f"m3tui profile: {exc}") from None
+    from m3tui.cli.profile import check_filter_flags
+
+    check_filter_flags(args, ("focus", "ignore", "hide", "show", "show_from"))
     sources = [args.file, *args.more] + ([args.diff_base] if args.diff_base else [])
     if not any(is_url(s) for s in sources) and (args.seconds is not None or args.header or args.timeout is not None):
         raise UsageError("m3tui profile: --seconds, --header and --timeout apply to a URL, not to a file")

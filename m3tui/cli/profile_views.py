@@ -125,8 +125,7 @@ def run(args: argparse.Namespace, run_async: RunAsync) -> int:
     from m3tui.cli import profile_fetch
     from m3tui.cli.profile import check_filter_flags
 
-    check_filter_flags(args)
-    _check_show(args)
+    check_filter_flags(args, ("focus", "ignore", "hide", "show", "show_from"))
     if command in ("peek", "list"):
         _check_regex(args.regex, command)
     profile_fetch.fetch_if_url(args, run_async)
@@ -175,20 +174,6 @@ def _all_filters(args: argparse.Namespace) -> Filters:
 
     return Filters(focus=args.focus, ignore=args.ignore, hide=args.hide, show=args.show, show_from=args.show_from,
                    tagfocus=args.tagfocus, tagignore=args.tagignore)  # fmt: skip
-
-
-def _check_show(args: argparse.Namespace) -> None:
-    """--show/--show-from as check_filter_flags checks --focus: UsageError, one line."""
-    from m3tui.profiles.pprof.graph import check_regexp
-    from m3tui.profiles.pprof.model import ProfileError
-
-    for name in ("show", "show_from"):
-        value = getattr(args, name)
-        if value is not None:
-            try:
-                check_regexp(value, f"--{name.replace('_', '-')}")
-            except ProfileError as exc:
-                raise UsageError(f"m3tui profile: {exc}") from None
 
 
 def _check_regex(regex: str, what: str) -> None:
