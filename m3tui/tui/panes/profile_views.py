@@ -189,6 +189,8 @@ class ProfileViews(Pane):
             if flame is not None:
                 laid_out = await flame
         assert report is not None
+        if self._gone():
+            return
         if fresh:
             self.report, self._report_for = report, key
             self._fill_top(report)
@@ -211,6 +213,11 @@ class ProfileViews(Pane):
         self._status(Text.assemble((" · ".join(report.warnings), "yellow"), " · ", numbers) if report.warnings else numbers)
         if self.view != "flame" and len(profile.site_stacks) >= self.FLAME_AHEAD_STACKS:
             self._grow_flame_ahead(profile, filters, key[:3])
+
+    def _gone(self) -> bool:
+        """Whether the pane is being taken down (the app quitting) while a worker awaited: its
+        widgets may be removed already, so the worker has nothing left to fill."""
+        return self._pruning or self._closing or not self.is_attached
 
     def _grow_flame_ahead(self, profile: Profile, filters: Filters, key: tuple[object, ...]) -> None:
         """The flame tree of what the top table shows, grown in a worker thread (a plain task: the

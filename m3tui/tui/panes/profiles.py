@@ -193,6 +193,8 @@ class ProfilesPane(ProfileViews):
             self._status(f"reading {screen_text(entry.path)}…")
             try:
                 entry.profile = await self.backend.load(entry.path)
+                if self._gone():
+                    return
             except M3tuiError as exc:
                 entry.problem = str(exc)
                 self._status(Text(self.failure_line(exc), style="bold red"))
