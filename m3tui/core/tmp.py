@@ -70,7 +70,8 @@ def sweep(root: Path) -> list[Path]:
     rest = []
     for entry in entries:  # the orphaned processes first: they may still be writing in the dirs
         m = _OWNER.search(entry.name)
-        if m is not None and entry.name.startswith(CHILDREN_PREFIX) and entry.name.endswith(CHILDREN_SUFFIX):
+        # (".new": the record's next version, complete but not yet renamed when its owner was killed)
+        if m is not None and entry.name.startswith(CHILDREN_PREFIX) and entry.name.endswith((CHILDREN_SUFFIX, CHILDREN_SUFFIX + ".new")):
             owner = int(m["pid"])
             if owner != os.getpid() and _sweep_children(Path(entry.path), owner):
                 removed.append(Path(entry.path))
