@@ -13,7 +13,6 @@ import http.server
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import stat
@@ -31,7 +30,7 @@ from m3tui.profiles import fetch
 from m3tui.profiles.fetch import FetchError
 from tests.goprofiles import go_env
 from tests.realgo import GO_BIN_DIR
-from tests.testdata import DATA, PPROF
+from tests.testdata import PPROF
 
 M3TUI = [sys.executable, "-m", "m3tui", "profile"]
 SECRET = "s3cret-token-do-not-print"
@@ -42,26 +41,11 @@ SECRET = "s3cret-token-do-not-print"
 
 @pytest.fixture(scope="session")
 def pprof_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """tests/data/pprofserver built with the real Go and running: its base URL."""
-    root = tmp_path_factory.mktemp("pprofserver")
-    src = root / "src"
-    shutil.copytree(DATA / "pprofserver", src)
-    assert GO_BIN_DIR is not None
-    binary = root / "pprofserver"
-    built = subprocess.run([str(GO_BIN_DIR / "go"), "build", "-o", str(binary), "."], cwd=src, env=go_env(),
-                           capture_output=True, text=True, timeout=600)  # fmt: skip
-    assert built.returncode == 0, built.stderr
-    proc = subprocess.Popen([str(binary)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        first = proc.stdout.readline()
-        m = re.fullmatch(r"port (\d+)\n", first)
-        assert m, first
-        time.sleep(1.0)  # a second of CPU work, allocations, blocking and contention to profile
-        yield f"http://127.0.0.1:{m.group(1)}"
-    finally:
-        proc.kill()
-        proc.wait(timeout=30)
+    """tests/data/pprofserver built with the real Go and running (tests/pprofserver.py): its base URL."""
+    from tests.pprofserver import pprof_server as serve
+
+    with serve(tmp_path_factory.mktemp("pprofserver")) as url:
+        yield url
 
 
 def m3tui(*args: str, home: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
