@@ -371,3 +371,32 @@ def test_view_flags_warn_and_refuse_as_pprof(views: Views) -> None:
                  ["list", path, "main", "--granularity=lines"]):  # pprof ignores both there: not offered
         r = m3tui(*args, cwd=views.dir)
         assert r.returncode == 2 and r.stdout == "" and len(r.stderr.splitlines()) == 1, (args, r.stderr)
+
+
+def _with_twins(src: str, dst: Path) -> None:
+    """``src`` with every sample written twice, as Go's heap profiles write some (two runtime buckets
+    of one stack and size): `-traces` shows them once, summed, wherever pprof merges profiles."""
+    import gzip
+
+    from m3tui.profiles.pprof.profile_pb2 import Profile as PbProfile
+
+    pb = PbProfile.FromString(gzip.decompress(Path(src).read_bytes()))
+    twins = list(pb.sample)
+    pb.sample.extend(twins)
+    dst.write_bytes(pb.SerializeToString())
+
+
+@pytest.mark.go
+def test_traces_sums_a_files_twin_samples_where_pprof_merges(views: Views, tmp_path: Path) -> None:
+    """CI: a live heap profile's twin samples printed twice with --diff-base. pprof merges a lone
+    profile only with its base or other profiles; each of those Merges sums twins, on both sides."""
+    heap, allocs = tmp_path / "heap.pb", tmp_path / "allocs.pb"
+    _with_twins(views.path("heap"), heap)
+    _with_twins(views.path("allocs"), allocs)
+    alone = same(["traces", str(heap)], ["-traces", str(heap)], views.dir)
+    merged = same(["traces", str(heap), str(allocs)], ["-traces", str(heap), str(allocs)], views.dir)
+    for flags in ([], ["--show=main"], ["--hide=runtime"]):
+        out = same(["traces", str(heap), f"--diff-base={allocs}", *flags],
+                   ["-traces", f"-diff_base={allocs}", *_pprof_flags(flags), str(heap)], views.dir)  # fmt: skip
+        assert out.count("pprof::base:  true\n") * 2 < alone.count("-----------+---")
+    assert merged.count("-----------+---") < alone.count("-----------+---")  # summed, not twice

@@ -221,20 +221,28 @@ def _merge(profs: list[_Prof], labels: list[str], what: str, dedup: bool = False
         return first
     times = [p.time_nanos for p in profs if p.time_nanos]
     comments = list(dict.fromkeys(c for p in profs for c in p.comments))
-    samples = [smp for p in profs for smp in p.samples if any(smp.values)]  # Merge drops zero samples
-    if dedup:  # Merge sums the samples of one stack and labels (only -traces shows the difference)
-        kept: dict[object, _Sample] = {}
-        for smp in samples:
-            key = (tuple((first.mappings[x.mapping][0], x.address, tuple(x.lines)) for x in smp.locs),
-                   repr((sorted(smp.labels.items()), sorted(smp.nums.items()), sorted(smp.units.items()))))
-            got = kept.setdefault(key, smp)
-            if got is not smp:
-                got.values = [a + b for a, b in zip(got.values, smp.values)]
-        samples = list(kept.values())
+    samples = [smp for p in profs for smp in p.samples]
+    samples = _dedup(samples, first.mappings) if dedup else [smp for smp in samples if any(smp.values)]
     return _Prof(first.sample_types, next((p.default_sample_type for p in profs if p.default_sample_type), ""),
                  first.period_type, max(p.period for p in profs), min(times) if times else 0,
                  sum(p.duration_nanos for p in profs), comments, first.mappings, samples,
                  [loc for p in profs for loc in p.locations])
+
+
+def _dedup(samples: list[_Sample], mappings: list[tuple[str, str]]) -> list[_Sample]:
+    """profile.Merge's samples: those of one stack and labels summed, in the first one's place, and
+    the ones whose values are (or sum to) all zero left out. Only -traces shows the difference: a
+    Go heap profile has samples of one stack and size twice (the runtime's buckets differ in more)."""
+    kept: dict[object, _Sample] = {}
+    for smp in samples:
+        if not any(smp.values):
+            continue
+        key = (tuple((mappings[x.mapping][0], x.address, tuple(x.lines)) for x in smp.locs),
+               repr((sorted(smp.labels.items()), sorted(smp.nums.items()), sorted(smp.units.items()))))
+        got = kept.setdefault(key, smp)
+        if got is not smp:
+            got.values = [a + b for a, b in zip(got.values, smp.values)]
+    return [smp for smp in kept.values() if any(smp.values)]
 
 
 # --- filters (profile.FilterSamplesByName, ShowFrom, driver.compileTagFilter) ----------------------
@@ -554,6 +562,9 @@ def prepare(datas: Sequence[bytes], names: Sequence[str], filters: Filters, gran
     if base is not None:
         based = _parse(base, base_label, [("", "")], lids, tags)
         _merge([merged, based], [names[0], base_label], "compare")  # same sample types, in that order
+        if labels:  # -diff_base is one more Merge (of the profile and its base), so one more dedup
+            merged.samples = _dedup(merged.samples, merged.mappings)
+            based.samples = _dedup(based.samples, based.mappings)
     if g == "addresses" and not any(loc.address for loc in merged.locations):
         raise ProfileError(f"{names[0]}: the profile has no addresses: granularity addresses needs them")
     totals = _totals(merged)
