@@ -1,0 +1,57 @@
+"""The fields of one structured log line (a JSON object or logfmt), as a flat mapping.
+
+:func:`record_fields` is what the field filter (``--where``, the pane's ``&``) and the trace
+follow (``t``) look values up in: every key as written (``level``, ``time``, ``msg`` too),
+nested JSON objects flattened with dots (``{"http": {"status": 500}}`` → ``http.status``),
+values as JSON decoded them (logfmt values are strings, unquoted). A line is structured exactly
+when :func:`m3tui.logs.format.parse_line` says so (a JSON object, or logfmt with ``level=``,
+``lvl=`` or ``msg=``); plain text gives None.
+
+Pure functions over bytes, no I/O; never imports Textual.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from m3tui.logs.format import _LOGFMT_PAIR, _unquote
+
+__all__ = ["MAX_DEPTH", "flatten", "record_fields"]
+
+#: Nesting flattened into dotted keys; an object deeper than this stays a value (a dict).
+MAX_DEPTH = 8
+
+
+def flatten(obj: dict[str, Any], prefix: str = "", out: dict[str, object] | None = None, depth: int = 0) -> dict[str, object]:
+    """``obj`` with nested objects as dotted keys; an empty object stays a value ({}), lists stay lists."""
+    out = {} if out is None else out
+    for k, v in obj.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict) and v and depth < MAX_DEPTH:
+            flatten(v, key + ".", out, depth + 1)
+        else:
+            out[key] = v
+    return out
+
+
+def record_fields(raw: bytes) -> dict[str, object] | None:
+    """The fields of one log line (bytes, with or without its newline); None for plain text.
+
+    Never raises: a line that looks like JSON and does not parse is tried as logfmt, then is plain.
+    """
+    text = raw.decode("utf-8", "replace").strip().lstrip("\ufeff")
+    if text.startswith("{") and text.endswith("}"):
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError):
+            data = None
+        if isinstance(data, dict):
+            return flatten(data)
+    if "=" in text and ("level=" in text or "msg=" in text or "lvl=" in text):
+        pairs = _LOGFMT_PAIR.findall(text)
+        if pairs:
+            d: dict[str, object] = {k: _unquote(v) for k, v in pairs}
+            if "level" in d or "lvl" in d or "msg" in d:
+                return d
+    return None

@@ -1,0 +1,32 @@
+"""record_fields: the flat fields of a JSON or logfmt line (what --where and the trace follow look up)."""
+
+from __future__ import annotations
+
+from m3tui.logs.fields import record_fields
+
+
+def test_json_keys_as_written_nested_ones_dotted() -> None:
+    raw = b'{"time":"2024-05-01T12:00:00Z","level":"WARN","msg":"slow","http":{"status":500,"req":{"path":"/q"}},"tags":[1,2],"empty":{}}\n'
+    assert record_fields(raw) == {
+        "time": "2024-05-01T12:00:00Z", "level": "WARN", "msg": "slow",
+        "http.status": 500, "http.req.path": "/q", "tags": [1, 2], "empty": {},
+    }  # fmt: skip
+
+
+def test_logfmt_values_unquoted() -> None:
+    raw = b'time=2024-05-01T12:00:00Z level=INFO msg="hello world" trace_id=4bf92f35 duration=1.5s\r\n'
+    assert record_fields(raw) == {
+        "time": "2024-05-01T12:00:00Z", "level": "INFO", "msg": "hello world", "trace_id": "4bf92f35", "duration": "1.5s",
+    }  # fmt: skip
+
+
+def test_plain_text_and_broken_json_are_not_structured() -> None:
+    assert record_fields(b"2024/05/01 12:00:00 listening on :8080") is None
+    assert record_fields(b"") is None
+    assert record_fields(b'{"level": "INFO", "msg": ') is None
+    assert record_fields(b"[1, 2]") is None
+    assert record_fields(b"a=1 b=2") is None  # logfmt needs level=, lvl= or msg= (as parse_line)
+
+
+def test_a_bom_and_invalid_utf8_do_not_stop_it() -> None:
+    assert record_fields(b'\xef\xbb\xbf{"msg":"x\xff"}') == {"msg": "x\ufffd"}
