@@ -414,13 +414,14 @@ def add_report_flags(p: Parser) -> None:
 
 def add_view_flags(p: Parser, granularity: bool) -> None:
     """pprof's flags for peek, list and traces beyond the report flags (m3tui/cli/profile_views.py):
-    more profiles merged, tag and show filters; --granularity for peek and traces (-list is at lines)."""
+    more profiles merged, tag and show filters, --timeout for URLs as top's; --granularity for peek
+    and traces (-list is at lines)."""
     p.add_argument("more", nargs="*", metavar="FILE", help="more profiles (or URLs), merged with the first as go tool "
                    "pprof merges them")  # fmt: skip
     flags = Parser(add_help=False)
     add_pprof_flags(flags)
     for action in flags._actions:
-        if action.dest in ("tagfocus", "tagignore", "show", "show_from") or (granularity and action.dest == "granularity"):
+        if action.dest in ("tagfocus", "tagignore", "show", "show_from", "timeout") or (granularity and action.dest == "granularity"):
             p._add_action(action)
 
 

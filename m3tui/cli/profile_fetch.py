@@ -98,13 +98,25 @@ async def fetch_one(url: str, seconds: int | None, headers: list[str], timeout: 
     return got
 
 
-def fetch_if_url(args: argparse.Namespace, run_async: RunAsync) -> None:
+def fetch_timeout(args: argparse.Namespace) -> float | None:
+    """--timeout as `profile top` takes it (and peek, list, traces): checked, then pprof's client's
+    (-timeout plus 5 s); None: not given (the fetch's own default)."""
+    timeout: float | None = getattr(args, "timeout", None)
+    if timeout is None:
+        return None
+    if not 0 < timeout <= 24 * 3600:
+        raise UsageError(f"m3tui profile: --timeout {timeout:g}: must be more than 0 seconds, at most a day")
+    return timeout + 5
+
+
+def fetch_if_url(args: argparse.Namespace, run_async: RunAsync, timeout: float | None = None) -> None:
     """`profile top|open URL`: fetch, then point ``args.file`` at the saved profile. A FILE that is
-    not a URL stays as it is (--seconds / --header with it are a usage error)."""
+    not a URL stays as it is (--seconds / --header with it are a usage error). ``timeout``:
+    `fetch_timeout`'s."""
     from m3tui.profiles.fetch import is_url
 
     if is_url(args.file):
-        got = run_async(fetch_one(args.file, args.seconds, args.header or []))
+        got = run_async(fetch_one(args.file, args.seconds, args.header or [], timeout=timeout))
         args.file = str(got.path)
     elif args.seconds is not None or args.header:
         raise UsageError("m3tui profile: --seconds and --header apply to a URL, not to a file")

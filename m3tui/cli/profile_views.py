@@ -128,10 +128,15 @@ def run(args: argparse.Namespace, run_async: RunAsync) -> int:
     check_filter_flags(args, ("focus", "ignore", "hide", "show", "show_from"))
     if command in ("peek", "list"):
         _check_regex(args.regex, command)
-    profile_fetch.fetch_if_url(args, run_async)
-    args.more = [_local(m, args, run_async) for m in args.more]
+    timeout = profile_fetch.fetch_timeout(args)
+    from m3tui.profiles.fetch import is_url
+
+    if timeout is not None and not any(is_url(s) for s in (args.file, *args.more, args.diff_base or "")):
+        raise UsageError("m3tui profile: --seconds, --header and --timeout apply to a URL, not to a file")
+    profile_fetch.fetch_if_url(args, run_async, timeout)
+    args.more = [_local(m, args, run_async, timeout) for m in args.more]
     if args.diff_base:
-        args.diff_base = _local(args.diff_base, args, run_async)
+        args.diff_base = _local(args.diff_base, args, run_async, timeout)
     prepared = _prepare(args)
     if command == "peek":
         return _peek(args, prepared)
@@ -140,14 +145,14 @@ def run(args: argparse.Namespace, run_async: RunAsync) -> int:
     return _traces(args, prepared)
 
 
-def _local(source: str, args: argparse.Namespace, run_async: RunAsync) -> str:
+def _local(source: str, args: argparse.Namespace, run_async: RunAsync, timeout: float | None) -> str:
     """A URL fetched (as FILE is): the saved profile's path; a file as it is."""
     from m3tui.cli import profile_fetch
     from m3tui.profiles.fetch import is_url
 
     if not is_url(source):
         return source
-    return str(run_async(profile_fetch.fetch_one(source, args.seconds, args.header or [])).path)
+    return str(run_async(profile_fetch.fetch_one(source, args.seconds, args.header or [], timeout=timeout)).path)
 
 
 def _prepare(args: argparse.Namespace) -> Prepared | None:
