@@ -41,6 +41,12 @@ TUI: Final = "tui"
 
 def run(args: argparse.Namespace, run_async: RunAsync | None = None) -> int | Literal["tui"]:
     files: list[str] = args.files
+    if getattr(args, "tests", False):  # go test output as tests (m3tui/cli/logs_tests.py)
+        if args.lint or len(files) != 1:
+            return _fail("--tests takes exactly one FILE (or - for stdin), without --lint", EXIT_USAGE)
+        from m3tui.cli.logs_tests import run_tests
+
+        return run_tests(files[0], as_json=args.json)
     if not args.lint:
         if args.json:
             return _fail("--json applies to --lint only", EXIT_USAGE)

@@ -546,5 +546,8 @@ def add_logs(logs: Parser) -> None:
         "lint JSON-lines logs ([logs.lint] in config.toml) as a stream, any size in bounded memory: lines "
         "over 1 MiB and corrupt JSON lines are counted, not checked; the first 10,000 violations are listed "
         "(counts are complete). Exit 0 clean, 1 violations, 2 bad usage or input, 3 the read failed"))
+    logs.add_argument("--tests", action="store_true", help=(
+        "summarise go test output (go test -json events or go test [-v] text) as tests: counts per status, "
+        "build failures, failures with their first lines, the slowest tests. Exit 0 all passed, 1 failures"))
     logs.add_argument("--json", action="store_true",
                       help="with --lint: print the report as strict JSON (non-finite numbers such as 1e400 are null)")

@@ -71,13 +71,15 @@ SHAPES: dict[tuple[str, int], tuple[frozenset[str], ...]] = {
     ("profile tune", 1): (_TUNE,),
     ("logs --lint", 1): (_keys("ok", "checked", "non_json", "malformed", "first_malformed_line", "too_long",
                                "violation_count", "counts", "violations", "violations_listed", "warnings"),),  # fmt: skip
+    ("logs --tests", 1): (_keys("ok", "go_test", "counts", "packages", "failures", "failure_count", "slowest", "corrupt",
+                                "first_corrupt_line"),),  # fmt: skip
 }
 
 #: The parsers with --json (as the CLI's argparse tree names them) -> the SCHEMAS commands they print.
 PARSERS = {
     "bench history": ("bench history list", "bench history show", "bench history delete", "bench run"),
     "bench run": ("bench run",),
-    "logs": ("logs --lint",),
+    "logs": ("logs --lint", "logs --tests"),
     "profile list": ("profile list", "profile captured"),
 }
 
@@ -163,6 +165,8 @@ def test_the_outputs_that_need_no_child_process_carry_their_schema(m3tui_home: P
     cpu = str(PPROF / "cpu.pb.gz")
     log = tmp_path / "app.log"
     log.write_text('{"level":"info","msg":"up","time":"2024-01-01T00:00:00Z"}\nnot json\n')
+    tests_log = tmp_path / "go-test.txt"  # go test's text, all passed: exit 0
+    tests_log.write_text("=== RUN   TestA\n--- PASS: TestA (0.00s)\nPASS\nok  \texample.com/a\t0.01s\n")
     with History() as h:
         run_id = h.start_run(_meta())
         h.add_results(run_id, [BenchResult("Sum", 1, 1000, {"ns/op": 10.0 + i}, {}) for i in range(6)])
@@ -180,6 +184,7 @@ def test_the_outputs_that_need_no_child_process_carry_their_schema(m3tui_home: P
         ("profile captured", ["profile", "captured", "--json"]),
         ("profile captured", ["profile", "list", "--json"]),
         ("logs --lint", ["logs", str(log), "--lint", "--json"]),
+        ("logs --tests", ["logs", str(tests_log), "--tests", "--json"]),
         ("versions project", ["versions", "project", "--json"]),
         ("versions project", ["versions", "project", "--set", "1.22.1", "--json"]),
         ("versions prune", ["versions", "prune", "--json"]),
@@ -191,4 +196,4 @@ def test_the_outputs_that_need_no_child_process_carry_their_schema(m3tui_home: P
         assert (code == 0) != (command == "error"), (argv, code, err)
         check_shape(command, out)
         seen.add(command)
-    assert len(seen) == 13
+    assert len(seen) == 14

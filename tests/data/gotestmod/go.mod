@@ -1,0 +1,3 @@
+module example.com/gotestmod
+
+go 1.22
