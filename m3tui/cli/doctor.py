@@ -2,7 +2,7 @@
 
 Every check runs concurrently (m3tui.doctor.run) under one deadline (run.DEADLINE, 20 s: a go
 that hangs is stopped then, and said to be); the findings print grouped, worst first, like
-`flutter doctor`, or as strict JSON (schema 1). Credentials never show: findings mask them.
+`flutter doctor`, or as strict JSON (schema 2: each check's fixes as data). Credentials never show: findings mask them.
 
 Exit status: 0 no check is an error; 1 a check is an error (or crashed); 2 usage; 3 the
 operation failed: the findings are printed all the same, then the one line of what failed
@@ -35,9 +35,11 @@ def run(args: argparse.Namespace, run_async: RunAsync) -> int:
 
     failed: list[M3tuiError] = []
     saved: list[str] = []
+    ctx_env: list[dict[str, str]] = []
 
     async def checks() -> list[Finding]:
         ctx = doc.DoctorContext(offline=args.offline, verbose=args.verbose)
+        ctx_env.append(dict(ctx.env))
         findings = await doc.run_doctor(ctx)
         if args.save_baseline:
             try:
@@ -50,7 +52,7 @@ def run(args: argparse.Namespace, run_async: RunAsync) -> int:
     if args.json:
         from m3tui.core.jsonout import dumps_doc
 
-        document: dict[str, Any] = dict(doc.to_json(findings, offline=args.offline))
+        document: dict[str, Any] = dict(doc.to_json(findings, offline=args.offline, env=ctx_env[0]))
         if args.save_baseline:
             document["baseline"] = {"saved": bool(saved), "path": saved[0] if saved else None}
         if failed:

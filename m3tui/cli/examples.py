@@ -14,7 +14,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "versions list": ("m3tui versions list", "m3tui versions list --remote --all"),
     "versions install": ("m3tui versions install 1.22.10", "m3tui versions install latest --mirror https://golang.google.cn"),
     "versions default-packages": ("m3tui versions default-packages 1.22.10",),
-    "versions use": ("m3tui versions use 1.22.10", "m3tui versions use 1.21.13 --here"),
+    "versions use": ("m3tui versions use 1.22.10", "m3tui versions use 1.21.13 --here", "m3tui versions use bundled"),
     "versions exec": ("m3tui versions exec 1.21.13 -- go test ./...",),
     "versions remove": ("m3tui versions remove 1.21.5",),
     "versions prune": ("m3tui versions prune --keep 2",),
@@ -42,7 +42,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "profile list": ("m3tui profile list cpu.pprof 'codec\\.Encode' --source-path ~/src/codec",),
     "profile traces": ("m3tui profile traces goroutine.pprof --focus 'net/http'",),
     "profile export": ("m3tui profile export cpu.pprof -o cpu.svg", "m3tui profile export cpu.pprof --format collapsed"),
-    "logs": ("m3tui logs app.log", "m3tui logs --lint --json app.jsonl", "kubectl logs web | m3tui logs -",
+    "logs": ("m3tui logs app.log", "m3tui logs api.log db.log worker.log.gz --tz UTC", "m3tui logs --lint --json app.jsonl", "kubectl logs web | m3tui logs -",
              "go test -json ./... | m3tui logs - --tests"),
     "completion": ("m3tui completion fish > ~/.config/fish/completions/m3tui.fish",),
 }

@@ -377,6 +377,13 @@ def _use(args: argparse.Namespace) -> int:
     from m3tui.versions import installed, switch
     from m3tui.versions.names import NotAGoVersion, parse_spec
 
+    if args.version == "bundled":  # m3tui's [go] extra's go, linked into the store as its version
+        from m3tui.versions import bundled
+
+        try:
+            args.version = bundled.adopt()
+        except M3tuiError as exc:
+            return _fail(str(exc), exc.exit_code)
     try:
         parse_spec(args.version)
     except NotAGoVersion as exc:

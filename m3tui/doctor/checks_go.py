@@ -231,7 +231,7 @@ async def check_go_path(ctx: DoctorContext) -> list[Finding]:
     detail = "\n".join(lines)
     if not entries:
         summary = "no go on PATH" + (f" ({len(unsearchable)} PATH entries cannot be searched)" if unsearchable else "")
-        return [Finding("go.path", Group.GO, Status.ERROR, summary, detail, goplatform.install_fix(host.goos, host.goarch), data)]
+        return [goplatform.no_go(ctx, summary, detail, data, goplatform.install_fix(host.goos, host.goarch))]
 
     first = entries[0]
     info = binfmt.identify_file(first["binary"])

@@ -11,7 +11,8 @@ put back exactly.
 - ``go env -w``/``-u``: run with the go on PATH (GOTOOLCHAIN=local); reverted with ``-w`` of
   the value the go env file had, or ``-u`` when it had none (and the file removed again when
   the fix created it).
-- An rc line appended, or the lines setting a variable commented out: the file is rewritten
+- An rc line appended (the hook's `source` line, or the bundled go's directory at the end of PATH),
+  or the lines setting a variable commented out: the file is rewritten
   all or nothing (through symlinks, its mode kept), a copy of it before is kept next to it
   (``<rc>.bak``, or ``.bak.N`` when that exists); reverted by writing the recorded bytes back.
 """
@@ -34,11 +35,12 @@ from m3tui.core.config import state_root
 from m3tui.core.errors import M3tuiError
 from m3tui.core.files import atomic_write, private_dir, read_text_to_edit
 from m3tui.doctor.checks_shell import RC_LIMIT, SHELLS, rc_files
+from m3tui.doctor.checks_shell import _quote as quote
 from m3tui.doctor.model import Finding, Offer
 
 __all__ = [
     "JOURNAL", "Change", "Fix", "GoEnvChange", "GoEnvFix", "Journal", "RcChange", "RcEditFix", "fixes_for",
-    "journal_path", "load_journal", "offered", "recheck", "undo_last",
+    "journal_path", "load_journal", "offered", "path_line", "recheck", "undo_last",
 ]  # fmt: skip
 
 JOURNAL = "doctor-fixes.json"
@@ -205,6 +207,8 @@ class Fix(Protocol):
 
     def env_after(self, env: Mapping[str, str]) -> dict[str, str]: ...  # a new shell's env, for the re-check
 
+    def as_data(self) -> dict[str, Any]: ...  # the fix as `doctor --json` offers it
+
 
 @dataclass(frozen=True)
 class GoEnvFix:
@@ -234,6 +238,10 @@ class GoEnvFix:
     def env_after(self, env: Mapping[str, str]) -> dict[str, str]:
         return dict(env)
 
+    def as_data(self) -> dict[str, Any]:
+        return {"kind": "go_env", "change": self.describe(), "command": ["go", "env", *self.args], "file": None,
+                "undoable": True, "undo": "m3tui doctor --undo: go env -w of the value before, or -u when there was none"}  # fmt: skip
+
 
 @dataclass(frozen=True)
 class RcEditFix:
@@ -244,6 +252,7 @@ class RcEditFix:
     line: str = ""
     comment: tuple[int, ...] = ()  # 1-based line numbers
     unset: str = ""  # the variable those lines set
+    path_append: str = ""  # the directory ``line`` appends to PATH (for the re-check's env)
 
     def _edit(self, before: bytes | None) -> bytes:
         text = before or b""
@@ -281,7 +290,24 @@ class RcEditFix:
         return RcChange(str(real), before, _sha(after), backup, what)
 
     def env_after(self, env: Mapping[str, str]) -> dict[str, str]:
-        return {k: v for k, v in env.items() if k != self.unset}
+        after = {k: v for k, v in env.items() if k != self.unset}
+        if self.path_append:
+            after["PATH"] = os.pathsep.join(filter(None, [after.get("PATH", ""), self.path_append]))
+        return after
+
+    def as_data(self) -> dict[str, Any]:
+        exists = os.path.lexists(self.path)
+        return {"kind": "rc_append" if self.line else "rc_comment", "change": self.describe(), "file": str(self.path),
+                "line": self.line or None, "comment_lines": list(self.comment), "backup": str(_backup_name(self.path)) if exists else None,
+                "undoable": True, "undo": "m3tui doctor --undo writes the file's bytes back (or removes a file it created)"}  # fmt: skip
+
+
+def path_line(shell: str, directory: str) -> str:
+    """The rc line that appends ``directory`` to PATH (last: a go the user installs or m3tui switches to comes first)."""
+    quoted = quote(directory, shell)
+    if shell == "fish":
+        return f"set -gx PATH $PATH {quoted}  # m3tui: the bundled go"
+    return f'export PATH="${{PATH}}:{quoted[1:-1]}"  # m3tui: the bundled go'
 
 
 def _backup_name(path: Path) -> Path:
@@ -343,6 +369,11 @@ def _fixes(fid: str, offer: Offer, env: Mapping[str, str]) -> list[Fix]:
         return [GoEnvFix(fid, go, args)]
     if offer.kind == "rc_line":
         return [RcEditFix(fid, Path(offer.args[0]), line=offer.args[1])]
+    if offer.kind == "path_append":
+        shell = Path(env.get("SHELL", "")).name
+        if shell not in SHELLS:
+            return []  # no rc file m3tui knows to put it in: the finding's fix text says what to do
+        return [RcEditFix(fid, rc_files(shell, env)[0], line=path_line(shell, offer.args[0]), path_append=offer.args[0])]
     fixes: list[Fix] = []
     for path in _startup_files(env):
         try:
@@ -419,7 +450,7 @@ async def undo_last(path: Path | None = None) -> list[Change]:
 # --- the checks a fix affects, run again ------------------------------------------------------
 
 #: Finding id (prefix) -> the check that makes it.
-_CHECK_OF = {"go.env.": "check_go_env", "go.goroot": "check_goroot", "go.shell_hook": "check_shell_hook",
+_CHECK_OF = {"go.path": "check_go_path", "go.env.": "check_go_env", "go.goroot": "check_goroot", "go.shell_hook": "check_shell_hook",
              "go.tools.": "check_tools", "system.homebrew": "check_homebrew",
              "network.mirrors": "check_mirrors"}  # fmt: skip
 

@@ -1,6 +1,7 @@
 """Go and the platform it runs on: the go.dev/dl download that fits this machine, and the
 oldest macOS each Go release supports (the ``go.macos`` check; ``versions install`` refuses
-with the same reason), and go.env.gosumdb's verdict (a GOSUMDB that go itself would reject).
+with the same reason), the go.path finding when there is no go on PATH (offering the go that m3tui's
+`[go]` extra bundles, core/gobundle.py), and go.env.gosumdb's verdict (a GOSUMDB that go itself would reject).
 
 The minimums are from Go's release notes: Go 1.17-1.20 need macOS 10.13 High Sierra, Go 1.21
 and 1.22 need macOS 10.15 Catalina, Go 1.23 and 1.24 need macOS 11 Big Sur, Go 1.25 and later
@@ -11,11 +12,13 @@ probe's ``sw_vers`` (core/system), so tests run on Linux over recorded outputs.
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from m3tui.doctor.model import DoctorContext, Finding, Group, Status
+from m3tui.core import gobundle
+from m3tui.doctor.model import DoctorContext, Finding, Group, Offer, Status
 from m3tui.doctor.proxyconf import gosumdb_problem
 
-__all__ = ["GOPLATFORM_CHECKS", "check_go_macos", "download_name", "gosumdb_verdict", "install_fix", "macos_minimum", "macos_too_old"]
+__all__ = ["GOPLATFORM_CHECKS", "check_go_macos", "download_name", "gosumdb_verdict", "install_fix", "macos_minimum", "macos_too_old", "no_go"]
 
 # (Go minor version from which it holds, the oldest macOS supported), newest first.
 _MACOS_MINIMUMS: tuple[tuple[int, tuple[int, int], str], ...] = (
@@ -111,3 +114,16 @@ def gosumdb_verdict(value: str) -> tuple[Status, str, str, str]:
 
 
 GOPLATFORM_CHECKS = (check_go_macos,)
+
+
+def no_go(ctx: DoctorContext, summary: str, detail: str, data: dict[str, Any], install_fix: str) -> Finding:
+    """No go on PATH; when m3tui's `[go]` extra bundles one (pipx, uv tool: not on PATH), that one is offered."""
+    bundled = gobundle.find_bundled(ctx.site_packages)
+    if bundled is None:
+        return Finding("go.path", Group.GO, Status.ERROR, summary, detail, install_fix, data)
+    data = {**data, "bundled": {"goroot": str(bundled.goroot), "go": str(bundled.go), "version": bundled.version}}
+    said = f"m3tui's [go] extra bundles {bundled.version or 'a go'} at {bundled.go}, which is not on PATH"
+    fix = (f"m3tui versions use bundled (then source m3tui's env file), or add {bundled.bin_dir} to the end of PATH;\n"
+           f"or {install_fix}")  # fmt: skip
+    offers = (Offer("path_append", (str(bundled.bin_dir),)),)
+    return Finding("go.path", Group.GO, Status.ERROR, summary, "\n".join(filter(None, [said, detail])), fix, data, offers=offers)

@@ -50,7 +50,7 @@ class Group(StrEnum):
     DRIFT = "Drift"
 
 
-OfferKind = Literal["go_env_w", "go_env_u", "rc_line", "rc_unset"]
+OfferKind = Literal["go_env_w", "go_env_u", "rc_line", "rc_unset", "path_append"]
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,8 @@ class Offer:
     """A fix `m3tui doctor --fix` can apply and undo (doctor/fixes.py builds it from this).
 
     ``go_env_w``: (KEY, VALUE); ``go_env_u``: (KEY, …); ``rc_line``: (rc file, line) to append;
-    ``rc_unset``: (VAR,): the lines of $SHELL's rc files that set VAR, commented out.
+    ``rc_unset``: (VAR,): the lines of $SHELL's rc files that set VAR, commented out;
+    ``path_append``: (DIR,): a line appending DIR to PATH in $SHELL's rc file (the bundled go's bin).
     """
 
     kind: OfferKind
@@ -171,6 +172,8 @@ class DoctorContext:
     cwd: Path = field(default_factory=_cwd)
     offline: bool = False
     verbose: bool = False  # -v: the slower extras too (`brew config`, which starts Ruby)
+    # Where to look for the bundled go (core/gobundle.py); None: m3tui's own interpreter's site-packages.
+    site_packages: tuple[Path, ...] | None = None
     deadline: float | None = None
     # Memo for probes that several checks share (e.g. `go env`), keyed by name.
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)

@@ -13,8 +13,9 @@ after the other cannot add up beyond it; a check still running `GRACE` seconds a
 from __future__ import annotations
 
 import asyncio
+import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypedDict
 
 from m3tui.doctor.checks_go import GO_CHECKS
@@ -29,7 +30,7 @@ __all__ = [
     "Status", "exit_status", "run_doctor", "save_baseline", "snapshot", "sort_findings", "to_json",
 ]  # fmt: skip
 
-SCHEMA = 1
+SCHEMA = 2  # 2: each check's `fixes` (what `doctor --fix` would change, and how it is undone)
 #: Seconds the whole doctor may take (a hung `go` is stopped then, and said to be).
 DEADLINE = 20.0
 #: After the deadline, what a check gets to stop its commands before it is cancelled.
@@ -130,6 +131,7 @@ class CheckJSON(TypedDict):
     detail: str
     fix: str
     data: dict[str, Any]
+    fixes: list[dict[str, Any]]  # doctor/fixes.py: Fix.as_data() of each fix `doctor --fix` offers for it
 
 
 class DoctorJSON(TypedDict):
@@ -142,10 +144,14 @@ class DoctorJSON(TypedDict):
     checks: list[CheckJSON]
 
 
-def to_json(findings: Iterable[Finding], *, offline: bool) -> DoctorJSON:
+def to_json(findings: Iterable[Finding], *, offline: bool, env: Mapping[str, str] | None = None) -> DoctorJSON:
+    """The document; each problem's fixes made concrete for ``env`` (its PATH's go, its $SHELL's rc files) as --fix would."""
     from m3tui import __version__
+    from m3tui.doctor.fixes import fixes_for
 
     items = sort_findings(findings)
+    env = os.environ if env is None else env
+    fixes = {f.id: [fix.as_data() for fix in fixes_for(f, env)] for f in items if f.is_problem}
     counts = {s.value: sum(1 for f in items if f.status is s) for s in Status}
     return {
         "schema": SCHEMA,
@@ -154,7 +160,7 @@ def to_json(findings: Iterable[Finding], *, offline: bool) -> DoctorJSON:
         "counts": counts,
         "checks": [
             {"id": f.id, "group": f.group.value, "status": f.status.value, "summary": f.summary,
-             "detail": f.detail, "fix": f.fix, "data": dict(f.data)}
+             "detail": f.detail, "fix": f.fix, "data": dict(f.data), "fixes": fixes.get(f.id, [])}
             for f in items
         ],
     }

@@ -70,9 +70,9 @@ def test_doctor_json_with_the_real_go(real_go: Path, tmp_path: Path, monkeypatch
     done = m3tui("doctor", "--json", "--offline", path=doctor_env(real_go, tmp_path))
     assert done.returncode == 0, done.stdout
     report = json.loads(done.stdout)
-    assert report["schema"] == 1 and report["offline"] is True
+    assert report["schema"] == 2 and report["offline"] is True
     checks = {c["id"]: c for c in report["checks"]}
-    assert set(checks["go.path"]) == {"id", "group", "status", "summary", "detail", "fix", "data"}
+    assert set(checks["go.path"]) == {"id", "group", "status", "summary", "detail", "fix", "data", "fixes"}
     assert checks["go.path"]["status"] == "ok"
     assert Path(checks["go.path"]["data"]["gos"][0]["resolved"]) == real_go.resolve()
     assert checks["system.os"]["group"] == "System"

@@ -44,7 +44,7 @@ _DOCTOR = ("m3tui", "offline", "counts", "checks")
 #: Changing what a command prints means a new number here, in SCHEMAS and in JSON.md.
 SHAPES: dict[tuple[str, int], tuple[frozenset[str], ...]] = {
     ("error", 1): (_keys("error"),),
-    ("doctor", 1): (_keys(*_DOCTOR), _keys(*_DOCTOR, "baseline"), _keys(*_DOCTOR, "baseline", "error")),
+    ("doctor", 2): (_keys(*_DOCTOR), _keys(*_DOCTOR, "baseline"), _keys(*_DOCTOR, "baseline", "error")),
     ("versions list", 1): (_keys("installed", "problems", "here"), _keys("source", "releases")),
     ("versions install", 1): (_keys("version", "goroot"), _keys("version", "goroot", "default_packages"),
                               _keys("version", "goroot", "pinned_by", "already_installed")),  # fmt: skip
