@@ -251,6 +251,55 @@ def test_diff_base_with_flags_matches_pprof(label_profiles):
     check(lp.binary, [lp("goroutine", 0)], {"tagfocus": "pool=db", "diff_base": str(lp("goroutine", 1))})
 
 
+def rescaled(src: Path, dest: Path, units: dict[str, tuple[str, int]], period: tuple[str, int] | None = None) -> Path:
+    """``src`` with some sample types (and the period) in another unit: ``units`` maps a sample
+    type to its new unit and the divisor its values get (truncated), as another tool may write it."""
+    import gzip
+
+    from m3tui.profiles.pprof.profile_pb2 import Profile as PbProfile
+
+    pb = PbProfile.FromString(gzip.decompress(src.read_bytes()))
+
+    def sid(text: str) -> int:
+        pb.string_table.append(text)
+        return len(pb.string_table) - 1
+
+    divisors = {}
+    for i, st in enumerate(pb.sample_type):
+        name = pb.string_table[st.type]
+        if name in units:
+            st.unit, divisors[i] = sid(units[name][0]), units[name][1]
+    for smp in pb.sample:
+        for i, d in divisors.items():
+            smp.value[i] = int(smp.value[i] / d)
+    if period is not None:
+        pb.period_type.unit, pb.period = sid(period[0]), pb.period // period[1]
+    dest.write_bytes(gzip.compress(pb.SerializeToString()))
+    return dest
+
+
+def test_merged_units_are_scaled_as_pprof_does(label_profiles, tmp_path):
+    """measurement.ScaleProfiles: one sample type in bytes in one profile and kilobytes in another
+    (nanoseconds and microseconds, the period too) is put in the finest unit before the merge; a
+    sample whose scaled values all round to 0 is dropped (alloc_objects shows it)."""
+    lp = label_profiles
+    space = {"alloc_space": ("kilobytes", 1024), "inuse_space": ("kilobytes", 1024)}
+    heap_kb = rescaled(lp("heap", 1), tmp_path / "heap-kb.pb.gz", space)
+    for index in ("alloc_space", "inuse_space", "alloc_objects"):
+        check(None, [lp("heap", 0), heap_kb], {"sample_index": index})
+        check(None, [heap_kb, lp("heap", 2)], {"sample_index": index})  # the finest comes second
+    cpu_us = rescaled(lp("cpu", 1), tmp_path / "cpu-us.pb.gz", {"cpu": ("microseconds", 1000)}, ("microseconds", 1000))
+    check(None, [cpu_us, lp("cpu", 0)], {})
+    check(None, [lp("cpu", 0), cpu_us, lp("cpu", 2)], {"sample_index": "samples"})
+    check(None, [cpu_us, lp("cpu", 0)], {"tagfocus": "worker=beta"})
+    odd = rescaled(lp("heap", 1), tmp_path / "heap-s.pb.gz", {"inuse_space": ("seconds", 1)})
+    with pytest.raises(pipeline.ProfileError) as refused:  # pprof: "sample types: incompatible types"
+        ours(None, [lp("heap", 0), odd], {})
+    assert str(refused.value) == (f"cannot merge {lp('heap', 0)} and {odd}: inuse_space is in bytes in one and in "
+                                  "seconds in the other")  # fmt: skip
+    assert go_pprof(None, [], [lp("heap", 0), odd])[2] != 0
+
+
 # --- the CLI itself ------------------------------------------------------------------------------
 
 

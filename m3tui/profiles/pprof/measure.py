@@ -5,10 +5,11 @@ Split from :mod:`m3tui.profiles.pprof.analysis` (the reports, which use it). Pur
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Self
 
-__all__ = ["ReportUnit", "format_value", "percentage", "scale"]
+__all__ = ["ReportUnit", "common_type", "format_value", "go_round", "percentage", "scale"]
 
 #: (canonical name, the names it is known by, its size in the base unit)
 _Unit = tuple[str, tuple[str, ...], float]
@@ -87,6 +88,35 @@ def scale(value: int, from_unit: str, to_unit: str) -> tuple[float, str]:
     if to_unit in ("count", "sample", "unit", "minimum", "auto"):
         return float(value), ""
     return float(value), to_unit
+
+
+def _compatible(a: tuple[str, str], b: tuple[str, str]) -> bool:
+    """measurement.compatibleValueTypes: one type (a trailing "s" aside), units of one kind."""
+    if a[0].removesuffix("s") != b[0].removesuffix("s"):
+        return False
+    return a[1] == b[1] or any(_sniff(units, a[1]) is not None and _sniff(units, b[1]) is not None
+                               for units, _default in _UNIT_TYPES)
+
+
+def common_type(types: Sequence[tuple[str, str]]) -> tuple[str, str] | None:
+    """measurement.CommonValueType: of (type, unit)s, the one in the finest unit (the first such),
+    what merged profiles are scaled to; None for fewer than two (nothing to scale). Raises
+    ValueError(i) when ``types[i]`` cannot be put in the same unit as those before it."""
+    if len(types) <= 1:
+        return None
+    finest = types[0]
+    for i, t in enumerate(types[1:], 1):
+        if not _compatible(finest, t):
+            raise ValueError(i)
+        if scale(1, t[1], finest[1])[0] < 1:
+            finest = t
+    return finest
+
+
+def go_round(x: float) -> int:
+    """Go's math.Round (half away from zero), as int64: Python's round() rounds half to even."""
+    whole = math.trunc(x)
+    return whole + (1 if x > 0 else -1) if abs(x - whole) >= 0.5 else whole
 
 
 class ReportUnit(str):

@@ -20,14 +20,14 @@ from __future__ import annotations
 import itertools
 import os
 import posixpath
-import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from m3tui.profiles.pprof.graph import Filters, check_regexp
-from m3tui.profiles.pprof.measure import scale
+from m3tui.profiles.pprof.measure import common_type, go_round, scale
 from m3tui.profiles.pprof.model import Profile, ProfileError, SampleType, escape_controls, printable
+from m3tui.profiles.pprof.tagfilter import filter_tags
 
 if TYPE_CHECKING:
     from m3tui.profiles.pprof.analysis import TopReport, TopRow
@@ -201,22 +201,18 @@ def _merge(profs: list[_Prof], labels: list[str], what: str, dedup: bool = False
         other = next(i for i, p in enumerate(profs) if not set(_types(p).split(", ")) & set(_types(first).split(", ")))
         raise ProfileError(f"cannot {what} {labels[0]} ({_types(first)}) and {labels[other]} "
                            f"({_types(profs[other])}): they have no sample type in common")
-    for i, p in enumerate(profs):
+    for p in profs:
         remap = [next(j for j, st in enumerate(p.sample_types) if st.type == t) for t in common]
         if remap != list(range(len(p.sample_types))):  # compatibilizeSampleTypes
             p.default_sample_type = p.default_sample_type if p.default_sample_type in common else common[0]
             for smp in p.samples:
                 smp.values = [smp.values[j] for j in remap]
             p.sample_types = [p.sample_types[j] for j in remap]
-        for st, st0 in zip(p.sample_types, first.sample_types):
-            if st.unit != st0.unit:
-                raise ProfileError(f"cannot {what} {labels[0]} and {labels[i]}: {st.type} is in {st0.unit} "
-                                   f"in one and in {st.unit} in the other")
+    _scale_units(profs, labels, what)
+    for i, p in enumerate(profs):
         if p.period_type != first.period_type:
-            def name(pt: SampleType | None) -> str:
-                return f"{pt.type}/{pt.unit}" if pt else "none"
             raise ProfileError(f"cannot {what} {labels[0]} and {labels[i]}: their period types differ "
-                               f"({name(first.period_type)} and {name(p.period_type)})")
+                               f"({_name(first.period_type)} and {_name(p.period_type)})")
     if len(profs) == 1 or what != "merge":
         return first
     times = [p.time_nanos for p in profs if p.time_nanos]
@@ -227,6 +223,50 @@ def _merge(profs: list[_Prof], labels: list[str], what: str, dedup: bool = False
                  first.period_type, max(p.period for p in profs), min(times) if times else 0,
                  sum(p.duration_nanos for p in profs), comments, first.mappings, samples,
                  [loc for p in profs for loc in p.locations])
+
+
+def _name(pt: SampleType | None) -> str:
+    return f"{pt.type}/{pt.unit}" if pt else "none"
+
+
+def _scale_units(profs: list[_Prof], labels: list[str], what: str) -> None:
+    """measurement.ScaleProfiles: a sample type (and the period) in units of one kind but not one
+    unit (bytes and kilobytes, nanoseconds and microseconds) put in the finest of them in every
+    profile; values rounded as Go's math.Round, and (profile.ScaleN) a sample whose scaled values
+    all round to 0 dropped. Units of different kinds are refused."""
+    first = profs[0]
+    timed = [i for i, p in enumerate(profs) if p.period_type is not None]
+    try:
+        period = common_type([(pt.type, pt.unit) for i in timed if (pt := profs[i].period_type) is not None])
+    except ValueError as exc:
+        i = timed[exc.args[0]]
+        raise ProfileError(f"cannot {what} {labels[timed[0]]} and {labels[i]}: their period types differ "
+                           f"({_name(profs[timed[0]].period_type)} and {_name(profs[i].period_type)})") from None
+    units: list[tuple[str, str] | None] = []
+    for t, st0 in enumerate(first.sample_types):
+        try:
+            units.append(common_type([(p.sample_types[t].type, p.sample_types[t].unit) for p in profs]))
+        except ValueError as exc:
+            i, st = exc.args[0], profs[exc.args[0]].sample_types[t]
+            raise ProfileError(f"cannot {what} {labels[0]} and {labels[i]}: {st.type} is in {st0.unit} "
+                               f"in one and in {st.unit} in the other") from None
+    for p in profs:
+        if p.period_type is not None and period is not None:
+            p.period = int(scale(p.period, p.period_type.unit, period[1])[0])
+            p.period_type = SampleType(p.period_type.type, period[1])
+        ratios = [scale(1, st.unit, u[1])[0] if u else 1.0 for st, u in zip(p.sample_types, units)]
+        p.sample_types = [SampleType(st.type, u[1]) if u else st for st, u in zip(p.sample_types, units)]
+        scaled = [(t, r) for t, r in enumerate(ratios) if r != 1]
+        if not scaled:
+            continue
+        kept = []
+        for smp in p.samples:
+            values = smp.values
+            for t, r in scaled:
+                values[t] = go_round(values[t] * r)
+            if any(values[t] for t, _r in scaled):
+                kept.append(smp)
+        p.samples = kept
 
 
 def _dedup(samples: list[_Sample], mappings: list[tuple[str, str]]) -> list[_Sample]:
@@ -331,92 +371,6 @@ def _filter_names(p: _Prof, f: Filters, warnings: list[str]) -> None:
         p.samples = out
         if not matched:
             warnings.append("ShowFrom expression matched no samples")
-
-
-_RANGE = re.compile(r"([+-]?[0-9]+)([A-Za-z]+)?")
-
-
-def _range(text: str) -> Callable[[int, str], bool] | None:
-    """driver.parseTagFilterRange: "32kb", ":64kb", "4mb:", "12kb:64mb"; None: not a range."""
-    found = [(m[0], m[1], m[2] or "") for m in _RANGE.finditer(text)][:2]
-    if not found:
-        return None
-    whole, number, unit0 = found[0]
-    lo, unit = scale(int(number), unit0, unit0)
-    if len(found) == 1:
-        if text == whole:
-            return lambda v, u: _in(v, u, unit, lo, lo)
-        if text == whole + ":":
-            return lambda v, u: _in(v, u, unit, lo, None)
-        if text == ":" + whole:
-            return lambda v, u: _in(v, u, unit, None, lo)
-        return None
-    if text != whole + ":" + found[1][0]:
-        return None
-    hi, unit2 = scale(int(found[1][1]), found[1][2], unit)
-    if unit2 != unit:
-        return None
-    return lambda v, u: _in(v, u, unit, lo, hi)
-
-
-def _in(v: int, u: str, unit: str, lo: float | None, hi: float | None) -> bool:
-    sv, su = scale(v, u, unit)
-    return su == unit and (lo is None or sv >= lo) and (hi is None or sv <= hi)
-
-
-def _tag_filter(name: str, value: str | None, units: dict[str, str],
-                warnings: list[str]) -> Callable[[_Sample], bool] | None:
-    if not value:
-        return None
-    key, eq, rest = value.partition("=")
-    want, value = (key, rest) if eq else ("", value)
-    num = _range(value)
-    if num is not None:
-        warnings.append(f"{name}:Interpreted '{value}' as range, not regexp")
-        if not want:
-            return lambda s: any(num(v, units.get(k, "")) for k, vs in s.nums.items() for v in vs)
-        return lambda s: any(num(v, units.get(want, "")) for v in s.nums.get(want, ()))
-    rxs = [check_regexp(part, name) for part in value.split(",")]
-    if not want:
-        return lambda s: all(any(bool(rx.search(f"{k}:{v}")) for k, vs in s.labels.items() for v in vs) for rx in rxs)
-    return lambda s: want in s.labels and any(bool(rx.search(v)) for rx in rxs for v in s.labels[want])
-
-
-def _num_units(p: _Prof) -> dict[str, str]:
-    """profile.NumLabelUnits: each numeric label's unit (the first seen; by its name if none)."""
-    units: dict[str, str] = {}
-    keys: set[str] = set()
-    for smp in p.samples:
-        for k in smp.nums:
-            keys.add(k)
-            for u in smp.units.get(k, ()):
-                if u and k not in units:
-                    units[k] = u
-    for k in keys:
-        if not units.get(k):
-            units[k] = "bytes" if k in ("alignment", "request") else k
-    return units
-
-
-def _filter_tags(p: _Prof, f: Filters, warnings: list[str]) -> None:
-    units = _num_units(p)
-    focus = _tag_filter("tagfocus", f.tagfocus, units, warnings)
-    ignore = _tag_filter("tagignore", f.tagignore, units, warnings)
-    if focus is None and ignore is None:
-        return
-    fm = im = False
-    out = []
-    for smp in p.samples:
-        focused = focus is None or focus(smp)
-        ignored = ignore is not None and ignore(smp)
-        fm, im = fm or focused, im or ignored
-        if focused and not ignored:
-            out.append(smp)
-    p.samples = out
-    if focus is not None and not fm:
-        warnings.append("TagFocus expression matched no samples")
-    if ignore is not None and not im:
-        warnings.append("TagIgnore expression matched no samples")
 
 
 # --- granularity (profile.Aggregate, graph.nodeInfo, NodeInfo.PrintableName) ---------------------
@@ -575,7 +529,7 @@ def prepare(datas: Sequence[bytes], names: Sequence[str], filters: Filters, gran
     sides = [merged] + ([based] if based is not None else [])
     for i, p in enumerate(sides):
         _filter_names(p, filters, warnings if i == 0 else [])
-        _filter_tags(p, filters, warnings if i == 0 else [])
+        filter_tags(p, filters, warnings if i == 0 else [])
     data = _encode(merged, namer, labels)
     if based is not None and namer is not None:
         namer.maps = based.mappings  # one namer: a node of both profiles keeps one name
