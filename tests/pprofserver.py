@@ -1,6 +1,6 @@
 """tests/data/pprofserver (a Go program serving net/http/pprof on 127.0.0.1) built with the real Go
-and started: for the Profiles pane's fetch tests. ``header`` ("Name: value") makes it a service
-behind auth: a request without that header gets a 401."""
+and started: for the Profiles pane's fetch tests. ``header`` ("Name: value", or several) makes it
+a service behind auth: a request without those headers gets a 401."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import re
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from tests.testdata import DATA
 
 
 @contextmanager
-def pprof_server(root: Path, header: str | None = None) -> Iterator[str]:
+def pprof_server(root: Path, header: str | Sequence[str] | None = None) -> Iterator[str]:
     """Build and run the server under ``root``; its base URL (http://127.0.0.1:PORT)."""
     src = root / "src"
     shutil.copytree(DATA / "pprofserver", src)
@@ -28,7 +28,8 @@ def pprof_server(root: Path, header: str | None = None) -> Iterator[str]:
     built = subprocess.run([str(GO_BIN_DIR / "go"), "build", "-o", str(binary), "."], cwd=src, env=go_env(),
                            capture_output=True, text=True, timeout=600)  # fmt: skip
     assert built.returncode == 0, built.stderr
-    env = {**os.environ, **({"PPROFSERVER_HEADER": header} if header else {})}
+    headers = [header] if isinstance(header, str) else list(header or ())
+    env = {**os.environ, **({"PPROFSERVER_HEADER": "\n".join(headers)} if headers else {})}
     proc = subprocess.Popen([str(binary)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
     try:
         assert proc.stdout is not None

@@ -124,6 +124,29 @@ def parse_header(text: str) -> tuple[str, str]:
     return name, value
 
 
+#: A part of a typed line of headers that continues the header before it: "name=value" (a Cookie's
+#: "a=1; b=2", "Content-Type: text/plain; charset=utf-8"); "Name: value" or anything else starts one.
+_CONTINUED = re.compile(r"[^\s=:;]+=")
+
+
+def split_headers(text: str) -> list[str]:
+    """The headers typed in one field (the Profiles pane's open bar), as the CLI's repeated
+    --header: split at each ";" or line break, except before a "name=value" part, which stays in
+    the value before it; each then `parse_header`'s to check (a part without a colon is refused
+    there, not sent). Empty parts are left out."""
+    pieces = re.split(r"(\s*[;\n]\s*)", text.strip())
+    out: list[str] = []
+    for i in range(0, len(pieces), 2):
+        part = pieces[i]
+        if not part:
+            continue
+        if out and i > 0 and "\n" not in pieces[i - 1] and _CONTINUED.match(part):
+            out[-1] += pieces[i - 1] + part
+        else:
+            out.append(part)
+    return out
+
+
 def adjust_url(source: str, seconds: int | None = None) -> tuple[str, int | None]:
     """(the URL to fetch, the seconds the server takes, or None): pprof's adjustURL, plus the
     ``/debug/pprof/`` index meaning the CPU profile. A URL without a host is a `UsageError`."""

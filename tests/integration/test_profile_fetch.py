@@ -309,6 +309,12 @@ def test_urls_as_pprof_reads_them() -> None:
         with pytest.raises(UsageError) as bad:
             fetch.parse_header(header)
         assert SECRET not in str(bad.value)
+    # The pane's one field of headers: split at ";" (or a line break), a "; name=value" kept in its value.
+    assert fetch.split_headers(f"X-Team: perf; Authorization: Bearer {SECRET};") == [
+        "X-Team: perf", f"Authorization: Bearer {SECRET}"]
+    assert fetch.split_headers("Cookie: a=1;b=2; c=3\nX-A:1") == ["Cookie: a=1;b=2; c=3", "X-A:1"]
+    assert fetch.split_headers(" ; ") == [] and fetch.split_headers("X-A: 1; Authorization x==") == [
+        "X-A: 1", "Authorization x=="]  # refused by parse_header, not sent as X-A's value
 
 
 def test_ctrl_c_during_a_fetch_exits_130_and_keeps_nothing(hostile: str, tmp_path: Path) -> None:

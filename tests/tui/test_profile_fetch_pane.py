@@ -128,3 +128,52 @@ async def test_the_open_bar_fetches_from_a_real_service_behind_auth_with_seconds
             assert not pane.query_one("#prof-opener").display and app.focused is pane.focus_target()
 
     assert SECRET not in _all_text_under(m3tui_home), "the header is never stored (nor logged)"
+
+
+@pytest.mark.slow
+@pytest.mark.go  # the real Go builds the service
+async def test_the_open_bar_sends_several_headers_each_checked_none_shown(tmp_path: Path, m3tui_home: Path) -> None:
+    """The header field takes several ("A: 1; B: 2"), as the CLI's repeated --header: a service
+    that wants two refuses one (401); a bad second one is named by its number, not its value; both
+    sent, the profile opens; neither is shown or stored."""
+    from m3tui.profiles.backend import LocalProfiles
+    from tests.pprofserver import pprof_server
+    from tests.screen import screen_text
+
+    with pprof_server(tmp_path, header=["X-Team: perf", f"Authorization: Bearer {SECRET}"]) as base:
+        app = snapshot_app(profiles=LocalProfiles())
+        async with app.run_test(size=(80, 24)) as pilot:
+            pane = await open_profiles(pilot)
+            line = pane.query_one("#prof-fetch")
+            header = pane.query_one("#prof-open-header", Input)
+
+            async def fetched() -> None:
+                for _ in range(3):
+                    await app.workers.wait_for_complete()
+                    await pilot.pause()
+
+            await pilot.press("o", *f"{base}/debug/pprof/heap", "tab", "tab", *f"Authorization: Bearer {SECRET}", "enter")
+            await fetched()
+            assert "401" in str(line.render()) and pane.current is None, "one of the two: refused"
+
+            await pilot.press("o", "tab", "tab")
+            assert app.focused is header
+            header.value = ""
+            await pilot.press(*f"X-Team: perf; Authorization Bearer {SECRET}", "enter")  # the second has no colon
+            await pilot.pause()
+            assert app.focused is header and pane.current is None
+            notes = [str(n.message) for n in app._notifications]
+            assert any(m.startswith("header 2 of 2 must be 'Name: value'") for m in notes), notes
+            assert not any(SECRET in m for m in notes)
+
+            header.value = ""
+            await pilot.press(*f"X-Team: perf; Authorization: Bearer {SECRET}")
+            await pilot.pause()
+            assert SECRET not in screen_text(app) and "perf" not in screen_text(app), "the headers show as dots"
+            await pilot.press("enter")
+            await fetched()
+            assert pane.current is not None and pane.current.label.startswith(f"heap {base.split('//')[1]} ")
+            assert pane.current.profile is not None and "Showing nodes accounting for" in pane._status_text
+            assert SECRET not in screen_text(app)
+
+    assert SECRET not in _all_text_under(m3tui_home), "the headers are never stored (nor logged)"

@@ -1,10 +1,13 @@
 """The Profiles pane's open bar (`o`): a profile file, or a URL of a running program with the
-seconds of a CPU profile and one header for a service behind auth, as `m3tui profile URL
---seconds N --header 'Name: value'` takes them.
+seconds of a CPU profile and the headers for a service behind auth, as `m3tui profile URL
+--seconds N --header 'Name: value' --header …` takes them.
 
-tab walks the three fields; enter in any of them opens; esc leaves (the pane's). The header is a
-secret, as the CLI's --header: its field shows dots, it is sent and never shown, logged or stored,
-and kept for the next URL of the same host only: for another host it is cleared, not sent.
+tab walks the three fields; enter in any of them opens; esc leaves (the pane's). The headers go in
+one field, separated by ";" ("X-Team: perf; Authorization: Bearer …"; a "; name=value" stays in
+the value before it, as in "Cookie: a=1; b=2"), each checked as the CLI's --header, a bad one named
+by its number, never by its value. They are secrets, as the CLI's --header: the field shows dots,
+they are sent and never shown, logged or stored, and kept for the next URL of the same host only:
+for another host they are cleared, not sent.
 "``URL --seconds N``" typed in the first field still works (the seconds field wins when both are set).
 """
 
@@ -51,7 +54,8 @@ class OpenBar(Vertical):
             yield Static("for a URL: seconds", classes="label")
             yield Input("", placeholder="cpu: 30", restrict=r"[0-9]*", max_length=6, id="prof-open-seconds")
             yield Static("header", classes="label")
-            yield Input("", placeholder="Name: value (sent, never shown or kept)", password=True, id="prof-open-header")
+            yield Input("", placeholder="Name: value; Name2: value2 (sent, never shown or kept)", password=True,
+                        id="prof-open-header")  # fmt: skip
 
     def show(self) -> None:
         """Shown, the focus in the first field."""
@@ -66,7 +70,7 @@ class OpenBar(Vertical):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        from m3tui.profiles.fetch import is_url, parse_header, split_seconds
+        from m3tui.profiles.fetch import is_url, parse_header, split_headers, split_seconds
 
         text = self.query_one("#prof-open", Input).value.strip()
         if not text:
@@ -78,12 +82,14 @@ class OpenBar(Vertical):
             return
         seconds_text = self.query_one("#prof-open-seconds", Input).value.strip()
         seconds = int(seconds_text) if seconds_text else typed
-        header = self.query_one("#prof-open-header", Input).value.strip()
-        if header:
-            try:
-                parse_header(header)  # its message never holds the value
-            except M3tuiError as exc:
-                return self._refuse(str(exc).replace("--header", "header", 1), "#prof-open-header")
+        headers = split_headers(self.query_one("#prof-open-header", Input).value)
+        if headers:
+            for n, header in enumerate(headers, 1):
+                try:
+                    parse_header(header)  # its message never holds the value
+                except M3tuiError as exc:
+                    which = f"header {n} of {len(headers)}" if len(headers) > 1 else "header"
+                    return self._refuse(str(exc).replace("--header", which, 1), "#prof-open-header")
             host = _host(url)
             if self._header_host is not None and host != self._header_host:
                 self.query_one("#prof-open-header", Input).value = ""
@@ -91,7 +97,7 @@ class OpenBar(Vertical):
                                     "to send it there (or leave it empty).", "#prof-open-header")  # fmt: skip
             self._header_host = host
         self.display = False
-        self.post_message(self.OpenUrl(url, seconds, (header,) if header else ()))
+        self.post_message(self.OpenUrl(url, seconds, tuple(headers)))
 
     def _refuse(self, reason: str, field: str) -> None:
         from m3tui.tui.panes.base import focus_now

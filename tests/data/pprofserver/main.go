@@ -2,8 +2,8 @@
 // "port N") while it burns CPU, allocates (and keeps a growing part: a slow leak, up to 16 MiB), blocks on
 // channels and contends on a mutex, so every /debug/pprof profile has samples. It stops when its
 // stdin closes. Written for m3tui's fetch tests (tests/integration/test_profile_fetch.py).
-// With PPROFSERVER_HEADER="Name: value" set, a request without that header gets a 401 (a service
-// behind auth: tests/tui/test_profile_fetch_pane.py).
+// With PPROFSERVER_HEADER="Name: value" set (several: one a line), a request without those headers
+// gets a 401 (a service behind auth: tests/tui/test_profile_fetch_pane.py).
 package main
 
 import (
@@ -112,12 +112,17 @@ func main() {
 	fmt.Printf("port %d\n", ln.Addr().(*net.TCPAddr).Port)
 	var handler http.Handler = http.DefaultServeMux
 	if want := os.Getenv("PPROFSERVER_HEADER"); want != "" {
-		name, value, _ := strings.Cut(want, ":")
-		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
+		wanted := map[string]string{} // one "Name: value" a line: every one required
+		for _, line := range strings.Split(want, "\n") {
+			name, value, _ := strings.Cut(line, ":")
+			wanted[strings.TrimSpace(name)] = strings.TrimSpace(value)
+		}
 		handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.Header.Get(name) != value {
-				http.Error(w, "401 unauthorized", http.StatusUnauthorized)
-				return
+			for name, value := range wanted {
+				if r.Header.Get(name) != value {
+					http.Error(w, "401 unauthorized", http.StatusUnauthorized)
+					return
+				}
 			}
 			http.DefaultServeMux.ServeHTTP(w, r)
 		})
