@@ -491,10 +491,12 @@ def bindable_nodes() -> list[type[DOMNode]]:
     from m3tui.tui.panes.versions_tables import InstalledTable, ReleaseTable
     from m3tui.tui.widgets.flame_graph import FlameGraph
     from m3tui.tui.widgets.help_screen import HelpScreen
+    from m3tui.tui.widgets.histogram import HistogramStrip
     from m3tui.tui.widgets.row_table import RowTable
 
     return [M3tuiApp, MainScreen, HelpScreen, KeyScroll, *pane_classes(), FindingView, RowTable, InstalledTable, ReleaseTable, LogView,
-            SourceList, RecordScreen, FlameGraph, LiveResults, RunHistory, WideScroll, StatusScreen, *PROFILE_WIDGETS, CaptureForm]  # fmt: skip
+            SourceList, RecordScreen, FlameGraph, LiveResults, RunHistory, WideScroll, StatusScreen, *PROFILE_WIDGETS, CaptureForm,
+            HistogramStrip]  # fmt: skip
 
 
 def binding_ids() -> list[str]:

@@ -47,8 +47,10 @@ from textual.widgets import DataTable, Input, Static
 
 from m3tui.core.errors import M3tuiError
 from m3tui.tui.panes.base import Pane, focus_now
+from m3tui.tui.panes.log_histogram import PaneHistogram
 from m3tui.tui.panes.log_lint import PaneLint
 from m3tui.tui.panes.log_sources import NONE_KEY, OWN_KEY, SourceList, file_key
+from m3tui.tui.panes.log_trace import PaneTrace
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
@@ -84,6 +86,8 @@ class LogsPane(Pane):
         Binding("w", "wrap", "Wrap", show=False, id="logs.wrap"),
         Binding("c", "copy", "Copy line", show=False, id="logs.copy"),
         Binding("L", "lint", "Lint", id="logs.lint"),
+        Binding("H", "histogram", "Histogram", show=False, id="logs.histogram"),
+        Binding("t", "trace", "Follow trace", show=False, id="logs.trace"),
         Binding("right_square_bracket", "next_violation(False)", "Next lint violation", show=False, id="logs.next_violation"),
         Binding("left_square_bracket", "next_violation(True)", "Previous lint violation", show=False,
                 id="logs.previous_violation"),  # fmt: skip
@@ -112,6 +116,8 @@ class LogsPane(Pane):
         self._follow_stop: asyncio.Event | None = None
         self.follow_ready: asyncio.Event | None = None  # set once the current follow watches its file
         self.lint = PaneLint(self)
+        self.histogram = PaneHistogram(self)  # H: lines per time bucket (log_histogram.py)
+        self.trace = PaneTrace(self)  # t: one trace across the sources (log_trace.py)
         self._gen = 0  # bumped on every change that makes background results stale
         self._busy = ""  # what a background scan is doing, for the status line
         self._status_text = ""
@@ -135,7 +141,7 @@ class LogsPane(Pane):
         view.hint = "o opens a log file · enter on a command shows its output"
         status = Static(Text("no source", style="dim"), id="logs-status")
         lint = Static("", id="logs-lint", classes="hidden")
-        return Vertical(table, prompt, status, lint, view, id="logs-body")
+        return Vertical(table, prompt, status, lint, self.histogram.strip, view, id="logs-body")
 
     def focus_target(self) -> Widget:
         return self.view
@@ -318,6 +324,7 @@ class LogsPane(Pane):
         view.rows = None
         view.marks = {}
         self._classify(src)
+        self.histogram.changed()  # line numbers now: the strip's jumps are by them
         view.invalidate()
         if offset is not None:
             try:
@@ -363,6 +370,7 @@ class LogsPane(Pane):
         self._classify(src)
         self._recompute()
         self._update_status()
+        self.histogram.changed()
 
     @work(group="logs-marks")
     async def _classify(self, src: Source) -> None:
@@ -448,6 +456,8 @@ class LogsPane(Pane):
             self._close_prompt()
         elif not self.view.has_focus:
             focus_now(self.view)
+        else:
+            self.trace.back()  # the trace view: back where t was pressed
 
     # --- search and filters ----------------------------------------------------------------
 
@@ -659,6 +669,12 @@ class LogsPane(Pane):
     def action_lint(self) -> None:
         self.lint.toggle()
 
+    def action_histogram(self) -> None:
+        self.histogram.toggle()
+
+    def action_trace(self) -> None:
+        self.trace.follow()
+
     def action_next_violation(self, reverse: bool) -> None:
         self.lint.jump(reverse)
 
@@ -720,7 +736,7 @@ class LogsPane(Pane):
         """Letters belong to the input while it has focus (it keeps enter and esc); esc is there
         (and in the footer) while there is a prompt to close or the lines to go back to."""
         if action == "cancel":
-            return bool(self._prompt) or not (self.built and self.view.has_focus)
+            return bool(self._prompt) or not (self.built and self.view.has_focus) or self.trace.shown
         return not isinstance(self.app.focused, Input)
 
     # --- status ----------------------------------------------------------------------------
