@@ -44,9 +44,13 @@ def _same(monkeypatch: pytest.MonkeyPatch, data: bytes, *, arrays: bool = True) 
     assert type(slow) is Profile
     assert type(fast) is (ArrayProfile if arrays else Profile)
     if arrays:
-        assert fast.stack_count() == len(slow.site_stacks)
-        assert fast.__dict__["_site_stacks"] is None  # not made until read
+        assert fast.stack_count() == fast.n_samples  # as decoded: twin stacks not merged yet
+        assert fast.__dict__["_site_stacks"] is None and fast.__dict__["_values"] is None  # not made until read
+        assert [fast.total(t) for t in range(len(fast.sample_types))] == \
+            [slow.total(t) for t in range(len(slow.sample_types))]  # from the arrays as they are
     assert _fields(fast) == _fields(slow)
+    if arrays:
+        assert fast.stack_count() == len(slow.site_stacks)
     assert fast.stacks == slow.stacks
     return fast
 
@@ -190,4 +194,48 @@ def test_real_profiles_decode_alike(monkeypatch: pytest.MonkeyPatch, name: str) 
     monkeypatch.setattr(fastdecode, "BIG_BYTES", 0)
     fast = load_file(DATA / name)
     assert type(fast) is ArrayProfile
+    assert _fields(fast) == _fields(slow)
+
+
+def test_hash_collisions_merge_exactly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every stack of one length hashing alike (a table of zeros): the twins are merged by
+    comparing the strings, with the same result."""
+    import numpy as np
+
+    monkeypatch.setattr(fastdecode, "_table", lambda: np.zeros((1 << 16) + 1, dtype=np.uint64))
+    data = _random_profile(9, nlocs=60, nnames=30, samples=2000, inline_every=3)
+    fast = _same(monkeypatch, data)
+    assert fast.stack_count() < fast.n_samples  # twins there were, merged
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=profiles())
+def test_flame_on_the_arrays_equals_the_pure_path(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    """fastflame grown from the decoder's arrays as they come (twin stacks not merged) gives the
+    pure path's tree."""
+    from m3tui.profiles.pprof import fastflame
+
+    monkeypatch.setattr(fastagg, "BIG_STACKS", 1 << 62)
+    slow, fast = _both(monkeypatch, data)
+    want = [analysis.flame(slow, si, flt) for si in range(len(slow.sample_types)) for flt in FILTERS]
+    monkeypatch.setattr(fastagg, "BIG_STACKS", 0)
+    monkeypatch.setattr(fastflame, "FLAME_STACKS", 0)
+    assert [analysis.flame(fast, si, flt) for si in range(len(fast.sample_types)) for flt in FILTERS] == want
+
+
+@pytest.mark.parametrize("nlocs", [40, 300])
+def test_top_of_a_big_profile_merges_nothing(monkeypatch: pytest.MonkeyPatch, nlocs: int) -> None:
+    """top (no inlined frame: no "(inline)" label to look for) sums the arrays as decoded, twin
+    stacks and all: neither the merged stacks nor the value lists are made; read afterwards,
+    they are the usual decoder's."""
+    monkeypatch.setattr(fastagg, "BIG_STACKS", 0)
+    pb = PbProfile.FromString(_random_profile(10, nlocs=nlocs, nnames=nlocs // 3, samples=2000, inline_every=0))
+    for smp in pb.sample:
+        smp.value[:] = [abs(v) for v in smp.value]  # a negative value: twins merged first (they may cancel out)
+    slow, fast = _both(monkeypatch, pb.SerializeToString())
+    texts = ["\n".join(analysis.top_lines(analysis.top(p, si, flt))) for p in (fast, slow)
+             for si in range(len(p.sample_types)) for flt in FILTERS if flt is None or not flt.hide]
+    assert texts[:len(texts) // 2] == texts[len(texts) // 2:]
+    assert fast.__dict__["_merged"] is None and fast.__dict__["_values"] is None
+    assert fast.stack_count() == fast.n_samples > len(slow.site_stacks)
     assert _fields(fast) == _fields(slow)

@@ -330,8 +330,8 @@ def _build(fp: FastProfile, raw: bytes | bytearray) -> Profile:
         arrays = fastdecode.samples(fp.sample, locstr, nt)
         if arrays is None:
             raise _Retry
-        stacks: list[str] = []
-        values: list[list[int]] = [col.tolist() for col in arrays.values.T]
+        stacks: list[str] = []  # made from the arrays when read (ArrayProfile)
+        values: list[list[int]] = []
     else:
         got = _samples_fast(fp.sample, locstr, nt)
         if got is None:  # unpacked encoding somewhere: let upb decode every sample the usual way
@@ -363,7 +363,6 @@ def _build(fp: FastProfile, raw: bytes | bytearray) -> Profile:
         site_stacks=stacks,
     )
     if arrays is not None:
-        arrays.values_list = p.values
         cast(ArrayProfile, p).seed(arrays)
     return p
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from m3tui.profiles.pprof.graph import Filters, _compile, _funcs, _matching_sites
-from m3tui.profiles.pprof.model import Profile
+from m3tui.profiles.pprof.model import Profile, StackArrays
 
 if TYPE_CHECKING:
     import numpy as np
@@ -50,18 +50,17 @@ class _Flat:
     focus, ignore) is then a few `bincount`s over stacks and pairs, not over every frame.
     """
 
-    def __init__(self, p: Profile) -> None:
+    def __init__(self, p: Profile, arrays: StackArrays | None) -> None:
         import numpy as np
 
         self.values: dict[int, _Ints | None] = {}
-        arrays = p.stack_arrays()  # the decoder's arrays (a big profile): as they are
-        if arrays is not None:
+        self.arrays = arrays
+        if arrays is not None:  # the decoder's arrays (a big profile): as they are, values too
             sites, starts = arrays.sites, arrays.starts
             n = len(starts) - 1
             lens = np.diff(starts)
-            if arrays.values_list is p.values:
-                for si in range(arrays.values.shape[1]):
-                    self.values[si] = _checked(arrays.values[:, si])
+            for si in range(arrays.values.shape[1]):
+                self.values[si] = _checked(arrays.values[:, si])
         else:
             stacks = p.site_stacks
             n = len(stacks)
@@ -166,14 +165,18 @@ def _checked(col: _Ints | None) -> _Ints | None:
     return col
 
 
-def _flat(p: Profile) -> _Flat:
-    arrays = p.stack_arrays()
-    stacks: object = arrays if arrays is not None else p.site_stacks
-    key = (id(stacks), p.stack_count(), id(p.values), len(p.site_frame))
-    got: tuple[tuple[int, int, int, int], _Flat] | None = p.__dict__.get("_m3tui_flat")
+def _flat(p: Profile, merged: bool = False) -> _Flat:
+    """The profile laid out, kept on it; from the decoder's arrays as they are (a stack may come
+    twice: sums do not care) unless `merged`."""
+    arrays = p.merged_arrays() if merged else p.stack_arrays()
+    key: tuple[int, ...] = (id(arrays), len(p.site_frame))
+    if arrays is None:
+        key = (id(p.site_stacks), p.stack_count(), id(p.values), len(p.site_frame))
+    slot = "_m3tui_flat_merged" if merged else "_m3tui_flat"
+    got: tuple[tuple[int, ...], _Flat] | None = p.__dict__.get(slot)
     if got is None or got[0] != key:
-        got = (key, _Flat(p))
-        p.__dict__["_m3tui_flat"] = got
+        got = (key, _Flat(p, arrays))
+        p.__dict__[slot] = got
     return got[1]
 
 
@@ -189,6 +192,9 @@ def kept(p: Profile, si: int, filters: Filters | None) -> tuple[_Flat, Any, Any]
 
     fl = _flat(p)
     w = fl.column(p, si)
+    if w is not None and fl.arrays is not None and not fl.arrays.merged and bool((w < 0).any()):
+        fl = _flat(p, merged=True)  # twin stacks that cancel out are not kept: merged first
+        w = fl.column(p, si)
     if w is None:
         return None
     keep = (w != 0) & (fl.lens > 0)

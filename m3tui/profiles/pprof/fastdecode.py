@@ -7,13 +7,15 @@ packed or not; a Label's four int64 fields), so the joined Samples are one strea
 each Sample's fields are walked together, one field of every Sample per step, and the bytes of
 the location ids and of the values decoded at once.
 
-The stacks are then site ids end to end (uint32) with each stack's start; identical stacks are
-merged in numpy (a hash of each stack's sites, then an exact comparison of the stacks merged), in
-the order they first occur, their values summed, exactly what `decode._samples_fast` gives. The
-result seeds a `model.Profile` whose `site_stacks` strings are made only when something reads
-them; `fastagg` takes the arrays as they are. `samples` returns None when something is unusual (a
-field of another wire type, a missing location, a value count that is not the sample types', sums
-past int64, a hash collision): then the usual decoder runs and says what is wrong.
+The stacks are then site ids end to end (a location with inlined frames: its sites in a row)
+with each stack's start, kept as they come: a stack may be there twice (`StackArrays.merged`
+False). Sums over stacks do not care, so `fastagg` and `fastflame` take them so, and `top` never
+merges. `merge` merges identical stacks when something reads the distinct stacks or their values
+(`model.ArrayProfile`): in numpy (a hash of each stack's sites, then an exact comparison of the
+stacks merged; on a collision, by their strings), in the order they first occur, their values
+summed, exactly what `decode._samples_fast` gives. `samples` returns None when something is
+unusual (a field of another wire type, a missing location, a value count that is not the sample
+types', values whose sums could pass int64): then the usual decoder runs and says what is wrong.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any, Protocol, cast
 
 from m3tui.profiles.pprof.model import StackArrays
 
-__all__ = ["BIG_BYTES", "bulk_class", "is_bulk", "samples"]
+__all__ = ["BIG_BYTES", "bulk_class", "is_bulk", "merge", "samples"]
 
 #: protobuf size from which `decode` takes this path (about 150,000 samples of 20 frames; below,
 #: numpy's import costs about what it saves)
@@ -131,8 +133,8 @@ class _Unusual(Exception):
 
 
 def samples(raw: Any, locstr: dict[int, str], nt: int) -> StackArrays | None:
-    """The samples merged by stack, as `decode._samples_fast` merges them, as arrays; None when
-    the usual decoder must decide."""
+    """The samples' stacks and values as arrays, one row per sample (not merged: `merge`); None
+    when the usual decoder must decide."""
     try:
         return _samples(raw, locstr, nt)
     except _Unusual:
@@ -146,18 +148,46 @@ def _samples(raw: Any, locstr: dict[int, str], nt: int) -> StackArrays:
     if n == 0 or nt == 0:
         raise _Unusual
     locations = _Locations(locstr)
-    tab = _table()
     parts = []
     for lo in range(0, n, _SAMPLES):  # a chunk at a time: temporaries that stay small
         locs, lper, values = _walk(raw[lo:lo + _SAMPLES], nt)
-        sites, lens = locations.expand(locs, lper)
-        starts = np.zeros(len(lens) + 1, dtype=np.int64)
-        np.cumsum(lens, out=starts[1:])
-        parts.append((sites, lens, values, _hash(sites, lens, starts, locations.ns, tab)))
-    sites, lens, values, h = (np.concatenate([x[i] for x in parts]) for i in range(4))
+        parts.append((*locations.expand(locs, lper), values))
+    sites, lens, values = (np.concatenate([x[i] for x in parts]) for i in range(3))
+    big = np.abs(values).max(axis=0).astype(np.float64)
+    if bool((big * n >= 2.0**62).any()):
+        raise _Unusual  # sums could pass int64: the usual decoder adds Python ints
     starts = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(lens, out=starts[1:])
-    return _merged(sites, lens, starts, values, h)
+    return StackArrays(sites, starts, values, merged=False)
+
+
+def merge(arrays: StackArrays) -> StackArrays:
+    """Identical stacks merged, as `decode._samples_fast` merges them: the first of each kept, in
+    order, the values of all summed (the decoder checked that the sums fit int64)."""
+    import numpy as np
+
+    if arrays.merged:
+        return arrays
+    sites, starts, values = arrays.sites, arrays.starts, arrays.values
+    lens = np.diff(starts)
+    try:
+        tab = _table()
+        ns = int(sites.max()) + 1 if len(sites) else 1
+        h = np.concatenate([_hash(sites[starts[lo]:starts[hi]], lens[lo:hi], starts[lo:hi + 1] - starts[lo], ns, tab)
+                            for lo, hi in _bounds(len(lens))])
+        return _merged(sites, lens, starts, values, h)
+    except _Unusual:  # a hash collision, a stack too deep: merged exactly, by string
+        index: dict[str, int] = {}
+        strings = arrays.strings()
+        group = np.fromiter(map(index.setdefault, strings, range(len(strings))), dtype=np.int64, count=len(strings))
+        is_first = group == np.arange(len(group))
+        sums = np.zeros_like(values)
+        np.add.at(sums, group, values)
+        return _kept(sites, lens, is_first, sums)
+
+
+def _bounds(n: int) -> list[tuple[int, int]]:
+    return [(lo, min(n, lo + _SAMPLES)) for lo in range(0, n, _SAMPLES)] or [(0, 0)]
 
 
 def _walk(raw: Any, nt: int) -> tuple[Any, Any, Any]:
@@ -287,18 +317,23 @@ class _Locations:
         else:
             def lookup(col: Any) -> Any:
                 return col[at]
+        first = lookup(padded[:, 0])  # each location's first (innermost) site
         if width == 1:  # one site per location
-            return lookup(padded[:, 0]), lper.astype(np.int64)
-        # inlined frames: each location expands to its sites (slot k: its k-th site, if any)
-        first = np.zeros(len(lper), dtype=np.int64)
-        np.cumsum(lper[:-1], out=first[1:])
-        lens = np.add.reduceat(lookup(chars.astype(padded.dtype)), first, dtype=np.int64)
-        slots = np.empty((len(at), width), dtype=padded.dtype)
-        valid = np.empty((len(at), width), dtype=bool)
-        for k in range(width):
-            slots[:, k] = lookup(padded[:, k])
-            valid[:, k] = lookup(chars > k) if k else True
-        return slots.ravel()[valid.ravel()], lens
+            return first, lper.astype(np.int64)
+        # inlined frames: each location's sites in a row (a repeat of its first one, the others
+        # written over the copies; only the few locations with more than one site are visited)
+        count = lookup(chars.astype(padded.dtype))
+        multi = np.flatnonzero(count > 1)
+        out = np.repeat(first, count)
+        extra = count[multi].astype(np.int64) - 1
+        at_out = multi + np.cumsum(extra) - extra  # where each one's sites begin in `out`
+        at_loc = at[multi]
+        for k in range(1, width):
+            sel = np.flatnonzero(extra >= k)
+            out[at_out[sel] + k] = padded[at_loc[sel], k]
+        owner = np.searchsorted(np.cumsum(lper), multi, side="right")  # each one's sample
+        lens = lper.astype(np.int64) + np.bincount(owner, weights=extra, minlength=len(lper)).astype(np.int64)
+        return out, lens
 
 
 def _table() -> Any:
@@ -362,18 +397,22 @@ def _merged(sites: Any, lens: Any, starts: Any, values: Any, h: Any) -> StackArr
     dup = order[order != rep]
     rd = rep[order != rep]  # each repeated stack's first stack of the same hash
     if not np.array_equal(lens[dup], lens[rd]):
-        raise _Unusual  # a hash collision: the usual decoder merges
+        raise _Unusual  # a hash collision: `merge` compares the strings
     dl = lens[dup]
     off = np.arange(int(dl.sum()), dtype=np.int64) - np.repeat(np.cumsum(dl) - dl, dl)
     if not np.array_equal(sites[np.repeat(starts[dup], dl) + off], sites[np.repeat(starts[rd], dl) + off]):
         raise _Unusual
-    big = np.abs(values).max(axis=0).astype(np.float64)
-    if bool((big * n >= 2.0**62).any()):
-        raise _Unusual  # sums could pass int64: the usual decoder adds Python ints
     sums = values.copy()
     np.add.at(sums, rd, values[dup])
     is_first = np.ones(n, dtype=bool)
     is_first[dup] = False
+    return _kept(sites, lens, is_first, sums)
+
+
+def _kept(sites: Any, lens: Any, is_first: Any, sums: Any) -> StackArrays:
+    """The stacks `is_first` marks, with their summed values."""
+    import numpy as np
+
     klens = lens[is_first]
     kstarts = np.zeros(len(klens) + 1, dtype=np.int64)
     np.cumsum(klens, out=kstarts[1:])

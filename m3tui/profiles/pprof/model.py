@@ -110,11 +110,17 @@ class Profile:
         return self._stacks
 
     def stack_count(self) -> int:
-        """How many distinct stacks (`len(site_stacks)`, without making them)."""
+        """How many distinct stacks (`len(site_stacks)`, without making them; a big profile's
+        count may hold a stack twice until its stacks are merged: `ArrayProfile`)."""
         return len(self.site_stacks)
 
     def stack_arrays(self) -> StackArrays | None:
-        """The stacks as numpy arrays when the decoder made them so (a big profile), else None."""
+        """The stacks as numpy arrays when the decoder made them so (a big profile), else None;
+        a stack may be there more than once (`StackArrays.merged`)."""
+        return None
+
+    def merged_arrays(self) -> StackArrays | None:
+        """`stack_arrays` with identical stacks merged, as `site_stacks` holds them."""
         return None
 
     @property
@@ -153,14 +159,14 @@ class Profile:
 
 
 class StackArrays:
-    """A big profile's distinct stacks as numpy arrays (`fastdecode`): their site ids end to end
-    (`sites`, uint32), each stack's start (`starts`, int64, one more than the stacks) and the
-    values (`values`, int64, a row per stack, a column per sample type)."""
+    """A big profile's stacks as numpy arrays (`fastdecode`): their site ids end to end (`sites`,
+    uint32), each stack's start (`starts`, int64, one more than the stacks) and the values
+    (`values`, int64, a row per stack, a column per sample type). As decoded, a stack may come
+    more than once (`merged` False): sums over stacks do not care, so `fastagg` takes them so."""
 
-    def __init__(self, sites: Any, starts: Any, values: Any) -> None:
+    def __init__(self, sites: Any, starts: Any, values: Any, *, merged: bool = True) -> None:
         self.sites, self.starts, self.values = sites, starts, values
-        #: the profile's `values` made from these (`fastagg` uses `values` while they are its)
-        self.values_list: list[list[int]] | None = None
+        self.merged = merged
 
     def strings(self) -> list[str]:
         text = self.sites.astype("<u4").tobytes().decode("utf-32-le", "surrogatepass")
@@ -169,31 +175,71 @@ class StackArrays:
 
 
 class ArrayProfile(Profile):
-    """A `Profile` whose `site_stacks` strings are made from its `StackArrays` when first read
-    (top on a big profile never reads them: `fastagg` takes the arrays). Assigning `site_stacks`
-    drops the arrays."""
+    """A `Profile` whose distinct stacks (`site_stacks`) and `values` are made from its
+    `StackArrays` when first read: identical stacks merged (`fastdecode.merge`), then the strings
+    and lists made. Top on a big profile reads neither: `fastagg` takes the arrays as decoded.
+    Assigning `site_stacks` or `values` drops the arrays (the other one is made first)."""
 
     @property
     def site_stacks(self) -> list[str]:
-        arrays: StackArrays | None = self.__dict__.get("_arrays")
         got: list[str] | None = self.__dict__.get("_site_stacks")
         if got is None:
+            arrays = self.merged_arrays()
             got = self.__dict__["_site_stacks"] = arrays.strings() if arrays is not None else []
         return got
 
     @site_stacks.setter
     def site_stacks(self, value: list[str]) -> None:
+        if self.__dict__.get("_arrays") is not None:
+            self.values  # made while the arrays are there
         self.__dict__["_site_stacks"] = value
-        self.__dict__["_arrays"] = None
+        self.__dict__["_arrays"] = self.__dict__["_merged"] = None
+
+    @property
+    def values(self) -> list[list[int]]:
+        got: list[list[int]] | None = self.__dict__.get("_values")
+        if got is None:
+            arrays = self.merged_arrays()
+            got = [col.tolist() for col in arrays.values.T] if arrays is not None else []
+            self.__dict__["_values"] = got
+        return got
+
+    @values.setter
+    def values(self, value: list[list[int]]) -> None:
+        if self.__dict__.get("_arrays") is not None:
+            self.site_stacks  # made while the arrays are there
+        self.__dict__["_values"] = value
+        self.__dict__["_arrays"] = self.__dict__["_merged"] = None
 
     def seed(self, arrays: StackArrays) -> None:
         self.__dict__["_arrays"] = arrays
-        self.__dict__["_site_stacks"] = None
+        self.__dict__["_merged"] = arrays if arrays.merged else None
+        self.__dict__["_site_stacks"] = self.__dict__["_values"] = None
 
     def stack_count(self) -> int:
-        arrays = self.stack_arrays()
+        """The stacks as held: before they are merged, a stack that comes twice counts twice."""
+        arrays = self.__dict__.get("_merged") or self.stack_arrays()
         return len(arrays.starts) - 1 if arrays is not None else len(self.site_stacks)
 
     def stack_arrays(self) -> StackArrays | None:
         arrays: StackArrays | None = self.__dict__.get("_arrays")
         return arrays
+
+    def merged_arrays(self) -> StackArrays | None:
+        """The arrays with identical stacks merged (made once, when first asked for)."""
+        got: StackArrays | None = self.__dict__.get("_merged")
+        arrays = self.stack_arrays()
+        if got is None and arrays is not None:
+            from m3tui.profiles.pprof import fastdecode
+
+            got = self.__dict__["_merged"] = fastdecode.merge(arrays)
+        return got
+
+    def total(self, sample_index: int) -> int:
+        arrays = self.stack_arrays()
+        if arrays is None or self.diff_base_totals is not None:
+            return super().total(sample_index)
+        col = arrays.values[:, sample_index]
+        if not arrays.merged and bool((col < 0).any()):  # twins that cancel out: |sum| of the merged
+            col = self.merged_arrays().values[:, sample_index]  # type: ignore[union-attr]
+        return int(abs(col).sum())  # the decoder checked that it fits int64
