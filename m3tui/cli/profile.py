@@ -184,13 +184,35 @@ async def _capture(args: argparse.Namespace) -> int:
     spec = capture.CaptureSpec(directory, args.bench, args.kind, procs=args.cpu, rate=args.rate,
                                benchtime=args.benchtime, noinline=args.noinline)  # fmt: skip
     print(f"· capturing a {args.kind} profile of {printable(args.bench)} in {printable(directory)}", file=sys.stderr)
+    from m3tui.cli.progress import bar as progress_bar
+
+    bar = progress_bar("items")  # a terminal: the steps on a bar too, the benchmark running after it
+    total, now, named = capture.CAPTURE_STEPS, [0], [""]
+
+    def step(n: int, text: str) -> None:
+        now[0] = n
+        print(f"· [{n}/{total}] {text}", file=sys.stderr, flush=True)
+        if bar is not None:
+            bar.update("· capture", n - 1, total, named[0])
+
+    def line(text: str) -> None:  # the run's output: its result lines name the benchmark (kept on the bar)
+        if bar is not None and text.startswith("Benchmark"):
+            named[0] = printable(text.split(maxsplit=1)[0])
+            bar.update("· capture", now[0] - 1, total, named[0])
+
     try:
-        cap = await capture.capture(spec, wait_lock=not args.no_wait,
+        cap = await capture.capture(spec, wait_lock=not args.no_wait, on_step=step, on_line=line,
                                     on_wait=lambda text: print(f"· {printable(text)}", file=sys.stderr, flush=True))  # fmt: skip
     except capture.InvalidCaptureSpec as exc:  # the test binary refused a flag or the regexp
         return _fail(str(exc), EXIT_USAGE)
     except capture.CaptureError as exc:  # the build or the run failed
         return _fail(str(exc))
+    else:
+        if bar is not None:
+            bar.update("· capture", total, total, named[0])
+    finally:
+        if bar is not None:
+            bar.close()
     for warning in cap.warnings:
         print(f"· {printable(warning)}", file=sys.stderr)
     if args.json:

@@ -94,6 +94,7 @@ RATE_FLAGS = {
 }
 
 META_NAME = "capture.json"
+CAPTURE_STEPS = 3  # on_step's: build, run, keep (the CLI's progress)
 META_VERSION = 1
 _META_LIMIT = 1 << 20
 _TMP_PREFIX = ".tmp-"
@@ -391,8 +392,9 @@ async def capture(
     timeout: float | None = 600,
     wait_lock: bool = True,
     on_wait: Callable[[str], None] | None = None,
+    on_step: Callable[[int, str], None] | None = None,
 ) -> Capture:
-    """Build the test binary, run the benchmark with profiling, keep profile + binary.
+    """Build the test binary, run the benchmark with profiling, keep profile + binary (on_step: CAPTURE_STEPS).
 
     ``timeout`` bounds the build and the run (each). ``on_line`` gets every output line of the
     build's failure and of the run. Raises :class:`CaptureError` ("build failed: …", "no
@@ -406,15 +408,18 @@ async def capture(
         raise InvalidCaptureSpec(f"no such package directory: {printable(package_dir)}")
     root = private_dir(profiles_root())  # 0700; an M3tuiError naming the path if it cannot be
     what = f"m3tui profile capture {printable(package_dir)} -bench {spec.bench}"
+    step = on_step or (lambda n, text: None)
     async with hold(what, wait=wait_lock, on_wait=on_wait, stopped=stop.is_set if stop else None) as held:
         if not held:  # stopped while waiting for another m3tui run: nothing ran
             raise CaptureError("stopped")
         cap_id = _new_id()
         tmp = _scratch_dir()
         try:
+            step(1, "building the test binary (go test -c)")
             binary = await build_binary(package_dir, tmp / BINARY_NAME, go=spec.go, noinline=spec.noinline,
                                         timeout=timeout, stop=stop)  # fmt: skip
             profile = tmp / f"{spec.kind}.pprof"
+            step(2, f"running {printable(spec.bench)} with {spec.kind} profiling")
             results = await run_binary(binary, package_dir, spec.test_args(profile), on_line=on_line, timeout=timeout,
                                        stop=stop)  # fmt: skip
             if stop is not None and stop.is_set():
@@ -428,10 +433,8 @@ async def capture(
             warnings = []
             if len(names) > 1:
                 shown = ", ".join(names[:5]) + (", …" if len(names) > 5 else "")
-                warnings.append(
-                    f"{len(names)} benchmarks matched {spec.bench!r} ({shown}); "
-                    "the profile mixes all of them"
-                )
+                warnings.append(f"{len(names)} benchmarks matched {spec.bench!r} ({shown}); the profile mixes all of them")
+            step(3, "keeping the profile and the binary")
             go_version = await _go_version(spec.go)
             final = root / cap_id
             cap = Capture(
