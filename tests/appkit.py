@@ -136,9 +136,9 @@ def _release(version: str, stable: bool = True) -> GoRelease:
 M3_RELEASES = [_release(v) for v in ("go1.27.3", "go1.27.2", "go1.26.6", "go1.25.5", "go1.24.11")] + [
     _release("go1.28rc1", stable=False)
 ]
-M3_STORE = Path("/Users/gopher/Library/Application Support/m3tui/go")
+M3_STORE = Path("/Users/gopher/.local/share/m3tui/go")
 M3_INSTALLS = [
-    InstalledGo("go1.27.3", Path("/Users/gopher/Library/Application Support/m3tui/go/go1.27.3"), "m3tui", "darwin", "arm64", current=True),
+    InstalledGo("go1.27.3", Path("/Users/gopher/.local/share/m3tui/go/go1.27.3"), "m3tui", "darwin", "arm64", current=True),
     InstalledGo("go1.24.2", Path("/opt/homebrew/Cellar/go/1.24.2/libexec"), "homebrew", "darwin", "arm64"),
     InstalledGo("go1.21.5", Path("/usr/local/go"), "system", "darwin", "amd64"),
 ]
@@ -176,7 +176,7 @@ class FixedVersionsBackend:
             gotoolchain="auto", gotoolchain_source="/opt/homebrew/Cellar/go/1.24.2/libexec/go.env",
             modules={"go.mod": {"path": "/Users/gopher/src/shop/go.mod", "go": "1.25.0"}},
             pin=ProjectPin(Path("/Users/gopher/src/shop")), effective="go1.25.0", would_download=True,
-            global_choice=GlobalChoice(CurrentLink(Path("/Users/gopher/Library/Application Support/m3tui/go/current"),
+            global_choice=GlobalChoice(CurrentLink(Path("/Users/gopher/.local/share/m3tui/go/current"),
                                                    "go1.27.3", "ok"), False, 'source "…/env.sh"'),
         )  # fmt: skip
 
@@ -202,7 +202,7 @@ class FixedVersionsBackend:
             raise InstallError("checksum mismatch for go1.26.6.darwin-arm64.tar.gz: expected 3f2a…9c01, got 77b0…e412")
         if self.install_outcome == "wait":
             await self.release_install.wait()
-        return Path("/Users/gopher/Library/Application Support/m3tui/go") / file.version
+        return Path("/Users/gopher/.local/share/m3tui/go") / file.version
 
     async def default_packages(self, version: str, on_progress: Callable[[PackageProgress], None]) -> Outcome:
         return Outcome()  # no default-go-packages file

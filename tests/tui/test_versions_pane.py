@@ -189,7 +189,7 @@ async def test_a_bug_in_a_pane_is_an_internal_error_line_and_a_crash_log(m3tui_h
 
 # --- the cursor stays on its row (by identity) ---------------------------------------------------
 
-STORE = Path("/Users/gopher/Library/Application Support/m3tui/go")
+STORE = Path("/Users/gopher/.local/share/m3tui/go")
 
 
 def m3(version: str, *, current: bool = False) -> InstalledGo:
@@ -382,7 +382,7 @@ class HereVersions(LiveVersions):
 
     async def project(self) -> ProjectView:
         state: LinkState = self.link_state if self.global_version else "none"
-        chosen = GlobalChoice(CurrentLink(STORE / "current", self.global_version, state), False, 'source "/Users/gopher/.m3tui/env.sh"')
+        chosen = GlobalChoice(CurrentLink(STORE / "current", self.global_version, state), False, 'source "/Users/gopher/.local/share/m3tui/env.sh"')
         return ProjectView(
             cwd=SHOP, go=GoOnPath(GOBIN / "bin/go", GOBIN / "bin/go", False), local=GoVersion("go1.27.3", "darwin", "arm64"),
             gotoolchain="auto", gotoolchain_source=f"{GOBIN}/go.env", modules={}, pin=ProjectPin(SHOP, self.pins),
@@ -476,7 +476,7 @@ async def test_the_installed_table_fits_80_columns_and_enter_shows_the_whole_row
         await pilot.press("enter")
         await pilot.pause()
         assert detail.display
-        assert "/Users/gopher/Library/Application Support/m3tui/go/go1.27.3" in screen_text(app)
+        assert "/Users/gopher/.local/share/m3tui/go/go1.27.3" in screen_text(app)
         await pilot.press("down")  # the details follow the cursor
         await pilot.pause()
         assert "/opt/homebrew/Cellar/go/1.24.2/libexec" in str(detail.render())
