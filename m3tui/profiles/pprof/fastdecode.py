@@ -73,48 +73,42 @@ def is_bulk(fp: object) -> bool:
     return bool(getattr(getattr(fp, "DESCRIPTOR", None), "full_name", "") == f"{_BULK}.Profile")
 
 
-def _varints(buf: Any) -> Any:
+def _varints(buf: Any) -> tuple[Any, Any]:
     """The varints that `buf` (uint8) holds end to end, as uint64 (`buf` itself, uint8, when
-    every varint is one byte)."""
+    every varint is one byte), and the position of each one's last byte (None: one byte each)."""
     import numpy as np
 
     if len(buf) == 0:
-        return np.zeros(0, dtype=np.uint64)
+        return np.zeros(0, dtype=np.uint64), None
     if buf[-1] >= 0x80:
         raise _Unusual
     if int(buf.max()) < 0x80:  # every varint one byte
-        return buf
+        return buf, None
     ends = np.flatnonzero(buf < 0x80)
-    vals = np.empty(len(ends), dtype=np.uint64)
-    t0 = c0 = 0
-    while c0 < len(buf):  # a chunk of whole varints at a time: small temporaries
-        t1 = min(len(ends), t0 + _CHUNK)
-        c1 = int(ends[t1 - 1]) + 1
-        b = buf[c0:c1]
-        e = ends[t0:t1] - c0
-        starts = np.empty(len(e), dtype=np.int64)
-        starts[0] = 0
-        starts[1:] = e[:-1] + 1
-        if int((e - starts).max()) >= 10:
-            raise _Unusual
-        tok = np.zeros(len(b), dtype=np.int64)
-        tok[starts[1:]] = 1
-        np.cumsum(tok, out=tok)
-        shift = (np.arange(len(b), dtype=np.int64) - starts[tok]) * 7
-        contrib = np.left_shift((b & 0x7F).astype(np.uint64), shift.astype(np.uint64))
-        vals[t0:t1] = np.bitwise_or.reduceat(contrib, starts)
-        t0, c0 = t1, c1
-    return vals
+    more = np.empty(len(ends), dtype=np.int64)  # each one's bytes before its last
+    more[0] = ends[0]
+    np.subtract(ends[1:], ends[:-1], out=more[1:])
+    more[1:] -= 1
+    if int(more.max()) >= 10:
+        raise _Unusual
+    vals = buf[ends].astype(np.uint64)  # the last byte is the most significant
+    for k in range(1, int(more.max()) + 1):  # then the one before, for those that have one
+        sel = np.flatnonzero(more >= k)
+        vals[sel] = (vals[sel] << np.uint64(7)) | (buf[ends[sel] - k] & 0x7F)
+    return vals, ends
 
 
 def _varint_at(buf: Any, pos: Any) -> tuple[Any, Any]:
     """The varint starting at each byte position: (value as uint64, its length in bytes)."""
     import numpy as np
 
+    last = len(buf) - 1
+    b = buf[np.minimum(pos, last)]
+    if bool((b < 0x80).all()) and (len(pos) == 0 or int(pos.max()) <= last):  # one byte each: the usual
+        return b.astype(np.uint64), np.ones(len(pos), dtype=np.int64)
     v = np.zeros(len(pos), dtype=np.uint64)
     length = np.zeros(len(pos), dtype=np.int64)
     done = np.zeros(len(pos), dtype=bool)
-    last = len(buf) - 1
     for k in range(10):
         b = buf[np.minimum(pos + k, last)]
         live = ~done
@@ -149,8 +143,9 @@ def _samples(raw: Any, locstr: dict[int, str], nt: int) -> StackArrays:
         raise _Unusual
     locations = _Locations(locstr)
     parts = []
+    scratch = _Scratch()
     for lo in range(0, n, _SAMPLES):  # a chunk at a time: temporaries that stay small
-        locs, lper, values = _walk(raw[lo:lo + _SAMPLES], nt)
+        locs, lper, values = _walk(raw[lo:lo + _SAMPLES], nt, scratch)
         parts.append((*locations.expand(locs, lper), values))
     sites, lens, values = (np.concatenate([x[i] for x in parts]) for i in range(3))
     big = np.abs(values).max(axis=0).astype(np.float64)
@@ -190,11 +185,26 @@ def _bounds(n: int) -> list[tuple[int, int]]:
     return [(lo, min(n, lo + _SAMPLES)) for lo in range(0, n, _SAMPLES)] or [(0, 0)]
 
 
-def _walk(raw: Any, nt: int) -> tuple[Any, Any, Any]:
+class _Scratch:
+    """An int64 array reused from chunk to chunk of one decode (grown when a chunk needs more)."""
+
+    def __init__(self) -> None:
+        self.buf: Any = None
+
+    def get(self, n: int) -> Any:
+        import numpy as np
+
+        if self.buf is None or len(self.buf) < n:
+            self.buf = np.empty(max(n, 1 << 16), dtype=np.int64)
+        return self.buf[:n]
+
+
+def _walk(raw: Any, nt: int, scratch: _Scratch | None = None) -> tuple[Any, Any, Any]:
     """One chunk of samples: their location ids end to end, how many each has, their values."""
     import numpy as np
 
     n = len(raw)
+    scratch = scratch or _Scratch()
     buf = np.frombuffer(b"".join(raw), dtype=np.uint8)
     slen = np.fromiter(map(len, raw), dtype=np.int64, count=n)
     if len(buf) == 0 or buf[-1] >= 0x80 or not slen.all():
@@ -232,24 +242,36 @@ def _walk(raw: Any, nt: int) -> tuple[Any, Any, Any]:
         sm, st, sp = marks[field]
         if not st:
             return np.zeros(0, dtype=np.uint64), np.zeros(n, dtype=np.int64)
-        starts, stops = np.concatenate(st), np.concatenate(sp)
-        d = np.zeros(len(buf) + 1, dtype=np.int8)
-        d[starts] += 1  # no two fields start (or stop) at one byte
-        d[stops] -= 1
-        mask = np.cumsum(d[:-1], dtype=np.int8).view(bool)
-        got = buf[mask]
+        owner, starts, stops = np.concatenate(sm), np.concatenate(st), np.concatenate(sp)
+        if len(st) > 1:  # a field met in more than one step: its pieces in the order of the bytes
+            order = np.argsort(starts, kind="stable")
+            owner, starts, stops = owner[order], starts[order], stops[order]
+        size = stops - starts
+        # the bytes of every piece, gathered: their positions made in place in `scratch` (a
+        # fresh array per chunk costs more in page faults than the arithmetic), as the running
+        # sum of 1 per byte and, at each piece's first byte, the jump from the last piece's end
+        full = np.flatnonzero(size)
+        starts, stops = starts[full], stops[full]
+        first = np.cumsum(size[full])
+        total = int(first[-1]) if len(first) else 0
+        first -= size[full]
+        at = scratch.get(total)
+        at.fill(1)
+        if total:
+            at[first[1:]] = starts[1:] - stops[:-1] + 1
+            at[0] = starts[0]
+            np.cumsum(at, out=at)
+        got = buf[at]
         if len(got) and got[-1] >= 0x80:
             raise _Unusual
-        # varints per sample: the varint ends among each sample's picked bytes
-        nbytes = np.bincount(np.concatenate(sm), weights=stops - starts, minlength=n).astype(np.int64)
-        bound = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(nbytes, out=bound[1:])
-        vals = _varints(got)
-        if len(vals) == len(got):
+        nbytes = size if len(st) == 1 and len(owner) == n else \
+            np.bincount(owner, weights=size, minlength=n).astype(np.int64)
+        vals, ends = _varints(got)
+        if ends is None:
             return vals, nbytes
-        cends = np.flatnonzero(got < 0x80)
-        at = np.searchsorted(cends, bound - 1, side="right")  # ends up to each sample's last byte
-        return vals, np.diff(at)
+        bound = np.cumsum(nbytes)  # varints per sample: the varint ends among its bytes
+        return vals, np.diff(np.searchsorted(ends, bound - 1, side="right"), prepend=0)
+
 
     raw_vals, vper = picked(2)
     if not bool((vper == nt).all()):
