@@ -123,7 +123,6 @@ def no_go(ctx: DoctorContext, summary: str, detail: str, data: dict[str, Any], i
         return Finding("go.path", Group.GO, Status.ERROR, summary, detail, install_fix, data)
     data = {**data, "bundled": {"goroot": str(bundled.goroot), "go": str(bundled.go), "version": bundled.version}}
     said = f"m3tui's [go] extra bundles {bundled.version or 'a go'} at {bundled.go}, which is not on PATH"
-    fix = (f"m3tui versions use bundled (then source m3tui's env file), or add {bundled.bin_dir} to the end of PATH;\n"
-           f"or {install_fix}")  # fmt: skip
+    fix = f"m3tui versions use bundled (then source m3tui's env file), or add {bundled.bin_dir} to the end of PATH; or {install_fix}"
     offers = (Offer("path_append", (str(bundled.bin_dir),)),)
     return Finding("go.path", Group.GO, Status.ERROR, summary, "\n".join(filter(None, [said, detail])), fix, data, offers=offers)
