@@ -144,14 +144,27 @@ class DoctorJSON(TypedDict):
     checks: list[CheckJSON]
 
 
+def _fixes_data(finding: Finding, env: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The finding's fixes as data; one whose file turned unreadable since (a FIFO now) is left out, never a crash."""
+    from m3tui.core.errors import M3tuiError
+    from m3tui.doctor.fixes import fixes_for
+
+    data = []
+    for fix in fixes_for(finding, env):
+        try:
+            data.append(fix.as_data())
+        except (M3tuiError, OSError):
+            continue
+    return data
+
+
 def to_json(findings: Iterable[Finding], *, offline: bool, env: Mapping[str, str] | None = None) -> DoctorJSON:
     """The document; each problem's fixes made concrete for ``env`` (its PATH's go, its $SHELL's rc files) as --fix would."""
     from m3tui import __version__
-    from m3tui.doctor.fixes import fixes_for
 
     items = sort_findings(findings)
     env = os.environ if env is None else env
-    fixes = {f.id: [fix.as_data() for fix in fixes_for(f, env)] for f in items if f.is_problem}
+    fixes = {f.id: _fixes_data(f, env) for f in items if f.is_problem}
     counts = {s.value: sum(1 for f in items if f.status is s) for s in Status}
     return {
         "schema": SCHEMA,

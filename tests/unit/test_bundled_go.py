@@ -94,3 +94,31 @@ def test_adopt_refuses_a_version_file_that_names_no_release(tmp_path: Path, m3tu
     with pytest.raises(Exception) as caught:
         bundled.adopt([site])
     assert "not a Go release: not linked" in str(caught.value)
+
+
+def test_doctor_json_lists_each_problems_fixes(tmp_path: Path) -> None:
+    """Schema 2: every kind of fix as data (a go env change, an rc line commented out), none for an ok check."""
+    from m3tui.doctor.model import Finding, Group, Offer
+    from m3tui.doctor.run import to_json
+
+    (tmp_path / "bin").mkdir()
+    go = tmp_path / "bin" / "go"
+    go.write_text("#!/bin/sh\n")
+    go.chmod(0o755)
+    (tmp_path / ".bashrc").write_bytes(b"alias ll='ls -l'\nexport GOROOT=/old/go\n")
+    env = {"PATH": str(tmp_path / "bin"), "HOME": str(tmp_path), "SHELL": "/bin/bash"}
+    findings = [
+        Finding("go.env.goproxy", Group.GO, Status.ERROR, "GOPROXY=off", offers=(Offer("go_env_w", ("GOPROXY", "https://proxy.golang.org,direct")),)),
+        Finding("go.goroot", Group.GO, Status.ERROR, "stale GOROOT", offers=(Offer("rc_unset", ("GOROOT",)),)),
+        Finding("go.path", Group.GO, Status.OK, "go1.27.3", offers=(Offer("rc_unset", ("GOROOT",)),)),
+    ]
+    checks = {c["id"]: c for c in to_json(findings, offline=True, env=env)["checks"]}
+    assert checks["go.env.goproxy"]["fixes"] == [{
+        "kind": "go_env", "change": "go env -w GOPROXY=https://proxy.golang.org,direct",
+        "command": ["go", "env", "-w", "GOPROXY=https://proxy.golang.org,direct"], "file": None, "undoable": True,
+        "undo": "m3tui doctor --undo: go env -w of the value before, or -u when there was none"}]  # fmt: skip
+    [goroot] = checks["go.goroot"]["fixes"]
+    assert (goroot["kind"], goroot["file"], goroot["comment_lines"], goroot["line"]) == ("rc_comment", str(tmp_path / ".bashrc"), [2], None)
+    assert goroot["change"].splitlines()[1:3] == ["  2: - export GOROOT=/old/go", "  2: + # export GOROOT=/old/go"]
+    assert goroot["backup"] == str(tmp_path / ".bashrc.bak") and goroot["undoable"] is True
+    assert checks["go.path"]["fixes"] == []  # not a problem: nothing to fix
