@@ -510,6 +510,9 @@ class FixedLogsBackend:
     async def open(self, path: Path, name: str) -> FileSource:
         return await LocalLogs().open(path, name)  # the test's own files, read for real
 
+    def open_now(self, path: Path, name: str) -> FileSource | None:
+        return LocalLogs().open_now(path, name)
+
     async def follow(
         self, path: Path, on_lines: Callable[[list[bytes]], None], stop: asyncio.Event, ready: asyncio.Event
     ) -> None:

@@ -19,9 +19,19 @@ if TYPE_CHECKING:
     from m3tui.logs.sources import FileSource
 
 
+#: The magic bytes of what is read through a spool (gzip, bzip2, zstd, xz): never on the UI thread.
+COMPRESSED = (b"\x1f\x8b", b"BZh", b"\x28\xb5\x2f\xfd", b"\xfd7zXZ\x00")
+
+
 class LogsBackend(Protocol):
     async def open(self, path: Path, name: str) -> FileSource:
         """A log file, its tail read (`M3tuiError`, its message for the user: it cannot be read)."""
+        ...
+
+    def open_now(self, path: Path, name: str) -> FileSource | None:
+        """The same, on the caller's thread, when that is quick: a plain file's tail is a few
+        preads (`m3tui logs FILE`'s first paint shows it). None when it is not (a compressed
+        file needs a spool) or it cannot be opened: then `open` does it, and says why."""
         ...
 
     async def follow(
@@ -58,6 +68,25 @@ class LocalLogs:
         except asyncio.CancelledError:  # the pane or the app went away: a .gz spool stops (and goes)
             stop.set()
             raise
+
+    def open_now(self, path: Path, name: str) -> FileSource | None:
+        import os
+        import threading
+
+        from m3tui.core.errors import M3tuiError
+        from m3tui.core.files import open_input
+        from m3tui.logs.sources import open_file
+
+        try:
+            with open_input(path) as f:  # a regular file only (a FIFO is never waited on)
+                head = os.pread(f.fileno(), 8, 0)
+            if head.startswith(COMPRESSED):
+                return None
+            stopped = threading.Event()
+            stopped.set()  # (replaced by a .gz meanwhile: its spool stops at the first chunk)
+            return open_file(path, name, stopped)
+        except (M3tuiError, OSError):
+            return None
 
     async def follow(
         self, path: Path, on_lines: Callable[[list[bytes]], None], stop: asyncio.Event, ready: asyncio.Event

@@ -78,10 +78,11 @@ class MainScreen(Screen[None], inherit_bindings=False):
         Binding("ctrl+c,super+c", "screen.copy_text", "Copy selected text", show=False, id="screen.copy"),
     ]
 
-    def __init__(self, backends: Backends, first: str | None = None) -> None:
+    def __init__(self, backends: Backends, first: str | None = None, open_logs: list[Path] | None = None) -> None:
         super().__init__()
         self.backends = backends
         self.first = first or PANES[0].pane_id  # `m3tui logs FILE`: the first paint is the Logs pane
+        self.open_logs = open_logs or []  # its file's tail is read now, so that paint shows it
 
     def compose(self) -> ComposeResult:
         first = self.first
@@ -90,7 +91,13 @@ class MainScreen(Screen[None], inherit_bindings=False):
         with ContentSwitcher(initial=f"pane-{first}", id="panes"):
             for info in PANES:
                 if info.pane_id == first or info.pane_id in ALWAYS_BUILT:
-                    yield info.load()(self.backends, build_now=info.pane_id == first, id=f"pane-{info.pane_id}")
+                    pane = info.load()(self.backends, build_now=info.pane_id == first, id=f"pane-{info.pane_id}")
+                    if info.pane_id == first == "logs" and len(self.open_logs) == 1:
+                        from m3tui.tui.panes.logs import LogsPane
+
+                        assert isinstance(pane, LogsPane)
+                        pane.open_at_start(self.open_logs[0])
+                    yield pane
                 else:  # imported and made on its first showing
                     yield PaneSlot(info)
         yield Footer()
@@ -151,7 +158,7 @@ class M3tuiApp(App[int], inherit_bindings=False):
         return "logs" if self._open_logs else "profiles" if self._open_profile is not None else PANES[0].pane_id
 
     def get_default_screen(self) -> Screen[None]:
-        return MainScreen(self.backends, self._first_pane())
+        return MainScreen(self.backends, self._first_pane(), self._open_logs)
 
     def on_mount(self) -> None:
         self._apply_theme()

@@ -146,6 +146,23 @@ class LogsPane(Pane):
     def focus_target(self) -> Widget:
         return self.view
 
+    def open_at_start(self, path: Path) -> None:
+        """`m3tui logs FILE`, before the pane is built: a plain file's tail is read now and shown
+        when the pane mounts, so the first paint has it (the app's open_paths then finds it open)."""
+        name = "stdin" if path.name.startswith("stdin-") and path.parent.name == "tmp" else path.name
+        src = self.backend.open_now(path, name)
+        if src is not None:
+            self.files[str(path)] = src
+            self._selected_key = file_key(path)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        src = self.files.get(self._selected_key[5:]) if self._selected_key.startswith("file:") else None
+        if src is not None and self.source is None:
+            self._fill_sources()
+            self._show(src, self._selected_key)
+            self.set_timer(INDEX_DELAY, lambda: self._build_index(src))
+
     @property
     def view(self) -> LogView:
         assert self._view is not None, "the Logs pane is not built yet"
@@ -261,7 +278,8 @@ class LogsPane(Pane):
         if existing is not None:
             if not own:
                 self._opening = max(0, self._opening - 1)
-            self._show(existing, row_key)
+            if existing is not self.source:  # (the file opened at start is shown already)
+                self._show(existing, row_key)
             return
 
         try:
