@@ -35,8 +35,13 @@ def _check(args: argparse.Namespace) -> None:
 
     if args.nodecount is not None and args.nodecount < 0:
         raise UsageError("m3tui profile: --nodecount must be 0 or more")
-    if args.nodefraction is not None and not 0 <= args.nodefraction <= 1:
-        raise UsageError(f"m3tui profile: --nodefraction {args.nodefraction:g}: must be from 0 to 1")
+    if args.nodefraction is not None:  # the Profiles pane's form checks it too (reportflags)
+        from m3tui.profiles.pprof.reportflags import check_nodefraction
+
+        try:
+            check_nodefraction(args.nodefraction)
+        except UsageError as exc:
+            raise UsageError(f"m3tui profile: {exc}") from None
     if args.timeout is not None and not 0 < args.timeout <= 24 * 3600:
         raise UsageError(f"m3tui profile: --timeout {args.timeout:g}: must be more than 0 seconds, at most a day")
     from m3tui.cli.profile import check_filter_flags

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     )
     from m3tui.profiles.pprof.graph import Filters
     from m3tui.profiles.pprof.model import Profile
+    from m3tui.profiles.pprof.pipeline import Prepared
     from m3tui.profiles.pproftool import WebState
     from m3tui.profiles.tune import ProgressCallback, TuneResult
 
@@ -38,7 +39,11 @@ class ProfilesBackend(Protocol):
     def captures(self) -> list[Capture]: ...
     async def load(self, path: Path) -> Profile: ...
     async def diff(self, profile: Profile, base: Profile) -> Profile: ...
-    async def top(self, profile: Profile, sample_index: int, filters: Filters, *, sort: str) -> TopReport: ...
+    async def top(self, profile: Profile, sample_index: int, filters: Filters, *, sort: str,
+                  node_fraction: float | None = None) -> TopReport: ...  # fmt: skip
+    async def prepare(self, path: Path, filters: Filters, granularity: str | None, base: Path | None = None) -> Prepared: ...
+    def finish(self, report: TopReport, prepared: Prepared, sort: str) -> TopReport: ...
+    async def prepared_traces(self, prepared: Prepared, sample_index: int) -> Traces: ...
     async def peek(self, profile: Profile, sample_index: int, regex: str, filters: Filters) -> list[PeekEntry]: ...
     async def flame(self, profile: Profile, sample_index: int, filters: Filters) -> FlameNode: ...
     async def source(self, profile: Profile, sample_index: int, regex: str, filters: Filters) -> list[SourceFile]: ...
@@ -80,10 +85,43 @@ class LocalProfiles:
 
         return await asyncio.to_thread(diff, profile, base)
 
-    async def top(self, profile: Profile, sample_index: int, filters: Filters, *, sort: str) -> TopReport:
+    async def top(self, profile: Profile, sample_index: int, filters: Filters, *, sort: str,
+                  node_fraction: float | None = None) -> TopReport:  # fmt: skip
         from m3tui.profiles.pprof import analysis
 
-        return await asyncio.to_thread(analysis.top, profile, sample_index, filters, sort=sort)
+        fraction = analysis.DEFAULT_NODE_FRACTION if node_fraction is None else node_fraction
+        return await asyncio.to_thread(analysis.top, profile, sample_index, filters, sort=sort, node_fraction=fraction)
+
+    async def prepare(self, path: Path, filters: Filters, granularity: str | None, base: Path | None = None) -> Prepared:
+        """pprof's steps that the report flags ask for (`pipeline.prepare`, as `m3tui profile top`
+        takes them), on the file (less ``base``); the samples' labels kept for the traces view."""
+        from m3tui.profiles.pprof import pipeline
+        from m3tui.profiles.pprof.model import printable
+
+        def run() -> Prepared:
+            return pipeline.prepare([pipeline.read_profile(str(path))], [printable(str(path))], filters, granularity,
+                                    pipeline.read_profile(str(base)) if base else None,
+                                    printable(str(base)) if base else "", labels=True)  # fmt: skip
+
+        return await asyncio.to_thread(run)
+
+    def finish(self, report: TopReport, prepared: Prepared, sort: str) -> TopReport:
+        from m3tui.profiles.pprof import pipeline
+
+        return pipeline.finish(report, prepared, sort)
+
+    async def prepared_traces(self, prepared: Prepared, sample_index: int) -> Traces:
+        """`-traces` of a prepared profile (filtered, its frames named at the granularity), as the CLI's."""
+        from m3tui.profiles.pprof import traces
+
+        def run() -> Traces:
+            report = traces.traces(prepared.profile, prepared.data, sample_index, None, prepared.base_data, filtered=True)
+            for t in report.traces:
+                for f in t.frames:
+                    f.name = prepared.names.get(f.name, f.name)
+            return report
+
+        return await asyncio.to_thread(run)
 
     async def peek(self, profile: Profile, sample_index: int, regex: str, filters: Filters) -> list[PeekEntry]:
         from m3tui.profiles.pprof import analysis

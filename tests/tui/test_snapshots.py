@@ -198,6 +198,15 @@ def test_profiles_function_views(snap_compare, view: str) -> None:
     assert snap_compare(snapshot_app(), terminal_size=(100, 30), run_before=_profiles(keys))
 
 
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("state", ["form", "applied"])
+def test_profiles_pprof_flags(snap_compare, state: str, size: str) -> None:
+    """F: the flags form over the pane; applied (--show, --nodefraction): the rows and the view bar."""
+    keys = ("F", "tab", "tab", *"json|main", "tab", "tab", "tab", *"0.01")
+    keys = keys if state == "form" else (*keys, "enter")
+    assert snap_compare(snapshot_app(), terminal_size=SIZES[size], run_before=_profiles(keys))
+
+
 # --- the Logs pane -----------------------------------------------------------------------------
 
 LOGS_PLAIN = [

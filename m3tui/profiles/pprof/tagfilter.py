@@ -15,7 +15,7 @@ from m3tui.profiles.pprof.measure import scale
 if TYPE_CHECKING:
     from m3tui.profiles.pprof.pipeline import _Prof, _Sample
 
-__all__ = ["filter_tags"]
+__all__ = ["check_tag_filter", "filter_tags"]
 
 
 _RANGE = re.compile(r"([+-]?[0-9]+)([A-Za-z]+)?")
@@ -47,6 +47,12 @@ def _range(text: str) -> Callable[[int, str], bool] | None:
 def _in(v: int, u: str, unit: str, lo: float | None, hi: float | None) -> bool:
     sv, su = scale(v, u, unit)
     return su == unit and (lo is None or sv >= lo) and (hi is None or sv <= hi)
+
+
+def check_tag_filter(name: str, value: str) -> None:
+    """A -tagfocus / -tagignore value checked before any profile is read (a regexp that does not
+    compile: `ProfileError`, as `filter_tags` would raise)."""
+    _tag_filter(name, value, {}, [])
 
 
 def _tag_filter(name: str, value: str | None, units: dict[str, str],

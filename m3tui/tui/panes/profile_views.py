@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from m3tui.profiles.pprof.flame import FlameBox
     from m3tui.profiles.pprof.graph import Filters
     from m3tui.profiles.pprof.model import Profile
+    from m3tui.profiles.pprof.pipeline import Prepared
     from m3tui.tui.backends import Backends
     from m3tui.tui.widgets.flame_graph import FlameGraph
 
@@ -71,6 +72,10 @@ class ProfileViews(Pane):
         self.base: Entry | None = None
         self.sample_index: int | None = None
         self.filters: dict[str, str | None] = {"focus": None, "ignore": None, "hide": None}
+        from m3tui.profiles.pprof.reportflags import ReportFlags
+
+        self.pprof_flags = ReportFlags()  # the flags form's (F): pprof's report flags, as the CLI's
+        self._prepared: tuple[tuple[object, ...], Prepared] | None = None  # what they made, for what
         self.sort = "flat"
         self.view = "top"
         self.report: TopReport | None = None
@@ -110,6 +115,8 @@ class ProfileViews(Pane):
             bar.append(f"  i sample: {st.type} ({st.unit})", style="cyan")
         if self.base is not None:
             bar.append(f"  diff vs {self.base.label}", style="magenta")
+        if self.pprof_flags.active():
+            bar.append(f"  F {screen_text(' '.join(self.pprof_flags.argv()))}", style="yellow")
         self.query_one("#prof-views", Static).update(bar)
 
     def _fill_list(self, at: Entry | None = None) -> None:
@@ -160,32 +167,79 @@ class ProfileViews(Pane):
         return self.current.profile
 
     async def _effective(self) -> Profile | None:
-        """The current profile, or its difference from the base."""
+        """The current profile, or its difference from the base; with report flags that need
+        them, pprof's steps taken on it (`_prepare`)."""
         profile = self._profile()
-        if profile is None or self.base is None or self.base is self.current:
+        if profile is None:
+            return None
+        prepared = await self._prepare()
+        if prepared is not None:
+            return prepared.profile
+        if self.base is None or self.base is self.current:
             return profile
         if self.base.profile is None:
             self.base.profile = await self.backend.load(self.base.path)
         return await self.backend.diff(profile, self.base.profile)
 
+    async def _prepare(self) -> Prepared | None:
+        """The current profile (less the base) through `pipeline.prepare` with the flags and the
+        filters, as `m3tui profile top FILE --flags` does, kept while they stay; None when the
+        flags need no such step. Flags the profile cannot take (granularity addresses without
+        addresses) are said, cleared, and the profile shown without them."""
+        flags, entry = self.pprof_flags, self.current
+        if entry is None or not flags.prepared():
+            self._prepared = None
+            return None
+        base = self.base.path if self.base is not None and self.base is not self.current else None
+        key = (entry.path, base, tuple(self.filters.items()), flags)
+        if self._prepared is not None and self._prepared[0] == key:
+            return self._prepared[1]
+        try:
+            prepared = await self.backend.prepare(entry.path, flags.filters(**self.filters), flags.granularity, base)
+        except M3tuiError as exc:
+            self.pprof_flags = type(flags)()
+            self._prepared = None
+            self.app.notify(f"pprof flags not applied, cleared: {self.failure_line(exc)}", severity="error", timeout=8)
+            return None
+        self._prepared = (key, prepared)
+        return prepared
+
+    def _prepared_now(self) -> Prepared | None:
+        """What `_prepare` made for the flags in force (None: none in force)."""
+        return self._prepared[1] if self._prepared is not None and self.pprof_flags.prepared() else None
+
+    async def _top(self, profile: Profile, filters: Filters) -> TopReport:
+        """The top report, with the node fraction given; finished as pprof prints it when prepared."""
+        assert self.sample_index is not None
+        prepared = self._prepared_now()
+        report = await self.backend.top(profile, self.sample_index, filters, sort=self.sort,
+                                        node_fraction=self.pprof_flags.nodefraction)  # fmt: skip
+        if prepared is not None:
+            report = self.backend.finish(report, prepared, self.sort)
+            report.warnings = [*prepared.warnings, *report.warnings]
+        return report
+
     async def _refresh_views(self) -> None:
         profile = await self._effective()
         if profile is None or self.sample_index is None:
             return
-        filters = self._filters()
+        prepared = self._prepared_now()
+        from m3tui.profiles.pprof.graph import Filters
+
+        filters = Filters() if prepared is not None else self._filters()  # prepared: the filters are applied
         # The top report stays while what it was made from does (a view switch, `f` after `t`):
         # the table is filled already. A flame graph is made (tree and layout, off the event loop)
         # while the top report is.
-        key = (profile, self.sample_index, tuple(self.filters.items()), self.sort)
+        key = (profile, self.sample_index, tuple(self.filters.items()), self.sort, self.pprof_flags)
         fresh = self.report is None or self._report_for is None or not _same(self._report_for, key)
         flame = self._flame_rows(profile, filters) if self.view == "flame" else None
         report: TopReport | None = self.report
         laid_out: tuple[FlameNode, tuple[tuple[int, int], list[list[FlameBox]]]] | None = None
         if fresh and flame is not None:
-            report, laid_out = await asyncio.gather(self.backend.top(profile, self.sample_index, filters, sort=self.sort), flame)
+            report, laid_out = await asyncio.gather(self._top(profile, filters), flame)
         else:
             if fresh:
-                report = await self.backend.top(profile, self.sample_index, filters, sort=self.sort)
+                report = await self._top(profile, filters)
             if flame is not None:
                 laid_out = await flame
         assert report is not None
@@ -200,7 +254,8 @@ class ProfileViews(Pane):
             self.flame.show(*laid_out)
         elif self.view == "traces" and self.current is not None:
             base = self.base.path if self.base is not None and self.base is not self.current else None
-            traces = await self.backend.traces(self.current.path, self.sample_index, filters, base)
+            traces = (await self.backend.prepared_traces(prepared, self.sample_index) if prepared is not None
+                      else await self.backend.traces(self.current.path, self.sample_index, filters, base))  # fmt: skip
             self.query_one("#prof-traces-text", Static).update(traces_text(traces))
         self._show_view(self.view)
         header = self.backend.header(report)
@@ -362,7 +417,10 @@ class ProfileViews(Pane):
             return self.app.notify("Open a profile first (o, or enter on the list).", severity="warning")
         self._status("exporting the view: SVG flame graph, speedscope JSON, collapsed stacks…")
         try:
-            paths = await self.backend.export(profile, self.sample_index, self._filters(), self.current.label)
+            from m3tui.profiles.pprof.graph import Filters
+
+            filters = Filters() if self._prepared_now() is not None else self._filters()
+            paths = await self.backend.export(profile, self.sample_index, filters, self.current.label)
         except M3tuiError as exc:
             return self._status(Text(self.failure_line(exc), style="bold red"))
         self._status(f"exported to {screen_text(paths[0].parent)}: {', '.join(screen_text(p.name) for p in paths)}")

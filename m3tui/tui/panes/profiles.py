@@ -38,6 +38,7 @@ from m3tui.tui.panes.profile_widgets import (
 
 if TYPE_CHECKING:
     from m3tui.profiles.capture import Capture
+    from m3tui.profiles.pprof.reportflags import ReportFlags
     from m3tui.tui.panes.profile_form import CaptureView
 
 __all__ = ["Entry", "ProfilesPane", "_entry"]
@@ -58,6 +59,9 @@ class ProfilesPane(ProfileViews):
         Binding("slash", "filter", "Filter", id="profiles.filter"),
         Binding("i", "sample_type", "Sample type", id="profiles.sample_type"),
         Binding("o", "open", "Open file", id="profiles.open"),
+        Binding("F", "pprof_flags", "pprof flags", id="profiles.flags"),
+        Binding("R", "clear_flags", "Clear the pprof flags (tagfocus, show, granularity, nodefraction…)", show=False,
+                id="profiles.clear_flags"),  # fmt: skip
         Binding("b", "base", "Diff against the listed profile under the cursor (again: off)", show=False,
                 id="profiles.base"),  # fmt: skip
         Binding("c", "sort", "Sort by flat / cum", show=False, id="profiles.sort"),
@@ -318,6 +322,27 @@ class ProfilesPane(ProfileViews):
 
     def action_open(self) -> None:
         self.query_one("#prof-opener", OpenBar).show()
+
+    def action_pprof_flags(self) -> None:
+        """The flags form: pprof's report flags as `m3tui profile top` takes them."""
+        from m3tui.tui.panes.profile_flags import FlagsScreen
+
+        self.app.push_screen(FlagsScreen(self.pprof_flags), self._set_flags)
+
+    def _set_flags(self, flags: ReportFlags | None) -> None:
+        if flags is None or flags == self.pprof_flags:
+            return
+        self.pprof_flags = flags
+        self._show_view(self.view)
+        if self.view != "tune":
+            self._refresh()
+
+    def action_clear_flags(self) -> None:
+        from m3tui.profiles.pprof.reportflags import ReportFlags
+
+        if self.pprof_flags.active():
+            self._set_flags(ReportFlags())
+            self.app.notify("pprof flags cleared", timeout=3)
 
     def action_base(self) -> None:
         """Mark the profile under the cursor as the diff base (again: no base)."""
