@@ -19,9 +19,12 @@ from __future__ import annotations
 import argparse
 import io
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal, NoReturn
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from m3tui.cli.main import RunAsync
     from m3tui.logs.lint import LintConfig, LintReport
 
@@ -50,15 +53,57 @@ def run(args: argparse.Namespace, run_async: RunAsync | None = None) -> int | Li
     if not args.lint:
         if args.json:
             return _fail("--json applies to --lint only", EXIT_USAGE)
+        tz_option(args)  # a bad --tz is said before the TUI starts
         return TUI
     if len(files) != 1:
         return _fail("--lint takes exactly one FILE (or - for stdin)", EXIT_USAGE)
     return _lint(files[0], as_json=args.json)
 
 
+def tz_option(args: argparse.Namespace) -> dt.tzinfo | None:
+    """``--tz ZONE`` as a zone (None: not given, times without a zone are local); a bad one is a usage error."""
+    from m3tui.logs.index import one_line
+    from m3tui.logs.timeparse import parse_tz
+
+    text: str | None = getattr(args, "tz", None)
+    if text is None:
+        return None
+    try:
+        return parse_tz(text)
+    except ValueError as exc:
+        raise UsageError(f"m3tui logs: {one_line(str(exc))}") from None
+
+
 def _fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
     """Stop with an expected failure: main says it (and its JSON error object) and exits ``code``."""
     raise (UsageError if code == EXIT_USAGE else M3tuiError)(f"m3tui logs: {message}")
+
+
+def prespool(paths: list[Path]) -> None:
+    """Decompress the compressed files among ``paths`` into the cache before the TUI starts, with
+    progress on stderr (the pane then finds each spool at once); Ctrl-C leaves no half spool."""
+    from m3tui.cli.progress import bar
+    from m3tui.logs.index import one_line
+    from m3tui.logs.spool import compression, decompressed
+
+    for path in paths:
+        try:
+            with path.open("rb") as f:
+                kind = compression(f.read(4))
+        except OSError:
+            continue  # the pane says why it cannot be read
+        if kind is None:
+            continue
+        size = path.stat().st_size
+        shown = bar("bytes")
+        label = f"decompressing {one_line(path.name)}"
+        if shown is None:
+            print(f"m3tui logs: {label} ({kind}) into the cache …", file=sys.stderr)
+        try:
+            decompressed(path, (lambda f: shown.update(label, f * size, size)) if shown is not None else None)
+        finally:
+            if shown is not None:
+                shown.close()
 
 
 def _read(source: str, config: LintConfig) -> LintReport:

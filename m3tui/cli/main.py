@@ -31,6 +31,7 @@ from m3tui.core.errors import (
 
 if TYPE_CHECKING:
     import argparse
+    import datetime as dt
 
 T = TypeVar("T")
 
@@ -265,7 +266,7 @@ def _subcommand(args: argparse.Namespace) -> int:
 
         code = cli_logs.run(args, run_async)
         if code == cli_logs.TUI:
-            return _run_logs_tui(args.files)
+            return _run_logs_tui(args.files, merge=not args.no_merge, tz=cli_logs.tz_option(args))
         return code
     if args.command == "completion":
         from m3tui.cli import completion
@@ -286,11 +287,16 @@ def _save_crash() -> str:
     return crashlog.save()
 
 
-def _run_logs_tui(files: Sequence[str]) -> int:
-    """The Logs pane on the files; a spool of piped stdin is removed however the TUI ends."""
+def _run_logs_tui(files: Sequence[str], *, merge: bool = True, tz: dt.tzinfo | None = None) -> int:
+    """The Logs pane on the files (several: merged, unless ``merge`` is off); a spool of piped
+    stdin is removed however the TUI ends."""
+    from m3tui.cli.logs import prespool
+
     spools: list[Path] = []
     try:
-        return run_tui(None, open_logs=_log_sources(files, spools))
+        paths = _log_sources(files, spools)
+        prespool(paths)  # .gz/.bz2/.zst into the cache, with progress, before the screen is taken
+        return run_tui(None, open_logs=paths, merge_logs=merge, logs_tz=tz)
     finally:
         for spool in spools:
             with contextlib.suppress(OSError):
@@ -330,7 +336,8 @@ def _log_sources(files: Sequence[str], spools: list[Path]) -> list[Path]:
 
 
 def run_tui(
-    theme: str | None, *, mouse: bool = True, open_logs: list[Path] | None = None, open_profile: Path | None = None
+    theme: str | None, *, mouse: bool = True, open_logs: list[Path] | None = None, open_profile: Path | None = None,
+    merge_logs: bool = True, logs_tz: dt.tzinfo | None = None,
 ) -> int:
     if not stdin_is_tty() or sys.stdout is None or not _isatty(sys.stdout):
         raise UsageError("m3tui: the TUI needs a terminal (for scripts: m3tui doctor --json, …)")
@@ -342,7 +349,8 @@ def run_tui(
         from dataclasses import replace
 
         loaded = replace(loaded, warnings=(*_layout_notices, *loaded.warnings))
-    app = M3tuiApp(config=loaded, theme=theme, open_logs=open_logs, open_profile=open_profile, own_log=True)
+    app = M3tuiApp(config=loaded, theme=theme, open_logs=open_logs, open_profile=open_profile, own_log=True,
+                   merge_logs=merge_logs, logs_tz=logs_tz)  # fmt: skip
     if theme is not None and theme not in app.available_themes:
         names = ", ".join(sorted(app.available_themes))
         raise UsageError(f"m3tui: unknown theme {theme!r} (one of: {names})")

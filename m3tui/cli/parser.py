@@ -551,3 +551,9 @@ def add_logs(logs: Parser) -> None:
         "build failures, failures with their first lines, the slowest tests. Exit 0 all passed, 1 failures"))
     logs.add_argument("--json", action="store_true",
                       help="with --lint: print the report as strict JSON (non-finite numbers such as 1e400 are null)")
+    logs.add_argument("--no-merge", action="store_true", help=(
+        "show several FILEs as a list of sources, one at a time (default: one timeline merged by timestamp, "
+        "each file's own order kept, each line marked with its file)"))
+    logs.add_argument("--tz", metavar="ZONE", help=(
+        "time zone of timestamps written without one (Go log's 2009/11/10 23:00:00, syslog): a zoneinfo name "
+        "such as Europe/Paris or UTC, or an offset such as +05:30 (default: local time)"))

@@ -60,11 +60,11 @@ class LocalLogs:
     async def open(self, path: Path, name: str) -> FileSource:
         import threading
 
-        from m3tui.logs.sources import open_file
+        from m3tui.logs.spool import open_log
 
         stop = threading.Event()
-        try:
-            return await asyncio.to_thread(open_file, path, name, stop)
+        try:  # a .gz, .bz2 or .zst file through its spool in the cache (logs/spool.py)
+            return await asyncio.to_thread(open_log, path, name, stop)
         except asyncio.CancelledError:  # the pane or the app went away: a .gz spool stops (and goes)
             stop.set()
             raise

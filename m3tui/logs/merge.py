@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 __all__ = ["MergedSource", "merge_backward", "short_names"]
 
 _BATCH = 4096
+#: Files one timeline merges (a row's file is one byte).
+MAX_FILES = 255
 _INF = math.inf
 #: One item of the merge: (effective time, file number, line). A line of -1 is a stop mark: the
 #: lines before it are not known (a tail that is not its file's start).
@@ -134,6 +136,10 @@ class MergedSource:
     kind = "merged"
 
     def __init__(self, parts: Sequence[FileSource], tz: dt.tzinfo | None = None) -> None:
+        if len(parts) > MAX_FILES:
+            from m3tui.core.errors import UsageError
+
+            raise UsageError(f"{len(parts)} files: at most {MAX_FILES} merge into one timeline (--no-merge lists them)")
         self.parts = list(parts)
         self.tz = tz
         self.short_names = short_names([p.path for p in self.parts])

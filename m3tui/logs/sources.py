@@ -18,7 +18,7 @@ import threading
 from array import array
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from m3tui.logs.format import (
     GoTestMark,
@@ -32,6 +32,7 @@ from m3tui.logs.index import LineIndex, safe_text
 
 if TYPE_CHECKING:
     from m3tui.core.cmdlog import CommandRecord
+    from m3tui.logs.merge import MergedSource
     from m3tui.logs.lint import LintReport
 
 #: Lines read at once from the end of a file before its index exists.
@@ -166,7 +167,8 @@ class GoTestState:
         self.is_go_test: bool | None = None  # None: too few lines yet to tell
 
 
-Source = MemSource | FileSource
+#: What the viewer and the scans read; a merged source (m3tui.logs.merge) answers the same questions.
+Source: TypeAlias = "MemSource | FileSource | MergedSource"
 
 
 def open_file(path: Path, name: str, stop: threading.Event | None = None) -> FileSource:

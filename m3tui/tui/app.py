@@ -40,6 +40,8 @@ from m3tui.tui.widgets.pane_tabs import PaneTabs
 from m3tui.tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from m3tui.core.toolchain import ToolchainReport
     from m3tui.tui.panes.bench import BenchPane
     from m3tui.tui.panes.versions import VersionsPane
@@ -132,6 +134,8 @@ class M3tuiApp(App[int], inherit_bindings=False):
         backends: Backends | None = None,
         open_logs: list[Path] | None = None,
         open_profile: Path | None = None,
+        merge_logs: bool = True,
+        logs_tz: dt.tzinfo | None = None,
         watch_terminal: bool = True,
         own_log: bool = False,
     ) -> None:
@@ -142,6 +146,7 @@ class M3tuiApp(App[int], inherit_bindings=False):
         self._doctor = doctor or run_real_doctor
         self.backends = backends if backends is not None else Backends()
         self._open_logs = list(open_logs or [])
+        self._merge_logs, self._logs_tz = merge_logs, logs_tz  # `m3tui logs A B C [--no-merge] [--tz ZONE]`
         self._open_profile = open_profile
         self._watch_terminal = watch_terminal
         first = self._first_pane()
@@ -205,6 +210,7 @@ class M3tuiApp(App[int], inherit_bindings=False):
 
             logs = self.pane("logs")
             assert isinstance(logs, LogsPane)
+            logs.merging.merge, logs.merging.tz = self._merge_logs, self._logs_tz
             logs.open_paths(self._open_logs)
         elif self._open_profile is not None:
             from m3tui.tui.panes.profiles import ProfilesPane

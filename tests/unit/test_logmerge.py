@@ -191,3 +191,14 @@ def test_tail_stops_where_a_tail_is_not_enough(tmp_path: Path) -> None:
     assert m.build() and m.adopt()
     whole = [m.raw(r)[0] for r in range(m.count())]
     assert whole[10:15] == lines[10:14] + [stamp(T0 + 150, 1) + b" between"]
+
+
+def test_too_many_files_is_a_usage_error(tmp_path: Path) -> None:
+    from m3tui.core.errors import UsageError
+    from m3tui.logs.merge import MAX_FILES
+
+    p = tmp_path / "a.log"
+    p.write_bytes(b"2026-03-01T12:00:00Z x\n")
+    one = open_file(p, p.name)
+    with pytest.raises(UsageError, match="at most 255"):
+        MergedSource([one] * (MAX_FILES + 1))

@@ -8,6 +8,7 @@ file opened, a new command at the top).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -19,6 +20,7 @@ from m3tui.tui.widgets.row_table import RowTable, fit_columns
 
 if TYPE_CHECKING:
     from m3tui.core.cmdlog import CommandRecord
+    from m3tui.logs.merge import MergedSource
     from m3tui.logs.sources import FileSource
 
 NONE_KEY = "none"
@@ -41,7 +43,8 @@ class SourceList(RowTable):
         self._size_column = self.add_columns("source", "status", "took")[2]
         self.commands: dict[str, CommandRecord] = {}  # row key -> the command it shows
 
-    def fill(self, files: dict[str, FileSource], own: Path | None, commands: list[CommandRecord], selected: str) -> None:
+    def fill(self, files: dict[str, FileSource], own: Path | None, commands: list[CommandRecord], selected: str,
+             merged: Mapping[str, MergedSource] | None = None) -> None:  # fmt: skip
         """One row per source; a name longer than the list leaves room for is cut at its end
         (a command's whole line is the first line of its output, a file's name the status's)."""
         from m3tui.logs.sources import command_title
@@ -53,6 +56,9 @@ class SourceList(RowTable):
 
         self.clear()
         self.commands = {}
+        for key, m in reversed(list((merged or {}).items())):  # several files as one timeline (log_merge.py)
+            size = human_size(sum(p.index.size for p in m.parts))
+            self.add_row(Text(fitted(m.name), style="bold"), Text("merged", style="cyan"), size, key=key)
         for key, src in reversed(list(files.items())):
             self.add_row(Text(fitted(src.name), style="bold"), Text("file", style="cyan"), human_size(src.index.size), key=file_key(key))
         if own is not None:

@@ -125,7 +125,17 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
         if self.source is None:
             return 0
         n = self.source.count() if self.source.indexed else 0
-        return 1 + (len(str(n)) + 1 if n else 0)
+        return 1 + (len(str(n)) + 1 if n else 0) + self.mark_width()
+
+    def mark_width(self) -> int:
+        """Columns of the source marks: a merged timeline names each line's file (log_merge.py)."""
+        from m3tui.logs.merge import MergedSource
+        from m3tui.tui.panes.log_merge import MARK_WIDTH
+
+        src = self.source
+        if not isinstance(src, MergedSource):
+            return 0
+        return min(MARK_WIDTH, max(len(n) for n in src.short_names)) + 1
 
     def invalidate(self) -> None:
         self._cache.clear()
@@ -224,9 +234,29 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
         gstyle = self.get_component_rich_style("logview--gutter", partial=True)
         mark = first and line in self.lint_marks
         segs = [Segment("▌", self.get_component_rich_style("logview--lint", partial=True)) if mark else Segment(" ", gstyle)]
-        if width > 1:
-            segs.append(Segment(f"{line + 1:>{width - 2}} " if first else " " * (width - 1), gstyle))
+        marks = self.mark_width()
+        if width - marks > 1:
+            segs.append(Segment(f"{line + 1:>{width - marks - 2}} " if first else " " * (width - marks - 1), gstyle))
+        if marks:
+            segs.append(self._mark(line, marks) if first else Segment(" " * marks, gstyle))
         return Strip(segs, width)
+
+    def _mark(self, line: int, width: int) -> Segment:
+        """The short name of the file ``line`` of a merged timeline comes from, in its colour."""
+        from rich.style import Style
+
+        from m3tui.logs.merge import MergedSource
+        from m3tui.tui.panes.log_merge import MARK_COLOURS
+
+        src = self.source
+        assert isinstance(src, MergedSource)
+        try:
+            k = src.origin(line)
+        except IndexError:
+            return Segment(" " * width)
+        name = src.short_names[k]
+        name = name if len(name) < width else name[: width - 2] + "…"
+        return Segment(f"{name:<{width - 1}} ", Style.parse(MARK_COLOURS[k % len(MARK_COLOURS)]))
 
     def _strip(self, text: Text, width: int) -> Strip:
         segments = list(text.render(self.app.console))

@@ -49,6 +49,7 @@ from m3tui.core.errors import M3tuiError
 from m3tui.tui.panes.base import Pane, focus_now
 from m3tui.tui.panes.log_histogram import PaneHistogram
 from m3tui.tui.panes.log_lint import PaneLint
+from m3tui.tui.panes.log_merge import PaneMerge
 from m3tui.tui.panes.log_sources import NONE_KEY, OWN_KEY, SourceList, file_key
 from m3tui.tui.panes.log_trace import PaneTrace
 
@@ -116,6 +117,7 @@ class LogsPane(Pane):
         self._follow_stop: asyncio.Event | None = None
         self.follow_ready: asyncio.Event | None = None  # set once the current follow watches its file
         self.lint = PaneLint(self)
+        self.merging = PaneMerge(self)  # several files as one timeline (log_merge.py)
         self.histogram = PaneHistogram(self)  # H: lines per time bucket (log_histogram.py)
         self.trace = PaneTrace(self)  # t: one trace across the sources (log_trace.py)
         self._gen = 0  # bumped on every change that makes background results stale
@@ -195,6 +197,7 @@ class LogsPane(Pane):
         """The app ends: stop the follower and the index builds, close the files (a .gz's spool goes)."""
         if self._follow_stop is not None:
             self._follow_stop.set()
+        self.merging.stop_all()
         for src in self._all_files():
             src.stop.set()
             src.index.close()
@@ -226,7 +229,7 @@ class LogsPane(Pane):
             if not self.built:
                 return
             table = self.query_one(SourceList)
-        table.fill(self.files, self.own, self.commands, self._selected_key)
+        table.fill(self.files, self.own, self.commands, self._selected_key, merged=self.merging.sources)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "logs-sources":
@@ -237,7 +240,12 @@ class LogsPane(Pane):
     def _select(self, key: str) -> None:
         from m3tui.logs.sources import command_source
 
-        if key.startswith("file:"):
+        if key.startswith("merged:"):
+            merged = self.merging.sources.get(key)
+            if merged is not None:
+                self._selected_key = key
+                self._show(merged, key)
+        elif key.startswith("file:"):
             src = self.files.get(key[5:])
             if src is not None:
                 self._selected_key = key
@@ -259,6 +267,9 @@ class LogsPane(Pane):
         """Open each path (the last one is shown); before the pane is built, when it is."""
         if not self.built:
             self._pending.extend(Path(p) for p in paths)
+            return
+        if self.merging.merge and len(paths) > 1:  # one timeline (--no-merge: a source each)
+            self.merging.open([Path(p) for p in paths])
             return
         for p in paths:
             p = Path(p)
@@ -465,7 +476,9 @@ class LogsPane(Pane):
         mode, value = self._prompt, event.value.strip()
         self._close_prompt()
         if mode == "open" and value:
-            self.open_paths([Path(value).expanduser()])
+            from m3tui.tui.panes.log_merge import prompt_paths
+
+            self.open_paths(prompt_paths(value))  # several paths (or a glob): merged
         elif mode == "search":
             self.set_search(value)
 
@@ -587,9 +600,13 @@ class LogsPane(Pane):
     def action_follow(self) -> None:
         from m3tui.logs.sources import FileSource
 
+        from m3tui.logs.merge import MergedSource
+
         src = self.source
         if self.following:
             self._stop_follow()
+        elif isinstance(src, MergedSource):
+            self.merging.follow(src)
         elif isinstance(src, FileSource):
             if src.index.compressed:
                 self.app.notify("a compressed file does not grow: nothing to follow", title="follow")
@@ -771,10 +788,10 @@ class LogsPane(Pane):
         if src is None:
             facts = StatusFacts(None)
         else:
-            tail = isinstance(src, FileSource) and not src.indexed
+            tail = src.kind in ("file", "merged") and not src.indexed
             facts = StatusFacts(
                 src.name, lines=src.count(), indexing=src.progress if tail else None,
-                tail_lines=len(src.tail) if isinstance(src, FileSource) else 0,
+                tail_lines=len(src.tail) if isinstance(src, FileSource) else src.count() if tail else 0,
                 shown=len(view.rows) if view.rows is not None else None,
                 following=self.following, paused=self.following and not view.at_bottom,
                 level=LEVEL_FILTERS[self.level][0] if self.level else "", query=self.query_text,
