@@ -12,17 +12,21 @@ from __future__ import annotations
 
 import io
 import sys
+from typing import TYPE_CHECKING
 
 from m3tui.core.errors import EXIT_OK, EXIT_PROBLEMS, InputError, M3tuiError
 from m3tui.logs.gotest import GoTestTree
 
+if TYPE_CHECKING:
+    from m3tui.logs.lint import LineReader
 
-def _feed(tree: GoTestTree, stream: object, label: str) -> None:
+
+def _feed(tree: GoTestTree, stream: LineReader, label: str) -> None:
     from m3tui.logs.gotest_summary import stream_lines
     from m3tui.logs.index import DECOMPRESS_ERRORS, decompress_error
 
     try:
-        for line in stream_lines(stream):  # type: ignore[arg-type]  # a binary stream: file, gzip, stdin
+        for line in stream_lines(stream):
             tree.feed(line)
     except DECOMPRESS_ERRORS as exc:
         raise decompress_error(exc, label, user_input=label == "stdin") from None

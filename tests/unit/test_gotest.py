@@ -210,3 +210,20 @@ def test_cli_tests_bad_input_is_one_line(tmp_path: Path) -> None:
     assert code == 2 and "missing.json" in err and len(err.strip().splitlines()) == 1
     code, _, err = cli("logs", str(other), str(other), "--tests")
     assert code == 2 and "--tests takes exactly one FILE" in err
+
+
+def test_a_source_s_tests_grow_with_it_and_other_logs_have_none() -> None:
+    from m3tui.logs.gotest_source import SNIFF, is_json, tests_of
+    from m3tui.logs.sources import MemSource
+
+    lines = [line.encode() for line in REC.joinpath("go-test-json.txt").read_text().splitlines()]
+    held: list[bytes] = lines[:40]
+    src = MemSource("go test", held)
+    tree = tests_of(src)
+    assert tree is not None and is_json(tree) and SERVER not in tree.packages
+    held.extend(lines[40:])  # the source grows (a command still running): only the new lines are read
+    grown = tests_of(src)
+    assert grown is tree and grown.counts() == tree_of("go-test-json.txt").counts()
+    assert tests_of(MemSource("app", [b'{"level":"info","msg":"up"}'] * SNIFF)) is None
+    plain = tests_of(MemSource("v", [line.encode() for line in REC.joinpath("go-test-v.txt").read_text().splitlines()]))
+    assert plain is not None and not is_json(plain) and plain.counts()["fail"] == 5

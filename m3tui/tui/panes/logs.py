@@ -49,6 +49,7 @@ from m3tui.core.errors import M3tuiError
 from m3tui.tui.panes.base import Pane, focus_now
 from m3tui.tui.panes.log_histogram import PaneHistogram
 from m3tui.tui.panes.log_lint import PaneLint
+from m3tui.tui.panes.log_tests import PaneTests
 from m3tui.tui.panes.log_merge import PaneMerge
 from m3tui.tui.panes.log_sources import NONE_KEY, OWN_KEY, SourceList, file_key
 from m3tui.tui.panes.log_trace import PaneTrace
@@ -93,6 +94,7 @@ class LogsPane(Pane):
         Binding("left_square_bracket", "next_violation(True)", "Previous lint violation", show=False,
                 id="logs.previous_violation"),  # fmt: skip
         Binding("r", "reload", "Reload sources", show=False, id="logs.reload"),
+        Binding("T", "tests", "Tests tree / lines", show=False, id="logs.tests"),  # go test output as tests
         Binding("escape", "cancel", "Cancel", id="logs.cancel"),  # shown while there is something to leave
     ]
 
@@ -117,6 +119,7 @@ class LogsPane(Pane):
         self._follow_stop: asyncio.Event | None = None
         self.follow_ready: asyncio.Event | None = None  # set once the current follow watches its file
         self.lint = PaneLint(self)
+        self.tests = PaneTests(self)  # go test output as a tree of tests (T)
         self.merging = PaneMerge(self)  # several files as one timeline (log_merge.py)
         self.histogram = PaneHistogram(self)  # H: lines per time bucket (log_histogram.py)
         self.trace = PaneTrace(self)  # t: one trace across the sources (log_trace.py)
@@ -143,10 +146,10 @@ class LogsPane(Pane):
         view.hint = "o opens a log file · enter on a command shows its output"
         status = Static(Text("no source", style="dim"), id="logs-status")
         lint = Static("", id="logs-lint", classes="hidden")
-        return Vertical(table, prompt, status, lint, self.histogram.strip, view, id="logs-body")
+        return Vertical(table, prompt, status, lint, self.histogram.strip, view, self.tests.make(), id="logs-body")
 
     def focus_target(self) -> Widget:
-        return self.view
+        return self.tests.tree if self.tests.on else self.view
 
     def open_at_start(self, path: Path) -> None:
         """`m3tui logs FILE`, before the pane is built: a plain file's tail is read now and shown
@@ -353,6 +356,7 @@ class LogsPane(Pane):
         view.rows = None
         view.marks = {}
         self._classify(src)
+        self.tests.shown(src)  # all the lines now, not the tail's
         self.histogram.changed()  # line numbers now: the strip's jumps are by them
         view.invalidate()
         if offset is not None:
@@ -397,6 +401,7 @@ class LogsPane(Pane):
         if place is not None and place[0] == src.indexed and place[1] < src.count():
             view.move_to(place[1])
         self._classify(src)
+        self.tests.shown(src)
         self._recompute()
         self._update_status()
         self.histogram.changed()
@@ -681,6 +686,8 @@ class LogsPane(Pane):
         go_test = src.go_test is not None and src.go_test.is_go_test is not False
         if go_test:
             self._classify(src)  # a test's --- FAIL line makes its earlier lines errors
+        if self.tests.model is not None:  # and the tests tree grows
+            self.tests.refresh(src)
         if src.indexed and (self._rx is not None or self.level):
             if after - before <= INLINE_SCAN and not (go_test and self.level):
                 matches, rows = scan_lines(src, self._rx, LEVEL_FILTERS[self.level][1], self.filtering, None, before, after)
@@ -700,6 +707,9 @@ class LogsPane(Pane):
         self._update_status()
 
     # --- other keys ------------------------------------------------------------------------
+
+    def action_tests(self) -> None:
+        self.tests.toggle()
 
     def action_lint(self) -> None:
         self.lint.toggle()
