@@ -148,3 +148,44 @@ async def test_a_value_the_form_cannot_use_and_a_profile_without_addresses_are_o
         assert not pane.pprof_flags.active() and pane.report is not None and pane.report.rows[0].name == "main.f"
         await set_flags(pilot, granularity="lines")
         assert [str(c) for c in pane.query_one("#prof-top", DataTable).get_row_at(0)][-1] == "main.f :3"
+
+
+def cli_out(*argv: str) -> str:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        assert main(["profile", *argv]) == 0, err.getvalue()
+    return out.getvalue()
+
+
+async def test_the_flags_go_with_the_diff_base_and_the_traces_view(tmp_path: Path, m3tui_home: Path) -> None:
+    """With a diff base (b), the rows are `profile top FILE --diff-base BASE <flags>`'s; the traces
+    view (a) is `profile traces FILE <flags>`'s text."""
+    from textual.widgets import Static
+
+    from tests.appkit import m3_cpu_profile_bytes
+
+    base = tmp_path / "m3.pprof"
+    base.write_bytes(m3_cpu_profile_bytes())
+    cur = tmp_path / "cpu.pb.gz"
+    shutil.copy(DATA / "pprof" / "cpu.pb.gz", cur)
+    app = snapshot_app()
+    async with app.run_test(size=(200, 60)) as pilot:
+        pane = await open_profiles(pilot, base)
+        pane.open_path(cur)
+        await settle(pilot)
+        pane.query_one("#prof-list", DataTable).move_cursor(row=0)
+        await pilot.press("b")
+        await settle(pilot)
+        assert pane.base is not None and pane.base.path == base and pane.current is not None and pane.current.path == cur
+        await set_flags(pilot, show="goprof|main", granularity="lines")
+        table = pane.query_one("#prof-top", DataTable)
+        assert pane_rows(table) == cli_rows(cur, "--diff-base", str(base), "--show", "goprof|main", "--granularity", "lines")
+        await pilot.press("b")  # no base: the file alone, the flags kept
+        await settle(pilot)
+        assert pane.base is None
+        assert pane_rows(table) == cli_rows(cur, "--show", "goprof|main", "--granularity", "lines")
+        await pilot.press("a")
+        await settle(pilot)
+        shown = str(pane.query_one("#prof-traces-text", Static).render())
+        want = cli_out("traces", str(cur), "--show", "goprof|main", "--granularity", "lines")
+        assert shown.splitlines()[:40] == want.splitlines()[:40] and "goprof.go:" in shown
