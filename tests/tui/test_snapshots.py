@@ -6,6 +6,7 @@ the machine. Update after a deliberate UI change with `pytest --snapshot-update`
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -284,6 +285,51 @@ def test_logs_lint(snap_compare, tmp_path) -> None:
 
 def test_logs_search(snap_compare, tmp_path) -> None:
     run_before = _logs_snapshot(tmp_path, "shop.log", LOGS_PLAIN, keys=("n",), search="post")
+    assert snap_compare(snapshot_app(), terminal_size=(80, 24), run_before=run_before)
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_logs_histogram(snap_compare, tmp_path, monkeypatch, size: str) -> None:
+    """H: the strip of lines per time bucket over the log, filled, the last bucket selected (UTC labels)."""
+    import time
+
+    monkeypatch.setenv("TZ", "UTC")  # the labels are local times
+    time.tzset()
+    lines = []
+    for m in range(0, 30, 3):  # 30 minutes, a warning every 9, an error at 12
+        for s, lvl in ((5, "INFO"), (20, "INFO"), (40, "WARN" if m % 9 == 0 else "INFO"), (50, "ERROR" if m == 12 else "DEBUG")):
+            lines.append(json.dumps({"time": f"2026-11-20T10:{m:02d}:{s:02d}Z", "level": lvl, "msg": f"step {m}.{s}"}))
+    before = _logs_snapshot(tmp_path, "steps.jsonl", lines, keys=("H",))
+
+    async def run_before(pilot) -> None:
+        await before(pilot)
+        strip = pilot.app.main_screen.query_one("#logs-histogram")
+        for _ in range(500):
+            if strip.snapshot is not None and strip.snapshot.done:
+                break
+            await pilot.pause(0.01)
+        await pilot.pause()
+
+    try:
+        assert snap_compare(snapshot_app(), terminal_size=SIZES[size], run_before=run_before)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_logs_trace(snap_compare, tmp_path) -> None:
+    """t on a line with a trace_id: that trace's lines (here one), named in the status; esc goes back."""
+    before = _logs_snapshot(tmp_path, "shop.jsonl", LOGS_JSON, keys=("t",))
+
+    async def run_before(pilot) -> None:
+        await before(pilot)
+        pane = pilot.app.main_screen.query_one("#pane-logs")
+        for _ in range(500):
+            if pane.trace.shown:
+                break
+            await pilot.pause(0.01)
+        await pilot.pause()
+
     assert snap_compare(snapshot_app(), terminal_size=(80, 24), run_before=run_before)
 
 

@@ -71,12 +71,13 @@ class PaneTrace:
             pane._update_status()
             return
         names = sorted({sources[t.source].name for t in lines})
-        name = f"trace {one_line(value)} ({len(lines):,} lines from {', '.join(names) or 'no source'})"
+        count = f"{len(lines):,} line{'' if len(lines) == 1 else 's'}"
+        name = f"trace {one_line(value)} ({count} from {', '.join(names) or 'no source'})"
         self._back = back
         self.src = MemSource(name, [t.raw for t in lines])
         pane._show(self.src, f"trace:{value}")
         pane.view.move_to(0)
-        pane.app.notify(f"{len(lines):,} lines of trace {one_line(value)} · esc goes back", title="trace", timeout=4)
+        pane.app.notify(f"{count} of trace {one_line(value)} · esc goes back", title="trace", timeout=4)
 
     def back(self) -> bool:
         """esc in the trace view: the source it came from, where the cursor was. False: not in one."""
