@@ -300,6 +300,30 @@ def test_merged_units_are_scaled_as_pprof_does(label_profiles, tmp_path):
     assert go_pprof(None, [], [lp("heap", 0), odd])[2] != 0
 
 
+def test_a_diff_base_in_other_units_is_scaled_as_pprof_does(label_profiles, tmp_path):
+    """-diff_base goes through ScaleProfiles too (driver.combineProfiles of the profile and its base):
+    the plain `profile top --diff-base` (diff.diff) and the pipeline's, both orders."""
+    lp = label_profiles
+    space = {"alloc_space": ("kilobytes", 1024), "inuse_space": ("kilobytes", 1024)}
+    heap_kb = rescaled(lp("heap", 1), tmp_path / "heap-kb.pb.gz", space)
+    cpu_us = rescaled(lp("cpu", 1), tmp_path / "cpu-us.pb.gz", {"cpu": ("microseconds", 1000)}, ("microseconds", 1000))
+    for files, base, flags in (([lp("heap", 0)], heap_kb, ["-sample_index=alloc_space"]),
+                               ([heap_kb], lp("heap", 2), ["-sample_index=inuse_space"]),
+                               ([lp("cpu", 0)], cpu_us, [])):  # fmt: skip
+        want, want_err, rc = go_pprof(None, [f"-diff_base={base}", *flags], files)
+        assert rc == 0, want_err
+        argv = [str(files[0]), "--diff-base", str(base)] + [a for f in flags for a in ("--sample-index", f.split("=")[1])]
+        r = m3tui(*argv, home=tmp_path)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.splitlines() == want
+        opts = {"diff_base": str(base), **({"sample_index": flags[0].split("=")[1]} if flags else {})}
+        assert ours(None, files, opts)[0] == want  # the pipeline's path
+    odd = rescaled(lp("heap", 1), tmp_path / "heap-s.pb.gz", {"inuse_space": ("seconds", 1)})
+    r = m3tui(str(lp("heap", 0)), "--diff-base", str(odd), home=tmp_path)
+    assert (r.returncode, r.stderr) == (2, "m3tui: cannot compare profiles: inuse_space is in bytes in one and in "
+                                           "seconds in the other\n")  # fmt: skip
+
+
 # --- the CLI itself ------------------------------------------------------------------------------
 
 

@@ -5,7 +5,7 @@ Split from :mod:`m3tui.profiles.pprof.analysis`. Pure Python.
 
 from __future__ import annotations
 
-from m3tui.profiles.pprof.model import Frame, Profile, ProfileError
+from m3tui.profiles.pprof.model import Frame, Profile, ProfileError, SampleType
 
 __all__ = ["diff"]
 
@@ -21,6 +21,7 @@ def diff(profile: Profile, base: Profile) -> Profile:
     for a, b in zip(profile.sample_types, base.sample_types):
         if a.type.removesuffix("s") != b.type.removesuffix("s"):
             raise ProfileError(f"cannot compare profiles: sample types {a.type} and {b.type}")
+    sample_types, (profile_values, base_values) = _scaled(profile, base)
     frames: list[Frame] = list(profile.frames)
     frame_index = {f: i for i, f in enumerate(frames)}
     site_frame = list(profile.site_frame)
@@ -53,7 +54,7 @@ def diff(profile: Profile, base: Profile) -> Profile:
             site_mapping.append(mi)
         remap[bs] = chr(si)
     stacks = list(profile.site_stacks)
-    values = [list(col) for col in profile.values]
+    values = [list(col) for col in profile_values]
     # The base's stacks are appended apart from the profile's, even where a stack is in both:
     # pprof labels the base's samples ("pprof::base") so that merging never adds them to the
     # profile's. Summed, a stack in both with the same value would vanish (a zero value counts
@@ -69,11 +70,11 @@ def diff(profile: Profile, base: Profile) -> Profile:
             for col in values:
                 col.append(0)
         for t, col in enumerate(values):
-            col[i] -= base.values[t][bi]
+            col[i] -= base_values[t][bi]
     comments = list(dict.fromkeys(profile.comments + base.comments))
     times = [t for t in (profile.time_nanos, base.time_nanos) if t]
     return Profile(
-        sample_types=list(profile.sample_types),
+        sample_types=sample_types,
         default_sample_type=profile.default_sample_type or base.default_sample_type,
         period_type=profile.period_type,
         period=profile.period,
@@ -90,5 +91,41 @@ def diff(profile: Profile, base: Profile) -> Profile:
         site_mapping=site_mapping,
         mapping_files=mapping_files,
         site_stacks=stacks,
-        diff_base_totals=[sum(map(abs, col)) for col in base.values],
+        diff_base_totals=[sum(map(abs, col)) for col in base_values],
     )
+
+
+def _scaled(profile: Profile, base: Profile) -> tuple[list[SampleType], tuple[list[list[int]], list[list[int]]]]:
+    """pprof's measurement.ScaleProfiles before the diff (driver.combineProfiles of the profile and
+    its base): a sample type in units of one kind but not one unit (bytes and kilobytes) put in
+    the finer one; its sample types and both profiles' values (as they are when no unit differs).
+    The finer unit's ratios are whole (1024, 1000), so scaling each stack's sum is exact; a stack
+    whose scaled values are all 0 is dropped as profile.ScaleN drops such a sample."""
+    from m3tui.profiles.pprof.measure import common_type, scale
+
+    types: list[SampleType] = []
+    ratios: list[tuple[float, float]] = []
+    for a, b in zip(profile.sample_types, base.sample_types):
+        try:
+            common = common_type([(a.type, a.unit), (b.type, b.unit)])
+        except ValueError:
+            raise ProfileError(f"cannot compare profiles: {a.type} is in {a.unit} in one and in {b.unit} in the "
+                               "other") from None  # fmt: skip
+        assert common is not None  # two types
+        types.append(SampleType(a.type, common[1]))
+        ratios.append((scale(1, a.unit, common[1])[0], scale(1, b.unit, common[1])[0]))
+    if all(r == 1 for pair in ratios for r in pair):
+        return list(profile.sample_types), (profile.values, base.values)
+    sides = []
+    for side, p in enumerate((profile, base)):
+        scaled = [t for t, pair in enumerate(ratios) if pair[side] != 1]
+        cols = [list(col) for col in p.values]
+        for t in scaled:
+            r = ratios[t][side]
+            cols[t] = [round(v * r) for v in cols[t]]
+        for i in range(len(cols[0]) if cols and scaled else 0):
+            if not any(cols[t][i] for t in scaled):
+                for col in cols:
+                    col[i] = 0
+        sides.append(cols)
+    return types, (sides[0], sides[1])
