@@ -289,6 +289,32 @@ def test_logs_search(snap_compare, tmp_path) -> None:
 
 
 @pytest.mark.parametrize("size", list(SIZES))
+def test_logs_merged(snap_compare, tmp_path, size: str) -> None:
+    """Two files as one timeline (`m3tui logs shop.log shop.jsonl --tz UTC`): each line's file in the gutter."""
+    import datetime as dt
+
+    (tmp_path / "shop.jsonl").write_text("".join(f"{line}\n" for line in LOGS_JSON))
+    (tmp_path / "shop.log").write_text("".join(f"{line}\n" for line in LOGS_PLAIN))
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("5")
+        await pilot.pause()
+        pane = pilot.app.main_screen.query_one("#pane-logs")
+        pane.merging.tz = dt.timezone.utc  # the plain file's times have no zone
+        pane.open_paths([tmp_path / "shop.log", tmp_path / "shop.jsonl"])
+        for _ in range(200):
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
+            if pane.source is not None and pane.source.kind == "merged" and pane.source.indexed:
+                break
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(snapshot_app(), terminal_size=SIZES[size], run_before=run_before)
+
+
+@pytest.mark.parametrize("size", list(SIZES))
 def test_logs_histogram(snap_compare, tmp_path, monkeypatch, size: str) -> None:
     """H: the strip of lines per time bucket over the log, filled, the last bucket selected (UTC labels)."""
     import time
