@@ -2,8 +2,9 @@
 
 `analysis.top` asks `nodes` first; None means "not covered here": the exact pure-Python path
 (`graph._function_stacks` + `graph._nodes`) runs instead. Covered: a profile of at least
-`BIG_STACKS` distinct stacks, no filter or -focus/-ignore (not -hide, which rewrites stacks),
-values whose absolute sum is below 2**53 (the sums are then exact in float64: every partial sum
+`BIG_STACKS` distinct stacks, no filter or -focus/-ignore/-hide (hidden sites taken out of
+each stack's set of functions, its leaf the first site not hidden), values whose absolute sum is
+below 2**53 (the sums are then exact in float64: every partial sum
 is an integer a float holds exactly). The result is the same dicts, key for key, as the pure path
 gives: flat per leaf function, cum once per stack per function (recursion counted once).
 
@@ -14,6 +15,7 @@ each stack's start), and kept on the profile like `graph._funcs`.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from m3tui.profiles.pprof.graph import Filters, _compile, _funcs, _matching_sites
@@ -182,7 +184,8 @@ def _flat(p: Profile, merged: bool = False) -> _Flat:
 
 def kept(p: Profile, si: int, filters: Filters | None) -> tuple[_Flat, Any, Any] | None:
     """The profile laid out, sample type `si`'s values (int64) and which stacks the filters keep
-    (nonzero, not empty, -focus met, -ignore not); None when not covered here."""
+    (nonzero, not empty, -focus met, -ignore not); None when not covered here (-hide, which
+    rewrites the stacks: `nodes` takes it on these)."""
     if not is_big(p) or (filters is not None and filters.hide):
         return None
     try:
@@ -213,25 +216,57 @@ def kept(p: Profile, si: int, filters: Filters | None) -> tuple[_Flat, Any, Any]
 def nodes(p: Profile, si: int, filters: Filters | None) -> tuple[dict[int, int], dict[int, int]] | None:
     """(flat, cum) per function id, as `graph._nodes(graph._function_stacks(...))` gives them;
     None when the profile is small or an option is not covered here."""
-    got = kept(p, si, filters)
+    hide = filters.hide if filters is not None else None
+    got = kept(p, si, replace(filters, hide=None) if filters is not None and hide else filters)
     if got is None:
         return None
     import numpy as np
 
     fl, w, keep = got
     nf = len(_funcs(p).names)
+    leaf_site, set_of_func, func_of_set = fl.leaf, fl.set_of_func, fl.func_of_set
+    rx = _compile(hide, "hide")
+    if rx is not None:  # -hide: the hidden sites taken out of every stack (graph._hide_stack)
+        hidden = np.zeros(len(fl.site_func), dtype=bool)
+        hidden[[ord(c) for c in _matching_sites(p, rx)]] = True
+        if hidden.any():
+            shown = ~hidden[fl.site_of_set]  # the (set, site) pairs left
+            left = np.bincount(fl.set_of_site[shown], minlength=fl.nsets) > 0
+            keep = keep & left[fl.inv]  # a stack of hidden sites only is left out
+            key = np.unique(fl.set_of_site[shown] * max(nf, 1) + fl.site_func[fl.site_of_set[shown]])
+            set_of_func, func_of_set = key // max(nf, 1), key % max(nf, 1)
+            redo = np.flatnonzero(keep & hidden[fl.leaf])
+            if len(redo):  # the leaf is the first site not hidden
+                leaf_site = fl.leaf.copy()
+                leaf_site[redo] = _first_shown(fl, hidden, redo)
     if not keep.any():
         return {}, {}
     kf = keep.astype(np.float64)
     wk = np.where(keep, w, 0).astype(np.float64)
-    leaf = fl.site_func[fl.leaf]
+    leaf = fl.site_func[leaf_site]
     flat_v = np.bincount(leaf, weights=wk, minlength=nf)
     leaf_set = np.bincount(leaf, weights=kf, minlength=nf) > 0
     set_w = np.bincount(fl.inv, weights=wk, minlength=fl.nsets)
     set_k = np.bincount(fl.inv, weights=kf, minlength=fl.nsets)
-    cum_v = np.bincount(fl.func_of_set, weights=set_w[fl.set_of_func], minlength=nf)
-    present = np.bincount(fl.func_of_set, weights=set_k[fl.set_of_func], minlength=nf) > 0
+    cum_v = np.bincount(func_of_set, weights=set_w[set_of_func], minlength=nf)
+    present = np.bincount(func_of_set, weights=set_k[set_of_func], minlength=nf) > 0
     return _as_dict(flat_v, leaf_set), _as_dict(cum_v, present)
+
+
+def _first_shown(fl: _Flat, hidden: Any, which: Any) -> Any:
+    """The first site not hidden of each stack in `which` (each has one, its leaf hidden): one
+    frame further up per step, for the stacks not there yet."""
+    import numpy as np
+
+    out = np.empty(len(which), dtype=np.int64)
+    idx = np.arange(len(which))
+    pos = fl.starts[which] + 1
+    while len(idx):
+        s = fl.sites[pos]
+        h = hidden[s]
+        out[idx[~h]] = s[~h]
+        idx, pos = idx[h], pos[h] + 1
+    return out
 
 
 def _as_dict(values: Any, present: Any) -> dict[int, int]:
