@@ -48,6 +48,9 @@ async def test_open_a_glob_merges_and_marks_each_line(tmp_path: Path) -> None:
         assert "merged: api.log, db.log" in rows.get_row_at(0)[0].plain  # its row first, the files below
         await pilot.press("g", "slash", *"db 3", "enter")
         await eventually(lambda: pane.view.cursor_line is not None and src.raw(pane.view.cursor_line)[0].endswith(b'db 3"}'))
+        await pilot.press("escape", "v", "v")  # warn+: the level filter across both files
+        await eventually(lambda: pane.view.rows is not None and len(pane.view.rows) == 20, what="warn+ rows")
+        assert {src.origin(r) for r in pane.view.rows} == {1}
 
 
 async def test_no_merge_lists_the_files(tmp_path: Path) -> None:

@@ -83,3 +83,17 @@ def test_cache_keeps_the_last_used(tmp_path: Path) -> None:
         made.append(decompressed(src))
         os.utime(made[-1], (i + 10, i + 10))  # used in this order
     assert sorted(spool_dir().glob("*.log")) == sorted(made[-KEEP:])
+
+
+def test_cli_prespool_says_it_and_fills_the_cache(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`m3tui logs x.zst` decompresses before the TUI starts (piped stderr: a plain line), so the pane finds the spool."""
+    from m3tui.cli.logs import prespool
+
+    packed, plain = tmp_path / "app.log.zst", tmp_path / "plain.log"
+    packed.write_bytes(PACK["zst"](TEXT))
+    plain.write_bytes(TEXT[:100])
+    prespool([packed, plain])
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "decompressing app.log.zst (zstd) into the cache" in err
+    spooled = list(spool_dir().glob("*.log"))
+    assert len(spooled) == 1 and decompressed(packed) == spooled[0]
