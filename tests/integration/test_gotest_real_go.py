@@ -75,6 +75,10 @@ def test_real_go_test_count_2_and_plain_v(real_go: Path, module: Path) -> None:
     events = go_counts(text)
     assert counts(tree) == {k: events[k] for k in ("pass", "fail", "skip")}
     assert [len(n.runs) for n in tree.packages[MATHX].every.values()] == [2] * 9
+    v_count = GoTestTree().feed_all(go_test(real_go, module, "-v", "-count=2", "./mathx").splitlines())
+    assert counts(v_count) == counts(tree)  # the same runs from the text
+    plain_count = GoTestTree().feed_all(go_test(real_go, module, "-count=2", "./mathx").splitlines())
+    assert counts(plain_count)["fail"] == events["fail"]  # without -v only the failures are printed: each run's
     json_tree = GoTestTree().feed_all(go_test(real_go, module, "-json", "./...").splitlines())
     v_tree = GoTestTree().feed_all(go_test(real_go, module, "-v", "./...").splitlines())
     assert counts(v_tree) == counts(json_tree)

@@ -24,6 +24,8 @@ from m3tui.tui.panes.base import focus_now
 
 if TYPE_CHECKING:
     from m3tui.logs.gotest import GoTestTree, PackageNode, TestNode
+    from textual.timer import Timer
+
     from m3tui.logs.sources import Source
     from m3tui.tui.panes.logs import LogsPane
 
@@ -32,6 +34,8 @@ _MARK = {"fail": ("✗", "bold red"), "pass": ("✓", "green"), "skip": ("↷", 
          "pause": ("…", "cyan")}  # fmt: skip
 #: Build output lines shown under a package that did not build (enter shows them all).
 BUILD_LINES = 12
+#: Seconds between rebuilds of the tree while its source grows.
+REBUILD = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +259,7 @@ class PaneTests:
         self._src: Source | None = None
         self._chosen: dict[int, bool] = {}  # id(source) -> shown or not, as the user last chose with T
         self._stop = threading.Event()
+        self._timer: Timer | None = None
 
     def make(self) -> GoTestsTree:
         tree = GoTestsTree(id="logs-tests")
@@ -270,9 +275,17 @@ class PaneTests:
         if src is not self._src:
             self._src, self.model = src, None
             self._set(self._chosen.get(id(src), False))
-        self.refresh(src)
+        self._start(src)
 
     def refresh(self, src: Source) -> None:
+        """The source grew: build again, at most every REBUILD seconds (a fast pipe gives many batches)."""
+        if self._timer is None:
+            self._timer = self.pane.set_timer(REBUILD, lambda: self._start(src))
+
+    def _start(self, src: Source) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
         self._stop.set()
         stop = self._stop = threading.Event()
         self.pane.run_worker(self._build(src, stop), group="logs-tests", exclusive=True)

@@ -49,6 +49,7 @@ from m3tui.core.errors import M3tuiError
 from m3tui.tui.panes.base import Pane, focus_now
 from m3tui.tui.panes.log_histogram import PaneHistogram
 from m3tui.tui.panes.log_lint import PaneLint
+from m3tui.tui.panes.log_tests import PaneTests
 from m3tui.tui.panes.log_merge import PaneMerge
 from m3tui.tui.panes.log_tests import PaneTests
 from m3tui.tui.panes.log_sources import NONE_KEY, OWN_KEY, SourceList, file_key
@@ -119,6 +120,7 @@ class LogsPane(Pane):
         self._follow_stop: asyncio.Event | None = None
         self.follow_ready: asyncio.Event | None = None  # set once the current follow watches its file
         self.lint = PaneLint(self)
+        self.tests = PaneTests(self)  # go test output as a tree of tests (T)
         self.merging = PaneMerge(self)  # several files as one timeline (log_merge.py)
         self.tests = PaneTests(self)  # go test output as a tree of tests (T)
         self.histogram = PaneHistogram(self)  # H: lines per time bucket (log_histogram.py)
