@@ -367,14 +367,6 @@ def test_logs_trace(snap_compare, tmp_path) -> None:
     assert snap_compare(snapshot_app(), terminal_size=(80, 24), run_before=run_before)
 
 
-@pytest.mark.parametrize("size", list(SIZES))
-def test_logs_go_test_tree(snap_compare, tmp_path, size: str) -> None:
-    """go test -json output as tests: failures first (the build failure at the top), `e` on the next one."""
-    lines = (Path(__file__).resolve().parents[1] / "data" / "gotestmod" / "recordings" / "go-test-json.txt").read_text()
-    run_before = _logs_snapshot(tmp_path, "go-test.json", lines.splitlines(), keys=("e",))
-    assert snap_compare(snapshot_app(), terminal_size=SIZES[size], run_before=run_before)
-
-
 # --- keyboard and focus (issue 12): the new states, in the dark and the ANSI theme -----------------
 
 THEMES = ["textual-dark", "ansi-dark"]

@@ -51,7 +51,6 @@ from m3tui.tui.panes.log_histogram import PaneHistogram
 from m3tui.tui.panes.log_lint import PaneLint
 from m3tui.tui.panes.log_tests import PaneTests
 from m3tui.tui.panes.log_merge import PaneMerge
-from m3tui.tui.panes.log_tests import PaneTests
 from m3tui.tui.panes.log_sources import NONE_KEY, OWN_KEY, SourceList, file_key
 from m3tui.tui.panes.log_trace import PaneTrace
 
@@ -122,7 +121,6 @@ class LogsPane(Pane):
         self.lint = PaneLint(self)
         self.tests = PaneTests(self)  # go test output as a tree of tests (T)
         self.merging = PaneMerge(self)  # several files as one timeline (log_merge.py)
-        self.tests = PaneTests(self)  # go test output as a tree of tests (T)
         self.histogram = PaneHistogram(self)  # H: lines per time bucket (log_histogram.py)
         self.trace = PaneTrace(self)  # t: one trace across the sources (log_trace.py)
         self._gen = 0  # bumped on every change that makes background results stale
