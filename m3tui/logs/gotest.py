@@ -27,6 +27,8 @@ __all__ = ["GoTestTree", "OutLine", "PackageNode", "TestNode", "TestRun", "failu
 MAX_OUTPUT = 5000
 #: Corrupt lines listed (all are counted).
 MAX_CORRUPT = 100
+#: Subtest levels kept (a deeper name's rest is one subtest).
+MAX_DEPTH = 32
 #: Status order in the tree: failures first, then running ones, then the rest.
 _RANK = {"fail": 0, "run": 1, "pause": 1, "pass": 2, "skip": 3}
 
@@ -185,17 +187,25 @@ class GoTestTree:
         return pkg
 
     def _test(self, pkg: PackageNode, name: str) -> TestNode:
+        """The test ``name`` (its parents made too: ``A/b/c`` is under ``A/b`` under ``A``; below
+        MAX_DEPTH levels the rest of a name is one subtest, so hostile names cannot nest without end)."""
         node = pkg.every.get(name)
-        if node is None:
-            self._order += 1
-            node = pkg.every[name] = TestNode(name, self._order)
-            parent_name, _, _ = name.rpartition("/")
-            if parent_name:
-                pkg_parent = self._test(pkg, parent_name)
-                pkg_parent.children[name] = node
-            else:
-                pkg.tests[name] = node
-        return node
+        if node is not None:
+            return node
+        parts = name.split("/")
+        if len(parts) > MAX_DEPTH:
+            parts = [*parts[: MAX_DEPTH - 1], "/".join(parts[MAX_DEPTH - 1 :])]
+        parent: TestNode | None = None
+        for k in range(len(parts)):
+            full = "/".join(parts[: k + 1])
+            node = pkg.every.get(full)
+            if node is None:
+                self._order += 1
+                node = pkg.every[full] = TestNode(full, self._order)
+                (parent.children if parent is not None else pkg.tests)[full] = node
+            parent = node
+        assert parent is not None
+        return parent
 
     @staticmethod
     def _run_of(node: TestNode) -> TestRun:

@@ -227,3 +227,34 @@ def test_a_source_s_tests_grow_with_it_and_other_logs_have_none() -> None:
     assert tests_of(MemSource("app", [b'{"level":"info","msg":"up"}'] * SNIFF)) is None
     plain = tests_of(MemSource("v", [line.encode() for line in REC.joinpath("go-test-v.txt").read_text().splitlines()]))
     assert plain is not None and not is_json(plain) and plain.counts()["fail"] == 5
+
+
+def test_hostile_events_never_raise_and_names_cannot_nest_without_end() -> None:
+    deep = "/".join(["T"] * 100_000)
+    tree = GoTestTree().feed_all([
+        json.dumps({"Action": "run", "Package": "p", "Test": deep}),
+        json.dumps({"Action": "fail", "Package": "p", "Test": deep, "Elapsed": "soon"}),
+        json.dumps({"Action": 7, "Package": "p"}),  # not an event: corrupt
+        json.dumps({"Action": "output", "Package": ["p"], "Output": None}),  # no package to hang it on
+        json.dumps({"Action": "pass", "Package": "p", "Test": "\x1b[31mred", "Elapsed": True}),
+        json.dumps({"Action": "output", "Package": "p", "Test": "/", "Output": 12}),
+        "[" * 100_000,
+        "{" + "[" * 100_000,  # too deeply nested for json: corrupt, not a crash
+    ])  # fmt: skip
+    assert tree.counts() == {"pass": 1, "fail": 1, "skip": 0, "run": 1}
+    assert max(n.name.count("/") for _, n in tree.walk()) == 99_999
+    assert max(len(list(_ancestry(tree, n.name))) for _, n in tree.walk()) <= 32
+    assert tree.corrupt_count == 2
+    assert summary_text(tree)[0].startswith("go test: 3 test runs")
+    json.dumps(summary_json(tree))
+
+
+def _ancestry(tree: GoTestTree, name: str):  # noqa: ANN202
+    """The nodes from the top-level test down to ``name``."""
+    nodes = tree.packages["p"].tests
+    while nodes:
+        hit = next((n for n in nodes.values() if name == n.name or name.startswith(n.name + "/")), None)
+        if hit is None:
+            return
+        yield hit
+        nodes = hit.children

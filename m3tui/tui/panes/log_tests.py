@@ -63,9 +63,16 @@ def _secs(value: float | None) -> str:
     return "" if value is None else f"{value:.2f}s"
 
 
+def _safe(text: str) -> str:
+    """A line of go's (or a test's) output shown as it is, its control characters escaped."""
+    from m3tui.logs.index import one_line
+
+    return one_line(text.replace("\t", "    "))
+
+
 def _label(status: str, name: str, *notes: str) -> Text:
     mark, style = _MARK.get(status, ("?", ""))
-    text = Text.assemble((mark, style), " ", (name, "bold" if status == "fail" else ""))
+    text = Text.assemble((mark, style), " ", (_safe(name), "bold" if status == "fail" else ""))
     for note in notes:
         if note:
             text.append(f"  {note}", style="dim")
@@ -79,11 +86,11 @@ def _test_row(pkg: PackageNode, node: TestNode) -> Row:
     notes = [_secs(node.elapsed)]
     if len(runs) > 1:
         notes.append(f"×{len(runs)}" + (f" ({node.failed_runs} failed)" if node.failed_runs else ""))
-    parts: list[str] = [f"{node.name}: {node.status}" + (f" in {_secs(node.elapsed)}" if node.elapsed is not None else "")]
+    parts: list[str] = [f"{_safe(node.name)}: {node.status}" + (f" in {_secs(node.elapsed)}" if node.elapsed is not None else "")]
     for k, run in enumerate(runs):
         if len(runs) > 1:
             parts.append(f"\n— run {k + 1} of {len(runs)}: {run.status} {_secs(run.elapsed)}")
-        lines = [o.text.replace("\t", "    ") for o in failure_first(run)]
+        lines = [_safe(o.text) for o in failure_first(run)]
         parts.append("\n".join(lines) if lines else "(no output)")
         if run.dropped:
             parts.append(f"… {run.dropped} more lines not kept")
@@ -92,7 +99,7 @@ def _test_row(pkg: PackageNode, node: TestNode) -> Row:
     if failed:
         parts.append(f"(its subtests failed: {', '.join(failed)})")
     return Row((pkg.name, node.name), _label(node.status, node.short, *notes), node.status == "fail",
-               node.status == "fail" and bool(children), f"{pkg.name} · {node.name}", "\n".join(parts), children)  # fmt: skip
+               node.status == "fail" and bool(children), _safe(f"{pkg.name} · {node.name}"), "\n".join(parts), children)  # fmt: skip
 
 
 def _package_row(tree: GoTestTree, pkg: PackageNode) -> Row:
@@ -100,17 +107,17 @@ def _package_row(tree: GoTestTree, pkg: PackageNode) -> Row:
     failed = sum(n.status == "fail" for n in tests)
     if pkg.build_failed:
         notes = ["build failed"]
-        body = "\n".join(pkg.build_output)
-        children = tuple(Row((pkg.name, f"#build{i}"), Text(line.replace("\t", "    "), style="red"), True, False,
+        body = "\n".join(_safe(line) for line in pkg.build_output)
+        children = tuple(Row((pkg.name, f"#build{i}"), Text(_safe(line), style="red"), True, False,
                              f"{pkg.name} · build", body) for i, line in enumerate(pkg.build_output[:BUILD_LINES]))  # fmt: skip
     else:
         notes = [_secs(pkg.elapsed), f"{failed} of {len(tests)} failed" if failed else f"{len(tests)} tests",
                  "cached" if pkg.cached else ""]  # fmt: skip
-        body = "\n".join(o.text.replace("\t", "    ") for o in pkg.output.output) or "(no output of its own)"
+        body = "\n".join(_safe(o.text) for o in pkg.output.output) or "(no output of its own)"
         children = tuple(_test_row(pkg, n) for n in pkg.sorted_tests())
     status = "fail" if pkg.build_failed else pkg.status
     return Row((pkg.name, ""), _label(status, pkg.name or "(package not ended yet)", *notes), status == "fail",
-               status == "fail" or status == "run", pkg.name or "package", body, children)  # fmt: skip
+               status == "fail" or status == "run", _safe(pkg.name) or "package", body, children)  # fmt: skip
 
 
 def make_model(tree: GoTestTree) -> Model:
