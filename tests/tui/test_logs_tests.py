@@ -106,3 +106,20 @@ async def test_a_followed_json_stream_grows_the_tree(tmp_path: Path) -> None:
         await eventually(lambda: any(x.startswith("✗ example.com/gotestmod/server") for x in labels(tree)),
                          what="the server package in the tree")  # fmt: skip
         assert pane.tests.model is not None and pane.tests.model.summary.startswith("go test: 14 test runs")
+
+
+async def test_a_followed_file_that_begins_empty_becomes_a_tree(tmp_path: Path) -> None:
+    """As `go test -json ./... > out.json` fills a file m3tui follows: the tree appears with the events."""
+    log = tmp_path / "out.json"
+    log.write_text("")
+    async with app().run_test(size=(100, 34)) as pilot:
+        pane = await open_logs(pilot, log)
+        await indexed(pilot, pane)
+        await pilot.press("f")
+        await watching(pane)
+        assert not pane.tests.on
+        with log.open("a") as f:
+            f.write((REC / "go-test-json.txt").read_text())
+        tree = pane.query_one(GoTestsTree)
+        await eventually(lambda: pane.tests.on and any(x.startswith("✗ example.com/gotestmod/server") for x in labels(tree)),
+                         what="the tree of the events written")  # fmt: skip

@@ -686,8 +686,7 @@ class LogsPane(Pane):
         go_test = src.go_test is not None and src.go_test.is_go_test is not False
         if go_test:
             self._classify(src)  # a test's --- FAIL line makes its earlier lines errors
-        if self.tests.model is not None:  # and the tests tree grows
-            self.tests.refresh(src)
+        self.tests.refresh(src)  # the tests tree grows (a file that began empty may turn out to be go test output)
         if src.indexed and (self._rx is not None or self.level):
             if after - before <= INLINE_SCAN and not (go_test and self.level):
                 matches, rows = scan_lines(src, self._rx, LEVEL_FILTERS[self.level][1], self.filtering, None, before, after)
