@@ -507,8 +507,8 @@ class FixedLogsBackend:
     def lint_config(self) -> LintConfig | None:
         return None
 
-    async def open(self, path: Path, name: str) -> FileSource:
-        return await LocalLogs().open(path, name)  # the test's own files, read for real
+    async def open(self, path: Path, name: str, *, progress: Callable[[float], None] | None = None) -> FileSource:
+        return await LocalLogs().open(path, name, progress=progress)  # the test's own files, read for real
 
     def open_now(self, path: Path, name: str) -> FileSource | None:
         return LocalLogs().open_now(path, name)

@@ -24,8 +24,9 @@ COMPRESSED = (b"\x1f\x8b", b"BZh", b"\x28\xb5\x2f\xfd", b"\xfd7zXZ\x00")
 
 
 class LogsBackend(Protocol):
-    async def open(self, path: Path, name: str) -> FileSource:
-        """A log file, its tail read (`M3tuiError`, its message for the user: it cannot be read)."""
+    async def open(self, path: Path, name: str, *, progress: Callable[[float], None] | None = None) -> FileSource:
+        """A log file, its tail read (`M3tuiError`, its message for the user: it cannot be read);
+        a compressed one decompressed into the cache first, ``progress(fraction)`` as it goes."""
         ...
 
     def open_now(self, path: Path, name: str) -> FileSource | None:
@@ -57,14 +58,14 @@ class LogsBackend(Protocol):
 class LocalLogs:
     """The real files, command log and config of this user."""
 
-    async def open(self, path: Path, name: str) -> FileSource:
+    async def open(self, path: Path, name: str, *, progress: Callable[[float], None] | None = None) -> FileSource:
         import threading
 
         from m3tui.logs.spool import open_log
 
         stop = threading.Event()
         try:  # a .gz, .bz2 or .zst file through its spool in the cache (logs/spool.py)
-            return await asyncio.to_thread(open_log, path, name, stop)
+            return await asyncio.to_thread(open_log, path, name, stop, progress)
         except asyncio.CancelledError:  # the pane or the app went away: a .gz spool stops (and goes)
             stop.set()
             raise

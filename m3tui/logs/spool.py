@@ -133,16 +133,20 @@ def decompressed(path: Path, progress: Callable[[float], None] | None = None, st
         except errors as exc:  # opening the stream read bad data (a bz2 header, …)
             raise read_error(exc) from None
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        from m3tui.core.files import private_dir
+
+        private_dir(target.parent)  # 0700: the logs' text, decompressed
         try:
             os.replace(temp, target)
         except OSError:  # another file system: copied, then renamed into place whole
             part = target.with_name(f"{target.name}.p{os.getpid()}")
             shutil.move(temp, part)
             os.replace(part, target)
-    except OSError as exc:
+    except (OSError, M3tuiError) as exc:
         with contextlib.suppress(OSError):
             temp.unlink()
+        if isinstance(exc, M3tuiError):
+            raise
         raise os_error(exc, target.parent, "write a spool in") from None
     _evict(target.parent)
     return target

@@ -61,3 +61,31 @@ async def test_no_merge_lists_the_files(tmp_path: Path) -> None:
         pane.open_paths(paths)
         await eventually(lambda: pane.source is not None and pane.source.name == "db.log", what="the last file shown")
         assert not pane.merging.sources and set(pane.files) == {str(p) for p in paths}
+
+
+async def test_a_compressed_file_merges_through_its_spool_with_progress(tmp_path: Path) -> None:
+    import bz2
+
+    from m3tui.logs.spool import spool_dir
+
+    a, b = write(tmp_path / "logs")
+    packed = b.with_name("db.log.bz2")
+    packed.write_bytes(bz2.compress(b.read_bytes()))
+    b.unlink()
+    async with snapshot_app(logs=FixedLogsBackend()).run_test(size=(100, 30)) as pilot:
+        pane = await pane_of(pilot)
+        said: list[float] = []
+        made = pane.merging.progress_of
+
+        def recording(name: str):
+            say = made(name)
+            return lambda f: (said.append(f), say(f))
+
+        pane.merging.progress_of = recording
+        pane.open_paths([a, packed])
+        await eventually(lambda: isinstance(pane.source, MergedSource) and pane.source.indexed, what="the merged files")
+        src = pane.source
+        assert src.count() == 40 and src.raw(39)[0].endswith(b'db 39"}')
+        assert said and said[-1] == 1.0 and pane._busy == ""
+        assert len(list(spool_dir().glob("*.log"))) == 1  # decompressed once, into the cache
+        assert src.short_names == ["api.log", "db.log.bz2"]

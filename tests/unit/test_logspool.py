@@ -97,3 +97,10 @@ def test_cli_prespool_says_it_and_fills_the_cache(tmp_path: Path, capsys: pytest
     assert err.count("\n") == 1 and "decompressing app.log.zst (zstd) into the cache" in err
     spooled = list(spool_dir().glob("*.log"))
     assert len(spooled) == 1 and decompressed(packed) == spooled[0]
+
+
+def test_spools_are_private(tmp_path: Path) -> None:
+    src = tmp_path / "secret.log.gz"
+    src.write_bytes(gzip.compress(b"password=hunter2\n"))
+    plain = decompressed(src)
+    assert plain.stat().st_mode & 0o777 == 0o600 and spool_dir().stat().st_mode & 0o777 == 0o700
