@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 __all__ = ["MergedSource", "merge_backward", "short_names"]
 
 _BATCH = 4096
+_READ_MAX = 16 << 20
 #: Files one timeline merges (a row's file is one byte).
 MAX_FILES = 255
 _INF = math.inf
@@ -122,8 +123,23 @@ def _slicer(lines: list[bytes]) -> Callable[[int, int], list[bytes]]:
 
 
 def _reader(index: LineIndex) -> Callable[[int, int], list[bytes]]:
-    """Lines [a, b) of a file, each cut at 4 KiB: a timestamp is at a line's start (or a JSON key near it)."""
-    return lambda a, b: index.lines(a, b, limit=4096)
+    """Lines [a, b) of a file: their bytes read at once and split (a line's span found one by one
+    would cost more than its timestamp); a run over 16 MiB (long lines) line by line, cut at 4 KiB."""
+
+    def read(a: int, b: int) -> list[bytes]:
+        start = index.line_offset(a)
+        stop = index.line_offset(b) if b < index.line_count else index.size
+        if stop - start > _READ_MAX:
+            return index.lines(a, b, limit=4096)
+        data = index._read(stop - start, start)  # one pread (LineIndex's own, as its lines() uses)
+        lines = data.split(b"\n")
+        if len(lines) > b - a:
+            del lines[b - a :]  # the newline after the last line
+        if len(lines) < b - a:  # the file shrank under us: what is there
+            lines += [b""] * (b - a - len(lines))
+        return lines
+
+    return read
 
 
 def _scaled(say: Callable[[float], None], base: float, part: float) -> Callable[[float], None]:
