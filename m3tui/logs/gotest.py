@@ -114,6 +114,14 @@ class PackageNode:
     def sorted_tests(self) -> list[TestNode]:
         return sorted(self.tests.values(), key=_order)
 
+    def walk(self) -> Iterator[TestNode]:
+        """Its tests (subtests after their parent), in tree order."""
+        stack = list(reversed(self.sorted_tests()))
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.sorted_children()))
+
 
 def _order(node: TestNode | PackageNode) -> tuple[int, int]:
     status = node.status
@@ -384,20 +392,17 @@ class GoTestTree:
 
     def walk(self) -> Iterator[tuple[PackageNode, TestNode]]:
         """Every test of every package (subtests after their parent), in tree order."""
-        def down(pkg: PackageNode, nodes: list[TestNode]) -> Iterator[tuple[PackageNode, TestNode]]:
-            for node in nodes:
-                yield pkg, node
-                yield from down(pkg, node.sorted_children())
-
         for pkg in self.sorted_packages():
-            yield from down(pkg, pkg.sorted_tests())
+            for node in pkg.walk():
+                yield pkg, node
 
     def counts(self) -> dict[str, int]:
         """Test runs by status (pass, fail, skip, run): what go's own pass/fail/skip events count."""
         out = {"pass": 0, "fail": 0, "skip": 0, "run": 0}
-        for _pkg, node in self.walk():
-            for run in node.runs:
-                out["run" if run.status == "pause" else run.status] += 1
+        for pkg in self.sorted_packages():
+            for node in pkg.every.values():  # order does not matter here
+                for run in node.runs:
+                    out["run" if run.status == "pause" else run.status] += 1
         return out
 
     def package_counts(self) -> dict[str, int]:

@@ -67,7 +67,7 @@ def failures(tree: GoTestTree) -> tuple[list[Failure], int]:
             lines = pkg.build_output
             items.append(Failure(pkg.name, "", True, pkg.elapsed, 1, 1, [_clean(x) for x in lines[:FIRST_LINES]],
                                  max(0, len(lines) - FIRST_LINES)))  # fmt: skip
-        failed_tests = [n for p, n in tree.walk() if p is pkg and n.status == "fail"]
+        failed_tests = [n for n in pkg.walk() if n.status == "fail"]
         for node in failed_tests:
             items.append(_test_failure(pkg, node))
         if pkg.status == "fail" and not pkg.build_failed and not failed_tests:  # TestMain exited, a timeout, …
@@ -111,8 +111,8 @@ def _secs(value: float | None) -> str:
     return "" if value is None else f"{value:.2f}s"
 
 
-def summary_text(tree: GoTestTree) -> list[str]:
-    """The report as lines (not yet made safe for a terminal: the caller escapes them)."""
+def summary_head(tree: GoTestTree) -> str:
+    """The report's first line: test runs and packages by status."""
     c, p = tree.counts(), tree.package_counts()
     runs = c["pass"] + c["fail"] + c["skip"] + c["run"]
     head = f"go test: {runs} test run{'' if runs == 1 else 's'}: {c['pass']} passed, {c['fail']} failed, {c['skip']} skipped"
@@ -124,7 +124,12 @@ def summary_text(tree: GoTestTree) -> list[str]:
         pk += f" ({p['build_failed']} did not build)"
     if p["skip"]:
         pk += f", {p['skip']} without tests"
-    out = [f"{head} · {pk}"]
+    return f"{head} · {pk}"
+
+
+def summary_text(tree: GoTestTree) -> list[str]:
+    """The report as lines (not yet made safe for a terminal: the caller escapes them)."""
+    out = [summary_head(tree)]
     items, total = failures(tree)
     for f in items:
         out.append("")
@@ -160,7 +165,7 @@ def summary_json(tree: GoTestTree) -> dict[str, Any]:
         "counts": tree.counts(),
         "packages": [
             {"name": pkg.name, "status": pkg.status, "elapsed": pkg.elapsed, "build_failed": pkg.build_failed,
-             "cached": pkg.cached, "tests": sum(1 for q, _ in tree.walk() if q is pkg)}
+             "cached": pkg.cached, "tests": len(pkg.every)}
             for pkg in tree.sorted_packages()
         ],  # fmt: skip
         "failures": [

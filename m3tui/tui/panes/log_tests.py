@@ -103,7 +103,7 @@ def _test_row(pkg: PackageNode, node: TestNode) -> Row:
 
 
 def _package_row(tree: GoTestTree, pkg: PackageNode) -> Row:
-    tests = [n for p, n in tree.walk() if p is pkg]
+    tests = list(pkg.every.values())
     failed = sum(n.status == "fail" for n in tests)
     if pkg.build_failed:
         notes = ["build failed"]
@@ -122,12 +122,12 @@ def _package_row(tree: GoTestTree, pkg: PackageNode) -> Row:
 
 def make_model(tree: GoTestTree) -> Model:
     """The rows of a tree (in the thread that fed it)."""
-    from m3tui.logs.gotest_summary import summary_text
+    from m3tui.logs.gotest_summary import summary_head
 
     rows = tuple(_package_row(tree, p) for p in tree.sorted_packages())
     c = tree.counts()
     title = f"tests: {c['pass']} passed, {c['fail']} failed, {c['skip']} skipped" + (f", {c['run']} running" if c["run"] else "")
-    return Model(rows, summary_text(tree)[0], title + " · T: the lines", tree.events > 0)
+    return Model(rows, summary_head(tree), title + " · T: the lines", tree.events > 0)
 
 
 class GoTestsTree(Tree[Row]):
