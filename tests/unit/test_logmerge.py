@@ -202,3 +202,22 @@ def test_too_many_files_is_a_usage_error(tmp_path: Path) -> None:
     one = open_file(p, p.name)
     with pytest.raises(UsageError, match="at most 255"):
         MergedSource([one] * (MAX_FILES + 1))
+
+
+def test_growing_before_the_whole_merge_re_merges_the_tails(tmp_path: Path) -> None:
+    """Following before build(): the files' tails are read again and merged, so the end is right."""
+    paths, contents = make_files(tmp_path, 2 * TAIL_LINES, seed=5)
+    m = open_merged(paths)
+    t = T0 + 500
+    for k in (1, 0, 2):
+        extra = [stamp(t + 0.01 * (3 * j + k), k) + f" #{k}.more{j}".encode() for j in range(5)]
+        with paths[k].open("ab") as f:
+            f.write(b"\n".join(extra) + b"\n")
+        contents[k] += extra
+        assert m.parts[k].index.refresh() == "grew"
+        m.parts[k].retail()
+    assert m.extend() == 0  # not built yet: the tails merged again
+    want = [(k, contents[k][i]) for k, i in reference(contents)]
+    n = m.count()
+    assert [(m.origin(r), m.raw(r)[0]) for r in range(n)] == want[-n:]
+    assert [b.split(b"#")[-1] for _, b in want[-15:]] == [f"{j % 3}.more{j // 3}".encode() for j in range(15)]
