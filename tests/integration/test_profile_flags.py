@@ -302,7 +302,8 @@ def test_merged_units_are_scaled_as_pprof_does(label_profiles, tmp_path):
 
 def test_a_diff_base_in_other_units_is_scaled_as_pprof_does(label_profiles, tmp_path):
     """-diff_base goes through ScaleProfiles too (driver.combineProfiles of the profile and its base):
-    the plain `profile top --diff-base` (diff.diff) and the pipeline's, both orders."""
+    the plain `profile top --diff-base` (diff.diff) and the pipeline's, both orders; `profile traces
+    --diff-base` (each sample scaled)."""
     lp = label_profiles
     space = {"alloc_space": ("kilobytes", 1024), "inuse_space": ("kilobytes", 1024)}
     heap_kb = rescaled(lp("heap", 1), tmp_path / "heap-kb.pb.gz", space)
@@ -318,6 +319,16 @@ def test_a_diff_base_in_other_units_is_scaled_as_pprof_does(label_profiles, tmp_
         assert r.stdout.splitlines() == want
         opts = {"diff_base": str(base), **({"sample_index": flags[0].split("=")[1]} if flags else {})}
         assert ours(None, files, opts)[0] == want  # the pipeline's path
+    for files, base, index in (([lp("heap", 0)], heap_kb, "alloc_space"), ([heap_kb], lp("heap", 2), "inuse_space")):
+        pprof = subprocess.run([str(GO_BIN_DIR / "go"), "tool", "pprof", "-traces", f"-diff_base={base}",
+                                f"-sample_index={index}", str(files[0])], env=go_env(), capture_output=True, text=True,
+                               timeout=600)  # fmt: skip
+        assert pprof.returncode == 0, pprof.stderr
+        r = subprocess.run([sys.executable, "-m", "m3tui", "profile", "traces", str(files[0]), "--diff-base", str(base),
+                            "--sample-index", index], env={**os.environ, "M3TUI_HOME": str(tmp_path)},
+                           capture_output=True, text=True, timeout=300)  # fmt: skip
+        assert r.returncode == 0, r.stderr
+        assert r.stdout == pprof.stdout  # the traces, each sample's value scaled
     odd = rescaled(lp("heap", 1), tmp_path / "heap-s.pb.gz", {"inuse_space": ("seconds", 1)})
     r = m3tui(str(lp("heap", 0)), "--diff-base", str(odd), home=tmp_path)
     assert (r.returncode, r.stderr) == (2, "m3tui: cannot compare profiles: inuse_space is in bytes in one and in "

@@ -127,8 +127,8 @@ class _Sample:
     nums: dict[str, list[int]]
 
 
-def _parse(data: bytes | bytearray, nt: int) -> tuple[list[_Sample], dict[str, str]]:
-    """A profile's samples as the file holds them, and its numeric labels' units."""
+def _parse(data: bytes | bytearray, nt: int) -> tuple[list[_Sample], dict[str, str], list[str]]:
+    """A profile's samples as the file holds them, its numeric labels' units, its sample types' units."""
     from m3tui.profiles.pprof import profile_pb2
 
     try:
@@ -162,7 +162,23 @@ def _parse(data: bytes | bytearray, nt: int) -> tuple[list[_Sample], dict[str, s
             elif lab.num or lab.num_unit:
                 nums.setdefault(s(lab.key), []).append(lab.num)
         out.append(_Sample([locs.get(i, ("", 0, ())) for i in sample.location_id], values, labels, nums))
-    return out, _num_units(pb, s)
+    return out, _num_units(pb, s), [s(st.unit) for st in pb.sample_type]
+
+
+def _scale(samples: list[_Sample], units: list[str], profile: Profile) -> list[_Sample]:
+    """The samples in the units of `profile` (a diff puts a sample type in the finer unit of the
+    profile's and its base's: measurement.ScaleProfiles), dropped when their scaled values all
+    round to 0 (profile.ScaleN); as they are when no unit differs."""
+    from m3tui.profiles.pprof.measure import go_round, scale
+
+    ratios = [(t, scale(1, u, st.unit)[0]) for t, (u, st) in enumerate(zip(units, profile.sample_types))]
+    scaled = [(t, r) for t, r in ratios if r != 1]
+    if not scaled:
+        return samples
+    for x in samples:
+        for t, r in scaled:
+            x.values[t] = go_round(x.values[t] * r)
+    return [x for x in samples if any(x.values[t] for t, _r in scaled)]
 
 
 def _merge(samples: list[_Sample]) -> list[_Sample]:
@@ -186,9 +202,10 @@ def traces(profile: Profile, data: bytes | bytearray, sample_index: int, filters
     profile's too, as `read_traces`), kept by the filters. ``filtered``: both were filtered already
     (`pipeline.prepare`): the base's samples follow, not merged (pprof merges before filtering)."""
     nt = len(profile.sample_types)
-    samples, units = _parse(data, nt)
+    samples, units, value_units = _parse(data, nt)
     if base is not None:
-        base_samples, base_units = _parse(base, nt)
+        base_samples, base_units, base_value_units = _parse(base, nt)
+        samples, base_samples = _scale(samples, value_units, profile), _scale(base_samples, base_value_units, profile)
         for k, u in base_units.items():
             units.setdefault(k, u)
         for x in base_samples:
