@@ -238,4 +238,6 @@ def test_top_of_a_big_profile_merges_nothing(monkeypatch: pytest.MonkeyPatch, nl
     assert texts[:len(texts) // 2] == texts[len(texts) // 2:]
     assert fast.__dict__["_merged"] is None and fast.__dict__["_values"] is None
     assert fast.stack_count() == fast.n_samples > len(slow.site_stacks)
+    assert fast.distinct_stack_count() == len(slow.site_stacks) == slow.distinct_stack_count()  # the pane's count
+    assert fast.__dict__["_site_stacks"] is None  # merged, but no strings made for it
     assert _fields(fast) == _fields(slow)

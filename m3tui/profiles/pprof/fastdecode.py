@@ -144,11 +144,14 @@ def _samples(raw: Any, locstr: dict[int, str], nt: int) -> StackArrays:
     locations = _Locations(locstr)
     parts = []
     scratch = _Scratch()
+    values = np.empty((n, nt), dtype=np.int64)
+    lens = np.empty(n, dtype=np.int64)
     for lo in range(0, n, _SAMPLES):  # a chunk at a time: temporaries that stay small
-        locs, lper, values = _walk(raw[lo:lo + _SAMPLES], nt, scratch)
-        parts.append((*locations.expand(locs, lper), values))
-    sites, lens, values = (np.concatenate([x[i] for x in parts]) for i in range(3))
-    big = np.abs(values).max(axis=0).astype(np.float64)
+        locs, lper, values[lo:lo + _SAMPLES] = _walk(raw[lo:lo + _SAMPLES], nt, scratch)
+        sites, lens[lo:lo + _SAMPLES] = locations.expand(locs, lper)
+        parts.append(sites)
+    sites = np.concatenate(parts)
+    big = np.maximum(-values.min(axis=0).astype(np.float64), values.max(axis=0).astype(np.float64))
     if bool((big * n >= 2.0**62).any()):
         raise _Unusual  # sums could pass int64: the usual decoder adds Python ints
     starts = np.zeros(n + 1, dtype=np.int64)
@@ -346,7 +349,7 @@ class _Locations:
         # written over the copies; only the few locations with more than one site are visited)
         count = lookup(chars.astype(padded.dtype))
         multi = np.flatnonzero(count > 1)
-        out = np.repeat(first, count)
+        out = np.repeat(first, count.astype(np.intp))  # (intp counts: a faster repeat)
         extra = count[multi].astype(np.int64) - 1
         at_out = multi + np.cumsum(extra) - extra  # where each one's sites begin in `out`
         at_loc = at[multi]

@@ -114,6 +114,10 @@ class Profile:
         count may hold a stack twice until its stacks are merged: `ArrayProfile`)."""
         return len(self.site_stacks)
 
+    def distinct_stack_count(self) -> int:
+        """How many distinct stacks (`len(site_stacks)`; a big profile's without making the strings)."""
+        return len(self.site_stacks)
+
     def stack_arrays(self) -> StackArrays | None:
         """The stacks as numpy arrays when the decoder made them so (a big profile), else None;
         a stack may be there more than once (`StackArrays.merged`)."""
@@ -219,6 +223,10 @@ class ArrayProfile(Profile):
     def stack_count(self) -> int:
         """The stacks as held: before they are merged, a stack that comes twice counts twice."""
         arrays = self.__dict__.get("_merged") or self.stack_arrays()
+        return len(arrays.starts) - 1 if arrays is not None else len(self.site_stacks)
+
+    def distinct_stack_count(self) -> int:
+        arrays = self.merged_arrays()
         return len(arrays.starts) - 1 if arrays is not None else len(self.site_stacks)
 
     def stack_arrays(self) -> StackArrays | None:

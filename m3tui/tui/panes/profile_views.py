@@ -133,7 +133,7 @@ class ProfileViews(Pane):
         sample types, pprof's header (file, build id, type, time, duration), binary, path."""
         p = entry.profile
         assert p is not None  # called once it is decoded
-        counts = f"{p.n_samples:,} samples · {len(p.site_stacks):,} stacks"  # (p.stacks: a tuple each)
+        counts = f"{p.n_samples:,} samples · {p.distinct_stack_count():,} stacks"  # (a big profile's: no strings made)
         if p.duration_ns:
             counts += f" · {p.duration_ns / 1e9:.2f}s"
         lines = [screen_text(entry.label), counts, "types: " + screen_text(", ".join(f"{t.type}/{t.unit}" for t in p.sample_types))]
