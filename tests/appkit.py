@@ -504,7 +504,7 @@ class FixedLogsBackend:
     def own_log(self) -> Path | None:
         return None
 
-    def lint_config(self) -> LintConfig | None:
+    def lint_config(self, near: Path | None = None) -> LintConfig | None:
         return None
 
     async def open(self, path: Path, name: str, *, progress: Callable[[float], None] | None = None) -> FileSource:

@@ -43,6 +43,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "profile traces": ("m3tui profile traces goroutine.pprof --focus 'net/http'",),
     "profile export": ("m3tui profile export cpu.pprof -o cpu.svg", "m3tui profile export cpu.pprof --format collapsed"),
     "logs": ("m3tui logs app.log", "m3tui logs api.log db.log worker.log.gz --tz UTC", "m3tui logs --lint --json app.jsonl", "kubectl logs web | m3tui logs -",
+             "m3tui logs app.jsonl --where 'level>=warn component=m3-query duration>500ms'",
              "go test -json ./... | m3tui logs - --tests"),
     "completion": ("m3tui completion fish > ~/.config/fish/completions/m3tui.fish",),
 }

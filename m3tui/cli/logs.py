@@ -11,7 +11,9 @@ time (longer ones are counted, not checked; so are corrupt JSON lines, with the 
 number), and the first 10,000 violations are listed (the counts are complete): memory stays
 bounded whatever its size. Exit status: 0 clean, 1 violations, 2 bad usage or input (missing,
 not a regular file, corrupt or truncated gzip data, stdin closed), 3 the read failed
-(permissions, I/O).
+(permissions, I/O). The rules are config.toml's ``[logs.lint]``, overridden by the
+``.m3tui-lint.toml`` nearest the file (m3tui/logs/lintfile.py); ``--where EXPR`` lints only the
+lines it matches. ``--where`` without ``--lint``: the matching lines (m3tui/cli/logs_where.py).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
 
     from m3tui.cli.main import RunAsync
     from m3tui.logs.lint import LintConfig, LintReport
+    from m3tui.logs.where import Where
 
 from m3tui.core.errors import (
     EXIT_FAILED,
@@ -50,14 +53,21 @@ def run(args: argparse.Namespace, run_async: RunAsync | None = None) -> int | Li
         from m3tui.cli.logs_tests import run_tests
 
         return run_tests(files[0], as_json=args.json)
+    where: str | None = getattr(args, "where", None)
+    if where is not None and not args.lint:  # the matching lines, headless (m3tui/cli/logs_where.py)
+        from m3tui.cli.logs_where import run_where
+
+        if not files:
+            return _fail("--where takes FILE... (or - for stdin)", EXIT_USAGE)
+        return run_where(files, where, as_json=args.json)
     if not args.lint:
         if args.json:
-            return _fail("--json applies to --lint only", EXIT_USAGE)
+            return _fail("--json applies to --lint, --where and --tests only", EXIT_USAGE)
         tz_option(args)  # a bad --tz is said before the TUI starts
         return TUI
     if len(files) != 1:
         return _fail("--lint takes exactly one FILE (or - for stdin)", EXIT_USAGE)
-    return _lint(files[0], as_json=args.json)
+    return _lint(files[0], as_json=args.json, where=where)
 
 
 def tz_option(args: argparse.Namespace) -> dt.tzinfo | None:
@@ -106,12 +116,18 @@ def prespool(paths: list[Path]) -> None:
                 shown.close()
 
 
-def _read(source: str, config: LintConfig) -> LintReport:
-    """The lint report of a file, a gzip file or stdin (``-``), read as a stream."""
+def _read(source: str, config: LintConfig, where: Where | None = None) -> LintReport:
+    """The lint report of a file, a gzip file or stdin (``-``), read as a stream (``where``: its matching lines only)."""
     import gzip
 
     from m3tui.logs.lint import lint_stream, open_log
 
+    if where is not None:
+        from m3tui.cli.logs_where import open_source
+        from m3tui.logs.where import WhereLines
+
+        with open_source(source) as stream:
+            return lint_stream(WhereLines(stream, where), label="stdin" if source == "-" else source, config=config)
     if source != "-":
         with open_log(source) as stream:
             return lint_stream(stream, label=source, config=config)
@@ -130,15 +146,19 @@ def _read(source: str, config: LintConfig) -> LintReport:
     return lint_stream(stdin, label="stdin", config=config)
 
 
-def _lint(source: str, *, as_json: bool) -> int:
+def _lint(source: str, *, as_json: bool, where: str | None = None) -> int:
     from m3tui.logs.index import one_line
-    from m3tui.logs.lint import MAX_LISTED, load_lint_config, report_json
+    from m3tui.cli.logs_where import parse_option
+    from m3tui.logs.lint import MAX_LISTED, report_json
+    from m3tui.logs.lintfile import load_rules
 
-    config, warnings = load_lint_config()
+    filtered = parse_option(where) if where is not None else None
+
+    config, warnings, _found = load_rules(None if source == "-" else Path(source).parent)  # .m3tui-lint.toml over config.toml
     for w in warnings:
         print(f"m3tui logs: warning: {one_line(w)}", file=sys.stderr)
     try:
-        report = _read(source, config)
+        report = _read(source, config, filtered)
     except M3tuiError as exc:  # the same error, its message safe for a terminal (the path came from the user)
         raise type(exc)(one_line(str(exc))) from None
     report.warnings.extend(warnings)

@@ -549,8 +549,13 @@ def add_logs(logs: Parser) -> None:
     logs.add_argument("--tests", action="store_true", help=(
         "summarise go test output (go test -json events or go test [-v] text) as tests: counts per status, "
         "build failures, failures with their first lines, the slowest tests. Exit 0 all passed, 1 failures"))
+    logs.add_argument("--where", metavar="EXPR", help=(
+        "print the lines whose fields match EXPR (JSON or logfmt lines; terms ANDed), e.g. 'level>=warn "
+        "component=api trace_id=4bf9* duration>500ms msg~timeout': ops = != > >= < <= ~ (Python regexp) !~, "
+        "NAME (present), !NAME (missing); levels by rank, Go durations or integer nanoseconds, numbers, "
+        "else text. Exit 0 a line matched, 1 none did. With --lint: lint only the matching lines"))
     logs.add_argument("--json", action="store_true",
-                      help="with --lint: print the report as strict JSON (non-finite numbers such as 1e400 are null)")
+                      help="with --lint, --tests or --where: print strict JSON (non-finite numbers such as 1e400 are null)")
     logs.add_argument("--no-merge", action="store_true", help=(
         "show several FILEs as a list of sources, one at a time (default: one timeline merged by timestamp, "
         "each file's own order kept, each line marked with its file)"))

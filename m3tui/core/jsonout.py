@@ -57,6 +57,7 @@ SCHEMAS: dict[str, int] = {
     "profile captured": 1,  # profile list with no FILE too
     "profile tune": 1,
     "logs --lint": 1,
+    "logs --where": 1,  # streamed: the lines as they match
     "logs --tests": 1,
 }
 

@@ -50,8 +50,9 @@ class LogsBackend(Protocol):
         """m3tui's own log file, when there is one."""
         ...
 
-    def lint_config(self) -> LintConfig | None:
-        """The `[logs.lint]` rules (None: the defaults); its ``warnings`` say what in the table was ignored."""
+    def lint_config(self, near: Path | None = None) -> LintConfig | None:
+        """The `[logs.lint]` rules (None: the defaults), overridden by the ``.m3tui-lint.toml`` nearest
+        folder ``near`` (None: the current one); its ``warnings`` say what in them was ignored."""
         ...
 
 
@@ -107,8 +108,8 @@ class LocalLogs:
         path = cmdlog.own_log_path()
         return path if path.is_file() else None
 
-    def lint_config(self) -> LintConfig | None:
-        from m3tui.logs.lint import load_lint_config
+    def lint_config(self, near: Path | None = None) -> LintConfig | None:
+        from m3tui.logs.lintfile import load_rules
 
-        config, _warnings = load_lint_config()
+        config, _warnings, _found = load_rules(near)
         return config

@@ -35,13 +35,13 @@ import json
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from m3tui.core.errors import UsageError
 from m3tui.logs.fields import record_fields
 from m3tui.logs.format import _LEVEL_KEYS, _MSG_KEYS, _TIME_KEYS, LEVELS, level_rank, normalize_level
 
-__all__ = ["Term", "Where", "WhereError", "go_duration", "parse_where", "text_of"]
+__all__ = ["Term", "Where", "WhereError", "WhereLines", "go_duration", "parse_where", "text_of"]
 
 Kind = Literal["present", "level", "number", "duration", "prefix", "regex", "text"]
 _OPS = ("!~", "!=", ">=", "<=", "~", "=", ">", "<")
@@ -54,6 +54,10 @@ _DURATION_PART = re.compile(r"(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
 _ALIASES = {name: group for group in (_LEVEL_KEYS, _MSG_KEYS, _TIME_KEYS) for name in group}
 #: Characters a value may hold to be looked for in a line's raw bytes first (JSON and logfmt write them as is).
 _PLAIN = re.compile(r"[\w.:\-@+]+", re.ASCII)
+
+
+class _LineReader(Protocol):
+    def readline(self, size: int = -1, /) -> bytes: ...
 
 
 class WhereError(UsageError):
@@ -308,3 +312,23 @@ def parse_where(text: str) -> Where:
     """
     terms = tuple(_term(token, quoted) for token, quoted in _split(text))
     return Where(text.strip(), terms, _needles(terms))
+
+
+class WhereLines:
+    """A byte stream read by lines (lint's LineReader) in which each line ``where`` does not match
+    reads as an empty line: ``--lint --where`` lints the matching lines only, under their own
+    numbers (lint skips blank lines). A line longer than a read (lint's cap) passes as it is."""
+
+    def __init__(self, stream: _LineReader, where: Where) -> None:
+        self._stream = stream
+        self._where = where
+        self._long = False  # in the middle of a line longer than one read
+
+    def readline(self, size: int = -1, /) -> bytes:
+        line = self._stream.readline(size)
+        if not line:
+            return line
+        if self._long or (not line.endswith(b"\n") and 0 < size <= len(line)):
+            self._long = not line.endswith(b"\n")
+            return line
+        return line if self._where.matches(line.rstrip(b"\r\n")) else b"\n"

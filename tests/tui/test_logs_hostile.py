@@ -116,8 +116,8 @@ async def test_a_gz_file_is_spooled_once_into_the_cache_and_no_scratch_stays(tmp
 class ConfiguredLogs(FixedLogsBackend):
     """The fixed backend, with the lint rules of the test's own config.toml."""
 
-    def lint_config(self) -> LintConfig | None:
-        return LocalLogs().lint_config()
+    def lint_config(self, near: Path | None = None) -> LintConfig | None:
+        return LocalLogs().lint_config(near)
 
 
 async def test_lint_config_warnings_are_said_once(tmp_path: Path) -> None:

@@ -71,6 +71,7 @@ SHAPES: dict[tuple[str, int], tuple[frozenset[str], ...]] = {
     ("profile tune", 1): (_TUNE,),
     ("logs --lint", 1): (_keys("ok", "checked", "non_json", "malformed", "first_malformed_line", "too_long",
                                "violation_count", "counts", "violations", "violations_listed", "warnings"),),  # fmt: skip
+    ("logs --where", 1): (_keys("where", "lines", "matched", "scanned", "too_long"),),
     ("logs --tests", 1): (_keys("ok", "go_test", "counts", "packages", "failures", "failure_count", "slowest", "corrupt",
                                 "first_corrupt_line"),),  # fmt: skip
 }
@@ -79,7 +80,7 @@ SHAPES: dict[tuple[str, int], tuple[frozenset[str], ...]] = {
 PARSERS = {
     "bench history": ("bench history list", "bench history show", "bench history delete", "bench run"),
     "bench run": ("bench run",),
-    "logs": ("logs --lint", "logs --tests"),
+    "logs": ("logs --lint", "logs --tests", "logs --where"),
     "profile list": ("profile list", "profile captured"),
 }
 
@@ -185,6 +186,7 @@ def test_the_outputs_that_need_no_child_process_carry_their_schema(m3tui_home: P
         ("profile captured", ["profile", "list", "--json"]),
         ("logs --lint", ["logs", str(log), "--lint", "--json"]),
         ("logs --tests", ["logs", str(tests_log), "--tests", "--json"]),
+        ("logs --where", ["logs", str(log), "--where", "level", "--json"]),
         ("versions project", ["versions", "project", "--json"]),
         ("versions project", ["versions", "project", "--set", "1.22.1", "--json"]),
         ("versions prune", ["versions", "prune", "--json"]),
@@ -196,4 +198,4 @@ def test_the_outputs_that_need_no_child_process_carry_their_schema(m3tui_home: P
         assert (code == 0) != (command == "error"), (argv, code, err)
         check_shape(command, out)
         seen.add(command)
-    assert len(seen) == 14
+    assert len(seen) == 15

@@ -169,7 +169,7 @@ def test_cli_stdin_errors_and_tui(tmp_path: Path, capsys, monkeypatch) -> None:
 
     fails("--lint", code=2, says="--lint takes exactly one FILE")
     fails("a", "b", "--lint", code=2, says="--lint takes exactly one FILE")
-    fails("a", "--json", code=2, says="--json applies to --lint only")
+    fails("a", "--json", code=2, says="--json applies to --lint, --where and --tests only")
     assert cli_logs.run(parse(), no_async) == "tui"
     assert cli_logs.run(parse("x.log", "-"), no_async) == "tui"
 

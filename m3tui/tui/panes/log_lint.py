@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -68,7 +69,8 @@ class PaneLint:
         if src is None:
             return
         try:
-            config = pane.backend.lint_config()
+            path = getattr(src, "path", None)  # a file's .m3tui-lint.toml is found from its folder
+            config = pane.backend.lint_config(path.parent if isinstance(path, Path) else None)
         except Exception:  # noqa: BLE001 - a bad config: the defaults
             config = None
         if config is not None and config.warnings and not self._warned:
