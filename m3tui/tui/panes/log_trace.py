@@ -77,6 +77,7 @@ class PaneTrace:
         self.src = MemSource(name, [t.raw for t in lines])
         pane._show(self.src, f"trace:{value}")
         pane.view.move_to(0)
+        pane.refresh_bindings()  # esc (back) in the footer
         pane.app.notify(f"{count} of trace {one_line(value)} · esc goes back", title="trace", timeout=4)
 
     def back(self) -> bool:
@@ -89,4 +90,5 @@ class PaneTrace:
         self._stop.set()
         self.pane._selected_key = key
         self.pane._show(src, key)
+        self.pane.refresh_bindings()
         return True
