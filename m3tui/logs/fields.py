@@ -13,11 +13,12 @@ Pure functions over bytes, no I/O; never imports Textual.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from m3tui.logs.format import _LOGFMT_PAIR, _unquote
 
-__all__ = ["MAX_DEPTH", "flatten", "record_fields"]
+__all__ = ["MAX_DEPTH", "flatten", "record_fields", "seen_fields"]
 
 #: Nesting flattened into dotted keys; an object deeper than this stays a value (a dict).
 MAX_DEPTH = 8
@@ -55,3 +56,23 @@ def record_fields(raw: bytes) -> dict[str, object] | None:
             if "level" in d or "lvl" in d or "msg" in d:
                 return d
     return None
+
+
+def seen_fields(lines: Iterable[bytes], most_values: int = 12) -> dict[str, list[str]]:
+    """The field names of these lines, the most frequent first, each with its values (as text,
+    sorted) when it has at most ``most_values`` distinct ones, else []: what the ``&`` prompt completes."""
+    counts: dict[str, int] = {}
+    values: dict[str, set[str] | None] = {}
+    for raw in lines:
+        fields = record_fields(raw)
+        if not fields:
+            continue
+        for name, value in fields.items():
+            counts[name] = counts.get(name, 0) + 1
+            seen = values.setdefault(name, set())
+            if seen is None or isinstance(value, (dict, list)):
+                continue
+            seen.add(value if isinstance(value, str) else json.dumps(value))
+            if len(seen) > most_values:
+                values[name] = None
+    return {name: sorted(values[name] or ()) for name in sorted(counts, key=lambda n: (-counts[n], n))}

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from m3tui.core.cmdlog import CommandRecord
     from m3tui.logs.merge import MergedSource
     from m3tui.logs.lint import LintReport
+    from m3tui.logs.where import Where
 
 #: Lines read at once from the end of a file before its index exists.
 TAIL_LINES = 2000
@@ -298,10 +299,12 @@ def scan_lines(
     start: int,
     end: int | None,
     marks: Mapping[int, GoTestMark] | None = None,
+    where: Where | None = None,
 ) -> tuple[array[int] | None, array[int] | None]:
     """(matching lines, shown lines) of lines [start, end); None where not asked for.
 
-    ``marks`` (:func:`go_test_marks`) raise the level of the lines of a go test failure."""
+    ``marks`` (:func:`go_test_marks`) raise the level of the lines of a go test failure; ``where``
+    (the pane's ``&`` field filter, m3tui.logs.where) shows only the lines whose fields match it."""
     matches: array[int] | None = None
     if rx is not None:
         matches = array("Q")
@@ -316,13 +319,13 @@ def scan_lines(
                 i = j + 1
         else:
             matches.extend(i for i, b in src.iter_lines(start, end) if rx.search(b))
-    if not (filtering and matches is not None) and not min_rank:
+    if not (filtering and matches is not None) and not min_rank and not where:
         return matches, None
     rows = array("Q")
     candidates: Iterator[tuple[int, bytes]]
     if filtering and matches is not None:
         candidates = ((i, src.raw(i)[0]) for i in matches)
-        if not min_rank:
+        if not min_rank and not where:
             rows.extend(matches)
             return matches, rows
     else:
@@ -330,6 +333,11 @@ def scan_lines(
     for n, (i, b) in enumerate(candidates):
         if stop is not None and n % 4096 == 0 and stop.is_set():
             break
+        if where and not where.matches(b):
+            continue
+        if not min_rank:
+            rows.append(i)
+            continue
         rank = line_rank(b)
         mark = marks.get(i) if marks else None
         if mark is not None:

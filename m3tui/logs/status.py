@@ -46,6 +46,7 @@ class StatusFacts:
     query: str = ""
     matches: int | None = None  # None: still counting
     filtering: bool = False
+    where: str = ""  # the & field filter's expression; "" for none
     lint: str = ""  # lint's short summary ("lint 2,089 ⚠", "linting…"); "" when off
     lint_problems: bool = False
     wrap: bool = False
@@ -107,6 +108,8 @@ def status_parts(facts: StatusFacts) -> list[StatusPart]:
         found = "" if facts.matches is None else f": {count} match{'' if facts.matches == 1 else 'es'}"
         short = f"{_cut(query, 14)} {count}".rstrip()
         parts.append(StatusPart(f"{query}{found}", "magenta", short, keep=70))
+    if facts.where:
+        parts.append(StatusPart(f"& {facts.where}", "cyan", f"& {_cut(facts.where, 16)}", keep=68))
     if facts.filtering:
         parts.append(StatusPart("filter on", "cyan", "F", keep=30))
     if facts.lint:

@@ -51,6 +51,7 @@ from m3tui.tui.panes.log_histogram import PaneHistogram
 from m3tui.tui.panes.log_lint import PaneLint
 from m3tui.tui.panes.log_tests import PaneTests
 from m3tui.tui.panes.log_merge import PaneMerge
+from m3tui.tui.panes.log_where import PaneWhere
 from m3tui.tui.panes.log_sources import NONE_KEY, OWN_KEY, SourceList, file_key
 from m3tui.tui.panes.log_trace import PaneTrace
 
@@ -82,6 +83,7 @@ class LogsPane(Pane):
         Binding("N", "next_match(True)", "Previous match", show=False, id="logs.previous"),
         Binding("F", "filter", "Filter", show=False, id="logs.filter"),
         Binding("v", "level", "Level", show=False, id="logs.level"),
+        Binding("ampersand", "where", "Filter by fields", show=False, id="logs.where"),  # as in less (log_where.py)
         Binding("e", "next_error(False)", "Next error", show=False, id="logs.next_error"),
         Binding("E", "next_error(True)", "Previous error", show=False, id="logs.previous_error"),
         Binding("f", "follow", "Follow", id="logs.follow"),
@@ -120,6 +122,7 @@ class LogsPane(Pane):
         self.follow_ready: asyncio.Event | None = None  # set once the current follow watches its file
         self.lint = PaneLint(self)
         self.tests = PaneTests(self)  # go test output as a tree of tests (T)
+        self.where = PaneWhere(self)  # the & field filter (log_where.py)
         self.merging = PaneMerge(self)  # several files as one timeline (log_merge.py)
         self.histogram = PaneHistogram(self)  # H: lines per time bucket (log_histogram.py)
         self.trace = PaneTrace(self)  # t: one trace across the sources (log_trace.py)
@@ -421,7 +424,7 @@ class LogsPane(Pane):
         self._gen += 1
         view = self.view
         view._cache.clear()
-        if (self._rx is not None and self.source is not None) or self.level:
+        if (self._rx is not None and self.source is not None) or self.level or self.where.filter:
             self._scan(self._gen)
         else:
             view.set_rows(None)
@@ -433,7 +436,7 @@ class LogsPane(Pane):
     async def _scan(self, gen: int) -> None:
         from m3tui.logs.sources import scan_lines
 
-        src, rx, min_rank = self.source, self._rx, LEVEL_FILTERS[self.level][1]
+        src, rx, min_rank, where = self.source, self._rx, LEVEL_FILTERS[self.level][1], self.where.filter
         if src is None:
             return
         stop = threading.Event()
@@ -443,7 +446,7 @@ class LogsPane(Pane):
             from m3tui.logs.sources import go_test_marks
 
             marks = go_test_marks(src) if min_rank else None
-            return scan_lines(src, rx, min_rank, self.filtering, stop, 0, None, marks)
+            return scan_lines(src, rx, min_rank, self.filtering, stop, 0, None, marks, where)
 
         try:
             matches, rows = await asyncio.to_thread(scan)
@@ -574,6 +577,9 @@ class LogsPane(Pane):
         self.filtering = not self.filtering
         self._recompute()
 
+    def action_where(self) -> None:
+        self.where.ask()
+
     def action_level(self) -> None:
         self.level = (self.level + 1) % len(LEVEL_FILTERS)
         self._recompute()
@@ -687,9 +693,10 @@ class LogsPane(Pane):
         if go_test:
             self._classify(src)  # a test's --- FAIL line makes its earlier lines errors
         self.tests.refresh(src)  # the tests tree grows (a file that began empty may turn out to be go test output)
-        if src.indexed and (self._rx is not None or self.level):
+        if src.indexed and (self._rx is not None or self.level or self.where.filter):
             if after - before <= INLINE_SCAN and not (go_test and self.level):
-                matches, rows = scan_lines(src, self._rx, LEVEL_FILTERS[self.level][1], self.filtering, None, before, after)
+                matches, rows = scan_lines(src, self._rx, LEVEL_FILTERS[self.level][1], self.filtering, None, before, after,
+                                           where=self.where.filter)
                 if self.matches is not None and matches is not None:
                     self.matches.extend(matches)
                 if view.rows is not None and rows is not None:
@@ -803,7 +810,7 @@ class LogsPane(Pane):
                 tail_lines=len(src.tail) if isinstance(src, FileSource) else src.count() if tail else 0,
                 shown=len(view.rows) if view.rows is not None else None,
                 following=self.following, paused=self.following and not view.at_bottom,
-                level=LEVEL_FILTERS[self.level][0] if self.level else "", query=self.query_text,
+                level=LEVEL_FILTERS[self.level][0] if self.level else "", query=self.query_text, where=self.where.text,
                 matches=None if self.matches is None else len(self.matches), filtering=self.filtering,
                 lint=self.lint.short if self.lint.on else "", lint_problems=bool(view.lint_marks),
                 wrap=view.wrap, busy=self._busy,
