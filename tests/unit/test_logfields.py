@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from m3tui.logs.fields import record_fields
+from m3tui.logs.fields import record_fields, seen_fields
 
 
 def test_json_keys_as_written_nested_ones_dotted() -> None:
@@ -30,3 +30,11 @@ def test_plain_text_and_broken_json_are_not_structured() -> None:
 
 def test_a_bom_and_invalid_utf8_do_not_stop_it() -> None:
     assert record_fields(b'\xef\xbb\xbf{"msg":"x\xff"}') == {"msg": "x\ufffd"}
+
+
+def test_seen_fields_most_frequent_first_values_when_few() -> None:
+    lines = [b'{"level":"INFO","msg":"a","n":%d}' % i for i in range(20)] + [b"level=warn msg=b component=api", b"plain"]
+    seen = seen_fields(lines, most_values=12)
+    assert list(seen)[:2] == ["level", "msg"] and list(seen)[-1] == "component"
+    assert seen["level"] == ["INFO", "warn"] and seen["component"] == ["api"]
+    assert seen["n"] == []  # 20 distinct values: a name to complete, no values
