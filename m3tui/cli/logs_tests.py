@@ -4,7 +4,8 @@ failure first), the slowest tests.
 
 Read as a stream, line by line (`m3tui.logs.gotest`): ``go test -json ./... | m3tui logs - --tests``
 prints once go test is done. Corrupt event lines are counted, reported and skipped. Exit status:
-0 every test passed, 1 a test, a package or a build failed, 2 bad input (no go test output in
+0 every test passed, 1 a test, a package or a build failed (or go test was cut short: tests or
+packages not finished), 2 bad input (no go test output in
 it, missing, not a regular file, corrupt gzip), 3 the read failed.
 """
 
@@ -81,4 +82,4 @@ def run_tests(source: str, *, as_json: bool) -> int:
     else:
         for line in summary_text(tree):
             print(one_line(line))
-    return EXIT_PROBLEMS if tree.failed else EXIT_OK
+    return EXIT_OK if tree.passed else EXIT_PROBLEMS

@@ -416,6 +416,11 @@ class GoTestTree:
     def failed(self) -> bool:
         return any(p.status == "fail" or p.build_failed for p in self.sorted_packages()) or self.counts()["fail"] > 0
 
+    @property
+    def passed(self) -> bool:
+        """Every test passed: nothing failed and nothing was left running (go test cut short)."""
+        return not self.failed and not self.counts()["run"] and not self.package_counts()["run"]
+
     def is_go_test(self) -> bool:
         """Whether what was fed was go test output (a test, or a package's end line)."""
         return bool(self.packages) or bool(self._pending is not None and self._pending.every)

@@ -160,7 +160,7 @@ def summary_json(tree: GoTestTree) -> dict[str, Any]:
     """The ``logs --tests`` ``--json`` payload (JSON.md)."""
     items, total = failures(tree)
     return {
-        "ok": not tree.failed,
+        "ok": tree.passed,
         "go_test": tree.is_go_test(),
         "counts": tree.counts(),
         "packages": [

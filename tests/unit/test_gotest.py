@@ -198,6 +198,10 @@ def test_cli_tests_exit_status_text_and_json(tmp_path: Path) -> None:
     assert code == 0 and out.startswith("go test: 1 test run: 1 passed, 0 failed, 0 skipped · 1 package: 1 ok")
     code, out, _ = cli("logs", "-", "--tests", stdin=REC.joinpath("go-test-v.txt").read_bytes())
     assert code == 1 and out.startswith("go test: 14 test runs: 7 passed, 5 failed")
+    cut = tmp_path / "cut.json"  # go test killed after a test started: nothing failed, but not all passed either
+    cut.write_text("".join(line + "\n" for line in REC.joinpath("go-test-json.txt").read_text().splitlines()[6:12]))
+    code, out, _ = cli("logs", str(cut), "--tests")
+    assert code == 1 and out.startswith("go test: 2 test runs: 1 passed, 0 failed, 0 skipped, 1 not finished"), out
 
 
 def test_cli_tests_bad_input_is_one_line(tmp_path: Path) -> None:
