@@ -367,6 +367,38 @@ def test_logs_trace(snap_compare, tmp_path) -> None:
     assert snap_compare(snapshot_app(), terminal_size=(80, 24), run_before=run_before)
 
 
+def _logs_where(tmp_path, typed: str, enter: bool):
+    """The Logs pane on LOGS_JSON, `&` pressed and ``typed`` typed into its prompt (then enter, or not)."""
+    before = _logs_snapshot(tmp_path, "shop.jsonl", LOGS_JSON)
+
+    async def run_before(pilot) -> None:
+        from m3tui.tui.panes.log_where import WhereScreen
+
+        await before(pilot)
+        await pilot.press("ampersand")
+        for _ in range(500):
+            if isinstance(pilot.app.screen, WhereScreen):
+                break
+            await pilot.pause(0.01)
+        await pilot.press(*typed, *(["enter"] if enter else []))
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    return run_before
+
+
+def test_logs_where_prompt(snap_compare, tmp_path) -> None:
+    """&: the field filter's prompt, the fields seen with their few values, the name being typed completed."""
+    assert snap_compare(snapshot_app(), terminal_size=(80, 24), run_before=_logs_where(tmp_path, "level>=info comp", False))
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_logs_where_filtered(snap_compare, tmp_path, size: str) -> None:
+    """& applied: only the lines whose fields match, the filter said in the status line."""
+    run_before = _logs_where(tmp_path, "level>=info component=api status>=200", True)
+    assert snap_compare(snapshot_app(), terminal_size=SIZES[size], run_before=run_before)
+
+
 # --- keyboard and focus (issue 12): the new states, in the dark and the ANSI theme -----------------
 
 THEMES = ["textual-dark", "ansi-dark"]

@@ -65,7 +65,7 @@ class WhereScreen(ModalScreen[str | None], inherit_bindings=False):
     }
     #logs-where-input { width: 1fr; }
     #logs-where-error { color: $error; height: auto; }
-    #logs-where-fields { color: $text-muted; height: auto; max-height: 12; }
+    #logs-where-fields { color: $text-muted; height: auto; max-height: 12; text-wrap: nowrap; text-overflow: ellipsis; }
     """
     BINDINGS: ClassVar = [
         Binding("escape", "close", "Cancel", id="logs.where_cancel"),
@@ -92,7 +92,7 @@ class WhereScreen(ModalScreen[str | None], inherit_bindings=False):
     def _fields_text(self) -> Text:
         if not self._fields:
             return Text("no JSON or logfmt fields seen near the cursor", style="dim")
-        text = Text()
+        text = Text(no_wrap=True, overflow="ellipsis")  # a field a line, its values cut at the edge
         for name, values in list(self._fields.items())[:12]:
             text.append(name, style="bold")
             if values:
