@@ -48,7 +48,10 @@ def record_fields(raw: bytes) -> dict[str, object] | None:
         except (ValueError, RecursionError):
             data = None
         if isinstance(data, dict):
-            return flatten(data)
+            for v in data.values():
+                if isinstance(v, dict):
+                    return flatten(data)
+            return data  # nothing nested: as decoded (most lines; half the cost of flattening)
     if "=" in text and ("level=" in text or "msg=" in text or "lvl=" in text):
         pairs = _LOGFMT_PAIR.findall(text)
         if pairs:

@@ -31,6 +31,7 @@ Pure: no I/O; never imports Textual.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -111,6 +112,12 @@ def _as_duration(value: object) -> Fraction | None:
     return None
 
 
+@functools.lru_cache(maxsize=512)
+def _level(value: str | int | float) -> str | None:
+    """A level as written, normalised (a log has few spellings: cached)."""
+    return normalize_level(value)
+
+
 def _lookup(fields: dict[str, object], name: str) -> tuple[bool, object]:
     """(found, value): ``name`` as written, else the first of its aliases the line has."""
     if name in fields:
@@ -163,7 +170,7 @@ class Term:
         if kind == "prefix":
             return text_of(v).startswith(self.value)
         if kind == "level":
-            level = normalize_level(v)
+            level = _level(v) if isinstance(v, (str, int, float)) else normalize_level(v)
             if op == "=":
                 return level is not None and level == normalize_level(self.value)
             rank = level_rank(level)
