@@ -47,6 +47,8 @@ TUI: Final = "tui"
 
 def run(args: argparse.Namespace, run_async: RunAsync | None = None) -> int | Literal["tui"]:
     files: list[str] = args.files
+    if getattr(args, "tests", False) and getattr(args, "where", None) is not None:
+        return _fail("--where does not apply to --tests (go test output is not filtered by fields)", EXIT_USAGE)
     if getattr(args, "tests", False):  # go test output as tests (m3tui/cli/logs_tests.py)
         if args.lint or len(files) != 1:
             return _fail("--tests takes exactly one FILE (or - for stdin), without --lint", EXIT_USAGE)

@@ -104,6 +104,11 @@ def run_where(sources: list[str], text: str, *, as_json: bool) -> int:
     scan = Scan()
     out = sys.stdout
     try:
+        from m3tui.core.files import check_input
+
+        for source in sources:  # a missing or irregular file is said before any output (--json stays one document)
+            if source != "-":
+                check_input(source)
         if as_json:
             _json(sources, where, scan, out)
         else:

@@ -88,3 +88,12 @@ def test_the_rule_file_is_found_upwards_and_overrides_the_config(tmp_path: Path)
     warning = [line for line in done.stderr.splitlines() if ".m3tui-lint.toml" in line]
     assert len(warning) == 1 and "not valid TOML" in warning[0] and "warning" in warning[0], done.stderr
     assert (tmp_path / "repo" / ".m3tui-lint.toml").read_text() == "levels = [\n"
+
+
+def test_a_missing_file_is_said_before_any_output_and_tests_refuse_where(tmp_path: Path) -> None:
+    log = write_log(tmp_path)
+    done = m3tui("logs", str(log), str(tmp_path / "missing.log"), "--where", "level", "--json", home=tmp_path)
+    doc = json.loads(done.stdout)  # one document: the error, not half a list of lines
+    assert done.returncode == 2 and "missing.log" in doc["error"]["message"] and "lines" not in doc
+    done = m3tui("logs", str(log), "--tests", "--where", "level", home=tmp_path)
+    assert done.returncode == 2 and "--where does not apply to --tests" in done.stderr
