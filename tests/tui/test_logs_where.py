@@ -56,3 +56,7 @@ async def test_ampersand_filters_by_fields_with_completion_and_clears(tmp_path: 
         await pilot.press("enter")  # empty: cleared (the level filter alone now)
         await eventually(lambda: pane.where.filter is None and pane.view.rows is not None and list(pane.view.rows) == [1, 2, 3, 4, 5])
         assert "&" not in pane._status_text
+        pane.where.apply("component=m3-db")
+        await eventually(lambda: pane.view.rows is not None and list(pane.view.rows) == [3])
+        await pilot.press("escape")  # esc in the pane clears it too
+        await eventually(lambda: pane.where.filter is None and pane.view.rows is not None and list(pane.view.rows) == [1, 2, 3, 4, 5])

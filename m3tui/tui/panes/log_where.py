@@ -5,7 +5,8 @@ The names and values offered come from :func:`m3tui.logs.fields.seen_fields` ove
 around the cursor (the pane reads them in a thread before the prompt opens). Tab or right takes
 the suggestion for the term being typed: a field name, or after ``name=`` one of its values
 when the field has few. Enter applies the expression (a bad one is said under the input, which
-stays open), an empty one clears the filter, esc leaves the filter as it was.
+stays open), an empty one clears the filter, esc leaves the filter as it was; esc in the pane
+(outside the prompt) clears it.
 """
 
 from __future__ import annotations

@@ -495,8 +495,8 @@ class LogsPane(Pane):
             self._close_prompt()
         elif not self.view.has_focus:
             focus_now(self.view)
-        else:
-            self.trace.back()  # the trace view: back where t was pressed
+        elif not self.trace.back() and self.where.filter is not None:  # the trace view: back where t was pressed
+            self.where.apply("")  # else esc clears the & field filter
 
     # --- search and filters ----------------------------------------------------------------
 
@@ -787,7 +787,8 @@ class LogsPane(Pane):
         """Letters belong to the input while it has focus (it keeps enter and esc); esc is there
         (and in the footer) while there is a prompt to close or the lines to go back to."""
         if action == "cancel":
-            return bool(self._prompt) or not (self.built and self.view.has_focus) or self.trace.shown
+            shown = self.trace.shown or self.where.filter is not None  # esc goes back from t, clears &
+            return bool(self._prompt) or not (self.built and self.view.has_focus) or shown
         return not isinstance(self.app.focused, Input)
 
     # --- status ----------------------------------------------------------------------------
