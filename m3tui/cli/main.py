@@ -299,8 +299,18 @@ def _run_logs_tui(files: Sequence[str], *, merge: bool = True, tz: dt.tzinfo | N
         return run_tui(None, open_logs=paths, merge_logs=merge, logs_tz=tz)
     finally:
         for spool in spools:
+            _stop_live(spool)
             with contextlib.suppress(OSError):
                 spool.unlink()
+
+
+def _stop_live(spool: Path) -> None:
+    """The stdin copy into ``spool`` writes nothing more (its daemon thread does not hold up the exit)."""
+    from m3tui.logs.livespool import live_spool
+
+    live = live_spool(spool)
+    if live is not None:
+        live.stop()
 
 
 def _log_sources(files: Sequence[str], spools: list[Path]) -> list[Path]:
@@ -324,10 +334,10 @@ def _log_sources(files: Sequence[str], spools: list[Path]) -> list[Path]:
         tty = os.open("/dev/tty", os.O_RDONLY)
     except OSError:
         raise UsageError("m3tui logs -: no terminal to show it on (use m3tui logs - --lint for scripts)") from None
-    from m3tui.logs.index import spool_stdin
+    from m3tui.logs.livespool import start_stdin
 
-    try:
-        spool = spool_stdin()
+    try:  # the pipe copied into a spool by a thread as it comes: the pane follows it live
+        spool = start_stdin(os.dup(sys.stdin.fileno())).path
         spools.append(spool)
         os.dup2(tty, sys.stdin.fileno())
     finally:

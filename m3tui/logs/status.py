@@ -51,6 +51,7 @@ class StatusFacts:
     lint_problems: bool = False
     wrap: bool = False
     busy: str = ""
+    spool_error: str = ""  # why piped stdin stopped being spooled (logs/livespool.py); "" while it flows
 
 
 def text_width(text: str) -> int:
@@ -91,6 +92,8 @@ def status_parts(facts: StatusFacts) -> list[StatusPart]:
                                 f"indexing {facts.indexing:.0%}", keep=95))  # fmt: skip
     else:
         parts.append(StatusPart(f"{facts.lines:,} line{'' if facts.lines == 1 else 's'}", keep=95))
+    if facts.spool_error:
+        parts.append(StatusPart(facts.spool_error, "red", "spool stopped", keep=90))
     if facts.shown is not None:
         parts.append(StatusPart(f"{facts.shown:,} shown", "cyan", keep=60))
     if facts.following:

@@ -49,6 +49,7 @@ from m3tui.core.errors import M3tuiError
 from m3tui.tui.panes.base import Pane, focus_now
 from m3tui.tui.panes.log_histogram import PaneHistogram
 from m3tui.tui.panes.log_lint import PaneLint
+from m3tui.tui.panes.log_live import PaneLive
 from m3tui.tui.panes.log_tests import PaneTests
 from m3tui.tui.panes.log_merge import PaneMerge
 from m3tui.tui.panes.log_where import PaneWhere
@@ -126,6 +127,7 @@ class LogsPane(Pane):
         self.merging = PaneMerge(self)  # several files as one timeline (log_merge.py)
         self.histogram = PaneHistogram(self)  # H: lines per time bucket (log_histogram.py)
         self.trace = PaneTrace(self)  # t: one trace across the sources (log_trace.py)
+        self.live = PaneLive(self)  # piped stdin followed as it comes (log_live.py)
         self._gen = 0  # bumped on every change that makes background results stale
         self._busy = ""  # what a background scan is doing, for the status line
         self._status_text = ""
@@ -408,6 +410,7 @@ class LogsPane(Pane):
         self._recompute()
         self._update_status()
         self.histogram.changed()
+        self.live.shown(src)
 
     @work(group="logs-marks")
     async def _classify(self, src: Source) -> None:
@@ -814,7 +817,7 @@ class LogsPane(Pane):
                 level=LEVEL_FILTERS[self.level][0] if self.level else "", query=self.query_text, where=self.where.text,
                 matches=None if self.matches is None else len(self.matches), filtering=self.filtering,
                 lint=self.lint.short if self.lint.on else "", lint_problems=bool(view.lint_marks),
-                wrap=view.wrap, busy=self._busy,
+                wrap=view.wrap, busy=self._busy, spool_error=self.live.error_for(src),
             )  # fmt: skip
         text = Text()
         for i, part in enumerate(fit_status(status_parts(facts), width)):

@@ -1,0 +1,106 @@
+"""Piped stdin spooled as it comes (`go test -json ./... | m3tui logs -`), so the Logs pane follows it live.
+
+The TUI needs the terminal on fd 0, so the pipe is dup'd away first and a daemon thread copies
+it into a spool file (``<tmp>/stdin-p<pid>-….log``, 0600) a read at a time, written straight
+through (no buffer: the pane's follower sees each batch as it lands). The copy keeps the spools'
+limits (:data:`~m3tui.logs.index.SPOOL_MAX`, half the free space, the reserve); a limit or a
+failed write (a full disk) stops it with one line in :attr:`LiveSpool.error`, which the pane
+says in its status. The thread never holds up the app's exit: it is a daemon, and after
+:meth:`LiveSpool.stop` it writes nothing more.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from m3tui.core.errors import M3tuiError, os_error, strerror
+from m3tui.logs.index import _FULL, _SPOOL_CHECK, _SPOOL_CHUNK, SPOOL_MAX, SPOOL_RESERVE, _free
+
+__all__ = ["LiveSpool", "live_spool", "start_stdin"]
+
+_LIVE: dict[str, LiveSpool] = {}  # spool path -> its copy, for the pane that opens the path
+
+
+class LiveSpool:
+    """A pipe copied into a file by a thread: ``path`` grows while ``done`` is false."""
+
+    def __init__(self, src_fd: int, out_fd: int, path: Path, *, budget: int | None = None, label: str = "stdin") -> None:
+        self.path = path
+        self.label = label
+        self.written = 0
+        self.error = ""  # one line when the copy stopped early (a limit, a full disk, a read error)
+        self.done = threading.Event()  # set when the copy ended (end of input, an error, or stop)
+        self._src, self._out = src_fd, out_fd
+        self._budget = budget
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._copy, name=f"m3tui-spool-{label}", daemon=True)
+
+    def start(self) -> LiveSpool:
+        _LIVE[str(self.path)] = self
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Write nothing more (the app quits); the thread ends at its next read's return."""
+        self._stop.set()
+        _LIVE.pop(str(self.path), None)
+
+    def _copy(self) -> None:
+        from m3tui.core.text import human_size
+
+        try:
+            budget = self._budget if self._budget is not None else min(SPOOL_MAX, _free(self.path.parent) // 2)
+            check_at = _SPOOL_CHECK
+            while not self._stop.is_set():
+                try:
+                    data = os.read(self._src, _SPOOL_CHUNK)
+                except OSError as exc:
+                    raise os_error(exc, self.label, "read", user_input=True) from None
+                if not data or self._stop.is_set():
+                    break
+                if self.written + len(data) > budget:
+                    why = f"half the free space in {self.path.parent}" if budget < SPOOL_MAX else "the most m3tui spools to disk"
+                    raise M3tuiError(f"{self.label}: stopped spooling after {human_size(self.written)}: it sends more than "
+                                     f"{human_size(budget)}, {why} (--lint reads any size as a stream)")  # fmt: skip
+                try:
+                    view = memoryview(data)
+                    while view:
+                        view = view[os.write(self._out, view):]
+                except OSError as exc:
+                    if exc.errno in _FULL:
+                        raise M3tuiError(f"{self.label}: stopped spooling it to {self.path.parent}: {strerror(exc)}") from None
+                    raise os_error(exc, self.path, "write") from None
+                self.written += len(data)
+                if self.written >= check_at:
+                    check_at += _SPOOL_CHECK
+                    if self._budget is None and _free(self.path.parent) < SPOOL_RESERVE:
+                        raise M3tuiError(f"{self.label}: stopped spooling it to {self.path.parent}: the disk would fill "
+                                         f"(less than {human_size(SPOOL_RESERVE)} free)")  # fmt: skip
+        except M3tuiError as exc:
+            self.error = str(exc).splitlines()[0] if str(exc) else f"{self.label}: stopped spooling"
+        finally:
+            for fd in (self._src, self._out):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            self.done.set()
+
+
+def start_stdin(fd: int) -> LiveSpool:
+    """Start copying the pipe open on ``fd`` (a dup of stdin, owned from now on) into a new spool."""
+    from m3tui.core.tmp import make_file
+
+    try:
+        out, path = make_file("stdin-", ".log")
+    except BaseException:
+        os.close(fd)
+        raise
+    return LiveSpool(fd, out, path).start()
+
+
+def live_spool(path: Path | str) -> LiveSpool | None:
+    """The copy still filling ``path`` (or that filled it), if it is a live stdin spool."""
+    return _LIVE.get(str(path))
