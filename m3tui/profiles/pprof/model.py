@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,6 +119,11 @@ class Profile:
         """How many distinct stacks (`len(site_stacks)`; a big profile's without making the strings)."""
         return len(self.site_stacks)
 
+    def distinct_stack_count_ready(self) -> bool:
+        """Whether `distinct_stack_count` answers at once (a big profile's merges its stacks first:
+        about a second for a million; the pane counts them in a thread)."""
+        return True
+
     def stack_arrays(self) -> StackArrays | None:
         """The stacks as numpy arrays when the decoder made them so (a big profile), else None;
         a stack may be there more than once (`StackArrays.merged`)."""
@@ -178,6 +184,9 @@ class StackArrays:
         return list(map(text.__getitem__, map(slice, b[:-1], b[1:])))
 
 
+_MERGING = threading.Lock()
+
+
 class ArrayProfile(Profile):
     """A `Profile` whose distinct stacks (`site_stacks`) and `values` are made from its
     `StackArrays` when first read: identical stacks merged (`fastdecode.merge`), then the strings
@@ -229,6 +238,9 @@ class ArrayProfile(Profile):
         arrays = self.merged_arrays()
         return len(arrays.starts) - 1 if arrays is not None else len(self.site_stacks)
 
+    def distinct_stack_count_ready(self) -> bool:
+        return self.__dict__.get("_merged") is not None or self.stack_arrays() is None
+
     def stack_arrays(self) -> StackArrays | None:
         arrays: StackArrays | None = self.__dict__.get("_arrays")
         return arrays
@@ -240,7 +252,10 @@ class ArrayProfile(Profile):
         if got is None and arrays is not None:
             from m3tui.profiles.pprof import fastdecode
 
-            got = self.__dict__["_merged"] = fastdecode.merge(arrays)
+            with _MERGING:  # one merge at a time (the pane counts in a thread): the second finds it made
+                got = self.__dict__.get("_merged")
+                if got is None:
+                    got = self.__dict__["_merged"] = fastdecode.merge(arrays)
         return got
 
     def total(self, sample_index: int) -> int:
