@@ -112,6 +112,33 @@ class Histogram:
         self._bucket = bucket
         self.lines += n
 
+    def add_more(self, lines: list[tuple[int, bytes]], time_of: Callable[[bytes], float | None],
+                 rank_of: Callable[[bytes], int], most: int) -> None:  # fmt: skip
+        """A followed source's new lines: buckets added up to their latest time (past ``most``
+        buckets, the width doubled by merging neighbours: counts stay exact), then counted."""
+        timed = not (self.buckets == 1 and self.start == 0.0 and self.width == 1.0)  # "no timestamps": one bucket
+        latest = max((t for _, raw in lines if (t := time_of(raw)) is not None), default=None) if timed else None
+        if latest is not None and latest >= self.start + self.buckets * self.width:
+            more = int((latest - self.start) // self.width) + 1 - self.buckets
+            self.counts.extend([0, 0, 0] for _ in range(more))
+            self.first_lines.extend([-1] * more)
+            self.buckets += more
+            while self.buckets > max(1, most):
+                self._coarsen()
+        self.add(lines, time_of, rank_of)
+
+    def _coarsen(self) -> None:
+        """Each pair of neighbouring buckets made one, twice as wide (the start stays)."""
+        if self.buckets % 2:
+            self.counts.append([0, 0, 0])
+            self.first_lines.append(-1)
+        pairs = range(0, len(self.counts), 2)
+        self.counts = [[a + b for a, b in zip(self.counts[i], self.counts[i + 1], strict=True)] for i in pairs]
+        self.first_lines = [min((f for f in self.first_lines[i:i + 2] if f >= 0), default=-1) for i in pairs]
+        self.buckets = len(self.counts)
+        self.width *= 2
+        self._bucket //= 2
+
     def snapshot(self, done: bool = False) -> HistogramSnapshot:
         return HistogramSnapshot(self.start, self.width, tuple((a, b, c) for a, b, c in self.counts),
                                  tuple(self.first_lines), self.lines, done)  # fmt: skip

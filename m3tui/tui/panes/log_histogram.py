@@ -19,7 +19,7 @@ from m3tui.core.errors import M3tuiError
 from m3tui.tui.widgets.histogram import HistogramStrip
 
 if TYPE_CHECKING:
-    from m3tui.logs.histogram import HistogramSnapshot
+    from m3tui.logs.histogram import Histogram, HistogramSnapshot
     from m3tui.logs.sources import Source
     from m3tui.tui.panes.logs import LogsPane
 
@@ -33,6 +33,8 @@ PAUSE = 0.002
 ENDS = 2000
 #: Seconds between snapshots handed to the strip while filling.
 EVERY = 0.1
+#: New lines of a followed source counted on the UI thread; more start a new fill in the thread.
+MORE_INLINE = 5000
 
 
 class PaneHistogram:
@@ -46,6 +48,7 @@ class PaneHistogram:
         self._stop = threading.Event()
         self._for: tuple[int, bool, int] | None = None  # (id of the source, indexed, epoch) filled for
         self.fills = 0  # fills started (tests)
+        self._done: tuple[Histogram, int] | None = None  # the finished fill's counts and the lines it counted
 
     def toggle(self) -> None:
         """Show the strip (focused, filled for the source shown) or hide it (back to the view)."""
@@ -75,6 +78,7 @@ class PaneHistogram:
         if key == self._for:
             return
         self._for = key
+        self._done = None
         self._stop.set()
         self._stop = stop = threading.Event()
         self.strip.cursor = -1
@@ -89,10 +93,10 @@ class PaneHistogram:
         from m3tui.logs.sources import line_rank
         from m3tui.logs.timeparse import line_time
 
-        def post(snap: HistogramSnapshot | None, note: str) -> None:
+        def post(snap: HistogramSnapshot | None, note: str, done: tuple[Histogram, int] | None = None) -> None:
             if not stop.is_set():
                 try:
-                    self.pane.app.call_from_thread(self._shown, snap, note, stop)
+                    self.pane.app.call_from_thread(self._shown, snap, note, stop, done)
                 except RuntimeError:  # the app is gone
                     stop.set()
 
@@ -116,13 +120,47 @@ class PaneHistogram:
                     post(hist.snapshot(), f"filling {hist.lines / max(1, total):.0%}…")
             else:
                 return
-            post(hist.snapshot(done=True), note or f"{hist.lines:,} lines · enter jumps there")
+            post(hist.snapshot(done=True), note or f"{hist.lines:,} lines · enter jumps there", (hist, total))
         except (OSError, M3tuiError) as exc:  # an unreadable file: said in the strip
             post(None, f"histogram failed: {exc}")
 
-    def _shown(self, snap: HistogramSnapshot | None, note: str, stop: threading.Event) -> None:
+    def _shown(self, snap: HistogramSnapshot | None, note: str, stop: threading.Event,
+               done: tuple[Histogram, int] | None = None) -> None:  # fmt: skip
         if stop is self._stop:  # not a fill that a newer one replaced
             self.strip.show(snap, note)
+            if done is not None:
+                self._done = done
+                if self.pane.source is not None:
+                    self.grown(self.pane.source)  # lines followed in while it filled
+
+    def grown(self, src: Source) -> None:
+        """New lines followed into ``src``: counted into the finished strip (only the new ones), or,
+        many of them or new line numbers (a tail not yet indexed), a new fill."""
+        from m3tui.logs.sources import line_rank
+        from m3tui.logs.timeparse import line_time
+
+        if not self.on or src is not self.pane.source or self._done is None:
+            return
+        if not src.indexed or self._for != (id(src), src.indexed, getattr(src, "epoch", 0)):
+            self._for = None
+            self.changed()
+            return
+        hist, counted = self._done
+        total = src.count()
+        if total <= counted:
+            return
+        if total - counted > MORE_INLINE:
+            self._for = None
+            self.changed()
+            return
+        columns = max(10, self.strip.size.width or self.pane.app.size.width - 2)
+        try:
+            hist.add_more(list(src.iter_lines(counted, total)), line_time, line_rank, most=columns)
+        except (OSError, M3tuiError) as exc:
+            self.strip.show(None, f"histogram failed: {exc}")
+            return
+        self._done = (hist, total)
+        self.strip.show(hist.snapshot(done=True), f"{hist.lines:,} lines · enter jumps there")
 
     def jump(self, line: int) -> None:
         """enter on a bucket: the view's cursor on ``line`` (or the closest line shown), focus on the view."""

@@ -713,6 +713,7 @@ class LogsPane(Pane):
         if not src.indexed:
             view._cache.clear()
         view.grown(stick)
+        self.histogram.grown(src)  # the strip counts the new lines
         self._update_status()
 
     # --- other keys ------------------------------------------------------------------------
