@@ -14,15 +14,18 @@ import heapq
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from m3tui.logs.fields import record_fields
+from m3tui.logs.merge import short_names
+from m3tui.logs.sources import MemSource
 from m3tui.logs.timeparse import line_time
 
 if TYPE_CHECKING:
     from m3tui.logs.sources import Source
 
-__all__ = ["TraceLine", "collect_trace", "is_trace_key", "trace_of"]
+__all__ = ["TraceLine", "TraceSource", "collect_trace", "is_trace_key", "trace_of"]
 
 #: Lines read between looks at the stop flag.
 _CHECK_EVERY = 4096
@@ -73,3 +76,26 @@ def collect_trace(sources: Sequence[Source], key: str, value: str, stop: threadi
     """Every line of trace ``value`` in ``sources``, merged by time (each source's order kept)."""
     per = [list(_in_source(k, src, key, value, stop)) for k, src in enumerate(sources)]
     return [x[3] for x in heapq.merge(*per, key=lambda x: (x[0], x[1], x[2]))]
+
+
+class TraceSource(MemSource):
+    """A trace's lines in memory, each knowing the source it came from: the view's gutter marks
+    it with that source's short name and colour, as in a merged timeline (:meth:`origin`)."""
+
+    kind = "trace"
+
+    def __init__(self, name: str, lines: Sequence[TraceLine], sources: Sequence[Source]) -> None:
+        super().__init__(name, [t.raw for t in lines])
+        used = sorted({t.source for t in lines})  # only the sources the trace has lines from
+        at = {k: i for i, k in enumerate(used)}
+        self._origins = [at[t.source] for t in lines]
+        self.short_names = short_names([_path_of(sources[k]) for k in used])
+
+    def origin(self, row: int) -> int:
+        """The number (in :attr:`short_names`) of the source row ``row`` comes from."""
+        return self._origins[row]
+
+
+def _path_of(src: Source) -> Path:
+    path = getattr(src, "path", None)
+    return path if isinstance(path, Path) else Path(src.name)

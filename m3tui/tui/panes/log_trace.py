@@ -13,7 +13,8 @@ import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from m3tui.logs.sources import MemSource, Source
+    from m3tui.logs.sources import Source
+    from m3tui.logs.trace import TraceSource
     from m3tui.tui.panes.logs import LogsPane
 
 
@@ -22,7 +23,7 @@ class PaneTrace:
 
     def __init__(self, pane: LogsPane) -> None:
         self.pane = pane
-        self.src: MemSource | None = None  # the trace shown (while it is)
+        self.src: TraceSource | None = None  # the trace shown (while it is)
         self._back: tuple[Source, str] | None = None  # (source, row key) esc returns to
         self._stop = threading.Event()
 
@@ -50,8 +51,7 @@ class PaneTrace:
 
     async def _collect(self, key: str, value: str, stop: threading.Event) -> None:
         from m3tui.logs.index import one_line
-        from m3tui.logs.sources import MemSource
-        from m3tui.logs.trace import collect_trace
+        from m3tui.logs.trace import TraceSource, collect_trace
 
         pane = self.pane
         origin, origin_key = pane.source, pane._shown_key
@@ -74,7 +74,7 @@ class PaneTrace:
         count = f"{len(lines):,} line{'' if len(lines) == 1 else 's'}"
         name = f"trace {one_line(value)} ({count} from {', '.join(names) or 'no source'})"
         self._back = back
-        self.src = MemSource(name, [t.raw for t in lines])
+        self.src = TraceSource(name, lines, sources)  # each line's source marked in the gutter
         pane._show(self.src, f"trace:{value}")
         pane.view.move_to(0)
         pane.refresh_bindings()  # esc (back) in the footer

@@ -128,12 +128,13 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
         return 1 + (len(str(n)) + 1 if n else 0) + self.mark_width()
 
     def mark_width(self) -> int:
-        """Columns of the source marks: a merged timeline names each line's file (log_merge.py)."""
+        """Columns of the source marks: a merged timeline (log_merge.py) or a trace (log_trace.py) names each line's file."""
         from m3tui.logs.merge import MergedSource
+        from m3tui.logs.trace import TraceSource
         from m3tui.tui.panes.log_merge import MARK_WIDTH
 
         src = self.source
-        if not isinstance(src, MergedSource):
+        if not isinstance(src, (MergedSource, TraceSource)) or not src.short_names:
             return 0
         return min(MARK_WIDTH, max(len(n) for n in src.short_names)) + 1
 
@@ -242,14 +243,15 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
         return Strip(segs, width)
 
     def _mark(self, line: int, width: int) -> Segment:
-        """The short name of the file ``line`` of a merged timeline comes from, in its colour."""
+        """The short name of the file ``line`` of a merged timeline (or a trace) comes from, in its colour."""
         from rich.style import Style
 
         from m3tui.logs.merge import MergedSource
+        from m3tui.logs.trace import TraceSource
         from m3tui.tui.panes.log_merge import MARK_COLOURS
 
         src = self.source
-        assert isinstance(src, MergedSource)
+        assert isinstance(src, (MergedSource, TraceSource))
         try:
             k = src.origin(line)
         except IndexError:
