@@ -16,10 +16,11 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -85,6 +86,8 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
         self.marks: Mapping[int, GoTestMark] = {}  # go test failures' lines (their level)
         self.hint = ""
         self._cache: OrderedDict[int, Text] = OrderedDict()
+        self._strips: OrderedDict[int, tuple[Text, Strip]] = OrderedDict()  # line -> (its Text, that Text rendered)
+        self._frame_style: Style | None = None  # the view's style while a frame is drawn (render_lines)
         self._max_width = 0
         self._frame_key: tuple[Any, ...] | None = None
         self._frame: list[tuple[int, int, Text]] = []
@@ -129,17 +132,20 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
 
     def mark_width(self) -> int:
         """Columns of the source marks: a merged timeline (log_merge.py) or a trace (log_trace.py) names each line's file."""
+        src = self.source
+        if src is None or src.kind not in ("merged", "trace"):  # (no import of the merge for a single file's frames)
+            return 0
         from m3tui.logs.merge import MergedSource
         from m3tui.logs.trace import TraceSource
         from m3tui.tui.panes.log_merge import MARK_WIDTH
 
-        src = self.source
         if not isinstance(src, (MergedSource, TraceSource)) or not src.short_names:
             return 0
         return min(MARK_WIDTH, max(len(n) for n in src.short_names)) + 1
 
     def invalidate(self) -> None:
         self._cache.clear()
+        self._strips.clear()
         self._frame_key = None
         self._update_virtual()
         self.refresh()
@@ -228,6 +234,19 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
             self._cache.popitem(last=False)
         return text
 
+    def _body_strip(self, line: int) -> Strip:
+        """``line`` rendered once, not on every frame (Rich's render is most of a frame's cost); kept
+        with the Text it came from, so a new Text (the text cache cleared, a new style) renders anew."""
+        text = self.text_of(line)
+        hit = self._strips.get(line)
+        if hit is not None and hit[0] is text:
+            return hit[1]
+        strip = Strip(list(text.render(self.app.console)))
+        self._strips[line] = (text, strip)
+        if len(self._strips) > 1000:
+            self._strips.popitem(last=False)
+        return strip
+
     def _gutter(self, line: int, first: bool) -> Strip:
         width = self.gutter_width()
         if not width:
@@ -286,9 +305,18 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
         width = max(1, self.text_width - self.gutter_width())
         return max(1, len(self.text_of(self.line_at(row)).wrap(self.app.console, width)))
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The view's style is looked up once a frame, not once a row: Textual's ``rich_style`` walks
+        the ancestors' styles on every call, which was most of a frame's cost."""
+        self._frame_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame_style = None
+
     def render_line(self, y: int) -> Strip:
         width = self.text_width
-        base = self.rich_style
+        base = self._frame_style or self.rich_style
         blank = Strip.blank(width, base)
         if self.source is None or not self.count:
             hint = self.hint if self.source is None else self.empty_hint()
@@ -314,8 +342,7 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
         if piece is not None:
             body = Strip(list(piece.render(self.app.console))).crop_extend(0, body_width, base)
         else:
-            body = Strip(list(self.text_of(line).render(self.app.console)))
-            body = body.crop_extend(scroll_x, scroll_x + body_width, base)
+            body = self._body_strip(line).crop_extend(scroll_x, scroll_x + body_width, base)
         return Strip.join([gutter, body]).apply_style(base)
 
     def empty_hint(self) -> str:
