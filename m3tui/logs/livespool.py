@@ -2,7 +2,8 @@
 
 The TUI needs the terminal on fd 0, so the pipe is dup'd away first and a daemon thread copies
 it into a spool file (``<tmp>/stdin-p<pid>-….log``, 0600) a read at a time, written straight
-through (no buffer: the pane's follower sees each batch as it lands). The copy keeps the spools'
+through (no buffer: the pane's follower sees each batch as it lands); gzip input (``gzip -c x.log
+| m3tui logs -``) is decompressed as it comes. The copy keeps the spools'
 limits (:data:`~m3tui.logs.index.SPOOL_MAX`, half the free space, the reserve); a limit or a
 failed write (a full disk) stops it with one line in :attr:`LiveSpool.error`, which the pane
 says in its status. The thread never holds up the app's exit: it is a daemon, and after
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 import os
 import threading
+import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from m3tui.core.errors import M3tuiError, os_error, strerror
@@ -35,6 +38,7 @@ class LiveSpool:
         self._src, self._out = src_fd, out_fd
         self._budget = budget
         self._stop = threading.Event()
+        self._unzip: zlib._Decompress | None = None  # gzip input: its decompressor
         self.thread = threading.Thread(target=self._copy, name=f"m3tui-spool-{label}", daemon=True)
 
     def start(self) -> LiveSpool:
@@ -48,11 +52,8 @@ class LiveSpool:
         _LIVE.pop(str(self.path), None)
 
     def _copy(self) -> None:
-        from m3tui.core.text import human_size
-
         try:
             budget = self._budget if self._budget is not None else min(SPOOL_MAX, _free(self.path.parent) // 2)
-            check_at = _SPOOL_CHECK
             while not self._stop.is_set():
                 try:
                     data = os.read(self._src, _SPOOL_CHUNK)
@@ -60,24 +61,14 @@ class LiveSpool:
                     raise os_error(exc, self.label, "read", user_input=True) from None
                 if not data or self._stop.is_set():
                     break
-                if self.written + len(data) > budget:
-                    why = f"half the free space in {self.path.parent}" if budget < SPOOL_MAX else "the most m3tui spools to disk"
-                    raise M3tuiError(f"{self.label}: stopped spooling after {human_size(self.written)}: it sends more than "
-                                     f"{human_size(budget)}, {why} (--lint reads any size as a stream)")  # fmt: skip
-                try:
-                    view = memoryview(data)
-                    while view:
-                        view = view[os.write(self._out, view):]
-                except OSError as exc:
-                    if exc.errno in _FULL:
-                        raise M3tuiError(f"{self.label}: stopped spooling it to {self.path.parent}: {strerror(exc)}") from None
-                    raise os_error(exc, self.path, "write") from None
-                self.written += len(data)
-                if self.written >= check_at:
-                    check_at += _SPOOL_CHECK
-                    if self._budget is None and _free(self.path.parent) < SPOOL_RESERVE:
-                        raise M3tuiError(f"{self.label}: stopped spooling it to {self.path.parent}: the disk would fill "
-                                         f"(less than {human_size(SPOOL_RESERVE)} free)")  # fmt: skip
+                if not self.written and self._unzip is None and data[:1] == b"\x1f":
+                    data += os.read(self._src, 1) if len(data) == 1 else b""  # (the magic split by the pipe)
+                    if data[:2] == b"\x1f\x8b":
+                        self._unzip = zlib.decompressobj(31)
+                for piece in self._plain(data):
+                    self._write(piece, budget)
+            if self._unzip is not None and not self._stop.is_set() and not self._unzip.eof:
+                raise M3tuiError(f"{self.label}: truncated gzip data (it ended mid-stream)")
         except M3tuiError as exc:
             self.error = str(exc).splitlines()[0] if str(exc) else f"{self.label}: stopped spooling"
         finally:
@@ -87,6 +78,44 @@ class LiveSpool:
                 except OSError:
                     pass
             self.done.set()
+
+    def _plain(self, data: bytes) -> Iterator[bytes]:
+        """``data`` as it is, or decompressed a MiB at most at a time (a gzip bomb meets the budget, not the memory)."""
+        unzip = self._unzip
+        if unzip is None:
+            yield data
+            return
+        try:
+            while data:
+                if unzip.eof:  # the next gzip member (gzip -c a b: concatenated)
+                    unzip = self._unzip = zlib.decompressobj(31)
+                out = unzip.decompress(data, _SPOOL_CHUNK)
+                data = unzip.unconsumed_tail or unzip.unused_data
+                if out:
+                    yield out
+        except zlib.error as exc:
+            raise M3tuiError(f"{self.label}: corrupt gzip data ({exc})") from None
+
+    def _write(self, data: bytes, budget: int) -> None:
+        """``data`` appended to the spool, within the budget and the disk's reserve."""
+        from m3tui.core.text import human_size
+
+        if self.written + len(data) > budget:
+            why = f"half the free space in {self.path.parent}" if budget < SPOOL_MAX else "the most m3tui spools to disk"
+            raise M3tuiError(f"{self.label}: stopped spooling after {human_size(self.written)}: it sends more than "
+                             f"{human_size(budget)}, {why} (--lint reads any size as a stream)")  # fmt: skip
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self._out, view):]
+        except OSError as exc:
+            if exc.errno in _FULL:
+                raise M3tuiError(f"{self.label}: stopped spooling it to {self.path.parent}: {strerror(exc)}") from None
+            raise os_error(exc, self.path, "write") from None
+        before, self.written = self.written, self.written + len(data)
+        if self._budget is None and before // _SPOOL_CHECK != self.written // _SPOOL_CHECK and _free(self.path.parent) < SPOOL_RESERVE:
+            raise M3tuiError(f"{self.label}: stopped spooling it to {self.path.parent}: the disk would fill "
+                             f"(less than {human_size(SPOOL_RESERVE)} free)")  # fmt: skip
 
 
 def start_stdin(fd: int) -> LiveSpool:
