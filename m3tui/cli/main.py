@@ -351,6 +351,9 @@ def run_tui(
 ) -> int:
     if not stdin_is_tty() or sys.stdout is None or not _isatty(sys.stdout):
         raise UsageError("m3tui: the TUI needs a terminal (for scripts: m3tui doctor --json, …)")
+    import gc
+
+    gc.disable()  # until the first paint (M3tuiApp._after_first_paint): collections of Textual's new objects cost ~20 ms of it
     from m3tui.core.config import load_config
     from m3tui.tui.app import M3tuiApp  # Textual loads only here.
 

@@ -201,6 +201,11 @@ class M3tuiApp(App[int], inherit_bindings=False):
         super().notify(message, title=title, severity=severity, **kwargs)  # type: ignore[arg-type]
 
     def _after_first_paint(self) -> None:
+        import gc
+
+        if not gc.isenabled():  # run_tui paused it for the start-up; what it made stays, not scanned again
+            gc.freeze()
+            gc.enable()
         if self._own_log:
             self._start_own_log()
             self.run_worker(_sweep_scratch, thread=True, group="sweep", exit_on_error=False)
