@@ -452,3 +452,33 @@ async def test_a_capture_waiting_for_another_run_says_for_whom(tmp_path: Path, m
             await pilot.press("escape")  # stops the waiting capture
             await app.workers.wait_for_complete()
         assert not pane.entries, "nothing was captured while another run held the lock"
+
+
+async def test_a_big_profiles_info_does_not_merge_its_stacks(tmp_path: Path, monkeypatch) -> None:
+    """A big profile (the numpy decoder's and top's, forced on here): its twin stacks are not merged
+    to count them on opening (a second for a million, on the way to the table and `f`); the count
+    shows once something has merged them, the usual decoder's."""
+    from m3tui.profiles.pprof import fastagg, fastdecode
+    from m3tui.profiles.pprof.model import ArrayProfile
+    from m3tui.profiles.pprof.profile_pb2 import Profile as PbProfile
+    from tests.unit.test_pprof_fastdecode import _random_profile
+
+    pb = PbProfile.FromString(_random_profile(11, nlocs=40, nnames=12, samples=2000, inline_every=0))
+    for smp in pb.sample:
+        smp.value[:] = [abs(v) for v in smp.value]
+    path = tmp_path / "big.pprof"
+    path.write_bytes(pb.SerializeToString())
+    want = len(load_file(path).site_stacks)
+    monkeypatch.setattr(fastdecode, "BIG_BYTES", 0)
+    monkeypatch.setattr(fastagg, "BIG_STACKS", 0)
+    app = snapshot_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await open_profiles(pilot, path)
+        p = pane.current.profile
+        assert type(p) is ArrayProfile and p.n_samples > want
+        assert pane.query_one("#prof-top", DataTable).row_count
+        assert pane.query_one("#prof-info").lines[1] == f"{p.n_samples:,} samples"
+        assert p.__dict__["_merged"] is None and p.__dict__["_site_stacks"] is None
+        assert p.distinct_stack_count() == want
+        pane._info(pane.current)
+        assert pane.query_one("#prof-info").lines[1] == f"{p.n_samples:,} samples · {want:,} stacks"

@@ -120,8 +120,8 @@ class Profile:
         return len(self.site_stacks)
 
     def distinct_stack_count_ready(self) -> bool:
-        """Whether `distinct_stack_count` answers at once (a big profile's merges its stacks first:
-        about a second for a million; the pane counts them in a thread)."""
+        """Whether `distinct_stack_count` answers at once (a big profile's merges its twin stacks
+        first: about a second for a million, so the pane shows the count only once they are)."""
         return True
 
     def stack_arrays(self) -> StackArrays | None:

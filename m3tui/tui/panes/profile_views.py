@@ -81,7 +81,6 @@ class ProfileViews(Pane):
         self.report: TopReport | None = None
         self._report_for: tuple[object, ...] | None = None  # what `report` was made from (`_report_key`)
         self._flame_ahead: tuple[tuple[object, ...], asyncio.Task[FlameNode]] | None = None
-        self._counting: asyncio.Task[None] | None = None  # a big profile's stacks being counted
         self._status_text = ""
         self._selected_function: str | None = None
         self._peek_back: list[str] = []  # the functions peeked at before (backspace)
@@ -135,11 +134,8 @@ class ProfileViews(Pane):
         p = entry.profile
         assert p is not None  # called once it is decoded
         counts = f"{p.n_samples:,} samples"
-        if p.distinct_stack_count_ready():
-            counts += f" · {p.distinct_stack_count():,} stacks"
-        elif header is not None:  # a big profile's stacks are merged to be counted: in a thread, once
-            counts += " · counting stacks…"  # the table is filled (the header is the report's)
-            self._count_stacks(entry, header)
+        if p.distinct_stack_count_ready():  # a big profile's, once its twin stacks are merged (a second for
+            counts += f" · {p.distinct_stack_count():,} stacks"  # a million, which top and the flame graph skip)
         if p.duration_ns:
             counts += f" · {p.duration_ns / 1e9:.2f}s"
         lines = [screen_text(entry.label), counts, "types: " + screen_text(", ".join(f"{t.type}/{t.unit}" for t in p.sample_types))]
@@ -148,22 +144,6 @@ class ProfileViews(Pane):
             lines.append(f"binary: {screen_text(entry.binary)}")
         lines.append(f"file: {screen_text(entry.path)}")
         self.query_one("#prof-info", ProfileInfo).show(lines)
-
-    def _count_stacks(self, entry: Entry, header: list[str] | None) -> None:
-        """A big profile's distinct stacks counted in a thread (a plain task, like the flame tree
-        grown ahead: the top table is not held back), then its facts shown again."""
-        p = entry.profile
-        assert p is not None
-
-        async def count() -> None:
-            await asyncio.to_thread(p.distinct_stack_count)
-            if not self._gone() and self.current is entry and entry.profile is p:
-                self._info(entry, header)
-
-        if self._counting is not None:
-            self._counting.cancel()  # an older count would show the facts without this header
-        self._counting = asyncio.create_task(count())
-        self._counting.add_done_callback(lambda t: t.cancelled() or t.exception())
 
     def _clear_views(self) -> None:
         """Nothing of the previous profile may stay on screen next to a failed one."""
