@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from textual.timer import Timer
 
     from m3tui.logs.livespool import LiveSpool
@@ -30,18 +32,15 @@ class PaneLive:
         self._timer: Timer | None = None
 
     def error_for(self, src: Source) -> str:
-        """Why the copy into ``src`` stopped early ("" when it did not, or ``src`` is another source)."""
+        """Why the copy into ``src`` (or one of its merged files) stopped early ("" when it did not, or another source)."""
         live = self.live
-        return live.error if live is not None and getattr(src, "path", None) == live.path else ""
+        return live.error if live is not None and live.path in _paths(src) else ""
 
     def shown(self, src: Source) -> None:
-        """``src`` is now the pane's source: a live spool is followed from here on."""
+        """``src`` is now the pane's source: a live spool (alone, or merged with files) is followed from here on."""
         from m3tui.logs.livespool import live_spool
-        from m3tui.logs.sources import FileSource
 
-        if not isinstance(src, FileSource):
-            return
-        live = live_spool(src.path)
+        live = next((x for p in _paths(src) if (x := live_spool(p)) is not None), None)
         if live is None:
             return
         self.live = live
@@ -57,9 +56,27 @@ class PaneLive:
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
+        from m3tui.logs.merge import MergedSource
         from m3tui.logs.sources import FileSource
 
         src = self.pane.source
-        if isinstance(src, FileSource) and src.path == live.path and self.pane.following:
-            self.pane._caught_up(src)  # the last batch, should the watch have missed it
+        if src is not None and live.path in _paths(src) and self.pane.following:  # the last batch, should the watch have missed it
+            if isinstance(src, FileSource):
+                self.pane._caught_up(src)
+            elif isinstance(src, MergedSource):
+                self.pane.merging.caught_up(src)
+        if live.error:  # the whole line once (the status may only have room for "spool stopped")
+            self.pane._say(live.error, title="stdin", severity="error", timeout=10)
         self.pane._update_status()
+
+
+def _paths(src: Source) -> list[Path]:
+    """The files ``src`` shows: its own, or a merged timeline's."""
+    from m3tui.logs.merge import MergedSource
+    from m3tui.logs.sources import FileSource
+
+    if isinstance(src, FileSource):
+        return [src.path]
+    if isinstance(src, MergedSource):
+        return [p.path for p in src.parts]
+    return []
