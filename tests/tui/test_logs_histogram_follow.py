@@ -47,3 +47,31 @@ async def test_the_strip_of_a_followed_file_counts_the_new_lines(tmp_path: Path)
         assert [list(c) for c in snap.counts] == fresh.counts and snap.lines == len(everything)
         assert snap.start + len(snap.counts) * snap.width > 1714564800 + 9290  # its buckets reach the last line, 14:34:50
         assert len(snap.counts) <= strip.size.width
+
+
+async def test_the_strip_of_a_followed_merged_timeline_counts_the_new_lines(tmp_path: Path) -> None:
+    from m3tui.logs.merge import MergedSource
+
+    a, b = tmp_path / "a.log", tmp_path / "b.log"
+    a.write_text("\n".join(lines(0, 60)) + "\n")
+    b.write_text("\n".join(lines(60, 60)) + "\n")
+    async with snapshot_app(logs=FixedLogsBackend()).run_test(size=(100, 30)) as pilot:
+        pane = await open_logs(pilot)
+        pane.open_paths([a, b])
+        await eventually(lambda: isinstance(pane.source, MergedSource) and pane.source.indexed, what="the merged files")
+        await pilot.pause()
+        await pilot.press("f")
+        await watching(pane)
+        await pilot.press("H")
+        strip = pane.query_one(HistogramStrip)
+        await eventually(lambda: strip.snapshot is not None and strip.snapshot.done, what="the fill")
+        assert strip.snapshot.lines == 120
+        with b.open("a") as f:
+            f.write("\n".join(lines(120, 40)) + "\n")
+        await eventually(lambda: strip.snapshot is not None and strip.snapshot.lines == 160, timeout=20,
+                         what="the strip to count the merged new lines")  # fmt: skip
+        assert pane.histogram.fills == 1
+        snap = strip.snapshot
+        fresh = Histogram(snap.start, snap.width, len(snap.counts))
+        fresh.add(list(enumerate(a.read_bytes().splitlines() + b.read_bytes().splitlines())), line_time, line_rank)
+        assert [list(c) for c in snap.counts] == fresh.counts
