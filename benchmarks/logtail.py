@@ -249,6 +249,10 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
     print(f"toolong {TOOLONG_VERSION}: {tl}")
 
     env = base_env()
+    # Bytecode as an installed package has it: compiled once (the warm-up) into the cache, not
+    # compiled again on every launch (PYTHONDONTWRITEBYTECODE with a checkout edited since its .pyc).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(args.cache / "pycache")
     term = {"TERM": "screen-256color", "COLORTERM": "", "PATH": env.get("PATH", "")}
     m3tui_cmd = [sys.executable, "-m", "m3tui"]
     indexed_re = re.compile(rf"\b{args.lines + 1}\s+{re.escape(MARKER)}")
