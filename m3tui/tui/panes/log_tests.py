@@ -268,14 +268,17 @@ class PaneTests:
         self._stop = threading.Event()
         self._timer: Timer | None = None
 
-    def make(self) -> GoTestsTree:
-        tree = GoTestsTree(id="logs-tests")
-        tree.display = False
-        return tree
-
     @property
     def tree(self) -> GoTestsTree:
-        return self.pane.query_one("#logs-tests", GoTestsTree)
+        """The tree, mounted below the lines on first use: most logs are not go test output, and
+        `m3tui logs FILE`'s first paint should not pay for a hidden Tree (benchmarks/logtail.py)."""
+        found = self.pane.query("#logs-tests")
+        if found:
+            return found.first(GoTestsTree)
+        tree = GoTestsTree(id="logs-tests")
+        tree.display = False
+        self.pane.query_one("#logs-body").mount(tree)
+        return tree
 
     def shown(self, src: Source) -> None:
         """A source is shown (or its lines renumbered): build its tests, in a thread."""

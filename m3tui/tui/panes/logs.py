@@ -151,7 +151,7 @@ class LogsPane(Pane):
         view.hint = "o opens a log file · enter on a command shows its output"
         status = Static(Text("no source", style="dim"), id="logs-status")
         lint = Static("", id="logs-lint", classes="hidden")
-        return Vertical(table, prompt, status, lint, self.histogram.strip, view, self.tests.make(), id="logs-body")
+        return Vertical(table, prompt, status, lint, self.histogram.strip, view, id="logs-body")  # + the tests tree, on first use
 
     def focus_target(self) -> Widget:
         return self.tests.tree if self.tests.on else self.view
