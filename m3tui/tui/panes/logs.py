@@ -297,7 +297,7 @@ class LogsPane(Pane):
         if existing is not None:
             if not own:
                 self._opening = max(0, self._opening - 1)
-            if existing is not self.source:  # (the file opened at start is shown already)
+            if existing is not self.source and self._selected_key == row_key:  # (the file opened at start is shown already)
                 self._show(existing, row_key)
             return
 
@@ -312,14 +312,17 @@ class LogsPane(Pane):
         finally:
             if not own:
                 self._opening = max(0, self._opening - 1)
+        # Shown only if still the one claimed: of several opened at once (--no-merge) the last is
+        # shown whichever finishes last, and a source picked meanwhile is not taken away.
+        claimed = self._selected_key == row_key
         if own:
             self._own_source = src
         else:
             self.files.pop(key, None)
             self.files[key] = src
-            self._selected_key = row_key
             self._fill_sources()
-        self._show(src, row_key)
+        if claimed:
+            self._show(src, row_key)
         # The tail is on screen within a frame or two; only then start indexing (it competes for the GIL).
         self.set_timer(INDEX_DELAY, lambda: self._build_index(src))
 
