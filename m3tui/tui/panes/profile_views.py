@@ -273,8 +273,10 @@ class ProfileViews(Pane):
 
     def _gone(self) -> bool:
         """Whether the pane is being taken down (the app quitting) while a worker awaited: its
-        widgets may be removed already, so the worker has nothing left to fill."""
-        return self._pruning or self._closing or not self.is_attached
+        widgets may be removed already, so the worker has nothing left to fill. Textual removes a
+        node's children before the node itself, so the tables' presence is asked too (CI)."""
+        return (self._pruning or self._closing or not self.is_attached
+                or not self.query("#prof-list") or not self.query("#prof-top"))
 
     def _grow_flame_ahead(self, profile: Profile, filters: Filters, key: tuple[object, ...]) -> None:
         """The flame tree of what the top table shows, grown in a worker thread (a plain task: the

@@ -131,7 +131,11 @@ class ProfilesPane(ProfileViews):
             captured = [_entry(c) for c in await asyncio.to_thread(self.backend.captures)]
         except Exception as exc:  # noqa: BLE001 - a broken capture dir: say so, keep going
             captured = []
+            if self._gone():
+                return
             self._status(Text(f"captured profiles: {self.failure_line(exc)}", style="red"))
+        if self._gone():  # the app quit while the captures were read (CI: NoMatches '#prof-list')
+            return
         opened = [e for e in self.entries if e.capture_id is None]
         self.entries = captured + opened
         self._fill_list()
