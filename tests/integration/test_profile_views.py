@@ -296,7 +296,7 @@ VIEW_FLAGS = [
     ("heap", r"main\.", ["--tagfocus=bytes=1kb:"], []), ("heap", "alloc", ["--sample-index=alloc_space"], ["allocs"]),
     ("goroutine", "parked", ["--tagfocus=pool=a", "--granularity=lines"], []),
     ("cpu", "main", ["--show=main", f"--diff-base={PPROF / 'cpu.pb.gz'}"], []),
-    ("block", ".", ["--granularity=addresses"], []), ("mutex", ".", ["--show=runtime"], []),
+    ("block", ".", ["--granularity=addresses"], []), ("mutex", ".", ["--show=sync"], []),  # (runtime frames come and go in a mutex profile)
     ("stored-mem.pb.gz", ".", ["--granularity=lines"], []),
 ]  # fmt: skip
 LIST_FLAGS = [

@@ -35,7 +35,9 @@ async def test_a_live_spool_is_followed_and_its_stop_is_said_in_the_status(tmp_p
             os.write(w, b"level=ERROR msg=" + b"x" * 500 + b"\n")  # past the budget
             await eventually(lambda: "stopped" in pane._status_text, timeout=10, what="the stop in the status")
             assert "spool stopped" in pane._status_text or "stdin: stopped spooling after" in pane._status_text
-            assert any(n.message.startswith("stdin: stopped spooling after ") for n in pilot.app._notifications)
+            # (the status reads the spool's error as soon as it is set; the notification comes on the next look)
+            await eventually(lambda: any(n.message.startswith("stdin: stopped spooling after ") for n in pilot.app._notifications),
+                             timeout=10, what="the whole line notified")
             assert "second-line" in shown_text(pane)  # what came before stays
     finally:
         os.close(w)
