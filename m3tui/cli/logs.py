@@ -74,12 +74,12 @@ def run(args: argparse.Namespace, run_async: RunAsync | None = None) -> int | Li
 
 def tz_option(args: argparse.Namespace) -> dt.tzinfo | None:
     """``--tz ZONE`` as a zone (None: not given, times without a zone are local); a bad one is a usage error."""
-    from m3tui.logs.index import one_line
-    from m3tui.logs.timeparse import parse_tz
-
     text: str | None = getattr(args, "tz", None)
     if text is None:
         return None
+    from m3tui.logs.index import one_line
+    from m3tui.logs.timeparse import parse_tz
+
     try:
         return parse_tz(text)
     except ValueError as exc:

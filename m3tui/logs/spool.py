@@ -16,7 +16,6 @@ zstd needs the ``zstandard`` package (a dependency); gzip and bz2 are in Python.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import os
 import shutil
@@ -108,6 +107,8 @@ def decompressed(path: Path, progress: Callable[[float], None] | None = None, st
         if kind is None:
             return path
         st = os.fstat(raw.fileno())
+        import hashlib  # (here: `m3tui logs FILE` imports this module before its first paint)
+
         key = hashlib.sha256(f"{os.path.realpath(path)}\0{st.st_size}\0{st.st_mtime_ns}".encode("utf-8", "surrogateescape"))
         target = spool_dir() / f"{key.hexdigest()[:32]}.log"
         if target.is_file():

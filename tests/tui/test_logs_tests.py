@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from m3tui.tui.panes.log_record import RecordScreen
-from m3tui.tui.panes.log_tests import GoTestsTree
+from m3tui.tui.panes.log_tests_tree import GoTestsTree
 from m3tui.tui.panes.log_view import LogView
 from tests.testdata import DATA
 from tests.tui.test_logs_pane import app, indexed, open_logs, watching
@@ -120,6 +120,8 @@ async def test_a_followed_file_that_begins_empty_becomes_a_tree(tmp_path: Path) 
         assert not pane.tests.on
         with log.open("a") as f:
             f.write((REC / "go-test-json.txt").read_text())
-        tree = pane.query_one(GoTestsTree)
-        await eventually(lambda: pane.tests.on and any(x.startswith("✗ example.com/gotestmod/server") for x in labels(tree)),
+        assert not pane.query(GoTestsTree)  # made when first shown
+        await eventually(lambda: pane.tests.on and any(x.startswith("✗ example.com/gotestmod/server")
+                                                       for x in labels(pane.query_one(GoTestsTree))),
                          what="the tree of the events written")  # fmt: skip
+        tree = pane.query_one(GoTestsTree)

@@ -2,7 +2,7 @@
 
 :class:`PaneLint` holds lint's own state (on or off, the report, its rules, the summaries) and
 runs the check in a thread; the lines it marks go to the viewer (a ▌ in the gutter) as
-:class:`~m3tui.logs.lint.LintMarks`, which know each line's reasons. What the line under the
+:class:`~m3tui.logs.lintmarks.LintMarks`, which know each line's reasons. What the line under the
 status says comes from :meth:`PaneLint.line_text`: the cursor's line's reasons, else the report
 and the keys; `]`/`[` (:meth:`PaneLint.jump`) go from one marked line to the next. The pane
 starts a run when the source or its lines change (its generation makes a stale run's result
@@ -37,10 +37,11 @@ class PaneLint:
         self._warned = False
 
     def toggle(self) -> None:
-        from m3tui.logs.lint import LintMarks
+        from m3tui.logs.lintmarks import LintMarks
 
         pane = self.pane
         self.on = not self.on
+        pane._mount_rest()
         pane.query_one("#logs-lint").set_class(not self.on, "hidden")
         if not self.on:
             pane.view.lint_marks = LintMarks()

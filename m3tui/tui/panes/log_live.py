@@ -8,6 +8,7 @@ one line, until the app quits.
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -72,11 +73,11 @@ class PaneLive:
 
 def _paths(src: Source) -> list[Path]:
     """The files ``src`` shows: its own, or a merged timeline's."""
-    from m3tui.logs.merge import MergedSource
     from m3tui.logs.sources import FileSource
 
     if isinstance(src, FileSource):
         return [src.path]
-    if isinstance(src, MergedSource):
+    merge = sys.modules.get("m3tui.logs.merge")  # not imported (a single file's first paint): no timeline exists
+    if merge is not None and isinstance(src, merge.MergedSource):
         return [p.path for p in src.parts]
     return []

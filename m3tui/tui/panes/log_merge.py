@@ -234,7 +234,7 @@ class PaneMerge:
             view.marks = {}
             pane._recompute()
         view.grown(stick)
-        pane.histogram.grown(src)  # the strip counts the new lines
+        pane.histogram_changed(src)  # the strip counts the new lines
         pane._update_status()
 
     def stop_all(self) -> None:

@@ -40,7 +40,7 @@ class SourceList(RowTable):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", show_header=False, zebra_stripes=False, **kwargs)
-        self._size_column = self.add_columns("source", "status", "took")[2]
+        self._size_column = self.add_columns(Text("source"), Text("status"), Text("took"))[2]  # (Text: no markup parsed)
         self.commands: dict[str, CommandRecord] = {}  # row key -> the command it shows
 
     def fill(self, files: dict[str, FileSource], own: Path | None, commands: list[CommandRecord], selected: str,
@@ -58,19 +58,19 @@ class SourceList(RowTable):
         self.commands = {}
         for key, m in reversed(list((merged or {}).items())):  # several files as one timeline (log_merge.py)
             size = human_size(sum(p.index.size for p in m.parts))
-            self.add_row(Text(fitted(m.name), style="bold"), Text("merged", style="cyan"), size, key=key)
+            self.add_row(Text(fitted(m.name), style="bold"), Text("merged", style="cyan"), Text(size), key=key)
         for key, src in reversed(list(files.items())):
-            self.add_row(Text(fitted(src.name), style="bold"), Text("file", style="cyan"), human_size(src.index.size), key=file_key(key))
+            self.add_row(Text(fitted(src.name), style="bold"), Text("file", style="cyan"), Text(human_size(src.index.size)), key=file_key(key))
         if own is not None:
-            self.add_row(Text("m3tui log", style="bold"), Text("log", style="cyan"), "", key=OWN_KEY)
+            self.add_row(Text("m3tui log", style="bold"), Text("log", style="cyan"), Text(""), key=OWN_KEY)
         for rec in commands:
             key = f"cmd:{rec.started} {' '.join(rec.argv)}"
             while key in self.commands:  # the same command line started in the same instant
                 key += "+"
             self.commands[key] = rec
-            self.add_row(fitted(command_title(rec.argv)), _exit(rec), f"{rec.duration_s:.2f} s", key=key)
+            self.add_row(Text(fitted(command_title(rec.argv))), _exit(rec), Text(f"{rec.duration_s:.2f} s"), key=key)  # a command line is not markup
         if not self.row_count:
-            self.add_row(Text("no commands yet · o opens a file", style="dim"), "", "", key=NONE_KEY)
+            self.add_row(Text("no commands yet · o opens a file", style="dim"), Text(""), Text(""), key=NONE_KEY)
         fit_columns(self)
         keys = self.keys()
         if selected in keys:
@@ -79,7 +79,7 @@ class SourceList(RowTable):
     def show_size(self, key: str, size: int) -> None:
         """A file's row says its size now (a followed file grows)."""
         if key in self.keys():
-            self.update_cell(key, self._size_column, human_size(size))
+            self.update_cell(key, self._size_column, Text(human_size(size)))
 
     def keys(self) -> list[str]:
         return self.row_keys()

@@ -27,7 +27,7 @@ from textual.strip import Strip
 
 from m3tui.core.errors import M3tuiError
 from m3tui.logs.format import GoTestMark, columns, level_rank, parse_line
-from m3tui.logs.lint import LintMarks
+from m3tui.logs.lintmarks import LintMarks
 from m3tui.logs.sources import Source, display_text
 
 

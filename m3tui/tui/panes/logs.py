@@ -47,7 +47,6 @@ from textual.widgets import DataTable, Input, Static
 
 from m3tui.core.errors import M3tuiError
 from m3tui.tui.panes.base import Pane, focus_now
-from m3tui.tui.panes.log_histogram import PaneHistogram
 from m3tui.tui.panes.log_lint import PaneLint
 from m3tui.tui.panes.log_live import PaneLive
 from m3tui.tui.panes.log_tests import PaneTests
@@ -63,6 +62,7 @@ if TYPE_CHECKING:
     from m3tui.logs.backend import LogsBackend
     from m3tui.logs.sources import FileSource, MemSource, Source
     from m3tui.tui.backends import Backends
+    from m3tui.tui.panes.log_histogram import PaneHistogram
     from m3tui.tui.panes.log_view import LogView
 
 #: Lines scanned inline (on the UI thread) when a followed file grows; more go to a thread.
@@ -125,7 +125,8 @@ class LogsPane(Pane):
         self.tests = PaneTests(self)  # go test output as a tree of tests (T)
         self.where = PaneWhere(self)  # the & field filter (log_where.py)
         self.merging = PaneMerge(self)  # several files as one timeline (log_merge.py)
-        self.histogram = PaneHistogram(self)  # H: lines per time bucket (log_histogram.py)
+        self._histogram: PaneHistogram | None = None  # H: lines per time bucket (log_histogram.py), made on first use
+        self._rest = False  # the prompt and the lint line mounted (after the first paint: _mount_rest)
         self.trace = PaneTrace(self)  # t: one trace across the sources (log_trace.py)
         self.live = PaneLive(self)  # piped stdin followed as it comes (log_live.py)
         self._gen = 0  # bumped on every change that makes background results stale
@@ -144,14 +145,44 @@ class LogsPane(Pane):
         table = SourceList(id="logs-sources")
         self._reload_lists()
         self._fill_sources(table)  # now, not after the first refresh: the first paint shows the list
-        prompt = Horizontal(Static("", id="logs-prompt-label"), Input("", id="logs-input"), id="logs-prompt", classes="hidden")
         from m3tui.tui.panes.log_view import LogView
 
         self._view = view = LogView(id="logs-view")
         view.hint = "o opens a log file · enter on a command shows its output"
         status = Static(Text("no source", style="dim"), id="logs-status")
-        lint = Static("", id="logs-lint", classes="hidden")
-        return Vertical(table, prompt, status, lint, self.histogram.strip, view, id="logs-body")  # + the tests tree, on first use
+        # + the prompt and the lint line once the first paint is out, the histogram strip and the
+        # tests tree on first use
+        return Vertical(table, status, view, id="logs-body")
+
+    def _mount_rest(self) -> None:
+        """The hidden parts (the o and / prompt, the lint line), mounted once the first paint is out:
+        nothing shows them before a key, and styling and mounting them (an Input) held back the
+        first screen of `m3tui logs FILE`. A key that needs them before then mounts them itself."""
+        if self._rest or not self.built:
+            return
+        self._rest = True
+        body = self.query_one("#logs-body")
+        prompt = Horizontal(Static("", id="logs-prompt-label"), Input("", id="logs-input"), id="logs-prompt", classes="hidden")
+        body.mount(prompt, after=self.query_one(SourceList))
+        body.mount(Static("", id="logs-lint", classes="hidden"), after=self.query_one("#logs-status"))
+
+    @property
+    def histogram(self) -> PaneHistogram:
+        """H's strip and the thread that fills it, made (the strip mounted above the log) on first use."""
+        if self._histogram is None:
+            from m3tui.tui.panes.log_histogram import PaneHistogram
+
+            self._histogram = PaneHistogram(self)
+            self.query_one("#logs-body").mount(self._histogram.strip, before=self.view)
+        return self._histogram
+
+    def histogram_changed(self, src: Source | None = None) -> None:
+        """The strip, if made, follows the source shown (``src``: it grew by new lines)."""
+        if self._histogram is not None:
+            if src is None:
+                self._histogram.changed()
+            else:
+                self._histogram.grown(src)
 
     def focus_target(self) -> Widget:
         return self.tests.tree if self.tests.on else self.view
@@ -191,6 +222,7 @@ class LogsPane(Pane):
         self.call_after_refresh(self._fill_sources)  # and the source names
 
     def _load(self) -> None:
+        self._mount_rest()
         pending, self._pending = self._pending, []
         if pending:
             self.open_paths(pending)
@@ -365,7 +397,7 @@ class LogsPane(Pane):
         view.marks = {}
         self._classify(src)
         self.tests.shown(src)  # all the lines now, not the tail's
-        self.histogram.changed()  # line numbers now: the strip's jumps are by them
+        self.histogram_changed()  # line numbers now: the strip's jumps are by them
         view.invalidate()
         if offset is not None:
             try:
@@ -408,11 +440,11 @@ class LogsPane(Pane):
         place = self._places.get(key)
         if place is not None and place[0] == src.indexed and place[1] < src.count():
             view.move_to(place[1])
-        self._classify(src)
+        self.call_after_refresh(self._classify, src)  # (its thread once the screen is out: go test marks are rare)
         self.tests.shown(src)
         self._recompute()
         self._update_status()
-        self.histogram.changed()
+        self.histogram_changed()
         self.live.shown(src)
 
     @work(group="logs-marks")
@@ -468,6 +500,7 @@ class LogsPane(Pane):
     # --- the prompt ------------------------------------------------------------------------
 
     def _ask(self, mode: str, placeholder: str, value: str) -> None:
+        self._mount_rest()
         prompt = self.query_one("#logs-input", Input)
         self._prompt = mode
         prompt.placeholder = placeholder
@@ -716,7 +749,7 @@ class LogsPane(Pane):
         if not src.indexed:
             view._cache.clear()
         view.grown(stick)
-        self.histogram.grown(src)  # the strip counts the new lines
+        self.histogram_changed(src)  # the strip counts the new lines
         self._update_status()
 
     # --- other keys ------------------------------------------------------------------------
