@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from rich.text import Text
 from textual.widgets import DataTable, Input
 
 from m3tui.core import cmdlog, runner
@@ -565,6 +566,15 @@ async def test_a_command_row_keeps_its_place_when_the_list_reloads() -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert pane.source.name == "go env" and "GOOS=linux" in shown_text(pane)
+
+
+async def test_a_command_line_with_brackets_is_listed_as_typed_not_as_markup() -> None:
+    argv = ["go", "test", "-run", "Test[bold]Fast[/bold]|[red]", "./..."]
+    async with snapshot_app(logs=FixedLogsBackend([command(argv, "2026-01-02T03:04:05Z", "ok")])).run_test(size=(100, 24)) as pilot:
+        pane = await open_logs(pilot)
+        table = pane.query_one("#logs-sources", DataTable)
+        cell = table.get_row_at(0)[0]
+        assert isinstance(cell, Text) and "Test[bold]Fast[/bold]|[red]" in cell.plain and not cell.spans
 
 
 async def test_help_lists_every_key_of_the_pane_enter_included() -> None:
