@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -45,6 +46,12 @@ GO_FIXTURES = frozenset({
 MARKER_FIXTURES = {"go": GO_FIXTURES, "tmux": frozenset({"tmux"})}
 
 TEST_CACHE_ENV = "M3TUI_TEST_CACHE"
+
+# A shell without job control starts its background commands with SIGINT ignored, and an ignored
+# signal stays ignored across exec: every child (m3tui, go) would then ignore the tests' ctrl-c.
+# With Python's own handler here, children start with the default disposition, as from a terminal.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m selects on the markers

@@ -18,9 +18,14 @@ from tests.realgo import GO_BIN_DIR
 from tests.testdata import DATA
 
 
-@contextmanager
-def pprof_server(root: Path, header: str | Sequence[str] | None = None) -> Iterator[str]:
-    """Build and run the server under ``root``; its base URL (http://127.0.0.1:PORT)."""
+#: The server built by the session's first caller (in its tmp_path, which lasts the session): the
+#: program is the same for every test (a header is given by the environment), so it is built once.
+_BUILT: list[Path] = []
+
+
+def _binary(root: Path) -> Path:
+    if _BUILT and _BUILT[0].is_file():
+        return _BUILT[0]
     src = root / "src"
     shutil.copytree(DATA / "pprofserver", src)
     assert GO_BIN_DIR is not None
@@ -28,6 +33,14 @@ def pprof_server(root: Path, header: str | Sequence[str] | None = None) -> Itera
     built = subprocess.run([str(GO_BIN_DIR / "go"), "build", "-o", str(binary), "."], cwd=src, env=go_env(),
                            capture_output=True, text=True, timeout=600)  # fmt: skip
     assert built.returncode == 0, built.stderr
+    _BUILT[:] = [binary]
+    return binary
+
+
+@contextmanager
+def pprof_server(root: Path, header: str | Sequence[str] | None = None) -> Iterator[str]:
+    """Run the server (built under ``root`` if no test has built it yet); its base URL (http://127.0.0.1:PORT)."""
+    binary = _binary(root)
     headers = [header] if isinstance(header, str) else list(header or ())
     env = {**os.environ, **({"PPROFSERVER_HEADER": "\n".join(headers)} if headers else {})}
     proc = subprocess.Popen([str(binary)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)

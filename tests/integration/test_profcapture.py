@@ -214,8 +214,9 @@ async def test_missing_package_dir(go_env, tmp_path):
 @pytest.mark.slow
 async def test_timeout(go_env, pkg):
     with pytest.raises(CaptureError, match="timed out"):
-        # 1000 × 20 ms = 20 s of benchmark; the build itself is well under 20 s.
-        await capture(CaptureSpec(pkg, "^BenchmarkSleep$", "cpu", benchtime="1000x"), timeout=20)
+        # 1000 × 20 ms = 20 s of benchmark: the deadline falls in the run (or, on a slow box, in
+        # the build: a timeout all the same, and what it leaves is checked the same way).
+        await capture(CaptureSpec(pkg, "^BenchmarkSleep$", "cpu", benchtime="1000x"), timeout=8)
     assert _profiles_entries() == [] and _scratch_entries() == []
     assert _no_test_binaries()
 
