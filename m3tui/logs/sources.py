@@ -323,13 +323,18 @@ def scan_lines(
         return matches, None
     rows = array("Q")
     candidates: Iterator[tuple[int, bytes]]
+    # The & filter reads each record whole, up to the CLI's --where limit (MAX_LINE), not as cut
+    # for the screen (LINE_LIMIT): a long JSON line is still a record (a tail not yet indexed is
+    # all there is, cut as read).
+    limit = _where_limit() if where else LINE_LIMIT
     if filtering and matches is not None:
-        candidates = ((i, src.raw(i)[0]) for i in matches)
+        candidates = (((i, b) for i in matches for _, b in src.iter_lines(i, i + 1, limit=limit)) if where
+                      else ((i, src.raw(i)[0]) for i in matches))  # fmt: skip
         if not min_rank and not where:
             rows.extend(matches)
             return matches, rows
     else:
-        candidates = src.iter_lines(start, end)
+        candidates = src.iter_lines(start, end, limit=limit)
     for n, (i, b) in enumerate(candidates):
         if stop is not None and n % 4096 == 0 and stop.is_set():
             break
@@ -345,6 +350,12 @@ def scan_lines(
         if (rank or 20) >= min_rank:
             rows.append(i)
     return matches, rows
+
+
+def _where_limit() -> int:
+    from m3tui.logs.lint import MAX_LINE
+
+    return MAX_LINE
 
 
 def find_error(src: Source, rows: array[int] | None, row: int, reverse: bool) -> int | None:
