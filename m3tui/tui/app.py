@@ -518,6 +518,7 @@ def bindable_nodes() -> list[type[DOMNode]]:
     from m3tui.tui.panes.environment import FindingView
     from m3tui.tui.panes.log_record import RecordScreen
     from m3tui.tui.panes.log_sources import SourceList
+    from m3tui.tui.panes.log_tests_tree import GoTestsTree
     from m3tui.tui.panes.log_view import LogView
     from m3tui.tui.panes.profile_form import CaptureForm
     from m3tui.tui.panes.profile_widgets import BINDABLE as PROFILE_WIDGETS
@@ -529,7 +530,7 @@ def bindable_nodes() -> list[type[DOMNode]]:
 
     return [M3tuiApp, MainScreen, HelpScreen, KeyScroll, *pane_classes(), FindingView, RowTable, InstalledTable, ReleaseTable, LogView,
             SourceList, RecordScreen, FlameGraph, LiveResults, RunHistory, WideScroll, StatusScreen, *PROFILE_WIDGETS, CaptureForm,
-            HistogramStrip]  # fmt: skip
+            HistogramStrip, GoTestsTree]  # fmt: skip
 
 
 def binding_ids() -> list[str]:

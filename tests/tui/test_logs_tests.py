@@ -71,6 +71,13 @@ async def test_json_shows_the_tree_and_e_walks_the_failures(tmp_path: Path) -> N
         await press(pilot, "T")
         assert tree.display and isinstance(pilot.app.focused, GoTestsTree)
         assert cursor_key(tree) == ("example.com/gotestmod/server", "TestRatioZero")  # where it was
+        # The tables' keys: g/G to the first and last rows, j/k one row (the tree's, not the hidden lines')
+        await press(pilot, "g")
+        assert tree.cursor_line == 0 and cursor_key(tree) == ("example.com/gotestmod/broken", "")
+        await press(pilot, "j")
+        assert tree.cursor_line == 1
+        await press(pilot, "k", "G")
+        assert tree.cursor_line == tree.last_line > 1
 
 
 async def test_plain_v_keeps_its_lines_until_T(tmp_path: Path) -> None:

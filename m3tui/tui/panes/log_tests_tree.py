@@ -115,17 +115,29 @@ def make_model(tree: GoTestTree) -> Model:
     return Model(rows, summary_head(tree), title + " · T: the lines", tree.events > 0)
 
 
-class GoTestsTree(Tree[Row]):
+class GoTestsTree(Tree[Row], inherit_bindings=False):
     """The tests; `e`/`E` jump between failures, enter opens one's output."""
 
     DEFAULT_CSS = """
     GoTestsTree { height: 1fr; border-top: solid $panel; background: $background; }
     GoTestsTree:focus { border-top: solid $primary; }
     """
+    # Tree's own keys, each with an id (a config keymap can name it), and j/k g/G as in the tables.
     BINDINGS: ClassVar = [
         Binding("e", "next_failure(False)", "Next failure", id="logs.tests_next_failure"),
         Binding("E", "next_failure(True)", "Previous failure", show=False, id="logs.tests_previous_failure"),
         Binding("enter", "select_cursor", "Output", id="logs.tests_output"),
+        Binding("up,k", "cursor_up", "Previous row", show=False, id="logs.tests_up"),
+        Binding("down,j", "cursor_down", "Next row", show=False, id="logs.tests_down"),
+        Binding("home,g", "scroll_home", "First row", show=False, id="logs.tests_first"),
+        Binding("end,G", "scroll_end", "Last row", show=False, id="logs.tests_last"),
+        Binding("pageup", "page_up", "Page up", show=False, id="logs.tests_page_up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="logs.tests_page_down"),
+        Binding("space", "toggle_node", "Open or close", show=False, id="logs.tests_toggle"),
+        Binding("shift+space", "toggle_expand_all", "Open or close all", show=False, id="logs.tests_toggle_all"),
+        Binding("shift+left", "cursor_parent", "To the package", show=False, id="logs.tests_parent"),
+        Binding("shift+up", "cursor_previous_sibling", "Previous sibling", show=False, id="logs.tests_previous_sibling"),
+        Binding("shift+down", "cursor_next_sibling", "Next sibling", show=False, id="logs.tests_next_sibling"),
     ]
 
     def __init__(self, **kwargs: object) -> None:
