@@ -219,17 +219,20 @@ def display_text(raw: bytes, full: int) -> str:
     return text
 
 def lint_texts(src: Source, report: LintReport, start: int = 0, stop: int | None = None,
-               halt: threading.Event | None = None) -> Iterator[str]:  # fmt: skip
+               halt: threading.Event | None = None, where: Where | None = None) -> Iterator[str]:  # fmt: skip
     """Lines of ``src`` as lint reads them (decoded). One too long to check whole (over lint's
     MAX_LINE, or cut in a file's tail before its index) is counted in ``report.too_long`` and
-    stands as a blank line, so the line numbers stay right. ``halt`` stops it early."""
+    stands as a blank line, so the line numbers stay right; so does one that ``where`` (the pane's
+    ``&``) does not match, as `--lint --where` lints only the matching lines. ``halt`` stops it early."""
     from m3tui.logs.lint import MAX_LINE
 
     cut = LINE_LIMIT - 1 if isinstance(src, FileSource) and not src.indexed else MAX_LINE
     for n, (_, b) in enumerate(src.iter_lines(start, stop, limit=MAX_LINE + 1)):
         if halt is not None and n % 4096 == 0 and halt.is_set():
             return
-        if len(b) > cut:
+        if where is not None and not where.matches(b):
+            yield ""
+        elif len(b) > cut:
             report.too_long += 1
             yield ""
         else:

@@ -76,3 +76,24 @@ async def test_ampersand_reads_a_long_record_whole_as_the_cli_does(tmp_path: Pat
         await pilot.press("F")
         await eventually(lambda: pane.filtering and pane.view.rows is not None and list(pane.view.rows) == [1, 2],
                          what="the matches kept by &")  # fmt: skip
+
+
+async def test_lint_with_ampersand_on_checks_only_its_lines_as_lint_where_does(tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    log.write_text("\n".join([
+        rec(0, "INFO", "m3-query", 1),
+        json.dumps({"time": "yesterday", "level": "INFO", "msg": "m", "component": "m3-db"}),  # a bad time
+        json.dumps({"time": "2024-05-01T12:00:02Z", "level": "LOUD", "msg": "m", "component": "m3-query"}),  # a bad level
+    ]) + "\n")  # fmt: skip
+    async with snapshot_app(logs=FixedLogsBackend()).run_test(size=(120, 40)) as pilot:
+        pane = await open_logs(pilot, log)
+        await indexed(pilot, pane)
+        await pilot.press("L")
+        await eventually(lambda: pane.lint.summary.startswith("lint:") and set(pane.view.lint_marks) == {1, 2},
+                         what="both violations, no filter")  # fmt: skip
+        pane.where.apply("component=m3-query")  # lint again, on the & lines only; the line numbers kept
+        await eventually(lambda: pane.lint.summary.startswith("lint:") and set(pane.view.lint_marks) == {2},
+                         what="the m3-query line's violation only")  # fmt: skip
+        assert pane.lint.summary == "lint: 1 violation on 1 line (level 1)"
+        pane.where.apply("")
+        await eventually(lambda: set(pane.view.lint_marks) == {1, 2}, what="both again, the filter cleared")

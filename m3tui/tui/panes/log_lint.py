@@ -83,7 +83,7 @@ class PaneLint:
 
         stop = threading.Event()
         report = LintReport()
-        texts = lint_texts(src, report, halt=stop)
+        texts = lint_texts(src, report, halt=stop, where=pane.where.filter)  # with & on: its lines only
         try:
             await asyncio.to_thread(lambda: lint_lines(texts, config=config, report=report))
         finally:
@@ -109,7 +109,7 @@ class PaneLint:
         if report is None:
             return
         more = LintReport()
-        lint_lines(list(lint_texts(src, more, start, stop)), config=self.config, report=more)
+        lint_lines(list(lint_texts(src, more, start, stop, where=self.pane.where.filter)), config=self.config, report=more)
         marks = self.pane.view.lint_marks
         for v in more.violations:
             listed = len(report.violations)
