@@ -105,9 +105,20 @@ async def test_a_gz_file_is_spooled_once_into_the_cache_and_no_scratch_stays(tmp
     gz.write_bytes(gzip.compress(b"".join(b"zipped %d\n" % i for i in range(5000))))
     for _ in range(2):  # the second time, the same spool
         async with snapshot_app(logs=FixedLogsBackend()).run_test(size=(100, 30)) as pilot:
-            pane = await open_logs(pilot, gz)
+            pane = await open_logs(pilot)
+            said: list[tuple[float, str]] = []
+            made = pane.decompress_progress
+
+            def recording(name: str):  # what the status line is told, as it is told
+                say = made(name)
+                return lambda f: (say(f), said.append((f, pane._busy)))
+
+            pane.decompress_progress = recording
+            pane.open_paths([gz])
             await indexed(pilot, pane)
             assert "zipped 4999" in shown_text(pane)
+            # its progress told to the status line (the second time at once: the spool is there); nothing left busy
+            assert said and said[-1] == (1.0, "") and pane._busy == ""
             (spool,) = spool_dir().glob("*.log")
             assert spool.read_bytes().endswith(b"zipped 4999\n")
         assert os.listdir(state_root() / "tmp") == []
@@ -152,3 +163,24 @@ async def test_lint_in_the_pane_checks_long_records_and_counts_what_it_cannot(tm
         assert pane.lint.summary == (
             "lint: 1 violation on 1 line (level 1) · 1 malformed JSON (first: line 4) · 1 line too long to check"
         )
+
+
+async def test_a_big_gz_says_its_decompression_in_the_status_line(tmp_path: Path) -> None:
+    """Opened alone in the pane (not merged), a compressed file's decompression is counted in the
+    status line as it goes, as a merged one's is."""
+    gz = tmp_path / "big.log.gz"
+    gz.write_bytes(gzip.compress(b"".join(b"level=INFO msg=%d\n" % i for i in range(1_200_000)), 1))
+    async with snapshot_app(logs=FixedLogsBackend()).run_test(size=(120, 30)) as pilot:
+        pane = await open_logs(pilot)
+        said: list[str] = []
+        made = pane.decompress_progress
+
+        def recording(name: str):
+            say = made(name)
+            return lambda f: (say(f), said.append(pane._busy))
+
+        pane.decompress_progress = recording
+        pane.open_paths([gz])
+        await indexed(pilot, pane)
+        assert any(b.startswith("decompressing big.log.gz ") and b.endswith("%…") for b in said), said
+        assert said[-1] == "" and pane._busy == ""

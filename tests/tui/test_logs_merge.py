@@ -77,13 +77,13 @@ async def test_a_compressed_file_merges_through_its_spool_with_progress(tmp_path
     async with snapshot_app(logs=FixedLogsBackend()).run_test(size=(100, 30)) as pilot:
         pane = await pane_of(pilot)
         said: list[float] = []
-        made = pane.merging.progress_of
+        made = pane.decompress_progress
 
         def recording(name: str):
             say = made(name)
             return lambda f: (said.append(f), say(f))
 
-        pane.merging.progress_of = recording
+        pane.decompress_progress = recording
         pane.open_paths([a, packed])
         await eventually(lambda: isinstance(pane.source, MergedSource) and pane.source.indexed, what="the merged files")
         src = pane.source

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,20 +42,6 @@ class PaneMerge:
         self.tz: dt.tzinfo | None = None  # times without a zone (--tz); None: local time
         self.sources: dict[str, MergedSource] = {}  # row key -> merged source, newest last
 
-    def progress_of(self, name: str) -> Callable[[float], None]:
-        """What a compressed file's decompression into the cache says as it goes (from its thread):
-        the status line's busy part, until the file is shown."""
-        pane = self.pane
-
-        def say(fraction: float) -> None:
-            pane._busy = f"decompressing {name} {fraction:.0%}…" if fraction < 1.0 else ""
-            try:
-                pane.app.call_from_thread(pane._update_status)
-            except RuntimeError:  # the app is gone, or this is its own thread
-                pass
-
-        return say
-
     def open(self, paths: list[Path]) -> None:
         key = merged_key(paths)
         self.pane._selected_key = key  # claimed now: nothing else is shown meanwhile
@@ -78,7 +63,7 @@ class PaneMerge:
                 src = pane.files.get(str(p))
                 if src is None:
                     try:
-                        src = await pane.backend.open(p, p.name, progress=self.progress_of(p.name))
+                        src = await pane.backend.open(p, p.name, progress=pane.decompress_progress(p.name))
                     except M3tuiError as exc:  # that file is left out of the merge, said once
                         pane._say(str(exc), severity="error")
                         continue

@@ -56,6 +56,8 @@ from m3tui.tui.panes.log_sources import NONE_KEY, OWN_KEY, SourceList, file_key
 from m3tui.tui.panes.log_trace import PaneTrace
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from textual.notifications import SeverityLevel
 
     from m3tui.core.cmdlog import CommandRecord
@@ -321,6 +323,19 @@ class LogsPane(Pane):
     def action_open(self) -> None:
         self._ask("open", "path of a log file (.gz too)", "")
 
+    def decompress_progress(self, name: str) -> Callable[[float], None]:
+        """What a compressed file's decompression into the cache says as it goes (from its thread):
+        the status line's busy part, until the file is shown."""
+
+        def say(fraction: float) -> None:
+            self._busy = f"decompressing {name} {fraction:.0%}…" if fraction < 1.0 else ""
+            try:
+                self.app.call_from_thread(self._update_status)
+            except RuntimeError:  # the app is gone, or this is its own thread
+                pass
+
+        return say
+
     @work(group="logs-open")
     async def _open_file(self, path: Path, name: str, own: bool = False) -> None:
         key = str(path)
@@ -334,11 +349,13 @@ class LogsPane(Pane):
             return
 
         try:
-            src = await self.backend.open(path, name)
+            src = await self.backend.open(path, name, progress=self.decompress_progress(name))
         except M3tuiError as exc:  # missing, a FIFO or directory, unreadable, corrupt gzip, too big to spool
+            self._busy = ""  # (a decompression that failed says so itself)
             self._say(str(exc), severity="error")
             return
         except OSError as exc:
+            self._busy = ""
             self._say(f"cannot open {path}: {exc.strerror or exc}", severity="error")
             return
         finally:
