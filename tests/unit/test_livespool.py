@@ -102,3 +102,48 @@ def test_bad_gzip_input_is_one_line(tmp_path: Path, cut: str) -> None:
     os.close(w)
     assert live.done.wait(5)
     assert live.error.startswith(f"stdin: {cut} gzip data") and "\n" not in live.error, live.error
+
+
+def _packed(kind: str, parts: list[bytes]) -> bytes:
+    """``kind``-compressed members one after another (``gzip -c a b`` makes two)."""
+    import bz2
+    import gzip
+
+    import zstandard
+
+    pack = {"gzip": gzip.compress, "bzip2": bz2.compress, "zstd": zstandard.ZstdCompressor().compress}[kind]
+    return b"".join(pack(p) for p in parts)
+
+
+@pytest.mark.parametrize("kind", ["gzip", "bzip2", "zstd"])
+def test_compressed_input_of_each_kind_is_decompressed_as_it_comes(tmp_path: Path, kind: str) -> None:
+    data = _packed(kind, [b"one\ntwo\n", b"three\n" * 50_000])  # two members, the second 300 KB
+    w, live = _spool(tmp_path)
+    os.write(w, data[:1])  # the magic split across reads
+    threading.Event().wait(0.05)
+    for at in range(1, len(data), 7):
+        os.write(w, data[at:at + 7])
+    os.close(w)
+    assert live.done.wait(10)
+    assert live.error == "" and live.path.read_bytes() == b"one\ntwo\n" + b"three\n" * 50_000
+
+
+@pytest.mark.parametrize("kind", ["bzip2", "zstd"])
+def test_a_compressed_bomb_meets_the_budget_not_the_memory(tmp_path: Path, kind: str) -> None:
+    data = _packed(kind, [b"\0" * (64 << 20)])  # 64 MiB of zeros in a few KB
+    w, live = _spool(tmp_path, budget=3 << 20)
+    os.write(w, data)
+    os.close(w)
+    assert live.done.wait(30)
+    assert live.error.startswith("stdin: stopped spooling after ") and live.written <= 3 << 20, live.error
+
+
+@pytest.mark.parametrize("kind", ["bzip2", "zstd"])
+def test_bad_compressed_input_is_one_line(tmp_path: Path, kind: str) -> None:
+    data = _packed(kind, [bytes(range(256)) * 4000])
+    data = data[:4] + b"\xff" * 40 + data[44:]
+    w, live = _spool(tmp_path)
+    os.write(w, data)
+    os.close(w)
+    assert live.done.wait(5)
+    assert live.error.startswith(f"stdin: corrupt {kind} data") and "\n" not in live.error, live.error
