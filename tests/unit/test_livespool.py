@@ -77,20 +77,6 @@ def test_the_status_says_why_the_spool_stopped() -> None:
     assert [(p.text, p.style) for p in parts if "spool" in p.text] == [("stdin: stopped spooling it to /x: disk full", "red")]
 
 
-def test_gzip_input_is_decompressed_as_it_comes(tmp_path: Path) -> None:
-    import gzip
-
-    data = gzip.compress(b"one\ntwo\n") + gzip.compress(b"three\n")  # gzip -c a b: two members
-    w, live = _spool(tmp_path)
-    os.write(w, data[:1])  # the magic split across reads
-    threading.Event().wait(0.05)
-    for at in range(1, len(data), 7):
-        os.write(w, data[at:at + 7])
-    os.close(w)
-    assert live.done.wait(5)
-    assert live.error == "" and live.path.read_bytes() == b"one\ntwo\nthree\n"
-
-
 @pytest.mark.parametrize("cut", ["corrupt", "truncated"])
 def test_bad_gzip_input_is_one_line(tmp_path: Path, cut: str) -> None:
     import gzip
