@@ -114,7 +114,9 @@ def run_where(sources: list[str], text: str, *, as_json: bool) -> int:
         else:
             _text(sources, where, scan, out)
     except M3tuiError as exc:  # the same error, its message safe for a terminal (the path came from the user)
-        raise type(exc)(one_line(str(exc))) from None
+        again = type(exc)(one_line(str(exc)))
+        again.in_document = exc.in_document
+        raise again from None
     if scan.too_long:
         print(f"m3tui logs: warning: {scan.too_long:,} lines over 1 MiB were not matched", file=sys.stderr)
     return EXIT_OK if scan.matched else EXIT_PROBLEMS
@@ -141,13 +143,25 @@ def _json(sources: list[str], where: Where, scan: Scan, out: TextIO) -> None:
     from m3tui.core.jsonout import SCHEMAS, dumps
     from m3tui.logs.fields import record_fields
 
+    from m3tui.core.redact import redact
+    from m3tui.logs.index import one_line
+
     out.write(f'{{"schema": {SCHEMAS["logs --where"]}, "where": {dumps(where.text)}, "lines": [')
     first = True
-    for source in sources:
-        label = "stdin" if source == "-" else source
-        with open_source(source) as stream:
-            for n, line in matching(stream, where, label, scan):
-                item = {"source": label, "line": n, "text": line.decode("utf-8", "replace"), "fields": record_fields(line)}
-                out.write(("\n  " if first else ",\n  ") + dumps(item, indent=None))
-                first = False
-    out.write(f'\n], "matched": {scan.matched}, "scanned": {scan.scanned}, "too_long": {scan.too_long}}}\n')
+    end = f'"matched": {{}}, "scanned": {{}}, "too_long": {{}}'
+    try:
+        for source in sources:
+            label = "stdin" if source == "-" else source
+            with open_source(source) as stream:
+                for n, line in matching(stream, where, label, scan):
+                    item = {"source": label, "line": n, "text": line.decode("utf-8", "replace"), "fields": record_fields(line)}
+                    out.write(("\n  " if first else ",\n  ") + dumps(item, indent=None))
+                    first = False
+    except M3tuiError as exc:  # a read failed half-way (a truncated .gz): the document is closed with it inside
+        message = one_line(redact(str(exc)))
+        message = message if message.startswith("m3tui") else f"m3tui: {message}"
+        error = {"code": exc.code, "exit": exc.exit_code, "message": message}
+        out.write(f'\n], {end.format(scan.matched, scan.scanned, scan.too_long)}, "error": {dumps(error, indent=None)}}}\n')
+        exc.in_document = True
+        raise
+    out.write(f'\n], {end.format(scan.matched, scan.scanned, scan.too_long)}}}\n')

@@ -134,7 +134,7 @@ def _report(exc: M3tuiError, wants_json: bool) -> int:
     line = message if message.startswith("m3tui") else f"m3tui: {message}"
     message = line  # the JSON error's message is the very line stderr gets
     try:
-        if wants_json:
+        if wants_json and not exc.in_document:
             from m3tui.core.jsonout import dumps_doc
 
             error = {"code": exc.code, "exit": exc.exit_code, "message": message}

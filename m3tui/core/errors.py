@@ -47,6 +47,9 @@ class M3tuiError(Exception):
     exit_code: ClassVar[int] = EXIT_FAILED
     #: The ``error.code`` of the ``--json`` error object.
     code: ClassVar[str] = "failed"
+    #: Set by a command whose ``--json`` document was under way: it closed that document with the
+    #: error object inside, so the CLI prints the line on stderr only (stdout stays one document).
+    in_document: bool = False
 
 
 class UsageError(M3tuiError):

@@ -55,6 +55,20 @@ def test_where_on_stdin_gzip_and_json(tmp_path: Path) -> None:
     assert doc["lines"][0]["fields"]["duration"] == "1.5s" and (doc["matched"], doc["scanned"]) == (2, 4)
 
 
+def test_a_gz_cut_half_way_ends_the_json_document_with_the_error_in_it(tmp_path: Path) -> None:
+    """What was found before the read failed, then the error, in one document (not half of one and a
+    second); the line on stderr; exit 2, as for any input that is not what it must be."""
+    lines = [LINES[0]] * 20_000  # past the first reads, so matches are written before the cut is met
+    gz = tmp_path / "cut.log.gz"
+    gz.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode())[:-2000])
+    done = m3tui("logs", str(gz), "--where", "level=warn", "--json", home=tmp_path)
+    doc = json.loads(done.stdout)  # one document
+    assert done.returncode == 2 and doc["schema"] == 1 and 0 < doc["matched"] == len(doc["lines"]) < 20_000
+    assert doc["error"]["exit"] == 2 and doc["error"]["message"] == done.stderr.strip()
+    assert doc["error"]["message"].endswith("cut.log.gz: truncated gzip data (Compressed file ended before the end-of-stream marker was reached)")
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
 def test_a_bad_expression_is_one_line_exit_2(tmp_path: Path) -> None:
     log = write_log(tmp_path)
     for expr, says in (("level>=loud", "unknown level 'loud'"), ("msg~(a+)+", "repetition inside a repetition"), ("", "needs an expression")):
