@@ -206,4 +206,5 @@ def test_flame_of_real_profiles(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(fastflame, "FLAME_STACKS", 0)
         p = load(data)
         assert fastflame.flame(p, 0, None) is not None  # the numpy path indeed
+        assert fastflame.flame(p, 0, Filters(hide="runtime")) is not None  # -hide too
         assert [analysis.flame(p, si, flt) for si in range(len(p.sample_types)) for flt in FILTERS] == slow
