@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -43,9 +44,9 @@ class CountingLogs(FixedLogsBackend):
         super().__init__()
         self.opened: list[str] = []
 
-    async def open(self, path: Path, name: str) -> FileSource:
+    async def open(self, path: Path, name: str, *, progress: Callable[[float], None] | None = None) -> FileSource:
         self.opened.append(f"open {name}")
-        return await super().open(path, name)
+        return await super().open(path, name, progress=progress)
 
     def open_now(self, path: Path, name: str) -> FileSource | None:
         src = super().open_now(path, name)

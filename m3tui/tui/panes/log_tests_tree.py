@@ -124,9 +124,9 @@ class GoTestsTree(Tree[Row], inherit_bindings=False):
     """
     # Tree's own keys, each with an id (a config keymap can name it), and j/k g/G as in the tables.
     BINDINGS: ClassVar = [
+        Binding("enter", "select_cursor", "Output", id="logs.tests_output"),
         Binding("e", "next_failure(False)", "Next failure", id="logs.tests_next_failure"),
         Binding("E", "next_failure(True)", "Previous failure", show=False, id="logs.tests_previous_failure"),
-        Binding("enter", "select_cursor", "Output", id="logs.tests_output"),
         Binding("up,k", "cursor_up", "Previous row", show=False, id="logs.tests_up"),
         Binding("down,j", "cursor_down", "Next row", show=False, id="logs.tests_down"),
         Binding("home,g", "scroll_home", "First row", show=False, id="logs.tests_first"),
