@@ -61,6 +61,26 @@ async def test_t_on_a_trace_line_shows_exactly_that_traces_lines_from_two_files_
         assert pane.source is before[0] and not pane.trace.shown
 
 
+async def test_t_on_a_file_not_yet_indexed_says_only_its_tail_was_searched(tmp_path: Path, monkeypatch) -> None:
+    from m3tui.tui.panes.logs import LogsPane
+
+    async def never(self, src) -> None:  # the index is never built: the file stays at its tail
+        return None
+
+    monkeypatch.setattr(LogsPane, "_build_index", never)
+    log = tmp_path / "api.log"
+    log.write_text("\n".join([rec(1, "api start", TRACE), rec(2, "api end", TRACE)]) + "\n")
+    async with snapshot_app(logs=FixedLogsBackend()).run_test(size=(120, 40)) as pilot:
+        pane = await open_logs(pilot, log)
+        await eventually(lambda: pane.source is not None and pane.source.count() == 2, what="the tail shown")
+        assert not pane.source.indexed
+        pane.view.move_to(0)
+        await pilot.press("t")
+        await eventually(lambda: pane.trace.shown, what="the trace view")
+        notes = [str(n.message) for n in pilot.app._notifications]
+        assert any("2 lines of trace" in m and "api.log: still being read, only its last lines searched" in m for m in notes), notes
+
+
 async def test_histogram_keys_answer_while_it_fills_and_enter_jumps_to_the_bucket(tmp_path: Path) -> None:
     log = tmp_path / "big.log"
     with log.open("w") as f:

@@ -78,7 +78,9 @@ class PaneTrace:
         pane._show(self.src, f"trace:{value}")
         pane.view.move_to(0)
         pane.refresh_bindings()  # esc (back) in the footer
-        pane.app.notify(f"{count} of trace {one_line(value)} · esc goes back", title="trace", timeout=4)
+        reading = [one_line(x.name) for x in sources if not x.indexed]  # a file whose index is not built yet: its tail only
+        note = f" · {', '.join(reading)}: still being read, only its last lines searched (t again once read)" if reading else ""
+        pane.app.notify(f"{count} of trace {one_line(value)} · esc goes back{note}", title="trace", timeout=6 if note else 4)
 
     def back(self) -> bool:
         """esc in the trace view: the source it came from, where the cursor was. False: not in one."""
