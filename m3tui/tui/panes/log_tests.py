@@ -62,7 +62,8 @@ class PaneTests:
         self.pane.call_after_refresh(self._start_for, src)
 
     def _start_for(self, src: Source) -> None:
-        if src is self._src:  # (still the one shown)
+        pane = self.pane
+        if src is self._src and pane.is_attached and not (pane._closing or pane._pruning):  # (the app may be quitting)
             self._start(src)
 
     def refresh(self, src: Source) -> None:
